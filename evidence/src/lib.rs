@@ -1,0 +1,27 @@
+//! The data vouch signs and checks.
+//!
+//! This crate is pure: it takes bytes, keys and (later) a clock, and never
+//! touches the network or walks the filesystem. That keeps every format
+//! parser fuzzable and every test deterministic.
+//!
+//! - [`dsse`]: DSSE envelopes (PAE, signing, threshold verification).
+//! - [`statement`]: in-toto Statement v1, ResourceDescriptor and DigestSet.
+//! - [`keys`]: ECDSA P-256 and Ed25519 keys and the [`keys::Signer`] trait.
+//! - [`bundle`]: Sigstore bundles v0.1–v0.3, and keyed v0.3 bundle signing.
+//!
+//! Wire types (the JSON shapes) are parsed first and then converted into
+//! validated types that cannot hold an invalid envelope or statement.
+#![forbid(unsafe_code)]
+
+pub mod bundle;
+pub mod digest;
+pub mod dsse;
+mod encoding;
+mod error;
+pub mod keys;
+pub mod statement;
+
+pub use error::Error;
+
+/// The result type of every fallible function in this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
