@@ -12,9 +12,8 @@ use serde::Deserialize;
 use sigstore_types as wire;
 
 use crate::digest::{sha256, Sha256};
-use crate::dsse::{pae, Envelope, Signature, IN_TOTO_PAYLOAD_TYPE};
+use crate::dsse::{pae, Envelope, Signature};
 use crate::keys::Signer;
-use crate::statement::Statement;
 use crate::{Error, Result};
 
 /// The media type of the bundles vouch writes.
@@ -110,12 +109,6 @@ impl Bundle {
         ))
     }
 
-    /// Signs an in-toto statement: a `dsseEnvelope` bundle of payloadType
-    /// `application/vnd.in-toto+json`.
-    pub fn sign_statement(signer: &dyn Signer, statement: &Statement) -> Result<Self> {
-        Self::sign_dsse(signer, IN_TOTO_PAYLOAD_TYPE, &statement.to_json())
-    }
-
     /// The bundle as compact JSON.
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(&self.wire).unwrap_or_default()
@@ -182,7 +175,9 @@ impl Bundle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dsse::IN_TOTO_PAYLOAD_TYPE;
     use crate::keys::{Algorithm, PrivateKey};
+    use crate::statement::Statement;
 
     #[test]
     fn message_bundle_round_trips_with_hint_and_digest() {
@@ -213,7 +208,7 @@ mod tests {
         let statement =
             Statement::from_json(include_bytes!("../../testdata/intoto/slsa-statement.json"))
                 .unwrap();
-        let bundle = Bundle::sign_statement(&key, &statement).unwrap();
+        let bundle = Bundle::sign_dsse(&key, IN_TOTO_PAYLOAD_TYPE, &statement.to_json()).unwrap();
         let parsed = Bundle::from_json(&bundle.to_json()).unwrap();
         let Content::Dsse(envelope) = parsed.content().unwrap() else {
             panic!("expected a DSSE envelope");

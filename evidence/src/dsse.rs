@@ -267,7 +267,11 @@ mod tests {
         let env =
             Envelope::from_json(include_bytes!("../../testdata/dsse/spec-example.json")).unwrap();
         let verified = env
-            .verify("http://example.com/HelloWorld", std::slice::from_ref(&key), 1)
+            .verify(
+                "http://example.com/HelloWorld",
+                std::slice::from_ref(&key),
+                1,
+            )
             .unwrap();
         assert_eq!(verified.payload, b"hello world");
         assert_eq!(verified.signers, vec![key.key_id()]);

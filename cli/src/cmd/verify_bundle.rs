@@ -1,0 +1,106 @@
+//! `vouch verify-bundle`: the Sigstore conformance CLI's verify command.
+//!
+//! The argv is exactly that of the conformance suite's CLI_PROTOCOL.md:
+//! `verify-bundle [--staging] --bundle FILE (--key PUB | --certificate-identity ID
+//! --certificate-oidc-issuer URL) [--trusted-root FILE] FILE_OR_DIGEST`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use vouch_evidence::bundle::Bundle;
+use vouch_evidence::digest::Sha256;
+use vouch_verify::bundle::{verify_with_key, Artifact, TrustedRoot};
+
+use crate::cmd::load_public_key;
+use crate::files::{read_artifact, read_capped, MAX_DOCUMENT_BYTES};
+
+/// Arguments of `vouch verify-bundle`.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    vouch verify-bundle --bundle app.tar.sigstore.json --key ci.pub app.tar\n  \
+    vouch verify-bundle --bundle prov.sigstore.json --key ci.pub sha256:<hex of the subject>")]
+#[command(group(clap::ArgGroup::new("signer").required(true).args(["key", "certificate_identity"])))]
+pub struct Args {
+    /// Use the Sigstore staging trusted root instead of production.
+    #[arg(long)]
+    staging: bool,
+    /// The Sigstore bundle to verify.
+    #[arg(long, value_name = "FILE")]
+    bundle: PathBuf,
+    /// Public key (SPKI PEM) the bundle must be signed with.
+    #[arg(long, value_name = "PUB")]
+    key: Option<PathBuf>,
+    /// Expected identity (SAN) of the signing certificate (keyless; not supported yet).
+    #[arg(long, value_name = "IDENTITY", requires = "certificate_oidc_issuer")]
+    certificate_identity: Option<String>,
+    /// Expected OIDC issuer of the signing certificate (keyless; not supported yet).
+    #[arg(long, value_name = "URL", requires = "certificate_identity")]
+    certificate_oidc_issuer: Option<String>,
+    /// Trusted root (trusted_root.json) for transparency-log entries and
+    /// timestamps; defaults to the embedded Sigstore public-good root.
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Option<PathBuf>,
+    /// The signed file, or `sha256:<64 hex>` of it (for an in-toto bundle: a subject).
+    #[arg(value_name = "FILE_OR_DIGEST")]
+    artifact: String,
+}
+
+/// Verifies the bundle; any failure is an error, and so a non-zero exit.
+pub fn run(args: Args) -> Result<()> {
+    let bundle_bytes = read_capped(&args.bundle, MAX_DOCUMENT_BYTES, "bundle")?;
+    let bundle = Bundle::from_json(&bundle_bytes)
+        .with_context(|| format!("bad bundle in {}", args.bundle.display()))?;
+    let Some(key_path) = &args.key else {
+        if let Some(hint) = bundle.public_key_hint() {
+            bail!(
+                "bundle {} was signed with a key (hint {hint}), not a certificate: verify it with --key",
+                args.bundle.display()
+            );
+        }
+        bail!(
+            "keyless verification (--certificate-identity) is not supported yet: verify with --key"
+        );
+    };
+    let key = load_public_key(key_path)?;
+    let root = match (&args.trusted_root, args.staging) {
+        (Some(path), _) => {
+            let bytes = read_capped(path, MAX_DOCUMENT_BYTES, "trusted root")?;
+            TrustedRoot::from_json(&bytes).with_context(|| format!("in {}", path.display()))?
+        }
+        (None, true) => TrustedRoot::public_good_staging()?,
+        (None, false) => TrustedRoot::public_good()?,
+    };
+    let artifact_bytes;
+    let artifact = match parse_digest_arg(&args.artifact)? {
+        Some(digest) => Artifact::Digest(digest),
+        None => {
+            artifact_bytes = read_artifact(Path::new(&args.artifact))?;
+            Artifact::Bytes(&artifact_bytes)
+        }
+    };
+    let verified = verify_with_key(&bundle, artifact, &key, &root)
+        .with_context(|| format!("verification failed for {}", args.bundle.display()))?;
+    eprintln!(
+        "Verified OK: {} signed by key {} ({} transparency-log entr{} checked)",
+        args.bundle.display(),
+        verified.key_id,
+        verified.tlog_entries,
+        if verified.tlog_entries == 1 {
+            "y"
+        } else {
+            "ies"
+        }
+    );
+    Ok(())
+}
+
+/// The conformance protocol's rule: an argument is a digest when it starts
+/// with `sha256:` and is not a path on disk. Such an argument of the wrong
+/// length is an error, not a file name.
+fn parse_digest_arg(arg: &str) -> Result<Option<Sha256>> {
+    if !arg.starts_with("sha256:") || Path::new(arg).exists() {
+        return Ok(None);
+    }
+    let digest = arg.parse().context("bad FILE_OR_DIGEST argument")?;
+    Ok(Some(digest))
+}

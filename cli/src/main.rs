@@ -1,0 +1,62 @@
+//! `vouch`: sign and verify supply-chain evidence.
+//!
+//! This binary only parses arguments, builds what a command needs and
+//! dispatches to one function per command. The exit code is decided here,
+//! in [`main`], and nowhere else.
+
+mod cmd;
+mod files;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// vouch: signs and verifies supply-chain evidence (DSSE, in-toto, Sigstore bundles).
+#[derive(Parser)]
+#[command(name = "vouch", version, about, long_about = None)]
+#[command(propagate_version = true, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a key pair for signing (like `cosign generate-key-pair`).
+    Keygen(cmd::keygen::Args),
+    /// Sign a file, or an in-toto statement, into a Sigstore bundle.
+    SignBlob(cmd::sign_blob::Args),
+    /// Verify a Sigstore bundle against a file or a digest.
+    VerifyBundle(cmd::verify_bundle::Args),
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Keygen(args) => cmd::keygen::run(args),
+        Command::SignBlob(args) => cmd::sign_blob::run(args),
+        Command::VerifyBundle(args) => cmd::verify_bundle::run(args),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            // `{:#}` prints the context chain on one line: what, where, why.
+            let _ = writeln!(io::stderr(), "vouch: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A closed stdout (`vouch ... | head`) is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

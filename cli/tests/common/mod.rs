@@ -1,0 +1,101 @@
+//! Helpers shared by the integration tests: the real `vouch` binary, the
+//! peer oracles installed by scripts/install-oracles.sh, and the shared
+//! conformance data.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A command running the `vouch` binary under test.
+pub fn vouch() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_vouch"))
+}
+
+/// Runs `vouch` with `args` in `dir`.
+pub fn run_vouch(dir: &Path, args: &[&str]) -> Output {
+    vouch().current_dir(dir).args(args).output().unwrap()
+}
+
+/// Asserts that `out` is a clean failure: non-zero exit, a `vouch: error:`
+/// line naming `needle`, and no panic.
+pub fn assert_fails_with(out: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "expected failure, got success; stderr: {stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "panic: {stderr}");
+    assert!(stderr.contains("vouch: error:"), "stderr: {stderr}");
+    assert!(stderr.contains(needle), "expected {needle:?} in: {stderr}");
+}
+
+/// Asserts that `out` succeeded.
+pub fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "status {:?}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The oracle installation (Python venv, npm packages). Missing oracles are
+/// a failure, never a skip: install them with scripts/install-oracles.sh.
+pub fn oracles() -> PathBuf {
+    let dir = root().join("target/oracles");
+    assert!(
+        dir.join("venv/bin/python").exists() && dir.join("npm/node_modules").exists(),
+        "peer oracles are not installed in {}: run scripts/install-oracles.sh (scripts/test.sh does)",
+        dir.display()
+    );
+    dir
+}
+
+/// A command running a program of the oracle Python venv.
+pub fn venv_bin(name: &str) -> Command {
+    Command::new(oracles().join("venv/bin").join(name))
+}
+
+/// A command running one of the oracle scripts in tests/oracles.
+pub fn oracle_script(script: &str) -> Command {
+    let path = root().join("tests/oracles").join(script);
+    if script.ends_with(".py") {
+        let mut cmd = venv_bin("python");
+        cmd.arg(path);
+        cmd
+    } else {
+        oracles();
+        let mut cmd = Command::new("node");
+        cmd.arg(path);
+        cmd
+    }
+}
+
+/// The shared conformance data: $VOUCH_SHARED_DIR, or ../shared beside the
+/// checkout (where CI puts it).
+pub fn shared() -> PathBuf {
+    let dir = std::env::var_os("VOUCH_SHARED_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("../shared"));
+    assert!(
+        dir.join("conformance").is_dir(),
+        "shared data not found at {}: set VOUCH_SHARED_DIR",
+        dir.display()
+    );
+    dir
+}
+
+/// A fresh temporary directory.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
