@@ -338,10 +338,22 @@ impl PrivateKey {
             Pair::Ecdsa(p) => p.public_key().as_ref().to_vec(),
             Pair::Ed25519(p) => p.public_key().as_ref().to_vec(),
         };
+        // ring writes Ed25519 keys as PKCS#8 v2 (with the public key), which
+        // OpenSSL 3 reads but Python's `cryptography` does not; keep the v1
+        // form of RFC 8410 that every peer reads.
+        let pkcs8 = match algorithm {
+            Algorithm::Ed25519 => pkcs8::PrivateKeyInfo {
+                public_key: None,
+                ..info
+            }
+            .to_der()
+            .map_err(|e| key_err("private key", e.to_string()))?,
+            Algorithm::EcdsaP256Sha256 => der.to_vec(),
+        };
         Ok(PrivateKey {
             public: PublicKey::from_raw(algorithm, &raw)?,
             pair,
-            pkcs8: der.to_vec(),
+            pkcs8,
         })
     }
 
@@ -385,6 +397,18 @@ mod tests {
             let err = public.verify(b"other", &sig).unwrap_err().to_string();
             assert!(err.contains("does not verify with key"), "{err}");
         }
+    }
+
+    #[test]
+    fn ed25519_private_keys_are_written_as_pkcs8_v1() {
+        let key = PrivateKey::generate(Algorithm::Ed25519).unwrap();
+        let (_, der) = spki::der::pem::decode_vec(key.to_pkcs8_pem().as_bytes()).unwrap();
+        // RFC 8410 v1: version 0, no public key, 48 bytes in all.
+        assert_eq!(der.len(), 48);
+        assert_eq!(
+            &der[..16],
+            &hex::decode("302e020100300506032b657004220420").unwrap()[..]
+        );
     }
 
     #[test]

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Install the peer implementations ("oracles") that vouch's integration tests
+# compare against. Idempotent: each step is skipped while the stamp file in its
+# install dir holds the sha256 of the pin file it was installed from.
+#
+#   target/oracles/venv  Python venv from tests/oracles/requirements.txt
+#   target/oracles/npm   npm packages from tests/oracles/package{,-lock}.json
+#
+# Safe for CI (root, CI=true, no stdin): nothing here prompts.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+ORACLES=target/oracles
+SRC=tests/oracles
+export PIP_NO_INPUT=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+export NPM_CONFIG_UPDATE_NOTIFIER=false
+
+sha256() { sha256sum "$1" | cut -d' ' -f1; }
+
+# stamp_ok DIR HASH: true when DIR/.stamp records HASH.
+stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
+
+# --- apt packages ------------------------------------------------------------
+# Hook: system packages (docker-registry, skopeo) will be installed here later,
+# e.g. `apt-get install -y --no-install-recommends docker-registry skopeo`
+# guarded by `command -v skopeo`. Not installed yet.
+
+# --- Python venv -------------------------------------------------------------
+venv="$ORACLES/venv"
+want="$(sha256 "$SRC/requirements.txt")"
+if stamp_ok "$venv" "$want" && [[ -x "$venv/bin/python" ]]; then
+    echo "oracles: python venv up to date"
+else
+    echo "oracles: installing python venv ($venv)"
+    [[ -x "$venv/bin/python" ]] || python3 -m venv "$venv"
+    rm -f "$venv/.stamp"                 # a failed install must not look fresh
+    "$venv/bin/pip" install --quiet -r "$SRC/requirements.txt" </dev/null
+    echo "$want" >"$venv/.stamp"
+    echo "oracles: python venv installed"
+fi
+
+# --- npm packages ------------------------------------------------------------
+npmdir="$ORACLES/npm"
+want="$(sha256 "$SRC/package-lock.json")"
+if stamp_ok "$npmdir" "$want" && [[ -d "$npmdir/node_modules" ]]; then
+    echo "oracles: npm packages up to date"
+else
+    echo "oracles: installing npm packages ($npmdir)"
+    mkdir -p "$npmdir"
+    rm -f "$npmdir/.stamp"
+    cp "$SRC/package.json" "$SRC/package-lock.json" "$npmdir/"
+    (cd "$npmdir" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+    echo "$want" >"$npmdir/.stamp"
+    echo "oracles: npm packages installed"
+fi
