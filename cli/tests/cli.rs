@@ -16,7 +16,7 @@ use vouch_evidence::keys::PrivateKey;
 fn keygen(dir: &Path, prefix: &str, alg: &str) {
     assert_ok(&run_vouch(
         dir,
-        &["keygen", "--out", prefix, "--algorithm", alg],
+        &format!("keygen --out {prefix} --algorithm {alg}"),
     ));
 }
 
@@ -42,12 +42,12 @@ fn keygen_writes_private_key_0600_and_refuses_to_overwrite() {
     assert_eq!(mode("ci.key"), 0o600);
     assert_eq!(mode("ci.pub"), 0o644);
     let before = fs::read(dir.path().join("ci.key")).unwrap();
-    let out = run_vouch(dir.path(), &["keygen", "--out", "ci"]);
+    let out = run_vouch(dir.path(), "keygen --out ci");
     assert_fails_with(&out, "refusing to overwrite ci.key: pass --force");
     assert_eq!(fs::read(dir.path().join("ci.key")).unwrap(), before);
     assert_ok(&run_vouch(
         dir.path(),
-        &["keygen", "--out", "ci", "--force", "--algorithm", "ed25519"],
+        "keygen --out ci --force --algorithm ed25519",
     ));
     assert_ne!(fs::read(dir.path().join("ci.key")).unwrap(), before);
     assert_eq!(mode("ci.key"), 0o600);
@@ -64,7 +64,7 @@ fn keygen_refuses_when_only_the_public_half_exists() {
     let dir = tempdir();
     fs::write(dir.path().join("ci.pub"), "keep me").unwrap();
     assert_fails_with(
-        &run_vouch(dir.path(), &["keygen", "--out", "ci"]),
+        &run_vouch(dir.path(), "keygen --out ci"),
         "refusing to overwrite ci.pub",
     );
     assert!(
@@ -82,62 +82,26 @@ fn sign_and_verify_files_and_statements_with_both_algorithms() {
         fs::write(d.join("a.txt"), b"artifact\n").unwrap();
         assert_ok(&run_vouch(
             d,
-            &[
-                "sign-blob",
-                "--key",
-                "k.key",
-                "--bundle",
-                "a.sig.json",
-                "a.txt",
-            ],
+            "sign-blob --key k.key --bundle a.sig.json a.txt",
         ));
         assert_ok(&run_vouch(
             d,
-            &[
-                "verify-bundle",
-                "--bundle",
-                "a.sig.json",
-                "--key",
-                "k.pub",
-                "a.txt",
-            ],
+            "verify-bundle --bundle a.sig.json --key k.pub a.txt",
         ));
 
         fs::write(d.join("st.json"), statement_for(b"artifact\n")).unwrap();
         assert_ok(&run_vouch(
             d,
-            &[
-                "sign-blob",
-                "--in-toto",
-                "--key",
-                "k.key",
-                "--bundle",
-                "st.sig.json",
-                "st.json",
-            ],
+            "sign-blob --in-toto --key k.key --bundle st.sig.json st.json",
         ));
         assert_ok(&run_vouch(
             d,
-            &[
-                "verify-bundle",
-                "--bundle",
-                "st.sig.json",
-                "--key",
-                "k.pub",
-                "a.txt",
-            ],
+            "verify-bundle --bundle st.sig.json --key k.pub a.txt",
         ));
         let digest = sha256(b"artifact\n").to_string();
         assert_ok(&run_vouch(
             d,
-            &[
-                "verify-bundle",
-                "--bundle",
-                "st.sig.json",
-                "--key",
-                "k.pub",
-                &digest,
-            ],
+            &format!("verify-bundle --bundle st.sig.json --key k.pub {digest}"),
         ));
 
         // The signed payload is the statement file, byte for byte.
@@ -158,29 +122,9 @@ fn sign_and_verify_files_and_statements_with_both_algorithms() {
 
         // A changed artifact no longer verifies.
         fs::write(d.join("a.txt"), b"tampered\n").unwrap();
-        let out = run_vouch(
-            d,
-            &[
-                "verify-bundle",
-                "--bundle",
-                "a.sig.json",
-                "--key",
-                "k.pub",
-                "a.txt",
-            ],
-        );
+        let out = run_vouch(d, "verify-bundle --bundle a.sig.json --key k.pub a.txt");
         assert_fails_with(&out, "artifact mismatch");
-        let out = run_vouch(
-            d,
-            &[
-                "verify-bundle",
-                "--bundle",
-                "st.sig.json",
-                "--key",
-                "k.pub",
-                "a.txt",
-            ],
-        );
+        let out = run_vouch(d, "verify-bundle --bundle st.sig.json --key k.pub a.txt");
         assert_fails_with(&out, "is not a subject of the signed in-toto statement");
     }
 }
@@ -193,14 +137,7 @@ fn signed_fixture() -> tempfile::TempDir {
     fs::write(dir.path().join("a.txt"), b"artifact\n").unwrap();
     assert_ok(&run_vouch(
         dir.path(),
-        &[
-            "sign-blob",
-            "--key",
-            "k.key",
-            "--bundle",
-            "a.sig.json",
-            "a.txt",
-        ],
+        "sign-blob --key k.key --bundle a.sig.json a.txt",
     ));
     dir
 }
@@ -214,17 +151,7 @@ fn verify_edited(dir: &Path, edit: impl Fn(&mut serde_json::Value)) -> std::proc
         serde_json::to_vec(&bundle).unwrap(),
     )
     .unwrap();
-    run_vouch(
-        dir,
-        &[
-            "verify-bundle",
-            "--bundle",
-            "edited.json",
-            "--key",
-            "k.pub",
-            "a.txt",
-        ],
-    )
+    run_vouch(dir, "verify-bundle --bundle edited.json --key k.pub a.txt")
 }
 
 #[test]
@@ -233,14 +160,7 @@ fn bad_input_malformed_json() {
     fs::write(dir.path().join("bad.json"), b"{\"mediaType\": ").unwrap();
     let out = run_vouch(
         dir.path(),
-        &[
-            "verify-bundle",
-            "--bundle",
-            "bad.json",
-            "--key",
-            "k.pub",
-            "a.txt",
-        ],
+        "verify-bundle --bundle bad.json --key k.pub a.txt",
     );
     assert_fails_with(
         &out,
@@ -249,15 +169,7 @@ fn bad_input_malformed_json() {
     fs::write(dir.path().join("st.json"), b"{\"_type\": ").unwrap();
     let out = run_vouch(
         dir.path(),
-        &[
-            "sign-blob",
-            "--in-toto",
-            "--key",
-            "k.key",
-            "--bundle",
-            "o.json",
-            "st.json",
-        ],
+        "sign-blob --in-toto --key k.key --bundle o.json st.json",
     );
     assert_fails_with(&out, "bad in-toto statement in st.json: malformed JSON");
     assert!(!dir.path().join("o.json").exists());
@@ -300,14 +212,7 @@ fn bad_input_payload_type_other_than_expected() {
     fs::write(dir.path().join("plain.json"), bundle.to_json()).unwrap();
     let out = run_vouch(
         dir.path(),
-        &[
-            "verify-bundle",
-            "--bundle",
-            "plain.json",
-            "--key",
-            "k.pub",
-            "a.txt",
-        ],
+        "verify-bundle --bundle plain.json --key k.pub a.txt",
     );
     assert_fails_with(
         &out,
@@ -335,14 +240,7 @@ fn bad_input_envelope_without_signature() {
     .unwrap();
     let out = run_vouch(
         dir.path(),
-        &[
-            "verify-bundle",
-            "--bundle",
-            "nosig.json",
-            "--key",
-            "k.pub",
-            "a.txt",
-        ],
+        "verify-bundle --bundle nosig.json --key k.pub a.txt",
     );
     assert_fails_with(&out, "found 0");
 }
@@ -352,14 +250,7 @@ fn bad_input_signature_by_another_key() {
     let dir = signed_fixture();
     let out = run_vouch(
         dir.path(),
-        &[
-            "verify-bundle",
-            "--bundle",
-            "a.sig.json",
-            "--key",
-            "other.pub",
-            "a.txt",
-        ],
+        "verify-bundle --bundle a.sig.json --key other.pub a.txt",
     );
     assert_fails_with(&out, "signature does not verify with key");
 }
@@ -369,14 +260,7 @@ fn bad_input_digest_argument_of_wrong_length() {
     let dir = signed_fixture();
     let out = run_vouch(
         dir.path(),
-        &[
-            "verify-bundle",
-            "--bundle",
-            "a.sig.json",
-            "--key",
-            "k.pub",
-            "sha256:abcd",
-        ],
+        "verify-bundle --bundle a.sig.json --key k.pub sha256:abcd",
     );
     assert_fails_with(&out, "has 4 hex characters, expected 64");
 }
@@ -387,52 +271,19 @@ fn bad_input_key_file_that_is_not_a_key() {
     let d = dir.path();
     fs::write(d.join("junk.pem"), b"this is not a key\n").unwrap();
     assert_fails_with(
-        &run_vouch(
-            d,
-            &[
-                "verify-bundle",
-                "--bundle",
-                "a.sig.json",
-                "--key",
-                "junk.pem",
-                "a.txt",
-            ],
-        ),
+        &run_vouch(d, "verify-bundle --bundle a.sig.json --key junk.pem a.txt"),
         "bad public key in junk.pem: not a usable public key: not PEM",
     );
     assert_fails_with(
-        &run_vouch(
-            d,
-            &[
-                "verify-bundle",
-                "--bundle",
-                "a.sig.json",
-                "--key",
-                "k.key",
-                "a.txt",
-            ],
-        ),
+        &run_vouch(d, "verify-bundle --bundle a.sig.json --key k.key a.txt"),
         "expected \"PUBLIC KEY\"",
     );
     assert_fails_with(
-        &run_vouch(
-            d,
-            &["sign-blob", "--key", "k.pub", "--bundle", "o.json", "a.txt"],
-        ),
+        &run_vouch(d, "sign-blob --key k.pub --bundle o.json a.txt"),
         "bad private key in k.pub: not a usable private key: this is a public key",
     );
     assert_fails_with(
-        &run_vouch(
-            d,
-            &[
-                "sign-blob",
-                "--key",
-                "missing.key",
-                "--bundle",
-                "o.json",
-                "a.txt",
-            ],
-        ),
+        &run_vouch(d, "sign-blob --key missing.key --bundle o.json a.txt"),
         "cannot open private key missing.key",
     );
     assert!(!d.join("o.json").exists());
@@ -441,33 +292,31 @@ fn bad_input_key_file_that_is_not_a_key() {
 #[test]
 fn keyless_form_says_it_is_not_supported_yet() {
     let dir = signed_fixture();
-    let args = [
-        "--certificate-identity",
-        "me@example.com",
-        "--certificate-oidc-issuer",
-        "https://issuer.example",
-    ];
     let keyless = br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"certificate":{"rawBytes":"AAAA"}},"messageSignature":{"signature":"AAAA"}}"#;
     fs::write(dir.path().join("keyless.json"), keyless).unwrap();
-    let mut argv = vec!["verify-bundle", "--bundle", "keyless.json"];
-    argv.extend(args);
-    argv.push("a.txt");
+    let identity =
+        "--certificate-identity me@example.com --certificate-oidc-issuer https://issuer.example";
     assert_fails_with(
-        &run_vouch(dir.path(), &argv),
+        &run_vouch(
+            dir.path(),
+            &format!("verify-bundle --bundle keyless.json {identity} a.txt"),
+        ),
         "keyless verification (--certificate-identity) is not supported yet",
     );
-    argv[2] = "a.sig.json";
-    assert_fails_with(&run_vouch(dir.path(), &argv), "was signed with a key");
+    assert_fails_with(
+        &run_vouch(
+            dir.path(),
+            &format!("verify-bundle --bundle a.sig.json {identity} a.txt"),
+        ),
+        "was signed with a key",
+    );
 }
 
 #[test]
 fn usage_errors_exit_2() {
     let dir = tempdir();
-    let out = run_vouch(
-        dir.path(),
-        &["verify-bundle", "--bundle", "x.json", "a.txt"],
-    );
+    let out = run_vouch(dir.path(), "verify-bundle --bundle x.json a.txt");
     assert_eq!(out.status.code(), Some(2));
-    let out = run_vouch(dir.path(), &["keygen", "--out", "k", "--algorithm", "rsa"]);
+    let out = run_vouch(dir.path(), "keygen --out k --algorithm rsa");
     assert_eq!(out.status.code(), Some(2));
 }

@@ -26,11 +26,11 @@ fn we_verify_links_signed_by_in_toto_run_with_ecdsa_and_ed25519() {
         let d = dir.path();
         assert_ok(&run_vouch(
             d,
-            &["keygen", "--out", "functionary", "--algorithm", alg],
+            &format!("keygen --out functionary --algorithm {alg}"),
         ));
         assert_ok(&run_vouch(
             d,
-            &["keygen", "--out", "stranger", "--algorithm", alg],
+            &format!("keygen --out stranger --algorithm {alg}"),
         ));
         fs::write(d.join("src.txt"), b"source\n").unwrap();
         let out = venv_bin("in-toto-run")

@@ -31,18 +31,11 @@ fn statement(dir: &Path) {
 fn sigstore_js_verifies_ecdsa_message_signature_bundle() {
     let dir = tempdir();
     let d = dir.path();
-    assert_ok(&run_vouch(d, &["keygen", "--out", "k"]));
+    assert_ok(&run_vouch(d, "keygen --out k"));
     fs::write(d.join("a.txt"), b"artifact\n").unwrap();
     assert_ok(&run_vouch(
         d,
-        &[
-            "sign-blob",
-            "--key",
-            "k.key",
-            "--bundle",
-            "a.sig.json",
-            "a.txt",
-        ],
+        "sign-blob --key k.key --bundle a.sig.json a.txt",
     ));
     assert_ok(&sigstore_js(d, "a.sig.json", "a.txt"));
     // Negative control: the oracle rejects another artifact.
@@ -55,19 +48,11 @@ fn sigstore_js_verifies_ecdsa_and_ed25519_dsse_bundles() {
     for alg in ["ecdsa-p256", "ed25519"] {
         let dir = tempdir();
         let d = dir.path();
-        assert_ok(&run_vouch(d, &["keygen", "--out", "k", "--algorithm", alg]));
+        assert_ok(&run_vouch(d, &format!("keygen --out k --algorithm {alg}")));
         statement(d);
         assert_ok(&run_vouch(
             d,
-            &[
-                "sign-blob",
-                "--in-toto",
-                "--key",
-                "k.key",
-                "--bundle",
-                "st.sig.json",
-                "st.json",
-            ],
+            "sign-blob --in-toto --key k.key --bundle st.sig.json st.json",
         ));
         let out = sigstore_js(d, "st.sig.json", "-");
         assert_ok(&out);

@@ -19,9 +19,14 @@ pub fn vouch() -> Command {
     Command::new(env!("CARGO_BIN_EXE_vouch"))
 }
 
-/// Runs `vouch` with `args` in `dir`.
-pub fn run_vouch(dir: &Path, args: &[&str]) -> Output {
-    vouch().current_dir(dir).args(args).output().unwrap()
+/// Runs `vouch` in `dir` with the arguments of `command_line`, split on
+/// white space (test arguments never contain any).
+pub fn run_vouch(dir: &Path, command_line: &str) -> Output {
+    vouch()
+        .current_dir(dir)
+        .args(command_line.split_whitespace())
+        .output()
+        .unwrap()
 }
 
 /// Asserts that `out` is a clean failure: non-zero exit, a `vouch: error:`
