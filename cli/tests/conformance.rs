@@ -119,3 +119,42 @@ fn managed_key_log_entry_is_verified_not_just_parsed() {
         eprintln!("{what}: {}", String::from_utf8_lossy(&out.stderr).trim());
     }
 }
+
+/// With its log entry removed, the happy-path bundle still verifies on its
+/// RFC 3161 timestamp, which is checked against the root's TSA: a corrupted
+/// timestamp fails.
+#[test]
+fn managed_key_bundle_with_only_a_timestamp_verifies_the_timestamp() {
+    let suite = shared().join("conformance/sigstore-bundle-verify");
+    let case = suite.join("bundle-verify/managed-key-happy-path");
+    let mut bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(case.join("bundle.sigstore.json")).unwrap()).unwrap();
+    bundle["verificationMaterial"]["tlogEntries"] = serde_json::json!([]);
+    let dir = common::tempdir();
+    std::fs::copy(case.join("key.pub"), dir.path().join("key.pub")).unwrap();
+    let write = |b: &serde_json::Value| {
+        std::fs::write(
+            dir.path().join("bundle.sigstore.json"),
+            serde_json::to_vec(b).unwrap(),
+        )
+        .unwrap()
+    };
+    write(&bundle);
+    let out = run_case(dir.path(), &suite);
+    common::assert_ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("0 transparency-log entries and 1 RFC 3161 timestamp verified"),
+        "{stderr}"
+    );
+
+    let stamp = &mut bundle["verificationMaterial"]["timestampVerificationData"]
+        ["rfc3161Timestamps"][0]["signedTimestamp"];
+    let corrupted = format!(
+        "{}AAAAAAAA",
+        &stamp.as_str().unwrap()[..stamp.as_str().unwrap().len() - 8]
+    );
+    *stamp = corrupted.into();
+    write(&bundle);
+    common::assert_fails_with(&run_case(dir.path(), &suite), "timestamp");
+}

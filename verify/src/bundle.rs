@@ -83,6 +83,8 @@ pub struct KeyedVerification {
     /// How many transparency-log entries were verified against the trusted
     /// root (0 for an offline bundle).
     pub tlog_entries: usize,
+    /// How many RFC 3161 timestamps were verified against the trusted root.
+    pub timestamps: usize,
     /// For a DSSE bundle, the verified payload.
     pub payload: Option<VerifiedPayload>,
 }
@@ -108,11 +110,11 @@ pub fn verify_with_key(
     }
     let material = &bundle.wire().verification_material;
     let tlog_entries = material.tlog_entries.len();
-    let has_time_evidence = tlog_entries > 0
-        || !material
-            .timestamp_verification_data
-            .rfc3161_timestamps
-            .is_empty();
+    let timestamps = material
+        .timestamp_verification_data
+        .rfc3161_timestamps
+        .len();
+    let has_time_evidence = tlog_entries > 0 || timestamps > 0;
     if has_time_evidence {
         verify_with_sigstore(bundle, artifact, key, root)?;
     } else {
@@ -127,6 +129,7 @@ pub fn verify_with_key(
     Ok(KeyedVerification {
         key_id: key.key_id(),
         tlog_entries,
+        timestamps,
         payload,
     })
 }
@@ -137,7 +140,12 @@ fn verify_with_sigstore(
     key: &PublicKey,
     root: &TrustedRoot,
 ) -> Result<()> {
-    let policy = PublicKeyVerificationPolicy::new(DerPublicKey::new(key.spki_der().to_vec()));
+    let mut policy = PublicKeyVerificationPolicy::new(DerPublicKey::new(key.spki_der().to_vec()));
+    if bundle.wire().verification_material.tlog_entries.is_empty() {
+        // Signing time comes from the RFC 3161 timestamps alone; they are
+        // still verified against the root's timestamp authorities.
+        policy = policy.skip_tlog_unsafe();
+    }
     let artifact = match artifact {
         Artifact::Bytes(bytes) => SigstoreArtifact::from_blob(bytes),
         Artifact::Digest(d) => {

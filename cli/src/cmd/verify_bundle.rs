@@ -81,15 +81,13 @@ pub fn run(args: Args) -> Result<()> {
     let verified = verify_with_key(&bundle, artifact, &key, &root)
         .with_context(|| format!("verification failed for {}", args.bundle.display()))?;
     eprintln!(
-        "Verified OK: {} signed by key {} ({} transparency-log entr{} checked)",
+        "Verified OK: {} signed by key {}; {} transparency-log entr{} and {} RFC 3161 timestamp{} verified",
         args.bundle.display(),
         verified.key_id,
         verified.tlog_entries,
-        if verified.tlog_entries == 1 {
-            "y"
-        } else {
-            "ies"
-        }
+        if verified.tlog_entries == 1 { "y" } else { "ies" },
+        verified.timestamps,
+        if verified.timestamps == 1 { "" } else { "s" },
     );
     Ok(())
 }
