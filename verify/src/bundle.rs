@@ -114,17 +114,18 @@ pub fn verify_with_key(
         .timestamp_verification_data
         .rfc3161_timestamps
         .len();
-    let has_time_evidence = tlog_entries > 0 || timestamps > 0;
-    if has_time_evidence {
+    let payload = if tlog_entries > 0 || timestamps > 0 {
         verify_with_sigstore(bundle, artifact, key, root)?;
-    } else {
-        verify_offline(bundle, artifact, key)?;
-    }
-    let payload = match bundle.content()? {
-        Content::Dsse(envelope) => {
-            Some(envelope.verify(envelope.payload_type(), std::slice::from_ref(key), 1)?)
+        // Open the envelope the verifier accepted with our own DSSE code,
+        // to hand back exactly the signed bytes.
+        match bundle.content()? {
+            Content::Dsse(envelope) => {
+                Some(envelope.verify(envelope.payload_type(), std::slice::from_ref(key), 1)?)
+            }
+            Content::MessageSignature { .. } => None,
         }
-        Content::MessageSignature { .. } => None,
+    } else {
+        verify_offline(bundle, artifact, key)?
     };
     Ok(KeyedVerification {
         key_id: key.key_id(),
@@ -156,7 +157,14 @@ fn verify_with_sigstore(
     Ok(())
 }
 
-fn verify_offline(bundle: &Bundle, artifact: Artifact<'_>, key: &PublicKey) -> Result<()> {
+/// Verifies a bundle that carries no signing-time evidence: the signature
+/// with `key`, and the binding to the artifact. Returns the DSSE payload.
+fn verify_offline(
+    bundle: &Bundle,
+    artifact: Artifact<'_>,
+    key: &PublicKey,
+) -> Result<Option<VerifiedPayload>> {
+    // Hashed once: the binding check and the ECDSA check share the digest.
     let artifact_digest = artifact.sha256();
     match bundle.content()? {
         Content::MessageSignature { digest, signature } => {
@@ -165,22 +173,27 @@ fn verify_offline(bundle: &Bundle, artifact: Artifact<'_>, key: &PublicKey) -> R
                     "the bundle signs {recorded}, the artifact is {artifact_digest}"
                 )));
             }
-            match (artifact, key.algorithm()) {
-                (Artifact::Bytes(bytes), _) => key.verify(bytes, &signature)?,
-                (Artifact::Digest(_), Algorithm::Ed25519) => {
+            match (key.algorithm(), artifact) {
+                (Algorithm::Ed25519, Artifact::Bytes(bytes)) => key.verify(bytes, &signature)?,
+                (Algorithm::Ed25519, Artifact::Digest(_)) => {
                     return Err(Error::UnsupportedArtifact(
                         "an Ed25519 message signature covers the whole artifact: \
                          give the file, not its digest",
                     ))
                 }
-                (Artifact::Digest(d), Algorithm::EcdsaP256Sha256) => {
+                // ECDSA signs the SHA-256 of the message: check it against
+                // the digest (ring has no prehashed verification; aws-lc does).
+                (Algorithm::EcdsaP256Sha256, _) => {
                     VerificationKey::from_spki(&DerPublicKey::new(key.spki_der().to_vec()))
-                        .and_then(|k| k.verify_prehashed(&d.0, &SignatureBytes::new(signature)))
+                        .and_then(|k| {
+                            k.verify_prehashed(&artifact_digest.0, &SignatureBytes::new(signature))
+                        })
                         .map_err(|_| vouch_evidence::Error::BadSignature {
                             key_id: key.key_id(),
                         })?
                 }
             }
+            Ok(None)
         }
         Content::Dsse(envelope) => {
             let payload = envelope.verify(IN_TOTO_PAYLOAD_TYPE, std::slice::from_ref(key), 1)?;
@@ -194,9 +207,9 @@ fn verify_offline(bundle: &Bundle, artifact: Artifact<'_>, key: &PublicKey) -> R
                     "{artifact_digest} is not a subject of the signed in-toto statement"
                 )));
             }
+            Ok(Some(payload))
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]
