@@ -3,6 +3,8 @@
 # compare against. Idempotent: each step is skipped while the stamp file in its
 # install dir holds the sha256 of the pin file it was installed from.
 #
+#   apt packages         docker-registry skopeo apache2-utils openssl, when a
+#                        binary is missing (uses sudo -n when not root)
 #   target/oracles/venv  Python venv from tests/oracles/requirements.txt
 #   target/oracles/npm   npm packages from tests/oracles/package{,-lock}.json
 #
@@ -22,9 +24,34 @@ sha256() { sha256sum "$1" | cut -d' ' -f1; }
 stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
 
 # --- apt packages ------------------------------------------------------------
-# Hook: system packages (docker-registry, skopeo) will be installed here later,
-# e.g. `apt-get install -y --no-install-recommends docker-registry skopeo`
-# guarded by `command -v skopeo`. Not installed yet.
+# The OCI registry tests run a real Distribution registry (docker-registry)
+# and push images with skopeo; the secure registry needs htpasswd (bcrypt,
+# from apache2-utils) and openssl for its CA and server certificate.
+# Installed only when a binary is missing; `apt-get update` only then too.
+apt_bins=(docker-registry skopeo htpasswd openssl)
+apt_pkgs=(docker-registry skopeo apache2-utils openssl)
+apt_missing=()
+for bin in "${apt_bins[@]}"; do     # `command -v a b` succeeds if any is found
+    command -v "$bin" >/dev/null 2>&1 || apt_missing+=("$bin")
+done
+if [[ ${#apt_missing[@]} -eq 0 ]]; then
+    echo "oracles: apt packages up to date"
+else
+    echo "oracles: installing apt packages (missing: ${apt_missing[*]})"
+    sudo=()
+    [[ "$(id -u)" -eq 0 ]] || sudo=(sudo -n)
+    apt_env=(env DEBIAN_FRONTEND=noninteractive)
+    "${sudo[@]}" "${apt_env[@]}" apt-get update -qq </dev/null
+    "${sudo[@]}" "${apt_env[@]}" apt-get install -y -q --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        "${apt_pkgs[@]}" </dev/null
+    # The package enables a system registry on :5000 (all interfaces, no
+    # auth) where systemd runs; the tests start their own, so stop it.
+    if [[ -d /run/systemd/system ]]; then
+        "${sudo[@]}" systemctl disable --now docker-registry.service || true
+    fi
+    echo "oracles: apt packages installed"
+fi
 
 # --- Python venv -------------------------------------------------------------
 venv="$ORACLES/venv"

@@ -59,6 +59,25 @@ impl FromStr for Sha256 {
     }
 }
 
+/// Written and read as `sha256:<hex>`, the OCI descriptor form.
+impl Serialize for Sha256 {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Sha256 {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 /// Known hex digest algorithms and the lengths (in hex characters) they allow.
 ///
 /// The names are those of the in-toto DigestSet spec. Algorithms not listed
@@ -188,6 +207,15 @@ mod tests {
         let upper = good.to_uppercase().replace("SHA256", "sha256");
         let err = upper.parse::<Sha256>().unwrap_err().to_string();
         assert!(err.contains("lowercase hex"), "{err}");
+    }
+
+    #[test]
+    fn sha256_serializes_as_a_prefixed_string() {
+        let d = sha256(b"hello");
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(json, format!("\"{d}\""));
+        assert_eq!(serde_json::from_str::<Sha256>(&json).unwrap(), d);
+        assert!(serde_json::from_str::<Sha256>("\"sha512:00\"").is_err());
     }
 
     #[test]

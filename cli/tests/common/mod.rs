@@ -3,6 +3,8 @@
 //! conformance data.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod registry;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

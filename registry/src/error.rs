@@ -1,0 +1,96 @@
+//! The error type of the registry crate.
+
+use vouch_evidence::digest::Sha256;
+
+/// What can go wrong while reading or writing a store. Every variant says
+/// where (the store and repository) and what (the digest or tag).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The image reference cannot be parsed.
+    #[error("invalid image reference {reference:?}: {reason}")]
+    Reference {
+        /// The reference as given.
+        reference: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// A tag, manifest or blob does not exist.
+    #[error("{what} not found in {location}")]
+    NotFound {
+        /// What was looked for ("tag latest", "blob sha256:…").
+        what: String,
+        /// The store and repository.
+        location: String,
+    },
+    /// Content does not hash to the digest it was asked for by.
+    #[error("{what} from {location} does not match its digest: expected {expected}, got {actual}")]
+    DigestMismatch {
+        /// "manifest" or "blob".
+        what: &'static str,
+        /// Where it came from.
+        location: String,
+        /// The digest asked for.
+        expected: Sha256,
+        /// The digest of what arrived.
+        actual: Sha256,
+    },
+    /// Content, declared or actual, is larger than the configured limit.
+    #[error("{what} in {location} is {size} bytes, over the limit of {limit}")]
+    TooLarge {
+        /// What was being read.
+        what: String,
+        /// Where.
+        location: String,
+        /// Its (declared or actual) size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// More items than the configured limit (signatures, layers).
+    #[error("{what} in {location}: {count} is over the limit of {limit}")]
+    TooMany {
+        /// What was counted.
+        what: String,
+        /// Where.
+        location: String,
+        /// How many there were.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A manifest, index or layout file is not what the OCI specs allow.
+    #[error("invalid {what} in {location}: {reason}")]
+    Invalid {
+        /// What was being parsed.
+        what: String,
+        /// Where.
+        location: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// A filesystem operation of the layout backend failed.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        /// What was being done ("read", "write", "lock").
+        action: &'static str,
+        /// The path.
+        path: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Concurrent writers kept replacing an index this writer was updating.
+    #[error("gave up updating {what} in {location} after {attempts} attempts: other writers kept replacing it")]
+    Contention {
+        /// The index being updated.
+        what: String,
+        /// Where.
+        location: String,
+        /// How many read-merge-write rounds were tried.
+        attempts: usize,
+    },
+    /// The evidence attached to an image is malformed.
+    #[error(transparent)]
+    Evidence(#[from] vouch_evidence::Error),
+}

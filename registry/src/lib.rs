@@ -1,0 +1,27 @@
+//! Where evidence lives next to an image.
+//!
+//! One small [`Store`] trait with a few required methods, and several
+//! backends: an OCI image layout directory (`oci:PATH[:TAG]`, the embedded
+//! default that needs no server), an in-memory store for tests, and (later)
+//! a remote registry. Everything that must hold for every backend (digests
+//! checked, sizes and counts capped, manifests parsed once) is done once, in
+//! [`Repository`], on top of the trait; [`attach`] writes and reads
+//! signatures and attestations in the Sigstore-bundle referrer and legacy
+//! cosign formats over any backend.
+#![forbid(unsafe_code)]
+
+pub mod attach;
+mod error;
+pub mod layout;
+pub mod memory;
+pub mod oci;
+pub mod reference;
+mod repository;
+mod store;
+
+pub use error::Error;
+pub use repository::{Limits, Repository};
+pub use store::Store;
+
+/// The result type of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,267 @@
+//! One repository of one store, with every check that must hold whatever
+//! the backend: digests compared, sizes and counts capped before reading,
+//! manifests parsed once.
+
+use std::sync::Arc;
+
+use vouch_evidence::digest::{sha256, Sha256};
+
+use crate::oci::{self, Descriptor, Manifest};
+use crate::reference::ImageRef;
+use crate::{Error, Result, Store};
+
+/// Size and count limits, applied before anything is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Signatures or attestations per image (default 100).
+    pub max_attachments: usize,
+    /// Layers per manifest, and entries per index (default 1000).
+    pub max_layers: usize,
+    /// Bytes per blob (default 128 MiB).
+    pub max_blob_bytes: u64,
+    /// Bytes per manifest (default 4 MiB, as Distribution enforces).
+    pub max_manifest_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_attachments: 100,
+            max_layers: 1000,
+            max_blob_bytes: 128 * 1024 * 1024,
+            max_manifest_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
+/// A manifest that was fetched by digest and checked against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedManifest {
+    /// Its descriptor (digest and size of the exact bytes fetched).
+    pub descriptor: Descriptor,
+    /// The exact bytes.
+    pub bytes: Vec<u8>,
+    /// The parsed manifest.
+    pub manifest: Manifest,
+}
+
+/// A repository in a store, with limits.
+#[derive(Clone)]
+pub struct Repository {
+    store: Arc<dyn Store>,
+    name: String,
+    limits: Limits,
+}
+
+impl Repository {
+    /// The repository `name` of `store` (any name for a layout).
+    pub fn new(store: Arc<dyn Store>, name: impl Into<String>, limits: Limits) -> Self {
+        Repository {
+            store,
+            name: name.into(),
+            limits,
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Where this repository is, for messages.
+    pub fn location(&self) -> String {
+        if self.name.is_empty() {
+            self.store.location()
+        } else {
+            format!("{}/{}", self.store.location(), self.name)
+        }
+    }
+
+    /// Resolves `image` to the descriptor of its manifest: by digest when it
+    /// names one (the tag is then ignored), else by tag, once. Everything
+    /// after this works by digest.
+    pub async fn resolve(&self, image: &ImageRef) -> Result<Descriptor> {
+        if let Some(digest) = &image.digest {
+            return Ok(self.manifest(digest).await?.descriptor);
+        }
+        match &image.tag {
+            Some(tag) => self.resolve_tag(tag).await?.ok_or_else(|| Error::NotFound {
+                what: format!("tag {tag}"),
+                location: self.location(),
+            }),
+            None => Err(Error::Reference {
+                reference: image.to_string(),
+                reason: "names neither a tag nor a digest".into(),
+            }),
+        }
+    }
+
+    /// The descriptor a tag points at, if the tag exists.
+    pub async fn resolve_tag(&self, tag: &str) -> Result<Option<Descriptor>> {
+        self.store.resolve_tag(&self.name, tag).await
+    }
+
+    /// Fetches a manifest by digest, checks it hashes to that digest, caps
+    /// its size and its number of layers or entries, and parses it.
+    pub async fn manifest(&self, digest: &Sha256) -> Result<FetchedManifest> {
+        self.try_manifest(digest)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: format!("manifest {digest}"),
+                location: self.location(),
+            })
+    }
+
+    /// Like [`Repository::manifest`], with `None` for a missing manifest.
+    pub async fn try_manifest(&self, digest: &Sha256) -> Result<Option<FetchedManifest>> {
+        let limit = self.limits.max_manifest_bytes;
+        let Some((bytes, content_type)) =
+            self.store.fetch_manifest(&self.name, digest, limit).await?
+        else {
+            return Ok(None);
+        };
+        self.check_size(&format!("manifest {digest}"), bytes.len() as u64, limit)?;
+        self.check_digest("manifest", digest, &bytes)?;
+        let manifest =
+            Manifest::parse(&bytes, content_type.as_deref()).map_err(|reason| Error::Invalid {
+                what: format!("manifest {digest}"),
+                location: self.location(),
+                reason,
+            })?;
+        let entries = match &manifest {
+            Manifest::Image(m) => m.layers.len(),
+            Manifest::Index(i) => i.manifests.len(),
+        };
+        if entries > self.limits.max_layers {
+            return Err(Error::TooMany {
+                what: format!("layers or entries of manifest {digest}"),
+                location: self.location(),
+                count: entries,
+                limit: self.limits.max_layers,
+            });
+        }
+        let mut descriptor = Descriptor::of(manifest.media_type(), &bytes);
+        descriptor.digest = *digest;
+        Ok(Some(FetchedManifest {
+            descriptor,
+            bytes,
+            manifest,
+        }))
+    }
+
+    /// The manifest a tag points at, if the tag exists.
+    pub async fn tagged(&self, tag: &str) -> Result<Option<FetchedManifest>> {
+        match self.resolve_tag(tag).await? {
+            Some(d) => self.try_manifest(&d.digest).await,
+            None => Ok(None),
+        }
+    }
+
+    /// Fetches the blob `descriptor` names: its declared size is checked
+    /// against the limit before anything is read, no more than the declared
+    /// size is accepted, and the bytes must hash to the digest.
+    pub async fn blob(&self, descriptor: &Descriptor) -> Result<Vec<u8>> {
+        let what = format!("blob {}", descriptor.digest);
+        self.check_size(&what, descriptor.size, self.limits.max_blob_bytes)?;
+        let bytes = self
+            .store
+            .fetch_blob(&self.name, &descriptor.digest, descriptor.size)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: what.clone(),
+                location: self.location(),
+            })?;
+        if bytes.len() as u64 != descriptor.size {
+            return Err(Error::Invalid {
+                what,
+                location: self.location(),
+                reason: format!("declared {} bytes, got {}", descriptor.size, bytes.len()),
+            });
+        }
+        self.check_digest("blob", &descriptor.digest, &bytes)?;
+        Ok(bytes)
+    }
+
+    /// Stores a blob and returns its descriptor.
+    pub async fn put_blob(&self, media_type: &str, content: &[u8]) -> Result<Descriptor> {
+        let descriptor = Descriptor::of(media_type, content);
+        self.store
+            .push_blob(&self.name, &descriptor.digest, content)
+            .await?;
+        Ok(descriptor)
+    }
+
+    /// Stores exact manifest bytes (optionally tagged) and returns their
+    /// descriptor.
+    pub async fn put_manifest_bytes(
+        &self,
+        bytes: &[u8],
+        media_type: &str,
+        tag: Option<&str>,
+    ) -> Result<Descriptor> {
+        let descriptor = Descriptor::of(media_type, bytes);
+        self.store
+            .push_manifest(&self.name, &descriptor.digest, bytes, media_type, tag)
+            .await?;
+        Ok(descriptor)
+    }
+
+    /// Serializes and stores a manifest or index.
+    pub async fn put_manifest(&self, manifest: &Manifest, tag: Option<&str>) -> Result<Descriptor> {
+        let bytes = match manifest {
+            Manifest::Image(m) => oci::to_json(m),
+            Manifest::Index(i) => oci::to_json(i),
+        };
+        self.put_manifest_bytes(&bytes, manifest.media_type(), tag)
+            .await
+    }
+
+    /// The referrers of `subject` through the referrers API, capped at the
+    /// attachment limit; `None` when the store has no referrers API.
+    pub async fn referrers(&self, subject: &Sha256) -> Result<Option<Vec<Descriptor>>> {
+        let limit = self.limits.max_attachments;
+        let found = self.store.referrers(&self.name, subject, limit).await?;
+        if let Some(list) = &found {
+            self.check_count(&format!("referrers of {subject}"), list.len())?;
+        }
+        Ok(found)
+    }
+
+    /// Fails when `count` attachments exceed the limit.
+    pub fn check_count(&self, what: &str, count: usize) -> Result<()> {
+        if count > self.limits.max_attachments {
+            return Err(Error::TooMany {
+                what: what.to_string(),
+                location: self.location(),
+                count,
+                limit: self.limits.max_attachments,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_size(&self, what: &str, size: u64, limit: u64) -> Result<()> {
+        if size > limit {
+            return Err(Error::TooLarge {
+                what: what.to_string(),
+                location: self.location(),
+                size,
+                limit,
+            });
+        }
+        Ok(())
+    }
+
+    fn check_digest(&self, what: &'static str, expected: &Sha256, bytes: &[u8]) -> Result<()> {
+        let actual = sha256(bytes);
+        if &actual != expected {
+            return Err(Error::DigestMismatch {
+                what,
+                location: self.location(),
+                expected: *expected,
+                actual,
+            });
+        }
+        Ok(())
+    }
+}
