@@ -29,6 +29,14 @@ enum Command {
     SignBlob(cmd::sign_blob::Args),
     /// Verify a Sigstore bundle against a file or a digest.
     VerifyBundle(cmd::verify_bundle::Args),
+    /// Sign an image and store the signature next to it (like `cosign sign`).
+    Sign(cmd::sign::Args),
+    /// List the signatures and attestations attached to an image (like `cosign tree`).
+    Tree(cmd::tree::Args),
+    /// Check that an image is signed by a key.
+    VerifyImage(cmd::verify_image::Args),
+    /// Copy an image with its signatures and attestations (like `cosign copy`).
+    Copy(cmd::copy::Args),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -36,7 +44,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keygen(args) => cmd::keygen::run(args),
         Command::SignBlob(args) => cmd::sign_blob::run(args),
         Command::VerifyBundle(args) => cmd::verify_bundle::run(args),
+        Command::Sign(args) => block_on(cmd::sign::run(args)),
+        Command::Tree(args) => block_on(cmd::tree::run(args)),
+        Command::VerifyImage(args) => block_on(cmd::verify_image::run(args)),
+        Command::Copy(args) => block_on(cmd::copy::run(args)),
     }
+}
+
+/// Runs a registry command on a runtime of its own.
+fn block_on(future: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(future)
 }
 
 fn main() -> ExitCode {

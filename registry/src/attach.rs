@@ -216,32 +216,50 @@ pub async fn attach_bundle(
     };
     let bytes = crate::oci::to_json(&manifest);
     let descriptor = repo.put_manifest_bytes(&bytes, OCI_MANIFEST, None).await?;
-    if repo.referrers(&subject.digest).await?.is_none() {
-        let entry = referrer_descriptor(&bytes, &manifest);
-        update_tagged(repo, &fallback_tag(&subject.digest), |current| {
-            let mut index = match current.map(|f| f.manifest) {
-                None => ImageIndex::empty(),
-                Some(Manifest::Index(index)) => index,
-                Some(Manifest::Image(_)) => {
-                    return Err(Error::Invalid {
-                        what: format!("referrers fallback tag {}", fallback_tag(&subject.digest)),
-                        location: repo.location(),
-                        reason: "is an image manifest, not an index".into(),
-                    })
-                }
-            };
-            if index.manifests.iter().any(|d| d.digest == entry.digest) {
-                return Ok(Merge::Present);
-            }
-            index.manifests.push(entry.clone());
-            Ok(Merge::Write {
-                blobs: Vec::new(),
-                manifest: Box::new(Manifest::Index(index)),
-            })
-        })
-        .await?;
-    }
+    register_referrer(
+        repo,
+        &subject.digest,
+        referrer_descriptor(&bytes, &manifest),
+    )
+    .await?;
     Ok(descriptor)
+}
+
+/// Makes a stored referrer manifest findable from its subject: nothing to
+/// do where the store has a referrers API; otherwise `entry` is merged into
+/// the tag-schema fallback index (tag `sha256-<hex>`), all its annotations
+/// copied as the distribution spec requires.
+pub async fn register_referrer(
+    repo: &Repository,
+    subject: &Sha256,
+    entry: Descriptor,
+) -> Result<()> {
+    if repo.referrers(subject).await?.is_some() {
+        return Ok(());
+    }
+    let tag = fallback_tag(subject);
+    update_tagged(repo, &tag, |current| {
+        let mut index = match current.map(|f| f.manifest) {
+            None => ImageIndex::empty(),
+            Some(Manifest::Index(index)) => index,
+            Some(Manifest::Image(_)) => {
+                return Err(Error::Invalid {
+                    what: format!("referrers fallback tag {tag}"),
+                    location: repo.location(),
+                    reason: "is an image manifest, not an index".into(),
+                })
+            }
+        };
+        if index.manifests.iter().any(|d| d.digest == entry.digest) {
+            return Ok(Merge::Present);
+        }
+        index.manifests.push(entry.clone());
+        Ok(Merge::Write {
+            blobs: Vec::new(),
+            manifest: Box::new(Manifest::Index(index)),
+        })
+    })
+    .await
 }
 
 /// Appends a layer (already stored) to the legacy cosign manifest under

@@ -80,6 +80,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A registry could not be reached, refused the request, or answered
+    /// with an error; the registry's own message is kept.
+    #[error("registry {location}: {reason}")]
+    Remote {
+        /// The registry host.
+        location: String,
+        /// What failed and what the registry said.
+        reason: String,
+    },
     /// Concurrent writers kept replacing an index this writer was updating.
     #[error("gave up updating {what} in {location} after {attempts} attempts: other writers kept replacing it")]
     Contention {

@@ -11,15 +11,43 @@
 #![forbid(unsafe_code)]
 
 pub mod attach;
+pub mod copy;
 mod error;
 pub mod layout;
 pub mod memory;
 pub mod oci;
 pub mod reference;
+pub mod remote;
 mod repository;
 mod store;
 
 pub use error::Error;
+
+use std::sync::Arc;
+
+/// Opens the repository `image` lives in: its layout directory (created
+/// when `create` is set and it does not exist) or its registry repository.
+pub fn open(
+    image: &reference::ImageRef,
+    options: &remote::RemoteOptions,
+    limits: Limits,
+    create: bool,
+) -> Result<Repository> {
+    match &image.location {
+        reference::Location::Layout(path) => {
+            let store = if create {
+                layout::LayoutStore::create(path)?
+            } else {
+                layout::LayoutStore::open(path)?
+            };
+            Ok(Repository::new(Arc::new(store), "", limits))
+        }
+        reference::Location::Registry { host, repository } => {
+            let store = remote::RemoteStore::new(host, options.clone())?;
+            Ok(Repository::new(Arc::new(store), repository.clone(), limits))
+        }
+    }
+}
 pub use repository::{Limits, Repository};
 pub use store::Store;
 

@@ -8,6 +8,7 @@
 
 pub mod bundle;
 mod error;
+pub mod image;
 
 pub use error::Error;
 

@@ -1,0 +1,43 @@
+//! `vouch copy`: an image with everything attached to it, between a
+//! registry and a layout directory.
+
+use anyhow::{bail, Result};
+use vouch_registry::copy::copy_image;
+
+use super::{parse_image, RegistryArgs};
+
+/// Arguments of `vouch copy`.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    vouch copy registry.example.com/team/app:v1 oci:audit/app:v1\n  \
+    vouch copy oci:audit/app:v1 registry.internal/team/app:v1")]
+pub struct Args {
+    /// The image to copy.
+    #[arg(value_name = "SRC")]
+    src: String,
+    /// Where to copy it (a layout directory is created if missing); its tag
+    /// defaults to the source's.
+    #[arg(value_name = "DST")]
+    dst: String,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+/// Copies the image by digest, then its signatures and attestations.
+pub async fn run(args: Args) -> Result<()> {
+    let src = parse_image(&args.src)?;
+    let dst = parse_image(&args.dst)?;
+    if dst.digest.is_some() {
+        bail!("destination {dst} names a digest: name a tag (or nothing) instead");
+    }
+    let src_repo = args.registry.open(&src, false)?;
+    let dst_repo = args.registry.open(&dst, true)?;
+    let image = src_repo.resolve(&src).await?;
+    let tag = dst.tag.as_deref().or(src.tag.as_deref());
+    let report = copy_image(&src_repo, &dst_repo, &image.digest, tag).await?;
+    eprintln!(
+        "Copied {}@{} to {}: {} manifests, {} blobs, {} attachments",
+        src.location, image.digest, dst, report.manifests, report.blobs, report.attachments
+    );
+    Ok(())
+}

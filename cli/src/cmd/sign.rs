@@ -1,0 +1,147 @@
+//! `vouch sign`: sign an image's manifest digest and store the signature
+//! next to it.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use vouch_evidence::bundle::Bundle;
+use vouch_evidence::digest::DigestSet;
+use vouch_evidence::dsse::IN_TOTO_PAYLOAD_TYPE;
+use vouch_evidence::keys::Signer;
+use vouch_evidence::statement::{ResourceDescriptor, Statement};
+use vouch_registry::attach::{self, COSIGN_SIGN_PREDICATE_TYPE};
+use vouch_registry::oci::{Descriptor, Manifest};
+
+use super::{load_private_key, now_rfc3339, parse_image, RegistryArgs};
+
+/// How the signature is stored.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A Sigstore bundle v0.3 referrer (DSSE statement of predicate type
+    /// https://sigstore.dev/cosign/sign/v1, as cosign v3 writes).
+    Bundle,
+    /// Legacy cosign: a simple-signing layer under tag sha256-<hex>.sig.
+    Legacy,
+}
+
+/// Arguments of `vouch sign`.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    vouch sign oci:build/layout:v1 --key ci.key\n  \
+    vouch sign registry.example.com/team/app:v1 --key ci.key --format legacy -a build=42\n  \
+    vouch sign registry.example.com/team/app:v1 --key ci.key --recursive   # index and each platform")]
+pub struct Args {
+    /// The image: `oci:PATH[:TAG]` or a registry reference. A tag is resolved
+    /// once; the signature is over the manifest digest.
+    #[arg(value_name = "IMAGE")]
+    image: String,
+    /// Private key to sign with (PKCS#8 PEM).
+    #[arg(long, value_name = "KEY")]
+    key: PathBuf,
+    /// Storage format.
+    #[arg(long, value_enum, default_value_t = Format::Bundle)]
+    format: Format,
+    /// Annotation to sign along (KEY=VALUE; repeatable): in the statement's
+    /// subject, or the simple-signing `optional` section.
+    #[arg(long = "annotation", short = 'a', value_name = "KEY=VALUE")]
+    annotations: Vec<String>,
+    /// For an image index, also sign each platform manifest.
+    #[arg(long)]
+    recursive: bool,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+fn parse_annotations(raw: &[String]) -> Result<BTreeMap<String, String>> {
+    raw.iter()
+        .map(|a| match a.split_once('=') {
+            Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+            _ => bail!("bad --annotation {a:?}: expected KEY=VALUE"),
+        })
+        .collect()
+}
+
+/// The simple-signing payload cosign signs, byte for byte as Go's
+/// `json.Marshal` writes it (keys sorted, compact).
+fn simple_signing_payload(
+    reference: &str,
+    target: &Descriptor,
+    annotations: &BTreeMap<String, String>,
+) -> Vec<u8> {
+    let optional = if annotations.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::json!(annotations)
+    };
+    let payload = serde_json::json!({
+        "critical": {
+            "identity": {"docker-reference": reference},
+            "image": {"docker-manifest-digest": target.digest.to_string()},
+            "type": "cosign container image signature",
+        },
+        "optional": optional,
+    });
+    serde_json::to_vec(&payload).unwrap_or_default()
+}
+
+/// Signs the image (and with --recursive its platform manifests).
+pub async fn run(args: Args) -> Result<()> {
+    let key = load_private_key(&args.key)?;
+    let annotations = parse_annotations(&args.annotations)?;
+    let image = parse_image(&args.image)?;
+    let repo = args.registry.open(&image, false)?;
+    let root = repo.resolve(&image).await?;
+    let mut targets = vec![root.clone()];
+    if args.recursive {
+        match repo.manifest(&root.digest).await?.manifest {
+            Manifest::Index(index) => targets.extend(index.manifests),
+            Manifest::Image(_) => bail!("--recursive: {image} is a single image, not an index"),
+        }
+    }
+    let created = now_rfc3339();
+    for target in &targets {
+        match args.format {
+            Format::Bundle => {
+                // As cosign v3: the subject is the digest alone, no name.
+                let subject = ResourceDescriptor {
+                    name: None,
+                    uri: None,
+                    digest: Some(DigestSet::from_sha256(target.digest)),
+                    content: None,
+                    download_location: None,
+                    media_type: None,
+                    annotations: annotations
+                        .iter()
+                        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                        .collect(),
+                };
+                let statement = Statement::new(
+                    vec![subject],
+                    COSIGN_SIGN_PREDICATE_TYPE,
+                    serde_json::json!({}),
+                )?;
+                let bundle = Bundle::sign_dsse(&key, IN_TOTO_PAYLOAD_TYPE, &statement.to_json())?;
+                attach::attach_bundle(&repo, target, &bundle, &created, &BTreeMap::new()).await?;
+            }
+            Format::Legacy => {
+                let payload =
+                    simple_signing_payload(&image.location.to_string(), target, &annotations);
+                let signature = key.sign(&payload)?;
+                attach::attach_legacy_signature(&repo, &target.digest, &payload, &signature)
+                    .await?;
+            }
+        }
+        eprintln!(
+            "Signed {}@{} ({}, key {})",
+            image.location,
+            target.digest,
+            match args.format {
+                Format::Bundle => "bundle",
+                Format::Legacy => "legacy",
+            },
+            key.public_key().key_id()
+        );
+    }
+    Ok(())
+}

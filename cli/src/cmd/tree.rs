@@ -1,0 +1,116 @@
+//! `vouch tree`: what is attached to an image.
+
+use std::io::Write;
+
+use anyhow::Result;
+use vouch_registry::attach::{self, Attachment, Evidence, Format, Kind};
+use vouch_registry::oci::{Descriptor, Manifest};
+
+use super::{parse_image, RegistryArgs};
+
+/// Output format.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// A human-readable tree.
+    Table,
+    /// JSON, one document.
+    Json,
+}
+
+/// Arguments of `vouch tree`.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  vouch tree oci:build/layout:v1\n  vouch tree registry.example.com/team/app:v1 --output json"
+)]
+pub struct Args {
+    /// The image: `oci:PATH[:TAG]` or a registry reference.
+    #[arg(value_name = "IMAGE")]
+    image: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    output: Output,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+fn key_of(a: &Attachment) -> Option<String> {
+    match &a.evidence {
+        Evidence::Bundle(b) => b.public_key_hint().map(|h| format!("hint:{h}")),
+        Evidence::Dsse(e) => e
+            .signatures()
+            .first()
+            .map(|s| s.keyid.clone())
+            .filter(|k| !k.is_empty()),
+        Evidence::SimpleSigning { .. } => None,
+    }
+}
+
+fn json_of(subject: &Descriptor, a: &Attachment) -> serde_json::Value {
+    serde_json::json!({
+        "subject": subject.digest.to_string(),
+        "kind": match a.kind { Kind::Signature => "signature", Kind::Attestation => "attestation" },
+        "format": match a.format { Format::Bundle => "bundle", Format::Legacy => "legacy" },
+        "predicateType": a.predicate_type,
+        "key": key_of(a),
+        "created": a.created,
+        "digest": a.digest.to_string(),
+    })
+}
+
+/// Lists the attachments of the image and, for an index, of each platform
+/// manifest.
+pub async fn run(args: Args) -> Result<()> {
+    let image = parse_image(&args.image)?;
+    let repo = args.registry.open(&image, false)?;
+    let root = repo.resolve(&image).await?;
+    let mut subjects = vec![root.clone()];
+    if let Manifest::Index(index) = repo.manifest(&root.digest).await?.manifest {
+        subjects.extend(index.manifests);
+    }
+    let mut found = Vec::new();
+    for subject in &subjects {
+        found.push((subject, attach::list(&repo, &subject.digest).await?));
+    }
+    let mut out = std::io::stdout().lock();
+    match args.output {
+        Output::Json => {
+            let attachments: Vec<serde_json::Value> = found
+                .iter()
+                .flat_map(|(s, list)| list.iter().map(|a| json_of(s, a)))
+                .collect();
+            let doc = serde_json::json!({
+                "image": image.location.to_string(),
+                "digest": root.digest.to_string(),
+                "attachments": attachments,
+            });
+            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+        }
+        Output::Table => {
+            for (subject, list) in &found {
+                let platform = subject
+                    .platform
+                    .as_ref()
+                    .map(|p| format!(" ({}/{})", p.os, p.architecture))
+                    .unwrap_or_default();
+                writeln!(out, "{}@{}{platform}", image.location, subject.digest)?;
+                if list.is_empty() {
+                    writeln!(out, "  (nothing attached)")?;
+                }
+                for a in list {
+                    let v = json_of(subject, a);
+                    let field = |k: &str| v[k].as_str().unwrap_or("-").to_string();
+                    writeln!(
+                        out,
+                        "  {:<12} {:<7} {:<40} {:<52} {}",
+                        field("kind"),
+                        field("format"),
+                        field("predicateType"),
+                        field("key"),
+                        field("created")
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}

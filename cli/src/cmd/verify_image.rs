@@ -1,0 +1,85 @@
+//! `vouch verify-image`: is this image signed by this key?
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use vouch_registry::attach::{self, Format, Kind};
+use vouch_verify::bundle::TrustedRoot;
+use vouch_verify::image::verify_signature;
+
+use super::{load_public_key, parse_image, RegistryArgs};
+use crate::files::{read_capped, MAX_DOCUMENT_BYTES};
+
+/// Arguments of `vouch verify-image`.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  vouch verify-image oci:build/layout:v1 --key ci.pub\n  vouch verify-image registry.example.com/team/app@sha256:<hex> --key ci.pub"
+)]
+pub struct Args {
+    /// The image: `oci:PATH[:TAG]` or a registry reference.
+    #[arg(value_name = "IMAGE")]
+    image: String,
+    /// Public key (SPKI PEM) a signature must verify with.
+    #[arg(long, value_name = "PUB")]
+    key: PathBuf,
+    /// Trusted root for transparency-log entries in bundles; defaults to the
+    /// embedded Sigstore public-good root.
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Option<PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+/// Succeeds when at least one signature attached to the image's digest
+/// verifies with the key; reports every one it tried.
+pub async fn run(args: Args) -> Result<()> {
+    let key = load_public_key(&args.key)?;
+    let root = match &args.trusted_root {
+        Some(path) => {
+            TrustedRoot::from_json(&read_capped(path, MAX_DOCUMENT_BYTES, "trusted root")?)
+                .with_context(|| format!("in {}", path.display()))?
+        }
+        None => TrustedRoot::public_good()?,
+    };
+    let image = parse_image(&args.image)?;
+    let repo = args.registry.open(&image, false)?;
+    let resolved = repo.resolve(&image).await?;
+    let attachments = attach::list(&repo, &resolved.digest).await?;
+    let mut verified = 0;
+    let mut failures = Vec::new();
+    for a in attachments.iter().filter(|a| a.kind == Kind::Signature) {
+        let format = match a.format {
+            Format::Bundle => "bundle",
+            Format::Legacy => "legacy",
+        };
+        match verify_signature(a, &resolved.digest, &key, &root) {
+            Ok(()) => {
+                verified += 1;
+                eprintln!(
+                    "Verified: {format} signature {} by key {}",
+                    a.digest,
+                    key.key_id()
+                );
+            }
+            Err(e) => failures.push(format!("{format} signature {}: {e}", a.digest)),
+        }
+    }
+    if verified == 0 {
+        if failures.is_empty() {
+            bail!(
+                "no signature is attached to {}@{}",
+                image.location,
+                resolved.digest
+            );
+        }
+        bail!(
+            "no signature on {}@{} verifies with key {}: {}",
+            image.location,
+            resolved.digest,
+            key.key_id(),
+            failures.join("; ")
+        );
+    }
+    println!("{}@{}", image.location, resolved.digest);
+    Ok(())
+}

@@ -1,0 +1,805 @@
+//! A remote OCI registry, spoken to over the distribution API.
+//!
+//! This is a small client on `reqwest` (rustls) rather than `oci-client`,
+//! because `oci-client` reads manifests and error bodies whole, with no
+//! limit; here every body is read in chunks and cut off past its limit, as
+//! the [`Store`] contract requires. It does what vouch needs and no more:
+//! HEAD/GET/PUT manifests, GET blobs, monolithic blob upload, the referrers
+//! API, and Basic and Bearer-token authentication.
+//!
+//! HTTPS is used unless the host is a loopback address or the caller allows
+//! plain HTTP; even then HTTPS is tried first, as docker does.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use base64::Engine as _;
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, WWW_AUTHENTICATE};
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use vouch_evidence::digest::Sha256;
+
+use crate::oci::{Descriptor, ImageIndex, MANIFEST_MEDIA_TYPES, OCI_INDEX};
+use crate::{Error, Result, Store};
+
+/// The most bytes of an error body or token response read.
+const MAX_SMALL_BODY: u64 = 64 * 1024;
+
+/// A user name and password for a registry.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// User name.
+    pub username: String,
+    /// Password or token.
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Credentials({}, ****)", self.username)
+    }
+}
+
+/// How to reach a registry.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteOptions {
+    /// Allow plain HTTP to a non-loopback host (`--allow-http-registry`).
+    pub allow_http: bool,
+    /// Extra CA certificates (PEM) to trust besides the public roots.
+    pub extra_ca_pem: Option<Vec<u8>>,
+    /// Credentials; when absent they are looked up in the docker config.
+    pub credentials: Option<Credentials>,
+    /// The timeout of each request (default 30 s).
+    pub timeout: Option<Duration>,
+}
+
+/// A registry host.
+pub struct RemoteStore {
+    host: String,
+    http: reqwest::Client,
+    credentials: Option<Credentials>,
+    /// `https` or `http`, once known.
+    scheme: Mutex<Option<&'static str>>,
+    may_use_http: bool,
+    /// Bearer tokens by scope.
+    tokens: Mutex<HashMap<String, String>>,
+}
+
+fn is_loopback(host: &str) -> bool {
+    let name = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.chars().all(|c| c.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    });
+    matches!(name, "localhost" | "[::1]") || name.starts_with("127.")
+}
+
+impl RemoteStore {
+    /// A client for `host` (`registry.example.com`, `127.0.0.1:5000`).
+    pub fn new(host: &str, options: RemoteOptions) -> Result<Self> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(options.timeout.unwrap_or(Duration::from_secs(30)))
+            .user_agent(concat!("vouch/", env!("CARGO_PKG_VERSION")));
+        if let Some(pem) = &options.extra_ca_pem {
+            for cert in reqwest::Certificate::from_pem_bundle(pem).map_err(|e| Error::Invalid {
+                what: "CA certificate bundle".into(),
+                location: host.into(),
+                reason: e.to_string(),
+            })? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder.build().map_err(|e| Error::Remote {
+            location: host.into(),
+            reason: e.to_string(),
+        })?;
+        let credentials = match options.credentials {
+            Some(c) => Some(c),
+            None => docker_config_credentials(host)?,
+        };
+        Ok(RemoteStore {
+            host: host.to_string(),
+            http,
+            credentials,
+            scheme: Mutex::new(None),
+            may_use_http: options.allow_http || is_loopback(host),
+            tokens: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn url(&self, scheme: &str, path: &str) -> String {
+        format!("{scheme}://{}/v2/{path}", self.host)
+    }
+
+    /// Sends a request built by `build` for `path` (or an absolute URL),
+    /// choosing the scheme and authenticating on a 401 challenge.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        scope: &str,
+        build: impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Response> {
+        let known = *self.scheme.lock().unwrap_or_else(|p| p.into_inner());
+        let schemes: &[&'static str] = match known {
+            Some(s) => {
+                if s == "https" {
+                    &["https"]
+                } else {
+                    &["http"]
+                }
+            }
+            None if self.may_use_http => &["https", "http"],
+            None => &["https"],
+        };
+        let mut last_err = None;
+        for scheme in schemes {
+            let url = if path.starts_with("http://") || path.starts_with("https://") {
+                path.to_string()
+            } else {
+                self.url(scheme, path)
+            };
+            match self
+                .send_authenticated(method.clone(), &url, scope, &build)
+                .await
+            {
+                Ok(response) => {
+                    *self.scheme.lock().unwrap_or_else(|p| p.into_inner()) = Some(scheme);
+                    return Ok(response);
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        Err(last_err.unwrap_or_else(|| self.remote_error("no scheme to try")))
+    }
+
+    async fn send_authenticated(
+        &self,
+        method: Method,
+        url: &str,
+        scope: &str,
+        build: &impl Fn(RequestBuilder) -> RequestBuilder,
+    ) -> Result<Response> {
+        let token = self
+            .tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(scope)
+            .cloned();
+        let mut request = build(self.http.request(method.clone(), url));
+        if let Some(token) = &token {
+            request = request.bearer_auth(token);
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.transport_error(url, e))?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return Ok(response);
+        }
+        let challenge = response
+            .headers()
+            .get(WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let authorization = self.authorize(&challenge, scope, response).await?;
+        let retried = build(self.http.request(method, url))
+            .header(AUTHORIZATION, authorization)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(url, e))?;
+        if retried.status() == StatusCode::UNAUTHORIZED {
+            let message = error_message(retried).await;
+            return Err(self.auth_error(&message));
+        }
+        Ok(retried)
+    }
+
+    /// Answers a 401 challenge: Basic with the credentials, or a Bearer
+    /// token fetched from the realm the challenge names.
+    async fn authorize(
+        &self,
+        challenge: &str,
+        scope: &str,
+        unauthorized: Response,
+    ) -> Result<String> {
+        let (kind, params) = parse_challenge(challenge);
+        let Some(credentials) = &self.credentials else {
+            if kind.eq_ignore_ascii_case("bearer") {
+                // Anonymous tokens are common (public repositories).
+                return self
+                    .bearer_token(&params, scope, None)
+                    .await
+                    .map(|t| format!("Bearer {t}"));
+            }
+            let message = error_message(unauthorized).await;
+            return Err(self.auth_error(&format!("{message} (no credentials given)")));
+        };
+        if kind.eq_ignore_ascii_case("basic") {
+            let basic = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", credentials.username, credentials.password));
+            return Ok(format!("Basic {basic}"));
+        }
+        if kind.eq_ignore_ascii_case("bearer") {
+            let token = self.bearer_token(&params, scope, Some(credentials)).await?;
+            return Ok(format!("Bearer {token}"));
+        }
+        Err(self.auth_error(&format!(
+            "unsupported authentication challenge {challenge:?}"
+        )))
+    }
+
+    async fn bearer_token(
+        &self,
+        params: &HashMap<String, String>,
+        scope: &str,
+        credentials: Option<&Credentials>,
+    ) -> Result<String> {
+        let realm = params
+            .get("realm")
+            .ok_or_else(|| self.auth_error("bearer challenge without a realm"))?;
+        let mut query: Vec<(&str, &str)> = Vec::new();
+        if let Some(service) = params.get("service") {
+            query.push(("service", service));
+        }
+        query.push(("scope", scope));
+        let mut request = self.http.get(realm).query(&query);
+        if let Some(c) = credentials {
+            request = request.basic_auth(&c.username, Some(&c.password));
+        }
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.transport_error(realm, e))?;
+        if !response.status().is_success() {
+            let message = error_message(response).await;
+            return Err(self.auth_error(&format!("token service refused: {message}")));
+        }
+        let body = read_capped(response, MAX_SMALL_BODY)
+            .await
+            .map_err(|e| self.transport_error(realm, e))?;
+        #[derive(serde::Deserialize)]
+        struct Token {
+            token: Option<String>,
+            access_token: Option<String>,
+        }
+        let token: Token = serde_json::from_slice(&body)
+            .map_err(|e| self.auth_error(&format!("bad token response: {e}")))?;
+        let token = token
+            .token
+            .or(token.access_token)
+            .ok_or_else(|| self.auth_error("token response has no token"))?;
+        self.tokens
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(scope.to_string(), token.clone());
+        Ok(token)
+    }
+
+    fn remote_error(&self, reason: impl Into<String>) -> Error {
+        Error::Remote {
+            location: self.host.clone(),
+            reason: reason.into(),
+        }
+    }
+
+    fn auth_error(&self, message: &str) -> Error {
+        Error::Remote {
+            location: self.host.clone(),
+            reason: format!("authentication failed: {message}"),
+        }
+    }
+
+    fn transport_error(&self, url: &str, e: reqwest::Error) -> Error {
+        let what = if e.is_timeout() {
+            "timed out"
+        } else if e.is_connect() {
+            "cannot connect"
+        } else {
+            "request failed"
+        };
+        // The source chain says why (TLS, DNS, refused); keep it on one line.
+        let mut reason = format!("{what}: {url}");
+        let mut source: Option<&dyn std::error::Error> = Some(&e);
+        while let Some(s) = source {
+            reason.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        self.remote_error(reason)
+    }
+
+    /// Turns a non-success status into an error carrying the registry's
+    /// own message.
+    async fn status_error(&self, what: &str, response: Response) -> Error {
+        let status = response.status();
+        let message = error_message(response).await;
+        self.remote_error(format!("{what}: {status}: {message}"))
+    }
+}
+
+/// Reads at most `limit + 1` bytes of a body, chunk by chunk.
+async fn read_capped(
+    mut response: Response,
+    limit: u64,
+) -> std::result::Result<Vec<u8>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = (limit + 1).saturating_sub(body.len() as u64) as usize;
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() as u64 > limit {
+            break;
+        }
+    }
+    Ok(body)
+}
+
+/// The registry's error message: the `errors` of a distribution error body,
+/// or the start of the body as text.
+async fn error_message(response: Response) -> String {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        errors: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        code: Option<String>,
+        message: Option<String>,
+    }
+    let status = response.status();
+    let body = read_capped(response, MAX_SMALL_BODY)
+        .await
+        .unwrap_or_default();
+    if let Ok(parsed) = serde_json::from_slice::<Body>(&body) {
+        let parts: Vec<String> = parsed
+            .errors
+            .iter()
+            .map(|e| match (&e.code, &e.message) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                (c, m) => c.clone().or(m.clone()).unwrap_or_default(),
+            })
+            .collect();
+        if !parts.is_empty() {
+            return parts.join("; ");
+        }
+    }
+    let text: String = String::from_utf8_lossy(&body).chars().take(200).collect();
+    let text = text.trim();
+    if text.is_empty() {
+        status
+            .canonical_reason()
+            .unwrap_or("no message")
+            .to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// Splits `Bearer realm="…",service="…"` into its scheme and parameters.
+fn parse_challenge(challenge: &str) -> (String, HashMap<String, String>) {
+    let (kind, rest) = challenge
+        .trim()
+        .split_once(' ')
+        .unwrap_or((challenge.trim(), ""));
+    let mut params = HashMap::new();
+    let mut rest = rest.trim();
+    while !rest.is_empty() {
+        let Some((key, after)) = rest.split_once('=') else {
+            break;
+        };
+        let (value, next) = if let Some(quoted) = after.strip_prefix('"') {
+            match quoted.split_once('"') {
+                Some((v, n)) => (v, n),
+                None => (quoted, ""),
+            }
+        } else {
+            after.split_once(',').map_or((after, ""), |(v, n)| (v, n))
+        };
+        params.insert(key.trim().to_ascii_lowercase(), value.to_string());
+        rest = next.trim_start_matches([',', ' ']);
+    }
+    (kind.to_string(), params)
+}
+
+/// Credentials for `host` from the docker config: `$REGISTRY_AUTH_FILE`,
+/// else `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`.
+fn docker_config_credentials(host: &str) -> Result<Option<Credentials>> {
+    let path = if let Some(file) = std::env::var_os("REGISTRY_AUTH_FILE") {
+        std::path::PathBuf::from(file)
+    } else if let Some(dir) = std::env::var_os("DOCKER_CONFIG") {
+        Path::new(&dir).join("config.json")
+    } else if let Some(home) = std::env::var_os("HOME") {
+        Path::new(&home).join(".docker/config.json")
+    } else {
+        return Ok(None);
+    };
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(Error::Io {
+                action: "read",
+                path: path.display().to_string(),
+                source,
+            })
+        }
+    };
+    credentials_from_config(&bytes, host).map_err(|reason| Error::Invalid {
+        what: "docker credentials file".into(),
+        location: path.display().to_string(),
+        reason,
+    })
+}
+
+/// Looks `host` up in a docker `config.json` (`auths.<host>.auth`, base64
+/// of `user:password`, or `username`/`password`). Docker Hub is filed under
+/// `https://index.docker.io/v1/`.
+fn credentials_from_config(
+    bytes: &[u8],
+    host: &str,
+) -> std::result::Result<Option<Credentials>, String> {
+    #[derive(serde::Deserialize)]
+    struct Config {
+        #[serde(default)]
+        auths: HashMap<String, Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        auth: Option<String>,
+        username: Option<String>,
+        password: Option<String>,
+    }
+    let config: Config = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let keys: Vec<String> = if host == "docker.io" {
+        vec![
+            "https://index.docker.io/v1/".into(),
+            "index.docker.io".into(),
+            "docker.io".into(),
+        ]
+    } else {
+        vec![
+            host.to_string(),
+            format!("https://{host}"),
+            format!("http://{host}"),
+        ]
+    };
+    let Some(entry) = keys.iter().find_map(|k| config.auths.get(k)) else {
+        return Ok(None);
+    };
+    if let (Some(username), Some(password)) = (&entry.username, &entry.password) {
+        return Ok(Some(Credentials {
+            username: username.clone(),
+            password: password.clone(),
+        }));
+    }
+    let Some(auth) = &entry.auth else {
+        return Ok(None);
+    };
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(auth)
+        .map_err(|e| format!("auth of {host} is not base64: {e}"))?;
+    let decoded = String::from_utf8(decoded).map_err(|_| format!("auth of {host} is not UTF-8"))?;
+    let (username, password) = decoded
+        .split_once(':')
+        .ok_or_else(|| format!("auth of {host} is not user:password"))?;
+    Ok(Some(Credentials {
+        username: username.into(),
+        password: password.into(),
+    }))
+}
+
+fn scope(repository: &str, push: bool) -> String {
+    format!(
+        "repository:{repository}:{}",
+        if push { "pull,push" } else { "pull" }
+    )
+}
+
+fn accept_manifests(request: RequestBuilder) -> RequestBuilder {
+    request.header(ACCEPT, MANIFEST_MEDIA_TYPES.join(", "))
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+#[async_trait]
+impl Store for RemoteStore {
+    fn location(&self) -> String {
+        self.host.clone()
+    }
+
+    async fn resolve_tag(&self, repository: &str, tag: &str) -> Result<Option<Descriptor>> {
+        let path = format!("{repository}/manifests/{tag}");
+        let response = self
+            .send(
+                Method::HEAD,
+                &path,
+                &scope(repository, false),
+                accept_manifests,
+            )
+            .await?;
+        match response.status() {
+            StatusCode::NOT_FOUND => return Ok(None),
+            s if !s.is_success() => {
+                return Err(self
+                    .status_error(&format!("HEAD {repository}:{tag}"), response)
+                    .await)
+            }
+            _ => {}
+        }
+        let headers = response.headers();
+        let digest = header(headers, "docker-content-digest").ok_or_else(|| {
+            self.remote_error(format!(
+                "HEAD {repository}:{tag} answered without Docker-Content-Digest"
+            ))
+        })?;
+        let digest: Sha256 = digest.parse().map_err(|e: vouch_evidence::Error| {
+            self.remote_error(format!("digest of {repository}:{tag}: {e}"))
+        })?;
+        let media_type = header(headers, CONTENT_TYPE.as_str()).unwrap_or(crate::oci::OCI_MANIFEST);
+        let size = header(headers, "content-length")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        Ok(Some(Descriptor {
+            media_type: media_type.to_string(),
+            digest,
+            size,
+            artifact_type: None,
+            platform: None,
+            annotations: Default::default(),
+        }))
+    }
+
+    async fn fetch_manifest(
+        &self,
+        repository: &str,
+        digest: &Sha256,
+        limit: u64,
+    ) -> Result<Option<(Vec<u8>, Option<String>)>> {
+        let path = format!("{repository}/manifests/{digest}");
+        let response = self
+            .send(
+                Method::GET,
+                &path,
+                &scope(repository, false),
+                accept_manifests,
+            )
+            .await?;
+        match response.status() {
+            StatusCode::NOT_FOUND => return Ok(None),
+            s if !s.is_success() => {
+                return Err(self
+                    .status_error(&format!("GET manifest {digest}"), response)
+                    .await)
+            }
+            _ => {}
+        }
+        let content_type = header(response.headers(), CONTENT_TYPE.as_str()).map(str::to_string);
+        let body = read_capped(response, limit)
+            .await
+            .map_err(|e| self.transport_error(&path, e))?;
+        Ok(Some((body, content_type)))
+    }
+
+    async fn fetch_blob(
+        &self,
+        repository: &str,
+        digest: &Sha256,
+        limit: u64,
+    ) -> Result<Option<Vec<u8>>> {
+        let path = format!("{repository}/blobs/{digest}");
+        let response = self
+            .send(Method::GET, &path, &scope(repository, false), |r| r)
+            .await?;
+        match response.status() {
+            StatusCode::NOT_FOUND => return Ok(None),
+            s if !s.is_success() => {
+                return Err(self
+                    .status_error(&format!("GET blob {digest}"), response)
+                    .await)
+            }
+            _ => {}
+        }
+        if let Some(declared) = response.content_length().filter(|len| *len > limit) {
+            // Refused on the declaration, before reading the body.
+            return Err(Error::TooLarge {
+                what: format!("blob {digest}"),
+                location: format!("{}/{repository}", self.host),
+                size: declared,
+                limit,
+            });
+        }
+        let body = read_capped(response, limit)
+            .await
+            .map_err(|e| self.transport_error(&path, e))?;
+        Ok(Some(body))
+    }
+
+    async fn push_blob(&self, repository: &str, digest: &Sha256, content: &[u8]) -> Result<()> {
+        let scope = scope(repository, true);
+        let exists = self
+            .send(
+                Method::HEAD,
+                &format!("{repository}/blobs/{digest}"),
+                &scope,
+                |r| r,
+            )
+            .await?;
+        if exists.status().is_success() {
+            return Ok(());
+        }
+        let start = self
+            .send(
+                Method::POST,
+                &format!("{repository}/blobs/uploads/"),
+                &scope,
+                |r| r.header(reqwest::header::CONTENT_LENGTH, "0"),
+            )
+            .await?;
+        if start.status() != StatusCode::ACCEPTED {
+            return Err(self
+                .status_error(&format!("start upload of blob {digest}"), start)
+                .await);
+        }
+        let location = header(start.headers(), LOCATION.as_str())
+            .ok_or_else(|| self.remote_error("blob upload answered without Location"))?;
+        let scheme = self
+            .scheme
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or("https");
+        let base = reqwest::Url::parse(&format!("{scheme}://{}/", self.host))
+            .map_err(|e| self.remote_error(e.to_string()))?;
+        let mut url = base
+            .join(location)
+            .map_err(|e| self.remote_error(format!("bad upload Location: {e}")))?;
+        url.query_pairs_mut()
+            .append_pair("digest", &digest.to_string());
+        let body = content.to_vec();
+        let done = self
+            .send(Method::PUT, url.as_str(), &scope, |r| {
+                r.header(CONTENT_TYPE, "application/octet-stream")
+                    .body(body.clone())
+            })
+            .await?;
+        if done.status() != StatusCode::CREATED {
+            return Err(self
+                .status_error(&format!("upload of blob {digest}"), done)
+                .await);
+        }
+        Ok(())
+    }
+
+    async fn push_manifest(
+        &self,
+        repository: &str,
+        digest: &Sha256,
+        content: &[u8],
+        media_type: &str,
+        tag: Option<&str>,
+    ) -> Result<()> {
+        let reference = tag.map_or_else(|| digest.to_string(), str::to_string);
+        let body = content.to_vec();
+        let response = self
+            .send(
+                Method::PUT,
+                &format!("{repository}/manifests/{reference}"),
+                &scope(repository, true),
+                |r| r.header(CONTENT_TYPE, media_type).body(body.clone()),
+            )
+            .await?;
+        if response.status() != StatusCode::CREATED {
+            return Err(self
+                .status_error(&format!("push manifest {reference}"), response)
+                .await);
+        }
+        Ok(())
+    }
+
+    async fn referrers(
+        &self,
+        repository: &str,
+        subject: &Sha256,
+        limit: usize,
+    ) -> Result<Option<Vec<Descriptor>>> {
+        let path = format!("{repository}/referrers/{subject}");
+        let response = self
+            .send(Method::GET, &path, &scope(repository, false), |r| {
+                r.header(ACCEPT, OCI_INDEX)
+            })
+            .await?;
+        match response.status() {
+            // No referrers API: the caller uses the tag-schema fallback.
+            StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST | StatusCode::METHOD_NOT_ALLOWED => {
+                return Ok(None)
+            }
+            s if !s.is_success() => {
+                return Err(self
+                    .status_error(&format!("GET referrers of {subject}"), response)
+                    .await)
+            }
+            _ => {}
+        }
+        // Each descriptor is well under 1 KiB; allow that much per entry.
+        let cap = (limit as u64 + 1) * 1024 + 4096;
+        let body = read_capped(response, cap)
+            .await
+            .map_err(|e| self.transport_error(&path, e))?;
+        if body.len() as u64 > cap {
+            return Err(Error::TooMany {
+                what: format!("referrers of {subject}"),
+                location: format!("{}/{repository}", self.host),
+                count: limit + 1,
+                limit,
+            });
+        }
+        let index: ImageIndex = serde_json::from_slice(&body).map_err(|e| Error::Invalid {
+            what: format!("referrers of {subject}"),
+            location: format!("{}/{repository}", self.host),
+            reason: e.to_string(),
+        })?;
+        Ok(Some(index.manifests))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_bearer_and_basic_challenges() {
+        let (kind, p) = parse_challenge(
+            r#"Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull""#,
+        );
+        assert_eq!(kind, "Bearer");
+        assert_eq!(p["realm"], "https://auth.example/token");
+        assert_eq!(p["service"], "registry.example");
+        assert_eq!(p["scope"], "repository:a/b:pull");
+        let (kind, p) = parse_challenge(r#"Basic realm="vouch-test""#);
+        assert_eq!(kind, "Basic");
+        assert_eq!(p["realm"], "vouch-test");
+    }
+
+    #[test]
+    fn reads_docker_config_credentials() {
+        let config = br#"{"auths":{"127.0.0.1:5000":{"auth":"dm91Y2g6czNjcmV0"},"https://index.docker.io/v1/":{"username":"u","password":"p"}}}"#;
+        let c = credentials_from_config(config, "127.0.0.1:5000")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (c.username.as_str(), c.password.as_str()),
+            ("vouch", "s3cret")
+        );
+        let hub = credentials_from_config(config, "docker.io")
+            .unwrap()
+            .unwrap();
+        assert_eq!(hub.username, "u");
+        assert!(credentials_from_config(config, "ghcr.io")
+            .unwrap()
+            .is_none());
+        let err = credentials_from_config(br#"{"auths":{"h":{"auth":"!!"}}}"#, "h").unwrap_err();
+        assert!(err.contains("not base64"), "{err}");
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for h in [
+            "127.0.0.1:5000",
+            "localhost",
+            "localhost:8080",
+            "[::1]:5000",
+            "127.1.2.3",
+        ] {
+            assert!(is_loopback(h), "{h}");
+        }
+        for h in ["registry.example", "10.0.0.1:5000", "localhost.evil.com"] {
+            assert!(!is_loopback(h), "{h}");
+        }
+    }
+}
