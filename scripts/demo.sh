@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The vouch demo, end to end, with no server: make a key, sign a file and an
-# in-toto statement into Sigstore bundles, verify both, and watch a tampered
-# file be refused. Everything happens in a temporary directory.
+# in-toto statement into Sigstore bundles and verify both; sign an image in an
+# OCI layout directory, list and verify its signatures, copy it with them;
+# and watch a tampered file be refused. All in a temporary directory.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -25,6 +26,31 @@ cat >statement.json <<JSON
 JSON
 step "$vouch" sign-blob --in-toto --key ci.key --bundle provenance.sigstore.json statement.json
 step "$vouch" verify-bundle --bundle provenance.sigstore.json --key ci.pub "sha256:$digest"
+
+# An image in an OCI layout directory (the embedded default store: no
+# registry needed), written by hand: one layer, a config, a manifest.
+blob() { # blob FILE -> prints "sha256:<hex> <size>" and stores it
+    local hex size
+    hex="$(sha256sum "$1" | cut -d' ' -f1)"; size="$(wc -c <"$1")"
+    mkdir -p layout/blobs/sha256 && cp "$1" "layout/blobs/sha256/$hex"
+    echo "sha256:$hex $size"
+}
+read -r layer_digest layer_size < <(blob app.tar)
+printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["%s"]}}' "$layer_digest" >config.json
+read -r config_digest config_size < <(blob config.json)
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
+    "$config_digest" "$config_size" "$layer_digest" "$layer_size" >manifest.json
+read -r manifest_digest manifest_size < <(blob manifest.json)
+printf '{"imageLayoutVersion":"1.0.0"}' >layout/oci-layout
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' \
+    "$manifest_digest" "$manifest_size" >layout/index.json
+
+step "$vouch" sign oci:layout:v1 --key ci.key
+step "$vouch" sign oci:layout:v1 --key ci.key --format legacy -a build=42
+step "$vouch" tree oci:layout:v1
+step "$vouch" verify-image oci:layout:v1 --key ci.pub
+step "$vouch" copy oci:layout:v1 oci:audit-copy:v1
+step "$vouch" verify-image oci:audit-copy:v1 --key ci.pub
 
 printf 'tampered\n' >app.tar
 printf '\n\033[1m$ %s\033[0m   (must fail)\n' "vouch verify-bundle --bundle app.tar.sigstore.json --key ci.pub app.tar"

@@ -42,6 +42,9 @@ pub struct RegistryArgs {
         requires = "registry_username"
     )]
     registry_password: Option<String>,
+    /// Timeout of each registry request, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    registry_timeout: u64,
     /// Most signatures and attestations read per image.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_attachments)]
     max_attachments: usize,
@@ -71,7 +74,7 @@ impl RegistryArgs {
             allow_http: self.allow_http_registry,
             extra_ca_pem,
             credentials,
-            timeout: None,
+            timeout: Some(std::time::Duration::from_secs(self.registry_timeout)),
         };
         let limits = Limits {
             max_attachments: self.max_attachments,
