@@ -116,8 +116,34 @@ impl RemoteStore {
         format!("{scheme}://{}/v2/{path}", self.host)
     }
 
+    /// The scheme to use, found once by pinging `/v2/`: HTTPS, or where
+    /// allowed plain HTTP when HTTPS cannot be spoken at all. An HTTP answer
+    /// counts only if it is a registry's (200 or 401), so a TLS-only
+    /// registry's "plain HTTP sent to an HTTPS server" does not.
+    async fn scheme(&self) -> Result<&'static str> {
+        if let Some(known) = *self.scheme.lock().unwrap_or_else(|p| p.into_inner()) {
+            return Ok(known);
+        }
+        let https_url = self.url("https", "");
+        let chosen = match self.http.get(&https_url).send().await {
+            Ok(_) => "https",
+            Err(https_err) if self.may_use_http => {
+                let http_url = self.url("http", "");
+                match self.http.get(&http_url).send().await {
+                    Ok(r) if matches!(r.status(), StatusCode::OK | StatusCode::UNAUTHORIZED) => {
+                        "http"
+                    }
+                    _ => return Err(self.transport_error(&https_url, https_err)),
+                }
+            }
+            Err(e) => return Err(self.transport_error(&https_url, e)),
+        };
+        *self.scheme.lock().unwrap_or_else(|p| p.into_inner()) = Some(chosen);
+        Ok(chosen)
+    }
+
     /// Sends a request built by `build` for `path` (or an absolute URL),
-    /// choosing the scheme and authenticating on a 401 challenge.
+    /// authenticating on a 401 challenge.
     async fn send(
         &self,
         method: Method,
@@ -125,37 +151,12 @@ impl RemoteStore {
         scope: &str,
         build: impl Fn(RequestBuilder) -> RequestBuilder,
     ) -> Result<Response> {
-        let known = *self.scheme.lock().unwrap_or_else(|p| p.into_inner());
-        let schemes: &[&'static str] = match known {
-            Some(s) => {
-                if s == "https" {
-                    &["https"]
-                } else {
-                    &["http"]
-                }
-            }
-            None if self.may_use_http => &["https", "http"],
-            None => &["https"],
+        let url = if path.starts_with("http://") || path.starts_with("https://") {
+            path.to_string()
+        } else {
+            self.url(self.scheme().await?, path)
         };
-        let mut last_err = None;
-        for scheme in schemes {
-            let url = if path.starts_with("http://") || path.starts_with("https://") {
-                path.to_string()
-            } else {
-                self.url(scheme, path)
-            };
-            match self
-                .send_authenticated(method.clone(), &url, scope, &build)
-                .await
-            {
-                Ok(response) => {
-                    *self.scheme.lock().unwrap_or_else(|p| p.into_inner()) = Some(scheme);
-                    return Ok(response);
-                }
-                Err(e) => last_err = Some(e),
-            }
-        }
-        Err(last_err.unwrap_or_else(|| self.remote_error("no scheme to try")))
+        self.send_authenticated(method, &url, scope, &build).await
     }
 
     async fn send_authenticated(
