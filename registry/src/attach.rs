@@ -11,9 +11,12 @@
 //!   tag `sha256-<hex>.att` with DSSE envelope layers (annotation
 //!   `predicateType`).
 //!
-//! Tagged indexes are updated read-merge-write; after writing, the writer
-//! waits a moment, reads again and writes again until its entry is there,
-//! so concurrent writers all keep their entries.
+//! Tagged indexes are updated read-merge-write (no registry here offers a
+//! conditional write). After writing, the writer waits a settle time of
+//! three of its own read-merge-write rounds, reads again, and writes again
+//! until its entry has been seen twice, a settle time apart: a concurrent
+//! writer's stale write lands within that time, so all writers keep their
+//! entries.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -133,19 +136,29 @@ async fn update_tagged(
     tag: &str,
     mut merge: impl FnMut(Option<FetchedManifest>) -> Result<Merge>,
 ) -> Result<()> {
+    // The longest read-merge-write round seen: a concurrent writer that read
+    // before our write may land its stale write up to about that long after.
+    let mut round = Duration::ZERO;
+    let mut wrote = false;
+    let mut seen_after_write = false;
     for attempt in 0..MAX_UPDATE_ATTEMPTS {
+        let started = std::time::Instant::now();
         match merge(repo.tagged(tag).await?)? {
-            Merge::Present => return Ok(()),
+            // Done when our entry is there and, if we wrote it, is still
+            // there after the settle time: a stale write would have shown.
+            Merge::Present if !wrote || seen_after_write => return Ok(()),
+            Merge::Present => seen_after_write = true,
             Merge::Write { blobs, manifest } => {
                 for (media_type, content) in &blobs {
                     repo.put_blob(media_type, content).await?;
                 }
                 repo.put_manifest(&manifest, Some(tag)).await?;
+                wrote = true;
+                seen_after_write = false;
+                round = round.max(started.elapsed());
             }
         }
-        // Give a concurrent writer that read before our write time to land
-        // its (stale) write, then look again.
-        tokio::time::sleep(backoff(attempt)).await;
+        tokio::time::sleep(backoff(attempt) + round * 3).await;
     }
     Err(Error::Contention {
         what: format!("tag {tag}"),

@@ -11,6 +11,8 @@
 #![forbid(unsafe_code)]
 
 pub mod attach;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod copy;
 mod error;
 pub mod layout;

@@ -24,6 +24,9 @@ use vouch_evidence::digest::Sha256;
 use crate::oci::{Descriptor, ImageIndex, MANIFEST_MEDIA_TYPES, OCI_INDEX};
 use crate::{Error, Result, Store};
 
+/// How many times a transient answer (429, 5xx) is retried.
+const MAX_RETRIES: u32 = 3;
+
 /// The most bytes of an error body or token response read.
 const MAX_SMALL_BODY: u64 = 64 * 1024;
 
@@ -156,7 +159,23 @@ impl RemoteStore {
         } else {
             self.url(self.scheme().await?, path)
         };
-        self.send_authenticated(method, &url, scope, &build).await
+        // Transient answers (429, 5xx) to requests that are safe to repeat
+        // are retried a few times; Distribution itself answers 500 to a HEAD
+        // that races a tag being rewritten. The last answer is returned.
+        let retryable = matches!(method, Method::GET | Method::HEAD | Method::PUT);
+        let mut attempt = 0;
+        loop {
+            let response = self
+                .send_authenticated(method.clone(), &url, scope, &build)
+                .await?;
+            let status = response.status();
+            let transient = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+            if !(retryable && transient) || attempt >= MAX_RETRIES {
+                return Ok(response);
+            }
+            attempt += 1;
+            tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+        }
     }
 
     async fn send_authenticated(

@@ -114,7 +114,15 @@ impl Registry {
             )
             .unwrap();
             let log = fs::File::create(&log_path).unwrap();
-            let mut child = Command::new("docker-registry")
+            let mut command = Command::new("docker-registry");
+            // Distribution reads REGISTRY_* variables as configuration
+            // overrides (REGISTRY_AUTH_FILE would replace `auth`): drop them.
+            for (name, _) in std::env::vars_os() {
+                if name.to_string_lossy().starts_with("REGISTRY_") {
+                    command.env_remove(&name);
+                }
+            }
+            let mut child = command
                 .arg("serve")
                 .arg(&config)
                 .current_dir(dir.path())

@@ -1,0 +1,316 @@
+//! The conformance suite every [`Store`](crate::Store) backend passes: the
+//! in-memory store (with and without a referrers API) and the layout
+//! directory in this crate's tests, and the remote backend against real
+//! Distribution registries (plain, and TLS with authentication) in the CLI's.
+//!
+//! Compiled only with the `conformance` feature, for tests. Each check
+//! panics on failure: its assertions are the point.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+use std::collections::BTreeMap;
+
+use vouch_evidence::bundle::Bundle;
+use vouch_evidence::digest::sha256;
+use vouch_evidence::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use vouch_evidence::keys::{Algorithm, PrivateKey};
+
+use crate::attach::{self, Evidence, Format, Kind};
+use crate::oci::{Descriptor, ImageManifest, Manifest, OCI_MANIFEST};
+use crate::reference::ImageRef;
+use crate::{Error, Limits, Repository};
+
+/// Opens repository `name` of the backend under test with `limits`; the
+/// same name must give the same repository.
+pub type Open<'a> = &'a (dyn Fn(&str, Limits) -> Repository + Send + Sync);
+
+/// Runs every check against one backend, `backend` naming it in messages.
+pub async fn run(backend: &str, open: Open<'_>) {
+    round_trip(backend, open).await;
+    sizes_are_capped(backend, open).await;
+    attachments_in_both_formats(backend, open).await;
+    concurrent_attaches(backend, open).await;
+    too_many_attachments(backend, open).await;
+    foreign_fallback_entry(backend, open).await;
+}
+
+/// Pushes a one-layer image tagged `tag`; returns its descriptor.
+pub async fn push_image(repo: &Repository, tag: &str, content: &[u8]) -> Descriptor {
+    let config = repo
+        .put_blob(
+            "application/vnd.oci.image.config.v1+json",
+            b"{\"os\":\"linux\"}",
+        )
+        .await
+        .unwrap();
+    let layer = repo
+        .put_blob("application/vnd.oci.image.layer.v1.tar", content)
+        .await
+        .unwrap();
+    let manifest = Manifest::Image(ImageManifest {
+        schema_version: 2,
+        media_type: Some(OCI_MANIFEST.into()),
+        artifact_type: None,
+        config,
+        layers: vec![layer],
+        subject: None,
+        annotations: BTreeMap::new(),
+    });
+    repo.put_manifest(&manifest, Some(tag)).await.unwrap()
+}
+
+fn statement_for(subject: &Descriptor) -> Vec<u8> {
+    format!(
+        r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"digest":{{"sha256":"{}"}}}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{{}}}}"#,
+        subject.digest.hex()
+    )
+    .into_bytes()
+}
+
+async fn round_trip(backend: &str, open: Open<'_>) {
+    let repo = open("conformance/round-trip", Limits::default());
+    let image = push_image(&repo, "rt-v1", b"round-trip layer").await;
+    let by_tag: ImageRef = "oci:unused:rt-v1".parse().unwrap();
+    assert_eq!(
+        repo.resolve(&by_tag).await.unwrap().digest,
+        image.digest,
+        "{backend}"
+    );
+    let fetched = repo.manifest(&image.digest).await.unwrap();
+    assert_eq!(sha256(&fetched.bytes), image.digest, "{backend}");
+    let Manifest::Image(m) = fetched.manifest else {
+        panic!("{backend}: not an image")
+    };
+    assert_eq!(
+        repo.blob(&m.layers[0]).await.unwrap(),
+        b"round-trip layer",
+        "{backend}"
+    );
+    // Retagging moves the tag.
+    let other = push_image(&repo, "rt-v1", b"round-trip other layer").await;
+    assert_eq!(
+        repo.resolve_tag("rt-v1").await.unwrap().unwrap().digest,
+        other.digest,
+        "{backend}"
+    );
+    // Absent things are reported as such.
+    let missing: ImageRef = "oci:unused:rt-nope".parse().unwrap();
+    let err = repo.resolve(&missing).await.unwrap_err().to_string();
+    assert!(err.contains("tag rt-nope not found"), "{backend}: {err}");
+    let err = repo
+        .manifest(&sha256(b"nothing"))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not found"), "{backend}: {err}");
+}
+
+async fn sizes_are_capped(backend: &str, open: Open<'_>) {
+    let limits = Limits {
+        max_blob_bytes: 8,
+        ..Limits::default()
+    };
+    let repo = open("conformance/sizes", limits);
+    let big = repo
+        .put_blob("application/octet-stream", b"0123456789")
+        .await
+        .unwrap();
+    let err = repo.blob(&big).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::TooLarge {
+                size: 10,
+                limit: 8,
+                ..
+            }
+        ),
+        "{backend}: {err}"
+    );
+    // A 10 GiB declaration is refused without reading anything.
+    let mut huge = big.clone();
+    huge.size = 10 << 30;
+    assert!(
+        matches!(repo.blob(&huge).await.unwrap_err(), Error::TooLarge { .. }),
+        "{backend}"
+    );
+    // A blob that holds more than it declares is refused.
+    let mut lying = big.clone();
+    lying.size = 4;
+    let err = repo.blob(&lying).await.unwrap_err().to_string();
+    assert!(
+        err.contains("declared 4 bytes") || err.contains("over the limit"),
+        "{backend}: {err}"
+    );
+    let small = repo
+        .put_blob("application/octet-stream", b"0123")
+        .await
+        .unwrap();
+    assert_eq!(repo.blob(&small).await.unwrap(), b"0123", "{backend}");
+}
+
+async fn attachments_in_both_formats(backend: &str, open: Open<'_>) {
+    let key = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+    let repo = open("conformance/attachments", Limits::default());
+    let image = push_image(&repo, "at-v1", b"attachments layer").await;
+    let statement = statement_for(&image);
+    let dsse = Bundle::sign_dsse(&key, IN_TOTO_PAYLOAD_TYPE, &statement).unwrap();
+    let message = Bundle::sign_message(&key, image.digest.to_string().as_bytes()).unwrap();
+    let created = "2026-11-26T00:00:00Z";
+    attach::attach_bundle(&repo, &image, &dsse, created, &BTreeMap::new())
+        .await
+        .unwrap();
+    attach::attach_bundle(&repo, &image, &message, created, &BTreeMap::new())
+        .await
+        .unwrap();
+    // Attaching the same bundle again adds nothing.
+    attach::attach_bundle(&repo, &image, &dsse, created, &BTreeMap::new())
+        .await
+        .unwrap();
+    let payload = b"{\"critical\":{}}";
+    attach::attach_legacy_signature(&repo, &image.digest, payload, b"sig")
+        .await
+        .unwrap();
+    let envelope = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &statement, &[&key]).unwrap();
+    attach::attach_legacy_attestation(
+        &repo,
+        &image.digest,
+        &envelope,
+        "https://slsa.dev/provenance/v1",
+    )
+    .await
+    .unwrap();
+    attach::attach_legacy_signature(&repo, &image.digest, payload, b"sig")
+        .await
+        .unwrap();
+
+    let found = attach::list(&repo, &image.digest).await.unwrap();
+    let summary: Vec<(Format, Kind, Option<&str>)> = found
+        .iter()
+        .map(|a| (a.format, a.kind, a.predicate_type.as_deref()))
+        .collect();
+    assert_eq!(found.len(), 4, "{backend}: {summary:?}");
+    for expected in [
+        (
+            Format::Bundle,
+            Kind::Attestation,
+            Some("https://slsa.dev/provenance/v1"),
+        ),
+        (Format::Bundle, Kind::Signature, None),
+        (Format::Legacy, Kind::Signature, None),
+        (
+            Format::Legacy,
+            Kind::Attestation,
+            Some("https://slsa.dev/provenance/v1"),
+        ),
+    ] {
+        assert!(
+            summary.contains(&expected),
+            "{backend}: {expected:?} missing from {summary:?}"
+        );
+    }
+    for a in &found {
+        match &a.evidence {
+            Evidence::SimpleSigning {
+                payload: p,
+                signature,
+            } => {
+                assert_eq!(p, payload, "{backend}");
+                assert_eq!(signature, b"sig", "{backend}");
+            }
+            Evidence::Dsse(e) => assert_eq!(e.unverified_payload(), statement, "{backend}"),
+            Evidence::Bundle(_) => assert_eq!(a.created.as_deref(), Some(created), "{backend}"),
+        }
+    }
+    // Nothing is attached to another image.
+    let other = push_image(&repo, "at-v2", b"attachments other layer").await;
+    assert!(
+        attach::list(&repo, &other.digest).await.unwrap().is_empty(),
+        "{backend}"
+    );
+}
+
+async fn concurrent_attaches(backend: &str, open: Open<'_>) {
+    let repo = open("conformance/concurrent", Limits::default());
+    let image = push_image(&repo, "cc-v1", b"concurrent layer").await;
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (repo, image) = (repo.clone(), image.clone());
+        tasks.push(tokio::spawn(async move {
+            let key = PrivateKey::generate(Algorithm::Ed25519).unwrap();
+            let bundle =
+                Bundle::sign_dsse(&key, IN_TOTO_PAYLOAD_TYPE, &statement_for(&image)).unwrap();
+            attach::attach_bundle(
+                &repo,
+                &image,
+                &bundle,
+                "2026-11-26T00:00:00Z",
+                &BTreeMap::new(),
+            )
+            .await
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        attach::list(&repo, &image.digest).await.unwrap().len(),
+        8,
+        "{backend}"
+    );
+}
+
+async fn too_many_attachments(backend: &str, open: Open<'_>) {
+    let key = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+    let repo = open("conformance/too-many", Limits::default());
+    let image = push_image(&repo, "tm-v1", b"too many layer").await;
+    for i in 0..4 {
+        let bundle = Bundle::sign_message(&key, format!("{i}").as_bytes()).unwrap();
+        attach::attach_bundle(&repo, &image, &bundle, "t", &BTreeMap::new())
+            .await
+            .unwrap();
+    }
+    let strict = open(
+        "conformance/too-many",
+        Limits {
+            max_attachments: 3,
+            ..Limits::default()
+        },
+    );
+    let err = attach::list(&strict, &image.digest).await.unwrap_err();
+    assert!(
+        matches!(err, Error::TooMany { limit: 3, .. }),
+        "{backend}: {err}"
+    );
+}
+
+async fn foreign_fallback_entry(backend: &str, open: Open<'_>) {
+    let key = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+    let repo = open("conformance/foreign", Limits::default());
+    let victim = push_image(&repo, "ff-v1", b"foreign victim").await;
+    let other = push_image(&repo, "ff-v2", b"foreign other").await;
+    let bundle = Bundle::sign_message(&key, b"x").unwrap();
+    attach::attach_bundle(&repo, &other, &bundle, "t", &BTreeMap::new())
+        .await
+        .unwrap();
+    if repo.referrers(&other.digest).await.unwrap().is_some() {
+        return; // a referrers API has no fallback tag to forge
+    }
+    // Copy the other image's fallback index under the victim's fallback tag.
+    let index = repo
+        .tagged(&attach::fallback_tag(&other.digest))
+        .await
+        .unwrap()
+        .unwrap();
+    repo.put_manifest_bytes(
+        &index.bytes,
+        &index.descriptor.media_type,
+        Some(&attach::fallback_tag(&victim.digest)),
+    )
+    .await
+    .unwrap();
+    let err = attach::list(&repo, &victim.digest)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("does not name"), "{backend}: {err}");
+}
