@@ -24,6 +24,9 @@ use vouch_evidence::digest::Sha256;
 use crate::oci::{Descriptor, ImageIndex, MANIFEST_MEDIA_TYPES, OCI_INDEX};
 use crate::{Error, Result, Store};
 
+/// The most pages of referrers followed.
+const MAX_REFERRER_PAGES: usize = 20;
+
 /// How many times a transient answer (429, 5xx) is retried.
 const MAX_RETRIES: u32 = 3;
 
@@ -300,6 +303,22 @@ impl RemoteStore {
             .unwrap_or_else(|p| p.into_inner())
             .insert(scope.to_string(), token.clone());
         Ok(token)
+    }
+
+    /// The absolute URL of a `Link: <…>; rel="next"` header, on this host.
+    fn next_link(&self, link: &str) -> Option<String> {
+        let (target, params) = link.split_once(';')?;
+        if !params.contains("rel=\"next\"") && !params.contains("rel=next") {
+            return None;
+        }
+        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        let scheme = (*self.scheme.lock().unwrap_or_else(|p| p.into_inner()))?;
+        let base = reqwest::Url::parse(&format!("{scheme}://{}/", self.host)).ok()?;
+        let url = base.join(target).ok()?;
+        // Never follow a link to another host with our credentials.
+        (url.host_str() == base.host_str()
+            && url.port_or_known_default() == base.port_or_known_default())
+        .then(|| url.to_string())
     }
 
     fn remote_error(&self, reason: impl Into<String>) -> Error {
@@ -728,43 +747,64 @@ impl Store for RemoteStore {
         subject: &Sha256,
         limit: usize,
     ) -> Result<Option<Vec<Descriptor>>> {
-        let path = format!("{repository}/referrers/{subject}");
-        let response = self
-            .send(Method::GET, &path, &scope(repository, false), |r| {
-                r.header(ACCEPT, OCI_INDEX)
-            })
-            .await?;
-        match response.status() {
-            // No referrers API: the caller uses the tag-schema fallback.
-            StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST | StatusCode::METHOD_NOT_ALLOWED => {
-                return Ok(None)
-            }
-            s if !s.is_success() => {
-                return Err(self
-                    .status_error(&format!("GET referrers of {subject}"), response)
-                    .await)
-            }
-            _ => {}
-        }
-        // Each descriptor is well under 1 KiB; allow that much per entry.
-        let cap = (limit as u64 + 1) * 1024 + 4096;
-        let body = read_capped(response, cap)
-            .await
-            .map_err(|e| self.transport_error(&path, e))?;
-        if body.len() as u64 > cap {
-            return Err(Error::TooMany {
-                what: format!("referrers of {subject}"),
-                location: format!("{}/{repository}", self.host),
-                count: limit + 1,
-                limit,
-            });
-        }
-        let index: ImageIndex = serde_json::from_slice(&body).map_err(|e| Error::Invalid {
+        let location = format!("{}/{repository}", self.host);
+        let too_many = |count| Error::TooMany {
             what: format!("referrers of {subject}"),
-            location: format!("{}/{repository}", self.host),
-            reason: e.to_string(),
-        })?;
-        Ok(Some(index.manifests))
+            location: location.clone(),
+            count,
+            limit,
+        };
+        let mut found: Vec<Descriptor> = Vec::new();
+        let mut next = Some(format!("{repository}/referrers/{subject}"));
+        let mut pages = 0;
+        // Pages are followed (`Link: <…>; rel="next"`) only while the total
+        // stays within the limit, so endless pagination is cut off.
+        while let Some(path) = next.take() {
+            pages += 1;
+            if pages > MAX_REFERRER_PAGES {
+                return Err(too_many(found.len() + 1));
+            }
+            let response = self
+                .send(Method::GET, &path, &scope(repository, false), |r| {
+                    r.header(ACCEPT, OCI_INDEX)
+                })
+                .await?;
+            match response.status() {
+                // No referrers API: the caller uses the tag-schema fallback.
+                StatusCode::NOT_FOUND
+                | StatusCode::BAD_REQUEST
+                | StatusCode::METHOD_NOT_ALLOWED
+                    if pages == 1 =>
+                {
+                    return Ok(None)
+                }
+                s if !s.is_success() => {
+                    return Err(self
+                        .status_error(&format!("GET referrers of {subject}"), response)
+                        .await)
+                }
+                _ => {}
+            }
+            next = header(response.headers(), "link").and_then(|link| self.next_link(link));
+            // Each descriptor is well under 1 KiB; allow that much per entry.
+            let cap = (limit.saturating_sub(found.len()) as u64 + 1) * 1024 + 4096;
+            let body = read_capped(response, cap)
+                .await
+                .map_err(|e| self.transport_error(&path, e))?;
+            if body.len() as u64 > cap {
+                return Err(too_many(limit + 1));
+            }
+            let index: ImageIndex = serde_json::from_slice(&body).map_err(|e| Error::Invalid {
+                what: format!("referrers of {subject}"),
+                location: location.clone(),
+                reason: e.to_string(),
+            })?;
+            found.extend(index.manifests);
+            if found.len() > limit {
+                return Err(too_many(found.len()));
+            }
+        }
+        Ok(Some(found))
     }
 }
 
@@ -805,6 +845,18 @@ mod tests {
             .is_none());
         let err = credentials_from_config(br#"{"auths":{"h":{"auth":"!!"}}}"#, "h").unwrap_err();
         assert!(err.contains("not base64"), "{err}");
+    }
+
+    #[test]
+    fn follows_next_links_on_the_same_host_only() {
+        let store = RemoteStore::new("127.0.0.1:5000", RemoteOptions::default()).unwrap();
+        *store.scheme.lock().unwrap() = Some("http");
+        assert_eq!(
+            store.next_link(r#"</v2/app/referrers/sha256:00?n=10&last=x>; rel="next""#).as_deref(),
+            Some("http://127.0.0.1:5000/v2/app/referrers/sha256:00?n=10&last=x")
+        );
+        assert_eq!(store.next_link(r#"<https://evil.example/v2/x>; rel="next""#), None);
+        assert_eq!(store.next_link(r#"</v2/app/tags/list>; rel="prev""#), None);
     }
 
     #[test]
