@@ -91,7 +91,7 @@ impl Repository {
             }),
             None => Err(Error::Reference {
                 reference: image.to_string(),
-                reason: "names neither a tag nor a digest".into(),
+                reason: "names neither a tag nor a digest: write oci:PATH:TAG or oci:PATH@sha256:<hex>".into(),
             }),
         }
     }
