@@ -1,0 +1,787 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! End to end: the `vouch` binary against a real Distribution 2.8 registry
+//! (plain, and TLS with htpasswd auth), against OCI layouts, and against
+//! cosign-format signatures written here byte for byte as cosign lays them
+//! out. Every vouch run gets its own HOME and a REGISTRY_AUTH_FILE inside a
+//! tempdir, so the machine's own credentials are never read.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use vouch_evidence::digest::sha256;
+use vouch_evidence::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use vouch_evidence::keys::{PrivateKey, Signer};
+
+use common::registry::{Registry, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, PASSWORD, USERNAME};
+use common::{assert_fails_with, assert_ok};
+
+const BUNDLE_ARTIFACT_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+const COSIGN_SIGN_PREDICATE: &str = "https://sigstore.dev/cosign/sign/v1";
+const SIMPLE_SIGNING: &str = "application/vnd.dev.cosign.simplesigning.v1+json";
+const DSSE_LAYER: &str = "application/vnd.dsse.envelope.v1+json";
+const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
+const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
+
+// ---------------------------------------------------------------------------
+// Running vouch in a sealed environment
+// ---------------------------------------------------------------------------
+
+/// A working directory for one test: keys, layouts, a HOME of its own and a
+/// REGISTRY_AUTH_FILE path (absent unless a test writes it).
+struct Env {
+    dir: TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        let env = Env {
+            dir: common::tempdir(),
+        };
+        fs::create_dir(env.home()).unwrap();
+        env
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn home(&self) -> PathBuf {
+        self.path().join("home")
+    }
+
+    fn auth_file(&self) -> PathBuf {
+        self.path().join("auth.json")
+    }
+
+    /// `vouch ARGS` in this directory, credentials only from here.
+    fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = common::vouch();
+        cmd.current_dir(self.path())
+            .env("HOME", self.home())
+            .env("REGISTRY_AUTH_FILE", self.auth_file())
+            .env_remove("DOCKER_CONFIG")
+            .env_remove("VOUCH_REGISTRY_PASSWORD")
+            .stdin(Stdio::null())
+            .args(args);
+        cmd
+    }
+
+    fn run<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.command(args).output().unwrap()
+    }
+
+    /// `vouch keygen --out NAME`: returns the private and public key paths.
+    fn keygen(&self, name: &str) -> (PathBuf, PathBuf) {
+        let prefix = self.path().join(name);
+        assert_ok(&self.run(["keygen", "--out", &s(&prefix)]));
+        (prefix.with_extension("key"), prefix.with_extension("pub"))
+    }
+
+    /// Writes a docker config.json with `user:password` for `host` as the
+    /// REGISTRY_AUTH_FILE.
+    fn write_auth(&self, host: &str, user: &str, password: &str) {
+        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        let config = json!({"auths": {host: {"auth": auth}}});
+        fs::write(self.auth_file(), serde_json::to_vec(&config).unwrap()).unwrap();
+    }
+
+    fn sign(&self, image: &str, key: &Path, extra: &[&str]) {
+        let out = self.run(args(&["sign", image, "--key", &s(key)], extra));
+        assert_ok(&out);
+    }
+
+    fn verify(&self, image: &str, public: &Path, extra: &[&str]) -> Output {
+        self.run(args(&["verify-image", image, "--key", &s(public)], extra))
+    }
+
+    /// `vouch tree IMAGE --output json`, which must succeed.
+    fn tree(&self, image: &str, extra: &[&str]) -> Tree {
+        let out = self.run(args(&["tree", image, "--output", "json"], extra));
+        assert_ok(&out);
+        Tree(serde_json::from_slice(&out.stdout).unwrap())
+    }
+}
+
+fn s(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn args(base: &[&str], extra: &[&str]) -> Vec<String> {
+    base.iter().chain(extra).map(|a| a.to_string()).collect()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The flags that make vouch trust and log in to the secure registry.
+fn secure_flags(registry: &Registry) -> Vec<String> {
+    vec![
+        "--registry-ca".into(),
+        s(registry.ca_pem.as_ref().unwrap()),
+        "--registry-username".into(),
+        USERNAME.into(),
+        "--registry-password".into(),
+        PASSWORD.into(),
+    ]
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+/// The JSON `vouch tree` prints.
+struct Tree(Value);
+
+impl Tree {
+    fn digest(&self) -> &str {
+        self.0["digest"].as_str().unwrap()
+    }
+
+    fn attachments(&self) -> &[Value] {
+        self.0["attachments"].as_array().unwrap()
+    }
+
+    fn signatures(&self) -> Vec<&Value> {
+        self.attachments()
+            .iter()
+            .filter(|a| a["kind"] == "signature")
+            .collect()
+    }
+
+    fn formats(&self) -> Vec<&str> {
+        let mut formats: Vec<&str> = self
+            .signatures()
+            .iter()
+            .map(|a| a["format"].as_str().unwrap())
+            .collect();
+        formats.sort_unstable();
+        formats
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Hand-written OCI layouts (cosign images, huge indexes, corrupted blobs)
+// ---------------------------------------------------------------------------
+
+/// An OCI image layout directory written by hand.
+struct Layout {
+    dir: PathBuf,
+}
+
+impl Layout {
+    fn create(dir: PathBuf) -> Layout {
+        fs::create_dir_all(dir.join("blobs/sha256")).unwrap();
+        fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+        Layout { dir }
+    }
+
+    /// Stores `bytes`; returns the descriptor JSON.
+    fn blob(&self, media_type: &str, bytes: &[u8]) -> Value {
+        let digest = sha256(bytes);
+        fs::write(self.blob_path(&digest.hex()), bytes).unwrap();
+        json!({"mediaType": media_type, "digest": digest.to_string(), "size": bytes.len()})
+    }
+
+    fn blob_path(&self, hex: &str) -> PathBuf {
+        self.dir.join("blobs/sha256").join(hex)
+    }
+
+    /// Writes index.json with these (descriptor, tag) entries.
+    fn set_tags(&self, entries: &[(&Value, &str)]) {
+        let manifests: Vec<Value> = entries
+            .iter()
+            .map(|(d, tag)| {
+                let mut d = (*d).clone();
+                d["annotations"] = json!({"org.opencontainers.image.ref.name": tag});
+                d
+            })
+            .collect();
+        let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests});
+        fs::write(
+            self.dir.join("index.json"),
+            serde_json::to_vec(&index).unwrap(),
+        )
+        .unwrap();
+    }
+
+    /// A tiny image manifest (empty rootfs); returns its descriptor.
+    fn small_image(&self) -> Value {
+        let config = self.blob(
+            OCI_CONFIG,
+            br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":{}}"#,
+        );
+        let manifest = json!({
+            "schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": config, "layers": [],
+        });
+        self.blob(OCI_MANIFEST, &serde_json::to_vec(&manifest).unwrap())
+    }
+
+    /// A cosign signature or attestation image, exactly as cosign writes it:
+    /// the empty-image config whose rootfs lists the one layer, and the
+    /// layer with its annotations. Returns the manifest descriptor.
+    fn cosign_image(&self, layer_media_type: &str, layer: &[u8], annotations: &Value) -> Value {
+        let layer_digest = sha256(layer);
+        let config = format!(
+            r#"{{"architecture":"","created":"0001-01-01T00:00:00Z","history":[{{"created":"0001-01-01T00:00:00Z"}}],"os":"","rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}},"config":{{}}}}"#
+        );
+        let config_digest = sha256(config.as_bytes());
+        self.blob(OCI_CONFIG, config.as_bytes());
+        self.blob(layer_media_type, layer);
+        // Field order as go-containerregistry marshals it.
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"{OCI_MANIFEST}","config":{{"mediaType":"{OCI_CONFIG}","size":{},"digest":"{config_digest}"}},"layers":[{{"mediaType":"{layer_media_type}","size":{},"digest":"{layer_digest}","annotations":{}}}]}}"#,
+            config.len(),
+            layer.len(),
+            serde_json::to_string(annotations).unwrap(),
+        );
+        self.blob(OCI_MANIFEST, manifest.as_bytes())
+    }
+
+    fn oci(&self, tag: &str) -> String {
+        format!("oci:{}:{tag}", self.dir.display())
+    }
+}
+
+/// The simple-signing payload cosign signs for `image` (`sha256:…`).
+fn simple_signing_payload(docker_reference: &str, image: &str) -> Vec<u8> {
+    format!(
+        r#"{{"critical":{{"identity":{{"docker-reference":"{docker_reference}"}},"image":{{"docker-manifest-digest":"{image}"}},"type":"cosign container image signature"}},"optional":null}}"#
+    )
+    .into_bytes()
+}
+
+fn load_key(path: &Path) -> PrivateKey {
+    PrivateKey::from_pkcs8_pem(&fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// `skopeo copy --preserve-digests oci:LAYOUT:TAG docker://HOST/REPO:DEST_TAG`.
+fn skopeo_push(registry: &Registry, layout: &Layout, tag: &str, repo: &str, dest_tag: &str) {
+    let out = registry
+        .skopeo()
+        .args(["copy", "--quiet", "--preserve-digests"])
+        .args(registry.skopeo_args("--dest-", true))
+        .arg(layout.oci(tag))
+        .arg(format!("docker://{}", registry.reference(repo, dest_tag)))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "skopeo copy: {}\nregistry log:\n{}",
+        stderr(&out),
+        registry.log()
+    );
+}
+
+/// Pushes a cosign `.sig` image for `subject` (`sha256:…`) whose payload
+/// names `signed` as the image, signed with `key`.
+fn push_cosign_signature(
+    registry: &Registry,
+    env: &Env,
+    repo: &str,
+    subject: &str,
+    signed: &str,
+    key: &Path,
+) {
+    let payload = simple_signing_payload(&format!("{}/{repo}", registry.host), signed);
+    let signature = load_key(key).sign(&payload).unwrap();
+    let layout = Layout::create(env.path().join(format!("cosign-sig-{}", &subject[7..19])));
+    let manifest = layout.cosign_image(
+        SIMPLE_SIGNING,
+        &payload,
+        &json!({SIGNATURE_ANNOTATION: base64::engine::general_purpose::STANDARD.encode(signature)}),
+    );
+    layout.set_tags(&[(&manifest, "sig")]);
+    skopeo_push(registry, &layout, "sig", repo, &cosign_tag(subject, "sig"));
+}
+
+/// `sha256-<hex>` (`suffix` empty) or `sha256-<hex>.SUFFIX`.
+fn cosign_tag(digest: &str, suffix: &str) -> String {
+    let tag = digest.replace(':', "-");
+    if suffix.is_empty() {
+        tag
+    } else {
+        format!("{tag}.{suffix}")
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 1. Plain registry: both formats, tree, verify, the fallback index
+// ---------------------------------------------------------------------------
+
+#[test]
+fn plain_registry_sign_tree_verify_both_formats() {
+    let registry = Registry::plain();
+    let env = Env::new();
+    let digest = registry.push_image("team/app", "v1");
+    let image = registry.reference("team/app", "v1");
+    let (key, public) = env.keygen("ci");
+    let (_, other_public) = env.keygen("other");
+
+    env.sign(&image, &key, &[]);
+    env.sign(&image, &key, &["--format", "legacy", "-a", "build=42"]);
+
+    let tree = env.tree(&image, &[]);
+    assert_eq!(tree.digest(), digest);
+    assert_eq!(tree.0["image"], format!("{}/team/app", registry.host));
+    assert_eq!(tree.signatures().len(), 2, "{:#}", tree.0);
+    assert_eq!(tree.attachments().len(), 2, "{:#}", tree.0);
+    assert_eq!(tree.formats(), ["bundle", "legacy"]);
+    let bundle = tree
+        .signatures()
+        .into_iter()
+        .find(|a| a["format"] == "bundle")
+        .unwrap();
+    assert_eq!(bundle["predicateType"], COSIGN_SIGN_PREDICATE);
+    assert_eq!(bundle["subject"], digest);
+    assert!(bundle["key"].as_str().unwrap().starts_with("hint:"));
+
+    let out = env.verify(&image, &public, &[]);
+    assert_ok(&out);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("{}/team/app@{digest}", registry.host)
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("Verified: bundle") && err.contains("Verified: legacy"),
+        "{err}"
+    );
+
+    let out = env.verify(&image, &other_public, &[]);
+    assert_fails_with(&out, "no signature on");
+    assert_fails_with(&out, "verifies with key");
+
+    // The tag-schema fallback index, as another client sees it.
+    let out = registry.inspect_raw("team/app", &format!(":{}", cosign_tag(&digest, "")), false);
+    assert!(out.status.success(), "skopeo inspect: {}", stderr(&out));
+    let index: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(index["mediaType"], OCI_INDEX);
+    let entries = index["manifests"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{index:#}");
+    assert_eq!(entries[0]["artifactType"], BUNDLE_ARTIFACT_TYPE);
+    assert_eq!(
+        entries[0]["annotations"]["dev.sigstore.bundle.content"],
+        "dsse-envelope"
+    );
+    assert_eq!(
+        entries[0]["annotations"]["dev.sigstore.bundle.predicateType"],
+        COSIGN_SIGN_PREDICATE
+    );
+    assert_eq!(entries[0]["digest"], bundle["digest"]);
+
+    // The legacy signature carries the annotation in its signed payload.
+    let out = registry.inspect_raw(
+        "team/app",
+        &format!(":{}", cosign_tag(&digest, "sig")),
+        false,
+    );
+    assert!(out.status.success(), "skopeo inspect: {}", stderr(&out));
+    let sig: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sig["layers"][0]["mediaType"], SIMPLE_SIGNING);
+    assert!(sig["layers"][0]["annotations"][SIGNATURE_ANNOTATION].is_string());
+}
+
+// ---------------------------------------------------------------------------
+// 2. Secure registry: TLS with a private CA, htpasswd
+// ---------------------------------------------------------------------------
+
+#[test]
+fn secure_registry_needs_credentials_and_ca() {
+    let registry = Registry::secure();
+    let env = Env::new();
+    let digest = registry.push_image("team/private", "v1");
+    let image = registry.reference("team/private", "v1");
+    let (key, public) = env.keygen("ci");
+    let ca = s(registry.ca_pem.as_ref().unwrap());
+
+    // Trusted, but anonymous: refused with the 401. A tag is resolved by
+    // HEAD, whose answer has no body, so only the status is there...
+    let out = env.run(["tree", &image, "--registry-ca", &ca]);
+    assert_fails_with(
+        &out,
+        "authentication failed: Unauthorized (no credentials given)",
+    );
+    // ...while a GET by digest carries the registry's own error body.
+    let pinned = format!("{}/team/private@{digest}", registry.host);
+    let out = env.run(["tree", &pinned, "--registry-ca", &ca]);
+    assert_fails_with(
+        &out,
+        "authentication failed: UNAUTHORIZED: authentication required",
+    );
+    let out = env.run(["sign", &image, "--key", &s(&key), "--registry-ca", &ca]);
+    assert_fails_with(&out, "authentication failed");
+
+    // CA and credentials as flags.
+    let flags = secure_flags(&registry);
+    env.sign(&image, &key, &strs(&flags));
+    let legacy = [
+        vec!["--format".to_string(), "legacy".to_string()],
+        flags.clone(),
+    ]
+    .concat();
+    env.sign(&image, &key, &strs(&legacy));
+    let tree = env.tree(&image, &strs(&flags));
+    assert_eq!(tree.digest(), digest);
+    assert_eq!(tree.formats(), ["bundle", "legacy"]);
+    assert_ok(&env.verify(&image, &public, &strs(&flags)));
+
+    // Credentials from a docker config.json in $REGISTRY_AUTH_FILE.
+    env.write_auth(&registry.host, USERNAME, PASSWORD);
+    let ca_only = ["--registry-ca", ca.as_str()];
+    let (key2, public2) = env.keygen("second");
+    env.sign(&image, &key2, &ca_only);
+    let tree = env.tree(&image, &ca_only);
+    assert_eq!(tree.formats(), ["bundle", "bundle", "legacy"]);
+    assert_ok(&env.verify(&image, &public2, &ca_only));
+    assert_ok(&env.verify(&image, &public, &ca_only));
+
+    // A wrong password in the file is refused.
+    env.write_auth(&registry.host, USERNAME, "wrong-password");
+    let out = env.run(["tree", &image, "--registry-ca", &ca]);
+    assert_fails_with(&out, "authentication failed");
+    env.write_auth(&registry.host, USERNAME, PASSWORD);
+
+    // Without the CA the server certificate is not trusted (and there is
+    // no silent fall-back to plain HTTP on this loopback registry).
+    let out = env.run(["tree", &image]);
+    assert_fails_with(&out, "invalid peer certificate");
+    let out = env.verify(&image, &public, &[]);
+    assert_fails_with(&out, "certificate");
+}
+
+// ---------------------------------------------------------------------------
+// 3. Multi-arch: --recursive
+// ---------------------------------------------------------------------------
+
+#[test]
+fn recursive_signing_of_an_index() {
+    let registry = Registry::plain();
+    let env = Env::new();
+    let (index, platforms) = registry.push_index("team/multi", "v1");
+    let image = registry.reference("team/multi", "v1");
+    let (key, public) = env.keygen("ci");
+
+    env.sign(&image, &key, &["--recursive"]);
+    let tree = env.tree(&image, &[]);
+    assert_eq!(tree.digest(), index);
+    let signed: BTreeSet<&str> = tree
+        .signatures()
+        .iter()
+        .map(|a| a["subject"].as_str().unwrap())
+        .collect();
+    let expected: BTreeSet<&str> = std::iter::once(index.as_str())
+        .chain(platforms.iter().map(String::as_str))
+        .collect();
+    assert_eq!(signed, expected);
+    assert_eq!(tree.signatures().len(), 3, "{:#}", tree.0);
+
+    for platform in &platforms {
+        let by_digest = format!("{}/team/multi@{platform}", registry.host);
+        assert_ok(&env.verify(&by_digest, &public, &[]));
+    }
+    assert_ok(&env.verify(&image, &public, &[]));
+
+    // A single image has no platforms to recurse into.
+    registry.push_image("team/single", "v1");
+    let out = env.run([
+        "sign",
+        &registry.reference("team/single", "v1"),
+        "--key",
+        &s(&key),
+        "--recursive",
+    ]);
+    assert_fails_with(&out, "is a single image, not an index");
+}
+
+// ---------------------------------------------------------------------------
+// 4. Concurrency: 8 signers at once
+// ---------------------------------------------------------------------------
+
+#[test]
+fn concurrent_signers_all_keep_their_signatures() {
+    const SIGNERS: usize = 8;
+    let registry = Registry::plain();
+    let env = Env::new();
+    registry.push_image("team/busy", "v1");
+    let image = registry.reference("team/busy", "v1");
+    let keys: Vec<(PathBuf, PathBuf)> =
+        (0..SIGNERS).map(|i| env.keygen(&format!("k{i}"))).collect();
+
+    let children: Vec<_> = keys
+        .iter()
+        .map(|(key, _)| {
+            env.command(["sign", &image, "--key", &s(key)])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        assert_ok(&child.wait_with_output().unwrap());
+    }
+
+    let tree = env.tree(&image, &[]);
+    assert_eq!(tree.formats(), vec!["bundle"; SIGNERS], "{:#}", tree.0);
+    let hints: BTreeSet<&str> = tree
+        .signatures()
+        .iter()
+        .map(|a| a["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(hints.len(), SIGNERS, "one signature per key");
+    for (_, public) in &keys {
+        assert_ok(&env.verify(&image, public, &[]));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 5. Copy: registry -> layout -> secure registry
+// ---------------------------------------------------------------------------
+
+#[test]
+fn copy_registry_to_layout_to_secure_registry() {
+    let plain = Registry::plain();
+    let secure = Registry::secure();
+    let env = Env::new();
+    let digest = plain.push_image("team/app", "v1");
+    let src = plain.reference("team/app", "v1");
+    let (key, public) = env.keygen("ci");
+    env.sign(&src, &key, &[]);
+    env.sign(&src, &key, &["--format", "legacy"]);
+
+    let layout = format!("oci:{}/audit/layout:v1", env.path().display());
+    assert_ok(&env.run(["copy", &src, &layout]));
+    let out = env.verify(&layout, &public, &[]);
+    assert_ok(&out);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("oci:{}/audit/layout@{digest}", env.path().display())
+    );
+    let tree = env.tree(&layout, &[]);
+    assert_eq!(tree.digest(), digest);
+    assert_eq!(tree.formats(), ["bundle", "legacy"]);
+
+    let flags = secure_flags(&secure);
+    let dst = secure.reference("other/app", "v1");
+    assert_ok(&env.run(args(&["copy", &layout, &dst], &strs(&flags))));
+    let out = env.verify(&dst, &public, &strs(&flags));
+    assert_ok(&out);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("{}/other/app@{digest}", secure.host)
+    );
+    let tree = env.tree(&dst, &strs(&flags));
+    assert_eq!(tree.digest(), digest);
+    assert_eq!(tree.formats(), ["bundle", "legacy"]);
+}
+
+// ---------------------------------------------------------------------------
+// 6. Signatures and attestations laid out by cosign
+// ---------------------------------------------------------------------------
+
+#[test]
+fn reads_legacy_cosign_signatures_and_attestations() {
+    let registry = Registry::plain();
+    let env = Env::new();
+    let repo = "team/cosigned";
+    let digest = registry.push_image(repo, "v1");
+    let image = registry.reference(repo, "v1");
+    let (key, public) = env.keygen("cosign");
+
+    push_cosign_signature(&registry, &env, repo, &digest, &digest, &key);
+
+    // The attestation: a DSSE envelope over an in-toto statement.
+    let statement = json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": [{"name": format!("{}/{repo}", registry.host), "digest": {"sha256": &digest[7..]}}],
+        "predicateType": SLSA_PROVENANCE_V1,
+        "predicate": {"buildDefinition": {"buildType": "https://example.com/build/v1"}},
+    });
+    let signer = load_key(&key);
+    let envelope = Envelope::sign(
+        IN_TOTO_PAYLOAD_TYPE,
+        &serde_json::to_vec(&statement).unwrap(),
+        &[&signer as &dyn Signer],
+    )
+    .unwrap();
+    let layout = Layout::create(env.path().join("cosign-att"));
+    let att = layout.cosign_image(
+        DSSE_LAYER,
+        &envelope.to_json(),
+        &json!({"predicateType": SLSA_PROVENANCE_V1, SIGNATURE_ANNOTATION: ""}),
+    );
+    layout.set_tags(&[(&att, "att")]);
+    skopeo_push(&registry, &layout, "att", repo, &cosign_tag(&digest, "att"));
+
+    let tree = env.tree(&image, &[]);
+    assert_eq!(tree.attachments().len(), 2, "{:#}", tree.0);
+    assert_eq!(tree.formats(), ["legacy"]);
+    let attestation = tree
+        .attachments()
+        .iter()
+        .find(|a| a["kind"] == "attestation")
+        .unwrap();
+    assert_eq!(attestation["format"], "legacy");
+    assert_eq!(attestation["predicateType"], SLSA_PROVENANCE_V1);
+    assert_eq!(attestation["subject"], digest);
+    assert_ok(&env.verify(&image, &public, &[]));
+    let (_, stranger) = env.keygen("stranger");
+    let out = env.verify(&image, &stranger, &[]);
+    assert_fails_with(&out, "signature does not verify with key");
+
+    // A signature whose payload names another image does not count.
+    let other = registry.push_image(repo, "v2");
+    push_cosign_signature(&registry, &env, repo, &other, &digest, &key);
+    let out = env.verify(&registry.reference(repo, "v2"), &public, &[]);
+    assert_fails_with(&out, &format!("is for {digest}"));
+}
+
+// ---------------------------------------------------------------------------
+// 7. Bad input
+// ---------------------------------------------------------------------------
+
+#[test]
+fn malformed_reference_and_missing_tag() {
+    let registry = Registry::plain();
+    let env = Env::new();
+    let out = env.run(["tree", "UPPER/Case"]);
+    assert_fails_with(&out, "bad image reference");
+    let out = env.run(["tree", &format!("{}/team/NoSuch", registry.host)]);
+    assert_fails_with(&out, "bad image reference");
+
+    registry.push_image("team/app", "v1");
+    let out = env.run(["tree", &registry.reference("team/app", "missing")]);
+    assert_fails_with(&out, "tag missing not found");
+    let out = env.run(["tree", &registry.reference("team/absent", "v1")]);
+    assert_fails_with(&out, "not found");
+}
+
+#[test]
+fn ten_thousand_attachments_hit_the_limits() {
+    const FAKES: usize = 10_000;
+    let env = Env::new();
+    let layout = Layout::create(env.path().join("flood"));
+    let image = layout.small_image();
+    let subject = image["digest"].as_str().unwrap().to_string();
+    let entries: Vec<Value> = (0..FAKES)
+        .map(|i| {
+            json!({
+                "mediaType": OCI_MANIFEST,
+                "digest": sha256(format!("fake {i}").as_bytes()).to_string(),
+                "size": 1000,
+                "artifactType": BUNDLE_ARTIFACT_TYPE,
+            })
+        })
+        .collect();
+    let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries});
+    let index = layout.blob(OCI_INDEX, &serde_json::to_vec(&index).unwrap());
+    layout.set_tags(&[(&image, "v1"), (&index, &cosign_tag(&subject, ""))]);
+    let target = layout.oci("v1");
+
+    // Defaults: the index itself has more entries than a manifest may.
+    let started = Instant::now();
+    let out = env.run(["tree", &target]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_fails_with(&out, "10000 is over the limit of 1000");
+
+    // With room for the entries, the attachment limit (100) still refuses.
+    let started = Instant::now();
+    let out = env.run(["tree", &target, "--max-layers", "20000"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_fails_with(&out, "10000 is over the limit of 100");
+    assert_fails_with(&out, &format!("bundle referrers of {subject}"));
+
+    // Both limits raised: vouch goes on to fetch the first (fake) referrer.
+    let out = env.run([
+        "tree",
+        &target,
+        "--max-layers",
+        "20000",
+        "--max-attachments",
+        "20000",
+    ]);
+    assert_fails_with(&out, "not found");
+    assert!(!stderr(&out).contains("over the limit"), "{}", stderr(&out));
+}
+
+#[test]
+fn corrupted_blob_in_a_layout_is_refused() {
+    let env = Env::new();
+    let layout = Layout::create(env.path().join("layout"));
+    let image = layout.small_image();
+    layout.set_tags(&[(&image, "v1")]);
+    let target = layout.oci("v1");
+    let (key, public) = env.keygen("ci");
+    env.sign(&target, &key, &[]);
+    assert_ok(&env.verify(&target, &public, &[]));
+
+    // The bundle layer is a few hundred bytes: over a 10-byte blob limit.
+    let out = env.run(["tree", &target, "--max-blob-bytes", "10"]);
+    assert_fails_with(&out, "over the limit of 10");
+
+    let tree = env.tree(&target, &[]);
+    assert_eq!(tree.signatures().len(), 1);
+    let referrer = tree.signatures()[0]["digest"].as_str().unwrap().to_string();
+    let path = layout.blob_path(&referrer[7..]);
+    let mut bytes = fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] = b' '; // the closing brace, gone
+    bytes.push(b'}');
+    fs::write(&path, bytes).unwrap();
+
+    let out = env.run(["tree", &target]);
+    assert_fails_with(&out, "does not match its digest");
+    assert_fails_with(&out, &format!("expected {referrer}"));
+    let out = env.verify(&target, &public, &[]);
+    assert_fails_with(&out, "does not match its digest");
+}
+
+#[test]
+fn a_moved_tag_is_not_signed() {
+    let registry = Registry::plain();
+    let env = Env::new();
+    let old = registry.push_image("team/moving", "v1");
+    let image = registry.reference("team/moving", "v1");
+    let (key, public) = env.keygen("ci");
+    env.sign(&image, &key, &[]);
+    assert_ok(&env.verify(&image, &public, &[]));
+
+    let new = registry.push_image("team/moving", "v1");
+    assert_ne!(old, new);
+    let out = env.verify(&image, &public, &[]);
+    assert_fails_with(
+        &out,
+        &format!(
+            "no signature is attached to {}/team/moving@{new}",
+            registry.host
+        ),
+    );
+    let pinned = format!("{}/team/moving@{old}", registry.host);
+    assert_ok(&env.verify(&pinned, &public, &[]));
+}
