@@ -14,7 +14,10 @@ use vouch_registry::{Repository, Store};
 
 async fn run_on(backend: &str, registry: &Registry, options: RemoteOptions) {
     let store: Arc<dyn Store> = Arc::new(RemoteStore::new(&registry.host, options).unwrap());
-    conformance::run(backend, &move |name, limits| Repository::new(store.clone(), name, limits)).await;
+    conformance::run(backend, &move |name, limits| {
+        Repository::new(store.clone(), name, limits)
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

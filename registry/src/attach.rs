@@ -368,6 +368,10 @@ fn legacy_config(layers: &[Descriptor]) -> Vec<u8> {
     }))
 }
 
+fn is_bundle_media_type(media_type: &str) -> bool {
+    media_type.starts_with("application/vnd.dev.sigstore.bundle")
+}
+
 fn kind_of_bundle(bundle: &Bundle, predicate_type: Option<&str>) -> Kind {
     match bundle.content() {
         Ok(Content::MessageSignature { .. }) => Kind::Signature,
@@ -410,9 +414,11 @@ pub async fn list(repo: &Repository, subject: &Sha256) -> Result<Vec<Attachment>
             }
         },
     };
+    // Every Sigstore bundle version, as cosign reads them (v0.2 bundles
+    // are attached as `application/vnd.dev.sigstore.bundle+json;version=0.2`).
     let bundles: Vec<&Descriptor> = referrers
         .iter()
-        .filter(|d| d.artifact_type.as_deref() == Some(BUNDLE_ARTIFACT_TYPE))
+        .filter(|d| d.artifact_type.as_deref().is_some_and(is_bundle_media_type))
         .collect();
     repo.check_count(&format!("bundle referrers of {subject}"), bundles.len())?;
     for d in bundles {
@@ -429,11 +435,23 @@ pub async fn list(repo: &Repository, subject: &Sha256) -> Result<Vec<Attachment>
             ));
         }
         let layer = match m.layers.as_slice() {
-            [layer] if layer.media_type == BUNDLE_ARTIFACT_TYPE => layer,
+            [layer] if is_bundle_media_type(&layer.media_type) => layer,
             _ => return Err(invalid(repo, what, "must have exactly one bundle layer")),
         };
         let bundle = Bundle::from_json(&repo.blob(layer).await?)?;
-        let predicate_type = m.annotations.get(ANNOTATION_BUNDLE_PREDICATE_TYPE).cloned();
+        // The annotation is optional (`@sigstore/cli attach` writes none):
+        // fall back to the statement itself. Either is unverified here, for
+        // listing; verification reads the verified statement.
+        let predicate_type = m
+            .annotations
+            .get(ANNOTATION_BUNDLE_PREDICATE_TYPE)
+            .cloned()
+            .or_else(|| match bundle.content() {
+                Ok(Content::Dsse(envelope)) => Statement::from_json(envelope.unverified_payload())
+                    .ok()
+                    .map(|s| s.predicate_type().to_string()),
+                _ => None,
+            });
         found.push(Attachment {
             format: Format::Bundle,
             kind: kind_of_bundle(&bundle, predicate_type.as_deref()),

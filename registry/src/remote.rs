@@ -123,9 +123,9 @@ impl RemoteStore {
     }
 
     /// The scheme to use, found once by pinging `/v2/`: HTTPS, or where
-    /// allowed plain HTTP when HTTPS cannot be spoken at all. An HTTP answer
-    /// counts only if it is a registry's (200 or 401), so a TLS-only
-    /// registry's "plain HTTP sent to an HTTPS server" does not.
+    /// allowed plain HTTP when HTTPS cannot be spoken at all. Any HTTP answer
+    /// but a 400 counts (a 429 or 500 then surfaces on the real request); a
+    /// 400 is a TLS-only registry's "plain HTTP sent to an HTTPS server".
     async fn scheme(&self) -> Result<&'static str> {
         if let Some(known) = *self.scheme.lock().unwrap_or_else(|p| p.into_inner()) {
             return Ok(known);
@@ -136,9 +136,9 @@ impl RemoteStore {
             Err(https_err) if self.may_use_http => {
                 let http_url = self.url("http", "");
                 match self.http.get(&http_url).send().await {
-                    Ok(r) if matches!(r.status(), StatusCode::OK | StatusCode::UNAUTHORIZED) => {
-                        "http"
-                    }
+                    // Go's TLS server answers plain HTTP with a 400: that is
+                    // a TLS registry, and its HTTPS error is the one to show.
+                    Ok(r) if r.status() != StatusCode::BAD_REQUEST => "http",
                     _ => return Err(self.transport_error(&https_url, https_err)),
                 }
             }
@@ -852,10 +852,15 @@ mod tests {
         let store = RemoteStore::new("127.0.0.1:5000", RemoteOptions::default()).unwrap();
         *store.scheme.lock().unwrap() = Some("http");
         assert_eq!(
-            store.next_link(r#"</v2/app/referrers/sha256:00?n=10&last=x>; rel="next""#).as_deref(),
+            store
+                .next_link(r#"</v2/app/referrers/sha256:00?n=10&last=x>; rel="next""#)
+                .as_deref(),
             Some("http://127.0.0.1:5000/v2/app/referrers/sha256:00?n=10&last=x")
         );
-        assert_eq!(store.next_link(r#"<https://evil.example/v2/x>; rel="next""#), None);
+        assert_eq!(
+            store.next_link(r#"<https://evil.example/v2/x>; rel="next""#),
+            None
+        );
         assert_eq!(store.next_link(r#"</v2/app/tags/list>; rel="prev""#), None);
     }
 

@@ -91,7 +91,9 @@ impl Repository {
             }),
             None => Err(Error::Reference {
                 reference: image.to_string(),
-                reason: "names neither a tag nor a digest: write oci:PATH:TAG or oci:PATH@sha256:<hex>".into(),
+                reason:
+                    "names neither a tag nor a digest: write oci:PATH:TAG or oci:PATH@sha256:<hex>"
+                        .into(),
             }),
         }
     }
