@@ -19,7 +19,7 @@ use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -143,149 +143,7 @@ fn http_get(host: &str, path: &str, basic: Option<(&str, &str)>) -> (u16, Vec<u8
 }
 
 // ---------------------------------------------------------------------------
-// A real registry with basic auth over plain HTTP, for @sigstore/cli.
-
-/// Distribution 2.8 over plain HTTP with htpasswd basic auth for
-/// [`USERNAME`]/[`PASSWORD`].
-///
-/// `@sigstore/cli attach` always "signs in" first: it POSTs a blob upload
-/// and parses the `WWW-Authenticate` challenge of the answer, and it throws
-/// `Invalid challenge` on the 202 of a registry without auth. It also speaks
-/// plain HTTP to 127.0.0.1 and HTTPS to anything else, so
-/// `Registry::secure()` (TLS) is out of its reach on loopback. Distribution
-/// 2.8 does accept htpasswd without TLS, hence this third flavour; images are
-/// pushed to a `Registry::plain()` by the harness and copied here by skopeo.
-struct AuthRegistry {
-    host: String,
-    child: Child,
-    dir: TempDir,
-}
-
-impl AuthRegistry {
-    fn start() -> AuthRegistry {
-        let dir = common::tempdir();
-        let storage = dir.path().join("storage");
-        fs::create_dir(&storage).unwrap();
-        let htpasswd = Command::new("htpasswd")
-            .args(["-Bbn", USERNAME, PASSWORD])
-            .output()
-            .expect("htpasswd is not installed: run scripts/install-oracles.sh");
-        assert!(htpasswd.status.success());
-        fs::write(dir.path().join("htpasswd"), &htpasswd.stdout).unwrap();
-        let config = dir.path().join("config.yml");
-        let log_path = dir.path().join("registry.log");
-        let mut failures = String::new();
-        // The port may be taken between probing and binding: retry then.
-        for _attempt in 0..5 {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            let host = format!("127.0.0.1:{port}");
-            fs::write(
-                &config,
-                format!(
-                    "version: 0.1\n\
-                     log:\n  level: warn\n  formatter: text\n\
-                     storage:\n  filesystem:\n    rootdirectory: {storage}\n  \
-                     delete:\n    enabled: true\n\
-                     http:\n  addr: {host}\n  secret: vouch-test-only\n\
-                     auth:\n  htpasswd:\n    realm: vouch-test\n    path: {htpasswd}\n",
-                    storage = storage.display(),
-                    htpasswd = dir.path().join("htpasswd").display(),
-                ),
-            )
-            .unwrap();
-            let log = fs::File::create(&log_path).unwrap();
-            let mut command = Command::new("docker-registry");
-            // Distribution reads REGISTRY_* variables as configuration
-            // overrides (REGISTRY_AUTH_FILE would replace `auth`): drop them.
-            for (name, _) in std::env::vars_os() {
-                if name.to_string_lossy().starts_with("REGISTRY_") {
-                    command.env_remove(&name);
-                }
-            }
-            let mut child = command
-                .arg("serve")
-                .arg(&config)
-                .current_dir(dir.path())
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .expect("cannot start docker-registry (run scripts/install-oracles.sh)");
-            let deadline = Instant::now() + Duration::from_secs(10);
-            loop {
-                if let Some(status) = child.try_wait().unwrap() {
-                    failures.push_str(&format!(
-                        "--- {host}: exited {status}\n{}\n",
-                        fs::read_to_string(&log_path).unwrap_or_default()
-                    ));
-                    break;
-                }
-                let ready =
-                    TcpStream::connect(&host).is_ok() && http_get(&host, "/v2/", None).0 == 401;
-                if ready {
-                    return AuthRegistry { host, child, dir };
-                }
-                if Instant::now() > deadline {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    failures.push_str(&format!("--- {host}: no answer\n"));
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-        panic!("docker-registry (htpasswd, plain HTTP) did not start:\n{failures}");
-    }
-
-    fn log(&self) -> String {
-        fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default()
-    }
-
-    fn basic(&self) -> Option<(&'static str, &'static str)> {
-        Some((USERNAME, PASSWORD))
-    }
-
-    /// Copies `REPO:TAG` from `from` (plain, no auth) to here, digests kept.
-    fn copy_from(&self, from: &Registry, repo: &str, tag: &str) {
-        let out = from
-            .skopeo()
-            .args(["copy", "--quiet", "--preserve-digests"])
-            .args(["--src-tls-verify=false", "--src-no-creds"])
-            .args(["--dest-tls-verify=false", "--dest-creds"])
-            .arg(format!("{USERNAME}:{PASSWORD}"))
-            .arg(format!("docker://{}", from.reference(repo, tag)))
-            .arg(format!("docker://{}/{repo}:{tag}", self.host))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "skopeo copy: {}\nregistry log:\n{}",
-            String::from_utf8_lossy(&out.stderr),
-            self.log()
-        );
-    }
-
-    /// `skopeo inspect --raw` of `REPO<suffix>`, logged in.
-    fn inspect_raw(&self, from: &Registry, repo: &str, suffix: &str) -> Output {
-        from.skopeo()
-            .args(["inspect", "--raw", "--tls-verify=false", "--creds"])
-            .arg(format!("{USERNAME}:{PASSWORD}"))
-            .arg(format!("docker://{}/{repo}{suffix}", self.host))
-            .output()
-            .unwrap()
-    }
-}
-
-impl Drop for AuthRegistry {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+// @sigstore/cli.
 
 /// The `sigstore` command of @sigstore/cli, isolated in `scratch`.
 fn sigstore_js(scratch: &Scratch) -> Command {
@@ -321,11 +179,11 @@ fn provenance_for(digest: &str) -> String {
 
 #[test]
 fn sigstore_js_attach_is_read_and_verified_by_vouch() {
-    let plain = Registry::plain();
-    let auth = AuthRegistry::start();
+    // @sigstore/cli insists on credentials, and speaks only plain HTTP to
+    // loopback: a plain-HTTP registry with htpasswd.
+    let auth = Registry::plain_with_auth();
     let repo = "vouch/app";
-    let digest = plain.push_image(repo, "v1");
-    auth.copy_from(&plain, repo, "v1");
+    let digest = auth.push_image(repo, "v1");
     let image = format!("{}/{repo}:v1", auth.host);
     let hex = digest.strip_prefix("sha256:").unwrap();
 
@@ -372,10 +230,10 @@ fn sigstore_js_attach_is_read_and_verified_by_vouch() {
     let (status, _) = http_get(
         &auth.host,
         &format!("/v2/{repo}/referrers/{digest}"),
-        auth.basic(),
+        Some((USERNAME, PASSWORD)),
     );
     assert_eq!(status, 404, "this registry has a referrers API after all");
-    let fallback = auth.inspect_raw(&plain, repo, &format!(":sha256-{hex}"));
+    let fallback = auth.inspect_raw(repo, &format!(":sha256-{hex}"), true);
     assert!(
         fallback.status.success(),
         "no fallback tag sha256-{hex}: {}",
@@ -389,7 +247,7 @@ fn sigstore_js_attach_is_read_and_verified_by_vouch() {
 
     // What sigstore-js wrote: a bundle referrer of our image, the bundle as
     // its only layer, byte for byte.
-    let manifest = auth.inspect_raw(&plain, repo, &format!("@{referrer}"));
+    let manifest = auth.inspect_raw(repo, &format!("@{referrer}"), true);
     assert!(manifest.status.success());
     let manifest: Value = serde_json::from_slice(&manifest.stdout).unwrap();
     assert_eq!(manifest["artifactType"], BUNDLE_V03, "{manifest}");
@@ -403,7 +261,7 @@ fn sigstore_js_attach_is_read_and_verified_by_vouch() {
     let (status, served) = http_get(
         &auth.host,
         &format!("/v2/{repo}/blobs/{}", layer["digest"].as_str().unwrap()),
-        auth.basic(),
+        Some((USERNAME, PASSWORD)),
     );
     assert_eq!(status, 200);
     assert_eq!(served, bundle, "the attached bundle is not the one signed");

@@ -63,16 +63,24 @@ pub struct Registry {
 impl Registry {
     /// A plain-HTTP registry without authentication.
     pub fn plain() -> Registry {
-        Registry::start(false)
+        Registry::start(false, false)
+    }
+
+    /// A plain-HTTP registry with htpasswd basic auth for
+    /// [`USERNAME`]/[`PASSWORD`] (Distribution allows it): for clients that
+    /// insist on authentication but speak only HTTP to loopback, such as
+    /// `@sigstore/cli`.
+    pub fn plain_with_auth() -> Registry {
+        Registry::start(false, true)
     }
 
     /// An HTTPS registry (certificate from a test CA) with htpasswd basic
     /// auth for [`USERNAME`]/[`PASSWORD`].
     pub fn secure() -> Registry {
-        Registry::start(true)
+        Registry::start(true, true)
     }
 
-    fn start(tls: bool) -> Registry {
+    fn start(tls: bool, auth: bool) -> Registry {
         require_binaries();
         let dir = tempfile::tempdir().unwrap();
         let storage = dir.path().join("storage");
@@ -82,16 +90,20 @@ impl Registry {
         let mut extra_yaml = String::new();
         if tls {
             let certs = make_certs(dir.path());
-            let htpasswd = make_htpasswd(dir.path());
-            extra_yaml = format!(
-                "  tls:\n    certificate: {}\n    key: {}\n\
-                 auth:\n  htpasswd:\n    realm: vouch-test\n    path: {}\n",
+            extra_yaml.push_str(&format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
                 certs.server_crt.display(),
                 certs.server_key.display(),
-                htpasswd.display()
-            );
+            ));
             ca_pem = Some(certs.ca_crt);
             cert_dir = Some(certs.cert_dir);
+        }
+        if auth {
+            let htpasswd = make_htpasswd(dir.path());
+            extra_yaml.push_str(&format!(
+                "auth:\n  htpasswd:\n    realm: vouch-test\n    path: {}\n",
+                htpasswd.display()
+            ));
         }
 
         // The port comes from a listener closed before the registry binds
@@ -131,15 +143,15 @@ impl Registry {
                 .stderr(log)
                 .spawn()
                 .expect("cannot start docker-registry (run scripts/install-oracles.sh)");
-            match wait_ready(&mut child, &host, tls) {
+            match wait_ready(&mut child, &host, tls, auth) {
                 Ok(()) => {
                     return Registry {
                         host,
                         tls,
                         ca_pem,
                         cert_dir,
-                        username: tls.then(|| USERNAME.to_string()),
-                        password: tls.then(|| PASSWORD.to_string()),
+                        username: auth.then(|| USERNAME.to_string()),
+                        password: auth.then(|| PASSWORD.to_string()),
                         child,
                         log_path,
                         dir,
@@ -330,7 +342,7 @@ fn free_port() -> u16 {
 
 /// Waits until the registry answers: `GET /v2/` returns 200 over plain HTTP,
 /// or the port accepts connections for TLS.
-fn wait_ready(child: &mut Child, host: &str, tls: bool) -> Result<(), String> {
+fn wait_ready(child: &mut Child, host: &str, tls: bool, auth: bool) -> Result<(), String> {
     let deadline = Instant::now() + READY_TIMEOUT;
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -339,7 +351,7 @@ fn wait_ready(child: &mut Child, host: &str, tls: bool) -> Result<(), String> {
         let ready = if tls {
             TcpStream::connect(host).is_ok()
         } else {
-            http_status(host, "/v2/") == Some(200)
+            http_status(host, "/v2/") == Some(if auth { 401 } else { 200 })
         };
         if ready {
             return Ok(());
