@@ -305,6 +305,26 @@ impl RemoteStore {
         Ok(token)
     }
 
+    /// Sends a read request: `None` on 404, an error carrying the
+    /// registry's message on any other failure status.
+    async fn found(
+        &self,
+        method: Method,
+        path: &str,
+        repository: &str,
+        build: impl Fn(RequestBuilder) -> RequestBuilder,
+        what: &str,
+    ) -> Result<Option<Response>> {
+        let response = self
+            .send(method, path, &scope(repository, false), build)
+            .await?;
+        match response.status() {
+            StatusCode::NOT_FOUND => Ok(None),
+            s if s.is_success() => Ok(Some(response)),
+            _ => Err(self.status_error(what, response).await),
+        }
+    }
+
     /// The absolute URL of a `Link: <…>; rel="next"` header, on this host.
     fn next_link(&self, link: &str) -> Option<String> {
         let (target, params) = link.split_once(';')?;
@@ -555,23 +575,13 @@ impl Store for RemoteStore {
 
     async fn resolve_tag(&self, repository: &str, tag: &str) -> Result<Option<Descriptor>> {
         let path = format!("{repository}/manifests/{tag}");
-        let response = self
-            .send(
-                Method::HEAD,
-                &path,
-                &scope(repository, false),
-                accept_manifests,
-            )
-            .await?;
-        match response.status() {
-            StatusCode::NOT_FOUND => return Ok(None),
-            s if !s.is_success() => {
-                return Err(self
-                    .status_error(&format!("HEAD {repository}:{tag}"), response)
-                    .await)
-            }
-            _ => {}
-        }
+        let what = format!("HEAD {repository}:{tag}");
+        let Some(response) = self
+            .found(Method::HEAD, &path, repository, accept_manifests, &what)
+            .await?
+        else {
+            return Ok(None);
+        };
         let headers = response.headers();
         let digest = header(headers, "docker-content-digest").ok_or_else(|| {
             self.remote_error(format!(
@@ -602,23 +612,13 @@ impl Store for RemoteStore {
         limit: u64,
     ) -> Result<Option<(Vec<u8>, Option<String>)>> {
         let path = format!("{repository}/manifests/{digest}");
-        let response = self
-            .send(
-                Method::GET,
-                &path,
-                &scope(repository, false),
-                accept_manifests,
-            )
-            .await?;
-        match response.status() {
-            StatusCode::NOT_FOUND => return Ok(None),
-            s if !s.is_success() => {
-                return Err(self
-                    .status_error(&format!("GET manifest {digest}"), response)
-                    .await)
-            }
-            _ => {}
-        }
+        let what = format!("GET manifest {digest}");
+        let Some(response) = self
+            .found(Method::GET, &path, repository, accept_manifests, &what)
+            .await?
+        else {
+            return Ok(None);
+        };
         let content_type = header(response.headers(), CONTENT_TYPE.as_str()).map(str::to_string);
         let body = read_capped(response, limit)
             .await
@@ -633,18 +633,13 @@ impl Store for RemoteStore {
         limit: u64,
     ) -> Result<Option<Vec<u8>>> {
         let path = format!("{repository}/blobs/{digest}");
-        let response = self
-            .send(Method::GET, &path, &scope(repository, false), |r| r)
-            .await?;
-        match response.status() {
-            StatusCode::NOT_FOUND => return Ok(None),
-            s if !s.is_success() => {
-                return Err(self
-                    .status_error(&format!("GET blob {digest}"), response)
-                    .await)
-            }
-            _ => {}
-        }
+        let what = format!("GET blob {digest}");
+        let Some(response) = self
+            .found(Method::GET, &path, repository, |r| r, &what)
+            .await?
+        else {
+            return Ok(None);
+        };
         if let Some(declared) = response.content_length().filter(|len| *len > limit) {
             // Refused on the declaration, before reading the body.
             return Err(Error::TooLarge {
