@@ -37,6 +37,8 @@ enum Command {
     VerifyImage(cmd::verify_image::Args),
     /// Copy an image with its signatures and attestations (like `cosign copy`).
     Copy(cmd::copy::Args),
+    /// List every vendored or pinned input, declared against what is on disk.
+    Inputs(cmd::inputs::Args),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -48,6 +50,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Tree(args) => block_on(cmd::tree::run(args)),
         Command::VerifyImage(args) => block_on(cmd::verify_image::run(args)),
         Command::Copy(args) => block_on(cmd::copy::run(args)),
+        Command::Inputs(args) => cmd::inputs::run(args),
     }
 }
 

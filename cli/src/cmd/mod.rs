@@ -1,6 +1,7 @@
 //! One module per command, each with its `Args` and a `run` function.
 
 pub mod copy;
+pub mod inputs;
 pub mod keygen;
 pub mod sign;
 pub mod sign_blob;

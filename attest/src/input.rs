@@ -1,0 +1,55 @@
+//! One vendored or pinned input, and how its declaration and its files
+//! compare.
+
+use serde::Serialize;
+
+/// Whether what the lockfile declares is what is on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Match {
+    /// Declared, vendored, and every check holds.
+    Match,
+    /// Declared and vendored, but a check fails; `reason` names the file.
+    Mismatch {
+        /// What does not match, and where.
+        reason: String,
+    },
+    /// Declared but not vendored in this tree (fetched at build time).
+    NotVendored,
+}
+
+impl Match {
+    /// A short word for tables.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Match::Match => "match",
+            Match::Mismatch { .. } => "MISMATCH",
+            Match::NotVendored => "not-vendored",
+        }
+    }
+}
+
+/// One input of the project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Input {
+    /// The package name.
+    pub name: String,
+    /// The version (or revision) pinned.
+    pub version: String,
+    /// The ecosystem (`cargo`, `npm`, ...).
+    pub ecosystem: &'static str,
+    /// Its package URL.
+    pub purl: String,
+    /// Where it comes from (registry, git URL).
+    pub uri: String,
+    /// What the lockfile declares, as `algorithm:value` (`sha256:<hex>`).
+    pub declared: Option<String>,
+    /// The directory hash of the files on disk (hex), when vendored.
+    pub observed: Option<String>,
+    /// How the two compare.
+    #[serde(rename = "match")]
+    pub status: Match,
+    /// Where it is vendored, relative to the project root.
+    pub path: Option<String>,
+}
