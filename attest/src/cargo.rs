@@ -13,12 +13,10 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
-use crate::tree::{dir_hash, files, hash_dirs, join_inside};
+use crate::tree::{dir_hash, files, hash_dirs, join_inside, read_metadata};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
 const CHECKSUM_FILE: &str = ".cargo-checksum.json";
-/// The largest Cargo.lock or metadata file read.
-const MAX_METADATA_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The Cargo ecosystem.
 pub struct Cargo;
@@ -29,28 +27,6 @@ struct ChecksumFile {
     package: Option<String>,
 }
 
-fn read_text(path: &Path, what: &'static str) -> Result<String> {
-    let len = std::fs::metadata(path)
-        .map_err(|source| Error::Io {
-            action: "read",
-            path: path.display().to_string(),
-            source,
-        })?
-        .len();
-    if len > MAX_METADATA_BYTES {
-        return Err(Error::Invalid {
-            what,
-            path: path.display().to_string(),
-            reason: format!("{len} bytes, over the limit of {MAX_METADATA_BYTES}"),
-        });
-    }
-    std::fs::read_to_string(path).map_err(|source| Error::Io {
-        action: "read",
-        path: path.display().to_string(),
-        source,
-    })
-}
-
 /// The vendor directory `.cargo/config.toml` (or `.cargo/config`) names.
 fn vendor_dir(root: &Path) -> Result<Option<PathBuf>> {
     for name in [".cargo/config.toml", ".cargo/config"] {
@@ -58,7 +34,7 @@ fn vendor_dir(root: &Path) -> Result<Option<PathBuf>> {
         if !path.is_file() {
             continue;
         }
-        let text = read_text(&path, "cargo config")?;
+        let text = read_metadata(&path, "cargo config")?;
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::Invalid {
             what: "cargo config",
             path: path.display().to_string(),
@@ -159,7 +135,7 @@ impl Ecosystem for Cargo {
 
     fn discover(&self, root: &Path) -> Result<Vec<Input>> {
         let lock_path = root.join("Cargo.lock");
-        let lockfile = cargo_lock::Lockfile::from_str(&read_text(&lock_path, "Cargo.lock")?)
+        let lockfile = cargo_lock::Lockfile::from_str(&read_metadata(&lock_path, "Cargo.lock")?)
             .map_err(|e| Error::Invalid {
                 what: "Cargo.lock",
                 path: lock_path.display().to_string(),
@@ -182,13 +158,13 @@ impl Ecosystem for Cargo {
             };
             let checksum_path = dir.join(CHECKSUM_FILE);
             let checksum: ChecksumFile =
-                serde_json::from_str(&read_text(&checksum_path, CHECKSUM_FILE)?).map_err(|e| {
-                    Error::Invalid {
+                serde_json::from_str(&read_metadata(&checksum_path, CHECKSUM_FILE)?).map_err(
+                    |e| Error::Invalid {
                         what: CHECKSUM_FILE,
                         path: checksum_path.display().to_string(),
                         reason: e.to_string(),
-                    }
-                })?;
+                    },
+                )?;
             let listed: Vec<String> = files(&dir)?
                 .into_iter()
                 .filter(|f| f != CHECKSUM_FILE)
@@ -205,7 +181,10 @@ impl Ecosystem for Cargo {
             let declared = packages[*i].checksum.as_ref().map(|c| c.to_string());
             let status = check(declared.as_deref(), checksum, on_disk);
             let relative = dir.strip_prefix(root).unwrap_or(dir).display().to_string();
-            by_package.insert(*i, (dir_hash(on_disk), status, relative));
+            by_package.insert(
+                *i,
+                (format!("dirHash:{}", dir_hash(on_disk)), status, relative),
+            );
         }
         Ok(packages
             .iter()

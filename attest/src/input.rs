@@ -43,9 +43,13 @@ pub struct Input {
     pub purl: String,
     /// Where it comes from (registry, git URL).
     pub uri: String,
-    /// What the lockfile declares, as `algorithm:value` (`sha256:<hex>`).
+    /// What the lockfile declares, in its own notation: `sha256:<hex>` for
+    /// Cargo, the `sha256:` hashes pip may accept joined with `,`, an SRI
+    /// string (`sha512-<base64>`) for npm.
     pub declared: Option<String>,
-    /// The directory hash of the files on disk (hex), when vendored.
+    /// What is on disk, as `<DigestSet key>:<hex>`: `dirHash:` for a
+    /// vendored directory (Cargo, npm), `sha256:` for files (pip; several
+    /// files joined with `,`). `None` when not vendored.
     pub observed: Option<String>,
     /// How the two compare.
     #[serde(rename = "match")]

@@ -10,6 +10,8 @@
 pub mod cargo;
 mod error;
 pub mod input;
+pub mod npm;
+pub mod pip;
 pub mod tree;
 
 use std::path::Path;
@@ -32,7 +34,11 @@ pub trait Ecosystem: Send + Sync {
 
 /// Every ecosystem vouch knows.
 pub fn ecosystems() -> Vec<Box<dyn Ecosystem>> {
-    vec![Box::new(cargo::Cargo)]
+    vec![
+        Box::new(cargo::Cargo),
+        Box::new(npm::Npm),
+        Box::new(pip::Pip),
+    ]
 }
 
 /// Discovers the inputs of every ecosystem the project at `root` uses,

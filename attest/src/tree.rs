@@ -15,6 +15,9 @@ use rayon::prelude::*;
 
 use crate::{Error, Result};
 
+/// The largest lockfile or metadata file read.
+pub const MAX_METADATA_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Bytes read per call while hashing: large reads keep the SHA-256 unit fed.
 const READ_CHUNK: usize = 256 * 1024;
 
@@ -25,6 +28,20 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error
         path,
         source,
     }
+}
+
+/// Reads a lockfile or metadata file (`what` names it in errors), refusing
+/// one over [`MAX_METADATA_BYTES`] before reading it.
+pub fn read_metadata(path: &Path, what: &'static str) -> Result<String> {
+    let len = std::fs::metadata(path).map_err(io("read", path))?.len();
+    if len > MAX_METADATA_BYTES {
+        return Err(Error::Invalid {
+            what,
+            path: path.display().to_string(),
+            reason: format!("{len} bytes, over the limit of {MAX_METADATA_BYTES}"),
+        });
+    }
+    std::fs::read_to_string(path).map_err(io("read", path))
 }
 
 /// Joins a relative path from a lockfile or metadata file onto `root`,

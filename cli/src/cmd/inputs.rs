@@ -26,7 +26,13 @@ pub struct Args {
 
 fn short(digest: Option<&str>) -> String {
     match digest {
-        Some(d) => d.trim_start_matches("sha256:").chars().take(12).collect(),
+        // Past the `algorithm:` (or SRI `algorithm-`) prefix.
+        Some(d) => d
+            .split_once([':', '-'])
+            .map_or(d, |(_, v)| v)
+            .chars()
+            .take(12)
+            .collect(),
         None => "-".into(),
     }
 }

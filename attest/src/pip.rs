@@ -1,0 +1,925 @@
+//! pip: `requirements.txt` pinned with `==` and `--hash`, against a
+//! wheelhouse of downloaded distributions.
+//!
+//! The requirements file is read as pip reads it: `\` continues a line, `#`
+//! at the start of a line or after white space starts a comment, options
+//! come after the requirement (`--hash=sha256:<hex>`, one or more), and
+//! option lines are honoured where they matter here: `-r` files are
+//! followed, `-f`/`--find-links` names the wheelhouse, `-e` VCS checkouts
+//! are inputs. Environment markers are not evaluated: every requirement is
+//! an input, whatever the platform. Names are compared PEP 503 normalised
+//! (lower case, runs of `-`, `_`, `.` as one `-`).
+//!
+//! Every requirement must be pinned (one `==` or `===` clause, no `.*`) and
+//! carry at least one `--hash`, as pip's hash-checking mode demands. One
+//! that is not is a [`Match::Mismatch`], not [`Match::NotVendored`]:
+//! not-vendored means "declared exactly, fetched at build time", which is
+//! safe to pass; an unpinned or unhashed requirement lets the build take
+//! whatever the index serves, which is the supply-chain finding vouch
+//! exists to report (and pip itself refuses it under `--require-hashes`).
+//!
+//! The wheelhouse is every local directory a `--find-links` option names
+//! (relative to its requirements file; URLs are indexes and ignored), else
+//! `wheelhouse/`. As with pip's `--find-links`, only its top level is
+//! read. A file belongs to a requirement when its distribution name and
+//! version are the requirement's: wheels `name-version(-build)-py-abi-plat.whl`,
+//! sdists `name-version.tar.gz` or `.zip`. Every such file's SHA-256 must
+//! be one of the requirement's hashes; with none, the requirement is
+//! not vendored. Files no requirement names are not inputs and are not
+//! reported (pip in hash-checking mode installs nothing unlisted).
+//!
+//! On each [`Input`], `declared` is every `--hash` of the requirement,
+//! sorted, as `algorithm:hex` joined with `,` (pip-compile writes one per
+//! published file, and any of them is a valid match, so the first alone
+//! would be arbitrary); `observed` is the SHA-256 of every matching file,
+//! sorted and deduplicated, as `sha256:hex` joined with `,`; `path` the
+//! matching files, relative to the project root, joined the same way.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::tree::{files, hash_dirs, join_inside, read_metadata};
+use crate::{Ecosystem, Error, Input, Match, Result};
+
+/// The requirements file at the project root.
+const REQUIREMENTS: &str = "requirements.txt";
+/// The wheelhouse when no `--find-links` names one.
+const WHEELHOUSE: &str = "wheelhouse";
+/// The most requirements files followed through `-r`.
+const MAX_REQUIREMENT_FILES: usize = 256;
+/// The hash algorithms pip accepts in `--hash`, with their hex lengths.
+const HASHES: [(&str, usize); 3] = [("sha256", 64), ("sha384", 96), ("sha512", 128)];
+/// PEP 440 comparison operators, longest first.
+const OPERATORS: [&str; 8] = ["===", "==", "!=", "<=", ">=", "~=", "<", ">"];
+
+/// The pip ecosystem.
+pub struct Pip;
+
+/// One requirements file, parsed.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Parsed {
+    /// Its requirements, in order.
+    requirements: Vec<Requirement>,
+    /// The `-r` files it includes, as written.
+    includes: Vec<String>,
+    /// The `--find-links` values, as written.
+    find_links: Vec<String>,
+}
+
+/// One requirement line.
+#[derive(Debug, PartialEq, Eq)]
+struct Requirement {
+    /// The PEP 503 normalised name.
+    name: String,
+    /// How it is pinned.
+    pin: Pin,
+    /// Its `--hash` values as `algorithm:hex` (lower case), sorted, unique.
+    hashes: Vec<String>,
+    /// The line it starts on.
+    line: usize,
+}
+
+/// What a requirement pins.
+#[derive(Debug, PartialEq, Eq)]
+enum Pin {
+    /// One `==` (or `===`) version.
+    Exact(String),
+    /// Anything else: a range, `!=`, a wildcard, or nothing (as written,
+    /// white space removed).
+    Loose(String),
+    /// A direct reference, `name @ url`.
+    Url(String),
+    /// An editable VCS checkout, `-e git+…`.
+    Editable(String),
+}
+
+/// PEP 503 normalisation: lower case, each run of `-`, `_`, `.` one `-`.
+fn normalise(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut separator = false;
+    for c in name.chars() {
+        if matches!(c, '-' | '_' | '.') {
+            separator = true;
+        } else {
+            if separator && !out.is_empty() {
+                out.push('-');
+            }
+            separator = false;
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// Cuts a comment: `#` at the start or after white space, to the end.
+fn strip_comment(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'#' && (i == 0 || bytes[i - 1].is_ascii_whitespace()) {
+            return &line[..i];
+        }
+    }
+    line
+}
+
+/// The logical lines of a requirements file with their first line number:
+/// continuations joined, comments cut, blank lines dropped. As pip's
+/// `join_lines`, a comment-only line ends a continuation.
+fn logical_lines(text: &str) -> Vec<(usize, String)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut joined: Vec<(usize, String)> = Vec::new();
+    let mut pending: Option<(usize, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        let comment_only = line.trim_start().starts_with('#');
+        match line.strip_suffix('\\') {
+            Some(body) if !comment_only => {
+                pending
+                    .get_or_insert_with(|| (i + 1, String::new()))
+                    .1
+                    .push_str(body);
+            }
+            _ => match pending.take() {
+                Some((first, mut text)) => {
+                    if comment_only {
+                        text.push(' ');
+                    }
+                    text.push_str(line);
+                    joined.push((first, text));
+                }
+                None => joined.push((i + 1, line.to_string())),
+            },
+        }
+    }
+    joined.extend(pending);
+    joined
+        .into_iter()
+        .filter_map(|(number, text)| {
+            let text = strip_comment(&text).trim();
+            (!text.is_empty()).then(|| (number, text.to_string()))
+        })
+        .collect()
+}
+
+/// Splits an option line into the option and its value: `-fX`, `-f X`,
+/// `--find-links X`, `--find-links=X`.
+fn split_option(line: &str) -> (&str, Option<&str>) {
+    let mut tokens = line.split_whitespace();
+    let first = tokens.next().unwrap_or("");
+    let next = tokens.next();
+    let (option, value) = if first.starts_with("--") {
+        match first.split_once('=') {
+            Some((option, value)) => (option, Some(value)),
+            None => (first, next),
+        }
+    } else if first.len() > 2 && first.is_char_boundary(2) {
+        (&first[..2], Some(&first[2..]))
+    } else {
+        (first, next)
+    };
+    (option, value.filter(|v| !v.is_empty()))
+}
+
+/// One `--hash` value, checked and lower-cased.
+fn hash(value: &str) -> Result<String, String> {
+    let invalid =
+        || format!("`--hash={value}` is not `<algorithm>:<hex>` with sha256, sha384 or sha512");
+    let (algorithm, hex) = value.split_once(':').ok_or_else(invalid)?;
+    let algorithm = algorithm.to_ascii_lowercase();
+    let known = HASHES
+        .iter()
+        .any(|(name, len)| *name == algorithm && hex.len() == *len);
+    if !known || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid());
+    }
+    Ok(format!("{algorithm}:{}", hex.to_ascii_lowercase()))
+}
+
+/// What a version specifier (`==1.0`, `>=1,<2`, empty) pins.
+fn pin(spec: &str) -> Result<Pin, String> {
+    let compact: String = spec.split_whitespace().collect();
+    if compact.is_empty() {
+        return Ok(Pin::Loose(compact));
+    }
+    let clauses = compact
+        .split(',')
+        .map(|clause| {
+            OPERATORS
+                .iter()
+                .find(|op| clause.starts_with(**op))
+                .map(|op| (*op, &clause[op.len()..]))
+                .ok_or_else(|| format!("cannot read the version specifier `{spec}`"))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(match clauses.as_slice() {
+        [(op, version)]
+            if matches!(*op, "==" | "===") && !version.is_empty() && !version.ends_with(".*") =>
+        {
+            Pin::Exact((*version).to_string())
+        }
+        _ => Pin::Loose(compact),
+    })
+}
+
+/// Parses one requirement line: `name[extras] spec ; marker --hash=…`.
+fn requirement(text: &str, line: usize) -> Result<Requirement, String> {
+    // As pip: the requirement is every token before the first option.
+    let mut tokens = text.split_whitespace().peekable();
+    let mut words = Vec::new();
+    while let Some(word) = tokens.next_if(|t| !t.starts_with('-')) {
+        words.push(word);
+    }
+    let spec = words.join(" ");
+    let mut hashes = BTreeSet::new();
+    while let Some(token) = tokens.next() {
+        let value = match token.strip_prefix("--hash") {
+            Some("") => tokens.next(),
+            Some(rest) => rest.strip_prefix('='),
+            None => continue, // other per-requirement options check nothing
+        };
+        hashes.insert(hash(value.unwrap_or(""))?);
+    }
+    let name_len = spec
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+        .unwrap_or(spec.len());
+    let name = &spec[..name_len];
+    if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        return Err(format!(
+            "`{spec}` is not a requirement vouch can check (`name==version`)"
+        ));
+    }
+    let mut rest = spec[name_len..].trim_start();
+    if let Some(extras) = rest.strip_prefix('[') {
+        let (_, after) = extras
+            .split_once(']')
+            .ok_or_else(|| format!("unclosed extras in `{spec}`"))?;
+        rest = after.trim_start();
+    }
+    let pin = match rest.strip_prefix('@') {
+        // PEP 508: a marker after a URL needs white space before its `;`.
+        Some(url) => {
+            let url = url.trim_start();
+            let end = url.find(char::is_whitespace).unwrap_or(url.len());
+            Pin::Url(url[..end].to_string())
+        }
+        None => {
+            let version = rest.split_once(';').map_or(rest, |(v, _)| v).trim();
+            let version = version
+                .strip_prefix('(')
+                .and_then(|v| v.strip_suffix(')'))
+                .unwrap_or(version);
+            pin(version)?
+        }
+    };
+    Ok(Requirement {
+        name: normalise(name),
+        pin,
+        hashes: hashes.into_iter().collect(),
+        line,
+    })
+}
+
+/// An editable requirement: an input when it is a VCS or URL checkout
+/// (named by its `#egg=` fragment, else by the URL); `None` for a local
+/// directory, which is the project itself.
+fn editable(value: &str, line: usize) -> Option<Requirement> {
+    let remote = value.contains("://")
+        || ["git+", "hg+", "svn+", "bzr+"]
+            .iter()
+            .any(|scheme| value.starts_with(scheme));
+    if !remote {
+        return None;
+    }
+    let egg = value.split_once('#').and_then(|(_, fragment)| {
+        fragment
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("egg="))
+    });
+    Some(Requirement {
+        name: egg.map_or_else(|| value.to_string(), normalise),
+        pin: Pin::Editable(value.to_string()),
+        hashes: Vec::new(),
+        line,
+    })
+}
+
+/// Parses a requirements file; errors name the line.
+fn parse(text: &str) -> Result<Parsed, String> {
+    let mut parsed = Parsed::default();
+    for (line, content) in logical_lines(text) {
+        let at = |reason: String| format!("line {line}: {reason}");
+        if content.starts_with('-') {
+            let (option, value) = split_option(&content);
+            let value = || {
+                value
+                    .map(str::to_string)
+                    .ok_or_else(|| at(format!("`{option}` needs a value")))
+            };
+            match option {
+                "-r" | "--requirement" => parsed.includes.push(value()?),
+                "-f" | "--find-links" => parsed.find_links.push(value()?),
+                "-e" | "--editable" => parsed.requirements.extend(editable(&value()?, line)),
+                // Indexes, constraints, install options: nothing to check.
+                _ => {}
+            }
+        } else {
+            parsed
+                .requirements
+                .push(requirement(&content, line).map_err(at)?);
+        }
+    }
+    Ok(parsed)
+}
+
+/// Whether a `-r` or `--find-links` value is a URL rather than a path.
+fn is_url(value: &str) -> bool {
+    value.contains("://") || value.starts_with("file:")
+}
+
+/// `relative` (a `/`-separated path from a requirements file) resolved
+/// against `dir` (that file's directory, relative to the root), lexically.
+/// An absolute path, or one that climbs above the root, is left for
+/// [`join_inside`] to refuse.
+fn resolve(dir: &str, relative: &str) -> String {
+    if Path::new(relative).is_absolute() {
+        return relative.to_string();
+    }
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            _ => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
+/// The directory of a root-relative, `/`-separated file path.
+fn parent(file: &str) -> &str {
+    file.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// Reads `requirements.txt` and every file it includes with `-r`. Returns
+/// each file's root-relative path with its parse.
+fn read_requirements(root: &Path) -> Result<Vec<(String, Parsed)>> {
+    let mut queue = vec![REQUIREMENTS.to_string()];
+    let mut seen = BTreeSet::new();
+    let mut read = Vec::new();
+    while let Some(relative) = queue.pop() {
+        if !seen.insert(relative.clone()) {
+            continue; // pip would recurse forever; once is enough
+        }
+        let path = join_inside(root, &relative)?;
+        if seen.len() > MAX_REQUIREMENT_FILES {
+            return Err(Error::Invalid {
+                what: "requirements file",
+                path: path.display().to_string(),
+                reason: format!("more than {MAX_REQUIREMENT_FILES} files included with -r"),
+            });
+        }
+        let parsed = parse(&read_metadata(&path, "requirements file")?).map_err(|reason| {
+            Error::Invalid {
+                what: "requirements file",
+                path: path.display().to_string(),
+                reason,
+            }
+        })?;
+        for include in &parsed.includes {
+            if is_url(include) {
+                return Err(Error::Invalid {
+                    what: "requirements file",
+                    path: path.display().to_string(),
+                    reason: format!("-r {include}: a remote requirements file cannot be checked"),
+                });
+            }
+            queue.push(resolve(parent(&relative), include));
+        }
+        read.push((relative, parsed));
+    }
+    Ok(read)
+}
+
+/// One wheelhouse directory: its root-relative path, its path, and the
+/// names of the files at its top level.
+struct Wheelhouse {
+    relative: String,
+    path: PathBuf,
+    names: Vec<String>,
+}
+
+/// Lists the wheelhouse directories: the local `--find-links` ones, else
+/// `wheelhouse/`. Missing directories are skipped (as pip does); one that
+/// resolves outside the project is refused.
+fn wheelhouses(root: &Path, read: &[(String, Parsed)]) -> Result<Vec<Wheelhouse>> {
+    let mut dirs: BTreeSet<String> = read
+        .iter()
+        .flat_map(|(file, parsed)| {
+            parsed
+                .find_links
+                .iter()
+                .filter(|link| !is_url(link))
+                .map(|link| resolve(parent(file), link))
+        })
+        .collect();
+    if dirs.is_empty() {
+        dirs.insert(WHEELHOUSE.to_string());
+    }
+    let real = |path: &Path| {
+        path.canonicalize().map_err(|source| Error::Io {
+            action: "resolve",
+            path: path.display().to_string(),
+            source,
+        })
+    };
+    let root_real = real(root)?;
+    let mut found = Vec::new();
+    for relative in dirs {
+        let path = join_inside(root, &relative)?;
+        if !path.is_dir() {
+            continue;
+        }
+        let path_real = real(&path)?;
+        if !path_real.starts_with(&root_real) {
+            return Err(Error::OutsideTree {
+                path: relative,
+                reason: format!("resolves to {}, outside the project", path_real.display()),
+            });
+        }
+        let names = files(&path)?
+            .into_iter()
+            .filter(|f| !f.contains('/'))
+            .collect();
+        found.push(Wheelhouse {
+            relative,
+            path,
+            names,
+        });
+    }
+    Ok(found)
+}
+
+/// Whether `file` is a distribution of `name` (normalised) at `version`.
+fn is_distribution(file: &str, name: &str, version: &str) -> bool {
+    let same_version = |v: &str| v.eq_ignore_ascii_case(version);
+    if let Some(stem) = file.strip_suffix(".whl") {
+        let fields: Vec<&str> = stem.split('-').collect();
+        return matches!(fields.len(), 5 | 6)
+            && normalise(fields[0]) == name
+            && same_version(fields[1]);
+    }
+    [".tar.gz", ".zip"].iter().any(|ext| {
+        file.strip_suffix(ext)
+            .and_then(|stem| stem.rsplit_once('-'))
+            .is_some_and(|(n, v)| normalise(n) == name && same_version(v))
+    })
+}
+
+/// Compares a pinned requirement's hashes with its files on disk
+/// (root-relative path and SHA-256 hex each).
+fn check(requirement: &Requirement, source: &str, on_disk: &[(String, String)]) -> Match {
+    if requirement.hashes.is_empty() {
+        return Match::Mismatch {
+            reason: format!(
+                "not hashed: {source}:{} has no --hash, so pip cannot check what it downloads",
+                requirement.line
+            ),
+        };
+    }
+    for (file, digest) in on_disk {
+        let expected = format!("sha256:{digest}");
+        if !requirement.hashes.contains(&expected) {
+            return Match::Mismatch {
+                reason: format!(
+                    "{file} has sha256 {digest}, not one of the {} --hash values of {source}:{}",
+                    requirement.hashes.len(),
+                    requirement.line
+                ),
+            };
+        }
+    }
+    Match::Match
+}
+
+/// The input of a requirement that is not pinned to one version; `None`
+/// for one that is.
+fn unpinned(requirement: &Requirement, source: &str) -> Option<Input> {
+    let at = format!("{source}:{}", requirement.line);
+    let name = &requirement.name;
+    let hashed = !requirement.hashes.is_empty();
+    let pypi = format!("pkg:pypi/{name}");
+    let (version, purl, uri, status) = match &requirement.pin {
+        Pin::Exact(_) => return None,
+        Pin::Loose(spec) => {
+            let given = if spec.is_empty() { "no version" } else { spec };
+            let also = if hashed { "" } else { " and has no --hash" };
+            (
+                spec.clone(),
+                pypi,
+                format!("https://pypi.org/project/{name}/"),
+                Match::Mismatch {
+                    reason: format!("not pinned: {at} gives {given}, not `==<version>`{also}"),
+                },
+            )
+        }
+        // pip checks the hash of a direct reference when it downloads it.
+        Pin::Url(url) => (
+            String::new(),
+            pypi,
+            url.clone(),
+            if hashed {
+                Match::NotVendored
+            } else {
+                Match::Mismatch {
+                    reason: format!("not hashed: {at} references {url} with no --hash"),
+                }
+            },
+        ),
+        Pin::Editable(url) => (
+            String::new(),
+            // Named by its URL when it has no `#egg=`: no package URL then.
+            if name.contains(['/', ':']) {
+                String::new()
+            } else {
+                pypi
+            },
+            url.clone(),
+            Match::Mismatch {
+                reason: format!("not hashed: {at} is an editable checkout, which pip cannot hash"),
+            },
+        ),
+    };
+    Some(Input {
+        name: name.clone(),
+        version,
+        ecosystem: "pip",
+        purl,
+        uri,
+        declared: joined(&requirement.hashes),
+        observed: None,
+        status,
+        path: None,
+    })
+}
+
+/// Items joined with `,`, or `None` when there are none.
+fn joined<S: AsRef<str>>(items: &[S]) -> Option<String> {
+    (!items.is_empty()).then(|| {
+        items
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<_>>()
+            .join(",")
+    })
+}
+
+impl Ecosystem for Pip {
+    fn name(&self) -> &'static str {
+        "pip"
+    }
+
+    fn detect(&self, root: &Path) -> bool {
+        root.join(REQUIREMENTS).is_file()
+    }
+
+    fn discover(&self, root: &Path) -> Result<Vec<Input>> {
+        let read = read_requirements(root)?;
+        let houses = wheelhouses(root, &read)?;
+        // The files of each pinned requirement: (wheelhouse, name) pairs.
+        let mut wanted: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); houses.len()];
+        let mut matched: BTreeMap<(usize, usize), Vec<(usize, &str)>> = BTreeMap::new();
+        for (f, (_, parsed)) in read.iter().enumerate() {
+            for (r, requirement) in parsed.requirements.iter().enumerate() {
+                let Pin::Exact(version) = &requirement.pin else {
+                    continue;
+                };
+                let files: Vec<(usize, &str)> = houses
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(h, house)| {
+                        house
+                            .names
+                            .iter()
+                            .filter(|n| is_distribution(n, &requirement.name, version))
+                            .map(move |n| (h, n.as_str()))
+                    })
+                    .collect();
+                for (h, name) in &files {
+                    wanted[*h].insert(name);
+                }
+                matched.insert((f, r), files);
+            }
+        }
+        let jobs: Vec<(PathBuf, Vec<String>)> = houses
+            .iter()
+            .zip(&wanted)
+            .map(|(house, names)| {
+                (
+                    house.path.clone(),
+                    names.iter().map(|n| n.to_string()).collect(),
+                )
+            })
+            .collect();
+        let hashed = hash_dirs(&jobs)?;
+        let mut inputs = Vec::new();
+        for (f, (source, parsed)) in read.iter().enumerate() {
+            for (r, requirement) in parsed.requirements.iter().enumerate() {
+                let Pin::Exact(version) = &requirement.pin else {
+                    inputs.extend(unpinned(requirement, source));
+                    continue;
+                };
+                let mut on_disk: Vec<(String, String)> = Vec::new();
+                for (h, file) in matched.remove(&(f, r)).unwrap_or_default() {
+                    let Some(digest) = hashed[h].get(file) else {
+                        continue;
+                    };
+                    let relative = &houses[h].relative;
+                    let path = if relative.is_empty() {
+                        file.to_string()
+                    } else {
+                        format!("{relative}/{file}")
+                    };
+                    on_disk.push((path, digest.clone()));
+                }
+                on_disk.sort();
+                let (observed, status, path) = if on_disk.is_empty() {
+                    let status = match check(requirement, source, &on_disk) {
+                        Match::Match => Match::NotVendored,
+                        unhashed => unhashed,
+                    };
+                    (None, status, None)
+                } else {
+                    let digests: BTreeSet<String> =
+                        on_disk.iter().map(|(_, d)| format!("sha256:{d}")).collect();
+                    let digests: Vec<String> = digests.into_iter().collect();
+                    let paths: Vec<&str> = on_disk.iter().map(|(p, _)| p.as_str()).collect();
+                    (
+                        joined(&digests),
+                        check(requirement, source, &on_disk),
+                        joined(&paths),
+                    )
+                };
+                let name = &requirement.name;
+                inputs.push(Input {
+                    name: name.clone(),
+                    version: version.clone(),
+                    ecosystem: "pip",
+                    purl: format!("pkg:pypi/{name}@{version}"),
+                    uri: format!("https://pypi.org/project/{name}/{version}/"),
+                    declared: joined(&requirement.hashes),
+                    observed,
+                    status,
+                    path,
+                });
+            }
+        }
+        Ok(inputs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    const B: &str = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";
+
+    fn exact(name: &str, version: &str, hashes: &[&str], line: usize) -> Requirement {
+        Requirement {
+            name: name.into(),
+            pin: Pin::Exact(version.into()),
+            hashes: hashes.iter().map(|h| h.to_string()).collect(),
+            line,
+        }
+    }
+
+    #[test]
+    fn names_are_pep_503_normalised() {
+        assert_eq!(normalise("Django"), "django");
+        assert_eq!(normalise("typing_extensions"), "typing-extensions");
+        assert_eq!(normalise("Zope.Interface"), "zope-interface");
+        assert_eq!(normalise("a-_.-b__c"), "a-b-c");
+        assert_eq!(normalise("ruamel.yaml.clib"), "ruamel-yaml-clib");
+    }
+
+    #[test]
+    fn pip_compile_output_with_continuations_and_comments() {
+        let text = format!(
+            "#\n# This file is autogenerated by pip-compile\n#\n\n\
+             Six==1.16.0 \\\n    --hash=sha256:{A} \\\n    --hash=sha256:{B}\n    # via -r requirements.in\n\
+             idna==3.7 --hash=sha256:{A}  # trailing comment\n"
+        );
+        let parsed = parse(&text).unwrap();
+        assert_eq!(
+            parsed.requirements,
+            vec![
+                exact(
+                    "six",
+                    "1.16.0",
+                    &[
+                        &format!("sha256:{A}"),
+                        &format!("sha256:{}", B.to_lowercase())
+                    ],
+                    5
+                ),
+                exact("idna", "3.7", &[&format!("sha256:{A}")], 9),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_comment_line_ends_a_continuation_and_hash_in_urls_is_kept() {
+        // pip's join_lines: the comment-only line ends the logical line.
+        let text = format!("six==1.16.0 \\\n# a comment\n--hash=sha256:{A}\n");
+        assert_eq!(
+            parse(&text).unwrap().requirements,
+            vec![exact("six", "1.16.0", &[], 1)]
+        );
+        let lines = logical_lines("pkg @ https://h/p.whl#sha256=abc # note\n");
+        assert_eq!(lines, vec![(1, "pkg @ https://h/p.whl#sha256=abc".into())]);
+    }
+
+    #[test]
+    fn markers_extras_and_spacing() {
+        let text = format!(
+            "requests[security,socks] == 2.32.3 ; python_version >= \"3.8\" \\\n  --hash sha256:{A}\n\
+             Foo.Bar (==1.0)\n\
+             tomli==2.0.1; python_version < \"3.11\" --hash=SHA256:{A}\n"
+        );
+        let parsed = parse(&text).unwrap();
+        assert_eq!(
+            parsed.requirements,
+            vec![
+                exact("requests", "2.32.3", &[&format!("sha256:{A}")], 1),
+                exact("foo-bar", "1.0", &[], 3),
+                exact("tomli", "2.0.1", &[&format!("sha256:{A}")], 4),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_a_single_equality_pins() {
+        assert_eq!(pin("==1.0").unwrap(), Pin::Exact("1.0".into()));
+        assert_eq!(pin("=== 1.0").unwrap(), Pin::Exact("1.0".into()));
+        assert_eq!(pin("==1.*").unwrap(), Pin::Loose("==1.*".into()));
+        assert_eq!(pin(">=1, <2").unwrap(), Pin::Loose(">=1,<2".into()));
+        assert_eq!(
+            pin("==1.0,!=1.1").unwrap(),
+            Pin::Loose("==1.0,!=1.1".into())
+        );
+        assert_eq!(pin("").unwrap(), Pin::Loose(String::new()));
+        assert!(pin("1.0").is_err());
+    }
+
+    #[test]
+    fn options_direct_references_and_editables() {
+        let text = "--index-url https://pypi.org/simple\n\
+                    -f ./wheels\n--find-links=vendor/more\n-r base.txt\n-c constraints.txt\n\
+                    -e .\n-e git+https://github.com/o/r.git@abc#egg=My_Pkg\n\
+                    pkg @ https://example.com/pkg-1.0.whl ; python_version > \"3\"\n";
+        let parsed = parse(text).unwrap();
+        assert_eq!(parsed.find_links, vec!["./wheels", "vendor/more"]);
+        assert_eq!(parsed.includes, vec!["base.txt"]);
+        assert_eq!(
+            parsed.requirements,
+            vec![
+                Requirement {
+                    name: "my-pkg".into(),
+                    pin: Pin::Editable("git+https://github.com/o/r.git@abc#egg=My_Pkg".into()),
+                    hashes: vec![],
+                    line: 7,
+                },
+                Requirement {
+                    name: "pkg".into(),
+                    pin: Pin::Url("https://example.com/pkg-1.0.whl".into()),
+                    hashes: vec![],
+                    line: 8,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_lines_are_refused_with_their_number() {
+        for (text, needle) in [
+            ("six==1.16.0 --hash=md5:abc\n", "line 1: `--hash=md5:abc`"),
+            (
+                "six==1.16.0 --hash=sha256:abc\n",
+                "is not `<algorithm>:<hex>`",
+            ),
+            ("\n\nsix==1.16.0 --hash\n", "line 3:"),
+            ("./local/pkg\n", "not a requirement vouch can check"),
+            ("six[x==1\n", "unclosed extras"),
+            ("six ~ 1\n", "cannot read the version specifier"),
+            ("-r\n", "`-r` needs a value"),
+        ] {
+            let err = parse(text).unwrap_err();
+            assert!(err.contains(needle), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn distribution_files_are_matched_by_normalised_name_and_version() {
+        let name = "typing-extensions";
+        assert!(is_distribution(
+            "typing_extensions-4.12.2-py3-none-any.whl",
+            name,
+            "4.12.2"
+        ));
+        assert!(is_distribution(
+            "typing_extensions-4.12.2-1-cp311-cp311-manylinux_2_17_x86_64.whl",
+            name,
+            "4.12.2"
+        ));
+        assert!(!is_distribution(
+            "typing_extensions-4.12.1-py3-none-any.whl",
+            name,
+            "4.12.2"
+        ));
+        assert!(is_distribution(
+            "typing-extensions-4.12.2.tar.gz",
+            name,
+            "4.12.2"
+        ));
+        assert!(is_distribution(
+            "Typing.Extensions-4.12.2.zip",
+            name,
+            "4.12.2"
+        ));
+        assert!(!is_distribution(
+            "typing_extensions-4.12.2.tar.bz2",
+            name,
+            "4.12.2"
+        ));
+        assert!(!is_distribution(
+            "typing_extensions-4.12.2.whl",
+            name,
+            "4.12.2"
+        ));
+        assert!(!is_distribution(
+            "six-4.12.2-py3-none-any.whl",
+            name,
+            "4.12.2"
+        ));
+    }
+
+    #[test]
+    fn include_and_find_links_paths_resolve_against_their_file() {
+        assert_eq!(resolve("", "./wheelhouse"), "wheelhouse");
+        assert_eq!(resolve("reqs", "../base.txt"), "base.txt");
+        assert_eq!(resolve("reqs", "dev/x.txt"), "reqs/dev/x.txt");
+        assert_eq!(resolve("", "../out"), "../out");
+        assert_eq!(resolve("reqs", "/etc/x"), "/etc/x");
+        assert!(join_inside(Path::new("/p"), &resolve("", "../out")).is_err());
+    }
+
+    #[test]
+    fn discovers_a_wheelhouse_and_flags_unpinned_and_unhashed() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("reqs/wheels")).unwrap();
+        std::fs::write(d.join("reqs/wheels/good-1.0-py3-none-any.whl"), b"good").unwrap();
+        std::fs::write(d.join("reqs/wheels/bad-2.0-py3-none-any.whl"), b"bad").unwrap();
+        let good = vouch_evidence::digest::sha256(b"good").hex();
+        std::fs::write(
+            d.join("requirements.txt"),
+            format!(
+                "-r reqs/more.txt\ngood==1.0 --hash=sha256:{good} --hash=sha256:{A}\n\
+                 bad==2.0 --hash=sha256:{A}\nabsent==3.0 --hash=sha256:{A}\n\
+                 loose>=1\nbare==1.0\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("reqs/more.txt"),
+            "--find-links wheels\n-r ../requirements.txt\n",
+        )
+        .unwrap();
+        let inputs = Pip.discover(d).unwrap();
+        let by_name: BTreeMap<&str, &Input> = inputs.iter().map(|i| (i.name.as_str(), i)).collect();
+        assert_eq!(by_name.len(), 5);
+        assert_eq!(by_name["good"].status, Match::Match);
+        assert_eq!(
+            by_name["good"].observed.as_deref(),
+            Some(format!("sha256:{good}").as_str())
+        );
+        assert_eq!(
+            by_name["good"].path.as_deref(),
+            Some("reqs/wheels/good-1.0-py3-none-any.whl")
+        );
+        assert_eq!(by_name["good"].purl, "pkg:pypi/good@1.0");
+        let Match::Mismatch { reason } = &by_name["bad"].status else {
+            panic!("{:?}", by_name["bad"]);
+        };
+        assert!(
+            reason.starts_with("reqs/wheels/bad-2.0-py3-none-any.whl has sha256 "),
+            "{reason}"
+        );
+        assert_eq!(by_name["absent"].status, Match::NotVendored);
+        assert!(matches!(&by_name["loose"].status,
+            Match::Mismatch { reason } if reason.contains("not pinned")));
+        assert!(matches!(&by_name["bare"].status,
+            Match::Mismatch { reason } if reason.contains("not hashed")));
+    }
+}
