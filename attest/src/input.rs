@@ -57,3 +57,18 @@ pub struct Input {
     /// Where it is vendored, relative to the project root.
     pub path: Option<String>,
 }
+
+/// Percent-encodes one purl segment (namespace, name or version) as the
+/// purl spec requires: everything but ASCII letters, digits and `-._~`, so
+/// that `@scope` becomes `%40scope`.
+pub(crate) fn purl_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}

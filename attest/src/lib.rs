@@ -9,6 +9,7 @@
 
 pub mod cargo;
 mod error;
+pub mod generic;
 pub mod input;
 pub mod npm;
 pub mod pip;
@@ -36,6 +37,7 @@ pub trait Ecosystem: Send + Sync {
 pub fn ecosystems() -> Vec<Box<dyn Ecosystem>> {
     vec![
         Box::new(cargo::Cargo),
+        Box::new(generic::Generic),
         Box::new(npm::Npm),
         Box::new(pip::Pip),
     ]

@@ -21,6 +21,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::input::purl_segment;
 use crate::tree::{dir_hash, files, hash_dirs, join_inside, read_metadata};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
@@ -75,29 +76,15 @@ pub fn name_of_key(key: &str) -> Option<&str> {
     key.get(key.len() - len..)
 }
 
-/// Percent-encodes one purl segment: everything but the unreserved
-/// characters of RFC 3986.
-fn percent_encode(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
-}
-
 /// The package URL of `name` (`@scope/name` or `name`) at `version`: the
 /// scope is the purl namespace, its `@` encoded as `%40`
 /// (`pkg:npm/%40scope/name@1.0.0`).
 pub fn purl(name: &str, version: &str) -> String {
     let path = match name.split_once('/') {
-        Some((scope, bare)) => format!("{}/{}", percent_encode(scope), percent_encode(bare)),
-        None => percent_encode(name),
+        Some((scope, bare)) => format!("{}/{}", purl_segment(scope), purl_segment(bare)),
+        None => purl_segment(name),
     };
-    format!("pkg:npm/{path}@{}", percent_encode(version))
+    format!("pkg:npm/{path}@{}", purl_segment(version))
 }
 
 /// Where a locked package comes from: `resolved`, or, when the lockfile

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::{assert_fails_with, assert_ok, root, run_vouch, tempdir};
+use common::{assert_fails_with, assert_ok, inputs_json, root, run_vouch, tempdir};
 
 /// Vendors this workspace's dependencies into `dir` as a project would:
 /// Cargo.lock, `vendor/`, and `.cargo/config.toml` pointing at it.
@@ -28,12 +28,6 @@ fn vendored_project(dir: &Path) {
         "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n[source.vendored-sources]\ndirectory = \"vendor\"\n",
     )
     .unwrap();
-}
-
-fn inputs_json(dir: &Path) -> Vec<serde_json::Value> {
-    let out = run_vouch(dir, "inputs . --output json --allow-mismatch");
-    assert_ok(&out);
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::{assert_fails_with, assert_ok, run_vouch, tempdir};
+use common::{assert_fails_with, assert_ok, inputs_json, run_vouch, tempdir};
 
 /// `debug@2.6.9` depends on `ms@2.0.0` while the project wants `ms@2.1.3`,
 /// so npm nests one at `node_modules/debug/node_modules/ms`.
@@ -35,12 +35,6 @@ fn installed_project(dir: &Path) {
         .output()
         .expect("npm must be installed");
     assert_ok(&out);
-}
-
-fn inputs_json(dir: &Path) -> Vec<serde_json::Value> {
-    let out = run_vouch(dir, "inputs . --output json --allow-mismatch");
-    assert_ok(&out);
-    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 fn locked_packages(dir: &Path) -> serde_json::Map<String, serde_json::Value> {

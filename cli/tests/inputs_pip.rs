@@ -55,10 +55,7 @@ fn pip_accepts(dir: &Path) -> bool {
 }
 
 fn inputs_json(dir: &Path) -> BTreeMap<String, serde_json::Value> {
-    let out = run_vouch(dir, "inputs . --output json --allow-mismatch");
-    assert_ok(&out);
-    let inputs: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    inputs
+    common::inputs_json(dir)
         .into_iter()
         .map(|i| (i["name"].as_str().unwrap().to_string(), i))
         .collect()

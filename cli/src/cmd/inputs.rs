@@ -13,7 +13,8 @@ use super::tree::Output;
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  vouch inputs .\n  vouch inputs path/to/project --output json")]
 pub struct Args {
-    /// The project directory (with Cargo.lock and a `cargo vendor` directory).
+    /// The project directory: its Cargo.lock, package-lock.json,
+    /// requirements.txt and vouch.inputs.yaml are read, with what they vendor.
     #[arg(value_name = "DIR")]
     dir: PathBuf,
     /// Output format.

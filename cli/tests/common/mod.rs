@@ -107,3 +107,10 @@ pub fn shared() -> PathBuf {
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
+
+/// `vouch inputs DIR --output json --allow-mismatch`, parsed.
+pub fn inputs_json(dir: &Path) -> Vec<serde_json::Value> {
+    let out = run_vouch(dir, "inputs . --output json --allow-mismatch");
+    assert_ok(&out);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
