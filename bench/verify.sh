@@ -37,7 +37,7 @@ py="$root/target/oracles/venv/bin/python"
 node="$(command -v node)"
 out="$root/target/bench"
 mkdir -p "$out"
-rm -f "$out"/*.json "$out/commands.txt"
+rm -f "$out"/{msg,dsse,inproc-vouch,inproc-sslib,inproc-sigstore-js}.json "$out/commands.txt"  # ours only
 # hyperfine -N splits commands on whitespace: keep paths free of it.
 [[ "$root" != *[[:space:]]* ]] || { echo "bench: repo path has whitespace: $root" >&2; exit 1; }
 

@@ -54,17 +54,34 @@ fn vendor_dir(root: &Path) -> Result<Option<PathBuf>> {
 }
 
 /// The vendored directory of `name` `version`: `name-version`, or `name`
-/// when its Cargo.toml has that version.
-fn crate_dir(vendor: &Path, name: &str, version: &str) -> Option<PathBuf> {
+/// when its Cargo.toml has that version. A `name` directory whose
+/// Cargo.toml cannot be read is an error, not "not vendored": a broken
+/// vendored crate must not pass unnoticed.
+fn crate_dir(vendor: &Path, name: &str, version: &str) -> Result<Option<PathBuf>> {
     let versioned = vendor.join(format!("{name}-{version}"));
     if versioned.is_dir() {
-        return Some(versioned);
+        return Ok(Some(versioned));
     }
     let plain = vendor.join(name);
-    let manifest = std::fs::read_to_string(plain.join("Cargo.toml")).ok()?;
-    let table: toml::Table = manifest.parse().ok()?;
-    let found = table.get("package")?.get("version")?.as_str()?;
-    (found == version).then_some(plain)
+    if !plain.is_dir() {
+        return Ok(None);
+    }
+    let manifest_path = plain.join("Cargo.toml");
+    let invalid = |reason: String| Error::Invalid {
+        what: "vendored Cargo.toml",
+        path: manifest_path.display().to_string(),
+        reason,
+    };
+    let table: toml::Table = read_metadata(&manifest_path, "vendored Cargo.toml")?
+        .parse()
+        .map_err(|e: toml::de::Error| invalid(e.to_string()))?;
+    let found = table
+        .get("package")
+        .and_then(|p| p.get("version"))
+        .and_then(|v| v.as_str())
+        .ok_or_else(|| invalid("has no package.version".into()))?;
+    // Another version of the crate may be vendored under the plain name.
+    Ok((found == version).then_some(plain))
 }
 
 fn uri_of(package: &cargo_lock::Package) -> String {
@@ -150,10 +167,11 @@ impl Ecosystem for Cargo {
             .collect();
         let mut vendored: Vec<(usize, PathBuf, ChecksumFile, Vec<String>)> = Vec::new();
         for (i, package) in packages.iter().enumerate() {
-            let Some(dir) = vendor
-                .as_deref()
-                .and_then(|v| crate_dir(v, package.name.as_str(), &package.version.to_string()))
-            else {
+            let found = match vendor.as_deref() {
+                Some(v) => crate_dir(v, package.name.as_str(), &package.version.to_string())?,
+                None => None,
+            };
+            let Some(dir) = found else {
                 continue;
             };
             let checksum_path = dir.join(CHECKSUM_FILE);

@@ -123,17 +123,27 @@ pub fn files(dir: &Path) -> Result<Vec<String>> {
     Ok(found)
 }
 
-/// The SHA-256 (hex) of one file, read in large chunks.
+/// The SHA-256 (hex) of one file. Files up to [`READ_CHUNK`] are read in
+/// one call into a buffer of their size; larger ones stream through one
+/// chunk-sized buffer. (A fresh zeroed chunk per file cost a sixth of the
+/// CPU time on a `cargo vendor` tree.)
 pub fn hash_file(path: &Path) -> Result<String> {
     let mut file = File::open(path).map_err(io("open", path))?;
+    let len = file.metadata().map_err(io("stat", path))?.len();
     let mut context = ring::digest::Context::new(&ring::digest::SHA256);
-    let mut buffer = vec![0u8; READ_CHUNK];
-    loop {
-        let n = file.read(&mut buffer).map_err(io("read", path))?;
-        if n == 0 {
-            break;
+    if len <= READ_CHUNK as u64 {
+        let mut bytes = Vec::with_capacity(len as usize);
+        file.read_to_end(&mut bytes).map_err(io("read", path))?;
+        context.update(&bytes);
+    } else {
+        let mut buffer = vec![0u8; READ_CHUNK];
+        loop {
+            let n = file.read(&mut buffer).map_err(io("read", path))?;
+            if n == 0 {
+                break;
+            }
+            context.update(&buffer[..n]);
         }
-        context.update(&buffer[..n]);
     }
     Ok(hex(context.finish().as_ref()))
 }

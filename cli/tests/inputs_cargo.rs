@@ -94,6 +94,16 @@ fn every_vendored_crate_is_reported_and_matches_until_one_byte_changes() {
         .unwrap()
         .contains("src/lib.rs"));
 
+    // A vendored crate (under its plain name) whose manifest is broken is
+    // an error, not "not vendored".
+    let plain = inputs.iter().find(|i| i["name"] == "hex").unwrap();
+    assert_eq!(plain["path"], "vendor/hex", "{plain}");
+    let manifest = d.join("vendor/hex/Cargo.toml");
+    let saved = fs::read(&manifest).unwrap();
+    fs::write(&manifest, b"[package\n").unwrap();
+    assert_fails_with(&run_vouch(d, "inputs ."), "invalid vendored Cargo.toml");
+    fs::write(&manifest, saved).unwrap();
+
     // A file cargo would not check, added next to the others, is flagged too.
     fs::write(crate_dir.join("src/extra.rs"), b"// not listed").unwrap();
     assert_fails_with(&run_vouch(d, "inputs ."), "base64");
