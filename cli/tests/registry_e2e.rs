@@ -715,7 +715,7 @@ fn ten_thousand_attachments_hit_the_limits() {
         started.elapsed()
     );
     assert_fails_with(&out, "10000 is over the limit of 100");
-    assert_fails_with(&out, &format!("bundle referrers of {subject}"));
+    assert_fails_with(&out, &format!("referrers of {subject}"));
 
     // Both limits raised: vouch goes on to fetch the first (fake) referrer.
     let out = env.run([

@@ -388,6 +388,27 @@ fn invalid(repo: &Repository, what: String, reason: impl Into<String>) -> Error 
     }
 }
 
+/// The referrer descriptors of `subject`: from the referrers API, or else
+/// from the tag-schema fallback index, capped by the attachment limit.
+pub async fn referrers(repo: &Repository, subject: &Sha256) -> Result<Vec<Descriptor>> {
+    if let Some(list) = repo.referrers(subject).await? {
+        return Ok(list);
+    }
+    let tag = fallback_tag(subject);
+    match repo.tagged(&tag).await?.map(|f| f.manifest) {
+        None => Ok(Vec::new()),
+        Some(Manifest::Index(index)) => {
+            repo.check_count(&format!("referrers of {subject}"), index.manifests.len())?;
+            Ok(index.manifests)
+        }
+        Some(Manifest::Image(_)) => Err(invalid(
+            repo,
+            format!("referrers fallback tag {tag}"),
+            "is not an index",
+        )),
+    }
+}
+
 /// Every signature and attestation attached to `subject`, in both formats.
 ///
 /// Referrers come from the referrers API, or else from the fallback index;
@@ -396,24 +417,7 @@ fn invalid(repo: &Repository, what: String, reason: impl Into<String>) -> Error 
 /// repository's limits before anything is fetched.
 pub async fn list(repo: &Repository, subject: &Sha256) -> Result<Vec<Attachment>> {
     let mut found = Vec::new();
-    let referrers = match repo.referrers(subject).await? {
-        Some(list) => list,
-        None => match repo
-            .tagged(&fallback_tag(subject))
-            .await?
-            .map(|f| f.manifest)
-        {
-            None => Vec::new(),
-            Some(Manifest::Index(index)) => index.manifests,
-            Some(Manifest::Image(_)) => {
-                return Err(invalid(
-                    repo,
-                    format!("referrers fallback tag {}", fallback_tag(subject)),
-                    "is not an index",
-                ))
-            }
-        },
-    };
+    let referrers = referrers(repo, subject).await?;
     // Every Sigstore bundle version, as cosign reads them (v0.2 bundles
     // are attached as `application/vnd.dev.sigstore.bundle+json;version=0.2`).
     let bundles: Vec<&Descriptor> = referrers

@@ -11,10 +11,8 @@ use std::pin::Pin;
 
 use vouch_evidence::digest::Sha256;
 
-use crate::attach::{
-    fallback_tag, legacy_attestation_tag, legacy_signature_tag, register_referrer,
-};
-use crate::oci::{Descriptor, Manifest};
+use crate::attach::{legacy_attestation_tag, legacy_signature_tag, referrers, register_referrer};
+use crate::oci::Manifest;
 use crate::repository::FetchedManifest;
 use crate::{Repository, Result};
 
@@ -61,24 +59,6 @@ fn copy_tree<'a>(
     })
 }
 
-/// The referrer descriptors of `subject` in `repo`: from its referrers API,
-/// or from its fallback index.
-async fn referrers_of(repo: &Repository, subject: &Sha256) -> Result<Vec<Descriptor>> {
-    if let Some(list) = repo.referrers(subject).await? {
-        return Ok(list);
-    }
-    match repo.tagged(&fallback_tag(subject)).await? {
-        Some(FetchedManifest {
-            manifest: Manifest::Index(index),
-            ..
-        }) => {
-            repo.check_count(&format!("referrers of {subject}"), index.manifests.len())?;
-            Ok(index.manifests)
-        }
-        _ => Ok(Vec::new()),
-    }
-}
-
 /// Copies `image` from `src` to `dst`, tagging it `tag` there, with every
 /// signature and attestation attached to it (or, for an index, to any of
 /// its platform manifests).
@@ -99,7 +79,7 @@ pub async fn copy_image(
         subjects.extend(index.manifests.iter().map(|d| d.digest));
     }
     for subject in &subjects {
-        for entry in referrers_of(src, subject).await? {
+        for entry in referrers(src, subject).await? {
             copy_tree(src, dst, entry.digest, &mut report).await?;
             register_referrer(dst, subject, entry).await?;
             report.attachments += 1;
