@@ -165,7 +165,10 @@ impl Ecosystem for Cargo {
             .iter()
             .filter(|p| p.source.is_some())
             .collect();
-        let mut vendored: Vec<(usize, PathBuf, ChecksumFile, Vec<String>)> = Vec::new();
+        // Per vendored crate: its package index and checksum file, and (in
+        // step) its directory with the files to hash.
+        let mut vendored: Vec<(usize, ChecksumFile)> = Vec::new();
+        let mut jobs: Vec<(PathBuf, Vec<String>)> = Vec::new();
         for (i, package) in packages.iter().enumerate() {
             let found = match vendor.as_deref() {
                 Some(v) => crate_dir(v, package.name.as_str(), &package.version.to_string())?,
@@ -187,15 +190,12 @@ impl Ecosystem for Cargo {
                 .into_iter()
                 .filter(|f| f != CHECKSUM_FILE)
                 .collect();
-            vendored.push((i, dir, checksum, listed));
+            vendored.push((i, checksum));
+            jobs.push((dir, listed));
         }
-        let jobs: Vec<(PathBuf, Vec<String>)> = vendored
-            .iter()
-            .map(|(_, d, _, f)| (d.clone(), f.clone()))
-            .collect();
         let hashed = hash_dirs(&jobs)?;
         let mut by_package: HashMap<usize, (String, Match, String)> = HashMap::new();
-        for ((i, dir, checksum, _), on_disk) in vendored.iter().zip(&hashed) {
+        for (((i, checksum), (dir, _)), on_disk) in vendored.iter().zip(&jobs).zip(&hashed) {
             let declared = packages[*i].checksum.as_ref().map(|c| c.to_string());
             let status = check(declared.as_deref(), checksum, on_disk);
             let relative = dir.strip_prefix(root).unwrap_or(dir).display().to_string();
