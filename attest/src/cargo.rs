@@ -222,6 +222,12 @@ impl Ecosystem for Cargo {
                     observed,
                     status,
                     path,
+                    license: None,
+                    patches: Vec::new(),
+                    categories: Vec::new(),
+                    cpe: None,
+                    dependencies: Vec::new(),
+                    critical: Vec::new(),
                 }
             })
             .collect())

@@ -56,6 +56,62 @@ pub struct Input {
     pub status: Match,
     /// Where it is vendored, relative to the project root.
     pub path: Option<String>,
+    /// Its licence, as an SPDX expression where the metadata has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+    /// Local patches applied on top of the upstream source, as paths
+    /// relative to the project root (Bazel `patches`, vouch.inputs.yaml).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub patches: Vec<String>,
+    /// Categories its ecosystem gives it, e.g. Envoy's `use_category`
+    /// (`dataplane_core`, `controlplane`); criticality rules match on them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub categories: Vec<String>,
+    /// Its CPE where the metadata declares one, for vulnerability matching.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpe: Option<String>,
+    /// The purls of the inputs it depends on directly, where the lockfile
+    /// gives the graph: the SBOM's `dependencies`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<String>,
+    /// Why it is critical: one reason per matching rule. Empty means
+    /// "normal". Filled by the criticality rules, not by discovery.
+    pub critical: Vec<String>,
+}
+
+impl Input {
+    /// A declared input with nothing vendored yet: the fields every
+    /// ecosystem knows, the rest empty. Discovery fills in the rest.
+    pub fn declared(
+        ecosystem: &'static str,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        purl: impl Into<String>,
+        uri: impl Into<String>,
+    ) -> Self {
+        Input {
+            name: name.into(),
+            version: version.into(),
+            ecosystem,
+            purl: purl.into(),
+            uri: uri.into(),
+            declared: None,
+            observed: None,
+            status: Match::NotVendored,
+            path: None,
+            license: None,
+            patches: Vec::new(),
+            categories: Vec::new(),
+            cpe: None,
+            dependencies: Vec::new(),
+            critical: Vec::new(),
+        }
+    }
+
+    /// Whether a criticality rule marked it.
+    pub fn is_critical(&self) -> bool {
+        !self.critical.is_empty()
+    }
 }
 
 /// Percent-encodes one purl segment (namespace, name or version) as the

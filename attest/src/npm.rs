@@ -235,6 +235,12 @@ impl Ecosystem for Npm {
                 observed,
                 status,
                 path,
+                license: None,
+                patches: Vec::new(),
+                categories: Vec::new(),
+                cpe: None,
+                dependencies: Vec::new(),
+                critical: Vec::new(),
             });
         }
         Ok(inputs)

@@ -560,6 +560,12 @@ fn unpinned(requirement: &Requirement, source: &str) -> Option<Input> {
         observed: None,
         status,
         path: None,
+        license: None,
+        patches: Vec::new(),
+        categories: Vec::new(),
+        cpe: None,
+        dependencies: Vec::new(),
+        critical: Vec::new(),
     })
 }
 
@@ -671,6 +677,12 @@ impl Ecosystem for Pip {
                     observed,
                     status,
                     path,
+                    license: None,
+                    patches: Vec::new(),
+                    categories: Vec::new(),
+                    cpe: None,
+                    dependencies: Vec::new(),
+                    critical: Vec::new(),
                 });
             }
         }
