@@ -10,15 +10,20 @@
 #       writes the classic signed link (no --use-dsse) into a temp dir
 #   find | xargs sha256sum, one process at a time        (shell: a pipe)
 #   find | xargs -P$(nproc) -n 64 sha256sum, all cores   (shell: a pipe)
+# In process (cargo bench -p vouch-attest --bench hash_tree): the hashing path
+#   alone (tree::hash_dirs + dir_hash: open, fstat, read, SHA-256), no lockfile
+#   parsing or output, on the whole tree and on its files of >= 256 KiB only.
 # Ceiling: `openssl speed -evp sha256 -bytes 16384` = one core's SHA-256 rate;
-# vouch's rate = tree bytes / its median, per core = that / nproc.
+# vouch's rate = tree bytes / its median, per core = that / nproc; and per CPU
+# second (user + system), which other load on the machine does not dilute.
 # Memory: vouch's peak RSS (/usr/bin/time %M) on three trees, see below.
 #
 # Prints a Markdown table and writes it to target/bench/hash.md. Local files
 # only (the vendor step is `cargo vendor --offline`); every loop is bounded;
 # nothing asserts a timing. Tunables: BENCH_RUNS (10), BENCH_REV (HEAD: the
 # commit whose Cargo.lock is vendored), BENCH_VOUCH (a prebuilt vouch binary;
-# skips the release build).
+# skips the release build), BENCH_HASH_TREE (a prebuilt hash_tree bench
+# binary; skips its build).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
@@ -42,6 +47,12 @@ else
     # --locked: a benchmark never rewrites Cargo.lock.
     cargo build --release --locked --bin vouch
     vouch="$root/target/release/vouch"
+fi
+if [[ -n "${BENCH_HASH_TREE:-}" ]]; then
+    hash_tree=("$BENCH_HASH_TREE")
+else
+    cargo bench --locked --no-run -p vouch-attest --bench hash_tree
+    hash_tree=(cargo bench --locked --quiet -p vouch-attest --bench hash_tree --)
 fi
 py="$root/target/oracles/venv/bin/python"
 intoto="$root/target/oracles/venv/bin/in-toto-run"
@@ -102,6 +113,9 @@ bench shell \
 # One core's SHA-256 ceiling (16 KiB blocks; "k" = 1000 bytes/s).
 openssl_mbs="$(openssl speed -evp sha256 -bytes 16384 -seconds 3 2>/dev/null \
     | awk 'tolower($1) == "sha256" {sub(/k$/, "", $NF); print $NF / 1000}' | tail -1)"
+# The hashing path alone, in process: whole tree, then files >= 256 KiB only.
+(cd "$root" && "${hash_tree[@]}" "$proj/vendor" "$runs") >"$out/hash-inproc-all.json"
+(cd "$root" && "${hash_tree[@]}" "$proj/vendor" "$runs" 262144) >"$out/hash-inproc-large.json"
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- memory --------------------------------------------------------------------
@@ -185,6 +199,22 @@ print(f"- One core's ceiling, `openssl speed -evp sha256 -bytes 16384` (per CPU 
 print(f"- vouch per CPU second (user + system {cpu['vouch']:.3f} s): "
       f"{size / cpu['vouch'] / 1e6:.0f} MB/s = {size / cpu['vouch'] / 1e6 / ossl:.0%} of openssl's; "
       f"CPU / wall = {cpu['vouch'] / base:.2f} of {cores} cores busy.")
+print(f"- vs in-toto-run: {res['in-toto-run'] / base:.1f}x faster (target: 10x).")
+print()
+print("The hashing path alone, in process (`cargo bench -p vouch-attest --bench hash_tree`: "
+      "tree::hash_dirs + dir_hash, median of the runs; openssl / vouch per core, target <= 1.3):")
+print()
+print("| files hashed | files | MB | median s | MB/s | per core (wall) | openssl / that | "
+      "per CPU second | openssl / that |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for name, label in (("all", "whole tree"), ("large", ">= 256 KiB only")):
+    with open(os.path.join(out, f"hash-inproc-{name}.json"), encoding="utf-8") as f:
+        r = json.load(f)
+    mbs = r["bytes"] / r["median_s"] / 1e6
+    core = mbs / r["threads"]
+    per_cpu = r["bytes"] / r["cpu_s_per_rep"] / 1e6
+    print(f"| {label} | {r['files']} | {r['bytes'] / 1e6:.0f} | {r['median_s']:.3f} | {mbs:.0f} | "
+          f"{core:.0f} | {ossl / core:.2f} | {per_cpu:.0f} | {ossl / per_cpu:.2f} |")
 PY
     echo
     echo "Peak RSS of \`vouch inputs\` (GNU time %M, median of 3):"

@@ -2,12 +2,14 @@
 # The vouch demo, end to end, with no server: make a key, sign a file and an
 # in-toto statement into Sigstore bundles and verify both; sign an image in an
 # OCI layout directory, list and verify its signatures, copy it with them;
-# and watch a tampered file be refused. All in a temporary directory.
+# attest a sample project's vendored inputs (SBOMs and SLSA provenance) onto
+# the image; and watch a tampered file be refused. All in a temporary directory.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 cargo build --quiet --bin vouch
 vouch="$PWD/target/debug/vouch"
+project="$PWD/testdata/projects/demo-service"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -51,6 +53,14 @@ step "$vouch" tree oci:layout:v1
 step "$vouch" verify-image oci:layout:v1 --key ci.pub
 step "$vouch" copy oci:layout:v1 oci:audit-copy:v1
 step "$vouch" verify-image oci:audit-copy:v1 --key ci.pub
+
+# Build time: the sample project's vendored inputs, declared against what is
+# on disk and classified, then attested onto the image.
+step "$vouch" inputs "$project"
+step "$vouch" attest "$project" --image oci:layout:v1 --key ci.key --sbom cyclonedx,spdx --links links
+step "$vouch" tree oci:layout:v1
+step "$vouch" keygen --out owner
+step "$vouch" layout --key owner.key --functionary ci.pub -o root.layout "$project"
 
 printf 'tampered\n' >app.tar
 printf '\n\033[1m$ %s\033[0m   (must fail)\n' "vouch verify-bundle --bundle app.tar.sigstore.json --key ci.pub app.tar"

@@ -6,13 +6,29 @@
 //! its SHA-256 (and no file may be unlisted), and its `package` checksum
 //! must equal the lockfile's: the same checks cargo makes, plus the
 //! unlisted files cargo ignores.
+//!
+//! Each vendored crate's licence is its `Cargo.toml` `package.license`,
+//! kept when it is an SPDX expression (Cargo's old `MIT/Apache-2.0` is
+//! read as `MIT OR Apache-2.0`; see [`crate::license`]). A crate with only
+//! a `license-file` has no licence recorded: the file's text is not an
+//! SPDX expression, and a `LicenseRef-` would name a licence the SBOM does
+//! not carry. The manifest is read once per vendored crate, under the
+//! metadata size cap; crates that are not vendored have no manifest to
+//! read, so their licence is unknown.
+//!
+//! The dependency graph is Cargo.lock's: each package's `dependencies`,
+//! as package URLs. Dependencies on workspace members and path crates (no
+//! `source`) are left out, as they are the project, not inputs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use rayon::prelude::*;
 use serde::Deserialize;
 
+use crate::input::purl_segment;
+use crate::license::spdx_expression;
 use crate::tree::{dir_hash, files, hash_dirs, join_inside, read_metadata};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
@@ -53,35 +69,93 @@ fn vendor_dir(root: &Path) -> Result<Option<PathBuf>> {
     Ok(None)
 }
 
+/// One vendored crate's directory, and the licence its manifest declares.
+struct Vendored {
+    dir: PathBuf,
+    license: Option<String>,
+}
+
+/// The `package` table of a vendored `Cargo.toml`, parsed once.
+fn manifest(path: &Path) -> Result<toml::Table> {
+    let invalid = |reason: String| Error::Invalid {
+        what: "vendored Cargo.toml",
+        path: path.display().to_string(),
+        reason,
+    };
+    let mut table: toml::Table = read_metadata(path, "vendored Cargo.toml")?
+        .parse()
+        .map_err(|e: toml::de::Error| invalid(e.to_string()))?;
+    match table.remove("package") {
+        Some(toml::Value::Table(package)) => Ok(package),
+        _ => Err(invalid("has no [package] table".into())),
+    }
+}
+
+/// The licence a `package` table declares, if it is an SPDX expression.
+fn license_of(package: &toml::Table) -> Option<String> {
+    package
+        .get("license")
+        .and_then(|l| l.as_str())
+        .and_then(spdx_expression)
+}
+
 /// The vendored directory of `name` `version`: `name-version`, or `name`
 /// when its Cargo.toml has that version. A `name` directory whose
 /// Cargo.toml cannot be read is an error, not "not vendored": a broken
-/// vendored crate must not pass unnoticed.
-fn crate_dir(vendor: &Path, name: &str, version: &str) -> Result<Option<PathBuf>> {
+/// vendored crate must not pass unnoticed. Under `name-version`, a
+/// manifest that cannot be read only leaves the licence unknown: the file
+/// checks against `.cargo-checksum.json` report the damage, naming the
+/// file.
+fn crate_dir(vendor: &Path, name: &str, version: &str) -> Result<Option<Vendored>> {
     let versioned = vendor.join(format!("{name}-{version}"));
     if versioned.is_dir() {
-        return Ok(Some(versioned));
+        let license = manifest(&versioned.join("Cargo.toml"))
+            .ok()
+            .as_ref()
+            .and_then(license_of);
+        return Ok(Some(Vendored {
+            dir: versioned,
+            license,
+        }));
     }
     let plain = vendor.join(name);
     if !plain.is_dir() {
         return Ok(None);
     }
     let manifest_path = plain.join("Cargo.toml");
-    let invalid = |reason: String| Error::Invalid {
-        what: "vendored Cargo.toml",
-        path: manifest_path.display().to_string(),
-        reason,
-    };
-    let table: toml::Table = read_metadata(&manifest_path, "vendored Cargo.toml")?
-        .parse()
-        .map_err(|e: toml::de::Error| invalid(e.to_string()))?;
-    let found = table
-        .get("package")
-        .and_then(|p| p.get("version"))
+    let package = manifest(&manifest_path)?;
+    let found = package
+        .get("version")
         .and_then(|v| v.as_str())
-        .ok_or_else(|| invalid("has no package.version".into()))?;
+        .ok_or_else(|| Error::Invalid {
+            what: "vendored Cargo.toml",
+            path: manifest_path.display().to_string(),
+            reason: "has no package.version".into(),
+        })?;
     // Another version of the crate may be vendored under the plain name.
-    Ok((found == version).then_some(plain))
+    Ok((found == version).then(|| Vendored {
+        license: license_of(&package),
+        dir: plain,
+    }))
+}
+
+/// The package URL of crate `name` at `version`.
+fn purl(name: &str, version: &str) -> String {
+    format!("pkg:cargo/{}@{}", purl_segment(name), purl_segment(version))
+}
+
+/// The package URLs of the inputs `package` depends on directly, sorted:
+/// registry and git crates, not workspace members or path crates.
+fn dependencies_of(package: &cargo_lock::Package) -> Vec<String> {
+    let mut purls: Vec<String> = package
+        .dependencies
+        .iter()
+        .filter(|d| d.source.is_some())
+        .map(|d| purl(d.name.as_str(), &d.version.to_string()))
+        .collect();
+    purls.sort();
+    purls.dedup();
+    purls
 }
 
 fn uri_of(package: &cargo_lock::Package) -> String {
@@ -165,71 +239,197 @@ impl Ecosystem for Cargo {
             .iter()
             .filter(|p| p.source.is_some())
             .collect();
-        // Per vendored crate: its package index and checksum file, and (in
-        // step) its directory with the files to hash.
-        let mut vendored: Vec<(usize, ChecksumFile)> = Vec::new();
+        // Per package, in parallel: its vendored directory (with licence),
+        // checksum file and the files to hash, if vendored.
+        let found: Vec<Option<(Vendored, ChecksumFile, Vec<String>)>> = match vendor.as_deref() {
+            Some(v) => packages
+                .par_iter()
+                .map(|package| vendored(v, package))
+                .collect::<Result<_>>()?,
+            None => Vec::new(),
+        };
+        // Per vendored crate: its package index, licence and checksum file,
+        // and (in step) its directory with the files to hash.
+        let mut checked: Vec<(usize, Option<String>, ChecksumFile)> = Vec::new();
         let mut jobs: Vec<(PathBuf, Vec<String>)> = Vec::new();
-        for (i, package) in packages.iter().enumerate() {
-            let found = match vendor.as_deref() {
-                Some(v) => crate_dir(v, package.name.as_str(), &package.version.to_string())?,
-                None => None,
-            };
-            let Some(dir) = found else {
-                continue;
-            };
-            let checksum_path = dir.join(CHECKSUM_FILE);
-            let checksum: ChecksumFile =
-                serde_json::from_str(&read_metadata(&checksum_path, CHECKSUM_FILE)?).map_err(
-                    |e| Error::Invalid {
-                        what: CHECKSUM_FILE,
-                        path: checksum_path.display().to_string(),
-                        reason: e.to_string(),
-                    },
-                )?;
-            let listed: Vec<String> = files(&dir)?
-                .into_iter()
-                .filter(|f| f != CHECKSUM_FILE)
-                .collect();
-            vendored.push((i, checksum));
-            jobs.push((dir, listed));
+        for (i, crate_found) in found.into_iter().enumerate() {
+            if let Some((Vendored { dir, license }, checksum, listed)) = crate_found {
+                checked.push((i, license, checksum));
+                jobs.push((dir, listed));
+            }
         }
         let hashed = hash_dirs(&jobs)?;
-        let mut by_package: HashMap<usize, (String, Match, String)> = HashMap::new();
-        for (((i, checksum), (dir, _)), on_disk) in vendored.iter().zip(&jobs).zip(&hashed) {
-            let declared = packages[*i].checksum.as_ref().map(|c| c.to_string());
-            let status = check(declared.as_deref(), checksum, on_disk);
-            let relative = dir.strip_prefix(root).unwrap_or(dir).display().to_string();
-            by_package.insert(
-                *i,
-                (format!("dirHash:{}", dir_hash(on_disk)), status, relative),
-            );
+        let mut inputs: Vec<Input> = packages.iter().map(|p| declared(p)).collect();
+        for (((i, license, checksum), (dir, _)), on_disk) in
+            checked.into_iter().zip(&jobs).zip(&hashed)
+        {
+            let lock_checksum = packages[i].checksum.as_ref().map(ToString::to_string);
+            let input = &mut inputs[i];
+            input.status = check(lock_checksum.as_deref(), &checksum, on_disk);
+            input.observed = Some(format!("dirHash:{}", dir_hash(on_disk)));
+            input.path = Some(dir.strip_prefix(root).unwrap_or(dir).display().to_string());
+            input.license = license;
         }
-        Ok(packages
-            .iter()
-            .enumerate()
-            .map(|(i, package)| {
-                let (observed, status, path) = match by_package.remove(&i) {
-                    Some((hash, status, path)) => (Some(hash), status, Some(path)),
-                    None => (None, Match::NotVendored, None),
-                };
-                Input {
-                    name: package.name.to_string(),
-                    version: package.version.to_string(),
-                    ecosystem: "cargo",
-                    purl: format!("pkg:cargo/{}@{}", package.name, package.version),
-                    uri: uri_of(package),
-                    declared: package.checksum.as_ref().map(|c| format!("sha256:{c}")),
-                    observed,
-                    status,
-                    path,
-                    license: None,
-                    patches: Vec::new(),
-                    categories: Vec::new(),
-                    cpe: None,
-                    dependencies: Vec::new(),
-                    critical: Vec::new(),
-                }
-            })
-            .collect())
+        Ok(inputs)
+    }
+}
+
+/// A locked package with a source as a not-vendored input: what Cargo.lock
+/// alone says about it.
+fn declared(package: &cargo_lock::Package) -> Input {
+    let (name, version) = (package.name.as_str(), package.version.to_string());
+    let mut input = Input::declared(
+        "cargo",
+        name,
+        version.as_str(),
+        purl(name, &version),
+        uri_of(package),
+    );
+    input.declared = package.checksum.as_ref().map(|c| format!("sha256:{c}"));
+    input.dependencies = dependencies_of(package);
+    input
+}
+
+/// Finds `package` under `vendor` and reads what checking it needs: its
+/// checksum file and the files to hash (all but that one).
+fn vendored(
+    vendor: &Path,
+    package: &cargo_lock::Package,
+) -> Result<Option<(Vendored, ChecksumFile, Vec<String>)>> {
+    let Some(found) = crate_dir(vendor, package.name.as_str(), &package.version.to_string())?
+    else {
+        return Ok(None);
+    };
+    let checksum_path = found.dir.join(CHECKSUM_FILE);
+    let checksum: ChecksumFile =
+        serde_json::from_str(&read_metadata(&checksum_path, CHECKSUM_FILE)?).map_err(|e| {
+            Error::Invalid {
+                what: CHECKSUM_FILE,
+                path: checksum_path.display().to_string(),
+                reason: e.to_string(),
+            }
+        })?;
+    let listed: Vec<String> = files(&found.dir)?
+        .into_iter()
+        .filter(|f| f != CHECKSUM_FILE)
+        .collect();
+    Ok(Some((found, checksum, listed)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REGISTRY: &str = "registry+https://github.com/rust-lang/crates.io-index";
+
+    /// Vendors a crate under `dir` with `manifest` as its only file and a
+    /// checksum file listing it, with `package` as the package checksum.
+    fn vendor(dir: &Path, manifest: &str, package: &str) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+        let sha = vouch_evidence::digest::sha256(manifest.as_bytes()).hex();
+        std::fs::write(
+            dir.join(CHECKSUM_FILE),
+            format!(r#"{{"files":{{"Cargo.toml":"{sha}"}},"package":"{package}"}}"#),
+        )
+        .unwrap();
+    }
+
+    /// A project whose registry crate `a` depends on the registry crate
+    /// `c` and on `b`, patched to a path crate; `a` is vendored as
+    /// `a-1.0.0`, `c` under its plain name, `d` not at all.
+    fn project() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let (a, c, d_sum) = ("a".repeat(64), "c".repeat(64), "d".repeat(64));
+        std::fs::write(
+            d.join("Cargo.lock"),
+            format!(
+                "version = 4\n\n\
+                 [[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"{REGISTRY}\"\n\
+                 checksum = \"{a}\"\ndependencies = [\n \"b\",\n \"c\",\n]\n\n\
+                 [[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\
+                 dependencies = [\n \"a\",\n \"d\",\n]\n\n\
+                 [[package]]\nname = \"b\"\nversion = \"0.1.0\"\n\n\
+                 [[package]]\nname = \"c\"\nversion = \"3.0.0+build.1\"\nsource = \"{REGISTRY}\"\n\
+                 checksum = \"{c}\"\n\n\
+                 [[package]]\nname = \"d\"\nversion = \"4.0.0\"\nsource = \"{REGISTRY}\"\n\
+                 checksum = \"{d_sum}\"\ndependencies = [\n \"c\",\n]\n"
+            ),
+        )
+        .unwrap();
+        std::fs::create_dir_all(d.join(".cargo")).unwrap();
+        std::fs::write(
+            d.join(".cargo/config.toml"),
+            "[source.vendored]\ndirectory = \"vendor\"\n",
+        )
+        .unwrap();
+        vendor(
+            &d.join("vendor/a-1.0.0"),
+            "[package]\nname = \"a\"\nversion = \"1.0.0\"\nlicense = \"MIT/Apache-2.0\"\n",
+            &a,
+        );
+        vendor(
+            &d.join("vendor/c"),
+            "[package]\nname = \"c\"\nversion = \"3.0.0+build.1\"\nlicense-file = \"LICENSE\"\n",
+            &c,
+        );
+        dir
+    }
+
+    #[test]
+    fn licences_come_from_vendored_manifests_and_the_graph_from_the_lockfile() {
+        let dir = project();
+        let inputs = Cargo.discover(dir.path()).unwrap();
+        let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["a", "c", "d"], "path crates are not inputs");
+        let (a, c, d) = (&inputs[0], &inputs[1], &inputs[2]);
+        assert_eq!(a.status, Match::Match, "{a:?}");
+        assert_eq!(a.path.as_deref(), Some("vendor/a-1.0.0"));
+        // Cargo's old `/` is SPDX `OR`.
+        assert_eq!(a.license.as_deref(), Some("MIT OR Apache-2.0"));
+        // The path crate `b` is the project, not an input: no edge to it.
+        assert_eq!(a.dependencies, ["pkg:cargo/c@3.0.0%2Bbuild.1"]);
+        assert_eq!(c.status, Match::Match, "{c:?}");
+        assert_eq!(c.purl, "pkg:cargo/c@3.0.0%2Bbuild.1");
+        assert_eq!(c.license, None, "a licence file is not an SPDX expression");
+        assert!(c.dependencies.is_empty());
+        // Not vendored: no manifest to read, but the graph is the lock's.
+        assert_eq!(d.status, Match::NotVendored);
+        assert_eq!(d.license, None);
+        assert_eq!(d.dependencies, ["pkg:cargo/c@3.0.0%2Bbuild.1"]);
+    }
+
+    #[test]
+    fn a_licence_that_is_not_an_spdx_expression_is_not_recorded() {
+        let dir = project();
+        let manifest = "[package]\nname = \"a\"\nversion = \"1.0.0\"\nlicense = \"Apache 2\"\n";
+        vendor(
+            &dir.path().join("vendor/a-1.0.0"),
+            manifest,
+            &"a".repeat(64),
+        );
+        let inputs = Cargo.discover(dir.path()).unwrap();
+        assert_eq!(inputs[0].status, Match::Match, "{:?}", inputs[0]);
+        assert_eq!(inputs[0].license, None);
+    }
+
+    #[test]
+    fn a_broken_manifest_under_name_version_is_a_mismatch_naming_it() {
+        let dir = project();
+        let manifest = dir.path().join("vendor/a-1.0.0/Cargo.toml");
+        std::fs::write(&manifest, "[package\n").unwrap();
+        let inputs = Cargo.discover(dir.path()).unwrap();
+        assert!(
+            matches!(&inputs[0].status,
+                Match::Mismatch { reason } if reason.starts_with("file Cargo.toml has sha256")),
+            "{:?}",
+            inputs[0]
+        );
+        assert_eq!(inputs[0].license, None);
+        // Under the plain name the manifest gives the version: an error.
+        std::fs::write(dir.path().join("vendor/c/Cargo.toml"), "[package\n").unwrap();
+        let err = Cargo.discover(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("invalid vendored Cargo.toml"), "{err}");
     }
 }

@@ -34,4 +34,16 @@ pub enum Error {
         /// How it leaves the tree.
         reason: String,
     },
+    /// Classic in-toto links or a layout cannot be made for these inputs
+    /// (nothing vendored, two inputs that would share a step name).
+    #[error("cannot make in-toto {what}: {reason}")]
+    InToto {
+        /// "links" or "layout".
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// Evidence could not be built (a provenance field, a digest).
+    #[error(transparent)]
+    Evidence(#[from] vouch_evidence::Error),
 }

@@ -9,7 +9,11 @@
 //!     uri: https://zlib.net/zlib-1.3.1.tar.gz
 //!     path: third_party/zlib          # a directory: declare its dirHash
 //!     dirHash: 0f3a…(64 hex)
-//!     license: Zlib                   # optional
+//!     license: Zlib                   # optional, an SPDX expression
+//!     cpe: cpe:2.3:a:zlib:zlib:1.3.1:*:*:*:*:*:*:*   # optional
+//!     categories: [dataplane_core]    # optional, for criticality rules
+//!     patches:                        # optional, files in the project
+//!       - third_party/patches/zlib-cve.patch
 //!   - name: libfoo
 //!     version: 2.0                    # kept as written, not read as a number
 //!     uri: https://example.com/libfoo-2.0.tar.gz
@@ -24,10 +28,25 @@
 //! digest, as 64 lowercase hex: `sha256` of a file, or `dirHash` of a
 //! directory (Go's `h1` dirhash as hex, see [`crate::tree`]: the value
 //! `vouch inputs` reports as observed). `purl` defaults to
-//! `pkg:generic/<name>@<version>`. `license` (an SPDX expression) is
-//! accepted for the SBOMs to come; it is not recorded on [`Input`] yet. Any
-//! other field is an error, so a misspelt `dirhash` cannot silently leave an
-//! input unchecked; so is the same name and version declared twice.
+//! `pkg:generic/<name>@<version>`.
+//!
+//! The optional fields describe the input for the SBOMs and the
+//! criticality rules, and are checked as strictly:
+//! - `license`: an SPDX expression (see [`crate::license`]); free text is
+//!   an error, not a licence.
+//! - `cpe`: its CPE, for vulnerability matching: a CPE 2.3 formatted
+//!   string (`cpe:2.3:…`) or a CPE 2.2 URI (`cpe:/…`), without white space.
+//! - `categories`: free-form words (`dataplane_core`, `test_only`) that
+//!   criticality rules can match on.
+//! - `patches`: the local patches applied on top of the upstream source,
+//!   as paths of files inside the project, held to the same rules as
+//!   `path`; each must exist. They are recorded as paths, not hashed: a
+//!   patch is the project's own source, covered by the provenance's source
+//!   commit, not a vendored input.
+//!
+//! Any other field is an error, so a misspelt `dirhash` cannot silently
+//! leave an input unchecked; so is the same name and version declared
+//! twice.
 //!
 //! A generic input is vendored by definition: a declared path that does not
 //! exist is a [`Match::Mismatch`], never [`Match::NotVendored`]. So is a
@@ -41,7 +60,10 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::input::purl_segment;
-use crate::tree::{dir_hash, files, hash_dirs, hash_file, join_inside, read_metadata};
+use crate::license::spdx_expression;
+use crate::tree::{
+    dir_hash, files, hash_dirs, hash_file, join_inside, read_metadata, resolve_inside,
+};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
 /// The file declaring generic inputs, at the project root.
@@ -70,10 +92,16 @@ struct Declared {
     path: String,
     sha256: Option<String>,
     dir_hash: Option<String>,
-    /// Accepted (and type-checked) so declarations can carry it now; the
-    /// SBOM work will record it.
-    #[allow(dead_code)]
+    /// An SPDX expression.
     license: Option<String>,
+    /// A CPE 2.3 formatted string or CPE 2.2 URI.
+    cpe: Option<String>,
+    /// Paths of local patch files, inside the project.
+    #[serde(default)]
+    patches: Vec<String>,
+    /// Words criticality rules match on.
+    #[serde(default)]
+    categories: Vec<String>,
 }
 
 /// What kind of path a digest is for.
@@ -117,6 +145,14 @@ struct Entry {
     kind: Kind,
     /// The declared digest, hex.
     digest: String,
+    /// Its licence, an SPDX expression in canonical form.
+    license: Option<String>,
+    /// Its CPE.
+    cpe: Option<String>,
+    /// Its patches, normalised like `relative`.
+    patches: Vec<String>,
+    /// Its categories.
+    categories: Vec<String>,
 }
 
 /// Whether `value` is a SHA-256 as 64 lowercase hex characters.
@@ -127,9 +163,51 @@ fn is_hex64(value: &str) -> bool {
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// Checks one entry (`at` names it in messages) and joins its path onto
-/// `root`.
-fn validate(root: &Path, file: &Path, at: &str, declared: Declared) -> Result<Entry> {
+/// A path as written, `/`-separated, without `.` segments.
+fn normalised(path: &str) -> String {
+    Path::new(path)
+        .components()
+        .filter_map(|c| match c {
+            Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// `relative` (the `field` of entry `at` in `file`) joined onto `root`; a
+/// path that leaves the project is refused, naming where it was declared.
+fn join_declared(
+    root: &Path,
+    relative: &str,
+    field: &str,
+    at: &str,
+    file: &Path,
+) -> Result<PathBuf> {
+    join_inside(root, relative).map_err(|e| match e {
+        Error::OutsideTree { path, reason } => Error::OutsideTree {
+            path,
+            reason: format!("{reason} (`{field}` of {at} in {})", file.display()),
+        },
+        other => other,
+    })
+}
+
+/// Whether `cpe` looks like a CPE: a 2.3 formatted string or a 2.2 URI,
+/// with no white space.
+fn is_cpe(cpe: &str) -> bool {
+    (cpe.starts_with("cpe:2.3:") || cpe.starts_with("cpe:/")) && !cpe.contains(char::is_whitespace)
+}
+
+/// Checks one entry (`at` names it in messages) and joins its path and
+/// patches onto `root`, whose canonical form is `canonical_root`.
+fn validate(
+    root: &Path,
+    canonical_root: &Path,
+    file: &Path,
+    at: &str,
+    declared: Declared,
+) -> Result<Entry> {
     let invalid = |reason: String| Error::Invalid {
         what: INPUTS_FILE,
         path: file.display().to_string(),
@@ -180,26 +258,40 @@ fn validate(root: &Path, file: &Path, at: &str, declared: Declared) -> Result<En
             purl_segment(&declared.version)
         ),
     };
-    let full = join_inside(root, &declared.path).map_err(|e| match e {
-        Error::OutsideTree { path, reason } => Error::OutsideTree {
-            path,
-            reason: format!("{reason} (`path` of {at} in {})", file.display()),
-        },
-        other => other,
-    })?;
-    let relative = Path::new(&declared.path)
-        .components()
-        .filter_map(|c| match c {
-            Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
-            _ => None,
-        })
-        .collect::<Vec<_>>()
-        .join("/");
+    let full = join_declared(root, &declared.path, "path", at, file)?;
+    let relative = normalised(&declared.path);
     if relative.is_empty() {
         return Err(invalid(format!(
             "`path` {:?} is the project root: name a file or directory inside it",
             declared.path
         )));
+    }
+    let license = match declared.license {
+        Some(text) => Some(spdx_expression(&text).ok_or_else(|| {
+            invalid(format!(
+                "`license` {text:?} is not an SPDX expression (e.g. `MIT`, \
+                 `Apache-2.0 OR MIT`, `LicenseRef-Proprietary`)"
+            ))
+        })?),
+        None => None,
+    };
+    if let Some(cpe) = declared.cpe.as_deref().filter(|c| !is_cpe(c)) {
+        return Err(invalid(format!(
+            "`cpe` {cpe:?} is not a CPE (`cpe:2.3:…` or `cpe:/…`)"
+        )));
+    }
+    if declared.categories.iter().any(|c| c.trim().is_empty()) {
+        return Err(invalid("`categories` has an empty entry".into()));
+    }
+    let mut patches = Vec::with_capacity(declared.patches.len());
+    for patch in &declared.patches {
+        let patch_full = join_declared(root, patch, "patches", at, file)?;
+        let patch_relative = normalised(patch);
+        match resolve_inside(canonical_root, &patch_full, &patch_relative)? {
+            Some(real) if real.is_file() => patches.push(patch_relative),
+            Some(_) => return Err(invalid(format!("patch {patch:?} is not a file"))),
+            None => return Err(invalid(format!("patch {patch:?} does not exist"))),
+        }
     }
     Ok(Entry {
         name: declared.name,
@@ -210,11 +302,16 @@ fn validate(root: &Path, file: &Path, at: &str, declared: Declared) -> Result<En
         full,
         kind,
         digest,
+        license,
+        cpe: declared.cpe,
+        patches,
+        categories: declared.categories,
     })
 }
 
-/// Reads and validates [`INPUTS_FILE`].
-fn read(root: &Path) -> Result<Vec<Entry>> {
+/// Reads and validates [`INPUTS_FILE`] of the project at `root`, whose
+/// canonical form is `canonical_root`.
+fn read(root: &Path, canonical_root: &Path) -> Result<Vec<Entry>> {
     let file = root.join(INPUTS_FILE);
     let parsed: InputsFile =
         serde_norway::from_str(&read_metadata(&file, INPUTS_FILE)?).map_err(|e| {
@@ -232,7 +329,7 @@ fn read(root: &Path) -> Result<Vec<Entry>> {
         } else {
             format!("inputs[{i}] ({} {})", declared.name, declared.version)
         };
-        let entry = validate(root, &file, &at, declared)?;
+        let entry = validate(root, canonical_root, &file, &at, declared)?;
         let key = (entry.name.clone(), entry.version.clone());
         if let Some(first) = seen.insert(key, i) {
             return Err(Error::Invalid {
@@ -264,24 +361,9 @@ enum OnDisk {
 /// Looks at `entry`'s path, refusing one that resolves outside the project
 /// (through a symlink) before anything is read from it.
 fn inspect(canonical_root: &Path, entry: &Entry) -> Result<OnDisk> {
-    if std::fs::symlink_metadata(&entry.full).is_err() {
+    let Some(resolved) = resolve_inside(canonical_root, &entry.full, &entry.relative)? else {
         return Ok(OnDisk::Missing);
-    }
-    let resolved = entry.full.canonicalize().map_err(|source| Error::Io {
-        action: "resolve",
-        path: entry.full.display().to_string(),
-        source,
-    })?;
-    if !resolved.starts_with(canonical_root) {
-        return Err(Error::OutsideTree {
-            path: entry.relative.clone(),
-            reason: format!(
-                "resolves to {}, outside the project {}",
-                resolved.display(),
-                canonical_root.display()
-            ),
-        });
-    }
+    };
     if resolved.is_dir() {
         Ok(OnDisk::Dir(files(&entry.full)?))
     } else if resolved.is_file() {
@@ -331,12 +413,12 @@ impl Ecosystem for Generic {
     }
 
     fn discover(&self, root: &Path) -> Result<Vec<Input>> {
-        let entries = read(root)?;
         let canonical_root = root.canonicalize().map_err(|source| Error::Io {
             action: "resolve",
             path: root.display().to_string(),
             source,
         })?;
+        let entries = read(root, &canonical_root)?;
         let on_disk: Vec<OnDisk> = entries
             .iter()
             .map(|entry| inspect(&canonical_root, entry))
@@ -382,10 +464,10 @@ impl Ecosystem for Generic {
                 observed: found.map(|(kind, hex)| format!("{}:{hex}", kind.key())),
                 status,
                 path: Some(entry.relative),
-                license: None,
-                patches: Vec::new(),
-                categories: Vec::new(),
-                cpe: None,
+                license: entry.license,
+                patches: entry.patches,
+                categories: entry.categories,
+                cpe: entry.cpe,
                 dependencies: Vec::new(),
                 critical: Vec::new(),
                 name: entry.name,
@@ -456,11 +538,98 @@ mod tests {
         assert_eq!(lib.path.as_deref(), Some("third_party/lib"));
         assert_eq!(lib.declared, Some(format!("dirHash:{dir_hash}")));
         assert_eq!(lib.observed, lib.declared);
+        assert_eq!(lib.license.as_deref(), Some("Zlib"));
         let archive = &inputs[1];
         assert_eq!(archive.status, Match::Match, "{archive:?}");
         assert_eq!(archive.version, "2.0");
         assert_eq!(archive.purl, "pkg:github/example/archive@2.0");
         assert_eq!(archive.observed, Some(format!("sha256:{file_hash}")));
+        assert_eq!(archive.license, None);
+        assert!(archive.patches.is_empty() && archive.categories.is_empty());
+    }
+
+    #[test]
+    fn licence_cpe_categories_and_patches_are_recorded() {
+        let (dir, dir_hash, _) = project();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("patches")).unwrap();
+        std::fs::write(d.join("patches/a.patch"), b"--- a\n+++ b\n").unwrap();
+        std::fs::write(d.join("patches/b.patch"), b"--- a\n+++ b\n").unwrap();
+        write(
+            d,
+            &format!(
+                "inputs:\n\
+                 - name: lib\n  version: 1.3.1\n  uri: u\n  path: third_party/lib\n  \
+                   dirHash: {dir_hash}\n  license: MIT/Apache-2.0\n  \
+                   cpe: cpe:2.3:a:zlib:zlib:1.3.1:*:*:*:*:*:*:*\n  \
+                   categories: [dataplane_core, controlplane]\n  \
+                   patches:\n    - ./patches/a.patch\n    - patches/b.patch\n"
+            ),
+        );
+        let inputs = Generic.discover(d).unwrap();
+        let lib = &inputs[0];
+        assert_eq!(lib.status, Match::Match, "{lib:?}");
+        assert_eq!(lib.license.as_deref(), Some("MIT OR Apache-2.0"));
+        assert_eq!(
+            lib.cpe.as_deref(),
+            Some("cpe:2.3:a:zlib:zlib:1.3.1:*:*:*:*:*:*:*")
+        );
+        assert_eq!(lib.categories, ["dataplane_core", "controlplane"]);
+        assert_eq!(lib.patches, ["patches/a.patch", "patches/b.patch"]);
+        // A patch is recorded, not hashed: editing it changes no digest.
+        std::fs::write(d.join("patches/a.patch"), b"changed").unwrap();
+        assert_eq!(Generic.discover(d).unwrap()[0].observed, lib.observed);
+    }
+
+    #[test]
+    fn bad_licences_cpes_categories_and_patches_are_refused_naming_them() {
+        let (dir, dir_hash, _) = project();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("patches")).unwrap();
+        std::fs::write(d.join("patches/a.patch"), b"--- a\n").unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", d.join("patches/out.patch")).unwrap();
+        let head = format!(
+            "inputs:\n- name: lib\n  version: 1.0.0\n  uri: u\n  path: third_party/lib\n  \
+             dirHash: {dir_hash}\n"
+        );
+        for (extra, needle) in [
+            (
+                "  license: Apache License 2.0\n",
+                "inputs[0] (lib 1.0.0): `license` \"Apache License 2.0\" is not an SPDX expression",
+            ),
+            ("  cpe: zlib\n", "`cpe` \"zlib\" is not a CPE"),
+            (
+                "  categories: [core, '']\n",
+                "`categories` has an empty entry",
+            ),
+            (
+                "  patches: [../outside.patch]\n",
+                "refusing ../outside.patch: contains `..` (`patches` of inputs[0] (lib 1.0.0)",
+            ),
+            (
+                "  patches: [/etc/hostname]\n",
+                "refusing /etc/hostname: is absolute",
+            ),
+            (
+                "  patches: [patches/gone.patch]\n",
+                "patch \"patches/gone.patch\" does not exist",
+            ),
+            ("  patches: [patches]\n", "patch \"patches\" is not a file"),
+            (
+                "  patches: [patches/out.patch]\n",
+                "refusing patches/out.patch: resolves to",
+            ),
+            ("  patches: patches/a.patch\n", "invalid type"),
+            ("  patch: [patches/a.patch]\n", "unknown field `patch`"),
+            ("  category: [core]\n", "unknown field `category`"),
+        ] {
+            write(d, &format!("{head}{extra}"));
+            let e = err(d);
+            assert!(e.contains(needle), "{extra}: {needle:?} not in {e}");
+        }
+        // The negative control: the same entry with a good patch passes.
+        write(d, &format!("{head}  patches: [patches/a.patch]\n"));
+        assert_eq!(Generic.discover(d).unwrap()[0].patches, ["patches/a.patch"]);
     }
 
     #[test]

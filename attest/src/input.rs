@@ -19,6 +19,16 @@ pub enum Match {
 }
 
 impl Match {
+    /// Its name in evidence (provenance annotations, SBOM properties):
+    /// `match`, `mismatch` or `not-vendored`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Match::Match => "match",
+            Match::Mismatch { .. } => "mismatch",
+            Match::NotVendored => "not-vendored",
+        }
+    }
+
     /// A short word for tables.
     pub fn word(&self) -> &'static str {
         match self {

@@ -7,12 +7,19 @@
 //! across cores.
 #![forbid(unsafe_code)]
 
+pub mod bazel;
 pub mod cargo;
+pub mod critical;
 mod error;
 pub mod generic;
+pub mod go;
 pub mod input;
+pub mod license;
+pub mod links;
 pub mod npm;
 pub mod pip;
+pub mod provenance;
+pub mod sbom;
 pub mod tree;
 
 use std::path::Path;
@@ -36,8 +43,10 @@ pub trait Ecosystem: Send + Sync {
 /// Every ecosystem vouch knows.
 pub fn ecosystems() -> Vec<Box<dyn Ecosystem>> {
     vec![
+        Box::new(bazel::Bazel),
         Box::new(cargo::Cargo),
         Box::new(generic::Generic),
+        Box::new(go::Go),
         Box::new(npm::Npm),
         Box::new(pip::Pip),
     ]

@@ -15,13 +15,34 @@
 //! digest records exactly which files are installed: the directory hash of
 //! the package's files, excluding its nested `node_modules/` subtree, whose
 //! packages are inputs of their own.
+//!
+//! The licence is the installed `package.json`'s `license`, else the lock
+//! entry's (lockfiles v2 and v3 copy it for most packages), kept when it
+//! is an SPDX expression (see [`crate::license`]): npm's
+//! `SEE LICENSE IN <file>` and `UNLICENSED` are not, and are dropped. The
+//! deprecated forms `"license": {"type": "MIT", "url": …}` and
+//! `"licenses": [{"type": "MIT"}, {"type": "Apache-2.0"}]` give their
+//! types, several joined with `OR` (the package may be used under any of
+//! them, which is what listing them meant), and only when every type is
+//! an SPDX expression.
+//!
+//! The dependency graph is the lockfile's: an entry's `dependencies`,
+//! `optionalDependencies` and `peerDependencies`, each resolved as Node
+//! resolves a `require` from the package's directory (its own
+//! `node_modules/<name>`, then each enclosing directory's, up to the root),
+//! to the purl of the entry found there. A dependency resolved to nothing
+//! (an optional or peer dependency not installed) or to a workspace link
+//! is left out: it is not an input.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use serde::de::IgnoredAny;
 use serde::Deserialize;
+use serde_json::Value;
 
 use crate::input::purl_segment;
+use crate::license::spdx_expression;
 use crate::tree::{dir_hash, files, hash_dirs, join_inside, read_metadata};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
@@ -43,6 +64,7 @@ struct Lockfile {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct LockedPackage {
     /// The real package name, when installed under an alias
     /// (`"alias": "npm:real@1.0.0"`).
@@ -52,11 +74,89 @@ struct LockedPackage {
     integrity: Option<String>,
     #[serde(default)]
     link: bool,
+    /// As in `package.json`: read leniently by [`license`].
+    license: Option<Value>,
+    /// The names it depends on (the ranges are npm's business).
+    #[serde(default)]
+    dependencies: BTreeMap<String, IgnoredAny>,
+    #[serde(default)]
+    optional_dependencies: BTreeMap<String, IgnoredAny>,
+    #[serde(default)]
+    peer_dependencies: BTreeMap<String, IgnoredAny>,
 }
 
 #[derive(Deserialize)]
 struct Manifest {
     version: Option<String>,
+    /// Any JSON: a malformed licence must not make the manifest unreadable.
+    license: Option<Value>,
+    licenses: Option<Value>,
+}
+
+/// The licence a `license` (string, or the deprecated `{"type": …}`) or
+/// deprecated `licenses` array field gives, as an SPDX expression.
+fn license(license: Option<&Value>, licenses: Option<&Value>) -> Option<String> {
+    let kind = |value: &Value| match value {
+        Value::String(text) => spdx_expression(text),
+        Value::Object(object) => object
+            .get("type")
+            .and_then(Value::as_str)
+            .and_then(spdx_expression),
+        _ => None,
+    };
+    if let Some(value) = license {
+        return kind(value);
+    }
+    let kinds = licenses?
+        .as_array()?
+        .iter()
+        .map(kind)
+        .collect::<Option<Vec<String>>>()?;
+    match kinds.as_slice() {
+        [] => None,
+        [one] => Some(one.clone()),
+        several => Some(
+            several
+                .iter()
+                .map(|k| {
+                    if k.contains(' ') {
+                        format!("({k})")
+                    } else {
+                        k.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" OR "),
+        ),
+    }
+}
+
+/// The `packages` key of the entry a package at `key` gets for `name`: as
+/// Node resolves a `require`, the nearest `node_modules/<name>` going up
+/// from the package's own directory (directories named `node_modules`
+/// hold no `node_modules` of their own and are passed over).
+fn resolve<'a>(
+    packages: &'a BTreeMap<String, LockedPackage>,
+    key: &str,
+    name: &str,
+) -> Option<&'a str> {
+    let mut dir = key;
+    loop {
+        if !(dir == NODE_MODULES || dir.ends_with(&format!("/{NODE_MODULES}"))) {
+            let candidate = if dir.is_empty() {
+                format!("{NODE_MODULES}/{name}")
+            } else {
+                format!("{dir}/{NODE_MODULES}/{name}")
+            };
+            if let Some((found, _)) = packages.get_key_value(&candidate) {
+                return Some(found);
+            }
+        }
+        if dir.is_empty() {
+            return None;
+        }
+        dir = dir.rsplit_once('/').map_or("", |(parent, _)| parent);
+    }
 }
 
 /// The package name a `packages` key installs: what follows its last
@@ -100,13 +200,13 @@ fn uri_of(package: &LockedPackage, name: &str, version: &str) -> String {
     format!("{DEFAULT_REGISTRY}/{name}/-/{bare}-{version}.tgz")
 }
 
-/// Compares the installed `package.json` with the locked version.
-fn check(dir: &Path, key: &str, locked: &str) -> Result<Match> {
+/// Compares the installed `package.json` with the locked version; also
+/// returns the licence it declares.
+fn check(dir: &Path, key: &str, locked: &str) -> Result<(Match, Option<String>)> {
     let path = dir.join(MANIFEST);
     if !path.is_file() {
-        return Ok(Match::Mismatch {
-            reason: format!("{key}/{MANIFEST} is missing"),
-        });
+        let reason = format!("{key}/{MANIFEST} is missing");
+        return Ok((Match::Mismatch { reason }, None));
     }
     let manifest: Manifest =
         serde_json::from_str(&read_metadata(&path, MANIFEST)?).map_err(|e| Error::Invalid {
@@ -114,7 +214,7 @@ fn check(dir: &Path, key: &str, locked: &str) -> Result<Match> {
             path: path.display().to_string(),
             reason: e.to_string(),
         })?;
-    Ok(match manifest.version {
+    let status = match manifest.version {
         Some(found) if found == locked => Match::Match,
         Some(found) => Match::Mismatch {
             reason: format!("{key}/{MANIFEST} has version {found}, {LOCKFILE} locks {locked}"),
@@ -122,7 +222,9 @@ fn check(dir: &Path, key: &str, locked: &str) -> Result<Match> {
         None => Match::Mismatch {
             reason: format!("{key}/{MANIFEST} has no version, {LOCKFILE} locks {locked}"),
         },
-    })
+    };
+    let license = license(manifest.license.as_ref(), manifest.licenses.as_ref());
+    Ok((status, license))
 }
 
 /// One input-to-be: a locked package, and its directory if installed.
@@ -199,7 +301,7 @@ impl Ecosystem for Npm {
         }
 
         let nested = format!("{NODE_MODULES}/");
-        let mut checked: Vec<(usize, Match)> = Vec::new();
+        let mut checked: Vec<(usize, (Match, Option<String>))> = Vec::new();
         let mut jobs: Vec<(PathBuf, Vec<String>)> = Vec::new();
         for (i, entry) in entries.iter().enumerate() {
             let Some(dir) = &entry.dir else { continue };
@@ -211,37 +313,57 @@ impl Ecosystem for Npm {
             jobs.push((dir.clone(), own));
         }
         let hashed = hash_dirs(&jobs)?;
-        let mut by_entry: HashMap<usize, (String, Match)> = checked
+        let mut by_entry: HashMap<usize, (String, Match, Option<String>)> = checked
             .into_iter()
             .zip(&hashed)
-            .map(|((i, status), on_disk)| (i, (format!("dirHash:{}", dir_hash(on_disk)), status)))
+            .map(|((i, (status, license)), on_disk)| {
+                let observed = format!("dirHash:{}", dir_hash(on_disk));
+                (i, (observed, status, license))
+            })
             .collect();
 
+        // An alias installs the real package under another directory name.
+        let purls: HashMap<&str, String> = entries
+            .iter()
+            .map(|e| {
+                let real = e.package.name.as_deref().unwrap_or(e.name);
+                (e.key, purl(real, e.version))
+            })
+            .collect();
         let mut inputs = Vec::with_capacity(entries.len());
         for (i, entry) in entries.iter().enumerate() {
-            let (observed, status, path) = match by_entry.remove(&i) {
-                Some((hash, status)) => (Some(hash), status, Some(entry.key.to_string())),
-                None => (None, Match::NotVendored, None),
+            let (observed, status, installed_license, path) = match by_entry.remove(&i) {
+                Some((hash, status, license)) => {
+                    (Some(hash), status, license, Some(entry.key.to_string()))
+                }
+                None => (None, Match::NotVendored, None, None),
             };
-            // An alias installs the real package under another directory name.
-            let real = entry.package.name.as_deref().unwrap_or(entry.name);
-            inputs.push(Input {
-                name: entry.name.to_string(),
-                version: entry.version.to_string(),
-                ecosystem: "npm",
-                purl: purl(real, entry.version),
-                uri: uri_of(entry.package, real, entry.version),
-                declared: entry.package.integrity.clone(),
-                observed,
-                status,
-                path,
-                license: None,
-                patches: Vec::new(),
-                categories: Vec::new(),
-                cpe: None,
-                dependencies: Vec::new(),
-                critical: Vec::new(),
-            });
+            let package = entry.package;
+            let mut dependencies: Vec<String> = package
+                .dependencies
+                .keys()
+                .chain(package.optional_dependencies.keys())
+                .chain(package.peer_dependencies.keys())
+                .filter_map(|name| resolve(&packages, entry.key, name))
+                .filter_map(|key| purls.get(key).cloned())
+                .collect();
+            dependencies.sort();
+            dependencies.dedup();
+            let real = package.name.as_deref().unwrap_or(entry.name);
+            let mut input = Input::declared(
+                "npm",
+                entry.name,
+                entry.version,
+                purl(real, entry.version),
+                uri_of(package, real, entry.version),
+            );
+            input.declared = package.integrity.clone();
+            input.observed = observed;
+            input.status = status;
+            input.path = path;
+            input.license = installed_license.or_else(|| license(package.license.as_ref(), None));
+            input.dependencies = dependencies;
+            inputs.push(input);
         }
         Ok(inputs)
     }
@@ -325,5 +447,107 @@ mod tests {
         let gone = inputs.iter().find(|i| i.name == "gone").unwrap();
         assert_eq!(gone.status, Match::NotVendored);
         assert_eq!(gone.observed, None);
+    }
+
+    #[test]
+    fn licences_in_every_form_but_free_text() {
+        let json = |text: &str| serde_json::from_str::<Value>(text).unwrap();
+        let one = |text: &str| license(Some(&json(text)), None);
+        assert_eq!(one(r#""MIT""#).as_deref(), Some("MIT"));
+        assert_eq!(
+            one(r#""(MIT OR Apache-2.0)""#).as_deref(),
+            Some("(MIT OR Apache-2.0)")
+        );
+        assert_eq!(
+            one(r#"{"type": "BSD-3-Clause", "url": "https://x"}"#).as_deref(),
+            Some("BSD-3-Clause")
+        );
+        assert_eq!(one(r#""SEE LICENSE IN LICENSE.md""#), None);
+        assert_eq!(one(r#""UNLICENSED""#), None);
+        assert_eq!(one("5"), None);
+        let many = |text: &str| license(None, Some(&json(text)));
+        assert_eq!(
+            many(r#"[{"type": "MIT"}, {"type": "Apache-2.0 AND BSD-3-Clause"}]"#).as_deref(),
+            Some("MIT OR (Apache-2.0 AND BSD-3-Clause)")
+        );
+        assert_eq!(many(r#"["ISC"]"#).as_deref(), Some("ISC"));
+        assert_eq!(many(r#"[{"type": "MIT"}, {"type": "Custom"}]"#), None);
+        assert_eq!(many("[]"), None);
+        // `license` wins over the deprecated `licenses`.
+        assert_eq!(
+            license(Some(&json(r#""0BSD""#)), Some(&json(r#"["MIT"]"#))).as_deref(),
+            Some("0BSD")
+        );
+    }
+
+    #[test]
+    fn dependencies_resolve_as_node_does_and_licences_fall_back_to_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join(LOCKFILE),
+            r#"{"lockfileVersion": 3, "packages": {
+                "": {"name": "p", "dependencies": {"a": "^1", "b": "^1"}},
+                "node_modules/a": {"version": "1.0.0", "license": "ISC",
+                    "dependencies": {"b": "^2", "c": "^1"},
+                    "optionalDependencies": {"fsevents": "^2"},
+                    "peerDependencies": {"w": "*"}},
+                "node_modules/a/node_modules/b": {"version": "2.0.0",
+                    "dependencies": {"c": "^1"}},
+                "node_modules/b": {"version": "1.0.0", "license": "SEE LICENSE IN LICENSE"},
+                "node_modules/c": {"version": "1.0.0", "license": "ISC",
+                    "dependencies": {"alias": "npm:real@^3"}},
+                "node_modules/alias": {"name": "real", "version": "3.0.0",
+                    "license": {"type": "Apache-2.0"}},
+                "node_modules/old": {"version": "0.1.0"},
+                "node_modules/w": {"resolved": "packages/w", "link": true},
+                "packages/w": {"version": "0.1.0", "dependencies": {"c": "^1"}}
+            }}"#,
+        )
+        .unwrap();
+        for (dir, manifest) in [
+            (
+                "node_modules/a",
+                r#"{"version": "1.0.0", "license": "MIT"}"#,
+            ),
+            (
+                "node_modules/old",
+                r#"{"version": "0.1.0", "licenses": [{"type": "MIT"}, {"type": "GPL-2.0"}]}"#,
+            ),
+        ] {
+            std::fs::create_dir_all(d.join(dir)).unwrap();
+            std::fs::write(d.join(dir).join(MANIFEST), manifest).unwrap();
+        }
+        let inputs = Npm.discover(d).unwrap();
+        let find = |name: &str, version: &str| {
+            inputs
+                .iter()
+                .find(|i| i.name == name && i.version == version)
+                .unwrap()
+        };
+        assert_eq!(inputs.len(), 6, "{inputs:?}");
+        let a = find("a", "1.0.0");
+        // a's own b is the nested 2.0.0, not the root's 1.0.0; the missing
+        // optional fsevents and the workspace link w are not inputs.
+        assert_eq!(a.dependencies, ["pkg:npm/b@2.0.0", "pkg:npm/c@1.0.0"]);
+        // The installed package.json wins over the lock.
+        assert_eq!(a.license.as_deref(), Some("MIT"));
+        // The nested b finds c at the root, two levels up.
+        let nested = find("b", "2.0.0");
+        assert_eq!(nested.dependencies, ["pkg:npm/c@1.0.0"]);
+        assert_eq!(nested.license, None);
+        // An alias resolves to the real package's purl.
+        let c = find("c", "1.0.0");
+        assert_eq!(c.dependencies, ["pkg:npm/real@3.0.0"]);
+        assert_eq!(c.license.as_deref(), Some("ISC"), "from the lock");
+        assert_eq!(
+            find("alias", "3.0.0").license.as_deref(),
+            Some("Apache-2.0")
+        );
+        assert_eq!(find("b", "1.0.0").license, None, "free text");
+        assert_eq!(
+            find("old", "0.1.0").license.as_deref(),
+            Some("MIT OR GPL-2.0")
+        );
     }
 }

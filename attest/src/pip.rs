@@ -34,10 +34,29 @@
 //! would be arbitrary); `observed` is the SHA-256 of every matching file,
 //! sorted and deduplicated, as `sha256:hex` joined with `,`; `path` the
 //! matching files, relative to the project root, joined the same way.
+//!
+//! The licence comes from the distribution's own metadata: a wheel's
+//! `<name>.dist-info/METADATA`, an sdist's `<name>-<version>/PKG-INFO`
+//! (scanning at most [`MAX_SDIST_SCAN`] decompressed bytes of a `.tar.gz`,
+//! as tar has no index). In order: `License-Expression` (PEP 639); else
+//! the one `License ::` classifier, when there is exactly one and it names
+//! a single licence and version (`MIT License`, `GNU General Public License
+//! v3 or later (GPLv3+)`; not `BSD License` or `Apache Software License`,
+//! which do not say which); else the `License` field when it is, in full,
+//! an SPDX expression (usually one identifier such as `MIT`). Free text is
+//! never recorded (see [`crate::license`]). The first matching file with a
+//! licence gives it. A file that is not a readable archive has no licence;
+//! that is not an error, since its hash is what is checked. The
+//! requirements file has no dependency graph, so none is recorded.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
+use crate::license::spdx_expression;
 use crate::tree::{files, hash_dirs, join_inside, read_metadata};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
@@ -51,6 +70,82 @@ const MAX_REQUIREMENT_FILES: usize = 256;
 const HASHES: [(&str, usize); 3] = [("sha256", 64), ("sha384", 96), ("sha512", 128)];
 /// PEP 440 comparison operators, longest first.
 const OPERATORS: [&str; 8] = ["===", "==", "!=", "<=", ">=", "~=", "<", ">"];
+/// The largest `METADATA` or `PKG-INFO` read from a distribution.
+const MAX_DIST_METADATA: u64 = 4 * 1024 * 1024;
+/// The most decompressed bytes of a `.tar.gz` sdist read looking for its
+/// `PKG-INFO`.
+pub const MAX_SDIST_SCAN: u64 = 64 * 1024 * 1024;
+/// The `License ::` trove classifiers that name one licence and version,
+/// with its SPDX identifier. Classifiers that leave the version or variant
+/// open (`BSD License`, `Apache Software License`, `GNU General Public
+/// License v2 (GPLv2)`: only, or or-later?) are left out on purpose.
+const CLASSIFIERS: [(&str, &str); 38] = [
+    ("Attribution Assurance License", "AAL"),
+    ("Blue Oak Model License (BlueOak-1.0.0)", "BlueOak-1.0.0"),
+    ("Boost Software License 1.0 (BSL-1.0)", "BSL-1.0"),
+    (
+        "CEA CNRS Inria Logiciel Libre License, version 2.1 (CeCILL-2.1)",
+        "CECILL-2.1",
+    ),
+    ("CMU License (MIT-CMU)", "MIT-CMU"),
+    (
+        "Common Development and Distribution License 1.0 (CDDL-1.0)",
+        "CDDL-1.0",
+    ),
+    ("Eclipse Public License 1.0 (EPL-1.0)", "EPL-1.0"),
+    ("Eclipse Public License 2.0 (EPL-2.0)", "EPL-2.0"),
+    (
+        "Educational Community License, Version 2.0 (ECL-2.0)",
+        "ECL-2.0",
+    ),
+    ("European Union Public Licence 1.0 (EUPL 1.0)", "EUPL-1.0"),
+    ("European Union Public Licence 1.1 (EUPL 1.1)", "EUPL-1.1"),
+    ("European Union Public Licence 1.2 (EUPL 1.2)", "EUPL-1.2"),
+    (
+        "GNU Affero General Public License v3 or later (AGPLv3+)",
+        "AGPL-3.0-or-later",
+    ),
+    (
+        "GNU General Public License v2 or later (GPLv2+)",
+        "GPL-2.0-or-later",
+    ),
+    (
+        "GNU General Public License v3 or later (GPLv3+)",
+        "GPL-3.0-or-later",
+    ),
+    (
+        "GNU Lesser General Public License v2 or later (LGPLv2+)",
+        "LGPL-2.0-or-later",
+    ),
+    (
+        "GNU Lesser General Public License v3 or later (LGPLv3+)",
+        "LGPL-3.0-or-later",
+    ),
+    ("ISC License (ISCL)", "ISC"),
+    ("MIT License", "MIT"),
+    ("MIT No Attribution License (MIT-0)", "MIT-0"),
+    ("MirOS License (MirOS)", "MirOS"),
+    ("Motosoto License", "Motosoto"),
+    ("Mozilla Public License 1.0 (MPL)", "MPL-1.0"),
+    ("Mozilla Public License 1.1 (MPL 1.1)", "MPL-1.1"),
+    ("Mozilla Public License 2.0 (MPL 2.0)", "MPL-2.0"),
+    (
+        "Mulan Permissive Software License v2 (MulanPSL-2.0)",
+        "MulanPSL-2.0",
+    ),
+    ("NASA Open Source Agreement v1.3 (NASA-1.3)", "NASA-1.3"),
+    ("Nokia Open Source License", "Nokia"),
+    ("Open Software License 3.0 (OSL-3.0)", "OSL-3.0"),
+    ("PostgreSQL License", "PostgreSQL"),
+    ("Python License (CNRI Python License)", "CNRI-Python"),
+    ("Python Software Foundation License", "PSF-2.0"),
+    ("SIL Open Font License 1.1 (OFL-1.1)", "OFL-1.1"),
+    ("Sleepycat License", "Sleepycat"),
+    ("The Unlicense (Unlicense)", "Unlicense"),
+    ("Universal Permissive License (UPL)", "UPL-1.0"),
+    ("University of Illinois/NCSA Open Source License", "NCSA"),
+    ("Zero-Clause BSD (0BSD)", "0BSD"),
+];
 
 /// The pip ecosystem.
 pub struct Pip;
@@ -580,6 +675,124 @@ fn joined<S: AsRef<str>>(items: &[S]) -> Option<String> {
     })
 }
 
+/// The licence core metadata (`METADATA`, `PKG-INFO`) declares, as an
+/// SPDX expression: `License-Expression`, else the single unambiguous
+/// `License ::` classifier, else a `License` field that is an SPDX
+/// expression. Only the header is read, up to the first blank line.
+fn metadata_license(text: &str) -> Option<String> {
+    // RFC 822 style: `Name: value`, continued on lines that start with
+    // white space (metadata 1.x writes a multi-line `Description` so, its
+    // blank lines as white space); an empty line ends the header.
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    for line in text.lines() {
+        if line.is_empty() {
+            break;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = fields.last_mut() {
+                value.push('\n');
+                value.push_str(line.trim());
+            }
+        } else if let Some((name, value)) = line.split_once(':') {
+            fields.push((name.trim(), value.trim().to_string()));
+        }
+    }
+    let field = |wanted: &str| -> Vec<&str> {
+        fields
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case(wanted))
+            .map(|(_, value)| value.as_str())
+            .collect()
+    };
+    if let Some(expression) = field("License-Expression")
+        .into_iter()
+        .find_map(spdx_expression)
+    {
+        return Some(expression);
+    }
+    let licenses: Vec<&str> = field("Classifier")
+        .into_iter()
+        .filter_map(|c| c.strip_prefix("License :: "))
+        .filter(|c| *c != "OSI Approved")
+        .collect();
+    if let [one] = licenses.as_slice() {
+        let known = one.strip_prefix("OSI Approved :: ").and_then(|name| {
+            CLASSIFIERS
+                .iter()
+                .find(|(classifier, _)| *classifier == name)
+        });
+        if let Some((_, id)) = known {
+            return Some((*id).to_string());
+        }
+    }
+    field("License")
+        .into_iter()
+        .filter(|value| !value.contains('\n'))
+        .find_map(spdx_expression)
+}
+
+/// Reads an archive member of the `size` its header gives as text,
+/// refusing one over [`MAX_DIST_METADATA`] and reading no more than that
+/// whatever the header says.
+fn read_member(member: impl Read, size: u64) -> Option<String> {
+    if size > MAX_DIST_METADATA {
+        return None;
+    }
+    let mut text = String::new();
+    member
+        .take(MAX_DIST_METADATA)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
+}
+
+/// Whether `member` is `<dir>/<file>` with `dir` one level deep and ending
+/// in `suffix`.
+fn is_top_level(member: &str, suffix: &str, file: &str) -> bool {
+    member
+        .strip_suffix(file)
+        .and_then(|dir| dir.strip_suffix('/'))
+        .is_some_and(|dir| !dir.is_empty() && !dir.contains('/') && dir.ends_with(suffix))
+}
+
+/// The core metadata of the distribution at `path`: a wheel's
+/// `*.dist-info/METADATA`, an sdist's top-level `PKG-INFO`. `None` when
+/// the file is not a readable archive or has none.
+fn distribution_metadata(path: &Path) -> Option<String> {
+    let name = path.file_name()?.to_str()?;
+    let file = File::open(path).ok()?;
+    if name.ends_with(".whl") || name.ends_with(".zip") {
+        let (suffix, wanted) = if name.ends_with(".whl") {
+            (".dist-info", "METADATA")
+        } else {
+            ("", "PKG-INFO")
+        };
+        let mut archive = zip::ZipArchive::new(file).ok()?;
+        let index = archive.file_names_raw().position(|raw| {
+            std::str::from_utf8(raw).is_ok_and(|m| is_top_level(m, suffix, wanted))
+        })?;
+        let member = archive.by_index(index).ok()?;
+        let size = member.size();
+        return read_member(member, size);
+    }
+    // A .tar.gz sdist: tar has no index, so read until PKG-INFO, capped.
+    let stream = flate2::read::GzDecoder::new(file).take(MAX_SDIST_SCAN);
+    let mut archive = tar::Archive::new(stream);
+    for entry in archive.entries().ok()? {
+        let entry = entry.ok()?;
+        let wanted = {
+            let path = entry.path().ok()?;
+            let member = path.to_str()?;
+            is_top_level(member.strip_prefix("./").unwrap_or(member), "", "PKG-INFO")
+        };
+        if wanted {
+            let size = entry.size();
+            return read_member(entry, size);
+        }
+    }
+    None
+}
+
 impl Ecosystem for Pip {
     fn name(&self) -> &'static str {
         "pip"
@@ -629,6 +842,8 @@ impl Ecosystem for Pip {
             .collect();
         let hashed = hash_dirs(&jobs)?;
         let mut inputs = Vec::new();
+        // Per vendored input: its index and its files, to read the licence.
+        let mut vendored: Vec<(usize, Vec<PathBuf>)> = Vec::new();
         for (f, (source, parsed)) in read.iter().enumerate() {
             for (r, requirement) in parsed.requirements.iter().enumerate() {
                 let Pin::Exact(version) = &requirement.pin else {
@@ -636,10 +851,12 @@ impl Ecosystem for Pip {
                     continue;
                 };
                 let mut on_disk: Vec<(String, String)> = Vec::new();
+                let mut full: Vec<PathBuf> = Vec::new();
                 for (h, file) in matched.remove(&(f, r)).unwrap_or_default() {
                     let Some(digest) = hashed[h].get(file) else {
                         continue;
                     };
+                    full.push(houses[h].path.join(file));
                     let relative = &houses[h].relative;
                     let path = if relative.is_empty() {
                         file.to_string()
@@ -667,6 +884,10 @@ impl Ecosystem for Pip {
                     )
                 };
                 let name = &requirement.name;
+                if !full.is_empty() {
+                    full.sort();
+                    vendored.push((inputs.len(), full));
+                }
                 inputs.push(Input {
                     name: name.clone(),
                     version: version.clone(),
@@ -685,6 +906,20 @@ impl Ecosystem for Pip {
                     critical: Vec::new(),
                 });
             }
+        }
+        let licenses: Vec<(usize, Option<String>)> = vendored
+            .into_par_iter()
+            .map(|(i, files)| {
+                let license = files.iter().find_map(|file| {
+                    distribution_metadata(file)
+                        .as_deref()
+                        .and_then(metadata_license)
+                });
+                (i, license)
+            })
+            .collect();
+        for (i, license) in licenses {
+            inputs[i].license = license;
         }
         Ok(inputs)
     }
@@ -933,5 +1168,164 @@ mod tests {
             Match::Mismatch { reason } if reason.contains("not pinned")));
         assert!(matches!(&by_name["bare"].status,
             Match::Mismatch { reason } if reason.contains("not hashed")));
+    }
+
+    #[test]
+    fn licences_come_from_the_expression_one_clear_classifier_or_an_spdx_field() {
+        let metadata =
+            |headers: &str| format!("Metadata-Version: 2.1\nName: x\n{headers}\n\nLicense: MIT\n");
+        for (headers, expected) in [
+            // PEP 639 first, whatever else is there.
+            (
+                "License-Expression: MIT OR Apache-2.0\nLicense: BSD\n\
+                 Classifier: License :: OSI Approved :: ISC License (ISCL)",
+                Some("MIT OR Apache-2.0"),
+            ),
+            (
+                "Classifier: Programming Language :: Python\n\
+                 Classifier: License :: OSI Approved :: MIT License\nLicense: UNKNOWN",
+                Some("MIT"),
+            ),
+            (
+                "Classifier: License :: OSI Approved\n\
+                 Classifier: License :: OSI Approved :: Python Software Foundation License",
+                Some("PSF-2.0"),
+            ),
+            // Ambiguous classifiers give way to an SPDX `License` field...
+            (
+                "License: BSD-3-Clause\nClassifier: License :: OSI Approved :: BSD License",
+                Some("BSD-3-Clause"),
+            ),
+            (
+                "Classifier: License :: OSI Approved :: MIT License\n\
+                 Classifier: License :: OSI Approved :: Apache Software License\nLicense: Apache-2.0",
+                Some("Apache-2.0"),
+            ),
+            // ...and to nothing when it is free text.
+            (
+                "Classifier: License :: OSI Approved :: Apache Software License\n\
+                 License: Apache License, Version 2.0",
+                None,
+            ),
+            (
+                "License: MIT License\n\n        Copyright (c) someone",
+                None,
+            ),
+            ("License: MIT\n        Permission is hereby granted", None),
+            ("License: UNKNOWN", None),
+            // Metadata 1.x: a multi-line description before the classifiers.
+            (
+                "License: UNKNOWN\nDescription: six\n        \n        more text\n        \n\
+                 Classifier: License :: OSI Approved :: MIT License",
+                Some("MIT"),
+            ),
+            // Headers end at the first blank line.
+            ("Summary: s", None),
+        ] {
+            assert_eq!(
+                metadata_license(&metadata(headers)).as_deref(),
+                expected,
+                "{headers}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_mapped_classifier_is_an_spdx_identifier() {
+        for (classifier, id) in CLASSIFIERS {
+            assert_eq!(spdx_expression(id).as_deref(), Some(id), "{classifier}");
+        }
+    }
+
+    /// A wheel (a zip) holding `files`.
+    fn wheel(path: &Path, files: &[(&str, &str)]) {
+        let mut writer = zip::ZipWriter::new(File::create(path).unwrap());
+        for (name, text) in files {
+            writer
+                .start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            std::io::Write::write_all(&mut writer, text.as_bytes()).unwrap();
+        }
+        writer.finish().unwrap();
+    }
+
+    /// An sdist (a .tar.gz) holding `files`.
+    fn sdist(path: &Path, files: &[(&str, &str)]) {
+        let gz = flate2::write::GzEncoder::new(
+            File::create(path).unwrap(),
+            flate2::Compression::default(),
+        );
+        let mut builder = tar::Builder::new(gz);
+        for (name, text) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(text.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            builder
+                .append_data(&mut header, name, text.as_bytes())
+                .unwrap();
+        }
+        builder.into_inner().unwrap().finish().unwrap();
+    }
+
+    #[test]
+    fn wheel_and_sdist_metadata_give_the_licence() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::create_dir_all(d.join("wheelhouse")).unwrap();
+        let mit = "Metadata-Version: 2.1\nName: w\nLicense-Expression: MIT\n\n";
+        wheel(
+            &d.join("wheelhouse/w-1.0-py3-none-any.whl"),
+            &[
+                ("w/__init__.py", ""),
+                // Not the top-level dist-info: ignored.
+                (
+                    "w/x.dist-info/METADATA",
+                    "License-Expression: GPL-3.0-only\n",
+                ),
+                ("w-1.0.dist-info/METADATA", mit),
+            ],
+        );
+        sdist(
+            &d.join("wheelhouse/s-2.0.tar.gz"),
+            &[
+                ("s-2.0/setup.py", ""),
+                ("s-2.0/tests/PKG-INFO", "License: GPL-3.0-only\n"),
+                ("s-2.0/PKG-INFO", "Metadata-Version: 1.2\nLicense: ISC\n"),
+            ],
+        );
+        wheel(
+            &d.join("wheelhouse/z-3.0.zip"),
+            &[("z-3.0/PKG-INFO", "License: 0BSD\n")],
+        );
+        std::fs::write(d.join("wheelhouse/n-4.0-py3-none-any.whl"), b"not a zip").unwrap();
+        let mut requirements = String::new();
+        for (name, version, file) in [
+            ("w", "1.0", "w-1.0-py3-none-any.whl"),
+            ("s", "2.0", "s-2.0.tar.gz"),
+            ("z", "3.0", "z-3.0.zip"),
+            ("n", "4.0", "n-4.0-py3-none-any.whl"),
+        ] {
+            let bytes = std::fs::read(d.join("wheelhouse").join(file)).unwrap();
+            let hash = vouch_evidence::digest::sha256(&bytes).hex();
+            requirements.push_str(&format!("{name}=={version} --hash=sha256:{hash}\n"));
+        }
+        std::fs::write(d.join("requirements.txt"), requirements).unwrap();
+        let inputs = Pip.discover(d).unwrap();
+        let licences: Vec<(&str, &Match, Option<&str>)> = inputs
+            .iter()
+            .map(|i| (i.name.as_str(), &i.status, i.license.as_deref()))
+            .collect();
+        assert_eq!(
+            licences,
+            [
+                ("w", &Match::Match, Some("MIT")),
+                ("s", &Match::Match, Some("ISC")),
+                ("z", &Match::Match, Some("0BSD")),
+                // Not an archive: its hash matches, its licence is unknown.
+                ("n", &Match::Match, None),
+            ]
+        );
+        assert!(inputs.iter().all(|i| i.dependencies.is_empty()));
     }
 }

@@ -39,6 +39,12 @@ enum Command {
     Copy(cmd::copy::Args),
     /// List every vendored or pinned input, declared against what is on disk.
     Inputs(cmd::inputs::Args),
+    /// Write the SBOM of a project's inputs (CycloneDX 1.6 or SPDX 2.3 JSON).
+    Sbom(cmd::sbom::Args),
+    /// Attest a project's vendored inputs: SBOM and SLSA provenance, signed and attached to the image.
+    Attest(cmd::attest::Args),
+    /// Write the in-toto layout that checks the per-input links of `attest --links`.
+    Layout(cmd::layout::Args),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -51,6 +57,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::VerifyImage(args) => block_on(cmd::verify_image::run(args)),
         Command::Copy(args) => block_on(cmd::copy::run(args)),
         Command::Inputs(args) => cmd::inputs::run(args),
+        Command::Sbom(args) => cmd::sbom::run(args),
+        Command::Attest(args) => block_on(cmd::attest::run(args)),
+        Command::Layout(args) => cmd::layout::run(args),
     }
 }
 

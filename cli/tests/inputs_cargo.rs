@@ -4,6 +4,7 @@
 
 mod common;
 
+use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
@@ -30,6 +31,35 @@ fn vendored_project(dir: &Path) {
     .unwrap();
 }
 
+/// The `dependencies` of the locked package `name` as Cargo.lock writes
+/// them: `name`, `name version` or `name version (source)`, read from the
+/// text independently of vouch.
+fn locked_dependencies(lock: &str, name: &str) -> Vec<(String, Option<String>)> {
+    let start = lock
+        .find(&format!("[[package]]\nname = \"{name}\"\n"))
+        .unwrap_or_else(|| panic!("{name} is not locked"));
+    let entry = lock[start..].split("\n\n").next().unwrap();
+    let Some((_, list)) = entry.split_once("dependencies = [\n") else {
+        return Vec::new();
+    };
+    list.lines()
+        .take_while(|line| *line != "]")
+        .map(|line| {
+            let item = line.trim().trim_end_matches(',').trim_matches('"');
+            let mut words = item.split(' ');
+            let name = words.next().unwrap().to_string();
+            (name, words.next().map(str::to_string))
+        })
+        .collect()
+}
+
+/// The one input named `name`.
+fn one<'a>(inputs: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    let found: Vec<&serde_json::Value> = inputs.iter().filter(|i| i["name"] == name).collect();
+    assert_eq!(found.len(), 1, "{name}: {found:?}");
+    found[0]
+}
+
 #[test]
 fn every_vendored_crate_is_reported_and_matches_until_one_byte_changes() {
     let dir = tempdir();
@@ -53,10 +83,11 @@ fn every_vendored_crate_is_reported_and_matches_until_one_byte_changes() {
     for input in &inputs {
         assert_eq!(input["match"]["status"], "match", "{input}");
         assert_eq!(input["ecosystem"], "cargo");
+        // `+` (semver build metadata) is percent-encoded in a purl.
         let purl = format!(
             "pkg:cargo/{}@{}",
             input["name"].as_str().unwrap(),
-            input["version"].as_str().unwrap()
+            input["version"].as_str().unwrap().replace('+', "%2B")
         );
         assert_eq!(input["purl"], purl.as_str());
         assert!(
@@ -71,6 +102,70 @@ fn every_vendored_crate_is_reported_and_matches_until_one_byte_changes() {
         );
     }
     assert_ok(&run_vouch(d, "inputs ."));
+
+    // Licences come from each vendored Cargo.toml, Cargo's old `/` read as
+    // SPDX `OR`.
+    assert_eq!(one(&inputs, "serde")["license"], "MIT OR Apache-2.0");
+    let walkdir = one(&inputs, "walkdir");
+    let manifest =
+        fs::read_to_string(d.join(walkdir["path"].as_str().unwrap()).join("Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("license = \"Unlicense/MIT\""),
+        "{manifest}"
+    );
+    assert_eq!(walkdir["license"], "Unlicense OR MIT");
+    let licensed: Vec<&str> = inputs
+        .iter()
+        .filter_map(|i| i["license"].as_str())
+        .collect();
+    assert!(licensed.len() > 100, "{licensed:?}");
+    assert!(licensed.iter().all(|l| !l.contains('/')), "{licensed:?}");
+
+    // The graph is Cargo.lock's: each crate's dependencies, as the purls
+    // of other inputs.
+    let lock = fs::read_to_string(d.join("Cargo.lock")).unwrap();
+    let purls: HashSet<&str> = inputs.iter().map(|i| i["purl"].as_str().unwrap()).collect();
+    let mut edges = 0;
+    for input in &inputs {
+        for dependency in input["dependencies"].as_array().into_iter().flatten() {
+            assert!(purls.contains(dependency.as_str().unwrap()), "{input}");
+            edges += 1;
+        }
+    }
+    assert!(edges > 100, "{edges} edges");
+    for name in ["serde_json", "walkdir", "itoa"] {
+        let mut expected: Vec<&str> = locked_dependencies(&lock, name)
+            .iter()
+            .map(|(dependency, version)| {
+                let found: Vec<&serde_json::Value> = inputs
+                    .iter()
+                    .filter(|i| {
+                        i["name"] == dependency.as_str()
+                            && version.as_ref().is_none_or(|v| i["version"] == v.as_str())
+                    })
+                    .collect();
+                assert_eq!(found.len(), 1, "{name} -> {dependency} {version:?}");
+                found[0]["purl"].as_str().unwrap()
+            })
+            .collect();
+        expected.sort();
+        let actual: Vec<&str> = one(&inputs, name)["dependencies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        assert_eq!(actual, expected, "{name}");
+    }
+    let serde_json = &one(&inputs, "serde_json")["dependencies"];
+    assert!(
+        serde_json
+            .as_array()
+            .unwrap()
+            .contains(&one(&inputs, "serde")["purl"]),
+        "{serde_json}"
+    );
+    assert!(one(&inputs, "itoa")["dependencies"].is_null(), "no edges");
 
     // One byte of one vendored file changes: exactly that crate is flagged,
     // and the message names the file.

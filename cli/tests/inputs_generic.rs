@@ -37,9 +37,16 @@ fn h1_hex(dir: &Path) -> String {
     sha256(lines.as_bytes()).hex()
 }
 
-/// A project vendoring zlib's sources under `third_party/zlib/` and an
-/// archive at `third_party/archive.tar.gz`.
+/// A project vendoring zlib's sources under `third_party/zlib/`, with a
+/// local patch under `third_party/patches/`, and an archive at
+/// `third_party/archive.tar.gz`.
 fn project(d: &Path) {
+    fs::create_dir_all(d.join("third_party/patches")).unwrap();
+    fs::write(
+        d.join("third_party/patches/zlib-inflate.patch"),
+        b"--- a/inflate.c\n+++ b/inflate.c\n@@ -1 +1 @@\n-old\n+new\n",
+    )
+    .unwrap();
     fs::create_dir_all(d.join("third_party/zlib/contrib/minizip")).unwrap();
     fs::write(
         d.join("third_party/zlib/zlib.h"),
@@ -80,6 +87,10 @@ fn declare(d: &Path, dir_hash: &str, file_sha256: &str) {
              \x20   path: third_party/zlib\n\
              \x20   dirHash: {dir_hash}\n\
              \x20   license: Zlib\n\
+             \x20   cpe: cpe:2.3:a:zlib:zlib:1.3.1:*:*:*:*:*:*:*\n\
+             \x20   categories: [dataplane_core]\n\
+             \x20   patches:\n\
+             \x20     - third_party/patches/zlib-inflate.patch\n\
              \x20 - name: archive\n\
              \x20   version: 2.0\n\
              \x20   uri: https://example.com/archive-2.0.tar.gz\n\
@@ -115,6 +126,17 @@ fn declared_digests_match_until_one_byte_changes() {
     assert_eq!(zlib["uri"], "https://zlib.net/zlib-1.3.1.tar.gz");
     assert_eq!(zlib["path"], "third_party/zlib");
     assert_eq!(zlib["observed"], format!("dirHash:{dir_hash}").as_str());
+    assert_eq!(zlib["license"], "Zlib");
+    assert_eq!(zlib["cpe"], "cpe:2.3:a:zlib:zlib:1.3.1:*:*:*:*:*:*:*");
+    assert_eq!(zlib["categories"], serde_json::json!(["dataplane_core"]));
+    assert_eq!(
+        zlib["patches"],
+        serde_json::json!(["third_party/patches/zlib-inflate.patch"])
+    );
+    // Nothing declared, nothing recorded.
+    for field in ["license", "cpe", "categories", "patches"] {
+        assert!(archive[field].is_null(), "{field}: {archive}");
+    }
     assert_eq!(archive["version"], "2.0");
     assert_eq!(archive["purl"], "pkg:generic/example/archive@2.0");
     assert_eq!(
@@ -174,4 +196,52 @@ fn malformed_declarations_are_refused_with_file_and_line() {
     )
     .unwrap();
     assert_fails_with(&run_vouch(d, "inputs ."), "contains `..`");
+
+    // The optional fields are held to the same rules: a patch path that
+    // leaves the project is refused, naming it and where it is declared;
+    // a misspelt field is still an error; a licence must be SPDX.
+    let entry = |extra: &str| {
+        format!(
+            "inputs:\n  - name: zlib\n    version: 1.3.1\n    uri: u\n    path: third_party/zlib\n    \
+             dirHash: {zero}\n{extra}"
+        )
+    };
+    for (extra, needles) in [
+        (
+            "    patches: [../fix.patch]\n",
+            &[
+                "refusing ../fix.patch: contains `..`",
+                "`patches` of inputs[0] (zlib 1.3.1) in",
+            ][..],
+        ),
+        (
+            "    patches: [third_party/patches/gone.patch]\n",
+            &["patch \"third_party/patches/gone.patch\" does not exist"][..],
+        ),
+        (
+            "    patch: [third_party/patches/zlib-inflate.patch]\n",
+            &["unknown field `patch`", "at line 7 column 5"][..],
+        ),
+        (
+            "    license: zlib License\n",
+            &["`license` \"zlib License\" is not an SPDX expression"][..],
+        ),
+    ] {
+        fs::write(d.join("vouch.inputs.yaml"), entry(extra)).unwrap();
+        let out = run_vouch(d, "inputs .");
+        for needle in needles {
+            assert_fails_with(&out, needle);
+        }
+    }
+    // The negative control: the same entry with its real patch is read.
+    fs::write(
+        d.join("vouch.inputs.yaml"),
+        entry("    patches: [third_party/patches/zlib-inflate.patch]\n"),
+    )
+    .unwrap();
+    let inputs = inputs_json(d);
+    assert_eq!(
+        inputs[0]["patches"],
+        serde_json::json!(["third_party/patches/zlib-inflate.patch"])
+    );
 }

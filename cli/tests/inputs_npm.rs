@@ -69,6 +69,9 @@ fn every_installed_package_is_reported_and_matches_until_a_version_changes() {
         assert_eq!(input["version"], entry["version"], "{input}");
         assert!(key.ends_with(input["name"].as_str().unwrap()), "{input}");
         assert_eq!(input["declared"], entry["integrity"], "{input}");
+        // npm copies each package's SPDX licence into the lock.
+        assert!(entry["license"].is_string(), "{entry}");
+        assert_eq!(input["license"], entry["license"], "{input}");
         assert!(
             input["declared"].as_str().unwrap().starts_with("sha512-"),
             "{input}"
@@ -95,7 +98,48 @@ fn every_installed_package_is_reported_and_matches_until_a_version_changes() {
         .map(|i| i["purl"].as_str().unwrap())
         .collect();
     assert_eq!(ms, ["pkg:npm/ms@2.0.0", "pkg:npm/ms@2.1.3"]);
+    let licence = |inputs: &[serde_json::Value], name: &str| {
+        inputs.iter().find(|i| i["name"] == name).unwrap()["license"].clone()
+    };
+    assert_eq!(licence(&inputs, "left-pad"), "WTFPL");
+    assert_eq!(licence(&inputs, "@sigstore/protobuf-specs"), "Apache-2.0");
+    // The graph: debug@2.6.9 needs ms 2.0.0, which npm nested under it;
+    // resolved as Node does, the edge goes to the nested ms, not the root's
+    // 2.1.3. No other package has dependencies.
+    for input in &inputs {
+        let expected = if input["name"] == "debug" {
+            serde_json::json!(["pkg:npm/ms@2.0.0"])
+        } else {
+            serde_json::Value::Null
+        };
+        assert_eq!(input["dependencies"], expected, "{input}");
+    }
     assert_ok(&run_vouch(d, "inputs ."));
+
+    // The installed package.json's licence is what is recorded; where it is
+    // free text, the lock's stands.
+    let manifest = d.join("node_modules/ms/package.json");
+    let text = fs::read_to_string(&manifest).unwrap();
+    assert!(text.contains("\"license\": \"MIT\""), "{text}");
+    fs::write(
+        &manifest,
+        text.replace("\"license\": \"MIT\"", "\"license\": \"ISC\""),
+    )
+    .unwrap();
+    let at = |inputs: &[serde_json::Value], path: &str| {
+        inputs.iter().find(|i| i["path"] == path).unwrap()["license"].clone()
+    };
+    assert_eq!(at(&inputs_json(d), "node_modules/ms"), "ISC");
+    fs::write(
+        &manifest,
+        text.replace(
+            "\"license\": \"MIT\"",
+            "\"license\": \"SEE LICENSE IN LICENSE\"",
+        ),
+    )
+    .unwrap();
+    assert_eq!(at(&inputs_json(d), "node_modules/ms"), "MIT");
+    fs::write(&manifest, text).unwrap();
 
     // debug's digest covers its own files, not the nested ms: changing a
     // file of ms changes ms's digest only.
@@ -140,6 +184,8 @@ fn every_installed_package_is_reported_and_matches_until_a_version_changes() {
     let gone = after.iter().find(|i| i["name"] == "left-pad").unwrap();
     assert_eq!(gone["match"]["status"], "not-vendored", "{gone}");
     assert!(gone["observed"].is_null(), "{gone}");
+    // Its licence is still known, from the lock.
+    assert_eq!(gone["license"], "WTFPL", "{gone}");
 }
 
 #[test]

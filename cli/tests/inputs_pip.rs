@@ -15,9 +15,15 @@ use common::{assert_fails_with, assert_ok, run_vouch, tempdir, venv_bin};
 /// Downloads the wheels of `packages` (no dependencies) into `dest` with
 /// the oracle venv's pip, from PyPI alone.
 fn download(dest: &Path, packages: &[&str]) {
+    pip_download(dest, "--only-binary=:all:", packages);
+}
+
+/// Downloads `packages` (no dependencies) into `dest` with the oracle
+/// venv's pip, from PyPI alone, in the format `format` asks for.
+fn pip_download(dest: &Path, format: &str, packages: &[&str]) {
     let out = venv_bin("pip")
         .env_remove("PIP_FIND_LINKS")
-        .args(["download", "--quiet", "--no-deps", "--only-binary=:all:"])
+        .args(["download", "--quiet", "--no-deps", format])
         .arg("-d")
         .arg(dest)
         .args(packages)
@@ -145,6 +151,19 @@ fn real_wheels_match_their_hashes_until_one_is_swapped() {
         inputs["idna"]["declared"],
         format!("sha256:{other},sha256:{}", hash["idna"]).as_str()
     );
+    // Licences from each wheel's METADATA: six and typing_extensions have
+    // one license classifier that names the licence; idna's only says
+    // "BSD License" (which BSD?) and packaging has two (AND or OR?), so
+    // they have none rather than a guess.
+    assert_eq!(inputs["six"]["license"], "MIT");
+    assert_eq!(inputs["typing-extensions"]["license"], "PSF-2.0");
+    assert!(inputs["idna"]["license"].is_null(), "{}", inputs["idna"]);
+    assert!(
+        inputs["packaging"]["license"].is_null(),
+        "{}",
+        inputs["packaging"]
+    );
+    assert!(inputs.values().all(|i| i["dependencies"].is_null()));
     assert_ok(&run_vouch(d, "inputs ."));
 
     // Another version's real wheel under six 1.16.0's file name: pip
@@ -199,6 +218,42 @@ fn real_wheels_match_their_hashes_until_one_is_swapped() {
     assert_eq!(last["attrs"]["match"]["status"], "not-vendored");
     assert_eq!(last["certifi"]["match"]["status"], "mismatch");
     assert_eq!(last["requests"]["purl"], "pkg:pypi/requests");
+}
+
+#[test]
+fn licences_come_from_a_license_expression_and_a_real_sdist() {
+    let dir = tempdir();
+    let d = dir.path();
+    let wheelhouse = d.join("wheelhouse");
+    // typing_extensions 4.13.2 declares `License-Expression: PSF-2.0`
+    // (PEP 639) and no license classifier; six's sdist has a PKG-INFO.
+    download(&wheelhouse, &["typing_extensions==4.13.2"]);
+    pip_download(&wheelhouse, "--no-binary=:all:", &["six==1.16.0"]);
+    let wheel = wheelhouse.join("typing_extensions-4.13.2-py3-none-any.whl");
+    let sdist = wheelhouse.join("six-1.16.0.tar.gz");
+    let requirements = |six: &str| {
+        format!(
+            "typing-extensions==4.13.2 --hash=sha256:{}\nsix==1.16.0 --hash=sha256:{six}\n",
+            sha256(&wheel)
+        )
+    };
+    fs::write(d.join("requirements.txt"), requirements(&sha256(&sdist))).unwrap();
+    let inputs = inputs_json(d);
+    for input in inputs.values() {
+        assert_eq!(input["match"]["status"], "match", "{input}");
+    }
+    assert_eq!(inputs["typing-extensions"]["license"], "PSF-2.0");
+    assert_eq!(inputs["six"]["license"], "MIT");
+    assert_eq!(inputs["six"]["path"], "wheelhouse/six-1.16.0.tar.gz");
+
+    // The licence is read from the file itself: an sdist that is not a
+    // tar.gz (here, the wheel's bytes) has none, even with its hash declared.
+    fs::copy(&wheel, &sdist).unwrap();
+    fs::write(d.join("requirements.txt"), requirements(&sha256(&sdist))).unwrap();
+    let inputs = inputs_json(d);
+    assert_eq!(inputs["six"]["match"]["status"], "match");
+    assert!(inputs["six"]["license"].is_null(), "{}", inputs["six"]);
+    assert_eq!(inputs["typing-extensions"]["license"], "PSF-2.0");
 }
 
 #[test]

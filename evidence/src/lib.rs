@@ -8,20 +8,36 @@
 //! - [`statement`]: in-toto Statement v1, ResourceDescriptor and DigestSet.
 //! - [`keys`]: ECDSA P-256 and Ed25519 keys and the [`keys::Signer`] trait.
 //! - [`bundle`]: Sigstore bundles v0.1–v0.3, and keyed v0.3 bundle signing.
+//! - [`cyclonedx`], [`spdx`]: the SBOM predicates, CycloneDX 1.6 and SPDX 2.3 JSON.
+//! - [`link`] and [`layout`]: classic in-toto links and layouts, signed as
+//!   the in-toto reference implementation verifies them.
+//! - [`provenance`]: the SLSA Provenance v1 predicate.
 //!
 //! Wire types (the JSON shapes) are parsed first and then converted into
 //! validated types that cannot hold an invalid envelope or statement.
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+pub mod cyclonedx;
 pub mod digest;
 pub mod dsse;
 mod encoding;
 mod error;
 pub mod keys;
+pub mod layout;
+pub mod link;
+pub mod provenance;
+pub mod spdx;
 pub mod statement;
 
 pub use error::Error;
+
+/// The SBOM predicate types side by side, for callers choosing between the
+/// two formats.
+pub mod sbom {
+    pub use crate::cyclonedx::CYCLONEDX_PREDICATE_TYPE;
+    pub use crate::spdx::SPDX_PREDICATE_TYPE;
+}
 
 /// The result type of every fallible function in this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -2,10 +2,11 @@
 //! against observed.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use vouch_attest::Match;
+use vouch_attest::critical::{self, Rules, PROJECT_FILE};
+use vouch_attest::{Input, Match};
 
 use super::tree::Output;
 
@@ -13,8 +14,9 @@ use super::tree::Output;
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  vouch inputs .\n  vouch inputs path/to/project --output json")]
 pub struct Args {
-    /// The project directory: its Cargo.lock, package-lock.json,
-    /// requirements.txt and vouch.inputs.yaml are read, with what they vendor.
+    /// The project directory: its Cargo.lock, go.mod/go.sum/vendor/modules.txt,
+    /// package-lock.json, requirements.txt, Bazel WORKSPACE/MODULE.bazel/.bzl
+    /// files and vouch.inputs.yaml are read, with what they vendor.
     #[arg(value_name = "DIR")]
     dir: PathBuf,
     /// Output format.
@@ -23,6 +25,66 @@ pub struct Args {
     /// Exit 0 even when a vendored input does not match its declaration.
     #[arg(long)]
     allow_mismatch: bool,
+    #[command(flatten)]
+    critical: CriticalArgs,
+}
+
+/// Which criticality rules classify the inputs; shared by the commands
+/// that discover them.
+#[derive(clap::Args)]
+pub struct CriticalArgs {
+    /// More criticality rules (YAML, the schema of policies/critical.yaml;
+    /// repeatable). They extend the shipped rules and the project's
+    /// vouch.critical.yaml.
+    #[arg(long = "critical-rules", value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Leave out the shipped rules (policies/critical.yaml): only the
+    /// project's vouch.critical.yaml and --critical-rules files apply.
+    #[arg(long)]
+    no_default_critical_rules: bool,
+}
+
+/// Discovers the inputs of `dir` and marks the critical ones. Returns them
+/// with the names of the rule sources in force, for the provenance.
+pub fn discover_classified(
+    dir: &Path,
+    critical: &CriticalArgs,
+) -> Result<(Vec<Input>, Vec<String>)> {
+    let mut rules = if critical.no_default_critical_rules {
+        Rules::empty()
+    } else {
+        Rules::shipped()?
+    };
+    let mut sources: Vec<String> = Vec::new();
+    if !critical.no_default_critical_rules {
+        sources.push("policies/critical.yaml (shipped)".into());
+    }
+    rules.add_project(dir)?;
+    if dir.join(PROJECT_FILE).is_file() {
+        sources.push(PROJECT_FILE.into());
+    }
+    for file in &critical.files {
+        rules.add_file(file)?;
+        sources.push(file.display().to_string());
+    }
+    let mut inputs = vouch_attest::discover(dir)
+        .with_context(|| format!("cannot discover the inputs of {}", dir.display()))?;
+    critical::classify(&mut inputs, &[&rules]);
+    Ok((inputs, sources))
+}
+
+/// The inputs that do not match their declarations, one line each.
+pub fn mismatches(inputs: &[Input]) -> Vec<String> {
+    inputs
+        .iter()
+        .filter_map(|i| match &i.status {
+            Match::Mismatch { reason } => Some(format!(
+                "{} {} ({}): {reason}",
+                i.name, i.version, i.ecosystem
+            )),
+            _ => None,
+        })
+        .collect()
 }
 
 fn short(digest: Option<&str>) -> String {
@@ -40,21 +102,29 @@ fn short(digest: Option<&str>) -> String {
 
 /// Discovers, prints, and fails on a mismatch unless allowed.
 pub fn run(args: Args) -> Result<()> {
-    let inputs = vouch_attest::discover(&args.dir)
-        .with_context(|| format!("cannot discover the inputs of {}", args.dir.display()))?;
+    let (inputs, _) = discover_classified(&args.dir, &args.critical)?;
     let mut out = std::io::stdout().lock();
     match args.output {
         Output::Json => writeln!(out, "{}", serde_json::to_string_pretty(&inputs)?)?,
         Output::Table => {
             writeln!(
                 out,
-                "{:<32} {:<16} {:<9} {:<12} {:<12} MATCH",
-                "NAME", "VERSION", "ECOSYSTEM", "DECLARED", "OBSERVED"
+                "{:<32} {:<16} {:<9} {:<12} {:<12} {:<12} CRITICAL",
+                "NAME", "VERSION", "ECOSYSTEM", "DECLARED", "OBSERVED", "MATCH"
             )?;
             for i in &inputs {
+                // The rule name, before its `: reason`; `-` for normal.
+                let critical = match i.critical.as_slice() {
+                    [] => "-".to_string(),
+                    reasons => reasons
+                        .iter()
+                        .map(|r| r.split_once(": ").map_or(r.as_str(), |(name, _)| name))
+                        .collect::<Vec<_>>()
+                        .join(","),
+                };
                 writeln!(
                     out,
-                    "{:<32} {:<16} {:<9} {:<12} {:<12} {}",
+                    "{:<32} {:<16} {:<9} {:<12} {:<12} {:<12} {critical}",
                     i.name,
                     i.version,
                     i.ecosystem,
@@ -65,19 +135,11 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
     }
-    let mismatches: Vec<String> = inputs
-        .iter()
-        .filter_map(|i| match &i.status {
-            Match::Mismatch { reason } => Some(format!(
-                "{} {} ({}): {reason}",
-                i.name, i.version, i.ecosystem
-            )),
-            _ => None,
-        })
-        .collect();
+    let mismatches = mismatches(&inputs);
     let vendored = inputs.iter().filter(|i| i.observed.is_some()).count();
+    let critical = inputs.iter().filter(|i| i.is_critical()).count();
     eprintln!(
-        "{} inputs, {vendored} vendored and checked, {} mismatched",
+        "{} inputs, {vendored} vendored and checked, {} mismatched, {critical} critical",
         inputs.len(),
         mismatches.len()
     );

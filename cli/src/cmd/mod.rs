@@ -1,8 +1,11 @@
 //! One module per command, each with its `Args` and a `run` function.
 
+pub mod attest;
 pub mod copy;
 pub mod inputs;
 pub mod keygen;
+pub mod layout;
+pub mod sbom;
 pub mod sign;
 pub mod sign_blob;
 pub mod tree;

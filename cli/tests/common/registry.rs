@@ -503,6 +503,22 @@ struct Descriptor {
     size: usize,
 }
 
+/// Writes an OCI image layout at `dir` holding one fresh linux/amd64
+/// image tagged `tag`; returns its manifest digest, `sha256:…`.
+pub fn layout_image(dir: &Path, tag: &str) -> String {
+    let layout = OciLayout::new();
+    let manifest = layout.image("amd64");
+    layout.set_ref(&manifest, tag);
+    let copied = Command::new("cp")
+        .arg("-a")
+        .arg(layout.dir.path())
+        .arg(dir)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    manifest.digest
+}
+
 /// An OCI image layout in a tempdir, filled blob by blob.
 struct OciLayout {
     dir: TempDir,

@@ -1,0 +1,435 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! `vouch attest` end to end: discovery, criticality, SBOMs, provenance,
+//! signing and attaching, into an `oci:` layout and into a real registry
+//! (Distribution 2.8), read back with `vouch tree` and `vouch verify-bundle`.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use common::registry::{layout_image, Registry};
+use common::{assert_fails_with, assert_ok, oracle_script, root, tempdir, venv_bin, vouch};
+use serde_json::Value;
+
+const PROVENANCE: &str = "https://slsa.dev/provenance/v1";
+const CYCLONEDX: &str = "https://cyclonedx.org/bom/v1.6";
+const SPDX: &str = "https://spdx.dev/Document/v2.3";
+
+/// A copy of testdata/projects/demo-service in `dir`.
+fn demo_project(dir: &Path) -> PathBuf {
+    let project = dir.join("demo-service");
+    let copied = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(root().join("testdata/projects/demo-service"))
+        .arg(&project)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    project
+}
+
+fn keygen(dir: &Path) -> (PathBuf, PathBuf) {
+    let out = vouch()
+        .current_dir(dir)
+        .args(["keygen", "--out", "ci"])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    (dir.join("ci.key"), dir.join("ci.pub"))
+}
+
+/// A copy of the demo project, a signing key, and an `oci:` layout holding
+/// one image tagged `app`, all in one temporary directory.
+struct Fixture {
+    tmp: tempfile::TempDir,
+    project: PathBuf,
+    key: PathBuf,
+    public: PathBuf,
+    layout: PathBuf,
+    digest: String,
+    image: String,
+}
+
+impl Fixture {
+    fn new() -> Fixture {
+        let tmp = tempdir();
+        let project = demo_project(tmp.path());
+        let (key, public) = keygen(tmp.path());
+        let layout = tmp.path().join("layout");
+        let digest = layout_image(&layout, "app");
+        let image = format!("oci:{}:app", layout.display());
+        Fixture {
+            tmp,
+            project,
+            key,
+            public,
+            layout,
+            digest,
+            image,
+        }
+    }
+
+    fn attest(&self, extra: &[&str]) -> std::process::Output {
+        attest(&self.project, &self.image, &self.key, extra)
+    }
+
+    fn attachments(&self) -> Vec<Value> {
+        tree(&self.image, &[])["attachments"]
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+fn attest(project: &Path, image: &str, key: &Path, extra: &[&str]) -> std::process::Output {
+    vouch()
+        .arg("attest")
+        .arg(project)
+        .args(["--image", image, "--key"])
+        .arg(key)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn tree(image: &str, extra: &[&str]) -> Value {
+    let out = vouch()
+        .args(["tree", image, "--output", "json"])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn predicate_types(tree: &Value) -> Vec<String> {
+    let mut types: Vec<String> = tree["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["kind"] == "attestation")
+        .map(|a| a["predicateType"].as_str().unwrap().to_string())
+        .collect();
+    types.sort();
+    types
+}
+
+/// The bundle a referrer manifest in `layout` carries, written to a file.
+fn bundle_of_referrer(layout: &Path, referrer: &str, out: &Path) -> Value {
+    let blob = |digest: &str| {
+        fs::read(
+            layout
+                .join("blobs/sha256")
+                .join(digest.trim_start_matches("sha256:")),
+        )
+        .unwrap()
+    };
+    let manifest: Value = serde_json::from_slice(&blob(referrer)).unwrap();
+    let bytes = blob(manifest["layers"][0]["digest"].as_str().unwrap());
+    fs::write(out, &bytes).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// The in-toto statement inside a DSSE bundle.
+fn statement_of(bundle: &Value) -> Value {
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    serde_json::from_slice(&payload).unwrap()
+}
+
+#[test]
+fn attest_into_an_oci_layout_then_tree_shows_provenance_and_both_sboms() {
+    let f = Fixture::new();
+    let (tmp, layout, digest, image, public) = (&f.tmp, &f.layout, &f.digest, &f.image, &f.public);
+
+    let out = f.attest(&["--sbom", "cyclonedx,spdx"]);
+    assert_ok(&out);
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        summary.contains(&format!("Attested oci:{}@{digest}", layout.display())),
+        "{summary}"
+    );
+    assert!(summary.contains("critical    2: "), "{summary}");
+
+    let tree = tree(image, &[]);
+    assert_eq!(tree["digest"], digest.as_str());
+    assert_eq!(predicate_types(&tree), [CYCLONEDX, PROVENANCE, SPDX]);
+
+    // Each attestation verifies with the public key against the image
+    // digest, and says what discovery saw.
+    for a in tree["attachments"].as_array().unwrap() {
+        let file = tmp.path().join("attestation.json");
+        let bundle = bundle_of_referrer(layout, a["digest"].as_str().unwrap(), &file);
+        let out = vouch()
+            .args(["verify-bundle", "--bundle"])
+            .arg(&file)
+            .arg("--key")
+            .arg(public)
+            .arg(digest)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+        let statement = statement_of(&bundle);
+        assert_eq!(
+            statement["subject"][0]["digest"]["sha256"],
+            digest.trim_start_matches("sha256:")
+        );
+        // The SBOMs inside, about the image, pass the peer validators.
+        let predicate_file = tmp.path().join("predicate.json");
+        fs::write(&predicate_file, statement["predicate"].to_string()).unwrap();
+        if a["predicateType"] == CYCLONEDX {
+            let out = oracle_script("sbom_validate.py")
+                .arg(&predicate_file)
+                .output()
+                .unwrap();
+            assert_ok(&out);
+            assert_eq!(
+                statement["predicate"]["metadata"]["component"]["type"],
+                "container"
+            );
+        }
+        if a["predicateType"] == SPDX {
+            let out = venv_bin("pyspdxtools")
+                .arg("-i")
+                .arg(&predicate_file)
+                .output()
+                .unwrap();
+            assert_ok(&out);
+        }
+        if a["predicateType"] == PROVENANCE {
+            let predicate = &statement["predicate"];
+            assert_eq!(
+                predicate["buildDefinition"]["buildType"],
+                "https://vouch.dev/attest/vendored-inputs/v1"
+            );
+            let deps = predicate["buildDefinition"]["resolvedDependencies"]
+                .as_array()
+                .unwrap();
+            assert_eq!(deps.len(), 3, "{deps:?}");
+            let zlib = deps.iter().find(|d| d["name"] == "zlib").unwrap();
+            assert_eq!(zlib["annotations"]["match"], "match");
+            assert_eq!(zlib["annotations"]["critical"], true);
+            assert_eq!(
+                zlib["annotations"]["patches"][0],
+                "third_party/patches/zlib-inflate-window.patch"
+            );
+            assert_eq!(zlib["annotations"]["license"], "Zlib");
+            assert_eq!(
+                zlib["digest"]["dirHash"].as_str().map(str::len),
+                Some(64),
+                "{zlib}"
+            );
+            let minijson = deps.iter().find(|d| d["name"] == "minijson").unwrap();
+            assert!(minijson["annotations"]["criticalReasons"][0]
+                .as_str()
+                .unwrap()
+                .contains("vouch.critical.yaml"));
+            let tinyxml = deps.iter().find(|d| d["name"] == "tinyxml2").unwrap();
+            assert_eq!(tinyxml["annotations"]["critical"], false);
+            assert_eq!(
+                tinyxml["digest"]["sha256"],
+                "240a5416d1b64ed6939c723cd221dc28c9f21b7db9eeb8f5a1fdd2128a1de1fb"
+            );
+            let metadata = &predicate["runDetails"]["metadata"];
+            assert!(metadata["startedOn"].is_string() && metadata["finishedOn"].is_string());
+            assert_eq!(
+                predicate["runDetails"]["builder"]["id"],
+                "https://vouch.dev/builders/local"
+            );
+        }
+    }
+
+    // Negative control: the attestations do not verify under another key.
+    let other = tmp.path().join("other");
+    fs::create_dir(&other).unwrap();
+    let (_, other_public) = keygen(&other);
+    let a = &tree["attachments"][0];
+    let file = tmp.path().join("attestation.json");
+    bundle_of_referrer(layout, a["digest"].as_str().unwrap(), &file);
+    let out = vouch()
+        .args(["verify-bundle", "--bundle"])
+        .arg(&file)
+        .arg("--key")
+        .arg(&other_public)
+        .arg(digest)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+#[test]
+fn attest_into_a_real_registry_in_both_formats() {
+    let registry = Registry::plain();
+    let tmp = tempdir();
+    let project = demo_project(tmp.path());
+    let (key, _) = keygen(tmp.path());
+    let digest = registry.push_image("team/app", "v1");
+    let image = registry.reference("team/app", "v1");
+
+    let out = attest(
+        &project,
+        &image,
+        &key,
+        &["--builder-id", "https://ci.example.com/builders/42"],
+    );
+    assert_ok(&out);
+    let tree_json = tree(&image, &[]);
+    assert_eq!(tree_json["digest"], digest.as_str());
+    assert_eq!(predicate_types(&tree_json), [CYCLONEDX, PROVENANCE]);
+
+    // Legacy cosign .att layers, as cosign attest writes them.
+    let out = attest(
+        &project,
+        &image,
+        &key,
+        &["--format", "legacy", "--sbom", "spdx"],
+    );
+    assert_ok(&out);
+    let tree_json = tree(&image, &[]);
+    let legacy: Vec<&Value> = tree_json["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["format"] == "legacy")
+        .collect();
+    let mut types: Vec<&str> = legacy
+        .iter()
+        .map(|a| a["predicateType"].as_str().unwrap())
+        .collect();
+    types.sort_unstable();
+    assert_eq!(types, [PROVENANCE, SPDX]);
+}
+
+#[test]
+fn a_mismatched_tree_is_refused_and_nothing_is_attached() {
+    let f = Fixture::new();
+    let (project, key, image) = (&f.project, &f.key, &f.image);
+    fs::write(
+        project.join("third_party/zlib/inflate.c"),
+        "/* changed */\n",
+    )
+    .unwrap();
+
+    let out = attest(project, image, key, &[]);
+    assert_fails_with(&out, "zlib");
+    assert!(f.attachments().is_empty());
+
+    // Recorded, not hidden, when allowed.
+    let out = attest(project, image, key, &["--allow-mismatch", "--sbom", "none"]);
+    assert_ok(&out);
+    let summary = String::from_utf8_lossy(&out.stderr);
+    assert!(summary.contains("1 mismatched"), "{summary}");
+    assert_eq!(predicate_types(&tree(image, &[])), [PROVENANCE]);
+}
+
+#[test]
+fn dry_run_pushes_nothing() {
+    let f = Fixture::new();
+    let (project, key, image, layout) = (&f.project, &f.key, &f.image, &f.layout);
+    let before = fs::read_dir(layout.join("blobs/sha256")).unwrap().count();
+
+    let out = attest(
+        project,
+        image,
+        key,
+        &["--dry-run", "--sbom", "cyclonedx,spdx"],
+    );
+    assert_ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Would attest"));
+    assert_eq!(
+        fs::read_dir(layout.join("blobs/sha256")).unwrap().count(),
+        before
+    );
+    assert!(f.attachments().is_empty());
+}
+
+#[test]
+fn bad_arguments_are_clear_errors() {
+    let f = Fixture::new();
+    let (tmp, project, key, layout) = (&f.tmp, &f.project, &f.key, &f.layout);
+
+    let missing_tag = format!("oci:{}:nope", layout.display());
+    assert_fails_with(&attest(project, &missing_tag, key, &[]), "nope");
+
+    let image = format!("oci:{}:app", layout.display());
+    let out = attest(project, &image, &tmp.path().join("ci.pub"), &[]);
+    assert_fails_with(&out, "ci.pub");
+
+    let rules = tmp.path().join("rules.yaml");
+    fs::write(&rules, "apiVersion: vouch.dev/v1alpha1\nkind: CriticalityRules\nrules:\n  - name: x\n    reason: y\n    names: ['[oops']\n").unwrap();
+    let out = attest(
+        project,
+        &image,
+        key,
+        &["--critical-rules", rules.to_str().unwrap()],
+    );
+    assert_fails_with(&out, "rules.yaml");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("[oops"));
+    assert!(f.attachments().is_empty());
+}
+
+#[test]
+fn attest_links_with_vouch_layout_pass_in_toto_verify_until_a_vendored_file_changes() {
+    let f = Fixture::new();
+    let (tmp, project, key, public, image) = (&f.tmp, &f.project, &f.key, &f.public, &f.image);
+    let owner_dir = tmp.path().join("owner");
+    fs::create_dir(&owner_dir).unwrap();
+    let (owner_key, owner_public) = keygen(&owner_dir);
+    let links = tmp.path().join("links");
+
+    let out = attest(project, image, key, &["--links", links.to_str().unwrap()]);
+    assert_ok(&out);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("3 link files in"));
+    let mut names: Vec<String> = fs::read_dir(&links)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(names
+        .iter()
+        .all(|n| n.starts_with("vendor-") && n.ends_with(".link")));
+
+    let root_layout = tmp.path().join("root.layout");
+    let out = vouch()
+        .args(["layout", "--key"])
+        .arg(&owner_key)
+        .arg("--functionary")
+        .arg(public)
+        .arg("-o")
+        .arg(&root_layout)
+        .arg(project)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+
+    let verify = || {
+        venv_bin("in-toto-verify")
+            .current_dir(project)
+            .arg("--layout")
+            .arg(&root_layout)
+            .arg("--verification-keys")
+            .arg(&owner_public)
+            .arg("--link-dir")
+            .arg(&links)
+            .output()
+            .unwrap()
+    };
+    assert_ok(&verify());
+
+    let file = project.join("third_party/zlib/inflate.c");
+    let mut bytes = fs::read(&file).unwrap();
+    bytes[3] ^= 1;
+    fs::write(&file, bytes).unwrap();
+    let out = verify();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("third_party/zlib/inflate.c"), "{text}");
+}

@@ -1,0 +1,304 @@
+//! Classic in-toto links per vendored input (`vouch_attest::links::links`,
+//! what `vouch attest --links` writes) and the layout of `vouch layout`,
+//! checked by the in-toto reference implementation's `in-toto-verify`
+//! (in-toto 3.1) as the oracle: it accepts the pristine tree, and rejects a
+//! changed or added vendored file, links by another key, the layout under
+//! another key, and an expired layout.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::{assert_fails_with, assert_ok, run_vouch, tempdir, venv_bin};
+use vouch_attest::links::{layout, links};
+use vouch_attest::tree::{dir_hash, files, hash_dirs, hash_file};
+use vouch_evidence::keys::{PrivateKey, PublicKey};
+
+/// A project of its own (`src/`, a build file) vendoring zlib's sources
+/// under `third_party/zlib/` and an archive, both declared in
+/// vouch.inputs.yaml with the digests they have.
+fn project(d: &Path) {
+    fs::create_dir_all(d.join("src")).unwrap();
+    fs::write(d.join("src/main.c"), b"int main(void) { return 0; }\n").unwrap();
+    fs::write(d.join("Makefile"), b"all:\n\tcc src/main.c\n").unwrap();
+    let zlib = d.join("third_party/zlib");
+    fs::create_dir_all(zlib.join("contrib/minizip")).unwrap();
+    fs::write(zlib.join("zlib.h"), b"#define ZLIB_VERSION \"1.3.1\"\n").unwrap();
+    fs::write(
+        zlib.join("adler32.c"),
+        b"uLong adler32(void) { return 1; }\n",
+    )
+    .unwrap();
+    fs::write(zlib.join("contrib/minizip/zip.c"), b"int zip;\n").unwrap();
+    fs::write(
+        d.join("third_party/libfoo-2.0.tar.gz"),
+        [0x1f, 0x8b, 8, 0, 1, 2, 3],
+    )
+    .unwrap();
+    let listed = files(&zlib).unwrap();
+    let zlib_hash = dir_hash(&hash_dirs(&[(zlib, listed)]).unwrap()[0]);
+    let archive_hash = hash_file(&d.join("third_party/libfoo-2.0.tar.gz")).unwrap();
+    fs::write(
+        d.join("vouch.inputs.yaml"),
+        format!(
+            "inputs:\n\
+             - {{name: zlib, version: 1.3.1, uri: https://zlib.net/zlib-1.3.1.tar.gz, \
+                 path: third_party/zlib, dirHash: {zlib_hash}}}\n\
+             - {{name: libfoo, version: '2.0', uri: https://example.com/libfoo-2.0.tar.gz, \
+                 path: third_party/libfoo-2.0.tar.gz, sha256: {archive_hash}}}\n"
+        ),
+    )
+    .unwrap();
+}
+
+/// The project, and beside it (outside the tree in-toto-verify hashes) the
+/// keys, the layout and the links directory.
+struct Setup {
+    project: tempfile::TempDir,
+    work: tempfile::TempDir,
+}
+
+impl Setup {
+    /// Writes the project, owner and functionary keys of `algorithm`, the
+    /// layout through `vouch layout`, and the functionary's links.
+    fn new(algorithm: &str) -> Self {
+        let setup = Setup {
+            project: tempdir(),
+            work: tempdir(),
+        };
+        project(setup.project.path());
+        let w = setup.work.path();
+        for who in ["owner", "functionary", "stranger"] {
+            assert_ok(&run_vouch(
+                w,
+                &format!("keygen --out {who} --algorithm {algorithm}"),
+            ));
+        }
+        let out = run_vouch(
+            w,
+            &format!(
+                "layout --key owner.key --functionary functionary.pub -o root.layout {}",
+                setup.project.path().display()
+            ),
+        );
+        assert_ok(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("2 step(s), one per vendored input"),
+            "{stderr}"
+        );
+        setup.write_links("functionary", "links");
+        setup
+    }
+
+    fn key(&self, who: &str) -> PrivateKey {
+        PrivateKey::from_pkcs8_pem(
+            &fs::read_to_string(self.work.path().join(format!("{who}.key"))).unwrap(),
+        )
+        .unwrap()
+    }
+
+    /// Writes the links `who` signs into `dir` under the work directory,
+    /// and returns their file names.
+    fn write_links(&self, who: &str, dir: &str) -> Vec<String> {
+        let inputs = vouch_attest::discover(self.project.path()).unwrap();
+        let written = links(self.project.path(), &inputs, &self.key(who)).unwrap();
+        let dir = self.work.path().join(dir);
+        fs::create_dir_all(&dir).unwrap();
+        for (name, bytes) in &written {
+            fs::write(dir.join(name), bytes).unwrap();
+        }
+        written.into_iter().map(|(name, _)| name).collect()
+    }
+
+    fn work(&self, name: &str) -> PathBuf {
+        self.work.path().join(name)
+    }
+
+    /// Runs in-toto-verify from the project root.
+    fn verify(&self, layout: &str, layout_key: &str, link_dir: &str) -> Output {
+        venv_bin("in-toto-verify")
+            .current_dir(self.project.path())
+            .arg("--layout")
+            .arg(self.work(layout))
+            .arg("--verification-keys")
+            .arg(self.work(layout_key))
+            .arg("--link-dir")
+            .arg(self.work(link_dir))
+            .output()
+            .unwrap()
+    }
+}
+
+/// Asserts that in-toto-verify rejected the supply chain (exit 1), with
+/// every one of `needles` in its output.
+fn assert_rejected(out: &Output, needles: &[&str]) {
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "expected rejection: {text}");
+    for needle in needles {
+        assert!(text.contains(needle), "{needle:?} not in: {text}");
+    }
+}
+
+#[test]
+fn in_toto_verify_accepts_the_links_and_rejects_a_changed_vendored_file() {
+    for algorithm in ["ecdsa-p256", "ed25519"] {
+        let s = Setup::new(algorithm);
+        let p = s.project.path();
+        // Links are named <step>.<keyid[:8]>.link.
+        let mut names: Vec<String> = fs::read_dir(s.work("links"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names.len(), 2, "{names:?}");
+        assert!(names[0].starts_with("vendor-libfoo.") && names[1].starts_with("vendor-zlib."));
+        assert_ok(&s.verify("root.layout", "owner.pub", "links"));
+
+        // The project's own files are not inputs: changing one is allowed.
+        fs::write(p.join("src/main.c"), b"int main(void) { return 1; }\n").unwrap();
+        fs::write(p.join("NEWS"), b"new\n").unwrap();
+        assert_ok(&s.verify("root.layout", "owner.pub", "links"));
+
+        // One byte of one vendored file changed: rejected, naming the file.
+        let zip = p.join("third_party/zlib/contrib/minizip/zip.c");
+        fs::write(&zip, b"int zap;\n").unwrap();
+        assert_rejected(
+            &s.verify("root.layout", "owner.pub", "links"),
+            &[
+                "DISALLOW third_party/zlib/*",
+                "third_party/zlib/contrib/minizip/zip.c",
+            ],
+        );
+        fs::write(&zip, b"int zip;\n").unwrap();
+        assert_ok(&s.verify("root.layout", "owner.pub", "links"));
+
+        // A vendored file (not a directory) changed.
+        let archive = p.join("third_party/libfoo-2.0.tar.gz");
+        fs::write(&archive, [0x1f, 0x8b, 8, 0, 1, 2, 4]).unwrap();
+        assert_rejected(
+            &s.verify("root.layout", "owner.pub", "links"),
+            &["third_party/libfoo-2.0.tar.gz"],
+        );
+        fs::write(&archive, [0x1f, 0x8b, 8, 0, 1, 2, 3]).unwrap();
+
+        // A file slipped into a vendored directory.
+        fs::write(p.join("third_party/zlib/backdoor.c"), b"evil\n").unwrap();
+        assert_rejected(
+            &s.verify("root.layout", "owner.pub", "links"),
+            &["third_party/zlib/backdoor.c"],
+        );
+    }
+}
+
+#[test]
+fn in_toto_verify_rejects_links_or_layouts_under_other_keys() {
+    let s = Setup::new("ecdsa-p256");
+    assert_ok(&s.verify("root.layout", "owner.pub", "links"));
+
+    // Links signed by a key the layout does not authorise, under the file
+    // names of the functionary's links: their signatures do not verify.
+    let names = s.write_links("stranger", "stranger-links");
+    let ours: Vec<String> = {
+        let mut v: Vec<String> = fs::read_dir(s.work("links"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    fs::create_dir_all(s.work("forged")).unwrap();
+    let mut names = names;
+    names.sort();
+    for (theirs, ours) in names.iter().zip(&ours) {
+        fs::copy(
+            s.work("stranger-links").join(theirs),
+            s.work("forged").join(ours),
+        )
+        .unwrap();
+    }
+    assert_rejected(
+        &s.verify("root.layout", "owner.pub", "forged"),
+        &["ThresholdVerificationError"],
+    );
+    // Under their own names, in-toto-verify does not even find them.
+    assert_rejected(
+        &s.verify("root.layout", "owner.pub", "stranger-links"),
+        &["LinkNotFoundError"],
+    );
+
+    // The layout checked against a key that did not sign it.
+    assert_rejected(
+        &s.verify("root.layout", "stranger.pub", "links"),
+        &["SignatureVerificationError"],
+    );
+
+    // An expired layout (written through the library: the CLI refuses a
+    // past expiry).
+    let inputs = vouch_attest::discover(s.project.path()).unwrap();
+    let functionary =
+        PublicKey::from_pem(&fs::read_to_string(s.work("functionary.pub")).unwrap()).unwrap();
+    let expired = layout(
+        &inputs,
+        &s.key("owner"),
+        &functionary,
+        "2001-01-01T00:00:00Z",
+    )
+    .unwrap();
+    fs::write(s.work("expired.layout"), expired).unwrap();
+    assert_rejected(
+        &s.verify("expired.layout", "owner.pub", "links"),
+        &["LayoutExpiredError"],
+    );
+}
+
+#[test]
+fn vouch_layout_refuses_what_would_check_nothing_or_be_expired() {
+    let s = Setup::new("ed25519");
+    let w = s.work.path();
+    let empty = tempdir();
+    fs::write(empty.path().join("vouch.inputs.yaml"), "inputs: []\n").unwrap();
+    assert_fails_with(
+        &run_vouch(
+            w,
+            &format!(
+                "layout --key owner.key --functionary functionary.pub -o x.layout {}",
+                empty.path().display()
+            ),
+        ),
+        "no input is vendored",
+    );
+    let dir = s.project.path().display().to_string();
+    for (expires, needle) in [
+        ("2001-01-01", "is not in the future"),
+        ("someday", "is neither a span"),
+    ] {
+        assert_fails_with(
+            &run_vouch(
+                w,
+                &format!(
+                    "layout --key owner.key --functionary functionary.pub -o x.layout --expires {expires} {dir}"
+                ),
+            ),
+            needle,
+        );
+    }
+    // The functionary's public key where the owner's private key belongs.
+    assert_fails_with(
+        &run_vouch(
+            w,
+            &format!(
+                "layout --key functionary.pub --functionary functionary.pub -o x.layout {dir}"
+            ),
+        ),
+        "functionary.pub",
+    );
+    assert!(!w.join("x.layout").exists());
+}

@@ -1,0 +1,2 @@
+/* minijson: a tiny JSON reader vendored into the vouch demo (test data). */
+int minijson_ok(void);

@@ -1,0 +1,3 @@
+module example.net/netkit/ws
+
+go 1.21

@@ -1,0 +1,3 @@
+module github.com/acme/strutil
+
+go 1.20
