@@ -62,6 +62,46 @@ step "$vouch" tree oci:layout:v1
 step "$vouch" keygen --out owner
 step "$vouch" layout --key owner.key --functionary ci.pub -o root.layout "$project"
 
+# Before deployment: the admission policy, checked, then applied.
+cat >policy.yaml <<'YAML'
+apiVersion: vouch.dev/v1alpha1
+kind: ImagePolicy
+metadata: {name: demo}
+spec:
+  images: [{glob: "oci:**"}]          # every image in a local OCI layout
+  authorities:
+    - name: ci
+      key: {path: ci.pub}
+  attestations:
+    - name: provenance
+      predicateType: https://slsa.dev/provenance/v1
+      authorities: [ci]
+      rego: |
+        package vouch
+        deny contains msg if {
+          some dep in input.buildDefinition.resolvedDependencies
+          dep.annotations.critical
+          dep.annotations.match != "match"
+          msg := sprintf("critical input %s does not match its declaration", [dep.name])
+        }
+    - name: sbom
+      predicateType: https://cyclonedx.org/bom/v1.6
+      authorities: [ci]
+  vendoredInputs: {requireMatch: true}
+YAML
+step "$vouch" policy check policy.yaml
+step "$vouch" verify oci:layout:v1 --policy policy.yaml
+
+# Tamper: a vendored file changes and the next image is attested anyway.
+cp -a "$project" tampered-project
+printf '/* not what was reviewed */\n' >tampered-project/third_party/zlib/inflate.c
+step "$vouch" attest tampered-project --image oci:audit-copy:v1 --key ci.key --allow-mismatch
+printf '\n\033[1m$ %s\033[0m   (must be denied)\n' "vouch verify oci:audit-copy:v1 --policy policy.yaml"
+if "$vouch" verify oci:audit-copy:v1 --policy policy.yaml; then
+    echo "demo: an image with a changed vendored file was allowed: this is a bug" >&2
+    exit 1
+fi
+
 printf 'tampered\n' >app.tar
 printf '\n\033[1m$ %s\033[0m   (must fail)\n' "vouch verify-bundle --bundle app.tar.sigstore.json --key ci.pub app.tar"
 if "$vouch" verify-bundle --bundle app.tar.sigstore.json --key ci.pub app.tar; then

@@ -45,6 +45,10 @@ enum Command {
     Attest(cmd::attest::Args),
     /// Write the in-toto layout that checks the per-input links of `attest --links`.
     Layout(cmd::layout::Args),
+    /// Work with admission policies: `vouch policy check FILE|DIR...` validates them.
+    Policy(cmd::policy::Args),
+    /// Verify images against admission policies: signatures, attestations, vendored inputs.
+    Verify(cmd::verify::Args),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -60,6 +64,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Sbom(args) => cmd::sbom::run(args),
         Command::Attest(args) => block_on(cmd::attest::run(args)),
         Command::Layout(args) => cmd::layout::run(args),
+        Command::Policy(args) => cmd::policy::run(args),
+        Command::Verify(args) => block_on(cmd::verify::run(args)),
     }
 }
 
@@ -71,6 +77,20 @@ fn block_on(future: impl std::future::Future<Output = anyhow::Result<()>>) -> an
         .block_on(future)
 }
 
+/// An error in what the user configured (a policy, a trusted root), not in
+/// the evidence: it exits 2, like a usage error, so that a script can tell
+/// "denied" (1) from "could not decide as asked".
+#[derive(Debug)]
+pub struct Misconfigured(pub String);
+
+impl std::fmt::Display for Misconfigured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Misconfigured {}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -79,7 +99,11 @@ fn main() -> ExitCode {
         Err(err) => {
             // `{:#}` prints the context chain on one line: what, where, why.
             let _ = writeln!(io::stderr(), "vouch: error: {err:#}");
-            ExitCode::FAILURE
+            if err.chain().any(|cause| cause.is::<Misconfigured>()) {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
 }

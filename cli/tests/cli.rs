@@ -290,7 +290,7 @@ fn bad_input_key_file_that_is_not_a_key() {
 }
 
 #[test]
-fn keyless_form_says_it_is_not_supported_yet() {
+fn keyless_form_verifies_the_bundle_and_refuses_a_keyed_one() {
     let dir = signed_fixture();
     let keyless = br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"certificate":{"rawBytes":"AAAA"}},"messageSignature":{"signature":"AAAA"}}"#;
     fs::write(dir.path().join("keyless.json"), keyless).unwrap();
@@ -301,14 +301,14 @@ fn keyless_form_says_it_is_not_supported_yet() {
             dir.path(),
             &format!("verify-bundle --bundle keyless.json {identity} a.txt"),
         ),
-        "keyless verification (--certificate-identity) is not supported yet",
+        "bundle does not verify: Bundle error: application/vnd.dev.sigstore.bundle.v0.3+json bundle must have an inclusion proof",
     );
     assert_fails_with(
         &run_vouch(
             dir.path(),
             &format!("verify-bundle --bundle a.sig.json {identity} a.txt"),
         ),
-        "was signed with a key",
+        "was signed with a managed key, not a certificate",
     );
 }
 

@@ -23,6 +23,7 @@ pub mod digest;
 pub mod dsse;
 mod encoding;
 mod error;
+pub mod json;
 pub mod keys;
 pub mod layout;
 pub mod link;

@@ -204,8 +204,10 @@ impl Statement {
         .try_into()
     }
 
-    /// Parses and validates a statement from JSON bytes.
+    /// Parses and validates a statement from JSON bytes. A repeated key
+    /// anywhere in it is refused: signed bytes must read one way only.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
+        crate::json::check_unique_keys(bytes, "in-toto statement")?;
         serde_json::from_slice(bytes).map_err(|source| match source.classify() {
             // A validation error surfaces through serde as a data error;
             // keep its text, which already names the field.
@@ -252,6 +254,13 @@ mod tests {
 
     const CONFORMANCE_STATEMENT: &[u8] =
         include_bytes!("../../testdata/intoto/slsa-statement.json");
+
+    #[test]
+    fn regression_issue_5_duplicate_keys_in_a_signed_statement_are_refused() {
+        let twice = br#"{"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"a","digest":{"sha256":"2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"}}],"predicateType":"https://slsa.dev/provenance/v1","predicateType":"https://example.com/other","predicate":{}}"#;
+        let err = Statement::from_json(twice).unwrap_err().to_string();
+        assert!(err.contains("duplicate key \"predicateType\""), "{err}");
+    }
 
     #[test]
     fn parses_the_conformance_statement_and_round_trips() {

@@ -19,6 +19,45 @@ pub enum Error {
     /// The artifact was given in a form this bundle cannot be checked with.
     #[error("unsupported artifact input: {0}")]
     UnsupportedArtifact(&'static str),
+    /// A public key stands where a keyless bundle's signing certificate
+    /// belongs. Named apart from an unreadable certificate because it is
+    /// what a key smuggled into a keyless bundle looks like.
+    #[error(
+        "the bundle holds a public key where its signing certificate belongs: a keyless \
+         bundle must carry its Fulcio certificate (a key-signed bundle has a publicKey hint \
+         and is verified with the key)"
+    )]
+    PublicKeyAsCertificate,
+    /// The signing certificate cannot be read, or lacks a claim that keyless
+    /// verification needs (its subject or OIDC issuer).
+    #[error("unusable signing certificate: {0}")]
+    Certificate(String),
+    /// The bundle verified, but its signer is not one the caller admits.
+    #[error("certificate identity mismatch: expected {expected}, found {found}")]
+    IdentityMismatch {
+        /// What the caller's identity policy admits.
+        expected: String,
+        /// The verified certificate's identity (boxed: it is three strings).
+        found: Box<crate::bundle::CertificateIdentity>,
+    },
+    /// A policy file is unreadable or invalid: nothing of it is loaded.
+    /// `reason` starts with `line N:` for YAML errors and names the field.
+    #[error("invalid policy in {path}: {reason}")]
+    Policy {
+        /// The policy file (or directory).
+        path: String,
+        /// What is wrong, and where in the file.
+        reason: String,
+    },
+    /// A policy's Rego condition could not be evaluated on a predicate
+    /// (a runtime error, or its time limit); the requirement is not met.
+    #[error("the Rego condition of attestation {attestation} failed: {reason}")]
+    Rego {
+        /// The attestation requirement's name.
+        attestation: String,
+        /// regorus's message.
+        reason: String,
+    },
     /// The Sigstore verifier rejected the bundle (signature, transparency
     /// log entry, timestamps, artifact binding).
     ///

@@ -2,13 +2,20 @@
 //!
 //! Like `evidence`, this crate does no I/O of its own: callers hand it
 //! bundle bytes, artifact bytes (or a reader, or a digest), keys and a
-//! trusted root. Today it verifies Sigstore bundles signed with a managed
-//! key; policies and keyless identities build on the same entry points.
+//! trusted root. It verifies Sigstore bundles signed with a managed key or
+//! keyless (a Fulcio certificate whose identity the caller admits); policies
+//! build on the same entry points.
+//! The one exception is [`policy::load`], which reads the policy files (and
+//! the keys and trusted roots they name) it is pointed at, capped in size.
 #![forbid(unsafe_code)]
 
+pub mod attestation;
 pub mod bundle;
 mod error;
+pub mod evaluate;
+pub mod identity;
 pub mod image;
+pub mod policy;
 
 pub use error::Error;
 

@@ -5,10 +5,12 @@ pub mod copy;
 pub mod inputs;
 pub mod keygen;
 pub mod layout;
+pub mod policy;
 pub mod sbom;
 pub mod sign;
 pub mod sign_blob;
 pub mod tree;
+pub mod verify;
 pub mod verify_bundle;
 pub mod verify_image;
 

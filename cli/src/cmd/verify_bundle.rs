@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use vouch_evidence::bundle::Bundle;
 use vouch_evidence::digest::Sha256;
-use vouch_verify::bundle::{verify_with_key, Artifact, TrustedRoot};
+use vouch_verify::bundle::{
+    verify_keyless, verify_with_key, Artifact, ExpectedIdentity, TrustedRoot,
+};
 
 use crate::cmd::load_public_key;
 use crate::files::{read_artifact, read_capped, MAX_DOCUMENT_BYTES};
@@ -18,7 +20,10 @@ use crate::files::{read_artifact, read_capped, MAX_DOCUMENT_BYTES};
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
     vouch verify-bundle --bundle app.tar.sigstore.json --key ci.pub app.tar\n  \
-    vouch verify-bundle --bundle prov.sigstore.json --key ci.pub sha256:<hex of the subject>")]
+    vouch verify-bundle --bundle prov.sigstore.json --key ci.pub sha256:<hex of the subject>\n  \
+    vouch verify-bundle --bundle app.tar.sigstore.json \\\n      \
+    --certificate-identity https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.0.0 \\\n      \
+    --certificate-oidc-issuer https://token.actions.githubusercontent.com app.tar")]
 #[command(group(clap::ArgGroup::new("signer").required(true).args(["key", "certificate_identity"])))]
 pub struct Args {
     /// Use the Sigstore staging trusted root instead of production.
@@ -28,16 +33,18 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     bundle: PathBuf,
     /// Public key (SPKI PEM) the bundle must be signed with.
-    #[arg(long, value_name = "PUB")]
+    #[arg(long, value_name = "PUB", conflicts_with_all = ["certificate_identity", "certificate_oidc_issuer"])]
     key: Option<PathBuf>,
-    /// Expected identity (SAN) of the signing certificate (keyless; not supported yet).
+    /// Keyless: the exact identity (email or URI subject alternative name)
+    /// the Fulcio signing certificate must name.
     #[arg(long, value_name = "IDENTITY", requires = "certificate_oidc_issuer")]
     certificate_identity: Option<String>,
-    /// Expected OIDC issuer of the signing certificate (keyless; not supported yet).
+    /// Keyless: the exact OIDC issuer the signing certificate must name.
     #[arg(long, value_name = "URL", requires = "certificate_identity")]
     certificate_oidc_issuer: Option<String>,
-    /// Trusted root (trusted_root.json) for transparency-log entries and
-    /// timestamps; defaults to the embedded Sigstore public-good root.
+    /// Trusted root (trusted_root.json): Fulcio CAs, CT logs, transparency
+    /// logs and timestamp authorities; defaults to the embedded Sigstore
+    /// public-good root.
     #[arg(long, value_name = "FILE")]
     trusted_root: Option<PathBuf>,
     /// The signed file, or `sha256:<64 hex>` of it (for an in-toto bundle: a subject).
@@ -50,18 +57,6 @@ pub fn run(args: Args) -> Result<()> {
     let bundle_bytes = read_capped(&args.bundle, MAX_DOCUMENT_BYTES, "bundle")?;
     let bundle = Bundle::from_json(&bundle_bytes)
         .with_context(|| format!("bad bundle in {}", args.bundle.display()))?;
-    let Some(key_path) = &args.key else {
-        if let Some(hint) = bundle.public_key_hint() {
-            bail!(
-                "bundle {} was signed with a key (hint {hint}), not a certificate: verify it with --key",
-                args.bundle.display()
-            );
-        }
-        bail!(
-            "keyless verification (--certificate-identity) is not supported yet: verify with --key"
-        );
-    };
-    let key = load_public_key(key_path)?;
     let root = match (&args.trusted_root, args.staging) {
         (Some(path), _) => {
             let bytes = read_capped(path, MAX_DOCUMENT_BYTES, "trusted root")?;
@@ -78,16 +73,39 @@ pub fn run(args: Args) -> Result<()> {
             Artifact::Bytes(&artifact_bytes)
         }
     };
-    let verified = verify_with_key(&bundle, artifact, &key, &root)
-        .with_context(|| format!("verification failed for {}", args.bundle.display()))?;
+    let failed = || format!("verification failed for {}", args.bundle.display());
+    let (signer, tlog_entries, timestamps) = match (
+        &args.key,
+        args.certificate_identity,
+        args.certificate_oidc_issuer,
+    ) {
+        (Some(key_path), _, _) => {
+            let key = load_public_key(key_path)?;
+            let verified = verify_with_key(&bundle, artifact, &key, &root).with_context(failed)?;
+            (
+                format!("key {}", verified.key_id),
+                verified.tlog_entries,
+                verified.timestamps,
+            )
+        }
+        (None, Some(subject), Some(issuer)) => {
+            let expected = ExpectedIdentity { subject, issuer };
+            let verified =
+                verify_keyless(&bundle, artifact, &root, &expected).with_context(failed)?;
+            (
+                verified.identity.to_string(),
+                verified.tlog_entries.len(),
+                verified.timestamps,
+            )
+        }
+        // clap requires --key or both identity flags.
+        _ => bail!("give --key, or --certificate-identity and --certificate-oidc-issuer"),
+    };
     eprintln!(
-        "Verified OK: {} signed by key {}; {} transparency-log entr{} and {} RFC 3161 timestamp{} verified",
+        "Verified OK: {} signed by {signer}; {tlog_entries} transparency-log entr{} and {timestamps} RFC 3161 timestamp{} verified",
         args.bundle.display(),
-        verified.key_id,
-        verified.tlog_entries,
-        if verified.tlog_entries == 1 { "y" } else { "ies" },
-        verified.timestamps,
-        if verified.timestamps == 1 { "" } else { "s" },
+        if tlog_entries == 1 { "y" } else { "ies" },
+        if timestamps == 1 { "" } else { "s" },
     );
     Ok(())
 }

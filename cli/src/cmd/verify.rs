@@ -1,0 +1,163 @@
+//! `vouch verify`: the admission decision, for auditors and policy authors:
+//! every image against every matching policy, with the reasons.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use vouch_registry::attach;
+use vouch_verify::bundle::TrustedRoot;
+use vouch_verify::evaluate::{evaluate, Context as EvalContext, Verdict};
+use vouch_verify::policy::{self, NoMatch};
+
+use super::tree::Output;
+use super::{parse_image, RegistryArgs};
+use crate::files::{read_capped, MAX_DOCUMENT_BYTES};
+use crate::Misconfigured;
+
+/// Arguments of `vouch verify`.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    vouch verify oci:build/layout:app --policy policies/production.yaml\n  \
+    vouch verify registry.example.com/team/app:v1 --policy policies/ --output json\n\n\
+    Exit status: 0 when every image is allowed, 1 when any is denied, 2 on a usage or\n\
+    configuration error (an invalid policy or trusted root).")]
+pub struct Args {
+    /// The images: `oci:PATH[:TAG]` or registry references. Each tag is
+    /// resolved once; everything is checked against that digest.
+    #[arg(value_name = "IMAGE", required = true)]
+    images: Vec<String>,
+    /// An ImagePolicy file, or a directory of them (*.yaml, *.yml).
+    #[arg(long, value_name = "FILE|DIR")]
+    policy: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    output: Output,
+    /// Trusted root (trusted_root.json) for keyless authorities that name
+    /// none, and for log entries of keyed bundles; default: the embedded
+    /// Sigstore public-good root. Works offline.
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Option<PathBuf>,
+    /// What an image no policy matches gets: deny, allow or warn.
+    #[arg(long, value_name = "ACTION", default_value = "deny")]
+    no_match: NoMatch,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+fn print_table(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}@{}: {}",
+        verdict.image,
+        verdict.digest,
+        verdict.verdict.to_uppercase()
+    )?;
+    for denial in &verdict.denials {
+        writeln!(out, "  denied: {denial}")?;
+    }
+    for warning in &verdict.warnings {
+        writeln!(out, "  warning: {warning}")?;
+    }
+    for policy in &verdict.policies {
+        writeln!(
+            out,
+            "  policy {} ({}, {}): {}",
+            policy.name,
+            policy.mode,
+            policy.source,
+            if policy.passed { "pass" } else { "FAIL" }
+        )?;
+        for r in &policy.requirements {
+            writeln!(
+                out,
+                "    {:<4} {}: {}",
+                if r.passed { "ok" } else { "FAIL" },
+                r.requirement,
+                r.reason
+            )?;
+            for who in &r.satisfied_by {
+                writeln!(out, "           by {who}")?;
+            }
+        }
+    }
+    for e in &verdict.evidence {
+        let what = format!(
+            "{} {} {}",
+            e.kind,
+            e.format,
+            e.predicate_type.as_deref().unwrap_or("-")
+        );
+        if e.verified_by.is_empty() {
+            let why = if e.ignored.is_empty() {
+                "no authority of a matching policy applies".to_string()
+            } else {
+                e.ignored.join("; ")
+            };
+            writeln!(out, "  ignored  {what}: {why}")?;
+        } else {
+            writeln!(out, "  verified {what} ({})", e.verified_by.join(", "))?;
+        }
+    }
+    Ok(())
+}
+
+/// Verifies each image; denied images make the exit status 1.
+pub async fn run(args: Args) -> Result<()> {
+    let policies = policy::load(&args.policy).map_err(|e| Misconfigured(e.to_string()))?;
+    let root = match &args.trusted_root {
+        Some(path) => {
+            let bytes = read_capped(path, MAX_DOCUMENT_BYTES, "trusted root")
+                .map_err(|e| Misconfigured(format!("{e:#}")))?;
+            TrustedRoot::from_json(&bytes)
+                .map_err(|e| Misconfigured(format!("{e} in {}", path.display())))?
+        }
+        None => TrustedRoot::public_good()?,
+    };
+    let mut verdicts = Vec::new();
+    for reference in &args.images {
+        let image = parse_image(reference)?;
+        let repo = args.registry.open(&image, false)?;
+        let target = repo.resolve(&image).await?;
+        let attachments = attach::list(&repo, &target.digest)
+            .await
+            .with_context(|| format!("cannot read the evidence of {reference}"))?;
+        let context = EvalContext {
+            now: jiff::Timestamp::now(),
+            default_root: &root,
+            no_match: args.no_match,
+        };
+        verdicts.push(evaluate(
+            &policies,
+            &image,
+            &target.digest,
+            &attachments,
+            &context,
+        ));
+    }
+    let mut out = std::io::stdout().lock();
+    match args.output {
+        Output::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "policySetVersion": policies.version.to_string(),
+                "images": verdicts,
+            }))?
+        )?,
+        Output::Table => {
+            for verdict in &verdicts {
+                print_table(&mut out, verdict)?;
+            }
+        }
+    }
+    let denied: Vec<String> = verdicts
+        .iter()
+        .filter(|v| !v.allowed())
+        .map(|v| format!("{} ({})", v.image, v.denials.join("; ")))
+        .collect();
+    if !denied.is_empty() {
+        bail!("denied: {}", denied.join(", "));
+    }
+    Ok(())
+}

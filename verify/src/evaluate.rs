@@ -1,0 +1,547 @@
+//! Policy evaluation: the verdict on one image, from the evidence attached
+//! to it and the policies that match it.
+//!
+//! Nothing here fetches: the caller resolves the image to a digest once,
+//! lists its attachments (both storage formats) and passes them in with a
+//! clock and the default trusted root. For every matching policy:
+//!
+//! 1. Each attachment is verified against each of the policy's key and
+//!    keyless authorities. Only what verifies is used after this, and only
+//!    through its verified bytes; what fails is listed with the reason.
+//! 2. With `maxAge`, a verified item counts only if it carries a signed time
+//!    (a verified log or timestamp time; for attestations, the signed
+//!    predicate's own time: provenance `metadata.finishedOn`, CycloneDX
+//!    `metadata.timestamp`, SPDX `creationInfo.created`) no older than that.
+//!    The unsigned `created` annotation is never trusted for this.
+//! 3. The image-signature requirement, each required attestation (exact
+//!    predicate type, from the named authorities, enough distinct signers,
+//!    Rego condition), and the `vendoredInputs` rules over the newest
+//!    verified provenance are checked. A `static` authority answers without
+//!    evidence.
+//!
+//! Every matching policy must pass (AND). A failing `warn` policy admits the
+//! image with a warning; a failing `enforce` policy denies it. An image no
+//! policy matches gets the caller's [`NoMatch`] answer.
+
+use serde::Serialize;
+use vouch_evidence::digest::Sha256;
+use vouch_evidence::provenance::SLSA_PROVENANCE_V1;
+use vouch_evidence::statement::Statement;
+use vouch_registry::attach::{Attachment, Evidence, Format, Kind, COSIGN_SIGN_PREDICATE_TYPE};
+use vouch_registry::reference::ImageRef;
+
+use crate::attestation::{statement_about, verify_attestation};
+use crate::bundle::{verify_keyless, Artifact, TrustedRoot};
+use crate::image::verify_signature;
+use crate::policy::{
+    AttestationRequirement, AuthorityKind, ImagePolicy, Mode, NoMatch, PolicySet, Signers,
+    StaticAction, VendoredInputs,
+};
+use crate::{Error, Result};
+
+/// What the evaluation needs besides the evidence.
+pub struct Context<'a> {
+    /// Now, for `maxAge`.
+    pub now: jiff::Timestamp,
+    /// The trusted root for keyless authorities that name none, and for
+    /// keyed bundles with log entries or timestamps.
+    pub default_root: &'a TrustedRoot,
+    /// What an image no policy matches gets.
+    pub no_match: NoMatch,
+}
+
+/// The verdict on one image.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Verdict {
+    /// The image as given.
+    pub image: String,
+    /// The manifest digest everything was checked against.
+    pub digest: String,
+    /// `allow` or `deny`.
+    pub verdict: &'static str,
+    /// Why it is denied: each failing `enforce` policy with its failing
+    /// requirements, or no matching policy under `deny`.
+    pub denials: Vec<String>,
+    /// Why it is allowed with reservations: failing `warn` policies, or no
+    /// matching policy under `warn`.
+    pub warnings: Vec<String>,
+    /// Every matching policy's result.
+    pub policies: Vec<PolicyResult>,
+    /// Every attachment found, and what became of it.
+    pub evidence: Vec<EvidenceNote>,
+}
+
+impl Verdict {
+    /// Whether the image is admitted.
+    pub fn allowed(&self) -> bool {
+        self.verdict == "allow"
+    }
+}
+
+/// One policy's result.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicyResult {
+    /// `metadata.name`.
+    pub name: String,
+    /// The file it came from.
+    pub source: String,
+    /// `enforce` or `warn`.
+    pub mode: String,
+    /// Whether every requirement passed.
+    pub passed: bool,
+    /// Each requirement, in policy order.
+    pub requirements: Vec<RequirementResult>,
+}
+
+/// One requirement's result.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequirementResult {
+    /// What was required (`signature`, `attestation provenance`,
+    /// `vendoredInputs`).
+    pub requirement: String,
+    /// Whether it holds.
+    pub passed: bool,
+    /// Why (or why not).
+    pub reason: String,
+    /// Who satisfied it: `<authority>: key <id>` or `<authority>: <identity>`.
+    pub satisfied_by: Vec<String>,
+}
+
+/// One attachment and what became of it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EvidenceNote {
+    /// `signature` or `attestation`.
+    pub kind: &'static str,
+    /// `bundle` or `legacy`.
+    pub format: &'static str,
+    /// The predicate type it declares (unverified until `verifiedBy`).
+    pub predicate_type: Option<String>,
+    /// The referrer manifest or legacy layer digest.
+    pub digest: String,
+    /// The authorities it verified under, per policy: `<policy>/<authority>`.
+    pub verified_by: Vec<String>,
+    /// Why it was not used, per policy, when it verified under none.
+    pub ignored: Vec<String>,
+}
+
+/// One attachment verified under one authority.
+struct Verified {
+    index: usize,
+    authority: String,
+    signer: String,
+    statement: Option<Statement>,
+    signed_times: Vec<jiff::Timestamp>,
+}
+
+/// A signed time inside a verified predicate, by predicate type.
+fn predicate_time(statement: &Statement) -> Option<jiff::Timestamp> {
+    let predicate = statement.predicate()?;
+    let pointer = match statement.predicate_type() {
+        SLSA_PROVENANCE_V1 => "/runDetails/metadata/finishedOn",
+        t if t.starts_with("https://cyclonedx.org/bom") => "/metadata/timestamp",
+        t if t.starts_with("https://spdx.dev/Document") => "/creationInfo/created",
+        _ => return None,
+    };
+    predicate.pointer(pointer)?.as_str()?.parse().ok()
+}
+
+/// What one authority established about one attachment: the signer's
+/// label, the statement (attestations), and the signed times.
+type Checked = (String, Option<Statement>, Vec<jiff::Timestamp>);
+
+/// Verifies `attachment` under one authority; the signer's label and, for
+/// an attestation, the statement.
+fn verify_one(
+    attachment: &Attachment,
+    digest: &Sha256,
+    kind: &AuthorityKind,
+    default_root: &TrustedRoot,
+) -> Result<Option<Checked>> {
+    match kind {
+        AuthorityKind::Static(_) => Ok(None),
+        AuthorityKind::Key(k) => {
+            let signer = format!("key {}", k.key.key_id());
+            match attachment.kind {
+                Kind::Signature => {
+                    verify_signature(attachment, digest, &k.key, default_root)?;
+                    Ok(Some((signer, None, Vec::new())))
+                }
+                Kind::Attestation => {
+                    let verified = verify_attestation(attachment, digest, &k.key, default_root)?;
+                    let times = predicate_time(&verified.statement).into_iter().collect();
+                    Ok(Some((signer, Some(verified.statement), times)))
+                }
+            }
+        }
+        AuthorityKind::Keyless(k) => {
+            let Evidence::Bundle(bundle) = &attachment.evidence else {
+                return Err(Error::WrongMaterial(
+                    "keyless verification reads Sigstore bundles; this is a legacy layer",
+                ));
+            };
+            let root = k
+                .trusted_root
+                .as_ref()
+                .map_or(default_root, |r| r.root.as_ref());
+            let verified = verify_keyless(bundle, Artifact::Digest(*digest), root, &k.identities)?;
+            let payload = verified.payload.ok_or(Error::WrongMaterial(
+                "a message-signature bundle does not say which image it signs",
+            ))?;
+            let statement = statement_about(&payload, digest)?;
+            let signer = verified.identity.to_string();
+            match attachment.kind {
+                Kind::Signature if statement.predicate_type() != COSIGN_SIGN_PREDICATE_TYPE => {
+                    Err(Error::ArtifactMismatch(format!(
+                        "signed statement is of predicate type {:?}, not an image signature",
+                        statement.predicate_type()
+                    )))
+                }
+                Kind::Signature => Ok(Some((signer, None, verified.signing_times))),
+                Kind::Attestation => Ok(Some((signer, Some(statement), verified.signing_times))),
+            }
+        }
+    }
+}
+
+fn static_answer(policy: &ImagePolicy, names: &[String]) -> Option<StaticAction> {
+    let actions: Vec<StaticAction> = names
+        .iter()
+        .filter_map(|n| match policy.authority(n).map(|a| &a.kind) {
+            Some(AuthorityKind::Static(action)) => Some(*action),
+            _ => None,
+        })
+        .collect();
+    if actions.contains(&StaticAction::Pass) {
+        Some(StaticAction::Pass)
+    } else if actions.contains(&StaticAction::Fail) {
+        Some(StaticAction::Fail)
+    } else {
+        None
+    }
+}
+
+/// Distinct signers among `items`, as labels.
+fn distinct_signers<'a>(items: impl Iterator<Item = &'a Verified>) -> Vec<String> {
+    let mut signers: Vec<String> = Vec::new();
+    for item in items {
+        let label = format!("{}: {}", item.authority, item.signer);
+        if !signers.iter().any(|s| s.ends_with(&item.signer)) {
+            signers.push(label);
+        }
+    }
+    signers
+}
+
+fn threshold_result(
+    requirement: String,
+    signers: &Signers,
+    found: Vec<String>,
+    what: &str,
+    extra: &[String],
+) -> RequirementResult {
+    let needed = signers.threshold.get() as usize;
+    let passed = found.len() >= needed;
+    let mut reason = if passed {
+        format!(
+            "{} verified {what} from {}",
+            found.len(),
+            signers.authorities.join(", ")
+        )
+    } else if found.is_empty() {
+        format!("no verified {what} from {}", signers.authorities.join(", "))
+    } else {
+        format!(
+            "{} distinct signer(s) of {what}, {needed} required",
+            found.len()
+        )
+    };
+    if !passed && !extra.is_empty() {
+        reason.push_str(&format!(" ({})", extra.join("; ")));
+    }
+    RequirementResult {
+        requirement,
+        passed,
+        reason,
+        satisfied_by: if passed { found } else { Vec::new() },
+    }
+}
+
+fn attestation_requirement(
+    policy: &ImagePolicy,
+    requirement: &AttestationRequirement,
+    verified: &[Verified],
+) -> RequirementResult {
+    let label = format!("attestation {}", requirement.name);
+    let signers = &requirement.signers;
+    match static_answer(policy, &signers.authorities) {
+        Some(StaticAction::Pass) => {
+            return RequirementResult {
+                requirement: label,
+                passed: true,
+                reason: "a static pass authority".into(),
+                satisfied_by: Vec::new(),
+            }
+        }
+        Some(StaticAction::Fail) | None => {}
+    }
+    let mut notes = Vec::new();
+    let mut other_types = Vec::new();
+    let passing: Vec<&Verified> = verified
+        .iter()
+        .filter(|v| signers.authorities.contains(&v.authority))
+        .filter(|v| {
+            let Some(statement) = &v.statement else {
+                return false;
+            };
+            if statement.predicate_type() != requirement.predicate_type {
+                other_types.push(statement.predicate_type().to_string());
+                return false;
+            }
+            let predicate = statement.predicate().cloned().unwrap_or_default();
+            match requirement.evaluate_rego(&predicate) {
+                Ok(denials) if denials.is_empty() => true,
+                Ok(denials) => {
+                    notes.extend(denials.into_iter().map(|d| format!("rego: {d}")));
+                    false
+                }
+                Err(e) => {
+                    notes.push(e.to_string());
+                    false
+                }
+            }
+        })
+        .collect();
+    if passing.is_empty() && !other_types.is_empty() && notes.is_empty() {
+        other_types.sort();
+        other_types.dedup();
+        notes.push(format!(
+            "verified attestations of other predicate types do not count: {}",
+            other_types.join(", ")
+        ));
+    }
+    threshold_result(
+        label,
+        signers,
+        distinct_signers(passing.into_iter()),
+        &format!("{} attestation(s)", requirement.predicate_type),
+        &notes,
+    )
+}
+
+/// The `vendoredInputs` rules over the newest verified provenance. Signed
+/// times have whole-second precision: when several provenances share the
+/// newest time, each must meet the rules.
+fn vendored_requirement(rules: &VendoredInputs, verified: &[Verified]) -> RequirementResult {
+    let provenances: Vec<(&Verified, &Statement)> = verified
+        .iter()
+        .filter_map(|v| v.statement.as_ref().map(|s| (v, s)))
+        .filter(|(_, s)| s.predicate_type() == SLSA_PROVENANCE_V1)
+        .collect();
+    let newest = provenances
+        .iter()
+        .map(|(v, _)| v.signed_times.iter().max().copied())
+        .max();
+    let Some(newest) = newest else {
+        return RequirementResult {
+            requirement: "vendoredInputs".into(),
+            passed: false,
+            reason: "no verified SLSA provenance to read the vendored inputs from".into(),
+            satisfied_by: Vec::new(),
+        };
+    };
+    let mut reasons = Vec::new();
+    let mut by = Vec::new();
+    for (v, statement) in provenances
+        .iter()
+        .filter(|(v, _)| v.signed_times.iter().max().copied() == newest)
+    {
+        reasons.extend(rules.evaluate(&statement.predicate().cloned().unwrap_or_default()));
+        let label = format!("{}: {}", v.authority, v.signer);
+        if !by.contains(&label) {
+            by.push(label);
+        }
+    }
+    reasons.dedup();
+    RequirementResult {
+        requirement: "vendoredInputs".into(),
+        passed: reasons.is_empty(),
+        reason: if reasons.is_empty() {
+            "the newest verified provenance meets the rules".into()
+        } else {
+            reasons.join("; ")
+        },
+        satisfied_by: if reasons.is_empty() { by } else { Vec::new() },
+    }
+}
+
+fn evaluate_policy(
+    policy: &ImagePolicy,
+    digest: &Sha256,
+    attachments: &[Attachment],
+    context: &Context<'_>,
+    notes: &mut [EvidenceNote],
+) -> PolicyResult {
+    let mut verified: Vec<Verified> = Vec::new();
+    for (index, attachment) in attachments.iter().enumerate() {
+        let mut reasons = Vec::new();
+        let mut used = false;
+        for authority in &policy.authorities {
+            match verify_one(attachment, digest, &authority.kind, context.default_root) {
+                Ok(None) => {}
+                Ok(Some((signer, statement, signed_times))) => {
+                    if let Some(max_age) = policy.max_age {
+                        let oldest = context.now - max_age;
+                        if !signed_times.iter().any(|t| *t >= oldest) {
+                            reasons.push(format!(
+                                "{}: older than maxAge {max_age:#}, or no signed time to tell",
+                                authority.name
+                            ));
+                            continue;
+                        }
+                    }
+                    notes[index]
+                        .verified_by
+                        .push(format!("{}/{}", policy.name, authority.name));
+                    used = true;
+                    verified.push(Verified {
+                        index,
+                        authority: authority.name.clone(),
+                        signer,
+                        statement,
+                        signed_times,
+                    });
+                }
+                Err(e) => reasons.push(format!("{}: {e}", authority.name)),
+            }
+        }
+        if !used && !reasons.is_empty() {
+            notes[index]
+                .ignored
+                .push(format!("{}: {}", policy.name, reasons.join("; ")));
+        }
+    }
+
+    let mut requirements = Vec::new();
+    if let Some(signers) = &policy.signatures {
+        let result = match static_answer(policy, &signers.authorities) {
+            Some(StaticAction::Pass) => RequirementResult {
+                requirement: "signature".into(),
+                passed: true,
+                reason: "a static pass authority".into(),
+                satisfied_by: Vec::new(),
+            },
+            _ => threshold_result(
+                "signature".into(),
+                signers,
+                distinct_signers(verified.iter().filter(|v| {
+                    attachments[v.index].kind == Kind::Signature
+                        && signers.authorities.contains(&v.authority)
+                })),
+                "image signature(s)",
+                &[],
+            ),
+        };
+        requirements.push(result);
+    }
+    for requirement in &policy.attestations {
+        requirements.push(attestation_requirement(policy, requirement, &verified));
+    }
+    if let Some(rules) = &policy.vendored_inputs {
+        requirements.push(vendored_requirement(rules, &verified));
+    }
+    let static_fail = policy
+        .authorities
+        .iter()
+        .any(|a| matches!(a.kind, AuthorityKind::Static(StaticAction::Fail)))
+        && policy
+            .authorities
+            .iter()
+            .all(|a| matches!(a.kind, AuthorityKind::Static(_)));
+    if static_fail {
+        requirements.push(RequirementResult {
+            requirement: "authorities".into(),
+            passed: false,
+            reason: "a static fail authority".into(),
+            satisfied_by: Vec::new(),
+        });
+    }
+    PolicyResult {
+        name: policy.name.clone(),
+        source: policy.source.display().to_string(),
+        mode: policy.mode.to_string(),
+        passed: requirements.iter().all(|r| r.passed),
+        requirements,
+    }
+}
+
+/// The verdict on `image` (pinned to `digest`) given its attachments.
+pub fn evaluate(
+    policies: &PolicySet,
+    image: &ImageRef,
+    digest: &Sha256,
+    attachments: &[Attachment],
+    context: &Context<'_>,
+) -> Verdict {
+    let mut notes: Vec<EvidenceNote> = attachments
+        .iter()
+        .map(|a| EvidenceNote {
+            kind: match a.kind {
+                Kind::Signature => "signature",
+                Kind::Attestation => "attestation",
+            },
+            format: match a.format {
+                Format::Bundle => "bundle",
+                Format::Legacy => "legacy",
+            },
+            predicate_type: a.predicate_type.clone(),
+            digest: a.digest.to_string(),
+            verified_by: Vec::new(),
+            ignored: Vec::new(),
+        })
+        .collect();
+    let matching = policies.matching(image);
+    let results: Vec<PolicyResult> = matching
+        .iter()
+        .map(|p| evaluate_policy(p, digest, attachments, context, &mut notes))
+        .collect();
+    let mut warnings = Vec::new();
+    let mut denials = Vec::new();
+    if matching.is_empty() {
+        match context.no_match {
+            NoMatch::Deny => denials.push("no policy matches this image".to_string()),
+            NoMatch::Allow => {}
+            NoMatch::Warn => warnings.push("no policy matches this image".to_string()),
+        }
+    }
+    for (policy, result) in matching.iter().zip(&results) {
+        if !result.passed {
+            let failing = result
+                .requirements
+                .iter()
+                .filter(|r| !r.passed)
+                .map(|r| format!("{}: {}", r.requirement, r.reason))
+                .collect::<Vec<_>>()
+                .join("; ");
+            match policy.mode {
+                Mode::Enforce => denials.push(format!("policy {}: {failing}", policy.name)),
+                Mode::Warn => warnings.push(format!(
+                    "policy {} (warn) would deny: {failing}",
+                    policy.name
+                )),
+            }
+        }
+    }
+    Verdict {
+        image: image.to_string(),
+        digest: digest.to_string(),
+        verdict: if denials.is_empty() { "allow" } else { "deny" },
+        denials,
+        warnings,
+        policies: results,
+        evidence: notes,
+    }
+}

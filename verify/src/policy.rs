@@ -1,0 +1,1040 @@
+//! Admission policies: `kind: ImagePolicy` documents, loaded and validated.
+//!
+//! A policy is read in two steps. The YAML is parsed into wire types that
+//! refuse unknown fields and check each value as it is read (globs,
+//! regular expressions, Rego, durations, thresholds), so a mistake is
+//! reported with its file, line and field. The wire document is then
+//! converted with `TryFrom` into [`ImagePolicy`], checking what spans
+//! fields (one kind per authority, unique names, references to
+//! authorities that exist) and loading the keys and trusted roots it names.
+//! An [`ImagePolicy`] therefore cannot hold an invalid policy, and nothing
+//! invalid is ever loaded silently: one bad document fails the whole load.
+//!
+//! ```yaml
+//! apiVersion: vouch.dev/v1alpha1
+//! kind: ImagePolicy
+//! metadata: {name: production}
+//! spec:
+//!   mode: enforce                  # or warn; default enforce
+//!   images: [{glob: "registry.example.com/team/**"}]
+//!   authorities:                   # who is trusted; named
+//!     - name: ci
+//!       key: {path: keys/ci.pub}   # or {data: "-----BEGIN PUBLIC KEY-----..."}
+//!     - name: release
+//!       keyless:
+//!         trustedRoot: root.json   # optional; default: the public-good root
+//!         identities:
+//!           - issuer: https://token.actions.githubusercontent.com
+//!             subjectRegExp: https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v.*
+//!     - name: break-glass
+//!       static: fail               # or pass
+//!   signatures: {authorities: [ci], threshold: 1}   # optional, see below
+//!   attestations:
+//!     - name: provenance
+//!       predicateType: https://slsa.dev/provenance/v1
+//!       authorities: [ci]          # optional; default: any authority
+//!       threshold: 1               # distinct signers required; default 1
+//!       rego: |
+//!         package vouch
+//!         deny contains msg if { ... }
+//!   vendoredInputs: {requireMatch: true}
+//!   maxAge: 720h                   # or 30d, 1h30m
+//! ```
+//!
+//! What each part requires of an image (the evaluator applies it):
+//!
+//! - **`authorities`** name who may sign. Any one suffices (OR): a
+//!   requirement is met when at least `threshold` distinct signers (keys,
+//!   or certificate identities) accepted by the authorities it allows have
+//!   signed. A `static: pass` authority meets a requirement without
+//!   evidence; `static: fail` never does.
+//! - **`signatures`** require a signature on the image itself (`vouch sign`,
+//!   `cosign sign`). When absent, an image signature is required by any
+//!   authority only if the policy has no `attestations`, as with
+//!   policy-controller, whose authorities check image signatures unless
+//!   they list attestations.
+//! - **`attestations`** are each required (AND): a verified attestation of
+//!   exactly that predicate type, signed as its `authorities` and
+//!   `threshold` say, whose predicate passes its `rego` condition (see
+//!   [`rego`]). An attestation of another predicate type never satisfies it.
+//! - **`vendoredInputs`** are rules over the vendored inputs in the SLSA
+//!   provenance of `vouch attest` (see [`vendored`]); a policy with them
+//!   needs that provenance.
+//! - **`maxAge`** bounds the age of every signature and attestation,
+//!   measured from its verified signing time.
+//! - **`mode: warn`** reports a denial without denying.
+//!
+//! Several policies that match one image all apply (AND); what happens to
+//! an image no policy matches is the caller's [`NoMatch`] choice.
+//!
+//! A directory of policies may also hold other vouch documents: a
+//! `kind: CriticalityRules` document (policies/critical.yaml) is skipped
+//! without error. Any other kind or apiVersion is an error.
+
+pub mod glob;
+pub mod rego;
+pub mod vendored;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::fs::File;
+use std::io::Read;
+use std::marker::PhantomData;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+use vouch_evidence::digest::{sha256, Sha256};
+use vouch_evidence::keys::PublicKey;
+use vouch_registry::reference::ImageRef;
+
+use crate::bundle::TrustedRoot;
+use crate::identity::{Claim, Identities, IdentityMatcher};
+use crate::{Error, Result};
+pub use glob::ImageGlob;
+pub use rego::RegoCondition;
+pub use vendored::{InputEntry, VendoredInputs};
+
+/// The `apiVersion` of every vouch document.
+pub const API_VERSION: &str = "vouch.dev/v1alpha1";
+/// The `kind` of an admission policy.
+pub const KIND: &str = "ImagePolicy";
+/// The `kind` of criticality rules, skipped when a directory is loaded.
+pub const CRITICALITY_RULES_KIND: &str = "CriticalityRules";
+/// The largest policy file read.
+pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
+/// The largest key or trusted-root file a policy may name.
+pub const MAX_REFERENCED_BYTES: u64 = 4 * 1024 * 1024;
+/// The largest `threshold` accepted: far above any real signer count, and
+/// low enough that a typo (`threshold: 10000`) is caught at load.
+pub const MAX_THRESHOLD: u32 = 100;
+
+// ---------------------------------------------------------------------------
+// Values checked as they are read, so that errors carry their line.
+
+/// A value parsed from a YAML string by `T::parse`; a failure is a
+/// deserialisation error, which serde_norway marks with the line, column
+/// and field path of the value.
+struct Checked<T>(T);
+
+/// What [`Checked`] parses.
+trait ParseField: Sized {
+    /// What the value should be, for type errors.
+    const EXPECTING: &'static str;
+    /// Parses and validates the value.
+    fn parse(value: &str) -> std::result::Result<Self, String>;
+}
+
+impl<'de, T: ParseField> Deserialize<'de> for Checked<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<T: ParseField> Visitor<'_> for V<T> {
+            type Value = Checked<T>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(T::EXPECTING)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Checked<T>, E> {
+                T::parse(v).map(Checked).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(V(PhantomData))
+    }
+}
+
+impl ParseField for ImageGlob {
+    const EXPECTING: &'static str = "an image glob";
+    fn parse(value: &str) -> std::result::Result<Self, String> {
+        ImageGlob::new(value)
+    }
+}
+
+/// A regular expression claim (`issuerRegExp`, `subjectRegExp`).
+struct RegExpClaim(Claim);
+
+impl ParseField for RegExpClaim {
+    const EXPECTING: &'static str = "a regular expression";
+    fn parse(value: &str) -> std::result::Result<Self, String> {
+        Claim::regexp(value)
+            .map(RegExpClaim)
+            .map_err(|e| format!("invalid regular expression: {e}"))
+    }
+}
+
+impl ParseField for RegoCondition {
+    const EXPECTING: &'static str = "a Rego module";
+    fn parse(value: &str) -> std::result::Result<Self, String> {
+        RegoCondition::compile("rego", value)
+    }
+}
+
+/// `maxAge`: a positive duration.
+struct MaxAge(jiff::SignedDuration);
+
+impl ParseField for MaxAge {
+    const EXPECTING: &'static str = "a duration such as 720h or 30d";
+    fn parse(value: &str) -> std::result::Result<Self, String> {
+        parse_max_age(value).map(MaxAge)
+    }
+}
+
+/// Parses `720h`, `30d`, `1h30m`, `2w` (a day is 24 hours; months and
+/// years are refused, having no fixed length).
+fn parse_max_age(value: &str) -> std::result::Result<jiff::SignedDuration, String> {
+    let span: jiff::Span = value
+        .parse()
+        .map_err(|e| format!("maxAge {value:?} is not a duration like 720h or 30d: {e}"))?;
+    let duration = span
+        .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
+        .map_err(|e| format!("maxAge {value:?} has no fixed length: {e}"))?;
+    if duration <= jiff::SignedDuration::ZERO {
+        return Err(format!("maxAge {value:?} must be positive"));
+    }
+    Ok(duration)
+}
+
+/// A `threshold`: 1 to [`MAX_THRESHOLD`]. Zero or a negative count would
+/// be met by no signature at all (bad input 9), so it is refused at load.
+struct Threshold(NonZeroU32);
+
+impl<'de> Deserialize<'de> for Threshold {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Threshold;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "a whole number from 1 to {MAX_THRESHOLD}")
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Threshold, E> {
+                u32::try_from(v)
+                    .ok()
+                    .filter(|n| *n <= MAX_THRESHOLD)
+                    .and_then(NonZeroU32::new)
+                    .map(Threshold)
+                    .ok_or_else(|| {
+                        E::custom(format!(
+                            "threshold {v} is out of range: it must be at least 1 (and at most \
+                             {MAX_THRESHOLD})"
+                        ))
+                    })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Threshold, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+        }
+        d.deserialize_i64(V)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Wire types.
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Header {
+    api_version: Option<String>,
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireDocument {
+    /// Checked from the [`Header`] before the document is parsed.
+    #[serde(rename = "apiVersion")]
+    _api_version: de::IgnoredAny,
+    /// Likewise.
+    #[serde(rename = "kind")]
+    _kind: de::IgnoredAny,
+    metadata: WireMetadata,
+    spec: WireSpec,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireMetadata {
+    name: String,
+    /// Accepted for Kubernetes-style documents; not used.
+    #[serde(default, rename = "labels")]
+    _labels: std::collections::BTreeMap<String, String>,
+    /// Accepted for Kubernetes-style documents; not used.
+    #[serde(default, rename = "annotations")]
+    _annotations: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WireSpec {
+    #[serde(default)]
+    mode: Mode,
+    images: Vec<WireImage>,
+    #[serde(default)]
+    authorities: Vec<WireAuthority>,
+    signatures: Option<WireSignatures>,
+    #[serde(default)]
+    attestations: Vec<WireAttestation>,
+    vendored_inputs: Option<vendored::WireVendored>,
+    max_age: Option<Checked<MaxAge>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireImage {
+    glob: Checked<ImageGlob>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireAuthority {
+    name: String,
+    key: Option<WireKey>,
+    keyless: Option<WireKeyless>,
+    #[serde(rename = "static")]
+    static_: Option<StaticAction>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireKey {
+    path: Option<String>,
+    data: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WireKeyless {
+    trusted_root: Option<String>,
+    identities: Vec<WireIdentity>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WireIdentity {
+    issuer: Option<String>,
+    issuer_reg_exp: Option<Checked<RegExpClaim>>,
+    subject: Option<String>,
+    subject_reg_exp: Option<Checked<RegExpClaim>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireSignatures {
+    authorities: Option<Vec<String>>,
+    threshold: Option<Threshold>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct WireAttestation {
+    name: String,
+    predicate_type: String,
+    authorities: Option<Vec<String>>,
+    threshold: Option<Threshold>,
+    rego: Option<Checked<RegoCondition>>,
+}
+
+// ---------------------------------------------------------------------------
+// Validated types.
+
+/// What a policy does when it denies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Deny the image (the default).
+    #[default]
+    Enforce,
+    /// Admit it, reporting what would have denied it.
+    Warn,
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Mode::Enforce => "enforce",
+            Mode::Warn => "warn",
+        })
+    }
+}
+
+/// The fixed answer of a `static` authority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StaticAction {
+    /// Met without evidence (an allow-list entry).
+    Pass,
+    /// Never met (a block-list entry).
+    Fail,
+}
+
+/// What happens to an image that no policy matches; the caller (CLI flag,
+/// webhook configuration) chooses, and the safe default is to deny.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NoMatch {
+    /// Deny it (the default: an unlisted image is not trusted).
+    #[default]
+    Deny,
+    /// Admit it.
+    Allow,
+    /// Admit it with a warning.
+    Warn,
+}
+
+impl FromStr for NoMatch {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "deny" => Ok(NoMatch::Deny),
+            "allow" => Ok(NoMatch::Allow),
+            "warn" => Ok(NoMatch::Warn),
+            _ => Err(format!("{s:?} is not one of deny, allow, warn")),
+        }
+    }
+}
+
+impl fmt::Display for NoMatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NoMatch::Deny => "deny",
+            NoMatch::Allow => "allow",
+            NoMatch::Warn => "warn",
+        })
+    }
+}
+
+/// A public key an authority trusts, with where the policy took it from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct KeyAuthority {
+    /// The key.
+    pub key: PublicKey,
+    /// The resolved file it was read from, or `None` when inline (`data`).
+    pub path: Option<PathBuf>,
+}
+
+/// A trusted root named by a keyless authority.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PolicyRoot {
+    /// The resolved file.
+    pub path: PathBuf,
+    /// Its contents, parsed.
+    pub root: Arc<TrustedRoot>,
+}
+
+/// Keyless (Fulcio certificate) signers an authority trusts.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct KeylessAuthority {
+    /// The root to verify against; `None` means the default root: the
+    /// embedded Sigstore public-good root, or the one the caller was given
+    /// (`vouch verify --trusted-root`).
+    pub trusted_root: Option<PolicyRoot>,
+    /// The identities, any one of which may sign.
+    pub identities: Identities,
+}
+
+/// What kind of trust an authority is.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AuthorityKind {
+    /// Signatures verifiable with a public key.
+    Key(KeyAuthority),
+    /// Keyless signatures by one of a list of identities.
+    Keyless(KeylessAuthority),
+    /// A fixed answer.
+    Static(StaticAction),
+}
+
+/// A named authority.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Authority {
+    /// Its name, unique within the policy.
+    pub name: String,
+    /// What it trusts.
+    pub kind: AuthorityKind,
+}
+
+impl fmt::Display for Authority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.name)?;
+        match &self.kind {
+            AuthorityKind::Key(k) => {
+                write!(f, "key {} {}", k.key.algorithm(), k.key.key_id())?;
+                if let Some(path) = &k.path {
+                    write!(f, " ({})", path.display())?;
+                }
+                Ok(())
+            }
+            AuthorityKind::Keyless(k) => {
+                let ids: Vec<String> = k
+                    .identities
+                    .matchers()
+                    .iter()
+                    .map(|m| m.to_string())
+                    .collect();
+                write!(f, "keyless, {}", ids.join("; "))?;
+                match &k.trusted_root {
+                    Some(root) => write!(f, " (trusted root {})", root.path.display()),
+                    None => f.write_str(" (default trusted root)"),
+                }
+            }
+            AuthorityKind::Static(StaticAction::Pass) => f.write_str("static pass"),
+            AuthorityKind::Static(StaticAction::Fail) => f.write_str("static fail"),
+        }
+    }
+}
+
+/// Which authorities may meet a requirement, and how many distinct signers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Signers {
+    /// Names of authorities of the policy (all exist); any one suffices.
+    pub authorities: Vec<String>,
+    /// How many distinct signers (keys or certificate identities) must
+    /// have signed; at least 1.
+    pub threshold: NonZeroU32,
+}
+
+impl fmt::Display for Signers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "signed by any of [{}]", self.authorities.join(", "))?;
+        if self.threshold.get() > 1 {
+            write!(f, ", {} distinct signers", self.threshold)?;
+        }
+        Ok(())
+    }
+}
+
+/// A required attestation.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AttestationRequirement {
+    /// Its name, unique within the policy.
+    pub name: String,
+    /// The predicate type it must have, exactly.
+    pub predicate_type: String,
+    /// Who must have signed it.
+    pub signers: Signers,
+    /// A condition on its predicate.
+    pub rego: Option<RegoCondition>,
+}
+
+impl AttestationRequirement {
+    /// Evaluates the Rego condition over a verified predicate and returns
+    /// its denial messages (empty: the condition holds, or there is none).
+    /// `input` is the predicate (see [`rego`]).
+    pub fn evaluate_rego(&self, predicate: &serde_json::Value) -> Result<Vec<String>> {
+        match &self.rego {
+            None => Ok(Vec::new()),
+            Some(condition) => condition.evaluate(predicate).map_err(|reason| Error::Rego {
+                attestation: self.name.clone(),
+                reason,
+            }),
+        }
+    }
+}
+
+/// A validated admission policy.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ImagePolicy {
+    /// `metadata.name`, unique within a [`PolicySet`].
+    pub name: String,
+    /// The file it was read from.
+    pub source: PathBuf,
+    /// Enforce or warn.
+    pub mode: Mode,
+    /// The images it applies to (any glob).
+    pub images: Vec<ImageGlob>,
+    /// The trusted authorities, in policy order.
+    pub authorities: Vec<Authority>,
+    /// The image-signature requirement, if any (see the module docs for
+    /// when it is implied).
+    pub signatures: Option<Signers>,
+    /// The required attestations.
+    pub attestations: Vec<AttestationRequirement>,
+    /// Rules over the provenance's vendored inputs.
+    pub vendored_inputs: Option<VendoredInputs>,
+    /// The oldest a signature or attestation may be.
+    pub max_age: Option<jiff::SignedDuration>,
+}
+
+impl ImagePolicy {
+    /// Whether this policy applies to `image`.
+    pub fn matches(&self, image: &ImageRef) -> bool {
+        self.images.iter().any(|g| g.matches(image))
+    }
+
+    /// The authority called `name`.
+    pub fn authority(&self, name: &str) -> Option<&Authority> {
+        self.authorities.iter().find(|a| a.name == name)
+    }
+}
+
+impl fmt::Display for ImagePolicy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "{} ({}, {})",
+            self.name,
+            self.mode,
+            self.source.display()
+        )?;
+        let images: Vec<String> = self.images.iter().map(ToString::to_string).collect();
+        writeln!(f, "  images: {}", images.join(", "))?;
+        for authority in &self.authorities {
+            writeln!(f, "  authority {authority}")?;
+        }
+        match &self.signatures {
+            Some(s) => writeln!(f, "  requires an image signature {s}")?,
+            None => writeln!(f, "  requires no image signature")?,
+        }
+        for a in &self.attestations {
+            write!(
+                f,
+                "  requires attestation {}: {}, {}",
+                a.name, a.predicate_type, a.signers
+            )?;
+            if a.rego.is_some() {
+                f.write_str(", with a Rego condition")?;
+            }
+            writeln!(f)?;
+        }
+        if let Some(v) = &self.vendored_inputs {
+            writeln!(f, "  vendored inputs: {v}")?;
+        }
+        if let Some(age) = &self.max_age {
+            writeln!(f, "  max age: {age:#}")?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Conversion.
+
+/// A wire document with the file it came from: what key and root paths are
+/// resolved against, and where referenced bytes are recorded for the
+/// [`PolicySet::version`].
+struct Located<'a> {
+    wire: WireDocument,
+    refs: Refs<'a>,
+}
+
+/// Reads the files a policy names, relative to the policy file.
+struct Refs<'a> {
+    file: &'a Path,
+    referenced: &'a mut Vec<Vec<u8>>,
+}
+
+fn read_capped(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, String> {
+    let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "{} is larger than the limit of {limit} bytes",
+            path.display()
+        ));
+    }
+    Ok(bytes)
+}
+
+impl Refs<'_> {
+    fn resolve(&self, relative: &str) -> PathBuf {
+        match self.file.parent() {
+            Some(dir) => dir.join(relative),
+            None => PathBuf::from(relative),
+        }
+    }
+
+    fn read(&mut self, relative: &str) -> std::result::Result<(PathBuf, Vec<u8>), String> {
+        let path = self.resolve(relative);
+        let bytes = read_capped(&path, MAX_REFERENCED_BYTES)?;
+        self.referenced.push(bytes.clone());
+        Ok((path, bytes))
+    }
+
+    fn authority(
+        &mut self,
+        at: &str,
+        wire: WireAuthority,
+    ) -> std::result::Result<Authority, String> {
+        let kind = match (wire.key, wire.keyless, wire.static_) {
+            (Some(key), None, None) => AuthorityKind::Key(self.key(at, key)?),
+            (None, Some(keyless), None) => AuthorityKind::Keyless(self.keyless(at, keyless)?),
+            (None, None, Some(action)) => AuthorityKind::Static(action),
+            _ => {
+                return Err(format!(
+                    "{at}: an authority has exactly one of `key`, `keyless` or `static`"
+                ))
+            }
+        };
+        Ok(Authority {
+            name: wire.name,
+            kind,
+        })
+    }
+
+    fn key(&mut self, at: &str, key: WireKey) -> std::result::Result<KeyAuthority, String> {
+        let (pem, path) = match (key.path, key.data) {
+            (Some(relative), None) => {
+                let (path, bytes) = self.read(&relative).map_err(|e| format!("{at}.key: {e}"))?;
+                let pem = String::from_utf8(bytes)
+                    .map_err(|_| format!("{at}.key: {} is not PEM text", path.display()))?;
+                (pem, Some(path))
+            }
+            (None, Some(data)) => (data, None),
+            _ => return Err(format!("{at}.key: give exactly one of `path` or `data`")),
+        };
+        let key = PublicKey::from_pem(&pem).map_err(|e| format!("{at}.key: {e}"))?;
+        Ok(KeyAuthority { key, path })
+    }
+
+    fn keyless(
+        &mut self,
+        at: &str,
+        keyless: WireKeyless,
+    ) -> std::result::Result<KeylessAuthority, String> {
+        let trusted_root = match keyless.trusted_root {
+            Some(relative) => {
+                let (path, bytes) = self
+                    .read(&relative)
+                    .map_err(|e| format!("{at}.keyless.trustedRoot: {e}"))?;
+                let root = TrustedRoot::from_json(&bytes)
+                    .map_err(|e| format!("{at}.keyless.trustedRoot: {}: {e}", path.display()))?;
+                Some(PolicyRoot {
+                    path,
+                    root: Arc::new(root),
+                })
+            }
+            None => None,
+        };
+        let matchers = keyless
+            .identities
+            .into_iter()
+            .enumerate()
+            .map(|(i, id)| identity(&format!("{at}.keyless.identities[{i}]"), id))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let identities = Identities::new(matchers).ok_or_else(|| {
+            format!(
+                "{at}.keyless.identities: list at least one identity; an empty list trusts no one"
+            )
+        })?;
+        Ok(KeylessAuthority {
+            trusted_root,
+            identities,
+        })
+    }
+}
+
+fn identity(at: &str, wire: WireIdentity) -> std::result::Result<IdentityMatcher, String> {
+    let issuer = match (wire.issuer, wire.issuer_reg_exp) {
+        (Some(exact), None) => Claim::exact(exact),
+        (None, Some(Checked(RegExpClaim(claim)))) => claim,
+        _ => {
+            return Err(format!(
+                "{at}: give exactly one of `issuer` or `issuerRegExp`"
+            ))
+        }
+    };
+    let subject = match (wire.subject, wire.subject_reg_exp) {
+        (Some(exact), None) => Claim::exact(exact),
+        (None, Some(Checked(RegExpClaim(claim)))) => claim,
+        _ => {
+            return Err(format!(
+                "{at}: give exactly one of `subject` or `subjectRegExp`"
+            ))
+        }
+    };
+    Ok(IdentityMatcher { issuer, subject })
+}
+
+/// Checks that every name in `named` is an authority; `None` means all.
+fn signers(
+    at: &str,
+    names: &[String],
+    named: Option<Vec<String>>,
+    threshold: Option<Threshold>,
+) -> std::result::Result<Signers, String> {
+    let authorities = match named {
+        None => names.to_vec(),
+        Some(list) => {
+            if list.is_empty() {
+                return Err(format!(
+                    "{at}.authorities: an empty list admits no one; omit it to allow any authority"
+                ));
+            }
+            if let Some(missing) = list.iter().find(|n| !names.contains(n)) {
+                return Err(format!(
+                    "{at}.authorities: {missing:?} is not an authority of this policy (have: {})",
+                    names.join(", ")
+                ));
+            }
+            list
+        }
+    };
+    Ok(Signers {
+        authorities,
+        threshold: threshold.map_or(NonZeroU32::MIN, |t| t.0),
+    })
+}
+
+fn unique(at: &str, what: &str, names: &[&str]) -> std::result::Result<(), String> {
+    let mut seen = BTreeSet::new();
+    for (i, name) in names.iter().enumerate() {
+        if name.trim().is_empty() {
+            return Err(format!("{at}[{i}]: a {what} needs a non-empty `name`"));
+        }
+        if !seen.insert(*name) {
+            return Err(format!("{at}[{i}]: {what} name {name:?} is used twice"));
+        }
+    }
+    Ok(())
+}
+
+impl TryFrom<Located<'_>> for ImagePolicy {
+    type Error = String;
+
+    fn try_from(located: Located<'_>) -> std::result::Result<Self, String> {
+        let Located { wire, mut refs } = located;
+        let WireDocument { metadata, spec, .. } = wire;
+        if metadata.name.trim().is_empty() {
+            return Err("metadata.name: a policy needs a name".into());
+        }
+        if spec.images.is_empty() {
+            return Err(
+                "spec.images: list at least one glob; a policy must say which images it applies to"
+                    .into(),
+            );
+        }
+        if spec.authorities.is_empty() {
+            return Err("spec.authorities: list at least one authority (a `static: pass` one to admit without evidence)".into());
+        }
+        let authority_names: Vec<&str> = spec.authorities.iter().map(|a| a.name.as_str()).collect();
+        unique("spec.authorities", "authority", &authority_names)?;
+        let attestation_names: Vec<&str> =
+            spec.attestations.iter().map(|a| a.name.as_str()).collect();
+        unique("spec.attestations", "attestation", &attestation_names)?;
+
+        let mut authorities = Vec::with_capacity(spec.authorities.len());
+        for (i, wire) in spec.authorities.into_iter().enumerate() {
+            let at = format!("spec.authorities[{i}] ({})", wire.name);
+            authorities.push(refs.authority(&at, wire)?);
+        }
+        let names: Vec<String> = authorities.iter().map(|a| a.name.clone()).collect();
+
+        let mut attestations = Vec::with_capacity(spec.attestations.len());
+        for (i, wire) in spec.attestations.into_iter().enumerate() {
+            let at = format!("spec.attestations[{i}] ({})", wire.name);
+            if wire.predicate_type.trim().is_empty() {
+                return Err(format!(
+                    "{at}.predicateType: name the predicate type required"
+                ));
+            }
+            attestations.push(AttestationRequirement {
+                signers: signers(&at, &names, wire.authorities, wire.threshold)?,
+                name: wire.name,
+                predicate_type: wire.predicate_type,
+                rego: wire.rego.map(|c| c.0),
+            });
+        }
+        let signatures = match spec.signatures {
+            Some(s) => Some(signers(
+                "spec.signatures",
+                &names,
+                s.authorities,
+                s.threshold,
+            )?),
+            None if attestations.is_empty() => {
+                Some(signers("spec.signatures", &names, None, None)?)
+            }
+            None => None,
+        };
+        let vendored_inputs = spec
+            .vendored_inputs
+            .map(VendoredInputs::try_from)
+            .transpose()?;
+        Ok(ImagePolicy {
+            name: metadata.name,
+            source: refs.file.to_path_buf(),
+            mode: spec.mode,
+            images: spec.images.into_iter().map(|i| i.glob.0).collect(),
+            authorities,
+            signatures,
+            attestations,
+            vendored_inputs,
+            max_age: spec.max_age.map(|m| m.0 .0),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Loading.
+
+/// Every policy loaded from a file or directory.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PolicySet {
+    /// The policies, in file order then document order.
+    pub policies: Vec<ImagePolicy>,
+    /// The policy files read, in order.
+    pub files: Vec<PathBuf>,
+    /// Documents skipped as another vouch kind (criticality rules): file
+    /// and kind.
+    pub skipped: Vec<(PathBuf, String)>,
+    /// SHA-256 over the bytes of every policy file and of every key and
+    /// trusted root they name, each length-prefixed, in load order. Two
+    /// sets with the same version decide alike, so a verdict cache is
+    /// keyed on it (with the image digest).
+    pub version: Sha256,
+}
+
+impl PolicySet {
+    /// The policies that apply to `image`; all of them must allow it.
+    pub fn matching(&self, image: &ImageRef) -> Vec<&ImagePolicy> {
+        self.policies.iter().filter(|p| p.matches(image)).collect()
+    }
+}
+
+fn invalid(path: &Path, reason: impl Into<String>) -> Error {
+    Error::Policy {
+        path: path.display().to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// `line N: why (column C)` from a serde_norway error, whose own text ends
+/// with ` at line N column C`.
+fn yaml_reason(err: &serde_norway::Error) -> String {
+    let text = err.to_string();
+    match err.location() {
+        Some(at) => {
+            let suffix = format!(" at line {} column {}", at.line(), at.column());
+            let why = text.strip_suffix(&suffix).unwrap_or(&text);
+            format!("line {}: {why} (column {})", at.line(), at.column())
+        }
+        None => text,
+    }
+}
+
+/// Loads the policies of one file, or of every `*.yaml` and `*.yml` file
+/// of a directory (not recursive), sorted by name. A file may hold several
+/// documents separated by `---`. Any invalid document, or a file or
+/// directory with no `ImagePolicy` at all, fails the whole load.
+pub fn load(path: &Path) -> Result<PolicySet> {
+    let files = if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .map_err(|e| invalid(path, format!("cannot list the directory: {e}")))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut set = PolicySet {
+        policies: Vec::new(),
+        files: Vec::new(),
+        skipped: Vec::new(),
+        version: sha256(b""),
+    };
+    let mut canonical = Vec::new();
+    for file in files {
+        let mut referenced = Vec::new();
+        let bytes = read_capped(&file, MAX_POLICY_BYTES).map_err(|e| invalid(&file, e))?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(|e| invalid(&file, format!("not UTF-8: {e}")))?;
+        load_text(&mut set, &file, text, &mut referenced)?;
+        for part in std::iter::once(&bytes).chain(referenced.iter()) {
+            canonical.extend_from_slice(&(part.len() as u64).to_be_bytes());
+            canonical.extend_from_slice(part);
+        }
+        set.files.push(file);
+    }
+    if set.policies.is_empty() {
+        return Err(invalid(path, format!("no `kind: {KIND}` document found")));
+    }
+    let mut seen = BTreeSet::new();
+    for policy in &set.policies {
+        if !seen.insert(policy.name.as_str()) {
+            return Err(invalid(
+                &policy.source,
+                format!("metadata.name: policy name {:?} is used twice", policy.name),
+            ));
+        }
+    }
+    set.version = sha256(&canonical);
+    Ok(set)
+}
+
+/// Parses every document of one file into `set`.
+fn load_text(
+    set: &mut PolicySet,
+    file: &Path,
+    text: &str,
+    referenced: &mut Vec<Vec<u8>>,
+) -> Result<()> {
+    let mut headers = Vec::new();
+    for document in serde_norway::Deserializer::from_str(text) {
+        let header =
+            Option::<Header>::deserialize(document).map_err(|e| invalid(file, yaml_reason(&e)))?;
+        headers.push(header);
+    }
+    for (index, (document, header)) in serde_norway::Deserializer::from_str(text)
+        .zip(headers)
+        .enumerate()
+    {
+        // An empty document (a trailing `---`) holds nothing.
+        let Some(header) = header else { continue };
+        let at = |reason: String| {
+            if index == 0 {
+                reason
+            } else {
+                format!("document {}: {reason}", index + 1)
+            }
+        };
+        let api_version = header.api_version.unwrap_or_default();
+        let kind = header.kind.unwrap_or_default();
+        if api_version != API_VERSION {
+            return Err(invalid(
+                file,
+                at(format!(
+                    "apiVersion is {api_version:?}, expected {API_VERSION:?}"
+                )),
+            ));
+        }
+        match kind.as_str() {
+            KIND => {}
+            CRITICALITY_RULES_KIND => {
+                set.skipped.push((file.to_path_buf(), kind));
+                continue;
+            }
+            _ => {
+                return Err(invalid(
+                    file,
+                    at(format!(
+                        "kind is {kind:?}, expected {KIND:?} ({CRITICALITY_RULES_KIND:?} documents are skipped)"
+                    )),
+                ))
+            }
+        }
+        let wire =
+            WireDocument::deserialize(document).map_err(|e| invalid(file, at(yaml_reason(&e))))?;
+        let policy = ImagePolicy::try_from(Located {
+            wire,
+            refs: Refs { file, referenced },
+        })
+        .map_err(|reason| invalid(file, at(reason)))?;
+        set.policies.push(policy);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,238 @@
+//! Rego conditions on attestations, evaluated with regorus.
+//!
+//! A condition is a Rego v1 module in `package vouch` that defines a
+//! `deny` set of messages:
+//!
+//! ```rego
+//! package vouch
+//!
+//! deny contains msg if {
+//!     some dep in input.buildDefinition.resolvedDependencies
+//!     dep.annotations.match == "mismatch"
+//!     msg := sprintf("%s does not match its lockfile", [dep.name])
+//! }
+//! ```
+//!
+//! `input` is the **predicate** of the verified in-toto statement (for SLSA
+//! provenance: the object with `buildDefinition` and `runDetails`), never
+//! the unverified envelope. The attestation satisfies the condition when
+//! `data.vouch.deny` is empty; each message in it is a reason for denial.
+//!
+//! Everything that can be checked before evaluation is checked at load:
+//! syntax (regorus's message, with its line and column inside the
+//! condition), the package (anything but `vouch` would leave `deny`
+//! undefined and so deny nothing), and that `deny` is defined.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use regorus::utils::limits::ExecutionTimerConfig;
+use regorus::{Engine, Value};
+
+/// The package a condition must declare.
+pub const PACKAGE: &str = "data.vouch";
+/// The rule evaluated: a set (or array) of denial messages.
+pub const DENY_RULE: &str = "data.vouch.deny";
+/// The longest a condition may run on one predicate before it is an error
+/// (a policy must not be able to stall admission).
+pub const TIME_LIMIT: Duration = Duration::from_secs(2);
+
+/// A compiled Rego condition.
+#[derive(Clone)]
+pub struct RegoCondition {
+    source: Arc<str>,
+    engine: Engine,
+}
+
+impl fmt::Debug for RegoCondition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RegoCondition")
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RegoCondition {
+    /// Parses and checks `source`; `name` names it in regorus's messages
+    /// (`<name>:LINE:COL: error: ...`). The error is the reason only: the
+    /// caller adds the policy file and attestation.
+    pub fn compile(name: &str, source: &str) -> Result<Self, String> {
+        let mut engine = Engine::new();
+        engine.set_execution_timer_config(ExecutionTimerConfig {
+            limit: TIME_LIMIT,
+            check_interval: std::num::NonZeroU32::MIN,
+        });
+        let package = engine
+            .add_policy(name.to_string(), source.to_string())
+            .map_err(|e| format!("Rego syntax error: {e}"))?;
+        if package != PACKAGE {
+            return Err(format!(
+                "the Rego condition is in package {:?}: it must be `package vouch`, whose \
+                 `deny` rule is evaluated",
+                package.trim_start_matches("data.")
+            ));
+        }
+        let declared = engine
+            .has_declared_rule_rooted_at(name, "deny")
+            .map_err(|e| format!("Rego error: {e}"))?;
+        if !declared {
+            return Err(
+                "the Rego condition defines no `deny` rule: write `deny contains msg if { ... }`"
+                    .to_string(),
+            );
+        }
+        let condition = RegoCondition {
+            source: source.into(),
+            engine,
+        };
+        // A first evaluation on an empty predicate resolves every reference,
+        // so that an unknown function is an error here, not at admission.
+        condition.evaluate(&serde_json::Value::Object(serde_json::Map::new()))?;
+        Ok(condition)
+    }
+
+    /// The condition as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Evaluates `data.vouch.deny` with `input` = `predicate` and returns
+    /// its messages, sorted; empty means the condition holds. A `deny`
+    /// that is not a set or array, or an evaluation error (a type error, the
+    /// time limit), is an error: the caller denies with it as the reason.
+    pub fn evaluate(&self, predicate: &serde_json::Value) -> Result<Vec<String>, String> {
+        let mut engine = self.engine.clone();
+        engine.set_input(Value::from(predicate.clone()));
+        let deny = engine
+            .eval_rule(DENY_RULE.to_string())
+            .map_err(|e| format!("Rego evaluation failed: {e}"))?;
+        let items: Vec<Value> = match &deny {
+            Value::Undefined => Vec::new(),
+            Value::Set(set) => set.iter().cloned().collect(),
+            Value::Array(array) => array.iter().cloned().collect(),
+            other => {
+                return Err(format!(
+                    "Rego `deny` is {}, not a set of messages",
+                    as_json(other)
+                ))
+            }
+        };
+        let mut messages: Vec<String> = items
+            .iter()
+            .map(|v| match v.as_string() {
+                Ok(s) => s.to_string(),
+                Err(_) => as_json(v),
+            })
+            .collect();
+        messages.sort();
+        Ok(messages)
+    }
+}
+
+/// A Rego value as compact JSON, for messages.
+fn as_json(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| format!("(not JSON: {e})"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MISMATCH: &str = r#"package vouch
+
+deny contains msg if {
+    some dep in input.buildDefinition.resolvedDependencies
+    dep.annotations.match == "mismatch"
+    msg := sprintf("input %s does not match its lockfile", [dep.name])
+}
+"#;
+
+    fn provenance(matches: &[(&str, &str)]) -> serde_json::Value {
+        let deps: Vec<serde_json::Value> = matches
+            .iter()
+            .map(|(name, m)| {
+                serde_json::json!({
+                    "name": name,
+                    "digest": {"sha256": "00".repeat(32)},
+                    "annotations": {"ecosystem": "cargo", "version": "1.0.0", "match": m}
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "buildDefinition": {
+                "buildType": "https://vouch.dev/attest/vendored-inputs/v1",
+                "externalParameters": {"project": "."},
+                "resolvedDependencies": deps
+            },
+            "runDetails": {"builder": {"id": "https://vouch.dev/builders/local"}}
+        })
+    }
+
+    #[test]
+    fn deny_is_empty_when_every_input_matches() {
+        let c = RegoCondition::compile("provenance.rego", MISMATCH).unwrap();
+        let denied = c
+            .evaluate(&provenance(&[("zlib", "match"), ("serde", "match")]))
+            .unwrap();
+        assert!(denied.is_empty(), "{denied:?}");
+    }
+
+    #[test]
+    fn deny_names_each_mismatched_input() {
+        let c = RegoCondition::compile("provenance.rego", MISMATCH).unwrap();
+        let denied = c
+            .evaluate(&provenance(&[
+                ("zlib", "mismatch"),
+                ("serde", "match"),
+                ("abc", "mismatch"),
+            ]))
+            .unwrap();
+        assert_eq!(
+            denied,
+            [
+                "input abc does not match its lockfile",
+                "input zlib does not match its lockfile"
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_error_is_refused_with_its_line() {
+        let err = RegoCondition::compile(
+            "provenance.rego",
+            "package vouch\n\ndeny contains msg if {\n    msg := \n}\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("Rego syntax error"), "{err}");
+        assert!(err.contains("provenance.rego:"), "{err}");
+        assert!(err.contains(":4:") || err.contains(":5:"), "{err}");
+    }
+
+    #[test]
+    fn wrong_package_or_no_deny_is_refused() {
+        let err = RegoCondition::compile("x", "package other\n\ndeny contains 1 if { true }\n")
+            .unwrap_err();
+        assert!(err.contains("package \"other\""), "{err}");
+        let err = RegoCondition::compile("x", "package vouch\n\nallow := true\n").unwrap_err();
+        assert!(err.contains("no `deny` rule"), "{err}");
+        // Control: an empty-but-defined deny is fine.
+        assert!(
+            RegoCondition::compile("x", "package vouch\n\ndeny contains 1 if { false }\n").is_ok()
+        );
+    }
+
+    #[test]
+    fn non_string_messages_are_shown_as_json() {
+        let c = RegoCondition::compile(
+            "x",
+            "package vouch\n\ndeny contains {\"n\": input.n} if { input.n > 1 }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            c.evaluate(&serde_json::json!({"n": 2})).unwrap(),
+            [r#"{"n":2}"#]
+        );
+        assert!(c.evaluate(&serde_json::json!({"n": 1})).unwrap().is_empty());
+    }
+}

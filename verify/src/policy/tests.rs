@@ -1,0 +1,511 @@
+//! Loading and validation of ImagePolicy documents.
+
+use std::fs;
+
+use super::*;
+
+const KEY_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEZ805D3eqNZywjCI19lInBJOp7YMr
+CrzAH3CVTAOQ0jgMeCvVTiaRJaRPRDOv8UMs6U4SvKc6pnrIDOoSYI3fdA==
+-----END PUBLIC KEY-----
+";
+
+/// The shape of issue 5 §1, exactly as written (with a real Rego body).
+const ISSUE_SHAPE: &str = r#"apiVersion: vouch.dev/v1alpha1
+kind: ImagePolicy
+metadata: {name: production}
+spec:
+  mode: enforce
+  images: [{glob: "registry.example.com/team/**"}]
+  authorities:
+    - name: ci
+      key: {path: keys/ci.pub}
+    - name: release
+      keyless:
+        identities: [{issuer: "https://token.actions.githubusercontent.com", subjectRegExp: "https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v.*"}]
+  attestations:
+    - name: provenance
+      predicateType: https://slsa.dev/provenance/v1
+      authorities: [ci]
+      rego: |
+        package vouch
+        deny contains msg if {
+          some dep in input.buildDefinition.resolvedDependencies
+          dep.annotations.match == "mismatch"
+          msg := sprintf("%s mismatched", [dep.name])
+        }
+  vendoredInputs: {requireMatch: true}
+"#;
+
+/// A directory with `keys/ci.pub` and `policy.yaml` holding `yaml`.
+fn policy_dir(yaml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("keys")).unwrap();
+    fs::write(dir.path().join("keys/ci.pub"), KEY_PEM).unwrap();
+    fs::write(dir.path().join("policy.yaml"), yaml).unwrap();
+    dir
+}
+
+fn load_yaml(yaml: &str) -> Result<PolicySet> {
+    let dir = policy_dir(yaml);
+    load(&dir.path().join("policy.yaml"))
+}
+
+/// The error message of loading `yaml`, which must fail.
+fn refused(yaml: &str) -> String {
+    match load_yaml(yaml) {
+        Ok(_) => panic!("loaded an invalid policy:\n{yaml}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// The issue shape with `from` replaced by `to` (which must occur).
+fn edited(from: &str, to: &str) -> String {
+    assert!(ISSUE_SHAPE.contains(from), "{from}");
+    ISSUE_SHAPE.replacen(from, to, 1)
+}
+
+#[test]
+fn the_issue_shape_loads_as_written() {
+    let set = load_yaml(ISSUE_SHAPE).unwrap();
+    assert_eq!(set.policies.len(), 1);
+    let p = &set.policies[0];
+    assert_eq!(p.name, "production");
+    assert_eq!(p.mode, Mode::Enforce);
+    assert_eq!(p.authorities.len(), 2);
+    let AuthorityKind::Key(key) = &p.authority("ci").unwrap().kind else {
+        panic!("ci is not a key authority")
+    };
+    assert!(key.path.as_ref().unwrap().ends_with("keys/ci.pub"));
+    let AuthorityKind::Keyless(keyless) = &p.authority("release").unwrap().kind else {
+        panic!("release is not keyless")
+    };
+    assert!(keyless.trusted_root.is_none());
+    let ids = &keyless.identities;
+    assert!(ids
+        .find(
+            "https://token.actions.githubusercontent.com",
+            "https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.0.0"
+        )
+        .is_some());
+    assert!(ids
+        .find(
+            "https://token.actions.githubusercontent.com",
+            "https://github.com/org/repo/.github/workflows/release.yml@refs/heads/evil"
+        )
+        .is_none());
+    let att = &p.attestations[0];
+    assert_eq!(att.predicate_type, "https://slsa.dev/provenance/v1");
+    assert_eq!(att.signers.authorities, ["ci"]);
+    assert_eq!(att.signers.threshold.get(), 1);
+    // Attestations present and no `signatures`: no image signature required.
+    assert!(p.signatures.is_none());
+    assert!(p.vendored_inputs.as_ref().unwrap().require_match);
+    assert!(p.max_age.is_none());
+    // `policy check` shows what it requires.
+    let shown = p.to_string();
+    assert!(shown.contains("requires attestation provenance"), "{shown}");
+    assert!(shown.contains("with a Rego condition"), "{shown}");
+}
+
+#[test]
+fn rego_condition_allows_and_denies_a_slsa_predicate() {
+    let set = load_yaml(ISSUE_SHAPE).unwrap();
+    let att = &set.policies[0].attestations[0];
+    let predicate = |m: &str| {
+        serde_json::json!({
+            "buildDefinition": {
+                "buildType": "https://vouch.dev/attest/vendored-inputs/v1",
+                "externalParameters": {},
+                "resolvedDependencies": [
+                    {"name": "zlib", "annotations": {"match": m}},
+                    {"name": "serde", "annotations": {"match": "match"}}
+                ]
+            },
+            "runDetails": {"builder": {"id": "https://vouch.dev/builders/local"}}
+        })
+    };
+    assert!(att.evaluate_rego(&predicate("match")).unwrap().is_empty());
+    assert_eq!(
+        att.evaluate_rego(&predicate("mismatch")).unwrap(),
+        ["zlib mismatched"]
+    );
+}
+
+#[test]
+fn malformed_yaml_names_the_file_and_line() {
+    // Bad input 14.
+    let err = refused(&edited("  mode: enforce\n", "  mode: [enforce\n"));
+    assert!(err.contains("invalid policy in "), "{err}");
+    assert!(err.contains("policy.yaml"), "{err}");
+    assert!(err.contains("line "), "{err}");
+    let tabs = refused("apiVersion: vouch.dev/v1alpha1\nkind: ImagePolicy\nmetadata:\n\tname: x\n");
+    assert!(tabs.contains("line 4"), "{tabs}");
+}
+
+#[test]
+fn unknown_field_is_refused_with_its_name_and_line() {
+    let err = refused(&edited(
+        "  mode: enforce\n",
+        "  mode: enforce\n  imagez: []\n",
+    ));
+    assert!(err.contains("unknown field `imagez`"), "{err}");
+    assert!(err.contains("line 6:"), "{err}");
+    let err = refused(&edited(
+        "      authorities: [ci]\n",
+        "      authorities: [ci]\n      policy: x\n",
+    ));
+    assert!(err.contains("unknown field `policy`"), "{err}");
+    assert!(err.contains("line "), "{err}");
+}
+
+#[test]
+fn a_bad_glob_is_refused_with_its_line() {
+    // Bad input 8 (glob).
+    let err = refused(&edited(
+        "registry.example.com/team/**",
+        "registry.example.com/team/[z-a]",
+    ));
+    assert!(err.contains("not a valid glob"), "{err}");
+    assert!(err.contains("line 6:"), "{err}");
+    assert!(err.contains("spec.images[0].glob"), "{err}");
+}
+
+#[test]
+fn an_invalid_regexp_is_refused_with_its_line_and_field() {
+    // Bad input 8 (regexp).
+    let err = refused(&edited("refs/tags/v.*", "refs/tags/v(.*"));
+    assert!(err.contains("invalid regular expression"), "{err}");
+    assert!(err.contains("line 12:"), "{err}");
+    assert!(err.contains("subjectRegExp"), "{err}");
+}
+
+#[test]
+fn a_threshold_below_one_is_refused() {
+    // Bad input 9.
+    for bad in ["0", "-1"] {
+        let err = refused(&edited(
+            "      authorities: [ci]\n",
+            &format!("      authorities: [ci]\n      threshold: {bad}\n"),
+        ));
+        assert!(
+            err.contains(&format!("threshold {bad} is out of range")),
+            "{err}"
+        );
+        assert!(err.contains("line 17:"), "{err}");
+    }
+    let err = refused(&edited(
+        "  vendoredInputs",
+        "  signatures: {threshold: 0}\n  vendoredInputs",
+    ));
+    assert!(err.contains("threshold 0"), "{err}");
+    // Control: 2 loads.
+    let ok = load_yaml(&edited(
+        "      authorities: [ci]\n",
+        "      authorities: [ci]\n      threshold: 2\n",
+    ))
+    .unwrap();
+    assert_eq!(ok.policies[0].attestations[0].signers.threshold.get(), 2);
+}
+
+#[test]
+fn an_undefined_authority_is_refused() {
+    let err = refused(&edited("authorities: [ci]", "authorities: [ci, nightly]"));
+    assert!(
+        err.contains("\"nightly\" is not an authority of this policy"),
+        "{err}"
+    );
+    assert!(err.contains("spec.attestations[0] (provenance)"), "{err}");
+}
+
+#[test]
+fn duplicate_names_are_refused() {
+    let err = refused(&edited("    - name: release\n", "    - name: ci\n"));
+    assert!(err.contains("authority name \"ci\" is used twice"), "{err}");
+    let twice = format!("{ISSUE_SHAPE}---\n{ISSUE_SHAPE}");
+    let err = refused(&twice);
+    assert!(
+        err.contains("policy name \"production\" is used twice"),
+        "{err}"
+    );
+    let att = edited(
+        "  vendoredInputs",
+        "    - name: provenance\n      predicateType: https://cyclonedx.org/bom/v1.6\n  vendoredInputs",
+    );
+    assert!(refused(&att).contains("attestation name \"provenance\" is used twice"));
+}
+
+#[test]
+fn a_rego_syntax_error_is_refused_with_its_line() {
+    let err = refused(&edited(
+        "          msg := sprintf",
+        "          msg := := sprintf",
+    ));
+    assert!(err.contains("Rego syntax error"), "{err}");
+    assert!(err.contains("spec.attestations[0].rego"), "{err}");
+    assert!(err.contains("line 17:"), "{err}");
+    // regorus's own position inside the condition.
+    assert!(err.contains("rego:5:"), "{err}");
+}
+
+#[test]
+fn an_authority_has_exactly_one_kind() {
+    let err = refused(&edited(
+        "      key: {path: keys/ci.pub}\n",
+        "      key: {path: keys/ci.pub}\n      static: pass\n",
+    ));
+    assert!(
+        err.contains("exactly one of `key`, `keyless` or `static`"),
+        "{err}"
+    );
+    let err = refused(&edited("      key: {path: keys/ci.pub}\n", "      {}\n"));
+    assert!(
+        err.contains("line ") || err.contains("exactly one"),
+        "{err}"
+    );
+    let err = refused(&edited(
+        "{path: keys/ci.pub}",
+        "{path: keys/ci.pub, data: x}",
+    ));
+    assert!(err.contains("exactly one of `path` or `data`"), "{err}");
+}
+
+#[test]
+fn identities_need_one_issuer_and_one_subject() {
+    let err = refused(&edited(
+        "subjectRegExp: \"https",
+        "subject: x, subjectRegExp: \"https",
+    ));
+    assert!(
+        err.contains("exactly one of `subject` or `subjectRegExp`"),
+        "{err}"
+    );
+    let err = refused(&edited(
+        "identities: [{issuer: \"https://token.actions.githubusercontent.com\", ",
+        "identities: [{",
+    ));
+    assert!(
+        err.contains("exactly one of `issuer` or `issuerRegExp`"),
+        "{err}"
+    );
+    let err = refused(&edited(
+        "        identities: [{issuer",
+        "        identities: []\n        x: [{issuer",
+    ));
+    assert!(err.contains("unknown field `x`"), "{err}");
+}
+
+#[test]
+fn keys_are_loaded_relative_to_the_policy_and_must_be_keys() {
+    let dir = policy_dir(ISSUE_SHAPE);
+    fs::write(dir.path().join("keys/ci.pub"), "not a key").unwrap();
+    let err = load(&dir.path().join("policy.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("spec.authorities[0] (ci).key"), "{err}");
+    let err = refused(&edited("keys/ci.pub", "keys/missing.pub"));
+    assert!(err.contains("missing.pub"), "{err}");
+    let inline = edited(
+        "key: {path: keys/ci.pub}",
+        &format!("key: {{data: {:?}}}", KEY_PEM),
+    );
+    let set = load_yaml(&inline).unwrap();
+    let AuthorityKind::Key(key) = &set.policies[0].authorities[0].kind else {
+        panic!("not a key")
+    };
+    assert!(key.path.is_none());
+}
+
+#[test]
+fn required_lists_and_fields() {
+    let err = refused(&edited(
+        "  images: [{glob: \"registry.example.com/team/**\"}]\n",
+        "  images: []\n",
+    ));
+    assert!(err.contains("spec.images: list at least one glob"), "{err}");
+    let err = refused(&edited(
+        "  images: [{glob: \"registry.example.com/team/**\"}]\n",
+        "",
+    ));
+    assert!(err.contains("missing field `images`"), "{err}");
+    let err = refused(&edited("authorities: [ci]", "authorities: []"));
+    assert!(err.contains("an empty list admits no one"), "{err}");
+    let err = refused(&edited("mode: enforce", "mode: audit"));
+    assert!(err.contains("unknown variant `audit`"), "{err}");
+}
+
+#[test]
+fn max_age_parses_hours_and_days() {
+    let with = |age: &str| {
+        edited(
+            "  vendoredInputs",
+            &format!("  maxAge: {age}\n  vendoredInputs"),
+        )
+    };
+    let set = load_yaml(&with("720h")).unwrap();
+    assert_eq!(
+        set.policies[0].max_age,
+        Some(jiff::SignedDuration::from_hours(720))
+    );
+    let set = load_yaml(&with("30d")).unwrap();
+    assert_eq!(
+        set.policies[0].max_age,
+        Some(jiff::SignedDuration::from_hours(720))
+    );
+    let set = load_yaml(&with("1h30m")).unwrap();
+    assert_eq!(
+        set.policies[0].max_age,
+        Some(jiff::SignedDuration::from_mins(90))
+    );
+    for bad in ["forever", "0h", "-5h", "1 month"] {
+        let err = refused(&with(bad));
+        assert!(err.contains("maxAge"), "{bad}: {err}");
+        assert!(err.contains("line 24:"), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn signatures_are_required_when_nothing_else_is() {
+    let yaml = "apiVersion: vouch.dev/v1alpha1
+kind: ImagePolicy
+metadata: {name: signed}
+spec:
+  images: [{glob: ghcr.io/org/*}]
+  authorities: [{name: ci, key: {path: keys/ci.pub}}, {name: allow, static: pass}]
+";
+    let set = load_yaml(yaml).unwrap();
+    let s = set.policies[0].signatures.as_ref().unwrap();
+    assert_eq!(s.authorities, ["ci", "allow"]);
+    let explicit = format!("{yaml}  signatures: {{authorities: [allow]}}\n");
+    let set = load_yaml(&explicit).unwrap();
+    assert_eq!(
+        set.policies[0].signatures.as_ref().unwrap().authorities,
+        ["allow"]
+    );
+    assert!(matches!(
+        set.policies[0].authorities[1].kind,
+        AuthorityKind::Static(StaticAction::Pass)
+    ));
+}
+
+#[test]
+fn directories_load_sorted_and_skip_criticality_rules() {
+    let dir = policy_dir(ISSUE_SHAPE);
+    fs::write(
+        dir.path().join("a-warn.yml"),
+        edited("name: production", "name: audit").replace("mode: enforce", "mode: warn"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("critical.yaml"),
+        "apiVersion: vouch.dev/v1alpha1\nkind: CriticalityRules\nrules: []\n",
+    )
+    .unwrap();
+    fs::write(dir.path().join("notes.txt"), "not a policy").unwrap();
+    let set = load(dir.path()).unwrap();
+    let names: Vec<&str> = set.policies.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["audit", "production"]);
+    assert_eq!(set.policies[0].mode, Mode::Warn);
+    assert_eq!(set.skipped.len(), 1);
+    assert_eq!(set.files.len(), 3);
+    // Another kind is an error, not a skip.
+    fs::write(
+        dir.path().join("other.yaml"),
+        "apiVersion: vouch.dev/v1alpha1\nkind: ClusterImagePolicy\n",
+    )
+    .unwrap();
+    let err = load(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("other.yaml"), "{err}");
+    assert!(err.contains("kind is \"ClusterImagePolicy\""), "{err}");
+    // A directory of criticality rules only holds no policy.
+    let empty = tempfile::tempdir().unwrap();
+    fs::write(
+        empty.path().join("critical.yaml"),
+        "apiVersion: vouch.dev/v1alpha1\nkind: CriticalityRules\nrules: []\n",
+    )
+    .unwrap();
+    assert!(load(empty.path())
+        .unwrap_err()
+        .to_string()
+        .contains("no `kind: ImagePolicy`"));
+}
+
+#[test]
+fn multi_document_errors_name_the_document() {
+    let second = edited("name: production", "name: second").replace("mode: enforce", "mode: nope");
+    let err = refused(&format!("{ISSUE_SHAPE}---\n{second}"));
+    assert!(err.contains("document 2"), "{err}");
+    assert!(err.contains("unknown variant `nope`"), "{err}");
+    // The line is counted from the top of the file.
+    assert!(err.contains("line 30:"), "{err}");
+    let ok = load_yaml(&format!(
+        "{ISSUE_SHAPE}---\n{}---\n",
+        edited("name: production", "name: second")
+    ))
+    .unwrap();
+    assert_eq!(ok.policies.len(), 2);
+}
+
+#[test]
+fn the_version_covers_policies_and_the_keys_they_name() {
+    let dir = policy_dir(ISSUE_SHAPE);
+    let file = dir.path().join("policy.yaml");
+    let first = load(&file).unwrap().version;
+    assert_eq!(load(&file).unwrap().version, first);
+    // Same policy text, another key: another version.
+    fs::write(
+        dir.path().join("keys/ci.pub"),
+        "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n",
+    )
+    .unwrap();
+    let rekeyed = load(&file).unwrap().version;
+    assert_ne!(rekeyed, first);
+    fs::write(&file, ISSUE_SHAPE.replace("mode: enforce", "mode: warn")).unwrap();
+    assert_ne!(load(&file).unwrap().version, rekeyed);
+}
+
+#[test]
+fn matching_applies_every_policy_whose_glob_matches() {
+    let dir = policy_dir(ISSUE_SHAPE);
+    fs::write(
+        dir.path().join("all.yaml"),
+        "apiVersion: vouch.dev/v1alpha1
+kind: ImagePolicy
+metadata: {name: everything}
+spec:
+  images: [{glob: \"**\"}, {glob: nginx}]
+  authorities: [{name: pass, static: pass}]
+",
+    )
+    .unwrap();
+    let set = load(dir.path()).unwrap();
+    let names = |r: &str| -> Vec<String> {
+        set.matching(&r.parse().unwrap())
+            .iter()
+            .map(|p| p.name.clone())
+            .collect()
+    };
+    assert_eq!(
+        names("registry.example.com/team/app:v1"),
+        ["everything", "production"]
+    );
+    assert_eq!(names("registry.example.com/other/app"), ["everything"]);
+    assert_eq!(names("index.docker.io/library/nginx"), ["everything"]);
+    assert!(names("oci:./layout").is_empty());
+}
+
+#[test]
+fn no_match_parses_its_three_values() {
+    assert_eq!("deny".parse::<NoMatch>().unwrap(), NoMatch::Deny);
+    assert_eq!("allow".parse::<NoMatch>().unwrap(), NoMatch::Allow);
+    assert_eq!("warn".parse::<NoMatch>().unwrap(), NoMatch::Warn);
+    assert!("open".parse::<NoMatch>().is_err());
+    assert_eq!(NoMatch::default(), NoMatch::Deny);
+}
+
+#[test]
+fn oversized_files_are_refused_before_parsing() {
+    let big = format!("{ISSUE_SHAPE}# {}\n", "x".repeat(MAX_POLICY_BYTES as usize));
+    let err = refused(&big);
+    assert!(err.contains("larger than the limit"), "{err}");
+}
