@@ -9,7 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 cargo build --quiet --bin vouch
 vouch="$PWD/target/debug/vouch"
-project="$PWD/testdata/projects/demo-service"
+repo="$PWD"
+project="$repo/testdata/projects/demo-service"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 cd "$work"
@@ -63,32 +64,7 @@ step "$vouch" keygen --out owner
 step "$vouch" layout --key owner.key --functionary ci.pub -o root.layout "$project"
 
 # Before deployment: the admission policy, checked, then applied.
-cat >policy.yaml <<'YAML'
-apiVersion: vouch.dev/v1alpha1
-kind: ImagePolicy
-metadata: {name: demo}
-spec:
-  images: [{glob: "oci:**"}]          # every image in a local OCI layout
-  authorities:
-    - name: ci
-      key: {path: ci.pub}
-  attestations:
-    - name: provenance
-      predicateType: https://slsa.dev/provenance/v1
-      authorities: [ci]
-      rego: |
-        package vouch
-        deny contains msg if {
-          some dep in input.buildDefinition.resolvedDependencies
-          dep.annotations.critical
-          dep.annotations.match != "match"
-          msg := sprintf("critical input %s does not match its declaration", [dep.name])
-        }
-    - name: sbom
-      predicateType: https://cyclonedx.org/bom/v1.6
-      authorities: [ci]
-  vendoredInputs: {requireMatch: true}
-YAML
+cp "$repo/testdata/policies/demo.yaml" policy.yaml   # trusts ci.pub, beside it
 step "$vouch" policy check policy.yaml
 step "$vouch" verify oci:layout:v1 --policy policy.yaml
 

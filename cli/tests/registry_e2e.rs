@@ -681,19 +681,8 @@ fn ten_thousand_attachments_hit_the_limits() {
     let layout = Layout::create(env.path().join("flood"));
     let image = layout.small_image();
     let subject = image["digest"].as_str().unwrap().to_string();
-    let entries: Vec<Value> = (0..FAKES)
-        .map(|i| {
-            json!({
-                "mediaType": OCI_MANIFEST,
-                "digest": sha256(format!("fake {i}").as_bytes()).to_string(),
-                "size": 1000,
-                "artifactType": BUNDLE_ARTIFACT_TYPE,
-            })
-        })
-        .collect();
-    let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries});
-    let index = layout.blob(OCI_INDEX, &serde_json::to_vec(&index).unwrap());
-    layout.set_tags(&[(&image, "v1"), (&index, &cosign_tag(&subject, ""))]);
+    layout.set_tags(&[(&image, "v1")]);
+    common::registry::flood_referrers(&layout.dir, &subject, FAKES);
     let target = layout.oci("v1");
 
     // Defaults: the index itself has more entries than a manifest may.

@@ -6,102 +6,11 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::registry::layout_image;
-use common::{assert_ok, root, tempdir, vouch};
+use common::{assert_ok, demo_policy, vouch_in, Fixture};
 use serde_json::Value;
-
-/// A policy trusting `ci.pub` for the provenance and the CycloneDX SBOM of
-/// every layout image, with a Rego rule and the vendored-input rules.
-const POLICY: &str = r#"apiVersion: vouch.dev/v1alpha1
-kind: ImagePolicy
-metadata: {name: demo}
-spec:
-  images: [{glob: "oci:**"}]
-  authorities:
-    - name: ci
-      key: {path: ci.pub}
-  attestations:
-    - name: provenance
-      predicateType: https://slsa.dev/provenance/v1
-      authorities: [ci]
-      rego: |
-        package vouch
-        deny contains msg if {
-          some dep in input.buildDefinition.resolvedDependencies
-          dep.annotations.critical
-          dep.annotations.match != "match"
-          msg := sprintf("critical input %s does not match its declaration", [dep.name])
-        }
-    - name: sbom
-      predicateType: https://cyclonedx.org/bom/v1.6
-      authorities: [ci]
-  vendoredInputs: {requireMatch: true}
-"#;
-
-struct Fixture {
-    tmp: tempfile::TempDir,
-    project: PathBuf,
-    image: String,
-}
-
-impl Fixture {
-    /// The demo project attested with `ci.key` onto a fresh layout image.
-    fn attested() -> Fixture {
-        let tmp = tempdir();
-        let project = tmp.path().join("demo-service");
-        let copied = std::process::Command::new("cp")
-            .arg("-a")
-            .arg(root().join("testdata/projects/demo-service"))
-            .arg(&project)
-            .status()
-            .unwrap();
-        assert!(copied.success());
-        assert_ok(&run(tmp.path(), &["keygen", "--out", "ci"]));
-        layout_image(&tmp.path().join("layout"), "app");
-        fs::write(tmp.path().join("policy.yaml"), POLICY).unwrap();
-        let f = Fixture {
-            image: "oci:layout:app".into(),
-            project,
-            tmp,
-        };
-        assert_ok(&f.attest("ci.key", &[]));
-        f
-    }
-
-    fn dir(&self) -> &Path {
-        self.tmp.path()
-    }
-
-    fn attest(&self, key: &str, extra: &[&str]) -> Output {
-        let project = self.project.to_str().unwrap();
-        let mut args = vec!["attest", project, "--image", &self.image, "--key", key];
-        args.extend_from_slice(extra);
-        run(self.dir(), &args)
-    }
-
-    fn verify(&self, policy: &str) -> (Output, Value) {
-        let out = run(
-            self.dir(),
-            &[
-                "verify",
-                &self.image,
-                "--policy",
-                policy,
-                "--output",
-                "json",
-            ],
-        );
-        let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-        (out, json)
-    }
-}
-
-fn run(dir: &Path, args: &[&str]) -> Output {
-    vouch().current_dir(dir).args(args).output().unwrap()
-}
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -139,7 +48,7 @@ fn an_attested_image_is_allowed_and_the_table_says_who_satisfied_what() {
             .unwrap()
             .starts_with("ci: key "));
     }
-    let table = run(
+    let table = vouch_in(
         f.dir(),
         &["verify", "oci:layout:app", "--policy", "policy.yaml"],
     );
@@ -155,7 +64,7 @@ fn regression_issue_5_an_attestation_signed_by_another_key_does_not_count() {
     // A fresh image attested only by an unknown key.
     fs::remove_dir_all(f.dir().join("layout")).unwrap();
     layout_image(&f.dir().join("layout"), "app");
-    assert_ok(&run(f.dir(), &["keygen", "--out", "mallory"]));
+    assert_ok(&vouch_in(f.dir(), &["keygen", "--out", "mallory"]));
     assert_ok(&f.attest("mallory.key", &[]));
     let (out, verdict) = f.verify("policy.yaml");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -199,7 +108,7 @@ fn regression_issue_5_a_changed_vendored_file_re_attested_is_denied_with_the_inp
 #[test]
 fn regression_issue_5_a_missing_predicate_is_not_satisfied_by_another_valid_one() {
     let f = Fixture::attested();
-    let policy = POLICY.replace(
+    let policy = demo_policy().replace(
         "https://cyclonedx.org/bom/v1.6",
         "https://spdx.dev/Document/v2.3",
     );
@@ -222,7 +131,7 @@ fn regression_issue_5_a_missing_predicate_is_not_satisfied_by_another_valid_one(
 #[test]
 fn no_matching_policy_denies_by_default_and_a_bad_policy_exits_2() {
     let f = Fixture::attested();
-    let other = POLICY.replace("oci:**", "registry.example.com/**");
+    let other = demo_policy().replace("oci:**", "registry.example.com/**");
     fs::write(f.dir().join("other.yaml"), other).unwrap();
     let (out, verdict) = f.verify("other.yaml");
     assert_eq!(out.status.code(), Some(1));
@@ -230,7 +139,7 @@ fn no_matching_policy_denies_by_default_and_a_bad_policy_exits_2() {
         verdict["images"][0]["denials"][0],
         "no policy matches this image"
     );
-    let allowed = run(
+    let allowed = vouch_in(
         f.dir(),
         &[
             "verify",
@@ -245,7 +154,7 @@ fn no_matching_policy_denies_by_default_and_a_bad_policy_exits_2() {
 
     fs::write(
         f.dir().join("bad.yaml"),
-        POLICY.replace("authorities: [ci]", "authorities: [cj]"),
+        demo_policy().replace("authorities: [ci]", "authorities: [cj]"),
     )
     .unwrap();
     let (out, _) = f.verify("bad.yaml");

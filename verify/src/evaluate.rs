@@ -226,14 +226,15 @@ fn static_answer(policy: &ImagePolicy, names: &[String]) -> Option<StaticAction>
 
 /// Distinct signers among `items`, as labels.
 fn distinct_signers<'a>(items: impl Iterator<Item = &'a Verified>) -> Vec<String> {
-    let mut signers: Vec<String> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut labels = Vec::new();
     for item in items {
-        let label = format!("{}: {}", item.authority, item.signer);
-        if !signers.iter().any(|s| s.ends_with(&item.signer)) {
-            signers.push(label);
+        if !seen.contains(&item.signer.as_str()) {
+            seen.push(&item.signer);
+            labels.push(format!("{}: {}", item.authority, item.signer));
         }
     }
-    signers
+    labels
 }
 
 fn threshold_result(
@@ -543,5 +544,252 @@ pub fn evaluate(
         warnings,
         policies: results,
         evidence: notes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vouch_evidence::bundle::Bundle;
+    use vouch_evidence::digest::sha256;
+    use vouch_evidence::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+    use vouch_evidence::keys::{Algorithm, PrivateKey, Signer};
+
+    const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    const GITHUB: &str = "https://token.actions.githubusercontent.com";
+
+    fn shared() -> std::path::PathBuf {
+        std::env::var_os("VOUCH_SHARED_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|| {
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
+            })
+    }
+
+    /// A policy set from YAML, with `ci.pub` beside it holding `key`.
+    fn policies(dir: &tempfile::TempDir, key: &PrivateKey, spec: &str) -> PolicySet {
+        std::fs::write(dir.path().join("ci.pub"), key.public_key().to_pem()).unwrap();
+        let path = dir.path().join("policy.yaml");
+        std::fs::write(
+            &path,
+            format!(
+                "apiVersion: vouch.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {{name: t}}\nspec:\n  images: [{{glob: \"oci:**\"}}]\n{spec}"
+            ),
+        )
+        .unwrap();
+        crate::policy::load(&path).unwrap()
+    }
+
+    fn provenance(image: &Sha256, finished_on: &str) -> Vec<u8> {
+        format!(
+            r#"{{"_type":"https://in-toto.io/Statement/v1","subject":[{{"name":"app","digest":{{"sha256":"{}"}}}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{{"buildDefinition":{{"buildType":"t","externalParameters":{{}}}},"runDetails":{{"builder":{{"id":"b"}},"metadata":{{"finishedOn":"{finished_on}"}}}}}}}}"#,
+            image.hex()
+        )
+        .into_bytes()
+    }
+
+    fn attestation(format: Format, evidence: Evidence) -> Attachment {
+        Attachment {
+            format,
+            kind: Kind::Attestation,
+            predicate_type: Some(SLSA_PROVENANCE_V1.into()),
+            created: None,
+            digest: sha256(b"attachment"),
+            evidence,
+        }
+    }
+
+    fn run(set: &PolicySet, digest: &Sha256, attachments: &[Attachment], now: &str) -> Verdict {
+        let root = TrustedRoot::public_good().unwrap();
+        let image: ImageRef = "oci:layout:app".parse().unwrap();
+        evaluate(
+            set,
+            &image,
+            digest,
+            attachments,
+            &Context {
+                now: now.parse().unwrap(),
+                default_root: &root,
+                no_match: NoMatch::Deny,
+            },
+        )
+    }
+
+    const KEYED: &str = "  authorities: [{name: ci, key: {path: ci.pub}}]\n  attestations: [{name: provenance, predicateType: \"https://slsa.dev/provenance/v1\", authorities: [ci]}]\n";
+
+    #[test]
+    fn regression_issue_5_a_key_carried_by_the_bundle_never_replaces_the_policy_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let ci = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+        let mallory = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+        let set = policies(&dir, &ci, KEYED);
+        let image = sha256(b"manifest");
+        // Mallory's bundle names Mallory's key (its hint) and verifies with it.
+        let bundle = Bundle::sign_dsse(
+            &mallory,
+            IN_TOTO_PAYLOAD_TYPE,
+            &provenance(&image, "2026-01-01T00:00:00Z"),
+        )
+        .unwrap();
+        let verdict = run(
+            &set,
+            &image,
+            &[attestation(Format::Bundle, Evidence::Bundle(bundle))],
+            "2026-01-02T00:00:00Z",
+        );
+        assert!(!verdict.allowed());
+        assert!(verdict.evidence[0].verified_by.is_empty());
+        assert!(
+            verdict.evidence[0].ignored[0].contains("ci:"),
+            "{:?}",
+            verdict.evidence
+        );
+        // Control: the same statement signed by the policy's key.
+        let bundle = Bundle::sign_dsse(
+            &ci,
+            IN_TOTO_PAYLOAD_TYPE,
+            &provenance(&image, "2026-01-01T00:00:00Z"),
+        )
+        .unwrap();
+        let verdict = run(
+            &set,
+            &image,
+            &[attestation(Format::Bundle, Evidence::Bundle(bundle))],
+            "2026-01-02T00:00:00Z",
+        );
+        assert!(verdict.allowed(), "{:?}", verdict.denials);
+    }
+
+    #[test]
+    fn regression_issue_5_an_attestation_older_than_max_age_does_not_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let ci = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+        let set = policies(&dir, &ci, &format!("{KEYED}  maxAge: 30d\n"));
+        let image = sha256(b"manifest");
+        let envelope = Envelope::sign(
+            IN_TOTO_PAYLOAD_TYPE,
+            &provenance(&image, "2026-01-01T00:00:00Z"),
+            &[&ci],
+        )
+        .unwrap();
+        let attachments = [attestation(Format::Legacy, Evidence::Dsse(envelope))];
+        let fresh = run(&set, &image, &attachments, "2026-01-20T00:00:00Z");
+        assert!(fresh.allowed(), "{:?}", fresh.denials);
+        let stale = run(&set, &image, &attachments, "2026-02-15T00:00:00Z");
+        assert!(!stale.allowed());
+        assert!(
+            stale.evidence[0].ignored[0].contains("older than maxAge"),
+            "{:?}",
+            stale.evidence
+        );
+    }
+
+    #[test]
+    fn keyless_authorities_admit_only_their_anchored_identities() {
+        let case = shared()
+            .join("conformance/sigstore-bundle-verify/bundle-verify/happy-path-intoto-in-dsse-v3");
+        let artifact = std::fs::read(case.join("../a.txt")).unwrap();
+        let bundle =
+            Bundle::from_json(&std::fs::read(case.join("bundle.sigstore.json")).unwrap()).unwrap();
+        let subject = sha256(&artifact);
+        let attachments = [attestation(Format::Bundle, Evidence::Bundle(bundle))];
+        let dir = tempfile::tempdir().unwrap();
+        let ci = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+        let keyless = |subject: &str| {
+            format!(
+                "  authorities: [{{name: release, keyless: {{identities: [{{issuer: \"{GITHUB}\", {subject}}}]}}}}]\n  attestations: [{{name: provenance, predicateType: \"https://slsa.dev/provenance/v1\", authorities: [release]}}]\n"
+            )
+        };
+        let now = "2026-01-01T00:00:00Z";
+        let exact = policies(&dir, &ci, &keyless(&format!("subject: \"{BEACON}\"")));
+        let verdict = run(&exact, &subject, &attachments, now);
+        assert!(
+            verdict.allowed(),
+            "{:?} {:?}",
+            verdict.denials,
+            verdict.evidence
+        );
+        let by = &verdict.policies[0].requirements[0].satisfied_by[0];
+        assert!(by.starts_with("release: ") && by.contains(BEACON), "{by}");
+
+        let pattern = policies(
+            &dir,
+            &ci,
+            &keyless(
+                "subjectRegExp: \"https://github.com/sigstore-conformance/.*@refs/heads/main\"",
+            ),
+        );
+        assert!(run(&pattern, &subject, &attachments, now).allowed());
+        // Anchored: a pattern matching only a prefix of the identity, or
+        // another repository, admits nothing.
+        for refused in [
+            "subjectRegExp: \"https://github.com/sigstore-conformance\"",
+            "subjectRegExp: \"https://github.com/other-org/.*\"",
+        ] {
+            let set = policies(&dir, &ci, &keyless(refused));
+            let verdict = run(&set, &subject, &attachments, now);
+            assert!(!verdict.allowed(), "{refused}");
+            assert!(
+                verdict.evidence[0].ignored[0].contains("release:"),
+                "{:?}",
+                verdict.evidence
+            );
+        }
+    }
+
+    #[test]
+    fn regression_issue_5_one_key_signing_twice_does_not_meet_a_threshold_of_two() {
+        let dir = tempfile::tempdir().unwrap();
+        let ci = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+        let second = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+        std::fs::write(dir.path().join("second.pub"), second.public_key().to_pem()).unwrap();
+        let set = policies(
+            &dir,
+            &ci,
+            "  authorities: [{name: ci, key: {path: ci.pub}}, {name: second, key: {path: second.pub}}]\n  attestations: [{name: provenance, predicateType: \"https://slsa.dev/provenance/v1\", authorities: [ci, second], threshold: 2}]\n",
+        );
+        let image = sha256(b"manifest");
+        let statement = provenance(&image, "2026-01-01T00:00:00Z");
+        let signed = |keys: &[&dyn Signer]| {
+            attestation(
+                Format::Legacy,
+                Evidence::Dsse(Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &statement, keys).unwrap()),
+            )
+        };
+        let now = "2026-01-02T00:00:00Z";
+        // Two signatures by one key in one envelope, and the same again as a
+        // second attestation: still one signer.
+        let twice = [signed(&[&ci, &ci]), signed(&[&ci])];
+        let verdict = run(&set, &image, &twice, now);
+        assert!(!verdict.allowed());
+        assert!(
+            verdict.policies[0].requirements[0]
+                .reason
+                .contains("1 distinct signer(s)"),
+            "{:?}",
+            verdict.policies[0].requirements
+        );
+        // Control: two distinct keys.
+        let both = [signed(&[&ci]), signed(&[&second])];
+        assert!(run(&set, &image, &both, now).allowed());
+    }
+
+    #[test]
+    fn static_authorities_and_warn_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let ci = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+        let image = sha256(b"manifest");
+        let pass = policies(&dir, &ci, "  authorities: [{name: allow, static: pass}]\n");
+        assert!(run(&pass, &image, &[], "2026-01-01T00:00:00Z").allowed());
+        let fail = policies(&dir, &ci, "  authorities: [{name: block, static: fail}]\n");
+        assert!(!run(&fail, &image, &[], "2026-01-01T00:00:00Z").allowed());
+        let warn = policies(&dir, &ci, &format!("  mode: warn\n{KEYED}"));
+        let verdict = run(&warn, &image, &[], "2026-01-01T00:00:00Z");
+        assert!(verdict.allowed());
+        assert!(
+            verdict.warnings[0].contains("would deny"),
+            "{:?}",
+            verdict.warnings
+        );
     }
 }

@@ -108,6 +108,93 @@ pub fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
+/// Runs `vouch ARGS` in `dir` (arguments as given, spaces allowed).
+pub fn vouch_in(dir: &Path, args: &[&str]) -> Output {
+    vouch().current_dir(dir).args(args).output().unwrap()
+}
+
+/// The demo's ImagePolicy (testdata/policies/demo.yaml, which
+/// scripts/demo.sh applies too): `ci.pub` must have signed the provenance
+/// and the CycloneDX SBOM of every layout image, with a Rego rule and the
+/// vendored-input rules.
+pub fn demo_policy() -> String {
+    std::fs::read_to_string(root().join("testdata/policies/demo.yaml")).unwrap()
+}
+
+/// The `vouch verify` tests' working directory: a copy of the demo
+/// project, the key pair `ci.key`/`ci.pub`, [`demo_policy`] as
+/// `policy.yaml`, and the image evidence is attached to.
+pub struct Fixture {
+    /// The working directory (vouch runs here).
+    pub tmp: tempfile::TempDir,
+    /// The copy of testdata/projects/demo-service.
+    pub project: PathBuf,
+    /// The image attested and verified.
+    pub image: String,
+}
+
+impl Fixture {
+    /// The demo project attested with `ci.key` onto a fresh layout image,
+    /// `oci:layout:app`.
+    pub fn attested() -> Fixture {
+        let f = Fixture::prepared("oci:layout:app");
+        registry::layout_image(&f.dir().join("layout"), "app");
+        assert_ok(&f.attest("ci.key", &[]));
+        f
+    }
+
+    /// The working directory for `image`, with nothing attached yet.
+    pub fn prepared(image: &str) -> Fixture {
+        let tmp = tempdir();
+        let project = tmp.path().join("demo-service");
+        let copied = Command::new("cp")
+            .arg("-a")
+            .arg(root().join("testdata/projects/demo-service"))
+            .arg(&project)
+            .status()
+            .unwrap();
+        assert!(copied.success());
+        assert_ok(&vouch_in(tmp.path(), &["keygen", "--out", "ci"]));
+        std::fs::write(tmp.path().join("policy.yaml"), demo_policy()).unwrap();
+        Fixture {
+            image: image.into(),
+            project,
+            tmp,
+        }
+    }
+
+    /// The working directory.
+    pub fn dir(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// `vouch attest PROJECT --image IMAGE --key KEY EXTRA...`.
+    pub fn attest(&self, key: &str, extra: &[&str]) -> Output {
+        let project = self.project.to_str().unwrap();
+        let mut args = vec!["attest", project, "--image", &self.image, "--key", key];
+        args.extend_from_slice(extra);
+        vouch_in(self.dir(), &args)
+    }
+
+    /// `vouch verify IMAGE --policy POLICY --output json`, and the JSON
+    /// (null when stdout is not JSON).
+    pub fn verify(&self, policy: &str) -> (Output, serde_json::Value) {
+        let out = vouch_in(
+            self.dir(),
+            &[
+                "verify",
+                &self.image,
+                "--policy",
+                policy,
+                "--output",
+                "json",
+            ],
+        );
+        let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        (out, json)
+    }
+}
+
 /// `vouch inputs DIR --output json --allow-mismatch`, parsed.
 pub fn inputs_json(dir: &Path) -> Vec<serde_json::Value> {
     let out = run_vouch(dir, "inputs . --output json --allow-mismatch");

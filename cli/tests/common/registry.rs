@@ -519,6 +519,58 @@ pub fn layout_image(dir: &Path, tag: &str) -> String {
     manifest.digest
 }
 
+/// Floods the image `subject` (`sha256:…`) of the layout at `dir` with
+/// `count` made-up Sigstore-bundle referrers: they are added to its
+/// referrers fallback index (tag `sha256-<hex>`, created if absent; its
+/// real entries are kept) and never stored, so that only a reader that
+/// caps the count before fetching anything fails cleanly.
+pub fn flood_referrers(dir: &Path, subject: &str, count: usize) {
+    let fallback_tag = subject.replace(':', "-");
+    let index_path = dir.join("index.json");
+    let mut tags: Value = serde_json::from_slice(&fs::read(&index_path).unwrap()).unwrap();
+    let named = |d: &Value| d["annotations"]["org.opencontainers.image.ref.name"] == fallback_tag;
+    let mut manifests: Vec<Value> = match tags["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| named(d))
+    {
+        Some(d) => {
+            let hex = d["digest"]
+                .as_str()
+                .unwrap()
+                .strip_prefix("sha256:")
+                .unwrap();
+            let old: Value =
+                serde_json::from_slice(&fs::read(dir.join("blobs/sha256").join(hex)).unwrap())
+                    .unwrap();
+            old["manifests"].as_array().unwrap().clone()
+        }
+        None => Vec::new(),
+    };
+    manifests.extend((0..count).map(|i| {
+        json!({
+            "mediaType": OCI_MANIFEST,
+            "digest": vouch_evidence::digest::sha256(format!("fake {i}").as_bytes()).to_string(),
+            "size": 1000,
+            "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        })
+    }));
+    let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests});
+    let bytes = serde_json::to_vec(&index).unwrap();
+    let digest = vouch_evidence::digest::sha256(&bytes);
+    fs::write(dir.join("blobs/sha256").join(digest.hex()), &bytes).unwrap();
+    let entries = tags["manifests"].as_array_mut().unwrap();
+    entries.retain(|d| !named(d));
+    entries.push(json!({
+        "mediaType": OCI_INDEX,
+        "digest": digest.to_string(),
+        "size": bytes.len(),
+        "annotations": {"org.opencontainers.image.ref.name": fallback_tag},
+    }));
+    fs::write(&index_path, serde_json::to_vec(&tags).unwrap()).unwrap();
+}
+
 /// An OCI image layout in a tempdir, filled blob by blob.
 struct OciLayout {
     dir: TempDir,

@@ -5,7 +5,9 @@
 //! - [`ReferrersProxy`] puts the OCI 1.1 referrers API in front of a real
 //!   Distribution 2.8 registry (which has none): every request is forwarded
 //!   unchanged, except `GET /v2/<name>/referrers/<digest>`, answered from the
-//!   manifests with a `subject` seen going through in `PUT` requests.
+//!   manifests with a `subject` seen going through in `PUT` requests; and,
+//!   on request, a tag that moves to another image once it has been read
+//!   ([`ReferrersProxy::move_tag_after_first_read`]).
 //! - [`FaultServer`] misbehaves in one fixed way: an error status, silence,
 //!   a manifest that does not hash to its digest, a 10 GiB blob.
 //!
@@ -222,13 +224,24 @@ struct Referrer {
 /// stub: only for what no installable registry does. A proxy that adds
 /// the OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`) to a
 /// real registry; everything else is forwarded unchanged (Host included,
-/// so the registry's upload `Location`s point back at the proxy).
+/// so the registry's upload `Location`s point back at the proxy), except
+/// reads of a tag moved by [`ReferrersProxy::move_tag_after_first_read`].
 pub struct ReferrersProxy {
     /// `127.0.0.1:PORT`: use it in image references instead of the
     /// registry's host.
     pub host: String,
     requests: Arc<Mutex<Vec<String>>>,
+    moving: Arc<Mutex<Option<MovingTag>>>,
     _server: Server,
+}
+
+/// stub: `<name>:<tag>`, which reads as `<name>:<other>` once it has been
+/// read (`read`).
+struct MovingTag {
+    name: String,
+    tag: String,
+    other: String,
+    read: bool,
 }
 
 impl ReferrersProxy {
@@ -238,15 +251,30 @@ impl ReferrersProxy {
         let upstream = upstream.to_string();
         let requests = Arc::new(Mutex::new(Vec::new()));
         let referrers: Arc<Mutex<Vec<Referrer>>> = Arc::new(Mutex::new(Vec::new()));
-        let log = requests.clone();
+        let moving = Arc::new(Mutex::new(None));
+        let (log, moved) = (requests.clone(), moving.clone());
         let server = Server::start(move |stream, _stop| {
-            let _ = proxy_one(stream, &upstream, &log, &referrers);
+            let _ = proxy_one(stream, &upstream, &log, &referrers, &moved);
         });
         ReferrersProxy {
             host: server.host.clone(),
             requests,
+            moving,
             _server: server,
         }
+    }
+
+    /// stub: from now on, the next `HEAD` or `GET
+    /// /v2/<name>/manifests/<tag>` is forwarded as asked, and every later
+    /// one as `/v2/<name>/manifests/<other>`: the tag points to another
+    /// image on its second resolution, as if pushed over in between.
+    pub fn move_tag_after_first_read(&self, name: &str, tag: &str, other: &str) {
+        *self.moving.lock().unwrap() = Some(MovingTag {
+            name: name.to_string(),
+            tag: tag.to_string(),
+            other: other.to_string(),
+            read: false,
+        });
     }
 
     /// Every request received so far, as `METHOD /path`.
@@ -269,11 +297,30 @@ fn manifests_name(path: &str) -> Option<&str> {
     (!name.is_empty() && !reference.contains('/')).then_some(name)
 }
 
+/// The target to forward `request` to: its own, or the moved tag's.
+fn forwarded_target(request: &Request, moving: &Mutex<Option<MovingTag>>) -> String {
+    let mut moving = moving.lock().unwrap();
+    match moving.as_mut() {
+        Some(m)
+            if matches!(request.method.as_str(), "GET" | "HEAD")
+                && request.path() == format!("/v2/{}/manifests/{}", m.name, m.tag) =>
+        {
+            if m.read {
+                return format!("/v2/{}/manifests/{}", m.name, m.other);
+            }
+            m.read = true;
+            request.target.clone()
+        }
+        _ => request.target.clone(),
+    }
+}
+
 fn proxy_one(
     stream: TcpStream,
     upstream: &str,
     log: &Mutex<Vec<String>>,
     referrers: &Mutex<Vec<Referrer>>,
+    moving: &Mutex<Option<MovingTag>>,
 ) -> io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut stream = stream;
@@ -310,7 +357,8 @@ fn proxy_one(
 
     // Forward unchanged, but on a connection of its own that the registry
     // closes after answering: the answer is then everything until EOF.
-    let mut out = format!("{} {} HTTP/1.1\r\n", request.method, request.target);
+    let target = forwarded_target(&request, moving);
+    let mut out = format!("{} {target} HTTP/1.1\r\n", request.method);
     for (name, value) in &request.headers {
         if !name.eq_ignore_ascii_case("connection") {
             out.push_str(&format!("{name}: {value}\r\n"));
