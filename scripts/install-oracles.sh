@@ -3,8 +3,9 @@
 # compare against. Idempotent: each step is skipped while the stamp file in its
 # install dir holds the sha256 of the pin file it was installed from.
 #
-#   apt packages         docker-registry skopeo apache2-utils openssl, when a
-#                        binary is missing (uses sudo -n when not root)
+#   apt packages         docker-registry skopeo apache2-utils openssl
+#                        kubernetes-client, each when its binary is missing
+#                        (uses sudo -n when not root)
 #   target/oracles/venv  Python venv from tests/oracles/requirements.txt
 #   target/oracles/npm   npm packages from tests/oracles/package{,-lock}.json
 #
@@ -27,12 +28,19 @@ stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
 # The OCI registry tests run a real Distribution registry (docker-registry)
 # and push images with skopeo; the secure registry needs htpasswd (bcrypt,
 # from apache2-utils) and openssl for its CA and server certificate.
-# Installed only when a binary is missing; `apt-get update` only then too.
-apt_bins=(docker-registry skopeo htpasswd openssl)
-apt_pkgs=(docker-registry skopeo apache2-utils openssl)
+# kubectl checks deploy/ (`kubectl apply --dry-run=client`); any kubectl
+# will do (the machine image may ship one), else Debian's kubernetes-client.
+# Only the packages of missing binaries are installed (a second kubectl
+# package would conflict with the first); `apt-get update` only then too.
+apt_bins=(docker-registry skopeo htpasswd openssl kubectl)
+apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client)
 apt_missing=()
-for bin in "${apt_bins[@]}"; do     # `command -v a b` succeeds if any is found
-    command -v "$bin" >/dev/null 2>&1 || apt_missing+=("$bin")
+apt_needed=()
+for i in "${!apt_bins[@]}"; do      # `command -v a b` succeeds if any is found
+    if ! command -v "${apt_bins[$i]}" >/dev/null 2>&1; then
+        apt_missing+=("${apt_bins[$i]}")
+        apt_needed+=("${apt_pkgs[$i]}")
+    fi
 done
 if [[ ${#apt_missing[@]} -eq 0 ]]; then
     echo "oracles: apt packages up to date"
@@ -44,7 +52,7 @@ else
     "${sudo[@]}" "${apt_env[@]}" apt-get update -qq </dev/null
     "${sudo[@]}" "${apt_env[@]}" apt-get install -y -q --no-install-recommends \
         -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        "${apt_pkgs[@]}" </dev/null
+        "${apt_needed[@]}" </dev/null
     # The package enables a system registry on :5000 (all interfaces, no
     # auth) where systemd runs; the tests start their own, so stop it.
     if [[ -d /run/systemd/system ]]; then

@@ -721,3 +721,164 @@ fn huge_blob(stream: &mut TcpStream) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// stub: only for what no installable kube-apiserver does here. The API
+/// discovery documents of a Kubernetes apiserver (`/api`, `/apis`, and one
+/// resource list per group version), for the kinds of deploy/ only: real
+/// `kubectl apply --dry-run=client` needs them to map each manifest's kind
+/// to a resource, and refuses a kind it does not find. Every other path
+/// (each object's `GET`, `/version`, `/openapi/...`) is a 404 `Status`, so
+/// kubectl takes every object as new and prints it.
+pub struct KubeDiscovery {
+    /// `http://127.0.0.1:PORT`, for `kubectl --server`.
+    pub server: String,
+    requests: Arc<Mutex<Vec<String>>>,
+    _server: Server,
+}
+
+impl KubeDiscovery {
+    /// Starts the discovery server.
+    pub fn start() -> KubeDiscovery {
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let log = requests.clone();
+        let server = Server::start(move |stream, _stop| {
+            let _ = discovery_one(stream, &log);
+        });
+        KubeDiscovery {
+            server: format!("http://{}", server.host),
+            requests,
+            _server: server,
+        }
+    }
+
+    /// Every request received so far, as `METHOD /path`.
+    pub fn requests(&self) -> Vec<String> {
+        self.requests.lock().unwrap().clone()
+    }
+}
+
+/// A resource served: `(plural, Kind, namespaced)`.
+type KubeResource = (&'static str, &'static str, bool);
+
+/// The group versions served, each with its resources.
+const KUBE_RESOURCES: &[(&str, &[KubeResource])] = &[
+    (
+        "v1",
+        &[
+            ("namespaces", "Namespace", false),
+            ("serviceaccounts", "ServiceAccount", true),
+            ("configmaps", "ConfigMap", true),
+            ("secrets", "Secret", true),
+            ("services", "Service", true),
+            ("pods", "Pod", true),
+            ("replicationcontrollers", "ReplicationController", true),
+        ],
+    ),
+    (
+        "apps/v1",
+        &[
+            ("deployments", "Deployment", true),
+            ("replicasets", "ReplicaSet", true),
+            ("statefulsets", "StatefulSet", true),
+            ("daemonsets", "DaemonSet", true),
+        ],
+    ),
+    (
+        "batch/v1",
+        &[("jobs", "Job", true), ("cronjobs", "CronJob", true)],
+    ),
+    (
+        "policy/v1",
+        &[("poddisruptionbudgets", "PodDisruptionBudget", true)],
+    ),
+    (
+        "admissionregistration.k8s.io/v1",
+        &[
+            (
+                "validatingwebhookconfigurations",
+                "ValidatingWebhookConfiguration",
+                false,
+            ),
+            (
+                "mutatingwebhookconfigurations",
+                "MutatingWebhookConfiguration",
+                false,
+            ),
+        ],
+    ),
+];
+
+/// The discovery document at `path`, if it is one.
+fn discovery_document(path: &str) -> Option<Value> {
+    if path == "/api" {
+        return Some(json!({
+            "kind": "APIVersions",
+            "versions": ["v1"],
+            "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}],
+        }));
+    }
+    if path == "/apis" {
+        let groups: Vec<Value> = KUBE_RESOURCES
+            .iter()
+            .filter_map(|(gv, _)| gv.split_once('/'))
+            .map(|(group, version)| {
+                let gv = json!({"groupVersion": format!("{group}/{version}"), "version": version});
+                json!({"name": group, "versions": [gv], "preferredVersion": gv})
+            })
+            .collect();
+        return Some(json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}));
+    }
+    let gv = path
+        .strip_prefix("/api/")
+        .or_else(|| path.strip_prefix("/apis/"))?;
+    let (_, resources) = KUBE_RESOURCES.iter().find(|(name, _)| *name == gv)?;
+    let resources: Vec<Value> = resources
+        .iter()
+        .map(|(plural, kind, namespaced)| {
+            json!({
+                "name": plural,
+                "singularName": kind.to_ascii_lowercase(),
+                "namespaced": namespaced,
+                "kind": kind,
+                "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"],
+            })
+        })
+        .collect();
+    Some(
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
+    )
+}
+
+fn discovery_one(stream: TcpStream, log: &Mutex<Vec<String>>) -> io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut stream = stream;
+    let Some(request) = read_request(&mut reader)? else {
+        return Ok(());
+    };
+    log.lock().unwrap().push(request.summary());
+    let head = request.method == "HEAD";
+    let json_type = [("Content-Type", "application/json".to_string())];
+    match discovery_document(request.path()) {
+        Some(doc) if matches!(request.method.as_str(), "GET" | "HEAD") => respond(
+            &mut stream,
+            200,
+            &json_type,
+            doc.to_string().as_bytes(),
+            head,
+        ),
+        _ => {
+            let status = json!({
+                "kind": "Status", "apiVersion": "v1", "status": "Failure",
+                "reason": "NotFound", "code": 404,
+                "message": format!("{} not found", request.path()),
+            });
+            respond(
+                &mut stream,
+                404,
+                &json_type,
+                status.to_string().as_bytes(),
+                head,
+            )
+        }
+    }
+}
