@@ -30,10 +30,11 @@ stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
 # from apache2-utils) and openssl for its CA and server certificate.
 # kubectl checks deploy/ (`kubectl apply --dry-run=client`); any kubectl
 # will do (the machine image may ship one), else Debian's kubernetes-client.
+# curl posts AdmissionReviews to the webhook under test, over TLS.
 # Only the packages of missing binaries are installed (a second kubectl
 # package would conflict with the first); `apt-get update` only then too.
-apt_bins=(docker-registry skopeo htpasswd openssl kubectl)
-apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client)
+apt_bins=(docker-registry skopeo htpasswd openssl kubectl curl)
+apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client curl)
 apt_missing=()
 apt_needed=()
 for i in "${!apt_bins[@]}"; do      # `command -v a b` succeeds if any is found

@@ -49,6 +49,9 @@ enum Command {
     Policy(cmd::policy::Args),
     /// Verify images against admission policies: signatures, attestations, vendored inputs.
     Verify(cmd::verify::Args),
+    /// The Kubernetes admission webhook: verify every image before it runs
+    /// (`vouch webhook certs` makes its TLS certificates).
+    Webhook(cmd::webhook::Args),
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -66,6 +69,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Layout(args) => cmd::layout::run(args),
         Command::Policy(args) => cmd::policy::run(args),
         Command::Verify(args) => block_on(cmd::verify::run(args)),
+        Command::Webhook(args) => block_on(cmd::webhook::run(args)),
     }
 }
 

@@ -52,7 +52,9 @@ pub fn generate(service: &str, namespace: &str) -> Result<Generated> {
     };
     // Valid from the start of today (UTC) so that a node whose clock is a
     // little behind still accepts it.
-    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
     let not_before = rcgen::date_time_ymd(
         i32::from(today.year()),
         u8::try_from(today.month()).unwrap_or(1),

@@ -195,11 +195,7 @@ impl Checker {
     async fn verdict(&self, image: &ImageRef) -> Result<Arc<Verdict>, String> {
         let digest = self.resolve(image).await?;
         let policies = self.policies();
-        let key = (
-            image.location.to_string(),
-            digest,
-            policies.version,
-        );
+        let key = (image.location.to_string(), digest, policies.version);
         let pinned = image.pinned(digest);
         let entry = self
             .cache
@@ -235,7 +231,221 @@ impl Checker {
 
 fn late(image: &ImageRef, budget: Duration) -> String {
     format!(
-        "no verdict on {image} within the {} ms budget (registry slow, unreachable or rate-limiting)",
+        "no answer for {image} within the {} ms budget (registry slow, unreachable or rate-limiting)",
         budget.as_millis()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+    use tokio::sync::Semaphore;
+    use vouch_registry::memory::MemoryStore;
+    use vouch_registry::oci::Descriptor;
+    use vouch_registry::{Limits, Store};
+    use vouch_verify::policy;
+
+    use super::*;
+
+    /// A memory store whose referrers lookups (the first request of a
+    /// verification) are counted, then held until the test opens the gate.
+    struct Gated {
+        inner: MemoryStore,
+        entered: AtomicUsize,
+        gate: Semaphore,
+    }
+
+    #[async_trait]
+    impl Store for Gated {
+        fn location(&self) -> String {
+            self.inner.location()
+        }
+        async fn resolve_tag(
+            &self,
+            repository: &str,
+            tag: &str,
+        ) -> vouch_registry::Result<Option<Descriptor>> {
+            self.inner.resolve_tag(repository, tag).await
+        }
+        async fn fetch_manifest(
+            &self,
+            repository: &str,
+            digest: &Sha256,
+            limit: u64,
+        ) -> vouch_registry::Result<Option<(Vec<u8>, Option<String>)>> {
+            self.inner.fetch_manifest(repository, digest, limit).await
+        }
+        async fn fetch_blob(
+            &self,
+            repository: &str,
+            digest: &Sha256,
+            limit: u64,
+        ) -> vouch_registry::Result<Option<Vec<u8>>> {
+            self.inner.fetch_blob(repository, digest, limit).await
+        }
+        async fn push_blob(
+            &self,
+            repository: &str,
+            digest: &Sha256,
+            content: &[u8],
+        ) -> vouch_registry::Result<()> {
+            self.inner.push_blob(repository, digest, content).await
+        }
+        async fn push_manifest(
+            &self,
+            repository: &str,
+            digest: &Sha256,
+            content: &[u8],
+            media_type: &str,
+            tag: Option<&str>,
+        ) -> vouch_registry::Result<()> {
+            self.inner
+                .push_manifest(repository, digest, content, media_type, tag)
+                .await
+        }
+        async fn referrers(
+            &self,
+            repository: &str,
+            subject: &Sha256,
+            limit: usize,
+        ) -> vouch_registry::Result<Option<Vec<Descriptor>>> {
+            self.entered.fetch_add(1, Ordering::SeqCst);
+            drop(self.gate.acquire().await.unwrap());
+            self.inner.referrers(repository, subject, limit).await
+        }
+    }
+
+    fn setup() -> (Arc<Checker>, Arc<Gated>, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.yaml");
+        std::fs::write(
+            &path,
+            "apiVersion: vouch.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {name: open}\n\
+             spec:\n  images: [{glob: \"**\"}]\n  authorities: [{name: any, static: pass}]\n",
+        )
+        .unwrap();
+        let policies = policy::load(&path).unwrap();
+        let store = Arc::new(Gated {
+            inner: MemoryStore::new(),
+            entered: AtomicUsize::new(0),
+            gate: Semaphore::new(0),
+        });
+        let shared = store.clone();
+        let open: Opener = Arc::new(move |image: &ImageRef| {
+            Ok(Repository::new(
+                shared.clone(),
+                image.location.to_string(),
+                Limits::default(),
+            ))
+        });
+        let checker = Checker::new(
+            CheckerConfig {
+                open,
+                root: TrustedRoot::public_good().unwrap(),
+                no_match: NoMatch::Deny,
+                require_digest: false,
+                cache_ttl: Duration::from_secs(60),
+                cache_capacity: 100,
+            },
+            policies,
+        );
+        (Arc::new(checker), store, dir)
+    }
+
+    fn image(byte: u8) -> ImageRef {
+        format!("registry.example/app@sha256:{}", hex(byte))
+            .parse()
+            .unwrap()
+    }
+
+    fn hex(byte: u8) -> String {
+        format!("{byte:02x}").repeat(32)
+    }
+
+    async fn wait_until(what: &str, check: impl Fn() -> bool) {
+        for _ in 0..3000 {
+            if check() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("never: {what}");
+    }
+
+    fn spawn_checks(
+        checker: &Arc<Checker>,
+        images: Vec<ImageRef>,
+    ) -> tokio::task::JoinSet<Outcome> {
+        let deadline = Deadline::now() + Duration::from_secs(600);
+        let mut tasks = tokio::task::JoinSet::new();
+        for image in images {
+            let checker = checker.clone();
+            tasks.spawn(checker.check(image, deadline, Duration::from_secs(600)));
+        }
+        tasks
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_checks_of_one_uncached_digest_share_one_verification() {
+        let (checker, store, _dir) = setup();
+        let mut tasks = spawn_checks(&checker, vec![image(1); 4]);
+        wait_until("one verification started", || {
+            store.entered.load(Ordering::SeqCst) >= 1
+        })
+        .await;
+        // Room for the other three to start theirs, were they not shared.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        store.gate.add_permits(1);
+        while let Some(outcome) = tasks.join_next().await {
+            match outcome.unwrap() {
+                Outcome::Verdict(v) => assert!(v.allowed(), "{v:?}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(store.entered.load(Ordering::SeqCst), 1);
+        let metrics = checker.metrics.render();
+        assert!(
+            metrics.contains("vouch_webhook_cache_misses_total 1\n"),
+            "{metrics}"
+        );
+        assert!(
+            metrics.contains("vouch_webhook_cache_hits_total 3\n"),
+            "{metrics}"
+        );
+
+        // A policy reload empties the cache: the same digest is verified again.
+        let policies = (*checker.policies()).clone();
+        checker.replace_policies(policies);
+        let mut again = spawn_checks(&checker, vec![image(1)]);
+        wait_until("a second verification", || {
+            store.entered.load(Ordering::SeqCst) == 2
+        })
+        .await;
+        again.join_next().await.unwrap().unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn checks_of_different_digests_run_concurrently() {
+        // Negative control of the single-flight test: the gate admits
+        // concurrent verifications, so only sharing kept the count at one.
+        let (checker, store, _dir) = setup();
+        let mut tasks = spawn_checks(&checker, vec![image(1), image(2)]);
+        wait_until("both verifications started", || {
+            store.entered.load(Ordering::SeqCst) == 2
+        })
+        .await;
+        store.gate.add_permits(1);
+        while let Some(outcome) = tasks.join_next().await {
+            assert!(matches!(outcome.unwrap(), Outcome::Verdict(_)));
+        }
+        let metrics = checker.metrics.render();
+        assert!(
+            metrics.contains("vouch_webhook_cache_misses_total 2\n"),
+            "{metrics}"
+        );
+    }
 }

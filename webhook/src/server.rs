@@ -87,8 +87,8 @@ pub fn tls_config(cert_pem: &[u8], key_pem: &[u8], where_: &str) -> Result<Arc<S
     if certs.is_empty() {
         return Err(invalid("TLS certificate", "no CERTIFICATE block".into()));
     }
-    let key = PrivateKeyDer::from_pem_slice(key_pem)
-        .map_err(|e| invalid("TLS key", e.to_string()))?;
+    let key =
+        PrivateKeyDer::from_pem_slice(key_pem).map_err(|e| invalid("TLS key", e.to_string()))?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -237,7 +237,7 @@ fn json(review: &ResponseReview) -> Response {
 /// The request and its images, or the answer that ends it early: 400 for
 /// a malformed review, a deny naming a bad image reference, an allow for
 /// an exempt namespace.
-#[allow(clippy::result_large_err)] // the Err is the finished HTTP response
+#[allow(clippy::result_large_err)] // the Err is the finished HTTP response, built once
 fn admit(
     state: &AppState,
     endpoint: &'static str,
@@ -470,7 +470,10 @@ mod tests {
             budget(Some("dryRun=All&timeout=1m30s"), default),
             Duration::from_secs(89)
         );
-        assert_eq!(budget(Some("timeout=1500ms"), default), Duration::from_millis(500));
+        assert_eq!(
+            budget(Some("timeout=1500ms"), default),
+            Duration::from_millis(500)
+        );
         // Shorter than the margin: the floor, never zero.
         assert_eq!(budget(Some("timeout=1s"), default), MIN_BUDGET);
         // Absent or unreadable: the default.

@@ -13,6 +13,7 @@ pub mod tree;
 pub mod verify;
 pub mod verify_bundle;
 pub mod verify_image;
+pub mod webhook;
 
 use std::path::{Path, PathBuf};
 

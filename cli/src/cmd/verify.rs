@@ -2,7 +2,7 @@
 //! every image against every matching policy, with the reasons.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use vouch_registry::attach;
@@ -102,10 +102,12 @@ fn print_table(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Verifies each image; denied images make the exit status 1.
-pub async fn run(args: Args) -> Result<()> {
-    let policies = policy::load(&args.policy).map_err(|e| Misconfigured(e.to_string()))?;
-    let root = match &args.trusted_root {
+/// The trusted root in `path` (`--trusted-root`), else the embedded
+/// Sigstore public-good root; shared with `vouch webhook` so that both
+/// trust the same authorities. An unreadable or invalid file is a
+/// configuration error (exit 2).
+pub fn trusted_root(path: Option<&Path>) -> Result<TrustedRoot> {
+    Ok(match path {
         Some(path) => {
             let bytes = read_capped(path, MAX_DOCUMENT_BYTES, "trusted root")
                 .map_err(|e| Misconfigured(format!("{e:#}")))?;
@@ -113,7 +115,13 @@ pub async fn run(args: Args) -> Result<()> {
                 .map_err(|e| Misconfigured(format!("{e} in {}", path.display())))?
         }
         None => TrustedRoot::public_good()?,
-    };
+    })
+}
+
+/// Verifies each image; denied images make the exit status 1.
+pub async fn run(args: Args) -> Result<()> {
+    let policies = policy::load(&args.policy).map_err(|e| Misconfigured(e.to_string()))?;
+    let root = trusted_root(args.trusted_root.as_deref())?;
     let mut verdicts = Vec::new();
     for reference in &args.images {
         let image = parse_image(reference)?;

@@ -1,0 +1,705 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! `vouch webhook` end to end: real TLS (certificates from `vouch webhook
+//! certs`, checked by curl against the generated CA and the Service name),
+//! a real Distribution registry holding images attested by `vouch attest`,
+//! and the recorded AdmissionReviews of testdata/admission/ with their
+//! images rewritten to the test registry's.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use common::registry::Registry;
+use common::stub::{Fault, FaultServer};
+use common::{assert_ok, demo_policy, root, tempdir, vouch, vouch_in};
+use serde_json::{json, Value};
+
+const SERVICE: &str = "vouch-webhook";
+const NAMESPACE: &str = "vouch-system";
+
+/// The Service name the certificate is issued for.
+fn host() -> String {
+    format!("{SERVICE}.{NAMESPACE}.svc")
+}
+
+/// An ImagePolicy requiring `ci.pub`'s provenance and SBOM (the demo
+/// policy) of the images `glob` matches, in `mode`.
+fn policy(name: &str, glob: &str, mode: &str, key: &Path) -> String {
+    demo_policy()
+        .replace(
+            "metadata: {name: demo}",
+            &format!("metadata: {{name: {name}}}"),
+        )
+        .replace(
+            "  images: [{glob: \"oci:**\"}]          # every image in a local OCI layout",
+            &format!("  mode: {mode}\n  images: [{{glob: \"{glob}\"}}]"),
+        )
+        .replace(
+            "key: {path: ci.pub}",
+            &format!("key: {{path: {}}}", key.display()),
+        )
+}
+
+/// A working directory with certificates, `ci.key`/`ci.pub`, a policy
+/// directory (`*/enforced/*` enforced, `*/warned/*` in warn mode), and a
+/// registry with `enforced/good:v1` attested by `ci.key`, `enforced/bad:v1`
+/// and `warned/app:v1` not attested.
+struct World {
+    tmp: tempfile::TempDir,
+    registry: Registry,
+    good: String,
+    good_digest: String,
+    bad: String,
+    warned: String,
+}
+
+impl World {
+    fn new() -> World {
+        let tmp = tempdir();
+        let dir = tmp.path();
+        let certs = vouch()
+            .current_dir(dir)
+            .args([
+                "webhook",
+                "certs",
+                "--service",
+                SERVICE,
+                "--namespace",
+                NAMESPACE,
+            ])
+            .args(["--out", "certs"])
+            .output()
+            .unwrap();
+        assert_ok(&certs);
+        assert_ok(&vouch_in(dir, &["keygen", "--out", "ci"]));
+        let policies = dir.join("policies");
+        std::fs::create_dir(&policies).unwrap();
+        let key = dir.join("ci.pub");
+        std::fs::write(
+            policies.join("enforce.yaml"),
+            policy("enforced", "*/enforced/*", "enforce", &key),
+        )
+        .unwrap();
+        std::fs::write(
+            policies.join("warn.yaml"),
+            policy("warned", "*/warned/*", "warn", &key),
+        )
+        .unwrap();
+        let registry = Registry::plain();
+        let good_digest = registry.push_image("enforced/good", "v1");
+        registry.push_image("enforced/bad", "v1");
+        registry.push_image("warned/app", "v1");
+        let good = registry.reference("enforced/good", "v1");
+        let project = root().join("testdata/projects/demo-service");
+        assert_ok(&vouch_in(
+            dir,
+            &[
+                "attest",
+                project.to_str().unwrap(),
+                "--image",
+                &good,
+                "--key",
+                "ci.key",
+            ],
+        ));
+        World {
+            good,
+            bad: registry.reference("enforced/bad", "v1"),
+            warned: registry.reference("warned/app", "v1"),
+            good_digest,
+            registry,
+            tmp,
+        }
+    }
+
+    fn dir(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    fn start(&self, extra: &[&str]) -> Webhook {
+        Webhook::start(self.dir(), extra)
+    }
+}
+
+/// A running `vouch webhook`; killed on drop.
+struct Webhook {
+    child: Child,
+    port: u16,
+    ca: PathBuf,
+    log: Arc<Mutex<String>>,
+}
+
+impl Webhook {
+    fn start(dir: &Path, extra: &[&str]) -> Webhook {
+        let mut child = vouch()
+            .current_dir(dir)
+            .args([
+                "webhook",
+                "--policy",
+                "policies",
+                "--tls-cert",
+                "certs/tls.crt",
+            ])
+            .args(["--tls-key", "certs/tls.key", "--listen", "127.0.0.1:0"])
+            .args(["--reload-interval", "1"])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut port = None;
+        let mut seen = String::new();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            seen.push_str(&line);
+            seen.push('\n');
+            if let Some(rest) = line.split("listening on https://127.0.0.1:").nth(1) {
+                port = Some(rest.split(' ').next().unwrap().parse().unwrap());
+                break;
+            }
+        }
+        let port = port.unwrap_or_else(|| panic!("the webhook did not start:\n{seen}"));
+        let log = Arc::new(Mutex::new(seen));
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        Webhook {
+            child,
+            port,
+            ca: dir.join("certs/ca.crt"),
+            log,
+        }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// `curl` over HTTPS to the Service name (resolved to 127.0.0.1),
+    /// trusting only the generated CA: (HTTP status, body).
+    fn call(&self, method: &str, path: &str, body: Option<&[u8]>) -> (u16, Vec<u8>) {
+        let url = format!("https://{}:{}{path}", host(), self.port);
+        let mut curl = Command::new("curl");
+        curl.args(["-sS", "--max-time", "60", "--cacert"])
+            .arg(&self.ca)
+            .args(["--resolve", &format!("{}:{}:127.0.0.1", host(), self.port)])
+            .args(["-X", method, "-w", "\n%{http_code}", &url])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if body.is_some() {
+            curl.args([
+                "-H",
+                "Content-Type: application/json",
+                "--data-binary",
+                "@-",
+            ])
+            .stdin(Stdio::piped());
+        }
+        let mut child = curl.spawn().unwrap();
+        if let Some(body) = body {
+            let mut stdin = child.stdin.take().unwrap();
+            // A refused oversized body may close the connection early.
+            let _ = stdin.write_all(body);
+        }
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "curl: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let split = out.stdout.iter().rposition(|b| *b == b'\n').unwrap();
+        let code = std::str::from_utf8(&out.stdout[split + 1..])
+            .unwrap()
+            .parse()
+            .unwrap();
+        (code, out.stdout[..split].to_vec())
+    }
+
+    /// POSTs `review` to `path` and returns its `response`.
+    fn review(&self, path: &str, review: &Value) -> Value {
+        let (code, body) = self.call("POST", path, Some(review.to_string().as_bytes()));
+        assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
+        let answer: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(answer["apiVersion"], "admission.k8s.io/v1");
+        assert_eq!(answer["kind"], "AdmissionReview");
+        assert_eq!(
+            answer["response"]["uid"], review["request"]["uid"],
+            "uid echoed"
+        );
+        answer["response"].clone()
+    }
+
+    fn metrics(&self) -> String {
+        let (code, body) = self.call("GET", "/metrics", None);
+        assert_eq!(code, 200);
+        String::from_utf8(body).unwrap()
+    }
+}
+
+impl Drop for Webhook {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn recorded(name: &str) -> Value {
+    let path = root().join(format!("testdata/admission/{name}.json"));
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The recorded Pod CREATE with only these containers, in `namespace`.
+fn pod(namespace: &str, images: &[&str]) -> Value {
+    let mut review = recorded("pod-create");
+    review["request"]["namespace"] = json!(namespace);
+    let spec = review["request"]["object"]["spec"].as_object_mut().unwrap();
+    spec.remove("initContainers");
+    spec.remove("volumes");
+    spec.insert(
+        "containers".into(),
+        images
+            .iter()
+            .enumerate()
+            .map(|(i, image)| json!({"name": format!("c{i}"), "image": image}))
+            .collect(),
+    );
+    review
+}
+
+/// The recorded Deployment CREATE with one container running `image`.
+fn deployment(image: &str) -> Value {
+    let mut review = recorded("deployment-create");
+    let spec = review["request"]["object"]["spec"]["template"]["spec"]
+        .as_object_mut()
+        .unwrap();
+    spec.remove("initContainers");
+    spec.remove("volumes");
+    spec.insert(
+        "containers".into(),
+        json!([{"name": "app", "image": image}]),
+    );
+    review
+}
+
+fn message(response: &Value) -> String {
+    response["status"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn patch(response: &Value) -> Value {
+    assert_eq!(response["patchType"], "JSONPatch", "{response}");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(response["patch"].as_str().unwrap())
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// Polls `check` (up to a minute) until it holds; the policy poll is 1 s.
+fn eventually(what: &str, mut check: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !check() {
+        assert!(start.elapsed() < Duration::from_secs(60), "never: {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn validate_allows_attested_denies_unattested_warns_in_warn_mode_and_caches_by_digest() {
+    let world = World::new();
+    let webhook = world.start(&[]);
+
+    let allowed = webhook.review("/validate?timeout=10s", &pod("shop", &[&world.good]));
+    assert_eq!(allowed["allowed"], true, "{allowed}");
+    assert!(allowed.get("warnings").is_none(), "{allowed}");
+
+    // The same image again, in a Deployment: answered from the cache.
+    let again = webhook.review("/validate", &deployment(&world.good));
+    assert_eq!(again["allowed"], true, "{again}");
+    let metrics = webhook.metrics();
+    assert!(
+        metrics.contains("vouch_webhook_cache_hits_total 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("vouch_webhook_cache_misses_total 1\n"),
+        "{metrics}"
+    );
+
+    // An unattested image next to the good one: the whole pod is denied,
+    // naming the bad image and why, and not the good one.
+    let denied = webhook.review("/validate", &pod("shop", &[&world.good, &world.bad]));
+    assert_eq!(denied["allowed"], false, "{denied}");
+    assert_eq!(denied["status"]["code"], 403);
+    let why = message(&denied);
+    assert!(why.contains(&world.bad), "{why}");
+    assert!(why.contains("enforced"), "{why}");
+    assert!(!why.contains(&world.good), "{why}");
+
+    // Warn mode: admitted, with the failing policy as a warning.
+    let warned = webhook.review("/validate", &pod("shop", &[&world.warned]));
+    assert_eq!(warned["allowed"], true, "{warned}");
+    let warnings = warned["warnings"].as_array().unwrap();
+    assert!(
+        warnings[0].as_str().unwrap().contains(&world.warned),
+        "{warned}"
+    );
+
+    let metrics = webhook.metrics();
+    assert!(
+        metrics.contains("vouch_webhook_requests_total{endpoint=\"validate\",verdict=\"allow\"} 3"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("vouch_webhook_requests_total{endpoint=\"validate\",verdict=\"deny\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("vouch_webhook_verification_seconds_count"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn exempt_namespaces_delete_and_dry_run() {
+    let world = World::new();
+    let webhook = world.start(&["--exempt-namespace", "infra"]);
+    // The same unattested pod: denied in shop, admitted unchecked in infra.
+    let checked = webhook.review("/validate", &pod("shop", &[&world.bad]));
+    assert_eq!(checked["allowed"], false, "{checked}");
+    let exempt = webhook.review("/validate", &pod("infra", &[&world.bad]));
+    assert_eq!(exempt["allowed"], true, "{exempt}");
+    // --exempt-namespace replaces the default list.
+    let system = webhook.review("/validate", &pod("kube-system", &[&world.bad]));
+    assert_eq!(system["allowed"], false, "{system}");
+
+    let deleted = webhook.review("/validate", &recorded("pod-delete"));
+    assert_eq!(deleted["allowed"], true, "{deleted}");
+
+    // A dry run gets the real verdict.
+    let mut dry = recorded("pod-create-dryrun");
+    let spec = dry["request"]["object"]["spec"].as_object_mut().unwrap();
+    spec.remove("initContainers");
+    spec.remove("volumes");
+    spec.insert(
+        "containers".into(),
+        json!([{"name": "c", "image": world.bad}]),
+    );
+    let answer = webhook.review("/validate", &dry);
+    assert_eq!(answer["allowed"], false, "{answer}");
+    assert!(webhook.log().contains("(dry run)"), "{}", webhook.log());
+}
+
+#[test]
+fn mutate_pins_each_tag_to_the_digest_it_points_to_now() {
+    let world = World::new();
+    let webhook = world.start(&["--require-digest"]);
+    let response = webhook.review("/mutate", &pod("shop", &[&world.good, &world.good]));
+    assert_eq!(response["allowed"], true, "{response}");
+    let pinned = format!("{}@{}", world.good, world.good_digest);
+    assert_eq!(
+        patch(&response),
+        json!([
+            {"op": "replace", "path": "/spec/containers/0/image", "value": pinned},
+            {"op": "replace", "path": "/spec/containers/1/image", "value": pinned},
+        ])
+    );
+    // A digest reference is left as written.
+    let as_is = webhook.review("/mutate", &pod("shop", &[&pinned]));
+    assert_eq!(as_is["allowed"], true);
+    assert!(as_is.get("patch").is_none(), "{as_is}");
+
+    // --require-digest: the tag is refused by /validate, the pin admitted.
+    let tag = webhook.review("/validate", &pod("shop", &[&world.good]));
+    assert_eq!(tag["allowed"], false, "{tag}");
+    assert!(message(&tag).contains("no digest"), "{tag}");
+    let digest = webhook.review("/validate", &pod("shop", &[&pinned]));
+    assert_eq!(digest["allowed"], true, "{digest}");
+
+    // The tag moves: the next review pins the new digest.
+    let moved = world.registry.push_image("enforced/good", "v1");
+    assert_ne!(moved, world.good_digest);
+    let response = webhook.review("/mutate", &deployment(&world.good));
+    assert_eq!(
+        patch(&response)[0]["value"],
+        format!("{}@{moved}", world.good),
+        "{response}"
+    );
+    // ... and the new digest, never attested, is denied: the verdict of
+    // the old digest is not reused for the tag.
+    let denied = webhook.review(
+        "/validate",
+        &pod("shop", &[&format!("{}@{moved}", world.good)]),
+    );
+    assert_eq!(denied["allowed"], false, "{denied}");
+}
+
+#[test]
+fn an_unreachable_registry_is_a_deny_within_the_budget_or_an_allow_with_fail_open() {
+    let world = World::new();
+    let hang = FaultServer::start(Fault::Hang);
+    let image = format!("{}/enforced/app:v1", hang.host);
+    let closed = world.start(&[]);
+    // The apiserver's timeout=3s leaves a 2 s budget.
+    let denied = closed.review("/validate?timeout=3s", &pod("shop", &[&image]));
+    assert_eq!(denied["allowed"], false, "{denied}");
+    assert_eq!(denied["status"]["code"], 504, "{denied}");
+    assert!(message(&denied).contains("2000 ms budget"), "{denied}");
+    let mutated = closed.review("/mutate?timeout=3s", &pod("shop", &[&image]));
+    assert_eq!(mutated["allowed"], false, "{mutated}");
+
+    // 429 past the budget: a deny with the registry's answer as the reason.
+    let limited = FaultServer::start(Fault::Status(429));
+    let image429 = format!("{}/enforced/app:v1", limited.host);
+    let denied = closed.review("/validate?timeout=5s", &pod("shop", &[&image429]));
+    assert_eq!(denied["allowed"], false, "{denied}");
+    assert!(message(&denied).contains(&limited.host), "{denied}");
+    assert!(message(&denied).contains("429"), "{denied}");
+    let failing = FaultServer::start(Fault::Status(500));
+    let image500 = format!("{}/enforced/app:v1", failing.host);
+    let denied = closed.review("/validate?timeout=5s", &pod("shop", &[&image500]));
+    assert_eq!(denied["allowed"], false, "{denied}");
+    assert_eq!(denied["status"]["code"], 500, "{denied}");
+    assert!(message(&denied).contains("500"), "{denied}");
+
+    // Negative control: the same request with --fail-open is admitted,
+    // with the reason as a warning.
+    let open = world.start(&["--fail-open"]);
+    let allowed = open.review("/validate?timeout=3s", &pod("shop", &[&image]));
+    assert_eq!(allowed["allowed"], true, "{allowed}");
+    let warning = allowed["warnings"][0].as_str().unwrap();
+    assert!(
+        warning.contains("--fail-open") && warning.contains(&hang.host),
+        "{warning}"
+    );
+}
+
+#[test]
+fn policies_reload_on_change_and_an_invalid_change_keeps_the_previous_set() {
+    let world = World::new();
+    let webhook = world.start(&[]);
+    let review = pod("shop", &[&world.warned]);
+    assert_eq!(webhook.review("/validate", &review)["allowed"], true);
+
+    // warn becomes enforce: the same image is now denied.
+    let key = world.dir().join("ci.pub");
+    let path = world.dir().join("policies/warn.yaml");
+    std::fs::write(&path, policy("warned", "*/warned/*", "enforce", &key)).unwrap();
+    eventually("the enforce policy denies", || {
+        webhook.review("/validate", &review)["allowed"] == false
+    });
+    assert!(webhook
+        .metrics()
+        .contains("vouch_webhook_policy_reloads_total 1\n"));
+
+    // An invalid file: logged, and the enforce set stays in force.
+    std::fs::write(
+        &path,
+        "apiVersion: vouch.dev/v1alpha1\nkind: ImagePolicy\nspec: [\n",
+    )
+    .unwrap();
+    eventually("the invalid policy is reported", || {
+        webhook
+            .log()
+            .contains("vouch: error: invalid policy in policies")
+    });
+    assert!(webhook
+        .metrics()
+        .contains("vouch_webhook_policy_reload_failures_total 1\n"));
+    let still = webhook.review("/validate", &review);
+    assert_eq!(still["allowed"], false, "{still}");
+}
+
+#[test]
+fn probes_metrics_and_bad_requests() {
+    let world = World::new();
+    let webhook = world.start(&[]);
+    assert_eq!(webhook.call("GET", "/healthz", None).0, 200);
+    let (code, body) = webhook.call("GET", "/readyz", None);
+    assert_eq!(code, 200);
+    assert!(String::from_utf8_lossy(&body).contains("sha256:"));
+    assert!(webhook
+        .metrics()
+        .contains("# TYPE vouch_webhook_requests_total counter"));
+
+    // Not JSON, not a review, too large: 4xx with the reason, and the
+    // server still answers afterwards.
+    let (code, body) = webhook.call("POST", "/validate", Some(b"not json"));
+    assert_eq!(code, 400);
+    assert!(String::from_utf8_lossy(&body).contains("vouch: error: invalid AdmissionReview"));
+    let (code, body) = webhook.call(
+        "POST",
+        "/mutate",
+        Some(br#"{"apiVersion":"v1","kind":"Pod"}"#),
+    );
+    assert_eq!(code, 400, "{}", String::from_utf8_lossy(&body));
+    assert!(String::from_utf8_lossy(&body).contains("apiVersion"));
+    let huge = vec![b' '; 4 * 1024 * 1024];
+    assert_eq!(webhook.call("POST", "/validate", Some(&huge)).0, 413);
+    // A bad image reference is a deny naming it, not a 400.
+    let bad_ref = webhook.review("/validate", &pod("shop", &["Not A Reference"]));
+    assert_eq!(bad_ref["allowed"], false);
+    assert!(message(&bad_ref).contains("Not A Reference"), "{bad_ref}");
+    let ok = webhook.review("/validate", &pod("shop", &[&world.good]));
+    assert_eq!(ok["allowed"], true, "{ok}");
+
+    // The TLS name is checked: a client expecting another name is refused.
+    let out = Command::new("curl")
+        .args(["-sS", "--cacert"])
+        .arg(world.dir().join("certs/ca.crt"))
+        .args([
+            "--resolve",
+            &format!("other.svc:{}:127.0.0.1", webhook.port),
+        ])
+        .arg(format!("https://other.svc:{}/healthz", webhook.port))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+}
+
+#[test]
+fn certs_are_issued_for_the_service_and_the_key_is_private() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let tmp = tempdir();
+    let out = vouch_in(
+        tmp.path(),
+        &[
+            "webhook",
+            "certs",
+            "--service",
+            "hook",
+            "--namespace",
+            "ops",
+            "--out",
+            "c",
+        ],
+    );
+    assert_ok(&out);
+    let ca = std::fs::read(tmp.path().join("c/ca.crt")).unwrap();
+    let bundle = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(bundle.trim())
+            .unwrap(),
+        ca
+    );
+    let mode = std::fs::metadata(tmp.path().join("c/tls.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let text = Command::new("openssl")
+        .args(["x509", "-noout", "-text", "-in"])
+        .arg(tmp.path().join("c/tls.crt"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("DNS:hook.ops.svc, DNS:hook.ops.svc.cluster.local"),
+        "{text}"
+    );
+    let verified = Command::new("openssl")
+        .args(["verify", "-CAfile"])
+        .arg(tmp.path().join("c/ca.crt"))
+        .arg(tmp.path().join("c/tls.crt"))
+        .output()
+        .unwrap();
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+
+    // Negative control: a name Kubernetes would refuse.
+    let bad = vouch_in(
+        tmp.path(),
+        &[
+            "webhook",
+            "certs",
+            "--service",
+            "Hook_1",
+            "--namespace",
+            "ops",
+            "--out",
+            "d",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("vouch: error: invalid service name"));
+}
+
+/// `review` with the pod spec at `pointer` (inside `request.object`)
+/// running `containers` and `ephemeral`, and no init containers or volumes.
+fn with_pod_spec(
+    mut review: Value,
+    pointer: &str,
+    containers: &[&str],
+    ephemeral: &[&str],
+) -> Value {
+    let spec = review["request"]["object"]
+        .pointer_mut(pointer)
+        .unwrap()
+        .as_object_mut()
+        .unwrap();
+    spec.remove("initContainers");
+    spec.remove("volumes");
+    let list = |images: &[&str]| -> Value {
+        images
+            .iter()
+            .enumerate()
+            .map(|(i, image)| json!({"name": format!("c{i}"), "image": image}))
+            .collect()
+    };
+    spec.insert("containers".into(), list(containers));
+    if !ephemeral.is_empty() {
+        spec.insert("ephemeralContainers".into(), list(ephemeral));
+    }
+    review
+}
+
+#[test]
+fn cronjobs_and_ephemeral_containers_are_checked() {
+    let world = World::new();
+    let webhook = world.start(&[]);
+    let cron = |image: &str| {
+        with_pod_spec(
+            recorded("cronjob-create"),
+            "/spec/jobTemplate/spec/template/spec",
+            &[image],
+            &[],
+        )
+    };
+    let allowed = webhook.review("/validate", &cron(&world.good));
+    assert_eq!(allowed["allowed"], true, "{allowed}");
+    let denied = webhook.review("/validate", &cron(&world.bad));
+    assert_eq!(denied["allowed"], false, "{denied}");
+    assert!(message(&denied).contains(&world.bad), "{denied}");
+
+    // kubectl debug: an UPDATE of pods/ephemeralcontainers adding a debug
+    // container to a pod whose own containers are allowed.
+    let debug = |image: &str| {
+        with_pod_spec(
+            recorded("pod-ephemeralcontainers-update"),
+            "/spec",
+            &[&world.good],
+            &[image],
+        )
+    };
+    let denied = webhook.review("/validate", &debug(&world.bad));
+    assert_eq!(denied["allowed"], false, "{denied}");
+    assert!(message(&denied).contains(&world.bad), "{denied}");
+    let allowed = webhook.review("/validate", &debug(&world.good));
+    assert_eq!(allowed["allowed"], true, "{allowed}");
+}
