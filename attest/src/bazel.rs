@@ -267,11 +267,6 @@ fn input(pin: Pin, found: Option<Found>, observed: Option<(Algorithm, String)>) 
     let uri = urls.first().cloned().unwrap_or_default();
     let purl = purl(&pin.name, &pin.version, &uri);
     Input {
-        name: pin.name,
-        version: pin.version,
-        ecosystem: "bazel",
-        purl,
-        uri,
         declared: pin.declared,
         observed: observed.map(|(algorithm, hex)| format!("{}:{hex}", algorithm.key())),
         status,
@@ -280,8 +275,7 @@ fn input(pin: Pin, found: Option<Found>, observed: Option<(Algorithm, String)>) 
         patches: pin.patches,
         categories: pin.categories,
         cpe: pin.cpe,
-        dependencies: Vec::new(),
-        critical: Vec::new(),
+        ..Input::declared("bazel", pin.name, pin.version, purl, uri)
     }
 }
 

@@ -468,13 +468,7 @@ impl Ecosystem for Generic {
                 patches: entry.patches,
                 categories: entry.categories,
                 cpe: entry.cpe,
-                dependencies: Vec::new(),
-                critical: Vec::new(),
-                name: entry.name,
-                version: entry.version,
-                ecosystem: "generic",
-                purl: entry.purl,
-                uri: entry.uri,
+                ..Input::declared("generic", entry.name, entry.version, entry.purl, entry.uri)
             });
         }
         Ok(inputs)

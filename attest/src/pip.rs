@@ -646,21 +646,9 @@ fn unpinned(requirement: &Requirement, source: &str) -> Option<Input> {
         ),
     };
     Some(Input {
-        name: name.clone(),
-        version,
-        ecosystem: "pip",
-        purl,
-        uri,
         declared: joined(&requirement.hashes),
-        observed: None,
         status,
-        path: None,
-        license: None,
-        patches: Vec::new(),
-        categories: Vec::new(),
-        cpe: None,
-        dependencies: Vec::new(),
-        critical: Vec::new(),
+        ..Input::declared("pip", name.clone(), version, purl, uri)
     })
 }
 
@@ -889,21 +877,17 @@ impl Ecosystem for Pip {
                     vendored.push((inputs.len(), full));
                 }
                 inputs.push(Input {
-                    name: name.clone(),
-                    version: version.clone(),
-                    ecosystem: "pip",
-                    purl: format!("pkg:pypi/{name}@{version}"),
-                    uri: format!("https://pypi.org/project/{name}/{version}/"),
                     declared: joined(&requirement.hashes),
                     observed,
                     status,
                     path,
-                    license: None,
-                    patches: Vec::new(),
-                    categories: Vec::new(),
-                    cpe: None,
-                    dependencies: Vec::new(),
-                    critical: Vec::new(),
+                    ..Input::declared(
+                        "pip",
+                        name.clone(),
+                        version.clone(),
+                        format!("pkg:pypi/{name}@{version}"),
+                        format!("https://pypi.org/project/{name}/{version}/"),
+                    )
                 });
             }
         }
