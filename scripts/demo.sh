@@ -3,7 +3,9 @@
 # in-toto statement into Sigstore bundles and verify both; sign an image in an
 # OCI layout directory, list and verify its signatures, copy it with them;
 # attest a sample project's vendored inputs (SBOMs and SLSA provenance) onto
-# the image; and watch a tampered file be refused. All in a temporary directory.
+# the image; and watch a tampered file be refused; match the inputs against
+# real OSV advisories, answer the findings with a signed VEX statement, and
+# compare two builds with `vouch diff`. All in a temporary directory.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -32,21 +34,25 @@ step "$vouch" verify-bundle --bundle provenance.sigstore.json --key ci.pub "sha2
 
 # An image in an OCI layout directory (the embedded default store: no
 # registry needed), written by hand: one layer, a config, a manifest.
-blob() { # blob FILE -> prints "sha256:<hex> <size>" and stores it
+blob() { # blob LAYOUT FILE -> prints "sha256:<hex> <size>" and stores it
     local hex size
-    hex="$(sha256sum "$1" | cut -d' ' -f1)"; size="$(wc -c <"$1")"
-    mkdir -p layout/blobs/sha256 && cp "$1" "layout/blobs/sha256/$hex"
+    hex="$(sha256sum "$2" | cut -d' ' -f1)"; size="$(wc -c <"$2")"
+    mkdir -p "$1/blobs/sha256" && cp "$2" "$1/blobs/sha256/$hex"
     echo "sha256:$hex $size"
 }
-read -r layer_digest layer_size < <(blob app.tar)
-printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["%s"]}}' "$layer_digest" >config.json
-read -r config_digest config_size < <(blob config.json)
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
-    "$config_digest" "$config_size" "$layer_digest" "$layer_size" >manifest.json
-read -r manifest_digest manifest_size < <(blob manifest.json)
-printf '{"imageLayoutVersion":"1.0.0"}' >layout/oci-layout
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' \
-    "$manifest_digest" "$manifest_size" >layout/index.json
+image() { # image LAYOUT TAG LAYER-FILE: a one-layer image tagged TAG
+    local layer_digest layer_size config_digest config_size manifest_digest manifest_size
+    read -r layer_digest layer_size < <(blob "$1" "$3")
+    printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["%s"]}}' "$layer_digest" >config.json
+    read -r config_digest config_size < <(blob "$1" config.json)
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
+        "$config_digest" "$config_size" "$layer_digest" "$layer_size" >manifest.json
+    read -r manifest_digest manifest_size < <(blob "$1" manifest.json)
+    printf '{"imageLayoutVersion":"1.0.0"}' >"$1/oci-layout"
+    printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' \
+        "$manifest_digest" "$manifest_size" "$2" >"$1/index.json"
+}
+image layout v1 app.tar
 
 step "$vouch" sign oci:layout:v1 --key ci.key
 step "$vouch" sign oci:layout:v1 --key ci.key --format legacy -a build=42
@@ -77,6 +83,48 @@ if "$vouch" verify oci:audit-copy:v1 --policy policy.yaml; then
     echo "demo: an image with a changed vendored file was allowed: this is a bug" >&2
     exit 1
 fi
+
+# Vulnerabilities: the inputs against real OSV advisories (testdata/osv). The
+# gate (testdata/policies/demo-vulns.yaml) denies an unanswered finding in a
+# critical input; only the security team's VEX statements answer one.
+cp -r "$repo/testdata/osv" osv
+cp "$repo/testdata/policies/demo-vulns.yaml" vuln-policy.yaml   # ci.pub, security.pub, osv/ beside it
+step "$vouch" keygen --out security
+step "$vouch" vulns oci:layout:v1 --policy vuln-policy.yaml
+printf '\n\033[1m$ %s\033[0m   (must be denied)\n' "vouch verify oci:layout:v1 --policy vuln-policy.yaml"
+if "$vouch" verify oci:layout:v1 --policy vuln-policy.yaml; then
+    echo "demo: an image with unanswered findings in a critical input was allowed: this is a bug" >&2
+    exit 1
+fi
+step "$vouch" vex create --product oci:layout:v1 \
+    --vulnerability CVE-2024-50614 --vulnerability CVE-2024-50615 \
+    --subcomponent pkg:github/leethomason/tinyxml2@10.0.0 --status not_affected \
+    --justification vulnerable_code_not_in_execute_path \
+    --impact "demo-service parses only the XML configuration it ships; no untrusted document reaches tinyxml2" \
+    --author security@demo.example -o tinyxml2.vex.json
+step "$vouch" vex attach oci:layout:v1 tinyxml2.vex.json --key security.key
+step "$vouch" vulns oci:layout:v1 --policy vuln-policy.yaml
+step "$vouch" verify oci:layout:v1 --policy vuln-policy.yaml
+
+# An upgrade: build v2 bumps minijson and silently re-hashes zlib (a file
+# changes, its declared digest is updated to match, its version is not).
+cp -a "$project" project-v2
+sed -i 's/0\.4\.2/0.5.0/g' project-v2/vouch.inputs.yaml
+printf '/* 0.5.0: faster number parsing */\n' >>project-v2/third_party/minijson/minijson.h
+printf '/* a change nobody announced */\n' >>project-v2/third_party/zlib/inflate.c
+observed() { # observed NAME -> the dirHash now on disk
+    "$vouch" inputs project-v2 --output json --allow-mismatch 2>/dev/null |
+        python3 -c 'import json,sys; print(next(i["observed"] for i in json.load(sys.stdin) if i["name"]==sys.argv[1]).split(":")[1])' "$1"
+}
+for name in minijson zlib; do
+    old="$(grep -A6 "name: $name" project-v2/vouch.inputs.yaml | sed -n 's/.*dirHash: //p')"
+    sed -i "s/$old/$(observed "$name")/" project-v2/vouch.inputs.yaml
+done
+printf 'release artifact, version 2\n' >app-v2.tar
+image layout-v2 v2 app-v2.tar
+step "$vouch" attest project-v2 --image oci:layout-v2:v2 --key ci.key
+step "$vouch" diff oci:layout:v1 oci:layout-v2:v2 --policy vuln-policy.yaml
+step "$vouch" report oci:layout-v2:v2 --policy vuln-policy.yaml --diff oci:layout:v1 -o report.html
 
 printf 'tampered\n' >app.tar
 printf '\n\033[1m$ %s\033[0m   (must fail)\n' "vouch verify-bundle --bundle app.tar.sigstore.json --key ci.pub app.tar"

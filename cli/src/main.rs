@@ -49,6 +49,14 @@ enum Command {
     Policy(cmd::policy::Args),
     /// Verify images against admission policies: signatures, attestations, vendored inputs.
     Verify(cmd::verify::Args),
+    /// List the known vulnerabilities of an image's (or a project's) inputs, with their VEX answers.
+    Vulns(cmd::vulns::Args),
+    /// Write OpenVEX documents (`vex create`) and sign them onto images (`vex attach`).
+    Vex(cmd::vex::Args),
+    /// Compare two images' evidence: inputs bumped, added, removed or re-hashed; vulnerabilities fixed and introduced.
+    Diff(cmd::diff::Args),
+    /// Write one self-contained HTML report on an image for auditors.
+    Report(cmd::report::Args),
     /// The Kubernetes admission webhook: verify every image before it runs
     /// (`vouch webhook certs` makes its TLS certificates).
     Webhook(cmd::webhook::Args),
@@ -69,6 +77,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Layout(args) => cmd::layout::run(args),
         Command::Policy(args) => cmd::policy::run(args),
         Command::Verify(args) => block_on(cmd::verify::run(args)),
+        Command::Vulns(args) => block_on(cmd::vulns::run(args)),
+        Command::Vex(args) => block_on(cmd::vex::run(args)),
+        Command::Diff(args) => block_on(cmd::diff::run(args)),
+        Command::Report(args) => block_on(cmd::report::run(args)),
         Command::Webhook(args) => block_on(cmd::webhook::run(args)),
     }
 }

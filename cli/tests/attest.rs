@@ -152,7 +152,7 @@ fn attest_into_an_oci_layout_then_tree_shows_provenance_and_both_sboms() {
         summary.contains(&format!("Attested oci:{}@{digest}", layout.display())),
         "{summary}"
     );
-    assert!(summary.contains("critical    2: "), "{summary}");
+    assert!(summary.contains("critical    3: "), "{summary}");
 
     let tree = tree(image, &[]);
     assert_eq!(tree["digest"], digest.as_str());
@@ -228,7 +228,12 @@ fn attest_into_an_oci_layout_then_tree_shows_provenance_and_both_sboms() {
                 .unwrap()
                 .contains("vouch.critical.yaml"));
             let tinyxml = deps.iter().find(|d| d["name"] == "tinyxml2").unwrap();
-            assert_eq!(tinyxml["annotations"]["critical"], false);
+            // An XML parser: the shipped data-format-parsers rule marks it.
+            assert_eq!(tinyxml["annotations"]["critical"], true);
+            assert!(tinyxml["annotations"]["criticalReasons"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("data-format-parsers:"));
             assert_eq!(
                 tinyxml["digest"]["sha256"],
                 "240a5416d1b64ed6939c723cd221dc28c9f21b7db9eeb8f5a1fdd2128a1de1fb"

@@ -703,3 +703,198 @@ fn cronjobs_and_ephemeral_containers_are_checked() {
     let allowed = webhook.review("/validate", &debug(&world.good));
     assert_eq!(allowed["allowed"], true, "{allowed}");
 }
+
+/// testdata/policies/demo-vulns.yaml for the images under `*/vulns/*`,
+/// with the keys `ci.pub` and `security.pub` of `dir` and the real OSV
+/// records of testdata/osv; unanswered critical findings warn (so that
+/// either image is admitted on its own), and `upgrade` is as given.
+fn vulns_policy(dir: &Path, upgrade: &str) -> String {
+    let text = std::fs::read_to_string(root().join("testdata/policies/demo-vulns.yaml")).unwrap();
+    let key = |name: &str| format!("key: {{path: {}}}", dir.join(name).display());
+    let mut policy = String::new();
+    for line in text.lines() {
+        let (indent, body) = line.split_at(line.len() - line.trim_start().len());
+        let replaced = match body.split_once(':').map(|(field, _)| field) {
+            Some("images") => "images: [{glob: \"*/vulns/*\"}]".to_string(),
+            Some("key") if body.contains("ci.pub") => key("ci.pub"),
+            Some("key") if body.contains("security.pub") => key("security.pub"),
+            Some("osv") => format!("osv: {}", root().join("testdata/osv").display()),
+            Some("critical") => "critical: warn".to_string(),
+            Some("upgrade") => format!("upgrade: {upgrade}"),
+            _ => body.to_string(),
+        };
+        policy.push_str(indent);
+        policy.push_str(&replaced);
+        policy.push('\n');
+    }
+    for field in ["images", "key", "osv", "critical", "upgrade"] {
+        assert!(
+            policy.contains(&format!(" {field}: ")),
+            "demo-vulns.yaml has no {field}:\n{text}"
+        );
+    }
+    policy
+}
+
+/// A Deployment UPDATE, as `kubectl set image` sends it: container `app`
+/// moves from `old` to `new`.
+fn deployment_update(old: &str, new: &str) -> Value {
+    let mut review = deployment(new);
+    let request = &mut review["request"];
+    request["operation"] = json!("UPDATE");
+    request["options"] = json!({
+        "kind": "UpdateOptions",
+        "apiVersion": "meta.k8s.io/v1",
+        "fieldManager": "kubectl-set",
+        "fieldValidation": "Strict",
+    });
+    // A stored object has its uid, creation time and resource version.
+    let metadata = &mut request["object"]["metadata"];
+    metadata["uid"] = json!("0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f");
+    metadata["creationTimestamp"] = json!("2025-11-26T09:58:11Z");
+    metadata["resourceVersion"] = json!("48213");
+    metadata["generation"] = json!(2);
+    let mut before = request["object"].clone();
+    before["metadata"]["generation"] = json!(1);
+    before["spec"]["template"]["spec"]["containers"][0]["image"] = json!(old);
+    request["oldObject"] = before;
+    review
+}
+
+fn warnings(response: &Value) -> String {
+    response["warnings"]
+        .as_array()
+        .map(|w| {
+            w.iter()
+                .map(|w| w.as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn regression_issue_7_an_upgrade_may_not_bring_a_new_unanswered_critical_finding() {
+    let world = World::new();
+    let dir = world.dir();
+    assert_ok(&vouch_in(dir, &["keygen", "--out", "security"]));
+    // OLD and NEW: the demo project attested by ci onto two images; the
+    // security team answers both tinyxml2 CVEs for OLD only.
+    world.registry.push_image("vulns/old", "v1");
+    world.registry.push_image("vulns/new", "v1");
+    let old = world.registry.reference("vulns/old", "v1");
+    let new = world.registry.reference("vulns/new", "v1");
+    let project = root().join("testdata/projects/demo-service");
+    for image in [&old, &new] {
+        assert_ok(&vouch_in(
+            dir,
+            &[
+                "attest",
+                project.to_str().unwrap(),
+                "--image",
+                image,
+                "--key",
+                "ci.key",
+            ],
+        ));
+    }
+    assert_ok(&vouch_in(
+        dir,
+        &[
+            "vex",
+            "create",
+            "--product",
+            &old,
+            "--vulnerability",
+            "CVE-2024-50614",
+            "--vulnerability",
+            "CVE-2024-50615",
+            "--status",
+            "not_affected",
+            "--justification",
+            "vulnerable_code_not_in_execute_path",
+            "--subcomponent",
+            "pkg:github/leethomason/tinyxml2@10.0.0",
+            "-o",
+            "old.vex.json",
+        ],
+    ));
+    assert_ok(&vouch_in(
+        dir,
+        &[
+            "vex",
+            "attach",
+            &old,
+            "old.vex.json",
+            "--key",
+            "security.key",
+        ],
+    ));
+    let policy_file = dir.join("policies/vulns.yaml");
+    std::fs::write(&policy_file, vulns_policy(dir, "deny")).unwrap();
+    let webhook = world.start(&[]);
+
+    // Each image on its own: OLD is clean; NEW is admitted with a warning
+    // for each unanswered CVE (critical: warn), and no upgrade is named.
+    let created = webhook.review("/validate", &deployment(&old));
+    assert_eq!(created["allowed"], true, "{created}");
+    assert!(created.get("warnings").is_none(), "{created}");
+    let created = webhook.review("/validate", &deployment(&new));
+    assert_eq!(created["allowed"], true, "{created}");
+    let warned = warnings(&created);
+    assert!(
+        warned.contains(&new)
+            && warned.contains("CVE-2024-50614")
+            && warned.contains("CVE-2024-50615"),
+        "{created}"
+    );
+    assert!(!warned.contains("upgrade"), "{created}");
+
+    // OLD -> NEW brings both CVEs, unanswered, in a critical input: denied.
+    let update = deployment_update(&old, &new);
+    let denied = webhook.review("/validate", &update);
+    assert_eq!(denied["allowed"], false, "{denied}");
+    assert_eq!(denied["status"]["code"], 403, "{denied}");
+    let why = message(&denied);
+    for needle in [
+        new.as_str(),
+        "policy demo-vulns: the upgrade from",
+        "vulns/old",
+        "brings CVE-2024-50614 (medium) in critical input tinyxml2 10.0.0",
+        "CVE-2024-50615",
+        "unanswered",
+    ] {
+        assert!(why.contains(needle), "{needle:?} in {why}");
+    }
+
+    // Controls: the same image before and after (its own findings warn);
+    // and NEW -> OLD, which brings nothing unanswered.
+    let same = webhook.review("/validate", &deployment_update(&new, &new));
+    assert_eq!(same["allowed"], true, "{same}");
+    assert!(warnings(&same).contains("CVE-2024-50614"), "{same}");
+    assert!(!warnings(&same).contains("upgrade"), "{same}");
+    let back = webhook.review("/validate", &deployment_update(&new, &old));
+    assert_eq!(back["allowed"], true, "{back}");
+    assert!(back.get("warnings").is_none(), "{back}");
+
+    // upgrade: warn admits the same UPDATE, saying why.
+    std::fs::write(&policy_file, vulns_policy(dir, "warn")).unwrap();
+    eventually("upgrade: warn admits the update", || {
+        webhook.review("/validate", &update)["allowed"] == true
+    });
+    let warned = webhook.review("/validate", &update);
+    assert!(
+        warnings(&warned).contains("the upgrade from")
+            && warnings(&warned).contains("brings CVE-2024-50614"),
+        "{warned}"
+    );
+
+    // upgrade: ignore admits it with NEW's own warnings only.
+    std::fs::write(&policy_file, vulns_policy(dir, "ignore")).unwrap();
+    eventually("upgrade: ignore drops the upgrade warning", || {
+        !warnings(&webhook.review("/validate", &update)).contains("the upgrade from")
+    });
+    let allowed = webhook.review("/validate", &update);
+    assert_eq!(allowed["allowed"], true, "{allowed}");
+    assert!(warnings(&allowed).contains("CVE-2024-50614"), "{allowed}");
+}

@@ -12,6 +12,11 @@
 //! - [`link`] and [`layout`]: classic in-toto links and layouts, signed as
 //!   the in-toto reference implementation verifies them.
 //! - [`provenance`]: the SLSA Provenance v1 predicate.
+//! - [`osv`]: OSV vulnerability records and an in-memory database that
+//!   answers "is this package version affected, and what fixes it?" in each
+//!   ecosystem's own version order.
+//! - [`vex`]: OpenVEX v0.2.0 documents and the VEX of CycloneDX BOMs, read
+//!   into the same validated statements.
 //!
 //! Wire types (the JSON shapes) are parsed first and then converted into
 //! validated types that cannot hold an invalid envelope or statement.
@@ -27,9 +32,11 @@ pub mod json;
 pub mod keys;
 pub mod layout;
 pub mod link;
+pub mod osv;
 pub mod provenance;
 pub mod spdx;
 pub mod statement;
+pub mod vex;
 
 pub use error::Error;
 

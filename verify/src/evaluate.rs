@@ -23,10 +23,17 @@
 //! image with a warning; a failing `enforce` policy denies it. An image no
 //! policy matches gets the caller's [`NoMatch`] answer.
 
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::Arc;
+
 use serde::Serialize;
+use vouch_evidence::cyclonedx::CYCLONEDX_PREDICATE_TYPE;
 use vouch_evidence::digest::Sha256;
+use vouch_evidence::osv::Database;
 use vouch_evidence::provenance::SLSA_PROVENANCE_V1;
 use vouch_evidence::statement::Statement;
+use vouch_evidence::vex::{self, OPENVEX_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPE_UNVERSIONED};
 use vouch_registry::attach::{Attachment, Evidence, Format, Kind, COSIGN_SIGN_PREDICATE_TYPE};
 use vouch_registry::reference::ImageRef;
 
@@ -35,8 +42,9 @@ use crate::bundle::{verify_keyless, Artifact, TrustedRoot};
 use crate::image::verify_signature;
 use crate::policy::{
     AttestationRequirement, AuthorityKind, ImagePolicy, Mode, NoMatch, PolicySet, Signers,
-    StaticAction, VendoredInputs,
+    StaticAction, VendoredInputs, Vulnerabilities,
 };
+use crate::vulns::{self, Action, Finding, ImageInput, VexSource};
 use crate::{Error, Result};
 
 /// What the evaluation needs besides the evidence.
@@ -48,6 +56,10 @@ pub struct Context<'a> {
     pub default_root: &'a TrustedRoot,
     /// What an image no policy matches gets.
     pub no_match: NoMatch,
+    /// An OSV database given by the caller (`--osv`): it replaces the
+    /// database of every `vulnerabilities` section, and gives policies
+    /// without one a report-only section (findings listed, never denying).
+    pub osv: Option<(&'a Path, &'a Arc<Database>)>,
 }
 
 /// The verdict on one image.
@@ -70,6 +82,19 @@ pub struct Verdict {
     pub policies: Vec<PolicyResult>,
     /// Every attachment found, and what became of it.
     pub evidence: Vec<EvidenceNote>,
+    /// The vendored inputs, from the newest verified provenance (else
+    /// CycloneDX SBOM) of the first matching policy that has one.
+    pub inputs: Vec<ImageInput>,
+    /// Which attestation the inputs were read from, and who signed it.
+    pub inputs_from: Option<String>,
+    /// Every vulnerability finding of every matching policy with a
+    /// `vulnerabilities` section (or `--osv`), with its answer or its
+    /// absence; one per record and input, with the strictest action.
+    pub findings: Vec<Finding>,
+    /// Every VEX statement read from verified attestations, trusted or not.
+    pub vex: Vec<VexSource>,
+    /// The build the newest verified provenance describes.
+    pub provenance: Option<ProvenanceSummary>,
 }
 
 impl Verdict {
@@ -93,6 +118,18 @@ pub struct PolicyResult {
     pub passed: bool,
     /// Each requirement, in policy order.
     pub requirements: Vec<RequirementResult>,
+    /// What admits the image with reservations (vulnerabilities in
+    /// non-critical inputs, unreadable VEX documents).
+    pub warnings: Vec<String>,
+    /// The vulnerability findings, when the policy has the gate.
+    pub findings: Vec<Finding>,
+    /// Why the inputs could not be checked for vulnerabilities at all (no
+    /// verified inputs, an unreadable version): never a clean bill.
+    pub vulnerability_error: Option<String>,
+    /// The policy's `vulnerabilities.upgrade` action, when it has the gate:
+    /// what the webhook does when an UPDATE brings a new unanswered
+    /// critical finding.
+    pub upgrade: Option<Action>,
 }
 
 /// One requirement's result.
@@ -126,6 +163,35 @@ pub struct EvidenceNote {
     pub verified_by: Vec<String>,
     /// Why it was not used, per policy, when it verified under none.
     pub ignored: Vec<String>,
+    /// Who signed it, for each authority it verified under:
+    /// `<policy>/<authority>: <key id or identity>`.
+    pub signers: Vec<String>,
+    /// The newest signed time it carries (a verified log or timestamp
+    /// time, or the signed predicate's own time), when it has one.
+    pub signed_at: Option<String>,
+    /// When the attachment says it was made (the unsigned `created`
+    /// annotation; for display only).
+    pub created: Option<String>,
+}
+
+/// The build that the newest verified provenance describes, for reports.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvenanceSummary {
+    /// `runDetails.builder.id`.
+    pub builder_id: Option<String>,
+    /// `buildDefinition.buildType`.
+    pub build_type: Option<String>,
+    /// `runDetails.metadata.invocationId`.
+    pub invocation_id: Option<String>,
+    /// `runDetails.metadata.startedOn`.
+    pub started_on: Option<String>,
+    /// `runDetails.metadata.finishedOn`.
+    pub finished_on: Option<String>,
+    /// `buildDefinition.externalParameters.source`: `uri` and git commit.
+    pub source: Option<String>,
+    /// Who signed it.
+    pub signed_by: String,
 }
 
 /// One attachment verified under one authority.
@@ -333,33 +399,39 @@ fn attestation_requirement(
     )
 }
 
+/// The verified statements of the predicate types `wanted` accepts that
+/// carry the newest signed time (several when times tie).
+fn newest_of(verified: &[Verified], wanted: impl Fn(&str) -> bool) -> Vec<(&Verified, &Statement)> {
+    let all: Vec<(&Verified, &Statement)> = verified
+        .iter()
+        .filter_map(|v| v.statement.as_ref().map(|s| (v, s)))
+        .filter(|(_, s)| wanted(s.predicate_type()))
+        .collect();
+    let newest = all
+        .iter()
+        .map(|(v, _)| v.signed_times.iter().max().copied())
+        .max();
+    all.into_iter()
+        .filter(|(v, _)| Some(v.signed_times.iter().max().copied()) == newest)
+        .collect()
+}
+
 /// The `vendoredInputs` rules over the newest verified provenance. Signed
 /// times have whole-second precision: when several provenances share the
 /// newest time, each must meet the rules.
 fn vendored_requirement(rules: &VendoredInputs, verified: &[Verified]) -> RequirementResult {
-    let provenances: Vec<(&Verified, &Statement)> = verified
-        .iter()
-        .filter_map(|v| v.statement.as_ref().map(|s| (v, s)))
-        .filter(|(_, s)| s.predicate_type() == SLSA_PROVENANCE_V1)
-        .collect();
-    let newest = provenances
-        .iter()
-        .map(|(v, _)| v.signed_times.iter().max().copied())
-        .max();
-    let Some(newest) = newest else {
+    let provenances = newest_of(verified, |t| t == SLSA_PROVENANCE_V1);
+    if provenances.is_empty() {
         return RequirementResult {
             requirement: "vendoredInputs".into(),
             passed: false,
             reason: "no verified SLSA provenance to read the vendored inputs from".into(),
             satisfied_by: Vec::new(),
         };
-    };
+    }
     let mut reasons = Vec::new();
     let mut by = Vec::new();
-    for (v, statement) in provenances
-        .iter()
-        .filter(|(v, _)| v.signed_times.iter().max().copied() == newest)
-    {
+    for (v, statement) in &provenances {
         reasons.extend(rules.evaluate(&statement.predicate().cloned().unwrap_or_default()));
         let label = format!("{}: {}", v.authority, v.signer);
         if !by.contains(&label) {
@@ -379,13 +451,228 @@ fn vendored_requirement(rules: &VendoredInputs, verified: &[Verified]) -> Requir
     }
 }
 
+/// The inputs of an image as one policy's verified evidence records them.
+struct InputsRead {
+    inputs: Vec<ImageInput>,
+    from: String,
+    provenance: Option<ProvenanceSummary>,
+}
+
+fn provenance_summary(predicate: &serde_json::Value, signed_by: String) -> ProvenanceSummary {
+    let text = |pointer: &str| {
+        predicate
+            .pointer(pointer)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    };
+    let source = text("/buildDefinition/externalParameters/source/uri").map(|uri| {
+        match text("/buildDefinition/externalParameters/source/digest/gitCommit") {
+            Some(commit) => format!("{uri}@{commit}"),
+            None => uri,
+        }
+    });
+    ProvenanceSummary {
+        builder_id: text("/runDetails/builder/id"),
+        build_type: text("/buildDefinition/buildType"),
+        invocation_id: text("/runDetails/metadata/invocationId"),
+        started_on: text("/runDetails/metadata/startedOn"),
+        finished_on: text("/runDetails/metadata/finishedOn"),
+        source,
+        signed_by,
+    }
+}
+
+/// The inputs from the newest verified provenance, else the newest
+/// verified CycloneDX SBOM.
+fn read_inputs(verified: &[Verified]) -> std::result::Result<Option<InputsRead>, String> {
+    let is_cyclonedx = |t: &str| t.starts_with("https://cyclonedx.org/bom");
+    for (wanted, what) in [
+        (
+            &(|t: &str| t == SLSA_PROVENANCE_V1) as &dyn Fn(&str) -> bool,
+            "provenance",
+        ),
+        (&is_cyclonedx, "CycloneDX SBOM"),
+    ] {
+        if let Some((v, statement)) = newest_of(verified, wanted).first() {
+            let predicate = statement.predicate().cloned().unwrap_or_default();
+            let inputs = if what == "provenance" {
+                vulns::inputs_from_provenance(&predicate)
+            } else {
+                vulns::inputs_from_cyclonedx(&predicate)
+            }
+            .map_err(|e| format!("the verified {what}: {e}"))?;
+            let signer = format!("{}: {}", v.authority, v.signer);
+            return Ok(Some(InputsRead {
+                inputs,
+                from: format!("{what} signed by {signer}"),
+                provenance: (what == "provenance").then(|| provenance_summary(&predicate, signer)),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+fn is_openvex(predicate_type: &str) -> bool {
+    predicate_type == OPENVEX_PREDICATE_TYPE || predicate_type == OPENVEX_PREDICATE_TYPE_UNVERSIONED
+}
+
+/// The VEX statements of every verified OpenVEX attestation and every
+/// verified CycloneDX BOM with `vulnerabilities`, once per attachment,
+/// trusted when one authority that verified it is a VEX authority; with a
+/// note for each document that could not be read.
+fn vex_sources(verified: &[Verified], trusted: &[String]) -> (Vec<VexSource>, Vec<String>) {
+    let mut sources = Vec::new();
+    let mut notes = Vec::new();
+    let mut seen: Vec<usize> = Vec::new();
+    for v in verified {
+        let Some(statement) = &v.statement else {
+            continue;
+        };
+        let predicate_type = statement.predicate_type();
+        let predicate = statement.predicate().cloned().unwrap_or_default();
+        let cyclonedx = predicate_type == CYCLONEDX_PREDICATE_TYPE
+            && predicate.get("vulnerabilities").is_some();
+        if (!is_openvex(predicate_type) && !cyclonedx) || seen.contains(&v.index) {
+            continue;
+        }
+        seen.push(v.index);
+        let chosen = verified
+            .iter()
+            .filter(|o| o.index == v.index)
+            .find(|o| trusted.contains(&o.authority))
+            .unwrap_or(v);
+        let is_trusted = trusted.contains(&chosen.authority);
+        let signer = format!("{}: {}", chosen.authority, chosen.signer);
+        let read = if cyclonedx {
+            vex::from_cyclonedx(&predicate).map(|statements| {
+                let id = predicate
+                    .get("serialNumber")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("CycloneDX BOM")
+                    .to_string();
+                (id, statements)
+            })
+        } else {
+            vex::Document::from_predicate(&predicate).map(|d| (d.id, d.statements))
+        };
+        match read {
+            Ok((document, statements)) => {
+                sources.extend(statements.into_iter().map(|statement| VexSource {
+                    statement,
+                    signer: signer.clone(),
+                    trusted: is_trusted,
+                    document: document.clone(),
+                }))
+            }
+            Err(e) => notes.push(format!("VEX attestation from {signer} is unreadable: {e}")),
+        }
+    }
+    (sources, notes)
+}
+
+/// What the vulnerability gate made of one policy's evidence.
+struct Gated {
+    /// Why the inputs could not be checked at all.
+    error: Option<String>,
+    requirement: Option<RequirementResult>,
+    findings: Vec<Finding>,
+    warnings: Vec<String>,
+}
+
+fn vulnerability_gate(
+    section: &Vulnerabilities,
+    report_only: bool,
+    inputs: &std::result::Result<Option<InputsRead>, String>,
+    sources: &[VexSource],
+    digest: &Sha256,
+) -> Gated {
+    let fail = |reason: String| Gated {
+        error: Some(reason.clone()),
+        requirement: (!report_only).then(|| RequirementResult {
+            requirement: "vulnerabilities".into(),
+            passed: false,
+            reason,
+            satisfied_by: Vec::new(),
+        }),
+        findings: Vec::new(),
+        warnings: Vec::new(),
+    };
+    let read = match inputs {
+        Ok(Some(read)) => read,
+        Ok(None) => {
+            return fail("no verified provenance or CycloneDX SBOM to read the inputs from".into())
+        }
+        Err(e) => return fail(e.clone()),
+    };
+    let mut findings = match vulns::scan(&section.database, &read.inputs) {
+        Ok(findings) => findings,
+        Err(e) => return fail(format!("{e}: it cannot be checked for vulnerabilities")),
+    };
+    vulns::answer(&mut findings, sources, digest);
+    section.gate.apply(&mut findings);
+    let describe = |f: &Finding| {
+        format!(
+            "{} ({}) in {}input {}",
+            f.id,
+            f.severity
+                .map_or("no severity".to_string(), |s| s.to_string()),
+            if f.input.critical { "critical " } else { "" },
+            f.input.label(),
+        )
+    };
+    let denied: Vec<String> = findings
+        .iter()
+        .filter(|f| f.action == Action::Deny)
+        .map(describe)
+        .collect();
+    let warnings: Vec<String> = findings
+        .iter()
+        .filter(|f| f.action == Action::Warn)
+        .map(|f| format!("unanswered vulnerability {}", describe(f)))
+        .collect();
+    let answered = findings.iter().filter(|f| f.answered()).count();
+    let requirement = (!report_only).then(|| RequirementResult {
+        requirement: "vulnerabilities".into(),
+        passed: denied.is_empty(),
+        reason: if denied.is_empty() {
+            format!(
+                "{} finding(s) in {} inputs ({}): {answered} answered by trusted VEX, {} warned, none unanswered that denies",
+                findings.len(),
+                read.inputs.len(),
+                read.from,
+                warnings.len()
+            )
+        } else {
+            format!(
+                "unanswered at or above {}: {}",
+                section.gate.threshold,
+                denied.join(", ")
+            )
+        },
+        satisfied_by: Vec::new(),
+    });
+    Gated {
+        error: None,
+        requirement,
+        findings,
+        warnings,
+    }
+}
+
+/// One policy's result, with the inputs and VEX statements it read.
+struct Evaluated {
+    result: PolicyResult,
+    inputs: Option<InputsRead>,
+    vex: Vec<VexSource>,
+}
+
 fn evaluate_policy(
     policy: &ImagePolicy,
     digest: &Sha256,
     attachments: &[Attachment],
     context: &Context<'_>,
     notes: &mut [EvidenceNote],
-) -> PolicyResult {
+) -> Evaluated {
     let mut verified: Vec<Verified> = Vec::new();
     for (index, attachment) in attachments.iter().enumerate() {
         let mut reasons = Vec::new();
@@ -404,9 +691,20 @@ fn evaluate_policy(
                             continue;
                         }
                     }
-                    notes[index]
-                        .verified_by
+                    let note = &mut notes[index];
+                    note.verified_by
                         .push(format!("{}/{}", policy.name, authority.name));
+                    note.signers
+                        .push(format!("{}/{}: {signer}", policy.name, authority.name));
+                    if let Some(newest) = signed_times.iter().max() {
+                        let known = note
+                            .signed_at
+                            .as_deref()
+                            .and_then(|t| t.parse::<jiff::Timestamp>().ok());
+                        if known.is_none_or(|t| t < *newest) {
+                            note.signed_at = Some(newest.to_string());
+                        }
+                    }
                     used = true;
                     verified.push(Verified {
                         index,
@@ -454,6 +752,47 @@ fn evaluate_policy(
     if let Some(rules) = &policy.vendored_inputs {
         requirements.push(vendored_requirement(rules, &verified));
     }
+    let inputs = read_inputs(&verified);
+    let section: Option<Cow<'_, Vulnerabilities>> = match (&policy.vulnerabilities, context.osv) {
+        (Some(v), None) => Some(Cow::Borrowed(v)),
+        (Some(v), Some((path, db))) => {
+            let mut v = v.clone();
+            v.osv = path.to_path_buf();
+            v.database = Arc::clone(db);
+            Some(Cow::Owned(v))
+        }
+        (None, Some((path, db))) => Some(Cow::Owned(Vulnerabilities::report_only(
+            path.to_path_buf(),
+            Arc::clone(db),
+            policy
+                .authorities
+                .iter()
+                .filter(|a| !matches!(a.kind, AuthorityKind::Static(_)))
+                .map(|a| a.name.clone())
+                .collect(),
+        ))),
+        (None, None) => None,
+    };
+    let mut warnings = Vec::new();
+    let mut findings = Vec::new();
+    let mut vex = Vec::new();
+    let mut vulnerability_error = None;
+    if let Some(section) = &section {
+        let (sources, unreadable) = vex_sources(&verified, &section.vex_authorities);
+        warnings.extend(unreadable);
+        let gated = vulnerability_gate(
+            section,
+            policy.vulnerabilities.is_none(),
+            &inputs,
+            &sources,
+            digest,
+        );
+        requirements.extend(gated.requirement);
+        vulnerability_error = gated.error;
+        warnings.extend(gated.warnings);
+        findings = gated.findings;
+        vex = sources;
+    }
     let static_fail = policy
         .authorities
         .iter()
@@ -470,13 +809,40 @@ fn evaluate_policy(
             satisfied_by: Vec::new(),
         });
     }
-    PolicyResult {
-        name: policy.name.clone(),
-        source: policy.source.display().to_string(),
-        mode: policy.mode.to_string(),
-        passed: requirements.iter().all(|r| r.passed),
-        requirements,
+    Evaluated {
+        result: PolicyResult {
+            name: policy.name.clone(),
+            source: policy.source.display().to_string(),
+            mode: policy.mode.to_string(),
+            passed: requirements.iter().all(|r| r.passed),
+            requirements,
+            warnings,
+            findings,
+            vulnerability_error,
+            upgrade: policy.vulnerabilities.as_ref().map(|v| v.upgrade),
+        },
+        inputs: inputs.ok().flatten(),
+        vex,
     }
+}
+
+/// The findings of several policies, one per record and input, each with
+/// the strictest action any policy gave it.
+fn merge_findings<'a>(all: impl Iterator<Item = &'a Finding>) -> Vec<Finding> {
+    let rank = |a: Action| match a {
+        Action::Deny => 2,
+        Action::Warn => 1,
+        Action::Ignore => 0,
+    };
+    let mut merged: Vec<Finding> = Vec::new();
+    for f in all {
+        match merged.iter_mut().find(|m| m.key() == f.key()) {
+            Some(m) if rank(f.action) > rank(m.action) => *m = f.clone(),
+            Some(_) => {}
+            None => merged.push(f.clone()),
+        }
+    }
+    merged
 }
 
 /// The verdict on `image` (pinned to `digest`) given its attachments.
@@ -502,13 +868,38 @@ pub fn evaluate(
             digest: a.digest.to_string(),
             verified_by: Vec::new(),
             ignored: Vec::new(),
+            signers: Vec::new(),
+            signed_at: None,
+            created: a.created.clone(),
         })
         .collect();
     let matching = policies.matching(image);
-    let results: Vec<PolicyResult> = matching
+    let evaluated: Vec<Evaluated> = matching
         .iter()
         .map(|p| evaluate_policy(p, digest, attachments, context, &mut notes))
         .collect();
+    let (inputs, inputs_from, provenance) = evaluated
+        .iter()
+        .find_map(|e| e.inputs.as_ref())
+        .map_or((Vec::new(), None, None), |read| {
+            (
+                read.inputs.clone(),
+                Some(read.from.clone()),
+                read.provenance.clone(),
+            )
+        });
+    let findings = merge_findings(evaluated.iter().flat_map(|e| &e.result.findings));
+    let mut vex: Vec<VexSource> = Vec::new();
+    for source in evaluated.iter().flat_map(|e| &e.vex) {
+        if !vex.iter().any(|v| {
+            v.document == source.document
+                && v.signer == source.signer
+                && v.statement == source.statement
+        }) {
+            vex.push(source.clone());
+        }
+    }
+    let results: Vec<PolicyResult> = evaluated.into_iter().map(|e| e.result).collect();
     let mut warnings = Vec::new();
     let mut denials = Vec::new();
     if matching.is_empty() {
@@ -519,6 +910,12 @@ pub fn evaluate(
         }
     }
     for (policy, result) in matching.iter().zip(&results) {
+        warnings.extend(
+            result
+                .warnings
+                .iter()
+                .map(|w| format!("policy {}: {w}", policy.name)),
+        );
         if !result.passed {
             let failing = result
                 .requirements
@@ -544,6 +941,11 @@ pub fn evaluate(
         warnings,
         policies: results,
         evidence: notes,
+        inputs,
+        inputs_from,
+        findings,
+        vex,
+        provenance,
     }
 }
 
@@ -611,6 +1013,7 @@ mod tests {
                 now: now.parse().unwrap(),
                 default_root: &root,
                 no_match: NoMatch::Deny,
+                osv: None,
             },
         )
     }

@@ -74,6 +74,7 @@
 pub mod glob;
 pub mod rego;
 pub mod vendored;
+pub mod vulnerabilities;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -89,6 +90,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use vouch_evidence::digest::{sha256, Sha256};
 use vouch_evidence::keys::PublicKey;
+use vouch_evidence::osv::Database;
 use vouch_registry::reference::ImageRef;
 
 use crate::bundle::TrustedRoot;
@@ -97,6 +99,7 @@ use crate::{Error, Result};
 pub use glob::ImageGlob;
 pub use rego::RegoCondition;
 pub use vendored::{InputEntry, VendoredInputs};
+pub use vulnerabilities::Vulnerabilities;
 
 /// The `apiVersion` of every vouch document.
 pub const API_VERSION: &str = "vouch.dev/v1alpha1";
@@ -275,6 +278,7 @@ struct WireSpec {
     #[serde(default)]
     attestations: Vec<WireAttestation>,
     vendored_inputs: Option<vendored::WireVendored>,
+    vulnerabilities: Option<vulnerabilities::WireVulnerabilities>,
     max_age: Option<Checked<MaxAge>>,
 }
 
@@ -557,6 +561,8 @@ pub struct ImagePolicy {
     pub attestations: Vec<AttestationRequirement>,
     /// Rules over the provenance's vendored inputs.
     pub vendored_inputs: Option<VendoredInputs>,
+    /// The vulnerability gate.
+    pub vulnerabilities: Option<Vulnerabilities>,
     /// The oldest a signature or attestation may be.
     pub max_age: Option<jiff::SignedDuration>,
 }
@@ -604,6 +610,9 @@ impl fmt::Display for ImagePolicy {
         }
         if let Some(v) = &self.vendored_inputs {
             writeln!(f, "  vendored inputs: {v}")?;
+        }
+        if let Some(v) = &self.vulnerabilities {
+            writeln!(f, "  vulnerabilities: {v}")?;
         }
         if let Some(age) = &self.max_age {
             writeln!(f, "  max age: {age:#}")?;
@@ -657,6 +666,16 @@ impl Refs<'_> {
         let bytes = read_capped(&path, MAX_REFERENCED_BYTES)?;
         self.referenced.push(bytes.clone());
         Ok((path, bytes))
+    }
+
+    /// Loads the OSV database a `vulnerabilities` section names; its
+    /// digest joins the policy set's version.
+    fn osv(&mut self, relative: &str) -> std::result::Result<(PathBuf, Arc<Database>), String> {
+        let path = self.resolve(relative);
+        let (database, digest) = crate::vulns::load_database(&path)
+            .map_err(|e| format!("spec.vulnerabilities.osv: {e}"))?;
+        self.referenced.push(digest.0.to_vec());
+        Ok((path, Arc::new(database)))
     }
 
     fn authority(
@@ -859,6 +878,39 @@ impl TryFrom<Located<'_>> for ImagePolicy {
             .vendored_inputs
             .map(VendoredInputs::try_from)
             .transpose()?;
+        let vulnerabilities = match spec.vulnerabilities {
+            Some(wire) => {
+                let keyed: Vec<String> = authorities
+                    .iter()
+                    .filter(|a| !matches!(a.kind, AuthorityKind::Static(_)))
+                    .map(|a| a.name.clone())
+                    .collect();
+                let vex = match wire.vex_authorities.clone() {
+                    None => keyed,
+                    Some(list) => {
+                        let at = "spec.vulnerabilities.vexAuthorities";
+                        if list.is_empty() {
+                            return Err(format!("{at}: an empty list trusts no VEX statement; omit it to trust every authority"));
+                        }
+                        if let Some(s) = list.iter().find(|n| !names.contains(n)) {
+                            return Err(format!(
+                                "{at}: {s:?} is not an authority of this policy (have: {})",
+                                names.join(", ")
+                            ));
+                        }
+                        if let Some(s) = list.iter().find(|n| !keyed.contains(n)) {
+                            return Err(format!(
+                                "{at}: {s:?} is a static authority; it signs nothing"
+                            ));
+                        }
+                        list
+                    }
+                };
+                let (path, database) = refs.osv(&wire.osv)?;
+                Some(Vulnerabilities::new(wire, path, database, vex)?)
+            }
+            None => None,
+        };
         Ok(ImagePolicy {
             name: metadata.name,
             source: refs.file.to_path_buf(),
@@ -868,6 +920,7 @@ impl TryFrom<Located<'_>> for ImagePolicy {
             signatures,
             attestations,
             vendored_inputs,
+            vulnerabilities,
             max_age: spec.max_age.map(|m| m.0 .0),
         })
     }

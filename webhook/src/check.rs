@@ -209,6 +209,7 @@ impl Checker {
                     now: jiff::Timestamp::now(),
                     default_root: &self.root,
                     no_match: self.no_match,
+                    osv: None,
                 };
                 Ok::<_, String>(Arc::new(evaluate(
                     &policies,

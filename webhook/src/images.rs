@@ -67,6 +67,26 @@ pub fn images(request: &Request) -> Result<Vec<ImageSite>> {
             "missing on a CREATE or UPDATE",
         ));
     };
+    object_images(object, path)
+}
+
+/// The images the old object of an UPDATE ran (none for other operations,
+/// or when the review carries no `oldObject`), with the same pointers as
+/// [`images`] gives, so that containers pair up by position.
+pub fn old_images(request: &Request) -> Result<Vec<ImageSite>> {
+    if request.operation != Operation::Update {
+        return Ok(Vec::new());
+    }
+    let (Some(path), Some(old)) = (
+        pod_spec_path(&request.kind.group, &request.kind.kind),
+        &request.old_object,
+    ) else {
+        return Ok(Vec::new());
+    };
+    object_images(old, path)
+}
+
+fn object_images(object: &Value, path: &[&str]) -> Result<Vec<ImageSite>> {
     let mut pointer = String::new();
     let mut spec = object;
     for token in path {

@@ -7,6 +7,11 @@
 //! content hash every few seconds is cheap (a few KiB of YAML) and sees
 //! every change, whatever the filesystem.
 //!
+//! The OSV databases the policies name (`vulnerabilities.osv`) are watched
+//! too, by the name, size and modification time of each record file, so
+//! that new advisories take effect without a policy change; their contents
+//! are read only when that listing changes.
+//!
 //! A changed set that does not load keeps the previous one in force; the
 //! reason goes to stderr and to the reload failure counter, and the same
 //! content is not tried again until it changes.
@@ -44,13 +49,43 @@ pub fn fingerprint(path: &Path) -> Option<Sha256> {
     Some(sha256(&all))
 }
 
-/// Polls `path` every `interval` and reloads the checker's policies when
-/// the files change. Runs until the process ends.
+/// A hash of the listing of the OSV databases the loaded policies name:
+/// each record file's path, size and modification time.
+fn databases(checker: &Checker) -> Sha256 {
+    let mut all = Vec::new();
+    for policy in &checker.policies().policies {
+        let Some(v) = &policy.vulnerabilities else {
+            continue;
+        };
+        for entry in walkdir::WalkDir::new(&v.osv).sort_by_file_name() {
+            let Ok(entry) = entry else {
+                all.push(1);
+                continue;
+            };
+            all.extend_from_slice(entry.path().to_string_lossy().as_bytes());
+            if let Ok(meta) = entry.metadata() {
+                all.extend_from_slice(&meta.len().to_be_bytes());
+                if let Ok(Ok(at)) = meta
+                    .modified()
+                    .map(|m| m.duration_since(std::time::UNIX_EPOCH))
+                {
+                    all.extend_from_slice(&at.as_nanos().to_be_bytes());
+                }
+            }
+            all.push(0);
+        }
+    }
+    sha256(&all)
+}
+
+/// Polls `path` (and the OSV databases its policies name) every `interval`
+/// and reloads the checker's policies when they change. Runs until the
+/// process ends.
 pub async fn watch(checker: Arc<Checker>, path: PathBuf, interval: Duration) {
-    let mut last = fingerprint(&path);
+    let mut last = (fingerprint(&path), databases(&checker));
     loop {
         tokio::time::sleep(interval).await;
-        let now = fingerprint(&path);
+        let now = (fingerprint(&path), databases(&checker));
         if now == last {
             continue;
         }

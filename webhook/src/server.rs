@@ -25,9 +25,11 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::{self, ServerConfig};
 use tokio_rustls::TlsAcceptor;
+use vouch_verify::diff::upgrade_findings;
+use vouch_verify::vulns::Action;
 
 use crate::check::{Checker, Outcome};
-use crate::images::{images, ImageSite};
+use crate::images::{images, old_images, ImageSite};
 use crate::namespaces::Exemptions;
 use crate::response::{self, ResponseReview};
 use crate::review::{parse, Request};
@@ -281,8 +283,13 @@ async fn validate(
     for site in &sites {
         distinct.entry(site.reference.to_string()).or_insert(site);
     }
+    let (upgrades, old_sites) = upgrade_pairs(&state, &request, &sites);
+    let mut to_check: BTreeMap<String, &ImageSite> = distinct.clone();
+    for site in &old_sites {
+        to_check.entry(site.reference.to_string()).or_insert(site);
+    }
     let mut tasks = tokio::task::JoinSet::new();
-    for (name, site) in &distinct {
+    for (name, site) in &to_check {
         let checker = state.checker.clone();
         let image = site.reference.clone();
         let name = name.clone();
@@ -319,6 +326,34 @@ async fn validate(
             }
             None => failures.push(format!("{shown}: not checked")),
         }
+    }
+    match upgrades {
+        Ok(pairs) => {
+            for (new, old, shown) in pairs {
+                match (outcomes.get(&new), outcomes.get(&old)) {
+                    (Some(Outcome::Verdict(n)), Some(Outcome::Verdict(o))) => {
+                        for (action, message) in upgrade_findings(o, n) {
+                            match action {
+                                Action::Deny => denials.push(format!("{shown}: {message}")),
+                                Action::Warn => warnings.push(format!("{shown}: {message}")),
+                                Action::Ignore => {}
+                            }
+                        }
+                    }
+                    // The new image's own failure is reported above.
+                    (Some(Outcome::Verdict(_)), other) => failures.push(format!(
+                        "{shown}: the upgrade rule needs the verdict on the old image {old}: {}",
+                        match other {
+                            Some(Outcome::Refused(why)) => why.clone(),
+                            Some(Outcome::Failed { reason, .. }) => reason.clone(),
+                            _ => "not checked".to_string(),
+                        }
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        Err(why) => failures.push(why),
     }
     let uid = &request.uid;
     let metrics = &state.checker.metrics;
@@ -360,6 +395,53 @@ async fn validate(
     );
     log(&request, "validate", &answer);
     json(&answer)
+}
+
+/// The containers an UPDATE moves to another image, when a policy has an
+/// `upgrade` rule: (new reference, old reference, the new one as written),
+/// paired by position in the pod spec; and the old sites to check.
+#[allow(clippy::type_complexity)] // a one-off pair of lists
+fn upgrade_pairs(
+    state: &AppState,
+    request: &Request,
+    sites: &[ImageSite],
+) -> (
+    std::result::Result<Vec<(String, String, String)>, String>,
+    Vec<ImageSite>,
+) {
+    let policies = state.checker.policies();
+    let ruled = policies.policies.iter().any(|p| {
+        p.vulnerabilities
+            .as_ref()
+            .is_some_and(|v| v.upgrade != Action::Ignore)
+    });
+    if !ruled {
+        return (Ok(Vec::new()), Vec::new());
+    }
+    let old = match old_images(request) {
+        Ok(old) => old,
+        Err(e) => {
+            return (
+                Err(format!(
+                    "the upgrade rule cannot read the old object's images: {e}"
+                )),
+                Vec::new(),
+            )
+        }
+    };
+    let mut pairs = Vec::new();
+    let mut checked = Vec::new();
+    for site in sites {
+        let Some(before) = old.iter().find(|o| o.pointer == site.pointer) else {
+            continue;
+        };
+        let (new, was) = (site.reference.to_string(), before.reference.to_string());
+        if new != was {
+            pairs.push((new, was, site.image.clone()));
+            checked.push(before.clone());
+        }
+    }
+    (Ok(pairs), checked)
 }
 
 async fn mutate(

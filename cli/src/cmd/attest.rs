@@ -11,20 +11,16 @@ use anyhow::{bail, Context, Result};
 use vouch_attest::provenance::{self, BuildContext, Source};
 use vouch_attest::sbom::{self, Subject};
 use vouch_attest::Input;
-use vouch_evidence::bundle::Bundle;
 use vouch_evidence::digest::{sha256, DigestSet};
-use vouch_evidence::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
-use vouch_evidence::keys::{PrivateKey, Signer};
+use vouch_evidence::keys::Signer;
 use vouch_evidence::provenance::SLSA_PROVENANCE_V1;
 use vouch_evidence::statement::{ResourceDescriptor, Statement};
-use vouch_registry::attach;
-use vouch_registry::oci::Descriptor;
-use vouch_registry::reference::Location;
-use vouch_registry::Repository;
 
 use super::inputs::{discover_classified, mismatches, CriticalArgs};
 use super::sign::Format;
-use super::{load_private_key, now_rfc3339, parse_image, RegistryArgs};
+use super::{
+    attach_statement, image_purl, load_private_key, now_rfc3339, parse_image, RegistryArgs, Signed,
+};
 use crate::files::{write_atomic, Overwrite};
 
 /// An SBOM format to attest.
@@ -154,69 +150,6 @@ fn progress(dir: &Path) -> Option<indicatif::ProgressBar> {
     bar.set_message("0");
     bar.enable_steady_tick(Duration::from_millis(100));
     Some(bar)
-}
-
-/// The image's purl (`pkg:oci/<name>@sha256%3A<hex>`, with its
-/// repository for a registry image), so that SBOMs describe a container.
-fn image_purl(location: &Location, hex: &str) -> String {
-    match location {
-        Location::Registry { host, repository } => {
-            let name = repository.rsplit('/').next().unwrap_or(repository);
-            format!("pkg:oci/{name}@sha256%3A{hex}?repository_url={host}/{repository}")
-        }
-        Location::Layout(path) => {
-            let name: String = path
-                .file_name()
-                .map_or("image".into(), |n| n.to_string_lossy().to_lowercase())
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
-                        c
-                    } else {
-                        '-'
-                    }
-                })
-                .collect();
-            format!("pkg:oci/{name}@sha256%3A{hex}")
-        }
-    }
-}
-
-/// One piece of evidence, signed and ready to attach.
-struct Signed {
-    predicate_type: String,
-    statement: Vec<u8>,
-}
-
-/// Signs and attaches one statement; returns the referrer's digest, if
-/// stored as a bundle referrer.
-async fn attach_one(
-    repo: &Repository,
-    target: &Descriptor,
-    key: &PrivateKey,
-    format: Format,
-    created: &str,
-    signed: &Signed,
-) -> Result<Option<String>> {
-    match format {
-        Format::Bundle => {
-            let bundle = Bundle::sign_dsse(key, IN_TOTO_PAYLOAD_TYPE, &signed.statement)?;
-            let stored =
-                attach::attach_bundle(repo, target, &bundle, created, &BTreeMap::new()).await?;
-            Ok(Some(stored.digest.to_string()))
-        }
-        Format::Legacy => {
-            let envelope = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &signed.statement, &[key])?;
-            attach::attach_legacy_attestation(
-                repo,
-                &target.digest,
-                &envelope,
-                &signed.predicate_type,
-            )
-            .await?;
-            Ok(None)
-        }
-    }
 }
 
 fn count_by_ecosystem(inputs: &[Input]) -> String {
@@ -350,7 +283,8 @@ pub async fn run(args: Args) -> Result<()> {
     if !args.dry_run {
         let created = now_rfc3339();
         for signed in &evidence {
-            let digest = attach_one(&repo, &target, &key, args.format, &created, signed).await?;
+            let digest =
+                attach_statement(&repo, &target, &key, args.format, &created, signed).await?;
             stored.push(digest);
         }
         if let Some(dir) = &args.links {

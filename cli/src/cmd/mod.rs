@@ -2,10 +2,12 @@
 
 pub mod attest;
 pub mod copy;
+pub mod diff;
 pub mod inputs;
 pub mod keygen;
 pub mod layout;
 pub mod policy;
+pub mod report;
 pub mod sbom;
 pub mod sign;
 pub mod sign_blob;
@@ -13,16 +15,24 @@ pub mod tree;
 pub mod verify;
 pub mod verify_bundle;
 pub mod verify_image;
+pub mod vex;
+pub mod vulns;
 pub mod webhook;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use vouch_evidence::bundle::Bundle;
+use vouch_evidence::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use vouch_evidence::keys::{PrivateKey, PublicKey};
-use vouch_registry::reference::ImageRef;
+use vouch_registry::attach;
+use vouch_registry::oci::Descriptor;
+use vouch_registry::reference::{ImageRef, Location};
 use vouch_registry::remote::{Credentials, RemoteOptions};
 use vouch_registry::{Limits, Repository};
 
+use self::sign::Format;
 use crate::files::{read_capped, read_text, MAX_DOCUMENT_BYTES, MAX_KEY_BYTES};
 
 /// How to reach registries and how much to read from them; shared by every
@@ -119,4 +129,70 @@ pub fn load_private_key(path: &Path) -> Result<PrivateKey> {
 pub fn load_public_key(path: &Path) -> Result<PublicKey> {
     let pem = read_text(path, MAX_KEY_BYTES, "public key")?;
     PublicKey::from_pem(&pem).with_context(|| format!("bad public key in {}", path.display()))
+}
+
+/// The image's purl (`pkg:oci/<name>@sha256%3A<hex>`, with its
+/// repository for a registry image), so that SBOMs describe a container.
+pub fn image_purl(location: &Location, hex: &str) -> String {
+    match location {
+        Location::Registry { host, repository } => {
+            let name = repository.rsplit('/').next().unwrap_or(repository);
+            format!("pkg:oci/{name}@sha256%3A{hex}?repository_url={host}/{repository}")
+        }
+        Location::Layout(path) => {
+            let name: String = path
+                .file_name()
+                .map_or("image".into(), |n| n.to_string_lossy().to_lowercase())
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            format!("pkg:oci/{name}@sha256%3A{hex}")
+        }
+    }
+}
+
+/// One piece of evidence, signed and ready to attach.
+pub struct Signed {
+    /// The statement's predicate type (the legacy layer's annotation).
+    pub predicate_type: String,
+    /// The in-toto statement, as signed.
+    pub statement: Vec<u8>,
+}
+
+/// Signs and attaches one in-toto statement as a bundle referrer or a
+/// legacy `.att` layer; returns the referrer's digest, if
+/// stored as a bundle referrer.
+pub async fn attach_statement(
+    repo: &Repository,
+    target: &Descriptor,
+    key: &PrivateKey,
+    format: Format,
+    created: &str,
+    signed: &Signed,
+) -> Result<Option<String>> {
+    match format {
+        Format::Bundle => {
+            let bundle = Bundle::sign_dsse(key, IN_TOTO_PAYLOAD_TYPE, &signed.statement)?;
+            let stored =
+                attach::attach_bundle(repo, target, &bundle, created, &BTreeMap::new()).await?;
+            Ok(Some(stored.digest.to_string()))
+        }
+        Format::Legacy => {
+            let envelope = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &signed.statement, &[key])?;
+            attach::attach_legacy_attestation(
+                repo,
+                &target.digest,
+                &envelope,
+                &signed.predicate_type,
+            )
+            .await?;
+            Ok(None)
+        }
+    }
 }

@@ -3,12 +3,14 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
+use vouch_evidence::osv::Database;
 use vouch_registry::attach;
 use vouch_verify::bundle::TrustedRoot;
 use vouch_verify::evaluate::{evaluate, Context as EvalContext, Verdict};
-use vouch_verify::policy::{self, NoMatch};
+use vouch_verify::policy::{self, NoMatch, PolicySet};
 
 use super::tree::Output;
 use super::{parse_image, RegistryArgs};
@@ -118,30 +120,110 @@ pub fn trusted_root(path: Option<&Path>) -> Result<TrustedRoot> {
     })
 }
 
+/// Resolves `reference` once, lists its evidence, and evaluates it; shared
+/// by every command that judges an image (verify, vulns, diff, report).
+pub async fn verdict(
+    policies: &PolicySet,
+    registry: &RegistryArgs,
+    reference: &str,
+    context: &EvalContext<'_>,
+) -> Result<Verdict> {
+    let image = parse_image(reference)?;
+    let repo = registry.open(&image, false)?;
+    let target = repo.resolve(&image).await?;
+    let attachments = attach::list(&repo, &target.digest)
+        .await
+        .with_context(|| format!("cannot read the evidence of {reference}"))?;
+    Ok(evaluate(
+        policies,
+        &image,
+        &target.digest,
+        &attachments,
+        context,
+    ))
+}
+
+/// Everything needed to judge images the way `vouch verify` does: the
+/// policies, the trusted root and the `--osv` override, loaded once; what
+/// `vouch vulns`, `diff` and `report` build on.
+pub struct Judge {
+    /// The policies, as `--policy` names them.
+    pub policies: PolicySet,
+    /// The `--policy` path, for messages.
+    pub path: PathBuf,
+    root: TrustedRoot,
+    /// The `--osv` records, replacing every policy's.
+    pub osv: Option<(PathBuf, Arc<Database>)>,
+}
+
+impl Judge {
+    /// Loads the policies, the trusted root and the OSV records; each
+    /// invalid one is a configuration error (exit 2).
+    pub fn load(policy: &Path, osv: Option<&Path>, trusted: Option<&Path>) -> Result<Judge> {
+        Ok(Judge {
+            policies: load_policies(policy)?,
+            path: policy.to_path_buf(),
+            root: trusted_root(trusted)?,
+            osv: osv.map(super::vulns::load_osv).transpose()?,
+        })
+    }
+
+    /// Whether any OSV records apply: `--osv`, or a policy's
+    /// `vulnerabilities` section.
+    pub fn has_osv(&self) -> bool {
+        self.osv.is_some()
+            || self
+                .policies
+                .policies
+                .iter()
+                .any(|p| p.vulnerabilities.is_some())
+    }
+
+    /// The verdict on `reference` (an image with no matching policy is
+    /// denied).
+    pub async fn verdict(&self, registry: &RegistryArgs, reference: &str) -> Result<Verdict> {
+        let context = EvalContext {
+            now: jiff::Timestamp::now(),
+            default_root: &self.root,
+            no_match: NoMatch::Deny,
+            osv: self.osv.as_ref().map(|(p, db)| (p.as_path(), db)),
+        };
+        verdict(&self.policies, registry, reference, &context).await
+    }
+
+    /// The verdict on `reference`, which must have verified inputs (a
+    /// provenance or CycloneDX SBOM) to compare or match.
+    pub async fn inputs(&self, registry: &RegistryArgs, reference: &str) -> Result<Verdict> {
+        let v = self.verdict(registry, reference).await?;
+        if v.inputs_from.is_none() {
+            bail!(
+                "no verified inputs in {reference}: no provenance or CycloneDX SBOM of it verifies under {} (see `vouch verify`)",
+                self.path.display()
+            );
+        }
+        Ok(v)
+    }
+}
+
+/// Loads the policies of `--policy`; an invalid one is a configuration
+/// error (exit 2).
+pub fn load_policies(path: &Path) -> Result<PolicySet> {
+    Ok(policy::load(path).map_err(|e| Misconfigured(e.to_string()))?)
+}
+
 /// Verifies each image; denied images make the exit status 1.
 pub async fn run(args: Args) -> Result<()> {
-    let policies = policy::load(&args.policy).map_err(|e| Misconfigured(e.to_string()))?;
+    let policies = load_policies(&args.policy)?;
     let root = trusted_root(args.trusted_root.as_deref())?;
     let mut verdicts = Vec::new();
     for reference in &args.images {
-        let image = parse_image(reference)?;
-        let repo = args.registry.open(&image, false)?;
-        let target = repo.resolve(&image).await?;
-        let attachments = attach::list(&repo, &target.digest)
-            .await
-            .with_context(|| format!("cannot read the evidence of {reference}"))?;
         let context = EvalContext {
             now: jiff::Timestamp::now(),
             default_root: &root,
             no_match: args.no_match,
+            osv: None,
         };
-        verdicts.push(evaluate(
-            &policies,
-            &image,
-            &target.digest,
-            &attachments,
-            &context,
-        ));
+        verdicts.push(verdict(&policies, &args.registry, reference, &context).await?);
     }
     let mut out = std::io::stdout().lock();
     match args.output {

@@ -509,3 +509,88 @@ fn oversized_files_are_refused_before_parsing() {
     let err = refused(&big);
     assert!(err.contains("larger than the limit"), "{err}");
 }
+
+/// [`ISSUE_SHAPE`] with a `vulnerabilities` section whose OSV records are
+/// a copy of testdata/osv beside the policy.
+fn with_vulnerabilities(section: &str) -> (tempfile::TempDir, Result<PolicySet>) {
+    let dir = policy_dir(&format!("{ISSUE_SHAPE}  vulnerabilities:\n{section}"));
+    let osv = dir.path().join("osv");
+    fs::create_dir(&osv).unwrap();
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
+    for entry in fs::read_dir(testdata).unwrap() {
+        let path = entry.unwrap().path();
+        fs::copy(&path, osv.join(path.file_name().unwrap())).unwrap();
+    }
+    let loaded = load(&dir.path().join("policy.yaml"));
+    (dir, loaded)
+}
+
+#[test]
+fn the_vulnerabilities_section_loads_with_its_defaults_and_joins_the_version() {
+    let (dir, loaded) = with_vulnerabilities("    osv: osv\n");
+    let set = loaded.unwrap();
+    let v = set.policies[0].vulnerabilities.as_ref().unwrap();
+    assert!(v.database.len() >= 10);
+    assert_eq!(v.gate.threshold, vouch_evidence::osv::Severity::High);
+    assert_eq!(v.gate.critical, crate::vulns::Action::Deny);
+    assert_eq!(v.gate.normal, crate::vulns::Action::Warn);
+    assert_eq!(v.upgrade, crate::vulns::Action::Ignore);
+    // Every key or keyless authority answers by default.
+    assert_eq!(v.vex_authorities, ["ci", "release"]);
+    // A changed record changes the policy set's version.
+    let record = dir.path().join("osv/GHSA-gxpj-cx7g-858c.json");
+    let text = fs::read_to_string(&record).unwrap();
+    fs::write(&record, text.replace("\"summary\"", " \"summary\"")).unwrap();
+    let reloaded = load(&dir.path().join("policy.yaml")).unwrap();
+    assert_ne!(reloaded.version, set.version);
+}
+
+#[test]
+fn a_bad_vulnerabilities_section_is_refused_naming_the_field() {
+    for (section, needle) in [
+        (
+            "    osv: osv\n    threshold: severe\n",
+            "spec.vulnerabilities.threshold",
+        ),
+        (
+            "    osv: osv\n    critical: block\n",
+            "spec.vulnerabilities.critical",
+        ),
+        (
+            "    osv: osv\n    unknownSeverity: maybe\n",
+            "spec.vulnerabilities.unknownSeverity",
+        ),
+        (
+            "    osv: osv\n    vexAuthorities: [nobody]\n",
+            "\"nobody\" is not an authority",
+        ),
+        (
+            "    osv: osv\n    vexAuthorities: []\n",
+            "trusts no VEX statement",
+        ),
+        ("    osv: missing\n", "spec.vulnerabilities.osv"),
+        ("    osv: osv\n    colour: red\n", "unknown field `colour`"),
+    ] {
+        let (_dir, loaded) = with_vulnerabilities(section);
+        let err = loaded
+            .err()
+            .unwrap_or_else(|| panic!("loaded: {section}"))
+            .to_string();
+        assert!(err.contains(needle), "{section}: {err}");
+    }
+}
+
+#[test]
+fn a_malformed_osv_record_fails_the_load_naming_its_file_and_field() {
+    let (dir, loaded) = with_vulnerabilities("    osv: osv\n");
+    assert!(loaded.is_ok());
+    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv-bad/bad-version.json");
+    fs::copy(bad, dir.path().join("osv/bad-version.json")).unwrap();
+    let err = load(&dir.path().join("policy.yaml"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("bad-version.json") && err.contains("1.x.y"),
+        "{err}"
+    );
+}

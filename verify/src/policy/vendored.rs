@@ -23,6 +23,8 @@ use std::fmt;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::vulns::{inputs_from_provenance, ImageInput};
+
 /// The wire form of `vendoredInputs`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -183,72 +185,24 @@ impl fmt::Display for VendoredInputs {
     }
 }
 
-/// One resolved dependency, as read from the provenance.
-struct Dependency<'a> {
-    name: &'a str,
-    annotations: Option<&'a serde_json::Map<String, Value>>,
-    digests: Vec<String>,
-}
-
-impl Dependency<'_> {
-    fn annotation(&self, key: &str) -> Option<&str> {
-        self.annotations?.get(key).and_then(Value::as_str)
-    }
-
-    fn label(&self) -> String {
-        let version = self.annotation("version").unwrap_or("?");
-        let ecosystem = self.annotation("ecosystem").unwrap_or("?");
-        format!("{} {version} ({ecosystem})", self.name)
-    }
-
-    fn is(&self, entry: &InputEntry) -> bool {
-        entry.name == self.name
-            && entry
+impl InputEntry {
+    /// Whether `input` is this entry: every field the entry gives equals
+    /// the input's.
+    fn is(&self, input: &ImageInput) -> bool {
+        self.name == input.name
+            && self
                 .ecosystem
                 .as_deref()
-                .is_none_or(|e| self.annotation("ecosystem") == Some(e))
-            && entry
+                .is_none_or(|e| input.ecosystem == e)
+            && self
                 .version
                 .as_deref()
-                .is_none_or(|v| self.annotation("version") == Some(v))
-            && entry
+                .is_none_or(|v| input.version.as_deref() == Some(v))
+            && self
                 .digest
                 .as_ref()
-                .is_none_or(|d| self.digests.iter().any(|o| o == d))
+                .is_none_or(|d| input.digests.iter().any(|o| o == d))
     }
-}
-
-fn dependencies(predicate: &Value) -> Result<Vec<Dependency<'_>>, String> {
-    let list = predicate
-        .pointer("/buildDefinition/resolvedDependencies")
-        .and_then(Value::as_array)
-        .ok_or("the provenance has no buildDefinition.resolvedDependencies list")?;
-    list.iter()
-        .enumerate()
-        .map(|(i, dep)| {
-            let name = dep
-                .get("name")
-                .and_then(Value::as_str)
-                .ok_or_else(|| format!("resolvedDependencies[{i}] has no name"))?;
-            let annotations = dep.get("annotations").and_then(Value::as_object);
-            let mut digests: Vec<String> = annotations
-                .and_then(|a| a.get("observed"))
-                .and_then(Value::as_str)
-                .map(|o| o.split(',').map(|d| d.trim().to_string()).collect())
-                .unwrap_or_default();
-            if let Some(set) = dep.get("digest").and_then(Value::as_object) {
-                digests.extend(
-                    set.iter()
-                        .filter_map(|(k, v)| v.as_str().map(|hex| format!("{k}:{hex}"))),
-                );
-            }
-            Ok(Dependency {
-                name,
-                annotations,
-                digests,
-            })
-        })
-        .collect()
 }
 
 impl VendoredInputs {
@@ -257,41 +211,37 @@ impl VendoredInputs {
     /// (empty: the rules hold). A predicate without the dependency list is
     /// itself a violation: the rules cannot be checked on it.
     pub fn evaluate(&self, predicate: &Value) -> Vec<String> {
-        let deps = match dependencies(predicate) {
-            Ok(deps) => deps,
+        let inputs = match inputs_from_provenance(predicate) {
+            Ok(inputs) => inputs,
             Err(reason) => return vec![reason],
         };
         let mut reasons = Vec::new();
-        for dep in &deps {
-            if self.require_match && dep.annotation("match") == Some("mismatch") {
-                let why = dep
-                    .annotation("mismatchReason")
+        for input in &inputs {
+            if self.require_match && input.matched.as_deref() == Some("mismatch") {
+                let why = input
+                    .mismatch_reason
+                    .as_deref()
                     .unwrap_or("no reason recorded");
                 reasons.push(format!(
                     "input {} does not match its lockfile: {why}",
-                    dep.label()
+                    input.label()
                 ));
             }
             if let Some(approved) = &self.approved_critical {
-                let critical = dep
-                    .annotations
-                    .and_then(|a| a.get("critical"))
-                    .and_then(Value::as_bool)
-                    == Some(true);
-                if critical && !approved.iter().any(|e| dep.is(e)) {
+                if input.critical && !approved.iter().any(|e| e.is(input)) {
                     reasons.push(format!(
                         "critical input {} (observed {}) is not on the approved list",
-                        dep.label(),
-                        if dep.digests.is_empty() {
+                        input.label(),
+                        if input.digests.is_empty() {
                             "nothing".to_string()
                         } else {
-                            dep.digests.join(", ")
+                            input.digests.join(", ")
                         }
                     ));
                 }
             }
-            if let Some(entry) = self.forbidden.iter().find(|e| dep.is(e)) {
-                reasons.push(format!("input {} is forbidden ({entry})", dep.label()));
+            if let Some(entry) = self.forbidden.iter().find(|e| e.is(input)) {
+                reasons.push(format!("input {} is forbidden ({entry})", input.label()));
             }
         }
         reasons

@@ -1,0 +1,233 @@
+//! `vouch diff OLD NEW`: what an upgrade changes, from both images'
+//! verified evidence.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Result;
+use vouch_verify::diff::{diff, Diff};
+use vouch_verify::evaluate::Verdict;
+use vouch_verify::vulns::{Finding, ImageInput};
+
+use super::verify::Judge;
+use super::vulns::vex_cell;
+use super::RegistryArgs;
+
+/// How `vouch diff` writes.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum DiffOutput {
+    /// A plain-text report.
+    Table,
+    /// JSON, one document.
+    Json,
+    /// Markdown, for a pull-request comment.
+    Markdown,
+}
+
+/// Arguments of `vouch diff`.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    vouch diff oci:build/layout:v1 oci:build/layout:v2 --policy policy.yaml\n  \
+    vouch diff registry.example.com/app:1.4 registry.example.com/app:1.5 --policy policies/ \\\n    \
+    --osv osv-export.zip --output markdown >comment.md\n\n\
+    Both images' inputs come from their verified provenance (else CycloneDX SBOM) under the\n\
+    policy's authorities. Exit status: 0 whatever changed; 1 when an image has no verified\n\
+    inputs to compare.")]
+pub struct Args {
+    /// The image before the upgrade.
+    #[arg(value_name = "OLD")]
+    old: String,
+    /// The image after it.
+    #[arg(value_name = "NEW")]
+    new: String,
+    /// The ImagePolicy (file or directory) whose authorities verify the
+    /// evidence and whose vexAuthorities answer findings.
+    #[arg(long, value_name = "FILE|DIR")]
+    policy: PathBuf,
+    /// OSV records (directory or export zip), to report vulnerabilities
+    /// fixed and introduced; default: the policy's.
+    #[arg(long, value_name = "DIR|ZIP")]
+    osv: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffOutput::Table)]
+    output: DiffOutput,
+    /// Trusted root for keyless authorities (default: Sigstore public good).
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Option<PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+fn version(i: &ImageInput) -> &str {
+    i.version.as_deref().unwrap_or("?")
+}
+
+fn finding_line(f: &Finding) -> String {
+    format!(
+        "{} ({}) in {} {}{}",
+        f.id,
+        f.severity.map_or("unknown".into(), |s| s.to_string()),
+        f.input.name,
+        version(&f.input),
+        if f.input.critical { ", critical" } else { "" }
+    )
+}
+
+/// The diff as plain text, or as Markdown.
+pub fn render(d: &Diff, markdown: bool) -> String {
+    let mut out = String::new();
+    let (h, item) = if markdown { ("### ", "- ") } else { ("", "  ") };
+    let code = |s: &str| {
+        if markdown {
+            format!("`{s}`")
+        } else {
+            s.to_string()
+        }
+    };
+    if markdown {
+        let _ = writeln!(
+            out,
+            "## vouch diff\n\n**old** `{}`  \n**new** `{}`\n",
+            d.old, d.new
+        );
+    } else {
+        let _ = writeln!(out, "old {}\nnew {}", d.old, d.new);
+    }
+    if d.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNo changes in inputs, critical set, vulnerabilities or VEX."
+        );
+        return out;
+    }
+    let mut section = |title: &str, lines: Vec<String>| {
+        if lines.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\n{h}{title} ({})", lines.len());
+        if markdown {
+            out.push('\n');
+        }
+        for line in lines {
+            let _ = writeln!(out, "{item}{line}");
+        }
+    };
+    section(
+        "DIGEST CHANGED, VERSION UNCHANGED",
+        d.rehashed
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} ({}): {} -> {}{}",
+                    if markdown { "**warning**" } else { "WARNING" },
+                    code(&r.new.name),
+                    version(&r.new),
+                    r.old.digests.join(", "),
+                    r.new.digests.join(", "),
+                    if r.new.critical { " [critical]" } else { "" }
+                )
+            })
+            .collect(),
+    );
+    section(
+        "Version changes",
+        d.changed
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({}): {} -> {} [{}]{}",
+                    code(&c.new.name),
+                    c.new.ecosystem,
+                    version(&c.old),
+                    version(&c.new),
+                    c.bump,
+                    if c.new.critical { " [critical]" } else { "" }
+                )
+            })
+            .collect(),
+    );
+    section(
+        "Added inputs",
+        d.added
+            .iter()
+            .map(|i| format!("{} {} ({})", code(&i.name), version(i), i.ecosystem))
+            .collect(),
+    );
+    section(
+        "Removed inputs",
+        d.removed
+            .iter()
+            .map(|i| format!("{} {} ({})", code(&i.name), version(i), i.ecosystem))
+            .collect(),
+    );
+    section(
+        "Critical set",
+        d.critical
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {} {}{}",
+                    c.change,
+                    code(&c.input.name),
+                    version(&c.input),
+                    if c.input.critical_reasons.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", c.input.critical_reasons.join("; "))
+                    }
+                )
+            })
+            .collect(),
+    );
+    section(
+        "Vulnerabilities introduced",
+        d.introduced
+            .iter()
+            .map(|f| format!("{} [VEX: {}]", finding_line(f), vex_cell(f)))
+            .collect(),
+    );
+    section(
+        "Vulnerabilities fixed",
+        d.fixed.iter().map(finding_line).collect(),
+    );
+    section(
+        "VEX answers that no longer apply",
+        d.stale_vex
+            .iter()
+            .map(|s| format!("{}: {}", s.finding.id, s.why))
+            .collect(),
+    );
+    out
+}
+
+/// The verdicts on OLD and NEW and the diff between them, for `diff` and
+/// `report`.
+pub async fn compare(
+    judge: &Judge,
+    registry: &RegistryArgs,
+    old: &str,
+    new: &str,
+) -> Result<(Verdict, Verdict, Diff)> {
+    let old = judge.inputs(registry, old).await?;
+    let new = judge.inputs(registry, new).await?;
+    let d = diff(&old, &new);
+    Ok((old, new, d))
+}
+
+/// Compares OLD and NEW.
+pub async fn run(args: Args) -> Result<()> {
+    let judge = Judge::load(
+        &args.policy,
+        args.osv.as_deref(),
+        args.trusted_root.as_deref(),
+    )?;
+    let (_, _, d) = compare(&judge, &args.registry, &args.old, &args.new).await?;
+    let mut out = std::io::stdout().lock();
+    match args.output {
+        DiffOutput::Json => writeln!(out, "{}", serde_json::to_string_pretty(&d)?)?,
+        DiffOutput::Table => write!(out, "{}", render(&d, false))?,
+        DiffOutput::Markdown => write!(out, "{}", render(&d, true))?,
+    }
+    Ok(())
+}

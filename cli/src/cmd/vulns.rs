@@ -1,0 +1,204 @@
+//! `vouch vulns`: the known vulnerabilities of an image's attested inputs
+//! (or of a project directory's inputs), each with its severity, whether
+//! the input is critical, and its VEX answer.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use vouch_verify::vulns::{self, Finding, ImageInput};
+
+use super::inputs::{discover_classified, CriticalArgs};
+use super::tree::Output;
+use super::verify::Judge;
+use super::RegistryArgs;
+use crate::Misconfigured;
+
+/// Arguments of `vouch vulns`.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+    vouch vulns oci:build/layout:app --policy policies/production.yaml\n  \
+    vouch vulns oci:build/layout:app --policy policy.yaml --osv osv-export.zip --output json\n  \
+    vouch vulns path/to/project --osv osv/\n\n\
+    An image's inputs are read from its provenance (else CycloneDX SBOM) and its VEX answers\n\
+    from its OpenVEX attestations, each verified under the policy's authorities; only VEX\n\
+    from the policy's vexAuthorities answers a finding. A directory is discovered as\n\
+    `vouch inputs` does; it has no VEX.")]
+pub struct Args {
+    /// An image (`oci:PATH[:TAG]` or a registry reference) or a project
+    /// directory.
+    #[arg(value_name = "IMAGE|DIR")]
+    target: String,
+    /// OSV records: a directory of OSV JSON files or an OSV export zip.
+    /// For an image, it replaces the policy's `vulnerabilities.osv`.
+    #[arg(long, value_name = "DIR|ZIP")]
+    osv: Option<PathBuf>,
+    /// The ImagePolicy (file or directory) whose authorities verify an
+    /// image's evidence and whose vexAuthorities answer findings.
+    #[arg(long, value_name = "FILE|DIR")]
+    policy: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    output: Output,
+    /// Trusted root for keyless authorities (default: Sigstore public good).
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Option<PathBuf>,
+    #[command(flatten)]
+    critical: CriticalArgs,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+/// Loads `--osv`; a bad database is a configuration error (exit 2).
+pub fn load_osv(path: &Path) -> Result<(PathBuf, Arc<vouch_evidence::osv::Database>)> {
+    let (db, _) = vulns::load_database(path).map_err(|e| Misconfigured(e.to_string()))?;
+    Ok((path.to_path_buf(), Arc::new(db)))
+}
+
+/// A directory's inputs as the image's evidence would record them: through
+/// the provenance's resolved dependencies, so both read alike.
+fn directory_inputs(dir: &Path, critical: &CriticalArgs) -> Result<Vec<ImageInput>> {
+    let (inputs, _) = discover_classified(dir, critical)?;
+    let deps: Vec<serde_json::Value> = inputs
+        .iter()
+        .map(|i| serde_json::to_value(vouch_attest::provenance::resolved_dependency(i)))
+        .collect::<Result<_, _>>()?;
+    let predicate = serde_json::json!({"buildDefinition": {"resolvedDependencies": deps}});
+    vulns::inputs_from_provenance(&predicate).map_err(anyhow::Error::msg)
+}
+
+/// The VEX column: the answer, or what was seen and not used.
+pub fn vex_cell(f: &Finding) -> String {
+    match &f.answer {
+        Some(a) => {
+            let why = a
+                .justification
+                .map(|j| format!(" ({j})"))
+                .unwrap_or_default();
+            format!("{}{why} by {}", a.status, a.by)
+        }
+        None if !f.ignored_vex.is_empty() => {
+            format!("none trusted ({} ignored)", f.ignored_vex.len())
+        }
+        None => "-".into(),
+    }
+}
+
+/// Prints the findings as a table.
+pub fn print_findings(out: &mut impl Write, findings: &[Finding]) -> std::io::Result<()> {
+    if findings.is_empty() {
+        return writeln!(out, "no known vulnerabilities");
+    }
+    writeln!(
+        out,
+        "{:<20} {:<9} {:>5}  {:<24} {:<12} {:<8} {:<14} {:<6} VEX",
+        "ID", "SEVERITY", "SCORE", "INPUT", "VERSION", "CRITICAL", "FIXED", "ACTION"
+    )?;
+    for f in findings {
+        writeln!(
+            out,
+            "{:<20} {:<9} {:>5}  {:<24} {:<12} {:<8} {:<14} {:<6} {}",
+            f.id,
+            f.severity.map_or("unknown".into(), |s| s.to_string()),
+            f.score.map_or("-".into(), |s| format!("{s:.1}")),
+            f.input.name,
+            f.input.version.as_deref().unwrap_or("?"),
+            if f.input.critical { "yes" } else { "no" },
+            if f.fixed.is_empty() {
+                "-".to_string()
+            } else {
+                f.fixed.join(",")
+            },
+            f.action,
+            vex_cell(f)
+        )?;
+    }
+    let open = findings.iter().filter(|f| !f.answered()).count();
+    let critical = findings
+        .iter()
+        .filter(|f| !f.answered() && f.input.critical)
+        .count();
+    writeln!(
+        out,
+        "{} finding(s): {} answered by trusted VEX, {open} unanswered ({critical} in critical inputs)",
+        findings.len(),
+        findings.len() - open
+    )
+}
+
+/// Lists the findings of one image or directory.
+pub async fn run(args: Args) -> Result<()> {
+    let dir = Path::new(&args.target);
+    let (label, findings) = if !args.target.starts_with("oci:") && dir.is_dir() {
+        let Some(osv) = &args.osv else {
+            return Err(Misconfigured(
+                "a directory is matched against --osv DIR|ZIP; none given".into(),
+            )
+            .into());
+        };
+        let (_, db) = load_osv(osv)?;
+        let inputs = directory_inputs(dir, &args.critical)?;
+        let findings = vulns::scan(&db, &inputs).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot check the inputs of {} for vulnerabilities: {e}",
+                dir.display()
+            )
+        })?;
+        (dir.display().to_string(), findings)
+    } else {
+        let Some(policy) = &args.policy else {
+            return Err(Misconfigured(format!(
+                "an image's evidence is verified under a policy: pass --policy (cannot read {})",
+                args.target
+            ))
+            .into());
+        };
+        let judge = Judge::load(policy, args.osv.as_deref(), args.trusted_root.as_deref())?;
+        if !judge.has_osv() {
+            return Err(Misconfigured(format!(
+                "no OSV records: give --osv, or a policy with a `vulnerabilities` section ({} has none)",
+                policy.display()
+            ))
+            .into());
+        }
+        let verdict = judge.inputs(&args.registry, &args.target).await?;
+        let errors: Vec<String> = verdict
+            .policies
+            .iter()
+            .filter_map(|p| {
+                p.vulnerability_error
+                    .as_ref()
+                    .map(|e| format!("policy {}: {e}", p.name))
+            })
+            .collect();
+        if !errors.is_empty() {
+            bail!(
+                "cannot check the inputs of {} for vulnerabilities: {}",
+                args.target,
+                errors.join("; ")
+            );
+        }
+        (
+            format!("{}@{}", verdict.image, verdict.digest),
+            verdict.findings,
+        )
+    };
+    let mut out = std::io::stdout().lock();
+    match args.output {
+        Output::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "target": label,
+                "findings": findings,
+            }))
+            .context("cannot write JSON")?
+        )?,
+        Output::Table => {
+            writeln!(out, "{label}")?;
+            print_findings(&mut out, &findings)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,366 @@
+//! What an upgrade changes: two images' verified evidence side by side.
+//!
+//! Pure: it compares two [`Verdict`]s (their inputs, findings and VEX
+//! statements, all read from verified attestations).
+//!
+//! - **Inputs** are paired by ecosystem and name. Where a name appears in
+//!   several versions (npm nests them), equal versions pair first, then the
+//!   rest in version order; what is left is added or removed.
+//! - **A version change** is a major, minor or patch bump by the first
+//!   release component that differs (`1.2.3` → `1.3.0` is minor), or a
+//!   downgrade; versions whose release is not numeric are `other`.
+//! - **A digest that changed while the version stayed the same** is listed
+//!   apart: the same declared release now has other bytes, which is what a
+//!   silent re-tag or a tampered vendor tree looks like.
+//! - **Vulnerabilities** are fixed (in OLD, not in NEW) or introduced, by
+//!   record id and input name.
+//! - **VEX**: a statement answers for the image digest it names, so none of
+//!   OLD's answers carries over by itself. Each finding OLD had answered is
+//!   listed when NEW still has it unanswered (re-assess and re-issue for
+//!   NEW) or no longer has it (the answer is no longer needed).
+
+use std::cmp::Ordering;
+
+use serde::Serialize;
+
+use crate::evaluate::Verdict;
+use crate::vulns::{Action, Finding, ImageInput};
+
+/// How a version moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bump {
+    /// The first release component grew.
+    Major,
+    /// The second did.
+    Minor,
+    /// A later one did.
+    Patch,
+    /// The new version is lower.
+    Downgrade,
+    /// Not comparable as numeric releases (or only a suffix differs).
+    Other,
+}
+
+impl std::fmt::Display for Bump {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Bump::Major => "major",
+            Bump::Minor => "minor",
+            Bump::Patch => "patch",
+            Bump::Downgrade => "downgrade",
+            Bump::Other => "other",
+        })
+    }
+}
+
+/// The numeric release of a version: `v1.2.3-rc.1` → `[1, 2, 3]`.
+fn release(version: &str) -> Option<Vec<u64>> {
+    let core = version.trim_start_matches('v');
+    let core = core.split(['-', '+']).next()?;
+    let parts: Option<Vec<u64>> = core
+        .split('.')
+        .map(|p| {
+            let digits: String = p.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect();
+    parts.filter(|p| !p.is_empty())
+}
+
+/// Classifies the move from `old` to `new`.
+pub fn bump(old: &str, new: &str) -> Bump {
+    let (Some(a), Some(b)) = (release(old), release(new)) else {
+        return Bump::Other;
+    };
+    let len = a.len().max(b.len());
+    for i in 0..len {
+        let (x, y) = (
+            a.get(i).copied().unwrap_or(0),
+            b.get(i).copied().unwrap_or(0),
+        );
+        match y.cmp(&x) {
+            Ordering::Equal => continue,
+            Ordering::Less => return Bump::Downgrade,
+            Ordering::Greater => {
+                return match i {
+                    0 => Bump::Major,
+                    1 => Bump::Minor,
+                    _ => Bump::Patch,
+                }
+            }
+        }
+    }
+    Bump::Other
+}
+
+/// An input whose version changed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionChange {
+    /// The input in OLD.
+    pub old: ImageInput,
+    /// The input in NEW.
+    pub new: ImageInput,
+    /// How the version moved.
+    pub bump: Bump,
+}
+
+/// An input whose observed digest changed under the same version.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rehashed {
+    /// The input in OLD.
+    pub old: ImageInput,
+    /// The input in NEW.
+    pub new: ImageInput,
+}
+
+/// A change to the critical set.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CriticalChange {
+    /// The input (as in NEW when it is there, else as in OLD).
+    pub input: ImageInput,
+    /// `added` (new critical input, or newly marked) or `removed`.
+    pub change: &'static str,
+}
+
+/// A VEX answer of OLD that does not carry over.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaleAnswer {
+    /// The finding as OLD had it, with its answer.
+    pub finding: Finding,
+    /// Why the answer no longer applies.
+    pub why: String,
+}
+
+/// Everything that differs between OLD and NEW.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Diff {
+    /// OLD's image and digest.
+    pub old: String,
+    /// NEW's image and digest.
+    pub new: String,
+    /// Inputs only NEW has.
+    pub added: Vec<ImageInput>,
+    /// Inputs only OLD has.
+    pub removed: Vec<ImageInput>,
+    /// Inputs whose version changed.
+    pub changed: Vec<VersionChange>,
+    /// Inputs whose digest changed while the version did not.
+    pub rehashed: Vec<Rehashed>,
+    /// Changes to the critical set.
+    pub critical: Vec<CriticalChange>,
+    /// Findings OLD has and NEW does not.
+    pub fixed: Vec<Finding>,
+    /// Findings NEW has and OLD did not.
+    pub introduced: Vec<Finding>,
+    /// OLD's VEX answers that do not carry over.
+    pub stale_vex: Vec<StaleAnswer>,
+}
+
+impl Diff {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty()
+            && self.removed.is_empty()
+            && self.changed.is_empty()
+            && self.rehashed.is_empty()
+            && self.critical.is_empty()
+            && self.fixed.is_empty()
+            && self.introduced.is_empty()
+            && self.stale_vex.is_empty()
+    }
+}
+
+fn version_order(a: &ImageInput, b: &ImageInput) -> Ordering {
+    let (va, vb) = (
+        a.version.as_deref().unwrap_or(""),
+        b.version.as_deref().unwrap_or(""),
+    );
+    match (release(va), release(vb)) {
+        (Some(x), Some(y)) => x.cmp(&y).then_with(|| va.cmp(vb)),
+        _ => va.cmp(vb),
+    }
+}
+
+/// The changes between `old` and `new`.
+pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
+    let mut out = Diff {
+        old: format!("{}@{}", old.image, old.digest),
+        new: format!("{}@{}", new.image, new.digest),
+        added: Vec::new(),
+        removed: Vec::new(),
+        changed: Vec::new(),
+        rehashed: Vec::new(),
+        critical: Vec::new(),
+        fixed: Vec::new(),
+        introduced: Vec::new(),
+        stale_vex: Vec::new(),
+    };
+    let mut names: Vec<(&str, &str)> = old
+        .inputs
+        .iter()
+        .chain(&new.inputs)
+        .map(|i| (i.ecosystem.as_str(), i.name.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    for (ecosystem, name) in names {
+        let of = |v: &'_ Verdict| -> Vec<ImageInput> {
+            let mut list: Vec<ImageInput> = v
+                .inputs
+                .iter()
+                .filter(|i| i.ecosystem == ecosystem && i.name == name)
+                .cloned()
+                .collect();
+            list.sort_by(version_order);
+            list
+        };
+        let (mut before, mut after) = (of(old), of(new));
+        // Equal versions pair first.
+        let mut pairs = Vec::new();
+        before.retain(
+            |b| match after.iter().position(|a| a.version == b.version) {
+                Some(at) => {
+                    pairs.push((b.clone(), after.remove(at)));
+                    false
+                }
+                None => true,
+            },
+        );
+        let unpaired = before.len().min(after.len());
+        let rest_before = before.split_off(unpaired);
+        let rest_after = after.split_off(unpaired);
+        pairs.extend(before.into_iter().zip(after));
+        for (o, n) in pairs {
+            if o.version != n.version {
+                out.changed.push(VersionChange {
+                    bump: bump(
+                        o.version.as_deref().unwrap_or(""),
+                        n.version.as_deref().unwrap_or(""),
+                    ),
+                    old: o.clone(),
+                    new: n.clone(),
+                });
+            } else if !o.digests.is_empty() && !n.digests.is_empty() && o.digests != n.digests {
+                out.rehashed.push(Rehashed {
+                    old: o.clone(),
+                    new: n.clone(),
+                });
+            }
+            if o.critical != n.critical {
+                out.critical.push(CriticalChange {
+                    change: if n.critical { "added" } else { "removed" },
+                    input: n,
+                });
+            }
+        }
+        for input in rest_before {
+            if input.critical {
+                out.critical.push(CriticalChange {
+                    input: input.clone(),
+                    change: "removed",
+                });
+            }
+            out.removed.push(input);
+        }
+        for input in rest_after {
+            if input.critical {
+                out.critical.push(CriticalChange {
+                    input: input.clone(),
+                    change: "added",
+                });
+            }
+            out.added.push(input);
+        }
+    }
+    let has = |list: &[Finding], f: &Finding| list.iter().any(|o| o.key() == f.key());
+    out.fixed = old
+        .findings
+        .iter()
+        .filter(|f| !has(&new.findings, f))
+        .cloned()
+        .collect();
+    out.introduced = new
+        .findings
+        .iter()
+        .filter(|f| !has(&old.findings, f))
+        .cloned()
+        .collect();
+    for f in old.findings.iter().filter(|f| f.answered()) {
+        let why = match new.findings.iter().find(|n| n.key() == f.key()) {
+            Some(n) if n.answered() => continue,
+            Some(n) => format!(
+                "NEW still has {} in {} and no trusted answer: the statement answered for OLD's digest only; re-assess and re-issue it for NEW",
+                n.id,
+                n.input.label()
+            ),
+            None => format!(
+                "no longer needed: NEW is not affected by {} through {}",
+                f.id, f.input.name
+            ),
+        };
+        out.stale_vex.push(StaleAnswer {
+            finding: f.clone(),
+            why,
+        });
+    }
+    out
+}
+
+/// The upgrade rule (`vulnerabilities.upgrade`): for each policy of NEW
+/// with an upgrade action, each unanswered finding in a critical input
+/// that counts under its gate and that OLD did not have unanswered, with
+/// the action and a message. A finding OLD had answered counts as new
+/// here: its answer was for OLD's digest.
+pub fn upgrade_findings(old: &Verdict, new: &Verdict) -> Vec<(Action, String)> {
+    let open_in_old = |f: &Finding| {
+        old.findings
+            .iter()
+            .any(|o| o.key() == f.key() && o.input.critical && !o.answered())
+    };
+    let mut out = Vec::new();
+    for policy in &new.policies {
+        let Some(action) = policy.upgrade.filter(|a| *a != Action::Ignore) else {
+            continue;
+        };
+        for f in &policy.findings {
+            if f.input.critical && !f.answered() && f.action != Action::Ignore && !open_in_old(f) {
+                out.push((
+                    action,
+                    format!(
+                        "policy {}: the upgrade from {}@{} brings {} ({}) in critical input {}, unanswered",
+                        policy.name,
+                        old.image,
+                        old.digest,
+                        f.id,
+                        f.severity.map_or("no severity".to_string(), |s| s.to_string()),
+                        f.input.label()
+                    ),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bumps_are_classified_by_the_first_differing_release_component() {
+        assert_eq!(bump("1.2.3", "2.0.0"), Bump::Major);
+        assert_eq!(bump("1.2.3", "1.3.0"), Bump::Minor);
+        assert_eq!(bump("1.2.3", "1.2.4"), Bump::Patch);
+        assert_eq!(bump("v0.3.6", "v0.3.7"), Bump::Patch);
+        assert_eq!(bump("2.32.0", "2.31.0"), Bump::Downgrade);
+        assert_eq!(bump("1.3", "1.3.1"), Bump::Patch);
+        assert_eq!(bump("1.0.0-rc.1", "1.0.0"), Bump::Other);
+        assert_eq!(bump("abc", "1.0"), Bump::Other);
+    }
+}

@@ -1,0 +1,165 @@
+//! `vulnerabilities`: the vulnerability gate over an image's attested
+//! inputs (see [`crate::vulns`] for matching and VEX answers).
+//!
+//! ```yaml
+//! vulnerabilities:
+//!   osv: osv/                   # OSV records: a directory or an export zip,
+//!                               # relative to the policy file
+//!   threshold: high             # lowest severity that counts; default high
+//!   unknownSeverity: count      # a record with no severity: count (default) or ignore
+//!   vexAuthorities: [security]  # whose VEX statements answer findings;
+//!                               # default: every key or keyless authority of the policy
+//!   critical: deny              # unanswered finding in a critical input; default deny
+//!   normal: warn                # in any other input; default warn
+//!   upgrade: deny               # webhook, on UPDATE: deny an image that brings an
+//!                               # unanswered critical finding the old one lacked; default ignore
+//! ```
+//!
+//! A finding counts when its severity is at or above `threshold`. A
+//! counting finding that no trusted `not_affected` or `fixed` statement
+//! answers calls for `critical` or `normal`, by its input. An untrusted or
+//! unsigned VEX statement never answers anything: only attestations that
+//! verify under one of the `vexAuthorities` are read.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde::Deserialize;
+use vouch_evidence::osv::{Database, Severity};
+
+use crate::vulns::{Action, Gate};
+
+/// The wire form of `vulnerabilities`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct WireVulnerabilities {
+    pub(super) osv: String,
+    threshold: Option<String>,
+    unknown_severity: Option<String>,
+    pub(super) vex_authorities: Option<Vec<String>>,
+    critical: Option<String>,
+    normal: Option<String>,
+    upgrade: Option<String>,
+}
+
+/// The validated `vulnerabilities` section.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Vulnerabilities {
+    /// Where the OSV records were read from.
+    pub osv: PathBuf,
+    /// The records, loaded once with the policy.
+    pub database: Arc<Database>,
+    /// Which findings count, and what they call for.
+    pub gate: Gate,
+    /// The authorities whose VEX statements are trusted.
+    pub vex_authorities: Vec<String>,
+    /// What the webhook does on an UPDATE that brings a new unanswered
+    /// critical finding.
+    pub upgrade: Action,
+}
+
+impl fmt::Debug for Vulnerabilities {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Vulnerabilities")
+            .field("osv", &self.osv)
+            .field("records", &self.database.len())
+            .field("gate", &self.gate)
+            .field("vex_authorities", &self.vex_authorities)
+            .field("upgrade", &self.upgrade)
+            .finish()
+    }
+}
+
+impl fmt::Display for Vulnerabilities {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} OSV records from {}; findings at or above {} ({} without a severity): {} in \
+             critical inputs, {} in others; VEX trusted from {}",
+            self.database.len(),
+            self.osv.display(),
+            self.gate.threshold,
+            if self.gate.unknown_counts {
+                "counting those"
+            } else {
+                "ignoring those"
+            },
+            self.gate.critical,
+            self.gate.normal,
+            self.vex_authorities.join(", ")
+        )?;
+        if self.upgrade != Action::Ignore {
+            write!(f, "; on upgrade, a new critical finding: {}", self.upgrade)?;
+        }
+        Ok(())
+    }
+}
+
+fn action(field: &str, value: Option<String>, default: Action) -> Result<Action, String> {
+    value.map_or(Ok(default), |v| {
+        v.parse()
+            .map_err(|e| format!("spec.vulnerabilities.{field}: {e}"))
+    })
+}
+
+impl Vulnerabilities {
+    /// Validates the wire section; `osv` and `database` are what the
+    /// policy loader read, `vex_authorities` the checked names.
+    pub(super) fn new(
+        wire: WireVulnerabilities,
+        osv: PathBuf,
+        database: Arc<Database>,
+        vex_authorities: Vec<String>,
+    ) -> Result<Self, String> {
+        let threshold = match wire.threshold {
+            Some(t) => t.parse::<Severity>().map_err(|e| {
+                format!("spec.vulnerabilities.threshold: {e} (low, medium, high or critical)")
+            })?,
+            None => Severity::High,
+        };
+        let unknown_counts = match wire.unknown_severity.as_deref() {
+            None | Some("count") => true,
+            Some("ignore") => false,
+            Some(other) => {
+                return Err(format!(
+                    "spec.vulnerabilities.unknownSeverity: {other:?} is not one of count, ignore"
+                ))
+            }
+        };
+        Ok(Vulnerabilities {
+            osv,
+            database,
+            gate: Gate {
+                threshold,
+                unknown_counts,
+                critical: action("critical", wire.critical, Action::Deny)?,
+                normal: action("normal", wire.normal, Action::Warn)?,
+            },
+            vex_authorities,
+            upgrade: action("upgrade", wire.upgrade, Action::Ignore)?,
+        })
+    }
+
+    /// The report-only section `--osv` gives policies without one: every
+    /// finding listed, none denying or warning.
+    pub fn report_only(
+        osv: PathBuf,
+        database: Arc<Database>,
+        vex_authorities: Vec<String>,
+    ) -> Self {
+        Vulnerabilities {
+            osv,
+            database,
+            gate: Gate {
+                threshold: Severity::None,
+                unknown_counts: true,
+                critical: Action::Ignore,
+                normal: Action::Ignore,
+            },
+            vex_authorities,
+            upgrade: Action::Ignore,
+        }
+    }
+}

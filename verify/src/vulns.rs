@@ -1,0 +1,1056 @@
+//! Vulnerability findings over an image's attested inputs, and the VEX
+//! statements that answer them.
+//!
+//! Pure, like the rest of the crate except [`load_database`]: the inputs
+//! come from a verified predicate (SLSA provenance as `vouch attest` writes
+//! it, or a CycloneDX SBOM), the records from an OSV [`Database`], the
+//! answers from verified OpenVEX or CycloneDX VEX statements.
+//!
+//! **Matching.** An input with a package ecosystem (cargo, npm, pip, go,
+//! from its `ecosystem` annotation or its purl type) is looked up by
+//! ecosystem and name, and compared in that ecosystem's version order
+//! (SemVer; PEP 440 for PyPI). An input without one (Bazel archives,
+//! inputs declared by hand) is matched through its source repository (a
+//! `pkg:github/…` purl, or a GitHub or GitLab URL as its origin) against
+//! records whose GIT ranges name that repository and whose `versions` list
+//! its version. Withdrawn records never match.
+//!
+//! **Answers.** A VEX statement answers a finding when
+//! - its product names this image: its `@id` carries the image's digest
+//!   (`pkg:oci/app@sha256%3A<hex>`, `sha256:<hex>`, `<ref>@sha256:<hex>`);
+//! - its vulnerability is the finding's id or one of the record's aliases
+//!   (a CVE answers the GHSA that aliases it, and the reverse);
+//! - it names no subcomponents, or one of them is the input's purl
+//!   (qualifiers ignored; a purl without a version names every version).
+//!
+//! Of the statements from **trusted** authorities that apply, the one with
+//! the newest timestamp (its own, else its document's) decides; on a tie,
+//! a status that does not clear the finding (`affected`,
+//! `under_investigation`) wins, so that equal-time disagreement fails
+//! closed. `not_affected` and `fixed` answer the finding; the others leave
+//! it open. Statements from other signers are listed with the finding,
+//! never used.
+
+use std::io::Read;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+use vouch_evidence::digest::{sha256, Sha256};
+use vouch_evidence::osv::{Database, Ecosystem, Severity};
+use vouch_evidence::vex;
+
+use crate::{Error, Result};
+
+/// One vendored input of an image, as its attested evidence records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageInput {
+    /// The package name (crate, npm package, module path, repository).
+    pub name: String,
+    /// The pinned version, when recorded.
+    pub version: Option<String>,
+    /// vouch's ecosystem name (`cargo`, `npm`, `pip`, `go`, `bazel`,
+    /// `generic`), or the purl type for SBOMs from other producers.
+    pub ecosystem: String,
+    /// Its package URL, when recorded.
+    pub purl: Option<String>,
+    /// Where it comes from, when recorded.
+    pub uri: Option<String>,
+    /// Whether a criticality rule marked it.
+    pub critical: bool,
+    /// Why: one `<rule>: <reason>` per rule.
+    pub critical_reasons: Vec<String>,
+    /// The observed digests, `<key>:<hex>`.
+    pub digests: Vec<String>,
+    /// Its CPE name, when recorded (Bazel repository metadata, or the
+    /// `cpe` of an input declared by hand).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpe: Option<String>,
+    /// Whether what is on disk matched its declaration when it was
+    /// attested: `match`, `mismatch` or `not-vendored`, when recorded.
+    #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
+    pub matched: Option<String>,
+    /// With `mismatch`: which file or field differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mismatch_reason: Option<String>,
+}
+
+impl ImageInput {
+    /// `name version (ecosystem)`, for messages.
+    pub fn label(&self) -> String {
+        format!(
+            "{} {} ({})",
+            self.name,
+            self.version.as_deref().unwrap_or("?"),
+            self.ecosystem
+        )
+    }
+
+    /// The OSV ecosystem it is looked up in, if any.
+    fn osv_ecosystem(&self) -> Option<Ecosystem> {
+        Ecosystem::from_vouch(&self.ecosystem).or_else(|| {
+            let purl = self.purl.as_deref()?.strip_prefix("pkg:")?;
+            Ecosystem::from_purl_type(purl.split('/').next()?)
+        })
+    }
+
+    /// The source repository URL (`https://github.com/<owner>/<repo>`)
+    /// for records with GIT ranges, from a `pkg:github`/`pkg:gitlab` purl
+    /// or a GitHub/GitLab origin URL.
+    fn repository(&self) -> Option<String> {
+        if let Some(rest) = self.purl.as_deref().and_then(|p| p.strip_prefix("pkg:")) {
+            let (kind, path) = rest.split_once('/')?;
+            let path = path.split(['@', '?', '#']).next()?;
+            let host = match kind {
+                "github" => "github.com",
+                "gitlab" => "gitlab.com",
+                _ => "",
+            };
+            if !host.is_empty() {
+                return Some(format!("https://{host}/{}", path.to_lowercase()));
+            }
+        }
+        let uri = self.uri.as_deref()?;
+        let rest = uri.strip_prefix("git+").unwrap_or(uri).split_once("://")?.1;
+        let mut parts = rest.split('/');
+        let host = parts.next()?.to_lowercase();
+        if host != "github.com" && host != "gitlab.com" {
+            return None;
+        }
+        let owner = parts.next()?;
+        let repo = parts.next()?.trim_end_matches(".git");
+        (!owner.is_empty() && !repo.is_empty())
+            .then(|| format!("https://{host}/{owner}/{repo}").to_lowercase())
+    }
+}
+
+fn annotation<'a>(
+    annotations: Option<&'a serde_json::Map<String, Value>>,
+    key: &str,
+) -> Option<&'a str> {
+    annotations?.get(key).and_then(Value::as_str)
+}
+
+/// The inputs of a verified SLSA provenance predicate as `vouch attest`
+/// writes it (docs/provenance.md): one per resolved dependency.
+pub fn inputs_from_provenance(predicate: &Value) -> std::result::Result<Vec<ImageInput>, String> {
+    let list = predicate
+        .pointer("/buildDefinition/resolvedDependencies")
+        .and_then(Value::as_array)
+        .ok_or("the provenance has no buildDefinition.resolvedDependencies list")?;
+    list.iter()
+        .enumerate()
+        .map(|(i, dep)| {
+            let name = dep
+                .get("name")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+                .ok_or_else(|| format!("resolvedDependencies[{i}] has no name"))?;
+            let a = dep.get("annotations").and_then(Value::as_object);
+            let mut digests: Vec<String> = annotation(a, "observed")
+                .map(|o| o.split(',').map(|d| d.trim().to_string()).collect())
+                .unwrap_or_default();
+            if let Some(set) = dep.get("digest").and_then(Value::as_object) {
+                for (k, v) in set {
+                    if let Some(hex) = v.as_str() {
+                        let d = format!("{k}:{hex}");
+                        if !digests.contains(&d) {
+                            digests.push(d);
+                        }
+                    }
+                }
+            }
+            Ok(ImageInput {
+                name: name.to_string(),
+                version: annotation(a, "version").map(str::to_string),
+                ecosystem: annotation(a, "ecosystem").unwrap_or("unknown").to_string(),
+                purl: annotation(a, "purl").map(str::to_string),
+                uri: dep.get("uri").and_then(Value::as_str).map(str::to_string),
+                critical: a.and_then(|a| a.get("critical")).and_then(Value::as_bool) == Some(true),
+                critical_reasons: a
+                    .and_then(|a| a.get("criticalReasons"))
+                    .and_then(Value::as_array)
+                    .map(|r| {
+                        r.iter()
+                            .filter_map(|s| s.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                digests,
+                cpe: annotation(a, "cpe").map(str::to_string),
+                matched: annotation(a, "match").map(str::to_string),
+                mismatch_reason: annotation(a, "mismatchReason").map(str::to_string),
+            })
+        })
+        .collect()
+}
+
+/// The inputs of a verified CycloneDX SBOM predicate: every component
+/// (nested ones too), with vouch's `vouch:` properties where present and
+/// the purl type as the ecosystem otherwise, so that SBOMs from other
+/// producers can be scanned as well.
+pub fn inputs_from_cyclonedx(predicate: &Value) -> std::result::Result<Vec<ImageInput>, String> {
+    let components = predicate
+        .get("components")
+        .and_then(Value::as_array)
+        .ok_or("the CycloneDX BOM has no components list")?;
+    let mut inputs = Vec::new();
+    let mut stack: Vec<&Value> = components.iter().rev().collect();
+    while let Some(c) = stack.pop() {
+        if inputs.len() >= MAX_INPUTS {
+            return Err(format!("the BOM lists more than {MAX_INPUTS} components"));
+        }
+        if let Some(nested) = c.get("components").and_then(Value::as_array) {
+            stack.extend(nested.iter().rev());
+        }
+        let Some(name) = c.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let props: Vec<(&str, &str)> = c
+            .get("properties")
+            .and_then(Value::as_array)
+            .map(|p| {
+                p.iter()
+                    .filter_map(|p| Some((p.get("name")?.as_str()?, p.get("value")?.as_str()?)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let prop = |key: &str| props.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+        let purl = c.get("purl").and_then(Value::as_str).map(str::to_string);
+        let ecosystem = prop("vouch:ecosystem").map(str::to_string).or_else(|| {
+            purl.as_deref()
+                .and_then(|p| p.strip_prefix("pkg:"))
+                .and_then(|p| p.split('/').next())
+                .map(str::to_string)
+        });
+        let mut digests: Vec<String> = c
+            .get("hashes")
+            .and_then(Value::as_array)
+            .map(|h| {
+                h.iter()
+                    .filter_map(|h| {
+                        let alg = h.get("alg")?.as_str()?.to_lowercase().replace('-', "");
+                        Some(format!("{alg}:{}", h.get("content")?.as_str()?))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if let Some(dirhash) = prop("vouch:observed-dirhash") {
+            digests.push(format!("dirHash:{dirhash}"));
+        }
+        let uri = c
+            .get("externalReferences")
+            .and_then(Value::as_array)
+            .and_then(|refs| {
+                refs.iter().find(|r| {
+                    matches!(
+                        r.get("type").and_then(Value::as_str),
+                        Some("distribution" | "vcs")
+                    )
+                })
+            })
+            .and_then(|r| r.get("url"))
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        inputs.push(ImageInput {
+            name: name.to_string(),
+            version: c.get("version").and_then(Value::as_str).map(str::to_string),
+            ecosystem: ecosystem.unwrap_or_else(|| "unknown".into()),
+            purl,
+            uri,
+            critical: prop("vouch:critical") == Some("true"),
+            critical_reasons: props
+                .iter()
+                .filter(|(k, _)| *k == "vouch:critical-reason")
+                .map(|(_, v)| v.to_string())
+                .collect(),
+            digests,
+            cpe: c
+                .get("cpe")
+                .and_then(Value::as_str)
+                .or(prop("vouch:cpe"))
+                .map(str::to_string),
+            matched: prop("vouch:match").map(str::to_string),
+            mismatch_reason: prop("vouch:mismatch-reason").map(str::to_string),
+        });
+    }
+    Ok(inputs)
+}
+
+/// The most inputs read from one predicate.
+pub const MAX_INPUTS: usize = 100_000;
+
+/// What a finding calls for, by the policy's gate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Denies the image.
+    Deny,
+    /// Admits it with a warning.
+    Warn,
+    /// Reported only.
+    Ignore,
+}
+
+impl std::str::FromStr for Action {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "deny" => Ok(Action::Deny),
+            "warn" => Ok(Action::Warn),
+            "ignore" => Ok(Action::Ignore),
+            _ => Err(format!("{s:?} is not one of deny, warn, ignore")),
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Action::Deny => "deny",
+            Action::Warn => "warn",
+            Action::Ignore => "ignore",
+        })
+    }
+}
+
+/// A VEX statement that came with the image, and who signed it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VexSource {
+    /// The statement.
+    pub statement: vex::Statement,
+    /// `<authority>: <signer>`.
+    pub signer: String,
+    /// Whether the signer is one of the policy's VEX authorities.
+    pub trusted: bool,
+    /// The document's `@id` (OpenVEX) or the BOM's serial number.
+    pub document: String,
+}
+
+/// The answer a finding got.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Answer {
+    /// The deciding statement's status.
+    pub status: vex::Status,
+    /// Its justification.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<vex::Justification>,
+    /// Its impact statement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<String>,
+    /// Its action statement.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    /// Who signed it.
+    pub by: String,
+    /// When it was made.
+    pub timestamp: String,
+    /// The document it came from.
+    pub document: String,
+}
+
+/// One record affecting one input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// The OSV id.
+    pub id: String,
+    /// Its aliases (CVE, GHSA, ...).
+    pub aliases: Vec<String>,
+    /// One line on what it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// Its severity; `None` when the record gives none.
+    pub severity: Option<Severity>,
+    /// Its highest CVSS base score, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// The input it affects.
+    pub input: ImageInput,
+    /// The versions (or commits) that fix it, as the record lists them.
+    pub fixed: Vec<String>,
+    /// The trusted VEX statement that decides it, if any.
+    pub answer: Option<Answer>,
+    /// Statements about it that were not used, with why.
+    pub ignored_vex: Vec<String>,
+    /// What the gate makes of it (set by [`Gate::apply`]).
+    pub action: Action,
+}
+
+impl Finding {
+    /// Whether a trusted `not_affected` or `fixed` statement answers it.
+    pub fn answered(&self) -> bool {
+        self.answer
+            .as_ref()
+            .is_some_and(|a| matches!(a.status, vex::Status::NotAffected | vex::Status::Fixed))
+    }
+
+    /// The finding's identity across images: record id and input name.
+    pub fn key(&self) -> (String, String) {
+        (self.id.clone(), self.input.name.clone())
+    }
+}
+
+/// Every record of `db` affecting one of `inputs`. An input whose version
+/// its ecosystem cannot read is an error naming it: it cannot be cleared.
+pub fn scan(db: &Database, inputs: &[ImageInput]) -> std::result::Result<Vec<Finding>, String> {
+    let mut findings = Vec::new();
+    for input in inputs {
+        let Some(version) = input.version.as_deref() else {
+            continue;
+        };
+        let matches = match input.osv_ecosystem() {
+            Some(ecosystem) => db
+                .lookup(&ecosystem, &input.name, version)
+                .map_err(|e| format!("input {}: {e}", input.label()))?,
+            None => {
+                let mut found = match input.repository() {
+                    Some(repo) => db.lookup_repo(&repo, version),
+                    None => Vec::new(),
+                };
+                if let Some(cpe) = &input.cpe {
+                    for (record, fixed) in db.lookup_cpe(cpe, version) {
+                        if !found.iter().any(|(r, _)| r.id == record.id) {
+                            found.push((record, fixed));
+                        }
+                    }
+                }
+                found
+            }
+        };
+        let first = findings.len();
+        for (record, fixed) in matches {
+            // Records that alias each other (a RUSTSEC and its GHSA) are
+            // one finding, under the first id, with every alias.
+            let same = findings[first..].iter_mut().find(|f: &&mut Finding| {
+                f.id == record.id
+                    || f.aliases.contains(&record.id)
+                    || record.aliases.contains(&f.id)
+            });
+            if let Some(f) = same {
+                for alias in std::iter::once(&record.id).chain(&record.aliases) {
+                    if *alias != f.id && !f.aliases.contains(alias) {
+                        f.aliases.push(alias.clone());
+                    }
+                }
+                continue;
+            }
+            findings.push(Finding {
+                id: record.id.clone(),
+                aliases: record.aliases.clone(),
+                summary: record.summary.clone(),
+                severity: record.severity,
+                score: record.score.as_ref().map(|(s, _)| *s),
+                input: input.clone(),
+                fixed,
+                answer: None,
+                ignored_vex: Vec::new(),
+                action: Action::Ignore,
+            });
+        }
+    }
+    findings.sort_by(|a, b| {
+        (b.severity, &a.input.name, &a.id).cmp(&(a.severity, &b.input.name, &b.id))
+    });
+    Ok(findings)
+}
+
+/// The sha256 hex digests an `@id` names (`sha256:<hex>` or the purl
+/// form `sha256%3A<hex>`).
+fn digests_named(id: &str) -> Vec<String> {
+    let lower = id.to_ascii_lowercase();
+    let mut found = Vec::new();
+    for marker in ["sha256:", "sha256%3a"] {
+        let mut rest = lower.as_str();
+        while let Some(at) = rest.find(marker) {
+            rest = &rest[at + marker.len()..];
+            let hex: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
+            if hex.len() == 64 {
+                found.push(hex);
+            }
+        }
+    }
+    found
+}
+
+/// Whether `product` names the image with digest `image`.
+pub fn names_image(product: &str, image: &Sha256) -> bool {
+    digests_named(product).contains(&image.hex())
+}
+
+/// A purl without qualifiers or subpath.
+fn purl_core(purl: &str) -> &str {
+    purl.split(['?', '#']).next().unwrap_or(purl)
+}
+
+/// Whether a subcomponent `@id` names `input`.
+fn names_input(sub: &str, input: &ImageInput) -> bool {
+    let Some(purl) = input.purl.as_deref() else {
+        return false;
+    };
+    let (sub, purl) = (purl_core(sub), purl_core(purl));
+    if sub == purl {
+        return true;
+    }
+    // A versionless purl names every version of the package.
+    let versionless = |p: &str| match p.rfind('@') {
+        Some(at) if !p[at..].contains('/') => p[..at].to_string(),
+        _ => p.to_string(),
+    };
+    !sub[sub.rfind('/').unwrap_or(0)..].contains('@') && versionless(purl) == sub
+}
+
+/// Sets each finding's answer from the statements that apply to it (see
+/// the module documentation for the rule).
+pub fn answer(findings: &mut [Finding], sources: &[VexSource], image: &Sha256) {
+    for finding in findings.iter_mut() {
+        let mut ids: Vec<&str> = vec![finding.id.as_str()];
+        ids.extend(finding.aliases.iter().map(String::as_str));
+        let mut best: Option<&VexSource> = None;
+        for source in sources {
+            let s = &source.statement;
+            let about = ids.contains(&s.vulnerability.as_str())
+                || s.aliases.iter().any(|a| ids.contains(&a.as_str()));
+            if !about {
+                continue;
+            }
+            let applies = s.products.iter().any(|p| {
+                names_image(&p.id, image)
+                    && (p.subcomponents.is_empty()
+                        || p.subcomponents
+                            .iter()
+                            .any(|sub| names_input(sub, &finding.input)))
+            });
+            if !applies {
+                continue;
+            }
+            if !source.trusted {
+                finding.ignored_vex.push(format!(
+                    "{} from {} ({}): not a trusted VEX authority",
+                    s.status, source.signer, source.document
+                ));
+                continue;
+            }
+            let clears = |s: &vex::Statement| {
+                matches!(s.status, vex::Status::NotAffected | vex::Status::Fixed)
+            };
+            best = match best {
+                None => Some(source),
+                Some(current) => {
+                    let (a, b) = (&current.statement, s);
+                    if b.timestamp > a.timestamp
+                        || (b.timestamp == a.timestamp && clears(a) && !clears(b))
+                    {
+                        finding.ignored_vex.push(superseded(current));
+                        Some(source)
+                    } else {
+                        finding.ignored_vex.push(superseded(source));
+                        Some(current)
+                    }
+                }
+            };
+        }
+        finding.answer = best.map(|source| {
+            let s = &source.statement;
+            Answer {
+                status: s.status,
+                justification: s.justification,
+                impact: s.impact_statement.clone(),
+                action: s.action_statement.clone(),
+                by: source.signer.clone(),
+                timestamp: s.timestamp.to_string(),
+                document: source.document.clone(),
+            }
+        });
+    }
+}
+
+fn superseded(source: &VexSource) -> String {
+    format!(
+        "{} from {} ({}, {}): superseded by a newer statement",
+        source.statement.status, source.signer, source.document, source.statement.timestamp
+    )
+}
+
+/// The gate's settings: which findings count and what they call for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gate {
+    /// The lowest severity that counts.
+    pub threshold: Severity,
+    /// Whether a record without a severity counts (fail closed) or not.
+    pub unknown_counts: bool,
+    /// What an unanswered counting finding in a critical input calls for.
+    pub critical: Action,
+    /// What it calls for in any other input.
+    pub normal: Action,
+}
+
+impl Gate {
+    /// Sets each finding's action.
+    pub fn apply(&self, findings: &mut [Finding]) {
+        for f in findings {
+            let counts = match f.severity {
+                Some(s) => s >= self.threshold,
+                None => self.unknown_counts,
+            };
+            f.action = if f.answered() || !counts {
+                Action::Ignore
+            } else if f.input.critical {
+                self.critical
+            } else {
+                self.normal
+            };
+        }
+    }
+}
+
+/// The most OSV records read from one database.
+pub const MAX_RECORDS: usize = 2_000_000;
+/// The largest OSV record read.
+pub const MAX_RECORD_BYTES: u64 = 4 * 1024 * 1024;
+/// The most bytes read from one database, uncompressed.
+pub const MAX_DATABASE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
+
+fn database_error(path: &Path, reason: impl std::fmt::Display) -> Error {
+    Error::Osv {
+        path: path.display().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Reads an OSV database: a directory of `*.json` records (searched
+/// recursively, as the osv.dev and GitHub advisory trees lay them out) or
+/// an OSV export zip (`all.zip`, `<ecosystem>/all.zip`) as downloaded.
+/// Returns it with a digest over every record's digest, in name order, so
+/// a verdict cache can key on the database too. Like
+/// [`crate::policy::load`], this is a deliberate exception to the crate's
+/// "no I/O": it reads what it is pointed at, capped in size and count.
+pub fn load_database(path: &Path) -> Result<(Database, Sha256)> {
+    let mut db = Database::new();
+    let mut canonical = Vec::new();
+    let mut total = 0u64;
+    let mut count = 0usize;
+    let mut take = |name: &str, reader: &mut dyn Read| -> Result<()> {
+        count += 1;
+        if count > MAX_RECORDS {
+            return Err(database_error(
+                path,
+                format!("more than {MAX_RECORDS} records"),
+            ));
+        }
+        let mut bytes = Vec::new();
+        reader
+            .take(MAX_RECORD_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| database_error(path, format!("cannot read {name}: {e}")))?;
+        if bytes.len() as u64 > MAX_RECORD_BYTES {
+            return Err(database_error(
+                path,
+                format!("{name} is larger than the limit of {MAX_RECORD_BYTES} bytes"),
+            ));
+        }
+        total += bytes.len() as u64;
+        if total > MAX_DATABASE_BYTES {
+            return Err(database_error(
+                path,
+                format!("the records exceed the limit of {MAX_DATABASE_BYTES} bytes"),
+            ));
+        }
+        db.add(&format!("{}/{name}", path.display()), &bytes)?;
+        canonical.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+        canonical.extend_from_slice(&sha256(&bytes).0);
+        Ok(())
+    };
+    if path.is_dir() {
+        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+            let entry = entry.map_err(|e| database_error(path, e))?;
+            let p = entry.path();
+            if !entry.file_type().is_file() || p.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let name = p.strip_prefix(path).unwrap_or(p).display().to_string();
+            let mut file = std::fs::File::open(p)
+                .map_err(|e| database_error(path, format!("cannot open {name}: {e}")))?;
+            take(&name, &mut file)?;
+        }
+    } else {
+        let file = std::fs::File::open(path)
+            .map_err(|e| database_error(path, format!("cannot open: {e}")))?;
+        let mut archive = zip::ZipArchive::new(file).map_err(|e| {
+            database_error(path, format!("neither a directory nor an OSV zip: {e}"))
+        })?;
+        let mut names: Vec<String> = Vec::new();
+        for name in archive.file_names() {
+            let name =
+                name.map_err(|e| database_error(path, format!("a zip member's name: {e}")))?;
+            if name.ends_with(".json") {
+                names.push(name.into_owned());
+            }
+        }
+        names.sort();
+        for name in names {
+            let mut member = archive
+                .by_name(&name)
+                .map_err(|e| database_error(path, format!("zip member {name}: {e}")))?;
+            if member.is_file() {
+                take(&name, &mut member)?;
+            }
+        }
+    }
+    if count == 0 {
+        return Err(database_error(path, "holds no OSV records (*.json)"));
+    }
+    Ok((db, sha256(&canonical)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const IMAGE_HEX: &str = "a9b193e6573a081cff40b6ca3a05f904285092ca8ecaea893bdd28226923194d";
+
+    fn image() -> Sha256 {
+        format!("sha256:{IMAGE_HEX}").parse().unwrap()
+    }
+
+    fn tinyxml2() -> ImageInput {
+        inputs_from_provenance(&json!({"buildDefinition": {"resolvedDependencies": [
+            {"name": "tinyxml2", "uri": "https://github.com/leethomason/tinyxml2/archive/10.0.0.tar.gz",
+             "digest": {"sha256": "240a"},
+             "annotations": {"ecosystem": "generic", "version": "10.0.0",
+                             "purl": "pkg:github/leethomason/tinyxml2@10.0.0", "critical": true,
+                             "criticalReasons": ["data-format-parsers: parser"]}}]}}))
+        .unwrap()
+        .remove(0)
+    }
+
+    fn finding(id: &str, aliases: &[&str]) -> Finding {
+        Finding {
+            id: id.into(),
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            summary: None,
+            severity: Some(Severity::Medium),
+            score: Some(6.5),
+            input: tinyxml2(),
+            fixed: Vec::new(),
+            answer: None,
+            ignored_vex: Vec::new(),
+            action: Action::Ignore,
+        }
+    }
+
+    fn source(
+        vuln: &str,
+        product: &str,
+        subcomponents: &[&str],
+        status: vex::Status,
+        at: &str,
+        trusted: bool,
+    ) -> VexSource {
+        VexSource {
+            statement: vex::Statement {
+                vulnerability: vuln.into(),
+                aliases: Vec::new(),
+                products: vec![vex::Product {
+                    id: product.into(),
+                    subcomponents: subcomponents.iter().map(|s| s.to_string()).collect(),
+                }],
+                status,
+                justification: (status == vex::Status::NotAffected)
+                    .then_some(vex::Justification::VulnerableCodeNotInExecutePath),
+                impact_statement: None,
+                action_statement: (status == vex::Status::Affected).then(|| "upgrade".into()),
+                status_notes: None,
+                timestamp: at.parse().unwrap(),
+            },
+            signer: if trusted {
+                "security: key s"
+            } else {
+                "ci: key c"
+            }
+            .into(),
+            trusted,
+            document: "https://vouch.dev/vex/test".into(),
+        }
+    }
+
+    fn answered_by(sources: &[VexSource], f: Finding) -> Finding {
+        let mut findings = vec![f];
+        answer(&mut findings, sources, &image());
+        findings.remove(0)
+    }
+
+    const PURL: &str =
+        "pkg:oci/app@sha256%3Aa9b193e6573a081cff40b6ca3a05f904285092ca8ecaea893bdd28226923194d";
+
+    #[test]
+    fn a_trusted_not_affected_statement_for_this_image_answers_by_id_or_alias() {
+        let s = source(
+            "CVE-2024-50615",
+            PURL,
+            &[],
+            vex::Status::NotAffected,
+            "2026-01-01T00:00:00Z",
+            true,
+        );
+        assert!(answered_by(std::slice::from_ref(&s), finding("CVE-2024-50615", &[])).answered());
+        assert!(answered_by(
+            std::slice::from_ref(&s),
+            finding("GHSA-x", &["CVE-2024-50615"])
+        )
+        .answered());
+        // Control: another vulnerability.
+        assert!(!answered_by(&[s], finding("CVE-2024-50614", &[])).answered());
+    }
+
+    #[test]
+    fn the_product_must_name_this_image_by_digest() {
+        for product in [
+            PURL.to_string(),
+            format!("sha256:{IMAGE_HEX}"),
+            format!("registry.example/app@sha256:{IMAGE_HEX}"),
+        ] {
+            let s = source(
+                "CVE-1",
+                &product,
+                &[],
+                vex::Status::NotAffected,
+                "2026-01-01T00:00:00Z",
+                true,
+            );
+            assert!(
+                answered_by(&[s], finding("CVE-1", &[])).answered(),
+                "{product}"
+            );
+        }
+        for product in [
+            "pkg:oci/app".to_string(),
+            format!("sha256:{}", "0".repeat(64)),
+            format!("sha256:{}", &IMAGE_HEX[..63]),
+        ] {
+            let s = source(
+                "CVE-1",
+                &product,
+                &[],
+                vex::Status::NotAffected,
+                "2026-01-01T00:00:00Z",
+                true,
+            );
+            assert!(
+                !answered_by(&[s], finding("CVE-1", &[])).answered(),
+                "{product}"
+            );
+        }
+    }
+
+    #[test]
+    fn subcomponents_must_name_the_input_and_a_versionless_purl_names_every_version() {
+        let answered = |sub: &str| {
+            let s = source(
+                "CVE-1",
+                PURL,
+                &[sub],
+                vex::Status::NotAffected,
+                "2026-01-01T00:00:00Z",
+                true,
+            );
+            answered_by(&[s], finding("CVE-1", &[])).answered()
+        };
+        assert!(answered("pkg:github/leethomason/tinyxml2@10.0.0"));
+        assert!(answered("pkg:github/leethomason/tinyxml2"));
+        assert!(answered(
+            "pkg:github/leethomason/tinyxml2@10.0.0?download_url=x"
+        ));
+        assert!(!answered("pkg:github/leethomason/tinyxml2@9.0.0"));
+        assert!(!answered("pkg:github/other/tinyxml2@10.0.0"));
+    }
+
+    #[test]
+    fn regression_issue_7_an_untrusted_statement_is_listed_never_used() {
+        let s = source(
+            "CVE-1",
+            PURL,
+            &[],
+            vex::Status::NotAffected,
+            "2026-01-01T00:00:00Z",
+            false,
+        );
+        let f = answered_by(&[s], finding("CVE-1", &[]));
+        assert!(!f.answered());
+        assert!(
+            f.ignored_vex[0].contains("not a trusted VEX authority"),
+            "{:?}",
+            f.ignored_vex
+        );
+    }
+
+    #[test]
+    fn the_newest_trusted_statement_wins_and_a_tie_fails_closed() {
+        let older = source(
+            "CVE-1",
+            PURL,
+            &[],
+            vex::Status::NotAffected,
+            "2026-01-01T00:00:00Z",
+            true,
+        );
+        let newer = source(
+            "CVE-1",
+            PURL,
+            &[],
+            vex::Status::Affected,
+            "2026-02-01T00:00:00Z",
+            true,
+        );
+        let f = answered_by(&[older.clone(), newer.clone()], finding("CVE-1", &[]));
+        assert_eq!(f.answer.as_ref().unwrap().status, vex::Status::Affected);
+        assert!(!f.answered());
+        // Order of arrival does not matter.
+        let f = answered_by(&[newer, older.clone()], finding("CVE-1", &[]));
+        assert!(!f.answered());
+        // A newer fixed clears it.
+        let fixed = source(
+            "CVE-1",
+            PURL,
+            &[],
+            vex::Status::Fixed,
+            "2026-03-01T00:00:00Z",
+            true,
+        );
+        assert!(answered_by(&[older.clone(), fixed], finding("CVE-1", &[])).answered());
+        // Same second, disagreeing: the one that does not clear wins.
+        let tie = source(
+            "CVE-1",
+            PURL,
+            &[],
+            vex::Status::UnderInvestigation,
+            "2026-01-01T00:00:00Z",
+            true,
+        );
+        assert!(!answered_by(&[older.clone(), tie.clone()], finding("CVE-1", &[])).answered());
+        assert!(!answered_by(&[tie, older], finding("CVE-1", &[])).answered());
+    }
+
+    #[test]
+    fn the_gate_denies_critical_warns_normal_and_skips_answered_or_below_threshold() {
+        let gate = Gate {
+            threshold: Severity::Medium,
+            unknown_counts: true,
+            critical: Action::Deny,
+            normal: Action::Warn,
+        };
+        let mut normal = finding("CVE-2", &[]);
+        normal.input.critical = false;
+        let mut low = finding("CVE-3", &[]);
+        low.severity = Some(Severity::Low);
+        let mut unknown = finding("CVE-4", &[]);
+        unknown.severity = None;
+        let answered = answered_by(
+            &[source(
+                "CVE-5",
+                PURL,
+                &[],
+                vex::Status::NotAffected,
+                "2026-01-01T00:00:00Z",
+                true,
+            )],
+            finding("CVE-5", &[]),
+        );
+        let mut all = vec![finding("CVE-1", &[]), normal, low, unknown, answered];
+        gate.apply(&mut all);
+        let actions: Vec<Action> = all.iter().map(|f| f.action).collect();
+        assert_eq!(
+            actions,
+            [
+                Action::Deny,
+                Action::Warn,
+                Action::Ignore,
+                Action::Deny,
+                Action::Ignore
+            ]
+        );
+        let lenient = Gate {
+            unknown_counts: false,
+            ..gate
+        };
+        lenient.apply(&mut all);
+        assert_eq!(all[3].action, Action::Ignore);
+    }
+
+    #[test]
+    fn inputs_are_read_from_provenance_and_cyclonedx_alike() {
+        let input = tinyxml2();
+        assert_eq!(input.version.as_deref(), Some("10.0.0"));
+        assert!(input.critical);
+        assert_eq!(
+            input.repository().as_deref(),
+            Some("https://github.com/leethomason/tinyxml2")
+        );
+        let bom = json!({"components": [{"name": "tinyxml2", "version": "10.0.0",
+            "purl": "pkg:github/leethomason/tinyxml2@10.0.0",
+            "hashes": [{"alg": "SHA-256", "content": "240a"}],
+            "properties": [{"name": "vouch:ecosystem", "value": "generic"},
+                           {"name": "vouch:critical", "value": "true"}],
+            "components": [{"name": "inner", "version": "1.0.0", "purl": "pkg:cargo/inner@1.0.0"}]}]});
+        let read = inputs_from_cyclonedx(&bom).unwrap();
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[0].digests, ["sha256:240a"]);
+        assert!(read[0].critical);
+        assert_eq!(read[1].ecosystem, "cargo");
+        assert!(inputs_from_provenance(&json!({}))
+            .unwrap_err()
+            .contains("resolvedDependencies"));
+        assert!(inputs_from_cyclonedx(&json!({}))
+            .unwrap_err()
+            .contains("components"));
+    }
+
+    #[test]
+    fn the_testdata_database_loads_and_aliased_records_are_one_finding() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
+        let (db, digest) = load_database(&dir).unwrap();
+        assert!(db.len() >= 10);
+        assert_eq!(
+            load_database(&dir).unwrap().1,
+            digest,
+            "the digest is stable"
+        );
+        let findings = scan(&db, &[tinyxml2()]).unwrap();
+        let ids: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
+        assert_eq!(ids, ["CVE-2024-50614", "CVE-2024-50615"]);
+        // The same records as an OSV export zip (deflated) read the same.
+        let tmp = tempfile::tempdir().unwrap();
+        let zip_path = tmp.path().join("all.zip");
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        names.sort();
+        for path in names {
+            let name = path.file_name().unwrap().to_str().unwrap().to_string();
+            zip.start_file(
+                name,
+                zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Deflated),
+            )
+            .unwrap();
+            std::io::Write::write_all(&mut zip, &std::fs::read(&path).unwrap()).unwrap();
+        }
+        zip.finish().unwrap();
+        let (zipped, zipped_digest) = load_database(&zip_path).unwrap();
+        assert_eq!((zipped.len(), zipped_digest), (db.len(), digest));
+        let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv-bad");
+        let err = load_database(&bad).unwrap_err().to_string();
+        assert!(err.contains("osv-bad/"), "{err}");
+        let err = load_database(&dir.join("SOURCE.md"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("neither a directory nor an OSV zip"), "{err}");
+    }
+}
