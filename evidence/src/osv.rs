@@ -1244,6 +1244,8 @@ pub struct Database {
     by_package: HashMap<(Ecosystem, String), BTreeSet<String>>,
     by_repo: HashMap<String, BTreeSet<String>>,
     by_cpe: HashMap<String, BTreeSet<String>>,
+    /// How many records were dropped as unmatchable (see [`Database::add`]).
+    unmatchable: usize,
 }
 
 /// The index keys of one record (see [`Database::keys`]).
@@ -1283,8 +1285,23 @@ impl Database {
     /// Withdrawn records are counted and dropped. Of two records with one
     /// id (the same advisory in two exports), the later `modified` wins,
     /// whether withdrawn or not; on a tie the first one added stays.
+    ///
+    /// A record that no lookup can ever return is validated, counted
+    /// ([`Database::unmatchable`]) and dropped: one whose affected entries
+    /// name only ecosystems vouch does not order (Debian, Maven, ...), with
+    /// no GIT repository and no CPE. The full OSV export is mostly such
+    /// records, and keeping them would cost memory for nothing.
     pub fn add(&mut self, source: &str, bytes: &[u8]) -> Result<()> {
         let record = Record::from_json(source, bytes)?;
+        let keys = Database::keys(&record);
+        let ordered = keys
+            .packages
+            .iter()
+            .any(|(e, _)| !matches!(e, Ecosystem::Other(_)));
+        if !ordered && keys.repos.is_empty() && keys.cpes.is_empty() {
+            self.unmatchable += 1;
+            return Ok(());
+        }
         let modified = timestamp("modified", &record.modified)
             .map_err(|why| Error::invalid(format!("OSV record in {source}"), why))?;
         let current = match self.records.get(&record.id) {
@@ -1372,6 +1389,13 @@ impl Database {
     /// a scan's summary line.
     pub fn withdrawn(&self) -> usize {
         self.withdrawn.len()
+    }
+
+    /// How many valid records were dropped because no vouch input can
+    /// match them (only ecosystems vouch does not order, no repository, no
+    /// CPE).
+    pub fn unmatchable(&self) -> usize {
+        self.unmatchable
     }
 
     /// Every record affecting that package version, by id, each with its
@@ -2325,5 +2349,24 @@ mod tests {
             let head = format!("invalid OSV record in {}: ", path.display());
             assert!(err.starts_with(&head) && err.contains(want), "{err}");
         }
+    }
+
+    #[test]
+    fn records_no_input_can_match_are_validated_counted_and_dropped() {
+        let mut db = Database::new();
+        let debian = record(
+            r#"{"package":{"ecosystem":"Debian:12","name":"zlib"},"versions":["1:1.2.13.dfsg-1"]}"#,
+        );
+        db.add("debian.json", debian.as_bytes()).unwrap();
+        assert_eq!((db.len(), db.unmatchable()), (0, 1));
+        // Still validated: a bad one is an error, not a silent drop.
+        let bad = record(r#"{"package":{"ecosystem":"Debain","name":"zlib"}}"#);
+        assert!(db.add("bad.json", bad.as_bytes()).is_err());
+        // Control: an npm record is kept.
+        let npm = record(
+            r#"{"package":{"ecosystem":"npm","name":"ms"},"ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"2.0.0"}]}]}"#,
+        );
+        db.add("npm.json", npm.as_bytes()).unwrap();
+        assert_eq!((db.len(), db.unmatchable()), (1, 1));
     }
 }

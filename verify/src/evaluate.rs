@@ -11,7 +11,8 @@
 //! 2. With `maxAge`, a verified item counts only if it carries a signed time
 //!    (a verified log or timestamp time; for attestations, the signed
 //!    predicate's own time: provenance `metadata.finishedOn`, CycloneDX
-//!    `metadata.timestamp`, SPDX `creationInfo.created`) no older than that.
+//!    `metadata.timestamp`, SPDX `creationInfo.created`, OpenVEX
+//!    `timestamp`) no older than that.
 //!    The unsigned `created` annotation is never trusted for this.
 //! 3. The image-signature requirement, each required attestation (exact
 //!    predicate type, from the named authorities, enough distinct signers,
@@ -210,6 +211,7 @@ fn predicate_time(statement: &Statement) -> Option<jiff::Timestamp> {
         SLSA_PROVENANCE_V1 => "/runDetails/metadata/finishedOn",
         t if t.starts_with("https://cyclonedx.org/bom") => "/metadata/timestamp",
         t if t.starts_with("https://spdx.dev/Document") => "/creationInfo/created",
+        t if is_openvex(t) => "/timestamp",
         _ => return None,
     };
     predicate.pointer(pointer)?.as_str()?.parse().ok()

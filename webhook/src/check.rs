@@ -211,13 +211,16 @@ impl Checker {
                     no_match: self.no_match,
                     osv: None,
                 };
-                Ok::<_, String>(Arc::new(evaluate(
-                    &policies,
-                    &pinned,
-                    &digest,
-                    &attachments,
-                    &context,
-                )))
+                let mut verdict = evaluate(&policies, &pinned, &digest, &attachments, &context);
+                // What admission never reads is not kept for the life of the
+                // cache entry: the inputs, the VEX statements, the build and
+                // the per-attachment notes (`vouch verify` shows them). The
+                // findings stay: the upgrade rule compares them.
+                verdict.inputs = Vec::new();
+                verdict.vex = Vec::new();
+                verdict.provenance = None;
+                verdict.evidence = Vec::new();
+                Ok::<_, String>(Arc::new(verdict))
             })
             .await
             .map_err(|e| e.to_string())?;

@@ -76,10 +76,13 @@ impl fmt::Display for Vulnerabilities {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} OSV records from {}; findings at or above {} ({} without a severity): {} in \
-             critical inputs, {} in others; VEX trusted from {}",
+            "{} OSV records from {} ({} withdrawn and {} for ecosystems no input has, \
+             dropped); findings at or above {} ({} without a severity): {} in critical inputs, \
+             {} in others; VEX trusted from {}",
             self.database.len(),
             self.osv.display(),
+            self.database.withdrawn(),
+            self.database.unmatchable(),
             self.gate.threshold,
             if self.gate.unknown_counts {
                 "counting those"
