@@ -1415,3 +1415,48 @@ fn vouch_vulns_on_an_image_does_not_pass_over_an_input_it_cannot_check() {
     assert!(!text.contains("no known vulnerabilities"), "{text}");
     assert_fails_with(&out, "input idna not.a.version (pip)");
 }
+
+/// `vouch vulns oci:layout:app --osv osv --output json ARGS...`.
+fn vulns_with(d: &Demo, trust: &[&str]) -> Output {
+    let mut args = vec![
+        "vulns",
+        "oci:layout:app",
+        "--osv",
+        "osv",
+        "--output",
+        "json",
+    ];
+    args.extend_from_slice(trust);
+    vouch_in(d.dir(), &args)
+}
+
+#[test]
+fn keys_on_the_command_line_stand_in_for_a_policy() {
+    let d = demo();
+    // ci signed the provenance: its inputs are read and matched.
+    let out = vulns_with(&d, &["--key", "ci.pub"]);
+    assert_ok(&out);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = doc["findings"].as_array().unwrap();
+    let ids: Vec<&str> = findings.iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["CVE-2024-50614", "CVE-2024-50615"], "{doc}");
+    assert!(findings.iter().all(|f| f["answer"].is_null()));
+    // security's VEX answers once security's key is given too.
+    d.not_affected("t.vex.json");
+    assert_ok(&d.attach("t.vex.json", "security.key", &[]));
+    let out = vulns_with(&d, &["--key", "ci.pub", "--key", "security.pub"]);
+    assert_ok(&out);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for f in doc["findings"].as_array().unwrap() {
+        assert_eq!(f["answer"]["status"], "not_affected", "{f}");
+        assert!(f["answer"]["by"]
+            .as_str()
+            .unwrap()
+            .starts_with("security: key "));
+    }
+    // Controls: security alone signed no provenance, so nothing is read;
+    // and no trust at all is a configuration error.
+    let out = vulns_with(&d, &["--key", "security.pub"]);
+    assert_fails_with(&out, "no verified inputs in oci:layout:app");
+    assert_misconfigured(&vulns_with(&d, &[]), &["--policy", "--key"]);
+}

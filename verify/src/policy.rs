@@ -948,6 +948,66 @@ pub struct PolicySet {
 }
 
 impl PolicySet {
+    /// The policy set of keys given on the command line instead of a
+    /// policy file (`vouch vulns|diff|report --key`): one enforce policy,
+    /// `command-line keys`, for every image, whose authorities are the
+    /// keys, named as given (`ci` for `ci.pub`), each also answering
+    /// findings with its VEX. It requires a verified SLSA provenance from
+    /// any of them, and no image signature. `paths` are where the keys
+    /// came from, listed as the set's files.
+    pub fn from_keys(keys: Vec<(String, PublicKey)>, paths: Vec<PathBuf>) -> Result<PolicySet> {
+        let label = || Path::new("--key");
+        if keys.is_empty() {
+            return Err(invalid(label(), "give at least one key"));
+        }
+        let mut names: Vec<String> = Vec::new();
+        let mut canonical = Vec::new();
+        let mut authorities = Vec::new();
+        for (name, key) in keys {
+            let mut unique = name.clone();
+            let mut n = 1;
+            while names.contains(&unique) {
+                n += 1;
+                unique = format!("{name}-{n}");
+            }
+            names.push(unique.clone());
+            let pem = key.to_pem();
+            canonical.extend_from_slice(&(pem.len() as u64).to_be_bytes());
+            canonical.extend_from_slice(pem.as_bytes());
+            authorities.push(Authority {
+                name: unique,
+                kind: AuthorityKind::Key(KeyAuthority { key, path: None }),
+            });
+        }
+        let glob = |g: &str| ImageGlob::new(g).map_err(|e| invalid(label(), e));
+        let policy = ImagePolicy {
+            name: "command-line keys".into(),
+            source: label().to_path_buf(),
+            mode: Mode::Enforce,
+            images: vec![glob("**")?, glob("oci:**")?, glob("oci:/**")?],
+            signatures: None,
+            attestations: vec![AttestationRequirement {
+                name: "provenance".into(),
+                predicate_type: vouch_evidence::provenance::SLSA_PROVENANCE_V1.into(),
+                signers: Signers {
+                    authorities: names,
+                    threshold: NonZeroU32::MIN,
+                },
+                rego: None,
+            }],
+            authorities,
+            vendored_inputs: None,
+            vulnerabilities: None,
+            max_age: None,
+        };
+        Ok(PolicySet {
+            policies: vec![policy],
+            files: paths,
+            skipped: Vec::new(),
+            version: sha256(&canonical),
+        })
+    }
+
     /// The policies that apply to `image`; all of them must allow it.
     pub fn matching(&self, image: &ImageRef) -> Vec<&ImagePolicy> {
         self.policies.iter().filter(|p| p.matches(image)).collect()

@@ -10,7 +10,7 @@ use vouch_verify::diff::{diff, Diff};
 use vouch_verify::evaluate::Verdict;
 use vouch_verify::vulns::{Finding, ImageInput};
 
-use super::verify::Judge;
+use super::verify::{Judge, TrustArgs};
 use super::vulns::vex_cell;
 use super::RegistryArgs;
 
@@ -29,11 +29,12 @@ pub enum DiffOutput {
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
     vouch diff oci:build/layout:v1 oci:build/layout:v2 --policy policy.yaml\n  \
+    vouch diff oci:build/layout:v1 oci:build/layout:v2 --key ci.pub\n  \
     vouch diff registry.example.com/app:1.4 registry.example.com/app:1.5 --policy policies/ \\\n    \
     --osv osv-export.zip --output markdown >comment.md\n\n\
     Both images' inputs come from their verified provenance (else CycloneDX SBOM) under the\n\
-    policy's authorities. Exit status: 0 whatever changed; 1 when an image has no verified\n\
-    inputs to compare.")]
+    policy's authorities (or the --key keys). Exit status: 0 whatever changed; 1 when an\n\
+    image has no verified inputs to compare.")]
 pub struct Args {
     /// The image before the upgrade.
     #[arg(value_name = "OLD")]
@@ -41,10 +42,8 @@ pub struct Args {
     /// The image after it.
     #[arg(value_name = "NEW")]
     new: String,
-    /// The ImagePolicy (file or directory) whose authorities verify the
-    /// evidence and whose vexAuthorities answer findings.
-    #[arg(long, value_name = "FILE|DIR")]
-    policy: PathBuf,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// OSV records (directory or export zip), to report vulnerabilities
     /// fixed and introduced; default: the policy's.
     #[arg(long, value_name = "DIR|ZIP")]
@@ -218,7 +217,7 @@ pub async fn compare(
 /// Compares OLD and NEW.
 pub async fn run(args: Args) -> Result<()> {
     let judge = Judge::load(
-        &args.policy,
+        &args.trust,
         args.osv.as_deref(),
         args.trusted_root.as_deref(),
     )?;

@@ -25,7 +25,7 @@ use vouch_verify::evaluate::Verdict;
 use vouch_verify::policy::PolicySet;
 use vouch_verify::vulns::{Finding, ImageInput};
 
-use super::verify::Judge;
+use super::verify::{Judge, TrustArgs};
 use super::vulns::vex_cell;
 use super::{now_rfc3339, RegistryArgs};
 use crate::files::{write_atomic, Overwrite};
@@ -44,9 +44,8 @@ pub struct Args {
     /// The image.
     #[arg(value_name = "IMAGE")]
     image: String,
-    /// The ImagePolicy (file or directory) to judge it by.
-    #[arg(long, value_name = "FILE|DIR")]
-    policy: PathBuf,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// OSV records (directory or export zip); default: the policy's.
     #[arg(long, value_name = "DIR|ZIP")]
     osv: Option<PathBuf>,
@@ -78,7 +77,7 @@ struct Header {
 /// Writes the report.
 pub async fn run(args: Args) -> Result<()> {
     let judge = Judge::load(
-        &args.policy,
+        &args.trust,
         args.osv.as_deref(),
         args.trusted_root.as_deref(),
     )?;

@@ -143,14 +143,66 @@ pub async fn verdict(
     ))
 }
 
+/// Whose evidence to trust, for `vouch vulns`, `diff` and `report`: an
+/// ImagePolicy, or keys.
+#[derive(clap::Args)]
+pub struct TrustArgs {
+    /// The ImagePolicy (file or directory) whose authorities verify the
+    /// evidence and whose vexAuthorities answer findings.
+    #[arg(long, value_name = "FILE|DIR", conflicts_with = "key")]
+    policy: Option<PathBuf>,
+    /// Instead of a policy: a public key (PEM) whose attestations are
+    /// trusted, provenance, SBOM and VEX alike; repeatable. The verdict then
+    /// requires a verified provenance from one of them.
+    #[arg(long, value_name = "KEY")]
+    key: Vec<PathBuf>,
+}
+
+impl TrustArgs {
+    /// Whether either was given.
+    pub fn given(&self) -> bool {
+        self.policy.is_some() || !self.key.is_empty()
+    }
+
+    /// The policy set: the policy's, or the keys' (`PolicySet::from_keys`).
+    fn load(&self) -> Result<(PolicySet, String)> {
+        if let Some(policy) = &self.policy {
+            return Ok((load_policies(policy)?, policy.display().to_string()));
+        }
+        if self.key.is_empty() {
+            return Err(Misconfigured(
+                "say whose evidence to trust: --policy FILE|DIR, or --key KEY (repeatable)".into(),
+            )
+            .into());
+        }
+        let mut keys = Vec::new();
+        for path in &self.key {
+            let key = super::load_public_key(path).map_err(|e| Misconfigured(format!("{e:#}")))?;
+            let name = path
+                .file_stem()
+                .map_or("key".into(), |s| s.to_string_lossy().into_owned());
+            keys.push((name, key));
+        }
+        let set = PolicySet::from_keys(keys, self.key.clone())
+            .map_err(|e| Misconfigured(e.to_string()))?;
+        let label = self
+            .key
+            .iter()
+            .map(|k| format!("--key {}", k.display()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok((set, label))
+    }
+}
+
 /// Everything needed to judge images the way `vouch verify` does: the
 /// policies, the trusted root and the `--osv` override, loaded once; what
 /// `vouch vulns`, `diff` and `report` build on.
 pub struct Judge {
-    /// The policies, as `--policy` names them.
+    /// The policies, as `--policy` names them (or `--key` makes them).
     pub policies: PolicySet,
-    /// The `--policy` path, for messages.
-    pub path: PathBuf,
+    /// The `--policy` path or the `--key` flags, for messages.
+    pub trust: String,
     root: TrustedRoot,
     /// The `--osv` records, replacing every policy's.
     pub osv: Option<(PathBuf, Arc<Database>)>,
@@ -159,10 +211,11 @@ pub struct Judge {
 impl Judge {
     /// Loads the policies, the trusted root and the OSV records; each
     /// invalid one is a configuration error (exit 2).
-    pub fn load(policy: &Path, osv: Option<&Path>, trusted: Option<&Path>) -> Result<Judge> {
+    pub fn load(trust: &TrustArgs, osv: Option<&Path>, trusted: Option<&Path>) -> Result<Judge> {
+        let (policies, label) = trust.load()?;
         Ok(Judge {
-            policies: load_policies(policy)?,
-            path: policy.to_path_buf(),
+            policies,
+            trust: label,
             root: trusted_root(trusted)?,
             osv: osv.map(super::vulns::load_osv).transpose()?,
         })
@@ -198,7 +251,7 @@ impl Judge {
         if v.inputs_from.is_none() {
             bail!(
                 "no verified inputs in {reference}: no provenance or CycloneDX SBOM of it verifies under {} (see `vouch verify`)",
-                self.path.display()
+                self.trust
             );
         }
         Ok(v)

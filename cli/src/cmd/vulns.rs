@@ -11,7 +11,7 @@ use vouch_verify::vulns::{self, Finding, ImageInput};
 
 use super::inputs::{discover_classified, CriticalArgs};
 use super::tree::Output;
-use super::verify::Judge;
+use super::verify::{Judge, TrustArgs};
 use super::RegistryArgs;
 use crate::Misconfigured;
 
@@ -20,6 +20,7 @@ use crate::Misconfigured;
 #[command(after_help = "Examples:\n  \
     vouch vulns oci:build/layout:app --policy policies/production.yaml\n  \
     vouch vulns oci:build/layout:app --policy policy.yaml --osv osv-export.zip --output json\n  \
+    vouch vulns oci:build/layout:app --osv osv/ --key ci.pub --key security.pub\n  \
     vouch vulns path/to/project --osv osv/\n\n\
     An image's inputs are read from its provenance (else CycloneDX SBOM) and its VEX answers\n\
     from its OpenVEX attestations, each verified under the policy's authorities; only VEX\n\
@@ -34,10 +35,8 @@ pub struct Args {
     /// For an image, it replaces the policy's `vulnerabilities.osv`.
     #[arg(long, value_name = "DIR|ZIP")]
     osv: Option<PathBuf>,
-    /// The ImagePolicy (file or directory) whose authorities verify an
-    /// image's evidence and whose vexAuthorities answer findings.
-    #[arg(long, value_name = "FILE|DIR")]
-    policy: Option<PathBuf>,
+    #[command(flatten)]
+    trust: TrustArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Output::Table)]
     output: Output,
@@ -147,18 +146,22 @@ pub async fn run(args: Args) -> Result<()> {
         })?;
         (dir.display().to_string(), findings)
     } else {
-        let Some(policy) = &args.policy else {
+        if !args.trust.given() {
             return Err(Misconfigured(format!(
-                "an image's evidence is verified under a policy: pass --policy (cannot read {})",
+                "an image's evidence is read only once verified: pass --policy FILE|DIR or --key KEY (cannot read {})",
                 args.target
             ))
             .into());
-        };
-        let judge = Judge::load(policy, args.osv.as_deref(), args.trusted_root.as_deref())?;
+        }
+        let judge = Judge::load(
+            &args.trust,
+            args.osv.as_deref(),
+            args.trusted_root.as_deref(),
+        )?;
         if !judge.has_osv() {
             return Err(Misconfigured(format!(
                 "no OSV records: give --osv, or a policy with a `vulnerabilities` section ({} has none)",
-                policy.display()
+                judge.trust
             ))
             .into());
         }

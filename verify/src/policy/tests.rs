@@ -594,3 +594,36 @@ fn a_malformed_osv_record_fails_the_load_naming_its_file_and_field() {
         "{err}"
     );
 }
+
+#[test]
+fn command_line_keys_apply_to_every_image_and_require_a_provenance() {
+    let key = PublicKey::from_pem(KEY_PEM).unwrap();
+    let set = PolicySet::from_keys(
+        vec![("ci".into(), key.clone()), ("ci".into(), key)],
+        vec![PathBuf::from("ci.pub")],
+    )
+    .unwrap();
+    let names: Vec<&str> = set.policies[0]
+        .authorities
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect();
+    assert_eq!(names, ["ci", "ci-2"]);
+    for image in [
+        "oci:layout:app",
+        "oci:/tmp/work/layout:app",
+        "nginx",
+        "ghcr.io/org/team/app:v1",
+        "localhost:5000/a/b",
+    ] {
+        let image: ImageRef = image.parse().unwrap();
+        assert_eq!(set.matching(&image).len(), 1, "{image}");
+    }
+    let policy = &set.policies[0];
+    assert!(policy.signatures.is_none());
+    assert_eq!(
+        policy.attestations[0].predicate_type,
+        "https://slsa.dev/provenance/v1"
+    );
+    assert!(PolicySet::from_keys(Vec::new(), Vec::new()).is_err());
+}
