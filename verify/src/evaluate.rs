@@ -522,7 +522,16 @@ fn is_openvex(predicate_type: &str) -> bool {
 /// verified CycloneDX BOM with `vulnerabilities`, once per attachment,
 /// trusted when one authority that verified it is a VEX authority; with a
 /// note for each document that could not be read.
-fn vex_sources(verified: &[Verified], trusted: &[String]) -> (Vec<VexSource>, Vec<String>) {
+///
+/// A CycloneDX analysis speaks of components (`affects`) of the BOM's own
+/// subject: here the image the attestation is verified to be about. Its
+/// statements are therefore made about `image`, with the affected
+/// components as subcomponents.
+fn vex_sources(
+    verified: &[Verified],
+    trusted: &[String],
+    image: &Sha256,
+) -> (Vec<VexSource>, Vec<String>) {
     let mut sources = Vec::new();
     let mut notes = Vec::new();
     let mut seen: Vec<usize> = Vec::new();
@@ -552,7 +561,28 @@ fn vex_sources(verified: &[Verified], trusted: &[String]) -> (Vec<VexSource>, Ve
                     .and_then(serde_json::Value::as_str)
                     .unwrap_or("CycloneDX BOM")
                     .to_string();
-                (id, statements)
+                let about_image = statements
+                    .into_iter()
+                    .map(|mut s| {
+                        let components = s
+                            .products
+                            .drain(..)
+                            .flat_map(|p| {
+                                if p.subcomponents.is_empty() {
+                                    vec![p.id]
+                                } else {
+                                    p.subcomponents
+                                }
+                            })
+                            .collect();
+                        s.products = vec![vex::Product {
+                            id: image.to_string(),
+                            subcomponents: components,
+                        }];
+                        s
+                    })
+                    .collect();
+                (id, about_image)
             })
         } else {
             vex::Document::from_predicate(&predicate).map(|d| (d.id, d.statements))
@@ -780,7 +810,7 @@ fn evaluate_policy(
     let mut vex = Vec::new();
     let mut vulnerability_error = None;
     if let Some(section) = &section {
-        let (sources, unreadable) = vex_sources(&verified, &section.vex_authorities);
+        let (sources, unreadable) = vex_sources(&verified, &section.vex_authorities, digest);
         warnings.extend(unreadable);
         let gated = vulnerability_gate(
             section,
@@ -1196,5 +1226,103 @@ mod tests {
             "{:?}",
             verdict.warnings
         );
+    }
+
+    fn statement(image: &Sha256, predicate_type: &str, predicate: serde_json::Value) -> Vec<u8> {
+        serde_json::to_vec(&serde_json::json!({
+            "_type": "https://in-toto.io/Statement/v1",
+            "subject": [{"name": "app", "digest": {"sha256": image.hex()}}],
+            "predicateType": predicate_type,
+            "predicate": predicate,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_verified_cyclonedx_vex_answers_findings_in_the_image_it_is_about() {
+        let dir = tempfile::tempdir().unwrap();
+        let osv = dir.path().join("osv");
+        std::fs::create_dir(&osv).unwrap();
+        for name in ["CVE-2024-50614.json", "CVE-2024-50615.json"] {
+            let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
+            std::fs::copy(from.join(name), osv.join(name)).unwrap();
+        }
+        let ci = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+        let set = policies(
+            &dir,
+            &ci,
+            &format!("{KEYED}  vulnerabilities: {{osv: osv, threshold: medium}}\n"),
+        );
+        let image = sha256(b"manifest");
+        let purl = "pkg:github/leethomason/tinyxml2@10.0.0";
+        let provenance = statement(
+            &image,
+            SLSA_PROVENANCE_V1,
+            serde_json::json!({
+                "buildDefinition": {"buildType": "t", "externalParameters": {},
+                    "resolvedDependencies": [{"name": "tinyxml2", "uri": "https://github.com/leethomason/tinyxml2/archive/10.0.0.tar.gz",
+                        "annotations": {"ecosystem": "generic", "version": "10.0.0", "purl": purl, "critical": true}}]},
+                "runDetails": {"builder": {"id": "b"}, "metadata": {"finishedOn": "2026-01-01T00:00:00Z"}}}),
+        );
+        let vulnerability = |id: &str| {
+            serde_json::json!({"id": id, "analysis": {"state": "not_affected", "justification": "code_not_reachable"},
+                "affects": [{"ref": "tx"}]})
+        };
+        let vex = statement(
+            &image,
+            CYCLONEDX_PREDICATE_TYPE,
+            serde_json::json!({"bomFormat": "CycloneDX", "specVersion": "1.6", "version": 1,
+                "serialNumber": "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79",
+                "metadata": {"timestamp": "2026-01-01T00:00:00Z"},
+                "components": [{"bom-ref": "tx", "type": "library", "name": "tinyxml2", "version": "10.0.0", "purl": purl}],
+                "vulnerabilities": [vulnerability("CVE-2024-50614"), vulnerability("CVE-2024-50615")]}),
+        );
+        let signed = |bytes: &[u8], predicate_type: &str| Attachment {
+            format: Format::Legacy,
+            kind: Kind::Attestation,
+            predicate_type: Some(predicate_type.into()),
+            created: None,
+            digest: sha256(bytes),
+            evidence: Evidence::Dsse(Envelope::sign(IN_TOTO_PAYLOAD_TYPE, bytes, &[&ci]).unwrap()),
+        };
+        let now = "2026-01-02T00:00:00Z";
+        let alone = [signed(&provenance, SLSA_PROVENANCE_V1)];
+        let verdict = run(&set, &image, &alone, now);
+        assert!(!verdict.allowed(), "{:?}", verdict.findings);
+        assert_eq!(verdict.findings.len(), 2);
+        let answered = [
+            signed(&provenance, SLSA_PROVENANCE_V1),
+            signed(&vex, CYCLONEDX_PREDICATE_TYPE),
+        ];
+        let verdict = run(&set, &image, &answered, now);
+        assert!(verdict.allowed(), "{:?}", verdict.denials);
+        for f in &verdict.findings {
+            let answer = f.answer.as_ref().unwrap();
+            assert_eq!(answer.status, vex::Status::NotAffected);
+            assert_eq!(
+                answer.justification,
+                Some(vex::Justification::VulnerableCodeNotInExecutePath)
+            );
+            assert_eq!(
+                answer.document,
+                "urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79"
+            );
+        }
+        // The same BOM about another image answers nothing here.
+        let other = statement(
+            &sha256(b"other"),
+            CYCLONEDX_PREDICATE_TYPE,
+            serde_json::json!({}),
+        );
+        assert!(!run(
+            &set,
+            &image,
+            &[
+                signed(&provenance, SLSA_PROVENANCE_V1),
+                signed(&other, CYCLONEDX_PREDICATE_TYPE)
+            ],
+            now
+        )
+        .allowed());
     }
 }
