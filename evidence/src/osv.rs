@@ -1292,7 +1292,13 @@ impl Database {
     /// no GIT repository and no CPE. The full OSV export is mostly such
     /// records, and keeping them would cost memory for nothing.
     pub fn add(&mut self, source: &str, bytes: &[u8]) -> Result<()> {
-        let record = Record::from_json(source, bytes)?;
+        self.insert(source, Record::from_json(source, bytes)?)
+    }
+
+    /// Adds one record already parsed with [`Record::from_json`] (from
+    /// `source`), as [`Database::add`] does: so that a loader can parse
+    /// records in parallel and add them in a stable order.
+    pub fn insert(&mut self, source: &str, record: Record) -> Result<()> {
         let keys = Database::keys(&record);
         let ordered = keys
             .packages

@@ -37,7 +37,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 use vouch_evidence::digest::{sha256, Sha256};
-use vouch_evidence::osv::{Database, Ecosystem, Severity};
+use vouch_evidence::osv::{Database, Ecosystem, Record, Severity};
 use vouch_evidence::vex;
 
 use crate::{Error, Result};
@@ -629,13 +629,87 @@ fn database_error(path: &Path, reason: impl std::fmt::Display) -> Error {
 /// [`crate::policy::load`], this is a deliberate exception to the crate's
 /// "no I/O": it reads what it is pointed at, capped in size and count.
 pub fn load_database(path: &Path) -> Result<(Database, Sha256)> {
-    let mut db = Database::new();
-    let mut canonical = Vec::new();
-    let mut total = 0u64;
-    let mut count = 0usize;
-    let mut take = |name: &str, reader: &mut dyn Read| -> Result<()> {
-        count += 1;
-        if count > MAX_RECORDS {
+    let mut loader = Loader {
+        path,
+        db: Database::new(),
+        canonical: Vec::new(),
+        total: 0,
+        count: 0,
+        batch: Vec::new(),
+        batch_bytes: 0,
+    };
+    if path.is_dir() {
+        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+            let entry = entry.map_err(|e| database_error(path, e))?;
+            let p = entry.path();
+            if !entry.file_type().is_file() || p.extension().is_none_or(|e| e != "json") {
+                continue;
+            }
+            let name = p.strip_prefix(path).unwrap_or(p).display().to_string();
+            let mut file = std::fs::File::open(p)
+                .map_err(|e| database_error(path, format!("cannot open {name}: {e}")))?;
+            loader.take(name, &mut file)?;
+        }
+    } else {
+        let file = std::fs::File::open(path)
+            .map_err(|e| database_error(path, format!("cannot open: {e}")))?;
+        let mut archive = zip::ZipArchive::new(file).map_err(|e| {
+            database_error(path, format!("neither a directory nor an OSV zip: {e}"))
+        })?;
+        let mut names: Vec<String> = Vec::new();
+        for name in archive.file_names() {
+            let name =
+                name.map_err(|e| database_error(path, format!("a zip member's name: {e}")))?;
+            if name.ends_with(".json") {
+                names.push(name.into_owned());
+            }
+        }
+        if names.len() > MAX_RECORDS {
+            return Err(database_error(
+                path,
+                format!("more than {MAX_RECORDS} records"),
+            ));
+        }
+        names.sort();
+        for name in names {
+            let mut member = archive
+                .by_name(&name)
+                .map_err(|e| database_error(path, format!("zip member {name}: {e}")))?;
+            if member.is_file() {
+                loader.take(name, &mut member)?;
+            }
+        }
+    }
+    loader.flush()?;
+    if loader.count == 0 {
+        return Err(database_error(path, "holds no OSV records (*.json)"));
+    }
+    Ok((loader.db, sha256(&loader.canonical)))
+}
+
+/// Records read but not yet parsed are parsed together once there are
+/// this many, or this many bytes of them.
+const BATCH_RECORDS: usize = 4096;
+const BATCH_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Reads records one at a time (capped), parses them a batch at a time on
+/// every core, and adds them to the database in name order, so that the
+/// result and its digest do not depend on the parallelism.
+struct Loader<'a> {
+    path: &'a Path,
+    db: Database,
+    canonical: Vec<u8>,
+    total: u64,
+    count: usize,
+    batch: Vec<(String, Vec<u8>)>,
+    batch_bytes: u64,
+}
+
+impl Loader<'_> {
+    fn take(&mut self, name: String, reader: &mut dyn Read) -> Result<()> {
+        let path = self.path;
+        self.count += 1;
+        if self.count > MAX_RECORDS {
             return Err(database_error(
                 path,
                 format!("more than {MAX_RECORDS} records"),
@@ -652,58 +726,42 @@ pub fn load_database(path: &Path) -> Result<(Database, Sha256)> {
                 format!("{name} is larger than the limit of {MAX_RECORD_BYTES} bytes"),
             ));
         }
-        total += bytes.len() as u64;
-        if total > MAX_DATABASE_BYTES {
+        self.total += bytes.len() as u64;
+        if self.total > MAX_DATABASE_BYTES {
             return Err(database_error(
                 path,
                 format!("the records exceed the limit of {MAX_DATABASE_BYTES} bytes"),
             ));
         }
-        db.add(&format!("{}/{name}", path.display()), &bytes)?;
-        canonical.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
-        canonical.extend_from_slice(&sha256(&bytes).0);
+        self.batch_bytes += bytes.len() as u64;
+        self.batch.push((name, bytes));
+        if self.batch.len() >= BATCH_RECORDS || self.batch_bytes >= BATCH_BYTES {
+            self.flush()?;
+        }
         Ok(())
-    };
-    if path.is_dir() {
-        for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
-            let entry = entry.map_err(|e| database_error(path, e))?;
-            let p = entry.path();
-            if !entry.file_type().is_file() || p.extension().is_none_or(|e| e != "json") {
-                continue;
-            }
-            let name = p.strip_prefix(path).unwrap_or(p).display().to_string();
-            let mut file = std::fs::File::open(p)
-                .map_err(|e| database_error(path, format!("cannot open {name}: {e}")))?;
-            take(&name, &mut file)?;
-        }
-    } else {
-        let file = std::fs::File::open(path)
-            .map_err(|e| database_error(path, format!("cannot open: {e}")))?;
-        let mut archive = zip::ZipArchive::new(file).map_err(|e| {
-            database_error(path, format!("neither a directory nor an OSV zip: {e}"))
-        })?;
-        let mut names: Vec<String> = Vec::new();
-        for name in archive.file_names() {
-            let name =
-                name.map_err(|e| database_error(path, format!("a zip member's name: {e}")))?;
-            if name.ends_with(".json") {
-                names.push(name.into_owned());
-            }
-        }
-        names.sort();
-        for name in names {
-            let mut member = archive
-                .by_name(&name)
-                .map_err(|e| database_error(path, format!("zip member {name}: {e}")))?;
-            if member.is_file() {
-                take(&name, &mut member)?;
-            }
-        }
     }
-    if count == 0 {
-        return Err(database_error(path, "holds no OSV records (*.json)"));
+
+    fn flush(&mut self) -> Result<()> {
+        use rayon::prelude::*;
+        let root = self.path.display().to_string();
+        let parsed: Vec<_> = self
+            .batch
+            .par_iter()
+            .map(|(name, bytes)| {
+                let source = format!("{root}/{name}");
+                let record = Record::from_json(&source, bytes);
+                (source, record, bytes.len() as u64, sha256(bytes))
+            })
+            .collect();
+        self.batch.clear();
+        self.batch_bytes = 0;
+        for (source, record, len, digest) in parsed {
+            self.db.insert(&source, record?)?;
+            self.canonical.extend_from_slice(&len.to_be_bytes());
+            self.canonical.extend_from_slice(&digest.0);
+        }
+        Ok(())
     }
-    Ok((db, sha256(&canonical)))
 }
 
 #[cfg(test)]
