@@ -689,8 +689,8 @@ pub fn load_database(path: &Path) -> Result<(Database, Sha256)> {
 
 /// Records read but not yet parsed are parsed together once there are
 /// this many, or this many bytes of them.
-const BATCH_RECORDS: usize = 4096;
-const BATCH_BYTES: u64 = 64 * 1024 * 1024;
+const BATCH_RECORDS: usize = 1024;
+const BATCH_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Reads records one at a time (capped), parses them a batch at a time on
 /// every core, and adds them to the database in name order, so that the
