@@ -13,7 +13,10 @@
 //! inputs declared by hand) is matched through its source repository (a
 //! `pkg:github/…` purl, or a GitHub or GitLab URL as its origin) against
 //! records whose GIT ranges name that repository and whose `versions` list
-//! its version. Withdrawn records never match.
+//! its version, and through its CPE (Bazel metadata, `cpe` in
+//! vouch.inputs.yaml) against the CPEs osv.dev's NVD-derived records carry
+//! on their ranges. Withdrawn records never match; records that alias each
+//! other are one finding.
 //!
 //! **Answers.** A VEX statement answers a finding when
 //! - its product names this image: its `@id` carries the image's digest
