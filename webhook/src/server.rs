@@ -283,10 +283,12 @@ async fn validate(
     for site in &sites {
         distinct.entry(site.reference.to_string()).or_insert(site);
     }
-    let (upgrades, old_sites) = upgrade_pairs(&state, &request, &sites);
+    let upgrades = upgrades(&state, &request, &sites);
     let mut to_check: BTreeMap<String, &ImageSite> = distinct.clone();
-    for site in &old_sites {
-        to_check.entry(site.reference.to_string()).or_insert(site);
+    for upgrade in upgrades.iter().flatten() {
+        to_check
+            .entry(upgrade.old.reference.to_string())
+            .or_insert(&upgrade.old);
     }
     let mut tasks = tokio::task::JoinSet::new();
     for (name, site) in &to_check {
@@ -328,9 +330,10 @@ async fn validate(
         }
     }
     match upgrades {
-        Ok(pairs) => {
-            for (new, old, shown) in pairs {
-                match (outcomes.get(&new), outcomes.get(&old)) {
+        Ok(upgrades) => {
+            for Upgrade { new, old } in upgrades {
+                let (shown, old) = (&new.image, old.reference.to_string());
+                match (outcomes.get(&new.reference.to_string()), outcomes.get(&old)) {
                     (Some(Outcome::Verdict(n)), Some(Outcome::Verdict(o))) => {
                         for (action, message) in upgrade_findings(o, n) {
                             match action {
@@ -397,51 +400,41 @@ async fn validate(
     json(&answer)
 }
 
+/// A container that an UPDATE moves to another image.
+struct Upgrade<'a> {
+    /// The image it runs now.
+    new: &'a ImageSite,
+    /// The image the old object ran at the same position in the pod spec.
+    old: ImageSite,
+}
+
 /// The containers an UPDATE moves to another image, when a policy has an
-/// `upgrade` rule: (new reference, old reference, the new one as written),
-/// paired by position in the pod spec; and the old sites to check.
-#[allow(clippy::type_complexity)] // a one-off pair of lists
-fn upgrade_pairs(
+/// `upgrade` rule (none otherwise).
+fn upgrades<'a>(
     state: &AppState,
     request: &Request,
-    sites: &[ImageSite],
-) -> (
-    std::result::Result<Vec<(String, String, String)>, String>,
-    Vec<ImageSite>,
-) {
-    let policies = state.checker.policies();
-    let ruled = policies.policies.iter().any(|p| {
+    sites: &'a [ImageSite],
+) -> std::result::Result<Vec<Upgrade<'a>>, String> {
+    let ruled = state.checker.policies().policies.iter().any(|p| {
         p.vulnerabilities
             .as_ref()
             .is_some_and(|v| v.upgrade != Action::Ignore)
     });
     if !ruled {
-        return (Ok(Vec::new()), Vec::new());
+        return Ok(Vec::new());
     }
-    let old = match old_images(request) {
-        Ok(old) => old,
-        Err(e) => {
-            return (
-                Err(format!(
-                    "the upgrade rule cannot read the old object's images: {e}"
-                )),
-                Vec::new(),
-            )
-        }
-    };
-    let mut pairs = Vec::new();
-    let mut checked = Vec::new();
-    for site in sites {
-        let Some(before) = old.iter().find(|o| o.pointer == site.pointer) else {
-            continue;
-        };
-        let (new, was) = (site.reference.to_string(), before.reference.to_string());
-        if new != was {
-            pairs.push((new, was, site.image.clone()));
-            checked.push(before.clone());
-        }
-    }
-    (Ok(pairs), checked)
+    let old = old_images(request)
+        .map_err(|e| format!("the upgrade rule cannot read the old object's images: {e}"))?;
+    Ok(sites
+        .iter()
+        .filter_map(|new| {
+            let before = old.iter().find(|o| o.pointer == new.pointer)?;
+            (before.reference.to_string() != new.reference.to_string()).then(|| Upgrade {
+                new,
+                old: before.clone(),
+            })
+        })
+        .collect())
 }
 
 async fn mutate(
