@@ -636,7 +636,13 @@ struct Located<'a> {
 struct Refs<'a> {
     file: &'a Path,
     referenced: &'a mut Vec<Vec<u8>>,
+    /// The OSV databases loaded so far in this load, by canonical path: a
+    /// database several policies name is read and held once.
+    databases: &'a mut Databases,
 }
+
+/// OSV databases by canonical path, with their digests.
+type Databases = std::collections::HashMap<PathBuf, (Arc<Database>, Sha256)>;
 
 fn read_capped(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, String> {
     let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
@@ -672,10 +678,19 @@ impl Refs<'_> {
     /// digest joins the policy set's version.
     fn osv(&mut self, relative: &str) -> std::result::Result<(PathBuf, Arc<Database>), String> {
         let path = self.resolve(relative);
-        let (database, digest) = crate::vulns::load_database(&path)
-            .map_err(|e| format!("spec.vulnerabilities.osv: {e}"))?;
+        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let (database, digest) = match self.databases.get(&key) {
+            Some(loaded) => loaded.clone(),
+            None => {
+                let (database, digest) = crate::vulns::load_database(&path)
+                    .map_err(|e| format!("spec.vulnerabilities.osv: {e}"))?;
+                let loaded = (Arc::new(database), digest);
+                self.databases.insert(key, loaded.clone());
+                loaded
+            }
+        };
         self.referenced.push(digest.0.to_vec());
-        Ok((path, Arc::new(database)))
+        Ok((path, database))
     }
 
     fn authority(
@@ -1058,12 +1073,13 @@ pub fn load(path: &Path) -> Result<PolicySet> {
         version: sha256(b""),
     };
     let mut canonical = Vec::new();
+    let mut databases = Databases::new();
     for file in files {
         let mut referenced = Vec::new();
         let bytes = read_capped(&file, MAX_POLICY_BYTES).map_err(|e| invalid(&file, e))?;
         let text =
             std::str::from_utf8(&bytes).map_err(|e| invalid(&file, format!("not UTF-8: {e}")))?;
-        load_text(&mut set, &file, text, &mut referenced)?;
+        load_text(&mut set, &file, text, &mut referenced, &mut databases)?;
         for part in std::iter::once(&bytes).chain(referenced.iter()) {
             canonical.extend_from_slice(&(part.len() as u64).to_be_bytes());
             canonical.extend_from_slice(part);
@@ -1092,6 +1108,7 @@ fn load_text(
     file: &Path,
     text: &str,
     referenced: &mut Vec<Vec<u8>>,
+    databases: &mut Databases,
 ) -> Result<()> {
     let mut headers = Vec::new();
     for document in serde_norway::Deserializer::from_str(text) {
@@ -1141,7 +1158,11 @@ fn load_text(
             WireDocument::deserialize(document).map_err(|e| invalid(file, at(yaml_reason(&e))))?;
         let policy = ImagePolicy::try_from(Located {
             wire,
-            refs: Refs { file, referenced },
+            refs: Refs {
+                file,
+                referenced,
+                databases,
+            },
         })
         .map_err(|reason| invalid(file, at(reason)))?;
         set.policies.push(policy);

@@ -53,11 +53,14 @@ pub fn fingerprint(path: &Path) -> Option<Sha256> {
 /// each record file's path, size and modification time.
 fn databases(checker: &Checker) -> Sha256 {
     let mut all = Vec::new();
-    for policy in &checker.policies().policies {
-        let Some(v) = &policy.vulnerabilities else {
-            continue;
-        };
-        for entry in walkdir::WalkDir::new(&v.osv).sort_by_file_name() {
+    let paths: std::collections::BTreeSet<PathBuf> = checker
+        .policies()
+        .policies
+        .iter()
+        .filter_map(|p| p.vulnerabilities.as_ref().map(|v| v.osv.clone()))
+        .collect();
+    for path in paths {
+        for entry in walkdir::WalkDir::new(&path).sort_by_file_name() {
             let Ok(entry) = entry else {
                 all.push(1);
                 continue;

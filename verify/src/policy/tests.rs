@@ -627,3 +627,19 @@ fn command_line_keys_apply_to_every_image_and_require_a_provenance() {
     );
     assert!(PolicySet::from_keys(Vec::new(), Vec::new()).is_err());
 }
+
+#[test]
+fn policies_naming_one_osv_database_share_one_load() {
+    let (dir, loaded) = with_vulnerabilities("    osv: osv\n");
+    assert!(loaded.is_ok());
+    let second = fs::read_to_string(dir.path().join("policy.yaml"))
+        .unwrap()
+        .replace("name: production", "name: staging")
+        .replace("osv: osv", "osv: ./osv/");
+    fs::write(dir.path().join("second.yaml"), second).unwrap();
+    let set = load(dir.path()).unwrap();
+    assert_eq!(set.policies.len(), 2);
+    let [a, b] = [&set.policies[0], &set.policies[1]]
+        .map(|p| p.vulnerabilities.as_ref().unwrap().database.clone());
+    assert!(Arc::ptr_eq(&a, &b), "one database, loaded once");
+}
