@@ -34,7 +34,7 @@ use vouch_evidence::digest::Sha256;
 use vouch_evidence::osv::Database;
 use vouch_evidence::provenance::SLSA_PROVENANCE_V1;
 use vouch_evidence::statement::Statement;
-use vouch_evidence::vex::{self, OPENVEX_PREDICATE_TYPE, OPENVEX_PREDICATE_TYPE_UNVERSIONED};
+use vouch_evidence::vex;
 use vouch_registry::attach::{Attachment, Evidence, Format, Kind, COSIGN_SIGN_PREDICATE_TYPE};
 use vouch_registry::reference::ImageRef;
 
@@ -211,7 +211,7 @@ fn predicate_time(statement: &Statement) -> Option<jiff::Timestamp> {
         SLSA_PROVENANCE_V1 => "/runDetails/metadata/finishedOn",
         t if t.starts_with("https://cyclonedx.org/bom") => "/metadata/timestamp",
         t if t.starts_with("https://spdx.dev/Document") => "/creationInfo/created",
-        t if is_openvex(t) => "/timestamp",
+        t if vex::is_predicate_type(t) => "/timestamp",
         _ => return None,
     };
     predicate.pointer(pointer)?.as_str()?.parse().ok()
@@ -487,35 +487,38 @@ fn provenance_summary(predicate: &serde_json::Value, signed_by: String) -> Prove
 /// The inputs from the newest verified provenance, else the newest
 /// verified CycloneDX SBOM.
 fn read_inputs(verified: &[Verified]) -> std::result::Result<Option<InputsRead>, String> {
-    let is_cyclonedx = |t: &str| t.starts_with("https://cyclonedx.org/bom");
-    for (wanted, what) in [
+    /// Which predicate types, named how, read by what.
+    type Source = (
+        fn(&str) -> bool,
+        &'static str,
+        fn(&serde_json::Value) -> std::result::Result<Vec<ImageInput>, String>,
+    );
+    let sources: [Source; 2] = [
         (
-            &(|t: &str| t == SLSA_PROVENANCE_V1) as &dyn Fn(&str) -> bool,
+            |t| t == SLSA_PROVENANCE_V1,
             "provenance",
+            vulns::inputs_from_provenance,
         ),
-        (&is_cyclonedx, "CycloneDX SBOM"),
-    ] {
+        (
+            |t| t.starts_with("https://cyclonedx.org/bom"),
+            "CycloneDX SBOM",
+            vulns::inputs_from_cyclonedx,
+        ),
+    ];
+    for (wanted, what, read) in sources {
         if let Some((v, statement)) = newest_of(verified, wanted).first() {
             let predicate = statement.predicate().cloned().unwrap_or_default();
-            let inputs = if what == "provenance" {
-                vulns::inputs_from_provenance(&predicate)
-            } else {
-                vulns::inputs_from_cyclonedx(&predicate)
-            }
-            .map_err(|e| format!("the verified {what}: {e}"))?;
+            let inputs = read(&predicate).map_err(|e| format!("the verified {what}: {e}"))?;
             let signer = format!("{}: {}", v.authority, v.signer);
             return Ok(Some(InputsRead {
                 inputs,
                 from: format!("{what} signed by {signer}"),
-                provenance: (what == "provenance").then(|| provenance_summary(&predicate, signer)),
+                provenance: (statement.predicate_type() == SLSA_PROVENANCE_V1)
+                    .then(|| provenance_summary(&predicate, signer)),
             }));
         }
     }
     Ok(None)
-}
-
-fn is_openvex(predicate_type: &str) -> bool {
-    predicate_type == OPENVEX_PREDICATE_TYPE || predicate_type == OPENVEX_PREDICATE_TYPE_UNVERSIONED
 }
 
 /// The VEX statements of every verified OpenVEX attestation and every
@@ -543,7 +546,7 @@ fn vex_sources(
         let predicate = statement.predicate().cloned().unwrap_or_default();
         let cyclonedx = predicate_type == CYCLONEDX_PREDICATE_TYPE
             && predicate.get("vulnerabilities").is_some();
-        if (!is_openvex(predicate_type) && !cyclonedx) || seen.contains(&v.index) {
+        if (!vex::is_predicate_type(predicate_type) && !cyclonedx) || seen.contains(&v.index) {
             continue;
         }
         seen.push(v.index);
