@@ -427,13 +427,20 @@ pub fn scan(db: &Database, inputs: &[ImageInput]) -> std::result::Result<Vec<Fin
         let first = findings.len();
         for (record, fixed) in matches {
             // Records that alias each other (a RUSTSEC and its GHSA) are
-            // one finding, under the first id, with every alias.
+            // one finding, under the first id, with every alias and the
+            // higher severity.
             let same = findings[first..].iter_mut().find(|f: &&mut Finding| {
                 f.id == record.id
                     || f.aliases.contains(&record.id)
                     || record.aliases.contains(&f.id)
             });
             if let Some(f) = same {
+                // The stricter rating of the two stands.
+                f.severity = f.severity.max(record.severity);
+                f.score = match (f.score, record.score.as_ref().map(|(s, _)| *s)) {
+                    (Some(a), Some(b)) => Some(a.max(b)),
+                    (a, b) => a.or(b),
+                };
                 for alias in std::iter::once(&record.id).chain(&record.aliases) {
                     if *alias != f.id && !f.aliases.contains(alias) {
                         f.aliases.push(alias.clone());
@@ -1113,5 +1120,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("neither a directory nor an OSV zip"), "{err}");
+    }
+
+    #[test]
+    fn aliased_records_are_one_finding_with_the_higher_severity() {
+        let record = |id: &str, alias: &str, severity: &str| {
+            format!(
+                r#"{{"id":"{id}","modified":"2024-01-01T00:00:00Z","aliases":["{alias}"],
+                    "database_specific":{{"severity":"{severity}"}},
+                    "affected":[{{"package":{{"ecosystem":"crates.io","name":"smallvec"}},
+                    "ranges":[{{"type":"SEMVER","events":[{{"introduced":"0"}},{{"fixed":"1.6.1"}}]}}]}}]}}"#
+            )
+        };
+        let mut db = Database::new();
+        db.add(
+            "a.json",
+            record("RUSTSEC-X", "GHSA-X", "CRITICAL").as_bytes(),
+        )
+        .unwrap();
+        db.add("b.json", record("GHSA-X", "RUSTSEC-X", "LOW").as_bytes())
+            .unwrap();
+        let input = inputs_from_provenance(&json!({"buildDefinition": {"resolvedDependencies": [
+            {"name": "smallvec", "annotations": {"ecosystem": "cargo", "version": "1.6.0"}}]}}))
+        .unwrap();
+        let findings = scan(&db, &input).unwrap();
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].severity, Some(Severity::Critical));
+        let mut ids = findings[0].aliases.clone();
+        ids.push(findings[0].id.clone());
+        ids.sort();
+        assert_eq!(ids, ["GHSA-X", "RUSTSEC-X"]);
     }
 }
