@@ -199,7 +199,7 @@ impl Ecosystem for Bazel {
         let canonical_root = root.canonicalize().map_err(|source| Error::Io {
             action: "resolve",
             path: root.display().to_string(),
-            source,
+            error: source,
         })?;
         let found: Vec<Option<Found>> = pins
             .iter()
@@ -303,7 +303,7 @@ fn hash(path: &Path, algorithm: Algorithm) -> Result<String> {
         move |source| Error::Io {
             action,
             path: path.display().to_string(),
-            source,
+            error: source,
         }
     };
     let mut file = std::fs::File::open(path).map_err(io("open"))?;
@@ -499,7 +499,7 @@ fn starlark_files(root: &Path, stores: &[Store]) -> Result<Vec<(String, PathBuf)
         let entry = entry.map_err(|e| Error::Io {
             action: "walk",
             path: root.display().to_string(),
-            source: e.into(),
+            error: e.into(),
         })?;
         if !entry.file_type().is_file() || !entry.file_name().to_string_lossy().ends_with(".bzl") {
             continue;
@@ -526,7 +526,7 @@ fn starlark_files(root: &Path, stores: &[Store]) -> Result<Vec<(String, PathBuf)
             .map_err(|source| Error::Io {
                 action: "stat",
                 path: full.display().to_string(),
-                source,
+                error: source,
             })?
             .len();
         if len > MAX_STARLARK_BYTES {

@@ -6,15 +6,16 @@
 #[non_exhaustive]
 pub enum Error {
     /// A file could not be read.
-    #[error("cannot {action} {path}: {source}")]
+    #[error("cannot {action} {path}: {error}")]
     Io {
         /// What was being done.
         action: &'static str,
         /// The path.
         path: String,
         /// The OS error.
-        #[source]
-        source: std::io::Error,
+        /// It is part of the message, so it is not also `source()`: an error
+        /// chain printed with `{:#}` would show it twice.
+        error: std::io::Error,
     },
     /// A lockfile or metadata file is malformed.
     #[error("invalid {what} in {path}: {reason}")]

@@ -416,7 +416,7 @@ impl Ecosystem for Generic {
         let canonical_root = root.canonicalize().map_err(|source| Error::Io {
             action: "resolve",
             path: root.display().to_string(),
-            source,
+            error: source,
         })?;
         let entries = read(root, &canonical_root)?;
         let on_disk: Vec<OnDisk> = entries

@@ -54,7 +54,19 @@ pub fn ecosystems() -> Vec<Box<dyn Ecosystem>> {
 
 /// Discovers the inputs of every ecosystem the project at `root` uses,
 /// sorted by ecosystem, name and version.
+///
+/// A `root` that is missing or not a directory is an error, not a project
+/// with no inputs: a mistyped path must not attest an empty tree.
 pub fn discover(root: &Path) -> Result<Vec<Input>> {
+    let not_read = |error| Error::Io {
+        action: "read the project directory",
+        path: root.display().to_string(),
+        error,
+    };
+    let meta = std::fs::metadata(root).map_err(not_read)?;
+    if !meta.is_dir() {
+        return Err(not_read(std::io::ErrorKind::NotADirectory.into()));
+    }
     let mut inputs = Vec::new();
     for ecosystem in ecosystems() {
         if ecosystem.detect(root) {

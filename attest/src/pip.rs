@@ -525,7 +525,7 @@ fn wheelhouses(root: &Path, read: &[(String, Parsed)]) -> Result<Vec<Wheelhouse>
         path.canonicalize().map_err(|source| Error::Io {
             action: "resolve",
             path: path.display().to_string(),
-            source,
+            error: source,
         })
     };
     let root_real = real(root)?;

@@ -30,7 +30,7 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error
     move |source| Error::Io {
         action,
         path,
-        source,
+        error: source,
     }
 }
 
@@ -86,7 +86,7 @@ pub fn resolve_inside(
     let resolved = full.canonicalize().map_err(|source| Error::Io {
         action: "resolve",
         path: full.display().to_string(),
-        source,
+        error: source,
     })?;
     if !resolved.starts_with(canonical_root) {
         return Err(Error::OutsideTree {
@@ -117,7 +117,7 @@ pub fn files(dir: &Path) -> Result<Vec<String>> {
         let entry = entry.map_err(|e| Error::Io {
             action: "walk",
             path: dir.display().to_string(),
-            source: e.into(),
+            error: e.into(),
         })?;
         let file_type = entry.file_type();
         if file_type.is_dir() {

@@ -166,6 +166,9 @@ fn bad_input_malformed_json() {
         &out,
         "bad bundle in bad.json: malformed JSON in Sigstore bundle",
     );
+    // The parser's message is said once, not again as the error's source.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("EOF while parsing").count(), 1, "{stderr}");
     fs::write(dir.path().join("st.json"), b"{\"_type\": ").unwrap();
     let out = run_vouch(
         dir.path(),
@@ -173,6 +176,22 @@ fn bad_input_malformed_json() {
     );
     assert_fails_with(&out, "bad in-toto statement in st.json: malformed JSON");
     assert!(!dir.path().join("o.json").exists());
+}
+
+#[test]
+fn bad_input_project_directory_missing_or_not_a_directory() {
+    let dir = signed_fixture();
+    for (path, why) in [
+        ("missing", "No such file or directory"),
+        ("a.txt", "not a directory"),
+    ] {
+        let out = run_vouch(dir.path(), &format!("inputs {path}"));
+        assert_fails_with(
+            &out,
+            &format!("cannot read the project directory {path}: {why}"),
+        );
+        assert!(out.stdout.is_empty(), "inputs {path} printed a table");
+    }
 }
 
 #[test]

@@ -50,7 +50,7 @@ fn data_error(source: serde_json::Error) -> Error {
         serde_json::error::Category::Data => Error::invalid("Sigstore bundle", source.to_string()),
         _ => Error::Json {
             what: "Sigstore bundle",
-            source,
+            error: source,
         },
     }
 }

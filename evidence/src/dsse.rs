@@ -118,7 +118,7 @@ impl Envelope {
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
         let wire: EnvelopeWire = serde_json::from_slice(bytes).map_err(|source| Error::Json {
             what: "DSSE envelope",
-            source,
+            error: source,
         })?;
         wire.try_into()
     }

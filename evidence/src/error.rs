@@ -11,13 +11,14 @@ use std::fmt;
 #[non_exhaustive]
 pub enum Error {
     /// The input is not well-formed JSON, or not of the expected shape.
-    #[error("malformed JSON in {what}: {source}")]
+    #[error("malformed JSON in {what}: {error}")]
     Json {
         /// What was being parsed ("DSSE envelope", "in-toto statement", ...).
         what: &'static str,
         /// The parser's own message, with line and column.
-        #[source]
-        source: serde_json::Error,
+        /// It is part of the message, so it is not also `source()`: an error
+        /// chain printed with `{:#}` would show it twice.
+        error: serde_json::Error,
     },
     /// A field that must be base64 is not, in either alphabet.
     #[error("bad base64 in field `{field}`: {reason}")]

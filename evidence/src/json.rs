@@ -74,7 +74,10 @@ pub fn check_unique_keys(bytes: &[u8], what: &'static str) -> Result<()> {
     Unique
         .deserialize(&mut deserializer)
         .and_then(|()| deserializer.end())
-        .map_err(|source| Error::Json { what, source })
+        .map_err(|source| Error::Json {
+            what,
+            error: source,
+        })
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ impl KeyDict {
         .serialize(&mut serializer)
         .map_err(|source| Error::Json {
             what: "securesystemslib key dict",
-            source,
+            error: source,
         })?;
         Ok(KeyDict {
             keyid: sha256(&canonical).hex(),
@@ -337,7 +337,7 @@ impl Layout {
         self.validate()?;
         let payload = serde_json::to_vec(self).map_err(|source| Error::Json {
             what: "layout",
-            source,
+            error: source,
         })?;
         sign_envelope(&payload, owner)
     }

@@ -935,7 +935,7 @@ impl Record {
         let fail = |reason: String| Error::invalid(format!("OSV record in {source}"), reason);
         crate::json::check_unique_keys(bytes, "OSV record").map_err(|e| {
             fail(match e {
-                Error::Json { source: json, .. } => json.to_string(),
+                Error::Json { error: json, .. } => json.to_string(),
                 other => other.to_string(),
             })
         })?;

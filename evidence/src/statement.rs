@@ -216,7 +216,7 @@ impl Statement {
             }
             _ => Error::Json {
                 what: "in-toto statement",
-                source,
+                error: source,
             },
         })
     }

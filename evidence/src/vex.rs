@@ -292,7 +292,7 @@ impl Document {
         crate::json::check_unique_keys(bytes, OPENVEX)?;
         let value: Value = serde_json::from_slice(bytes).map_err(|source| Error::Json {
             what: OPENVEX,
-            source,
+            error: source,
         })?;
         Document::from_predicate(&value)
     }

@@ -70,15 +70,16 @@ pub enum Error {
         reason: String,
     },
     /// A filesystem operation of the layout backend failed.
-    #[error("cannot {action} {path}: {source}")]
+    #[error("cannot {action} {path}: {error}")]
     Io {
         /// What was being done ("read", "write", "lock").
         action: &'static str,
         /// The path.
         path: String,
         /// The OS error.
-        #[source]
-        source: std::io::Error,
+        /// It is part of the message, so it is not also `source()`: an error
+        /// chain printed with `{:#}` would show it twice.
+        error: std::io::Error,
     },
     /// A registry could not be reached, refused the request, or answered
     /// with an error; the registry's own message is kept.

@@ -36,7 +36,7 @@ fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error
     move |source| Error::Io {
         action,
         path,
-        source,
+        error: source,
     }
 }
 

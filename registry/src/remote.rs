@@ -484,7 +484,7 @@ fn docker_config_credentials(host: &str) -> Result<Option<Credentials>> {
             return Err(Error::Io {
                 action: "read",
                 path: path.display().to_string(),
-                source,
+                error: source,
             })
         }
     };

@@ -40,14 +40,6 @@ pub enum Error {
         /// Why.
         reason: String,
     },
-    /// The listener failed.
-    #[error("cannot serve on {address}: {source}")]
-    Serve {
-        /// The address listened on.
-        address: String,
-        /// The I/O error.
-        source: std::io::Error,
-    },
 }
 
 impl Error {
