@@ -213,13 +213,18 @@ impl Checker {
                 };
                 let mut verdict = evaluate(&policies, &pinned, &digest, &attachments, &context);
                 // What admission never reads is not kept for the life of the
-                // cache entry: the inputs, the VEX statements, the build and
-                // the per-attachment notes (`vouch verify` shows them). The
-                // findings stay: the upgrade rule compares them.
+                // cache entry: the inputs, the VEX statements, the build, the
+                // per-attachment notes and each policy's per-requirement
+                // results, whose failures the denials already say (`vouch
+                // verify` shows them all). The findings stay: the upgrade
+                // rule compares them.
                 verdict.inputs = Vec::new();
                 verdict.vex = Vec::new();
                 verdict.provenance = None;
                 verdict.evidence = Vec::new();
+                for policy in &mut verdict.policies {
+                    policy.requirements = Vec::new();
+                }
                 Ok::<_, String>(Arc::new(verdict))
             })
             .await
