@@ -1177,6 +1177,22 @@ fn a_policy_whose_osv_holds_a_bad_record_is_refused_naming_the_record() {
     let (out, verdict) = d.verify();
     assert_misconfigured(&out, &["osv/bad-version.json"]);
     assert!(verdict.is_null(), "{verdict}");
+    // Given --osv, the policy's own records are not read at all.
+    let osv = osv();
+    let args = [
+        "vulns",
+        "oci:layout:app",
+        "--policy",
+        "policy.yaml",
+        "--osv",
+    ];
+    let out = vouch_in(
+        d.dir(),
+        &[&args[..], &[osv.to_str().unwrap(), "--output", "json"]].concat(),
+    );
+    assert_ok(&out);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    finding(doc["findings"].as_array().unwrap(), "CVE-2024-50614");
     // Control: without it, the policy checks and describes the gate.
     fs::remove_file(&bad).unwrap();
     let out = vouch_in(d.dir(), &["policy", "check", "policy.yaml"]);

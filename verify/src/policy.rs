@@ -636,13 +636,32 @@ struct Located<'a> {
 struct Refs<'a> {
     file: &'a Path,
     referenced: &'a mut Vec<Vec<u8>>,
-    /// The OSV databases loaded so far in this load, by canonical path: a
-    /// database several policies name is read and held once.
+    /// The OSV databases of this load: a database several policies name is
+    /// read and held once, and a given one stands for them all.
     databases: &'a mut Databases,
 }
 
-/// OSV databases by canonical path, with their digests.
-type Databases = std::collections::HashMap<PathBuf, (Arc<Database>, Sha256)>;
+/// The OSV databases of one load.
+#[derive(Default)]
+struct Databases {
+    /// Those read so far, by canonical path, with their digests.
+    read: std::collections::HashMap<PathBuf, (Arc<Database>, Sha256)>,
+    /// The caller's, standing for every policy's own.
+    given: Option<GivenOsv>,
+}
+
+/// An OSV database the caller loaded (`--osv`) to stand for every
+/// `vulnerabilities.osv` of the policies. Their own paths are then not
+/// read: a large export is read once, not once more per policy.
+#[derive(Debug, Clone)]
+pub struct GivenOsv {
+    /// Where it was read from, as the caller named it.
+    pub path: PathBuf,
+    /// The records.
+    pub database: Arc<Database>,
+    /// The digest over the records, which joins the policy set's version.
+    pub digest: Sha256,
+}
 
 fn read_capped(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, String> {
     let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
@@ -677,15 +696,19 @@ impl Refs<'_> {
     /// Loads the OSV database a `vulnerabilities` section names; its
     /// digest joins the policy set's version.
     fn osv(&mut self, relative: &str) -> std::result::Result<(PathBuf, Arc<Database>), String> {
+        if let Some(given) = &self.databases.given {
+            self.referenced.push(given.digest.0.to_vec());
+            return Ok((given.path.clone(), given.database.clone()));
+        }
         let path = self.resolve(relative);
         let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        let (database, digest) = match self.databases.get(&key) {
+        let (database, digest) = match self.databases.read.get(&key) {
             Some(loaded) => loaded.clone(),
             None => {
                 let (database, digest) = crate::vulns::load_database(&path)
                     .map_err(|e| format!("spec.vulnerabilities.osv: {e}"))?;
                 let loaded = (Arc::new(database), digest);
-                self.databases.insert(key, loaded.clone());
+                self.databases.read.insert(key, loaded.clone());
                 loaded
             }
         };
@@ -1055,6 +1078,12 @@ fn yaml_reason(err: &serde_norway::Error) -> String {
 /// documents separated by `---`. Any invalid document, or a file or
 /// directory with no `ImagePolicy` at all, fails the whole load.
 pub fn load(path: &Path) -> Result<PolicySet> {
+    load_with_osv(path, None)
+}
+
+/// [`load`], with `osv` (when given) standing for every policy's
+/// `vulnerabilities.osv`, which is then not read.
+pub fn load_with_osv(path: &Path, osv: Option<GivenOsv>) -> Result<PolicySet> {
     let files = if path.is_dir() {
         let mut files: Vec<PathBuf> = std::fs::read_dir(path)
             .map_err(|e| invalid(path, format!("cannot list the directory: {e}")))?
@@ -1073,7 +1102,10 @@ pub fn load(path: &Path) -> Result<PolicySet> {
         version: sha256(b""),
     };
     let mut canonical = Vec::new();
-    let mut databases = Databases::new();
+    let mut databases = Databases {
+        given: osv,
+        ..Databases::default()
+    };
     for file in files {
         let mut referenced = Vec::new();
         let bytes = read_capped(&file, MAX_POLICY_BYTES).map_err(|e| invalid(&file, e))?;

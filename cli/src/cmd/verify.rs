@@ -3,14 +3,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use vouch_evidence::osv::Database;
 use vouch_registry::attach;
 use vouch_verify::bundle::TrustedRoot;
 use vouch_verify::evaluate::{evaluate, Context as EvalContext, Verdict};
-use vouch_verify::policy::{self, NoMatch, PolicySet};
+use vouch_verify::policy::{self, GivenOsv, NoMatch, PolicySet};
 
 use super::tree::Output;
 use super::{parse_image, RegistryArgs};
@@ -165,9 +163,11 @@ impl TrustArgs {
     }
 
     /// The policy set: the policy's, or the keys' (`PolicySet::from_keys`).
-    fn load(&self) -> Result<(PolicySet, String)> {
+    fn load(&self, osv: Option<&GivenOsv>) -> Result<(PolicySet, String)> {
         if let Some(policy) = &self.policy {
-            return Ok((load_policies(policy)?, policy.display().to_string()));
+            let set = policy::load_with_osv(policy, osv.cloned())
+                .map_err(|e| Misconfigured(e.to_string()))?;
+            return Ok((set, policy.display().to_string()));
         }
         if self.key.is_empty() {
             return Err(Misconfigured(
@@ -204,20 +204,22 @@ pub struct Judge {
     /// The `--policy` path or the `--key` flags, for messages.
     pub trust: String,
     root: TrustedRoot,
-    /// The `--osv` records, replacing every policy's.
-    pub osv: Option<(PathBuf, Arc<Database>)>,
+    /// The `--osv` records: every policy's own `vulnerabilities.osv` is
+    /// not read, and a policy without that section reports with these.
+    pub osv: Option<GivenOsv>,
 }
 
 impl Judge {
     /// Loads the policies, the trusted root and the OSV records; each
     /// invalid one is a configuration error (exit 2).
     pub fn load(trust: &TrustArgs, osv: Option<&Path>, trusted: Option<&Path>) -> Result<Judge> {
-        let (policies, label) = trust.load()?;
+        let osv = osv.map(super::vulns::load_osv).transpose()?;
+        let (policies, label) = trust.load(osv.as_ref())?;
         Ok(Judge {
             policies,
             trust: label,
             root: trusted_root(trusted)?,
-            osv: osv.map(super::vulns::load_osv).transpose()?,
+            osv,
         })
     }
 
@@ -239,7 +241,7 @@ impl Judge {
             now: jiff::Timestamp::now(),
             default_root: &self.root,
             no_match: NoMatch::Deny,
-            osv: self.osv.as_ref().map(|(p, db)| (p.as_path(), db)),
+            osv: self.osv.as_ref().map(|g| (g.path.as_path(), &g.database)),
         };
         verdict(&self.policies, registry, reference, &context).await
     }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
+use vouch_verify::policy::GivenOsv;
 use vouch_verify::vulns::{self, Finding, ImageInput};
 
 use super::inputs::{discover_classified, CriticalArgs};
@@ -32,7 +33,8 @@ pub struct Args {
     #[arg(value_name = "IMAGE|DIR")]
     target: String,
     /// OSV records: a directory of OSV JSON files or an OSV export zip.
-    /// For an image, it replaces the policy's `vulnerabilities.osv`.
+    /// For an image, it stands for the policy's `vulnerabilities.osv`,
+    /// which is then not read.
     #[arg(long, value_name = "DIR|ZIP")]
     osv: Option<PathBuf>,
     #[command(flatten)]
@@ -50,9 +52,13 @@ pub struct Args {
 }
 
 /// Loads `--osv`; a bad database is a configuration error (exit 2).
-pub fn load_osv(path: &Path) -> Result<(PathBuf, Arc<vouch_evidence::osv::Database>)> {
-    let (db, _) = vulns::load_database(path).map_err(|e| Misconfigured(e.to_string()))?;
-    Ok((path.to_path_buf(), Arc::new(db)))
+pub fn load_osv(path: &Path) -> Result<GivenOsv> {
+    let (db, digest) = vulns::load_database(path).map_err(|e| Misconfigured(e.to_string()))?;
+    Ok(GivenOsv {
+        path: path.to_path_buf(),
+        database: Arc::new(db),
+        digest,
+    })
 }
 
 /// A directory's inputs as the image's evidence would record them: through
@@ -136,7 +142,7 @@ pub async fn run(args: Args) -> Result<()> {
             )
             .into());
         };
-        let (_, db) = load_osv(osv)?;
+        let db = load_osv(osv)?.database;
         let inputs = directory_inputs(dir, &args.critical)?;
         let findings = vulns::scan(&db, &inputs).map_err(|e| {
             anyhow::anyhow!(

@@ -643,3 +643,30 @@ fn policies_naming_one_osv_database_share_one_load() {
         .map(|p| p.vulnerabilities.as_ref().unwrap().database.clone());
     assert!(Arc::ptr_eq(&a, &b), "one database, loaded once");
 }
+
+#[test]
+fn a_given_osv_database_stands_for_each_policys_own_which_is_not_read() {
+    // The policy names a database that does not exist: read, it would fail.
+    let (dir, loaded) = with_vulnerabilities("    osv: no-such-osv\n");
+    assert!(loaded.unwrap_err().to_string().contains("no-such-osv"));
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
+    let (database, digest) = crate::vulns::load_database(&testdata).unwrap();
+    let given = GivenOsv {
+        path: testdata.clone(),
+        database: Arc::new(database),
+        digest,
+    };
+    let set = load_with_osv(&dir.path().join("policy.yaml"), Some(given.clone())).unwrap();
+    let v = set.policies[0].vulnerabilities.as_ref().unwrap();
+    assert!(Arc::ptr_eq(&v.database, &given.database));
+    assert_eq!(v.osv, testdata);
+    // The given records join the version like the policy's own would.
+    let (other, _) = crate::vulns::load_database(&testdata).unwrap();
+    let changed = GivenOsv {
+        digest: sha256(b"other records"),
+        database: Arc::new(other),
+        ..given
+    };
+    let again = load_with_osv(&dir.path().join("policy.yaml"), Some(changed)).unwrap();
+    assert_ne!(again.version, set.version);
+}
