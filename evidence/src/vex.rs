@@ -290,9 +290,9 @@ impl Document {
     /// justification or an impact_statement`.
     pub fn from_json(bytes: &[u8]) -> Result<Document> {
         crate::json::check_unique_keys(bytes, OPENVEX)?;
-        let value: Value = serde_json::from_slice(bytes).map_err(|source| Error::Json {
+        let value: Value = serde_json::from_slice(bytes).map_err(|error| Error::Json {
             what: OPENVEX,
-            error: source,
+            error,
         })?;
         Document::from_predicate(&value)
     }
@@ -796,8 +796,13 @@ fn cyclonedx_label<T: Copy>(
 /// allows one only with `not_affected`). OpenVEX's "affected needs an
 /// action statement" is not enforced: CycloneDX has no such rule, and an
 /// affected statement never answers a finding. `affects[].versions` is not
-/// read: the statement applies to each product as a whole.
-pub fn from_cyclonedx(bom: &Value) -> Result<Vec<Statement>> {
+/// read: the statement applies to each affected component as a whole.
+///
+/// A CycloneDX analysis speaks of components inside what the BOM describes,
+/// so each statement's one product is `subject` (for an attestation, the
+/// subject it is verified to be about), with the affected components as its
+/// subcomponents (a vulnerability that `affects` nothing is an error).
+pub fn from_cyclonedx(bom: &Value, subject: &str) -> Result<Vec<Statement>> {
     let root = Obj::new(CYCLONEDX, String::new(), bom)?;
     let format = root.req_str("bomFormat")?;
     if format != "CycloneDX" {
@@ -831,7 +836,7 @@ pub fn from_cyclonedx(bom: &Value) -> Result<Vec<Statement>> {
         .enumerate()
     {
         let v = Obj::new(CYCLONEDX, root.item_path("vulnerabilities", i), v)?;
-        if let Some(statement) = cyclonedx_statement(&v, &purls, bom_time)? {
+        if let Some(statement) = cyclonedx_statement(&v, &purls, bom_time, subject)? {
             statements.push(statement);
         }
     }
@@ -843,6 +848,7 @@ fn cyclonedx_statement(
     v: &Obj<'_>,
     purls: &HashMap<&str, &str>,
     bom_time: Option<Timestamp>,
+    subject: &str,
 ) -> Result<Option<Statement>> {
     let Some(analysis) = v.opt_object("analysis")? else {
         return Ok(None);
@@ -892,7 +898,7 @@ fn cyclonedx_statement(
         }
     }
 
-    let mut products: Vec<Product> = Vec::new();
+    let mut components: Vec<String> = Vec::new();
     for (a, affects) in v
         .opt_array("affects")?
         .unwrap_or_default()
@@ -902,11 +908,8 @@ fn cyclonedx_statement(
         let affects = Obj::new(CYCLONEDX, v.item_path("affects", a), affects)?;
         let reference = affects.req_str("ref")?;
         let id = purls.get(reference).copied().unwrap_or(reference);
-        if !products.iter().any(|p| p.id == id) {
-            products.push(Product {
-                id: id.to_string(),
-                subcomponents: Vec::new(),
-            });
+        if !components.iter().any(|c| c == id) {
+            components.push(id.to_string());
         }
     }
 
@@ -933,7 +936,7 @@ fn cyclonedx_statement(
     if vulnerability.trim().is_empty() {
         return Err(v.err("id", "is missing or empty"));
     }
-    if products.is_empty() {
+    if components.is_empty() {
         return Err(v.err(
             "affects",
             "is missing or empty: a VEX statement needs a product",
@@ -952,7 +955,10 @@ fn cyclonedx_statement(
                 })
                 .collect::<Result<_>>()?,
         },
-        products,
+        products: vec![Product {
+            id: subject.to_string(),
+            subcomponents: components,
+        }],
         status,
         justification,
         impact_statement,
@@ -1927,6 +1933,9 @@ mod tests {
         );
     }
 
+    /// The product a CycloneDX VEX in these tests is about.
+    const SUBJECT: &str = "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+
     /// A CycloneDX 1.6 VEX BOM as a supplier would publish it: the image and
     /// its components with bom-refs (one nested, one without a purl, a
     /// service), and one analysed vulnerability per state, plus a finding
@@ -2029,7 +2038,7 @@ mod tests {
 
     #[test]
     fn cyclonedx_vex_maps_to_openvex_statements() {
-        let statements = from_cyclonedx(&cyclonedx()).unwrap();
+        let statements = from_cyclonedx(&cyclonedx(), SUBJECT).unwrap();
         let ids: Vec<&str> = statements
             .iter()
             .map(|s| s.vulnerability.as_str())
@@ -2046,9 +2055,11 @@ mod tests {
             ],
             "the finding without analysis and the analysis without state are no statements"
         );
-        let product = |id: &str| Product {
-            id: id.into(),
-            subcomponents: Vec::new(),
+        let product = |ids: &[&str]| {
+            vec![Product {
+                id: SUBJECT.into(),
+                subcomponents: ids.iter().map(|id| id.to_string()).collect(),
+            }]
         };
 
         let time = &statements[0];
@@ -2060,7 +2071,7 @@ mod tests {
         assert_eq!(time.aliases, ["RUSTSEC-2020-0071", "GHSA-wcg3-cvx6-7396"]);
         assert_eq!(
             time.products,
-            [product("pkg:cargo/time@0.1.43")],
+            product(&["pkg:cargo/time@0.1.43"]),
             "nested ref, once"
         );
         assert_eq!(
@@ -2088,7 +2099,7 @@ mod tests {
             libc.impact_statement.as_deref(),
             Some("The scanner matched the libc crate to glibc.")
         );
-        assert_eq!(libc.products, [product("pkg:cargo/libc@0.2.150")]);
+        assert_eq!(libc.products, product(&["pkg:cargo/libc@0.2.150"]));
         assert_eq!(
             libc.timestamp,
             ts("2024-08-31T22:00:00Z"),
@@ -2097,7 +2108,7 @@ mod tests {
 
         let semver = &statements[2];
         assert_eq!(semver.status, Status::Fixed);
-        assert_eq!(semver.products, [product("pkg:npm/semver@7.5.1")]);
+        assert_eq!(semver.products, product(&["pkg:npm/semver@7.5.1"]));
         assert_eq!(semver.timestamp, ts("2023-06-21T05:15:00Z"), "published");
         assert_eq!(semver.action_statement, None);
 
@@ -2113,7 +2124,7 @@ mod tests {
         );
         assert_eq!(
             zlib.products,
-            [product("vendored-zlib")],
+            product(&["vendored-zlib"]),
             "no purl: the ref itself"
         );
         assert_eq!(
@@ -2133,10 +2144,10 @@ mod tests {
         );
         assert_eq!(
             exploitable.products,
-            [
-                product("pkg:oci/shop@sha256%3A2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"),
-                product("urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/3#shop-image"),
-            ],
+            product(&[
+                "pkg:oci/shop@sha256%3A2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+                "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/3#shop-image",
+            ]),
             "metadata.component resolved; a BOM-Link kept as it is"
         );
 
@@ -2144,7 +2155,7 @@ mod tests {
         assert_eq!(triage.status, Status::UnderInvestigation);
         assert_eq!(
             triage.products,
-            [product("payments-api")],
+            product(&["payments-api"]),
             "a service has no purl"
         );
         assert_eq!(triage.timestamp, ts("2024-03-30T00:00:00Z"), "firstIssued");
@@ -2161,7 +2172,7 @@ mod tests {
         // A BOM without vulnerabilities has no statements.
         let mut sbom = cyclonedx();
         sbom.as_object_mut().unwrap().remove("vulnerabilities");
-        assert_eq!(from_cyclonedx(&sbom).unwrap(), []);
+        assert_eq!(from_cyclonedx(&sbom, SUBJECT).unwrap(), []);
     }
 
     #[test]
@@ -2192,7 +2203,7 @@ mod tests {
         ] {
             let mut bom = cyclonedx();
             bom["vulnerabilities"][0]["analysis"]["justification"] = json!(cyclonedx_label);
-            let statements = from_cyclonedx(&bom).unwrap();
+            let statements = from_cyclonedx(&bom, SUBJECT).unwrap();
             assert_eq!(
                 statements[0].justification,
                 Some(expected),
@@ -2286,11 +2297,11 @@ mod tests {
             ),
             (|v| *v = json!("bom"), "invalid CycloneDX VEX: must be a JSON object"),
         ];
-        from_cyclonedx(&cyclonedx()).unwrap();
+        from_cyclonedx(&cyclonedx(), SUBJECT).unwrap();
         for (i, (edit, expected)) in cases.iter().enumerate() {
             let mut bom = cyclonedx();
             edit(&mut bom);
-            let e = err(from_cyclonedx(&bom));
+            let e = err(from_cyclonedx(&bom, SUBJECT));
             assert!(e.starts_with("invalid CycloneDX VEX: "), "case {i}: {e}");
             assert!(
                 e.contains(expected),
@@ -2301,7 +2312,7 @@ mod tests {
         for version in ["1.4", "1.5", "1.7"] {
             let mut bom = cyclonedx();
             bom["specVersion"] = json!(version);
-            assert_eq!(from_cyclonedx(&bom).unwrap().len(), 6, "{version}");
+            assert_eq!(from_cyclonedx(&bom, SUBJECT).unwrap().len(), 6, "{version}");
         }
     }
 }

@@ -526,10 +526,8 @@ fn read_inputs(verified: &[Verified]) -> std::result::Result<Option<InputsRead>,
 /// trusted when one authority that verified it is a VEX authority; with a
 /// note for each document that could not be read.
 ///
-/// A CycloneDX analysis speaks of components (`affects`) of the BOM's own
-/// subject: here the image the attestation is verified to be about. Its
-/// statements are therefore made about `image`, with the affected
-/// components as subcomponents.
+/// A CycloneDX analysis speaks of components of the BOM's own subject:
+/// here `image`, which the attestation is verified to be about.
 fn vex_sources(
     verified: &[Verified],
     trusted: &[String],
@@ -558,34 +556,13 @@ fn vex_sources(
         let is_trusted = trusted.contains(&chosen.authority);
         let signer = format!("{}: {}", chosen.authority, chosen.signer);
         let read = if cyclonedx {
-            vex::from_cyclonedx(&predicate).map(|statements| {
+            vex::from_cyclonedx(&predicate, &image.to_string()).map(|statements| {
                 let id = predicate
                     .get("serialNumber")
                     .and_then(serde_json::Value::as_str)
                     .unwrap_or("CycloneDX BOM")
                     .to_string();
-                let about_image = statements
-                    .into_iter()
-                    .map(|mut s| {
-                        let components = s
-                            .products
-                            .drain(..)
-                            .flat_map(|p| {
-                                if p.subcomponents.is_empty() {
-                                    vec![p.id]
-                                } else {
-                                    p.subcomponents
-                                }
-                            })
-                            .collect();
-                        s.products = vec![vex::Product {
-                            id: image.to_string(),
-                            subcomponents: components,
-                        }];
-                        s
-                    })
-                    .collect();
-                (id, about_image)
+                (id, statements)
             })
         } else {
             vex::Document::from_predicate(&predicate).map(|d| (d.id, d.statements))
