@@ -663,6 +663,13 @@ pub struct GivenOsv {
     pub digest: Sha256,
 }
 
+/// Appends `part` to the bytes a policy set's version is the digest of,
+/// length first, so that no two different lists of parts hash alike.
+fn push_part(canonical: &mut Vec<u8>, part: &[u8]) {
+    canonical.extend_from_slice(&(part.len() as u64).to_be_bytes());
+    canonical.extend_from_slice(part);
+}
+
 fn read_capped(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, String> {
     let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let mut bytes = Vec::new();
@@ -1010,8 +1017,7 @@ impl PolicySet {
             }
             names.push(unique.clone());
             let pem = key.to_pem();
-            canonical.extend_from_slice(&(pem.len() as u64).to_be_bytes());
-            canonical.extend_from_slice(pem.as_bytes());
+            push_part(&mut canonical, pem.as_bytes());
             authorities.push(Authority {
                 name: unique,
                 kind: AuthorityKind::Key(KeyAuthority { key, path: None }),
@@ -1113,8 +1119,7 @@ pub fn load_with_osv(path: &Path, osv: Option<GivenOsv>) -> Result<PolicySet> {
             std::str::from_utf8(&bytes).map_err(|e| invalid(&file, format!("not UTF-8: {e}")))?;
         load_text(&mut set, &file, text, &mut referenced, &mut databases)?;
         for part in std::iter::once(&bytes).chain(referenced.iter()) {
-            canonical.extend_from_slice(&(part.len() as u64).to_be_bytes());
-            canonical.extend_from_slice(part);
+            push_part(&mut canonical, part);
         }
         set.files.push(file);
     }
