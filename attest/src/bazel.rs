@@ -196,10 +196,10 @@ impl Ecosystem for Bazel {
             ))
         });
 
-        let canonical_root = root.canonicalize().map_err(|source| Error::Io {
+        let canonical_root = root.canonicalize().map_err(|error| Error::Io {
             action: "resolve",
             path: root.display().to_string(),
-            error: source,
+            error,
         })?;
         let found: Vec<Option<Found>> = pins
             .iter()
@@ -300,10 +300,10 @@ fn hash(path: &Path, algorithm: Algorithm) -> Result<String> {
         }
     }
     let io = |action: &'static str| {
-        move |source| Error::Io {
+        move |error| Error::Io {
             action,
             path: path.display().to_string(),
-            error: source,
+            error,
         }
     };
     let mut file = std::fs::File::open(path).map_err(io("open"))?;
@@ -523,10 +523,10 @@ fn starlark_files(root: &Path, stores: &[Store]) -> Result<Vec<(String, PathBuf)
     }
     for (_, full) in &found {
         let len = std::fs::metadata(full)
-            .map_err(|source| Error::Io {
+            .map_err(|error| Error::Io {
                 action: "stat",
                 path: full.display().to_string(),
-                error: source,
+                error,
             })?
             .len();
         if len > MAX_STARLARK_BYTES {

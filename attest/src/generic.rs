@@ -413,10 +413,10 @@ impl Ecosystem for Generic {
     }
 
     fn discover(&self, root: &Path) -> Result<Vec<Input>> {
-        let canonical_root = root.canonicalize().map_err(|source| Error::Io {
+        let canonical_root = root.canonicalize().map_err(|error| Error::Io {
             action: "resolve",
             path: root.display().to_string(),
-            error: source,
+            error,
         })?;
         let entries = read(root, &canonical_root)?;
         let on_disk: Vec<OnDisk> = entries

@@ -522,10 +522,10 @@ fn wheelhouses(root: &Path, read: &[(String, Parsed)]) -> Result<Vec<Wheelhouse>
         dirs.insert(WHEELHOUSE.to_string());
     }
     let real = |path: &Path| {
-        path.canonicalize().map_err(|source| Error::Io {
+        path.canonicalize().map_err(|error| Error::Io {
             action: "resolve",
             path: path.display().to_string(),
-            error: source,
+            error,
         })
     };
     let root_real = real(root)?;

@@ -27,10 +27,10 @@ const READ_CHUNK: usize = 256 * 1024;
 
 fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
     let path = path.display().to_string();
-    move |source| Error::Io {
+    move |error| Error::Io {
         action,
         path,
-        error: source,
+        error,
     }
 }
 
@@ -83,10 +83,10 @@ pub fn resolve_inside(
     if std::fs::symlink_metadata(full).is_err() {
         return Ok(None);
     }
-    let resolved = full.canonicalize().map_err(|source| Error::Io {
+    let resolved = full.canonicalize().map_err(|error| Error::Io {
         action: "resolve",
         path: full.display().to_string(),
-        error: source,
+        error,
     })?;
     if !resolved.starts_with(canonical_root) {
         return Err(Error::OutsideTree {

@@ -116,9 +116,9 @@ impl TryFrom<EnvelopeWire> for Envelope {
 impl Envelope {
     /// Parses the JSON envelope.
     pub fn from_json(bytes: &[u8]) -> Result<Self> {
-        let wire: EnvelopeWire = serde_json::from_slice(bytes).map_err(|source| Error::Json {
+        let wire: EnvelopeWire = serde_json::from_slice(bytes).map_err(|error| Error::Json {
             what: "DSSE envelope",
-            error: source,
+            error,
         })?;
         wire.try_into()
     }

@@ -74,10 +74,7 @@ pub fn check_unique_keys(bytes: &[u8], what: &'static str) -> Result<()> {
     Unique
         .deserialize(&mut deserializer)
         .and_then(|()| deserializer.end())
-        .map_err(|source| Error::Json {
-            what,
-            error: source,
-        })
+        .map_err(|error| Error::Json { what, error })
 }
 
 #[cfg(test)]

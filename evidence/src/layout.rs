@@ -98,9 +98,9 @@ impl KeyDict {
             scheme,
         }
         .serialize(&mut serializer)
-        .map_err(|source| Error::Json {
+        .map_err(|error| Error::Json {
             what: "securesystemslib key dict",
-            error: source,
+            error,
         })?;
         Ok(KeyDict {
             keyid: sha256(&canonical).hex(),
@@ -335,9 +335,9 @@ impl Layout {
     /// [`sign_envelope`].
     pub fn sign(&self, owner: &dyn Signer) -> Result<Envelope> {
         self.validate()?;
-        let payload = serde_json::to_vec(self).map_err(|source| Error::Json {
+        let payload = serde_json::to_vec(self).map_err(|error| Error::Json {
             what: "layout",
-            error: source,
+            error,
         })?;
         sign_envelope(&payload, owner)
     }

@@ -33,10 +33,10 @@ pub struct LayoutStore {
 
 fn io(action: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> Error {
     let path = path.display().to_string();
-    move |source| Error::Io {
+    move |error| Error::Io {
         action,
         path,
-        error: source,
+        error,
     }
 }
 
