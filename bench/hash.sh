@@ -26,20 +26,13 @@
 # binary; skips its build).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 root="$PWD"
 started=$SECONDS
 runs="${BENCH_RUNS:-10}" rev="${BENCH_REV:-HEAD}"
 
 # --- tools ---------------------------------------------------------------------
-missing=()
-command -v hyperfine >/dev/null || missing+=(hyperfine)
-[[ -x /usr/bin/time ]] || missing+=(time)          # GNU time, for peak RSS
-if ((${#missing[@]})); then
-    sudo=""; [[ "$(id -u)" == 0 ]] || sudo=sudo
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get install -y "${missing[@]}" </dev/null \
-        || { $sudo apt-get update && $sudo apt-get install -y "${missing[@]}" </dev/null; }
-fi
+bench_apt hyperfine=hyperfine /usr/bin/time=time   # GNU time, for peak RSS
 bash scripts/install-oracles.sh
 if [[ -n "${BENCH_VOUCH:-}" ]]; then
     vouch="$BENCH_VOUCH"
@@ -63,18 +56,11 @@ rm -f "$out"/hash-*.json "$out/hash-commands.txt"
 [[ "$root" != *[[:space:]]* ]] || { echo "bench: repo path has whitespace: $root" >&2; exit 1; }
 
 # --- fixture: a vendored project in a temp dir (removed on exit) --------------
-# The committed workspace ($rev), not the working tree, so that edits in
-# progress (a Cargo.toml ahead of its Cargo.lock) cannot break the vendor step.
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 proj="$work/full"
-mkdir -p "$work/src" "$proj/.cargo" "$work/links"
-git archive "$rev" | tar -x -C "$work/src"
-cargo vendor --locked --offline --quiet --manifest-path "$work/src/Cargo.toml" \
-    "$proj/vendor" >/dev/null
-cp "$work/src/Cargo.lock" "$proj/"
-printf '%s\n' '[source.crates-io]' 'replace-with = "vendored-sources"' '' \
-    '[source.vendored-sources]' 'directory = "vendor"' >"$proj/.cargo/config.toml"
+mkdir -p "$work/links"
+bench_vendored_workspace "$rev" "$work" "$proj"
 "$vouch" keygen --out "$work/k" >/dev/null     # ECDSA P-256, PKCS#8 PEM
 crates="$(find "$proj/vendor" -mindepth 1 -maxdepth 1 -type d | wc -l)"
 files="$(find "$proj/vendor" -type f | wc -l)"

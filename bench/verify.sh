@@ -17,17 +17,13 @@
 # BENCH_REPS (11).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 root="$PWD"
 started=$SECONDS
 runs="${BENCH_RUNS:-30}" n="${BENCH_N:-2000}" reps="${BENCH_REPS:-11}"
 
 # --- tools ---------------------------------------------------------------------
-if ! command -v hyperfine >/dev/null; then
-    sudo=""; [[ "$(id -u)" == 0 ]] || sudo=sudo
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get install -y hyperfine </dev/null \
-        || { $sudo apt-get update && $sudo apt-get install -y hyperfine </dev/null; }
-fi
+bench_apt hyperfine=hyperfine
 bash scripts/install-oracles.sh
 cargo build --release --bin vouch
 cargo bench --no-run -p vouch-verify --bench verify_bundle

@@ -46,6 +46,7 @@
 # BENCH_VOUCH (a prebuilt vouch binary; skips the release build).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 root="$PWD"
 started=$SECONDS
 runs="${BENCH_RUNS:-5}" rev="${BENCH_REV:-HEAD}"
@@ -58,16 +59,8 @@ done
 [[ "$runs" =~ ^[1-9][0-9]?$ ]] || { echo "bench: BENCH_RUNS: $runs is not 1..99" >&2; exit 1; }
 
 # --- tools ---------------------------------------------------------------------
-missing=()
-command -v hyperfine >/dev/null || missing+=(hyperfine)
-[[ -x /usr/bin/time ]] || missing+=(time)          # GNU time, for peak RSS
-command -v python3 >/dev/null || missing+=(python3) # the generator: stdlib only
-if ((${#missing[@]})); then
-    sudo=""; [[ "$(id -u)" == 0 ]] || sudo=sudo
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get install -y "${missing[@]}" </dev/null \
-        || { $sudo apt-get update && $sudo apt-get install -y "${missing[@]}" </dev/null; }
-fi
+# GNU time for peak RSS; python3 for the generator (stdlib only).
+bench_apt hyperfine=hyperfine /usr/bin/time=time python3=python3
 if [[ -n "${BENCH_VOUCH:-}" ]]; then
     vouch="$BENCH_VOUCH"
 else
@@ -81,21 +74,14 @@ mkdir -p "$out"
 rm -f "$out"/vulns-*.json "$out/vulns-rss.tsv" "$out/vulns-commands.txt"
 
 # --- fixture: a vendored project in a temp dir (removed on exit) --------------
-# The committed workspace ($rev), not the working tree, so that edits in
-# progress (a Cargo.toml ahead of its Cargo.lock) cannot break the vendor step.
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 # hyperfine -N splits its commands on whitespace.
 [[ "$work$vouch" != *[[:space:]]* ]] \
     || { echo "bench: whitespace in a path: $work, $vouch" >&2; exit 1; }
 proj="$work/proj"
-mkdir -p "$work/src" "$proj/.cargo" "$work/osv"
-git archive "$rev" | tar -x -C "$work/src"
-cargo vendor --locked --offline --quiet --manifest-path "$work/src/Cargo.toml" \
-    "$proj/vendor" >/dev/null
-cp "$work/src/Cargo.lock" "$proj/"
-printf '%s\n' '[source.crates-io]' 'replace-with = "vendored-sources"' '' \
-    '[source.vendored-sources]' 'directory = "vendor"' >"$proj/.cargo/config.toml"
+mkdir -p "$work/osv"
+bench_vendored_workspace "$rev" "$work" "$proj"
 crates="$(find "$proj/vendor" -mindepth 1 -maxdepth 1 -type d | wc -l)"
 echo "bench: $crates crates vendored in $proj/vendor"
 

@@ -46,18 +46,14 @@
 # skips the release build).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 root="$PWD"
 started=$SECONDS
 secs="${BENCH_SECS:-10}" rounds="${BENCH_ROUNDS:-2}" settings="${BENCH_WRK:-1:8 2:16 1:32}"
 cold_n="${BENCH_COLD:-60}" fill_n="${BENCH_FILL:-10000}"
 
 # --- tools ---------------------------------------------------------------------
-if ! command -v wrk >/dev/null; then
-    sudo=""; [[ "$(id -u)" == 0 ]] || sudo=sudo
-    export DEBIAN_FRONTEND=noninteractive
-    $sudo apt-get install -y wrk </dev/null \
-        || { $sudo apt-get update && $sudo apt-get install -y wrk </dev/null; }
-fi
+bench_apt wrk=wrk
 bash scripts/install-oracles.sh             # docker-registry, skopeo, the venv
 if [[ -n "${BENCH_VOUCH:-}" ]]; then
     vouch="$BENCH_VOUCH"
