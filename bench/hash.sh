@@ -34,13 +34,7 @@ runs="${BENCH_RUNS:-10}" rev="${BENCH_REV:-HEAD}"
 # --- tools ---------------------------------------------------------------------
 bench_apt hyperfine=hyperfine /usr/bin/time=time   # GNU time, for peak RSS
 bash scripts/install-oracles.sh
-if [[ -n "${BENCH_VOUCH:-}" ]]; then
-    vouch="$BENCH_VOUCH"
-else
-    # --locked: a benchmark never rewrites Cargo.lock.
-    cargo build --release --locked --bin vouch
-    vouch="$root/target/release/vouch"
-fi
+vouch="$(bench_vouch)"
 if [[ -n "${BENCH_HASH_TREE:-}" ]]; then
     hash_tree=("$BENCH_HASH_TREE")
 else

@@ -31,3 +31,14 @@ bench_vendored_workspace() {
     printf '%s\n' '[source.crates-io]' 'replace-with = "vendored-sources"' '' \
         '[source.vendored-sources]' 'directory = "vendor"' >"$proj/.cargo/config.toml"
 }
+
+# Prints the vouch binary to measure: $BENCH_VOUCH, else a release build
+# (--locked: a benchmark never rewrites Cargo.lock).
+bench_vouch() {
+    if [[ -n "${BENCH_VOUCH:-}" ]]; then
+        echo "$BENCH_VOUCH"
+    else
+        cargo build --release --locked --bin vouch >&2
+        echo "$PWD/target/release/vouch"
+    fi
+}

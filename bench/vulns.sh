@@ -61,13 +61,7 @@ done
 # --- tools ---------------------------------------------------------------------
 # GNU time for peak RSS; python3 for the generator (stdlib only).
 bench_apt hyperfine=hyperfine /usr/bin/time=time python3=python3
-if [[ -n "${BENCH_VOUCH:-}" ]]; then
-    vouch="$BENCH_VOUCH"
-else
-    # --locked: a benchmark never rewrites Cargo.lock.
-    cargo build --release --locked --bin vouch
-    vouch="$root/target/release/vouch"
-fi
+vouch="$(bench_vouch)"
 cores="$(nproc)"
 out="$root/target/bench"
 mkdir -p "$out"

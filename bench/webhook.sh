@@ -55,12 +55,7 @@ cold_n="${BENCH_COLD:-60}" fill_n="${BENCH_FILL:-10000}"
 # --- tools ---------------------------------------------------------------------
 bench_apt wrk=wrk
 bash scripts/install-oracles.sh             # docker-registry, skopeo, the venv
-if [[ -n "${BENCH_VOUCH:-}" ]]; then
-    vouch="$BENCH_VOUCH"
-else
-    cargo build --release --locked --bin vouch  # --locked: never rewrites Cargo.lock
-    vouch="$root/target/release/vouch"
-fi
+vouch="$(bench_vouch)"
 py="$root/target/oracles/venv/bin/python"
 out="$root/target/bench"
 mkdir -p "$out"
