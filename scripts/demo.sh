@@ -21,16 +21,19 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
 echo "demo directory: $work"
 printf 'release artifact\n' >app.tar
+# One key per purpose: `release` signs blobs, `ci` signs images and their
+# attestations, so that no blob signature can pass for image evidence.
+step "$vouch" keygen --out release
 step "$vouch" keygen --out ci
-step "$vouch" sign-blob --key ci.key --bundle app.tar.sigstore.json app.tar
-step "$vouch" verify-bundle --bundle app.tar.sigstore.json --key ci.pub app.tar
+step "$vouch" sign-blob --key release.key --bundle app.tar.sigstore.json app.tar
+step "$vouch" verify-bundle --bundle app.tar.sigstore.json --key release.pub app.tar
 
 digest="$(sha256sum app.tar | cut -d' ' -f1)"
 cat >statement.json <<JSON
 {"_type":"https://in-toto.io/Statement/v1","subject":[{"name":"app.tar","digest":{"sha256":"$digest"}}],"predicateType":"https://slsa.dev/provenance/v1","predicate":{"buildDefinition":{"buildType":"https://example.com/demo","externalParameters":{}},"runDetails":{"builder":{"id":"https://example.com/demo-builder"}}}}
 JSON
-step "$vouch" sign-blob --in-toto --key ci.key --bundle provenance.sigstore.json statement.json
-step "$vouch" verify-bundle --bundle provenance.sigstore.json --key ci.pub "sha256:$digest"
+step "$vouch" sign-blob --in-toto --key release.key --bundle provenance.sigstore.json statement.json
+step "$vouch" verify-bundle --bundle provenance.sigstore.json --key release.pub "sha256:$digest"
 
 # An image in an OCI layout directory (the embedded default store: no
 # registry needed), written by hand: one layer, a config, a manifest.
@@ -127,8 +130,8 @@ step "$vouch" diff oci:layout:v1 oci:layout-v2:v2 --policy vuln-policy.yaml
 step "$vouch" report oci:layout-v2:v2 --policy vuln-policy.yaml --diff oci:layout:v1 -o report.html
 
 printf 'tampered\n' >app.tar
-printf '\n\033[1m$ %s\033[0m   (must fail)\n' "vouch verify-bundle --bundle app.tar.sigstore.json --key ci.pub app.tar"
-if "$vouch" verify-bundle --bundle app.tar.sigstore.json --key ci.pub app.tar; then
+printf '\n\033[1m$ %s\033[0m   (must fail)\n' "vouch verify-bundle --bundle app.tar.sigstore.json --key release.pub app.tar"
+if "$vouch" verify-bundle --bundle app.tar.sigstore.json --key release.pub app.tar; then
     echo "demo: a tampered artifact verified: this is a bug" >&2
     exit 1
 fi

@@ -33,6 +33,29 @@ struct CriticalImage {
     docker_manifest_digest: String,
 }
 
+/// Why `bytes`, signed as they are, would verify as image evidence, or
+/// `None` when they would not.
+///
+/// A raw signature over a cosign simple-signing payload is exactly what a
+/// legacy `.sig` layer carries, and one over a DSSE pre-authentication
+/// encoding (`DSSEv1 ...`) is what a legacy `.att` envelope carries: a key
+/// that signs arbitrary blobs would sign images and attestations for
+/// whoever hands it such bytes. `vouch sign-blob` refuses both, by the same
+/// parser [`verify_signature`] reads them with, so nothing it accepts can
+/// pass for one.
+pub fn signed_evidence_kind(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(DSSE_PAE_PREFIX) {
+        Some("a DSSE pre-authentication encoding (what a signed attestation envelope signs)")
+    } else if serde_json::from_slice::<SimpleSigning>(bytes).is_ok() {
+        Some("a cosign simple-signing payload (what a legacy image signature signs)")
+    } else {
+        None
+    }
+}
+
+/// How every DSSE pre-authentication encoding begins.
+const DSSE_PAE_PREFIX: &[u8] = b"DSSEv1 ";
+
 /// Verifies one signature attachment of `image` with `key`.
 ///
 /// - A Sigstore bundle must hold a DSSE in-toto statement of predicate type
@@ -90,5 +113,25 @@ pub fn verify_signature(
         Evidence::Dsse(_) => Err(Error::WrongMaterial(
             "a DSSE layer is an attestation, not a signature",
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signing_payloads_that_verify_as_evidence_are_named() {
+        let simple = br#"{"critical":{"identity":{"docker-reference":"x"},"image":{"docker-manifest-digest":"sha256:00"},"type":"cosign container image signature"},"optional":null}"#;
+        assert!(signed_evidence_kind(simple).is_some());
+        // Whitespace and another type still parse as the verifier reads them.
+        let pretty = b"{ \"critical\": { \"image\": { \"docker-manifest-digest\": \"d\" }, \"type\": \"t\" } }\n";
+        assert!(signed_evidence_kind(pretty).is_some());
+        let pae = vouch_evidence::dsse::pae("application/vnd.in-toto+json", b"{}");
+        assert!(signed_evidence_kind(&pae).is_some());
+        // Other JSON and other bytes are ordinary blobs.
+        assert_eq!(signed_evidence_kind(br#"{"critical":{}}"#), None);
+        assert_eq!(signed_evidence_kind(b"release artifact\n"), None);
+        assert_eq!(signed_evidence_kind(b"DSSEv1"), None);
     }
 }

@@ -8,6 +8,7 @@ use vouch_evidence::digest::sha256;
 use vouch_evidence::dsse::IN_TOTO_PAYLOAD_TYPE;
 use vouch_evidence::keys::Signer;
 use vouch_evidence::statement::Statement;
+use vouch_verify::image::signed_evidence_kind;
 
 use crate::cmd::load_private_key;
 use crate::files::{read_artifact, read_capped, write_atomic, Overwrite, MAX_DOCUMENT_BYTES};
@@ -45,6 +46,14 @@ pub fn run(args: Args) -> Result<()> {
         Bundle::sign_dsse(&key, IN_TOTO_PAYLOAD_TYPE, &bytes)?
     } else {
         let bytes = read_artifact(&args.file)?;
+        if let Some(kind) = signed_evidence_kind(&bytes) {
+            anyhow::bail!(
+                "refusing to sign {}: it is {kind}; a blob signature over it would pass for \
+                 image evidence signed by this key (use `vouch sign` or `vouch attest`, and \
+                 keep one key per purpose)",
+                args.file.display()
+            );
+        }
         eprintln!("Signing {} ({})", args.file.display(), sha256(&bytes));
         Bundle::sign_message(&key, &bytes)?
     };
