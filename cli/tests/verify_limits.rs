@@ -18,10 +18,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::process::Output;
 
-use common::registry::{flood_referrers, Registry};
+use common::registry::{add_fallback_entries, flood_referrers, Registry};
 use common::stub::ReferrersProxy;
 use common::{assert_fails_with, assert_ok, demo_policy, root, vouch_in, Fixture};
-use serde_json::Value;
+use serde_json::{json, Value};
+use vouch_evidence::digest::sha256;
 
 /// The attachments the 10,000 test floods an image with.
 const FAKES: usize = 10_000;
@@ -102,6 +103,94 @@ fn regression_issue_5_ten_thousand_attestations_are_capped_and_nothing_is_admitt
     );
     assert_fails_with(&out, "not found");
     assert!(!stderr(&out).contains("over the limit"), "{}", stderr(&out));
+}
+
+const BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+/// Stores `bytes` as a blob of the layout at `dir`; returns its descriptor.
+fn store_blob(dir: &std::path::Path, media_type: &str, bytes: &[u8]) -> Value {
+    let digest = sha256(bytes);
+    fs::write(dir.join("blobs/sha256").join(digest.hex()), bytes).unwrap();
+    json!({"mediaType": media_type, "digest": digest.to_string(), "size": bytes.len()})
+}
+
+/// A Sigstore-bundle referrer manifest of `subject` whose one layer holds
+/// `layer`, stored in the layout at `dir`; returns its fallback-index entry.
+fn bundle_referrer(dir: &std::path::Path, subject: &str, layer: &[u8]) -> Value {
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": BUNDLE_V03,
+        "config": store_blob(dir, "application/vnd.oci.empty.v1+json", b"{}"),
+        "layers": [store_blob(dir, BUNDLE_V03, layer)],
+        "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": subject, "size": 100},
+    });
+    let mut entry = store_blob(
+        dir,
+        "application/vnd.oci.image.manifest.v1+json",
+        &serde_json::to_vec(&manifest).unwrap(),
+    );
+    entry["artifactType"] = json!(BUNDLE_V03);
+    entry
+}
+
+#[test]
+fn regression_issue_8_junk_and_bad_entries_do_not_hide_the_good_ones() {
+    let f = Fixture::attested();
+    let (out, verdict) = f.verify("policy.yaml");
+    assert_ok(&out);
+    let image = &verdict["images"][0];
+    let subject = image["digest"].as_str().unwrap().to_string();
+    let real = image["evidence"].as_array().unwrap().len();
+    let layout = f.dir().join("layout");
+
+    // A tag writer adds to the fallback index: 1,000 entries that are no
+    // bundles by their descriptor (never stored), a bundle referrer of
+    // another image, and one whose layer is no bundle.
+    let foreign = bundle_referrer(&layout, &sha256(b"another image").to_string(), b"{}");
+    let not_a_bundle = bundle_referrer(&layout, &subject, b"{\"not\": \"a bundle\"}");
+    let junk = (0..1000).map(|i| {
+        json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": sha256(format!("junk {i}").as_bytes()).to_string(),
+            "size": 500,
+            "artifactType": "application/vnd.example.junk",
+        })
+    });
+    add_fallback_entries(
+        &layout,
+        &subject,
+        junk.chain([foreign.clone(), not_a_bundle.clone()]),
+    );
+
+    let (out, verdict) = f.verify("policy.yaml");
+    assert_ok(&out);
+    let image = &verdict["images"][0];
+    assert_eq!(image["verdict"], "allow", "{verdict}");
+    let evidence = image["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), real + 2, "{verdict}");
+    let unreadable = |entry: &Value| {
+        evidence
+            .iter()
+            .find(|e| e["digest"] == entry["digest"])
+            .unwrap_or_else(|| panic!("{entry} is not reported: {verdict}"))["ignored"][0]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let why = unreadable(&foreign);
+    assert!(why.starts_with("unreadable: "), "{why}");
+    assert!(why.contains(&format!("does not name {subject}")), "{why}");
+    let why = unreadable(&not_a_bundle);
+    assert!(why.starts_with("unreadable: "), "{why}");
+    // The text output says so too.
+    let out = verify(&f, &["oci:layout:app"], &[]);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains(&format!("does not name {subject}")),
+        "{}",
+        stdout(&out)
+    );
 }
 
 /// The `/manifests/<reference>` or `/referrers/<digest>` of a logged

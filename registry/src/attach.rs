@@ -525,3 +525,120 @@ pub async fn list(repo: &Repository, subject: &Sha256) -> Result<Vec<Attachment>
     repo.check_count(&format!("attachments of {subject}"), found.len())?;
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+    use std::sync::{Arc, Mutex};
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::memory::MemoryStore;
+    use crate::oci::OCI_MANIFEST;
+    use crate::{Limits, Store};
+
+    /// A memory store (no referrers API) on which, right after the first
+    /// write of `tag`, another writer's stale write lands: `stale` is put
+    /// back under the tag, as a writer that read before would.
+    struct StaleAfterWrite {
+        inner: MemoryStore,
+        tag: String,
+        stale: Mutex<Option<Vec<u8>>>,
+    }
+
+    #[async_trait]
+    impl Store for StaleAfterWrite {
+        fn location(&self) -> String {
+            self.inner.location()
+        }
+        async fn resolve_tag(&self, r: &str, tag: &str) -> Result<Option<Descriptor>> {
+            self.inner.resolve_tag(r, tag).await
+        }
+        async fn fetch_manifest(
+            &self,
+            r: &str,
+            d: &Sha256,
+            limit: u64,
+        ) -> Result<Option<(Vec<u8>, Option<String>)>> {
+            self.inner.fetch_manifest(r, d, limit).await
+        }
+        async fn fetch_blob(&self, r: &str, d: &Sha256, limit: u64) -> Result<Option<Vec<u8>>> {
+            self.inner.fetch_blob(r, d, limit).await
+        }
+        async fn push_blob(&self, r: &str, d: &Sha256, content: &[u8]) -> Result<()> {
+            self.inner.push_blob(r, d, content).await
+        }
+        async fn push_manifest(
+            &self,
+            r: &str,
+            d: &Sha256,
+            content: &[u8],
+            media_type: &str,
+            tag: Option<&str>,
+        ) -> Result<()> {
+            self.inner
+                .push_manifest(r, d, content, media_type, tag)
+                .await?;
+            if tag == Some(self.tag.as_str()) {
+                let stale = self.stale.lock().unwrap().take();
+                if let Some(stale) = stale {
+                    let digest = vouch_evidence::digest::sha256(&stale);
+                    self.inner
+                        .push_manifest(r, &digest, &stale, crate::oci::OCI_INDEX, tag)
+                        .await?;
+                }
+            }
+            Ok(())
+        }
+        async fn referrers(
+            &self,
+            r: &str,
+            s: &Sha256,
+            limit: usize,
+        ) -> Result<Option<Vec<Descriptor>>> {
+            self.inner.referrers(r, s, limit).await
+        }
+    }
+
+    fn entry(name: &str) -> Descriptor {
+        let mut d = Descriptor::of(OCI_MANIFEST, name.as_bytes());
+        d.artifact_type = Some(BUNDLE_ARTIFACT_TYPE.into());
+        d
+    }
+
+    #[tokio::test]
+    async fn regression_issue_8_a_stale_write_does_not_erase_an_entry_seen() {
+        let subject = vouch_evidence::digest::sha256(b"the image");
+        let tag = fallback_tag(&subject);
+        let stale = ImageIndex {
+            manifests: vec![entry("c")],
+            ..ImageIndex::empty()
+        };
+        let store = Arc::new(StaleAfterWrite {
+            inner: MemoryStore::new(),
+            tag: tag.clone(),
+            stale: Mutex::new(None),
+        });
+        let repo = Repository::new(store.clone(), "app", Limits::default());
+        // Another writer's entry is there first.
+        register_referrer(&repo, &subject, entry("x")).await.unwrap();
+        // Our write is followed by the stale write of a writer that read
+        // before x was added, and added c.
+        *store.stale.lock().unwrap() = Some(crate::oci::to_json(&stale));
+        register_referrer(&repo, &subject, entry("a")).await.unwrap();
+        let listed: Vec<Sha256> = referrers(&repo, &subject)
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.digest)
+            .collect();
+        for name in ["x", "a", "c"] {
+            assert!(
+                listed.contains(&entry(name).digest),
+                "entry {name} lost: {listed:?}"
+            );
+        }
+    }
+}

@@ -15,7 +15,10 @@ use vouch_evidence::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use vouch_evidence::keys::{Algorithm, PrivateKey};
 
 use crate::attach::{self, Evidence, Format, Kind};
-use crate::oci::{Descriptor, ImageManifest, Manifest, OCI_MANIFEST};
+use crate::oci::{
+    referrer_descriptor, Descriptor, ImageManifest, Manifest, EMPTY_JSON, EMPTY_JSON_CONTENT,
+    OCI_MANIFEST,
+};
 use crate::reference::ImageRef;
 use crate::{Error, Limits, Repository};
 
@@ -31,6 +34,8 @@ pub async fn run(backend: &str, open: Open<'_>) {
     concurrent_attaches(backend, open).await;
     too_many_attachments(backend, open).await;
     foreign_fallback_entry(backend, open).await;
+    bad_entries_are_skipped(backend, open).await;
+    junk_is_filtered_before_the_cap(backend, open).await;
 }
 
 /// Pushes a one-layer image tagged `tag`; returns its descriptor.
@@ -313,4 +318,158 @@ async fn foreign_fallback_entry(backend: &str, open: Open<'_>) {
         .unwrap_err()
         .to_string();
     assert!(err.contains("does not name"), "{backend}: {err}");
+}
+
+/// Pushes a manifest whose subject is `subject`, of `artifact_type`, with
+/// one layer of `layer_type` holding `layer`, and makes it findable from
+/// the subject; returns its referrer descriptor.
+pub async fn push_referrer(
+    repo: &Repository,
+    subject: &Descriptor,
+    artifact_type: &str,
+    layer_type: &str,
+    layer: &[u8],
+) -> Descriptor {
+    let config = repo.put_blob(EMPTY_JSON, EMPTY_JSON_CONTENT).await.unwrap();
+    let layer = repo.put_blob(layer_type, layer).await.unwrap();
+    let manifest = ImageManifest {
+        schema_version: 2,
+        media_type: Some(OCI_MANIFEST.into()),
+        artifact_type: Some(artifact_type.into()),
+        config,
+        layers: vec![layer],
+        subject: Some(Descriptor {
+            annotations: BTreeMap::new(),
+            ..subject.clone()
+        }),
+        annotations: BTreeMap::new(),
+    };
+    let bytes = crate::oci::to_json(&manifest);
+    repo.put_manifest_bytes(&bytes, OCI_MANIFEST, None)
+        .await
+        .unwrap();
+    let entry = referrer_descriptor(&bytes, &manifest);
+    attach::register_referrer(repo, &subject.digest, entry.clone())
+        .await
+        .unwrap();
+    entry
+}
+
+/// One bad entry does not hide the good ones (issue 8, finding 15): a
+/// bundle referrer whose layer is no bundle, one that names another subject
+/// (only a fallback index can list it), and a legacy layer without its
+/// signature are each skipped with their reason, and the good signatures
+/// next to them are still listed.
+pub async fn bad_entries_are_skipped(backend: &str, open: Open<'_>) {
+    let key = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+    let repo = open("conformance/bad-entries", Limits::default());
+    let image = push_image(&repo, "be-v1", b"bad entries victim").await;
+    let good = Bundle::sign_message(&key, b"good").unwrap();
+    attach::attach_bundle(&repo, &image, &good, "t", &BTreeMap::new())
+        .await
+        .unwrap();
+    let junk = push_referrer(
+        &repo,
+        &image,
+        attach::BUNDLE_ARTIFACT_TYPE,
+        attach::BUNDLE_ARTIFACT_TYPE,
+        b"{\"not\":\"a bundle\"}",
+    )
+    .await;
+    let has_api = repo.referrers(&image.digest).await.unwrap().is_some();
+    let mut foreign = None;
+    if !has_api {
+        // Another image's referrer, listed in this image's fallback index.
+        let other = push_image(&repo, "be-v2", b"bad entries other").await;
+        let theirs = Bundle::sign_message(&key, b"theirs").unwrap();
+        let d = attach::attach_bundle(&repo, &other, &theirs, "t", &BTreeMap::new())
+            .await
+            .unwrap();
+        let listed = attach::referrers(&repo, &other.digest).await.unwrap();
+        let entry = listed.into_iter().find(|e| e.digest == d.digest).unwrap();
+        attach::register_referrer(&repo, &image.digest, entry)
+            .await
+            .unwrap();
+        foreign = Some(d.digest);
+    }
+    // A legacy image whose first layer lacks its signature annotation.
+    let payload = b"{\"critical\":{}}";
+    let mut bad_layer = repo
+        .put_blob(attach::COSIGN_SIMPLE_SIGNING, b"{\"unsigned\":1}")
+        .await
+        .unwrap();
+    bad_layer.annotations.clear();
+    let mut good_layer = repo
+        .put_blob(attach::COSIGN_SIMPLE_SIGNING, payload)
+        .await
+        .unwrap();
+    good_layer
+        .annotations
+        .insert(attach::COSIGN_SIGNATURE_ANNOTATION.into(), "c2ln".into());
+    let config = repo
+        .put_blob("application/vnd.oci.image.config.v1+json", b"{}")
+        .await
+        .unwrap();
+    let legacy = Manifest::Image(ImageManifest {
+        schema_version: 2,
+        media_type: Some(OCI_MANIFEST.into()),
+        artifact_type: None,
+        config,
+        layers: vec![bad_layer.clone(), good_layer],
+        subject: None,
+        annotations: BTreeMap::new(),
+    });
+    repo.put_manifest(&legacy, Some(&attach::legacy_signature_tag(&image.digest)))
+        .await
+        .unwrap();
+
+    let found = attach::list(&repo, &image.digest).await;
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => panic!("{backend}: one bad entry hid the good ones: {e}"),
+    };
+    let summary: Vec<(Format, Kind)> = found.iter().map(|a| (a.format, a.kind)).collect();
+    assert_eq!(found.len(), 2, "{backend}: {summary:?}");
+    assert!(
+        summary.contains(&(Format::Bundle, Kind::Signature))
+            && summary.contains(&(Format::Legacy, Kind::Signature)),
+        "{backend}: {summary:?}"
+    );
+    let _ = (junk, foreign);
+}
+
+/// Entries that are no Sigstore bundles by their descriptor are dropped
+/// before the attachment cap is applied (issue 8, finding 15): more of them
+/// than the cap allows do not hide the one signature.
+pub async fn junk_is_filtered_before_the_cap(backend: &str, open: Open<'_>) {
+    let key = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+    let repo = open("conformance/junk", Limits::default());
+    let image = push_image(&repo, "jk-v1", b"junk victim").await;
+    for i in 0..5 {
+        push_referrer(
+            &repo,
+            &image,
+            "application/vnd.example.sbom+json",
+            "application/json",
+            format!("{{\"junk\":{i}}}").as_bytes(),
+        )
+        .await;
+    }
+    let bundle = Bundle::sign_message(&key, b"one").unwrap();
+    attach::attach_bundle(&repo, &image, &bundle, "t", &BTreeMap::new())
+        .await
+        .unwrap();
+    let strict = open(
+        "conformance/junk",
+        Limits {
+            max_attachments: 2,
+            ..Limits::default()
+        },
+    );
+    let found = match attach::list(&strict, &image.digest).await {
+        Ok(found) => found,
+        Err(e) => panic!("{backend}: junk referrers hid the signature: {e}"),
+    };
+    assert_eq!(found.len(), 1, "{backend}");
+    assert_eq!(found[0].kind, Kind::Signature, "{backend}");
 }

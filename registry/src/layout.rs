@@ -207,3 +207,46 @@ impl Store for LayoutStore {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn regression_issue_8_a_fifo_in_a_layout_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LayoutStore::create(dir.path().join("layout")).unwrap();
+        let digest = vouch_evidence::digest::sha256(b"a blob that is a FIFO");
+        let path = store.blob_path(&digest);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Read on a thread of its own: a hang fails the test, not the run.
+        let (done, result) = std::sync::mpsc::channel();
+        let reader = store.clone();
+        std::thread::spawn(move || {
+            let read = block_on(reader.fetch_blob("", &digest, 1024));
+            let _ = done.send(read.map(|b| b.map(|b| b.len())));
+        });
+        let read = result
+            .recv_timeout(Duration::from_secs(10))
+            .expect("reading a FIFO blob hung");
+        let err = read.unwrap_err().to_string();
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains("FIFO"), "{err}");
+    }
+
+    /// Runs a future on a one-thread runtime of its own.
+    fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
+    }
+}
