@@ -36,6 +36,7 @@ pub async fn run(backend: &str, open: Open<'_>) {
     foreign_fallback_entry(backend, open).await;
     bad_entries_are_skipped(backend, open).await;
     junk_is_filtered_before_the_cap(backend, open).await;
+    only_wanted_predicate_types_are_fetched(backend, open).await;
 }
 
 /// Pushes a one-layer image tagged `tag`; returns its descriptor.
@@ -188,7 +189,9 @@ async fn attachments_in_both_formats(backend: &str, open: Open<'_>) {
         .await
         .unwrap();
 
-    let found = attach::list(&repo, &image.digest).await.unwrap();
+    let listing = attach::list(&repo, &image.digest, None).await.unwrap();
+    assert!(listing.ignored.is_empty(), "{backend}: {:?}", listing.ignored);
+    let found = listing.attachments;
     let summary: Vec<(Format, Kind, Option<&str>)> = found
         .iter()
         .map(|a| (a.format, a.kind, a.predicate_type.as_deref()))
@@ -229,7 +232,11 @@ async fn attachments_in_both_formats(backend: &str, open: Open<'_>) {
     // Nothing is attached to another image.
     let other = push_image(&repo, "at-v2", b"attachments other layer").await;
     assert!(
-        attach::list(&repo, &other.digest).await.unwrap().is_empty(),
+        attach::list(&repo, &other.digest, None)
+            .await
+            .unwrap()
+            .attachments
+            .is_empty(),
         "{backend}"
     );
 }
@@ -258,7 +265,11 @@ async fn concurrent_attaches(backend: &str, open: Open<'_>) {
         task.await.unwrap().unwrap();
     }
     assert_eq!(
-        attach::list(&repo, &image.digest).await.unwrap().len(),
+        attach::list(&repo, &image.digest, None)
+            .await
+            .unwrap()
+            .attachments
+            .len(),
         8,
         "{backend}"
     );
@@ -281,7 +292,9 @@ async fn too_many_attachments(backend: &str, open: Open<'_>) {
             ..Limits::default()
         },
     );
-    let err = attach::list(&strict, &image.digest).await.unwrap_err();
+    let err = attach::list(&strict, &image.digest, None)
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, Error::TooMany { limit: 3, .. }),
         "{backend}: {err}"
@@ -313,11 +326,12 @@ async fn foreign_fallback_entry(backend: &str, open: Open<'_>) {
     )
     .await
     .unwrap();
-    let err = attach::list(&repo, &victim.digest)
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("does not name"), "{backend}: {err}");
+    // The entry is skipped, saying why, rather than taken or fatal.
+    let listing = attach::list(&repo, &victim.digest, None).await.unwrap();
+    assert!(listing.attachments.is_empty(), "{backend}");
+    assert_eq!(listing.ignored.len(), 1, "{backend}: {:?}", listing.ignored);
+    let reason = &listing.ignored[0].reason;
+    assert!(reason.contains("does not name"), "{backend}: {reason}");
 }
 
 /// Pushes a manifest whose subject is `subject`, of `artifact_type`, with
@@ -349,7 +363,7 @@ pub async fn push_referrer(
         .await
         .unwrap();
     let entry = referrer_descriptor(&bytes, &manifest);
-    attach::register_referrer(repo, &subject.digest, entry.clone())
+    attach::register_referrers(repo, &subject.digest, std::slice::from_ref(&entry))
         .await
         .unwrap();
     entry
@@ -385,9 +399,11 @@ pub async fn bad_entries_are_skipped(backend: &str, open: Open<'_>) {
         let d = attach::attach_bundle(&repo, &other, &theirs, "t", &BTreeMap::new())
             .await
             .unwrap();
-        let listed = attach::referrers(&repo, &other.digest).await.unwrap();
+        let listed = attach::referrers(&repo, &other.digest, &mut Vec::new())
+            .await
+            .unwrap();
         let entry = listed.into_iter().find(|e| e.digest == d.digest).unwrap();
-        attach::register_referrer(&repo, &image.digest, entry)
+        attach::register_referrers(&repo, &image.digest, &[entry])
             .await
             .unwrap();
         foreign = Some(d.digest);
@@ -423,19 +439,40 @@ pub async fn bad_entries_are_skipped(backend: &str, open: Open<'_>) {
         .await
         .unwrap();
 
-    let found = attach::list(&repo, &image.digest).await;
-    let found = match found {
-        Ok(found) => found,
+    let listing = match attach::list(&repo, &image.digest, None).await {
+        Ok(listing) => listing,
         Err(e) => panic!("{backend}: one bad entry hid the good ones: {e}"),
     };
-    let summary: Vec<(Format, Kind)> = found.iter().map(|a| (a.format, a.kind)).collect();
-    assert_eq!(found.len(), 2, "{backend}: {summary:?}");
+    let summary: Vec<(Format, Kind)> = listing
+        .attachments
+        .iter()
+        .map(|a| (a.format, a.kind))
+        .collect();
+    assert_eq!(summary.len(), 2, "{backend}: {summary:?}");
     assert!(
         summary.contains(&(Format::Bundle, Kind::Signature))
             && summary.contains(&(Format::Legacy, Kind::Signature)),
         "{backend}: {summary:?}"
     );
-    let _ = (junk, foreign);
+    // Each bad entry is reported, saying why.
+    let why = |digest| {
+        let found = listing.ignored.iter().find(|i| i.digest == digest);
+        match found {
+            Some(i) => i.reason.clone(),
+            None => panic!("{backend}: {digest} not reported: {:?}", listing.ignored),
+        }
+    };
+    assert!(why(junk.digest).contains("bundle layer of"), "{backend}");
+    assert!(
+        why(bad_layer.digest).contains("has no dev.cosignproject.cosign/signature annotation"),
+        "{backend}"
+    );
+    if let Some(foreign) = foreign {
+        let reason = why(foreign);
+        assert!(reason.contains("does not name"), "{backend}: {reason}");
+    }
+    let expected = if has_api { 2 } else { 3 };
+    assert_eq!(listing.ignored.len(), expected, "{backend}: {:?}", listing.ignored);
 }
 
 /// Entries that are no Sigstore bundles by their descriptor are dropped
@@ -466,10 +503,72 @@ pub async fn junk_is_filtered_before_the_cap(backend: &str, open: Open<'_>) {
             ..Limits::default()
         },
     );
-    let found = match attach::list(&strict, &image.digest).await {
-        Ok(found) => found,
+    let listing = match attach::list(&strict, &image.digest, None).await {
+        Ok(listing) => listing,
         Err(e) => panic!("{backend}: junk referrers hid the signature: {e}"),
     };
-    assert_eq!(found.len(), 1, "{backend}");
-    assert_eq!(found[0].kind, Kind::Signature, "{backend}");
+    assert_eq!(listing.attachments.len(), 1, "{backend}");
+    assert_eq!(listing.attachments[0].kind, Kind::Signature, "{backend}");
+    // Entries of other types are not ours to report.
+    assert!(listing.ignored.is_empty(), "{backend}: {:?}", listing.ignored);
+}
+
+/// With a predicate-type filter, only the entries whose declared type it
+/// accepts, and those declaring none, are fetched: here the one of another
+/// type is unreadable, and it is not even reported.
+pub async fn only_wanted_predicate_types_are_fetched(backend: &str, open: Open<'_>) {
+    let key = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+    let repo = open("conformance/wanted", Limits::default());
+    let image = push_image(&repo, "wt-v1", b"wanted").await;
+    let statement = statement_for(&image);
+    let provenance = Bundle::sign_dsse(&key, IN_TOTO_PAYLOAD_TYPE, &statement).unwrap();
+    attach::attach_bundle(&repo, &image, &provenance, "t", &BTreeMap::new())
+        .await
+        .unwrap();
+    let message = Bundle::sign_message(&key, b"sig").unwrap();
+    attach::attach_bundle(&repo, &image, &message, "t", &BTreeMap::new())
+        .await
+        .unwrap();
+    // An SBOM referrer whose layer is no bundle at all.
+    let sbom = "https://cyclonedx.org/bom";
+    let config = repo.put_blob(EMPTY_JSON, EMPTY_JSON_CONTENT).await.unwrap();
+    let layer = repo
+        .put_blob(attach::BUNDLE_ARTIFACT_TYPE, b"not a bundle")
+        .await
+        .unwrap();
+    let manifest = ImageManifest {
+        schema_version: 2,
+        media_type: Some(OCI_MANIFEST.into()),
+        artifact_type: Some(attach::BUNDLE_ARTIFACT_TYPE.into()),
+        config,
+        layers: vec![layer],
+        subject: Some(Descriptor {
+            annotations: BTreeMap::new(),
+            ..image.clone()
+        }),
+        annotations: BTreeMap::from([(
+            attach::ANNOTATION_BUNDLE_PREDICATE_TYPE.to_string(),
+            sbom.to_string(),
+        )]),
+    };
+    let bytes = crate::oci::to_json(&manifest);
+    repo.put_manifest_bytes(&bytes, OCI_MANIFEST, None)
+        .await
+        .unwrap();
+    attach::register_referrers(&repo, &image.digest, &[referrer_descriptor(&bytes, &manifest)])
+        .await
+        .unwrap();
+
+    let all = attach::list(&repo, &image.digest, None).await.unwrap();
+    assert_eq!(all.attachments.len(), 2, "{backend}");
+    assert_eq!(all.ignored.len(), 1, "{backend}: {:?}", all.ignored);
+    assert_eq!(all.ignored[0].predicate_type.as_deref(), Some(sbom), "{backend}");
+    let provenance_only = |p: &str| p == "https://slsa.dev/provenance/v1";
+    let some = attach::list(&repo, &image.digest, Some(&provenance_only))
+        .await
+        .unwrap();
+    assert!(some.ignored.is_empty(), "{backend}: {:?}", some.ignored);
+    let mut kinds: Vec<Kind> = some.attachments.iter().map(|a| a.kind).collect();
+    kinds.sort_by_key(|k| *k == Kind::Signature);
+    assert_eq!(kinds, [Kind::Attestation, Kind::Signature], "{backend}");
 }
