@@ -685,7 +685,8 @@ fn ten_thousand_attachments_hit_the_limits() {
     common::registry::flood_referrers(&layout.dir, &subject, FAKES);
     let target = layout.oci("v1");
 
-    // Defaults: the index itself has more entries than a manifest may.
+    // Defaults: the listing is read, but it names more Sigstore bundles
+    // than the attachment limit (100): refused before any is fetched.
     let started = Instant::now();
     let out = env.run(["tree", &target]);
     assert!(
@@ -693,30 +694,31 @@ fn ten_thousand_attachments_hit_the_limits() {
         "took {:?}",
         started.elapsed()
     );
-    assert_fails_with(&out, "10000 is over the limit of 1000");
-
-    // With room for the entries, the attachment limit (100) still refuses.
-    let started = Instant::now();
-    let out = env.run(["tree", &target, "--max-layers", "20000"]);
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        started.elapsed()
-    );
     assert_fails_with(&out, "10000 is over the limit of 100");
-    assert_fails_with(&out, &format!("referrers of {subject}"));
+    assert_fails_with(&out, &format!("attachments of {subject}"));
 
-    // Both limits raised: vouch goes on to fetch the first (fake) referrer.
+    // A listing longer than --max-referrers is refused as a whole.
+    let out = env.run(["tree", &target, "--max-referrers", "5000"]);
+    assert_fails_with(&out, "10000 is over the limit of 5000");
+
+    // Room for them all: each made-up referrer is fetched, found missing,
+    // and reported; none is an attachment.
     let out = env.run([
         "tree",
         &target,
-        "--max-layers",
-        "20000",
         "--max-attachments",
         "20000",
+        "--output",
+        "json",
     ]);
-    assert_fails_with(&out, "not found");
-    assert!(!stderr(&out).contains("over the limit"), "{}", stderr(&out));
+    assert_ok(&out);
+    let tree: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(tree["attachments"].as_array().unwrap().len(), 0);
+    let ignored = tree["ignored"].as_array().unwrap();
+    assert_eq!(ignored.len(), FAKES);
+    assert!(ignored
+        .iter()
+        .all(|i| i["reason"].as_str().unwrap().contains("not found")));
 }
 
 #[test]
@@ -731,24 +733,41 @@ fn corrupted_blob_in_a_layout_is_refused() {
     assert_ok(&env.verify(&target, &public, &[]));
 
     // The bundle layer is a few hundred bytes: over a 10-byte blob limit.
-    let out = env.run(["tree", &target, "--max-blob-bytes", "10"]);
+    // The signature is reported unreadable, and so does not verify.
+    let tree = env.tree(&target, &["--max-blob-bytes", "10"]);
+    assert!(tree.signatures().is_empty(), "{:#}", tree.0);
+    let reason = tree.0["ignored"][0]["reason"].as_str().unwrap().to_string();
+    assert!(reason.contains("over the limit of 10"), "{reason}");
+    let out = env.verify(&target, &public, &["--max-blob-bytes", "10"]);
     assert_fails_with(&out, "over the limit of 10");
 
     let tree = env.tree(&target, &[]);
     assert_eq!(tree.signatures().len(), 1);
     let referrer = tree.signatures()[0]["digest"].as_str().unwrap().to_string();
     let path = layout.blob_path(&referrer[7..]);
-    let mut bytes = fs::read(&path).unwrap();
+    let honest = fs::read(&path).unwrap();
+    let mut bytes = honest.clone();
     let last = bytes.len() - 1;
     bytes[last] = b' '; // the closing brace, gone
-    bytes.push(b'}');
-    fs::write(&path, bytes).unwrap();
+    fs::write(&path, &bytes).unwrap();
 
-    let out = env.run(["tree", &target]);
-    assert_fails_with(&out, "does not match its digest");
-    assert_fails_with(&out, &format!("expected {referrer}"));
+    let tree = env.tree(&target, &[]);
+    assert!(tree.signatures().is_empty(), "{:#}", tree.0);
+    let reason = tree.0["ignored"][0]["reason"].as_str().unwrap().to_string();
+    assert!(reason.contains("does not match its digest"), "{reason}");
+    assert!(reason.contains(&format!("expected {referrer}")), "{reason}");
     let out = env.verify(&target, &public, &[]);
     assert_fails_with(&out, "does not match its digest");
+
+    // Longer than its descriptor says: refused after that many bytes.
+    bytes.push(b'}');
+    fs::write(&path, &bytes).unwrap();
+    let tree = env.tree(&target, &[]);
+    let reason = tree.0["ignored"][0]["reason"].as_str().unwrap().to_string();
+    assert!(
+        reason.contains(&format!("declared {} bytes, got more", honest.len())),
+        "{reason}"
+    );
 }
 
 #[test]

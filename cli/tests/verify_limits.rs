@@ -7,7 +7,10 @@
 //! - a tag that points to another image on its second resolution (a real
 //!   Distribution registry behind the labelled `ReferrersProxy` stub, which
 //!   moves the tag once it has been read) cannot make vouch mix two images:
-//!   the tag is resolved once and everything is read for that digest.
+//!   the tag is resolved once and everything is read for that digest;
+//! - (issue 8) 1,000 entries of other types, a referrer of another image
+//!   and one that is no bundle, added to the fallback index by a tag
+//!   writer, do not hide the good evidence: the bad ones are reported.
 //!
 //! And the documented JSON schema holds: `--output json` has exactly
 //! the fields docs/verify-json.md documents, no more and no fewer.
@@ -76,33 +79,52 @@ fn regression_issue_5_ten_thousand_attestations_are_capped_and_nothing_is_admitt
     flood_referrers(&f.dir().join("layout"), &subject, FAKES);
     let count = FAKES + real;
 
-    // Defaults: the index has more entries than any manifest may.
+    // Defaults: the fallback index lists more entries than --max-referrers.
     let out = verify(&f, &["oci:layout:app"], &["--output", "json"]);
-    assert_fails_with(&out, &format!("{count} is over the limit of 1000"));
+    assert_fails_with(&out, &format!("{count} is over the limit of 10000"));
     assert_eq!(stdout(&out), "", "no verdict is printed on error");
 
-    // Room for the index: the attachment cap (100) refuses it, naming the
-    // image whose referrers they are. The good image given first is not
-    // admitted either: nothing is printed as allowed.
+    // Room for the listing: the attachment cap (100) refuses the Sigstore
+    // bundles it names, naming the image they are attached to. The good
+    // image given first is not admitted either: nothing is printed as
+    // allowed.
     let out = verify(
         &f,
         &["oci:good:app", "oci:layout:app"],
-        &["--max-layers", "20000"],
+        &["--max-referrers", "20000"],
     );
     assert_fails_with(&out, &format!("{count} is over the limit of 100"));
-    assert_fails_with(&out, &format!("referrers of {subject}"));
+    assert_fails_with(&out, &format!("attachments of {subject}"));
     assert!(!stdout(&out).contains("ALLOW"), "{}", stdout(&out));
     assert_eq!(stdout(&out), "");
 
-    // Both caps lifted, vouch goes on to fetch the first made-up referrer,
-    // which is not there: the caps are what refused the flood.
+    // Both caps lifted, vouch fetches each made-up referrer, finds it
+    // missing and reports it, and judges the image on its real evidence:
+    // the caps are what refused the flood.
     let out = verify(
         &f,
         &["oci:layout:app"],
-        &["--max-layers", "20000", "--max-attachments", "20000"],
+        &[
+            "--max-referrers",
+            "20000",
+            "--max-attachments",
+            "20000",
+            "--output",
+            "json",
+        ],
     );
-    assert_fails_with(&out, "not found");
-    assert!(!stderr(&out).contains("over the limit"), "{}", stderr(&out));
+    assert_ok(&out);
+    let verdict: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let evidence = verdict["images"][0]["evidence"].as_array().unwrap();
+    let missing = evidence
+        .iter()
+        .filter(|e| {
+            let why = e["ignored"][0].as_str().unwrap_or_default();
+            why.starts_with("unreadable: ") && why.contains("not found")
+        })
+        .count();
+    assert_eq!(missing, FAKES);
+    assert_eq!(verdict["images"][0]["verdict"], "allow");
 }
 
 const BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
