@@ -208,7 +208,7 @@ pub(crate) fn is_entry_fault(error: &Error) -> bool {
 
 /// A tag whose manifest lists entries that writers update read-merge-write.
 #[derive(Debug, Clone, Copy)]
-enum Tagged {
+pub(crate) enum Tagged {
     /// The tag-schema fallback index of referrers.
     Referrers,
     /// A legacy cosign `.sig` or `.att` image.
@@ -221,9 +221,9 @@ impl Tagged {
         self,
         repo: &Repository,
         tag: &str,
-        current: Option<FetchedManifest>,
+        current: Option<Manifest>,
     ) -> Result<Vec<Descriptor>> {
-        match (self, current.map(|f| f.manifest)) {
+        match (self, current) {
             (_, None) => Ok(Vec::new()),
             (Tagged::Referrers, Some(Manifest::Index(index))) => Ok(index.manifests),
             (Tagged::Legacy, Some(Manifest::Image(m))) => Ok(m.layers),
@@ -306,7 +306,8 @@ async fn update_tagged(
     own: &[Descriptor],
 ) -> Result<()> {
     if let Some(_lock) = repo.lock_tags().await? {
-        let mut entries = kind.entries(repo, tag, tagged_list(repo, tag).await?)?;
+        let mut entries =
+            kind.entries(repo, tag, tagged_list(repo, tag).await?.map(|f| f.manifest))?;
         let before = entries.len();
         kind.merge(&mut entries, own);
         if entries.len() > before {
@@ -322,13 +323,10 @@ async fn update_tagged(
     let mut confirmed = false;
     for attempt in 0..MAX_UPDATE_ATTEMPTS {
         let started = Instant::now();
-        let current = kind.entries(repo, tag, tagged_list(repo, tag).await?)?;
+        let current = kind.entries(repo, tag, tagged_list(repo, tag).await?.map(|f| f.manifest))?;
         kind.merge(&mut seen, &current);
         kind.merge(&mut seen, own);
-        if seen
-            .iter()
-            .all(|e| current.iter().any(|c| kind.same(c, e)))
-        {
+        if seen.iter().all(|e| current.iter().any(|c| kind.same(c, e))) {
             // Done when everything is there and, if we wrote, is still there
             // after the settle time: a stale write would have shown.
             if !wrote || confirmed {
@@ -516,7 +514,9 @@ fn kind_of_bundle(bundle: &Bundle, predicate_type: Option<&str>) -> Kind {
 
 /// What a referrer's descriptor says it is (unverified, for reports).
 fn declared_kind(annotations: &BTreeMap<String, String>) -> Kind {
-    let content = annotations.get(ANNOTATION_BUNDLE_CONTENT).map(String::as_str);
+    let content = annotations
+        .get(ANNOTATION_BUNDLE_CONTENT)
+        .map(String::as_str);
     let predicate = annotations
         .get(ANNOTATION_BUNDLE_PREDICATE_TYPE)
         .map(String::as_str);
@@ -548,49 +548,46 @@ pub async fn referrers(
         return Ok(list);
     }
     let tag = fallback_tag(subject);
-    let skip = |digest, reason| Ignored {
-        format: Format::Bundle,
-        kind: Kind::Attestation,
-        predicate_type: None,
-        digest,
-        reason,
-    };
-    Ok(match read_tag(repo, &tag).await? {
+    Ok(match read_tag(repo, Tagged::Referrers, &tag).await? {
         TagRead::Absent => Vec::new(),
         TagRead::Unreadable(digest, e) => {
-            ignored.push(skip(digest, e.to_string()));
+            ignored.push(Ignored {
+                format: Format::Bundle,
+                kind: Kind::Attestation,
+                predicate_type: None,
+                digest,
+                reason: e.to_string(),
+            });
             Vec::new()
         }
-        TagRead::Read(fetched) => match Tagged::Referrers.entries(repo, &tag, Some(fetched.clone())) {
-            Ok(entries) => entries,
-            Err(e) => {
-                ignored.push(skip(fetched.descriptor.digest, e.to_string()));
-                Vec::new()
-            }
-        },
+        TagRead::Read(entries) => entries,
     })
 }
 
 /// A tag that lists attachments, as read.
-enum TagRead {
+pub(crate) enum TagRead {
     /// There is no such tag.
     Absent,
     /// The tag's manifest (digest) is unreadable for a reason of its own.
     Unreadable(Sha256, Error),
-    /// The tag's manifest.
-    Read(FetchedManifest),
+    /// The entries the tag's manifest lists.
+    Read(Vec<Descriptor>),
 }
 
-/// Reads the manifest under `tag`, which lists attachments. A manifest
-/// that is missing, malformed or not matching its digest is unreadable;
-/// one over the size or entry limits, and a store that cannot be read,
-/// fail: what it lists cannot be told.
-async fn read_tag(repo: &Repository, tag: &str) -> Result<TagRead> {
+/// Reads the entries of the manifest under `tag`, which lists attachments
+/// of `kind`. A manifest that is missing, malformed, not matching its
+/// digest or of the wrong kind is unreadable; one over the size or entry
+/// limits, and a store that cannot be read, fail: what it lists cannot be
+/// told.
+pub(crate) async fn read_tag(repo: &Repository, kind: Tagged, tag: &str) -> Result<TagRead> {
     let Some(d) = repo.resolve_tag(tag).await? else {
         return Ok(TagRead::Absent);
     };
     match repo.try_attachment_list(&d.digest).await {
-        Ok(Some(fetched)) => Ok(TagRead::Read(fetched)),
+        Ok(Some(fetched)) => match kind.entries(repo, tag, Some(fetched.manifest)) {
+            Ok(entries) => Ok(TagRead::Read(entries)),
+            Err(e) => Ok(TagRead::Unreadable(d.digest, e)),
+        },
         Ok(None) => Ok(TagRead::Unreadable(
             d.digest,
             Error::NotFound {
@@ -674,33 +671,30 @@ pub async fn list(
         }
     }
     for (tag, kind, media_type) in [
-        (legacy_signature_tag(subject), Kind::Signature, COSIGN_SIMPLE_SIGNING),
-        (legacy_attestation_tag(subject), Kind::Attestation, DSSE_LAYER),
+        (
+            legacy_signature_tag(subject),
+            Kind::Signature,
+            COSIGN_SIMPLE_SIGNING,
+        ),
+        (
+            legacy_attestation_tag(subject),
+            Kind::Attestation,
+            DSSE_LAYER,
+        ),
     ] {
-        let skip = |digest, reason| Ignored {
-            format: Format::Legacy,
-            kind,
-            predicate_type: None,
-            digest,
-            reason,
-        };
-        let layers = match read_tag(repo, &tag).await? {
+        let layers = match read_tag(repo, Tagged::Legacy, &tag).await? {
             TagRead::Absent => continue,
             TagRead::Unreadable(digest, e) => {
-                listing.ignored.push(skip(digest, e.to_string()));
+                listing.ignored.push(Ignored {
+                    format: Format::Legacy,
+                    kind,
+                    predicate_type: None,
+                    digest,
+                    reason: e.to_string(),
+                });
                 continue;
             }
-            TagRead::Read(fetched) => {
-                match Tagged::Legacy.entries(repo, &tag, Some(fetched.clone())) {
-                    Ok(layers) => layers,
-                    Err(e) => {
-                        listing
-                            .ignored
-                            .push(skip(fetched.descriptor.digest, e.to_string()));
-                        continue;
-                    }
-                }
-            }
+            TagRead::Read(layers) => layers,
         };
         let mut kept: Vec<Descriptor> = Vec::new();
         for layer in layers {
@@ -799,7 +793,11 @@ async fn read_legacy(
             let signature = base64::engine::general_purpose::STANDARD
                 .decode(encoded)
                 .map_err(|e| {
-                    invalid(repo, format!("signature annotation of {what}"), e.to_string())
+                    invalid(
+                        repo,
+                        format!("signature annotation of {what}"),
+                        e.to_string(),
+                    )
                 })?;
             Evidence::SimpleSigning {
                 payload: repo.blob(layer).await?,

@@ -190,7 +190,11 @@ async fn attachments_in_both_formats(backend: &str, open: Open<'_>) {
         .unwrap();
 
     let listing = attach::list(&repo, &image.digest, None).await.unwrap();
-    assert!(listing.ignored.is_empty(), "{backend}: {:?}", listing.ignored);
+    assert!(
+        listing.ignored.is_empty(),
+        "{backend}: {:?}",
+        listing.ignored
+    );
     let found = listing.attachments;
     let summary: Vec<(Format, Kind, Option<&str>)> = found
         .iter()
@@ -472,7 +476,12 @@ pub async fn bad_entries_are_skipped(backend: &str, open: Open<'_>) {
         assert!(reason.contains("does not name"), "{backend}: {reason}");
     }
     let expected = if has_api { 2 } else { 3 };
-    assert_eq!(listing.ignored.len(), expected, "{backend}: {:?}", listing.ignored);
+    assert_eq!(
+        listing.ignored.len(),
+        expected,
+        "{backend}: {:?}",
+        listing.ignored
+    );
 }
 
 /// Entries that are no Sigstore bundles by their descriptor are dropped
@@ -510,7 +519,11 @@ pub async fn junk_is_filtered_before_the_cap(backend: &str, open: Open<'_>) {
     assert_eq!(listing.attachments.len(), 1, "{backend}");
     assert_eq!(listing.attachments[0].kind, Kind::Signature, "{backend}");
     // Entries of other types are not ours to report.
-    assert!(listing.ignored.is_empty(), "{backend}: {:?}", listing.ignored);
+    assert!(
+        listing.ignored.is_empty(),
+        "{backend}: {:?}",
+        listing.ignored
+    );
 }
 
 /// With a predicate-type filter, only the entries whose declared type it
@@ -555,14 +568,22 @@ pub async fn only_wanted_predicate_types_are_fetched(backend: &str, open: Open<'
     repo.put_manifest_bytes(&bytes, OCI_MANIFEST, None)
         .await
         .unwrap();
-    attach::register_referrers(&repo, &image.digest, &[referrer_descriptor(&bytes, &manifest)])
-        .await
-        .unwrap();
+    attach::register_referrers(
+        &repo,
+        &image.digest,
+        &[referrer_descriptor(&bytes, &manifest)],
+    )
+    .await
+    .unwrap();
 
     let all = attach::list(&repo, &image.digest, None).await.unwrap();
     assert_eq!(all.attachments.len(), 2, "{backend}");
     assert_eq!(all.ignored.len(), 1, "{backend}: {:?}", all.ignored);
-    assert_eq!(all.ignored[0].predicate_type.as_deref(), Some(sbom), "{backend}");
+    assert_eq!(
+        all.ignored[0].predicate_type.as_deref(),
+        Some(sbom),
+        "{backend}"
+    );
     let provenance_only = |p: &str| p == "https://slsa.dev/provenance/v1";
     let some = attach::list(&repo, &image.digest, Some(&provenance_only))
         .await

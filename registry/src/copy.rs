@@ -16,8 +16,8 @@ use std::pin::Pin;
 use vouch_evidence::digest::Sha256;
 
 use crate::attach::{
-    append_legacy_layers, is_entry_fault, legacy_attestation_tag, legacy_signature_tag, referrers,
-    register_referrers,
+    append_legacy_layers, is_entry_fault, legacy_attestation_tag, legacy_signature_tag, read_tag,
+    referrers, register_referrers, TagRead, Tagged,
 };
 use crate::oci::{Descriptor, Manifest};
 use crate::repository::FetchedManifest;
@@ -103,8 +103,9 @@ async fn copy_referrer(
     copy_fetched(src, dst, &fetched, report).await
 }
 
-/// Runs `step` on an entry: `Some` when it worked, `None` when the entry is
-/// unreadable (recorded in the report); a store that cannot be read fails.
+/// Sorts the outcome of one step on an entry: `Some` when it worked, `None`
+/// when the entry is unreadable (recorded in the report); a store that
+/// cannot be read fails.
 fn skip_unreadable<T>(report: &mut CopyReport, step: Result<T>) -> Result<Option<T>> {
     match step {
         Ok(value) => Ok(Some(value)),
@@ -153,28 +154,17 @@ pub async fn copy_image(
             legacy_signature_tag(subject),
             legacy_attestation_tag(subject),
         ] {
-            let Some(found) = src.resolve_tag(&legacy).await? else {
-                continue;
+            let listed = match read_tag(src, Tagged::Legacy, &legacy).await? {
+                TagRead::Absent => continue,
+                TagRead::Unreadable(_, e) => {
+                    report.skipped.push(e.to_string());
+                    continue;
+                }
+                TagRead::Read(layers) => layers,
             };
-            let read = src.try_attachment_list(&found.digest).await.and_then(|f| {
-                f.ok_or_else(|| Error::NotFound {
-                    what: format!("manifest {} of tag {legacy}", found.digest),
-                    location: src.location(),
-                })
-            });
-            let Some(fetched) = skip_unreadable(&mut report, read)? else {
-                continue;
-            };
-            let Manifest::Image(m) = fetched.manifest else {
-                report.skipped.push(format!(
-                    "legacy cosign tag {legacy} in {}: is an index, not an image manifest",
-                    src.location()
-                ));
-                continue;
-            };
-            src.check_count(&format!("layers of {legacy}"), m.layers.len())?;
+            src.check_count(&format!("layers of {legacy}"), listed.len())?;
             let mut layers = Vec::new();
-            for layer in m.layers {
+            for layer in listed {
                 let Some(bytes) = skip_unreadable(&mut report, src.blob(&layer).await)? else {
                     continue;
                 };

@@ -227,8 +227,8 @@ impl Store for LayoutStore {
         self.write_blob(digest, content)?;
         let Some(tag) = tag else { return Ok(()) };
         let marker = self.root.join(LAYOUT_FILE);
-        let lock = open_regular(&marker, OpenOptions::new().read(true))
-            .map_err(io("open", &marker))?;
+        let lock =
+            open_regular(&marker, OpenOptions::new().read(true)).map_err(io("open", &marker))?;
         lock.lock().map_err(io("lock", &marker))?;
         let mut index = self.read_index()?;
         index

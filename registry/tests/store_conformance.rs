@@ -47,7 +47,11 @@ fn local_backends() -> Vec<(&'static str, Arc<dyn Store>, tempfile::TempDir)> {
     let dir = tempfile::tempdir().unwrap();
     let layout: Arc<dyn Store> = Arc::new(LayoutStore::create(dir.path().join("layout")).unwrap());
     vec![
-        ("memory", Arc::new(MemoryStore::new()), tempfile::tempdir().unwrap()),
+        (
+            "memory",
+            Arc::new(MemoryStore::new()),
+            tempfile::tempdir().unwrap(),
+        ),
         (
             "memory+referrers",
             Arc::new(MemoryStore::with_referrers_api()),

@@ -52,7 +52,11 @@ pub async fn run(args: Args) -> Result<()> {
         .filter(|i| i.kind == Kind::Signature)
         .map(|i| format!("{} signature {}: {}", i.format.name(), i.digest, i.reason))
         .collect();
-    for a in listing.attachments.iter().filter(|a| a.kind == Kind::Signature) {
+    for a in listing
+        .attachments
+        .iter()
+        .filter(|a| a.kind == Kind::Signature)
+    {
         let format = a.format.name();
         match verify_signature(a, &resolved.digest, &key, &root) {
             Ok(()) => {
