@@ -117,11 +117,23 @@ fn main() -> ExitCode {
             let _ = writeln!(io::stderr(), "vouch: error: {err:#}");
             if err.chain().any(|cause| cause.is::<Misconfigured>()) {
                 ExitCode::from(2)
+            } else if err.chain().any(is_unconfirmed) {
+                ExitCode::from(3)
             } else {
                 ExitCode::FAILURE
             }
         }
     }
+}
+
+/// A write that other writers kept undoing, so that whether it stuck could
+/// not be confirmed: exit 3, so that a script can tell "retry, then check"
+/// from a plain failure.
+fn is_unconfirmed(cause: &(dyn std::error::Error + 'static)) -> bool {
+    matches!(
+        cause.downcast_ref::<vouch_registry::Error>(),
+        Some(vouch_registry::Error::Contention { .. })
+    )
 }
 
 /// A closed stdout (`vouch ... | head`) is not an error.

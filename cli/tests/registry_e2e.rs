@@ -685,7 +685,8 @@ fn ten_thousand_attachments_hit_the_limits() {
     common::registry::flood_referrers(&layout.dir, &subject, FAKES);
     let target = layout.oci("v1");
 
-    // Defaults: the index itself has more entries than a manifest may.
+    // Defaults: the listing is read, but it names more Sigstore bundles
+    // than the attachment limit (100): refused before any is fetched.
     let started = Instant::now();
     let out = env.run(["tree", &target]);
     assert!(
@@ -693,30 +694,31 @@ fn ten_thousand_attachments_hit_the_limits() {
         "took {:?}",
         started.elapsed()
     );
-    assert_fails_with(&out, "10000 is over the limit of 1000");
-
-    // With room for the entries, the attachment limit (100) still refuses.
-    let started = Instant::now();
-    let out = env.run(["tree", &target, "--max-layers", "20000"]);
-    assert!(
-        started.elapsed() < Duration::from_secs(10),
-        "took {:?}",
-        started.elapsed()
-    );
     assert_fails_with(&out, "10000 is over the limit of 100");
-    assert_fails_with(&out, &format!("referrers of {subject}"));
+    assert_fails_with(&out, &format!("attachments of {subject}"));
 
-    // Both limits raised: vouch goes on to fetch the first (fake) referrer.
+    // A listing longer than --max-referrers is refused as a whole.
+    let out = env.run(["tree", &target, "--max-referrers", "5000"]);
+    assert_fails_with(&out, "10000 is over the limit of 5000");
+
+    // Room for them all: each made-up referrer is fetched, found missing,
+    // and reported; none is an attachment.
     let out = env.run([
         "tree",
         &target,
-        "--max-layers",
-        "20000",
         "--max-attachments",
         "20000",
+        "--output",
+        "json",
     ]);
-    assert_fails_with(&out, "not found");
-    assert!(!stderr(&out).contains("over the limit"), "{}", stderr(&out));
+    assert_ok(&out);
+    let tree: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(tree["attachments"].as_array().unwrap().len(), 0);
+    let ignored = tree["ignored"].as_array().unwrap();
+    assert_eq!(ignored.len(), FAKES);
+    assert!(ignored
+        .iter()
+        .all(|i| i["reason"].as_str().unwrap().contains("not found")));
 }
 
 #[test]
@@ -731,24 +733,41 @@ fn corrupted_blob_in_a_layout_is_refused() {
     assert_ok(&env.verify(&target, &public, &[]));
 
     // The bundle layer is a few hundred bytes: over a 10-byte blob limit.
-    let out = env.run(["tree", &target, "--max-blob-bytes", "10"]);
+    // The signature is reported unreadable, and so does not verify.
+    let tree = env.tree(&target, &["--max-blob-bytes", "10"]);
+    assert!(tree.signatures().is_empty(), "{:#}", tree.0);
+    let reason = tree.0["ignored"][0]["reason"].as_str().unwrap().to_string();
+    assert!(reason.contains("over the limit of 10"), "{reason}");
+    let out = env.verify(&target, &public, &["--max-blob-bytes", "10"]);
     assert_fails_with(&out, "over the limit of 10");
 
     let tree = env.tree(&target, &[]);
     assert_eq!(tree.signatures().len(), 1);
     let referrer = tree.signatures()[0]["digest"].as_str().unwrap().to_string();
     let path = layout.blob_path(&referrer[7..]);
-    let mut bytes = fs::read(&path).unwrap();
+    let honest = fs::read(&path).unwrap();
+    let mut bytes = honest.clone();
     let last = bytes.len() - 1;
     bytes[last] = b' '; // the closing brace, gone
-    bytes.push(b'}');
-    fs::write(&path, bytes).unwrap();
+    fs::write(&path, &bytes).unwrap();
 
-    let out = env.run(["tree", &target]);
-    assert_fails_with(&out, "does not match its digest");
-    assert_fails_with(&out, &format!("expected {referrer}"));
+    let tree = env.tree(&target, &[]);
+    assert!(tree.signatures().is_empty(), "{:#}", tree.0);
+    let reason = tree.0["ignored"][0]["reason"].as_str().unwrap().to_string();
+    assert!(reason.contains("does not match its digest"), "{reason}");
+    assert!(reason.contains(&format!("expected {referrer}")), "{reason}");
     let out = env.verify(&target, &public, &[]);
     assert_fails_with(&out, "does not match its digest");
+
+    // Longer than its descriptor says: refused after that many bytes.
+    bytes.push(b'}');
+    fs::write(&path, &bytes).unwrap();
+    let tree = env.tree(&target, &[]);
+    let reason = tree.0["ignored"][0]["reason"].as_str().unwrap().to_string();
+    assert!(
+        reason.contains(&format!("declared {} bytes, got more", honest.len())),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -773,4 +792,182 @@ fn a_moved_tag_is_not_signed() {
     );
     let pinned = format!("{}/team/moving@{old}", registry.host);
     assert_ok(&env.verify(&pinned, &public, &[]));
+}
+
+// ---------------------------------------------------------------------------
+// 8. Issue 8: concurrent writers, copies, FIFOs, unreadable entries
+// ---------------------------------------------------------------------------
+
+/// Runs `cmd` to completion, failing the test if it takes over 30 s (it is
+/// then killed): a hang is a failure, not a stuck test run.
+fn run_with_deadline(cmd: &mut Command) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(30) {
+            child.kill().unwrap();
+            let out = child.wait_with_output().unwrap();
+            panic!("hung; killed after 30 s. stderr: {}", stderr(&out));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn regression_issue_8_a_stalled_signer_does_not_erase_another_signers_entry() {
+    let env = Env::new();
+    let layout = Layout::create(env.path().join("layout"));
+    let image = layout.small_image();
+    layout.set_tags(&[(&image, "v1")]);
+    let target = layout.oci("v1");
+    let (slow_key, slow_public) = env.keygen("slow");
+    let (fast_key, fast_public) = env.keygen("fast");
+
+    // The slow signer waits 3 s before each flock(2) it makes (strace's
+    // fault injection), as if descheduled between reading the fallback
+    // index and writing it back.
+    let vouch = common::vouch();
+    let mut slow = Command::new("strace");
+    slow.args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=flock"])
+        .args(["-e", "inject=flock:delay_enter=3000000", "--"])
+        .arg(vouch.get_program())
+        .args(["sign", &target, "--key", &s(&slow_key)])
+        .current_dir(env.path())
+        .env("HOME", env.home())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut slow = slow
+        .spawn()
+        .expect("strace not found: run scripts/install-oracles.sh");
+    std::thread::sleep(Duration::from_secs(1));
+    // Meanwhile another signer signs, and says it is done.
+    assert_ok(&env.run(["sign", &target, "--key", &s(&fast_key)]));
+    assert!(
+        slow.try_wait().unwrap().is_none(),
+        "the slow signer was not slow: the two did not overlap"
+    );
+    assert_ok(&slow.wait_with_output().unwrap());
+
+    let tree = env.tree(&target, &[]);
+    assert_eq!(tree.formats(), ["bundle", "bundle"], "{:#}", tree.0);
+    assert_ok(&env.verify(&target, &fast_public, &[]));
+    assert_ok(&env.verify(&target, &slow_public, &[]));
+}
+
+#[test]
+fn regression_issue_8_an_unconfirmed_write_exits_3() {
+    let registry = Registry::plain();
+    let proxy = common::stub::ReferrersProxy::start(&registry.host);
+    let env = Env::new();
+    let digest = registry.push_image("team/lost", "v1");
+    let image = format!("{}/team/lost:v1", proxy.host);
+    let (key, _) = env.keygen("ci");
+    proxy.drop_tag_writes("team/lost", &cosign_tag(&digest, "sig"));
+    let out = env.run(["sign", &image, "--key", &s(&key), "--format", "legacy"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("vouch: error:"), "{err}");
+    assert!(err.contains(&cosign_tag(&digest, "sig")), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn regression_issue_8_copy_keeps_the_destinations_signatures() {
+    let env = Env::new();
+    let src_layout = Layout::create(env.path().join("src"));
+    let image = src_layout.small_image();
+    src_layout.set_tags(&[(&image, "v1")]);
+    let src = src_layout.oci("v1");
+    // The destination holds the same image, signed by three other keys in
+    // both formats.
+    let copied = Command::new("cp")
+        .arg("-a")
+        .arg(&src_layout.dir)
+        .arg(env.path().join("dst"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    let dst = format!("oci:{}/dst:v1", env.path().display());
+    let keys: Vec<(PathBuf, PathBuf)> = (0..4).map(|i| env.keygen(&format!("k{i}"))).collect();
+    for (key, _) in &keys[1..] {
+        env.sign(&dst, key, &["--format", "legacy"]);
+        env.sign(&dst, key, &[]);
+    }
+    env.sign(&src, &keys[0].0, &["--format", "legacy"]);
+    env.sign(&src, &keys[0].0, &[]);
+
+    assert_ok(&env.run(["copy", &src, &dst]));
+    let tree = env.tree(&dst, &[]);
+    let formats = tree.formats();
+    let legacy = formats.iter().filter(|f| **f == "legacy").count();
+    assert_eq!((formats.len(), legacy), (8, 4), "{:#}", tree.0);
+    for (_, public) in &keys {
+        assert_ok(&env.verify(&dst, public, &[]));
+    }
+    // Copying again adds nothing: entries are merged by content.
+    assert_ok(&env.run(["copy", &src, &dst]));
+    let again = env.tree(&dst, &[]);
+    assert_eq!(again.signatures().len(), 8, "{:#}", again.0);
+}
+
+#[test]
+fn regression_issue_8_a_fifo_in_a_layout_is_refused_naming_it() {
+    let env = Env::new();
+    let layout = Layout::create(env.path().join("layout"));
+    let image = layout.small_image();
+    layout.set_tags(&[(&image, "v1")]);
+    let target = layout.oci("v1");
+    let (key, _) = env.keygen("ci");
+    env.sign(&target, &key, &[]);
+    let tree = env.tree(&target, &[]);
+    let referrer = tree.signatures()[0]["digest"].as_str().unwrap().to_string();
+
+    // The referrer manifest becomes a FIFO nobody writes to.
+    let path = layout.blob_path(&referrer[7..]);
+    fs::remove_file(&path).unwrap();
+    let made = Command::new("mkfifo").arg(&path).status().unwrap();
+    assert!(made.success());
+    let out = run_with_deadline(&mut env.command(["tree", &target]));
+    assert_fails_with(&out, &s(&path));
+    assert_fails_with(&out, "FIFO");
+
+    // So does index.json.
+    let index = layout.dir.join("index.json");
+    fs::remove_file(&index).unwrap();
+    let made = Command::new("mkfifo").arg(&index).status().unwrap();
+    assert!(made.success());
+    let out = run_with_deadline(&mut env.command(["tree", &target]));
+    assert_fails_with(&out, &s(&index));
+}
+
+#[test]
+fn regression_issue_8_a_missing_referrer_is_skipped_but_an_unanswered_one_fails() {
+    use common::stub::{Fault, FaultServer};
+    // 404: the entry points at nothing; it is reported, not fatal.
+    let stub = FaultServer::start(Fault::ReferrerStatus(404));
+    let env = Env::new();
+    let image = format!("{}/app:v1", stub.host);
+    let out = env.run(["tree", &image, "--output", "json"]);
+    assert_ok(&out);
+    let tree: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(tree["attachments"].as_array().unwrap().len(), 0, "{tree:#}");
+    let ignored = tree["ignored"].as_array().unwrap();
+    assert_eq!(ignored.len(), 1, "{tree:#}");
+    assert!(
+        ignored[0]["reason"].as_str().unwrap().contains("not found"),
+        "{tree:#}"
+    );
+
+    // 500: the registry cannot say what the entry holds, and skipping it
+    // could drop evidence a policy needs: the whole listing fails.
+    let stub = FaultServer::start(Fault::ReferrerStatus(500));
+    let out = env.run(["tree", &format!("{}/app:v1", stub.host)]);
+    assert_fails_with(&out, "500");
+    assert_fails_with(&out, "the referrer is not served (stub)");
 }

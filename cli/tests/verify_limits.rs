@@ -7,7 +7,10 @@
 //! - a tag that points to another image on its second resolution (a real
 //!   Distribution registry behind the labelled `ReferrersProxy` stub, which
 //!   moves the tag once it has been read) cannot make vouch mix two images:
-//!   the tag is resolved once and everything is read for that digest.
+//!   the tag is resolved once and everything is read for that digest;
+//! - (issue 8) 1,000 entries of other types, a referrer of another image
+//!   and one that is no bundle, added to the fallback index by a tag
+//!   writer, do not hide the good evidence: the bad ones are reported.
 //!
 //! And the documented JSON schema holds: `--output json` has exactly
 //! the fields docs/verify-json.md documents, no more and no fewer.
@@ -18,10 +21,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::process::Output;
 
-use common::registry::{flood_referrers, Registry};
+use common::registry::{add_fallback_entries, flood_referrers, Registry};
 use common::stub::ReferrersProxy;
 use common::{assert_fails_with, assert_ok, demo_policy, root, vouch_in, Fixture};
-use serde_json::Value;
+use serde_json::{json, Value};
+use vouch_evidence::digest::sha256;
 
 /// The attachments the 10,000 test floods an image with.
 const FAKES: usize = 10_000;
@@ -75,33 +79,140 @@ fn regression_issue_5_ten_thousand_attestations_are_capped_and_nothing_is_admitt
     flood_referrers(&f.dir().join("layout"), &subject, FAKES);
     let count = FAKES + real;
 
-    // Defaults: the index has more entries than any manifest may.
+    // Defaults: the fallback index lists more entries than --max-referrers.
     let out = verify(&f, &["oci:layout:app"], &["--output", "json"]);
-    assert_fails_with(&out, &format!("{count} is over the limit of 1000"));
+    assert_fails_with(&out, &format!("{count} is over the limit of 10000"));
     assert_eq!(stdout(&out), "", "no verdict is printed on error");
 
-    // Room for the index: the attachment cap (100) refuses it, naming the
-    // image whose referrers they are. The good image given first is not
-    // admitted either: nothing is printed as allowed.
+    // Room for the listing: the attachment cap (100) refuses the Sigstore
+    // bundles it names, naming the image they are attached to. The good
+    // image given first is not admitted either: nothing is printed as
+    // allowed.
     let out = verify(
         &f,
         &["oci:good:app", "oci:layout:app"],
-        &["--max-layers", "20000"],
+        &["--max-referrers", "20000"],
     );
     assert_fails_with(&out, &format!("{count} is over the limit of 100"));
-    assert_fails_with(&out, &format!("referrers of {subject}"));
+    assert_fails_with(&out, &format!("attachments of {subject}"));
     assert!(!stdout(&out).contains("ALLOW"), "{}", stdout(&out));
     assert_eq!(stdout(&out), "");
 
-    // Both caps lifted, vouch goes on to fetch the first made-up referrer,
-    // which is not there: the caps are what refused the flood.
+    // Both caps lifted, vouch fetches each made-up referrer, finds it
+    // missing and reports it, and judges the image on its real evidence:
+    // the caps are what refused the flood.
     let out = verify(
         &f,
         &["oci:layout:app"],
-        &["--max-layers", "20000", "--max-attachments", "20000"],
+        &[
+            "--max-referrers",
+            "20000",
+            "--max-attachments",
+            "20000",
+            "--output",
+            "json",
+        ],
     );
-    assert_fails_with(&out, "not found");
-    assert!(!stderr(&out).contains("over the limit"), "{}", stderr(&out));
+    assert_ok(&out);
+    let verdict: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let evidence = verdict["images"][0]["evidence"].as_array().unwrap();
+    let missing = evidence
+        .iter()
+        .filter(|e| {
+            let why = e["ignored"][0].as_str().unwrap_or_default();
+            why.starts_with("unreadable: ") && why.contains("not found")
+        })
+        .count();
+    assert_eq!(missing, FAKES);
+    assert_eq!(verdict["images"][0]["verdict"], "allow");
+}
+
+const BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+/// Stores `bytes` as a blob of the layout at `dir`; returns its descriptor.
+fn store_blob(dir: &std::path::Path, media_type: &str, bytes: &[u8]) -> Value {
+    let digest = sha256(bytes);
+    fs::write(dir.join("blobs/sha256").join(digest.hex()), bytes).unwrap();
+    json!({"mediaType": media_type, "digest": digest.to_string(), "size": bytes.len()})
+}
+
+/// A Sigstore-bundle referrer manifest of `subject` whose one layer holds
+/// `layer`, stored in the layout at `dir`; returns its fallback-index entry.
+fn bundle_referrer(dir: &std::path::Path, subject: &str, layer: &[u8]) -> Value {
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "artifactType": BUNDLE_V03,
+        "config": store_blob(dir, "application/vnd.oci.empty.v1+json", b"{}"),
+        "layers": [store_blob(dir, BUNDLE_V03, layer)],
+        "subject": {"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": subject, "size": 100},
+    });
+    let mut entry = store_blob(
+        dir,
+        "application/vnd.oci.image.manifest.v1+json",
+        &serde_json::to_vec(&manifest).unwrap(),
+    );
+    entry["artifactType"] = json!(BUNDLE_V03);
+    entry
+}
+
+#[test]
+fn regression_issue_8_junk_and_bad_entries_do_not_hide_the_good_ones() {
+    let f = Fixture::attested();
+    let (out, verdict) = f.verify("policy.yaml");
+    assert_ok(&out);
+    let image = &verdict["images"][0];
+    let subject = image["digest"].as_str().unwrap().to_string();
+    let real = image["evidence"].as_array().unwrap().len();
+    let layout = f.dir().join("layout");
+
+    // A tag writer adds to the fallback index: 1,000 entries that are no
+    // bundles by their descriptor (never stored), a bundle referrer of
+    // another image, and one whose layer is no bundle.
+    let foreign = bundle_referrer(&layout, &sha256(b"another image").to_string(), b"{}");
+    let not_a_bundle = bundle_referrer(&layout, &subject, b"{\"not\": \"a bundle\"}");
+    let junk = (0..1000).map(|i| {
+        json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": sha256(format!("junk {i}").as_bytes()).to_string(),
+            "size": 500,
+            "artifactType": "application/vnd.example.junk",
+        })
+    });
+    add_fallback_entries(
+        &layout,
+        &subject,
+        junk.chain([foreign.clone(), not_a_bundle.clone()]),
+    );
+
+    let (out, verdict) = f.verify("policy.yaml");
+    assert_ok(&out);
+    let image = &verdict["images"][0];
+    assert_eq!(image["verdict"], "allow", "{verdict}");
+    let evidence = image["evidence"].as_array().unwrap();
+    assert_eq!(evidence.len(), real + 2, "{verdict}");
+    let unreadable = |entry: &Value| {
+        evidence
+            .iter()
+            .find(|e| e["digest"] == entry["digest"])
+            .unwrap_or_else(|| panic!("{entry} is not reported: {verdict}"))["ignored"][0]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let why = unreadable(&foreign);
+    assert!(why.starts_with("unreadable: "), "{why}");
+    assert!(why.contains(&format!("does not name {subject}")), "{why}");
+    let why = unreadable(&not_a_bundle);
+    assert!(why.starts_with("unreadable: "), "{why}");
+    // The text output says so too.
+    let out = verify(&f, &["oci:layout:app"], &[]);
+    assert_ok(&out);
+    assert!(
+        stdout(&out).contains(&format!("does not name {subject}")),
+        "{}",
+        stdout(&out)
+    );
 }
 
 /// The `/manifests/<reference>` or `/referrers/<digest>` of a logged

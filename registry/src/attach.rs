@@ -11,15 +11,24 @@
 //!   tag `sha256-<hex>.att` with DSSE envelope layers (annotation
 //!   `predicateType`).
 //!
-//! Tagged indexes are updated read-merge-write (no registry here offers a
-//! conditional write). After writing, the writer waits a settle time of
-//! three of its own read-merge-write rounds, reads again, and writes again
-//! until its entry has been seen twice, a settle time apart: a concurrent
-//! writer's stale write lands within that time, so all writers keep their
-//! entries.
+//! Tagged indexes are updated read-merge-write. Where the store can lock
+//! (a layout directory), one exclusive lock is held across the whole
+//! read-merge-write, so no writer loses another's entry. A registry offers
+//! neither a lock nor a conditional write: there, after writing, the writer
+//! waits a settle time of three of its own read-merge-write rounds, reads
+//! again, and writes again until every entry it has ever seen under the
+//! tag, and its own, has been there twice, a settle time apart. A stale
+//! write landing within that time is repaired; one from a writer stalled
+//! for longer can still erase an entry whose writer has already finished
+//! (see docs/decisions.md). Giving up is [`Error::Contention`].
+//!
+//! Reading is [`list`]: entries are filtered by their descriptors before
+//! anything is fetched or counted, and an entry that turns out unreadable
+//! is skipped and reported in [`Listing::ignored`], so one bad entry does
+//! not hide the good ones; a store that cannot be read fails the listing.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use vouch_evidence::bundle::{Bundle, Content};
@@ -78,6 +87,16 @@ pub enum Format {
     Legacy,
 }
 
+impl Format {
+    /// `bundle` or `legacy`, as reports name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Bundle => "bundle",
+            Format::Legacy => "legacy",
+        }
+    }
+}
+
 /// What an attachment is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -85,6 +104,16 @@ pub enum Kind {
     Signature,
     /// An attestation (an in-toto statement about the image).
     Attestation,
+}
+
+impl Kind {
+    /// `signature` or `attestation`, as reports name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Signature => "signature",
+            Kind::Attestation => "attestation",
+        }
+    }
 }
 
 /// The evidence an attachment carries, unverified.
@@ -120,43 +149,195 @@ pub struct Attachment {
     pub evidence: Evidence,
 }
 
-enum Merge {
-    /// The entry is already there: done.
-    Present,
-    /// Write these blobs, then this manifest under the tag; then check again.
-    Write {
-        blobs: Vec<(String, Vec<u8>)>,
-        manifest: Box<Manifest>,
-    },
+/// What [`list`] found next to an image.
+#[derive(Debug, Clone, Default)]
+pub struct Listing {
+    /// What could be read, in listing order: bundle referrers, then legacy
+    /// `.sig` layers, then legacy `.att` layers. Nothing here is verified.
+    pub attachments: Vec<Attachment>,
+    /// What was skipped as unreadable, with why.
+    pub ignored: Vec<Ignored>,
 }
 
-/// Updates the manifest under `tag` with `merge` until it holds our entry.
+/// An entry next to an image that could not be read as evidence: a
+/// referrer of another subject, a layer that is no bundle or envelope, a
+/// manifest that is missing or does not match its digest, a tag of the
+/// wrong kind. It counts for nothing; it is kept to be reported.
+#[derive(Debug, Clone)]
+pub struct Ignored {
+    /// Where it is stored.
+    pub format: Format,
+    /// What it declares itself to be (unverified, for reports).
+    pub kind: Kind,
+    /// The predicate type it declares, if any (unverified, for reports).
+    pub predicate_type: Option<String>,
+    /// The referrer manifest's or legacy layer's digest, or the manifest
+    /// digest of a tag that is unreadable as a whole.
+    pub digest: Sha256,
+    /// Why it was skipped: the error, naming what and where.
+    pub reason: String,
+}
+
+/// Which entries [`list`] fetches, by the predicate type an entry's
+/// descriptor declares (the `dev.sigstore.bundle.predicateType` annotation
+/// of a referrer, the `predicateType` annotation of a legacy layer): an
+/// entry declaring one the filter refuses is not fetched. An entry that
+/// declares none is always fetched. The declaration is never trusted for
+/// verification, which reads the verified statement: it only saves fetching
+/// what no policy will read.
+pub type PredicateFilter = dyn Fn(&str) -> bool + Sync;
+
+/// Whether an error met while reading one entry says something about the
+/// entry itself, which every reader sees alike (missing, malformed,
+/// oversized, of another subject, not matching its digest): the entry is
+/// then skipped and reported. Any other error says the store could not be
+/// read (unreachable, an error status, a timeout, an unreadable or
+/// irregular file) and fails the whole listing, since skipping the entry
+/// could drop evidence a policy needs.
+pub(crate) fn is_entry_fault(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::NotFound { .. }
+            | Error::DigestMismatch { .. }
+            | Error::TooLarge { .. }
+            | Error::TooMany { .. }
+            | Error::Invalid { .. }
+            | Error::Evidence(_)
+    )
+}
+
+/// A tag whose manifest lists entries that writers update read-merge-write.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Tagged {
+    /// The tag-schema fallback index of referrers.
+    Referrers,
+    /// A legacy cosign `.sig` or `.att` image.
+    Legacy,
+}
+
+impl Tagged {
+    /// The entries of the manifest under `tag` (none without one).
+    fn entries(
+        self,
+        repo: &Repository,
+        tag: &str,
+        current: Option<Manifest>,
+    ) -> Result<Vec<Descriptor>> {
+        match (self, current) {
+            (_, None) => Ok(Vec::new()),
+            (Tagged::Referrers, Some(Manifest::Index(index))) => Ok(index.manifests),
+            (Tagged::Legacy, Some(Manifest::Image(m))) => Ok(m.layers),
+            (Tagged::Referrers, Some(Manifest::Image(_))) => Err(invalid(
+                repo,
+                format!("referrers fallback tag {tag}"),
+                "is an image manifest, not an index",
+            )),
+            (Tagged::Legacy, Some(Manifest::Index(_))) => Err(invalid(
+                repo,
+                format!("legacy cosign tag {tag}"),
+                "is an index, not an image manifest",
+            )),
+        }
+    }
+
+    /// Whether two entries are one: a referrer by its digest, a legacy
+    /// layer by its digest and annotations (which hold the signature).
+    fn same(self, a: &Descriptor, b: &Descriptor) -> bool {
+        a.digest == b.digest
+            && match self {
+                Tagged::Referrers => true,
+                Tagged::Legacy => a.annotations == b.annotations,
+            }
+    }
+
+    /// Adds to `into` each entry of `from` it does not hold yet.
+    fn merge(self, into: &mut Vec<Descriptor>, from: &[Descriptor]) {
+        for entry in from {
+            if !into.iter().any(|e| self.same(e, entry)) {
+                into.push(entry.clone());
+            }
+        }
+    }
+
+    /// Writes the manifest listing `entries` (and the blobs it needs)
+    /// under `tag`.
+    async fn write(self, repo: &Repository, tag: &str, entries: &[Descriptor]) -> Result<()> {
+        let manifest = match self {
+            Tagged::Referrers => Manifest::Index(ImageIndex {
+                manifests: entries.to_vec(),
+                ..ImageIndex::empty()
+            }),
+            Tagged::Legacy => {
+                let config_bytes = legacy_config(entries);
+                let config = repo.put_blob(LEGACY_CONFIG, &config_bytes).await?;
+                Manifest::Image(ImageManifest {
+                    schema_version: 2,
+                    media_type: Some(OCI_MANIFEST.into()),
+                    artifact_type: None,
+                    config,
+                    layers: entries.to_vec(),
+                    subject: None,
+                    annotations: BTreeMap::new(),
+                })
+            }
+        };
+        repo.put_manifest(&manifest, Some(tag)).await?;
+        Ok(())
+    }
+}
+
+/// The manifest under `tag`, which lists attachments: its entries are
+/// capped by `max_referrers`.
+async fn tagged_list(repo: &Repository, tag: &str) -> Result<Option<FetchedManifest>> {
+    match repo.resolve_tag(tag).await? {
+        Some(d) => repo.try_attachment_list(&d.digest).await,
+        None => Ok(None),
+    }
+}
+
+/// Makes the manifest under `tag` list every entry of `own`, keeping the
+/// entries already there: under the store's lock where it has one, else
+/// confirmed by reading back, re-merging every entry ever seen there until
+/// all are present twice, a settle time apart.
 async fn update_tagged(
     repo: &Repository,
+    kind: Tagged,
     tag: &str,
-    mut merge: impl FnMut(Option<FetchedManifest>) -> Result<Merge>,
+    own: &[Descriptor],
 ) -> Result<()> {
+    if let Some(_lock) = repo.lock_tags().await? {
+        let mut entries =
+            kind.entries(repo, tag, tagged_list(repo, tag).await?.map(|f| f.manifest))?;
+        let before = entries.len();
+        kind.merge(&mut entries, own);
+        if entries.len() > before {
+            kind.write(repo, tag, &entries).await?;
+        }
+        return Ok(()); // the lock is released here, after the write
+    }
     // The longest read-merge-write round seen: a concurrent writer that read
     // before our write may land its stale write up to about that long after.
     let mut round = Duration::ZERO;
+    let mut seen: Vec<Descriptor> = Vec::new();
     let mut wrote = false;
-    let mut seen_after_write = false;
+    let mut confirmed = false;
     for attempt in 0..MAX_UPDATE_ATTEMPTS {
-        let started = std::time::Instant::now();
-        match merge(repo.tagged(tag).await?)? {
-            // Done when our entry is there and, if we wrote it, is still
-            // there after the settle time: a stale write would have shown.
-            Merge::Present if !wrote || seen_after_write => return Ok(()),
-            Merge::Present => seen_after_write = true,
-            Merge::Write { blobs, manifest } => {
-                for (media_type, content) in &blobs {
-                    repo.put_blob(media_type, content).await?;
-                }
-                repo.put_manifest(&manifest, Some(tag)).await?;
-                wrote = true;
-                seen_after_write = false;
-                round = round.max(started.elapsed());
+        let started = Instant::now();
+        let current = kind.entries(repo, tag, tagged_list(repo, tag).await?.map(|f| f.manifest))?;
+        kind.merge(&mut seen, &current);
+        kind.merge(&mut seen, own);
+        if seen.iter().all(|e| current.iter().any(|c| kind.same(c, e))) {
+            // Done when everything is there and, if we wrote, is still there
+            // after the settle time: a stale write would have shown.
+            if !wrote || confirmed {
+                return Ok(());
             }
+            confirmed = true;
+        } else {
+            kind.write(repo, tag, &seen).await?;
+            wrote = true;
+            confirmed = false;
+            round = round.max(started.elapsed());
         }
         tokio::time::sleep(backoff(attempt) + round * 3).await;
     }
@@ -229,91 +410,42 @@ pub async fn attach_bundle(
     };
     let bytes = crate::oci::to_json(&manifest);
     let descriptor = repo.put_manifest_bytes(&bytes, OCI_MANIFEST, None).await?;
-    register_referrer(
+    register_referrers(
         repo,
         &subject.digest,
-        referrer_descriptor(&bytes, &manifest),
+        &[referrer_descriptor(&bytes, &manifest)],
     )
     .await?;
     Ok(descriptor)
 }
 
-/// Makes a stored referrer manifest findable from its subject: nothing to
-/// do where the store has a referrers API; otherwise `entry` is merged into
-/// the tag-schema fallback index (tag `sha256-<hex>`), all its annotations
-/// copied as the distribution spec requires.
-pub async fn register_referrer(
+/// Makes stored referrer manifests findable from their subject: nothing to
+/// do where the store has a referrers API; otherwise `entries` are merged
+/// into the tag-schema fallback index (tag `sha256-<hex>`), all their
+/// annotations copied as the distribution spec requires.
+pub async fn register_referrers(
     repo: &Repository,
     subject: &Sha256,
-    entry: Descriptor,
+    entries: &[Descriptor],
 ) -> Result<()> {
-    if repo.referrers(subject).await?.is_some() {
+    if entries.is_empty() || repo.referrers(subject).await?.is_some() {
         return Ok(());
     }
-    let tag = fallback_tag(subject);
-    update_tagged(repo, &tag, |current| {
-        let mut index = match current.map(|f| f.manifest) {
-            None => ImageIndex::empty(),
-            Some(Manifest::Index(index)) => index,
-            Some(Manifest::Image(_)) => {
-                return Err(Error::Invalid {
-                    what: format!("referrers fallback tag {tag}"),
-                    location: repo.location(),
-                    reason: "is an image manifest, not an index".into(),
-                })
-            }
-        };
-        if index.manifests.iter().any(|d| d.digest == entry.digest) {
-            return Ok(Merge::Present);
-        }
-        index.manifests.push(entry.clone());
-        Ok(Merge::Write {
-            blobs: Vec::new(),
-            manifest: Box::new(Manifest::Index(index)),
-        })
-    })
-    .await
+    update_tagged(repo, Tagged::Referrers, &fallback_tag(subject), entries).await
 }
 
-/// Appends a layer (already stored) to the legacy cosign manifest under
-/// `tag`, keeping the layers already there; a layer with the same digest
-/// and annotations is not added twice.
-async fn append_legacy_layer(repo: &Repository, tag: &str, layer: Descriptor) -> Result<()> {
-    update_tagged(repo, tag, |current| {
-        let mut layers = match current.map(|f| f.manifest) {
-            None => Vec::new(),
-            Some(Manifest::Image(m)) => m.layers,
-            Some(Manifest::Index(_)) => {
-                return Err(Error::Invalid {
-                    what: format!("legacy cosign tag {tag}"),
-                    location: repo.location(),
-                    reason: "is an index, not an image manifest".into(),
-                })
-            }
-        };
-        if layers
-            .iter()
-            .any(|l| l.digest == layer.digest && l.annotations == layer.annotations)
-        {
-            return Ok(Merge::Present);
-        }
-        layers.push(layer.clone());
-        let config_bytes = legacy_config(&layers);
-        let config = Descriptor::of(LEGACY_CONFIG, &config_bytes);
-        Ok(Merge::Write {
-            blobs: vec![(LEGACY_CONFIG.to_string(), config_bytes)],
-            manifest: Box::new(Manifest::Image(ImageManifest {
-                schema_version: 2,
-                media_type: Some(OCI_MANIFEST.into()),
-                artifact_type: None,
-                config,
-                layers,
-                subject: None,
-                annotations: BTreeMap::new(),
-            })),
-        })
-    })
-    .await
+/// Appends layers (already stored) to the legacy cosign image under `tag`,
+/// keeping the layers already there; a layer with the same digest and
+/// annotations is not added twice.
+pub(crate) async fn append_legacy_layers(
+    repo: &Repository,
+    tag: &str,
+    layers: &[Descriptor],
+) -> Result<()> {
+    if layers.is_empty() {
+        return Ok(());
+    }
+    update_tagged(repo, Tagged::Legacy, tag, layers).await
 }
 
 /// Attaches a legacy cosign signature: a simple-signing `payload` and its
@@ -329,7 +461,7 @@ pub async fn attach_legacy_signature(
         COSIGN_SIGNATURE_ANNOTATION.into(),
         base64::engine::general_purpose::STANDARD.encode(signature),
     );
-    append_legacy_layer(repo, &legacy_signature_tag(subject), layer).await
+    append_legacy_layers(repo, &legacy_signature_tag(subject), &[layer]).await
 }
 
 /// Attaches a legacy cosign attestation: a DSSE envelope as a layer of tag
@@ -344,7 +476,7 @@ pub async fn attach_legacy_attestation(
     layer
         .annotations
         .insert(PREDICATE_TYPE_ANNOTATION.into(), predicate_type.into());
-    append_legacy_layer(repo, &legacy_attestation_tag(subject), layer).await
+    append_legacy_layers(repo, &legacy_attestation_tag(subject), &[layer]).await
 }
 
 /// The media type of the config of legacy cosign images.
@@ -380,6 +512,21 @@ fn kind_of_bundle(bundle: &Bundle, predicate_type: Option<&str>) -> Kind {
     }
 }
 
+/// What a referrer's descriptor says it is (unverified, for reports).
+fn declared_kind(annotations: &BTreeMap<String, String>) -> Kind {
+    let content = annotations
+        .get(ANNOTATION_BUNDLE_CONTENT)
+        .map(String::as_str);
+    let predicate = annotations
+        .get(ANNOTATION_BUNDLE_PREDICATE_TYPE)
+        .map(String::as_str);
+    if content == Some("message-signature") || predicate == Some(COSIGN_SIGN_PREDICATE_TYPE) {
+        Kind::Signature
+    } else {
+        Kind::Attestation
+    }
+}
+
 fn invalid(repo: &Repository, what: String, reason: impl Into<String>) -> Error {
     Error::Invalid {
         what,
@@ -388,140 +535,407 @@ fn invalid(repo: &Repository, what: String, reason: impl Into<String>) -> Error 
     }
 }
 
-/// The referrer descriptors of `subject`: from the referrers API, or else
-/// from the tag-schema fallback index, capped by the attachment limit.
-pub async fn referrers(repo: &Repository, subject: &Sha256) -> Result<Vec<Descriptor>> {
+/// The referrer descriptors of `subject`, of every type: from the
+/// referrers API, or else from the tag-schema fallback index, capped at
+/// `max_referrers`. A fallback tag that cannot be read as an index is
+/// skipped and recorded in `ignored`.
+pub async fn referrers(
+    repo: &Repository,
+    subject: &Sha256,
+    ignored: &mut Vec<Ignored>,
+) -> Result<Vec<Descriptor>> {
     if let Some(list) = repo.referrers(subject).await? {
         return Ok(list);
     }
     let tag = fallback_tag(subject);
-    match repo.tagged(&tag).await?.map(|f| f.manifest) {
-        None => Ok(Vec::new()),
-        Some(Manifest::Index(index)) => {
-            repo.check_count(&format!("referrers of {subject}"), index.manifests.len())?;
-            Ok(index.manifests)
+    Ok(match read_tag(repo, Tagged::Referrers, &tag).await? {
+        TagRead::Absent => Vec::new(),
+        TagRead::Unreadable(digest, e) => {
+            ignored.push(Ignored {
+                format: Format::Bundle,
+                kind: Kind::Attestation,
+                predicate_type: None,
+                digest,
+                reason: e.to_string(),
+            });
+            Vec::new()
         }
-        Some(Manifest::Image(_)) => Err(invalid(
-            repo,
-            format!("referrers fallback tag {tag}"),
-            "is not an index",
+        TagRead::Read(entries) => entries,
+    })
+}
+
+/// A tag that lists attachments, as read.
+pub(crate) enum TagRead {
+    /// There is no such tag.
+    Absent,
+    /// The tag's manifest (digest) is unreadable for a reason of its own.
+    Unreadable(Sha256, Error),
+    /// The entries the tag's manifest lists.
+    Read(Vec<Descriptor>),
+}
+
+/// Reads the entries of the manifest under `tag`, which lists attachments
+/// of `kind`. A manifest that is missing, malformed, not matching its
+/// digest or of the wrong kind is unreadable; one over the size or entry
+/// limits, and a store that cannot be read, fail: what it lists cannot be
+/// told.
+pub(crate) async fn read_tag(repo: &Repository, kind: Tagged, tag: &str) -> Result<TagRead> {
+    let Some(d) = repo.resolve_tag(tag).await? else {
+        return Ok(TagRead::Absent);
+    };
+    match repo.try_attachment_list(&d.digest).await {
+        Ok(Some(fetched)) => match kind.entries(repo, tag, Some(fetched.manifest)) {
+            Ok(entries) => Ok(TagRead::Read(entries)),
+            Err(e) => Ok(TagRead::Unreadable(d.digest, e)),
+        },
+        Ok(None) => Ok(TagRead::Unreadable(
+            d.digest,
+            Error::NotFound {
+                what: format!("manifest {} of tag {tag}", d.digest),
+                location: repo.location(),
+            },
         )),
+        Err(e @ (Error::Invalid { .. } | Error::DigestMismatch { .. })) => {
+            Ok(TagRead::Unreadable(d.digest, e))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// One entry next to an image to fetch, chosen by its descriptor.
+enum Candidate {
+    /// A Sigstore bundle referrer.
+    Bundle(Descriptor),
+    /// A layer of a legacy cosign image.
+    Legacy {
+        tag: String,
+        kind: Kind,
+        layer: Descriptor,
+    },
+}
+
+impl Candidate {
+    /// The report of this entry as unreadable, for `reason`.
+    fn ignored(&self, reason: String) -> Ignored {
+        match self {
+            Candidate::Bundle(d) => Ignored {
+                format: Format::Bundle,
+                kind: declared_kind(&d.annotations),
+                predicate_type: d.annotations.get(ANNOTATION_BUNDLE_PREDICATE_TYPE).cloned(),
+                digest: d.digest,
+                reason,
+            },
+            Candidate::Legacy { kind, layer, .. } => Ignored {
+                format: Format::Legacy,
+                kind: *kind,
+                predicate_type: layer.annotations.get(PREDICATE_TYPE_ANNOTATION).cloned(),
+                digest: layer.digest,
+                reason,
+            },
+        }
     }
 }
 
 /// Every signature and attestation attached to `subject`, in both formats.
 ///
-/// Referrers come from the referrers API, or else from the fallback index;
-/// a referrer whose manifest names another subject is rejected, since the
-/// fallback index is only a tag anyone can write. Counts are capped by the
-/// repository's limits before anything is fetched.
-pub async fn list(repo: &Repository, subject: &Sha256) -> Result<Vec<Attachment>> {
-    let mut found = Vec::new();
-    let referrers = referrers(repo, subject).await?;
+/// Entries are chosen by their descriptors before anything is fetched:
+/// referrers whose artifact type is a Sigstore bundle, and legacy layers of
+/// the cosign media types, once each, and only those whose declared
+/// predicate type `wanted` accepts (all without a filter). Only then are
+/// they counted against the attachment limit, so entries of other types do
+/// not hide the ones that count. Each is then fetched and checked (a
+/// referrer must name `subject`, since a fallback index is only a tag
+/// anyone can write); one that cannot be read is skipped and reported in
+/// [`Listing::ignored`]. A store that cannot be read fails the listing.
+pub async fn list(
+    repo: &Repository,
+    subject: &Sha256,
+    wanted: Option<&PredicateFilter>,
+) -> Result<Listing> {
+    let mut listing = Listing::default();
+    let wants = |declared: Option<&String>| match (declared, wanted) {
+        (Some(predicate_type), Some(wanted)) => wanted(predicate_type),
+        _ => true,
+    };
+    let mut candidates = Vec::new();
     // Every Sigstore bundle version, as cosign reads them (v0.2 bundles
     // are attached as `application/vnd.dev.sigstore.bundle+json;version=0.2`).
-    let bundles: Vec<&Descriptor> = referrers
-        .iter()
-        .filter(|d| d.artifact_type.as_deref().is_some_and(is_bundle_media_type))
-        .collect();
-    repo.check_count(&format!("bundle referrers of {subject}"), bundles.len())?;
-    for d in bundles {
-        let fetched = repo.manifest(&d.digest).await?;
-        let what = format!("bundle referrer {}", d.digest);
-        let Manifest::Image(m) = fetched.manifest else {
-            return Err(invalid(repo, what, "is not an image manifest"));
-        };
-        if m.subject.as_ref().map(|s| s.digest) != Some(*subject) {
-            return Err(invalid(
-                repo,
-                what,
-                format!("does not name {subject} as its subject"),
-            ));
+    for d in referrers(repo, subject, &mut listing.ignored).await? {
+        if d.artifact_type.as_deref().is_some_and(is_bundle_media_type)
+            && wants(d.annotations.get(ANNOTATION_BUNDLE_PREDICATE_TYPE))
+            && !candidates
+                .iter()
+                .any(|c| matches!(c, Candidate::Bundle(b) if b.digest == d.digest))
+        {
+            candidates.push(Candidate::Bundle(d));
         }
-        let layer = match m.layers.as_slice() {
-            [layer] if is_bundle_media_type(&layer.media_type) => layer,
-            _ => return Err(invalid(repo, what, "must have exactly one bundle layer")),
-        };
-        let bundle = Bundle::from_json(&repo.blob(layer).await?)?;
-        // The annotation is optional (`@sigstore/cli attach` writes none):
-        // fall back to the statement itself. Either is unverified here, for
-        // listing; verification reads the verified statement.
-        let predicate_type = m
-            .annotations
-            .get(ANNOTATION_BUNDLE_PREDICATE_TYPE)
-            .cloned()
-            .or_else(|| match bundle.content() {
-                Ok(Content::Dsse(envelope)) => Statement::from_json(envelope.unverified_payload())
-                    .ok()
-                    .map(|s| s.predicate_type().to_string()),
-                _ => None,
-            });
-        found.push(Attachment {
-            format: Format::Bundle,
-            kind: kind_of_bundle(&bundle, predicate_type.as_deref()),
-            predicate_type,
-            created: m.annotations.get(crate::oci::ANNOTATION_CREATED).cloned(),
-            digest: d.digest,
-            evidence: Evidence::Bundle(bundle),
-        });
     }
-    for (tag, kind) in [
-        (legacy_signature_tag(subject), Kind::Signature),
-        (legacy_attestation_tag(subject), Kind::Attestation),
+    for (tag, kind, media_type) in [
+        (
+            legacy_signature_tag(subject),
+            Kind::Signature,
+            COSIGN_SIMPLE_SIGNING,
+        ),
+        (
+            legacy_attestation_tag(subject),
+            Kind::Attestation,
+            DSSE_LAYER,
+        ),
     ] {
-        let Some(fetched) = repo.tagged(&tag).await? else {
-            continue;
+        let layers = match read_tag(repo, Tagged::Legacy, &tag).await? {
+            TagRead::Absent => continue,
+            TagRead::Unreadable(digest, e) => {
+                listing.ignored.push(Ignored {
+                    format: Format::Legacy,
+                    kind,
+                    predicate_type: None,
+                    digest,
+                    reason: e.to_string(),
+                });
+                continue;
+            }
+            TagRead::Read(layers) => layers,
         };
-        let Manifest::Image(m) = fetched.manifest else {
-            return Err(invalid(
-                repo,
-                format!("legacy cosign tag {tag}"),
-                "is not an image manifest",
-            ));
+        let mut kept: Vec<Descriptor> = Vec::new();
+        for layer in layers {
+            // Layers of other kinds are not ours to judge.
+            if layer.media_type == media_type
+                && wants(layer.annotations.get(PREDICATE_TYPE_ANNOTATION))
+                && !kept.iter().any(|k| Tagged::Legacy.same(k, &layer))
+            {
+                kept.push(layer);
+            }
+        }
+        candidates.extend(kept.into_iter().map(|layer| Candidate::Legacy {
+            tag: tag.clone(),
+            kind,
+            layer,
+        }));
+    }
+    repo.check_count(&format!("attachments of {subject}"), candidates.len())?;
+    for candidate in &candidates {
+        let read = match candidate {
+            Candidate::Bundle(d) => read_bundle(repo, subject, d).await,
+            Candidate::Legacy { tag, kind, layer } => read_legacy(repo, tag, *kind, layer).await,
         };
-        repo.check_count(&format!("layers of {tag}"), m.layers.len())?;
-        for layer in &m.layers {
-            let evidence = match (kind, layer.media_type.as_str()) {
-                (Kind::Signature, COSIGN_SIMPLE_SIGNING) => {
-                    let encoded = layer
-                        .annotations
-                        .get(COSIGN_SIGNATURE_ANNOTATION)
-                        .ok_or_else(|| {
-                            invalid(
-                                repo,
-                                format!("layer {} of {tag}", layer.digest),
-                                format!("has no {COSIGN_SIGNATURE_ANNOTATION} annotation"),
-                            )
-                        })?;
-                    let signature = base64::engine::general_purpose::STANDARD
-                        .decode(encoded)
-                        .map_err(|e| {
-                            invalid(
-                                repo,
-                                format!("signature annotation of layer {} of {tag}", layer.digest),
-                                e.to_string(),
-                            )
-                        })?;
-                    Evidence::SimpleSigning {
-                        payload: repo.blob(layer).await?,
-                        signature,
-                    }
-                }
-                (Kind::Attestation, DSSE_LAYER) => {
-                    Evidence::Dsse(Envelope::from_json(&repo.blob(layer).await?)?)
-                }
-                _ => continue, // a layer of another kind: not ours to judge
-            };
-            found.push(Attachment {
-                format: Format::Legacy,
-                kind,
-                predicate_type: layer.annotations.get(PREDICATE_TYPE_ANNOTATION).cloned(),
-                created: None,
-                digest: layer.digest,
-                evidence,
-            });
+        match read {
+            Ok(attachment) => listing.attachments.push(attachment),
+            Err(e) if is_entry_fault(&e) => listing.ignored.push(candidate.ignored(e.to_string())),
+            Err(e) => return Err(e),
         }
     }
-    repo.check_count(&format!("attachments of {subject}"), found.len())?;
-    Ok(found)
+    Ok(listing)
+}
+
+/// Fetches and checks one bundle referrer of `subject`.
+async fn read_bundle(repo: &Repository, subject: &Sha256, d: &Descriptor) -> Result<Attachment> {
+    let what = format!("bundle referrer {}", d.digest);
+    let fetched = repo.described_manifest(d).await?;
+    let Manifest::Image(m) = fetched.manifest else {
+        return Err(invalid(repo, what, "is not an image manifest"));
+    };
+    if m.subject.as_ref().map(|s| s.digest) != Some(*subject) {
+        return Err(invalid(
+            repo,
+            what,
+            format!("does not name {subject} as its subject"),
+        ));
+    }
+    let layer = match m.layers.as_slice() {
+        [layer] if is_bundle_media_type(&layer.media_type) => layer,
+        _ => return Err(invalid(repo, what, "must have exactly one bundle layer")),
+    };
+    let bundle = Bundle::from_json(&repo.blob(layer).await?)
+        .map_err(|e| invalid(repo, format!("bundle layer of {what}"), e.to_string()))?;
+    // The annotation is optional (`@sigstore/cli attach` writes none):
+    // fall back to the statement itself. Either is unverified here, for
+    // listing; verification reads the verified statement.
+    let predicate_type = m
+        .annotations
+        .get(ANNOTATION_BUNDLE_PREDICATE_TYPE)
+        .cloned()
+        .or_else(|| match bundle.content() {
+            Ok(Content::Dsse(envelope)) => Statement::from_json(envelope.unverified_payload())
+                .ok()
+                .map(|s| s.predicate_type().to_string()),
+            _ => None,
+        });
+    Ok(Attachment {
+        format: Format::Bundle,
+        kind: kind_of_bundle(&bundle, predicate_type.as_deref()),
+        predicate_type,
+        created: m.annotations.get(crate::oci::ANNOTATION_CREATED).cloned(),
+        digest: d.digest,
+        evidence: Evidence::Bundle(bundle),
+    })
+}
+
+/// Fetches and checks one layer of the legacy cosign image under `tag`.
+async fn read_legacy(
+    repo: &Repository,
+    tag: &str,
+    kind: Kind,
+    layer: &Descriptor,
+) -> Result<Attachment> {
+    let what = format!("layer {} of {tag}", layer.digest);
+    let evidence = match kind {
+        Kind::Signature => {
+            let encoded = layer
+                .annotations
+                .get(COSIGN_SIGNATURE_ANNOTATION)
+                .ok_or_else(|| {
+                    invalid(
+                        repo,
+                        what.clone(),
+                        format!("has no {COSIGN_SIGNATURE_ANNOTATION} annotation"),
+                    )
+                })?;
+            let signature = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .map_err(|e| {
+                    invalid(
+                        repo,
+                        format!("signature annotation of {what}"),
+                        e.to_string(),
+                    )
+                })?;
+            Evidence::SimpleSigning {
+                payload: repo.blob(layer).await?,
+                signature,
+            }
+        }
+        Kind::Attestation => Evidence::Dsse(
+            Envelope::from_json(&repo.blob(layer).await?)
+                .map_err(|e| invalid(repo, what, e.to_string()))?,
+        ),
+    };
+    Ok(Attachment {
+        format: Format::Legacy,
+        kind,
+        predicate_type: layer.annotations.get(PREDICATE_TYPE_ANNOTATION).cloned(),
+        created: None,
+        digest: layer.digest,
+        evidence,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+    use std::sync::{Arc, Mutex};
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::memory::MemoryStore;
+    use crate::oci::OCI_MANIFEST;
+    use crate::{Limits, Store};
+
+    /// A memory store (no referrers API) on which, right after the first
+    /// write of `tag`, another writer's stale write lands: `stale` is put
+    /// back under the tag, as a writer that read before would.
+    struct StaleAfterWrite {
+        inner: MemoryStore,
+        tag: String,
+        stale: Mutex<Option<Vec<u8>>>,
+    }
+
+    #[async_trait]
+    impl Store for StaleAfterWrite {
+        fn location(&self) -> String {
+            self.inner.location()
+        }
+        async fn resolve_tag(&self, r: &str, tag: &str) -> Result<Option<Descriptor>> {
+            self.inner.resolve_tag(r, tag).await
+        }
+        async fn fetch_manifest(
+            &self,
+            r: &str,
+            d: &Sha256,
+            limit: u64,
+        ) -> Result<Option<(Vec<u8>, Option<String>)>> {
+            self.inner.fetch_manifest(r, d, limit).await
+        }
+        async fn fetch_blob(&self, r: &str, d: &Sha256, limit: u64) -> Result<Option<Vec<u8>>> {
+            self.inner.fetch_blob(r, d, limit).await
+        }
+        async fn push_blob(&self, r: &str, d: &Sha256, content: &[u8]) -> Result<()> {
+            self.inner.push_blob(r, d, content).await
+        }
+        async fn push_manifest(
+            &self,
+            r: &str,
+            d: &Sha256,
+            content: &[u8],
+            media_type: &str,
+            tag: Option<&str>,
+        ) -> Result<()> {
+            self.inner
+                .push_manifest(r, d, content, media_type, tag)
+                .await?;
+            if tag == Some(self.tag.as_str()) {
+                let stale = self.stale.lock().unwrap().take();
+                if let Some(stale) = stale {
+                    let digest = vouch_evidence::digest::sha256(&stale);
+                    self.inner
+                        .push_manifest(r, &digest, &stale, crate::oci::OCI_INDEX, tag)
+                        .await?;
+                }
+            }
+            Ok(())
+        }
+        async fn referrers(
+            &self,
+            r: &str,
+            s: &Sha256,
+            limit: usize,
+        ) -> Result<Option<Vec<Descriptor>>> {
+            self.inner.referrers(r, s, limit).await
+        }
+    }
+
+    fn entry(name: &str) -> Descriptor {
+        let mut d = Descriptor::of(OCI_MANIFEST, name.as_bytes());
+        d.artifact_type = Some(BUNDLE_ARTIFACT_TYPE.into());
+        d
+    }
+
+    #[tokio::test]
+    async fn regression_issue_8_a_stale_write_does_not_erase_an_entry_seen() {
+        let subject = vouch_evidence::digest::sha256(b"the image");
+        let tag = fallback_tag(&subject);
+        let stale = ImageIndex {
+            manifests: vec![entry("c")],
+            ..ImageIndex::empty()
+        };
+        let store = Arc::new(StaleAfterWrite {
+            inner: MemoryStore::new(),
+            tag: tag.clone(),
+            stale: Mutex::new(None),
+        });
+        let repo = Repository::new(store.clone(), "app", Limits::default());
+        // Another writer's entry is there first.
+        register_referrers(&repo, &subject, &[entry("x")])
+            .await
+            .unwrap();
+        // Our write is followed by the stale write of a writer that read
+        // before x was added, and added c.
+        *store.stale.lock().unwrap() = Some(crate::oci::to_json(&stale));
+        register_referrers(&repo, &subject, &[entry("a")])
+            .await
+            .unwrap();
+        let listed: Vec<Sha256> = referrers(&repo, &subject, &mut Vec::new())
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.digest)
+            .collect();
+        for name in ["x", "a", "c"] {
+            assert!(
+                listed.contains(&entry(name).digest),
+                "entry {name} lost: {listed:?}"
+            );
+        }
+    }
 }

@@ -15,7 +15,10 @@ use vouch_evidence::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use vouch_evidence::keys::{Algorithm, PrivateKey};
 
 use crate::attach::{self, Evidence, Format, Kind};
-use crate::oci::{Descriptor, ImageManifest, Manifest, OCI_MANIFEST};
+use crate::oci::{
+    referrer_descriptor, Descriptor, ImageManifest, Manifest, EMPTY_JSON, EMPTY_JSON_CONTENT,
+    OCI_MANIFEST,
+};
 use crate::reference::ImageRef;
 use crate::{Error, Limits, Repository};
 
@@ -31,6 +34,9 @@ pub async fn run(backend: &str, open: Open<'_>) {
     concurrent_attaches(backend, open).await;
     too_many_attachments(backend, open).await;
     foreign_fallback_entry(backend, open).await;
+    bad_entries_are_skipped(backend, open).await;
+    junk_is_filtered_before_the_cap(backend, open).await;
+    only_wanted_predicate_types_are_fetched(backend, open).await;
 }
 
 /// Pushes a one-layer image tagged `tag`; returns its descriptor.
@@ -183,7 +189,13 @@ async fn attachments_in_both_formats(backend: &str, open: Open<'_>) {
         .await
         .unwrap();
 
-    let found = attach::list(&repo, &image.digest).await.unwrap();
+    let listing = attach::list(&repo, &image.digest, None).await.unwrap();
+    assert!(
+        listing.ignored.is_empty(),
+        "{backend}: {:?}",
+        listing.ignored
+    );
+    let found = listing.attachments;
     let summary: Vec<(Format, Kind, Option<&str>)> = found
         .iter()
         .map(|a| (a.format, a.kind, a.predicate_type.as_deref()))
@@ -224,7 +236,11 @@ async fn attachments_in_both_formats(backend: &str, open: Open<'_>) {
     // Nothing is attached to another image.
     let other = push_image(&repo, "at-v2", b"attachments other layer").await;
     assert!(
-        attach::list(&repo, &other.digest).await.unwrap().is_empty(),
+        attach::list(&repo, &other.digest, None)
+            .await
+            .unwrap()
+            .attachments
+            .is_empty(),
         "{backend}"
     );
 }
@@ -253,7 +269,11 @@ async fn concurrent_attaches(backend: &str, open: Open<'_>) {
         task.await.unwrap().unwrap();
     }
     assert_eq!(
-        attach::list(&repo, &image.digest).await.unwrap().len(),
+        attach::list(&repo, &image.digest, None)
+            .await
+            .unwrap()
+            .attachments
+            .len(),
         8,
         "{backend}"
     );
@@ -276,7 +296,9 @@ async fn too_many_attachments(backend: &str, open: Open<'_>) {
             ..Limits::default()
         },
     );
-    let err = attach::list(&strict, &image.digest).await.unwrap_err();
+    let err = attach::list(&strict, &image.digest, None)
+        .await
+        .unwrap_err();
     assert!(
         matches!(err, Error::TooMany { limit: 3, .. }),
         "{backend}: {err}"
@@ -308,9 +330,266 @@ async fn foreign_fallback_entry(backend: &str, open: Open<'_>) {
     )
     .await
     .unwrap();
-    let err = attach::list(&repo, &victim.digest)
+    // The entry is skipped, saying why, rather than taken or fatal.
+    let listing = attach::list(&repo, &victim.digest, None).await.unwrap();
+    assert!(listing.attachments.is_empty(), "{backend}");
+    assert_eq!(listing.ignored.len(), 1, "{backend}: {:?}", listing.ignored);
+    let reason = &listing.ignored[0].reason;
+    assert!(reason.contains("does not name"), "{backend}: {reason}");
+}
+
+/// Pushes a manifest whose subject is `subject`, of `artifact_type`, with
+/// one layer of `layer_type` holding `layer`, and makes it findable from
+/// the subject; returns its referrer descriptor.
+pub async fn push_referrer(
+    repo: &Repository,
+    subject: &Descriptor,
+    artifact_type: &str,
+    layer_type: &str,
+    layer: &[u8],
+) -> Descriptor {
+    let config = repo.put_blob(EMPTY_JSON, EMPTY_JSON_CONTENT).await.unwrap();
+    let layer = repo.put_blob(layer_type, layer).await.unwrap();
+    let manifest = ImageManifest {
+        schema_version: 2,
+        media_type: Some(OCI_MANIFEST.into()),
+        artifact_type: Some(artifact_type.into()),
+        config,
+        layers: vec![layer],
+        subject: Some(Descriptor {
+            annotations: BTreeMap::new(),
+            ..subject.clone()
+        }),
+        annotations: BTreeMap::new(),
+    };
+    let bytes = crate::oci::to_json(&manifest);
+    repo.put_manifest_bytes(&bytes, OCI_MANIFEST, None)
         .await
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("does not name"), "{backend}: {err}");
+        .unwrap();
+    let entry = referrer_descriptor(&bytes, &manifest);
+    attach::register_referrers(repo, &subject.digest, std::slice::from_ref(&entry))
+        .await
+        .unwrap();
+    entry
+}
+
+/// One bad entry does not hide the good ones (issue 8, finding 15): a
+/// bundle referrer whose layer is no bundle, one that names another subject
+/// (only a fallback index can list it), and a legacy layer without its
+/// signature are each skipped with their reason, and the good signatures
+/// next to them are still listed.
+pub async fn bad_entries_are_skipped(backend: &str, open: Open<'_>) {
+    let key = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+    let repo = open("conformance/bad-entries", Limits::default());
+    let image = push_image(&repo, "be-v1", b"bad entries victim").await;
+    let good = Bundle::sign_message(&key, b"good").unwrap();
+    attach::attach_bundle(&repo, &image, &good, "t", &BTreeMap::new())
+        .await
+        .unwrap();
+    let junk = push_referrer(
+        &repo,
+        &image,
+        attach::BUNDLE_ARTIFACT_TYPE,
+        attach::BUNDLE_ARTIFACT_TYPE,
+        b"{\"not\":\"a bundle\"}",
+    )
+    .await;
+    let has_api = repo.referrers(&image.digest).await.unwrap().is_some();
+    let mut foreign = None;
+    if !has_api {
+        // Another image's referrer, listed in this image's fallback index.
+        let other = push_image(&repo, "be-v2", b"bad entries other").await;
+        let theirs = Bundle::sign_message(&key, b"theirs").unwrap();
+        let d = attach::attach_bundle(&repo, &other, &theirs, "t", &BTreeMap::new())
+            .await
+            .unwrap();
+        let listed = attach::referrers(&repo, &other.digest, &mut Vec::new())
+            .await
+            .unwrap();
+        let entry = listed.into_iter().find(|e| e.digest == d.digest).unwrap();
+        attach::register_referrers(&repo, &image.digest, &[entry])
+            .await
+            .unwrap();
+        foreign = Some(d.digest);
+    }
+    // A legacy image whose first layer lacks its signature annotation.
+    let payload = b"{\"critical\":{}}";
+    let mut bad_layer = repo
+        .put_blob(attach::COSIGN_SIMPLE_SIGNING, b"{\"unsigned\":1}")
+        .await
+        .unwrap();
+    bad_layer.annotations.clear();
+    let mut good_layer = repo
+        .put_blob(attach::COSIGN_SIMPLE_SIGNING, payload)
+        .await
+        .unwrap();
+    good_layer
+        .annotations
+        .insert(attach::COSIGN_SIGNATURE_ANNOTATION.into(), "c2ln".into());
+    let config = repo
+        .put_blob("application/vnd.oci.image.config.v1+json", b"{}")
+        .await
+        .unwrap();
+    let legacy = Manifest::Image(ImageManifest {
+        schema_version: 2,
+        media_type: Some(OCI_MANIFEST.into()),
+        artifact_type: None,
+        config,
+        layers: vec![bad_layer.clone(), good_layer],
+        subject: None,
+        annotations: BTreeMap::new(),
+    });
+    repo.put_manifest(&legacy, Some(&attach::legacy_signature_tag(&image.digest)))
+        .await
+        .unwrap();
+
+    let listing = match attach::list(&repo, &image.digest, None).await {
+        Ok(listing) => listing,
+        Err(e) => panic!("{backend}: one bad entry hid the good ones: {e}"),
+    };
+    let summary: Vec<(Format, Kind)> = listing
+        .attachments
+        .iter()
+        .map(|a| (a.format, a.kind))
+        .collect();
+    assert_eq!(summary.len(), 2, "{backend}: {summary:?}");
+    assert!(
+        summary.contains(&(Format::Bundle, Kind::Signature))
+            && summary.contains(&(Format::Legacy, Kind::Signature)),
+        "{backend}: {summary:?}"
+    );
+    // Each bad entry is reported, saying why.
+    let why = |digest| {
+        let found = listing.ignored.iter().find(|i| i.digest == digest);
+        match found {
+            Some(i) => i.reason.clone(),
+            None => panic!("{backend}: {digest} not reported: {:?}", listing.ignored),
+        }
+    };
+    assert!(why(junk.digest).contains("bundle layer of"), "{backend}");
+    assert!(
+        why(bad_layer.digest).contains("has no dev.cosignproject.cosign/signature annotation"),
+        "{backend}"
+    );
+    if let Some(foreign) = foreign {
+        let reason = why(foreign);
+        assert!(reason.contains("does not name"), "{backend}: {reason}");
+    }
+    let expected = if has_api { 2 } else { 3 };
+    assert_eq!(
+        listing.ignored.len(),
+        expected,
+        "{backend}: {:?}",
+        listing.ignored
+    );
+}
+
+/// Entries that are no Sigstore bundles by their descriptor are dropped
+/// before the attachment cap is applied (issue 8, finding 15): more of them
+/// than the cap allows do not hide the one signature.
+pub async fn junk_is_filtered_before_the_cap(backend: &str, open: Open<'_>) {
+    let key = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+    let repo = open("conformance/junk", Limits::default());
+    let image = push_image(&repo, "jk-v1", b"junk victim").await;
+    for i in 0..5 {
+        push_referrer(
+            &repo,
+            &image,
+            "application/vnd.example.sbom+json",
+            "application/json",
+            format!("{{\"junk\":{i}}}").as_bytes(),
+        )
+        .await;
+    }
+    let bundle = Bundle::sign_message(&key, b"one").unwrap();
+    attach::attach_bundle(&repo, &image, &bundle, "t", &BTreeMap::new())
+        .await
+        .unwrap();
+    let strict = open(
+        "conformance/junk",
+        Limits {
+            max_attachments: 2,
+            ..Limits::default()
+        },
+    );
+    let listing = match attach::list(&strict, &image.digest, None).await {
+        Ok(listing) => listing,
+        Err(e) => panic!("{backend}: junk referrers hid the signature: {e}"),
+    };
+    assert_eq!(listing.attachments.len(), 1, "{backend}");
+    assert_eq!(listing.attachments[0].kind, Kind::Signature, "{backend}");
+    // Entries of other types are not ours to report.
+    assert!(
+        listing.ignored.is_empty(),
+        "{backend}: {:?}",
+        listing.ignored
+    );
+}
+
+/// With a predicate-type filter, only the entries whose declared type it
+/// accepts, and those declaring none, are fetched: here the one of another
+/// type is unreadable, and it is not even reported.
+pub async fn only_wanted_predicate_types_are_fetched(backend: &str, open: Open<'_>) {
+    let key = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
+    let repo = open("conformance/wanted", Limits::default());
+    let image = push_image(&repo, "wt-v1", b"wanted").await;
+    let statement = statement_for(&image);
+    let provenance = Bundle::sign_dsse(&key, IN_TOTO_PAYLOAD_TYPE, &statement).unwrap();
+    attach::attach_bundle(&repo, &image, &provenance, "t", &BTreeMap::new())
+        .await
+        .unwrap();
+    let message = Bundle::sign_message(&key, b"sig").unwrap();
+    attach::attach_bundle(&repo, &image, &message, "t", &BTreeMap::new())
+        .await
+        .unwrap();
+    // An SBOM referrer whose layer is no bundle at all.
+    let sbom = "https://cyclonedx.org/bom";
+    let config = repo.put_blob(EMPTY_JSON, EMPTY_JSON_CONTENT).await.unwrap();
+    let layer = repo
+        .put_blob(attach::BUNDLE_ARTIFACT_TYPE, b"not a bundle")
+        .await
+        .unwrap();
+    let manifest = ImageManifest {
+        schema_version: 2,
+        media_type: Some(OCI_MANIFEST.into()),
+        artifact_type: Some(attach::BUNDLE_ARTIFACT_TYPE.into()),
+        config,
+        layers: vec![layer],
+        subject: Some(Descriptor {
+            annotations: BTreeMap::new(),
+            ..image.clone()
+        }),
+        annotations: BTreeMap::from([(
+            attach::ANNOTATION_BUNDLE_PREDICATE_TYPE.to_string(),
+            sbom.to_string(),
+        )]),
+    };
+    let bytes = crate::oci::to_json(&manifest);
+    repo.put_manifest_bytes(&bytes, OCI_MANIFEST, None)
+        .await
+        .unwrap();
+    attach::register_referrers(
+        &repo,
+        &image.digest,
+        &[referrer_descriptor(&bytes, &manifest)],
+    )
+    .await
+    .unwrap();
+
+    let all = attach::list(&repo, &image.digest, None).await.unwrap();
+    assert_eq!(all.attachments.len(), 2, "{backend}");
+    assert_eq!(all.ignored.len(), 1, "{backend}: {:?}", all.ignored);
+    assert_eq!(
+        all.ignored[0].predicate_type.as_deref(),
+        Some(sbom),
+        "{backend}"
+    );
+    let provenance_only = |p: &str| p == "https://slsa.dev/provenance/v1";
+    let some = attach::list(&repo, &image.digest, Some(&provenance_only))
+        .await
+        .unwrap();
+    assert!(some.ignored.is_empty(), "{backend}: {:?}", some.ignored);
+    let mut kinds: Vec<Kind> = some.attachments.iter().map(|a| a.kind).collect();
+    kinds.sort_by_key(|k| *k == Kind::Signature);
+    assert_eq!(kinds, [Kind::Attestation, Kind::Signature], "{backend}");
 }

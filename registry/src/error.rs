@@ -90,8 +90,9 @@ pub enum Error {
         /// What failed and what the registry said.
         reason: String,
     },
-    /// Concurrent writers kept replacing an index this writer was updating.
-    #[error("gave up updating {what} in {location} after {attempts} attempts: other writers kept replacing it")]
+    /// Concurrent writers kept replacing an index this writer was updating,
+    /// so its write could not be confirmed (the CLI exits 3).
+    #[error("gave up updating {what} in {location} after {attempts} attempts: other writers kept replacing it, so the entry may be missing (check with `vouch tree`, then retry)")]
     Contention {
         /// The index being updated.
         what: String,

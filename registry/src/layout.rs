@@ -7,9 +7,12 @@
 //! (tag `sha256-<hex>`), which also makes them travel with `skopeo copy`.
 //! Every write goes through a temporary file renamed into place, and
 //! `index.json` is rewritten under an exclusive lock on the `oci-layout`
-//! file, so concurrent writers never lose each other's tags.
+//! file, so concurrent writers never lose each other's tags. A tagged index
+//! of attachments is updated read-merge-write under a second lock, on
+//! `.vouch-tags.lock` (see [`Store::lock_tags`]). Only regular files are
+//! read: a FIFO, device or socket in the layout is refused, naming it.
 
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -17,9 +20,11 @@ use async_trait::async_trait;
 use vouch_evidence::digest::Sha256;
 
 use crate::oci::{self, Descriptor, ImageIndex, ANNOTATION_REF_NAME};
-use crate::{Error, Result, Store};
+use crate::{Error, Result, Store, TagLock};
 
 const LAYOUT_FILE: &str = "oci-layout";
+/// The file locked across each read-merge-write of an attachment index.
+const TAGS_LOCK_FILE: &str = ".vouch-tags.lock";
 const LAYOUT_CONTENT: &[u8] = br#"{"imageLayoutVersion":"1.0.0"}"#;
 const INDEX_FILE: &str = "index.json";
 /// The largest `index.json` read.
@@ -104,11 +109,51 @@ impl LayoutStore {
     }
 }
 
+/// Opens `path` with `options` only if it is a regular file. It is opened
+/// non-blocking, so that the open of a FIFO returns at once rather than
+/// waiting for a writer, and its type is checked on the open handle, so
+/// that nothing can be swapped in between a check and the open: a FIFO,
+/// device, socket or directory is refused before anything is read.
+fn open_regular(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(options, libc::O_NONBLOCK);
+    let file = options.open(path)?;
+    let kind = file.metadata()?.file_type();
+    if kind.is_file() {
+        return Ok(file);
+    }
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            "a FIFO"
+        } else if kind.is_socket() {
+            "a socket"
+        } else if kind.is_char_device() || kind.is_block_device() {
+            "a device"
+        } else if kind.is_dir() {
+            "a directory"
+        } else {
+            "something else"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = if kind.is_dir() {
+        "a directory"
+    } else {
+        "something else"
+    };
+    Err(std::io::Error::new(
+        ErrorKind::InvalidInput,
+        format!("is {what}, not a regular file"),
+    ))
+}
+
 fn read_capped(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
-    let file = match File::open(path) {
+    let file = match open_regular(path, OpenOptions::new().read(true)) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(io("open", path)(e)),
+        Err(e) => return Err(io("read", path)(e)),
     };
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1))
@@ -182,7 +227,8 @@ impl Store for LayoutStore {
         self.write_blob(digest, content)?;
         let Some(tag) = tag else { return Ok(()) };
         let marker = self.root.join(LAYOUT_FILE);
-        let lock = File::open(&marker).map_err(io("open", &marker))?;
+        let lock =
+            open_regular(&marker, OpenOptions::new().read(true)).map_err(io("open", &marker))?;
         lock.lock().map_err(io("lock", &marker))?;
         let mut index = self.read_index()?;
         index
@@ -205,5 +251,64 @@ impl Store for LayoutStore {
         _limit: usize,
     ) -> Result<Option<Vec<Descriptor>>> {
         Ok(None)
+    }
+
+    /// An flock on `.vouch-tags.lock` (created if missing), which every
+    /// vouch writer of this layout takes, in this process or another. It is
+    /// taken on a blocking thread, so that waiting for another writer
+    /// never stalls the async runtime this one's lock holder runs on.
+    async fn lock_tags(&self, _repository: &str) -> Result<Option<TagLock>> {
+        let path = self.root.join(TAGS_LOCK_FILE);
+        let file = open_regular(&path, OpenOptions::new().write(true).create(true))
+            .map_err(io("open", &path))?;
+        let locked = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+            .await
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|locked| locked)
+            .map_err(io("lock", &path))?;
+        Ok(Some(Box::new(locked)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn regression_issue_8_a_fifo_in_a_layout_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LayoutStore::create(dir.path().join("layout")).unwrap();
+        let digest = vouch_evidence::digest::sha256(b"a blob that is a FIFO");
+        let path = store.blob_path(&digest);
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Read on a thread of its own: a hang fails the test, not the run.
+        let (done, result) = std::sync::mpsc::channel();
+        let reader = store.clone();
+        std::thread::spawn(move || {
+            let read = block_on(reader.fetch_blob("", &digest, 1024));
+            let _ = done.send(read.map(|b| b.map(|b| b.len())));
+        });
+        let read = result
+            .recv_timeout(Duration::from_secs(10))
+            .expect("reading a FIFO blob hung");
+        let err = read.unwrap_err().to_string();
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains("FIFO"), "{err}");
+    }
+
+    /// Runs a future on a one-thread runtime of its own.
+    fn block_on<T>(future: impl std::future::Future<Output = T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(future)
     }
 }

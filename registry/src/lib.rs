@@ -51,7 +51,7 @@ pub fn open(
     }
 }
 pub use repository::{Limits, Repository};
-pub use store::Store;
+pub use store::{Store, TagLock};
 
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

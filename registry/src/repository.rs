@@ -8,7 +8,7 @@ use vouch_evidence::digest::{sha256, Sha256};
 
 use crate::oci::{self, Descriptor, Manifest};
 use crate::reference::ImageRef;
-use crate::{Error, Result, Store};
+use crate::{Error, Result, Store, TagLock};
 
 /// Size and count limits, applied before anything is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,11 @@ pub struct Limits {
     pub max_blob_bytes: u64,
     /// Bytes per manifest (default 4 MiB, as Distribution enforces).
     pub max_manifest_bytes: u64,
+    /// Entries listed next to an image (referrers, fallback index entries,
+    /// legacy cosign layers) before they are filtered by type; only the
+    /// Sigstore bundles and cosign layers among them count against
+    /// `max_attachments` (default 10,000).
+    pub max_referrers: usize,
 }
 
 impl Default for Limits {
@@ -30,6 +35,7 @@ impl Default for Limits {
             max_layers: 1000,
             max_blob_bytes: 128 * 1024 * 1024,
             max_manifest_bytes: 4 * 1024 * 1024,
+            max_referrers: 10_000,
         }
     }
 }
@@ -116,6 +122,57 @@ impl Repository {
 
     /// Like [`Repository::manifest`], with `None` for a missing manifest.
     pub async fn try_manifest(&self, digest: &Sha256) -> Result<Option<FetchedManifest>> {
+        self.fetch_checked(digest, self.limits.max_layers).await
+    }
+
+    /// Like [`Repository::try_manifest`], for a manifest that lists what is
+    /// attached to an image (a referrers fallback index, a legacy cosign
+    /// image): its entries are capped by `max_referrers` rather than
+    /// `max_layers`, since they are filtered by type before any is fetched
+    /// or counted as an attachment.
+    pub async fn try_attachment_list(&self, digest: &Sha256) -> Result<Option<FetchedManifest>> {
+        self.fetch_checked(digest, self.limits.max_referrers).await
+    }
+
+    /// Fetches the manifest `descriptor` names, as [`Repository::manifest`]
+    /// does, reading no more than the size it declares: a declaration over
+    /// the manifest limit is refused unread, and a manifest of another size
+    /// than declared is refused.
+    pub async fn described_manifest(&self, descriptor: &Descriptor) -> Result<FetchedManifest> {
+        let digest = &descriptor.digest;
+        let what = format!("manifest {digest}");
+        self.check_size(&what, descriptor.size, self.limits.max_manifest_bytes)?;
+        let (bytes, content_type) = self
+            .store
+            .fetch_manifest(&self.name, digest, descriptor.size)
+            .await?
+            .ok_or_else(|| Error::NotFound {
+                what: what.clone(),
+                location: self.location(),
+            })?;
+        let got = bytes.len() as u64;
+        if got != descriptor.size {
+            let got = if got > descriptor.size {
+                "more".to_string()
+            } else {
+                got.to_string()
+            };
+            return Err(Error::Invalid {
+                what,
+                location: self.location(),
+                reason: format!("declared {} bytes, got {got}", descriptor.size),
+            });
+        }
+        self.checked(digest, bytes, content_type, self.limits.max_layers)
+    }
+
+    /// Fetches a manifest within the size limit, with at most `max_entries`
+    /// layers or entries.
+    async fn fetch_checked(
+        &self,
+        digest: &Sha256,
+        max_entries: usize,
+    ) -> Result<Option<FetchedManifest>> {
         let limit = self.limits.max_manifest_bytes;
         let Some((bytes, content_type)) =
             self.store.fetch_manifest(&self.name, digest, limit).await?
@@ -123,6 +180,19 @@ impl Repository {
             return Ok(None);
         };
         self.check_size(&format!("manifest {digest}"), bytes.len() as u64, limit)?;
+        self.checked(digest, bytes, content_type, max_entries)
+            .map(Some)
+    }
+
+    /// Checks fetched manifest bytes against their digest, parses them, and
+    /// caps their layers or entries at `max_entries`.
+    fn checked(
+        &self,
+        digest: &Sha256,
+        bytes: Vec<u8>,
+        content_type: Option<String>,
+        max_entries: usize,
+    ) -> Result<FetchedManifest> {
         self.check_digest("manifest", digest, &bytes)?;
         let manifest =
             Manifest::parse(&bytes, content_type.as_deref()).map_err(|reason| Error::Invalid {
@@ -134,21 +204,21 @@ impl Repository {
             Manifest::Image(m) => m.layers.len(),
             Manifest::Index(i) => i.manifests.len(),
         };
-        if entries > self.limits.max_layers {
+        if entries > max_entries {
             return Err(Error::TooMany {
                 what: format!("layers or entries of manifest {digest}"),
                 location: self.location(),
                 count: entries,
-                limit: self.limits.max_layers,
+                limit: max_entries,
             });
         }
         let mut descriptor = Descriptor::of(manifest.media_type(), &bytes);
         descriptor.digest = *digest;
-        Ok(Some(FetchedManifest {
+        Ok(FetchedManifest {
             descriptor,
             bytes,
             manifest,
-        }))
+        })
     }
 
     /// The manifest a tag points at, if the tag exists.
@@ -218,15 +288,27 @@ impl Repository {
             .await
     }
 
-    /// The referrers of `subject` through the referrers API, capped at the
-    /// attachment limit; `None` when the store has no referrers API.
+    /// The referrers of `subject` through the referrers API, of every
+    /// type, capped at `max_referrers`; `None` when the store has no
+    /// referrers API.
     pub async fn referrers(&self, subject: &Sha256) -> Result<Option<Vec<Descriptor>>> {
-        let limit = self.limits.max_attachments;
+        let limit = self.limits.max_referrers;
         let found = self.store.referrers(&self.name, subject, limit).await?;
-        if let Some(list) = &found {
-            self.check_count(&format!("referrers of {subject}"), list.len())?;
+        if let Some(list) = found.as_ref().filter(|l| l.len() > limit) {
+            return Err(Error::TooMany {
+                what: format!("referrers of {subject}"),
+                location: self.location(),
+                count: list.len(),
+                limit,
+            });
         }
         Ok(found)
+    }
+
+    /// Locks this repository's tags, where the store can (see
+    /// [`Store::lock_tags`]).
+    pub async fn lock_tags(&self) -> Result<Option<TagLock>> {
+        self.store.lock_tags(&self.name).await
     }
 
     /// Fails when `count` attachments exceed the limit.

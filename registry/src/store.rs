@@ -6,6 +6,10 @@ use vouch_evidence::digest::Sha256;
 use crate::oci::Descriptor;
 use crate::Result;
 
+/// An exclusive lock on a store's tags, released when dropped; see
+/// [`Store::lock_tags`].
+pub type TagLock = Box<dyn std::any::Any + Send>;
+
 /// A content-addressed store of manifests and blobs, with tags: a registry,
 /// a layout directory, or memory.
 ///
@@ -61,4 +65,15 @@ pub trait Store: Send + Sync {
         subject: &Sha256,
         limit: usize,
     ) -> Result<Option<Vec<Descriptor>>>;
+
+    /// Locks the tags of `repository` against every other writer that takes
+    /// the same lock, until the returned guard is dropped. Attachments hold
+    /// it across each read-merge-write of a tagged index, so that no
+    /// writer's entry is lost to another's stale write. `None` (the
+    /// default) where the store cannot lock, as a remote registry, which
+    /// offers no conditional write either: the writer then confirms its
+    /// write by reading it back.
+    async fn lock_tags(&self, _repository: &str) -> Result<Option<TagLock>> {
+        Ok(None)
+    }
 }

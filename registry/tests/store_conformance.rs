@@ -40,3 +40,43 @@ async fn layout_store_conforms() {
     )
     .await;
 }
+
+/// Every local backend: the memory store without and with a referrers API,
+/// and a layout.
+fn local_backends() -> Vec<(&'static str, Arc<dyn Store>, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().unwrap();
+    let layout: Arc<dyn Store> = Arc::new(LayoutStore::create(dir.path().join("layout")).unwrap());
+    vec![
+        (
+            "memory",
+            Arc::new(MemoryStore::new()),
+            tempfile::tempdir().unwrap(),
+        ),
+        (
+            "memory+referrers",
+            Arc::new(MemoryStore::with_referrers_api()),
+            tempfile::tempdir().unwrap(),
+        ),
+        ("layout", layout, dir),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn regression_issue_8_bad_entries_are_skipped_on_every_backend() {
+    for (backend, store, _dir) in local_backends() {
+        conformance::bad_entries_are_skipped(backend, &move |name, limits| {
+            Repository::new(store.clone(), name, limits)
+        })
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn regression_issue_8_junk_referrers_are_filtered_before_the_cap() {
+    for (backend, store, _dir) in local_backends() {
+        conformance::junk_is_filtered_before_the_cap(backend, &move |name, limits| {
+            Repository::new(store.clone(), name, limits)
+        })
+        .await;
+    }
+}

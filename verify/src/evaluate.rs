@@ -35,7 +35,9 @@ use vouch_evidence::osv::Database;
 use vouch_evidence::provenance::SLSA_PROVENANCE_V1;
 use vouch_evidence::statement::Statement;
 use vouch_evidence::vex;
-use vouch_registry::attach::{Attachment, Evidence, Format, Kind, COSIGN_SIGN_PREDICATE_TYPE};
+use vouch_registry::attach::{
+    Attachment, Evidence, Format, Ignored, Kind, COSIGN_SIGN_PREDICATE_TYPE,
+};
 use vouch_registry::reference::ImageRef;
 
 use crate::attestation::{statement_about, verify_attestation};
@@ -173,6 +175,26 @@ pub struct EvidenceNote {
     /// When the attachment says it was made (the unsigned `created`
     /// annotation; for display only).
     pub created: Option<String>,
+}
+
+impl EvidenceNote {
+    /// The note on an entry the listing skipped as unreadable (a referrer
+    /// of another subject, a layer that is no bundle): it counts for
+    /// nothing, under every policy, and `ignored` says why, prefixed
+    /// `unreadable: `.
+    pub fn unreadable(entry: &Ignored) -> Self {
+        EvidenceNote {
+            kind: entry.kind.name(),
+            format: entry.format.name(),
+            predicate_type: entry.predicate_type.clone(),
+            digest: entry.digest.to_string(),
+            verified_by: Vec::new(),
+            ignored: vec![format!("unreadable: {}", entry.reason)],
+            signers: Vec::new(),
+            signed_at: None,
+            created: None,
+        }
+    }
 }
 
 /// The build that the newest verified provenance describes, for reports.

@@ -202,9 +202,10 @@ impl Checker {
             .entry(key)
             .or_try_insert_with(async {
                 let repo = self.repository(&pinned)?;
-                let attachments = attach::list(&repo, &digest)
+                let attachments = attach::list(&repo, &digest, None)
                     .await
-                    .map_err(|e| format!("cannot read the evidence of {pinned}: {e}"))?;
+                    .map_err(|e| format!("cannot read the evidence of {pinned}: {e}"))?
+                    .attachments;
                 let context = Context {
                     now: jiff::Timestamp::now(),
                     default_root: &self.root,

@@ -35,6 +35,9 @@ pub async fn run(args: Args) -> Result<()> {
     let image = src_repo.resolve(&src).await?;
     let tag = dst.tag.as_deref().or(src.tag.as_deref());
     let report = copy_image(&src_repo, &dst_repo, &image.digest, tag).await?;
+    for skipped in &report.skipped {
+        eprintln!("vouch: warning: not copied: {skipped}");
+    }
     eprintln!(
         "Copied {}@{} to {}: {} manifests, {} blobs, {} attachments",
         src.location, image.digest, dst, report.manifests, report.blobs, report.attachments

@@ -68,6 +68,10 @@ pub struct RegistryArgs {
     /// Most layers per manifest (and entries per index).
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_layers)]
     max_layers: usize,
+    /// Most entries listed next to an image (referrers, fallback index
+    /// entries, legacy layers) before they are filtered by type.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_referrers)]
+    max_referrers: usize,
     /// Largest blob read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_blob_bytes)]
     max_blob_bytes: u64,
@@ -97,6 +101,7 @@ impl RegistryArgs {
             max_attachments: self.max_attachments,
             max_layers: self.max_layers,
             max_blob_bytes: self.max_blob_bytes,
+            max_referrers: self.max_referrers,
             ..Limits::default()
         };
         vouch_registry::open(image, &options, limits, create)

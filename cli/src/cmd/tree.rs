@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use vouch_registry::attach::{self, Attachment, Evidence, Format, Kind};
+use vouch_registry::attach::{self, Attachment, Evidence, Ignored};
 use vouch_registry::oci::{Descriptor, Manifest};
 
 use super::{parse_image, RegistryArgs};
@@ -48,12 +48,25 @@ fn key_of(a: &Attachment) -> Option<String> {
 fn json_of(subject: &Descriptor, a: &Attachment) -> serde_json::Value {
     serde_json::json!({
         "subject": subject.digest.to_string(),
-        "kind": match a.kind { Kind::Signature => "signature", Kind::Attestation => "attestation" },
-        "format": match a.format { Format::Bundle => "bundle", Format::Legacy => "legacy" },
+        "kind": a.kind.name(),
+        "format": a.format.name(),
         "predicateType": a.predicate_type,
         "key": key_of(a),
         "created": a.created,
         "digest": a.digest.to_string(),
+    })
+}
+
+/// An entry that could not be read, with why (its kind and predicate type
+/// as it declares them).
+fn json_of_ignored(subject: &Descriptor, i: &Ignored) -> serde_json::Value {
+    serde_json::json!({
+        "subject": subject.digest.to_string(),
+        "kind": i.kind.name(),
+        "format": i.format.name(),
+        "predicateType": i.predicate_type,
+        "digest": i.digest.to_string(),
+        "reason": i.reason,
     })
 }
 
@@ -69,19 +82,24 @@ pub async fn run(args: Args) -> Result<()> {
     }
     let mut found = Vec::new();
     for subject in &subjects {
-        found.push((subject, attach::list(&repo, &subject.digest).await?));
+        found.push((subject, attach::list(&repo, &subject.digest, None).await?));
     }
     let mut out = std::io::stdout().lock();
     match args.output {
         Output::Json => {
             let attachments: Vec<serde_json::Value> = found
                 .iter()
-                .flat_map(|(s, list)| list.iter().map(|a| json_of(s, a)))
+                .flat_map(|(s, list)| list.attachments.iter().map(|a| json_of(s, a)))
+                .collect();
+            let ignored: Vec<serde_json::Value> = found
+                .iter()
+                .flat_map(|(s, list)| list.ignored.iter().map(|i| json_of_ignored(s, i)))
                 .collect();
             let doc = serde_json::json!({
                 "image": image.location.to_string(),
                 "digest": root.digest.to_string(),
                 "attachments": attachments,
+                "ignored": ignored,
             });
             writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
         }
@@ -93,10 +111,10 @@ pub async fn run(args: Args) -> Result<()> {
                     .map(|p| format!(" ({}/{})", p.os, p.architecture))
                     .unwrap_or_default();
                 writeln!(out, "{}@{}{platform}", image.location, subject.digest)?;
-                if list.is_empty() {
+                if list.attachments.is_empty() && list.ignored.is_empty() {
                     writeln!(out, "  (nothing attached)")?;
                 }
-                for a in list {
+                for a in &list.attachments {
                     let v = json_of(subject, a);
                     let field = |k: &str| v[k].as_str().unwrap_or("-").to_string();
                     writeln!(
@@ -107,6 +125,15 @@ pub async fn run(args: Args) -> Result<()> {
                         field("predicateType"),
                         field("key"),
                         field("created")
+                    )?;
+                }
+                for i in &list.ignored {
+                    writeln!(
+                        out,
+                        "  ignored      {:<7} {}: {}",
+                        i.format.name(),
+                        i.digest,
+                        i.reason
                     )?;
                 }
             }

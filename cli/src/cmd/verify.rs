@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use vouch_registry::attach;
 use vouch_verify::bundle::TrustedRoot;
-use vouch_verify::evaluate::{evaluate, Context as EvalContext, Verdict};
+use vouch_verify::evaluate::{evaluate, Context as EvalContext, EvidenceNote, Verdict};
 use vouch_verify::policy::{self, GivenOsv, NoMatch, PolicySet};
 
 use super::tree::Output;
@@ -129,16 +129,21 @@ pub async fn verdict(
     let image = parse_image(reference)?;
     let repo = registry.open(&image, false)?;
     let target = repo.resolve(&image).await?;
-    let attachments = attach::list(&repo, &target.digest)
+    let listing = attach::list(&repo, &target.digest, None)
         .await
         .with_context(|| format!("cannot read the evidence of {reference}"))?;
-    Ok(evaluate(
+    let mut verdict = evaluate(
         policies,
         &image,
         &target.digest,
-        &attachments,
+        &listing.attachments,
         context,
-    ))
+    );
+    // What could not be read counted for nothing; the notes say why.
+    verdict
+        .evidence
+        .extend(listing.ignored.iter().map(EvidenceNote::unreadable));
+    Ok(verdict)
 }
 
 /// Whose evidence to trust, for `vouch vulns`, `diff` and `report`: an

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use vouch_registry::attach::{self, Format, Kind};
+use vouch_registry::attach::{self, Kind};
 use vouch_verify::bundle::TrustedRoot;
 use vouch_verify::image::verify_signature;
 
@@ -44,14 +44,20 @@ pub async fn run(args: Args) -> Result<()> {
     let image = parse_image(&args.image)?;
     let repo = args.registry.open(&image, false)?;
     let resolved = repo.resolve(&image).await?;
-    let attachments = attach::list(&repo, &resolved.digest).await?;
+    let listing = attach::list(&repo, &resolved.digest, None).await?;
     let mut verified = 0;
-    let mut failures = Vec::new();
-    for a in attachments.iter().filter(|a| a.kind == Kind::Signature) {
-        let format = match a.format {
-            Format::Bundle => "bundle",
-            Format::Legacy => "legacy",
-        };
+    let mut failures: Vec<String> = listing
+        .ignored
+        .iter()
+        .filter(|i| i.kind == Kind::Signature)
+        .map(|i| format!("{} signature {}: {}", i.format.name(), i.digest, i.reason))
+        .collect();
+    for a in listing
+        .attachments
+        .iter()
+        .filter(|a| a.kind == Kind::Signature)
+    {
+        let format = a.format.name();
         match verify_signature(a, &resolved.digest, &key, &root) {
             Ok(()) => {
                 verified += 1;

@@ -521,10 +521,28 @@ pub fn layout_image(dir: &Path, tag: &str) -> String {
 
 /// Floods the image `subject` (`sha256:…`) of the layout at `dir` with
 /// `count` made-up Sigstore-bundle referrers: they are added to its
-/// referrers fallback index (tag `sha256-<hex>`, created if absent; its
-/// real entries are kept) and never stored, so that only a reader that
-/// caps the count before fetching anything fails cleanly.
+/// referrers fallback index (see [`add_fallback_entries`]) and never
+/// stored, so that only a reader that caps the count before fetching
+/// anything fails cleanly.
 pub fn flood_referrers(dir: &Path, subject: &str, count: usize) {
+    add_fallback_entries(
+        dir,
+        subject,
+        (0..count).map(|i| {
+            json!({
+                "mediaType": OCI_MANIFEST,
+                "digest": vouch_evidence::digest::sha256(format!("fake {i}").as_bytes()).to_string(),
+                "size": 1000,
+                "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            })
+        }),
+    );
+}
+
+/// Adds `entries` (descriptors) to the referrers fallback index of the
+/// image `subject` (`sha256:…`) of the layout at `dir`: tag `sha256-<hex>`,
+/// created if absent, its real entries kept; as a tag writer can.
+pub fn add_fallback_entries(dir: &Path, subject: &str, entries: impl IntoIterator<Item = Value>) {
     let fallback_tag = subject.replace(':', "-");
     let index_path = dir.join("index.json");
     let mut tags: Value = serde_json::from_slice(&fs::read(&index_path).unwrap()).unwrap();
@@ -548,14 +566,7 @@ pub fn flood_referrers(dir: &Path, subject: &str, count: usize) {
         }
         None => Vec::new(),
     };
-    manifests.extend((0..count).map(|i| {
-        json!({
-            "mediaType": OCI_MANIFEST,
-            "digest": vouch_evidence::digest::sha256(format!("fake {i}").as_bytes()).to_string(),
-            "size": 1000,
-            "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json",
-        })
-    }));
+    manifests.extend(entries);
     let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests});
     let bytes = serde_json::to_vec(&index).unwrap();
     let digest = vouch_evidence::digest::sha256(&bytes);

@@ -7,9 +7,11 @@
 //!   unchanged, except `GET /v2/<name>/referrers/<digest>`, answered from the
 //!   manifests with a `subject` seen going through in `PUT` requests; and,
 //!   on request, a tag that moves to another image once it has been read
-//!   ([`ReferrersProxy::move_tag_after_first_read`]).
+//!   ([`ReferrersProxy::move_tag_after_first_read`]), and a tag whose
+//!   writes are lost ([`ReferrersProxy::drop_tag_writes`]).
 //! - [`FaultServer`] misbehaves in one fixed way: an error status, silence,
-//!   a manifest that does not hash to its digest, a 10 GiB blob.
+//!   a manifest that does not hash to its digest, a 10 GiB blob, a
+//!   referrer that is not served.
 //!
 //! Both answer one request per connection (`Connection: close`), and close
 //! a connection that opens with a TLS handshake, as a plain-HTTP server
@@ -225,13 +227,15 @@ struct Referrer {
 /// the OCI 1.1 referrers API (`GET /v2/<name>/referrers/<digest>`) to a
 /// real registry; everything else is forwarded unchanged (Host included,
 /// so the registry's upload `Location`s point back at the proxy), except
-/// reads of a tag moved by [`ReferrersProxy::move_tag_after_first_read`].
+/// reads of a tag moved by [`ReferrersProxy::move_tag_after_first_read`] and
+/// writes of a tag dropped by [`ReferrersProxy::drop_tag_writes`].
 pub struct ReferrersProxy {
     /// `127.0.0.1:PORT`: use it in image references instead of the
     /// registry's host.
     pub host: String,
     requests: Arc<Mutex<Vec<String>>>,
     moving: Arc<Mutex<Option<MovingTag>>>,
+    dropped: Arc<Mutex<Vec<String>>>,
     _server: Server,
 }
 
@@ -252,16 +256,28 @@ impl ReferrersProxy {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let referrers: Arc<Mutex<Vec<Referrer>>> = Arc::new(Mutex::new(Vec::new()));
         let moving = Arc::new(Mutex::new(None));
-        let (log, moved) = (requests.clone(), moving.clone());
+        let dropped = Arc::new(Mutex::new(Vec::new()));
+        let (log, moved, lost) = (requests.clone(), moving.clone(), dropped.clone());
         let server = Server::start(move |stream, _stop| {
-            let _ = proxy_one(stream, &upstream, &log, &referrers, &moved);
+            let _ = proxy_one(stream, &upstream, &log, &referrers, &moved, &lost);
         });
         ReferrersProxy {
             host: server.host.clone(),
             requests,
             moving,
+            dropped,
             _server: server,
         }
+    }
+
+    /// stub: from now on, every `PUT /v2/<name>/manifests/<tag>` is
+    /// answered 201 Created and not forwarded: the write is lost, as if
+    /// another writer's always landed right after it.
+    pub fn drop_tag_writes(&self, name: &str, tag: &str) {
+        self.dropped
+            .lock()
+            .unwrap()
+            .push(format!("/v2/{name}/manifests/{tag}"));
     }
 
     /// stub: from now on, the next `HEAD` or `GET
@@ -321,6 +337,7 @@ fn proxy_one(
     log: &Mutex<Vec<String>>,
     referrers: &Mutex<Vec<Referrer>>,
     moving: &Mutex<Option<MovingTag>>,
+    dropped: &Mutex<Vec<String>>,
 ) -> io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut stream = stream;
@@ -328,6 +345,17 @@ fn proxy_one(
         return Ok(());
     };
     log.lock().unwrap().push(request.summary());
+
+    if request.method == "PUT" && dropped.lock().unwrap().iter().any(|p| p == request.path()) {
+        let digest = sha256(&request.body).to_string();
+        return respond(
+            &mut stream,
+            201,
+            &[("Docker-Content-Digest", digest)],
+            b"",
+            false,
+        );
+    }
 
     if request.method == "GET" {
         if let Some((name, subject)) = referrers_path(request.path()) {
@@ -450,6 +478,10 @@ pub enum Fault {
         /// The size the referrer manifest declares for its layer.
         layer_size: u64,
     },
+    /// As [`Fault::HugeBlob`] (with a layer of 1 KiB), but a `GET` of the
+    /// referrer manifest is answered with this status (404: the entry
+    /// points at nothing; 500: the registry fails to answer).
+    ReferrerStatus(u16),
 }
 
 /// 10 GiB.
@@ -522,6 +554,7 @@ impl Scenario {
         let tampered = serde_json::to_vec(&image_doc(b"tampered layer")).unwrap();
         let layer_size = match fault {
             Fault::HugeBlob { layer_size } => layer_size,
+            Fault::ReferrerStatus(_) => 1024,
             _ => 0,
         };
         let referrer = with_digest(
@@ -669,7 +702,13 @@ fn fault_one(
             ];
             respond(&mut stream, 200, &headers, &scenario.tampered, head)
         }
-        Fault::HugeBlob { .. } => {
+        Fault::ReferrerStatus(status)
+            if manifest_reference(request.path()) == Some(scenario.referrer.1.as_str()) =>
+        {
+            let body = error_body("UNKNOWN", "the referrer is not served (stub)");
+            respond(&mut stream, status, &[json], &body, head)
+        }
+        Fault::HugeBlob { .. } | Fault::ReferrerStatus(_) => {
             let path = request.path();
             if path.contains("/blobs/") && request.method == "GET" {
                 return huge_blob(&mut stream);
