@@ -81,10 +81,21 @@ pub enum Error {
         /// chain printed with `{:#}` would show it twice.
         error: std::io::Error,
     },
-    /// A registry could not be reached, refused the request, or answered
-    /// with an error; the registry's own message is kept.
+    /// A registry refused the request or answered with an error that says
+    /// something about the request (401, 404, a missing header); the
+    /// registry's own message is kept.
     #[error("registry {location}: {reason}")]
     Remote {
+        /// The registry host.
+        location: String,
+        /// What failed and what the registry said.
+        reason: String,
+    },
+    /// A registry could not be reached in time (timeout, connection
+    /// refused or cut) or said it cannot answer now (429, 5xx): a failure
+    /// of availability, which says nothing about the image or its evidence.
+    #[error("registry {location}: {reason}")]
+    Unavailable {
         /// The registry host.
         location: String,
         /// What failed and what the registry said.
@@ -103,4 +114,16 @@ pub enum Error {
     /// The evidence attached to an image is malformed.
     #[error(transparent)]
     Evidence(#[from] vouch_evidence::Error),
+}
+
+impl Error {
+    /// Whether the registry was unavailable ([`Error::Unavailable`]: a
+    /// timeout, a refused or cut connection, a 429 or a 5xx), as opposed
+    /// to an answer about the content: missing, malformed, oversized,
+    /// about another subject or not matching its digest. Only the former
+    /// may be waived by a fail-open admission policy; anyone who can write
+    /// a tag can cause the latter.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Error::Unavailable { .. })
+    }
 }
