@@ -75,7 +75,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 /// The most images of one review checked at once; the others wait for a
 /// turn (within the review's deadline), so that one review cannot take
 /// every verification the process allows.
-pub const MAX_CHECKS_PER_REVIEW: usize = 4;
+pub const MAX_CHECKS_PER_REVIEW: usize = 2;
 
 /// File descriptors kept back from connections: the registry clients
 /// (one connection pool per open repository), the listener, the runtime

@@ -90,7 +90,7 @@ struct ServeArgs {
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
     max_evidence_bytes: u64,
     /// The most images verified at once (cache misses), in all reviews.
-    #[arg(long, value_name = "N", default_value_t = 4)]
+    #[arg(long, value_name = "N", default_value_t = 3)]
     max_verifications: usize,
     /// The most client connections open at once (lowered to fit the
     /// file-descriptor limit); past it, the oldest one not being answered
