@@ -55,44 +55,8 @@ out="$root/target/bench"
 mkdir -p "$out"
 
 # --- fixtures (temp dir, removed on exit with the child processes) --------------
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
-
-free_port() { "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port="$(free_port)"
-host="127.0.0.1:$port"
-mkdir storage
-cat >registry.yml <<EOF
-version: 0.1
-log:
-  level: warn
-  formatter: text
-storage:
-  filesystem:
-    rootdirectory: $work/storage
-  delete:
-    enabled: true
-http:
-  addr: $host
-  secret: vouch-bench-only
-EOF
-# Distribution reads REGISTRY_* variables as configuration overrides.
-env $(env | awk -F= '/^REGISTRY_/ {printf "-u %s ", $1}') \
-    docker-registry serve registry.yml >registry.log 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-    curl -fsS -o /dev/null "http://$host/v2/" 2>/dev/null && break
-    sleep 0.1
-done
-curl -fsS -o /dev/null "http://$host/v2/" || { cat registry.log; exit 1; }
+bench_workdir
+bench_registry "$py"
 
 # The registry client of the fixtures: the distribution API over plain HTTP.
 cat >fixtures.py <<'PY'
