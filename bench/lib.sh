@@ -42,3 +42,52 @@ bench_vouch() {
         echo "$PWD/target/release/vouch"
     fi
 }
+
+# Makes the temp dir `work` the current directory; on exit, every pid in
+# `pids` is killed and waited for, and `work` is removed.
+bench_workdir() {
+    work="$(mktemp -d)"
+    pids=()
+    trap bench_cleanup EXIT
+    cd "$work"
+}
+bench_cleanup() {
+    local pid
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+
+# Starts Distribution 2.8 (`docker-registry`) with the configuration the
+# tests generate (cli/tests/common/registry.rs): plain HTTP on a free port of
+# 127.0.0.1, storage in ./storage. Sets `host` (127.0.0.1:PORT) and adds the
+# registry's pid to `pids`; PY is a Python to find the free port with.
+bench_registry() {
+    local py="$1" port
+    port="$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    host="127.0.0.1:$port"
+    mkdir storage
+    cat >registry.yml <<YML
+version: 0.1
+log:
+  level: warn
+  formatter: text
+storage:
+  filesystem:
+    rootdirectory: $PWD/storage
+  delete:
+    enabled: true
+http:
+  addr: $host
+  secret: vouch-bench-only
+YML
+    # Distribution reads REGISTRY_* variables as configuration overrides.
+    env $(env | awk -F= '/^REGISTRY_/ {printf "-u %s ", $1}') \
+        docker-registry serve registry.yml >registry.log 2>&1 &
+    pids+=($!)
+    for _ in $(seq 100); do
+        curl -fsS -o /dev/null "http://$host/v2/" 2>/dev/null && break
+        sleep 0.1
+    done
+    curl -fsS -o /dev/null "http://$host/v2/" || { cat registry.log; exit 1; }
+}

@@ -62,44 +62,8 @@ mkdir -p "$out"
 rm -f "$out"/webhook-*.txt
 
 # --- fixtures (temp dir, removed on exit with the child processes) --------------
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    local pid
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-cd "$work"
-
-free_port() { "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port="$(free_port)"
-host="127.0.0.1:$port"
-mkdir storage
-cat >registry.yml <<EOF
-version: 0.1
-log:
-  level: warn
-  formatter: text
-storage:
-  filesystem:
-    rootdirectory: $work/storage
-  delete:
-    enabled: true
-http:
-  addr: $host
-  secret: vouch-bench-only
-EOF
-# Distribution reads REGISTRY_* variables as configuration overrides.
-env $(env | awk -F= '/^REGISTRY_/ {printf "-u %s ", $1}') \
-    docker-registry serve registry.yml >registry.log 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-    curl -fsS -o /dev/null "http://$host/v2/" 2>/dev/null && break
-    sleep 0.1
-done
-curl -fsS -o /dev/null "http://$host/v2/" || { cat registry.log; exit 1; }
+bench_workdir
+bench_registry "$py"
 
 # 3 warm + cold_n cold images, each a fresh random one-file layer, tagged
 # w0..w2 and c0..; pushed with skopeo (digests preserved), then attested.

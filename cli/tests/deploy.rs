@@ -417,7 +417,7 @@ fn deployment_violations(deployment: &Value) -> Vec<String> {
     check(
         volume("registry-credentials")["secret"]["items"]
             == json!([{"key": ".dockerconfigjson", "path": "config.json"}])
-            && c["env"] == json!([{"name": "DOCKER_CONFIG", "value": "/etc/vouch/docker"}]),
+            && c["env"][0] == json!({"name": "DOCKER_CONFIG", "value": "/etc/vouch/docker"}),
         "registry credentials",
     );
     wrong

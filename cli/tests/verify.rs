@@ -59,6 +59,33 @@ fn an_attested_image_is_allowed_and_the_table_says_who_satisfied_what() {
 }
 
 #[test]
+fn regression_issue_8_a_reference_with_a_digest_is_shown_with_it_once() {
+    let f = Fixture::attested();
+    let (_, verdict) = f.verify("policy.yaml");
+    let digest = verdict["images"][0]["digest"].as_str().unwrap().to_string();
+    let pinned = format!("oci:layout@{digest}");
+    let table = vouch_in(f.dir(), &["verify", &pinned, "--policy", "policy.yaml"]);
+    assert_ok(&table);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.starts_with(&format!("{pinned}: ALLOW\n")), "{text}");
+    assert_eq!(text.matches(&digest).count(), 1, "{text}");
+    let json = vouch_in(
+        f.dir(),
+        &[
+            "verify",
+            &pinned,
+            "--policy",
+            "policy.yaml",
+            "--output",
+            "json",
+        ],
+    );
+    let json: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(json["images"][0]["image"], "oci:layout", "{json}");
+    assert_eq!(json["images"][0]["digest"], digest.as_str(), "{json}");
+}
+
+#[test]
 fn regression_issue_5_an_attestation_signed_by_another_key_does_not_count() {
     let f = Fixture::attested();
     // A fresh image attested only by an unknown key.

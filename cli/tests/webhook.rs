@@ -136,7 +136,23 @@ struct Webhook {
 
 impl Webhook {
     fn start(dir: &Path, extra: &[&str]) -> Webhook {
-        let mut child = vouch()
+        Webhook::start_in(vouch(), dir, extra)
+    }
+
+    /// The webhook, run by `prlimit` with at most `nofile` open files.
+    fn start_with_nofile(dir: &Path, nofile: u32, extra: &[&str]) -> Webhook {
+        let mut prlimit = Command::new("prlimit");
+        prlimit
+            .arg(format!("--nofile={nofile}:{nofile}"))
+            .arg("--")
+            .arg(env!("CARGO_BIN_EXE_vouch"));
+        Webhook::start_in(prlimit, dir, extra)
+    }
+
+    /// `command` (`vouch`, or a wrapper running it) with the webhook's
+    /// arguments.
+    fn start_in(mut command: Command, dir: &Path, extra: &[&str]) -> Webhook {
+        let mut child = command
             .current_dir(dir)
             .args([
                 "webhook",
@@ -773,14 +789,14 @@ fn warnings(response: &Value) -> String {
         .unwrap_or_default()
 }
 
-#[test]
-fn regression_issue_7_an_upgrade_may_not_bring_a_new_unanswered_critical_finding() {
-    let world = World::new();
+/// OLD and NEW for the upgrade rule: the demo project attested by ci onto
+/// two images, the security team answering both tinyxml2 CVEs for OLD
+/// only, and [`vulns_policy`] with `upgrade` in policies/vulns.yaml.
+/// Returns OLD, NEW and OLD's digest.
+fn upgrade_images(world: &World, upgrade: &str) -> (String, String, String) {
     let dir = world.dir();
     assert_ok(&vouch_in(dir, &["keygen", "--out", "security"]));
-    // OLD and NEW: the demo project attested by ci onto two images; the
-    // security team answers both tinyxml2 CVEs for OLD only.
-    world.registry.push_image("vulns/old", "v1");
+    let old_digest = world.registry.push_image("vulns/old", "v1");
     world.registry.push_image("vulns/new", "v1");
     let old = world.registry.reference("vulns/old", "v1");
     let new = world.registry.reference("vulns/new", "v1");
@@ -830,8 +846,16 @@ fn regression_issue_7_an_upgrade_may_not_bring_a_new_unanswered_critical_finding
             "security.key",
         ],
     ));
+    std::fs::write(dir.join("policies/vulns.yaml"), vulns_policy(dir, upgrade)).unwrap();
+    (old, new, old_digest)
+}
+
+#[test]
+fn regression_issue_7_an_upgrade_may_not_bring_a_new_unanswered_critical_finding() {
+    let world = World::new();
+    let dir = world.dir();
+    let (old, new, _) = upgrade_images(&world, "deny");
     let policy_file = dir.join("policies/vulns.yaml");
-    std::fs::write(&policy_file, vulns_policy(dir, "deny")).unwrap();
     let webhook = world.start(&[]);
 
     // Each image on its own: OLD is clean; NEW is admitted with a warning
@@ -897,4 +921,290 @@ fn regression_issue_7_an_upgrade_may_not_bring_a_new_unanswered_critical_finding
     let allowed = webhook.review("/validate", &update);
     assert_eq!(allowed["allowed"], true, "{allowed}");
     assert!(warnings(&allowed).contains("CVE-2024-50614"), "{allowed}");
+}
+
+/// A Deployment UPDATE whose old and new pod specs run `before` and
+/// `after`: each entry a list (`containers`, `initContainers`), a
+/// container name and an image.
+fn deployment_change(before: &[(&str, &str, &str)], after: &[(&str, &str, &str)]) -> Value {
+    let mut review = deployment_update("unused", "unused");
+    for (object, entries) in [("oldObject", before), ("object", after)] {
+        let spec = review["request"][object]["spec"]["template"]["spec"]
+            .as_object_mut()
+            .unwrap();
+        for list in ["containers", "initContainers"] {
+            let items: Vec<Value> = entries
+                .iter()
+                .filter(|(l, _, _)| *l == list)
+                .map(|(_, name, image)| json!({"name": name, "image": image}))
+                .collect();
+            spec.remove(list);
+            if !items.is_empty() {
+                spec.insert(list.into(), Value::Array(items));
+            }
+        }
+    }
+    review
+}
+
+#[test]
+fn regression_issue_8_the_upgrade_rule_compares_containers_by_name() {
+    let world = World::new();
+    let (old, new, old_digest) = upgrade_images(&world, "deny");
+    let webhook = world.start(&[]);
+    let denied = |review: &Value, what: &str| {
+        let answer = webhook.review("/validate", review);
+        assert_eq!(answer["allowed"], false, "{what}: {answer}");
+        let why = message(&answer);
+        assert!(
+            why.contains(&format!("{new}: policy demo-vulns: the upgrade from"))
+                && why.contains("brings CVE-2024-50614"),
+            "{what}: {why}"
+        );
+        why
+    };
+
+    // A container added next to the old one brings NEW: judged as new.
+    let added = deployment_change(
+        &[("containers", "app", &old)],
+        &[("containers", "app", &old), ("containers", "sidecar", &new)],
+    );
+    let why = denied(&added, "added container");
+    // The old image is named once, with its digest once.
+    assert!(
+        why.contains(&format!("the upgrade from {}@{old_digest} brings", {
+            old.rsplit_once(':').unwrap().0
+        })),
+        "{why}"
+    );
+    assert!(
+        !why.contains(&format!("{old_digest}@{old_digest}")),
+        "{why}"
+    );
+
+    // NEW as an init container of the same pod.
+    let init = deployment_change(
+        &[("containers", "app", &old)],
+        &[
+            ("containers", "app", &old),
+            ("initContainers", "migrate", &new),
+        ],
+    );
+    denied(&init, "init container");
+
+    // NEW under a name that ran OLD.
+    let replaced = deployment_change(
+        &[("containers", "app", &old), ("containers", "b", &old)],
+        &[("containers", "app", &old), ("containers", "b", &new)],
+    );
+    denied(&replaced, "second container replaced");
+
+    // Only the order changes: nothing new runs, so nothing is judged;
+    // NEW's own findings warn as on any review.
+    let swapped = deployment_change(
+        &[("containers", "a", &old), ("containers", "b", &new)],
+        &[("containers", "b", &new), ("containers", "a", &old)],
+    );
+    let answer = webhook.review("/validate", &swapped);
+    assert_eq!(answer["allowed"], true, "{answer}");
+    assert!(warnings(&answer).contains("CVE-2024-50614"), "{answer}");
+    assert!(!warnings(&answer).contains("upgrade"), "{answer}");
+
+    // Two names trade images: each is new under its name, but the old
+    // object already ran NEW with the same findings unanswered.
+    let traded = deployment_change(
+        &[("containers", "a", &old), ("containers", "b", &new)],
+        &[("containers", "a", &new), ("containers", "b", &old)],
+    );
+    let answer = webhook.review("/validate", &traded);
+    assert_eq!(answer["allowed"], true, "{answer}");
+}
+
+/// PUTs `manifest` (an OCI index) under `tag` of `repo` in the plain
+/// registry with curl: a tag writer's forgery.
+fn put_index(registry: &Registry, repo: &str, tag: &str, manifest: &Value) {
+    let out = Command::new("curl")
+        .args(["-sS", "-f", "-X", "PUT", "-H"])
+        .arg(format!("Content-Type: {}", common::registry::OCI_INDEX))
+        .args(["--data-binary", &manifest.to_string()])
+        .arg(format!("{}/v2/{repo}/manifests/{tag}", registry.url()))
+        .output()
+        .unwrap();
+    assert_ok(&out);
+}
+
+#[test]
+fn regression_issue_8_fail_open_admits_only_an_unavailable_registry_of_a_matched_image() {
+    let world = World::new();
+    let webhook = world.start(&["--fail-open"]);
+    let hang = FaultServer::start(Fault::Hang);
+
+    // No policy matches: --no-match deny, with no registry request, not
+    // even the tag's (fail-open waited for it, then admitted).
+    let unmatched = format!("{}/elsewhere/app:v1", hang.host);
+    let denied = webhook.review("/validate?timeout=3s", &pod("shop", &[&unmatched]));
+    assert_eq!(denied["allowed"], false, "{denied}");
+    assert_eq!(denied["status"]["code"], 403, "{denied}");
+    assert!(
+        message(&denied).contains(&format!("{unmatched}: no policy matches this image")),
+        "{denied}"
+    );
+    // /mutate leaves it unpinned, unread.
+    let mutated = webhook.review("/mutate?timeout=3s", &pod("shop", &[&unmatched]));
+    assert_eq!(mutated["allowed"], true, "{mutated}");
+    assert!(
+        mutated.get("patch").is_none() && mutated.get("warnings").is_none(),
+        "{mutated}"
+    );
+    assert!(hang.requests().is_empty(), "{:?}", hang.requests());
+
+    // Evidence a tag writer made malformed: the legacy signature tag of
+    // the image points at an empty index.
+    let digest = world.registry.push_image("enforced/forged", "v1");
+    let forged = world.registry.reference("enforced/forged", "v1");
+    let empty =
+        json!({"schemaVersion": 2, "mediaType": common::registry::OCI_INDEX, "manifests": []});
+    let sig_tag = format!("{}.sig", digest.replace(':', "-"));
+    put_index(&world.registry, "enforced/forged", &sig_tag, &empty);
+    let denied = webhook.review("/validate", &pod("shop", &[&forged]));
+    assert_eq!(denied["allowed"], false, "{denied}");
+    assert_eq!(denied["status"]["code"], 403, "{denied}");
+    assert!(message(&denied).contains(&forged), "{denied}");
+    assert!(!warnings(&denied).contains("--fail-open"), "{denied}");
+
+    // Evidence over the byte budget (a 100 MiB bundle declared): refused
+    // unread, not admitted.
+    let huge = FaultServer::start(Fault::HugeBlob {
+        layer_size: 100 * 1024 * 1024,
+    });
+    let image = format!("{}/enforced/app:v1", huge.host);
+    let denied = webhook.review("/validate", &pod("shop", &[&image]));
+    assert_eq!(denied["allowed"], false, "{denied}");
+    assert_eq!(denied["status"]["code"], 403, "{denied}");
+    let requests = huge.requests();
+    assert!(
+        requests.iter().any(|r| r.contains("/manifests/"))
+            && !requests.iter().any(|r| r.contains("/blobs/")),
+        "{requests:?}"
+    );
+
+    // A tag that does not exist cannot be pinned: not an outage.
+    let missing = world.registry.reference("enforced/missing", "v1");
+    let denied = webhook.review("/mutate", &pod("shop", &[&missing]));
+    assert_eq!(denied["allowed"], false, "{denied}");
+    assert!(message(&denied).contains("not found"), "{denied}");
+
+    // Controls: an unavailable registry of a matched image still fails
+    // open, at /validate and /mutate: silence, 429, 503.
+    let limited = FaultServer::start(Fault::Status(429));
+    let failing = FaultServer::start(Fault::Status(503));
+    for host in [&hang.host, &limited.host, &failing.host] {
+        let image = format!("{host}/enforced/app:v1");
+        for path in ["/validate?timeout=3s", "/mutate?timeout=3s"] {
+            let admitted = webhook.review(path, &pod("shop", &[&image]));
+            assert_eq!(admitted["allowed"], true, "{path} {admitted}");
+            assert!(
+                warnings(&admitted).contains("--fail-open")
+                    && warnings(&admitted).contains(host.as_str()),
+                "{path} {admitted}"
+            );
+        }
+    }
+}
+
+/// A TLS client of the webhook that sends the head of a review and the
+/// first bytes of its body, then stalls: what a slow client holds. `None`
+/// when the server did not take the connection within a second.
+fn slow_client(
+    port: u16,
+    config: &Arc<tokio_rustls::rustls::ClientConfig>,
+) -> Option<
+    tokio_rustls::rustls::StreamOwned<tokio_rustls::rustls::ClientConnection, std::net::TcpStream>,
+> {
+    use tokio_rustls::rustls::pki_types::ServerName;
+    let tcp = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    tcp.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
+    tcp.set_write_timeout(Some(Duration::from_secs(1))).ok()?;
+    let name = ServerName::try_from(host()).unwrap();
+    let connection = tokio_rustls::rustls::ClientConnection::new(config.clone(), name).unwrap();
+    let mut tls = tokio_rustls::rustls::StreamOwned::new(connection, tcp);
+    while tls.conn.is_handshaking() {
+        tls.conn.complete_io(&mut tls.sock).ok()?;
+    }
+    let head = format!(
+        "POST /validate?timeout=10s HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\n\
+         Content-Length: 4096\r\n\r\n{{\"apiVersion\"",
+        host()
+    );
+    tls.write_all(head.as_bytes()).ok()?;
+    tls.flush().ok()?;
+    Some(tls)
+}
+
+#[test]
+fn regression_issue_8_slow_clients_do_not_keep_a_review_out() {
+    use tokio_rustls::rustls::pki_types::pem::PemObject;
+    use tokio_rustls::rustls::pki_types::CertificateDer;
+    use tokio_rustls::rustls::{crypto, ClientConfig, RootCertStore};
+    let world = World::new();
+    // 128 open files: fewer than the slow clients.
+    let webhook = Webhook::start_with_nofile(world.dir(), 128, &[]);
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(&webhook.ca).unwrap() {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = Arc::new(
+        ClientConfig::builder_with_provider(Arc::new(crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    );
+    // 150 clients each send part of a review, then a byte more: slower
+    // than any deadline of theirs.
+    let mut slow: Vec<_> = (0..150)
+        .filter_map(|_| slow_client(webhook.port, &config))
+        .collect();
+    for client in &mut slow {
+        let _ = client.write_all(b":").and_then(|()| client.flush());
+    }
+    assert!(!slow.is_empty());
+
+    // A real review meanwhile, answered within the apiserver's timeout
+    // (curl gives up after the 10 s of timeoutSeconds).
+    let url = format!("https://{}:{}/validate?timeout=10s", host(), webhook.port);
+    let out = Command::new("curl")
+        .args(["-sS", "--max-time", "10", "--cacert"])
+        .arg(&webhook.ca)
+        .args([
+            "--resolve",
+            &format!("{}:{}:127.0.0.1", host(), webhook.port),
+        ])
+        .args(["-H", "Content-Type: application/json", "--data-binary"])
+        .arg(pod("shop", &[&world.good]).to_string())
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let answer: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["response"]["allowed"], true, "{answer}");
+    let metrics = webhook.metrics();
+    let shed: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("vouch_webhook_connections_shed_total "))
+        .unwrap_or_else(|| panic!("{metrics}"))
+        .parse()
+        .unwrap();
+    assert!(shed > 0, "{metrics}");
+
+    // The newest slow client is still open; its request never arrives
+    // whole, and it is answered 408 at its deadline.
+    let last = slow.last_mut().unwrap();
+    last.sock
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut answer = Vec::new();
+    let _ = std::io::Read::read_to_end(last, &mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
 }

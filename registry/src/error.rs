@@ -81,14 +81,39 @@ pub enum Error {
         /// chain printed with `{:#}` would show it twice.
         error: std::io::Error,
     },
-    /// A registry could not be reached, refused the request, or answered
-    /// with an error; the registry's own message is kept.
+    /// A registry refused the request or answered with an error that says
+    /// something about the request (401, 404, a missing header); the
+    /// registry's own message is kept.
     #[error("registry {location}: {reason}")]
     Remote {
         /// The registry host.
         location: String,
         /// What failed and what the registry said.
         reason: String,
+    },
+    /// A registry could not be reached in time (timeout, connection
+    /// refused or cut) or said it cannot answer now (429, 5xx): a failure
+    /// of availability, which says nothing about the image or its evidence.
+    #[error("registry {location}: {reason}")]
+    Unavailable {
+        /// The registry host.
+        location: String,
+        /// What failed and what the registry said.
+        reason: String,
+    },
+    /// Reading one more manifest or blob would pass the bytes a caller
+    /// allowed in all (`Limits::max_read_bytes`): the whole read is
+    /// refused, never just the entry that happened to come last.
+    #[error("reading {what} from {location} would make {size} bytes read in all, over the limit of {limit}")]
+    Budget {
+        /// What was about to be read.
+        what: String,
+        /// Where.
+        location: String,
+        /// The bytes read in all with it.
+        size: u64,
+        /// The limit.
+        limit: u64,
     },
     /// Concurrent writers kept replacing an index this writer was updating,
     /// so its write could not be confirmed (the CLI exits 3).
@@ -104,4 +129,16 @@ pub enum Error {
     /// The evidence attached to an image is malformed.
     #[error(transparent)]
     Evidence(#[from] vouch_evidence::Error),
+}
+
+impl Error {
+    /// Whether the registry was unavailable ([`Error::Unavailable`]: a
+    /// timeout, a refused or cut connection, a 429 or a 5xx), as opposed
+    /// to an answer about the content: missing, malformed, oversized,
+    /// about another subject or not matching its digest. Only the former
+    /// may be waived by a fail-open admission policy; anyone who can write
+    /// a tag can cause the latter.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Error::Unavailable { .. })
+    }
 }

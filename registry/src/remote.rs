@@ -171,9 +171,7 @@ impl RemoteStore {
             let response = self
                 .send_authenticated(method.clone(), &url, scope, &build)
                 .await?;
-            let status = response.status();
-            let transient = status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
-            if !(retryable && transient) || attempt >= MAX_RETRIES {
+            if !(retryable && is_transient(response.status())) || attempt >= MAX_RETRIES {
                 return Ok(response);
             }
             attempt += 1;
@@ -280,6 +278,9 @@ impl RemoteStore {
             .send()
             .await
             .map_err(|e| self.transport_error(realm, e))?;
+        if is_transient(response.status()) {
+            return Err(self.status_error("token service", response).await);
+        }
         if !response.status().is_success() {
             let message = error_message(response).await;
             return Err(self.auth_error(&format!("token service refused: {message}")));
@@ -355,6 +356,10 @@ impl RemoteStore {
         }
     }
 
+    /// A request that got no (whole) answer. A timeout, a connection that
+    /// cannot be made, and one cut while sending or receiving are
+    /// [`Error::Unavailable`]; a request that could not be built or
+    /// redirected is not.
     fn transport_error(&self, url: &str, e: reqwest::Error) -> Error {
         let what = if e.is_timeout() {
             "timed out"
@@ -370,16 +375,37 @@ impl RemoteStore {
             reason.push_str(&format!(": {s}"));
             source = s.source();
         }
-        self.remote_error(reason)
+        if e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() {
+            Error::Unavailable {
+                location: self.host.clone(),
+                reason,
+            }
+        } else {
+            self.remote_error(reason)
+        }
     }
 
     /// Turns a non-success status into an error carrying the registry's
-    /// own message.
+    /// own message: [`Error::Unavailable`] for 429 and 5xx.
     async fn status_error(&self, what: &str, response: Response) -> Error {
         let status = response.status();
         let message = error_message(response).await;
-        self.remote_error(format!("{what}: {status}: {message}"))
+        let reason = format!("{what}: {status}: {message}");
+        if is_transient(status) {
+            Error::Unavailable {
+                location: self.host.clone(),
+                reason,
+            }
+        } else {
+            self.remote_error(reason)
+        }
     }
+}
+
+/// Whether a status says the registry cannot answer now (429, 5xx) rather
+/// than something about the request: retried, and [`Error::Unavailable`].
+fn is_transient(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
 }
 
 /// Reads at most `limit + 1` bytes of a body, chunk by chunk.
@@ -857,6 +883,56 @@ mod tests {
             None
         );
         assert_eq!(store.next_link(r#"</v2/app/tags/list>; rel="prev""#), None);
+    }
+
+    /// A plain-HTTP server on loopback that answers up to `n` requests with
+    /// `status` and closes TLS handshakes, as a plain server would fail them.
+    fn answering(status: u16, n: usize) -> String {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().take(n) {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                if reader.fill_buf().map_or(true, |b| b.first() == Some(&0x16)) {
+                    continue;
+                }
+                let mut line = String::new();
+                while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                    line.clear();
+                }
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+                );
+            }
+        });
+        host
+    }
+
+    #[tokio::test]
+    async fn errors_say_whether_the_registry_was_unavailable() {
+        let digest = crate::oci::Descriptor::of("x", b"x").digest;
+        let fetch = |host: String| async move {
+            let store = RemoteStore::new(&host, RemoteOptions::default()).unwrap();
+            store.fetch_blob("app", &digest, 10).await.unwrap_err()
+        };
+        // 429 and 5xx (after the retries), and a refused connection.
+        for status in [429, 503] {
+            let err = fetch(answering(status, 8)).await;
+            assert!(err.is_unavailable(), "{status}: {err}");
+            assert!(err.to_string().contains(&status.to_string()), "{err}");
+        }
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let host = closed.local_addr().unwrap().to_string();
+        drop(closed);
+        let err = fetch(host).await;
+        assert!(err.is_unavailable(), "{err}");
+        // An answer about the request is not.
+        let err = fetch(answering(403, 8)).await;
+        assert!(!err.is_unavailable(), "{err}");
+        assert!(err.to_string().contains("403"), "{err}");
     }
 
     #[test]

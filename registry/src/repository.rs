@@ -2,6 +2,7 @@
 //! the backend: digests compared, sizes and counts capped before reading,
 //! manifests parsed once.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use vouch_evidence::digest::{sha256, Sha256};
@@ -26,6 +27,11 @@ pub struct Limits {
     /// Sigstore bundles and cosign layers among them count against
     /// `max_attachments` (default 10,000).
     pub max_referrers: usize,
+    /// Bytes of manifests and blobs read in all through one [`Repository`]
+    /// value (default: no limit). The webhook sets it, and reads each
+    /// image's evidence through a value of its own, so that what one image
+    /// costs in memory is bounded whatever its attachments declare.
+    pub max_read_bytes: u64,
 }
 
 impl Default for Limits {
@@ -36,6 +42,7 @@ impl Default for Limits {
             max_blob_bytes: 128 * 1024 * 1024,
             max_manifest_bytes: 4 * 1024 * 1024,
             max_referrers: 10_000,
+            max_read_bytes: u64::MAX,
         }
     }
 }
@@ -52,11 +59,20 @@ pub struct FetchedManifest {
 }
 
 /// A repository in a store, with limits.
-#[derive(Clone)]
+///
+/// Each value counts the bytes of manifests and blobs read through it,
+/// against [`Limits::max_read_bytes`]; a clone starts a count of its own.
 pub struct Repository {
     store: Arc<dyn Store>,
     name: String,
     limits: Limits,
+    read: AtomicU64,
+}
+
+impl Clone for Repository {
+    fn clone(&self) -> Self {
+        Repository::new(self.store.clone(), self.name.clone(), self.limits)
+    }
 }
 
 impl Repository {
@@ -66,6 +82,7 @@ impl Repository {
             store,
             name: name.into(),
             limits,
+            read: AtomicU64::new(0),
         }
     }
 
@@ -142,6 +159,7 @@ impl Repository {
         let digest = &descriptor.digest;
         let what = format!("manifest {digest}");
         self.check_size(&what, descriptor.size, self.limits.max_manifest_bytes)?;
+        self.count_read(&what, descriptor.size)?;
         let (bytes, content_type) = self
             .store
             .fetch_manifest(&self.name, digest, descriptor.size)
@@ -173,13 +191,22 @@ impl Repository {
         digest: &Sha256,
         max_entries: usize,
     ) -> Result<Option<FetchedManifest>> {
+        let what = format!("manifest {digest}");
         let limit = self.limits.max_manifest_bytes;
-        let Some((bytes, content_type)) =
-            self.store.fetch_manifest(&self.name, digest, limit).await?
+        // No more than what is left of the read limit is read either.
+        let left = self
+            .limits
+            .max_read_bytes
+            .saturating_sub(self.read.load(Ordering::SeqCst));
+        let Some((bytes, content_type)) = self
+            .store
+            .fetch_manifest(&self.name, digest, limit.min(left))
+            .await?
         else {
             return Ok(None);
         };
-        self.check_size(&format!("manifest {digest}"), bytes.len() as u64, limit)?;
+        self.check_size(&what, bytes.len() as u64, limit)?;
+        self.count_read(&what, bytes.len() as u64)?;
         self.checked(digest, bytes, content_type, max_entries)
             .map(Some)
     }
@@ -235,6 +262,7 @@ impl Repository {
     pub async fn blob(&self, descriptor: &Descriptor) -> Result<Vec<u8>> {
         let what = format!("blob {}", descriptor.digest);
         self.check_size(&what, descriptor.size, self.limits.max_blob_bytes)?;
+        self.count_read(&what, descriptor.size)?;
         let bytes = self
             .store
             .fetch_blob(&self.name, &descriptor.digest, descriptor.size)
@@ -324,6 +352,25 @@ impl Repository {
         Ok(())
     }
 
+    /// Adds `size` bytes (of `what`, about to be read or just read) to the
+    /// count, or fails, counting nothing, when that would pass
+    /// [`Limits::max_read_bytes`]. The failure is [`Error::Budget`], never
+    /// an entry's own fault: the listing it happens in fails as a whole.
+    fn count_read(&self, what: &str, size: u64) -> Result<()> {
+        let max = self.limits.max_read_bytes;
+        self.read
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |before| {
+                before.checked_add(size).filter(|total| *total <= max)
+            })
+            .map(drop)
+            .map_err(|before| Error::Budget {
+                what: what.to_string(),
+                location: self.location(),
+                size: before.saturating_add(size),
+                limit: max,
+            })
+    }
+
     fn check_size(&self, what: &str, size: u64, limit: u64) -> Result<()> {
         if size > limit {
             return Err(Error::TooLarge {
@@ -347,5 +394,53 @@ impl Repository {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::MemoryStore;
+
+    #[tokio::test]
+    async fn one_value_reads_no_more_than_max_read_bytes_in_all() {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let limits = Limits {
+            max_read_bytes: 2500,
+            ..Limits::default()
+        };
+        let repo = Repository::new(store.clone(), "app", limits);
+        let mut blobs = Vec::new();
+        for i in 0..3u8 {
+            blobs.push(repo.put_blob("x", &[i; 1000]).await.unwrap());
+        }
+        repo.blob(&blobs[0]).await.unwrap();
+        repo.blob(&blobs[1]).await.unwrap();
+        // The third would pass the limit: refused on its declared size.
+        let err = repo.blob(&blobs[2]).await.unwrap_err();
+        assert!(matches!(err, Error::Budget { limit: 2500, .. }), "{err}");
+        assert!(err.to_string().contains("read in all"), "{err}");
+        // A manifest is read only up to what is left (500 bytes): what was
+        // refused was not counted.
+        let put = |len: usize| {
+            let repo = repo.clone();
+            async move {
+                let body = format!("{{{}}}", " ".repeat(len - 2));
+                repo.put_manifest_bytes(body.as_bytes(), crate::oci::OCI_MANIFEST, None)
+                    .await
+                    .unwrap()
+            }
+        };
+        let (large, small) = (put(600).await, put(400).await);
+        let err = repo.manifest(&large.digest).await.unwrap_err();
+        assert!(matches!(err, Error::Budget { .. }), "{err}");
+        let read = repo.manifest(&small.digest).await;
+        assert!(!matches!(read, Err(Error::Budget { .. })), "{read:?}");
+        // A clone counts from zero; a value without the limit is not bound.
+        repo.clone().blob(&blobs[2]).await.unwrap();
+        let unbounded = Repository::new(store, "app", Limits::default());
+        for blob in blobs.iter().cycle().take(9) {
+            unbounded.blob(blob).await.unwrap();
+        }
     }
 }

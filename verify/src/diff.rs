@@ -314,14 +314,23 @@ pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
 
 /// The upgrade rule (`vulnerabilities.upgrade`): for each policy of NEW
 /// with an upgrade action, each unanswered finding in a critical input
-/// that counts under its gate and that OLD did not have unanswered, with
-/// the action and a message. A finding OLD had answered counts as new
-/// here: its answer was for OLD's digest.
-pub fn upgrade_findings(old: &Verdict, new: &Verdict) -> Vec<(Action, String)> {
+/// that counts under its gate and that no image of the old object (`old`,
+/// every one the old object ran) had unanswered, with the action and a
+/// message. A finding an old image had answered counts as new here: its
+/// answer was for that image's digest.
+pub fn upgrade_findings(old: &[&Verdict], new: &Verdict) -> Vec<(Action, String)> {
     let open_in_old = |f: &Finding| {
-        old.findings
-            .iter()
+        old.iter()
+            .flat_map(|v| &v.findings)
             .any(|o| o.key() == f.key() && o.input.critical && !o.answered())
+    };
+    let from = match old {
+        [] => "nothing verified".to_string(),
+        _ => old
+            .iter()
+            .map(|v| format!("{}@{}", v.image, v.digest))
+            .collect::<Vec<_>>()
+            .join(", "),
     };
     let mut out = Vec::new();
     for policy in &new.policies {
@@ -333,10 +342,8 @@ pub fn upgrade_findings(old: &Verdict, new: &Verdict) -> Vec<(Action, String)> {
                 out.push((
                     action,
                     format!(
-                        "policy {}: the upgrade from {}@{} brings {} ({}) in critical input {}, unanswered",
+                        "policy {}: the upgrade from {from} brings {} ({}) in critical input {}, unanswered",
                         policy.name,
-                        old.image,
-                        old.digest,
                         f.id,
                         f.severity.map_or("no severity".to_string(), |s| s.to_string()),
                         f.input.label()

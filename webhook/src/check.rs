@@ -1,7 +1,9 @@
-//! Verifying the images of one review: tags resolved once, verdicts cached
-//! by (repository, digest, policy set version), concurrent requests for
-//! the same uncached digest sharing one verification, and every image
-//! under the request's deadline.
+//! Verifying the images of one review: policies matched before anything
+//! is read, tags resolved once, verdicts cached by (repository, digest,
+//! policy set version), concurrent requests for the same uncached digest
+//! sharing one verification, at most a fixed number of verifications at
+//! once in the process, each reading a bounded number of bytes, and every
+//! image under the request's deadline.
 //!
 //! The decision itself is `vouch_verify::evaluate::evaluate`'s, exactly as
 //! in `vouch verify`; this module only fetches its inputs and remembers
@@ -12,6 +14,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use moka::future::Cache;
+use tokio::sync::Semaphore;
 use tokio::time::Instant as Deadline;
 use vouch_evidence::digest::Sha256;
 use vouch_registry::reference::ImageRef;
@@ -41,16 +44,46 @@ type Key = (String, Sha256, Sha256);
 pub enum Outcome {
     /// Evaluated: the verdict says allow or deny, with reasons.
     Verdict(Arc<Verdict>),
-    /// Refused before evaluation (a reference without a digest under
-    /// `--require-digest`).
+    /// No policy matches the image: the `--no-match` answer, given without
+    /// reading anything from a registry (not even the tag).
+    Unmatched(NoMatch),
+    /// No verdict was reached.
+    Failed(Failure),
+}
+
+/// Why no verdict was reached, in the two kinds `--fail-open` tells apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// An answer about the image: a reference without a digest under
+    /// `--require-digest`; an image, tag or evidence that is missing,
+    /// malformed, oversized, about another subject or not matching its
+    /// digest; credentials refused. Always a deny, with the reason: a tag
+    /// writer can cause any of these.
     Refused(String),
-    /// No verdict could be reached: registry error, deadline.
-    Failed {
+    /// A registry was unavailable (timeout, connection refused or cut,
+    /// 429, 5xx), or the deadline passed: the only failure `--fail-open`
+    /// admits.
+    Unavailable {
         /// Why, for the user.
         reason: String,
         /// Whether it was the deadline (answered 504 rather than 500).
         deadline: bool,
     },
+}
+
+impl Failure {
+    /// A registry error, with what was being done.
+    fn registry(doing: String, error: vouch_registry::Error) -> Failure {
+        let reason = format!("{doing}: {error}");
+        if error.is_unavailable() {
+            Failure::Unavailable {
+                reason,
+                deadline: false,
+            }
+        } else {
+            Failure::Refused(reason)
+        }
+    }
 }
 
 /// The verification engine shared by every request.
@@ -62,6 +95,8 @@ pub struct Checker {
     policies: RwLock<Arc<PolicySet>>,
     cache: Cache<Key, Arc<Verdict>>,
     repositories: Mutex<HashMap<String, Repository>>,
+    /// One permit per verification that may run at once.
+    verifications: Semaphore,
     /// The counters; verification latency and cache hits are kept here.
     pub metrics: Metrics,
 }
@@ -80,6 +115,11 @@ pub struct CheckerConfig {
     pub cache_ttl: Duration,
     /// The most verdicts kept.
     pub cache_capacity: u64,
+    /// The most verifications (cache misses) running at once in the
+    /// process; the others wait for a turn, within their deadline. With
+    /// the byte limit of each verification's repository, this bounds the
+    /// memory evidence can take.
+    pub max_verifications: usize,
 }
 
 impl Checker {
@@ -96,6 +136,7 @@ impl Checker {
                 .time_to_live(config.cache_ttl)
                 .build(),
             repositories: Mutex::new(HashMap::new()),
+            verifications: Semaphore::new(config.max_verifications.max(1)),
             metrics: Metrics::default(),
         }
     }
@@ -120,14 +161,22 @@ impl Checker {
         self.cache.invalidate_all();
     }
 
-    fn repository(&self, image: &ImageRef) -> Result<Repository, String> {
+    /// Whether a policy in force matches `image` (by repository only, so
+    /// a tag need not be resolved to know).
+    pub fn matched(&self, image: &ImageRef) -> bool {
+        !self.policies().matching(image).is_empty()
+    }
+
+    /// The repository of `image`, as a value of its own: its count of
+    /// bytes read starts at zero.
+    fn repository(&self, image: &ImageRef) -> Result<Repository, Failure> {
         let name = image.location.to_string();
         if let Ok(map) = self.repositories.lock() {
             if let Some(repo) = map.get(&name) {
                 return Ok(repo.clone());
             }
         }
-        let repo = (self.open)(image)?;
+        let repo = (self.open)(image).map_err(Failure::Refused)?;
         if let Ok(mut map) = self.repositories.lock() {
             if map.len() >= MAX_OPEN_REPOSITORIES {
                 map.clear();
@@ -139,7 +188,7 @@ impl Checker {
 
     /// The digest `image` names, or the one its tag points to now (one
     /// registry request).
-    pub async fn resolve(&self, image: &ImageRef) -> Result<Sha256, String> {
+    async fn resolve(&self, image: &ImageRef) -> Result<Sha256, Failure> {
         if let Some(digest) = &image.digest {
             return Ok(*digest);
         }
@@ -147,7 +196,7 @@ impl Checker {
         repo.resolve(image)
             .await
             .map(|d| d.digest)
-            .map_err(|e| format!("cannot resolve {image}: {e}"))
+            .map_err(|e| Failure::registry(format!("cannot resolve {image}"), e))
     }
 
     /// [`Checker::resolve`] before `deadline`.
@@ -156,55 +205,64 @@ impl Checker {
         image: &ImageRef,
         deadline: Deadline,
         budget: Duration,
-    ) -> Result<Sha256, (String, bool)> {
+    ) -> Result<Sha256, Failure> {
         match tokio::time::timeout_at(deadline, self.resolve(image)).await {
-            Ok(result) => result.map_err(|reason| (reason, false)),
-            Err(_) => Err((late(image, budget), true)),
+            Ok(result) => result,
+            Err(_) => Err(late(image, budget)),
         }
     }
 
-    /// The verdict on `image` before `deadline`.
+    /// The verdict on `image` before `deadline`. An image no policy
+    /// matches is answered at once, before anything is read.
     pub async fn check(
         self: Arc<Self>,
         image: ImageRef,
         deadline: Deadline,
         budget: Duration,
     ) -> Outcome {
+        let policies = self.policies();
+        if policies.matching(&image).is_empty() {
+            return Outcome::Unmatched(self.no_match);
+        }
         if image.digest.is_none() && self.require_digest {
-            return Outcome::Refused(
+            return Outcome::Failed(Failure::Refused(
                 "the reference names no digest (the webhook requires one; the mutating webhook pins tags)"
                     .to_string(),
-            );
+            ));
         }
         let started = Instant::now();
-        let outcome = match tokio::time::timeout_at(deadline, self.verdict(&image)).await {
+        let outcome = match tokio::time::timeout_at(deadline, self.verdict(&image, policies)).await
+        {
             Ok(Ok(verdict)) => Outcome::Verdict(verdict),
-            Ok(Err(reason)) => Outcome::Failed {
-                reason,
-                deadline: false,
-            },
-            Err(_) => Outcome::Failed {
-                reason: late(&image, budget),
-                deadline: true,
-            },
+            Ok(Err(failure)) => Outcome::Failed(failure),
+            Err(_) => Outcome::Failed(late(&image, budget)),
         };
         self.metrics.verification(started.elapsed());
         outcome
     }
 
-    async fn verdict(&self, image: &ImageRef) -> Result<Arc<Verdict>, String> {
+    async fn verdict(
+        &self,
+        image: &ImageRef,
+        policies: Arc<PolicySet>,
+    ) -> Result<Arc<Verdict>, Failure> {
         let digest = self.resolve(image).await?;
-        let policies = self.policies();
         let key = (image.location.to_string(), digest, policies.version);
         let pinned = image.pinned(digest);
         let entry = self
             .cache
             .entry(key)
             .or_try_insert_with(async {
+                // Never closed, so never an error.
+                let Ok(_turn) = self.verifications.acquire().await else {
+                    return Err(Failure::Refused("the webhook is stopping".into()));
+                };
                 let repo = self.repository(&pinned)?;
                 let attachments = attach::list(&repo, &digest, None)
                     .await
-                    .map_err(|e| format!("cannot read the evidence of {pinned}: {e}"))?
+                    .map_err(|e| {
+                        Failure::registry(format!("cannot read the evidence of {pinned}"), e)
+                    })?
                     .attachments;
                 let context = Context {
                     now: jiff::Timestamp::now(),
@@ -212,7 +270,14 @@ impl Checker {
                     no_match: self.no_match,
                     osv: None,
                 };
-                let mut verdict = evaluate(&policies, &pinned, &digest, &attachments, &context);
+                // The verdict names the repository only, with the digest
+                // beside it: a cached verdict serves every tag of the digest.
+                let repository = ImageRef {
+                    tag: None,
+                    digest: None,
+                    ..image.clone()
+                };
+                let mut verdict = evaluate(&policies, &repository, &digest, &attachments, &context);
                 // What admission never reads is not kept for the life of the
                 // cache entry: the inputs, the VEX statements, the build, the
                 // per-attachment notes and each policy's per-requirement
@@ -226,10 +291,10 @@ impl Checker {
                 for policy in &mut verdict.policies {
                     policy.requirements = Vec::new();
                 }
-                Ok::<_, String>(Arc::new(verdict))
+                Ok::<_, Failure>(Arc::new(verdict))
             })
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| (*e).clone())?;
         if entry.is_fresh() {
             self.metrics.cache_miss();
         } else {
@@ -239,11 +304,14 @@ impl Checker {
     }
 }
 
-fn late(image: &ImageRef, budget: Duration) -> String {
-    format!(
-        "no answer for {image} within the {} ms budget (registry slow, unreachable or rate-limiting)",
-        budget.as_millis()
-    )
+fn late(image: &ImageRef, budget: Duration) -> Failure {
+    Failure::Unavailable {
+        reason: format!(
+            "no answer for {image} within the {} ms budget (registry slow, unreachable or rate-limiting)",
+            budget.as_millis()
+        ),
+        deadline: true,
+    }
 }
 
 #[cfg(test)]
@@ -262,10 +330,12 @@ mod tests {
     use super::*;
 
     /// A memory store whose referrers lookups (the first request of a
-    /// verification) are counted, then held until the test opens the gate.
+    /// verification) are counted, then held until the test opens the gate;
+    /// every read is counted in `reads`.
     struct Gated {
         inner: MemoryStore,
         entered: AtomicUsize,
+        reads: AtomicUsize,
         gate: Semaphore,
     }
 
@@ -279,6 +349,7 @@ mod tests {
             repository: &str,
             tag: &str,
         ) -> vouch_registry::Result<Option<Descriptor>> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
             self.inner.resolve_tag(repository, tag).await
         }
         async fn fetch_manifest(
@@ -287,6 +358,7 @@ mod tests {
             digest: &Sha256,
             limit: u64,
         ) -> vouch_registry::Result<Option<(Vec<u8>, Option<String>)>> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
             self.inner.fetch_manifest(repository, digest, limit).await
         }
         async fn fetch_blob(
@@ -295,6 +367,7 @@ mod tests {
             digest: &Sha256,
             limit: u64,
         ) -> vouch_registry::Result<Option<Vec<u8>>> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
             self.inner.fetch_blob(repository, digest, limit).await
         }
         async fn push_blob(
@@ -323,25 +396,29 @@ mod tests {
             subject: &Sha256,
             limit: usize,
         ) -> vouch_registry::Result<Option<Vec<Descriptor>>> {
+            self.reads.fetch_add(1, Ordering::SeqCst);
             self.entered.fetch_add(1, Ordering::SeqCst);
             drop(self.gate.acquire().await.unwrap());
             self.inner.referrers(repository, subject, limit).await
         }
     }
 
-    fn setup() -> (Arc<Checker>, Arc<Gated>, tempfile::TempDir) {
+    /// A checker with one policy for `registry.example/**` and at most
+    /// `max_verifications` verifications at once, over a [`Gated`] store.
+    fn setup(max_verifications: usize) -> (Arc<Checker>, Arc<Gated>, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("policy.yaml");
         std::fs::write(
             &path,
             "apiVersion: vouch.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {name: open}\n\
-             spec:\n  images: [{glob: \"**\"}]\n  authorities: [{name: any, static: pass}]\n",
+             spec:\n  images: [{glob: \"registry.example/**\"}]\n  authorities: [{name: any, static: pass}]\n",
         )
         .unwrap();
         let policies = policy::load(&path).unwrap();
         let store = Arc::new(Gated {
             inner: MemoryStore::new(),
             entered: AtomicUsize::new(0),
+            reads: AtomicUsize::new(0),
             gate: Semaphore::new(0),
         });
         let shared = store.clone();
@@ -360,6 +437,7 @@ mod tests {
                 require_digest: false,
                 cache_ttl: Duration::from_secs(60),
                 cache_capacity: 100,
+                max_verifications,
             },
             policies,
         );
@@ -401,7 +479,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_checks_of_one_uncached_digest_share_one_verification() {
-        let (checker, store, _dir) = setup();
+        let (checker, store, _dir) = setup(4);
         let mut tasks = spawn_checks(&checker, vec![image(1); 4]);
         wait_until("one verification started", || {
             store.entered.load(Ordering::SeqCst) >= 1
@@ -442,7 +520,7 @@ mod tests {
     async fn checks_of_different_digests_run_concurrently() {
         // Negative control of the single-flight test: the gate admits
         // concurrent verifications, so only sharing kept the count at one.
-        let (checker, store, _dir) = setup();
+        let (checker, store, _dir) = setup(4);
         let mut tasks = spawn_checks(&checker, vec![image(1), image(2)]);
         wait_until("both verifications started", || {
             store.entered.load(Ordering::SeqCst) == 2
@@ -457,5 +535,61 @@ mod tests {
             metrics.contains("vouch_webhook_cache_misses_total 2\n"),
             "{metrics}"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn verifications_past_the_process_cap_wait_for_a_turn() {
+        let (checker, store, _dir) = setup(2);
+        let mut tasks = spawn_checks(&checker, vec![image(1), image(2), image(3)]);
+        wait_until("two verifications started", || {
+            store.entered.load(Ordering::SeqCst) == 2
+        })
+        .await;
+        // Room for the third to start, were it not waiting for a turn.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(store.entered.load(Ordering::SeqCst), 2);
+        store.gate.add_permits(3);
+        while let Some(outcome) = tasks.join_next().await {
+            assert!(matches!(outcome.unwrap(), Outcome::Verdict(_)));
+        }
+        assert_eq!(store.entered.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn an_image_no_policy_matches_is_answered_without_a_registry_read() {
+        let (checker, store, _dir) = setup(4);
+        let unmatched: Vec<ImageRef> = [
+            "other.example/app:v1".to_string(),
+            format!("other.example/app@sha256:{}", hex(1)),
+        ]
+        .iter()
+        .map(|r| r.parse().unwrap())
+        .collect();
+        let mut tasks = spawn_checks(&checker, unmatched.clone());
+        while let Some(outcome) = tasks.join_next().await {
+            assert!(
+                matches!(outcome.unwrap(), Outcome::Unmatched(NoMatch::Deny)),
+                "unmatched"
+            );
+        }
+        let deadline = Deadline::now() + Duration::from_secs(60);
+        assert!(!checker.matched(&unmatched[0]));
+        assert_eq!(store.reads.load(Ordering::SeqCst), 0);
+        // Negative control: a matched tag is resolved (and not found).
+        let matched: ImageRef = "registry.example/app:v1".parse().unwrap();
+        assert!(checker.matched(&matched));
+        let outcome = checker
+            .clone()
+            .check(matched.clone(), deadline, Duration::from_secs(60))
+            .await;
+        match outcome {
+            Outcome::Failed(Failure::Refused(why)) => assert!(why.contains("not found"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(checker
+            .resolve_by(&matched, deadline, Duration::from_secs(60))
+            .await
+            .is_err());
+        assert_eq!(store.reads.load(Ordering::SeqCst), 2);
     }
 }

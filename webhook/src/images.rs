@@ -7,12 +7,15 @@
 //! | Pod (core) | `/spec` |
 //! | Deployment, ReplicaSet, StatefulSet, DaemonSet (apps); Job (batch); ReplicationController (core) | `/spec/template/spec` |
 //! | CronJob (batch) | `/spec/jobTemplate/spec/template/spec` |
+//! | EphemeralContainers (core, before Kubernetes 1.23) | the object itself |
 //!
 //! Any other kind names no images and is allowed: custom resources that
 //! wrap pod specs (Argo Rollouts, Knative) are out of scope, and a kind the
 //! webhook configuration does not route here never arrives. A subresource
 //! of a pod (`pods/ephemeralcontainers`) carries the whole Pod, so it is
-//! read the same way; `deployments/scale` carries a `Scale`, which has none.
+//! read the same way; before Kubernetes 1.23 the same subresource carried
+//! an `EphemeralContainers` object, whose `ephemeralContainers` list is at
+//! its top level. `deployments/scale` carries a `Scale`, which has none.
 //!
 //! In each pod spec: `containers`, `initContainers`, `ephemeralContainers`
 //! (`[].image`) and `volumes[].image.reference` (image volumes). A missing
@@ -45,6 +48,11 @@ pub struct ImageSite {
     /// (`/spec/template/spec/containers/0/image`), the path a JSONPatch
     /// pin replaces.
     pub pointer: String,
+    /// Whose image it is: the list (`containers`, `initContainers`,
+    /// `ephemeralContainers`, `volumes`) and the `name` of the entry in it
+    /// (none if it has no string name). An UPDATE's old and new objects
+    /// are compared by this, never by position, which a reordering changes.
+    pub owner: (&'static str, Option<String>),
     /// The reference exactly as written (`nginx:1.27`), kept for patches
     /// and messages.
     pub image: String,
@@ -71,8 +79,8 @@ pub fn images(request: &Request) -> Result<Vec<ImageSite>> {
 }
 
 /// The images the old object of an UPDATE ran (none for other operations,
-/// or when the review carries no `oldObject`), with the same pointers as
-/// [`images`] gives, so that containers pair up by position.
+/// or when the review carries no `oldObject`), found as [`images`] finds
+/// those of the new one.
 pub fn old_images(request: &Request) -> Result<Vec<ImageSite>> {
     if request.operation != Operation::Update {
         return Ok(Vec::new());
@@ -108,6 +116,7 @@ fn pod_spec_path(group: &str, kind: &str) -> Option<&'static [&'static str]> {
         | ("batch", "Job")
         | ("", "ReplicationController") => Some(&["spec", "template", "spec"]),
         ("batch", "CronJob") => Some(&["spec", "jobTemplate", "spec", "template", "spec"]),
+        ("", "EphemeralContainers") => Some(&[]),
         _ => None,
     }
 }
@@ -127,8 +136,9 @@ fn pod_spec_images(spec: &Map<String, Value>, base: &str) -> Result<Vec<ImageSit
         }
         for (index, item) in items.iter().enumerate() {
             let item_pointer = format!("{pointer}/{index}");
-            let image = as_object(item, &item_pointer)?.get("image");
-            if let Some(site) = site(image, format!("{item_pointer}/image"))? {
+            let item = as_object(item, &item_pointer)?;
+            let owner = (list, name(item));
+            if let Some(site) = site(item.get("image"), format!("{item_pointer}/image"), owner)? {
                 sites.push(site);
             }
         }
@@ -143,21 +153,32 @@ fn pod_spec_images(spec: &Map<String, Value>, base: &str) -> Result<Vec<ImageSit
     }
     for (index, volume) in volumes.iter().enumerate() {
         let volume_pointer = format!("{pointer}/{index}");
-        let source = match as_object(volume, &volume_pointer)?.get("image") {
+        let volume = as_object(volume, &volume_pointer)?;
+        let source = match volume.get("image") {
             None | Some(Value::Null) => continue,
             Some(source) => source,
         };
         let source_pointer = format!("{volume_pointer}/image");
         let reference = as_object(source, &source_pointer)?.get("reference");
-        if let Some(site) = site(reference, format!("{source_pointer}/reference"))? {
+        let owner = ("volumes", name(volume));
+        if let Some(site) = site(reference, format!("{source_pointer}/reference"), owner)? {
             sites.push(site);
         }
     }
     Ok(sites)
 }
 
+/// The `name` of a container or volume, if it is a string.
+fn name(item: &Map<String, Value>) -> Option<String> {
+    item.get("name").and_then(Value::as_str).map(str::to_string)
+}
+
 /// The image at `pointer`, if one is written there.
-fn site(value: Option<&Value>, pointer: String) -> Result<Option<ImageSite>> {
+fn site(
+    value: Option<&Value>,
+    pointer: String,
+    owner: (&'static str, Option<String>),
+) -> Result<Option<ImageSite>> {
     let image = match value {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::String(image)) => image,
@@ -181,6 +202,7 @@ fn site(value: Option<&Value>, pointer: String) -> Result<Option<ImageSite>> {
     }
     Ok(Some(ImageSite {
         pointer,
+        owner,
         image: image.clone(),
         reference,
     }))

@@ -30,6 +30,7 @@ pub struct Metrics {
     cache_misses: AtomicU64,
     reloads: AtomicU64,
     reload_failures: AtomicU64,
+    connections_shed: AtomicU64,
 }
 
 impl Metrics {
@@ -73,6 +74,11 @@ impl Metrics {
         } else {
             self.reload_failures.fetch_add(1, Ordering::Relaxed);
         }
+    }
+
+    /// Counts a connection closed to make room for a new one.
+    pub fn connection_shed(&self) {
+        self.connections_shed.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The Prometheus text of every metric.
@@ -128,6 +134,12 @@ impl Metrics {
             "vouch_webhook_policy_reload_failures_total",
             "Changed policy files that were invalid (the previous set was kept).",
             &self.reload_failures,
+        );
+        counter(
+            &mut out,
+            "vouch_webhook_connections_shed_total",
+            "Connections closed, not being answered, to make room for a new one (--max-connections).",
+            &self.connections_shed,
         );
         out
     }

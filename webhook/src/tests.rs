@@ -176,6 +176,30 @@ fn ephemeral_container_update_is_checked() {
 }
 
 #[test]
+fn regression_issue_8_ephemeral_containers_of_kubernetes_1_22_are_checked() {
+    // Before 1.23 the subresource carried an EphemeralContainers object.
+    let review = recorded("ephemeralcontainers-update-1.22");
+    let parsed = request(&review);
+    assert_eq!(parsed.kind.kind, "EphemeralContainers");
+    assert_eq!(
+        sites(&review),
+        pairs(&[(
+            "/ephemeralContainers/0/image",
+            "docker.io/library/busybox:1.36"
+        )])
+    );
+    let found = images(&parsed).unwrap();
+    assert_eq!(
+        found[0].owner,
+        ("ephemeralContainers", Some("debugger-7xq2d".to_string()))
+    );
+    // Negative control: the old object, without the debugger, has none.
+    let mut old = review.clone();
+    old["request"]["object"] = review["request"]["oldObject"].clone();
+    assert!(sites(&old).is_empty());
+}
+
+#[test]
 fn delete_has_nothing_to_check() {
     let review = recorded("pod-delete");
     let parsed = request(&review);

@@ -80,6 +80,22 @@ pub struct RegistryArgs {
 impl RegistryArgs {
     /// Opens the repository of `image`; a layout is created if `create`.
     pub fn open(&self, image: &ImageRef, create: bool) -> Result<Repository> {
+        self.open_with(image, create, self.limits())
+    }
+
+    /// The limits the flags set.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_attachments: self.max_attachments,
+            max_layers: self.max_layers,
+            max_blob_bytes: self.max_blob_bytes,
+            max_referrers: self.max_referrers,
+            ..Limits::default()
+        }
+    }
+
+    /// [`RegistryArgs::open`] with other `limits` than the flags'.
+    pub fn open_with(&self, image: &ImageRef, create: bool, limits: Limits) -> Result<Repository> {
         let extra_ca_pem = match &self.registry_ca {
             Some(path) => Some(read_capped(path, MAX_DOCUMENT_BYTES, "registry CA")?),
             None => None,
@@ -96,13 +112,6 @@ impl RegistryArgs {
             extra_ca_pem,
             credentials,
             timeout: Some(std::time::Duration::from_secs(self.registry_timeout)),
-        };
-        let limits = Limits {
-            max_attachments: self.max_attachments,
-            max_layers: self.max_layers,
-            max_blob_bytes: self.max_blob_bytes,
-            max_referrers: self.max_referrers,
-            ..Limits::default()
         };
         vouch_registry::open(image, &options, limits, create)
             .with_context(|| format!("cannot open {image}"))

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use vouch_registry::attach;
+use vouch_registry::reference::ImageRef;
 use vouch_verify::bundle::TrustedRoot;
 use vouch_verify::evaluate::{evaluate, Context as EvalContext, EvidenceNote, Verdict};
 use vouch_verify::policy::{self, GivenOsv, NoMatch, PolicySet};
@@ -132,9 +133,15 @@ pub async fn verdict(
     let listing = attach::list(&repo, &target.digest, None)
         .await
         .with_context(|| format!("cannot read the evidence of {reference}"))?;
+    // The verdict carries the digest apart: the image is shown without it,
+    // so that `image@digest` names it once.
+    let shown = ImageRef {
+        digest: None,
+        ..image
+    };
     let mut verdict = evaluate(
         policies,
-        &image,
+        &shown,
         &target.digest,
         &listing.attachments,
         context,

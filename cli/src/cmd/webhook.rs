@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use base64::Engine as _;
+use vouch_registry::Limits;
 use vouch_verify::policy::{self, NoMatch};
 use vouch_webhook::check::{Checker, CheckerConfig, Opener};
 use vouch_webhook::namespaces::{Exemptions, DEFAULT_EXEMPT};
@@ -60,8 +61,9 @@ struct ServeArgs {
     /// A namespace admitted without checks; repeat for several. Default: kube-system.
     #[arg(long, value_name = "NS")]
     exempt_namespace: Vec<String>,
-    /// Admit with a warning when images cannot be verified in time
-    /// (registry down, slow or rate-limiting) instead of refusing them.
+    /// Admit with a warning an image a policy matches when its registry is
+    /// unavailable (timeout, refused connection, 429, 5xx) instead of
+    /// refusing it. Missing, malformed or oversized evidence is always refused.
     #[arg(long)]
     fail_open: bool,
     /// Refuse image references without a digest in /validate (pin them with /mutate).
@@ -83,6 +85,18 @@ struct ServeArgs {
     /// none; default: the embedded Sigstore public-good root.
     #[arg(long, value_name = "FILE")]
     trusted_root: Option<PathBuf>,
+    /// The most bytes of manifests and blobs read to verify one image;
+    /// evidence past it is refused unread.
+    #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
+    max_evidence_bytes: u64,
+    /// The most images verified at once (cache misses), in all reviews.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    max_verifications: usize,
+    /// The most client connections open at once (lowered to fit the
+    /// file-descriptor limit); past it, the oldest one not being answered
+    /// is closed.
+    #[arg(long, value_name = "N", default_value_t = 1024)]
+    max_connections: usize,
     #[command(flatten)]
     registry: RegistryArgs,
 }
@@ -133,9 +147,16 @@ async fn serve(args: ServeArgs) -> Result<()> {
     } else {
         Exemptions::new(args.exempt_namespace)
     };
+    let limits = Limits {
+        max_read_bytes: args.max_evidence_bytes,
+        ..args.registry.limits()
+    };
     let registry = Arc::new(args.registry);
-    let open: Opener =
-        Arc::new(move |image| registry.open(image, false).map_err(|e| format!("{e:#}")));
+    let open: Opener = Arc::new(move |image| {
+        registry
+            .open_with(image, false, limits)
+            .map_err(|e| format!("{e:#}"))
+    });
     let version = policies.version;
     let checker = Arc::new(Checker::new(
         CheckerConfig {
@@ -145,6 +166,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
             require_digest: args.require_digest,
             cache_ttl: Duration::from_secs(args.cache_ttl),
             cache_capacity: args.cache_size,
+            max_verifications: args.max_verifications.max(1),
         },
         policies,
     ));
@@ -166,6 +188,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
             default_budget: DEFAULT_BUDGET,
             policy_path,
             reload_interval: Duration::from_secs(args.reload_interval.max(1)),
+            max_connections: args.max_connections.max(1),
         },
     )
     .await?;
