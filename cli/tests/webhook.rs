@@ -898,3 +898,36 @@ fn regression_issue_7_an_upgrade_may_not_bring_a_new_unanswered_critical_finding
     assert_eq!(allowed["allowed"], true, "{allowed}");
     assert!(warnings(&allowed).contains("CVE-2024-50614"), "{allowed}");
 }
+
+#[test]
+fn regression_issue_8_a_key_file_replaced_in_place_takes_effect_without_a_policy_change() {
+    let world = World::new();
+    let webhook = world.start(&[]);
+    let review = pod("shop", &[&world.good]);
+    assert_eq!(webhook.review("/validate", &review)["allowed"], true);
+
+    // The key the enforce policy names is replaced (a rotated key, or a
+    // revoked one): ci's attestations no longer verify, though no policy
+    // file changed.
+    let dir = world.dir();
+    let ci = std::fs::read(dir.join("ci.pub")).unwrap();
+    assert_ok(&vouch_in(dir, &["keygen", "--out", "rotated"]));
+    std::fs::copy(dir.join("rotated.pub"), dir.join("ci.pub")).unwrap();
+    eventually("the replaced key is in force", || {
+        webhook.review("/validate", &review)["allowed"] == false
+    });
+    assert!(webhook
+        .metrics()
+        .contains("vouch_webhook_policy_reloads_total 1\n"));
+    let denied = webhook.review("/validate", &review);
+    assert!(message(&denied).contains("no verified"), "{denied}");
+
+    // The old key back: admitted again, from a fresh verification.
+    std::fs::write(dir.join("ci.pub"), ci).unwrap();
+    eventually("the restored key is in force", || {
+        webhook.review("/validate", &review)["allowed"] == true
+    });
+    assert!(webhook
+        .metrics()
+        .contains("vouch_webhook_policy_reloads_total 2\n"));
+}

@@ -431,6 +431,124 @@ fn directories_load_sorted_and_skip_criticality_rules() {
 }
 
 #[test]
+fn regression_issue_8_a_policy_file_is_read_whatever_the_case_of_its_extension() {
+    let dir = policy_dir(ISSUE_SHAPE);
+    fs::write(
+        dir.path().join("strict.YAML"),
+        edited("name: production", "name: strict"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("older.Yml"),
+        edited("name: production", "name: older"),
+    )
+    .unwrap();
+    let set = load(dir.path()).unwrap();
+    let mut names: Vec<&str> = set.policies.iter().map(|p| p.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["older", "production", "strict"]);
+}
+
+#[test]
+fn other_files_of_a_directory_are_listed_to_warn_about_but_not_named_keys_or_hidden_files() {
+    let dir = policy_dir(&ISSUE_SHAPE.replace("keys/ci.pub", "ci.pub"));
+    fs::write(dir.path().join("ci.pub"), KEY_PEM).unwrap();
+    fs::write(dir.path().join("strict.json"), "{}").unwrap();
+    fs::write(dir.path().join(".hidden"), "x").unwrap();
+    fs::create_dir(dir.path().join("..data")).unwrap();
+    let set = load(dir.path()).unwrap();
+    assert_eq!(set.ignored, [dir.path().join("strict.json")]);
+    let warnings = set.warnings();
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0]
+            .contains("strict.json was not read: a policy file's name ends in .yaml or .yml"),
+        "{warnings:?}"
+    );
+    // A single file has nothing to ignore.
+    assert!(load(&dir.path().join("policy.yaml"))
+        .unwrap()
+        .ignored
+        .is_empty());
+}
+
+#[test]
+fn every_file_read_is_a_source_that_tells_when_it_changed() {
+    let dir = policy_dir(&format!("{ISSUE_SHAPE}  vulnerabilities: {{osv: osv}}\n"));
+    fs::create_dir(dir.path().join("osv")).unwrap();
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
+    fs::copy(
+        testdata.join("CVE-2024-50614.json"),
+        dir.path().join("osv/CVE-2024-50614.json"),
+    )
+    .unwrap();
+    let set = load(dir.path()).unwrap();
+    let changed = |set: &PolicySet| -> Vec<PathBuf> {
+        set.sources
+            .iter()
+            .filter(|s| s.changed())
+            .map(|s| s.path.strip_prefix(dir.path()).unwrap().to_path_buf())
+            .collect()
+    };
+    let kinds: Vec<(PathBuf, SourceKind)> = set
+        .sources
+        .iter()
+        .map(|s| {
+            (
+                s.path.strip_prefix(dir.path()).unwrap().to_path_buf(),
+                s.kind,
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (PathBuf::new(), SourceKind::Directory),
+            ("policy.yaml".into(), SourceKind::File(MAX_POLICY_BYTES)),
+            ("keys/ci.pub".into(), SourceKind::File(MAX_REFERENCED_BYTES)),
+            ("osv".into(), SourceKind::Database),
+        ]
+    );
+    assert!(changed(&set).is_empty());
+    // The key replaced in place, the policy untouched: seen.
+    fs::write(
+        dir.path().join("keys/ci.pub"),
+        KEY_PEM.replace("MFkw", "MFkW"),
+    )
+    .unwrap();
+    assert_eq!(changed(&set), [PathBuf::from("keys/ci.pub")]);
+    fs::write(dir.path().join("keys/ci.pub"), KEY_PEM).unwrap();
+    assert!(
+        changed(&set).is_empty(),
+        "the same bytes again are no change"
+    );
+    // A new record in the OSV database; a new file in the directory.
+    fs::copy(
+        dir.path().join("osv/CVE-2024-50614.json"),
+        dir.path().join("osv/copy.json"),
+    )
+    .unwrap();
+    assert_eq!(changed(&set), [PathBuf::from("osv")]);
+    fs::write(dir.path().join("new.yaml"), "x").unwrap();
+    assert_eq!(changed(&set), [PathBuf::new(), PathBuf::from("osv")]);
+
+    // A load that fails records what it tried: the missing key.
+    fs::remove_file(dir.path().join("keys/ci.pub")).unwrap();
+    fs::remove_file(dir.path().join("new.yaml")).unwrap();
+    let mut sources = Vec::new();
+    let err = load_recorded(dir.path(), None, &mut sources).unwrap_err();
+    assert!(err.to_string().contains("ci.pub"), "{err}");
+    assert!(sources.iter().all(|s| !s.changed()));
+    fs::write(dir.path().join("keys/ci.pub"), KEY_PEM).unwrap();
+    let changed: Vec<&Path> = sources
+        .iter()
+        .filter(|s| s.changed())
+        .map(|s| s.path.as_path())
+        .collect();
+    assert_eq!(changed, [dir.path().join("keys/ci.pub")]);
+}
+
+#[test]
 fn multi_document_errors_name_the_document() {
     let second = edited("name: production", "name: second").replace("mode: enforce", "mode: nope");
     let err = refused(&format!("{ISSUE_SHAPE}---\n{second}"));
@@ -535,8 +653,15 @@ fn the_vulnerabilities_section_loads_with_its_defaults_and_joins_the_version() {
     assert_eq!(v.gate.critical, crate::vulns::Action::Deny);
     assert_eq!(v.gate.normal, crate::vulns::Action::Warn);
     assert_eq!(v.upgrade, crate::vulns::Action::Ignore);
-    // Every key or keyless authority answers by default.
-    assert_eq!(v.vex_authorities, ["ci", "release"]);
+    // Every key or keyless authority answers by default, but ci, which
+    // the provenance requirement names to supply the inputs.
+    assert_eq!(set.policies[0].vex_authorities, ["release"]);
+    assert_eq!(set.policies[0].input_authorities, ["ci"]);
+    assert_eq!(
+        v.vex_max_age,
+        jiff::SignedDuration::from_hours(30 * 24),
+        "vexMaxAge defaults to 30 days"
+    );
     // A changed record changes the policy set's version.
     let record = dir.path().join("osv/GHSA-gxpj-cx7g-858c.json");
     let text = fs::read_to_string(&record).unwrap();
