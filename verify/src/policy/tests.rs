@@ -795,3 +795,77 @@ fn a_given_osv_database_stands_for_each_policys_own_which_is_not_read() {
     let again = load_with_osv(&dir.path().join("policy.yaml"), Some(changed)).unwrap();
     assert_ne!(again.version, set.version);
 }
+
+/// Every Rego condition of the shipped policies (policies/, and the demo's
+/// testdata/policies/demo.yaml), with its policy's name.
+fn shipped_conditions() -> Vec<(String, AttestationRequirement)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut sets = vec![load(&root.join("policies")).unwrap()];
+    let demo = tempfile::tempdir().unwrap();
+    fs::copy(
+        root.join("testdata/policies/demo.yaml"),
+        demo.path().join("demo.yaml"),
+    )
+    .unwrap();
+    fs::write(demo.path().join("ci.pub"), KEY_PEM).unwrap();
+    sets.push(load(demo.path()).unwrap());
+    let conditions: Vec<(String, AttestationRequirement)> = sets
+        .iter()
+        .flat_map(|set| &set.policies)
+        .flat_map(|p| {
+            p.attestations
+                .iter()
+                .map(move |a| (p.name.clone(), a.clone()))
+        })
+        .filter(|(_, a)| a.rego.is_some())
+        .collect();
+    assert!(
+        conditions.len() >= 2,
+        "the shipped policies have Rego conditions"
+    );
+    conditions
+}
+
+#[test]
+fn regression_issue_8_shipped_rego_denies_a_provenance_missing_what_it_inspects() {
+    let vendored = "https://vouch.dev/attest/vendored-inputs/v1";
+    let dep = |annotations: serde_json::Value| {
+        serde_json::json!({"buildDefinition": {"buildType": vendored,
+            "resolvedDependencies": [{"name": "zlib", "annotations": annotations}]}})
+    };
+    for (policy, condition) in shipped_conditions() {
+        for predicate in [
+            serde_json::Value::Null,
+            serde_json::json!({}),
+            serde_json::json!({"buildDefinition": {}}),
+            serde_json::json!({"buildDefinition": {"buildType": vendored}}),
+            serde_json::json!({"buildDefinition": {"buildType": vendored, "resolvedDependencies": {}}}),
+            dep(serde_json::json!({"critical": true})),
+            dep(serde_json::json!({"match": "match"})),
+            dep(serde_json::Value::Null),
+        ] {
+            // An evaluation error denies as well.
+            let denied = condition
+                .evaluate_rego(&predicate)
+                .map_or(true, |denials| !denials.is_empty());
+            assert!(denied, "{policy}/{}: passed {predicate}", condition.name);
+        }
+        // The production policy inspects the build type too.
+        if policy == "production" {
+            let untyped = serde_json::json!({"buildDefinition": {"resolvedDependencies": []}});
+            assert_eq!(
+                condition.evaluate_rego(&untyped).unwrap(),
+                ["unexpected build type (none)"]
+            );
+        }
+        // Control: a complete provenance with every input matching passes.
+        let complete =
+            dep(serde_json::json!({"critical": true, "match": "match", "version": "1.3.1"}));
+        assert_eq!(
+            condition.evaluate_rego(&complete).unwrap(),
+            Vec::<String>::new(),
+            "{policy}/{}",
+            condition.name
+        );
+    }
+}
