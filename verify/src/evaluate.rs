@@ -22,9 +22,9 @@
 //!    evidence.
 //! 4. The inputs (for `vendoredInputs`, the vulnerability gate and reports)
 //!    are read only from a provenance or CycloneDX SBOM that the policy
-//!    trusts for them ([`ImagePolicy::input_authorities`]): one that meets
-//!    the policy's attestation requirement for its predicate type, or is
-//!    signed by an authority of `inputsFrom`; never one signed only by an
+//!    trusts for them ([`ImagePolicy::input_authorities`]): one signed as
+//!    the policy's attestation requirement for its predicate type says
+//!    (its authorities, its threshold), or by an authority of `inputsFrom`; never one signed only by an
 //!    authority trusted for VEX. Findings are answered only by the VEX
 //!    statements of [`ImagePolicy::vex_authorities`], signed no longer ago
 //!    than `vulnerabilities.vexMaxAge`.
@@ -355,16 +355,24 @@ fn threshold_result(
     }
 }
 
-/// The verified attestations that meet one attestation requirement: of its
-/// predicate type, from its authorities, passing its Rego condition; with
-/// why others did not.
-struct Meeting<'a> {
-    passing: Vec<&'a Verified>,
-    notes: Vec<String>,
-}
-
-fn meeting<'a>(requirement: &AttestationRequirement, verified: &'a [Verified]) -> Meeting<'a> {
+fn attestation_requirement(
+    policy: &ImagePolicy,
+    requirement: &AttestationRequirement,
+    verified: &[Verified],
+) -> RequirementResult {
+    let label = format!("attestation {}", requirement.name);
     let signers = &requirement.signers;
+    match static_answer(policy, &signers.authorities) {
+        Some(StaticAction::Pass) => {
+            return RequirementResult {
+                requirement: label,
+                passed: true,
+                reason: "a static pass authority".into(),
+                satisfied_by: Vec::new(),
+            }
+        }
+        Some(StaticAction::Fail) | None => {}
+    }
     let mut notes = Vec::new();
     let mut other_types = Vec::new();
     let passing: Vec<&Verified> = verified
@@ -400,47 +408,27 @@ fn meeting<'a>(requirement: &AttestationRequirement, verified: &'a [Verified]) -
             other_types.join(", ")
         ));
     }
-    Meeting { passing, notes }
-}
-
-fn attestation_requirement(
-    policy: &ImagePolicy,
-    requirement: &AttestationRequirement,
-    meeting: &Meeting<'_>,
-) -> RequirementResult {
-    let label = format!("attestation {}", requirement.name);
-    let signers = &requirement.signers;
-    match static_answer(policy, &signers.authorities) {
-        Some(StaticAction::Pass) => {
-            return RequirementResult {
-                requirement: label,
-                passed: true,
-                reason: "a static pass authority".into(),
-                satisfied_by: Vec::new(),
-            }
-        }
-        Some(StaticAction::Fail) | None => {}
-    }
     threshold_result(
         label,
         signers,
-        distinct_signers(meeting.passing.iter().copied()),
+        distinct_signers(passing.into_iter()),
         &format!("{} attestation(s)", requirement.predicate_type),
-        &meeting.notes,
+        &notes,
     )
 }
 
 /// The verified attestations of the predicate types `wanted` accepts that
 /// may supply the inputs (see [`ImagePolicy::input_authorities`]): from
-/// one of the policy's input authorities and, without `inputsFrom`,
-/// meeting an attestation requirement of its predicate type, with the
-/// same predicate signed by as many distinct signers as that requirement's
+/// one of the policy's input authorities and, without `inputsFrom`, of the
+/// predicate type of an attestation requirement, from its authorities,
+/// with the same predicate signed by as many distinct signers as its
 /// threshold: a single signer of a two-signer requirement supplies no
-/// inputs on its own.
+/// inputs on its own. Its Rego condition is not applied here: a
+/// provenance that fails it fails the requirement, which denies, and its
+/// inputs still explain the denial (`vendoredInputs`, reports).
 fn input_sources<'a>(
     policy: &ImagePolicy,
     verified: &'a [Verified],
-    meetings: &[Meeting<'a>],
     wanted: fn(&str) -> bool,
 ) -> Vec<&'a Verified> {
     let trusted = |v: &Verified| policy.input_authorities.contains(&v.authority);
@@ -456,15 +444,18 @@ fn input_sources<'a>(
             .collect();
     }
     let mut sources: Vec<&Verified> = Vec::new();
-    for (requirement, meeting) in policy.attestations.iter().zip(meetings) {
+    for requirement in &policy.attestations {
         if !wanted(&requirement.predicate_type) {
             continue;
         }
-        let allowed: Vec<&Verified> = meeting
-            .passing
+        let allowed: Vec<&Verified> = verified
             .iter()
-            .copied()
-            .filter(|v| trusted(v))
+            .filter(|v| trusted(v) && requirement.signers.authorities.contains(&v.authority))
+            .filter(|v| {
+                v.statement
+                    .as_ref()
+                    .is_some_and(|s| s.predicate_type() == requirement.predicate_type)
+            })
             .collect();
         for v in &allowed {
             let signed_alike = allowed
@@ -511,8 +502,8 @@ fn no_trusted_inputs(policy: &ImagePolicy, what: &str) -> String {
         )
     } else {
         format!(
-            "no trusted provenance: no verified {what} from {} that meets its attestation \
-             requirement",
+            "no trusted provenance: no verified {what} signed as its attestation requirement \
+             says (by {}, up to its threshold)",
             policy.input_authorities.join(", ")
         )
     }
@@ -601,7 +592,6 @@ fn provenance_summary(predicate: &serde_json::Value, signed_by: String) -> Prove
 fn read_inputs(
     policy: &ImagePolicy,
     verified: &[Verified],
-    meetings: &[Meeting<'_>],
 ) -> std::result::Result<Option<InputsRead>, String> {
     /// Which predicate types, named how, read by what.
     type Source = (
@@ -614,7 +604,7 @@ fn read_inputs(
         (is_cyclonedx, "CycloneDX SBOM", vulns::inputs_from_cyclonedx),
     ];
     for (wanted, what, read) in sources {
-        let candidates = input_sources(policy, verified, meetings, wanted);
+        let candidates = input_sources(policy, verified, wanted);
         if let Some((v, statement)) = newest(&candidates).first() {
             let predicate = statement.predicate().cloned().unwrap_or_default();
             let inputs = read(&predicate).map_err(|e| format!("the verified {what}: {e}"))?;
@@ -886,19 +876,14 @@ fn evaluate_policy(
         };
         requirements.push(result);
     }
-    let meetings: Vec<Meeting<'_>> = policy
-        .attestations
-        .iter()
-        .map(|requirement| meeting(requirement, &verified))
-        .collect();
-    for (requirement, meeting) in policy.attestations.iter().zip(&meetings) {
-        requirements.push(attestation_requirement(policy, requirement, meeting));
+    for requirement in &policy.attestations {
+        requirements.push(attestation_requirement(policy, requirement, &verified));
     }
     if let Some(rules) = &policy.vendored_inputs {
-        let provenances = input_sources(policy, &verified, &meetings, is_provenance);
+        let provenances = input_sources(policy, &verified, is_provenance);
         requirements.push(vendored_requirement(policy, rules, &provenances));
     }
-    let inputs = read_inputs(policy, &verified, &meetings);
+    let inputs = read_inputs(policy, &verified);
     let section: Option<Cow<'_, Vulnerabilities>> = match (&policy.vulnerabilities, context.osv) {
         (Some(v), None) => Some(Cow::Borrowed(v)),
         (Some(v), Some((path, db))) => {
@@ -1605,7 +1590,7 @@ mod tests {
         );
         let alone = signed_by(&[&ci], &empty, SLSA_PROVENANCE_V1);
         let verdict = run(&set, &image, &[both, alone], now);
-        assert_eq!(verdict.policies[0].requirements[0].passed, true);
+        assert!(verdict.policies[0].requirements[0].passed);
         assert_eq!(verdict.findings.len(), 2, "{:?}", verdict.inputs_from);
     }
 

@@ -608,8 +608,8 @@ impl ImagePolicy {
     ///
     /// - the inputs come from `inputsFrom` when given, else from the
     ///   authorities of the attestation requirements for SLSA provenance
-    ///   or a CycloneDX SBOM (each attestation then used must also meet
-    ///   its requirement: authorities, threshold, Rego);
+    ///   or a CycloneDX SBOM (each attestation then used must be signed as
+    ///   its requirement says: its authorities, its threshold);
     /// - an authority named in `vexAuthorities` never supplies inputs,
     ///   unless it is also named for them (in `inputsFrom`, or in a
     ///   requirement's `authorities`): a default "any authority" does not
@@ -693,7 +693,7 @@ impl fmt::Display for ImagePolicy {
                 self.input_authorities.join(", ")
             )?;
             if self.inputs_from.is_none() {
-                f.write_str(", meeting its attestation requirement")?;
+                f.write_str(", as its attestation requirement says")?;
             }
             writeln!(f)?;
         }
