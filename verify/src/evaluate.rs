@@ -24,10 +24,11 @@
 //!    are read only from a provenance or CycloneDX SBOM that the policy
 //!    trusts for them ([`ImagePolicy::input_authorities`]): one signed as
 //!    the policy's attestation requirement for its predicate type says
-//!    (its authorities, its threshold), or by an authority of `inputsFrom`; never one signed only by an
-//!    authority trusted for VEX. Findings are answered only by the VEX
-//!    statements of [`ImagePolicy::vex_authorities`], signed no longer ago
-//!    than `vulnerabilities.vexMaxAge`.
+//!    (its authorities, its threshold), or by an authority of
+//!    `inputsFrom`; never one signed only by an authority trusted for VEX.
+//!    Findings are answered only by the VEX statements of
+//!    [`ImagePolicy::vex_authorities`], signed no longer ago than
+//!    `vulnerabilities.vexMaxAge`.
 //!
 //! Every matching policy must pass (AND). A failing `warn` policy admits the
 //! image with a warning; a failing `enforce` policy denies it. An image no
@@ -51,8 +52,8 @@ use crate::attestation::{statement_about, verify_attestation};
 use crate::bundle::{verify_keyless, Artifact, TrustedRoot};
 use crate::image::verify_signature;
 use crate::policy::{
-    AttestationRequirement, AuthorityKind, ImagePolicy, Mode, NoMatch, PolicySet, Signers,
-    StaticAction, VendoredInputs, Vulnerabilities, CYCLONEDX_PREFIX,
+    is_cyclonedx, is_provenance, AttestationRequirement, AuthorityKind, ImagePolicy, Mode, NoMatch,
+    PolicySet, Signers, StaticAction, VendoredInputs, Vulnerabilities,
 };
 use crate::vulns::{self, Action, Finding, ImageInput, VexSource};
 use crate::{Error, Result};
@@ -507,14 +508,6 @@ fn no_trusted_inputs(policy: &ImagePolicy, what: &str) -> String {
             policy.input_authorities.join(", ")
         )
     }
-}
-
-fn is_provenance(predicate_type: &str) -> bool {
-    predicate_type == SLSA_PROVENANCE_V1
-}
-
-fn is_cyclonedx(predicate_type: &str) -> bool {
-    predicate_type.starts_with(CYCLONEDX_PREFIX)
 }
 
 /// The `vendoredInputs` rules over the newest trusted provenance (see

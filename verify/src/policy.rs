@@ -584,12 +584,18 @@ pub struct ImagePolicy {
 /// Whether an attestation of `predicate_type` records an image's inputs:
 /// SLSA provenance v1, or a CycloneDX SBOM.
 pub fn records_inputs(predicate_type: &str) -> bool {
-    predicate_type == vouch_evidence::provenance::SLSA_PROVENANCE_V1
-        || predicate_type.starts_with(CYCLONEDX_PREFIX)
+    is_provenance(predicate_type) || is_cyclonedx(predicate_type)
 }
 
-/// The predicate types of CycloneDX BOMs start with this.
-pub const CYCLONEDX_PREFIX: &str = "https://cyclonedx.org/bom";
+/// Whether `predicate_type` is SLSA provenance v1.
+pub fn is_provenance(predicate_type: &str) -> bool {
+    predicate_type == vouch_evidence::provenance::SLSA_PROVENANCE_V1
+}
+
+/// Whether `predicate_type` is a CycloneDX BOM's (any version).
+pub fn is_cyclonedx(predicate_type: &str) -> bool {
+    predicate_type.starts_with("https://cyclonedx.org/bom")
+}
 
 impl ImagePolicy {
     /// Whether this policy applies to `image`.
@@ -1148,8 +1154,8 @@ impl TryFrom<Located<'_>> for ImagePolicy {
             .filter(|a| !matches!(a.kind, AuthorityKind::Static(_)))
             .map(|a| a.name.clone())
             .collect();
-        // Names of authorities that sign, checked: `what` says what they
-        // would be trusted for, in the error of an empty list.
+        // A list of authorities that sign, checked; `empty` is the error
+        // of an empty one.
         let signing = |at: &str, list: Vec<String>, empty: &str| {
             if list.is_empty() {
                 return Err(format!("{at}: {empty}"));

@@ -869,3 +869,51 @@ fn regression_issue_8_shipped_rego_denies_a_provenance_missing_what_it_inspects(
         );
     }
 }
+
+#[test]
+fn inputs_from_names_authorities_that_sign_and_takes_the_inputs_from_them() {
+    let with = |list: &str| {
+        edited(
+            "  vendoredInputs",
+            &format!("  inputsFrom: {list}\n  vendoredInputs"),
+        )
+    };
+    for (list, needle) in [
+        ("[]", "spec.inputsFrom: an empty list trusts no provenance"),
+        (
+            "[nobody]",
+            "spec.inputsFrom: \"nobody\" is not an authority of this policy",
+        ),
+    ] {
+        let err = refused(&with(list));
+        assert!(err.contains(needle), "{list}: {err}");
+    }
+    let set = load_yaml(&with("[release]")).unwrap();
+    let p = &set.policies[0];
+    assert_eq!(p.inputs_from.as_deref(), Some(&["release".to_string()][..]));
+    assert_eq!(p.input_authorities, ["release"]);
+    let shown = p.to_string();
+    assert!(
+        shown.contains("inputs from: provenance or CycloneDX SBOM signed by any of [release]\n"),
+        "{shown}"
+    );
+    // Without it, the provenance requirement's authorities supply them.
+    let p = &load_yaml(ISSUE_SHAPE).unwrap().policies[0];
+    assert_eq!(p.input_authorities, ["ci"]);
+    assert!(
+        p.to_string().contains(
+            "inputs from: provenance or CycloneDX SBOM signed by any of [ci], as its attestation \
+             requirement says"
+        ),
+        "{p}"
+    );
+    // No requirement for them and no inputsFrom: no one, said so.
+    let p = &load_yaml(&edited(
+        "predicateType: https://slsa.dev/provenance/v1",
+        "predicateType: https://example.com/other",
+    ))
+    .unwrap()
+    .policies[0];
+    assert!(p.input_authorities.is_empty());
+    assert!(p.to_string().contains("no trusted provenance"), "{p}");
+}
