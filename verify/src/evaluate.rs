@@ -1502,6 +1502,19 @@ mod tests {
         [0, 1, 2].map(|_| PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap())
     }
 
+    /// A provenance requirement naming ci.
+    const CI_PROVENANCE: &str =
+        "  attestations: [{name: provenance, predicateType: \"https://slsa.dev/provenance/v1\", authorities: [ci]}]\n";
+
+    /// ci's provenance of the image with tinyxml2, finished on 1 January.
+    fn ci_tinyxml2(ci: &PrivateKey, image: &Sha256) -> Attachment {
+        signed_by(
+            &[ci],
+            &tinyxml2_provenance(image, "2026-01-01T00:00:00Z", true),
+            SLSA_PROVENANCE_V1,
+        )
+    }
+
     const GATE: &str =
         "  vulnerabilities: {osv: osv, threshold: medium, vexAuthorities: [security]}\n";
 
@@ -1513,18 +1526,14 @@ mod tests {
         let now = "2026-01-02T00:00:00Z";
         // ci's provenance has tinyxml2; a newer one with no inputs at all,
         // signed by the VEX-only security key.
-        let real = signed_by(
-            &[&ci],
-            &tinyxml2_provenance(&image, "2026-01-01T00:00:00Z", true),
-            SLSA_PROVENANCE_V1,
-        );
+        let real = ci_tinyxml2(&ci, &image);
         let empty = tinyxml2_provenance(&image, "2026-01-01T12:00:00Z", false);
         let forged = signed_by(&[&security], &empty, SLSA_PROVENANCE_V1);
         let vendored = "  vendoredInputs: {forbidden: [{name: tinyxml2}]}\n";
         for attestations in [
             // The provenance requirement names ci; or names no one, and
             // security is named for VEX only.
-            "  attestations: [{name: provenance, predicateType: \"https://slsa.dev/provenance/v1\", authorities: [ci]}]\n",
+            CI_PROVENANCE,
             "  attestations: [{name: provenance, predicateType: \"https://slsa.dev/provenance/v1\"}]\n",
         ] {
             let set = gated(&dir, &[&ci, &security, &second], &format!("{attestations}{vendored}{GATE}"));
@@ -1592,20 +1601,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let [ci, security, second] = keys();
         let image = sha256(b"manifest");
-        let provenance = "  attestations: [{name: provenance, predicateType: \"https://slsa.dev/provenance/v1\", authorities: [ci]}]\n";
         let set = gated(
             &dir,
             &[&ci, &security, &second],
-            &format!("{provenance}{GATE}"),
+            &format!("{CI_PROVENANCE}{GATE}"),
         );
         // security answered not_affected on 1 January; its later `affected`
         // has been removed from the tag index by whoever writes tags.
         let attachments = [
-            signed_by(
-                &[&ci],
-                &tinyxml2_provenance(&image, "2026-01-01T00:00:00Z", true),
-                SLSA_PROVENANCE_V1,
-            ),
+            ci_tinyxml2(&ci, &image),
             signed_by(
                 &[&security],
                 &tinyxml2_vex(&image, "2026-01-01T00:00:00Z", "not_affected"),
@@ -1630,7 +1634,7 @@ mod tests {
             &dir,
             &[&ci, &security, &second],
             &format!(
-                "{provenance}{}",
+                "{CI_PROVENANCE}{}",
                 GATE.replace("vexAuthorities", "vexMaxAge: 90d, vexAuthorities")
             ),
         );
@@ -1682,14 +1686,10 @@ mod tests {
         let set = gated(
             &dir,
             &[&ci, &security, &second],
-            &format!("  attestations: [{{name: provenance, predicateType: \"https://slsa.dev/provenance/v1\", authorities: [ci]}}]\n{GATE}"),
+            &format!("{CI_PROVENANCE}{GATE}"),
         );
         let attachments = [
-            signed_by(
-                &[&ci],
-                &tinyxml2_provenance(&image, "2026-01-01T00:00:00Z", true),
-                SLSA_PROVENANCE_V1,
-            ),
+            ci_tinyxml2(&ci, &image),
             signed_by(
                 &[&ci],
                 &tinyxml2_provenance(&image, "2999-01-01T00:00:00Z", false),
