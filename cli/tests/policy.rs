@@ -138,7 +138,7 @@ fn a_rego_syntax_error_is_refused() {
     let dir = broken("          some dep in", "          some dep in in");
     let out = check(dir.path(), &[Path::new("production.yaml")]);
     assert_fails_with(&out, "spec.attestations[0].rego: Rego syntax error");
-    assert_fails_with(&out, "rego:5:");
+    assert_fails_with(&out, "rego:16:");
 }
 
 #[test]
@@ -170,4 +170,29 @@ fn a_missing_file_and_no_arguments_are_errors() {
     assert_fails_with(&out, "invalid policy in absent.yaml: cannot open");
     let out = check(dir.path(), &[]);
     assert_eq!(out.status.code(), Some(2), "usage error");
+}
+
+#[test]
+fn a_policy_directory_reads_yaml_in_any_case_and_warns_about_other_files() {
+    let dir = broken("mode: enforce", "mode: enforce");
+    let policy = fs::read_to_string(dir.path().join("production.yaml")).unwrap();
+    fs::write(
+        dir.path().join("strict.YAML"),
+        policy.replacen("name: production", "name: strict", 1),
+    )
+    .unwrap();
+    fs::write(dir.path().join("notes.json"), "{}").unwrap();
+    let out = check(dir.path(), &[Path::new(".")]);
+    assert_ok(&out);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("strict (enforce"), "{stdout}");
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "vouch: warning: ./notes.json was not read: a policy file's name ends in .yaml or .yml"
+        ),
+        "{stderr}"
+    );
+    // The key the policy names, in keys/, is no warning.
+    assert_eq!(stderr.matches("vouch: warning:").count(), 1, "{stderr}");
 }

@@ -882,6 +882,15 @@ fn legacy_vex_attestations_are_read_like_bundles() {
     assert_eq!(by, ["demo-vulns/ci", "demo-vulns/security"]);
 }
 
+/// An hour ago, in whole seconds (RFC 3339): a VEX document made then is
+/// well within the default `vexMaxAge`.
+fn an_hour_ago() -> String {
+    let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+    jiff::Timestamp::from_second(at.as_second())
+        .unwrap()
+        .to_string()
+}
+
 /// A hand-written OpenVEX v0.2.0 document about CVE-2024-50615 in the
 /// image with hex digest `hex`, with `@id` `https://example.com/vex/<id>`,
 /// made at `timestamp` (the statement has none of its own); `extra` is
@@ -980,7 +989,8 @@ fn the_newest_trusted_statement_decides_whatever_the_order_of_attachment() {
 #[test]
 fn trusted_statements_made_at_the_same_second_that_disagree_fail_closed() {
     let d = demo();
-    let at = "2024-11-20T10:00:00Z";
+    let at = an_hour_ago();
+    let at = at.as_str();
     fs::write(
         d.dir().join("not-affected.json"),
         hand_written_vex(
@@ -1296,7 +1306,8 @@ fn vex_attach_refuses_a_document_for_another_image_and_an_invalid_one() {
     // A hand-written document (another producer's, with `role`) whose
     // statement lacks a justification is refused, naming the file and the
     // statement.
-    let at = "2024-11-20T10:00:00Z";
+    let at = an_hour_ago();
+    let at = at.as_str();
     fs::write(
         d.dir().join("hand.json"),
         hand_written_vex(d.hex(), "3", at, r#""status": "not_affected""#),
@@ -1345,17 +1356,28 @@ fn pip_pin(dir: &Path, version: &str) {
     .unwrap();
 }
 
+/// The `version-unknown` reason of idna pinned at "not.a.version".
+const IDNA_UNREADABLE: &str = "input idna not.a.version (pip) cannot be checked for \
+    vulnerabilities: \"not.a.version\" is not a valid PEP 440 version";
+
 #[test]
-fn an_input_version_its_ecosystem_cannot_read_is_an_error_not_a_clean_bill() {
+fn an_input_version_its_ecosystem_cannot_read_is_a_finding_not_a_clean_bill() {
     let dir = tempdir();
     let d = dir.path();
     let osv = osv();
     let osv = osv.to_str().unwrap();
     pip_pin(d, "not.a.version");
     let out = vouch_in(d, &["vulns", ".", "--osv", osv]);
-    assert_fails_with(&out, "input idna not.a.version (pip)");
-    assert_fails_with(&out, "\"not.a.version\" is not a valid PEP 440 version");
-    assert!(out.stdout.is_empty(), "{out:?}");
+    assert_ok(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!("version-unknown: {IDNA_UNREADABLE}")),
+        "{text}"
+    );
+    assert_eq!(
+        summary(&dir_findings(d)),
+        [triple("version-unknown", "idna", "not.a.version")]
+    );
     // Control: a PEP 440 version is matched.
     pip_pin(d, "3.6");
     assert_eq!(
@@ -1363,22 +1385,26 @@ fn an_input_version_its_ecosystem_cannot_read_is_an_error_not_a_clean_bill() {
         [triple("GHSA-jjg7-2v4v-x38h", "idna", "3.6")]
     );
 
-    // Attested onto an image, the unreadable version denies: it cannot be
-    // cleared. Control: the same project pinning 3.6 is admitted with a
-    // warning (idna is not a critical input).
+    // Attested onto an image, the unreadable version is a finding that
+    // acts as an unanswered one in that input: idna is not critical, so it
+    // warns (a critical input's would deny). Control: the same project
+    // pinning 3.6 has the real finding instead.
     pip_pin(d, "not.a.version");
     let demo = demo_prepared();
     assert_ok(&attest_project(&demo, d));
     let (out, verdict) = demo.verify();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert_eq!(verdict["images"][0]["verdict"], "deny", "{verdict}");
+    assert_ok(&out);
+    let findings = verdict_findings(&verdict);
+    assert_eq!(
+        summary(&findings),
+        [triple("version-unknown", "idna", "not.a.version")]
+    );
+    assert_eq!(findings[0]["action"], "warn", "{verdict}");
+    assert_eq!(findings[0]["summary"], IDNA_UNREADABLE, "{verdict}");
+    let warnings = verdict["images"][0]["warnings"].to_string();
     assert!(
-        err.contains(
-            "vulnerabilities: input idna not.a.version (pip): \"not.a.version\" is not \
-             a valid PEP 440 version: it cannot be checked for vulnerabilities"
-        ),
-        "{err}"
+        warnings.contains("unanswered vulnerability version-unknown"),
+        "{warnings}"
     );
     pip_pin(d, "3.6");
     let demo = demo_prepared();
@@ -1412,11 +1438,10 @@ fn attest_project(demo: &Demo, project: &Path) -> Output {
     )
 }
 
-/// Found while writing these tests: `vouch vulns IMAGE` prints "no known
+/// Found while writing these tests: `vouch vulns IMAGE` printed "no known
 /// vulnerabilities" (exit 0) for an image whose attested input has a
-/// version its ecosystem cannot read, while `vouch verify` denies the same
-/// image because that input "cannot be checked for vulnerabilities". The
-/// listing must not read as a clean bill either.
+/// version its ecosystem cannot read. The listing must not read as a
+/// clean bill: it lists that input's `version-unknown` finding.
 #[test]
 fn vouch_vulns_on_an_image_does_not_pass_over_an_input_it_cannot_check() {
     let project = tempdir();
@@ -1427,9 +1452,13 @@ fn vouch_vulns_on_an_image_does_not_pass_over_an_input_it_cannot_check() {
         demo.dir(),
         &["vulns", "oci:layout:app", "--policy", "policy.yaml"],
     );
+    assert_ok(&out);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("no known vulnerabilities"), "{text}");
-    assert_fails_with(&out, "input idna not.a.version (pip)");
+    assert!(
+        text.contains(&format!("version-unknown: {IDNA_UNREADABLE}")),
+        "{text}"
+    );
 }
 
 /// `vouch vulns oci:layout:app --osv osv --output json ARGS...`.
@@ -1475,4 +1504,32 @@ fn keys_on_the_command_line_stand_in_for_a_policy() {
     let out = vulns_with(&d, &["--key", "security.pub"]);
     assert_fails_with(&out, "no verified inputs in oci:layout:app");
     assert_misconfigured(&vulns_with(&d, &[]), &["--policy", "--key"]);
+}
+
+#[test]
+fn regression_issue_8_a_provenance_signed_by_the_vex_key_supplies_no_inputs() {
+    // ci attested the demo project: tinyxml2's CVEs deny it.
+    let d = demo();
+    // Later, the security key, trusted for VEX only, signs a provenance of
+    // a project with no inputs at all: the newest verified provenance.
+    let empty = tempdir();
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_ok(&vouch_in(
+        d.dir(),
+        &[
+            "attest",
+            empty.path().to_str().unwrap(),
+            "--image",
+            "oci:layout:app",
+            "--key",
+            "security.key",
+        ],
+    ));
+    let (out, verdict) = d.verify();
+    assert_denied_for_tinyxml2(&out, &verdict);
+    let from = verdict["images"][0]["inputsFrom"].as_str().unwrap();
+    assert!(
+        from.starts_with(&format!("provenance signed by ci: key {}", d.ci)),
+        "{from}"
+    );
 }

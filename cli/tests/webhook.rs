@@ -1208,3 +1208,36 @@ fn regression_issue_8_slow_clients_do_not_keep_a_review_out() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
 }
+
+#[test]
+fn regression_issue_8_a_key_file_replaced_in_place_takes_effect_without_a_policy_change() {
+    let world = World::new();
+    let webhook = world.start(&[]);
+    let review = pod("shop", &[&world.good]);
+    assert_eq!(webhook.review("/validate", &review)["allowed"], true);
+
+    // The key the enforce policy names is replaced (a rotated key, or a
+    // revoked one): ci's attestations no longer verify, though no policy
+    // file changed.
+    let dir = world.dir();
+    let ci = std::fs::read(dir.join("ci.pub")).unwrap();
+    assert_ok(&vouch_in(dir, &["keygen", "--out", "rotated"]));
+    std::fs::copy(dir.join("rotated.pub"), dir.join("ci.pub")).unwrap();
+    eventually("the replaced key is in force", || {
+        webhook.review("/validate", &review)["allowed"] == false
+    });
+    assert!(webhook
+        .metrics()
+        .contains("vouch_webhook_policy_reloads_total 1\n"));
+    let denied = webhook.review("/validate", &review);
+    assert!(message(&denied).contains("no verified"), "{denied}");
+
+    // The old key back: admitted again, from a fresh verification.
+    std::fs::write(dir.join("ci.pub"), ci).unwrap();
+    eventually("the restored key is in force", || {
+        webhook.review("/validate", &review)["allowed"] == true
+    });
+    assert!(webhook
+        .metrics()
+        .contains("vouch_webhook_policy_reloads_total 2\n"));
+}

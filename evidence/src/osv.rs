@@ -202,6 +202,14 @@ impl Ecosystem {
         out
     }
 
+    /// Checks that `version` is a version in this ecosystem's order, as
+    /// [`Database::lookup`] parses it: the error says why not (`"abc" is
+    /// not a valid PEP 440 version`). Any string is a version of an
+    /// ecosystem vouch does not order.
+    pub fn check_version(&self, version: &str) -> std::result::Result<(), String> {
+        Query::new(self, version).map(|_| ())
+    }
+
     /// The version order of `ECOSYSTEM` ranges of this ecosystem, if vouch
     /// implements it.
     fn scheme(&self) -> Option<Scheme> {
@@ -781,6 +789,16 @@ fn normalize_repo(repo: &str) -> String {
 
 /// A version or tag as compared with `versions[]` entries of ranges vouch
 /// cannot order (GIT): without one leading "v", so tag "v1.3" is "1.3".
+/// Whether `cpe` names a concrete version that is not `version` (compared
+/// as [`Record::affects_cpe`] does, a leading "v" ignored): the two
+/// statements of an input's version disagree, and no record can match it
+/// by that CPE.
+pub fn cpe_names_other_version(cpe: &str, version: &str) -> bool {
+    parse_cpe(cpe)
+        .and_then(|c| c.version)
+        .is_some_and(|named| bare_version(&named) != bare_version(version))
+}
+
 fn bare_version(version: &str) -> &str {
     version.strip_prefix('v').unwrap_or(version)
 }
@@ -851,9 +869,10 @@ fn parse_cpe(cpe: &str) -> Option<CpeName> {
     })
 }
 
-/// Decodes a CPE 2.2 URI component's "%xx" escapes; None when one is not
-/// two hex digits or the bytes are not UTF-8.
-fn percent_decode(field: &str) -> Option<String> {
+/// Decodes "%xx" escapes (of a CPE 2.2 URI component, or a purl
+/// segment); None when one is not two hex digits or the bytes are not
+/// UTF-8.
+pub fn percent_decode(field: &str) -> Option<String> {
     let bytes = field.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -5,9 +5,23 @@
 //! `docker.io/nginx` and `index.docker.io/library/nginx` are all
 //! `docker.io/library/nginx:latest`. A reference with both a tag and a
 //! digest is resolved by its digest alone.
+//!
+//! Every consumer (policy globs, the webhook's verdict cache and open
+//! repositories, the registry client) sees one spelling of an image, so
+//! that no other spelling of the same image can escape a glob or share
+//! another's cache entry:
+//!
+//! - a registry host is lowercased (DNS names are case-insensitive, and
+//!   Docker reads `LOCALHOST:5000/app` as host `localhost:5000`), and the
+//!   default ports `:443` (HTTPS) and `:80` (plain HTTP) are dropped
+//!   ([`normalise_host`]);
+//! - a repository path must be lowercase, as the distribution spec says;
+//! - an `oci:` layout path is normalised lexically: `.` components and
+//!   repeated `/` go, and `dir/..` pairs cancel, so `oci:trusted/../x` is
+//!   `oci:x` ([`normalise_layout_path`]).
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 use std::str::FromStr;
 
 use vouch_evidence::digest::Sha256;
@@ -133,6 +147,104 @@ fn check_repository(reference: &str, repository: &str) -> Result<(), Error> {
     }
 }
 
+/// A registry host as it is matched and cached: lowercased, and without
+/// the default port `:443` or `:80` when what is left is still plainly a
+/// host (has a `.` or is `localhost`; `registry:443` keeps its port, since
+/// `registry/app` would be a Docker Hub repository). Both default ports
+/// go because vouch speaks HTTPS first and plain HTTP only where allowed:
+/// `host`, `host:443` and (for a plain-HTTP registry) `host:80` are one
+/// registry. Policy globs normalise their literal host the same way.
+pub fn normalise_host(host: &str) -> String {
+    let host = host.to_ascii_lowercase();
+    for port in [":443", ":80"] {
+        if let Some(name) = host.strip_suffix(port) {
+            if name.contains('.') || name == "localhost" {
+                return name.to_string();
+            }
+        }
+    }
+    host
+}
+
+/// An `oci:` layout path normalised lexically: `.` components, repeated
+/// and trailing `/` dropped, and each `dir/..` pair removed (`..` at the
+/// root stays at the root; leading `..` of a relative path are kept). The
+/// empty result is `.`. Lexical, so that matching never depends on the
+/// file system: the image is then read from the normalised path too, so
+/// what a glob matched is what is read.
+pub fn normalise_layout_path(path: &str) -> PathBuf {
+    let mut out = PathBuf::new();
+    let mut depth = 0usize;
+    for component in Path::new(path).components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir if depth > 0 => {
+                out.pop();
+                depth -= 1;
+            }
+            Component::ParentDir if out.has_root() => {}
+            Component::ParentDir => out.push(".."),
+            Component::Normal(name) => {
+                out.push(name);
+                depth += 1;
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+/// Whether the first segment of a reference names a registry host, as
+/// Docker decides: it has a `.` or a `:`, is `localhost`, or is not all
+/// lowercase (a repository never has an upper case letter).
+fn names_host(first: &str) -> bool {
+    first.contains(['.', ':']) || first == "localhost" || first.to_ascii_lowercase() != first
+}
+
+/// `s` with its registry host normalised ([`normalise_host`]), before
+/// `oci-spec` reads it, so that its Docker Hub rules see the lowercase
+/// host (`DOCKER.IO/nginx` is `docker.io/library/nginx`).
+fn with_normal_host<'a>(s: &'a str) -> Result<std::borrow::Cow<'a, str>, Error> {
+    let Some((first, rest)) = s.split_once('/') else {
+        return Ok(s.into());
+    };
+    if !names_host(first) {
+        return Ok(s.into());
+    }
+    let host = normalise_host(first);
+    if !names_host(&host) {
+        return Err(invalid(
+            s,
+            format!(
+                "{first:?} is neither a lowercase repository path nor a registry host \
+                 (a host has a `.` or a port, or is `localhost`)"
+            ),
+        ));
+    }
+    Ok(if host == first {
+        s.into()
+    } else {
+        format!("{host}/{rest}").into()
+    })
+}
+
+/// The repository path of a reference whose host is already normalised:
+/// without the host, the tag and the digest.
+fn repository_part(reference: &str) -> &str {
+    let name = reference.split('@').next().unwrap_or(reference);
+    let name = match (name.rfind(':'), name.rfind('/')) {
+        (Some(colon), slash) if slash.is_none_or(|slash| colon > slash) => &name[..colon],
+        _ => name,
+    };
+    match name.split_once('/') {
+        Some((first, rest)) if names_host(first) => rest,
+        _ => name,
+    }
+}
+
 impl FromStr for ImageRef {
     type Err = Error;
 
@@ -143,8 +255,17 @@ impl FromStr for ImageRef {
         if s.is_empty() || s.trim() != s {
             return Err(invalid(s, "empty or surrounded by white space"));
         }
-        let parsed = oci_spec::distribution::Reference::from_str(s)
-            .map_err(|e| invalid(s, e.to_string()))?;
+        let normal = with_normal_host(s)?;
+        let parsed = oci_spec::distribution::Reference::from_str(&normal).map_err(|e| {
+            if repository_part(&normal).contains(|c: char| c.is_ascii_uppercase()) {
+                invalid(
+                    s,
+                    "a repository path must be lowercase, as the distribution spec requires",
+                )
+            } else {
+                invalid(s, e.to_string())
+            }
+        })?;
         check_repository(s, parsed.repository())?;
         let digest = parsed.digest().map(|d| parse_digest(s, d)).transpose()?;
         let tag = match (parsed.tag(), &digest) {
@@ -164,7 +285,8 @@ impl FromStr for ImageRef {
 }
 
 /// `oci:PATH`, `oci:PATH:TAG` or `oci:PATH@sha256:…`, as skopeo writes them:
-/// the path ends at the first `:` or `@`.
+/// the path ends at the first `:` or `@`, and is normalised
+/// ([`normalise_layout_path`]).
 fn parse_layout(whole: &str, rest: &str) -> Result<ImageRef, Error> {
     let (path, tag, digest) = if let Some((path, digest)) = rest.split_once('@') {
         (path, None, Some(parse_digest(whole, digest)?))
@@ -178,7 +300,7 @@ fn parse_layout(whole: &str, rest: &str) -> Result<ImageRef, Error> {
         return Err(invalid(whole, "the layout path is empty"));
     }
     Ok(ImageRef {
-        location: Location::Layout(PathBuf::from(path)),
+        location: Location::Layout(normalise_layout_path(path)),
         tag,
         digest,
     })
@@ -228,6 +350,64 @@ mod tests {
         let r: ImageRef = "oci:relative/dir".parse().unwrap();
         assert_eq!(r.tag, None);
         assert_eq!(r.to_string(), "oci:relative/dir");
+    }
+
+    #[test]
+    fn hosts_are_lowercased_and_default_ports_dropped() {
+        for (s, expected) in [
+            (
+                "LOCALHOST:5055/team/evil",
+                "localhost:5055/team/evil:latest",
+            ),
+            ("LOCALHOST/team/app", "localhost/team/app:latest"),
+            (
+                "Registry.Example.COM:443/team/app:V1",
+                "registry.example.com/team/app:V1",
+            ),
+            (
+                "registry.example.com:80/team/app",
+                "registry.example.com/team/app:latest",
+            ),
+            ("localhost:443/app", "localhost/app:latest"),
+            ("DOCKER.IO/nginx", "docker.io/library/nginx:latest"),
+            ("docker.io:443/nginx", "docker.io/library/nginx:latest"),
+            (
+                "INDEX.DOCKER.IO/library/nginx",
+                "docker.io/library/nginx:latest",
+            ),
+            // Without its port this would be a Docker Hub namespace: kept.
+            ("registry:443/app", "registry:443/app:latest"),
+            ("127.0.0.1:5000/app", "127.0.0.1:5000/app:latest"),
+            ("127.0.0.1:8443/app", "127.0.0.1:8443/app:latest"),
+        ] {
+            assert_eq!(remote(s), expected, "{s}");
+        }
+        let err = "Registry/app".parse::<ImageRef>().unwrap_err().to_string();
+        assert!(
+            err.contains("neither a lowercase repository path nor a registry host"),
+            "{err}"
+        );
+        let err = "localhost:5055/Team/app"
+            .parse::<ImageRef>()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("a repository path must be lowercase"), "{err}");
+    }
+
+    #[test]
+    fn layout_paths_are_normalised_lexically() {
+        for (s, expected) in [
+            ("oci:trusted/../x", "x"),
+            ("oci:./a//b/", "a/b"),
+            ("oci:a/./b/../c:v1", "a/c"),
+            ("oci:/../x", "/x"),
+            ("oci:../x", "../x"),
+            ("oci:a/../../x", "../x"),
+            ("oci:a/..", "."),
+        ] {
+            let r: ImageRef = s.parse().unwrap();
+            assert_eq!(r.location, Location::Layout(expected.into()), "{s}");
+        }
     }
 
     #[test]

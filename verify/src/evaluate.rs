@@ -8,17 +8,27 @@
 //! 1. Each attachment is verified against each of the policy's key and
 //!    keyless authorities. Only what verifies is used after this, and only
 //!    through its verified bytes; what fails is listed with the reason.
-//! 2. With `maxAge`, a verified item counts only if it carries a signed time
-//!    (a verified log or timestamp time; for attestations, the signed
-//!    predicate's own time: provenance `metadata.finishedOn`, CycloneDX
-//!    `metadata.timestamp`, SPDX `creationInfo.created`, OpenVEX
-//!    `timestamp`) no older than that.
-//!    The unsigned `created` annotation is never trusted for this.
+//! 2. A verified item with a signed time (a verified log or timestamp
+//!    time; for attestations, the signed predicate's own time: provenance
+//!    `metadata.finishedOn`, CycloneDX `metadata.timestamp`, SPDX
+//!    `creationInfo.created`, OpenVEX `timestamp`) more than
+//!    [`MAX_CLOCK_SKEW`] in the future is not used at all. With `maxAge`, a
+//!    verified item counts only if it carries a signed time no older than
+//!    that. The unsigned `created` annotation is never trusted for this.
 //! 3. The image-signature requirement, each required attestation (exact
 //!    predicate type, from the named authorities, enough distinct signers,
 //!    Rego condition), and the `vendoredInputs` rules over the newest
-//!    verified provenance are checked. A `static` authority answers without
+//!    trusted provenance are checked. A `static` authority answers without
 //!    evidence.
+//! 4. The inputs (for `vendoredInputs`, the vulnerability gate and reports)
+//!    are read only from a provenance or CycloneDX SBOM that the policy
+//!    trusts for them ([`ImagePolicy::input_authorities`]): one signed as
+//!    the policy's attestation requirement for its predicate type says
+//!    (its authorities, its threshold), or by an authority of
+//!    `inputsFrom`; never one signed only by an authority trusted for VEX.
+//!    Findings are answered only by the VEX statements of
+//!    [`ImagePolicy::vex_authorities`], signed no longer ago than
+//!    `vulnerabilities.vexMaxAge`.
 //!
 //! Every matching policy must pass (AND). A failing `warn` policy admits the
 //! image with a warning; a failing `enforce` policy denies it. An image no
@@ -44,8 +54,8 @@ use crate::attestation::{statement_about, verify_attestation};
 use crate::bundle::{verify_keyless, Artifact, TrustedRoot};
 use crate::image::verify_signature;
 use crate::policy::{
-    AttestationRequirement, AuthorityKind, ImagePolicy, Mode, NoMatch, PolicySet, Signers,
-    StaticAction, VendoredInputs, Vulnerabilities,
+    is_cyclonedx, is_provenance, AttestationRequirement, AuthorityKind, ImagePolicy, Mode, NoMatch,
+    PolicySet, Signers, StaticAction, VendoredInputs, Vulnerabilities,
 };
 use crate::vulns::{self, Action, Finding, ImageInput, VexSource};
 use crate::{Error, Result};
@@ -223,8 +233,15 @@ struct Verified {
     authority: String,
     signer: String,
     statement: Option<Statement>,
-    signed_times: Vec<jiff::Timestamp>,
+    /// Its newest signed time, if it has one.
+    signed_at: Option<jiff::Timestamp>,
 }
+
+/// How far in the future a signed time may be (clock skew between the
+/// signer, the log and this verifier). Anything later is refused: a
+/// signed time in the year 2999 would never grow older than `maxAge` or
+/// `vexMaxAge`, and would win every newest-of choice.
+pub const MAX_CLOCK_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
 
 /// A signed time inside a verified predicate, by predicate type.
 fn predicate_time(statement: &Statement) -> Option<jiff::Timestamp> {
@@ -423,33 +440,112 @@ fn attestation_requirement(
     )
 }
 
-/// The verified statements of the predicate types `wanted` accepts that
-/// carry the newest signed time (several when times tie).
-fn newest_of(verified: &[Verified], wanted: impl Fn(&str) -> bool) -> Vec<(&Verified, &Statement)> {
-    let all: Vec<(&Verified, &Statement)> = verified
+/// The verified attestations of the predicate types `wanted` accepts that
+/// may supply the inputs (see [`ImagePolicy::input_authorities`]): from
+/// one of the policy's input authorities and, without `inputsFrom`, of the
+/// predicate type of an attestation requirement, from its authorities,
+/// with the same predicate signed by as many distinct signers as its
+/// threshold: a single signer of a two-signer requirement supplies no
+/// inputs on its own. Its Rego condition is not applied here: a
+/// provenance that fails it fails the requirement, which denies, and its
+/// inputs still explain the denial (`vendoredInputs`, reports).
+fn input_sources<'a>(
+    policy: &ImagePolicy,
+    verified: &'a [Verified],
+    wanted: fn(&str) -> bool,
+) -> Vec<&'a Verified> {
+    let trusted = |v: &Verified| policy.input_authorities.contains(&v.authority);
+    if policy.inputs_from.is_some() {
+        return verified
+            .iter()
+            .filter(|v| trusted(v))
+            .filter(|v| {
+                v.statement
+                    .as_ref()
+                    .is_some_and(|s| wanted(s.predicate_type()))
+            })
+            .collect();
+    }
+    let mut sources: Vec<&Verified> = Vec::new();
+    for requirement in &policy.attestations {
+        if !wanted(&requirement.predicate_type) {
+            continue;
+        }
+        let allowed: Vec<&Verified> = verified
+            .iter()
+            .filter(|v| trusted(v) && requirement.signers.authorities.contains(&v.authority))
+            .filter(|v| {
+                v.statement
+                    .as_ref()
+                    .is_some_and(|s| s.predicate_type() == requirement.predicate_type)
+            })
+            .collect();
+        for v in &allowed {
+            let signed_alike = allowed
+                .iter()
+                .copied()
+                .filter(|o| predicate_of(o) == predicate_of(v));
+            let enough = distinct_signers(signed_alike).len()
+                >= requirement.signers.threshold.get() as usize;
+            if enough && !sources.iter().any(|s| std::ptr::eq(*s, *v)) {
+                sources.push(v);
+            }
+        }
+    }
+    sources
+}
+
+/// The predicate of a verified attestation.
+fn predicate_of(v: &Verified) -> Option<&serde_json::Value> {
+    v.statement.as_ref().and_then(Statement::predicate)
+}
+
+/// Of `candidates`, those that carry the newest signed time (several when
+/// times tie), with their statements.
+fn newest<'a>(candidates: &[&'a Verified]) -> Vec<(&'a Verified, &'a Statement)> {
+    let newest = candidates.iter().map(|v| v.signed_at).max();
+    candidates
         .iter()
-        .filter_map(|v| v.statement.as_ref().map(|s| (v, s)))
-        .filter(|(_, s)| wanted(s.predicate_type()))
-        .collect();
-    let newest = all
-        .iter()
-        .map(|(v, _)| v.signed_times.iter().max().copied())
-        .max();
-    all.into_iter()
-        .filter(|(v, _)| Some(v.signed_times.iter().max().copied()) == newest)
+        .filter(|v| Some(v.signed_at) == newest)
+        .filter_map(|v| v.statement.as_ref().map(|s| (*v, s)))
         .collect()
 }
 
-/// The `vendoredInputs` rules over the newest verified provenance. Signed
-/// times have whole-second precision: when several provenances share the
-/// newest time, each must meet the rules.
-fn vendored_requirement(rules: &VendoredInputs, verified: &[Verified]) -> RequirementResult {
-    let provenances = newest_of(verified, |t| t == SLSA_PROVENANCE_V1);
+/// Why no inputs could be read: there is no trusted provenance.
+fn no_trusted_inputs(policy: &ImagePolicy, what: &str) -> String {
+    if policy.input_authorities.is_empty() {
+        format!(
+            "no trusted provenance: the policy names no authority whose {what} supplies the \
+             inputs (an attestation requirement naming its authorities, or inputsFrom)"
+        )
+    } else if policy.inputs_from.is_some() {
+        format!(
+            "no trusted provenance: no verified {what} from {} (inputsFrom)",
+            policy.input_authorities.join(", ")
+        )
+    } else {
+        format!(
+            "no trusted provenance: no verified {what} signed as its attestation requirement \
+             says (by {}, up to its threshold)",
+            policy.input_authorities.join(", ")
+        )
+    }
+}
+
+/// The `vendoredInputs` rules over the newest trusted provenance (see
+/// [`input_sources`]). Signed times have whole-second precision: when
+/// several provenances share the newest time, each must meet the rules.
+fn vendored_requirement(
+    policy: &ImagePolicy,
+    rules: &VendoredInputs,
+    sources: &[&Verified],
+) -> RequirementResult {
+    let provenances = newest(sources);
     if provenances.is_empty() {
         return RequirementResult {
             requirement: "vendoredInputs".into(),
             passed: false,
-            reason: "no verified SLSA provenance to read the vendored inputs from".into(),
+            reason: no_trusted_inputs(policy, "SLSA provenance"),
             satisfied_by: Vec::new(),
         };
     }
@@ -506,9 +602,12 @@ fn provenance_summary(predicate: &serde_json::Value, signed_by: String) -> Prove
     }
 }
 
-/// The inputs from the newest verified provenance, else the newest
-/// verified CycloneDX SBOM.
-fn read_inputs(verified: &[Verified]) -> std::result::Result<Option<InputsRead>, String> {
+/// The inputs from the newest trusted provenance, else the newest trusted
+/// CycloneDX SBOM (see [`input_sources`]).
+fn read_inputs(
+    policy: &ImagePolicy,
+    verified: &[Verified],
+) -> std::result::Result<Option<InputsRead>, String> {
     /// Which predicate types, named how, read by what.
     type Source = (
         fn(&str) -> bool,
@@ -516,19 +615,12 @@ fn read_inputs(verified: &[Verified]) -> std::result::Result<Option<InputsRead>,
         fn(&serde_json::Value) -> std::result::Result<Vec<ImageInput>, String>,
     );
     let sources: [Source; 2] = [
-        (
-            |t| t == SLSA_PROVENANCE_V1,
-            "provenance",
-            vulns::inputs_from_provenance,
-        ),
-        (
-            |t| t.starts_with("https://cyclonedx.org/bom"),
-            "CycloneDX SBOM",
-            vulns::inputs_from_cyclonedx,
-        ),
+        (is_provenance, "provenance", vulns::inputs_from_provenance),
+        (is_cyclonedx, "CycloneDX SBOM", vulns::inputs_from_cyclonedx),
     ];
     for (wanted, what, read) in sources {
-        if let Some((v, statement)) = newest_of(verified, wanted).first() {
+        let candidates = input_sources(policy, verified, wanted);
+        if let Some((v, statement)) = newest(&candidates).first() {
             let predicate = statement.predicate().cloned().unwrap_or_default();
             let inputs = read(&predicate).map_err(|e| format!("the verified {what}: {e}"))?;
             let signer = format!("{}: {}", v.authority, v.signer);
@@ -596,6 +688,7 @@ fn vex_sources(
                     signer: signer.clone(),
                     trusted: is_trusted,
                     document: document.clone(),
+                    signed_at: chosen.signed_at,
                 }))
             }
             Err(e) => notes.push(format!("VEX attestation from {signer} is unreadable: {e}")),
@@ -614,12 +707,14 @@ struct Gated {
 }
 
 fn vulnerability_gate(
+    policy: &ImagePolicy,
     section: &Vulnerabilities,
-    report_only: bool,
     inputs: &std::result::Result<Option<InputsRead>, String>,
     sources: &[VexSource],
     digest: &Sha256,
+    now: jiff::Timestamp,
 ) -> Gated {
+    let report_only = policy.vulnerabilities.is_none();
     let fail = |reason: String| Gated {
         error: Some(reason.clone()),
         requirement: (!report_only).then(|| RequirementResult {
@@ -634,25 +729,33 @@ fn vulnerability_gate(
     let read = match inputs {
         Ok(Some(read)) => read,
         Ok(None) => {
-            return fail("no verified provenance or CycloneDX SBOM to read the inputs from".into())
+            return fail(no_trusted_inputs(
+                policy,
+                "SLSA provenance or CycloneDX SBOM",
+            ))
         }
         Err(e) => return fail(e.clone()),
     };
     let mut findings = match vulns::scan(&section.database, &read.inputs) {
         Ok(findings) => findings,
-        Err(e) => return fail(format!("{e}: it cannot be checked for vulnerabilities")),
+        Err(e) => {
+            return fail(format!(
+                "{e}: the inputs cannot be checked for vulnerabilities"
+            ))
+        }
     };
-    vulns::answer(&mut findings, sources, digest);
+    vulns::answer(&mut findings, sources, digest, now, section.vex_max_age);
     section.gate.apply(&mut findings);
-    let describe = |f: &Finding| {
-        format!(
+    let describe = |f: &Finding| match &f.summary {
+        Some(why) if f.version_unknown() => format!("{}: {why}", f.id),
+        _ => format!(
             "{} ({}) in {}input {}",
             f.id,
             f.severity
                 .map_or("no severity".to_string(), |s| s.to_string()),
             if f.input.critical { "critical " } else { "" },
             f.input.label(),
-        )
+        ),
     };
     let denied: Vec<String> = findings
         .iter()
@@ -715,6 +818,14 @@ fn evaluate_policy(
             match verify_one(attachment, digest, &authority.kind, context.default_root) {
                 Ok(None) => {}
                 Ok(Some((signer, statement, signed_times))) => {
+                    let latest = context.now + MAX_CLOCK_SKEW;
+                    if let Some(future) = signed_times.iter().find(|t| **t > latest) {
+                        reasons.push(format!(
+                            "{}: signed time {future} is in the future (more than {:#} from now)",
+                            authority.name, MAX_CLOCK_SKEW
+                        ));
+                        continue;
+                    }
                     if let Some(max_age) = policy.max_age {
                         let oldest = context.now - max_age;
                         if !signed_times.iter().any(|t| *t >= oldest) {
@@ -745,7 +856,7 @@ fn evaluate_policy(
                         authority: authority.name.clone(),
                         signer,
                         statement,
-                        signed_times,
+                        signed_at: signed_times.iter().max().copied(),
                     });
                 }
                 Err(e) => reasons.push(format!("{}: {e}", authority.name)),
@@ -784,9 +895,10 @@ fn evaluate_policy(
         requirements.push(attestation_requirement(policy, requirement, &verified));
     }
     if let Some(rules) = &policy.vendored_inputs {
-        requirements.push(vendored_requirement(rules, &verified));
+        let provenances = input_sources(policy, &verified, is_provenance);
+        requirements.push(vendored_requirement(policy, rules, &provenances));
     }
-    let inputs = read_inputs(&verified);
+    let inputs = read_inputs(policy, &verified);
     let section: Option<Cow<'_, Vulnerabilities>> = match (&policy.vulnerabilities, context.osv) {
         (Some(v), None) => Some(Cow::Borrowed(v)),
         (Some(v), Some((path, db))) => {
@@ -798,12 +910,6 @@ fn evaluate_policy(
         (None, Some((path, db))) => Some(Cow::Owned(Vulnerabilities::report_only(
             path.to_path_buf(),
             Arc::clone(db),
-            policy
-                .authorities
-                .iter()
-                .filter(|a| !matches!(a.kind, AuthorityKind::Static(_)))
-                .map(|a| a.name.clone())
-                .collect(),
         ))),
         (None, None) => None,
     };
@@ -812,15 +918,9 @@ fn evaluate_policy(
     let mut vex = Vec::new();
     let mut vulnerability_error = None;
     if let Some(section) = &section {
-        let (sources, unreadable) = vex_sources(&verified, &section.vex_authorities, digest);
+        let (sources, unreadable) = vex_sources(&verified, &policy.vex_authorities, digest);
         warnings.extend(unreadable);
-        let gated = vulnerability_gate(
-            section,
-            policy.vulnerabilities.is_none(),
-            &inputs,
-            &sources,
-            digest,
-        );
+        let gated = vulnerability_gate(policy, section, &inputs, &sources, digest, context.now);
         requirements.extend(gated.requirement);
         vulnerability_error = gated.error;
         warnings.extend(gated.warnings);
@@ -1253,7 +1353,9 @@ mod tests {
         let set = policies(
             &dir,
             &ci,
-            &format!("{KEYED}  vulnerabilities: {{osv: osv, threshold: medium}}\n"),
+            &format!(
+                "{KEYED}  vulnerabilities: {{osv: osv, threshold: medium, vexAuthorities: [ci]}}\n"
+            ),
         );
         let image = sha256(b"manifest");
         let purl = "pkg:github/leethomason/tinyxml2@10.0.0";
@@ -1326,5 +1428,298 @@ mod tests {
             now
         )
         .allowed());
+    }
+
+    /// The tinyxml2 records of testdata/osv, as `osv/` in `dir`.
+    fn tinyxml2_osv(dir: &tempfile::TempDir) {
+        let osv = dir.path().join("osv");
+        std::fs::create_dir_all(&osv).unwrap();
+        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
+        for name in ["CVE-2024-50614.json", "CVE-2024-50615.json"] {
+            std::fs::copy(from.join(name), osv.join(name)).unwrap();
+        }
+    }
+
+    /// A provenance about `image` finished at `finished_on`, with the
+    /// critical input tinyxml2 10.0.0 (two medium CVEs) or no input at all.
+    fn tinyxml2_provenance(image: &Sha256, finished_on: &str, with_tinyxml2: bool) -> Vec<u8> {
+        let purl = "pkg:github/leethomason/tinyxml2@10.0.0";
+        let deps = if with_tinyxml2 {
+            serde_json::json!([{"name": "tinyxml2",
+                "uri": "https://github.com/leethomason/tinyxml2/archive/10.0.0.tar.gz",
+                "annotations": {"ecosystem": "generic", "version": "10.0.0", "purl": purl, "critical": true}}])
+        } else {
+            serde_json::json!([])
+        };
+        statement(
+            image,
+            SLSA_PROVENANCE_V1,
+            serde_json::json!({
+                "buildDefinition": {"buildType": "t", "externalParameters": {}, "resolvedDependencies": deps},
+                "runDetails": {"builder": {"id": "b"}, "metadata": {"finishedOn": finished_on}}}),
+        )
+    }
+
+    /// An OpenVEX document about `image` made at `timestamp`: both
+    /// tinyxml2 CVEs have `status`.
+    fn tinyxml2_vex(image: &Sha256, timestamp: &str, status: &str) -> Vec<u8> {
+        let product = format!("pkg:oci/app@sha256%3A{}", image.hex());
+        let statements: Vec<serde_json::Value> = ["CVE-2024-50614", "CVE-2024-50615"]
+            .iter()
+            .map(|id| {
+                let mut s = serde_json::json!({"vulnerability": {"name": id},
+                    "products": [{"@id": product}], "status": status});
+                match status {
+                    "not_affected" => {
+                        s["justification"] = "vulnerable_code_not_in_execute_path".into()
+                    }
+                    _ => s["action_statement"] = "upgrade".into(),
+                }
+                s
+            })
+            .collect();
+        statement(
+            image,
+            vex::OPENVEX_PREDICATE_TYPE,
+            serde_json::json!({"@context": "https://openvex.dev/ns/v0.2.0",
+                "@id": format!("https://example.com/vex/{status}/{timestamp}"),
+                "author": "security", "timestamp": timestamp, "version": 1,
+                "statements": statements}),
+        )
+    }
+
+    /// `bytes` signed by `keys` as a legacy DSSE attestation.
+    fn signed_by(keys: &[&dyn Signer], bytes: &[u8], predicate_type: &str) -> Attachment {
+        Attachment {
+            format: Format::Legacy,
+            kind: Kind::Attestation,
+            predicate_type: Some(predicate_type.into()),
+            created: None,
+            digest: sha256(bytes),
+            evidence: Evidence::Dsse(Envelope::sign(IN_TOTO_PAYLOAD_TYPE, bytes, keys).unwrap()),
+        }
+    }
+
+    /// Authorities `ci`, `security` and `second` (keys written beside the
+    /// policy), and the vulnerability gate over tinyxml2's records.
+    fn gated(dir: &tempfile::TempDir, keys: &[&PrivateKey; 3], spec: &str) -> PolicySet {
+        tinyxml2_osv(dir);
+        for (name, key) in ["security", "second"].iter().zip(&keys[1..]) {
+            std::fs::write(
+                dir.path().join(format!("{name}.pub")),
+                key.public_key().to_pem(),
+            )
+            .unwrap();
+        }
+        policies(
+            dir,
+            keys[0],
+            &format!(
+                "  authorities: [{{name: ci, key: {{path: ci.pub}}}}, {{name: security, key: {{path: security.pub}}}}, {{name: second, key: {{path: second.pub}}}}]\n{spec}"
+            ),
+        )
+    }
+
+    fn keys() -> [PrivateKey; 3] {
+        [0, 1, 2].map(|_| PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap())
+    }
+
+    /// A provenance requirement naming ci.
+    const CI_PROVENANCE: &str =
+        "  attestations: [{name: provenance, predicateType: \"https://slsa.dev/provenance/v1\", authorities: [ci]}]\n";
+
+    /// ci's provenance of the image with tinyxml2, finished on 1 January.
+    fn ci_tinyxml2(ci: &PrivateKey, image: &Sha256) -> Attachment {
+        signed_by(
+            &[ci],
+            &tinyxml2_provenance(image, "2026-01-01T00:00:00Z", true),
+            SLSA_PROVENANCE_V1,
+        )
+    }
+
+    const GATE: &str =
+        "  vulnerabilities: {osv: osv, threshold: medium, vexAuthorities: [security]}\n";
+
+    #[test]
+    fn regression_issue_8_inputs_come_only_from_attestations_the_policy_trusts_for_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let [ci, security, second] = keys();
+        let image = sha256(b"manifest");
+        let now = "2026-01-02T00:00:00Z";
+        // ci's provenance has tinyxml2; a newer one with no inputs at all,
+        // signed by the VEX-only security key.
+        let real = ci_tinyxml2(&ci, &image);
+        let empty = tinyxml2_provenance(&image, "2026-01-01T12:00:00Z", false);
+        let forged = signed_by(&[&security], &empty, SLSA_PROVENANCE_V1);
+        let vendored = "  vendoredInputs: {forbidden: [{name: tinyxml2}]}\n";
+        for attestations in [
+            // The provenance requirement names ci; or names no one, and
+            // security is named for VEX only.
+            CI_PROVENANCE,
+            "  attestations: [{name: provenance, predicateType: \"https://slsa.dev/provenance/v1\"}]\n",
+        ] {
+            let set = gated(&dir, &[&ci, &security, &second], &format!("{attestations}{vendored}{GATE}"));
+            let verdict = run(&set, &image, &[real.clone(), forged.clone()], now);
+            assert!(!verdict.allowed(), "{attestations}");
+            assert_eq!(verdict.findings.len(), 2, "{:?}", verdict.findings);
+            assert!(verdict.inputs_from.as_deref().unwrap().contains("signed by ci: key"), "{:?}", verdict.inputs_from);
+            let reasons: Vec<&str> = verdict.policies[0].requirements.iter().filter(|r| !r.passed).map(|r| r.requirement.as_str()).collect();
+            assert_eq!(reasons, ["vendoredInputs", "vulnerabilities"], "{:?}", verdict.policies[0].requirements);
+        }
+
+        // No requirement for a provenance and no inputsFrom: no trusted
+        // provenance, whoever signed one.
+        let set = gated(
+            &dir,
+            &[&ci, &security, &second],
+            &format!("  signatures: {{authorities: [ci]}}\n{GATE}"),
+        );
+        let verdict = run(&set, &image, &[real.clone(), forged.clone()], now);
+        assert!(!verdict.allowed());
+        assert!(verdict.inputs.is_empty());
+        let error = verdict.policies[0].vulnerability_error.as_deref().unwrap();
+        assert!(
+            error.starts_with("no trusted provenance: the policy names no authority"),
+            "{error}"
+        );
+        // inputsFrom names who supplies them.
+        let set = gated(
+            &dir,
+            &[&ci, &security, &second],
+            &format!("  signatures: {{authorities: [ci]}}\n  inputsFrom: [ci]\n{GATE}"),
+        );
+        let verdict = run(&set, &image, &[real.clone(), forged.clone()], now);
+        assert_eq!(verdict.findings.len(), 2, "{:?}", verdict.policies);
+        // Named for both, security may supply them (its provenance is newer).
+        let set = gated(
+            &dir,
+            &[&ci, &security, &second],
+            &format!("  signatures: {{authorities: [ci]}}\n  inputsFrom: [ci, security]\n{GATE}"),
+        );
+        assert!(run(&set, &image, &[real.clone(), forged.clone()], now)
+            .findings
+            .is_empty());
+
+        // A two-signer requirement: the provenance both signed supplies the
+        // inputs, not a newer one signed by one of them alone.
+        let set = gated(
+            &dir,
+            &[&ci, &security, &second],
+            &format!("  attestations: [{{name: provenance, predicateType: \"https://slsa.dev/provenance/v1\", authorities: [ci, second], threshold: 2}}]\n{GATE}"),
+        );
+        let both = signed_by(
+            &[&ci, &second],
+            &tinyxml2_provenance(&image, "2026-01-01T00:00:00Z", true),
+            SLSA_PROVENANCE_V1,
+        );
+        let alone = signed_by(&[&ci], &empty, SLSA_PROVENANCE_V1);
+        let verdict = run(&set, &image, &[both, alone], now);
+        assert!(verdict.policies[0].requirements[0].passed);
+        assert_eq!(verdict.findings.len(), 2, "{:?}", verdict.inputs_from);
+    }
+
+    #[test]
+    fn regression_issue_8_a_vex_answer_stops_counting_after_vex_max_age() {
+        let dir = tempfile::tempdir().unwrap();
+        let [ci, security, second] = keys();
+        let image = sha256(b"manifest");
+        let set = gated(
+            &dir,
+            &[&ci, &security, &second],
+            &format!("{CI_PROVENANCE}{GATE}"),
+        );
+        // security answered not_affected on 1 January; its later `affected`
+        // has been removed from the tag index by whoever writes tags.
+        let attachments = [
+            ci_tinyxml2(&ci, &image),
+            signed_by(
+                &[&security],
+                &tinyxml2_vex(&image, "2026-01-01T00:00:00Z", "not_affected"),
+                vex::OPENVEX_PREDICATE_TYPE,
+            ),
+        ];
+        let fresh = run(&set, &image, &attachments, "2026-01-20T00:00:00Z");
+        assert!(fresh.allowed(), "{:?}", fresh.denials);
+        // Past the default 30 days, the old answer no longer counts.
+        let stale = run(&set, &image, &attachments, "2026-02-15T00:00:00Z");
+        assert!(!stale.allowed());
+        for f in &stale.findings {
+            assert!(f.answer.is_none(), "{f:?}");
+            assert!(
+                f.ignored_vex[0].contains("longer ago than vexMaxAge 720h"),
+                "{:?}",
+                f.ignored_vex
+            );
+        }
+        // A policy may allow longer.
+        let set = gated(
+            &dir,
+            &[&ci, &security, &second],
+            &format!(
+                "{CI_PROVENANCE}{}",
+                GATE.replace("vexAuthorities", "vexMaxAge: 90d, vexAuthorities")
+            ),
+        );
+        assert!(run(&set, &image, &attachments, "2026-02-15T00:00:00Z").allowed());
+    }
+
+    #[test]
+    fn regression_issue_8_a_signed_time_in_the_future_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let [ci, security, second] = keys();
+        let image = sha256(b"manifest");
+        let now = "2026-01-02T00:00:00Z";
+        // maxAge: a provenance "finished" in 2999 never grows old.
+        let set = policies(&dir, &ci, &format!("{KEYED}  maxAge: 30d\n"));
+        let future = [attestation(
+            Format::Legacy,
+            Evidence::Dsse(
+                Envelope::sign(
+                    IN_TOTO_PAYLOAD_TYPE,
+                    &provenance(&image, "2999-01-01T00:00:00Z"),
+                    &[&ci],
+                )
+                .unwrap(),
+            ),
+        )];
+        let verdict = run(&set, &image, &future, now);
+        assert!(!verdict.allowed());
+        assert!(
+            verdict.evidence[0].ignored[0]
+                .contains("signed time 2999-01-01T00:00:00Z is in the future"),
+            "{:?}",
+            verdict.evidence
+        );
+        // Five minutes ahead is clock skew, accepted.
+        let skewed = [attestation(
+            Format::Legacy,
+            Evidence::Dsse(
+                Envelope::sign(
+                    IN_TOTO_PAYLOAD_TYPE,
+                    &provenance(&image, "2026-01-02T00:05:00Z"),
+                    &[&ci],
+                )
+                .unwrap(),
+            ),
+        )];
+        assert!(run(&set, &image, &skewed, now).allowed());
+        // Newest-of: a future-dated provenance with no inputs does not win
+        // over the real one, even from the trusted signer.
+        let set = gated(
+            &dir,
+            &[&ci, &security, &second],
+            &format!("{CI_PROVENANCE}{GATE}"),
+        );
+        let attachments = [
+            ci_tinyxml2(&ci, &image),
+            signed_by(
+                &[&ci],
+                &tinyxml2_provenance(&image, "2999-01-01T00:00:00Z", false),
+                SLSA_PROVENANCE_V1,
+            ),
+        ];
+        let verdict = run(&set, &image, &attachments, now);
+        assert!(!verdict.allowed());
+        assert_eq!(verdict.findings.len(), 2, "{:?}", verdict.inputs_from);
     }
 }

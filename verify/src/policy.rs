@@ -121,6 +121,7 @@ pub const MAX_THRESHOLD: u32 = 100;
 /// A value parsed from a YAML string by `T::parse`; a failure is a
 /// deserialisation error, which serde_norway marks with the line, column
 /// and field path of the value.
+#[derive(Debug)]
 struct Checked<T>(T);
 
 /// What [`Checked`] parses.
@@ -173,27 +174,28 @@ impl ParseField for RegoCondition {
     }
 }
 
-/// `maxAge`: a positive duration.
-struct MaxAge(jiff::SignedDuration);
+/// A positive duration: `maxAge`, `vulnerabilities.vexMaxAge`.
+#[derive(Debug)]
+struct Age(jiff::SignedDuration);
 
-impl ParseField for MaxAge {
+impl ParseField for Age {
     const EXPECTING: &'static str = "a duration such as 720h or 30d";
     fn parse(value: &str) -> std::result::Result<Self, String> {
-        parse_max_age(value).map(MaxAge)
+        parse_age(value).map(Age)
     }
 }
 
 /// Parses `720h`, `30d`, `1h30m`, `2w` (a day is 24 hours; months and
 /// years are refused, having no fixed length).
-fn parse_max_age(value: &str) -> std::result::Result<jiff::SignedDuration, String> {
+fn parse_age(value: &str) -> std::result::Result<jiff::SignedDuration, String> {
     let span: jiff::Span = value
         .parse()
-        .map_err(|e| format!("maxAge {value:?} is not a duration like 720h or 30d: {e}"))?;
+        .map_err(|e| format!("age {value:?} is not a duration like 720h or 30d: {e}"))?;
     let duration = span
         .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
-        .map_err(|e| format!("maxAge {value:?} has no fixed length: {e}"))?;
+        .map_err(|e| format!("age {value:?} has no fixed length: {e}"))?;
     if duration <= jiff::SignedDuration::ZERO {
-        return Err(format!("maxAge {value:?} must be positive"));
+        return Err(format!("age {value:?} must be positive"));
     }
     Ok(duration)
 }
@@ -279,7 +281,8 @@ struct WireSpec {
     attestations: Vec<WireAttestation>,
     vendored_inputs: Option<vendored::WireVendored>,
     vulnerabilities: Option<vulnerabilities::WireVulnerabilities>,
-    max_age: Option<Checked<MaxAge>>,
+    inputs_from: Option<Vec<String>>,
+    max_age: Option<Checked<Age>>,
 }
 
 #[derive(Deserialize)]
@@ -563,8 +566,35 @@ pub struct ImagePolicy {
     pub vendored_inputs: Option<VendoredInputs>,
     /// The vulnerability gate.
     pub vulnerabilities: Option<Vulnerabilities>,
+    /// `inputsFrom` as written: the authorities whose verified provenance
+    /// or CycloneDX SBOM supplies the inputs, instead of those the
+    /// attestation requirements of those predicate types name.
+    pub inputs_from: Option<Vec<String>>,
+    /// Who may supply the inputs that `vendoredInputs` and the
+    /// vulnerability gate read (see [`ImagePolicy::input_authorities`] for
+    /// the rule). Empty: no one, and both deny.
+    pub input_authorities: Vec<String>,
+    /// Whose VEX statements answer findings (see
+    /// [`ImagePolicy::input_authorities`] for the rule).
+    pub vex_authorities: Vec<String>,
     /// The oldest a signature or attestation may be.
     pub max_age: Option<jiff::SignedDuration>,
+}
+
+/// Whether an attestation of `predicate_type` records an image's inputs:
+/// SLSA provenance v1, or a CycloneDX SBOM.
+pub fn records_inputs(predicate_type: &str) -> bool {
+    is_provenance(predicate_type) || is_cyclonedx(predicate_type)
+}
+
+/// Whether `predicate_type` is SLSA provenance v1.
+pub fn is_provenance(predicate_type: &str) -> bool {
+    predicate_type == vouch_evidence::provenance::SLSA_PROVENANCE_V1
+}
+
+/// Whether `predicate_type` is a CycloneDX BOM's (any version).
+pub fn is_cyclonedx(predicate_type: &str) -> bool {
+    predicate_type.starts_with("https://cyclonedx.org/bom")
 }
 
 impl ImagePolicy {
@@ -576,6 +606,49 @@ impl ImagePolicy {
     /// The authority called `name`.
     pub fn authority(&self, name: &str) -> Option<&Authority> {
         self.authorities.iter().find(|a| a.name == name)
+    }
+
+    /// Who supplies the inputs and who answers findings, from what the
+    /// policy names, so that neither job falls to an authority trusted for
+    /// the other only:
+    ///
+    /// - the inputs come from `inputsFrom` when given, else from the
+    ///   authorities of the attestation requirements for SLSA provenance
+    ///   or a CycloneDX SBOM (each attestation then used must be signed as
+    ///   its requirement says: its authorities, its threshold);
+    /// - an authority named in `vexAuthorities` never supplies inputs,
+    ///   unless it is also named for them (in `inputsFrom`, or in a
+    ///   requirement's `authorities`): a default "any authority" does not
+    ///   count;
+    /// - without `vexAuthorities`, findings are answered by every key or
+    ///   keyless authority that does not supply inputs: the signer of a
+    ///   provenance does not answer its findings unless named for both.
+    ///
+    /// Returns (input authorities, VEX authorities).
+    fn split_trust(
+        &self,
+        named_inputs: &[String],
+        all_inputs: &[String],
+        named_vex: Option<&[String]>,
+    ) -> (Vec<String>, Vec<String>) {
+        let named_vex_only =
+            |a: &String| named_vex.is_some_and(|v| v.contains(a)) && !named_inputs.contains(a);
+        let inputs: Vec<String> = all_inputs
+            .iter()
+            .filter(|a| !named_vex_only(a))
+            .cloned()
+            .collect();
+        let vex = match named_vex {
+            Some(list) => list.to_vec(),
+            None => self
+                .authorities
+                .iter()
+                .filter(|a| !matches!(a.kind, AuthorityKind::Static(_)))
+                .map(|a| a.name.clone())
+                .filter(|a| !inputs.contains(a))
+                .collect(),
+        };
+        (inputs, vex)
     }
 }
 
@@ -611,8 +684,35 @@ impl fmt::Display for ImagePolicy {
         if let Some(v) = &self.vendored_inputs {
             writeln!(f, "  vendored inputs: {v}")?;
         }
+        if self.input_authorities.is_empty() {
+            if self.vendored_inputs.is_some() || self.vulnerabilities.is_some() {
+                writeln!(
+                    f,
+                    "  inputs from: no authority (vendoredInputs and the vulnerability gate deny: \
+                     no trusted provenance)"
+                )?;
+            }
+        } else {
+            write!(
+                f,
+                "  inputs from: provenance or CycloneDX SBOM signed by any of [{}]",
+                self.input_authorities.join(", ")
+            )?;
+            if self.inputs_from.is_none() {
+                f.write_str(", as its attestation requirement says")?;
+            }
+            writeln!(f)?;
+        }
         if let Some(v) = &self.vulnerabilities {
             writeln!(f, "  vulnerabilities: {v}")?;
+            if self.vex_authorities.is_empty() {
+                writeln!(
+                    f,
+                    "  VEX trusted from no authority: every finding stays open"
+                )?;
+            } else {
+                writeln!(f, "  VEX trusted from {}", self.vex_authorities.join(", "))?;
+            }
         }
         if let Some(age) = &self.max_age {
             writeln!(f, "  max age: {age:#}")?;
@@ -636,6 +736,8 @@ struct Located<'a> {
 struct Refs<'a> {
     file: &'a Path,
     referenced: &'a mut Vec<Vec<u8>>,
+    /// Every file read (or tried), for the set's [`PolicySet::sources`].
+    sources: &'a mut Vec<Source>,
     /// The OSV databases of this load: a database several policies name is
     /// read and held once, and a given one stands for them all.
     databases: &'a mut Databases,
@@ -661,6 +763,116 @@ pub struct GivenOsv {
     pub database: Arc<Database>,
     /// The digest over the records, which joins the policy set's version.
     pub digest: Sha256,
+}
+
+/// A file or directory a policy load read (or tried to), with a stamp of
+/// what it held then, so that a watcher (the webhook's hot reload) can
+/// tell when anything the set was made from has changed: a policy file,
+/// the listing of a policy directory, a key, a trusted root, an OSV
+/// database. A key file replaced in place is seen like an edited policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// Where.
+    pub path: PathBuf,
+    /// What was read there.
+    pub kind: SourceKind,
+    /// What it held: `None` when it could not be read.
+    stamp: Option<Sha256>,
+}
+
+/// What a [`Source`] is, and so how it is stamped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// A file read whole, up to this many bytes (a policy, key or trusted
+    /// root): stamped with the digest of its content.
+    File(u64),
+    /// A policy directory: stamped with the names of its files.
+    Directory,
+    /// An OSV database: stamped with each record file's name, size and
+    /// modification time, so that a large export is read again only when
+    /// that listing changes, not on every poll.
+    Database,
+}
+
+impl Source {
+    /// A file as the loader read it (`None`: it could not).
+    fn file(path: &Path, limit: u64, bytes: Option<&[u8]>) -> Source {
+        Source {
+            path: path.to_path_buf(),
+            kind: SourceKind::File(limit),
+            stamp: bytes.map(sha256),
+        }
+    }
+
+    /// `path` stamped as it is now.
+    fn now(path: &Path, kind: SourceKind) -> Source {
+        Source {
+            path: path.to_path_buf(),
+            kind,
+            stamp: stamp(path, kind),
+        }
+    }
+
+    /// Whether it holds something else now than when it was read.
+    pub fn changed(&self) -> bool {
+        stamp(&self.path, self.kind) != self.stamp
+    }
+}
+
+/// The stamp of `path` as `kind` (see [`SourceKind`]).
+fn stamp(path: &Path, kind: SourceKind) -> Option<Sha256> {
+    match kind {
+        SourceKind::File(limit) => read_capped(path, limit).ok().map(|b| sha256(&b)),
+        SourceKind::Directory => list_directory(path).ok().map(|files| listing_stamp(&files)),
+        SourceKind::Database => {
+            let mut all = Vec::new();
+            for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+                let entry = entry.ok()?;
+                let meta = entry.metadata().ok()?;
+                push_part(&mut all, entry.path().to_string_lossy().as_bytes());
+                all.extend_from_slice(&meta.len().to_be_bytes());
+                if let Ok(Ok(at)) = meta
+                    .modified()
+                    .map(|m| m.duration_since(std::time::UNIX_EPOCH))
+                {
+                    all.extend_from_slice(&at.as_nanos().to_be_bytes());
+                }
+            }
+            Some(sha256(&all))
+        }
+    }
+}
+
+/// The files of a policy directory (symbolic links followed), sorted, but
+/// not hidden ones: a mounted ConfigMap keeps its own `..data` entries.
+fn list_directory(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path)? {
+        let path = entry?.path();
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if !hidden && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn listing_stamp(files: &[PathBuf]) -> Sha256 {
+    let mut all = Vec::new();
+    for file in files {
+        push_part(&mut all, file.to_string_lossy().as_bytes());
+    }
+    sha256(&all)
+}
+
+/// Whether a directory's file is a policy file: `.yaml` or `.yml`, in any
+/// case (`strict.YAML` is one).
+fn is_policy_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
 }
 
 /// Appends `part` to the bytes a policy set's version is the digest of,
@@ -695,7 +907,13 @@ impl Refs<'_> {
 
     fn read(&mut self, relative: &str) -> std::result::Result<(PathBuf, Vec<u8>), String> {
         let path = self.resolve(relative);
-        let bytes = read_capped(&path, MAX_REFERENCED_BYTES)?;
+        let read = read_capped(&path, MAX_REFERENCED_BYTES);
+        self.sources.push(Source::file(
+            &path,
+            MAX_REFERENCED_BYTES,
+            read.as_deref().ok(),
+        ));
+        let bytes = read?;
         self.referenced.push(bytes.clone());
         Ok((path, bytes))
     }
@@ -708,6 +926,8 @@ impl Refs<'_> {
             return Ok((given.path.clone(), given.database.clone()));
         }
         let path = self.resolve(relative);
+        // Stamped before it is read: a change during the read is seen.
+        self.sources.push(Source::now(&path, SourceKind::Database));
         let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         let (database, digest) = match self.databases.read.get(&key) {
             Some(loaded) => loaded.clone(),
@@ -893,6 +1113,12 @@ impl TryFrom<Located<'_>> for ImagePolicy {
         let names: Vec<String> = authorities.iter().map(|a| a.name.clone()).collect();
 
         let mut attestations = Vec::with_capacity(spec.attestations.len());
+        // Whether each requirement names its authorities (not "any").
+        let attestation_named: Vec<bool> = spec
+            .attestations
+            .iter()
+            .map(|a| a.authorities.is_some())
+            .collect();
         for (i, wire) in spec.attestations.into_iter().enumerate() {
             let at = format!("spec.attestations[{i}] ({})", wire.name);
             if wire.predicate_type.trim().is_empty() {
@@ -923,40 +1149,84 @@ impl TryFrom<Located<'_>> for ImagePolicy {
             .vendored_inputs
             .map(VendoredInputs::try_from)
             .transpose()?;
+        let keyed: Vec<String> = authorities
+            .iter()
+            .filter(|a| !matches!(a.kind, AuthorityKind::Static(_)))
+            .map(|a| a.name.clone())
+            .collect();
+        // A list of authorities that sign, checked; `empty` is the error
+        // of an empty one.
+        let signing = |at: &str, list: Vec<String>, empty: &str| {
+            if list.is_empty() {
+                return Err(format!("{at}: {empty}"));
+            }
+            if let Some(s) = list.iter().find(|n| !names.contains(n)) {
+                return Err(format!(
+                    "{at}: {s:?} is not an authority of this policy (have: {})",
+                    names.join(", ")
+                ));
+            }
+            if let Some(s) = list.iter().find(|n| !keyed.contains(n)) {
+                return Err(format!(
+                    "{at}: {s:?} is a static authority; it signs nothing"
+                ));
+            }
+            Ok(list)
+        };
+        let inputs_from = spec
+            .inputs_from
+            .map(|list| {
+                signing(
+                    "spec.inputsFrom",
+                    list,
+                    "an empty list trusts no provenance; omit it to take the inputs from what \
+                     the attestation requirements admit",
+                )
+            })
+            .transpose()?;
+        let mut vex_named = None;
         let vulnerabilities = match spec.vulnerabilities {
-            Some(wire) => {
-                let keyed: Vec<String> = authorities
-                    .iter()
-                    .filter(|a| !matches!(a.kind, AuthorityKind::Static(_)))
-                    .map(|a| a.name.clone())
-                    .collect();
-                let vex = match wire.vex_authorities.clone() {
-                    None => keyed,
-                    Some(list) => {
-                        let at = "spec.vulnerabilities.vexAuthorities";
-                        if list.is_empty() {
-                            return Err(format!("{at}: an empty list trusts no VEX statement; omit it to trust every authority"));
-                        }
-                        if let Some(s) = list.iter().find(|n| !names.contains(n)) {
-                            return Err(format!(
-                                "{at}: {s:?} is not an authority of this policy (have: {})",
-                                names.join(", ")
-                            ));
-                        }
-                        if let Some(s) = list.iter().find(|n| !keyed.contains(n)) {
-                            return Err(format!(
-                                "{at}: {s:?} is a static authority; it signs nothing"
-                            ));
-                        }
-                        list
-                    }
-                };
+            Some(mut wire) => {
+                vex_named = wire
+                    .vex_authorities
+                    .take()
+                    .map(|list| {
+                        signing(
+                            "spec.vulnerabilities.vexAuthorities",
+                            list,
+                            "an empty list trusts no VEX statement; omit it to trust every \
+                             authority that does not supply the inputs",
+                        )
+                    })
+                    .transpose()?;
                 let (path, database) = refs.osv(&wire.osv)?;
-                Some(Vulnerabilities::new(wire, path, database, vex)?)
+                Some(Vulnerabilities::new(wire, path, database)?)
             }
             None => None,
         };
-        Ok(ImagePolicy {
+        // Who is named for the inputs, and who may supply them at all.
+        let (named_inputs, all_inputs) = match &inputs_from {
+            Some(list) => (list.clone(), list.clone()),
+            None => {
+                let mut named = Vec::new();
+                let mut all = Vec::new();
+                for (wire, requirement) in attestation_named.iter().zip(&attestations) {
+                    if !records_inputs(&requirement.predicate_type) {
+                        continue;
+                    }
+                    for a in &requirement.signers.authorities {
+                        if *wire && !named.contains(a) {
+                            named.push(a.clone());
+                        }
+                        if !all.contains(a) && keyed.contains(a) {
+                            all.push(a.clone());
+                        }
+                    }
+                }
+                (named, all)
+            }
+        };
+        let mut policy = ImagePolicy {
             name: metadata.name,
             source: refs.file.to_path_buf(),
             mode: spec.mode,
@@ -966,8 +1236,14 @@ impl TryFrom<Located<'_>> for ImagePolicy {
             attestations,
             vendored_inputs,
             vulnerabilities,
+            inputs_from,
+            input_authorities: Vec::new(),
+            vex_authorities: Vec::new(),
             max_age: spec.max_age.map(|m| m.0 .0),
-        })
+        };
+        (policy.input_authorities, policy.vex_authorities) =
+            policy.split_trust(&named_inputs, &all_inputs, vex_named.as_deref());
+        Ok(policy)
     }
 }
 
@@ -985,6 +1261,14 @@ pub struct PolicySet {
     /// Documents skipped as another vouch kind (criticality rules): file
     /// and kind.
     pub skipped: Vec<(PathBuf, String)>,
+    /// Files of a policy directory that were not read: neither a policy
+    /// file (`.yaml`, `.yml`) nor a file a policy names. The caller warns
+    /// about each, so that a policy saved as `strict.json` is not
+    /// silently left out.
+    pub ignored: Vec<PathBuf>,
+    /// Everything the load read, stamped: when one changes, loading again
+    /// may give another set (the webhook's hot reload polls these).
+    pub sources: Vec<Source>,
     /// SHA-256 over the bytes of every policy file and of every key and
     /// trusted root they name, each length-prefixed, in load order. Two
     /// sets with the same version decide alike, so a verdict cache is
@@ -1034,7 +1318,7 @@ impl PolicySet {
                 name: "provenance".into(),
                 predicate_type: vouch_evidence::provenance::SLSA_PROVENANCE_V1.into(),
                 signers: Signers {
-                    authorities: names,
+                    authorities: names.clone(),
                     threshold: NonZeroU32::MIN,
                 },
                 rego: None,
@@ -1042,12 +1326,17 @@ impl PolicySet {
             authorities,
             vendored_inputs: None,
             vulnerabilities: None,
+            inputs_from: None,
+            input_authorities: names.clone(),
+            vex_authorities: names,
             max_age: None,
         };
         Ok(PolicySet {
             policies: vec![policy],
             files: paths,
             skipped: Vec::new(),
+            ignored: Vec::new(),
+            sources: Vec::new(),
             version: sha256(&canonical),
         })
     }
@@ -1055,6 +1344,19 @@ impl PolicySet {
     /// The policies that apply to `image`; all of them must allow it.
     pub fn matching(&self, image: &ImageRef) -> Vec<&ImagePolicy> {
         self.policies.iter().filter(|p| p.matches(image)).collect()
+    }
+
+    /// What the caller should warn about: each ignored file.
+    pub fn warnings(&self) -> Vec<String> {
+        self.ignored
+            .iter()
+            .map(|file| {
+                format!(
+                    "{} was not read: a policy file's name ends in .yaml or .yml",
+                    file.display()
+                )
+            })
+            .collect()
     }
 }
 
@@ -1079,10 +1381,12 @@ fn yaml_reason(err: &serde_norway::Error) -> String {
     }
 }
 
-/// Loads the policies of one file, or of every `*.yaml` and `*.yml` file
-/// of a directory (not recursive), sorted by name. A file may hold several
-/// documents separated by `---`. Any invalid document, or a file or
-/// directory with no `ImagePolicy` at all, fails the whole load.
+/// Loads the policies of one file, or of every `.yaml` and `.yml` file
+/// (in any case) of a directory (not recursive; hidden files are passed
+/// over), sorted by name; the directory's other files are listed in
+/// [`PolicySet::ignored`]. A file may hold several documents separated by
+/// `---`. Any invalid document, or a file or directory with no
+/// `ImagePolicy` at all, fails the whole load.
 pub fn load(path: &Path) -> Result<PolicySet> {
     load_with_osv(path, None)
 }
@@ -1090,21 +1394,42 @@ pub fn load(path: &Path) -> Result<PolicySet> {
 /// [`load`], with `osv` (when given) standing for every policy's
 /// `vulnerabilities.osv`, which is then not read.
 pub fn load_with_osv(path: &Path, osv: Option<GivenOsv>) -> Result<PolicySet> {
-    let files = if path.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| invalid(path, format!("cannot list the directory: {e}")))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+    load_recorded(path, osv, &mut Vec::new())
+}
+
+/// [`load_with_osv`], recording in `sources` everything it read or tried
+/// to, also when it fails: a watcher tries again once one of them has
+/// changed ([`Source::changed`]), and not before. A set that loads has
+/// them as its [`PolicySet::sources`] too.
+pub fn load_recorded(
+    path: &Path,
+    osv: Option<GivenOsv>,
+    sources: &mut Vec<Source>,
+) -> Result<PolicySet> {
+    let (files, listed) = if path.is_dir() {
+        let listed = list_directory(path);
+        sources.push(Source {
+            path: path.to_path_buf(),
+            kind: SourceKind::Directory,
+            stamp: listed.as_ref().ok().map(|files| listing_stamp(files)),
+        });
+        let listed =
+            listed.map_err(|e| invalid(path, format!("cannot list the directory: {e}")))?;
+        let files: Vec<PathBuf> = listed
+            .iter()
+            .filter(|p| is_policy_file(p))
+            .cloned()
             .collect();
-        files.sort();
-        files
+        (files, listed)
     } else {
-        vec![path.to_path_buf()]
+        (vec![path.to_path_buf()], Vec::new())
     };
     let mut set = PolicySet {
         policies: Vec::new(),
         files: Vec::new(),
         skipped: Vec::new(),
+        ignored: Vec::new(),
+        sources: Vec::new(),
         version: sha256(b""),
     };
     let mut canonical = Vec::new();
@@ -1114,10 +1439,19 @@ pub fn load_with_osv(path: &Path, osv: Option<GivenOsv>) -> Result<PolicySet> {
     };
     for file in files {
         let mut referenced = Vec::new();
-        let bytes = read_capped(&file, MAX_POLICY_BYTES).map_err(|e| invalid(&file, e))?;
+        let read = read_capped(&file, MAX_POLICY_BYTES);
+        sources.push(Source::file(&file, MAX_POLICY_BYTES, read.as_deref().ok()));
+        let bytes = read.map_err(|e| invalid(&file, e))?;
         let text =
             std::str::from_utf8(&bytes).map_err(|e| invalid(&file, format!("not UTF-8: {e}")))?;
-        load_text(&mut set, &file, text, &mut referenced, &mut databases)?;
+        load_text(
+            &mut set,
+            &file,
+            text,
+            &mut referenced,
+            sources,
+            &mut databases,
+        )?;
         for part in std::iter::once(&bytes).chain(referenced.iter()) {
             push_part(&mut canonical, part);
         }
@@ -1135,8 +1469,19 @@ pub fn load_with_osv(path: &Path, osv: Option<GivenOsv>) -> Result<PolicySet> {
             ));
         }
     }
+    let read: BTreeSet<PathBuf> = sources.iter().map(|s| canonical_path(&s.path)).collect();
+    set.ignored = listed
+        .into_iter()
+        .filter(|file| !is_policy_file(file) && !read.contains(&canonical_path(file)))
+        .collect();
+    set.sources = sources.clone();
     set.version = sha256(&canonical);
     Ok(set)
+}
+
+/// `path` with its links resolved, when it exists.
+fn canonical_path(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Parses every document of one file into `set`.
@@ -1145,6 +1490,7 @@ fn load_text(
     file: &Path,
     text: &str,
     referenced: &mut Vec<Vec<u8>>,
+    sources: &mut Vec<Source>,
     databases: &mut Databases,
 ) -> Result<()> {
     let mut headers = Vec::new();
@@ -1198,6 +1544,7 @@ fn load_text(
             refs: Refs {
                 file,
                 referenced,
+                sources,
                 databases,
             },
         })

@@ -18,6 +18,13 @@
 //! on their ranges. Withdrawn records never match; records that alias each
 //! other are one finding.
 //!
+//! **Unknown versions.** An input whose version cannot be read (none
+//! recorded, not a version in its ecosystem's order, or not the version its
+//! purl or CPE names) cannot be matched, so it can never be a clean bill:
+//! it is a finding of its own, [`VERSION_UNKNOWN`], which no VEX statement
+//! answers and which calls for what an unanswered finding in that input
+//! calls for, whatever its severity threshold.
+//!
 //! **Answers.** A VEX statement answers a finding when
 //! - its product names this image: its `@id` carries the image's digest
 //!   (`pkg:oci/app@sha256%3A<hex>`, `sha256:<hex>`, `<ref>@sha256:<hex>`);
@@ -26,8 +33,11 @@
 //! - it names no subcomponents, or one of them is the input's purl
 //!   (qualifiers ignored; a purl without a version names every version).
 //!
-//! Of the statements from **trusted** authorities that apply, the one with
-//! the newest timestamp (its own, else its document's) decides; on a tie,
+//! Of the statements from **trusted** authorities that apply, and signed
+//! no longer ago than the policy's `vexMaxAge` (an answer must be renewed,
+//! so that a revocation hidden by whoever writes the image's tags brings
+//! back an old answer for a bounded time only), the one with the newest
+//! timestamp (its own, else its document's) decides; on a tie,
 //! a status that does not clear the finding (`affected`,
 //! `under_investigation`) wins, so that equal-time disagreement fails
 //! closed. `not_affected` and `fixed` answer the finding; the others leave
@@ -40,7 +50,9 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 use vouch_evidence::digest::{sha256, Sha256};
-use vouch_evidence::osv::{Database, Ecosystem, Record, Severity};
+use vouch_evidence::osv::{
+    cpe_names_other_version, percent_decode, Database, Ecosystem, Record, Severity,
+};
 use vouch_evidence::vex;
 
 use crate::{Error, Result};
@@ -330,6 +342,11 @@ pub struct VexSource {
     pub trusted: bool,
     /// The document's `@id` (OpenVEX) or the BOM's serial number.
     pub document: String,
+    /// The newest signed time of the attestation it came from (a verified
+    /// log or timestamp time, or the document's own signed time): what
+    /// `vexMaxAge` is measured from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<jiff::Timestamp>,
 }
 
 /// The answer a finding got.
@@ -384,6 +401,12 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Whether it is the [`VERSION_UNKNOWN`] finding of an input whose
+    /// version cannot be read (its `summary` says why).
+    pub fn version_unknown(&self) -> bool {
+        self.id == VERSION_UNKNOWN
+    }
+
     /// Whether a trusted `not_affected` or `fixed` statement answers it.
     pub fn answered(&self) -> bool {
         self.answer
@@ -397,13 +420,96 @@ impl Finding {
     }
 }
 
-/// Every record of `db` affecting one of `inputs`. An input whose version
-/// its ecosystem cannot read is an error naming it: it cannot be cleared.
+/// The id of the finding an input whose version cannot be read gets.
+pub const VERSION_UNKNOWN: &str = "version-unknown";
+
+/// The purl of an input split into its name (`type/namespace/name`, each
+/// segment percent-decoded) and its version, when it names one.
+fn purl_name_and_version(purl: &str) -> Option<(String, Option<String>)> {
+    let core = purl_core(purl).strip_prefix("pkg:")?;
+    let (name, version) = match core.rfind('@') {
+        Some(at) if !core[at..].contains('/') => (&core[..at], Some(&core[at + 1..])),
+        _ => (core, None),
+    };
+    let name = name
+        .split('/')
+        .map(percent_decode)
+        .collect::<Option<Vec<String>>>()?
+        .join("/");
+    let version = match version {
+        Some(v) => Some(percent_decode(v)?),
+        None => None,
+    };
+    Some((name, version))
+}
+
+/// The version of `input` as it is matched, or why it cannot be read.
+fn readable_version(input: &ImageInput) -> std::result::Result<&str, String> {
+    let version = input
+        .version
+        .as_deref()
+        .filter(|v| !v.trim().is_empty())
+        .ok_or("no version is recorded")?;
+    let ecosystem = input.osv_ecosystem();
+    if let Some(purl) = &input.purl {
+        let (name, named) =
+            purl_name_and_version(purl).ok_or_else(|| format!("its purl {purl:?} is malformed"))?;
+        // A package purl naming another package (a Go module replaced by
+        // another) says nothing of this one's version.
+        let same_package = match &ecosystem {
+            Some(e) => name.split_once('/').is_some_and(|(_, n)| {
+                e.normalize_name(n).to_lowercase() == e.normalize_name(&input.name).to_lowercase()
+            }),
+            None => true,
+        };
+        if let Some(named) = named.filter(|n| same_package && n != version) {
+            return Err(format!(
+                "its version {version:?} is not the version {named:?} its purl {purl} names"
+            ));
+        }
+    }
+    if let Some(cpe) = input
+        .cpe
+        .as_deref()
+        .filter(|c| cpe_names_other_version(c, version))
+    {
+        return Err(format!(
+            "its version {version:?} is not the version its CPE {cpe} names"
+        ));
+    }
+    if let Some(ecosystem) = &ecosystem {
+        ecosystem.check_version(version)?;
+    }
+    Ok(version)
+}
+
+/// Every record of `db` affecting one of `inputs`, and a
+/// [`VERSION_UNKNOWN`] finding for each input whose version cannot be read
+/// (see the module documentation). An error is a record that cannot be
+/// evaluated.
 pub fn scan(db: &Database, inputs: &[ImageInput]) -> std::result::Result<Vec<Finding>, String> {
     let mut findings = Vec::new();
     for input in inputs {
-        let Some(version) = input.version.as_deref() else {
-            continue;
+        let version = match readable_version(input) {
+            Ok(version) => version,
+            Err(why) => {
+                findings.push(Finding {
+                    id: VERSION_UNKNOWN.into(),
+                    aliases: Vec::new(),
+                    summary: Some(format!(
+                        "input {} cannot be checked for vulnerabilities: {why}",
+                        input.label()
+                    )),
+                    severity: None,
+                    score: None,
+                    input: input.clone(),
+                    fixed: Vec::new(),
+                    answer: None,
+                    ignored_vex: Vec::new(),
+                    action: Action::Ignore,
+                });
+                continue;
+            }
         };
         let matches = match input.osv_ecosystem() {
             Some(ecosystem) => db
@@ -514,9 +620,22 @@ fn names_input(sub: &str, input: &ImageInput) -> bool {
 }
 
 /// Sets each finding's answer from the statements that apply to it (see
-/// the module documentation for the rule).
-pub fn answer(findings: &mut [Finding], sources: &[VexSource], image: &Sha256) {
-    for finding in findings.iter_mut() {
+/// the module documentation for the rule). A [`VERSION_UNKNOWN`] finding
+/// is never answered: no statement can say an unknown version is not
+/// affected. A trusted statement counts only while its attestation's
+/// signed time is no older than `max_age` at `now`, and only when its own
+/// timestamp is not more than [`crate::evaluate::MAX_CLOCK_SKEW`] in the
+/// future (it would win every newest-first choice).
+pub fn answer(
+    findings: &mut [Finding],
+    sources: &[VexSource],
+    image: &Sha256,
+    now: jiff::Timestamp,
+    max_age: jiff::SignedDuration,
+) {
+    let oldest = now - max_age;
+    let latest = now + crate::evaluate::MAX_CLOCK_SKEW;
+    for finding in findings.iter_mut().filter(|f| !f.version_unknown()) {
         let mut ids: Vec<&str> = vec![finding.id.as_str()];
         ids.extend(finding.aliases.iter().map(String::as_str));
         let mut best: Option<&VexSource> = None;
@@ -540,6 +659,23 @@ pub fn answer(findings: &mut [Finding], sources: &[VexSource], image: &Sha256) {
             if !source.trusted {
                 finding.ignored_vex.push(format!(
                     "{} from {} ({}): not a trusted VEX authority",
+                    s.status, source.signer, source.document
+                ));
+                continue;
+            }
+            let stale = match source.signed_at {
+                None => Some("it has no signed time".to_string()),
+                Some(at) if at < oldest => Some(format!(
+                    "signed {at}, longer ago than vexMaxAge {max_age:#}"
+                )),
+                Some(_) if s.timestamp > latest => {
+                    Some(format!("its timestamp {} is in the future", s.timestamp))
+                }
+                Some(_) => None,
+            };
+            if let Some(why) = stale {
+                finding.ignored_vex.push(format!(
+                    "{} from {} ({}): {why}",
                     s.status, source.signer, source.document
                 ));
                 continue;
@@ -599,10 +735,12 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// Sets each finding's action.
+    /// Sets each finding's action. A [`VERSION_UNKNOWN`] finding always
+    /// counts: the input's vulnerabilities are unknown, of any severity.
     pub fn apply(&self, findings: &mut [Finding]) {
         for f in findings {
             let counts = match f.severity {
+                _ if f.version_unknown() => true,
                 Some(s) => s >= self.threshold,
                 None => self.unknown_counts,
             };
@@ -843,12 +981,22 @@ mod tests {
             .into(),
             trusted,
             document: "https://vouch.dev/vex/test".into(),
+            signed_at: Some(at.parse().unwrap()),
         }
     }
 
+    /// When the tests answer findings: a few days after their statements.
+    const NOW: &str = "2026-03-10T00:00:00Z";
+
     fn answered_by(sources: &[VexSource], f: Finding) -> Finding {
         let mut findings = vec![f];
-        answer(&mut findings, sources, &image());
+        answer(
+            &mut findings,
+            sources,
+            &image(),
+            NOW.parse().unwrap(),
+            jiff::SignedDuration::from_hours(90 * 24),
+        );
         findings.remove(0)
     }
 
@@ -1004,6 +1152,53 @@ mod tests {
     }
 
     #[test]
+    fn a_trusted_answer_counts_until_vex_max_age_and_never_from_the_future() {
+        let not_affected =
+            |at: &str| source("CVE-1", PURL, &[], vex::Status::NotAffected, at, true);
+        let at = |now: &str, max_days: i64, s: VexSource| {
+            let mut findings = vec![finding("CVE-1", &[])];
+            answer(
+                &mut findings,
+                &[s],
+                &image(),
+                now.parse().unwrap(),
+                jiff::SignedDuration::from_hours(max_days * 24),
+            );
+            findings.remove(0)
+        };
+        let s = not_affected("2026-01-01T00:00:00Z");
+        assert!(at("2026-01-31T00:00:00Z", 30, s.clone()).answered());
+        let stale = at("2026-01-31T00:00:01Z", 30, s.clone());
+        assert!(!stale.answered());
+        assert!(
+            stale.ignored_vex[0].contains("longer ago than vexMaxAge 720h"),
+            "{:?}",
+            stale.ignored_vex
+        );
+        // The age is the attestation's signed time, not the statement's.
+        let mut renewed = s.clone();
+        renewed.signed_at = Some("2026-02-15T00:00:00Z".parse().unwrap());
+        assert!(at("2026-03-01T00:00:00Z", 30, renewed).answered());
+        let mut unsigned = s;
+        unsigned.signed_at = None;
+        assert!(!at("2026-01-02T00:00:00Z", 30, unsigned).answered());
+        // A statement dated more than five minutes ahead never decides.
+        let ahead = not_affected("2026-01-01T00:05:01Z");
+        let mut signed_now = ahead.clone();
+        signed_now.signed_at = Some("2026-01-01T00:00:00Z".parse().unwrap());
+        let f = at("2026-01-01T00:00:00Z", 30, signed_now);
+        assert!(!f.answered());
+        assert!(
+            f.ignored_vex[0].contains("in the future"),
+            "{:?}",
+            f.ignored_vex
+        );
+        let mut close = not_affected("2026-01-01T00:05:00Z");
+        close.signed_at = Some("2026-01-01T00:00:00Z".parse().unwrap());
+        assert!(at("2026-01-01T00:00:00Z", 30, close).answered());
+    }
+
+    #[test]
     fn the_gate_denies_critical_warns_normal_and_skips_answered_or_below_threshold() {
         let gate = Gate {
             threshold: Severity::Medium,
@@ -1075,6 +1270,103 @@ mod tests {
         assert!(inputs_from_cyclonedx(&json!({}))
             .unwrap_err()
             .contains("components"));
+    }
+
+    #[test]
+    fn regression_issue_8_an_input_whose_version_cannot_be_read_is_a_finding_not_a_clean_bill() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
+        let (db, _) = load_database(&dir).unwrap();
+        // As the review signed it: a CycloneDX component with a versioned
+        // purl and no `version`.
+        let component = |extra: serde_json::Value| {
+            let mut c = json!({"name": "tinyxml2", "purl": "pkg:github/leethomason/tinyxml2@10.0.0",
+                "properties": [{"name": "vouch:critical", "value": "true"}]});
+            c.as_object_mut()
+                .unwrap()
+                .extend(extra.as_object().unwrap().clone());
+            inputs_from_cyclonedx(&json!({"components": [c]})).unwrap()
+        };
+        let gate = Gate {
+            threshold: Severity::Critical,
+            unknown_counts: false,
+            critical: Action::Deny,
+            normal: Action::Warn,
+        };
+        for (extra, why) in [
+            (json!({}), "no version is recorded"),
+            (json!({"version": ""}), "no version is recorded"),
+            (
+                json!({"version": "9.0.0"}),
+                "its version \"9.0.0\" is not the version \"10.0.0\" its purl",
+            ),
+            (
+                json!({"version": "10.0.0", "cpe": "cpe:2.3:a:leethomason:tinyxml2:9.0.0:*:*:*:*:*:*:*"}),
+                "is not the version its CPE",
+            ),
+        ] {
+            let mut findings = scan(&db, &component(extra.clone())).unwrap();
+            assert_eq!(findings.len(), 1, "{extra}: {findings:?}");
+            let f = &findings[0];
+            assert_eq!(f.id, VERSION_UNKNOWN);
+            let summary = f.summary.as_deref().unwrap();
+            assert!(summary.contains(why), "{extra}: {summary}");
+            // It denies like an unanswered finding in a critical input,
+            // whatever the threshold, and no VEX statement answers it.
+            let vex = source(
+                VERSION_UNKNOWN,
+                PURL,
+                &[],
+                vex::Status::NotAffected,
+                "2026-01-01T00:00:00Z",
+                true,
+            );
+            answer(
+                &mut findings,
+                &[vex],
+                &image(),
+                NOW.parse().unwrap(),
+                jiff::SignedDuration::from_hours(90 * 24),
+            );
+            gate.apply(&mut findings);
+            assert!(!findings[0].answered());
+            assert_eq!(findings[0].action, Action::Deny, "{extra}");
+        }
+        // Unparseable in its ecosystem; a normal input warns.
+        let inputs = inputs_from_provenance(&json!({"buildDefinition": {"resolvedDependencies": [
+            {"name": "idna", "annotations": {"ecosystem": "pip", "version": "not.a.version",
+                                             "purl": "pkg:pypi/idna@not.a.version"}}]}}))
+        .unwrap();
+        let mut findings = scan(&db, &inputs).unwrap();
+        gate.apply(&mut findings);
+        assert_eq!(findings.len(), 1);
+        assert!(
+            findings[0]
+                .summary
+                .as_deref()
+                .unwrap()
+                .contains("\"not.a.version\" is not a valid PEP 440 version"),
+            "{findings:?}"
+        );
+        assert_eq!(findings[0].action, Action::Warn);
+        // Controls: the version matching its purl is matched; a Go module
+        // replaced by another names the other in its purl.
+        let ids: Vec<String> = scan(&db, &component(json!({"version": "10.0.0"})))
+            .unwrap()
+            .into_iter()
+            .map(|f| f.id)
+            .collect();
+        assert_eq!(ids, ["CVE-2024-50614", "CVE-2024-50615"]);
+        let replaced = inputs_from_provenance(&json!({"buildDefinition": {"resolvedDependencies": [
+            {"name": "github.com/a/b", "annotations": {"ecosystem": "go", "version": "v1.0.0",
+                                                       "purl": "pkg:golang/github.com/fork/b@v1.2.0"}}]}}))
+        .unwrap();
+        assert!(scan(&db, &replaced).unwrap().is_empty());
+        let encoded = inputs_from_provenance(&json!({"buildDefinition": {"resolvedDependencies": [
+            {"name": "github.com/docker/docker", "annotations": {"ecosystem": "go",
+                "version": "v24.0.7+incompatible",
+                "purl": "pkg:golang/github.com/docker/docker@v24.0.7%2Bincompatible"}}]}}))
+        .unwrap();
+        assert!(scan(&db, &encoded).unwrap().is_empty());
     }
 
     #[test]

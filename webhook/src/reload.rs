@@ -1,102 +1,66 @@
-//! Hot reload of the policies: the policy file or directory (a mounted
-//! ConfigMap) is polled, and a changed set is loaded and put in force.
+//! Hot reload of the policies: what the policy set was loaded from (a
+//! mounted ConfigMap) is polled, and a changed set is loaded and put in
+//! force.
+//!
+//! What is polled is everything the load read, as it recorded it
+//! ([`policy::Source`]): the policy files and the directory's listing,
+//! and every file a policy names (keys, trusted roots) by its content, so
+//! that a key replaced in place takes effect within one interval like an
+//! edited policy; the OSV databases by the name, size and modification
+//! time of each record file, so that new advisories take effect without a
+//! policy change while a large export is read only when that listing
+//! changes.
 //!
 //! Polling rather than `notify`: a ConfigMap volume is updated by
 //! swapping a `..data` symlink, which inotify reports on the directory
 //! only, late, or (on some filesystems and in containers) not at all; a
-//! content hash every few seconds is cheap (a few KiB of YAML) and sees
-//! every change, whatever the filesystem.
-//!
-//! The OSV databases the policies name (`vulnerabilities.osv`) are watched
-//! too, by the name, size and modification time of each record file, so
-//! that new advisories take effect without a policy change; their contents
-//! are read only when that listing changes.
+//! content hash every few seconds is cheap (a few KiB of YAML and keys)
+//! and sees every change, whatever the filesystem.
 //!
 //! A changed set that does not load keeps the previous one in force; the
-//! reason goes to stderr and to the reload failure counter, and the same
-//! content is not tried again until it changes.
+//! reason goes to stderr and to the reload failure counter, and loading is
+//! not tried again until something that attempt read changes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use vouch_evidence::digest::{sha256, Sha256};
-use vouch_verify::policy;
+use vouch_verify::policy::{self, Source};
 
 use crate::check::Checker;
 
-/// A hash of the names and contents of the policy files under `path` (the
-/// file itself, or the `*.yaml` and `*.yml` of a directory, as
-/// `policy::load` reads them); `None` if nothing can be read.
-pub fn fingerprint(path: &Path) -> Option<Sha256> {
-    let mut files: Vec<PathBuf> = if path.is_dir() {
-        std::fs::read_dir(path)
-            .ok()?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-            .collect()
-    } else {
-        vec![path.to_path_buf()]
-    };
-    files.sort();
-    let mut all = Vec::new();
-    for file in files {
-        all.extend_from_slice(file.to_string_lossy().as_bytes());
-        all.push(0);
-        let bytes = std::fs::read(&file).ok()?;
-        all.extend_from_slice(&sha256(&bytes).0);
-    }
-    Some(sha256(&all))
+/// Whether any of `sources` holds something else than when it was read
+/// (a read error counts as a change: loading again says what is wrong).
+async fn changed(sources: &[Source]) -> bool {
+    let sources = sources.to_vec();
+    tokio::task::spawn_blocking(move || sources.iter().any(Source::changed))
+        .await
+        .unwrap_or(true)
 }
 
-/// A hash of the listing of the OSV databases the loaded policies name:
-/// each record file's path, size and modification time.
-fn databases(checker: &Checker) -> Sha256 {
-    let mut all = Vec::new();
-    let paths: std::collections::BTreeSet<PathBuf> = checker
-        .policies()
-        .policies
-        .iter()
-        .filter_map(|p| p.vulnerabilities.as_ref().map(|v| v.osv.clone()))
-        .collect();
-    for path in paths {
-        for entry in walkdir::WalkDir::new(&path).sort_by_file_name() {
-            let Ok(entry) = entry else {
-                all.push(1);
-                continue;
-            };
-            all.extend_from_slice(entry.path().to_string_lossy().as_bytes());
-            if let Ok(meta) = entry.metadata() {
-                all.extend_from_slice(&meta.len().to_be_bytes());
-                if let Ok(Ok(at)) = meta
-                    .modified()
-                    .map(|m| m.duration_since(std::time::UNIX_EPOCH))
-                {
-                    all.extend_from_slice(&at.as_nanos().to_be_bytes());
-                }
-            }
-            all.push(0);
-        }
-    }
-    sha256(&all)
-}
-
-/// Polls `path` (and the OSV databases its policies name) every `interval`
-/// and reloads the checker's policies when they change. Runs until the
+/// Polls what the checker's policies were loaded from (under `path`)
+/// every `interval`, and reloads them when it changes. Runs until the
 /// process ends.
 pub async fn watch(checker: Arc<Checker>, path: PathBuf, interval: Duration) {
-    let mut last = (fingerprint(&path), databases(&checker));
+    let mut watched = checker.policies().sources.clone();
     loop {
         tokio::time::sleep(interval).await;
-        let now = (fingerprint(&path), databases(&checker));
-        if now == last {
+        if !changed(&watched).await {
             continue;
         }
-        last = now;
         let loading = path.clone();
-        let loaded = tokio::task::spawn_blocking(move || policy::load(&loading)).await;
+        let loaded = tokio::task::spawn_blocking(move || {
+            let mut sources = Vec::new();
+            let set = policy::load_recorded(&loading, None, &mut sources);
+            (set, sources)
+        })
+        .await;
         match loaded {
-            Ok(Ok(set)) => {
+            Ok((Ok(set), sources)) => {
+                watched = sources;
+                for warning in set.warnings() {
+                    eprintln!("vouch: warning: {warning}");
+                }
                 let version = set.version;
                 checker.replace_policies(set);
                 checker.metrics.reload(true);
@@ -105,11 +69,11 @@ pub async fn watch(checker: Arc<Checker>, path: PathBuf, interval: Duration) {
                     path.display()
                 );
             }
-            Ok(Err(e)) => {
+            Ok((Err(e), sources)) => {
+                watched = sources;
                 checker.metrics.reload(false);
                 eprintln!(
-                    "vouch: error: invalid policy in {}: {e}; keeping version {}",
-                    path.display(),
+                    "vouch: error: {e}; keeping version {}",
                     checker.policies().version
                 );
             }

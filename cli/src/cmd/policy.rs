@@ -18,8 +18,9 @@ pub struct Args {
 enum Command {
     /// Validate policy files or directories; print what each policy requires.
     ///
-    /// Every `*.yaml` and `*.yml` file of a directory is read;
-    /// `kind: CriticalityRules` documents are skipped. Exit status 0 when
+    /// Every `.yaml` and `.yml` file of a directory is read (in any case),
+    /// with a warning for each other file; `kind: CriticalityRules`
+    /// documents are skipped. Exit status 0 when
     /// all are valid, 1 otherwise, with each error's file and line.
     Check(CheckArgs),
 }
@@ -44,6 +45,7 @@ fn check(args: CheckArgs) -> Result<()> {
     for path in &args.paths {
         match policy::load(path) {
             Ok(set) => {
+                super::verify::warn_ignored(&set);
                 for policy in &set.policies {
                     write!(out, "{policy}")?;
                 }

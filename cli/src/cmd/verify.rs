@@ -179,6 +179,7 @@ impl TrustArgs {
         if let Some(policy) = &self.policy {
             let set = policy::load_with_osv(policy, osv.cloned())
                 .map_err(|e| Misconfigured(e.to_string()))?;
+            warn_ignored(&set);
             return Ok((set, policy.display().to_string()));
         }
         if self.key.is_empty() {
@@ -275,7 +276,17 @@ impl Judge {
 /// Loads the policies of `--policy`; an invalid one is a configuration
 /// error (exit 2).
 pub fn load_policies(path: &Path) -> Result<PolicySet> {
-    Ok(policy::load(path).map_err(|e| Misconfigured(e.to_string()))?)
+    let set = policy::load(path).map_err(|e| Misconfigured(e.to_string()))?;
+    warn_ignored(&set);
+    Ok(set)
+}
+
+/// Warns on stderr about each file of a policy directory that was not
+/// read (`strict.json`), which is no error but may be a mistake.
+pub fn warn_ignored(set: &PolicySet) {
+    for warning in set.warnings() {
+        eprintln!("vouch: warning: {warning}");
+    }
 }
 
 /// Verifies each image; denied images make the exit status 1.

@@ -129,7 +129,13 @@ pub fn print_findings(out: &mut impl Write, findings: &[Finding]) -> std::io::Re
         "{} finding(s): {} answered by trusted VEX, {open} unanswered ({critical} in critical inputs)",
         findings.len(),
         findings.len() - open
-    )
+    )?;
+    for f in findings.iter().filter(|f| f.version_unknown()) {
+        if let Some(why) = &f.summary {
+            writeln!(out, "{}: {why}", f.id)?;
+        }
+    }
+    Ok(())
 }
 
 /// Lists the findings of one image or directory.

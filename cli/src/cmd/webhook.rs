@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use base64::Engine as _;
 use vouch_registry::Limits;
-use vouch_verify::policy::{self, NoMatch};
+use vouch_verify::policy::NoMatch;
 use vouch_webhook::check::{Checker, CheckerConfig, Opener};
 use vouch_webhook::namespaces::{Exemptions, DEFAULT_EXEMPT};
 use vouch_webhook::server::{self, Settings, DEFAULT_BUDGET};
@@ -133,7 +133,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let policy_path = required(&args.policy, "--policy")?.to_path_buf();
     let cert_path = required(&args.tls_cert, "--tls-cert")?;
     let key_path = required(&args.tls_key, "--tls-key")?;
-    let policies = policy::load(&policy_path).map_err(|e| Misconfigured(e.to_string()))?;
+    let policies = super::verify::load_policies(&policy_path)?;
     let root = super::verify::trusted_root(args.trusted_root.as_deref())?;
     let cert = read_capped(cert_path, MAX_KEY_BYTES, "TLS certificate")
         .map_err(|e| Misconfigured(format!("{e:#}")))?;

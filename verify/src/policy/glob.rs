@@ -19,16 +19,25 @@
 //! `library/`. A glob whose first segment is a wildcard (`**`, `*/app`) has
 //! no host to normalise and is matched as written against `host/repository`.
 //!
+//! The host is lowercased and a default port (`:443`, `:80`) dropped, as
+//! [`ImageRef`] does for references
+//! ([`vouch_registry::reference::normalise_host`]), so that
+//! `LOCALHOST:5000/app` and `localhost:5000/app` are one image to every
+//! glob.
+//!
 //! Images in an OCI layout directory (`oci:PATH`) have no registry: only a
 //! glob written `oci:PATTERN` applies to them, matched against the layout
-//! path as given (without a leading `./`), with the same `*` and `**`.
+//! path normalised lexically as references are
+//! ([`vouch_registry::reference::normalise_layout_path`]: no `.`, no
+//! `dir/..`), with the same `*` and `**`; so `oci:trusted/../x` is the
+//! image `oci:x`, which `oci:trusted/**` does not match.
 //!
 //! Matching is by globset, with `literal_separator` making `*` stop at `/`.
 
 use std::fmt;
 
 use globset::{GlobBuilder, GlobMatcher};
-use vouch_registry::reference::{ImageRef, Location};
+use vouch_registry::reference::{normalise_host, normalise_layout_path, ImageRef, Location};
 
 /// The characters that make a path segment a pattern rather than a literal.
 const WILDCARDS: &[char] = &['*', '?', '[', ']', '{', '}'];
@@ -64,7 +73,10 @@ impl ImageGlob {
             ));
         }
         let (scope, normalised) = match glob.strip_prefix("oci:") {
-            Some(path) => (Scope::Layout, layout_path(path).to_string()),
+            Some(path) => (
+                Scope::Layout,
+                normalise_layout_path(path).to_string_lossy().into_owned(),
+            ),
             None => (Scope::Registry, normalise(glob)?),
         };
         if normalised
@@ -104,10 +116,7 @@ impl ImageGlob {
             (Location::Registry { host, repository }, Scope::Registry) => {
                 self.matcher.is_match(format!("{host}/{repository}"))
             }
-            (Location::Layout(path), Scope::Layout) => {
-                let path = path.to_string_lossy();
-                self.matcher.is_match(layout_path(&path))
-            }
+            (Location::Layout(path), Scope::Layout) => self.matcher.is_match(path),
             _ => false,
         }
     }
@@ -124,10 +133,6 @@ impl fmt::Display for ImageGlob {
     }
 }
 
-fn layout_path(path: &str) -> &str {
-    path.strip_prefix("./").unwrap_or(path)
-}
-
 /// Docker's normalisation, applied to the literal head of a glob.
 fn normalise(glob: &str) -> Result<String, String> {
     if glob == "**" {
@@ -139,18 +144,19 @@ fn normalise(glob: &str) -> Result<String, String> {
         return Ok(format!("docker.io/library/{glob}"));
     };
     if first.contains(WILDCARDS) {
-        // `**`, `*/app`, `*.example.com/...`: no literal host to normalise.
+        // `**`, `*/app`, `*.example.com/...`: no literal host to normalise
+        // beyond its case and default port.
         check_repository(glob, rest)?;
-        return Ok(glob.to_string());
+        return Ok(format!("{}/{rest}", normalise_host(first)));
     }
     let is_host = first.contains('.') || first.contains(':') || first == "localhost";
-    let (host, repository) = if is_host {
-        let host = if first == "index.docker.io" {
-            "docker.io"
+    let host = normalise_host(first);
+    let (host, repository) = if is_host || host == "localhost" {
+        if host == "index.docker.io" {
+            ("docker.io", rest)
         } else {
-            first
-        };
-        (host, rest)
+            (host.as_str(), rest)
+        }
     } else {
         ("docker.io", glob)
     };
@@ -255,6 +261,49 @@ mod tests {
         assert!(!matches("oci:build/*", "oci:other/image"));
         assert!(!matches("**", "oci:build/image"));
         assert!(!matches("oci:**", "build.example.com/image"));
+    }
+
+    #[test]
+    fn regression_issue_8_a_registry_host_matches_whatever_its_case_and_default_port() {
+        // The escape: with `--no-match allow`, an upper-case spelling of the
+        // host matched no policy.
+        for reference in [
+            "LOCALHOST:5055/team/evil",
+            "localhost:5055/team/evil",
+            "LocalHost:5055/team/evil:v1",
+        ] {
+            assert!(matches("localhost:5055/**", reference), "{reference}");
+            assert!(matches("LOCALHOST:5055/**", reference), "{reference}");
+        }
+        for reference in [
+            "Registry.Example.com/team/app",
+            "registry.example.com:443/team/app",
+            "REGISTRY.EXAMPLE.COM:80/team/app",
+        ] {
+            assert!(
+                matches("registry.example.com/team/**", reference),
+                "{reference}"
+            );
+            assert!(
+                matches("registry.example.com:443/team/**", reference),
+                "{reference}"
+            );
+            assert!(matches("*.example.com/team/*", reference), "{reference}");
+        }
+        // Another port is another registry.
+        assert!(!matches(
+            "registry.example.com/team/**",
+            "registry.example.com:5000/team/app"
+        ));
+    }
+
+    #[test]
+    fn regression_issue_8_a_layout_path_climbing_out_of_a_glob_does_not_match_it() {
+        assert!(!matches("oci:trusted/**", "oci:trusted/../x"));
+        assert!(!matches("oci:trusted/**", "oci:trusted/a/../../x:v1"));
+        assert!(matches("oci:x", "oci:trusted/../x"));
+        assert!(matches("oci:trusted/**", "oci:./trusted/./a/b/../c"));
+        assert!(matches("oci:./trusted/a/../**", "oci:trusted/b"));
     }
 
     #[test]

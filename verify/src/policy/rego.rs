@@ -22,9 +22,20 @@
 //! syntax (regorus's message, with its line and column inside the
 //! condition), the package (anything but `vouch` would leave `deny`
 //! undefined and so deny nothing), and that `deny` is defined.
+//!
+//! An evaluation may take [`TIME_LIMIT`], and the caller's wait is bounded
+//! by it whatever the condition does: regorus's execution timer stops the
+//! interpreter between steps, but a single builtin (`numbers.range` over a
+//! billion numbers, `replace` on a large string) is one step, however long
+//! it runs. So the evaluation runs on a thread of its own, and the caller
+//! stops waiting at the limit (plus [`REPORT_GRACE`], for the timer's own
+//! message): the verdict is an error, which denies. The abandoned thread
+//! ends at its next step; at most [`MAX_RUNNING`] evaluations run at once,
+//! so that overrunning conditions cannot pile threads up.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use regorus::utils::limits::ExecutionTimerConfig;
@@ -37,6 +48,37 @@ pub const DENY_RULE: &str = "data.vouch.deny";
 /// The longest a condition may run on one predicate before it is an error
 /// (a policy must not be able to stall admission).
 pub const TIME_LIMIT: Duration = Duration::from_secs(2);
+/// How long past [`TIME_LIMIT`] the caller waits for the interpreter to
+/// report that it stopped, before it reports so itself: the limit holds
+/// within 5%.
+pub const REPORT_GRACE: Duration = Duration::from_millis(100);
+/// The most evaluations running at once (in this process); one more is an
+/// error. Far above what admission needs (each takes milliseconds), and a
+/// bound on the threads left running by conditions that overran.
+pub const MAX_RUNNING: usize = 64;
+
+/// Evaluations running now.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// A place among the [`MAX_RUNNING`] evaluations, given back on drop.
+struct Slot;
+
+impl Slot {
+    fn take() -> Option<Slot> {
+        let taken = RUNNING.fetch_add(1, Ordering::SeqCst);
+        if taken >= MAX_RUNNING {
+            RUNNING.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        Some(Slot)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        RUNNING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
 
 /// A compiled Rego condition.
 #[derive(Clone)]
@@ -100,13 +142,39 @@ impl RegoCondition {
     /// Evaluates `data.vouch.deny` with `input` = `predicate` and returns
     /// its messages, sorted; empty means the condition holds. A `deny`
     /// that is not a set or array, or an evaluation error (a type error, the
-    /// time limit), is an error: the caller denies with it as the reason.
+    /// time limit, too many evaluations running), is an error: the caller
+    /// denies with it as the reason. Returns within [`TIME_LIMIT`] and
+    /// [`REPORT_GRACE`], whatever the condition does (see the module
+    /// documentation).
     pub fn evaluate(&self, predicate: &serde_json::Value) -> Result<Vec<String>, String> {
+        let slot = Slot::take().ok_or_else(|| {
+            format!("Rego evaluation refused: {MAX_RUNNING} evaluations are running already")
+        })?;
         let mut engine = self.engine.clone();
         engine.set_input(Value::from(predicate.clone()));
-        let deny = engine
-            .eval_rule(DENY_RULE.to_string())
-            .map_err(|e| format!("Rego evaluation failed: {e}"))?;
+        let (sender, receiver) = mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("vouch-rego".into())
+            .spawn(move || {
+                let _slot = slot;
+                let _ = sender.send(
+                    engine
+                        .eval_rule(DENY_RULE.to_string())
+                        .map_err(|e| e.to_string()),
+                );
+            })
+            .map_err(|e| format!("Rego evaluation failed: cannot start it: {e}"))?;
+        let deny = match receiver.recv_timeout(TIME_LIMIT + REPORT_GRACE) {
+            Ok(result) => result.map_err(|e| format!("Rego evaluation failed: {e}"))?,
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                return Err(format!(
+                    "Rego evaluation failed: it ran past the time limit of {TIME_LIMIT:?}"
+                ))
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err("Rego evaluation failed: it stopped without a result".into())
+            }
+        };
         let items: Vec<Value> = match &deny {
             Value::Undefined => Vec::new(),
             Value::Set(set) => set.iter().cloned().collect(),
@@ -220,6 +288,49 @@ deny contains msg if {
         assert!(
             RegoCondition::compile("x", "package vouch\n\ndeny contains 1 if { false }\n").is_ok()
         );
+    }
+
+    #[test]
+    fn regression_issue_8_the_time_limit_holds_while_one_builtin_runs_on() {
+        // A builtin that runs until the test lets it end: one step of the
+        // interpreter, as long as wanted.
+        let (release, released) = mpsc::channel::<()>();
+        let released = Arc::new(std::sync::Mutex::new(released));
+        let mut engine = Engine::new();
+        engine.set_execution_timer_config(ExecutionTimerConfig {
+            limit: TIME_LIMIT,
+            check_interval: std::num::NonZeroU32::MIN,
+        });
+        engine
+            .add_extension(
+                "slow".into(),
+                0,
+                Box::new(move |_: Vec<Value>| {
+                    let _ = released
+                        .lock()
+                        .unwrap()
+                        .recv_timeout(Duration::from_secs(60));
+                    Ok(Value::from(true))
+                }),
+            )
+            .unwrap();
+        let source = "package vouch\n\ndeny contains \"slow\" if { slow() }\n";
+        engine.add_policy("x".into(), source.into()).unwrap();
+        let condition = RegoCondition {
+            source: source.into(),
+            engine,
+        };
+        let (done, result) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(condition.evaluate(&serde_json::json!({})));
+        });
+        // Far past the limit, and still short of the builtin's end.
+        let result = result.recv_timeout(TIME_LIMIT * 5);
+        let _ = release.send(());
+        let err = result
+            .expect("the evaluation waited for its builtin to end")
+            .unwrap_err();
+        assert!(err.contains("ran past the time limit of 2s"), "{err}");
     }
 
     #[test]

@@ -431,6 +431,124 @@ fn directories_load_sorted_and_skip_criticality_rules() {
 }
 
 #[test]
+fn regression_issue_8_a_policy_file_is_read_whatever_the_case_of_its_extension() {
+    let dir = policy_dir(ISSUE_SHAPE);
+    fs::write(
+        dir.path().join("strict.YAML"),
+        edited("name: production", "name: strict"),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("older.Yml"),
+        edited("name: production", "name: older"),
+    )
+    .unwrap();
+    let set = load(dir.path()).unwrap();
+    let mut names: Vec<&str> = set.policies.iter().map(|p| p.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["older", "production", "strict"]);
+}
+
+#[test]
+fn other_files_of_a_directory_are_listed_to_warn_about_but_not_named_keys_or_hidden_files() {
+    let dir = policy_dir(&ISSUE_SHAPE.replace("keys/ci.pub", "ci.pub"));
+    fs::write(dir.path().join("ci.pub"), KEY_PEM).unwrap();
+    fs::write(dir.path().join("strict.json"), "{}").unwrap();
+    fs::write(dir.path().join(".hidden"), "x").unwrap();
+    fs::create_dir(dir.path().join("..data")).unwrap();
+    let set = load(dir.path()).unwrap();
+    assert_eq!(set.ignored, [dir.path().join("strict.json")]);
+    let warnings = set.warnings();
+    assert_eq!(warnings.len(), 1);
+    assert!(
+        warnings[0]
+            .contains("strict.json was not read: a policy file's name ends in .yaml or .yml"),
+        "{warnings:?}"
+    );
+    // A single file has nothing to ignore.
+    assert!(load(&dir.path().join("policy.yaml"))
+        .unwrap()
+        .ignored
+        .is_empty());
+}
+
+#[test]
+fn every_file_read_is_a_source_that_tells_when_it_changed() {
+    let dir = policy_dir(&format!("{ISSUE_SHAPE}  vulnerabilities: {{osv: osv}}\n"));
+    fs::create_dir(dir.path().join("osv")).unwrap();
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
+    fs::copy(
+        testdata.join("CVE-2024-50614.json"),
+        dir.path().join("osv/CVE-2024-50614.json"),
+    )
+    .unwrap();
+    let set = load(dir.path()).unwrap();
+    let changed = |set: &PolicySet| -> Vec<PathBuf> {
+        set.sources
+            .iter()
+            .filter(|s| s.changed())
+            .map(|s| s.path.strip_prefix(dir.path()).unwrap().to_path_buf())
+            .collect()
+    };
+    let kinds: Vec<(PathBuf, SourceKind)> = set
+        .sources
+        .iter()
+        .map(|s| {
+            (
+                s.path.strip_prefix(dir.path()).unwrap().to_path_buf(),
+                s.kind,
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (PathBuf::new(), SourceKind::Directory),
+            ("policy.yaml".into(), SourceKind::File(MAX_POLICY_BYTES)),
+            ("keys/ci.pub".into(), SourceKind::File(MAX_REFERENCED_BYTES)),
+            ("osv".into(), SourceKind::Database),
+        ]
+    );
+    assert!(changed(&set).is_empty());
+    // The key replaced in place, the policy untouched: seen.
+    fs::write(
+        dir.path().join("keys/ci.pub"),
+        KEY_PEM.replace("MFkw", "MFkW"),
+    )
+    .unwrap();
+    assert_eq!(changed(&set), [PathBuf::from("keys/ci.pub")]);
+    fs::write(dir.path().join("keys/ci.pub"), KEY_PEM).unwrap();
+    assert!(
+        changed(&set).is_empty(),
+        "the same bytes again are no change"
+    );
+    // A new record in the OSV database; a new file in the directory.
+    fs::copy(
+        dir.path().join("osv/CVE-2024-50614.json"),
+        dir.path().join("osv/copy.json"),
+    )
+    .unwrap();
+    assert_eq!(changed(&set), [PathBuf::from("osv")]);
+    fs::write(dir.path().join("new.yaml"), "x").unwrap();
+    assert_eq!(changed(&set), [PathBuf::new(), PathBuf::from("osv")]);
+
+    // A load that fails records what it tried: the missing key.
+    fs::remove_file(dir.path().join("keys/ci.pub")).unwrap();
+    fs::remove_file(dir.path().join("new.yaml")).unwrap();
+    let mut sources = Vec::new();
+    let err = load_recorded(dir.path(), None, &mut sources).unwrap_err();
+    assert!(err.to_string().contains("ci.pub"), "{err}");
+    assert!(sources.iter().all(|s| !s.changed()));
+    fs::write(dir.path().join("keys/ci.pub"), KEY_PEM).unwrap();
+    let changed: Vec<&Path> = sources
+        .iter()
+        .filter(|s| s.changed())
+        .map(|s| s.path.as_path())
+        .collect();
+    assert_eq!(changed, [dir.path().join("keys/ci.pub")]);
+}
+
+#[test]
 fn multi_document_errors_name_the_document() {
     let second = edited("name: production", "name: second").replace("mode: enforce", "mode: nope");
     let err = refused(&format!("{ISSUE_SHAPE}---\n{second}"));
@@ -535,8 +653,15 @@ fn the_vulnerabilities_section_loads_with_its_defaults_and_joins_the_version() {
     assert_eq!(v.gate.critical, crate::vulns::Action::Deny);
     assert_eq!(v.gate.normal, crate::vulns::Action::Warn);
     assert_eq!(v.upgrade, crate::vulns::Action::Ignore);
-    // Every key or keyless authority answers by default.
-    assert_eq!(v.vex_authorities, ["ci", "release"]);
+    // Every key or keyless authority answers by default, but ci, which
+    // the provenance requirement names to supply the inputs.
+    assert_eq!(set.policies[0].vex_authorities, ["release"]);
+    assert_eq!(set.policies[0].input_authorities, ["ci"]);
+    assert_eq!(
+        v.vex_max_age,
+        jiff::SignedDuration::from_hours(30 * 24),
+        "vexMaxAge defaults to 30 days"
+    );
     // A changed record changes the policy set's version.
     let record = dir.path().join("osv/GHSA-gxpj-cx7g-858c.json");
     let text = fs::read_to_string(&record).unwrap();
@@ -669,4 +794,126 @@ fn a_given_osv_database_stands_for_each_policys_own_which_is_not_read() {
     };
     let again = load_with_osv(&dir.path().join("policy.yaml"), Some(changed)).unwrap();
     assert_ne!(again.version, set.version);
+}
+
+/// Every Rego condition of the shipped policies (policies/, and the demo's
+/// testdata/policies/demo.yaml), with its policy's name.
+fn shipped_conditions() -> Vec<(String, AttestationRequirement)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut sets = vec![load(&root.join("policies")).unwrap()];
+    let demo = tempfile::tempdir().unwrap();
+    fs::copy(
+        root.join("testdata/policies/demo.yaml"),
+        demo.path().join("demo.yaml"),
+    )
+    .unwrap();
+    fs::write(demo.path().join("ci.pub"), KEY_PEM).unwrap();
+    sets.push(load(demo.path()).unwrap());
+    let conditions: Vec<(String, AttestationRequirement)> = sets
+        .iter()
+        .flat_map(|set| &set.policies)
+        .flat_map(|p| {
+            p.attestations
+                .iter()
+                .map(move |a| (p.name.clone(), a.clone()))
+        })
+        .filter(|(_, a)| a.rego.is_some())
+        .collect();
+    assert!(
+        conditions.len() >= 2,
+        "the shipped policies have Rego conditions"
+    );
+    conditions
+}
+
+#[test]
+fn regression_issue_8_shipped_rego_denies_a_provenance_missing_what_it_inspects() {
+    let vendored = "https://vouch.dev/attest/vendored-inputs/v1";
+    let dep = |annotations: serde_json::Value| {
+        serde_json::json!({"buildDefinition": {"buildType": vendored,
+            "resolvedDependencies": [{"name": "zlib", "annotations": annotations}]}})
+    };
+    for (policy, condition) in shipped_conditions() {
+        for predicate in [
+            serde_json::Value::Null,
+            serde_json::json!({}),
+            serde_json::json!({"buildDefinition": {}}),
+            serde_json::json!({"buildDefinition": {"buildType": vendored}}),
+            serde_json::json!({"buildDefinition": {"buildType": vendored, "resolvedDependencies": {}}}),
+            dep(serde_json::json!({"critical": true})),
+            dep(serde_json::json!({"match": "match"})),
+            dep(serde_json::Value::Null),
+        ] {
+            // An evaluation error denies as well.
+            let denied = condition
+                .evaluate_rego(&predicate)
+                .map_or(true, |denials| !denials.is_empty());
+            assert!(denied, "{policy}/{}: passed {predicate}", condition.name);
+        }
+        // The production policy inspects the build type too.
+        if policy == "production" {
+            let untyped = serde_json::json!({"buildDefinition": {"resolvedDependencies": []}});
+            assert_eq!(
+                condition.evaluate_rego(&untyped).unwrap(),
+                ["unexpected build type (none)"]
+            );
+        }
+        // Control: a complete provenance with every input matching passes.
+        let complete =
+            dep(serde_json::json!({"critical": true, "match": "match", "version": "1.3.1"}));
+        assert_eq!(
+            condition.evaluate_rego(&complete).unwrap(),
+            Vec::<String>::new(),
+            "{policy}/{}",
+            condition.name
+        );
+    }
+}
+
+#[test]
+fn inputs_from_names_authorities_that_sign_and_takes_the_inputs_from_them() {
+    let with = |list: &str| {
+        edited(
+            "  vendoredInputs",
+            &format!("  inputsFrom: {list}\n  vendoredInputs"),
+        )
+    };
+    for (list, needle) in [
+        ("[]", "spec.inputsFrom: an empty list trusts no provenance"),
+        (
+            "[nobody]",
+            "spec.inputsFrom: \"nobody\" is not an authority of this policy",
+        ),
+    ] {
+        let err = refused(&with(list));
+        assert!(err.contains(needle), "{list}: {err}");
+    }
+    let set = load_yaml(&with("[release]")).unwrap();
+    let p = &set.policies[0];
+    assert_eq!(p.inputs_from.as_deref(), Some(&["release".to_string()][..]));
+    assert_eq!(p.input_authorities, ["release"]);
+    let shown = p.to_string();
+    assert!(
+        shown.contains("inputs from: provenance or CycloneDX SBOM signed by any of [release]\n"),
+        "{shown}"
+    );
+    // Without it, the provenance requirement's authorities supply them.
+    let p = &load_yaml(ISSUE_SHAPE).unwrap().policies[0];
+    assert_eq!(p.input_authorities, ["ci"]);
+    assert!(
+        p.to_string().contains(
+            "inputs from: provenance or CycloneDX SBOM signed by any of [ci], as its attestation \
+             requirement says"
+        ),
+        "{p}"
+    );
+    // No requirement for them and no inputsFrom: no one, said so.
+    let p = &load_yaml(&edited(
+        "predicateType: https://slsa.dev/provenance/v1",
+        "predicateType: https://example.com/other",
+    ))
+    .unwrap()
+    .policies[0];
+    assert!(p.input_authorities.is_empty());
+    assert!(p.to_string().contains("no trusted provenance"), "{p}");
 }

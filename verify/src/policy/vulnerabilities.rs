@@ -7,8 +7,9 @@
 //!                               # relative to the policy file
 //!   threshold: high             # lowest severity that counts; default high
 //!   unknownSeverity: count      # a record with no severity: count (default) or ignore
-//!   vexAuthorities: [security]  # whose VEX statements answer findings;
-//!                               # default: every key or keyless authority of the policy
+//!   vexAuthorities: [security]  # whose VEX statements answer findings; default:
+//!                               # every key or keyless authority not supplying the inputs
+//!   vexMaxAge: 30d              # a VEX answer older than this no longer counts; default 30d
 //!   critical: deny              # unanswered finding in a critical input; default deny
 //!   normal: warn                # in any other input; default warn
 //!   upgrade: deny               # webhook, on UPDATE: deny an image that brings an
@@ -19,7 +20,16 @@
 //! counting finding that no trusted `not_affected` or `fixed` statement
 //! answers calls for `critical` or `normal`, by its input. An untrusted or
 //! unsigned VEX statement never answers anything: only attestations that
-//! verify under one of the `vexAuthorities` are read.
+//! verify under one of the `vexAuthorities` are read (see
+//! [`super::ImagePolicy::input_authorities`] for who that is by default).
+//!
+//! `vexMaxAge` bounds how long an answer stands: a VEX attestation whose
+//! signed time (its verified log or timestamp time, or its document's own
+//! signed `timestamp`) is older answers nothing. Whoever can write the
+//! image's tags can hide an attestation, a newer `affected` among them,
+//! and so bring back an older `not_affected`; it then stands for at most
+//! `vexMaxAge` after it was signed, and the security team re-signs the
+//! answers that still hold.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -30,6 +40,9 @@ use vouch_evidence::osv::{Database, Severity};
 
 use crate::vulns::{Action, Gate};
 
+/// How long a VEX answer counts when `vexMaxAge` is not given: 30 days.
+pub const DEFAULT_VEX_MAX_AGE: jiff::SignedDuration = jiff::SignedDuration::from_hours(30 * 24);
+
 /// The wire form of `vulnerabilities`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -38,6 +51,7 @@ pub(super) struct WireVulnerabilities {
     threshold: Option<String>,
     unknown_severity: Option<String>,
     pub(super) vex_authorities: Option<Vec<String>>,
+    vex_max_age: Option<super::Checked<super::Age>>,
     critical: Option<String>,
     normal: Option<String>,
     upgrade: Option<String>,
@@ -53,8 +67,8 @@ pub struct Vulnerabilities {
     pub database: Arc<Database>,
     /// Which findings count, and what they call for.
     pub gate: Gate,
-    /// The authorities whose VEX statements are trusted.
-    pub vex_authorities: Vec<String>,
+    /// How long a VEX answer counts, from its attestation's signed time.
+    pub vex_max_age: jiff::SignedDuration,
     /// What the webhook does on an UPDATE that brings a new unanswered
     /// critical finding.
     pub upgrade: Action,
@@ -66,7 +80,7 @@ impl fmt::Debug for Vulnerabilities {
             .field("osv", &self.osv)
             .field("records", &self.database.len())
             .field("gate", &self.gate)
-            .field("vex_authorities", &self.vex_authorities)
+            .field("vex_max_age", &self.vex_max_age)
             .field("upgrade", &self.upgrade)
             .finish()
     }
@@ -78,7 +92,7 @@ impl fmt::Display for Vulnerabilities {
             f,
             "{} OSV records from {} ({} withdrawn and {} for ecosystems no input has, \
              dropped); findings at or above {} ({} without a severity): {} in critical inputs, \
-             {} in others; VEX trusted from {}",
+             {} in others; VEX answers count for {:#}",
             self.database.len(),
             self.osv.display(),
             self.database.withdrawn(),
@@ -91,7 +105,7 @@ impl fmt::Display for Vulnerabilities {
             },
             self.gate.critical,
             self.gate.normal,
-            self.vex_authorities.join(", ")
+            self.vex_max_age
         )?;
         if self.upgrade != Action::Ignore {
             write!(f, "; on upgrade, a new critical finding: {}", self.upgrade)?;
@@ -109,12 +123,11 @@ fn action(field: &str, value: Option<String>, default: Action) -> Result<Action,
 
 impl Vulnerabilities {
     /// Validates the wire section; `osv` and `database` are what the
-    /// policy loader read, `vex_authorities` the checked names.
+    /// policy loader read (`vexAuthorities` is the loader's to check).
     pub(super) fn new(
         wire: WireVulnerabilities,
         osv: PathBuf,
         database: Arc<Database>,
-        vex_authorities: Vec<String>,
     ) -> Result<Self, String> {
         let threshold = match wire.threshold {
             Some(t) => t.parse::<Severity>().map_err(|e| {
@@ -140,18 +153,14 @@ impl Vulnerabilities {
                 critical: action("critical", wire.critical, Action::Deny)?,
                 normal: action("normal", wire.normal, Action::Warn)?,
             },
-            vex_authorities,
+            vex_max_age: wire.vex_max_age.map_or(DEFAULT_VEX_MAX_AGE, |a| a.0 .0),
             upgrade: action("upgrade", wire.upgrade, Action::Ignore)?,
         })
     }
 
     /// The report-only section `--osv` gives policies without one: every
     /// finding listed, none denying or warning.
-    pub fn report_only(
-        osv: PathBuf,
-        database: Arc<Database>,
-        vex_authorities: Vec<String>,
-    ) -> Self {
+    pub fn report_only(osv: PathBuf, database: Arc<Database>) -> Self {
         Vulnerabilities {
             osv,
             database,
@@ -161,7 +170,7 @@ impl Vulnerabilities {
                 critical: Action::Ignore,
                 normal: Action::Ignore,
             },
-            vex_authorities,
+            vex_max_age: DEFAULT_VEX_MAX_AGE,
             upgrade: Action::Ignore,
         }
     }
