@@ -226,25 +226,14 @@ impl Ecosystem for Cargo {
 
     fn discover(&self, root: &Path) -> Result<Vec<Input>> {
         let lock_path = root.join("Cargo.lock");
-        let lockfile = cargo_lock::Lockfile::from_str(&read_metadata(&lock_path, "Cargo.lock")?)
-            .map_err(|e| Error::Invalid {
-                what: "Cargo.lock",
-                path: lock_path.display().to_string(),
-                reason: e.to_string(),
-            })?;
+        let mut inputs = locked_inputs(&read_metadata(&lock_path, "Cargo.lock")?, &lock_path)?;
         let vendor = vendor_dir(root)?;
-        // Workspace members (no source) are the project, not inputs.
-        let packages: Vec<&cargo_lock::Package> = lockfile
-            .packages
-            .iter()
-            .filter(|p| p.source.is_some())
-            .collect();
         // Per package, in parallel: its vendored directory (with licence),
         // checksum file and the files to hash, if vendored.
         let found: Vec<Option<(Vendored, ChecksumFile, Vec<String>)>> = match vendor.as_deref() {
-            Some(v) => packages
+            Some(v) => inputs
                 .par_iter()
-                .map(|package| vendored(v, package))
+                .map(|input| vendored(v, &input.name, &input.version))
                 .collect::<Result<_>>()?,
             None => Vec::new(),
         };
@@ -259,19 +248,41 @@ impl Ecosystem for Cargo {
             }
         }
         let hashed = hash_dirs(&jobs)?;
-        let mut inputs: Vec<Input> = packages.iter().map(|p| declared(p)).collect();
         for (((i, license, checksum), (dir, _)), on_disk) in
             checked.into_iter().zip(&jobs).zip(&hashed)
         {
-            let lock_checksum = packages[i].checksum.as_ref().map(ToString::to_string);
             let input = &mut inputs[i];
-            input.status = check(lock_checksum.as_deref(), &checksum, on_disk);
+            let lock_checksum = input
+                .declared
+                .as_deref()
+                .and_then(|d| d.strip_prefix("sha256:"));
+            input.status = check(lock_checksum, &checksum, on_disk);
             input.observed = Some(format!("dirHash:{}", dir_hash(on_disk)));
             input.path = Some(dir.strip_prefix(root).unwrap_or(dir).display().to_string());
             input.license = license;
         }
         Ok(inputs)
     }
+}
+
+/// The inputs a `Cargo.lock` declares (`text`; `path` names it in errors):
+/// every locked package with a source, as a not-vendored input, in lockfile
+/// order. Workspace members and path crates (no source) are the project,
+/// not inputs. [`Cargo`] reads the lockfile and checks these against the
+/// vendor directory; this exists for that, for fuzzing, and for callers
+/// that hold the lockfile's bytes.
+pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<Input>> {
+    let lockfile = cargo_lock::Lockfile::from_str(text).map_err(|e| Error::Invalid {
+        what: "Cargo.lock",
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok(lockfile
+        .packages
+        .iter()
+        .filter(|p| p.source.is_some())
+        .map(declared)
+        .collect())
 }
 
 /// A locked package with a source as a not-vendored input: what Cargo.lock
@@ -290,14 +301,14 @@ fn declared(package: &cargo_lock::Package) -> Input {
     input
 }
 
-/// Finds `package` under `vendor` and reads what checking it needs: its
-/// checksum file and the files to hash (all but that one).
+/// Finds crate `name` `version` under `vendor` and reads what checking it
+/// needs: its checksum file and the files to hash (all but that one).
 fn vendored(
     vendor: &Path,
-    package: &cargo_lock::Package,
+    name: &str,
+    version: &str,
 ) -> Result<Option<(Vendored, ChecksumFile, Vec<String>)>> {
-    let Some(found) = crate_dir(vendor, package.name.as_str(), &package.version.to_string())?
-    else {
+    let Some(found) = crate_dir(vendor, name, version)? else {
         return Ok(None);
     };
     let checksum_path = found.dir.join(CHECKSUM_FILE);

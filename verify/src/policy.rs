@@ -1101,42 +1101,11 @@ pub fn load_with_osv(path: &Path, osv: Option<GivenOsv>) -> Result<PolicySet> {
     } else {
         vec![path.to_path_buf()]
     };
-    let mut set = PolicySet {
-        policies: Vec::new(),
-        files: Vec::new(),
-        skipped: Vec::new(),
-        version: sha256(b""),
-    };
-    let mut canonical = Vec::new();
-    let mut databases = Databases {
-        given: osv,
-        ..Databases::default()
-    };
-    for file in files {
-        let mut referenced = Vec::new();
+    let files = files.into_iter().map(|file| {
         let bytes = read_capped(&file, MAX_POLICY_BYTES).map_err(|e| invalid(&file, e))?;
-        let text =
-            std::str::from_utf8(&bytes).map_err(|e| invalid(&file, format!("not UTF-8: {e}")))?;
-        load_text(&mut set, &file, text, &mut referenced, &mut databases)?;
-        for part in std::iter::once(&bytes).chain(referenced.iter()) {
-            push_part(&mut canonical, part);
-        }
-        set.files.push(file);
-    }
-    if set.policies.is_empty() {
-        return Err(invalid(path, format!("no `kind: {KIND}` document found")));
-    }
-    let mut seen = BTreeSet::new();
-    for policy in &set.policies {
-        if !seen.insert(policy.name.as_str()) {
-            return Err(invalid(
-                &policy.source,
-                format!("metadata.name: policy name {:?} is used twice", policy.name),
-            ));
-        }
-    }
-    set.version = sha256(&canonical);
-    Ok(set)
+        Ok((file, bytes))
+    });
+    load_bytes(path, files, osv)
 }
 
 /// Parses every document of one file into `set`.
@@ -1205,6 +1174,62 @@ fn load_text(
         set.policies.push(policy);
     }
     Ok(())
+}
+
+/// Loads the policies of files already read, as [`load_with_osv`] loads
+/// the files it reads: `files` are each file's path and bytes, in load
+/// order. A path names its file in errors, and the keys, trusted roots and
+/// OSV databases its policies name are read relative to it; `label` (the
+/// file or directory asked for) is named when no file holds a policy. It
+/// exists for [`load_with_osv`], for fuzzing, and for callers that hold the
+/// bytes.
+pub fn load_bytes(
+    label: &Path,
+    files: impl IntoIterator<Item = Result<(PathBuf, Vec<u8>)>>,
+    osv: Option<GivenOsv>,
+) -> Result<PolicySet> {
+    let mut set = PolicySet {
+        policies: Vec::new(),
+        files: Vec::new(),
+        skipped: Vec::new(),
+        version: sha256(b""),
+    };
+    let mut canonical = Vec::new();
+    let mut databases = Databases {
+        given: osv,
+        ..Databases::default()
+    };
+    for read in files {
+        let (file, bytes) = read?;
+        if bytes.len() as u64 > MAX_POLICY_BYTES {
+            return Err(invalid(
+                &file,
+                format!("larger than the limit of {MAX_POLICY_BYTES} bytes"),
+            ));
+        }
+        let mut referenced = Vec::new();
+        let text =
+            std::str::from_utf8(&bytes).map_err(|e| invalid(&file, format!("not UTF-8: {e}")))?;
+        load_text(&mut set, &file, text, &mut referenced, &mut databases)?;
+        for part in std::iter::once(&bytes).chain(referenced.iter()) {
+            push_part(&mut canonical, part);
+        }
+        set.files.push(file);
+    }
+    if set.policies.is_empty() {
+        return Err(invalid(label, format!("no `kind: {KIND}` document found")));
+    }
+    let mut seen = BTreeSet::new();
+    for policy in &set.policies {
+        if !seen.insert(policy.name.as_str()) {
+            return Err(invalid(
+                &policy.source,
+                format!("metadata.name: policy name {:?} is used twice", policy.name),
+            ));
+        }
+    }
+    set.version = sha256(&canonical);
+    Ok(set)
 }
 
 #[cfg(test)]
