@@ -272,17 +272,43 @@ impl Ecosystem for Cargo {
 /// vendor directory; this exists for that, for fuzzing, and for callers
 /// that hold the lockfile's bytes.
 pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<Input>> {
-    let lockfile = cargo_lock::Lockfile::from_str(text).map_err(|e| Error::Invalid {
+    let invalid = |reason: String| Error::Invalid {
         what: "Cargo.lock",
         path: path.display().to_string(),
-        reason: e.to_string(),
-    })?;
+        reason,
+    };
+    check_checksums(text).map_err(invalid)?;
+    let lockfile = cargo_lock::Lockfile::from_str(text).map_err(|e| invalid(e.to_string()))?;
     Ok(lockfile
         .packages
         .iter()
         .filter(|p| p.source.is_some())
         .map(declared)
         .collect())
+}
+
+/// Refuses a checksum that is not ASCII, in `[[package]]` (lockfile v2
+/// and later) or `[metadata]` (v1), before cargo-lock reads it: cargo-lock
+/// 11.1.0 slices a checksum by bytes and panics on one of 64 bytes that
+/// holds a multi-byte character (rustsec/rustsec#1689, fixed upstream after
+/// that release). Every other malformed checksum is cargo-lock's to refuse
+/// (or, in v1 metadata, where `<none>` is usual, to ignore).
+fn check_checksums(text: &str) -> std::result::Result<(), String> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+    let ascii = |value: &toml::Value| value.as_str().is_none_or(str::is_ascii);
+    let packages = table.get("package").and_then(toml::Value::as_array);
+    for (i, package) in packages.into_iter().flatten().enumerate() {
+        if package.get("checksum").is_some_and(|c| !ascii(c)) {
+            return Err(format!("package[{i}].checksum is not ASCII hex"));
+        }
+    }
+    let metadata = table.get("metadata").and_then(toml::Value::as_table);
+    for (key, value) in metadata.into_iter().flatten() {
+        if key.starts_with("checksum ") && !ascii(value) {
+            return Err(format!("metadata {key:?} is not ASCII hex"));
+        }
+    }
+    Ok(())
 }
 
 /// A locked package with a source as a not-vendored input: what Cargo.lock
@@ -442,5 +468,28 @@ mod tests {
         std::fs::write(dir.path().join("vendor/c/Cargo.toml"), "[package\n").unwrap();
         let err = Cargo.discover(dir.path()).unwrap_err().to_string();
         assert!(err.contains("invalid vendored Cargo.toml"), "{err}");
+    }
+
+    /// Found by fuzzing (fuzz/seeds/cargo_lock/crash-non-ascii-checksum):
+    /// a checksum of 64 bytes that are not 64 characters made cargo-lock
+    /// slice inside a character and panic.
+    #[test]
+    fn regression_issue_8_fuzz_non_ascii_checksum() {
+        let checksum = format!("{}\u{15d}{}", "a".repeat(25), "b".repeat(37));
+        assert_eq!(checksum.len(), 64);
+        let locks = [
+            format!("version = 3\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"{REGISTRY}\"\nchecksum = \"{checksum}\"\n"),
+            format!("[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"{REGISTRY}\"\n[metadata]\n\"checksum a 1.0.0 ({REGISTRY})\" = \"{checksum}\"\n"),
+            "[[package]]\nchecksum = \"ddc6f9cc9\u{45b}67c0e21af7eda3a010fd3af78ebf6e096aa6e2e13c79749cce400\"\n".into(),
+        ];
+        for lock in locks {
+            let err = locked_inputs(&lock, Path::new("Cargo.lock"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("invalid Cargo.lock") && err.contains("is not ASCII hex"),
+                "{err}"
+            );
+        }
     }
 }
