@@ -22,7 +22,8 @@
 # Toolchain: cargo-fuzz needs nightly rustc flags (-Z). Nightly is used when
 # rustup has it; else the default (stable) toolchain with RUSTC_BOOTSTRAP=1,
 # which lets stable rustc take them (docs/decisions.md).
-# FUZZ_TOOLCHAIN=stable forces the stable path. The build is niced
+# FUZZ_TOOLCHAIN=stable forces the stable path (with FUZZ_TARGET_DIR, a
+# target dir of its own: default fuzz/target). The build is niced
 # (FUZZ_NICE, default 10; CARGO_BUILD_JOBS caps its jobs), the fuzzing more
 # (nice 19).
 # Tunables: FUZZ_RUNS (10000000), FUZZ_RSS_MB (2048), FUZZ_TIMEOUT (10 s
@@ -58,17 +59,24 @@ else
 fi
 echo "fuzz: ${cargo[*]} ($("${cargo[@]}" --version)) fuzz $(cargo fuzz --version 2>/dev/null | cut -d' ' -f2)${RUSTC_BOOTSTRAP:+, RUSTC_BOOTSTRAP=1}" >&2
 
-# One build for every use: release with debug assertions and overflow checks,
-# no sanitizer (the code is safe Rust; see docs/decisions.md), 16 codegen
-# units to keep the build short on two cores.
+# No sanitizer: the code is safe Rust (docs/decisions.md). Fuzzing runs a
+# release build with debug assertions and overflow checks, 16 codegen units
+# to keep the build short on two cores; the seed check a dev build, which is
+# quicker to build still, and runs only a few hundred inputs.
+target_dir="${FUZZ_TARGET_DIR:-target}"
+if $seeds_only; then
+    profile=(-D) bin="$target_dir/x86_64-unknown-linux-gnu/debug"
+else
+    profile=(-O --codegen-units 16) bin="$target_dir/x86_64-unknown-linux-gnu/release"
+fi
 # --locked first: a fuzz run never rewrites fuzz/Cargo.lock.
 "${cargo[@]}" fetch --locked --quiet
-nice -n "${FUZZ_NICE:-10}" "${cargo[@]}" fuzz build -O -s none --codegen-units 16 >&2
+nice -n "${FUZZ_NICE:-10}" "${cargo[@]}" fuzz build "${profile[@]}" -s none \
+    --target-dir "$target_dir" >&2
 
 mapfile -t all < <("${cargo[@]}" fuzz list)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
-bin=target/x86_64-unknown-linux-gnu/release
 
 if $seeds_only; then
     for t in "${targets[@]}"; do
