@@ -9,6 +9,8 @@
 #                        (uses sudo -n when not root)
 #   target/oracles/venv  Python venv from tests/oracles/requirements.txt
 #   target/oracles/npm   npm packages from tests/oracles/package{,-lock}.json
+#   cargo-fuzz           ~/.cargo/bin, the pinned version, when another or
+#                        none is installed (builds and runs fuzz/)
 #
 # Safe for CI (root, CI=true, no stdin): nothing here prompts.
 set -euo pipefail
@@ -94,4 +96,16 @@ else
     (cd "$npmdir" && npm ci --no-audit --no-fund --loglevel=error </dev/null)
     echo "$want" >"$npmdir/.stamp"
     echo "oracles: npm packages installed"
+fi
+
+# --- cargo-fuzz ----------------------------------------------------------------
+# bench/fuzz.sh builds the fuzz targets (fuzz/) with it, and scripts/test.sh
+# runs them over their seeds. Its binary says its version: no stamp needed.
+cargo_fuzz=0.13.2
+if [[ "$(cargo fuzz --version 2>/dev/null)" == "cargo-fuzz $cargo_fuzz" ]]; then
+    echo "oracles: cargo-fuzz up to date"
+else
+    echo "oracles: installing cargo-fuzz $cargo_fuzz"
+    cargo install cargo-fuzz --version "$cargo_fuzz" --locked --quiet </dev/null
+    echo "oracles: cargo-fuzz installed"
 fi

@@ -16,6 +16,10 @@ if [[ -n "${CI:-}" ]]; then
 fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The fuzz targets, a workspace of their own (fuzz/): formatted, built, and
+# run once over their seed corpora (bench/fuzz.sh fuzzes for real).
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
+bash bench/fuzz.sh --seeds
 
 # Run the tests, then close on one summary line over every test binary.
 mkdir -p target

@@ -128,9 +128,9 @@ struct Expected {
     hex: String,
 }
 
-/// One pinned archive, as declared.
+/// One pinned archive, as declared: what [`read_pins`] returns.
 #[derive(Debug, Clone)]
-struct Pin {
+pub struct Pin {
     /// The declaring file, relative to the root, and its line.
     at: String,
     name: String,
@@ -179,12 +179,7 @@ impl Ecosystem for Bazel {
         let mut pins = Vec::new();
         for (relative, full) in starlark_files(root, &stores)? {
             let text = read_metadata(&full, "Starlark file")?;
-            let module = starlark::parse(&text, &RULES).map_err(|e| Error::Invalid {
-                what: "Starlark",
-                path: full.display().to_string(),
-                reason: format!("line {}: {}", e.line, e.message),
-            })?;
-            pins.extend(pins_of(&relative, &module));
+            pins.extend(read_pins(&text, &relative, &full)?);
         }
         let mut seen = HashSet::new();
         pins.retain(|p| {
@@ -541,6 +536,21 @@ fn starlark_files(root: &Path, stores: &[Store]) -> Result<Vec<(String, PathBuf)
 }
 
 // --------------------------------------------------------------- pins --
+
+/// The pins one Starlark file declares, read from its `text`: the calls to
+/// repository rules and the entries of Envoy-style location dicts.
+/// `relative` is the file's path from the project root, which each pin's
+/// location names; `path` names the file in errors. [`Bazel`] reads each
+/// Starlark file and calls it; it exists for that, for fuzzing, and for
+/// callers that hold a file's bytes.
+pub fn read_pins(text: &str, relative: &str, path: &Path) -> Result<Vec<Pin>> {
+    let module = starlark::parse(text, &RULES).map_err(|e| Error::Invalid {
+        what: "Starlark",
+        path: path.display().to_string(),
+        reason: format!("line {}: {}", e.line, e.message),
+    })?;
+    Ok(pins_of(relative, &module))
+}
 
 /// The pins one file declares: its rule calls, then its Envoy specs.
 fn pins_of(file: &str, module: &Module) -> Vec<Pin> {

@@ -226,25 +226,14 @@ impl Ecosystem for Cargo {
 
     fn discover(&self, root: &Path) -> Result<Vec<Input>> {
         let lock_path = root.join("Cargo.lock");
-        let lockfile = cargo_lock::Lockfile::from_str(&read_metadata(&lock_path, "Cargo.lock")?)
-            .map_err(|e| Error::Invalid {
-                what: "Cargo.lock",
-                path: lock_path.display().to_string(),
-                reason: e.to_string(),
-            })?;
+        let mut inputs = locked_inputs(&read_metadata(&lock_path, "Cargo.lock")?, &lock_path)?;
         let vendor = vendor_dir(root)?;
-        // Workspace members (no source) are the project, not inputs.
-        let packages: Vec<&cargo_lock::Package> = lockfile
-            .packages
-            .iter()
-            .filter(|p| p.source.is_some())
-            .collect();
         // Per package, in parallel: its vendored directory (with licence),
         // checksum file and the files to hash, if vendored.
         let found: Vec<Option<(Vendored, ChecksumFile, Vec<String>)>> = match vendor.as_deref() {
-            Some(v) => packages
+            Some(v) => inputs
                 .par_iter()
-                .map(|package| vendored(v, package))
+                .map(|input| vendored(v, &input.name, &input.version))
                 .collect::<Result<_>>()?,
             None => Vec::new(),
         };
@@ -259,19 +248,67 @@ impl Ecosystem for Cargo {
             }
         }
         let hashed = hash_dirs(&jobs)?;
-        let mut inputs: Vec<Input> = packages.iter().map(|p| declared(p)).collect();
         for (((i, license, checksum), (dir, _)), on_disk) in
             checked.into_iter().zip(&jobs).zip(&hashed)
         {
-            let lock_checksum = packages[i].checksum.as_ref().map(ToString::to_string);
             let input = &mut inputs[i];
-            input.status = check(lock_checksum.as_deref(), &checksum, on_disk);
+            let lock_checksum = input
+                .declared
+                .as_deref()
+                .and_then(|d| d.strip_prefix("sha256:"));
+            input.status = check(lock_checksum, &checksum, on_disk);
             input.observed = Some(format!("dirHash:{}", dir_hash(on_disk)));
             input.path = Some(dir.strip_prefix(root).unwrap_or(dir).display().to_string());
             input.license = license;
         }
         Ok(inputs)
     }
+}
+
+/// The inputs a `Cargo.lock` declares (`text`; `path` names it in errors):
+/// every locked package with a source, as a not-vendored input, in lockfile
+/// order. Workspace members and path crates (no source) are the project,
+/// not inputs. [`Cargo`] reads the lockfile and checks these against the
+/// vendor directory; this exists for that, for fuzzing, and for callers
+/// that hold the lockfile's bytes.
+pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<Input>> {
+    let invalid = |reason: String| Error::Invalid {
+        what: "Cargo.lock",
+        path: path.display().to_string(),
+        reason,
+    };
+    check_checksums(text).map_err(invalid)?;
+    let lockfile = cargo_lock::Lockfile::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    Ok(lockfile
+        .packages
+        .iter()
+        .filter(|p| p.source.is_some())
+        .map(declared)
+        .collect())
+}
+
+/// Refuses a checksum that is not ASCII, in `[[package]]` (lockfile v2
+/// and later) or `[metadata]` (v1), before cargo-lock reads it: cargo-lock
+/// 11.1.0 slices a checksum by bytes and panics on one of 64 bytes that
+/// holds a multi-byte character (rustsec/rustsec#1689, fixed upstream after
+/// that release). Every other malformed checksum is cargo-lock's to refuse
+/// (or, in v1 metadata, where `<none>` is usual, to ignore).
+fn check_checksums(text: &str) -> std::result::Result<(), String> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+    let ascii = |value: &toml::Value| value.as_str().is_none_or(str::is_ascii);
+    let packages = table.get("package").and_then(toml::Value::as_array);
+    for (i, package) in packages.into_iter().flatten().enumerate() {
+        if package.get("checksum").is_some_and(|c| !ascii(c)) {
+            return Err(format!("package[{i}].checksum is not ASCII hex"));
+        }
+    }
+    let metadata = table.get("metadata").and_then(toml::Value::as_table);
+    for (key, value) in metadata.into_iter().flatten() {
+        if key.starts_with("checksum ") && !ascii(value) {
+            return Err(format!("metadata {key:?} is not ASCII hex"));
+        }
+    }
+    Ok(())
 }
 
 /// A locked package with a source as a not-vendored input: what Cargo.lock
@@ -290,14 +327,14 @@ fn declared(package: &cargo_lock::Package) -> Input {
     input
 }
 
-/// Finds `package` under `vendor` and reads what checking it needs: its
-/// checksum file and the files to hash (all but that one).
+/// Finds crate `name` `version` under `vendor` and reads what checking it
+/// needs: its checksum file and the files to hash (all but that one).
 fn vendored(
     vendor: &Path,
-    package: &cargo_lock::Package,
+    name: &str,
+    version: &str,
 ) -> Result<Option<(Vendored, ChecksumFile, Vec<String>)>> {
-    let Some(found) = crate_dir(vendor, package.name.as_str(), &package.version.to_string())?
-    else {
+    let Some(found) = crate_dir(vendor, name, version)? else {
         return Ok(None);
     };
     let checksum_path = found.dir.join(CHECKSUM_FILE);
@@ -431,5 +468,28 @@ mod tests {
         std::fs::write(dir.path().join("vendor/c/Cargo.toml"), "[package\n").unwrap();
         let err = Cargo.discover(dir.path()).unwrap_err().to_string();
         assert!(err.contains("invalid vendored Cargo.toml"), "{err}");
+    }
+
+    /// Found by fuzzing (fuzz/seeds/cargo_lock/crash-non-ascii-checksum):
+    /// a checksum of 64 bytes that are not 64 characters made cargo-lock
+    /// slice inside a character and panic.
+    #[test]
+    fn regression_issue_8_fuzz_non_ascii_checksum() {
+        let checksum = format!("{}\u{15d}{}", "a".repeat(25), "b".repeat(37));
+        assert_eq!(checksum.len(), 64);
+        let locks = [
+            format!("version = 3\n[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"{REGISTRY}\"\nchecksum = \"{checksum}\"\n"),
+            format!("[[package]]\nname = \"a\"\nversion = \"1.0.0\"\nsource = \"{REGISTRY}\"\n[metadata]\n\"checksum a 1.0.0 ({REGISTRY})\" = \"{checksum}\"\n"),
+            "[[package]]\nchecksum = \"ddc6f9cc9\u{45b}67c0e21af7eda3a010fd3af78ebf6e096aa6e2e13c79749cce400\"\n".into(),
+        ];
+        for lock in locks {
+            let err = locked_inputs(&lock, Path::new("Cargo.lock"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("invalid Cargo.lock") && err.contains("is not ASCII hex"),
+                "{err}"
+            );
+        }
     }
 }

@@ -227,13 +227,94 @@ fn check(dir: &Path, key: &str, locked: &str) -> Result<(Match, Option<String>)>
     Ok((status, license))
 }
 
-/// One input-to-be: a locked package, and its directory if installed.
-struct Entry<'a> {
-    key: &'a str,
-    name: &'a str,
-    version: &'a str,
-    package: &'a LockedPackage,
-    dir: Option<PathBuf>,
+/// The inputs a `package-lock.json` declares (`text`; `path` names it in
+/// errors), each with its `packages` key (its install directory, relative
+/// to the project root), in key order: every `node_modules/…` entry but
+/// workspace links, with its purl (the real package of an alias), where it
+/// comes from, its integrity, the licence the lock gives, and its
+/// dependencies resolved within the lock. Nothing on disk is looked at:
+/// each is not vendored until [`Npm`] finds it installed. This exists for
+/// that, for fuzzing, and for callers that hold the lockfile's bytes.
+pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<(String, Input)>> {
+    let invalid = |reason: String| Error::Invalid {
+        what: LOCKFILE,
+        path: path.display().to_string(),
+        reason,
+    };
+    let lockfile: Lockfile = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    match lockfile.lockfile_version {
+        Some(2 | 3) => {}
+        Some(1) => {
+            return Err(invalid(
+                "lockfileVersion 1 (npm 6 and older) is not supported: \
+                 regenerate it with npm 7 or newer (lockfileVersion 2 or 3)"
+                    .into(),
+            ))
+        }
+        Some(other) => {
+            return Err(invalid(format!(
+                "lockfileVersion {other} is not supported (2 or 3 is)"
+            )))
+        }
+        None => return Err(invalid("no lockfileVersion".into())),
+    }
+    let packages = lockfile
+        .packages
+        .ok_or_else(|| invalid("no `packages` map".into()))?;
+
+    // Each locked package: its key, installed name, version and entry.
+    let mut entries: Vec<(&str, &str, &str, &LockedPackage)> = Vec::new();
+    for (key, package) in &packages {
+        if package.link {
+            continue;
+        }
+        let Some(name) = name_of_key(key) else {
+            if key.split('/').any(|s| s == NODE_MODULES) {
+                return Err(invalid(format!("`packages` key {key:?} names no package")));
+            }
+            continue; // the root project or a workspace member
+        };
+        let version = package
+            .version
+            .as_deref()
+            .ok_or_else(|| invalid(format!("package {key:?} has no version")))?;
+        entries.push((key, name, version, package));
+    }
+
+    // An alias installs the real package under another directory name.
+    let purls: HashMap<&str, String> = entries
+        .iter()
+        .map(|&(key, name, version, package)| {
+            (key, purl(package.name.as_deref().unwrap_or(name), version))
+        })
+        .collect();
+    Ok(entries
+        .iter()
+        .map(|&(key, name, version, package)| {
+            let mut dependencies: Vec<String> = package
+                .dependencies
+                .keys()
+                .chain(package.optional_dependencies.keys())
+                .chain(package.peer_dependencies.keys())
+                .filter_map(|name| resolve(&packages, key, name))
+                .filter_map(|key| purls.get(key).cloned())
+                .collect();
+            dependencies.sort();
+            dependencies.dedup();
+            let real = package.name.as_deref().unwrap_or(name);
+            let mut input = Input::declared(
+                "npm",
+                name,
+                version,
+                purl(real, version),
+                uri_of(package, real, version),
+            );
+            input.declared = package.integrity.clone();
+            input.license = license(package.license.as_ref(), None);
+            input.dependencies = dependencies;
+            (key.to_string(), input)
+        })
+        .collect())
 }
 
 impl Ecosystem for Npm {
@@ -247,65 +328,18 @@ impl Ecosystem for Npm {
 
     fn discover(&self, root: &Path) -> Result<Vec<Input>> {
         let lock_path = root.join(LOCKFILE);
-        let invalid = |reason: String| Error::Invalid {
-            what: LOCKFILE,
-            path: lock_path.display().to_string(),
-            reason,
-        };
-        let lockfile: Lockfile = serde_json::from_str(&read_metadata(&lock_path, LOCKFILE)?)
-            .map_err(|e| invalid(e.to_string()))?;
-        match lockfile.lockfile_version {
-            Some(2 | 3) => {}
-            Some(1) => {
-                return Err(invalid(
-                    "lockfileVersion 1 (npm 6 and older) is not supported: \
-                     regenerate it with npm 7 or newer (lockfileVersion 2 or 3)"
-                        .into(),
-                ))
-            }
-            Some(other) => {
-                return Err(invalid(format!(
-                    "lockfileVersion {other} is not supported (2 or 3 is)"
-                )))
-            }
-            None => return Err(invalid("no lockfileVersion".into())),
-        }
-        let packages = lockfile
-            .packages
-            .ok_or_else(|| invalid("no `packages` map".into()))?;
-
-        let mut entries: Vec<Entry<'_>> = Vec::new();
-        for (key, package) in &packages {
-            if package.link {
-                continue;
-            }
-            let Some(name) = name_of_key(key) else {
-                if key.split('/').any(|s| s == NODE_MODULES) {
-                    return Err(invalid(format!("`packages` key {key:?} names no package")));
-                }
-                continue; // the root project or a workspace member
-            };
-            let version = package
-                .version
-                .as_deref()
-                .ok_or_else(|| invalid(format!("package {key:?} has no version")))?;
-            let dir = join_inside(root, key)?;
-            let dir = dir.is_dir().then_some(dir);
-            entries.push(Entry {
-                key,
-                name,
-                version,
-                package,
-                dir,
-            });
-        }
+        let mut inputs = locked_inputs(&read_metadata(&lock_path, LOCKFILE)?, &lock_path)?;
+        let dirs: Vec<Option<PathBuf>> = inputs
+            .iter()
+            .map(|(key, _)| Ok(Some(join_inside(root, key)?).filter(|dir| dir.is_dir())))
+            .collect::<Result<_>>()?;
 
         let nested = format!("{NODE_MODULES}/");
         let mut checked: Vec<(usize, (Match, Option<String>))> = Vec::new();
         let mut jobs: Vec<(PathBuf, Vec<String>)> = Vec::new();
-        for (i, entry) in entries.iter().enumerate() {
-            let Some(dir) = &entry.dir else { continue };
-            checked.push((i, check(dir, entry.key, entry.version)?));
+        for (i, ((key, input), dir)) in inputs.iter().zip(&dirs).enumerate() {
+            let Some(dir) = dir else { continue };
+            checked.push((i, check(dir, key, &input.version)?));
             let own: Vec<String> = files(dir)?
                 .into_iter()
                 .filter(|f| !f.starts_with(&nested))
@@ -313,59 +347,17 @@ impl Ecosystem for Npm {
             jobs.push((dir.clone(), own));
         }
         let hashed = hash_dirs(&jobs)?;
-        let mut by_entry: HashMap<usize, (String, Match, Option<String>)> = checked
-            .into_iter()
-            .zip(&hashed)
-            .map(|((i, (status, license)), on_disk)| {
-                let observed = format!("dirHash:{}", dir_hash(on_disk));
-                (i, (observed, status, license))
-            })
-            .collect();
-
-        // An alias installs the real package under another directory name.
-        let purls: HashMap<&str, String> = entries
-            .iter()
-            .map(|e| {
-                let real = e.package.name.as_deref().unwrap_or(e.name);
-                (e.key, purl(real, e.version))
-            })
-            .collect();
-        let mut inputs = Vec::with_capacity(entries.len());
-        for (i, entry) in entries.iter().enumerate() {
-            let (observed, status, installed_license, path) = match by_entry.remove(&i) {
-                Some((hash, status, license)) => {
-                    (Some(hash), status, license, Some(entry.key.to_string()))
-                }
-                None => (None, Match::NotVendored, None, None),
-            };
-            let package = entry.package;
-            let mut dependencies: Vec<String> = package
-                .dependencies
-                .keys()
-                .chain(package.optional_dependencies.keys())
-                .chain(package.peer_dependencies.keys())
-                .filter_map(|name| resolve(&packages, entry.key, name))
-                .filter_map(|key| purls.get(key).cloned())
-                .collect();
-            dependencies.sort();
-            dependencies.dedup();
-            let real = package.name.as_deref().unwrap_or(entry.name);
-            let mut input = Input::declared(
-                "npm",
-                entry.name,
-                entry.version,
-                purl(real, entry.version),
-                uri_of(package, real, entry.version),
-            );
-            input.declared = package.integrity.clone();
-            input.observed = observed;
+        for ((i, (status, license)), on_disk) in checked.into_iter().zip(&hashed) {
+            let (key, input) = &mut inputs[i];
+            input.observed = Some(format!("dirHash:{}", dir_hash(on_disk)));
             input.status = status;
-            input.path = path;
-            input.license = installed_license.or_else(|| license(package.license.as_ref(), None));
-            input.dependencies = dependencies;
-            inputs.push(input);
+            input.path = Some(key.clone());
+            // The installed package.json's licence wins over the lock's copy.
+            if license.is_some() {
+                input.license = license;
+            }
         }
-        Ok(inputs)
+        Ok(inputs.into_iter().map(|(_, input)| input).collect())
     }
 }
 

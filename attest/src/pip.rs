@@ -150,9 +150,9 @@ const CLASSIFIERS: [(&str, &str); 38] = [
 /// The pip ecosystem.
 pub struct Pip;
 
-/// One requirements file, parsed.
+/// One requirements file, parsed: what [`parse_requirements`] returns.
 #[derive(Debug, Default, PartialEq, Eq)]
-struct Parsed {
+pub struct RequirementsFile {
     /// Its requirements, in order.
     requirements: Vec<Requirement>,
     /// The `-r` files it includes, as written.
@@ -398,8 +398,8 @@ fn editable(value: &str, line: usize) -> Option<Requirement> {
 }
 
 /// Parses a requirements file; errors name the line.
-fn parse(text: &str) -> Result<Parsed, String> {
-    let mut parsed = Parsed::default();
+fn parse(text: &str) -> Result<RequirementsFile, String> {
+    let mut parsed = RequirementsFile::default();
     for (line, content) in logical_lines(text) {
         let at = |reason: String| format!("line {line}: {reason}");
         if content.starts_with('-') {
@@ -423,6 +423,18 @@ fn parse(text: &str) -> Result<Parsed, String> {
         }
     }
     Ok(parsed)
+}
+
+/// Parses the text of a requirements file (`path` names it in errors): its
+/// requirements, `-r` includes and `--find-links`, as [`Pip`] reads each
+/// file; errors name the line. It exists for that, for fuzzing, and for
+/// callers that hold the file's bytes.
+pub fn parse_requirements(text: &str, path: &Path) -> Result<RequirementsFile> {
+    parse(text).map_err(|reason| Error::Invalid {
+        what: "requirements file",
+        path: path.display().to_string(),
+        reason,
+    })
 }
 
 /// Whether a `-r` or `--find-links` value is a URL rather than a path.
@@ -458,7 +470,7 @@ fn parent(file: &str) -> &str {
 
 /// Reads `requirements.txt` and every file it includes with `-r`. Returns
 /// each file's root-relative path with its parse.
-fn read_requirements(root: &Path) -> Result<Vec<(String, Parsed)>> {
+fn read_requirements(root: &Path) -> Result<Vec<(String, RequirementsFile)>> {
     let mut queue = vec![REQUIREMENTS.to_string()];
     let mut seen = BTreeSet::new();
     let mut read = Vec::new();
@@ -474,13 +486,7 @@ fn read_requirements(root: &Path) -> Result<Vec<(String, Parsed)>> {
                 reason: format!("more than {MAX_REQUIREMENT_FILES} files included with -r"),
             });
         }
-        let parsed = parse(&read_metadata(&path, "requirements file")?).map_err(|reason| {
-            Error::Invalid {
-                what: "requirements file",
-                path: path.display().to_string(),
-                reason,
-            }
-        })?;
+        let parsed = parse_requirements(&read_metadata(&path, "requirements file")?, &path)?;
         for include in &parsed.includes {
             if is_url(include) {
                 return Err(Error::Invalid {
@@ -507,7 +513,7 @@ struct Wheelhouse {
 /// Lists the wheelhouse directories: the local `--find-links` ones, else
 /// `wheelhouse/`. Missing directories are skipped (as pip does); one that
 /// resolves outside the project is refused.
-fn wheelhouses(root: &Path, read: &[(String, Parsed)]) -> Result<Vec<Wheelhouse>> {
+fn wheelhouses(root: &Path, read: &[(String, RequirementsFile)]) -> Result<Vec<Wheelhouse>> {
     let mut dirs: BTreeSet<String> = read
         .iter()
         .flat_map(|(file, parsed)| {

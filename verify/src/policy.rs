@@ -1424,6 +1424,40 @@ pub fn load_recorded(
     } else {
         (vec![path.to_path_buf()], Vec::new())
     };
+    let mut read_files = Vec::new();
+    for file in files {
+        let read = read_capped(&file, MAX_POLICY_BYTES);
+        sources.push(Source::file(&file, MAX_POLICY_BYTES, read.as_deref().ok()));
+        let bytes = read.map_err(|e| invalid(&file, e))?;
+        read_files.push((file, bytes));
+    }
+    load_read(path, read_files, osv, sources, listed)
+}
+
+/// Loads the policies of files already read, as [`load_with_osv`] loads
+/// the files it reads: `files` are each file's path and bytes, in load
+/// order. A path names its file in errors, and the keys, trusted roots and
+/// OSV databases its policies name are read relative to it; `label` (the
+/// file or directory asked for) is named when no file holds a policy. It
+/// exists for fuzzing and for callers that hold the bytes.
+pub fn load_bytes(
+    label: &Path,
+    files: Vec<(PathBuf, Vec<u8>)>,
+    osv: Option<GivenOsv>,
+) -> Result<PolicySet> {
+    load_read(label, files, osv, &mut Vec::new(), Vec::new())
+}
+
+/// The policy set of `files` (read), recording in `sources` what their
+/// policies read; `listed` is the directory's listing, for the files it
+/// holds that are no policy.
+fn load_read(
+    path: &Path,
+    files: Vec<(PathBuf, Vec<u8>)>,
+    osv: Option<GivenOsv>,
+    sources: &mut Vec<Source>,
+    listed: Vec<PathBuf>,
+) -> Result<PolicySet> {
     let mut set = PolicySet {
         policies: Vec::new(),
         files: Vec::new(),
@@ -1437,11 +1471,14 @@ pub fn load_recorded(
         given: osv,
         ..Databases::default()
     };
-    for file in files {
+    for (file, bytes) in files {
+        if bytes.len() as u64 > MAX_POLICY_BYTES {
+            return Err(invalid(
+                &file,
+                format!("larger than the limit of {MAX_POLICY_BYTES} bytes"),
+            ));
+        }
         let mut referenced = Vec::new();
-        let read = read_capped(&file, MAX_POLICY_BYTES);
-        sources.push(Source::file(&file, MAX_POLICY_BYTES, read.as_deref().ok()));
-        let bytes = read.map_err(|e| invalid(&file, e))?;
         let text =
             std::str::from_utf8(&bytes).map_err(|e| invalid(&file, format!("not UTF-8: {e}")))?;
         load_text(
