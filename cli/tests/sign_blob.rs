@@ -1,5 +1,7 @@
 //! `vouch sign-blob` signs blobs, never what would pass for image evidence.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+
 mod common;
 
 use std::fs;
