@@ -156,14 +156,24 @@ fn check_repository(reference: &str, repository: &str) -> Result<(), Error> {
 /// registry. Policy globs normalise their literal host the same way.
 pub fn normalise_host(host: &str) -> String {
     let host = host.to_ascii_lowercase();
-    for port in [":443", ":80"] {
-        if let Some(name) = host.strip_suffix(port) {
-            if name.contains('.') || name == "localhost" {
-                return name.to_string();
+    // The port as a number: `:0443` is port 443 to every client that dials
+    // it, so it is spelt `:443` (and then dropped) like any other.
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, digits))
+            if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            match digits.parse::<u16>() {
+                Ok(port) => (name, port),
+                Err(_) => return host,
             }
         }
+        _ => return host,
+    };
+    if matches!(port, 443 | 80) && (name.contains('.') || name == "localhost") {
+        name.to_string()
+    } else {
+        format!("{name}:{port}")
     }
-    host
 }
 
 /// An `oci:` layout path normalised lexically: `.` components, repeated
@@ -379,6 +389,22 @@ mod tests {
             ("registry:443/app", "registry:443/app:latest"),
             ("127.0.0.1:5000/app", "127.0.0.1:5000/app:latest"),
             ("127.0.0.1:8443/app", "127.0.0.1:8443/app:latest"),
+        ] {
+            assert_eq!(remote(s), expected, "{s}");
+        }
+    }
+
+    #[test]
+    fn regression_issue_8_a_port_with_leading_zeros_names_the_same_registry() {
+        // Clients dial `:0443` as port 443: the same registry, one spelling.
+        for (s, expected) in [
+            (
+                "registry.example.com:0443/team/app",
+                "registry.example.com/team/app:latest",
+            ),
+            ("localhost:00080/app", "localhost/app:latest"),
+            ("localhost:05055/app", "localhost:5055/app:latest"),
+            ("registry:0443/app", "registry:443/app:latest"),
         ] {
             assert_eq!(remote(s), expected, "{s}");
         }
