@@ -670,3 +670,21 @@ fn a_given_osv_database_stands_for_each_policys_own_which_is_not_read() {
     let again = load_with_osv(&dir.path().join("policy.yaml"), Some(changed)).unwrap();
     assert_ne!(again.version, set.version);
 }
+
+/// Found by fuzzing the policy loader: the YAML parser takes time
+/// quadratic in the nesting of flow collections (`[[[...`) before its
+/// recursion limit applies, so a 16 KB file took seconds and a 1 MiB one
+/// hours.
+#[test]
+fn regression_issue_8_fuzz_yaml_flow_nesting() {
+    for (open, close) in [("[", "]"), ("{a: ", "}")] {
+        let yaml = format!(
+            "apiVersion: vouch.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {}{}\n",
+            open.repeat(10_000),
+            close.repeat(10_000)
+        );
+        let err = refused(&yaml);
+        assert!(err.contains("nested deeper than 64 levels"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+    }
+}
