@@ -1481,6 +1481,7 @@ fn load_read(
         let mut referenced = Vec::new();
         let text =
             std::str::from_utf8(&bytes).map_err(|e| invalid(&file, format!("not UTF-8: {e}")))?;
+        check_flow_nesting(text).map_err(|e| invalid(&file, e))?;
         load_text(
             &mut set,
             &file,
@@ -1587,6 +1588,34 @@ fn load_text(
         })
         .map_err(|reason| invalid(file, at(reason)))?;
         set.policies.push(policy);
+    }
+    Ok(())
+}
+
+/// The deepest bracket nesting a policy file's text may have.
+pub const MAX_FLOW_NESTING: usize = 64;
+
+/// Refuses text whose `[` and `{` nest deeper than [`MAX_FLOW_NESTING`],
+/// counted over the raw text, before the YAML parser reads it: that parser
+/// takes time quadratic in the nesting of flow collections before its own
+/// recursion limit applies (a 200 KB file took over a minute). Real
+/// policies nest a few levels, Rego conditions included.
+fn check_flow_nesting(text: &str) -> std::result::Result<(), String> {
+    let mut depth = 0usize;
+    for (i, line) in text.lines().enumerate() {
+        for b in line.bytes() {
+            match b {
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => continue,
+            }
+            if depth > MAX_FLOW_NESTING {
+                return Err(format!(
+                    "line {}: brackets nested deeper than {MAX_FLOW_NESTING} levels",
+                    i + 1
+                ));
+            }
+        }
     }
     Ok(())
 }

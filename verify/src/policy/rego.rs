@@ -80,6 +80,89 @@ impl Drop for Slot {
     }
 }
 
+/// The largest condition read, in bytes. Conditions are a few hundred
+/// bytes; regorus's load time grows faster than their length (a 100 KB
+/// body of plain assignments took seconds).
+pub const MAX_SOURCE_BYTES: usize = 16 * 1024;
+/// The deepest nesting of `[` and `{` (a rule body's braces included) a
+/// condition may have: regorus 0.14 parses each such level twice, first as
+/// a comprehension, then as a literal, so its time doubles with each.
+pub const MAX_NESTING: usize = 8;
+/// The most unary minus signs in a row: regorus 0.14 recurses once per
+/// sign, outside its own expression depth limit.
+pub const MAX_MINUS_RUN: usize = 8;
+
+/// Refuses, before regorus reads it, a condition that regorus would take
+/// too long or too deep a stack to parse (see the limits above). Strings
+/// and comments are skipped; errors name the line in the condition.
+fn check_shape(source: &str) -> Result<(), String> {
+    if source.len() > MAX_SOURCE_BYTES {
+        return Err(format!(
+            "the Rego condition is larger than the limit of {MAX_SOURCE_BYTES} bytes"
+        ));
+    }
+    let mut open: Vec<char> = Vec::new();
+    let (mut nesting, mut minus, mut line) = (0usize, 0usize, 1usize);
+    let mut chars = source.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => line += 1,
+            c if c.is_whitespace() => {}
+            '#' => {
+                chars.by_ref().find(|&c| c == '\n');
+                line += 1;
+            }
+            '-' => {
+                minus += 1;
+                if minus > MAX_MINUS_RUN {
+                    return Err(format!(
+                        "the Rego condition has more than {MAX_MINUS_RUN} unary minus signs \
+                         in a row (line {line})"
+                    ));
+                }
+            }
+            _ => {
+                minus = 0;
+                match c {
+                    '"' => {
+                        let mut escaped = false;
+                        for c in chars.by_ref() {
+                            match c {
+                                '\n' => line += 1,
+                                '"' if !escaped => break,
+                                _ => {}
+                            }
+                            escaped = c == '\\' && !escaped;
+                        }
+                    }
+                    '`' => {
+                        for c in chars.by_ref().take_while(|&c| c != '`') {
+                            line += usize::from(c == '\n');
+                        }
+                    }
+                    '[' | '{' | '(' => {
+                        open.push(c);
+                        if c != '(' {
+                            nesting += 1;
+                            if nesting > MAX_NESTING {
+                                return Err(format!(
+                                    "the Rego condition has `[` and `{{` nested deeper than \
+                                     {MAX_NESTING} levels (line {line})"
+                                ));
+                            }
+                        }
+                    }
+                    ']' | '}' | ')' => {
+                        nesting -= usize::from(open.pop().is_some_and(|o| o != '('));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A compiled Rego condition.
 #[derive(Clone)]
 pub struct RegoCondition {
@@ -100,6 +183,7 @@ impl RegoCondition {
     /// (`<name>:LINE:COL: error: ...`). The error is the reason only: the
     /// caller adds the policy file and attestation.
     pub fn compile(name: &str, source: &str) -> Result<Self, String> {
+        check_shape(source)?;
         let mut engine = Engine::new();
         engine.set_execution_timer_config(ExecutionTimerConfig {
             limit: TIME_LIMIT,
@@ -345,5 +429,49 @@ deny contains msg if {
             [r#"{"n":2}"#]
         );
         assert!(c.evaluate(&serde_json::json!({"n": 1})).unwrap().is_empty());
+    }
+
+    /// A deny rule whose body assigns `expr`.
+    fn assigning(expr: &str) -> String {
+        format!("package vouch\n\ndeny contains msg if {{\n    x := {expr}\n    msg := \"m\"\n}}\n")
+    }
+
+    /// Found by fuzzing the policy loader: each `[` or `{` level regorus
+    /// 0.14 parses twice (as a comprehension, then as a literal), so 20
+    /// levels took seconds and 30 would take days.
+    #[test]
+    fn regression_issue_8_fuzz_rego_nested_brackets() {
+        for (open, close) in [("[", "]"), ("{", "}"), ("{\"k\": ", "}")] {
+            let deep = format!("{}1{}", open.repeat(20), close.repeat(20));
+            let err = RegoCondition::compile("x", &assigning(&deep)).unwrap_err();
+            assert!(err.contains("nested deeper than"), "{err}");
+        }
+        // Brackets in strings and comments do not count.
+        let text = format!("\"{}\" # {}", "[".repeat(40), "{".repeat(40));
+        assert!(RegoCondition::compile("x", &assigning(&text)).is_ok());
+    }
+
+    /// Found by fuzzing the policy loader: regorus 0.14 recurses once per
+    /// unary minus, outside its expression depth limit, so a long run of
+    /// them overflowed the stack and aborted the process.
+    #[test]
+    fn regression_issue_8_fuzz_rego_unary_minus_run() {
+        let deep = format!("{}1", "-".repeat(5000));
+        let err = RegoCondition::compile("x", &assigning(&deep)).unwrap_err();
+        assert!(err.contains("unary minus"), "{err}");
+        // Control: an ordinary subtraction of a negative number.
+        assert!(RegoCondition::compile("x", &assigning("2 - -1")).is_ok());
+    }
+
+    /// Found by fuzzing the policy loader: regorus 0.14's time grows faster
+    /// than the number of statements in a rule body, so a condition of
+    /// 100 KB took seconds to load.
+    #[test]
+    fn regression_issue_8_fuzz_rego_oversized_condition() {
+        let body: String = (0..5000).map(|i| format!("    x{i} := 1\n")).collect();
+        let source =
+            format!("package vouch\n\ndeny contains msg if {{\n{body}    msg := \"m\"\n}}\n");
+        let err = RegoCondition::compile("x", &source).unwrap_err();
+        assert!(err.contains("larger than"), "{err}");
     }
 }

@@ -917,3 +917,20 @@ fn inputs_from_names_authorities_that_sign_and_takes_the_inputs_from_them() {
     assert!(p.input_authorities.is_empty());
     assert!(p.to_string().contains("no trusted provenance"), "{p}");
 }
+/// Found by fuzzing the policy loader: the YAML parser takes time
+/// quadratic in the nesting of flow collections (`[[[...`) before its
+/// recursion limit applies, so a 16 KB file took seconds and a 1 MiB one
+/// hours.
+#[test]
+fn regression_issue_8_fuzz_yaml_flow_nesting() {
+    for (open, close) in [("[", "]"), ("{a: ", "}")] {
+        let yaml = format!(
+            "apiVersion: vouch.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {}{}\n",
+            open.repeat(10_000),
+            close.repeat(10_000)
+        );
+        let err = refused(&yaml);
+        assert!(err.contains("nested deeper than 64 levels"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+    }
+}
