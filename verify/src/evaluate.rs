@@ -1671,18 +1671,12 @@ mod tests {
         let now = "2026-01-02T00:00:00Z";
         // maxAge: a provenance "finished" in 2999 never grows old.
         let set = policies(&dir, &ci, &format!("{KEYED}  maxAge: 30d\n"));
-        let future = [attestation(
-            Format::Legacy,
-            Evidence::Dsse(
-                Envelope::sign(
-                    IN_TOTO_PAYLOAD_TYPE,
-                    &provenance(&image, "2999-01-01T00:00:00Z"),
-                    &[&ci],
-                )
-                .unwrap(),
-            ),
-        )];
-        let verdict = run(&set, &image, &future, now);
+        let finished = |time| {
+            let envelope =
+                Envelope::sign(IN_TOTO_PAYLOAD_TYPE, &provenance(&image, time), &[&ci]).unwrap();
+            [attestation(Format::Legacy, Evidence::Dsse(envelope))]
+        };
+        let verdict = run(&set, &image, &finished("2999-01-01T00:00:00Z"), now);
         assert!(!verdict.allowed());
         assert!(
             verdict.evidence[0].ignored[0]
@@ -1691,18 +1685,7 @@ mod tests {
             verdict.evidence
         );
         // Five minutes ahead is clock skew, accepted.
-        let skewed = [attestation(
-            Format::Legacy,
-            Evidence::Dsse(
-                Envelope::sign(
-                    IN_TOTO_PAYLOAD_TYPE,
-                    &provenance(&image, "2026-01-02T00:05:00Z"),
-                    &[&ci],
-                )
-                .unwrap(),
-            ),
-        )];
-        assert!(run(&set, &image, &skewed, now).allowed());
+        assert!(run(&set, &image, &finished("2026-01-02T00:05:00Z"), now).allowed());
         // Newest-of: a future-dated provenance with no inputs does not win
         // over the real one, even from the trusted signer.
         let set = gated(
