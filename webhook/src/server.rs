@@ -179,6 +179,22 @@ async fn read_whole(
         *l.ready.lock().unwrap_or_else(|p| p.into_inner())
     });
     let (parts, body) = request.into_parts();
+    let too_large = || {
+        let message = format!(
+            "vouch: error: the request body is over {MAX_BODY_BYTES} bytes, or was cut off\n"
+        );
+        (StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
+    };
+    // A declared length over the cap is refused before any of the body is
+    // read (nor `100 Continue` sent), so the client reads the answer
+    // rather than a reset of the connection it is still writing to.
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return too_large();
+    }
     let read = tokio::time::timeout_at(
         ready + REQUEST_TIMEOUT,
         axum::body::to_bytes(body, MAX_BODY_BYTES),
@@ -186,12 +202,7 @@ async fn read_whole(
     .await;
     let bytes = match read {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(_)) => {
-            let message = format!(
-                "vouch: error: the request body is over {MAX_BODY_BYTES} bytes, or was cut off\n"
-            );
-            return (StatusCode::PAYLOAD_TOO_LARGE, message).into_response();
-        }
+        Ok(Err(_)) => return too_large(),
         Err(_) => {
             let message = format!(
                 "vouch: error: the request did not arrive whole within {} s\n",
