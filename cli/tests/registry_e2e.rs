@@ -1115,3 +1115,25 @@ fn regression_issue_9_copy_refuses_indexes_nested_past_the_depth_limit() {
     assert_fails_with(&out, chain[4]["digest"].as_str().unwrap());
     assert_fails_with(&out, "4 is over the limit of 3");
 }
+#[test]
+fn regression_issue_9_copy_stops_at_its_deadline() {
+    use common::stub::{Fault, FaultServer};
+    // stub: a registry that accepts connections and never answers; each
+    // request alone would wait --registry-timeout (10 minutes here).
+    let stub = FaultServer::start(Fault::Hang);
+    let env = Env::new();
+    let dst = env.path().join("dst");
+    let out = run_with_deadline(&mut env.command([
+        "copy",
+        &format!("{}/app:v1", stub.host),
+        &format!("oci:{}:v1", dst.display()),
+        "--registry-timeout",
+        "600",
+        "--timeout",
+        "2s",
+    ]));
+    assert_fails_with(&out, "vouch copy");
+    assert_fails_with(&out, "--timeout 2s");
+    // Nothing was written: not even the destination layout.
+    assert!(!dst.exists());
+}
