@@ -1137,3 +1137,31 @@ fn regression_issue_9_copy_stops_at_its_deadline() {
     // Nothing was written: not even the destination layout.
     assert!(!dst.exists());
 }
+
+#[test]
+fn regression_issue_9_sign_and_tree_take_each_repeated_entry_once() {
+    let env = Env::new();
+    let layout = Layout::create(env.path().join("layout"));
+    let image = layout.small_image();
+    let index = index_of(&layout, vec![image.clone(); 30]);
+    layout.set_tags(&[(&index, "v1")]);
+    let target = layout.oci("v1");
+    let (key, _) = env.keygen("ci");
+    env.sign(&target, &key, &["--recursive"]);
+    // One signature on the index, one on its one image: not 30.
+    let tree = env.tree(&target, &[]);
+    let subjects: Vec<&str> = tree
+        .signatures()
+        .iter()
+        .map(|a| a["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            index["digest"].as_str().unwrap(),
+            image["digest"].as_str().unwrap()
+        ],
+        "{:#}",
+        tree.0
+    );
+}

@@ -227,14 +227,7 @@ pub async fn copy_image(
     copy.copy_tree(root.clone()).await?;
     let mut subjects = vec![*image];
     if let Manifest::Index(index) = &root.manifest {
-        let mut seen = HashSet::from([*image]);
-        subjects.extend(
-            index
-                .manifests
-                .iter()
-                .map(|d| d.digest)
-                .filter(|d| seen.insert(*d)),
-        );
+        subjects.extend(index.distinct_manifests().into_iter().map(|d| d.digest));
     }
     for subject in &subjects {
         copy.copy_attachments(subject).await?;
