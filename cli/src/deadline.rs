@@ -10,10 +10,10 @@
 //!   in progress (a layout file, always written to a temporary file and
 //!   renamed; a registry upload, blobs before manifests and the tag last)
 //!   is either done or never started, and temporary files are removed;
-//! - and, [`GRACE`] later, from the main thread, for a command busy
-//!   without awaiting (hashing a project tree, waiting for a lock on a
-//!   blocking thread): the command is abandoned where it stands and the
-//!   process exits. Every file vouch writes is renamed into place whole,
+//! - and from the main thread, for a command busy without awaiting
+//!   (hashing a project tree, waiting for a lock on a blocking thread): at
+//!   most [`GRACE`] after the deadline the command is abandoned where it
+//!   stands and the process exits. Every file vouch writes is renamed into place whole,
 //!   so even then none is left half-written.
 //!
 //! The webhook is a server, which bounds each review by the apiserver's
@@ -80,15 +80,17 @@ impl Deadline {
     pub fn expired(&self) -> anyhow::Error {
         anyhow!(
             "vouch {} stopped at its deadline: not finished within --timeout {} \
-             (what it wrote is whole; run it again with a longer --timeout)",
+             (run it again with a longer one)",
             self.command,
             self.timeout.text
         )
     }
 
     /// Runs `command` on a thread of its own and waits for it until the
-    /// deadline and [`GRACE`]; past that, fails with [`Deadline::expired`]
-    /// and leaves the thread to end with the process.
+    /// deadline. Past it, fails with [`Deadline::expired`], whatever the
+    /// command does next: it is given [`GRACE`] to stop by itself (an
+    /// async command does, at its next `.await`, removing its temporary
+    /// files), then left to end with the process.
     pub fn run(&self, command: impl FnOnce() -> Result<()> + Send + 'static) -> Result<()> {
         let (done, outcome) = mpsc::channel();
         let worker = std::thread::Builder::new()
@@ -97,12 +99,16 @@ impl Deadline {
             .spawn(move || {
                 let _ = done.send(command());
             })?;
-        // Too far to represent: wait without a limit (std's recv_timeout
-        // does so for a wait that would overflow).
-        let wait = self.timeout.duration.saturating_add(GRACE);
-        match outcome.recv_timeout(wait) {
+        let waited = match self.at {
+            Some(at) => outcome.recv_timeout(at.saturating_duration_since(Instant::now())),
+            None => outcome.recv().map_err(RecvTimeoutError::from),
+        };
+        match waited {
             Ok(result) => result,
-            Err(RecvTimeoutError::Timeout) => Err(self.expired()),
+            Err(RecvTimeoutError::Timeout) => {
+                let _ = outcome.recv_timeout(GRACE);
+                Err(self.expired())
+            }
             // The command panicked: as it would have on the main thread.
             Err(RecvTimeoutError::Disconnected) => match worker.join() {
                 Err(panic) => std::panic::resume_unwind(panic),

@@ -1136,6 +1136,20 @@ fn regression_issue_9_copy_stops_at_its_deadline() {
     assert_fails_with(&out, "--timeout 2s");
     // Nothing was written: not even the destination layout.
     assert!(!dst.exists());
+    // The webhook serves until stopped; its reviews have their own bound.
+    let out = env.run([
+        "webhook",
+        "--timeout",
+        "1m",
+        "--policy",
+        "p",
+        "--tls-cert",
+        "c",
+        "--tls-key",
+        "k",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--timeout does not apply to `vouch webhook`"));
 }
 
 #[test]
