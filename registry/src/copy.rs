@@ -246,77 +246,30 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
 
-    use async_trait::async_trait;
-
     use super::*;
     use crate::attach::attach_legacy_signature;
+    use crate::conformance::push_image;
+    use crate::memory::hooked::{Hooked, WriteHook};
     use crate::memory::MemoryStore;
-    use crate::oci::{ImageIndex, ImageManifest, OCI_MANIFEST};
+    use crate::oci::ImageIndex;
     use crate::{Limits, Store};
 
-    /// stub: an injected fault. A memory store whose writes fail, as a
-    /// registry that went away would, once `left` of them have been made:
-    /// a copy stopped at that point (by an error or its deadline).
+    /// stub: an injected fault. Writes fail, as to a registry that went
+    /// away, once `left` of them have been made: a copy stopped at that
+    /// point (by an error or its deadline).
     struct FailsAfter {
-        inner: MemoryStore,
         left: AtomicUsize,
     }
 
-    impl FailsAfter {
-        fn write(&self) -> Result<()> {
+    impl WriteHook for FailsAfter {
+        fn before_write(&self, inner: &MemoryStore) -> Result<()> {
             self.left
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                 .map(drop)
                 .map_err(|_| Error::Unavailable {
-                    location: self.inner.location(),
+                    location: inner.location(),
                     reason: "gone (injected fault)".into(),
                 })
-        }
-    }
-
-    #[async_trait]
-    impl Store for FailsAfter {
-        fn location(&self) -> String {
-            self.inner.location()
-        }
-        async fn resolve_tag(&self, r: &str, tag: &str) -> Result<Option<Descriptor>> {
-            self.inner.resolve_tag(r, tag).await
-        }
-        async fn fetch_manifest(
-            &self,
-            r: &str,
-            d: &Sha256,
-            limit: u64,
-        ) -> Result<Option<(Vec<u8>, Option<String>)>> {
-            self.inner.fetch_manifest(r, d, limit).await
-        }
-        async fn fetch_blob(&self, r: &str, d: &Sha256, limit: u64) -> Result<Option<Vec<u8>>> {
-            self.inner.fetch_blob(r, d, limit).await
-        }
-        async fn push_blob(&self, r: &str, d: &Sha256, content: &[u8]) -> Result<()> {
-            self.write()?;
-            self.inner.push_blob(r, d, content).await
-        }
-        async fn push_manifest(
-            &self,
-            r: &str,
-            d: &Sha256,
-            content: &[u8],
-            media_type: &str,
-            tag: Option<&str>,
-        ) -> Result<()> {
-            self.write()?;
-            self.inner
-                .push_manifest(r, d, content, media_type, tag)
-                .await
-        }
-        async fn referrers(
-            &self,
-            r: &str,
-            s: &Sha256,
-            limit: usize,
-        ) -> Result<Option<Vec<Descriptor>>> {
-            self.inner.referrers(r, s, limit).await
         }
     }
 
@@ -324,27 +277,7 @@ mod tests {
     async fn regression_issue_9_a_copy_stopped_part_way_leaves_no_tag() {
         // An index of one image, signed (legacy format) at both levels.
         let src = Repository::new(Arc::new(MemoryStore::new()), "app", Limits::default());
-        let config = src
-            .put_blob("application/vnd.oci.image.config.v1+json", b"{}")
-            .await
-            .unwrap();
-        let layer = src
-            .put_blob("application/vnd.oci.image.layer.v1.tar", b"layer")
-            .await
-            .unwrap();
-        let image = ImageManifest {
-            schema_version: 2,
-            media_type: Some(OCI_MANIFEST.into()),
-            artifact_type: None,
-            config,
-            layers: vec![layer],
-            subject: None,
-            annotations: Default::default(),
-        };
-        let image = src
-            .put_manifest(&Manifest::Image(image), None)
-            .await
-            .unwrap();
+        let image = push_image(&src, "image", b"layer").await;
         let index = ImageIndex {
             manifests: vec![image.clone()],
             ..ImageIndex::empty()
@@ -361,9 +294,11 @@ mod tests {
         // Stopped after each number of writes in turn: no tag, until the
         // copy is whole.
         for writes in 0.. {
-            let store = Arc::new(FailsAfter {
+            let store = Arc::new(Hooked {
                 inner: MemoryStore::new(),
-                left: AtomicUsize::new(writes),
+                hook: FailsAfter {
+                    left: AtomicUsize::new(writes),
+                },
             });
             let dst = Repository::new(store.clone(), "app", Limits::default());
             let copied = copy_image(&src, &dst, &index.digest, Some("v1")).await;
