@@ -5,12 +5,15 @@
 //! in [`main`], and nowhere else.
 
 mod cmd;
+mod deadline;
 mod files;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use deadline::Deadline;
 
 /// vouch: signs and verifies supply-chain evidence (DSSE, in-toto, Sigstore bundles).
 #[derive(Parser)]
@@ -19,6 +22,12 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Stop the command, as failed, if it has not finished this long after
+    /// it started (`90s`, `10m`, `1h30m`); default: no overall deadline,
+    /// only each registry request's (--registry-timeout). Not for `webhook`,
+    /// which bounds each review by the apiserver's timeout.
+    #[arg(long, global = true, value_name = "DURATION", value_parser = deadline::parse)]
+    timeout: Option<deadline::Timeout>,
 }
 
 #[derive(Subcommand)]
@@ -62,35 +71,68 @@ enum Command {
     Webhook(cmd::webhook::Args),
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command {
+/// Runs the command `name`, within `--timeout` if given.
+fn run(cli: Cli, name: &str) -> anyhow::Result<()> {
+    let Some(timeout) = cli.timeout else {
+        return dispatch(cli.command, None);
+    };
+    if matches!(cli.command, Command::Webhook(_)) {
+        return Err(Misconfigured(
+            "--timeout does not apply to `vouch webhook`: the server runs until stopped, \
+             and bounds each review by the apiserver's timeout"
+                .into(),
+        )
+        .into());
+    }
+    let deadline = Deadline::start(name, timeout);
+    let within = deadline.clone();
+    deadline.run(move || dispatch(cli.command, Some(&within)))
+}
+
+fn dispatch(command: Command, deadline: Option<&Deadline>) -> anyhow::Result<()> {
+    match command {
         Command::Keygen(args) => cmd::keygen::run(args),
         Command::SignBlob(args) => cmd::sign_blob::run(args),
         Command::VerifyBundle(args) => cmd::verify_bundle::run(args),
-        Command::Sign(args) => block_on(cmd::sign::run(args)),
-        Command::Tree(args) => block_on(cmd::tree::run(args)),
-        Command::VerifyImage(args) => block_on(cmd::verify_image::run(args)),
-        Command::Copy(args) => block_on(cmd::copy::run(args)),
+        Command::Sign(args) => block_on(cmd::sign::run(args), deadline),
+        Command::Tree(args) => block_on(cmd::tree::run(args), deadline),
+        Command::VerifyImage(args) => block_on(cmd::verify_image::run(args), deadline),
+        Command::Copy(args) => block_on(cmd::copy::run(args), deadline),
         Command::Inputs(args) => cmd::inputs::run(args),
         Command::Sbom(args) => cmd::sbom::run(args),
-        Command::Attest(args) => block_on(cmd::attest::run(args)),
+        Command::Attest(args) => block_on(cmd::attest::run(args), deadline),
         Command::Layout(args) => cmd::layout::run(args),
         Command::Policy(args) => cmd::policy::run(args),
-        Command::Verify(args) => block_on(cmd::verify::run(args)),
-        Command::Vulns(args) => block_on(cmd::vulns::run(args)),
-        Command::Vex(args) => block_on(cmd::vex::run(args)),
-        Command::Diff(args) => block_on(cmd::diff::run(args)),
-        Command::Report(args) => block_on(cmd::report::run(args)),
-        Command::Webhook(args) => block_on(cmd::webhook::run(args)),
+        Command::Verify(args) => block_on(cmd::verify::run(args), deadline),
+        Command::Vulns(args) => block_on(cmd::vulns::run(args), deadline),
+        Command::Vex(args) => block_on(cmd::vex::run(args), deadline),
+        Command::Diff(args) => block_on(cmd::diff::run(args), deadline),
+        Command::Report(args) => block_on(cmd::report::run(args), deadline),
+        Command::Webhook(args) => block_on(cmd::webhook::run(args), deadline),
     }
 }
 
-/// Runs a registry command on a runtime of its own.
-fn block_on(future: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
-    tokio::runtime::Builder::new_multi_thread()
+/// Runs a registry command on a runtime of its own, stopped at its next
+/// `.await` once `deadline` passes.
+fn block_on(
+    future: impl std::future::Future<Output = anyhow::Result<()>>,
+    deadline: Option<&Deadline>,
+) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?
-        .block_on(future)
+        .build()?;
+    let Some((deadline, at)) = deadline.and_then(|d| Some((d, d.at()?))) else {
+        return runtime.block_on(future);
+    };
+    let result = runtime.block_on(async {
+        tokio::time::timeout_at(at.into(), future)
+            .await
+            .unwrap_or_else(|_| Err(deadline.expired()))
+    });
+    // Past the deadline, tasks left on blocking threads (a lock being
+    // waited for) are not waited for.
+    runtime.shutdown_background();
+    result
 }
 
 /// An error in what the user configured (a policy, a trusted root), not in
@@ -108,8 +150,10 @@ impl std::fmt::Display for Misconfigured {
 impl std::error::Error for Misconfigured {}
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli) {
+    let matches = Cli::command().get_matches();
+    let name = matches.subcommand_name().unwrap_or_default().to_string();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    match run(cli, &name) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {

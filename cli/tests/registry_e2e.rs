@@ -971,3 +971,211 @@ fn regression_issue_8_a_missing_referrer_is_skipped_but_an_unanswered_one_fails(
     assert_fails_with(&out, "500");
     assert_fails_with(&out, "the referrer is not served (stub)");
 }
+
+// ---------------------------------------------------------------------------
+// 9. Issue 13: copies that cannot be turned against themselves
+// ---------------------------------------------------------------------------
+
+/// The requests (`METHOD /path?query`) in the registry's access log after
+/// its first `since` bytes.
+fn requests_since(registry: &Registry, since: usize) -> Vec<String> {
+    let log = registry.log();
+    log.get(since..)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| {
+            let request = line.split_once("] \"")?.1;
+            let (request, _) = request.split_once(" HTTP/")?;
+            Some(request.to_string())
+        })
+        .collect()
+}
+
+/// How many of `requests` are `METHOD` on a path ending in `suffix`.
+fn count(requests: &[String], method: &str, suffix: &str) -> usize {
+    requests
+        .iter()
+        .filter_map(|r| r.strip_prefix(method)?.strip_prefix(' '))
+        .filter(|path| path.split('?').next().unwrap_or_default().ends_with(suffix))
+        .count()
+}
+
+/// An OCI index whose entries are `entries`; returns its descriptor.
+fn index_of(layout: &Layout, entries: Vec<Value>) -> Value {
+    let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": entries});
+    layout.blob(OCI_INDEX, &serde_json::to_vec(&index).unwrap())
+}
+
+#[test]
+fn regression_issue_9_copy_fetches_each_repeated_child_once() {
+    let registry = Registry::plain();
+    let env = Env::new();
+    // An index of 30 entries naming one index of 30 entries naming one
+    // image: 900 paths to the same image, 3 manifests and 1 blob.
+    let layout = Layout::create(env.path().join("src"));
+    let image = layout.small_image();
+    let inner = index_of(&layout, vec![image.clone(); 30]);
+    let outer = index_of(&layout, vec![inner.clone(); 30]);
+    layout.set_tags(&[(&outer, "v1")]);
+    let manifest: Value = serde_json::from_slice(
+        &fs::read(layout.blob_path(&image["digest"].as_str().unwrap()[7..])).unwrap(),
+    )
+    .unwrap();
+    let config = manifest["config"]["digest"].as_str().unwrap().to_string();
+    let digest = |d: &Value| d["digest"].as_str().unwrap().to_string();
+    let remote = registry.reference("team/nested", "v1");
+
+    // Into the registry: each manifest and blob written once (the index
+    // twice: by digest, then by tag, last).
+    let before = registry.log().len();
+    let started = Instant::now();
+    assert_ok(&env.run(["copy", &layout.oci("v1"), &remote]));
+    let push_time = started.elapsed();
+    let pushed = requests_since(&registry, before);
+    eprintln!(
+        "30x30 copy into the registry: {} requests in {push_time:?}",
+        pushed.len()
+    );
+    for d in [&image, &inner] {
+        let path = format!("/manifests/{}", digest(d));
+        assert_eq!(count(&pushed, "PUT", &path), 1, "{path}: {pushed:#?}");
+    }
+    assert_eq!(
+        count(&pushed, "PUT", &format!("/manifests/{}", digest(&outer))),
+        1
+    );
+    assert_eq!(count(&pushed, "PUT", "/manifests/v1"), 1, "{pushed:#?}");
+    assert_eq!(
+        count(&pushed, "HEAD", &format!("/blobs/{config}")),
+        1,
+        "{pushed:#?}"
+    );
+
+    // Out of it: each manifest and blob fetched once.
+    let before = registry.log().len();
+    let started = Instant::now();
+    let dst = format!("oci:{}:v1", env.path().join("dst").display());
+    assert_ok(&env.run(["copy", &remote, &dst]));
+    let pull_time = started.elapsed();
+    let fetched = requests_since(&registry, before);
+    eprintln!(
+        "30x30 copy out of the registry: {} requests in {pull_time:?}",
+        fetched.len()
+    );
+    for d in [digest(&image), digest(&inner), digest(&outer)] {
+        let path = format!("/manifests/{d}");
+        assert_eq!(count(&fetched, "GET", &path), 1, "{path}: {fetched:#?}");
+    }
+    assert_eq!(
+        count(&fetched, "GET", &format!("/blobs/{config}")),
+        1,
+        "{fetched:#?}"
+    );
+    // The copy is whole: the image verifies at the other end, by digest.
+    let tree = env.tree(&dst, &[]);
+    assert_eq!(tree.digest(), digest(&outer));
+}
+
+#[test]
+fn regression_issue_9_copy_refuses_indexes_nested_past_the_depth_limit() {
+    let env = Env::new();
+    let layout = Layout::create(env.path().join("src"));
+    // 2,000 indexes, each the only entry of the next: chain[k] has k
+    // indexes above it once the last is tagged.
+    let mut chain = vec![layout.small_image()];
+    for _ in 0..2000 {
+        let below = chain.last().unwrap().clone();
+        chain.push(index_of(&layout, vec![below]));
+    }
+    chain.reverse();
+    layout.set_tags(&[(&chain[0], "v1")]);
+    let dst = env.path().join("dst");
+    let out = run_with_deadline(&mut env.command([
+        "copy",
+        &layout.oci("v1"),
+        &format!("oci:{}:v1", dst.display()),
+    ]));
+    // The default limit is 8: the manifest with 9 indexes above it is
+    // named, unread.
+    let too_deep = chain[9]["digest"].as_str().unwrap();
+    assert_fails_with(&out, too_deep);
+    assert_fails_with(&out, "9 is over the limit of 8");
+    // Nothing was tagged at the destination.
+    let tags = fs::read_to_string(dst.join("index.json")).unwrap_or_default();
+    assert!(!tags.contains("\"v1\""), "{tags}");
+
+    // The limit is a flag, like the other limits.
+    let out = env.run([
+        "copy",
+        &layout.oci("v1"),
+        &format!("oci:{}:v1", dst.display()),
+        "--max-index-depth",
+        "3",
+    ]);
+    assert_fails_with(&out, chain[4]["digest"].as_str().unwrap());
+    assert_fails_with(&out, "4 is over the limit of 3");
+}
+#[test]
+fn regression_issue_9_copy_stops_at_its_deadline() {
+    use common::stub::{Fault, FaultServer};
+    // stub: a registry that accepts connections and never answers; each
+    // request alone would wait --registry-timeout (10 minutes here).
+    let stub = FaultServer::start(Fault::Hang);
+    let env = Env::new();
+    let dst = env.path().join("dst");
+    let out = run_with_deadline(&mut env.command([
+        "copy",
+        &format!("{}/app:v1", stub.host),
+        &format!("oci:{}:v1", dst.display()),
+        "--registry-timeout",
+        "600",
+        "--timeout",
+        "2s",
+    ]));
+    assert_fails_with(&out, "vouch copy");
+    assert_fails_with(&out, "--timeout 2s");
+    // Nothing was written: not even the destination layout.
+    assert!(!dst.exists());
+    // The webhook serves until stopped; its reviews have their own bound.
+    let out = env.run([
+        "webhook",
+        "--timeout",
+        "1m",
+        "--policy",
+        "p",
+        "--tls-cert",
+        "c",
+        "--tls-key",
+        "k",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--timeout does not apply to `vouch webhook`"));
+}
+
+#[test]
+fn regression_issue_9_sign_and_tree_take_each_repeated_entry_once() {
+    let env = Env::new();
+    let layout = Layout::create(env.path().join("layout"));
+    let image = layout.small_image();
+    let index = index_of(&layout, vec![image.clone(); 30]);
+    layout.set_tags(&[(&index, "v1")]);
+    let target = layout.oci("v1");
+    let (key, _) = env.keygen("ci");
+    env.sign(&target, &key, &["--recursive"]);
+    // One signature on the index, one on its one image: not 30.
+    let tree = env.tree(&target, &[]);
+    let subjects: Vec<&str> = tree
+        .signatures()
+        .iter()
+        .map(|a| a["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            index["digest"].as_str().unwrap(),
+            image["digest"].as_str().unwrap()
+        ],
+        "{:#}",
+        tree.0
+    );
+}

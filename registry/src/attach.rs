@@ -828,70 +828,38 @@ mod tests {
     use async_trait::async_trait;
 
     use super::*;
+    use crate::memory::hooked::{Hooked, WriteHook};
     use crate::memory::MemoryStore;
     use crate::oci::OCI_MANIFEST;
     use crate::{Limits, Store};
 
-    /// A memory store (no referrers API) on which, right after the first
-    /// write of `tag`, another writer's stale write lands: `stale` is put
-    /// back under the tag, as a writer that read before would.
+    /// A hook on a memory store (no referrers API) by which, right after
+    /// the first write of `tag`, another writer's stale write lands:
+    /// `stale` is put back under the tag, as a writer that read before
+    /// would.
     struct StaleAfterWrite {
-        inner: MemoryStore,
         tag: String,
         stale: Mutex<Option<Vec<u8>>>,
     }
 
     #[async_trait]
-    impl Store for StaleAfterWrite {
-        fn location(&self) -> String {
-            self.inner.location()
-        }
-        async fn resolve_tag(&self, r: &str, tag: &str) -> Result<Option<Descriptor>> {
-            self.inner.resolve_tag(r, tag).await
-        }
-        async fn fetch_manifest(
+    impl WriteHook for StaleAfterWrite {
+        async fn after_manifest(
             &self,
+            inner: &MemoryStore,
             r: &str,
-            d: &Sha256,
-            limit: u64,
-        ) -> Result<Option<(Vec<u8>, Option<String>)>> {
-            self.inner.fetch_manifest(r, d, limit).await
-        }
-        async fn fetch_blob(&self, r: &str, d: &Sha256, limit: u64) -> Result<Option<Vec<u8>>> {
-            self.inner.fetch_blob(r, d, limit).await
-        }
-        async fn push_blob(&self, r: &str, d: &Sha256, content: &[u8]) -> Result<()> {
-            self.inner.push_blob(r, d, content).await
-        }
-        async fn push_manifest(
-            &self,
-            r: &str,
-            d: &Sha256,
-            content: &[u8],
-            media_type: &str,
             tag: Option<&str>,
         ) -> Result<()> {
-            self.inner
-                .push_manifest(r, d, content, media_type, tag)
-                .await?;
             if tag == Some(self.tag.as_str()) {
                 let stale = self.stale.lock().unwrap().take();
                 if let Some(stale) = stale {
                     let digest = vouch_evidence::digest::sha256(&stale);
-                    self.inner
+                    inner
                         .push_manifest(r, &digest, &stale, crate::oci::OCI_INDEX, tag)
                         .await?;
                 }
             }
             Ok(())
-        }
-        async fn referrers(
-            &self,
-            r: &str,
-            s: &Sha256,
-            limit: usize,
-        ) -> Result<Option<Vec<Descriptor>>> {
-            self.inner.referrers(r, s, limit).await
         }
     }
 
@@ -909,10 +877,12 @@ mod tests {
             manifests: vec![entry("c")],
             ..ImageIndex::empty()
         };
-        let store = Arc::new(StaleAfterWrite {
+        let store = Arc::new(Hooked {
             inner: MemoryStore::new(),
-            tag: tag.clone(),
-            stale: Mutex::new(None),
+            hook: StaleAfterWrite {
+                tag: tag.clone(),
+                stale: Mutex::new(None),
+            },
         });
         let repo = Repository::new(store.clone(), "app", Limits::default());
         // Another writer's entry is there first.
@@ -921,7 +891,7 @@ mod tests {
             .unwrap();
         // Our write is followed by the stale write of a writer that read
         // before x was added, and added c.
-        *store.stale.lock().unwrap() = Some(crate::oci::to_json(&stale));
+        *store.hook.stale.lock().unwrap() = Some(crate::oci::to_json(&stale));
         register_referrers(&repo, &subject, &[entry("a")])
             .await
             .unwrap();

@@ -142,3 +142,82 @@ impl Store for MemoryStore {
         })))
     }
 }
+
+/// stub: injected faults, for tests only. A [`MemoryStore`] whose writes go
+/// through a [`WriteHook`] first (to fail them, as a registry that went
+/// away would) and after (to land another writer's write behind them).
+#[cfg(test)]
+pub(crate) mod hooked {
+    use super::*;
+
+    /// What happens around each write of a [`Hooked`] store.
+    #[async_trait]
+    pub(crate) trait WriteHook: Send + Sync {
+        /// Before each blob or manifest write; an error fails it unmade.
+        fn before_write(&self, _inner: &MemoryStore) -> Result<()> {
+            Ok(())
+        }
+        /// After each manifest write, with its tag.
+        async fn after_manifest(
+            &self,
+            _inner: &MemoryStore,
+            _repository: &str,
+            _tag: Option<&str>,
+        ) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A memory store with a [`WriteHook`] around its writes.
+    pub(crate) struct Hooked<H> {
+        pub(crate) inner: MemoryStore,
+        pub(crate) hook: H,
+    }
+
+    #[async_trait]
+    impl<H: WriteHook> Store for Hooked<H> {
+        fn location(&self) -> String {
+            self.inner.location()
+        }
+        async fn resolve_tag(&self, r: &str, tag: &str) -> Result<Option<Descriptor>> {
+            self.inner.resolve_tag(r, tag).await
+        }
+        async fn fetch_manifest(
+            &self,
+            r: &str,
+            d: &Sha256,
+            limit: u64,
+        ) -> Result<Option<(Vec<u8>, Option<String>)>> {
+            self.inner.fetch_manifest(r, d, limit).await
+        }
+        async fn fetch_blob(&self, r: &str, d: &Sha256, limit: u64) -> Result<Option<Vec<u8>>> {
+            self.inner.fetch_blob(r, d, limit).await
+        }
+        async fn push_blob(&self, r: &str, d: &Sha256, content: &[u8]) -> Result<()> {
+            self.hook.before_write(&self.inner)?;
+            self.inner.push_blob(r, d, content).await
+        }
+        async fn push_manifest(
+            &self,
+            r: &str,
+            d: &Sha256,
+            content: &[u8],
+            media_type: &str,
+            tag: Option<&str>,
+        ) -> Result<()> {
+            self.hook.before_write(&self.inner)?;
+            self.inner
+                .push_manifest(r, d, content, media_type, tag)
+                .await?;
+            self.hook.after_manifest(&self.inner, r, tag).await
+        }
+        async fn referrers(
+            &self,
+            r: &str,
+            s: &Sha256,
+            limit: usize,
+        ) -> Result<Option<Vec<Descriptor>>> {
+            self.inner.referrers(r, s, limit).await
+        }
+    }
+}

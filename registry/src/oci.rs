@@ -143,6 +143,18 @@ impl ImageIndex {
             annotations: BTreeMap::new(),
         }
     }
+
+    /// Its entries, each digest once (the first entry naming it), in
+    /// order. An index may list one manifest many times, and whatever is
+    /// done per entry (copy it, list or sign what is attached to it) is
+    /// then done once per manifest, not once per listing of it.
+    pub fn distinct_manifests(&self) -> Vec<&Descriptor> {
+        let mut seen = std::collections::HashSet::new();
+        self.manifests
+            .iter()
+            .filter(|d| seen.insert(d.digest))
+            .collect()
+    }
 }
 
 /// A parsed manifest or index.

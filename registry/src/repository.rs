@@ -32,6 +32,11 @@ pub struct Limits {
     /// image's evidence through a value of its own, so that what one image
     /// costs in memory is bounded whatever its attachments declare.
     pub max_read_bytes: u64,
+    /// Indexes nested above a manifest (default 8): an index of images is
+    /// one level, an index of such indexes two. Real images use one or
+    /// two; a chain of thousands is only an attack on whatever walks it,
+    /// so walks refuse the manifest past the limit, unread, naming it.
+    pub max_index_depth: usize,
 }
 
 impl Default for Limits {
@@ -43,6 +48,7 @@ impl Default for Limits {
             max_manifest_bytes: 4 * 1024 * 1024,
             max_referrers: 10_000,
             max_read_bytes: u64::MAX,
+            max_index_depth: 8,
         }
     }
 }
@@ -347,6 +353,22 @@ impl Repository {
                 location: self.location(),
                 count,
                 limit: self.limits.max_attachments,
+            });
+        }
+        Ok(())
+    }
+
+    /// Fails when the manifest `digest`, found with `depth` indexes above
+    /// it, is nested deeper than [`Limits::max_index_depth`]: every walk of
+    /// nested indexes checks here before it fetches the manifest.
+    pub fn check_index_depth(&self, digest: &Sha256, depth: usize) -> Result<()> {
+        let limit = self.limits.max_index_depth;
+        if depth > limit {
+            return Err(Error::TooMany {
+                what: format!("indexes nested above manifest {digest}"),
+                location: self.location(),
+                count: depth,
+                limit,
             });
         }
         Ok(())

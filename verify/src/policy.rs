@@ -181,21 +181,23 @@ struct Age(jiff::SignedDuration);
 impl ParseField for Age {
     const EXPECTING: &'static str = "a duration such as 720h or 30d";
     fn parse(value: &str) -> std::result::Result<Self, String> {
-        parse_age(value).map(Age)
+        parse_duration(value).map(Age)
     }
 }
 
-/// Parses `720h`, `30d`, `1h30m`, `2w` (a day is 24 hours; months and
-/// years are refused, having no fixed length).
-fn parse_age(value: &str) -> std::result::Result<jiff::SignedDuration, String> {
+/// Parses a positive duration, `720h`, `30d`, `1h30m`, `2w`, `90s` or ISO
+/// 8601 `PT10M` (a day is 24 hours; months and years are refused, having
+/// no fixed length): the one spelling of durations in policies (`maxAge`)
+/// and on the command line (`--timeout`), so that both read alike.
+pub fn parse_duration(value: &str) -> std::result::Result<jiff::SignedDuration, String> {
     let span: jiff::Span = value
         .parse()
-        .map_err(|e| format!("age {value:?} is not a duration like 720h or 30d: {e}"))?;
+        .map_err(|e| format!("{value:?} is not a duration like 720h or 30d: {e}"))?;
     let duration = span
         .to_duration(jiff::SpanRelativeTo::days_are_24_hours())
-        .map_err(|e| format!("age {value:?} has no fixed length: {e}"))?;
+        .map_err(|e| format!("{value:?} has no fixed length: {e}"))?;
     if duration <= jiff::SignedDuration::ZERO {
-        return Err(format!("age {value:?} must be positive"));
+        return Err(format!("{value:?} must be positive"));
     }
     Ok(duration)
 }

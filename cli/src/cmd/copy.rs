@@ -31,8 +31,10 @@ pub async fn run(args: Args) -> Result<()> {
         bail!("destination {dst} names a digest: name a tag (or nothing) instead");
     }
     let src_repo = args.registry.open(&src, false)?;
-    let dst_repo = args.registry.open(&dst, true)?;
+    // The source is resolved before the destination is opened, which
+    // creates a missing layout: a copy that cannot start writes nothing.
     let image = src_repo.resolve(&src).await?;
+    let dst_repo = args.registry.open(&dst, true)?;
     let tag = dst.tag.as_deref().or(src.tag.as_deref());
     let report = copy_image(&src_repo, &dst_repo, &image.digest, tag).await?;
     for skipped in &report.skipped {

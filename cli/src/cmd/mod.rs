@@ -75,6 +75,9 @@ pub struct RegistryArgs {
     /// Largest blob read, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_blob_bytes)]
     max_blob_bytes: u64,
+    /// Most indexes nested above a manifest (an index of images is one level).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_index_depth)]
+    max_index_depth: usize,
 }
 
 impl RegistryArgs {
@@ -90,6 +93,7 @@ impl RegistryArgs {
             max_layers: self.max_layers,
             max_blob_bytes: self.max_blob_bytes,
             max_referrers: self.max_referrers,
+            max_index_depth: self.max_index_depth,
             ..Limits::default()
         }
     }

@@ -95,7 +95,9 @@ pub async fn run(args: Args) -> Result<()> {
     let mut targets = vec![root.clone()];
     if args.recursive {
         match repo.manifest(&root.digest).await?.manifest {
-            Manifest::Index(index) => targets.extend(index.manifests),
+            Manifest::Index(index) => {
+                targets.extend(index.distinct_manifests().into_iter().cloned());
+            }
             Manifest::Image(_) => bail!("--recursive: {image} is a single image, not an index"),
         }
     }

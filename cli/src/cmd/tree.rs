@@ -78,7 +78,7 @@ pub async fn run(args: Args) -> Result<()> {
     let root = repo.resolve(&image).await?;
     let mut subjects = vec![root.clone()];
     if let Manifest::Index(index) = repo.manifest(&root.digest).await?.manifest {
-        subjects.extend(index.manifests);
+        subjects.extend(index.distinct_manifests().into_iter().cloned());
     }
     let mut found = Vec::new();
     for subject in &subjects {
