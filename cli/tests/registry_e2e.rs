@@ -417,14 +417,14 @@ fn secure_registry_needs_credentials_and_ca() {
     let out = env.run(["tree", &image, "--registry-ca", &ca]);
     assert_fails_with(
         &out,
-        "authentication failed: Unauthorized (no credentials given)",
+        "authentication failed (no credentials given): Unauthorized",
     );
     // ...while a GET by digest carries the registry's own error body.
     let pinned = format!("{}/team/private@{digest}", registry.host);
     let out = env.run(["tree", &pinned, "--registry-ca", &ca]);
     assert_fails_with(
         &out,
-        "authentication failed: UNAUTHORIZED: authentication required",
+        "authentication failed (no credentials given): UNAUTHORIZED: authentication required",
     );
     let out = env.run(["sign", &image, "--key", &s(&key), "--registry-ca", &ca]);
     assert_fails_with(&out, "authentication failed");
