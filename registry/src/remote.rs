@@ -1261,6 +1261,40 @@ mod tests {
         scripted(vec![(status, "{}"); n])
     }
 
+    #[test]
+    fn a_url_is_on_a_host_as_references_spell_it() {
+        let on = |url: &str, host: &str| same_host(&reqwest::Url::parse(url).unwrap(), host);
+        for (url, host) in [
+            ("https://Registry.Example/v2/", "registry.example"),
+            ("https://registry.example:443/v2/", "registry.example"),
+            ("https://registry.example/v2/", "registry.example:443"),
+            ("http://registry.example:80/v2/", "registry.example"),
+            ("http://127.0.0.1:5000/x", "127.0.0.1:5000"),
+            ("http://2130706433:5000/x", "127.0.0.1:5000"),
+            ("https://[::1]:5000/x", "[::1]:5000"),
+        ] {
+            assert!(on(url, host), "{url} on {host}");
+        }
+        for (url, host) in [
+            ("https://registry.example.evil/v2/", "registry.example"),
+            (
+                "https://registry.example@evil.example/v2/",
+                "registry.example",
+            ),
+            (
+                "https://evil.example#@registry.example/",
+                "registry.example",
+            ),
+            ("https://evil.example/registry.example", "registry.example"),
+            ("http://127.0.0.1:5001/x", "127.0.0.1:5000"),
+            ("http://127.0.0.1/x", "127.0.0.1:5000"),
+            ("https://[::1]:5001/x", "[::1]:5000"),
+            ("https://registry.example./v2/", "registry.example"),
+        ] {
+            assert!(!on(url, host), "{url} on {host}");
+        }
+    }
+
     /// `op:s3cret`, the credentials bound to the registry under test.
     const BASIC: &str = "Basic b3A6czNjcmV0";
 
