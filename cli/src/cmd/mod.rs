@@ -365,3 +365,41 @@ pub async fn attach_statement(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_name_their_registry_and_a_file() {
+        let bound = parse_bound_credentials("Registry.Example:443=ci:@/run/secrets/token").unwrap();
+        assert_eq!(bound.host, "registry.example");
+        assert_eq!(bound.username, "ci");
+        assert_eq!(bound.password_file, Path::new("/run/secrets/token"));
+        let hub = parse_bound_credentials("index.docker.io=me:@pw").unwrap();
+        assert_eq!(hub.host, "docker.io");
+        for bad in [
+            "registry.example",
+            "registry.example=ci:s3cret",
+            "registry.example=ci",
+            "registry.example=:@file",
+            "registry.example=a:b:@file",
+            "registry.example=ci:@",
+            "registry=ci:@file",
+            "https://registry.example=ci:@file",
+        ] {
+            assert!(parse_bound_credentials(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_token_host("registry.gitlab.com=GitLab.com").unwrap(),
+            ("registry.gitlab.com".to_string(), "gitlab.com".to_string())
+        );
+        for bad in [
+            "registry.gitlab.com",
+            "r.example=https://auth.example/token",
+            "=a.example",
+        ] {
+            assert!(parse_token_host(bad).is_err(), "{bad}");
+        }
+    }
+}
