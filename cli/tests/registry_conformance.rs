@@ -31,10 +31,14 @@ async fn remote_store_conforms_on_a_tls_registry_with_basic_auth() {
     let registry = Registry::secure();
     let options = RemoteOptions {
         extra_ca_pem: Some(std::fs::read(registry.ca_pem.as_ref().unwrap()).unwrap()),
-        credentials: Some(Credentials {
-            username: registry.username.clone().unwrap(),
-            password: registry.password.clone().unwrap(),
-        }),
+        credentials: [(
+            registry.host.clone(),
+            Credentials {
+                username: registry.username.clone().unwrap(),
+                password: registry.password.clone().unwrap(),
+            },
+        )]
+        .into(),
         ..RemoteOptions::default()
     };
     run_on("remote (TLS + Basic auth)", &registry, options).await;

@@ -22,6 +22,7 @@ use vouch_evidence::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use vouch_evidence::keys::{PrivateKey, Signer};
 
 use common::registry::{Registry, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, PASSWORD, USERNAME};
+use common::stub::{Fault, FaultServer};
 use common::{assert_fails_with, assert_ok};
 
 const BUNDLE_ARTIFACT_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
@@ -417,14 +418,14 @@ fn secure_registry_needs_credentials_and_ca() {
     let out = env.run(["tree", &image, "--registry-ca", &ca]);
     assert_fails_with(
         &out,
-        "authentication failed: Unauthorized (no credentials given)",
+        "authentication failed (no credentials given): Unauthorized",
     );
     // ...while a GET by digest carries the registry's own error body.
     let pinned = format!("{}/team/private@{digest}", registry.host);
     let out = env.run(["tree", &pinned, "--registry-ca", &ca]);
     assert_fails_with(
         &out,
-        "authentication failed: UNAUTHORIZED: authentication required",
+        "authentication failed (no credentials given): UNAUTHORIZED: authentication required",
     );
     let out = env.run(["sign", &image, "--key", &s(&key), "--registry-ca", &ca]);
     assert_fails_with(&out, "authentication failed");
@@ -591,6 +592,101 @@ fn copy_registry_to_layout_to_secure_registry() {
     let tree = env.tree(&dst, &strs(&flags));
     assert_eq!(tree.digest(), digest);
     assert_eq!(tree.formats(), ["bundle", "legacy"]);
+}
+
+/// `vouch copy SRC DST --registry-username …` logs in to DST, the registry
+/// written to: SRC gets only its own credentials (`--registry-credentials`
+/// or the docker config), never DST's.
+#[test]
+fn regression_issue_9_copy_sends_each_registry_only_its_own_credentials() {
+    let env = Env::new();
+    let mirror = Registry::plain_with_auth();
+    let dst = mirror.reference("mirror/app", "v1");
+    let login = [
+        "--registry-username",
+        USERNAME,
+        "--registry-password",
+        PASSWORD,
+    ];
+    // A source that asks everyone for credentials.
+    let source = FaultServer::start(Fault::Status(401));
+    let src = format!("{}/team/app:v1", source.host);
+    let out = env.run(args(&["copy", &src, &dst], &login));
+    assert_fails_with(
+        &out,
+        &format!(
+            "registry {}: authentication failed (no credentials given)",
+            source.host
+        ),
+    );
+    assert_eq!(source.authorizations(), Vec::<String>::new());
+
+    // Its own, bound to it, and nothing else.
+    fs::write(env.path().join("reader.token"), "read-only-token\n").unwrap();
+    let bound = format!("{}=reader:@reader.token", source.host);
+    let out = env.run(args(
+        &["copy", &src, &dst, "--registry-credentials", &bound],
+        &login,
+    ));
+    assert_fails_with(&out, "authentication failed");
+    let basic = base64::engine::general_purpose::STANDARD.encode("reader:read-only-token");
+    assert_eq!(source.authorizations(), [format!("Basic {basic}")]);
+
+    // The destination's are used for the destination: a real copy, which
+    // fails without them.
+    let plain = Registry::plain();
+    let digest = plain.push_image("team/app", "v1");
+    let from = plain.reference("team/app", "v1");
+    let out = env.run(["copy", &from, &dst]);
+    assert_fails_with(&out, "authentication failed");
+    assert_ok(&env.run(args(&["copy", &from, &dst], &login)));
+    let flags = [
+        "--registry-credentials",
+        &format!("{}={USERNAME}:@pw", mirror.host),
+    ];
+    fs::write(env.path().join("pw"), PASSWORD).unwrap();
+    assert_eq!(env.tree(&dst, &flags).digest(), digest);
+}
+
+/// Credentials given on the command line are for one registry: a command
+/// reading images on two refuses them rather than guess, and the second
+/// registry is never asked.
+#[test]
+fn regression_issue_9_command_line_credentials_are_for_one_registry() {
+    let env = Env::new();
+    let plain = Registry::plain();
+    plain.push_image("team/app", "v1");
+    let first = plain.reference("team/app", "v1");
+    let other = FaultServer::start(Fault::Status(401));
+    let second = format!("{}/team/app:v1", other.host);
+    let login = [
+        "--registry-username",
+        USERNAME,
+        "--registry-password",
+        PASSWORD,
+    ];
+    let policy = env.path().join("policy.yaml");
+    fs::write(
+        &policy,
+        "apiVersion: vouch.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {name: open}\n\
+         spec:\n  images: [{glob: \"**\"}]\n  authorities: [{name: any, static: pass}]\n",
+    )
+    .unwrap();
+    let policy = s(&policy);
+    let out = env.run(args(
+        &["verify", &first, &second, "--policy", &policy],
+        &login,
+    ));
+    assert_fails_with(
+        &out,
+        &format!(
+            "--registry-username/--registry-password are for one registry, and this command reads {} and {}",
+            plain.host, other.host
+        ),
+    );
+    assert_eq!(other.requests(), Vec::<String>::new());
+    // Negative control: each image alone is verified with them.
+    assert_ok(&env.run(args(&["verify", &first, "--policy", &policy], &login)));
 }
 
 // ---------------------------------------------------------------------------

@@ -1241,3 +1241,87 @@ fn regression_issue_8_a_key_file_replaced_in_place_takes_effect_without_a_policy
         .metrics()
         .contains("vouch_webhook_policy_reloads_total 2\n"));
 }
+
+/// A pod author names a registry of their own: it gets none of the
+/// operator's credentials, cannot make the webhook fetch a token service
+/// elsewhere (an internal address), and its answers, or anything it
+/// relays, never reach the denial the author reads; the operator's log
+/// keeps them. Credentials named by no registry are refused at start.
+#[test]
+fn regression_issue_9_the_webhook_gives_a_pod_authors_registry_nothing() {
+    let world = World::new();
+    let dir = world.dir();
+    std::fs::write(dir.join("pull.token"), "operator-pull-token\n").unwrap();
+    let bound = format!("{}=operator:@pull.token", world.registry.host);
+    let webhook = world.start(&["--registry-credentials", &bound]);
+    // The operator's registry is read as before.
+    let allowed = webhook.review("/validate", &pod("shop", &[&world.good]));
+    assert_eq!(allowed["allowed"], true, "{allowed}");
+
+    // An internal service, and a registry naming it as its token service.
+    let internal = FaultServer::start(Fault::StatusEverywhere(403));
+    let realm = format!(
+        "Bearer realm=\"http://{}/admin\",service=\"x\"",
+        internal.host
+    );
+    let attacker = FaultServer::start_challenging(Fault::Status(401), &realm);
+    let image = format!("{}/enforced/app:v1", attacker.host);
+    for endpoint in ["/validate", "/mutate"] {
+        let denied = webhook.review(endpoint, &pod("shop", &[&image]));
+        assert_eq!(denied["allowed"], false, "{denied}");
+        let why = message(&denied);
+        assert!(
+            why.contains(&format!("registry {}", attacker.host)),
+            "{why}"
+        );
+        assert!(
+            why.contains(&format!("token service {}", internal.host)),
+            "{why}"
+        );
+    }
+    assert_eq!(internal.requests(), Vec::<String>::new());
+    assert_eq!(attacker.authorizations(), Vec::<String>::new());
+
+    // A registry's own error body (here, one it relays) is logged, never
+    // shown: the denial says which registry failed and how.
+    let relaying = FaultServer::start(Fault::Status(403));
+    // By digest: read with GETs, whose answers have bodies.
+    let image = format!("{}/enforced/app@sha256:{}", relaying.host, "ab".repeat(32));
+    let denied = webhook.review("/validate", &pod("shop", &[&image]));
+    let why = message(&denied);
+    assert!(
+        why.contains(&format!("registry {}", relaying.host)),
+        "{why}"
+    );
+    assert!(why.contains("403 Forbidden"), "{why}");
+    assert!(!why.contains("hunter2"), "{why}");
+    eventually("the body is logged", || webhook.log().contains("hunter2"));
+    assert_eq!(relaying.authorizations(), Vec::<String>::new());
+    drop(webhook);
+
+    // --registry-username names no registry: refused at start.
+    let out = vouch()
+        .current_dir(dir)
+        .args([
+            "webhook",
+            "--policy",
+            "policies",
+            "--tls-cert",
+            "certs/tls.crt",
+        ])
+        .args(["--tls-key", "certs/tls.key", "--listen", "127.0.0.1:0"])
+        .args([
+            "--registry-username",
+            "operator",
+            "--registry-password",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--registry-credentials HOST=USER:@FILE"),
+        "{stderr}"
+    );
+}

@@ -83,23 +83,31 @@ pub enum Error {
     },
     /// A registry refused the request or answered with an error that says
     /// something about the request (401, 404, a missing header); the
-    /// registry's own message is kept.
-    #[error("registry {location}: {reason}")]
+    /// registry's own message is kept, apart from vouch's.
+    #[error("registry {location}: {reason}{}", said_suffix(.said))]
     Remote {
         /// The registry host.
         location: String,
-        /// What failed and what the registry said.
+        /// What failed, in vouch's words (the request, the status).
         reason: String,
+        /// What the server said (its error body, cut short), if it said
+        /// anything: kept apart from `reason` because it is the remote's
+        /// text, not vouch's. A local user sees it; the webhook logs it and
+        /// never puts it in a denial ([`Error::without_remote_message`]),
+        /// since a server a pod author names may relay another's answer.
+        said: Option<String>,
     },
     /// A registry could not be reached in time (timeout, connection
     /// refused or cut) or said it cannot answer now (429, 5xx): a failure
     /// of availability, which says nothing about the image or its evidence.
-    #[error("registry {location}: {reason}")]
+    #[error("registry {location}: {reason}{}", said_suffix(.said))]
     Unavailable {
         /// The registry host.
         location: String,
-        /// What failed and what the registry said.
+        /// What failed, in vouch's words.
         reason: String,
+        /// What the server said, as in [`Error::Remote`].
+        said: Option<String>,
     },
     /// Reading one more manifest or blob would pass the bytes a caller
     /// allowed in all (`Limits::max_read_bytes`): the whole read is
@@ -141,4 +149,29 @@ impl Error {
     pub fn is_unavailable(&self) -> bool {
         matches!(self, Error::Unavailable { .. })
     }
+
+    /// The message without what a remote server said: which registry
+    /// failed and how (the request, the status, "token service refused"),
+    /// for someone who must not read a server's answer (the author of a
+    /// pod the webhook reviews: the server may have relayed an internal
+    /// page). The whole error, [`Display`](std::fmt::Display), is for the
+    /// operator's log and a local user's terminal.
+    pub fn without_remote_message(&self) -> String {
+        match self {
+            Error::Remote {
+                location, reason, ..
+            }
+            | Error::Unavailable {
+                location, reason, ..
+            } => format!("registry {location}: {reason}"),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// `": <said>"` when a server said something, for the messages of
+/// [`Error::Remote`] and [`Error::Unavailable`].
+fn said_suffix(said: &Option<String>) -> String {
+    said.as_deref()
+        .map_or_else(String::new, |s| format!(": {s}"))
 }

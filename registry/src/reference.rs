@@ -176,6 +176,29 @@ pub fn normalise_host(host: &str) -> String {
     }
 }
 
+/// A registry host written on its own (`--registry-credentials
+/// HOST=…`), spelt as the host of a reference to an image on it: through
+/// the very parser references go through, so that credentials bound to a
+/// host are found under every spelling of it a reference may use
+/// (case, `:443`, `index.docker.io` for `docker.io`). A host must name
+/// one as a reference's first segment would (a `.` or a port, or
+/// `localhost`): `registry` alone would be a Docker Hub repository.
+pub fn registry_host(host: &str) -> Result<String, Error> {
+    let not_a_host = || {
+        invalid(
+            host,
+            "not a registry host (a host has a `.` or a port, or is `localhost`; no scheme or path)",
+        )
+    };
+    if host.is_empty() || host.contains(['/', '@']) || !names_host(host) {
+        return Err(not_a_host());
+    }
+    match format!("{host}/vouch").parse::<ImageRef>()?.location {
+        Location::Registry { host, .. } => Ok(host),
+        Location::Layout(_) => Err(not_a_host()),
+    }
+}
+
 /// An `oci:` layout path normalised lexically: `.` components, repeated
 /// and trailing `/` dropped, and each `dir/..` pair removed (`..` at the
 /// root stays at the root; leading `..` of a relative path are kept). The
@@ -322,6 +345,37 @@ mod tests {
 
     fn remote(s: &str) -> String {
         s.parse::<ImageRef>().unwrap().to_string()
+    }
+
+    #[test]
+    fn registry_hosts_are_spelt_as_in_references() {
+        for (written, host) in [
+            ("Registry.Example:443", "registry.example"),
+            ("index.docker.io", "docker.io"),
+            ("DOCKER.IO", "docker.io"),
+            ("127.0.0.1:5000", "127.0.0.1:5000"),
+            ("localhost:0080", "localhost"),
+        ] {
+            assert_eq!(registry_host(written).unwrap(), host, "{written}");
+            let image: ImageRef = format!("{written}/app").parse().unwrap();
+            let Location::Registry { host: of_image, .. } = image.location else {
+                panic!("{written}")
+            };
+            assert_eq!(of_image, host, "{written}");
+        }
+        // An IPv6 literal is no reference's host either (the distribution
+        // grammar has none), so no credentials are bound to one.
+        for bad in [
+            "",
+            "registry",
+            "https://r.example",
+            "r.example/x",
+            "oci:x",
+            "u@r.example",
+            "[::1]:5000",
+        ] {
+            assert!(registry_host(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

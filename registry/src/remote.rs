@@ -9,8 +9,19 @@
 //!
 //! HTTPS is used unless the host is a loopback address or the caller allows
 //! plain HTTP; even then HTTPS is tried first, as docker does.
+//!
+//! Credentials are bound to the registry host they were given for, and
+//! everything that carries them (Basic credentials, a Bearer token got
+//! with them, a token request) goes to that host only, over HTTPS unless
+//! the registry itself speaks plain HTTP where allowed: a token service
+//! (Bearer realm) on another host is asked only when it is trusted for the
+//! registry ([`RemoteOptions::token_hosts`], [`BUILTIN_TOKEN_HOSTS`]);
+//! an upload `Location` or a `Link` on another host gets no credentials;
+//! a redirect never goes from HTTPS to plain HTTP, and reqwest drops the
+//! `Authorization` header of one that leaves the host, whose 401 is then
+//! not answered.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -22,7 +33,17 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use vouch_evidence::digest::Sha256;
 
 use crate::oci::{Descriptor, ImageIndex, MANIFEST_MEDIA_TYPES, OCI_INDEX};
+use crate::reference::normalise_host;
 use crate::{Error, Result, Store};
+
+/// Token services trusted for a registry on another host than its own,
+/// out of the box: Docker Hub names `auth.docker.io` as its realm, and
+/// `docker.io` is the registry of every short image name. Any other is
+/// trusted only when configured ([`RemoteOptions::token_hosts`]).
+pub const BUILTIN_TOKEN_HOSTS: &[(&str, &str)] = &[("docker.io", "auth.docker.io")];
+
+/// The most redirects followed for one request (reqwest's default).
+const MAX_REDIRECTS: usize = 10;
 
 /// The most pages of referrers followed.
 const MAX_REFERRER_PAGES: usize = 20;
@@ -48,15 +69,26 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
-/// How to reach a registry.
+/// How to reach registries: shared by every registry a command opens, so
+/// credentials are kept by the host they are bound to and each registry
+/// takes only its own.
 #[derive(Debug, Clone, Default)]
 pub struct RemoteOptions {
     /// Allow plain HTTP to a non-loopback host (`--allow-http-registry`).
     pub allow_http: bool,
     /// Extra CA certificates (PEM) to trust besides the public roots.
     pub extra_ca_pem: Option<Vec<u8>>,
-    /// Credentials; when absent they are looked up in the docker config.
-    pub credentials: Option<Credentials>,
+    /// Credentials by the registry host they are bound to, spelt as
+    /// [`crate::reference::registry_host`] spells it. A registry named
+    /// here gets these; any other gets its own from the docker config, if
+    /// it has some there; none ever gets another's.
+    pub credentials: BTreeMap<String, Credentials>,
+    /// Hosts each registry (by host, spelt as for `credentials`) may name
+    /// as its token service (Bearer realm) besides its own host and the
+    /// [`BUILTIN_TOKEN_HOSTS`]: a realm anywhere else is never asked, with
+    /// credentials or without, so a registry cannot make vouch send them,
+    /// or a request, to a host of its choosing.
+    pub token_hosts: BTreeMap<String, Vec<String>>,
     /// The timeout of each request (default 30 s).
     pub timeout: Option<Duration>,
 }
@@ -65,7 +97,10 @@ pub struct RemoteOptions {
 pub struct RemoteStore {
     host: String,
     http: reqwest::Client,
+    /// This registry's own credentials, never another's.
     credentials: Option<Credentials>,
+    /// The hosts besides its own whose token service it may name.
+    token_hosts: Vec<String>,
     /// `https` or `http`, once known.
     scheme: Mutex<Option<&'static str>>,
     may_use_http: bool,
@@ -87,9 +122,25 @@ fn is_loopback(host: &str) -> bool {
 impl RemoteStore {
     /// A client for `host` (`registry.example.com`, `127.0.0.1:5000`).
     pub fn new(host: &str, options: RemoteOptions) -> Result<Self> {
+        // reqwest drops `Authorization` when a redirect leaves the host
+        // (host or port), but not when it only leaves HTTPS: `https://h:5000`
+        // to `http://h:5000` would carry it in clear text. No redirect
+        // goes from HTTPS to plain HTTP.
+        let redirects = reqwest::redirect::Policy::custom(|attempt| {
+            let downgrade = attempt.url().scheme() != "https"
+                && attempt.previous().iter().any(|u| u.scheme() == "https");
+            if downgrade {
+                attempt.error("a redirect from HTTPS to plain HTTP is refused")
+            } else if attempt.previous().len() > MAX_REDIRECTS {
+                attempt.error("too many redirects")
+            } else {
+                attempt.follow()
+            }
+        });
         let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(options.timeout.unwrap_or(Duration::from_secs(30)))
+            .redirect(redirects)
             .user_agent(concat!("vouch/", env!("CARGO_PKG_VERSION")));
         if let Some(pem) = &options.extra_ca_pem {
             for cert in reqwest::Certificate::from_pem_bundle(pem).map_err(|e| Error::Invalid {
@@ -103,15 +154,33 @@ impl RemoteStore {
         let http = builder.build().map_err(|e| Error::Remote {
             location: host.into(),
             reason: e.to_string(),
+            said: None,
         })?;
-        let credentials = match options.credentials {
-            Some(c) => Some(c),
+        let key = normalise_host(host);
+        let bound = options
+            .credentials
+            .iter()
+            .find(|(bound_to, _)| normalise_host(bound_to) == key);
+        let credentials = match bound {
+            Some((_, c)) => Some(c.clone()),
             None => docker_config_credentials(host)?,
         };
+        let configured = options
+            .token_hosts
+            .iter()
+            .filter(|(registry, _)| normalise_host(registry) == key)
+            .flat_map(|(_, hosts)| hosts.iter().cloned());
+        let token_hosts = BUILTIN_TOKEN_HOSTS
+            .iter()
+            .filter(|(registry, _)| *registry == key)
+            .map(|(_, token_host)| token_host.to_string())
+            .chain(configured)
+            .collect();
         Ok(RemoteStore {
             host: host.to_string(),
             http,
             credentials,
+            token_hosts,
             scheme: Mutex::new(None),
             may_use_http: options.allow_http || is_loopback(host),
             tokens: Mutex::new(HashMap::new()),
@@ -120,6 +189,52 @@ impl RemoteStore {
 
     fn url(&self, scheme: &str, path: &str) -> String {
         format!("{scheme}://{}/v2/{path}", self.host)
+    }
+
+    /// Whether `url` is on this registry's host, compared as references
+    /// compare hosts ([`normalise_host`]: case, default ports).
+    fn on_host(&self, url: &reqwest::Url) -> bool {
+        same_host(url, &self.host)
+    }
+
+    /// Whether this registry was found to speak plain HTTP (which it may
+    /// only where that is allowed).
+    fn speaks_http(&self) -> bool {
+        *self.scheme.lock().unwrap_or_else(|p| p.into_inner()) == Some("http")
+    }
+
+    /// Whether a request to `url` may carry this registry's credentials
+    /// or a token got with them: on its host, over HTTPS unless the
+    /// registry itself speaks plain HTTP.
+    fn may_carry_credentials(&self, url: &reqwest::Url) -> bool {
+        self.on_host(url) && (url.scheme() == "https" || self.speaks_http())
+    }
+
+    /// Refuses a token service (Bearer realm) that is neither on this
+    /// registry's host nor trusted for it, or that is plain HTTP while the
+    /// registry is not: nothing is sent there, not even an anonymous token
+    /// request (which would let a registry point vouch, and the webhook,
+    /// at any address).
+    fn check_token_service(&self, realm: &reqwest::Url) -> Result<()> {
+        let host = url_host(realm).unwrap_or_default();
+        let trusted = self.on_host(realm)
+            || self
+                .token_hosts
+                .iter()
+                .any(|token_host| same_host(realm, token_host));
+        if !trusted {
+            return Err(self.remote_error(format!(
+                "authentication failed: its token service {host} is on another host, which is not                  trusted for it (--registry-token-host {}={host} trusts it), so nothing was sent there",
+                self.host
+            )));
+        }
+        if realm.scheme() != "https" && !(realm.scheme() == "http" && self.speaks_http()) {
+            return Err(self.remote_error(format!(
+                "authentication failed: its token service {host} is not HTTPS ({}:), so nothing                  was sent there in clear text",
+                realm.scheme()
+            )));
+        }
+        Ok(())
     }
 
     /// The scheme to use, found once by pinging `/v2/`: HTTPS, or where
@@ -186,12 +301,18 @@ impl RemoteStore {
         scope: &str,
         build: &impl Fn(RequestBuilder) -> RequestBuilder,
     ) -> Result<Response> {
+        let target = reqwest::Url::parse(url)
+            .map_err(|e| self.remote_error(format!("bad URL {url:?}: {e}")))?;
+        // An upload Location or a Link elsewhere gets no token, and its 401
+        // no credentials.
+        let ours = self.may_carry_credentials(&target);
         let token = self
             .tokens
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .get(scope)
-            .cloned();
+            .cloned()
+            .filter(|_| ours);
         let mut request = build(self.http.request(method.clone(), url));
         if let Some(token) = &token {
             request = request.bearer_auth(token);
@@ -202,6 +323,18 @@ impl RemoteStore {
             .map_err(|e| self.transport_error(url, e))?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(response);
+        }
+        // The 401 of a request that left the registry (its URL, or a
+        // redirect) is another host's challenge: not answered with this
+        // registry's credentials.
+        let answered_by = response.url().clone();
+        if !ours || !self.may_carry_credentials(&answered_by) {
+            return Err(self.remote_error(format!(
+                "authentication failed: {} asked for credentials, which are sent to {} only \
+                 (over HTTPS unless it speaks plain HTTP)",
+                url_host(&answered_by).unwrap_or_default(),
+                self.host
+            )));
         }
         let challenge = response
             .headers()
@@ -217,7 +350,7 @@ impl RemoteStore {
             .map_err(|e| self.transport_error(url, e))?;
         if retried.status() == StatusCode::UNAUTHORIZED {
             let message = error_message(retried).await;
-            return Err(self.auth_error(&message));
+            return Err(self.said_error("authentication failed", message));
         }
         Ok(retried)
     }
@@ -240,7 +373,7 @@ impl RemoteStore {
                     .map(|t| format!("Bearer {t}"));
             }
             let message = error_message(unauthorized).await;
-            return Err(self.auth_error(&format!("{message} (no credentials given)")));
+            return Err(self.said_error("authentication failed (no credentials given)", message));
         };
         if kind.eq_ignore_ascii_case("basic") {
             let basic = base64::engine::general_purpose::STANDARD
@@ -251,9 +384,10 @@ impl RemoteStore {
             let token = self.bearer_token(&params, scope, Some(credentials)).await?;
             return Ok(format!("Bearer {token}"));
         }
-        Err(self.auth_error(&format!(
-            "unsupported authentication challenge {challenge:?}"
-        )))
+        Err(self.said_error(
+            "authentication failed: unsupported authentication challenge",
+            format!("{challenge:?}"),
+        ))
     }
 
     async fn bearer_token(
@@ -262,9 +396,18 @@ impl RemoteStore {
         scope: &str,
         credentials: Option<&Credentials>,
     ) -> Result<String> {
-        let realm = params
-            .get("realm")
-            .ok_or_else(|| self.auth_error("bearer challenge without a realm"))?;
+        let realm = params.get("realm").ok_or_else(|| {
+            self.remote_error("authentication failed: bearer challenge without a realm")
+        })?;
+        let realm = reqwest::Url::parse(realm).map_err(|e| {
+            self.said_error(
+                "authentication failed: the bearer realm is not a URL",
+                format!("{realm:?}: {e}"),
+            )
+        })?;
+        self.check_token_service(&realm)?;
+        let service_host = url_host(&realm).unwrap_or_default();
+        let realm = realm.as_str();
         let mut query: Vec<(&str, &str)> = Vec::new();
         if let Some(service) = params.get("service") {
             query.push(("service", service));
@@ -281,9 +424,13 @@ impl RemoteStore {
         if is_transient(response.status()) {
             return Err(self.status_error("token service", response).await);
         }
-        if !response.status().is_success() {
+        let status = response.status();
+        if !status.is_success() {
             let message = error_message(response).await;
-            return Err(self.auth_error(&format!("token service refused: {message}")));
+            return Err(self.said_error(
+                &format!("authentication failed: token service {service_host} refused: {status}"),
+                message,
+            ));
         }
         let body = read_capped(response, MAX_SMALL_BODY)
             .await
@@ -293,12 +440,17 @@ impl RemoteStore {
             token: Option<String>,
             access_token: Option<String>,
         }
-        let token: Token = serde_json::from_slice(&body)
-            .map_err(|e| self.auth_error(&format!("bad token response: {e}")))?;
-        let token = token
-            .token
-            .or(token.access_token)
-            .ok_or_else(|| self.auth_error("token response has no token"))?;
+        let token: Token = serde_json::from_slice(&body).map_err(|e| {
+            self.said_error(
+                &format!("authentication failed: bad token response from {service_host}"),
+                e.to_string(),
+            )
+        })?;
+        let token = token.token.or(token.access_token).ok_or_else(|| {
+            self.remote_error(format!(
+                "authentication failed: token response from {service_host} has no token"
+            ))
+        })?;
         self.tokens
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -336,23 +488,25 @@ impl RemoteStore {
         let scheme = (*self.scheme.lock().unwrap_or_else(|p| p.into_inner()))?;
         let base = reqwest::Url::parse(&format!("{scheme}://{}/", self.host)).ok()?;
         let url = base.join(target).ok()?;
-        // Never follow a link to another host with our credentials.
-        (url.host_str() == base.host_str()
-            && url.port_or_known_default() == base.port_or_known_default())
-        .then(|| url.to_string())
+        // Never follow a link to another host.
+        self.on_host(&url).then(|| url.to_string())
     }
 
     fn remote_error(&self, reason: impl Into<String>) -> Error {
         Error::Remote {
             location: self.host.clone(),
             reason: reason.into(),
+            said: None,
         }
     }
 
-    fn auth_error(&self, message: &str) -> Error {
+    /// An error with what the server said (its body) kept apart from
+    /// vouch's `reason`.
+    fn said_error(&self, reason: &str, said: String) -> Error {
         Error::Remote {
             location: self.host.clone(),
-            reason: format!("authentication failed: {message}"),
+            reason: reason.to_string(),
+            said: Some(said),
         }
     }
 
@@ -379,6 +533,7 @@ impl RemoteStore {
             Error::Unavailable {
                 location: self.host.clone(),
                 reason,
+                said: None,
             }
         } else {
             self.remote_error(reason)
@@ -393,18 +548,36 @@ impl RemoteStore {
         self.status_message_error(what, status, message)
     }
 
-    /// [`Self::status_error`] for an answer whose body was already read.
+    /// [`Self::status_error`] for an answer whose body was already read:
+    /// the status is vouch's reason, the body what the registry said.
     fn status_message_error(&self, what: &str, status: StatusCode, message: String) -> Error {
-        let reason = format!("{what}: {status}: {message}");
+        let reason = format!("{what}: {status}");
         if is_transient(status) {
             Error::Unavailable {
                 location: self.host.clone(),
                 reason,
+                said: Some(message),
             }
         } else {
-            self.remote_error(reason)
+            self.said_error(&reason, message)
         }
     }
+}
+
+/// The host of `url` as registry hosts are compared: [`normalise_host`] of
+/// `host:port`, the port the scheme's default when none is written.
+fn url_host(url: &reqwest::Url) -> Option<String> {
+    let port = url.port_or_known_default()?;
+    Some(normalise_host(&format!("{}:{port}", url.host_str()?)))
+}
+
+/// Whether `url` is on `host` (`registry.example`, `127.0.0.1:5000`), `host`
+/// read with `url`'s scheme, so that default ports compare alike.
+fn same_host(url: &reqwest::Url, host: &str) -> bool {
+    let Ok(base) = reqwest::Url::parse(&format!("{}://{host}/", url.scheme())) else {
+        return false;
+    };
+    url_host(url).is_some_and(|h| Some(h) == url_host(&base))
 }
 
 /// Whether a status says the registry cannot answer now (429, 5xx) rather
@@ -857,6 +1030,7 @@ impl Store for RemoteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[test]
     fn parses_bearer_and_basic_challenges() {
@@ -910,48 +1084,455 @@ mod tests {
         assert_eq!(store.next_link(r#"</v2/app/tags/list>; rel="prev""#), None);
     }
 
-    /// A plain-HTTP server on loopback that gives `answers` (a status and a
-    /// body) in turn, one a connection, and closes TLS handshakes, as a
-    /// plain server would fail them.
-    fn scripted(answers: Vec<(u16, &'static str)>) -> String {
-        use std::io::{BufRead, BufReader, Read, Write};
+    /// One answer of a [`stub`]: a status, headers, a body.
+    #[derive(Clone)]
+    struct Answer {
+        status: u16,
+        headers: Vec<(&'static str, String)>,
+        body: String,
+    }
+
+    fn answer(status: u16, body: &str) -> Answer {
+        Answer {
+            status,
+            headers: Vec::new(),
+            body: body.to_string(),
+        }
+    }
+
+    impl Answer {
+        fn with(mut self, name: &'static str, value: impl Into<String>) -> Answer {
+            self.headers.push((name, value.into()));
+            self
+        }
+    }
+
+    /// One request a [`stub`] received: over TLS or not, `METHOD /target`,
+    /// and its `Authorization` header.
+    #[derive(Debug, Clone)]
+    struct Seen {
+        tls: bool,
+        request: String,
+        authorization: Option<String>,
+    }
+
+    /// What a [`stub`] received, in order.
+    type Log = Arc<Mutex<Vec<Seen>>>;
+
+    /// The `Authorization` headers in `log`.
+    fn authorizations(log: &Log) -> Vec<String> {
+        log.lock()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s.authorization.clone())
+            .collect()
+    }
+
+    /// stub: a registry (or token service, or upload host) on loopback that
+    /// gives `answers` in turn, one a connection, and logs each request.
+    /// With `tls` (a certificate and its key, PEM) it speaks HTTPS and plain
+    /// HTTP on the one port; without, it closes TLS handshakes, as a plain
+    /// server would fail them.
+    fn stub(answers: Vec<Answer>, tls: Option<(String, String)>) -> (String, Log) {
+        let (listener, host) = listen();
+        (host, serve(listener, answers, tls))
+    }
+
+    /// A loopback listener and its `host:port`, for a [`stub`] whose
+    /// answers name its own host.
+    fn listen() -> (std::net::TcpListener, String) {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let host = listener.local_addr().unwrap().to_string();
+        (listener, host)
+    }
+
+    /// [`stub`] on `listener`.
+    fn serve(
+        listener: std::net::TcpListener,
+        answers: Vec<Answer>,
+        tls: Option<(String, String)>,
+    ) -> Log {
+        use tokio_rustls::rustls;
+        let log: Log = Arc::default();
+        let seen = log.clone();
+        let config = tls.map(|(cert, key)| {
+            use rustls::pki_types::pem::PemObject;
+            let certs =
+                vec![rustls::pki_types::CertificateDer::from_pem_slice(cert.as_bytes()).unwrap()];
+            let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap();
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let config = rustls::ServerConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(certs, key)
+                .unwrap();
+            Arc::new(config)
+        });
         std::thread::spawn(move || {
             let mut answers = answers.into_iter();
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                if reader.fill_buf().map_or(true, |b| b.first() == Some(&0x16)) {
+                let mut first = [0u8; 1];
+                if stream.peek(&mut first).map_or(true, |n| n == 0) {
                     continue;
                 }
-                let (mut line, mut length) = (String::new(), 0);
-                while reader.read_line(&mut line).unwrap_or(0) > 2 {
-                    if let Some(n) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = n.trim().parse().unwrap_or(0);
+                let handshake = first[0] == 0x16;
+                let served = match (&config, handshake) {
+                    (None, true) => continue,
+                    (Some(config), true) => {
+                        let connection = rustls::ServerConnection::new(config.clone()).unwrap();
+                        let mut tls = rustls::StreamOwned::new(connection, stream);
+                        serve_one(&mut tls, true, &mut answers, &seen)
                     }
-                    line.clear();
-                }
-                // The request body is read, so closing does not reset the
-                // connection under the answer.
-                let _ = reader.by_ref().take(length).read_to_end(&mut Vec::new());
-                let Some((status, body)) = answers.next() else {
-                    break;
+                    (_, false) => serve_one(&mut stream, false, &mut answers, &seen),
                 };
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n\
-                     Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
+                if !served {
+                    break;
+                }
             }
         });
-        host
+        log
+    }
+
+    /// Reads one request from `stream` and writes the next answer; false
+    /// once there is none left.
+    fn serve_one(
+        stream: &mut (impl std::io::Read + std::io::Write),
+        tls: bool,
+        answers: &mut impl Iterator<Item = Answer>,
+        log: &Log,
+    ) -> bool {
+        use std::io::{BufRead, BufReader, Read};
+        let mut reader = BufReader::new(&mut *stream);
+        let (mut line, mut length, mut authorization) = (String::new(), 0, None);
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return true; // a failed handshake, or a probe that hung up
+        }
+        let request = line.split(' ').take(2).collect::<Vec<_>>().join(" ");
+        line.clear();
+        while reader.read_line(&mut line).unwrap_or(0) > 2 {
+            let lower = line.to_ascii_lowercase();
+            if let Some(n) = lower.strip_prefix("content-length:") {
+                length = n.trim().parse().unwrap_or(0);
+            }
+            if lower.starts_with("authorization:") {
+                authorization = Some(line["authorization:".len()..].trim().to_string());
+            }
+            line.clear();
+        }
+        // The request body is read, so closing does not reset the
+        // connection under the answer.
+        let _ = reader.by_ref().take(length).read_to_end(&mut Vec::new());
+        drop(reader);
+        log.lock().unwrap().push(Seen {
+            tls,
+            request,
+            authorization,
+        });
+        let Some(answer) = answers.next() else {
+            return false;
+        };
+        let mut head = format!(
+            "HTTP/1.1 {} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+             Connection: close\r\n",
+            answer.status,
+            answer.body.len()
+        );
+        for (name, value) in &answer.headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        let _ = write!(stream, "{head}\r\n{}", answer.body);
+        let _ = stream.flush();
+        true
+    }
+
+    /// A plain-HTTP [`stub`] that gives `answers` (a status and a body).
+    fn scripted(answers: Vec<(u16, &'static str)>) -> String {
+        stub(
+            answers.into_iter().map(|(s, b)| answer(s, b)).collect(),
+            None,
+        )
+        .0
     }
 
     /// [`scripted`] answering `n` requests with `status`.
     fn answering(status: u16, n: usize) -> String {
         scripted(vec![(status, "{}"); n])
+    }
+
+    #[test]
+    fn a_url_is_on_a_host_as_references_spell_it() {
+        let on = |url: &str, host: &str| same_host(&reqwest::Url::parse(url).unwrap(), host);
+        for (url, host) in [
+            ("https://Registry.Example/v2/", "registry.example"),
+            ("https://registry.example:443/v2/", "registry.example"),
+            ("https://registry.example/v2/", "registry.example:443"),
+            ("http://registry.example:80/v2/", "registry.example"),
+            ("http://127.0.0.1:5000/x", "127.0.0.1:5000"),
+            ("http://2130706433:5000/x", "127.0.0.1:5000"),
+            ("https://[::1]:5000/x", "[::1]:5000"),
+        ] {
+            assert!(on(url, host), "{url} on {host}");
+        }
+        for (url, host) in [
+            ("https://registry.example.evil/v2/", "registry.example"),
+            (
+                "https://registry.example@evil.example/v2/",
+                "registry.example",
+            ),
+            (
+                "https://evil.example#@registry.example/",
+                "registry.example",
+            ),
+            ("https://evil.example/registry.example", "registry.example"),
+            ("http://127.0.0.1:5001/x", "127.0.0.1:5000"),
+            ("http://127.0.0.1/x", "127.0.0.1:5000"),
+            ("https://[::1]:5001/x", "[::1]:5000"),
+            ("https://registry.example./v2/", "registry.example"),
+        ] {
+            assert!(!on(url, host), "{url} on {host}");
+        }
+    }
+
+    /// `op:s3cret`, the credentials bound to the registry under test.
+    const BASIC: &str = "Basic b3A6czNjcmV0";
+
+    /// Options with `op:s3cret` bound to `host` only.
+    fn bound_to(host: &str) -> RemoteOptions {
+        let credentials = Credentials {
+            username: "op".into(),
+            password: "s3cret".into(),
+        };
+        RemoteOptions {
+            credentials: [(host.to_string(), credentials)].into(),
+            ..RemoteOptions::default()
+        }
+    }
+
+    fn blob_digest() -> Sha256 {
+        crate::oci::Descriptor::of("x", b"x").digest
+    }
+
+    #[tokio::test]
+    async fn regression_issue_9_a_registry_gets_only_its_own_credentials() {
+        let (other, other_log) = stub(
+            vec![
+                answer(200, "{}"),
+                answer(401, "{}").with("WWW-Authenticate", r#"Basic realm="other""#),
+            ],
+            None,
+        );
+        let (mine, _) = stub(vec![], None);
+        let store = RemoteStore::new(&other, bound_to(&mine)).unwrap();
+        let err = store
+            .fetch_blob("app", &blob_digest(), 10)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("no credentials given"), "{err}");
+        assert!(authorizations(&other_log).is_empty());
+        // The same host under another spelling is the same registry.
+        let (port, _) = stub(vec![], None);
+        let port = port.rsplit_once(':').unwrap().1;
+        let options = bound_to(&format!("LOCALHOST:{port}"));
+        let store = RemoteStore::new(&format!("localhost:{port}"), options).unwrap();
+        assert_eq!(store.credentials.as_ref().unwrap().username, "op");
+    }
+
+    #[tokio::test]
+    async fn regression_issue_9_a_token_service_elsewhere_gets_nothing() {
+        let digest = blob_digest();
+        // C: a token service that would hand out a token to anyone.
+        let (c, c_log) = stub(vec![answer(200, r#"{"token":"t"}"#); 4], None);
+        let realm = format!(r#"Bearer realm="http://{c}/token",service="c""#);
+        let challenge = |status| answer(status, "{}").with("WWW-Authenticate", realm.clone());
+
+        // The registry names it itself.
+        let (a, _) = stub(
+            vec![answer(200, "{}"), challenge(401), challenge(401)],
+            None,
+        );
+        let store = RemoteStore::new(&a, bound_to(&a)).unwrap();
+        let err = store.fetch_blob("app", &digest, 10).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("token service {c} is on another host")),
+            "{err}"
+        );
+        assert!(err.to_string().contains("--registry-token-host"), "{err}");
+        assert!(
+            c_log.lock().unwrap().is_empty(),
+            "{:?}",
+            c_log.lock().unwrap()
+        );
+
+        // The registry redirects to B, whose 401 names it.
+        let (b, b_log) = stub(vec![challenge(401); 2], None);
+        let elsewhere = format!("http://{b}/v2/app/blobs/{digest}");
+        let redirect = answer(307, "").with("Location", elsewhere);
+        let (a, _) = stub(vec![answer(200, "{}"), redirect.clone(), redirect], None);
+        let store = RemoteStore::new(&a, bound_to(&a)).unwrap();
+        let err = store.fetch_blob("app", &digest, 10).await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("{b} asked for credentials")),
+            "{err}"
+        );
+        assert!(
+            c_log.lock().unwrap().is_empty(),
+            "{:?}",
+            c_log.lock().unwrap()
+        );
+        assert!(authorizations(&b_log).is_empty());
+
+        // Trusted for the registry, C gets its credentials, and the
+        // registry the token.
+        let (a, a_log) = stub(
+            vec![answer(200, "{}"), challenge(401), answer(200, "x")],
+            None,
+        );
+        let mut options = bound_to(&a);
+        options.token_hosts = [(a.clone(), vec![c.clone()])].into();
+        let store = RemoteStore::new(&a, options).unwrap();
+        assert_eq!(
+            store.fetch_blob("app", &digest, 10).await.unwrap().unwrap(),
+            b"x"
+        );
+        assert_eq!(authorizations(&c_log), [BASIC]);
+        assert_eq!(authorizations(&a_log), ["Bearer t"]);
+    }
+
+    #[tokio::test]
+    async fn regression_issue_9_an_upload_location_elsewhere_gets_no_credentials() {
+        let digest = blob_digest();
+        let (b, b_log) = stub(
+            vec![answer(401, "{}").with("WWW-Authenticate", r#"Basic realm="b""#); 2],
+            None,
+        );
+        // The registry's token service is on its own host; its upload
+        // Location is on B.
+        let (listener, a) = listen();
+        let realm = format!(r#"Bearer realm="http://{a}/token""#);
+        let a_log = serve(
+            listener,
+            vec![
+                answer(200, "{}"),
+                answer(401, "{}").with("WWW-Authenticate", realm),
+                answer(200, r#"{"token":"tok"}"#),
+                answer(404, ""),
+                answer(202, "").with("Location", format!("http://{b}/upload/1?state=x")),
+            ],
+            None,
+        );
+        let store = RemoteStore::new(&a, bound_to(&a)).unwrap();
+        let err = store.push_blob("app", &digest, b"x").await.unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("{b} asked for credentials")),
+            "{err}"
+        );
+        let b_log = b_log.lock().unwrap().clone();
+        assert!(
+            b_log[0]
+                .request
+                .starts_with("PUT /upload/1?state=x&digest="),
+            "{b_log:?}"
+        );
+        assert!(
+            b_log.iter().all(|seen| seen.authorization.is_none()),
+            "{b_log:?}"
+        );
+        // The registry itself got the token.
+        assert!(authorizations(&a_log).contains(&"Bearer tok".to_string()));
+    }
+
+    /// A certificate for 127.0.0.1 and its key (PEM): the stub's and,
+    /// as the extra CA, the client's trust anchor.
+    fn loopback_certificate() -> (String, String) {
+        let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+        (certified.cert.pem(), certified.signing_key.serialize_pem())
+    }
+
+    #[tokio::test]
+    async fn regression_issue_9_an_http_realm_gets_nothing_from_an_https_registry() {
+        let digest = blob_digest();
+        let (cert, key) = loopback_certificate();
+        let https_options = |a: &str, c: &str| {
+            let mut options = bound_to(a);
+            options.extra_ca_pem = Some(cert.clone().into_bytes());
+            // Trusted, so that only the scheme is in question.
+            options.token_hosts = [(a.to_string(), vec![c.to_string()])].into();
+            options
+        };
+        let (c, c_log) = stub(vec![answer(200, r#"{"token":"t"}"#); 2], None);
+        let realm = format!(r#"Bearer realm="http://{c}/token""#);
+        let (a, a_log) = stub(
+            vec![
+                answer(200, "{}"),
+                answer(401, "{}").with("WWW-Authenticate", realm.clone()),
+                answer(401, "{}").with("WWW-Authenticate", realm),
+            ],
+            Some((cert.clone(), key.clone())),
+        );
+        let store = RemoteStore::new(&a, https_options(&a, &c)).unwrap();
+        let err = store.fetch_blob("app", &digest, 10).await.unwrap_err();
+        assert!(err.to_string().contains("is not HTTPS (http:)"), "{err}");
+        assert!(
+            c_log.lock().unwrap().is_empty(),
+            "{:?}",
+            c_log.lock().unwrap()
+        );
+        assert!(a_log.lock().unwrap().iter().all(|seen| seen.tls));
+
+        // Nor does a redirect from HTTPS to plain HTTP on the same port
+        // carry the credentials.
+        let (listener, a) = listen();
+        let plain = format!("http://{a}/v2/app/blobs/{digest}");
+        let a_log = serve(
+            listener,
+            vec![
+                answer(200, "{}"),
+                answer(401, "{}").with("WWW-Authenticate", r#"Basic realm="a""#),
+                answer(307, "").with("Location", plain),
+                answer(200, "x"),
+            ],
+            Some((cert.clone(), key)),
+        );
+        let store = RemoteStore::new(&a, https_options(&a, &c)).unwrap();
+        let err = store.fetch_blob("app", &digest, 10).await.unwrap_err();
+        assert!(
+            err.to_string().contains("from HTTPS to plain HTTP"),
+            "{err}"
+        );
+        let log = a_log.lock().unwrap().clone();
+        assert!(
+            log.iter()
+                .all(|seen| seen.tls || seen.authorization.is_none()),
+            "{log:?}"
+        );
+        assert!(
+            log.iter()
+                .any(|seen| seen.authorization.as_deref() == Some(BASIC)),
+            "{log:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn regression_issue_9_what_a_server_said_is_kept_apart() {
+        const PAGE: &str = r#"{"errors":[{"code":"DENIED","message":"internal admin page"}]}"#;
+        let (a, _) = stub(vec![answer(200, "{}"), answer(403, PAGE)], None);
+        let store = RemoteStore::new(&a, RemoteOptions::default()).unwrap();
+        let err = store
+            .fetch_blob("app", &blob_digest(), 10)
+            .await
+            .unwrap_err();
+        // A local user reads it...
+        assert!(err.to_string().contains("internal admin page"), "{err}");
+        // ...someone else reads which registry failed, and how.
+        let told = err.without_remote_message();
+        assert!(!told.contains("internal admin page"), "{told}");
+        assert!(told.contains(&format!("registry {a}: GET blob")), "{told}");
+        assert!(told.contains("403 Forbidden"), "{told}");
     }
 
     /// Distribution refuses a manifest as naming an unknown blob while

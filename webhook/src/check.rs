@@ -72,9 +72,13 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// A registry error, with what was being done.
+    /// A registry error, with what was being done. The requester (who
+    /// may have named the registry) is told which registry failed and how,
+    /// never what a remote server answered: that goes to the operator's
+    /// log only, since a registry can relay an internal service's page.
     fn registry(doing: String, error: vouch_registry::Error) -> Failure {
-        let reason = format!("{doing}: {error}");
+        eprintln!("vouch webhook: {doing}: {error}");
+        let reason = format!("{doing}: {}", error.without_remote_message());
         if error.is_unavailable() {
             Failure::Unavailable {
                 reason,

@@ -30,6 +30,9 @@ pub async fn run(args: Args) -> Result<()> {
     if dst.digest.is_some() {
         bail!("destination {dst} names a digest: name a tag (or nothing) instead");
     }
+    // --registry-username/--registry-password are the destination's (a
+    // registry written to), the source's only when it is the one registry.
+    args.registry.log_in_to(&dst);
     let src_repo = args.registry.open(&src, false)?;
     // The source is resolved before the destination is opened, which
     // creates a missing layout: a copy that cannot start writes nothing.

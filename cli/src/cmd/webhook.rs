@@ -26,8 +26,9 @@ use crate::Misconfigured;
     vouch webhook certs --service vouch-webhook --namespace vouch-system --out certs/\n  \
     vouch webhook --policy /etc/vouch/policies --tls-cert certs/tls.crt --tls-key certs/tls.key\n\n\
     Registry credentials come from $REGISTRY_AUTH_FILE or $DOCKER_CONFIG/config.json (a\n\
-    mounted docker config Secret). Policies are reloaded when the files change; an\n\
-    invalid change keeps the previous set."
+    mounted docker config Secret), or --registry-credentials HOST=USER:@FILE, each sent to\n\
+    its own registry only. Policies are reloaded when the files change; an invalid change\n\
+    keeps the previous set."
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -147,6 +148,17 @@ async fn serve(args: ServeArgs) -> Result<()> {
     } else {
         Exemptions::new(args.exempt_namespace)
     };
+    if args.registry.has_login() {
+        // Pods name the registries; credentials without a host would go to
+        // whichever registry a pod author names first.
+        return Err(Misconfigured(
+            "--registry-username/--registry-password name no registry, and the webhook reads \
+             the registries pods name: bind pull credentials to their registry with \
+             --registry-credentials HOST=USER:@FILE or a docker config ($REGISTRY_AUTH_FILE)"
+                .into(),
+        )
+        .into());
+    }
     let limits = Limits {
         max_read_bytes: args.max_evidence_bytes,
         ..args.registry.limits()

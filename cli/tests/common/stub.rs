@@ -11,7 +11,9 @@
 //!   writes are lost ([`ReferrersProxy::drop_tag_writes`]).
 //! - [`FaultServer`] misbehaves in one fixed way: an error status, silence,
 //!   a manifest that does not hash to its digest, a 10 GiB blob, a
-//!   referrer that is not served.
+//!   referrer that is not served; a 401 may name any challenge (a token
+//!   service elsewhere), and every `Authorization` header it receives is
+//!   kept, so that a test sees exactly which host got credentials.
 //!
 //! Both answer one request per connection (`Connection: close`), and close
 //! a connection that opens with a TLS handshake, as a plain-HTTP server
@@ -496,21 +498,30 @@ pub struct FaultServer {
     /// `127.0.0.1:PORT`.
     pub host: String,
     requests: Arc<Mutex<Vec<String>>>,
+    authorizations: Arc<Mutex<Vec<String>>>,
     _server: Server,
 }
 
 impl FaultServer {
     /// Starts a server with `fault`.
     pub fn start(fault: Fault) -> FaultServer {
+        FaultServer::start_challenging(fault, "Basic realm=\"fault-stub\"")
+    }
+
+    /// Starts a server with `fault`, whose 401 answers carry `challenge`
+    /// as their `WWW-Authenticate` (`Bearer realm="http://elsewhere/"`).
+    pub fn start_challenging(fault: Fault, challenge: &str) -> FaultServer {
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let log = requests.clone();
-        let scenario = Arc::new(Scenario::new(fault));
+        let authorizations = Arc::new(Mutex::new(Vec::new()));
+        let (log, credentials) = (requests.clone(), authorizations.clone());
+        let scenario = Arc::new(Scenario::new(fault, challenge));
         let server = Server::start(move |stream, stop| {
-            let _ = fault_one(stream, &scenario, &log, stop);
+            let _ = fault_one(stream, &scenario, &log, &credentials, stop);
         });
         FaultServer {
             host: server.host.clone(),
             requests,
+            authorizations,
             _server: server,
         }
     }
@@ -519,11 +530,18 @@ impl FaultServer {
     pub fn requests(&self) -> Vec<String> {
         self.requests.lock().unwrap().clone()
     }
+
+    /// Every `Authorization` header received so far.
+    pub fn authorizations(&self) -> Vec<String> {
+        self.authorizations.lock().unwrap().clone()
+    }
 }
 
 /// The documents a [`FaultServer`] serves, made once.
 struct Scenario {
     fault: Fault,
+    /// The `WWW-Authenticate` of a 401.
+    challenge: String,
     /// The image manifest (honest bytes) and its digest.
     image: (Vec<u8>, String),
     /// [`Fault::LyingManifest`]: other bytes, served for the image digest.
@@ -539,7 +557,7 @@ fn with_digest(bytes: Vec<u8>) -> (Vec<u8>, String) {
 }
 
 impl Scenario {
-    fn new(fault: Fault) -> Scenario {
+    fn new(fault: Fault, challenge: &str) -> Scenario {
         let oci_manifest = super::registry::OCI_MANIFEST;
         let blob = |content: &[u8], media_type: &str| json!({"mediaType": media_type, "digest": sha256(content).to_string(), "size": content.len()});
         let image_doc = |layer: &[u8]| {
@@ -587,6 +605,7 @@ impl Scenario {
         );
         Scenario {
             fault,
+            challenge: challenge.to_string(),
             image,
             tampered,
             index,
@@ -614,6 +633,7 @@ fn fault_one(
     stream: TcpStream,
     scenario: &Scenario,
     log: &Mutex<Vec<String>>,
+    credentials: &Mutex<Vec<String>>,
     stop: &AtomicBool,
 ) -> io::Result<()> {
     let mut stream = stream;
@@ -642,6 +662,9 @@ fn fault_one(
         return Ok(());
     };
     log.lock().unwrap().push(request.summary());
+    if let Some(authorization) = request.header("authorization") {
+        credentials.lock().unwrap().push(authorization.to_string());
+    }
     let head = request.method == "HEAD";
     let json = ("Content-Type", "application/json".to_string());
 
@@ -662,6 +685,7 @@ fn fault_one(
         Fault::Status(status) | Fault::StatusEverywhere(status) => {
             let (code, message) = match status {
                 401 => ("UNAUTHORIZED", "authentication required (stub)"),
+                403 => ("DENIED", "internal admin page (stub), secret=hunter2"),
                 404 => (
                     "NAME_UNKNOWN",
                     "repository name not known to registry (stub)",
@@ -672,7 +696,7 @@ fn fault_one(
             };
             let mut headers = vec![json];
             if status == 401 {
-                headers.push(("WWW-Authenticate", "Basic realm=\"fault-stub\"".into()));
+                headers.push(("WWW-Authenticate", scenario.challenge.clone()));
             }
             if status == 429 {
                 headers.push(("Retry-After", "3600".into()));
