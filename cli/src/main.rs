@@ -6,6 +6,7 @@
 
 mod cmd;
 mod files;
+mod term;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -114,7 +115,11 @@ fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             // `{:#}` prints the context chain on one line: what, where, why.
-            let _ = writeln!(io::stderr(), "vouch: error: {err:#}");
+            // Its causes carry strings from registries, projects and
+            // evidence: `Text` escapes them, line by line (a list of
+            // mismatches is laid out one per line, each escaped whole
+            // where it was made).
+            let _ = writeln!(term::text_stderr(), "vouch: error: {err:#}");
             if err.chain().any(|cause| cause.is::<Misconfigured>()) {
                 ExitCode::from(2)
             } else if err.chain().any(is_unconfirmed) {

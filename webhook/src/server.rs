@@ -278,7 +278,7 @@ pub async fn serve(
         config.reload_interval,
     ));
     let cap = connection_cap(config.max_connections);
-    eprintln!("vouch webhook: at most {cap} connections at once");
+    log_line!("vouch webhook: at most {cap} connections at once");
     let app = router(Arc::new(AppState {
         checker: checker.clone(),
         config,
@@ -290,7 +290,7 @@ pub async fn serve(
             Ok(accepted) => accepted,
             Err(source) => {
                 // EMFILE and the like: back off instead of spinning.
-                eprintln!("vouch webhook: accept on {address}: {source}");
+                log_line!("vouch webhook: accept on {address}: {source}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
@@ -325,7 +325,7 @@ pub async fn serve(
             let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
-                    eprintln!("vouch webhook: TLS handshake with {peer}: {e}");
+                    log_line!("vouch webhook: TLS handshake with {peer}: {e}");
                     return;
                 }
                 Err(_) => return,
@@ -338,7 +338,7 @@ pub async fn serve(
                 .await;
             if let Err(e) = served {
                 if !e.is_incomplete_message() && !e.is_timeout() {
-                    eprintln!("vouch webhook: connection from {peer}: {e}");
+                    log_line!("vouch webhook: connection from {peer}: {e}");
                 }
             }
         });
@@ -782,7 +782,7 @@ fn log(request: &Request, endpoint: &str, answer: &ResponseReview) {
         (None, Some(_)) => "allow with patch".to_string(),
         (None, None) => "allow".to_string(),
     };
-    eprintln!(
+    log_line!(
         "vouch webhook: {endpoint} {} {:?} {}/{} by {}{}: {what}",
         request.uid,
         request.operation,

@@ -1,7 +1,7 @@
 //! `vouch policy check FILE|DIR...`: validates admission policies before
 //! they are used, and shows what each one requires.
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
@@ -40,7 +40,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn check(args: CheckArgs) -> Result<()> {
-    let mut out = io::stdout().lock();
+    let mut out = crate::term::text_stdout();
     let mut failed = 0usize;
     for path in &args.paths {
         match policy::load(path) {
@@ -58,7 +58,7 @@ fn check(args: CheckArgs) -> Result<()> {
                 failed += 1;
                 // Each invalid path is reported; the summary goes through main.
                 out.flush()?;
-                writeln!(io::stderr(), "vouch: error: {err}")?;
+                writeln!(crate::term::text_stderr(), "vouch: error: {err}")?;
             }
         }
     }
