@@ -12,6 +12,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use vouch_evidence::text::escape;
 
 /// vouch: signs and verifies supply-chain evidence (DSSE, in-toto, Sigstore bundles).
 #[derive(Parser)]
@@ -108,18 +109,56 @@ impl std::fmt::Display for Misconfigured {
 
 impl std::error::Error for Misconfigured {}
 
+/// An error that lists its items one per line (the inputs that do not
+/// match their declarations). [`main`] prints the head and each item on a
+/// line of its own, each escaped whole, so that no item can forge another
+/// line; every other error is printed on one line.
+#[derive(Debug)]
+pub struct Listed {
+    /// What is wrong, before the list.
+    pub head: String,
+    /// One line each.
+    pub items: Vec<String>,
+}
+
+impl std::fmt::Display for Listed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:", self.head)?;
+        for item in &self.items {
+            write!(f, "\n  {item}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Listed {}
+
+/// The error as shown: `{:#}`, the context chain on one line (what, where,
+/// why), escaped whole, for its causes carry strings from registries,
+/// projects and evidence, and a newline in one would forge a line of its
+/// own; a [`Listed`] error alone keeps its list, item by item.
+fn shown(err: &anyhow::Error) -> String {
+    match err.downcast_ref::<Listed>() {
+        Some(listed) if err.chain().count() == 1 => {
+            let mut out = escape(&listed.head).into_owned();
+            out.push(':');
+            for item in &listed.items {
+                out.push_str("\n  ");
+                out.push_str(&escape(item));
+            }
+            out
+        }
+        _ => escape(&format!("{err:#}")).into_owned(),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            // `{:#}` prints the context chain on one line: what, where, why.
-            // Its causes carry strings from registries, projects and
-            // evidence: `Text` escapes them, line by line (a list of
-            // mismatches is laid out one per line, each escaped whole
-            // where it was made).
-            let _ = writeln!(term::text_stderr(), "vouch: error: {err:#}");
+            let _ = writeln!(term::text_stderr(), "vouch: error: {}", shown(&err));
             if err.chain().any(|cause| cause.is::<Misconfigured>()) {
                 ExitCode::from(2)
             } else if err.chain().any(is_unconfirmed) {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use vouch_attest::provenance::{self, BuildContext, Source};
 use vouch_attest::sbom::{self, Subject};
 use vouch_attest::Input;
@@ -23,6 +23,7 @@ use super::{
 };
 use crate::files::{write_atomic, Overwrite};
 use crate::term::note;
+use crate::Listed;
 
 /// An SBOM format to attest.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,11 +196,14 @@ pub async fn run(args: Args) -> Result<()> {
     let (inputs, rules) = discovered?;
     let mismatched = mismatches(&inputs);
     if !mismatched.is_empty() && !args.allow_mismatch {
-        bail!(
-            "refusing to attest {}: vendored inputs do not match their declarations (--allow-mismatch records them anyway):\n  {}",
-            args.dir.display(),
-            mismatched.join("\n  ")
-        );
+        return Err(Listed {
+            head: format!(
+                "refusing to attest {}: vendored inputs do not match their declarations (--allow-mismatch records them anyway)",
+                args.dir.display()
+            ),
+            items: mismatched,
+        }
+        .into());
     }
 
     // Every statement is about the image manifest, by digest.

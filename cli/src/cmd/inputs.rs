@@ -4,13 +4,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use vouch_attest::critical::{self, Rules, PROJECT_FILE};
 use vouch_attest::{Input, Match};
 use vouch_evidence::text::Escaped;
 
 use super::tree::Output;
 use crate::term::{self, note};
+use crate::Listed;
 
 /// Arguments of `vouch inputs`.
 #[derive(clap::Args)]
@@ -75,18 +76,15 @@ pub fn discover_classified(
     Ok((inputs, sources))
 }
 
-/// The inputs that do not match their declarations, one line each, its
-/// strings escaped (a newline in a name would forge another line).
+/// The inputs that do not match their declarations, one line each (for a
+/// [`Listed`] error, which shows each escaped).
 pub fn mismatches(inputs: &[Input]) -> Vec<String> {
     inputs
         .iter()
         .filter_map(|i| match &i.status {
             Match::Mismatch { reason } => Some(format!(
-                "{} {} ({}): {}",
-                Escaped(&i.name),
-                Escaped(&i.version),
-                i.ecosystem,
-                Escaped(reason)
+                "{} {} ({}): {reason}",
+                i.name, i.version, i.ecosystem
             )),
             _ => None,
         })
@@ -155,10 +153,11 @@ pub fn run(args: Args) -> Result<()> {
         mismatches.len()
     );
     if !mismatches.is_empty() && !args.allow_mismatch {
-        bail!(
-            "vendored inputs do not match their declarations:\n  {}",
-            mismatches.join("\n  ")
-        );
+        return Err(Listed {
+            head: "vendored inputs do not match their declarations".into(),
+            items: mismatches,
+        }
+        .into());
     }
     Ok(())
 }
