@@ -29,7 +29,7 @@ const DRAWING: &str = "tinyxml2\u{1b}[0m\u{1b}[2J\u{1b}[H\u{9b}2J\u{202e}WOLLA\u
 /// backticks, an HTML comment, a script, a link, emphasis, a table row,
 /// an entity, a heading, a line break and an escape sequence.
 const MARKDOWN: [&str; 2] = [
-    "tinyxml2`` ` <!-- hidden",
+    "tinyxml2`` ` <!-- hidden\n<!-- and so is every section after it",
     "`<script>alert(1)</script>](javascript:alert(1)) *x* _y_ | a | b | &amp; \\`\n# forged\n- [x](http://evil.example) \u{1b}[2J",
 ];
 
@@ -360,12 +360,7 @@ fn regression_issue_9_diff_markdown_shows_hostile_names_as_text_in_every_section
         out
     };
     let json: Value = serde_json::from_slice(&diff("json").stdout).unwrap();
-    let table = diff("table");
-    for name in MARKDOWN {
-        assert_shown_escaped("diff", &table, name);
-    }
     let markdown = diff("markdown");
-    assert_nothing_raw("diff --output markdown", &markdown.stdout);
     let html = cmark_gfm(&markdown.stdout);
 
     // Every section the diff has is a heading of its own, in order.
@@ -414,6 +409,13 @@ fn regression_issue_9_diff_markdown_shows_hostile_names_as_text_in_every_section
             allowed.contains(&name),
             "element <{element:.40}> in:\n{html}"
         );
+    }
+    assert_nothing_raw("diff --output markdown", &markdown.stdout);
+
+    // The plain text report shows the names escaped too.
+    let table = diff("table");
+    for name in MARKDOWN {
+        assert_shown_escaped("diff", &table, name);
     }
 }
 
