@@ -313,7 +313,7 @@ fn a_bumped_and_a_silently_rehashed_input_are_reported_in_json_table_and_markdow
         "{md}"
     );
     assert!(md.contains("\n### Version changes (1)\n"), "{md}");
-    assert!(md.contains("- **warning** `zlib` (1.3.1): "), "{md}");
+    assert!(md.contains("- **warning** `zlib` (`1.3.1`): "), "{md}");
 
     // The other way round, the bump is a downgrade.
     let back = b.diff_json("oci:v2:app", "oci:v1:app", &[]);

@@ -85,15 +85,19 @@ impl Shown {
 }
 
 /// `s` as a CommonMark code span: a fence one backtick longer than the
-/// longest run of backticks in `s` (which therefore cannot close it), and
-/// a space inside each fence, which CommonMark strips again, so that a
-/// backtick at either end of `s` is not read as part of the fence. Inside
-/// a code span nothing else is interpreted: `<`, `[`, `*`, `&`, `|` and
-/// `\` are shown as they are. `s` holds no line break (it was escaped).
+/// longest run of backticks in `s`, which therefore cannot close it. When
+/// `s` is empty, or starts or ends with a backtick or a space, a space
+/// goes inside each fence, which CommonMark strips again: so a backtick
+/// at either end of `s` is not read as part of the fence, and spaces at
+/// its ends are kept. Inside a code span nothing else is interpreted:
+/// `<`, `[`, `*`, `&`, `|` and `\` are shown as they are. `s` holds no
+/// line break (it was escaped).
 fn code_span(s: &str) -> String {
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
-    format!("{fence} {s} {fence}")
+    let pad = s.is_empty() || s.starts_with(['`', ' ']) || s.ends_with(['`', ' ']);
+    let space = if pad { " " } else { "" };
+    format!("{fence}{space}{s}{space}{fence}")
 }
 
 fn finding_line(f: &Finding, shown: Shown) -> String {
@@ -248,4 +252,29 @@ pub async fn run(args: Args) -> Result<()> {
         DiffOutput::Markdown => write!(term::text_stdout(), "{}", render(&d, true))?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_span_outlasts_every_backtick_run_and_keeps_its_ends() {
+        assert_eq!(code_span("zlib"), "`zlib`");
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("a``b```c"), "````a``b```c````");
+        assert_eq!(code_span("`a"), "`` `a ``");
+        assert_eq!(code_span("a`"), "`` a` ``");
+        assert_eq!(code_span(" a "), "`  a  `");
+        assert_eq!(code_span(""), "`  `");
+        assert_eq!(code_span("<!-- x"), "`<!-- x`");
+    }
+
+    #[test]
+    fn markdown_values_are_escaped_then_put_in_code_spans() {
+        let shown = Shown { markdown: true };
+        assert_eq!(shown.value("a\n# b\u{1b}"), "`a\\n# b\\u{1b}`");
+        let text = Shown { markdown: false };
+        assert_eq!(text.value("a\n# b\u{1b}"), "a\\n# b\\u{1b}");
+    }
 }
