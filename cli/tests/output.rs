@@ -473,16 +473,28 @@ fn regression_issue_9_a_webhook_log_line_cannot_draw_on_the_terminal() {
     review["request"]["name"] = Value::from(DRAWING);
     review["request"]["userInfo"]["username"] = Value::from(format!("user{DRAWING}"));
     let host = "vouch-webhook.vouch-system.svc";
-    let curl = Command::new("curl")
-        .args(["-sS", "--max-time", "60", "--cacert"])
-        .arg(d.join("certs/ca.crt"))
-        .args(["--resolve", &format!("{host}:{port}:127.0.0.1")])
-        .args(["-H", "Content-Type: application/json", "--data-binary"])
-        .arg(review.to_string())
-        .arg(format!("https://{host}:{port}/validate"))
-        .output()
-        .unwrap();
-    assert_ok(&curl);
+    let post = |review: &Value| {
+        let curl = Command::new("curl")
+            .args(["-sS", "--max-time", "60", "--cacert"])
+            .arg(d.join("certs/ca.crt"))
+            .args(["--resolve", &format!("{host}:{port}:127.0.0.1")])
+            .args(["-H", "Content-Type: application/json", "--data-binary"])
+            .arg(review.to_string())
+            .arg(format!("https://{host}:{port}/validate"))
+            .output()
+            .unwrap();
+        assert_ok(&curl);
+        assert_nothing_raw("webhook answer", &curl.stdout);
+        serde_json::from_slice::<Value>(&curl.stdout).unwrap()
+    };
+    post(&review);
+    // A bad image reference is denied naming it: the message kubectl
+    // prints shows it escaped.
+    review["request"]["object"]["spec"]["containers"][0]["image"] =
+        Value::from(format!("127.0.0.1:5000/shop/web{DRAWING}:1"));
+    let answer = post(&review);
+    let message = answer["response"]["status"]["message"].as_str().unwrap();
+    assert!(message.contains(escape(DRAWING).as_ref()), "{message}");
     // The review's log line is written before the answer is sent.
     let _ = child.kill();
     let _ = child.wait();

@@ -30,6 +30,7 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::{self, ServerConfig};
 use tokio_rustls::TlsAcceptor;
+use vouch_evidence::text::Escaped;
 use vouch_registry::reference::ImageRef;
 use vouch_verify::diff::upgrade_findings;
 use vouch_verify::evaluate::Verdict;
@@ -429,7 +430,11 @@ fn admit(
     let metrics = &state.checker.metrics;
     let request = parse(body).map_err(|e| {
         metrics.request(endpoint, "error");
-        (StatusCode::BAD_REQUEST, format!("vouch: error: {e}\n")).into_response()
+        (
+            StatusCode::BAD_REQUEST,
+            format!("vouch: error: {}\n", Escaped(e)),
+        )
+            .into_response()
     })?;
     if state.config.exemptions.is_exempt(&request) {
         metrics.request(endpoint, "allow");
@@ -443,7 +448,11 @@ fn admit(
         }
         Err(e) => {
             metrics.request(endpoint, "error");
-            Err((StatusCode::BAD_REQUEST, format!("vouch: error: {e}\n")).into_response())
+            Err((
+                StatusCode::BAD_REQUEST,
+                format!("vouch: error: {}\n", Escaped(e)),
+            )
+                .into_response())
         }
     }
 }
