@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use common::registry::layout_image;
-use common::{assert_ok, inputs_json, root, vouch, vouch_in, Fixture};
+use common::{assert_ok, copy_tree, inputs_json, root, vouch, vouch_in, Fixture};
 use serde_json::Value;
 use vouch_evidence::text::escape;
 
@@ -97,36 +97,36 @@ fn assert_shown_escaped(what: &str, out: &Output, name: &str) {
     );
 }
 
-/// The demo project with `tinyxml2` renamed to `name` (still matching
-/// its declaration, still critical by the shipped rules), the
-/// demo-vulns policy, the real OSV records (tinyxml2 10.0.0 has two
-/// findings) and the `security` key pair.
-fn hostile_fixture(image: &str, name: &str) -> Fixture {
+/// The demo project for `image`, with the demo-vulns policy, the real OSV
+/// records (tinyxml2 10.0.0 has two findings) and the `security` key
+/// pair.
+fn vulns_fixture(image: &str) -> Fixture {
     let f = Fixture::prepared(image);
     fs::copy(
         root().join("testdata/policies/demo-vulns.yaml"),
         f.dir().join("policy.yaml"),
     )
     .unwrap();
-    let copied = Command::new("cp")
-        .arg("-a")
-        .arg(root().join("testdata/osv"))
-        .arg(f.dir().join("osv"))
-        .status()
-        .unwrap();
-    assert!(copied.success());
+    copy_tree(&root().join("testdata/osv"), &f.dir().join("osv"));
     assert_ok(&vouch_in(f.dir(), &["keygen", "--out", "security"]));
-    edit(
-        &f.project.join("vouch.inputs.yaml"),
-        "name: tinyxml2",
-        &format!("name: {}", yaml_quoted(name)),
-    );
     f
+}
+
+/// Renames the input `from` of the project at `project` to `to`.
+fn rename_input(project: &Path, from: &str, to: &str) {
+    edit(
+        &project.join("vouch.inputs.yaml"),
+        &format!("name: {from}\n"),
+        &format!("name: {}\n", yaml_quoted(to)),
+    );
 }
 
 #[test]
 fn regression_issue_9_an_input_name_cannot_draw_on_the_terminal() {
-    let f = hostile_fixture("oci:layout:app", DRAWING);
+    // tinyxml2 renamed: it still matches its declaration, and is still
+    // critical by the shipped rules (`*tinyxml2*`).
+    let f = vulns_fixture("oci:layout:app");
+    rename_input(&f.project, "tinyxml2", DRAWING);
     let project = f.project.to_str().unwrap().to_string();
 
     // JSON is data: the name comes out exactly as declared.
@@ -295,41 +295,13 @@ fn regression_issue_9_diff_markdown_shows_hostile_names_as_text_in_every_section
     // v1: the demo as shipped. v2: tinyxml2 and minijson renamed to the
     // hostile names, so that they are removed and added, leave and join
     // the critical set, and carry their findings under the new names.
-    let f = Fixture::prepared("oci:v1:app");
-    fs::copy(
-        root().join("testdata/policies/demo-vulns.yaml"),
-        f.dir().join("policy.yaml"),
-    )
-    .unwrap();
-    let copied = Command::new("cp")
-        .arg("-a")
-        .arg(root().join("testdata/osv"))
-        .arg(f.dir().join("osv"))
-        .status()
-        .unwrap();
-    assert!(copied.success());
-    assert_ok(&vouch_in(f.dir(), &["keygen", "--out", "security"]));
+    let f = vulns_fixture("oci:v1:app");
     layout_image(&f.dir().join("v1"), "app");
     assert_ok(&f.attest("ci.key", &[]));
     let v2 = f.dir().join("demo-service-v2");
-    let copied = Command::new("cp")
-        .arg("-a")
-        .arg(&f.project)
-        .arg(&v2)
-        .status()
-        .unwrap();
-    assert!(copied.success());
-    let declaration = v2.join("vouch.inputs.yaml");
-    edit(
-        &declaration,
-        "name: tinyxml2",
-        &format!("name: {}", yaml_quoted(MARKDOWN[0])),
-    );
-    edit(
-        &declaration,
-        "name: minijson",
-        &format!("name: {}", yaml_quoted(MARKDOWN[1])),
-    );
+    copy_tree(&f.project, &v2);
+    rename_input(&v2, "tinyxml2", MARKDOWN[0]);
+    rename_input(&v2, "minijson", MARKDOWN[1]);
     layout_image(&f.dir().join("v2"), "app");
     assert_ok(&vouch_in(
         f.dir(),
