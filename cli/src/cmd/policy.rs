@@ -50,7 +50,12 @@ fn check(args: CheckArgs) -> Result<()> {
                     write!(out, "{policy}")?;
                 }
                 for (file, kind) in &set.skipped {
-                    writeln!(out, "skipped {} (kind: {kind})", file.display())?;
+                    writeln!(
+                        out,
+                        "skipped {} (kind: {})",
+                        file.display(),
+                        vouch_evidence::text::Escaped(kind)
+                    )?;
                 }
                 writeln!(out, "{}: valid, version {}", path.display(), set.version)?;
             }
@@ -58,7 +63,12 @@ fn check(args: CheckArgs) -> Result<()> {
                 failed += 1;
                 // Each invalid path is reported; the summary goes through main.
                 out.flush()?;
-                writeln!(crate::term::text_stderr(), "vouch: error: {err}")?;
+                // One line, as `main` prints errors.
+                writeln!(
+                    crate::term::text_stderr(),
+                    "vouch: error: {}",
+                    vouch_evidence::text::Escaped(&err)
+                )?;
             }
         }
     }
