@@ -4,8 +4,8 @@
 # install dir holds the sha256 of the pin file it was installed from.
 #
 #   apt packages         docker-registry skopeo apache2-utils openssl
-#                        kubernetes-client curl chromium strace, each when
-#                        its binary is missing
+#                        kubernetes-client curl chromium strace cmark-gfm,
+#                        each when its binary is missing
 #                        (uses sudo -n when not root)
 #   target/oracles/venv  Python venv from tests/oracles/requirements.txt
 #   target/oracles/npm   npm packages from tests/oracles/package{,-lock}.json
@@ -36,12 +36,15 @@ stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
 # curl posts AdmissionReviews to the webhook under test, over TLS.
 # chromium (headless, --dump-dom) renders the `vouch report` HTML page in
 # the report tests, which check the DOM it builds.
+# cmark-gfm (GitHub's CommonMark renderer) renders `vouch diff --output
+# markdown` in the output tests, to show a hostile name cannot close its
+# code span or open HTML, a comment or a link.
 # strace stalls one of two concurrent signers (fault injection on flock) in
 # the registry tests, to show neither loses the other's signature.
 # Only the packages of missing binaries are installed (a second kubectl
 # package would conflict with the first); `apt-get update` only then too.
-apt_bins=(docker-registry skopeo htpasswd openssl kubectl curl chromium strace)
-apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client curl chromium strace)
+apt_bins=(docker-registry skopeo htpasswd openssl kubectl curl chromium strace cmark-gfm)
+apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client curl chromium strace cmark-gfm)
 apt_missing=()
 apt_needed=()
 for i in "${!apt_bins[@]}"; do      # `command -v a b` succeeds if any is found

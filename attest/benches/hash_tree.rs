@@ -16,7 +16,13 @@
 //! digest against a SHA-256 of the file read whole, and that a changed byte
 //! changes the digest, so it never times a hasher that returns anything.
 //! No timing is asserted anywhere.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)] // bench driver
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    missing_docs,
+    clippy::disallowed_macros
+)] // bench driver
 
 use std::path::PathBuf;
 use std::time::Instant;

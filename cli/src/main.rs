@@ -7,11 +7,13 @@
 mod cmd;
 mod deadline;
 mod files;
+mod term;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use vouch_evidence::text::escape;
 
 use deadline::Deadline;
 
@@ -149,6 +151,49 @@ impl std::fmt::Display for Misconfigured {
 
 impl std::error::Error for Misconfigured {}
 
+/// An error that lists its items one per line (the inputs that do not
+/// match their declarations). [`main`] prints the head and each item on a
+/// line of its own, each escaped whole, so that no item can forge another
+/// line; every other error is printed on one line.
+#[derive(Debug)]
+pub struct Listed {
+    /// What is wrong, before the list.
+    pub head: String,
+    /// One line each.
+    pub items: Vec<String>,
+}
+
+impl std::fmt::Display for Listed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:", self.head)?;
+        for item in &self.items {
+            write!(f, "\n  {item}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Listed {}
+
+/// The error as shown: `{:#}`, the context chain on one line (what, where,
+/// why), escaped whole, for its causes carry strings from registries,
+/// projects and evidence, and a newline in one would forge a line of its
+/// own; a [`Listed`] error alone keeps its list, item by item.
+fn shown(err: &anyhow::Error) -> String {
+    match err.downcast_ref::<Listed>() {
+        Some(listed) if err.chain().count() == 1 => {
+            let mut out = escape(&listed.head).into_owned();
+            out.push(':');
+            for item in &listed.items {
+                out.push_str("\n  ");
+                out.push_str(&escape(item));
+            }
+            out
+        }
+        _ => escape(&format!("{err:#}")).into_owned(),
+    }
+}
+
 fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let name = matches.subcommand_name().unwrap_or_default().to_string();
@@ -157,8 +202,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            // `{:#}` prints the context chain on one line: what, where, why.
-            let _ = writeln!(io::stderr(), "vouch: error: {err:#}");
+            let _ = writeln!(term::text_stderr(), "vouch: error: {}", shown(&err));
             if err.chain().any(|cause| cause.is::<Misconfigured>()) {
                 ExitCode::from(2)
             } else if err.chain().any(is_unconfirmed) {

@@ -7,7 +7,12 @@
 //! documented defaults. Every case is run, keyless and managed-key alike,
 //! and all of them must give the expected result.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_macros
+)] // test code
 
 mod common;
 

@@ -11,10 +11,10 @@ mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::registry::layout_image;
-use common::{assert_fails_with, assert_ok, inputs_json, root, vouch_in, Fixture};
+use common::{assert_fails_with, assert_ok, copy_tree, inputs_json, root, vouch_in, Fixture};
 use serde_json::{json, Value};
 
 /// v2's minijson: a GitHub purl, so that OSV records with GIT ranges on
@@ -70,17 +70,6 @@ fn append(path: &Path, line: &str) {
     let mut text = fs::read_to_string(path).unwrap();
     text.push_str(line);
     fs::write(path, text).unwrap();
-}
-
-/// `cp -a from to`.
-fn copy_tree(from: &Path, to: &Path) {
-    let copied = Command::new("cp")
-        .arg("-a")
-        .arg(from)
-        .arg(to)
-        .status()
-        .unwrap();
-    assert!(copied.success());
 }
 
 /// The `declared` and `observed` digests of input `name` as `vouch inputs`
@@ -313,7 +302,7 @@ fn a_bumped_and_a_silently_rehashed_input_are_reported_in_json_table_and_markdow
         "{md}"
     );
     assert!(md.contains("\n### Version changes (1)\n"), "{md}");
-    assert!(md.contains("- **warning** `zlib` (1.3.1): "), "{md}");
+    assert!(md.contains("- **warning** `zlib` (`1.3.1`): "), "{md}");
 
     // The other way round, the bump is a downgrade.
     let back = b.diff_json("oci:v2:app", "oci:v1:app", &[]);

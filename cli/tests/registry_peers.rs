@@ -11,7 +11,12 @@
 //!   no fallback tag.
 //! - `FaultServer` (same file): error statuses, silence, a lying manifest and
 //!   a 10 GiB blob each end in a clean `vouch: error:`, in bounded time.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_macros
+)] // test code
 
 mod common;
 

@@ -17,6 +17,8 @@
 //!   ecosystem's own version order.
 //! - [`vex`]: OpenVEX v0.2.0 documents and the VEX of CycloneDX BOMs, read
 //!   into the same validated statements.
+//! - [`text`]: escaping text from outside (controls, bidi overrides)
+//!   before it is shown on a terminal, in a table, a log line or an error.
 //!
 //! Wire types (the JSON shapes) are parsed first and then converted into
 //! validated types that cannot hold an invalid envelope or statement.
@@ -36,6 +38,7 @@ pub mod osv;
 pub mod provenance;
 pub mod spdx;
 pub mod statement;
+pub mod text;
 pub mod vex;
 
 pub use error::Error;

@@ -8,7 +8,12 @@
 //! median/min/max ms per verification. It first checks that a forged
 //! payload is rejected, so it never times a verifier that accepts anything.
 //! No timing is asserted anywhere.
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)] // bench driver
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    clippy::disallowed_macros
+)] // bench driver
 
 use std::time::Instant;
 

@@ -19,6 +19,9 @@
 //! serving certificate of `vouch webhook certs`).
 #![forbid(unsafe_code)]
 
+// First, so that `log_line!` is in scope in every module after it.
+#[macro_use]
+mod log;
 pub mod certs;
 pub mod check;
 mod error;

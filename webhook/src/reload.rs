@@ -59,12 +59,12 @@ pub async fn watch(checker: Arc<Checker>, path: PathBuf, interval: Duration) {
             Ok((Ok(set), sources)) => {
                 watched = sources;
                 for warning in set.warnings() {
-                    eprintln!("vouch: warning: {warning}");
+                    log_line!("vouch: warning: {warning}");
                 }
                 let version = set.version;
                 checker.replace_policies(set);
                 checker.metrics.reload(true);
-                eprintln!(
+                log_line!(
                     "vouch webhook: policies reloaded from {}: version {version}",
                     path.display()
                 );
@@ -72,14 +72,14 @@ pub async fn watch(checker: Arc<Checker>, path: PathBuf, interval: Duration) {
             Ok((Err(e), sources)) => {
                 watched = sources;
                 checker.metrics.reload(false);
-                eprintln!(
+                log_line!(
                     "vouch: error: {e}; keeping version {}",
                     checker.policies().version
                 );
             }
             Err(e) => {
                 checker.metrics.reload(false);
-                eprintln!(
+                log_line!(
                     "vouch: error: policy reload from {}: {e}; keeping version {}",
                     path.display(),
                     checker.policies().version

@@ -11,6 +11,7 @@ use base64::Engine as _;
 use serde::Serialize;
 use serde_json::{json, Value};
 use vouch_evidence::digest::Sha256;
+use vouch_evidence::text::escape;
 
 use crate::images::ImageSite;
 use crate::review::{API_VERSION, KIND};
@@ -79,9 +80,11 @@ impl ResponseReview {
     }
 
     /// The same answer with `warnings` added, for a patch that also has
-    /// warn-mode findings.
+    /// warn-mode findings (escaped, as [`allow`] says).
     pub fn with_warnings(mut self, warnings: impl IntoIterator<Item = String>) -> Self {
-        self.response.warnings.extend(warnings);
+        self.response
+            .warnings
+            .extend(warnings.into_iter().map(shown));
         self
     }
 }
@@ -97,20 +100,29 @@ fn response(uid: &str, allowed: bool) -> Response {
     }
 }
 
-/// Admits the request, with `warnings` (possibly none) for the user.
+/// A message or warning as the user's terminal will show it: `kubectl`
+/// prints both as they are, and they carry image references, registry
+/// errors and evidence, so control characters and bidi overrides in them
+/// are escaped here ([`escape`]), where every answer is made.
+fn shown(text: impl AsRef<str>) -> String {
+    escape(text.as_ref()).into_owned()
+}
+
+/// Admits the request, with `warnings` (possibly none) for the user, each
+/// escaped.
 pub fn allow(uid: &str, warnings: Vec<String>) -> ResponseReview {
     ResponseReview::new(Response {
-        warnings,
+        warnings: warnings.into_iter().map(shown).collect(),
         ..response(uid, true)
     })
 }
 
-/// Refuses the request with `code` and `message`.
+/// Refuses the request with `code` and `message` (escaped).
 pub fn deny(uid: &str, code: u16, message: &str) -> ResponseReview {
     ResponseReview::new(Response {
         status: Some(Status {
             code,
-            message: message.to_string(),
+            message: shown(message),
         }),
         ..response(uid, false)
     })
@@ -149,4 +161,21 @@ pub fn pin(site: &ImageSite, digest: &Sha256) -> Option<PatchOp> {
         path: site.pointer.clone(),
         value: format!("{}@{digest}", site.image),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_and_warnings_reach_kubectl_escaped() {
+        let denied = deny("u", 403, "app\u{1b}[2J: \u{202e}YNED\nALLOW");
+        let message = &denied.response.status.as_ref().map(|s| s.message.clone());
+        assert_eq!(
+            message.as_deref(),
+            Some("app\\u{1b}[2J: \\u{202e}YNED\\nALLOW")
+        );
+        let allowed = allow("u", vec!["w\u{9b}2J".into()]).with_warnings(["x\ry".to_string()]);
+        assert_eq!(allowed.response.warnings, ["w\\u{9b}2J", "x\\ry"]);
+    }
 }

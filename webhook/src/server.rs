@@ -30,6 +30,7 @@ use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::{self, ServerConfig};
 use tokio_rustls::TlsAcceptor;
+use vouch_evidence::text::Escaped;
 use vouch_registry::reference::ImageRef;
 use vouch_verify::diff::upgrade_findings;
 use vouch_verify::evaluate::Verdict;
@@ -289,7 +290,7 @@ pub async fn serve(
         config.reload_interval,
     ));
     let cap = connection_cap(config.max_connections);
-    eprintln!("vouch webhook: at most {cap} connections at once");
+    log_line!("vouch webhook: at most {cap} connections at once");
     let app = router(Arc::new(AppState {
         checker: checker.clone(),
         config,
@@ -301,7 +302,7 @@ pub async fn serve(
             Ok(accepted) => accepted,
             Err(source) => {
                 // EMFILE and the like: back off instead of spinning.
-                eprintln!("vouch webhook: accept on {address}: {source}");
+                log_line!("vouch webhook: accept on {address}: {source}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
@@ -336,7 +337,7 @@ pub async fn serve(
             let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
                 Ok(Ok(tls)) => tls,
                 Ok(Err(e)) => {
-                    eprintln!("vouch webhook: TLS handshake with {peer}: {e}");
+                    log_line!("vouch webhook: TLS handshake with {peer}: {e}");
                     return;
                 }
                 Err(_) => return,
@@ -349,7 +350,7 @@ pub async fn serve(
                 .await;
             if let Err(e) = served {
                 if !e.is_incomplete_message() && !e.is_timeout() {
-                    eprintln!("vouch webhook: connection from {peer}: {e}");
+                    log_line!("vouch webhook: connection from {peer}: {e}");
                 }
             }
         });
@@ -440,7 +441,11 @@ fn admit(
     let metrics = &state.checker.metrics;
     let request = parse(body).map_err(|e| {
         metrics.request(endpoint, "error");
-        (StatusCode::BAD_REQUEST, format!("vouch: error: {e}\n")).into_response()
+        (
+            StatusCode::BAD_REQUEST,
+            format!("vouch: error: {}\n", Escaped(e)),
+        )
+            .into_response()
     })?;
     if state.config.exemptions.is_exempt(&request) {
         metrics.request(endpoint, "allow");
@@ -454,7 +459,11 @@ fn admit(
         }
         Err(e) => {
             metrics.request(endpoint, "error");
-            Err((StatusCode::BAD_REQUEST, format!("vouch: error: {e}\n")).into_response())
+            Err((
+                StatusCode::BAD_REQUEST,
+                format!("vouch: error: {}\n", Escaped(e)),
+            )
+                .into_response())
         }
     }
 }
@@ -793,7 +802,7 @@ fn log(request: &Request, endpoint: &str, answer: &ResponseReview) {
         (None, Some(_)) => "allow with patch".to_string(),
         (None, None) => "allow".to_string(),
     };
-    eprintln!(
+    log_line!(
         "vouch webhook: {endpoint} {} {:?} {}/{} by {}{}: {what}",
         request.uid,
         request.operation,

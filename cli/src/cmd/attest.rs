@@ -2,12 +2,11 @@
 //! and the SLSA provenance, sign them, and attach them to the image.
 
 use std::collections::BTreeMap;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use vouch_attest::provenance::{self, BuildContext, Source};
 use vouch_attest::sbom::{self, Subject};
 use vouch_attest::Input;
@@ -15,6 +14,7 @@ use vouch_evidence::digest::{sha256, DigestSet};
 use vouch_evidence::keys::Signer;
 use vouch_evidence::provenance::SLSA_PROVENANCE_V1;
 use vouch_evidence::statement::{ResourceDescriptor, Statement};
+use vouch_evidence::text::Escaped;
 
 use super::inputs::{discover_classified, mismatches, CriticalArgs};
 use super::sign::Format;
@@ -22,6 +22,8 @@ use super::{
     attach_statement, image_purl, load_private_key, now_rfc3339, parse_image, RegistryArgs, Signed,
 };
 use crate::files::{write_atomic, Overwrite};
+use crate::term::note;
+use crate::Listed;
 
 /// An SBOM format to attest.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,7 +139,7 @@ fn git_source(dir: &Path) -> Option<Source> {
 /// A progress line on stderr while discovery hashes the tree, when stderr
 /// is a terminal: files and bytes hashed so far, and the rate.
 fn progress(dir: &Path) -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() {
+    if !crate::term::stderr_is_terminal() {
         return None;
     }
     let bar = indicatif::ProgressBar::new_spinner().with_style(
@@ -194,11 +196,14 @@ pub async fn run(args: Args) -> Result<()> {
     let (inputs, rules) = discovered?;
     let mismatched = mismatches(&inputs);
     if !mismatched.is_empty() && !args.allow_mismatch {
-        bail!(
-            "refusing to attest {}: vendored inputs do not match their declarations (--allow-mismatch records them anyway):\n  {}",
-            args.dir.display(),
-            mismatched.join("\n  ")
-        );
+        return Err(Listed {
+            head: format!(
+                "refusing to attest {}: vendored inputs do not match their declarations (--allow-mismatch records them anyway)",
+                args.dir.display()
+            ),
+            items: mismatched,
+        }
+        .into());
     }
 
     // Every statement is about the image manifest, by digest.
@@ -318,7 +323,7 @@ pub async fn run(args: Args) -> Result<()> {
         let names: Vec<String> = critical
             .iter()
             .take(8)
-            .map(|i| format!("{} {}", i.name, i.version))
+            .map(|i| format!("{} {}", Escaped(&i.name), Escaped(&i.version)))
             .collect();
         let more = critical.len().saturating_sub(names.len());
         out.push_str(&format!(": {}", names.join(", ")));
@@ -343,7 +348,7 @@ pub async fn run(args: Args) -> Result<()> {
             dir.display()
         ));
     }
-    eprintln!("{out}");
+    note!("{out}");
     Ok(())
 }
 

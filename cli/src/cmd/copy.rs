@@ -5,6 +5,7 @@ use anyhow::{bail, Result};
 use vouch_registry::copy::copy_image;
 
 use super::{parse_image, RegistryArgs};
+use crate::term::note;
 
 /// Arguments of `vouch copy`.
 #[derive(clap::Args)]
@@ -41,11 +42,19 @@ pub async fn run(args: Args) -> Result<()> {
     let tag = dst.tag.as_deref().or(src.tag.as_deref());
     let report = copy_image(&src_repo, &dst_repo, &image.digest, tag).await?;
     for skipped in &report.skipped {
-        eprintln!("vouch: warning: not copied: {skipped}");
+        note!(
+            "vouch: warning: not copied: {}",
+            vouch_evidence::text::Escaped(skipped)
+        );
     }
-    eprintln!(
+    note!(
         "Copied {}@{} to {}: {} manifests, {} blobs, {} attachments",
-        src.location, image.digest, dst, report.manifests, report.blobs, report.attachments
+        src.location,
+        image.digest,
+        dst,
+        report.manifests,
+        report.blobs,
+        report.attachments
     );
     Ok(())
 }

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
+use vouch_evidence::text::escape;
 use vouch_verify::diff::{diff, Diff};
 use vouch_verify::evaluate::Verdict;
 use vouch_verify::vulns::{Finding, ImageInput};
@@ -13,6 +14,7 @@ use vouch_verify::vulns::{Finding, ImageInput};
 use super::verify::{Judge, TrustArgs};
 use super::vulns::vex_cell;
 use super::RegistryArgs;
+use crate::term;
 
 /// How `vouch diff` writes.
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -62,36 +64,69 @@ fn version(i: &ImageInput) -> &str {
     i.version.as_deref().unwrap_or("?")
 }
 
-fn finding_line(f: &Finding) -> String {
+/// How a string from evidence is shown: escaped ([`escape`]) in text; in
+/// Markdown, also put in a code span its content cannot close, so that a
+/// name can neither end the span nor open HTML, a comment, a link, an
+/// autolink, emphasis or a block of its own.
+#[derive(Clone, Copy)]
+struct Shown {
+    markdown: bool,
+}
+
+impl Shown {
+    fn value(self, s: &str) -> String {
+        let s = escape(s);
+        if self.markdown {
+            code_span(&s)
+        } else {
+            s.into_owned()
+        }
+    }
+}
+
+/// `s` as a CommonMark code span: a fence one backtick longer than the
+/// longest run of backticks in `s`, which therefore cannot close it. When
+/// `s` is empty, or starts or ends with a backtick or a space, a space
+/// goes inside each fence, which CommonMark strips again: so a backtick
+/// at either end of `s` is not read as part of the fence, and spaces at
+/// its ends are kept. Inside a code span nothing else is interpreted:
+/// `<`, `[`, `*`, `&`, `|` and `\` are shown as they are. `s` holds no
+/// line break (it was escaped).
+fn code_span(s: &str) -> String {
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    let pad = s.is_empty() || s.starts_with(['`', ' ']) || s.ends_with(['`', ' ']);
+    let space = if pad { " " } else { "" };
+    format!("{fence}{space}{s}{space}{fence}")
+}
+
+fn finding_line(f: &Finding, shown: Shown) -> String {
     format!(
         "{} ({}) in {} {}{}",
-        f.id,
+        shown.value(&f.id),
         f.severity.map_or("unknown".into(), |s| s.to_string()),
-        f.input.name,
-        version(&f.input),
+        shown.value(&f.input.name),
+        shown.value(version(&f.input)),
         if f.input.critical { ", critical" } else { "" }
     )
 }
 
-/// The diff as plain text, or as Markdown.
+/// The diff as plain text, or as Markdown. Every string from the images'
+/// evidence goes through [`Shown::value`]; the rest is vouch's own words.
 pub fn render(d: &Diff, markdown: bool) -> String {
     let mut out = String::new();
     let (h, item) = if markdown { ("### ", "- ") } else { ("", "  ") };
-    let code = |s: &str| {
-        if markdown {
-            format!("`{s}`")
-        } else {
-            s.to_string()
-        }
-    };
+    let shown = Shown { markdown };
+    let v = |s: &str| shown.value(s);
     if markdown {
         let _ = writeln!(
             out,
-            "## vouch diff\n\n**old** `{}`  \n**new** `{}`\n",
-            d.old, d.new
+            "## vouch diff\n\n**old** {}  \n**new** {}\n",
+            v(&d.old),
+            v(&d.new)
         );
     } else {
-        let _ = writeln!(out, "old {}\nnew {}", d.old, d.new);
+        let _ = writeln!(out, "old {}\nnew {}", v(&d.old), v(&d.new));
     }
     if d.is_empty() {
         let _ = writeln!(
@@ -120,10 +155,10 @@ pub fn render(d: &Diff, markdown: bool) -> String {
                 format!(
                     "{} {} ({}): {} -> {}{}",
                     if markdown { "**warning**" } else { "WARNING" },
-                    code(&r.new.name),
-                    version(&r.new),
-                    r.old.digests.join(", "),
-                    r.new.digests.join(", "),
+                    v(&r.new.name),
+                    v(version(&r.new)),
+                    v(&r.old.digests.join(", ")),
+                    v(&r.new.digests.join(", ")),
                     if r.new.critical { " [critical]" } else { "" }
                 )
             })
@@ -136,30 +171,19 @@ pub fn render(d: &Diff, markdown: bool) -> String {
             .map(|c| {
                 format!(
                     "{} ({}): {} -> {} [{}]{}",
-                    code(&c.new.name),
-                    c.new.ecosystem,
-                    version(&c.old),
-                    version(&c.new),
+                    v(&c.new.name),
+                    v(&c.new.ecosystem),
+                    v(version(&c.old)),
+                    v(version(&c.new)),
                     c.bump,
                     if c.new.critical { " [critical]" } else { "" }
                 )
             })
             .collect(),
     );
-    section(
-        "Added inputs",
-        d.added
-            .iter()
-            .map(|i| format!("{} {} ({})", code(&i.name), version(i), i.ecosystem))
-            .collect(),
-    );
-    section(
-        "Removed inputs",
-        d.removed
-            .iter()
-            .map(|i| format!("{} {} ({})", code(&i.name), version(i), i.ecosystem))
-            .collect(),
-    );
+    let input = |i: &ImageInput| format!("{} {} ({})", v(&i.name), v(version(i)), v(&i.ecosystem));
+    section("Added inputs", d.added.iter().map(input).collect());
+    section("Removed inputs", d.removed.iter().map(input).collect());
     section(
         "Critical set",
         d.critical
@@ -168,12 +192,12 @@ pub fn render(d: &Diff, markdown: bool) -> String {
                 format!(
                     "{} {} {}{}",
                     c.change,
-                    code(&c.input.name),
-                    version(&c.input),
+                    v(&c.input.name),
+                    v(version(&c.input)),
                     if c.input.critical_reasons.is_empty() {
                         String::new()
                     } else {
-                        format!(": {}", c.input.critical_reasons.join("; "))
+                        format!(": {}", v(&c.input.critical_reasons.join("; ")))
                     }
                 )
             })
@@ -183,18 +207,18 @@ pub fn render(d: &Diff, markdown: bool) -> String {
         "Vulnerabilities introduced",
         d.introduced
             .iter()
-            .map(|f| format!("{} [VEX: {}]", finding_line(f), vex_cell(f)))
+            .map(|f| format!("{} [VEX: {}]", finding_line(f, shown), v(&vex_cell(f))))
             .collect(),
     );
     section(
         "Vulnerabilities fixed",
-        d.fixed.iter().map(finding_line).collect(),
+        d.fixed.iter().map(|f| finding_line(f, shown)).collect(),
     );
     section(
         "VEX answers that no longer apply",
         d.stale_vex
             .iter()
-            .map(|s| format!("{}: {}", s.finding.id, s.why))
+            .map(|s| format!("{}: {}", v(&s.finding.id), v(&s.why)))
             .collect(),
     );
     out
@@ -222,11 +246,35 @@ pub async fn run(args: Args) -> Result<()> {
         args.trusted_root.as_deref(),
     )?;
     let (_, _, d) = compare(&judge, &args.registry, &args.old, &args.new).await?;
-    let mut out = std::io::stdout().lock();
     match args.output {
-        DiffOutput::Json => writeln!(out, "{}", serde_json::to_string_pretty(&d)?)?,
-        DiffOutput::Table => write!(out, "{}", render(&d, false))?,
-        DiffOutput::Markdown => write!(out, "{}", render(&d, true))?,
+        DiffOutput::Json => writeln!(term::data_stdout(), "{}", serde_json::to_string_pretty(&d)?)?,
+        DiffOutput::Table => write!(term::text_stdout(), "{}", render(&d, false))?,
+        DiffOutput::Markdown => write!(term::text_stdout(), "{}", render(&d, true))?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_span_outlasts_every_backtick_run_and_keeps_its_ends() {
+        assert_eq!(code_span("zlib"), "`zlib`");
+        assert_eq!(code_span("a`b"), "``a`b``");
+        assert_eq!(code_span("a``b```c"), "````a``b```c````");
+        assert_eq!(code_span("`a"), "`` `a ``");
+        assert_eq!(code_span("a`"), "`` a` ``");
+        assert_eq!(code_span(" a "), "`  a  `");
+        assert_eq!(code_span(""), "`  `");
+        assert_eq!(code_span("<!-- x"), "`<!-- x`");
+    }
+
+    #[test]
+    fn markdown_values_are_escaped_then_put_in_code_spans() {
+        let shown = Shown { markdown: true };
+        assert_eq!(shown.value("a\n# b\u{1b}"), "`a\\n# b\\u{1b}`");
+        let text = Shown { markdown: false };
+        assert_eq!(text.value("a\n# b\u{1b}"), "a\\n# b\\u{1b}");
+    }
 }

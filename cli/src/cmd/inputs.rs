@@ -4,11 +4,14 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use vouch_attest::critical::{self, Rules, PROJECT_FILE};
 use vouch_attest::{Input, Match};
+use vouch_evidence::text::Escaped;
 
 use super::tree::Output;
+use crate::term::{self, note};
+use crate::Listed;
 
 /// Arguments of `vouch inputs`.
 #[derive(clap::Args)]
@@ -73,7 +76,8 @@ pub fn discover_classified(
     Ok((inputs, sources))
 }
 
-/// The inputs that do not match their declarations, one line each.
+/// The inputs that do not match their declarations, one line each (for a
+/// [`Listed`] error, which shows each escaped).
 pub fn mismatches(inputs: &[Input]) -> Vec<String> {
     inputs
         .iter()
@@ -103,10 +107,14 @@ fn short(digest: Option<&str>) -> String {
 /// Discovers, prints, and fails on a mismatch unless allowed.
 pub fn run(args: Args) -> Result<()> {
     let (inputs, _) = discover_classified(&args.dir, &args.critical)?;
-    let mut out = std::io::stdout().lock();
     match args.output {
-        Output::Json => writeln!(out, "{}", serde_json::to_string_pretty(&inputs)?)?,
+        Output::Json => writeln!(
+            term::data_stdout(),
+            "{}",
+            serde_json::to_string_pretty(&inputs)?
+        )?,
         Output::Table => {
+            let mut out = term::text_stdout();
             writeln!(
                 out,
                 "{:<32} {:<16} {:<9} {:<12} {:<12} {:<12} CRITICAL",
@@ -125,12 +133,13 @@ pub fn run(args: Args) -> Result<()> {
                 writeln!(
                     out,
                     "{:<32} {:<16} {:<9} {:<12} {:<12} {:<12} {critical}",
-                    i.name,
-                    i.version,
+                    Escaped(&i.name),
+                    Escaped(&i.version),
                     i.ecosystem,
-                    short(i.declared.as_deref()),
-                    short(i.observed.as_deref()),
-                    i.status.word()
+                    Escaped(short(i.declared.as_deref())),
+                    Escaped(short(i.observed.as_deref())),
+                    i.status.word(),
+                    critical = Escaped(critical)
                 )?;
             }
         }
@@ -138,16 +147,17 @@ pub fn run(args: Args) -> Result<()> {
     let mismatches = mismatches(&inputs);
     let vendored = inputs.iter().filter(|i| i.observed.is_some()).count();
     let critical = inputs.iter().filter(|i| i.is_critical()).count();
-    eprintln!(
+    note!(
         "{} inputs, {vendored} vendored and checked, {} mismatched, {critical} critical",
         inputs.len(),
         mismatches.len()
     );
     if !mismatches.is_empty() && !args.allow_mismatch {
-        bail!(
-            "vendored inputs do not match their declarations:\n  {}",
-            mismatches.join("\n  ")
-        );
+        return Err(Listed {
+            head: "vendored inputs do not match their declarations".into(),
+            items: mismatches,
+        }
+        .into());
     }
     Ok(())
 }

@@ -6,6 +6,7 @@ use anyhow::{bail, Result};
 use vouch_evidence::keys::{Algorithm, PrivateKey, Signer};
 
 use crate::files::{write_atomic, Overwrite};
+use crate::term::note;
 
 /// Arguments of `vouch keygen`.
 #[derive(clap::Args)]
@@ -56,9 +57,9 @@ pub fn run(args: Args) -> Result<()> {
         let _ = std::fs::remove_file(&key_path);
         return Err(err);
     }
-    eprintln!("Private key written to {}", key_path.display());
-    eprintln!("Public key written to {}", pub_path.display());
-    eprintln!("Key id: {} ({algorithm})", key.public_key().key_id());
+    note!("Private key written to {}", key_path.display());
+    note!("Public key written to {}", pub_path.display());
+    note!("Key id: {} ({algorithm})", key.public_key().key_id());
     Ok(())
 }
 

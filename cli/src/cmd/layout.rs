@@ -10,6 +10,7 @@ use jiff::{Span, Timestamp};
 
 use super::{load_private_key, load_public_key};
 use crate::files::{write_atomic, Overwrite};
+use crate::term::note;
 
 /// Arguments of `vouch layout`.
 #[derive(clap::Args)]
@@ -79,7 +80,7 @@ pub fn run(args: Args) -> Result<()> {
         .with_context(|| format!("cannot write a layout for {}", args.dir.display()))?;
     write_atomic(&args.output, &layout, 0o644, Overwrite::Yes)?;
     let steps = inputs.iter().filter(|i| i.path.is_some()).count();
-    eprintln!(
+    note!(
         "Layout written to {} ({steps} step(s), one per vendored input; expires {expires})",
         args.output.display()
     );

@@ -1,7 +1,7 @@
 //! `vouch policy check FILE|DIR...`: validates admission policies before
 //! they are used, and shows what each one requires.
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
@@ -40,7 +40,7 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 fn check(args: CheckArgs) -> Result<()> {
-    let mut out = io::stdout().lock();
+    let mut out = crate::term::text_stdout();
     let mut failed = 0usize;
     for path in &args.paths {
         match policy::load(path) {
@@ -50,7 +50,12 @@ fn check(args: CheckArgs) -> Result<()> {
                     write!(out, "{policy}")?;
                 }
                 for (file, kind) in &set.skipped {
-                    writeln!(out, "skipped {} (kind: {kind})", file.display())?;
+                    writeln!(
+                        out,
+                        "skipped {} (kind: {})",
+                        file.display(),
+                        vouch_evidence::text::Escaped(kind)
+                    )?;
                 }
                 writeln!(out, "{}: valid, version {}", path.display(), set.version)?;
             }
@@ -58,7 +63,12 @@ fn check(args: CheckArgs) -> Result<()> {
                 failed += 1;
                 // Each invalid path is reported; the summary goes through main.
                 out.flush()?;
-                writeln!(io::stderr(), "vouch: error: {err}")?;
+                // One line, as `main` prints errors.
+                writeln!(
+                    crate::term::text_stderr(),
+                    "vouch: error: {}",
+                    vouch_evidence::text::Escaped(&err)
+                )?;
             }
         }
     }

@@ -20,6 +20,7 @@ use anyhow::Result;
 use base64::Engine as _;
 use vouch_evidence::digest::sha256;
 use vouch_evidence::osv::Severity;
+use vouch_evidence::text::{self, Escaped};
 use vouch_verify::diff::Diff;
 use vouch_verify::evaluate::Verdict;
 use vouch_verify::policy::PolicySet;
@@ -29,6 +30,7 @@ use super::verify::{Judge, TrustArgs};
 use super::vulns::vex_cell;
 use super::{now_rfc3339, RegistryArgs};
 use crate::files::{write_atomic, Overwrite};
+use crate::term::note;
 
 /// Arguments of `vouch report`.
 #[derive(clap::Args)]
@@ -103,11 +105,11 @@ pub async fn run(args: Args) -> Result<()> {
     let html = render(&header, &new, old.as_ref().map(|(v, d)| (v, d)));
     write_atomic(&args.output, html.as_bytes(), 0o644, Overwrite::Yes)?;
     let open = new.findings.iter().filter(|f| !f.answered()).count();
-    eprintln!(
+    note!(
         "wrote {}: {}@{} {} ({} finding(s), {open} unanswered)",
         args.output.display(),
-        new.image,
-        new.digest,
+        Escaped(&new.image),
+        Escaped(&new.digest),
         new.verdict.to_uppercase(),
         new.findings.len()
     );
@@ -142,9 +144,13 @@ fn osv_sources(args: &Args, policies: &PolicySet, v: &Verdict) -> String {
 }
 
 /// Escapes `s` for HTML text and for quoted attribute values: `&`, `<`,
-/// `>`, `"` and `'`. Every string that comes from evidence goes through
-/// it, since attestation content is written by whoever signed it.
+/// `>`, `"` and `'`; and first, as every text vouch shows, its control
+/// characters and bidi overrides ([`text::escape`]), which a browser
+/// would otherwise honour (a U+202E shows `DENY` as `YNED`). Every string
+/// that comes from evidence goes through it, since attestation content is
+/// written by whoever signed it.
 fn escape(s: &str) -> String {
+    let s = text::escape(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

@@ -9,6 +9,7 @@ use vouch_attest::sbom::{self, Subject};
 
 use super::inputs::{discover_classified, CriticalArgs};
 use crate::files::{write_atomic, Overwrite};
+use crate::term::note;
 
 /// The SBOM formats.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,8 +83,8 @@ pub fn run(args: Args) -> Result<()> {
     bytes.push(b'\n');
     match &args.output {
         Some(path) => write_atomic(path, &bytes, 0o644, Overwrite::Yes)?,
-        None => std::io::stdout().lock().write_all(&bytes)?,
+        None => crate::term::data_stdout().write_all(&bytes)?,
     }
-    eprintln!("{what} SBOM of {}: {} inputs", subject.name, inputs.len());
+    note!("{what} SBOM of {}: {} inputs", subject.name, inputs.len());
     Ok(())
 }

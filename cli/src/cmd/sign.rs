@@ -14,6 +14,7 @@ use vouch_registry::attach::{self, COSIGN_SIGN_PREDICATE_TYPE};
 use vouch_registry::oci::{Descriptor, Manifest};
 
 use super::{load_private_key, now_rfc3339, parse_image, RegistryArgs};
+use crate::term::note;
 
 /// How the signature is stored.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,7 +135,7 @@ pub async fn run(args: Args) -> Result<()> {
                     .await?;
             }
         }
-        eprintln!(
+        note!(
             "Signed {}@{} ({}, key {})",
             image.location,
             target.digest,

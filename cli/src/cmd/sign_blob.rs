@@ -12,6 +12,7 @@ use vouch_verify::image::signed_evidence_kind;
 
 use crate::cmd::load_private_key;
 use crate::files::{read_artifact, read_capped, write_atomic, Overwrite, MAX_DOCUMENT_BYTES};
+use crate::term::note;
 
 /// Arguments of `vouch sign-blob`.
 #[derive(clap::Args)]
@@ -54,11 +55,11 @@ pub fn run(args: Args) -> Result<()> {
                 args.file.display()
             );
         }
-        eprintln!("Signing {} ({})", args.file.display(), sha256(&bytes));
+        note!("Signing {} ({})", args.file.display(), sha256(&bytes));
         Bundle::sign_message(&key, &bytes)?
     };
     write_atomic(&args.bundle, &bundle.to_json(), 0o644, Overwrite::Yes)?;
-    eprintln!(
+    note!(
         "Wrote bundle to {} (key {})",
         args.bundle.display(),
         key.public_key().key_id()

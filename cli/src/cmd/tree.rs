@@ -3,10 +3,12 @@
 use std::io::Write;
 
 use anyhow::Result;
+use vouch_evidence::text::Escaped;
 use vouch_registry::attach::{self, Attachment, Evidence, Ignored};
 use vouch_registry::oci::{Descriptor, Manifest};
 
 use super::{parse_image, RegistryArgs};
+use crate::term;
 
 /// Output format.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,7 +86,6 @@ pub async fn run(args: Args) -> Result<()> {
     for subject in &subjects {
         found.push((subject, attach::list(&repo, &subject.digest, None).await?));
     }
-    let mut out = std::io::stdout().lock();
     match args.output {
         Output::Json => {
             let attachments: Vec<serde_json::Value> = found
@@ -101,22 +102,35 @@ pub async fn run(args: Args) -> Result<()> {
                 "attachments": attachments,
                 "ignored": ignored,
             });
-            writeln!(out, "{}", serde_json::to_string_pretty(&doc)?)?;
+            writeln!(
+                term::data_stdout(),
+                "{}",
+                serde_json::to_string_pretty(&doc)?
+            )?;
         }
         Output::Table => {
+            // Platforms, predicate types, key ids, dates and reasons come
+            // from the registry and the evidence: each is escaped.
+            let mut out = term::text_stdout();
             for (subject, list) in &found {
                 let platform = subject
                     .platform
                     .as_ref()
                     .map(|p| format!(" ({}/{})", p.os, p.architecture))
                     .unwrap_or_default();
-                writeln!(out, "{}@{}{platform}", image.location, subject.digest)?;
+                writeln!(
+                    out,
+                    "{}@{}{}",
+                    Escaped(&image.location),
+                    subject.digest,
+                    Escaped(platform)
+                )?;
                 if list.attachments.is_empty() && list.ignored.is_empty() {
                     writeln!(out, "  (nothing attached)")?;
                 }
                 for a in &list.attachments {
                     let v = json_of(subject, a);
-                    let field = |k: &str| v[k].as_str().unwrap_or("-").to_string();
+                    let field = |k: &str| Escaped(v[k].as_str().unwrap_or("-").to_string());
                     writeln!(
                         out,
                         "  {:<12} {:<7} {:<40} {:<52} {}",
@@ -133,7 +147,7 @@ pub async fn run(args: Args) -> Result<()> {
                         "  ignored      {:<7} {}: {}",
                         i.format.name(),
                         i.digest,
-                        i.reason
+                        Escaped(&i.reason)
                     )?;
                 }
             }

@@ -5,6 +5,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use vouch_evidence::text::Escaped;
 use vouch_registry::attach;
 use vouch_registry::reference::ImageRef;
 use vouch_verify::bundle::TrustedRoot;
@@ -14,6 +15,7 @@ use vouch_verify::policy::{self, GivenOsv, NoMatch, PolicySet};
 use super::tree::Output;
 use super::{parse_image, RegistryArgs};
 use crate::files::{read_capped, MAX_DOCUMENT_BYTES};
+use crate::term::{self, note};
 use crate::Misconfigured;
 
 /// Arguments of `vouch verify`.
@@ -46,27 +48,29 @@ pub struct Args {
     registry: RegistryArgs,
 }
 
+/// Prints one verdict as text; every string in it may come from evidence
+/// or a policy, and is escaped whole.
 fn print_table(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()> {
     writeln!(
         out,
         "{}@{}: {}",
-        verdict.image,
-        verdict.digest,
-        verdict.verdict.to_uppercase()
+        Escaped(&verdict.image),
+        Escaped(&verdict.digest),
+        Escaped(verdict.verdict.to_uppercase())
     )?;
     for denial in &verdict.denials {
-        writeln!(out, "  denied: {denial}")?;
+        writeln!(out, "  denied: {}", Escaped(denial))?;
     }
     for warning in &verdict.warnings {
-        writeln!(out, "  warning: {warning}")?;
+        writeln!(out, "  warning: {}", Escaped(warning))?;
     }
     for policy in &verdict.policies {
         writeln!(
             out,
             "  policy {} ({}, {}): {}",
-            policy.name,
-            policy.mode,
-            policy.source,
+            Escaped(&policy.name),
+            Escaped(&policy.mode),
+            Escaped(&policy.source),
             if policy.passed { "pass" } else { "FAIL" }
         )?;
         for r in &policy.requirements {
@@ -74,11 +78,11 @@ fn print_table(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()> {
                 out,
                 "    {:<4} {}: {}",
                 if r.passed { "ok" } else { "FAIL" },
-                r.requirement,
-                r.reason
+                Escaped(&r.requirement),
+                Escaped(&r.reason)
             )?;
             for who in &r.satisfied_by {
-                writeln!(out, "           by {who}")?;
+                writeln!(out, "           by {}", Escaped(who))?;
             }
         }
     }
@@ -95,9 +99,14 @@ fn print_table(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()> {
             } else {
                 e.ignored.join("; ")
             };
-            writeln!(out, "  ignored  {what}: {why}")?;
+            writeln!(out, "  ignored  {}: {}", Escaped(what), Escaped(why))?;
         } else {
-            writeln!(out, "  verified {what} ({})", e.verified_by.join(", "))?;
+            writeln!(
+                out,
+                "  verified {} ({})",
+                Escaped(what),
+                Escaped(e.verified_by.join(", "))
+            )?;
         }
     }
     Ok(())
@@ -285,7 +294,7 @@ pub fn load_policies(path: &Path) -> Result<PolicySet> {
 /// read (`strict.json`), which is no error but may be a mistake.
 pub fn warn_ignored(set: &PolicySet) {
     for warning in set.warnings() {
-        eprintln!("vouch: warning: {warning}");
+        note!("vouch: warning: {}", Escaped(warning));
     }
 }
 
@@ -303,10 +312,9 @@ pub async fn run(args: Args) -> Result<()> {
         };
         verdicts.push(verdict(&policies, &args.registry, reference, &context).await?);
     }
-    let mut out = std::io::stdout().lock();
     match args.output {
         Output::Json => writeln!(
-            out,
+            term::data_stdout(),
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "policySetVersion": policies.version.to_string(),
@@ -314,6 +322,7 @@ pub async fn run(args: Args) -> Result<()> {
             }))?
         )?,
         Output::Table => {
+            let mut out = term::text_stdout();
             for verdict in &verdicts {
                 print_table(&mut out, verdict)?;
             }
@@ -322,7 +331,7 @@ pub async fn run(args: Args) -> Result<()> {
     let denied: Vec<String> = verdicts
         .iter()
         .filter(|v| !v.allowed())
-        .map(|v| format!("{} ({})", v.image, v.denials.join("; ")))
+        .map(|v| format!("{} ({})", Escaped(&v.image), Escaped(v.denials.join("; "))))
         .collect();
     if !denied.is_empty() {
         bail!("denied: {}", denied.join(", "));

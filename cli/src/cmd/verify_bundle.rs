@@ -15,6 +15,7 @@ use vouch_verify::bundle::{
 
 use crate::cmd::load_public_key;
 use crate::files::{read_artifact, read_capped, MAX_DOCUMENT_BYTES};
+use crate::term::note;
 
 /// Arguments of `vouch verify-bundle`.
 #[derive(clap::Args)]
@@ -101,9 +102,10 @@ pub fn run(args: Args) -> Result<()> {
         // clap requires --key or both identity flags.
         _ => bail!("give --key, or --certificate-identity and --certificate-oidc-issuer"),
     };
-    eprintln!(
-        "Verified OK: {} signed by {signer}; {tlog_entries} transparency-log entr{} and {timestamps} RFC 3161 timestamp{} verified",
+    note!(
+        "Verified OK: {} signed by {}; {tlog_entries} transparency-log entr{} and {timestamps} RFC 3161 timestamp{} verified",
         args.bundle.display(),
+        vouch_evidence::text::Escaped(&signer),
         if tlog_entries == 1 { "y" } else { "ies" },
         if timestamps == 1 { "" } else { "s" },
     );

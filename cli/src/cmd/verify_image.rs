@@ -1,5 +1,6 @@
 //! `vouch verify-image`: is this image signed by this key?
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
@@ -9,6 +10,7 @@ use vouch_verify::image::verify_signature;
 
 use super::{load_public_key, parse_image, RegistryArgs};
 use crate::files::{read_capped, MAX_DOCUMENT_BYTES};
+use crate::term::note;
 
 /// Arguments of `vouch verify-image`.
 #[derive(clap::Args)]
@@ -61,7 +63,7 @@ pub async fn run(args: Args) -> Result<()> {
         match verify_signature(a, &resolved.digest, &key, &root) {
             Ok(()) => {
                 verified += 1;
-                eprintln!(
+                note!(
                     "Verified: {format} signature {} by key {}",
                     a.digest,
                     key.key_id()
@@ -86,6 +88,11 @@ pub async fn run(args: Args) -> Result<()> {
             failures.join("; ")
         );
     }
-    println!("{}@{}", image.location, resolved.digest);
+    writeln!(
+        crate::term::text_stdout(),
+        "{}@{}",
+        image.location,
+        resolved.digest
+    )?;
     Ok(())
 }

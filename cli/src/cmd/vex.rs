@@ -15,6 +15,7 @@ use super::{
     attach_statement, image_purl, load_private_key, now_rfc3339, parse_image, RegistryArgs, Signed,
 };
 use crate::files::{read_capped, write_atomic, Overwrite, MAX_DOCUMENT_BYTES};
+use crate::term::note;
 
 /// Arguments of `vouch vex`.
 #[derive(clap::Args)]
@@ -152,7 +153,7 @@ async fn create(args: CreateArgs) -> Result<()> {
     let document = Document::new(args.author, timestamp, statements)
         .context("refusing to write an invalid VEX document")?;
     write_atomic(&args.output, &document.to_json(), 0o644, Overwrite::Yes)?;
-    eprintln!(
+    note!(
         "Wrote {} ({}, {} statement(s))",
         args.output.display(),
         document.id,
@@ -199,7 +200,7 @@ async fn attach(args: AttachArgs) -> Result<()> {
     };
     let stored =
         attach_statement(&repo, &target, &key, args.format, &now_rfc3339(), &signed).await?;
-    eprintln!(
+    note!(
         "Attached VEX {} ({} statement(s)) to {}@{} with key {}{}",
         document.id,
         document.statements.len(),

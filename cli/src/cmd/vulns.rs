@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
+use vouch_evidence::text::Escaped;
 use vouch_verify::policy::GivenOsv;
 use vouch_verify::vulns::{self, Finding, ImageInput};
 
@@ -14,6 +15,7 @@ use super::inputs::{discover_classified, CriticalArgs};
 use super::tree::Output;
 use super::verify::{Judge, TrustArgs};
 use super::RegistryArgs;
+use crate::term;
 use crate::Misconfigured;
 
 /// Arguments of `vouch vulns`.
@@ -104,19 +106,19 @@ pub fn print_findings(out: &mut impl Write, findings: &[Finding]) -> std::io::Re
         writeln!(
             out,
             "{:<20} {:<9} {:>5}  {:<24} {:<12} {:<8} {:<14} {:<6} {}",
-            f.id,
+            Escaped(&f.id),
             f.severity.map_or("unknown".into(), |s| s.to_string()),
             f.score.map_or("-".into(), |s| format!("{s:.1}")),
-            f.input.name,
-            f.input.version.as_deref().unwrap_or("?"),
+            Escaped(&f.input.name),
+            Escaped(f.input.version.as_deref().unwrap_or("?")),
             if f.input.critical { "yes" } else { "no" },
             if f.fixed.is_empty() {
                 "-".to_string()
             } else {
-                f.fixed.join(",")
+                Escaped(f.fixed.join(",")).to_string()
             },
             f.action,
-            vex_cell(f)
+            Escaped(vex_cell(f))
         )?;
     }
     let open = findings.iter().filter(|f| !f.answered()).count();
@@ -132,7 +134,7 @@ pub fn print_findings(out: &mut impl Write, findings: &[Finding]) -> std::io::Re
     )?;
     for f in findings.iter().filter(|f| f.version_unknown()) {
         if let Some(why) = &f.summary {
-            writeln!(out, "{}: {why}", f.id)?;
+            writeln!(out, "{}: {}", Escaped(&f.id), Escaped(why))?;
         }
     }
     Ok(())
@@ -199,10 +201,9 @@ pub async fn run(args: Args) -> Result<()> {
             verdict.findings,
         )
     };
-    let mut out = std::io::stdout().lock();
     match args.output {
         Output::Json => writeln!(
-            out,
+            term::data_stdout(),
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "target": label,
@@ -211,7 +212,8 @@ pub async fn run(args: Args) -> Result<()> {
             .context("cannot write JSON")?
         )?,
         Output::Table => {
-            writeln!(out, "{label}")?;
+            let mut out = term::text_stdout();
+            writeln!(out, "{}", Escaped(label))?;
             print_findings(&mut out, &findings)?;
         }
     }

@@ -1,6 +1,7 @@
 //! `vouch webhook`: the Kubernetes admission webhook server, and `vouch
 //! webhook certs`, which makes its TLS certificates.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use vouch_webhook::server::{self, Settings, DEFAULT_BUDGET};
 
 use super::RegistryArgs;
 use crate::files::{read_capped, write_atomic, Overwrite, MAX_KEY_BYTES};
+use crate::term::note;
 use crate::Misconfigured;
 
 /// Arguments of `vouch webhook`.
@@ -186,7 +188,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
-    eprintln!(
+    note!(
         "vouch webhook: listening on https://{address} (policy set {version}; exempt: {})",
         exemptions.namespaces().collect::<Vec<_>>().join(", ")
     );
@@ -221,14 +223,15 @@ fn write_certs(args: &CertsArgs) -> Result<()> {
     ] {
         write_atomic(&args.out.join(name), text.as_bytes(), mode, Overwrite::Yes)?;
     }
-    eprintln!(
+    note!(
         "vouch webhook certs: wrote ca.crt, tls.crt and tls.key for {} in {}",
         generated.names.join(", "),
         args.out.display()
     );
-    println!(
+    writeln!(
+        crate::term::data_stdout(),
         "{}",
         base64::engine::general_purpose::STANDARD.encode(generated.ca_pem)
-    );
+    )?;
     Ok(())
 }

@@ -201,3 +201,14 @@ pub fn inputs_json(dir: &Path) -> Vec<serde_json::Value> {
     assert_ok(&out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// `cp -a from to`.
+pub fn copy_tree(from: &Path, to: &Path) {
+    let copied = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap();
+    assert!(copied.success());
+}
