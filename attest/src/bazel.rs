@@ -170,7 +170,7 @@ impl Ecosystem for Bazel {
     }
 
     fn detect(&self, root: &Root) -> bool {
-        ROOT_FILES.iter().any(|f| root.path().join(f).is_file())
+        ROOT_FILES.iter().any(|f| root.has(f))
     }
 
     fn discover(&self, root: &Root) -> Result<Vec<Input>> {
@@ -287,7 +287,7 @@ fn hash(root: &Root, path: &Path, algorithm: Algorithm) -> Result<String> {
 fn stores(root: &Root) -> Result<Vec<Store>> {
     let mut stores: Vec<Store> = Vec::new();
     let rc = root.path().join(BAZELRC);
-    if rc.is_file() {
+    if root.has(BAZELRC) {
         let text = root.read_metadata(&rc, "bazelrc")?;
         for (number, line) in text.lines().enumerate() {
             let tokens: Vec<&str> = line
@@ -447,7 +447,9 @@ fn starlark_files(root: &Path, stores: &[Store]) -> Result<Vec<(String, PathBuf)
     let mut found: Vec<(String, PathBuf)> = ROOT_FILES
         .iter()
         .map(|f| ((*f).to_string(), root.join(f)))
-        .filter(|(_, full)| std::fs::symlink_metadata(full).is_ok_and(|m| m.file_type().is_file()))
+        // Whatever is there is read through the root, which refuses a
+        // symlink out of the project or a file that is not regular.
+        .filter(|(_, full)| std::fs::symlink_metadata(full).is_ok())
         .collect();
     let walk = walkdir::WalkDir::new(root)
         .follow_links(false)
@@ -1132,7 +1134,10 @@ mod tests {
         let d = dir.path();
         write(d, "WORKSPACE", b"");
         write(d, "third_party/deps.bzl", b"A = 1\nB = [\n");
-        let e = Bazel.discover(&Root::new(d).unwrap()).unwrap_err().to_string();
+        let e = Bazel
+            .discover(&Root::new(d).unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("invalid Starlark in")
                 && e.contains("third_party/deps.bzl")
@@ -1186,7 +1191,10 @@ mod tests {
             ),
         ] {
             write(d, ".bazelrc", rc.as_bytes());
-            let e = Bazel.discover(&Root::new(d).unwrap()).unwrap_err().to_string();
+            let e = Bazel
+                .discover(&Root::new(d).unwrap())
+                .unwrap_err()
+                .to_string();
             assert!(
                 e.contains(needle) && e.contains("only inside the project"),
                 "{e}"
@@ -1197,7 +1205,10 @@ mod tests {
         std::fs::create_dir_all(d.join("distdir")).unwrap();
         std::os::unix::fs::symlink("/etc/hostname", d.join("distdir/a.tgz")).unwrap();
         std::fs::remove_dir_all(d.join("cache")).unwrap();
-        let e = Bazel.discover(&Root::new(d).unwrap()).unwrap_err().to_string();
+        let e = Bazel
+            .discover(&Root::new(d).unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("distdir/a.tgz") && e.contains("outside the project"),
             "{e}"

@@ -46,10 +46,10 @@ struct ChecksumFile {
 /// The vendor directory `.cargo/config.toml` (or `.cargo/config`) names.
 fn vendor_dir(root: &Root) -> Result<Option<PathBuf>> {
     for name in [".cargo/config.toml", ".cargo/config"] {
-        let path = root.path().join(name);
-        if !path.is_file() {
+        if !root.has(name) {
             continue;
         }
+        let path = root.path().join(name);
         let text = root.read_metadata(&path, "cargo config")?;
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::Invalid {
             what: "cargo config",
@@ -257,15 +257,12 @@ impl Ecosystem for Cargo {
     }
 
     fn detect(&self, root: &Root) -> bool {
-        root.path().join("Cargo.lock").is_file()
+        root.has("Cargo.lock")
     }
 
     fn discover(&self, root: &Root) -> Result<Vec<Input>> {
         let lock_path = root.path().join("Cargo.lock");
-        let mut inputs = locked_inputs(
-            &root.read_metadata(&lock_path, "Cargo.lock")?,
-            &lock_path,
-        )?;
+        let mut inputs = locked_inputs(&root.read_metadata(&lock_path, "Cargo.lock")?, &lock_path)?;
         let vendor = vendor_dir(root)?;
         // Per package, in parallel: its vendored directory (with licence),
         // checksum file and the files to hash, if vendored.
@@ -292,7 +289,15 @@ impl Ecosystem for Cargo {
         let mut checked: Vec<(usize, Option<String>, ChecksumFile)> = Vec::new();
         let mut jobs: Vec<(PathBuf, Vec<String>)> = Vec::new();
         for (i, crate_found) in found.into_iter().enumerate() {
-            if let Some((Vendored { dir, license, files }, checksum)) = crate_found {
+            if let Some((
+                Vendored {
+                    dir,
+                    license,
+                    files,
+                },
+                checksum,
+            )) = crate_found
+            {
                 checked.push((i, license, checksum));
                 jobs.push((dir, files));
             }
@@ -352,7 +357,9 @@ pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<Input>> {
 /// that release). Every other malformed checksum is cargo-lock's to refuse
 /// (or, in v1 metadata, where `<none>` is usual, to ignore).
 fn check_checksums(text: &str) -> std::result::Result<(), String> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| toml_message(&e))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| toml_message(&e))?;
     let ascii = |value: &toml::Value| value.as_str().is_none_or(str::is_ascii);
     let packages = table.get("package").and_then(toml::Value::as_array);
     for (i, package) in packages.into_iter().flatten().enumerate() {
@@ -439,13 +446,13 @@ fn vendored(root: &Root, vendor: &Path, name: &str, version: &str) -> Result<Che
     };
     let checksum_path = found.dir.join(CHECKSUM_FILE);
     let checksum: ChecksumFile =
-        serde_json::from_str(&root.read_metadata(&checksum_path, CHECKSUM_FILE)?).map_err(
-            |e| Error::Invalid {
+        serde_json::from_str(&root.read_metadata(&checksum_path, CHECKSUM_FILE)?).map_err(|e| {
+            Error::Invalid {
                 what: CHECKSUM_FILE,
                 path: checksum_path.display().to_string(),
                 reason: parser_message(&e),
-            },
-        )?;
+            }
+        })?;
     found.files.retain(|f| f != CHECKSUM_FILE);
     Ok(Checked::Crate(found, checksum))
 }
@@ -563,7 +570,10 @@ mod tests {
         assert_eq!(inputs[0].license, None);
         // Under the plain name the manifest gives the version: an error.
         std::fs::write(dir.path().join("vendor/c/Cargo.toml"), "[package\n").unwrap();
-        let err = Cargo.discover(&Root::new(dir.path()).unwrap()).unwrap_err().to_string();
+        let err = Cargo
+            .discover(&Root::new(dir.path()).unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("invalid vendored Cargo.toml"), "{err}");
     }
 

@@ -245,7 +245,7 @@ impl Rules {
     /// through the root: inside the project, a regular file.
     pub fn add_project(&mut self, root: &Root) -> Result<()> {
         let path = root.path().join(PROJECT_FILE);
-        if path.is_file() {
+        if root.has(PROJECT_FILE) {
             let text = root.read_metadata(&path, "criticality rules")?;
             self.add_yaml(&text, &path.display().to_string())?;
         }

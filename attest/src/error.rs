@@ -47,7 +47,9 @@ pub enum Error {
     },
     /// A vendored file over the size limit (`--max-file-bytes`), refused
     /// before or while it is read rather than hashed for minutes.
-    #[error("refusing vendored file {path}: {size}, over the --max-file-bytes limit of {max} bytes")]
+    #[error(
+        "refusing vendored file {path}: {size}, over the --max-file-bytes limit of {max} bytes"
+    )]
     TooLarge {
         /// The file.
         path: String,

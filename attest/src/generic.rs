@@ -199,12 +199,7 @@ fn is_cpe(cpe: &str) -> bool {
 
 /// Checks one entry (`at` names it in messages) and joins its path and
 /// patches onto `root`.
-fn validate(
-    root: &Root,
-    file: &Path,
-    at: &str,
-    declared: Declared,
-) -> Result<Entry> {
+fn validate(root: &Root, file: &Path, at: &str, declared: Declared) -> Result<Entry> {
     let invalid = |reason: String| Error::Invalid {
         what: INPUTS_FILE,
         path: file.display().to_string(),
@@ -310,13 +305,11 @@ fn validate(
 /// files are all read through it.
 fn read(root: &Root) -> Result<Vec<Entry>> {
     let file = root.path().join(INPUTS_FILE);
-    let parsed: InputsFile =
-        serde_norway::from_str(&root.read_metadata(&file, INPUTS_FILE)?).map_err(|e| {
-            Error::Invalid {
-                what: INPUTS_FILE,
-                path: file.display().to_string(),
-                reason: parser_message(&e),
-            }
+    let parsed: InputsFile = serde_norway::from_str(&root.read_metadata(&file, INPUTS_FILE)?)
+        .map_err(|e| Error::Invalid {
+            what: INPUTS_FILE,
+            path: file.display().to_string(),
+            reason: parser_message(&e),
         })?;
     let mut entries: Vec<Entry> = Vec::with_capacity(parsed.inputs.len());
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
@@ -406,7 +399,7 @@ impl Ecosystem for Generic {
     }
 
     fn detect(&self, root: &Root) -> bool {
-        root.path().join(INPUTS_FILE).is_file()
+        root.has(INPUTS_FILE)
     }
 
     fn discover(&self, root: &Root) -> Result<Vec<Input>> {
@@ -564,7 +557,10 @@ mod tests {
         assert_eq!(lib.patches, ["patches/a.patch", "patches/b.patch"]);
         // A patch is recorded, not hashed: editing it changes no digest.
         std::fs::write(d.join("patches/a.patch"), b"changed").unwrap();
-        assert_eq!(Generic.discover(&Root::new(d).unwrap()).unwrap()[0].observed, lib.observed);
+        assert_eq!(
+            Generic.discover(&Root::new(d).unwrap()).unwrap()[0].observed,
+            lib.observed
+        );
     }
 
     #[test]
@@ -615,7 +611,10 @@ mod tests {
         }
         // The negative control: the same entry with a good patch passes.
         write(d, &format!("{head}  patches: [patches/a.patch]\n"));
-        assert_eq!(Generic.discover(&Root::new(d).unwrap()).unwrap()[0].patches, ["patches/a.patch"]);
+        assert_eq!(
+            Generic.discover(&Root::new(d).unwrap()).unwrap()[0].patches,
+            ["patches/a.patch"]
+        );
     }
 
     #[test]

@@ -643,7 +643,7 @@ impl Ecosystem for Go {
     }
 
     fn detect(&self, root: &Root) -> bool {
-        root.path().join(GO_MOD).is_file()
+        root.has(GO_MOD)
     }
 
     fn discover(&self, root: &Root) -> Result<Vec<Input>> {
@@ -652,7 +652,7 @@ impl Ecosystem for Go {
         let go_sum_path = root.path().join(GO_SUM);
         // A module with no dependencies has no go.sum; a go.sum that is
         // there (a symlink out included) is read through the root.
-        let go_sum = if std::fs::symlink_metadata(&go_sum_path).is_ok() {
+        let go_sum = if root.has(GO_SUM) {
             parse_go_sum(&root.read_metadata(&go_sum_path, GO_SUM)?, &go_sum_path)?
         } else {
             BTreeMap::new()
@@ -707,8 +707,13 @@ impl Ecosystem for Go {
         for (module, version) in &modules {
             let mut input =
                 module_input(&module.path, version, module.replacement.as_ref(), &go_sum);
-            let mut reason =
-                check(root.path(), module, version, &go_mod, input.declared.is_some())?;
+            let mut reason = check(
+                root.path(),
+                module,
+                version,
+                &go_mod,
+                input.declared.is_some(),
+            )?;
             let dir = join_inside(root.path(), &format!("{VENDOR}/{}", module.path))?;
             if !module.packages.is_empty() {
                 input.status = Match::Match;

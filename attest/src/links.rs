@@ -528,7 +528,10 @@ mod tests {
         // Negative control: a tree that changed since discovery.
         std::fs::remove_dir_all(dir.path().join("third_party/lib")).unwrap();
         std::fs::write(dir.path().join("third_party/lib"), b"now a file").unwrap();
-        let err = links(&Root::new(dir.path()).unwrap(), &inputs, &key).err().unwrap().to_string();
+        let err = links(&Root::new(dir.path()).unwrap(), &inputs, &key)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("is no directory now"), "{err}");
     }
 

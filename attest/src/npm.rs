@@ -272,7 +272,10 @@ pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<(String, Input)>> {
         }
         let Some(name) = name_of_key(key) else {
             if key.split('/').any(|s| s == NODE_MODULES) {
-                return Err(invalid(format!("`packages` key \"{}\" names no package", excerpt(key))));
+                return Err(invalid(format!(
+                    "`packages` key \"{}\" names no package",
+                    excerpt(key)
+                )));
             }
             continue; // the root project or a workspace member
         };
@@ -325,7 +328,7 @@ impl Ecosystem for Npm {
     }
 
     fn detect(&self, root: &Root) -> bool {
-        root.path().join(LOCKFILE).is_file()
+        root.has(LOCKFILE)
     }
 
     fn discover(&self, root: &Root) -> Result<Vec<Input>> {
@@ -440,7 +443,10 @@ mod tests {
         assert_eq!(a.uri, "https://registry.npmjs.org/a/-/a-1.0.0.tgz");
         let before = a.observed.clone();
         std::fs::write(d.join("node_modules/a/node_modules/b/extra.js"), b"x").unwrap();
-        assert_eq!(Npm.discover(&Root::new(d).unwrap()).unwrap()[0].observed, before);
+        assert_eq!(
+            Npm.discover(&Root::new(d).unwrap()).unwrap()[0].observed,
+            before
+        );
         let gone = inputs.iter().find(|i| i.name == "gone").unwrap();
         assert_eq!(gone.status, Match::NotVendored);
         assert_eq!(gone.observed, None);

@@ -276,13 +276,12 @@ fn split_option(line: &str) -> (&str, Option<&str>) {
 
 /// One `--hash` value, checked and lower-cased.
 fn hash(value: &str) -> Result<String, String> {
-    let invalid =
-        || {
-            format!(
-                "`--hash={}` is not `<algorithm>:<hex>` with sha256, sha384 or sha512",
-                excerpt(value)
-            )
-        };
+    let invalid = || {
+        format!(
+            "`--hash={}` is not `<algorithm>:<hex>` with sha256, sha384 or sha512",
+            excerpt(value)
+        )
+    };
     let (algorithm, hex) = value.split_once(':').ok_or_else(invalid)?;
     let algorithm = algorithm.to_ascii_lowercase();
     let known = HASHES
@@ -790,7 +789,7 @@ impl Ecosystem for Pip {
     }
 
     fn detect(&self, root: &Root) -> bool {
-        root.path().join(REQUIREMENTS).is_file()
+        root.has(REQUIREMENTS)
     }
 
     fn discover(&self, root: &Root) -> Result<Vec<Input>> {

@@ -203,6 +203,16 @@ impl Root {
         &self.path
     }
 
+    /// Whether anything is at `relative` (a file, a directory, a fifo, a
+    /// symlink, dangling or not). Ecosystems detect their lockfiles with
+    /// it, so that a lockfile that is not a regular file inside the
+    /// project (a symlink to `/dev/null` or out of the tree) is an error
+    /// when it is read, not an ecosystem silently left out of the
+    /// attestation.
+    pub fn has(&self, relative: &str) -> bool {
+        std::fs::symlink_metadata(self.path.join(relative)).is_ok()
+    }
+
     /// `full` relative to the root, for messages (as is when it is not
     /// under it).
     fn shown(&self, full: &Path) -> String {
@@ -299,7 +309,8 @@ impl Root {
         let Some(resolved) = self.resolve(full)? else {
             return Err(io("open", full)(ErrorKind::NotFound.into()));
         };
-        hash_file(&resolved, full, self.max_file_bytes, algorithm)
+        let shown = PathBuf::from(self.shown(full));
+        hash_file(&resolved, &shown, self.max_file_bytes, algorithm)
     }
 
     /// Hashes every listed file of every directory, in parallel across
@@ -325,7 +336,8 @@ impl Root {
             .par_iter()
             .map(|(dir, file)| {
                 let full = join_inside(dir, file)?;
-                hash_file(&full, &full, self.max_file_bytes, &SHA256)
+                let shown = PathBuf::from(self.shown(&full));
+                hash_file(&full, &shown, self.max_file_bytes, &SHA256)
             })
             .collect::<Result<_>>()?;
         let mut digests = digests.into_iter();
@@ -368,7 +380,12 @@ fn read_open(file: File, path: &Path, what: &'static str) -> Result<String> {
 /// fifo (`O_NONBLOCK`, which changes nothing for a regular file), and with
 /// `no_follow` it refuses a symlink put in place of the resolved path
 /// since it was resolved (`O_NOFOLLOW`).
-fn open_regular(resolved: &Path, shown: &Path, what: &'static str, no_follow: bool) -> Result<File> {
+fn open_regular(
+    resolved: &Path,
+    shown: &Path,
+    what: &'static str,
+    no_follow: bool,
+) -> Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     let mut flags = libc::O_NONBLOCK;
     if no_follow {
@@ -514,12 +531,7 @@ thread_local! {
 /// refused before a byte is read (a sparse 100 GB file fails at once), and
 /// the bytes read are counted too, so a file that grows past `max` while
 /// it is read is refused as well.
-fn hash_file(
-    path: &Path,
-    shown: &Path,
-    max: u64,
-    algorithm: &'static Algorithm,
-) -> Result<String> {
+fn hash_file(path: &Path, shown: &Path, max: u64, algorithm: &'static Algorithm) -> Result<String> {
     let mut file = open_regular(path, shown, "vendored file", false)?;
     HASHED_FILES.fetch_add(1, Ordering::Relaxed);
     let mut left = file.metadata().map_err(io("stat", shown))?.len();
@@ -690,14 +702,22 @@ mod tests {
             let path = dir.path().join(format!("f{size}"));
             std::fs::write(&path, &content).unwrap();
             let expected = hex::encode(ring::digest::digest(&SHA256, &content));
-            assert_eq!(root(dir.path()).hash_file(&path).unwrap(), expected, "size {size}");
+            assert_eq!(
+                root(dir.path()).hash_file(&path).unwrap(),
+                expected,
+                "size {size}"
+            );
             if size > 0 {
                 // Negative control: the last byte changed, the digest changes,
                 // so the tail of every file is read.
                 let mut changed = content.clone();
                 *changed.last_mut().unwrap() ^= 1;
                 std::fs::write(&path, &changed).unwrap();
-                assert_ne!(root(dir.path()).hash_file(&path).unwrap(), expected, "size {size}");
+                assert_ne!(
+                    root(dir.path()).hash_file(&path).unwrap(),
+                    expected,
+                    "size {size}"
+                );
             }
         }
         let err = root(dir.path())
@@ -727,7 +747,10 @@ mod tests {
             }
             dirs.push((dir.clone(), files(&dir).unwrap()));
         }
-        let hashed = super::Root::new(root.path()).unwrap().hash_dirs(&dirs).unwrap();
+        let hashed = super::Root::new(root.path())
+            .unwrap()
+            .hash_dirs(&dirs)
+            .unwrap();
         assert_eq!(hashed.len(), 3);
         for (map, tag) in hashed.iter().zip(["1", "2"]) {
             assert_eq!(map.len(), 3);
@@ -746,7 +769,11 @@ mod tests {
             root.path().join("one"),
             vec!["a".to_string(), "zz".to_string()],
         )];
-        let err = super::Root::new(root.path()).unwrap().hash_dirs(&gone).unwrap_err().to_string();
+        let err = super::Root::new(root.path())
+            .unwrap()
+            .hash_dirs(&gone)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("zz"), "{err}");
     }
 

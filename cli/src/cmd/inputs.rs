@@ -77,7 +77,7 @@ pub fn discover_classified(
         sources.push("policies/critical.yaml (shipped)".into());
     }
     rules.add_project(&root)?;
-    if dir.join(PROJECT_FILE).is_file() {
+    if root.has(PROJECT_FILE) {
         sources.push(PROJECT_FILE.into());
     }
     for file in &critical.files {
