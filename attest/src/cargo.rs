@@ -599,4 +599,43 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn regression_issue_9_cargo_lock_names_are_crate_names() {
+        let lock = |name: &str, source: &str| {
+            format!(
+                "version = 3\n\n[[package]]\nname = \"{name}\"\nversion = \"1.0.0\"\n\
+                 source = \"{source}\"\n"
+            )
+        };
+        let git = "git+https://example.com/x.git#0123456789abcdef0123456789abcdef01234567";
+        for name in [
+            "../../outside/othercrate",
+            "a/b",
+            "a\\\\b",
+            "..",
+            ".hidden",
+            "1abc",
+            "-a",
+        ] {
+            for source in [REGISTRY, git] {
+                let err = locked_inputs(&lock(name, source), Path::new("Cargo.lock"))
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains("is not a crate name"), "{name}: {err}");
+            }
+        }
+        let long = "a".repeat(MAX_CRATE_NAME + 1);
+        assert!(locked_inputs(&lock(&long, REGISTRY), Path::new("Cargo.lock")).is_err());
+        // crates.io is ASCII and starts with a letter; cargo allows more
+        // for git crates.
+        assert!(locked_inputs(&lock("_x", REGISTRY), Path::new("Cargo.lock")).is_err());
+        assert!(locked_inputs(&lock("_x", git), Path::new("Cargo.lock")).is_ok());
+        assert!(locked_inputs(&lock("café", git), Path::new("Cargo.lock")).is_ok());
+        assert!(locked_inputs(&lock("café", REGISTRY), Path::new("Cargo.lock")).is_err());
+        // Negative control.
+        let name = "a".repeat(MAX_CRATE_NAME);
+        assert!(locked_inputs(&lock(&name, REGISTRY), Path::new("Cargo.lock")).is_ok());
+        assert!(locked_inputs(&lock("serde_json-x2", REGISTRY), Path::new("Cargo.lock")).is_ok());
+    }
 }

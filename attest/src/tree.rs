@@ -805,4 +805,196 @@ mod tests {
         std::fs::remove_file(dir.path().join("z-pipe")).unwrap();
         assert_eq!(files(dir.path()).unwrap(), vec!["link.rs", "ok.rs"]);
     }
+
+    /// A project `p/` beside `outside/` holding a known file.
+    fn hostile() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = tmp.path().join("p");
+        let outside = tmp.path().join("outside");
+        std::fs::create_dir_all(&project).unwrap();
+        std::fs::create_dir_all(&outside).unwrap();
+        std::fs::write(outside.join("secret.txt"), b"secret").unwrap();
+        (tmp, project, outside)
+    }
+
+    #[test]
+    fn regression_issue_9_vendored_directories_resolve_inside_the_root() {
+        let (tmp, p, outside) = hostile();
+        std::fs::create_dir_all(p.join("vendor/in")).unwrap();
+        std::fs::write(p.join("vendor/in/ok.rs"), b"x").unwrap();
+        std::os::unix::fs::symlink(&outside, p.join("vendor/out")).unwrap();
+        std::os::unix::fs::symlink(tmp.path(), p.join("up")).unwrap();
+        std::os::unix::fs::symlink("loop", p.join("loop")).unwrap();
+        let r = root(&p);
+        let refused = |relative: &str| match r.vendored(&p.join(relative)).unwrap() {
+            Listing::Refused(reason) => reason,
+            other => panic!("{relative}: {other:?}"),
+        };
+        // The directory itself a symlink out, a symlinked intermediate
+        // directory, and `..` after one: refused naming the path.
+        for relative in [
+            "vendor/out",
+            "up/outside",
+            "up/p/../outside",
+            "vendor/in/../out",
+        ] {
+            let reason = refused(relative);
+            assert!(
+                reason.contains(relative) && reason.contains("outside the project"),
+                "{reason}"
+            );
+            assert!(!reason.contains("secret"), "{reason}");
+        }
+        // A symlink loop is an error from the resolution, not a hang.
+        let err = r.vendored(&p.join("loop")).unwrap_err().to_string();
+        assert!(
+            err.contains("cannot resolve") && err.contains("loop"),
+            "{err}"
+        );
+        // Negative controls: inside, and missing.
+        assert!(matches!(
+            r.vendored(&p.join("vendor/in")).unwrap(),
+            Listing::Files(f) if f == ["ok.rs"]
+        ));
+        assert!(matches!(
+            r.vendored(&p.join("vendor/none")).unwrap(),
+            Listing::Missing
+        ));
+        // A root that is itself a symlink is resolved once: what is inside
+        // it is inside.
+        let alias = tmp.path().join("alias");
+        std::os::unix::fs::symlink(&p, &alias).unwrap();
+        let through = root(&alias);
+        assert!(matches!(
+            through.vendored(&alias.join("vendor/in")).unwrap(),
+            Listing::Files(_)
+        ));
+        assert!(matches!(
+            through.vendored(&alias.join("vendor/out")).unwrap(),
+            Listing::Refused(_)
+        ));
+        // Root::files refuses what Root::vendored reports.
+        let err = r.files(&p.join("vendor/out")).unwrap_err().to_string();
+        assert!(err.contains("outside the project"), "{err}");
+    }
+
+    #[test]
+    fn regression_issue_9_metadata_is_read_only_from_regular_files_inside() {
+        let (_tmp, p, outside) = hostile();
+        std::fs::write(p.join("ok.lock"), b"fine").unwrap();
+        std::os::unix::fs::symlink("ok.lock", p.join("alias.lock")).unwrap();
+        std::os::unix::fs::symlink(outside.join("secret.txt"), p.join("out.lock")).unwrap();
+        std::os::unix::fs::symlink("/proc/self/environ", p.join("env.lock")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", p.join("zero.lock")).unwrap();
+        std::fs::create_dir(p.join("dir.lock")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(p.join("fifo.lock"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let r = root(&p);
+        let read = |name: &str| r.read_metadata(&p.join(name), "lockfile");
+        assert_eq!(read("ok.lock").unwrap(), "fine");
+        assert_eq!(read("alias.lock").unwrap(), "fine");
+        for name in ["out.lock", "env.lock", "zero.lock"] {
+            let err = read(name).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("refusing {name}: resolves outside the project (through a symlink)")
+            );
+        }
+        for name in ["fifo.lock", "dir.lock"] {
+            let err = read(name).unwrap_err().to_string();
+            assert!(
+                err.contains(name) && err.contains("not a regular file"),
+                "{err}"
+            );
+        }
+        // The cap counts bytes read: a file over it is refused whatever
+        // its reported length (the bound itself is tested in
+        // vouch_evidence::bounded on an endless reader).
+        let big = std::fs::File::create(p.join("big.lock")).unwrap();
+        big.set_len(MAX_METADATA_BYTES + 1).unwrap();
+        let err = read("big.lock").unwrap_err().to_string();
+        assert!(err.contains("over the limit of 67108864 bytes"), "{err}");
+    }
+
+    #[test]
+    fn regression_issue_9_names_the_dirhash_cannot_carry_are_refused() {
+        // {a.c, b.c} against one file named "a.c\n<sha256(b)>  b.c": the
+        // same lines, so the same dirHash, without the refusal.
+        let b_sha = hex::encode(ring::digest::digest(&SHA256, b"b"));
+        let forged = format!("a.c\n{b_sha}  b.c");
+        let (_tmp, p, _) = hostile();
+        std::fs::create_dir_all(p.join("m")).unwrap();
+        std::fs::write(p.join("m").join(&forged), b"a").unwrap();
+        let r = root(&p);
+        let reason = match r.vendored(&p.join("m")).unwrap() {
+            Listing::Refused(reason) => reason,
+            other => panic!("{other:?}"),
+        };
+        assert!(
+            reason.contains("m/a.c\\n") && reason.contains("contains a newline"),
+            "{reason}"
+        );
+        // Not UTF-8: two such names would both be carried as U+FFFD.
+        use std::os::unix::ffi::OsStrExt;
+        std::fs::remove_file(p.join("m").join(&forged)).unwrap();
+        let name = std::ffi::OsStr::from_bytes(b"x\xff.c");
+        std::fs::write(p.join("m").join(name), b"a").unwrap();
+        let err = r.files(&p.join("m")).unwrap_err().to_string();
+        assert!(err.contains("is not UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn regression_issue_9_files_over_the_size_limit_fail_fast_naming_them() {
+        let (_tmp, p, _) = hostile();
+        std::fs::create_dir_all(p.join("m")).unwrap();
+        std::fs::write(p.join("m/small"), b"12345678").unwrap();
+        // Sparse: 100 GB of nothing, refused from its fstat size at once.
+        std::fs::File::create(p.join("m/huge"))
+            .unwrap()
+            .set_len(100 << 30)
+            .unwrap();
+        let r = root(&p);
+        let listed = r.files(&p.join("m")).unwrap();
+        let err = r
+            .hash_dirs(&[(p.join("m"), listed)])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            "refusing vendored file m/huge: 107374182400 bytes, over the --max-file-bytes \
+             limit of 4294967296 bytes"
+        );
+        let small = r.clone().with_max_file_bytes(7);
+        let err = small.hash_file(&p.join("m/small")).unwrap_err().to_string();
+        assert!(err.contains("m/small: 8 bytes"), "{err}");
+        assert!(r
+            .with_max_file_bytes(8)
+            .hash_file(&p.join("m/small"))
+            .is_ok());
+    }
+
+    #[test]
+    fn regression_issue_9_excerpts_are_short_and_escaped() {
+        let secret = format!("TOKEN={}\u{1b}[2J\n", "s".repeat(200));
+        let quoted = excerpt(&secret);
+        assert!(quoted.chars().count() <= MAX_EXCERPT_CHARS + 1, "{quoted}");
+        assert!(quoted.ends_with('…') && !quoted.contains(&"s".repeat(40)));
+        assert_eq!(excerpt("a\u{1b}[0m\nb"), "a\\u{1b}[0m\\nb");
+        // A serde message keeps its location after the cut.
+        let long = format!(
+            "invalid type: string \"{}\" at line 3 column 7",
+            "s".repeat(300)
+        );
+        let message = parser_message(&long);
+        assert!(message.ends_with(" at line 3 column 7"), "{message}");
+        assert!(message.chars().count() < 220, "{message}");
+        // toml's source line is not quoted.
+        let err = "x = \"TOKEN=abc\"\n[[".parse::<toml::Table>().unwrap_err();
+        let message = toml_message(&err);
+        assert!(!message.contains("TOKEN"), "{message}");
+        assert!(message.contains("line 2"), "{message}");
+    }
 }
