@@ -376,35 +376,28 @@ fn read_open(file: File, path: &Path, what: &'static str) -> Result<String> {
 }
 
 /// Opens `resolved` (`shown` in messages) for reading if it is a regular
-/// file, checked on the open file itself. The open does not block on a
-/// fifo (`O_NONBLOCK`, which changes nothing for a regular file), and with
-/// `no_follow` it refuses a symlink put in place of the resolved path
-/// since it was resolved (`O_NOFOLLOW`).
+/// file, checked on the open file itself, without blocking on a fifo
+/// ([`vouch_evidence::bounded::open_regular`]); with `no_follow`, a symlink
+/// put in place of the resolved path since it was resolved is refused.
 fn open_regular(
     resolved: &Path,
     shown: &Path,
     what: &'static str,
     no_follow: bool,
 ) -> Result<File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut flags = libc::O_NONBLOCK;
-    if no_follow {
-        flags |= libc::O_NOFOLLOW;
-    }
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(flags)
-        .open(resolved)
-        .map_err(io("open", shown))?;
-    let kind = file.metadata().map_err(io("stat", shown))?.file_type();
-    if !kind.is_file() {
-        return Err(Error::Invalid {
+    vouch_evidence::bounded::open_regular(
+        resolved,
+        std::fs::OpenOptions::new().read(true),
+        no_follow,
+    )
+    .map_err(|error| match error.kind() {
+        ErrorKind::InvalidInput => Error::Invalid {
             what,
             path: shown.display().to_string(),
-            reason: "not a regular file (a directory, fifo, socket or device)".into(),
-        });
-    }
-    Ok(file)
+            reason: format!("{error} (a directory, fifo, socket or device has no content to read)"),
+        },
+        _ => io("open", shown)(error),
+    })
 }
 
 /// Every regular file under `dir` (see [`Root::files`], which resolves

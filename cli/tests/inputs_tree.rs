@@ -263,7 +263,7 @@ fn regression_issue_9_a_fifo_lockfile_is_refused_not_waited_on() {
         .status()
         .unwrap();
     assert!(made.success());
-    assert_fails_with(&h.inputs(&[]), "more.txt: not a regular file");
+    assert_fails_with(&h.inputs(&[]), "more.txt: is a FIFO, not a regular file");
 }
 
 #[test]
