@@ -818,6 +818,10 @@ mod tests {
         std::os::unix::fs::symlink(&outside, p.join("vendor/out")).unwrap();
         std::os::unix::fs::symlink(tmp.path(), p.join("up")).unwrap();
         std::os::unix::fs::symlink("loop", p.join("loop")).unwrap();
+        // A sibling whose name starts with the project's: outside, though
+        // its path starts with the same characters.
+        std::fs::create_dir_all(tmp.path().join("p2/dir")).unwrap();
+        std::os::unix::fs::symlink("../../p2/dir", p.join("vendor/prefix")).unwrap();
         let r = root(&p);
         let refused = |relative: &str| match r.vendored(&p.join(relative)).unwrap() {
             Listing::Refused(reason) => reason,
@@ -830,6 +834,7 @@ mod tests {
             "up/outside",
             "up/p/../outside",
             "vendor/in/../out",
+            "vendor/prefix",
         ] {
             let reason = refused(relative);
             assert!(
