@@ -57,7 +57,7 @@ pub fn excerpt(text: &str) -> String {
 /// line), escaped and cut as [`excerpt`] does, at
 /// [`MAX_PARSER_MESSAGE_CHARS`].
 pub fn parser_message(message: &dyn std::fmt::Display) -> String {
-    let message = message.to_string();
+    let message = cut_quoted(&message.to_string());
     let first = message.lines().next().unwrap_or_default();
     // serde's location (`at line 6 column 3`) is kept whole, after the cut.
     match first.rfind(" at line ") {
@@ -68,6 +68,45 @@ pub fn parser_message(message: &dyn std::fmt::Display) -> String {
         ),
         None => shorten(first, MAX_PARSER_MESSAGE_CHARS),
     }
+}
+
+/// `message` with each `"…"` or `` `…` `` span it quotes (a value of the
+/// file, in serde's `invalid type: string "…"`) cut at
+/// [`MAX_EXCERPT_CHARS`]: a parser's message may keep its own words, but
+/// quotes no more of the file than [`excerpt`] would.
+fn cut_quoted(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut open: Option<char> = None;
+    let mut quoted = 0;
+    let mut escaped = false;
+    for c in message.chars() {
+        match open {
+            // A quote escaped inside the span (`\"`, as Debug writes it)
+            // does not close it.
+            Some(q) if c == q && !escaped => {
+                open = None;
+                out.push(c);
+            }
+            Some(_) => {
+                escaped = c == '\\' && !escaped;
+                quoted += 1;
+                if quoted <= MAX_EXCERPT_CHARS {
+                    out.push(c);
+                } else if quoted == MAX_EXCERPT_CHARS + 1 {
+                    out.push('…');
+                }
+            }
+            None => {
+                if c == '"' || c == '`' {
+                    open = Some(c);
+                    quoted = 0;
+                    escaped = false;
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
 }
 
 /// A toml error as an error may carry it: where it is (line and column)
@@ -988,7 +1027,10 @@ mod tests {
         );
         let message = parser_message(&long);
         assert!(message.ends_with(" at line 3 column 7"), "{message}");
-        assert!(message.chars().count() < 220, "{message}");
+        assert!(!message.contains(&"s".repeat(41)), "{message}");
+        assert!(message.contains(&"s".repeat(40)), "{message}");
+        let escaped = format!("invalid type: string \"a\\\"{}\"", "s".repeat(300));
+        assert!(!parser_message(&escaped).contains(&"s".repeat(41)));
         // toml's source line is not quoted.
         let err = "x = \"TOKEN=abc\"\n[[".parse::<toml::Table>().unwrap_err();
         let message = toml_message(&err);
