@@ -4,8 +4,8 @@
 //!
 //! Every immediate subdirectory of VENDOR_DIR is one directory job, as
 //! discovery makes them (one per vendored crate). Its files are listed once
-//! with `tree::files` (untimed), keeping only those of at least MIN_BYTES
-//! (default 0: all). Then REPS repetitions of `tree::hash_dirs` over all
+//! with `Root::files` (untimed), keeping only those of at least MIN_BYTES
+//! (default 0: all). Then REPS repetitions of `Root::hash_dirs` over all
 //! jobs plus `tree::dir_hash` per job are timed, and one JSON object is
 //! printed: files, bytes, median/min wall seconds per repetition, MB/s at
 //! the median, threads, and CPU seconds (user + system) per repetition.
@@ -27,7 +27,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use vouch_attest::tree::{dir_hash, files, hash_dirs, join_inside};
+use vouch_attest::tree::{dir_hash, join_inside, Root};
 
 /// User + system CPU seconds of this process so far, from /proc/self/stat
 /// (fields 14 and 15, in USER_HZ ticks, 100 per second on Linux).
@@ -55,6 +55,7 @@ fn main() {
         }
     };
     let reps: usize = reps.parse().unwrap();
+    let root = Root::new(std::path::Path::new(dir)).unwrap();
     let mut subdirs: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -65,7 +66,8 @@ fn main() {
     let jobs: Vec<(PathBuf, Vec<String>)> = subdirs
         .into_iter()
         .map(|d| {
-            let kept: Vec<String> = files(&d)
+            let kept: Vec<String> = root
+                .files(&d)
                 .unwrap()
                 .into_iter()
                 .filter(|f| {
@@ -86,7 +88,7 @@ fn main() {
     );
 
     // Correctness before speed: every digest against the file read whole.
-    let hashed = hash_dirs(&jobs).unwrap();
+    let hashed = root.hash_dirs(&jobs).unwrap();
     for ((d, listed), digests) in jobs.iter().zip(&hashed) {
         assert_eq!(listed.len(), digests.len());
         for f in listed {
@@ -105,7 +107,7 @@ fn main() {
 
     let rep = || {
         let start = Instant::now();
-        let hashed = hash_dirs(&jobs).unwrap();
+        let hashed = root.hash_dirs(&jobs).unwrap();
         let dir_hashes: Vec<String> = hashed.iter().map(dir_hash).collect();
         assert_eq!(dir_hashes.len(), jobs.len());
         start.elapsed().as_secs_f64()

@@ -61,7 +61,6 @@
 mod starlark;
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::{Component, Path, PathBuf};
 
 use base64::Engine;
@@ -69,7 +68,7 @@ use rayon::prelude::*;
 
 use self::starlark::{Call, Module, Value};
 use crate::input::purl_segment;
-use crate::tree::{hash_file, join_inside, read_metadata, resolve_inside};
+use crate::tree::{join_inside, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
 /// The files at the root that make a directory a Bazel workspace.
@@ -170,15 +169,15 @@ impl Ecosystem for Bazel {
         "bazel"
     }
 
-    fn detect(&self, root: &Path) -> bool {
-        ROOT_FILES.iter().any(|f| root.join(f).is_file())
+    fn detect(&self, root: &Root) -> bool {
+        ROOT_FILES.iter().any(|f| root.has(f))
     }
 
-    fn discover(&self, root: &Path) -> Result<Vec<Input>> {
+    fn discover(&self, root: &Root) -> Result<Vec<Input>> {
         let stores = stores(root)?;
         let mut pins = Vec::new();
-        for (relative, full) in starlark_files(root, &stores)? {
-            let text = read_metadata(&full, "Starlark file")?;
+        for (relative, full) in starlark_files(root.path(), &stores)? {
+            let text = root.read_metadata(&full, "Starlark file")?;
             pins.extend(read_pins(&text, &relative, &full)?);
         }
         let mut seen = HashSet::new();
@@ -191,14 +190,9 @@ impl Ecosystem for Bazel {
             ))
         });
 
-        let canonical_root = root.canonicalize().map_err(|error| Error::Io {
-            action: "resolve",
-            path: root.display().to_string(),
-            error,
-        })?;
         let found: Vec<Option<Found>> = pins
             .iter()
-            .map(|pin| locate(&canonical_root, pin, &stores))
+            .map(|pin| locate(root, pin, &stores))
             .collect::<Result<_>>()?;
         let observed: Vec<Option<(Algorithm, String)>> = pins
             .par_iter()
@@ -211,7 +205,7 @@ impl Ecosystem for Bazel {
                     .expected
                     .as_ref()
                     .map_or(Algorithm::Sha256, |e| e.algorithm);
-                Ok(Some((algorithm, hash(&found.full, algorithm)?)))
+                Ok(Some((algorithm, hash(root, &found.full, algorithm)?)))
             })
             .collect::<Result<_>>()?;
 
@@ -274,48 +268,27 @@ fn input(pin: Pin, found: Option<Found>, observed: Option<(Algorithm, String)>) 
     }
 }
 
-/// The hex digest of the file at `path`: SHA-256 through the shared
-/// parallel-friendly [`hash_file`], SHA-384/512 (SRI) streamed through
-/// `ring` here.
-fn hash(path: &Path, algorithm: Algorithm) -> Result<String> {
-    let ring_algorithm = match algorithm {
-        Algorithm::Sha256 => return hash_file(path),
+/// The hex digest of the archive at `path`, hashed through the root (inside
+/// the project, a regular file, under the size limit) with SHA-256 or the
+/// SRI digest the pin gives.
+fn hash(root: &Root, path: &Path, algorithm: Algorithm) -> Result<String> {
+    let algorithm = match algorithm {
+        Algorithm::Sha256 => &ring::digest::SHA256,
         Algorithm::Sha384 => &ring::digest::SHA384,
         Algorithm::Sha512 => &ring::digest::SHA512,
     };
-    /// Feeds what is written into a digest.
-    struct Digest(ring::digest::Context);
-    impl Write for Digest {
-        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-            self.0.update(bytes);
-            Ok(bytes.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let io = |action: &'static str| {
-        move |error| Error::Io {
-            action,
-            path: path.display().to_string(),
-            error,
-        }
-    };
-    let mut file = std::fs::File::open(path).map_err(io("open"))?;
-    let mut digest = Digest(ring::digest::Context::new(ring_algorithm));
-    std::io::copy(&mut file, &mut digest).map_err(io("read"))?;
-    Ok(hex::encode(digest.0.finish().as_ref()))
+    root.hash_file_with(path, algorithm)
 }
 
 // ------------------------------------------------------------- stores --
 
 /// The distdirs and repository caches of the project: those `.bazelrc`
 /// names, then `distdir/` if it exists.
-fn stores(root: &Path) -> Result<Vec<Store>> {
+fn stores(root: &Root) -> Result<Vec<Store>> {
     let mut stores: Vec<Store> = Vec::new();
-    let rc = root.join(BAZELRC);
-    if rc.is_file() {
-        let text = read_metadata(&rc, "bazelrc")?;
+    let rc = root.path().join(BAZELRC);
+    if root.has(BAZELRC) {
+        let text = root.read_metadata(&rc, "bazelrc")?;
         for (number, line) in text.lines().enumerate() {
             let tokens: Vec<&str> = line
                 .split_whitespace()
@@ -345,15 +318,15 @@ fn stores(root: &Path) -> Result<Vec<Store>> {
                 if value.is_empty() {
                     continue; // `--repository_cache=` turns the cache off
                 }
-                let store = store(root, value, cache, name, number + 1)?;
+                let store = store(root.path(), value, cache, name, number + 1)?;
                 if !stores.contains(&store) {
                     stores.push(store);
                 }
             }
         }
     }
-    if root.join(DISTDIR).is_dir() {
-        let store = store(root, DISTDIR, false, "", 0)?;
+    if root.path().join(DISTDIR).is_dir() {
+        let store = store(root.path(), DISTDIR, false, "", 0)?;
         if !stores.contains(&store) {
             stores.push(store);
         }
@@ -431,7 +404,7 @@ fn url_basename(url: &str) -> Option<&str> {
 /// Finds a pin's archive: in a repository cache by its SHA-256, else in a
 /// distdir by a URL's file name. An archive that resolves outside the
 /// project is refused.
-fn locate(canonical_root: &Path, pin: &Pin, stores: &[Store]) -> Result<Option<Found>> {
+fn locate(root: &Root, pin: &Pin, stores: &[Store]) -> Result<Option<Found>> {
     let sha256 = match &pin.expected {
         Ok(e) if e.algorithm == Algorithm::Sha256 => Some(e.hex.as_str()),
         _ => None,
@@ -452,7 +425,7 @@ fn locate(canonical_root: &Path, pin: &Pin, stores: &[Store]) -> Result<Option<F
         }
     }
     for (relative, full) in candidates {
-        if resolve_inside(canonical_root, &full, &relative)?.is_none() {
+        if root.resolve(&full)?.is_none() {
             continue;
         }
         return Ok(Some(Found { relative, full }));
@@ -474,7 +447,9 @@ fn starlark_files(root: &Path, stores: &[Store]) -> Result<Vec<(String, PathBuf)
     let mut found: Vec<(String, PathBuf)> = ROOT_FILES
         .iter()
         .map(|f| ((*f).to_string(), root.join(f)))
-        .filter(|(_, full)| std::fs::symlink_metadata(full).is_ok_and(|m| m.file_type().is_file()))
+        // Whatever is there is read through the root, which refuses a
+        // symlink out of the project or a file that is not regular.
+        .filter(|(_, full)| std::fs::symlink_metadata(full).is_ok())
         .collect();
     let walk = walkdir::WalkDir::new(root)
         .follow_links(false)
@@ -1051,7 +1026,7 @@ mod tests {
             )
             .as_bytes(),
         );
-        let inputs = Bazel.discover(d).unwrap();
+        let inputs = Bazel.discover(&Root::new(d).unwrap()).unwrap();
         assert_eq!(inputs.len(), 2, "{inputs:#?}");
         let icu = by_name(&inputs, "com_github_unicode_org_icu");
         assert_eq!(
@@ -1096,7 +1071,7 @@ mod tests {
             )
             .as_bytes(),
         );
-        let inputs = Bazel.discover(d).unwrap();
+        let inputs = Bazel.discover(&Root::new(d).unwrap()).unwrap();
         let a = by_name(&inputs, "a");
         assert_eq!(a.status, Match::Match, "{a:?}");
         assert_eq!(a.declared, Some(format!("sha256-{sha256}")));
@@ -1135,7 +1110,7 @@ mod tests {
             )
             .as_bytes(),
         );
-        let inputs = Bazel.discover(d).unwrap();
+        let inputs = Bazel.discover(&Root::new(d).unwrap()).unwrap();
         assert_eq!(inputs.len(), 5, "{inputs:#?}");
         let no_digest = by_name(&inputs, "no_digest");
         assert!(
@@ -1159,7 +1134,10 @@ mod tests {
         let d = dir.path();
         write(d, "WORKSPACE", b"");
         write(d, "third_party/deps.bzl", b"A = 1\nB = [\n");
-        let e = Bazel.discover(d).unwrap_err().to_string();
+        let e = Bazel
+            .discover(&Root::new(d).unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("invalid Starlark in")
                 && e.contains("third_party/deps.bzl")
@@ -1179,14 +1157,14 @@ mod tests {
             b"hello",
         );
         write(d, ".bazelrc", b"# comment\nbuild:ci --distdir %workspace%/dl\ncommon --repository_cache=cache # here\n");
-        let inputs = Bazel.discover(d).unwrap();
+        let inputs = Bazel.discover(&Root::new(d).unwrap()).unwrap();
         assert_eq!(inputs[0].status, Match::Match, "{inputs:?}");
         assert_eq!(
             inputs[0].path.as_deref(),
             Some(format!("cache/content_addressable/sha256/{SHA}/file").as_str())
         );
         assert_eq!(
-            stores(d).unwrap(),
+            stores(&Root::new(d).unwrap()).unwrap(),
             vec![
                 Store::Distdir {
                     relative: "dl".into(),
@@ -1213,7 +1191,10 @@ mod tests {
             ),
         ] {
             write(d, ".bazelrc", rc.as_bytes());
-            let e = Bazel.discover(d).unwrap_err().to_string();
+            let e = Bazel
+                .discover(&Root::new(d).unwrap())
+                .unwrap_err()
+                .to_string();
             assert!(
                 e.contains(needle) && e.contains("only inside the project"),
                 "{e}"
@@ -1224,7 +1205,10 @@ mod tests {
         std::fs::create_dir_all(d.join("distdir")).unwrap();
         std::os::unix::fs::symlink("/etc/hostname", d.join("distdir/a.tgz")).unwrap();
         std::fs::remove_dir_all(d.join("cache")).unwrap();
-        let e = Bazel.discover(d).unwrap_err().to_string();
+        let e = Bazel
+            .discover(&Root::new(d).unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("distdir/a.tgz") && e.contains("outside the project"),
             "{e}"

@@ -29,7 +29,7 @@ use serde::Deserialize;
 
 use crate::input::purl_segment;
 use crate::license::spdx_expression;
-use crate::tree::{dir_hash, files, hash_dirs, join_inside, read_metadata};
+use crate::tree::{dir_hash, excerpt, join_inside, parser_message, toml_message, Listing, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
 const CHECKSUM_FILE: &str = ".cargo-checksum.json";
@@ -44,17 +44,17 @@ struct ChecksumFile {
 }
 
 /// The vendor directory `.cargo/config.toml` (or `.cargo/config`) names.
-fn vendor_dir(root: &Path) -> Result<Option<PathBuf>> {
+fn vendor_dir(root: &Root) -> Result<Option<PathBuf>> {
     for name in [".cargo/config.toml", ".cargo/config"] {
-        let path = root.join(name);
-        if !path.is_file() {
+        if !root.has(name) {
             continue;
         }
-        let text = read_metadata(&path, "cargo config")?;
+        let path = root.path().join(name);
+        let text = root.read_metadata(&path, "cargo config")?;
         let table: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::Invalid {
             what: "cargo config",
             path: path.display().to_string(),
-            reason: e.to_string(),
+            reason: toml_message(&e),
         })?;
         let dirs = table
             .get("source")
@@ -63,28 +63,53 @@ fn vendor_dir(root: &Path) -> Result<Option<PathBuf>> {
             .flat_map(|sources| sources.values())
             .filter_map(|source| source.get("directory").and_then(|d| d.as_str()));
         if let Some(dir) = dirs.into_iter().next() {
-            return Ok(Some(join_inside(root, dir)?));
+            return Ok(Some(join_inside(root.path(), dir)?));
         }
     }
     Ok(None)
 }
 
-/// One vendored crate's directory, and the licence its manifest declares.
+/// One vendored crate's directory, the licence its manifest declares, and
+/// its files.
 struct Vendored {
     dir: PathBuf,
     license: Option<String>,
+    files: Vec<String>,
+}
+
+/// What [`crate_dir`] finds for one locked crate.
+enum Found {
+    /// Not vendored (or another version is, under the plain name).
+    No,
+    /// Vendored here.
+    Crate(Vendored),
+    /// Its directory (or a file in it) resolves outside the project, or
+    /// holds a name the directory hash cannot carry: the mismatch reason.
+    Refused(String),
+}
+
+/// What [`vendored`] finds for one locked crate: [`Found`], with the
+/// checksum file read.
+enum Checked {
+    /// Not vendored.
+    No,
+    /// Vendored, with its checksum file.
+    Crate(Vendored, ChecksumFile),
+    /// Cannot be checked: the mismatch reason.
+    Refused(String),
 }
 
 /// The `package` table of a vendored `Cargo.toml`, parsed once.
-fn manifest(path: &Path) -> Result<toml::Table> {
+fn manifest(root: &Root, path: &Path) -> Result<toml::Table> {
     let invalid = |reason: String| Error::Invalid {
         what: "vendored Cargo.toml",
         path: path.display().to_string(),
         reason,
     };
-    let mut table: toml::Table = read_metadata(path, "vendored Cargo.toml")?
+    let mut table: toml::Table = root
+        .read_metadata(path, "vendored Cargo.toml")?
         .parse()
-        .map_err(|e: toml::de::Error| invalid(e.to_string()))?;
+        .map_err(|e: toml::de::Error| invalid(toml_message(&e)))?;
     match table.remove("package") {
         Some(toml::Value::Table(package)) => Ok(package),
         _ => Err(invalid("has no [package] table".into())),
@@ -106,24 +131,31 @@ fn license_of(package: &toml::Table) -> Option<String> {
 /// manifest that cannot be read only leaves the licence unknown: the file
 /// checks against `.cargo-checksum.json` report the damage, naming the
 /// file.
-fn crate_dir(vendor: &Path, name: &str, version: &str) -> Result<Option<Vendored>> {
+fn crate_dir(root: &Root, vendor: &Path, name: &str, version: &str) -> Result<Found> {
     let versioned = vendor.join(format!("{name}-{version}"));
-    if versioned.is_dir() {
-        let license = manifest(&versioned.join("Cargo.toml"))
-            .ok()
-            .as_ref()
-            .and_then(license_of);
-        return Ok(Some(Vendored {
-            dir: versioned,
-            license,
-        }));
+    match root.vendored(&versioned)? {
+        Listing::Refused(reason) => return Ok(Found::Refused(reason)),
+        Listing::Files(files) => {
+            let license = manifest(root, &versioned.join("Cargo.toml"))
+                .ok()
+                .as_ref()
+                .and_then(license_of);
+            return Ok(Found::Crate(Vendored {
+                dir: versioned,
+                license,
+                files,
+            }));
+        }
+        Listing::Missing => {}
     }
     let plain = vendor.join(name);
-    if !plain.is_dir() {
-        return Ok(None);
-    }
+    let files = match root.vendored(&plain)? {
+        Listing::Refused(reason) => return Ok(Found::Refused(reason)),
+        Listing::Missing => return Ok(Found::No),
+        Listing::Files(files) => files,
+    };
     let manifest_path = plain.join("Cargo.toml");
-    let package = manifest(&manifest_path)?;
+    let package = manifest(root, &manifest_path)?;
     let found = package
         .get("version")
         .and_then(|v| v.as_str())
@@ -133,9 +165,13 @@ fn crate_dir(vendor: &Path, name: &str, version: &str) -> Result<Option<Vendored
             reason: "has no package.version".into(),
         })?;
     // Another version of the crate may be vendored under the plain name.
-    Ok((found == version).then(|| Vendored {
+    if found != version {
+        return Ok(Found::No);
+    }
+    Ok(Found::Crate(Vendored {
         license: license_of(&package),
         dir: plain,
+        files,
     }))
 }
 
@@ -220,21 +256,32 @@ impl Ecosystem for Cargo {
         "cargo"
     }
 
-    fn detect(&self, root: &Path) -> bool {
-        root.join("Cargo.lock").is_file()
+    fn detect(&self, root: &Root) -> bool {
+        root.has("Cargo.lock")
     }
 
-    fn discover(&self, root: &Path) -> Result<Vec<Input>> {
-        let lock_path = root.join("Cargo.lock");
-        let mut inputs = locked_inputs(&read_metadata(&lock_path, "Cargo.lock")?, &lock_path)?;
+    fn discover(&self, root: &Root) -> Result<Vec<Input>> {
+        let lock_path = root.path().join("Cargo.lock");
+        let mut inputs = locked_inputs(&root.read_metadata(&lock_path, "Cargo.lock")?, &lock_path)?;
         let vendor = vendor_dir(root)?;
         // Per package, in parallel: its vendored directory (with licence),
         // checksum file and the files to hash, if vendored.
-        let found: Vec<Option<(Vendored, ChecksumFile, Vec<String>)>> = match vendor.as_deref() {
+        let found: Vec<Option<(Vendored, ChecksumFile)>> = match vendor.as_deref() {
             Some(v) => inputs
                 .par_iter()
-                .map(|input| vendored(v, &input.name, &input.version))
-                .collect::<Result<_>>()?,
+                .map(|input| vendored(root, v, &input.name, &input.version))
+                .collect::<Result<Vec<_>>>()?
+                .into_iter()
+                .zip(inputs.iter_mut())
+                .map(|(found, input)| match found {
+                    Checked::No => None,
+                    Checked::Crate(found, checksum) => Some((found, checksum)),
+                    Checked::Refused(reason) => {
+                        input.status = Match::Mismatch { reason };
+                        None
+                    }
+                })
+                .collect(),
             None => Vec::new(),
         };
         // Per vendored crate: its package index, licence and checksum file,
@@ -242,12 +289,20 @@ impl Ecosystem for Cargo {
         let mut checked: Vec<(usize, Option<String>, ChecksumFile)> = Vec::new();
         let mut jobs: Vec<(PathBuf, Vec<String>)> = Vec::new();
         for (i, crate_found) in found.into_iter().enumerate() {
-            if let Some((Vendored { dir, license }, checksum, listed)) = crate_found {
+            if let Some((
+                Vendored {
+                    dir,
+                    license,
+                    files,
+                },
+                checksum,
+            )) = crate_found
+            {
                 checked.push((i, license, checksum));
-                jobs.push((dir, listed));
+                jobs.push((dir, files));
             }
         }
-        let hashed = hash_dirs(&jobs)?;
+        let hashed = root.hash_dirs(&jobs)?;
         for (((i, license, checksum), (dir, _)), on_disk) in
             checked.into_iter().zip(&jobs).zip(&hashed)
         {
@@ -258,7 +313,12 @@ impl Ecosystem for Cargo {
                 .and_then(|d| d.strip_prefix("sha256:"));
             input.status = check(lock_checksum, &checksum, on_disk);
             input.observed = Some(format!("dirHash:{}", dir_hash(on_disk)));
-            input.path = Some(dir.strip_prefix(root).unwrap_or(dir).display().to_string());
+            input.path = Some(
+                dir.strip_prefix(root.path())
+                    .unwrap_or(dir)
+                    .display()
+                    .to_string(),
+            );
             input.license = license;
         }
         Ok(inputs)
@@ -278,7 +338,10 @@ pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<Input>> {
         reason,
     };
     check_checksums(text).map_err(invalid)?;
-    let lockfile = cargo_lock::Lockfile::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    let lockfile = cargo_lock::Lockfile::from_str(text).map_err(|e| invalid(parser_message(&e)))?;
+    for package in &lockfile.packages {
+        check_name(package).map_err(invalid)?;
+    }
     Ok(lockfile
         .packages
         .iter()
@@ -294,7 +357,9 @@ pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<Input>> {
 /// that release). Every other malformed checksum is cargo-lock's to refuse
 /// (or, in v1 metadata, where `<none>` is usual, to ignore).
 fn check_checksums(text: &str) -> std::result::Result<(), String> {
-    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| e.to_string())?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| toml_message(&e))?;
     let ascii = |value: &toml::Value| value.as_str().is_none_or(str::is_ascii);
     let packages = table.get("package").and_then(toml::Value::as_array);
     for (i, package) in packages.into_iter().flatten().enumerate() {
@@ -305,10 +370,54 @@ fn check_checksums(text: &str) -> std::result::Result<(), String> {
     let metadata = table.get("metadata").and_then(toml::Value::as_table);
     for (key, value) in metadata.into_iter().flatten() {
         if key.starts_with("checksum ") && !ascii(value) {
-            return Err(format!("metadata {key:?} is not ASCII hex"));
+            return Err(format!("metadata \"{}\" is not ASCII hex", excerpt(key)));
         }
     }
     Ok(())
+}
+
+/// The longest crate name crates.io accepts.
+const MAX_CRATE_NAME: usize = 64;
+
+/// Refuses a package name cargo would not accept, before it is joined
+/// under the vendor directory (`../../outside/othercrate` would climb out
+/// of it). A crates.io crate has crates.io's rules: ASCII letters, digits,
+/// `-` and `_`, starting with a letter, at most [`MAX_CRATE_NAME`]
+/// characters. A git, path or other-registry crate has cargo's own, which
+/// also allow other Unicode letters and digits and a leading `_`, under
+/// the same length bound. Either way no `/`, `\`, `.` or control
+/// character can be in a name.
+fn check_name(package: &cargo_lock::Package) -> std::result::Result<(), String> {
+    let name = package.name.as_str();
+    let crates_io = package
+        .source
+        .as_ref()
+        .is_some_and(cargo_lock::SourceId::is_default_registry);
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| {
+        if crates_io {
+            c.is_ascii_alphabetic()
+        } else {
+            c.is_alphabetic() || c == '_'
+        }
+    });
+    let rest_ok = chars.all(|c| {
+        c == '-'
+            || c == '_'
+            || if crates_io {
+                c.is_ascii_alphanumeric()
+            } else {
+                c.is_alphanumeric()
+            }
+    });
+    if first_ok && rest_ok && name.chars().count() <= MAX_CRATE_NAME {
+        return Ok(());
+    }
+    Err(format!(
+        "package name \"{}\" is not a crate name (letters, digits, `-` and `_`, starting \
+         with a letter, at most {MAX_CRATE_NAME} characters)",
+        excerpt(name)
+    ))
 }
 
 /// A locked package with a source as a not-vendored input: what Cargo.lock
@@ -329,28 +438,23 @@ fn declared(package: &cargo_lock::Package) -> Input {
 
 /// Finds crate `name` `version` under `vendor` and reads what checking it
 /// needs: its checksum file and the files to hash (all but that one).
-fn vendored(
-    vendor: &Path,
-    name: &str,
-    version: &str,
-) -> Result<Option<(Vendored, ChecksumFile, Vec<String>)>> {
-    let Some(found) = crate_dir(vendor, name, version)? else {
-        return Ok(None);
+fn vendored(root: &Root, vendor: &Path, name: &str, version: &str) -> Result<Checked> {
+    let mut found = match crate_dir(root, vendor, name, version)? {
+        Found::No => return Ok(Checked::No),
+        Found::Refused(reason) => return Ok(Checked::Refused(reason)),
+        Found::Crate(found) => found,
     };
     let checksum_path = found.dir.join(CHECKSUM_FILE);
     let checksum: ChecksumFile =
-        serde_json::from_str(&read_metadata(&checksum_path, CHECKSUM_FILE)?).map_err(|e| {
+        serde_json::from_str(&root.read_metadata(&checksum_path, CHECKSUM_FILE)?).map_err(|e| {
             Error::Invalid {
                 what: CHECKSUM_FILE,
                 path: checksum_path.display().to_string(),
-                reason: e.to_string(),
+                reason: parser_message(&e),
             }
         })?;
-    let listed: Vec<String> = files(&found.dir)?
-        .into_iter()
-        .filter(|f| f != CHECKSUM_FILE)
-        .collect();
-    Ok(Some((found, checksum, listed)))
+    found.files.retain(|f| f != CHECKSUM_FILE);
+    Ok(Checked::Crate(found, checksum))
 }
 
 #[cfg(test)]
@@ -417,7 +521,7 @@ mod tests {
     #[test]
     fn licences_come_from_vendored_manifests_and_the_graph_from_the_lockfile() {
         let dir = project();
-        let inputs = Cargo.discover(dir.path()).unwrap();
+        let inputs = Cargo.discover(&Root::new(dir.path()).unwrap()).unwrap();
         let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
         assert_eq!(names, ["a", "c", "d"], "path crates are not inputs");
         let (a, c, d) = (&inputs[0], &inputs[1], &inputs[2]);
@@ -446,7 +550,7 @@ mod tests {
             manifest,
             &"a".repeat(64),
         );
-        let inputs = Cargo.discover(dir.path()).unwrap();
+        let inputs = Cargo.discover(&Root::new(dir.path()).unwrap()).unwrap();
         assert_eq!(inputs[0].status, Match::Match, "{:?}", inputs[0]);
         assert_eq!(inputs[0].license, None);
     }
@@ -456,7 +560,7 @@ mod tests {
         let dir = project();
         let manifest = dir.path().join("vendor/a-1.0.0/Cargo.toml");
         std::fs::write(&manifest, "[package\n").unwrap();
-        let inputs = Cargo.discover(dir.path()).unwrap();
+        let inputs = Cargo.discover(&Root::new(dir.path()).unwrap()).unwrap();
         assert!(
             matches!(&inputs[0].status,
                 Match::Mismatch { reason } if reason.starts_with("file Cargo.toml has sha256")),
@@ -466,7 +570,10 @@ mod tests {
         assert_eq!(inputs[0].license, None);
         // Under the plain name the manifest gives the version: an error.
         std::fs::write(dir.path().join("vendor/c/Cargo.toml"), "[package\n").unwrap();
-        let err = Cargo.discover(dir.path()).unwrap_err().to_string();
+        let err = Cargo
+            .discover(&Root::new(dir.path()).unwrap())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("invalid vendored Cargo.toml"), "{err}");
     }
 
@@ -491,5 +598,44 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn regression_issue_9_cargo_lock_names_are_crate_names() {
+        let lock = |name: &str, source: &str| {
+            format!(
+                "version = 3\n\n[[package]]\nname = \"{name}\"\nversion = \"1.0.0\"\n\
+                 source = \"{source}\"\n"
+            )
+        };
+        let git = "git+https://example.com/x.git#0123456789abcdef0123456789abcdef01234567";
+        for name in [
+            "../../outside/othercrate",
+            "a/b",
+            "a\\\\b",
+            "..",
+            ".hidden",
+            "1abc",
+            "-a",
+        ] {
+            for source in [REGISTRY, git] {
+                let err = locked_inputs(&lock(name, source), Path::new("Cargo.lock"))
+                    .unwrap_err()
+                    .to_string();
+                assert!(err.contains("is not a crate name"), "{name}: {err}");
+            }
+        }
+        let long = "a".repeat(MAX_CRATE_NAME + 1);
+        assert!(locked_inputs(&lock(&long, REGISTRY), Path::new("Cargo.lock")).is_err());
+        // crates.io is ASCII and starts with a letter; cargo allows more
+        // for git crates.
+        assert!(locked_inputs(&lock("_x", REGISTRY), Path::new("Cargo.lock")).is_err());
+        assert!(locked_inputs(&lock("_x", git), Path::new("Cargo.lock")).is_ok());
+        assert!(locked_inputs(&lock("café", git), Path::new("Cargo.lock")).is_ok());
+        assert!(locked_inputs(&lock("café", REGISTRY), Path::new("Cargo.lock")).is_err());
+        // Negative control.
+        let name = "a".repeat(MAX_CRATE_NAME);
+        assert!(locked_inputs(&lock(&name, REGISTRY), Path::new("Cargo.lock")).is_ok());
+        assert!(locked_inputs(&lock("serde_json-x2", REGISTRY), Path::new("Cargo.lock")).is_ok());
     }
 }

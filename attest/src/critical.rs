@@ -18,7 +18,7 @@ use std::path::Path;
 use globset::{Glob, GlobBuilder, GlobMatcher};
 use serde::Deserialize;
 
-use crate::tree::read_metadata;
+use crate::tree::{parser_message, read_metadata, Root};
 use crate::{Error, Input, Result};
 
 /// The project's own criticality file, at its root: more rules and an
@@ -184,7 +184,8 @@ impl Rules {
             path: source.to_string(),
             reason,
         };
-        let file: RulesFile = serde_norway::from_str(text).map_err(|e| invalid(e.to_string()))?;
+        let file: RulesFile =
+            serde_norway::from_str(text).map_err(|e| invalid(parser_message(&e)))?;
         if file.api_version != API_VERSION || file.kind != KIND {
             return Err(invalid(format!(
                 "apiVersion/kind is {}/{}, expected {API_VERSION}/{KIND}",
@@ -240,11 +241,13 @@ impl Rules {
         self.add_yaml(&text, &path.display().to_string())
     }
 
-    /// Adds the project's [`PROJECT_FILE`] when there is one.
-    pub fn add_project(&mut self, root: &Path) -> Result<()> {
-        let path = root.join(PROJECT_FILE);
-        if path.is_file() {
-            self.add_file(&path)?;
+    /// Adds the project's [`PROJECT_FILE`] when there is one, read
+    /// through the root: inside the project, a regular file.
+    pub fn add_project(&mut self, root: &Root) -> Result<()> {
+        let path = root.path().join(PROJECT_FILE);
+        if root.has(PROJECT_FILE) {
+            let text = root.read_metadata(&path, "criticality rules")?;
+            self.add_yaml(&text, &path.display().to_string())?;
         }
         Ok(())
     }

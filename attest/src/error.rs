@@ -35,6 +35,29 @@ pub enum Error {
         /// How it leaves the tree.
         reason: String,
     },
+    /// A vendored file's name that the directory hash cannot carry
+    /// unambiguously (a newline, which could forge a second line of the
+    /// hash; bytes that are not UTF-8). Go's dirhash refuses the same.
+    #[error("refusing vendored file {path}: its name {reason}, which the directory hash cannot carry unambiguously")]
+    FileName {
+        /// The file, escaped (`\n` for a newline).
+        path: String,
+        /// What is wrong with its name.
+        reason: String,
+    },
+    /// A vendored file over the size limit (`--max-file-bytes`), refused
+    /// before or while it is read rather than hashed for minutes.
+    #[error(
+        "refusing vendored file {path}: {size}, over the --max-file-bytes limit of {max} bytes"
+    )]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// How large it is, as found (`fstat` size, or what was read).
+        size: String,
+        /// The limit in force.
+        max: u64,
+    },
     /// Classic in-toto links or a layout cannot be made for these inputs
     /// (nothing vendored, two inputs that would share a step name).
     #[error("cannot make in-toto {what}: {reason}")]

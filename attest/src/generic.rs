@@ -61,9 +61,7 @@ use serde::Deserialize;
 
 use crate::input::purl_segment;
 use crate::license::spdx_expression;
-use crate::tree::{
-    dir_hash, files, hash_dirs, hash_file, join_inside, read_metadata, resolve_inside,
-};
+use crate::tree::{dir_hash, join_inside, parser_message, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
 /// The file declaring generic inputs, at the project root.
@@ -200,14 +198,8 @@ fn is_cpe(cpe: &str) -> bool {
 }
 
 /// Checks one entry (`at` names it in messages) and joins its path and
-/// patches onto `root`, whose canonical form is `canonical_root`.
-fn validate(
-    root: &Path,
-    canonical_root: &Path,
-    file: &Path,
-    at: &str,
-    declared: Declared,
-) -> Result<Entry> {
+/// patches onto `root`.
+fn validate(root: &Root, file: &Path, at: &str, declared: Declared) -> Result<Entry> {
     let invalid = |reason: String| Error::Invalid {
         what: INPUTS_FILE,
         path: file.display().to_string(),
@@ -258,7 +250,7 @@ fn validate(
             purl_segment(&declared.version)
         ),
     };
-    let full = join_declared(root, &declared.path, "path", at, file)?;
+    let full = join_declared(root.path(), &declared.path, "path", at, file)?;
     let relative = normalised(&declared.path);
     if relative.is_empty() {
         return Err(invalid(format!(
@@ -285,9 +277,9 @@ fn validate(
     }
     let mut patches = Vec::with_capacity(declared.patches.len());
     for patch in &declared.patches {
-        let patch_full = join_declared(root, patch, "patches", at, file)?;
+        let patch_full = join_declared(root.path(), patch, "patches", at, file)?;
         let patch_relative = normalised(patch);
-        match resolve_inside(canonical_root, &patch_full, &patch_relative)? {
+        match root.resolve(&patch_full)? {
             Some(real) if real.is_file() => patches.push(patch_relative),
             Some(_) => return Err(invalid(format!("patch {patch:?} is not a file"))),
             None => return Err(invalid(format!("patch {patch:?} does not exist"))),
@@ -310,16 +302,14 @@ fn validate(
 }
 
 /// Reads and validates [`INPUTS_FILE`] of the project at `root`, whose
-/// canonical form is `canonical_root`.
-fn read(root: &Path, canonical_root: &Path) -> Result<Vec<Entry>> {
-    let file = root.join(INPUTS_FILE);
-    let parsed: InputsFile =
-        serde_norway::from_str(&read_metadata(&file, INPUTS_FILE)?).map_err(|e| {
-            Error::Invalid {
-                what: INPUTS_FILE,
-                path: file.display().to_string(),
-                reason: e.to_string(),
-            }
+/// files are all read through it.
+fn read(root: &Root) -> Result<Vec<Entry>> {
+    let file = root.path().join(INPUTS_FILE);
+    let parsed: InputsFile = serde_norway::from_str(&root.read_metadata(&file, INPUTS_FILE)?)
+        .map_err(|e| Error::Invalid {
+            what: INPUTS_FILE,
+            path: file.display().to_string(),
+            reason: parser_message(&e),
         })?;
     let mut entries: Vec<Entry> = Vec::with_capacity(parsed.inputs.len());
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
@@ -329,7 +319,7 @@ fn read(root: &Path, canonical_root: &Path) -> Result<Vec<Entry>> {
         } else {
             format!("inputs[{i}] ({} {})", declared.name, declared.version)
         };
-        let entry = validate(root, canonical_root, &file, &at, declared)?;
+        let entry = validate(root, &file, &at, declared)?;
         let key = (entry.name.clone(), entry.version.clone());
         if let Some(first) = seen.insert(key, i) {
             return Err(Error::Invalid {
@@ -360,12 +350,12 @@ enum OnDisk {
 
 /// Looks at `entry`'s path, refusing one that resolves outside the project
 /// (through a symlink) before anything is read from it.
-fn inspect(canonical_root: &Path, entry: &Entry) -> Result<OnDisk> {
-    let Some(resolved) = resolve_inside(canonical_root, &entry.full, &entry.relative)? else {
+fn inspect(root: &Root, entry: &Entry) -> Result<OnDisk> {
+    let Some(resolved) = root.resolve(&entry.full)? else {
         return Ok(OnDisk::Missing);
     };
     if resolved.is_dir() {
-        Ok(OnDisk::Dir(files(&entry.full)?))
+        Ok(OnDisk::Dir(root.files(&entry.full)?))
     } else if resolved.is_file() {
         Ok(OnDisk::File)
     } else {
@@ -408,20 +398,15 @@ impl Ecosystem for Generic {
         "generic"
     }
 
-    fn detect(&self, root: &Path) -> bool {
-        root.join(INPUTS_FILE).is_file()
+    fn detect(&self, root: &Root) -> bool {
+        root.has(INPUTS_FILE)
     }
 
-    fn discover(&self, root: &Path) -> Result<Vec<Input>> {
-        let canonical_root = root.canonicalize().map_err(|error| Error::Io {
-            action: "resolve",
-            path: root.display().to_string(),
-            error,
-        })?;
-        let entries = read(root, &canonical_root)?;
+    fn discover(&self, root: &Root) -> Result<Vec<Input>> {
+        let entries = read(root)?;
         let on_disk: Vec<OnDisk> = entries
             .iter()
-            .map(|entry| inspect(&canonical_root, entry))
+            .map(|entry| inspect(root, entry))
             .collect::<Result<_>>()?;
 
         // Directories: every file of every one, in parallel.
@@ -433,14 +418,14 @@ impl Ecosystem for Generic {
                 dir_jobs.push((entry.full.clone(), listed.clone()));
             }
         }
-        let dir_hashes: Vec<String> = hash_dirs(&dir_jobs)?.iter().map(dir_hash).collect();
+        let dir_hashes: Vec<String> = root.hash_dirs(&dir_jobs)?.iter().map(dir_hash).collect();
         // Files (archives, often the largest inputs), in parallel too.
         let file_hashes: HashMap<usize, String> = entries
             .par_iter()
             .zip(&on_disk)
             .enumerate()
             .filter(|(_, (_, disk))| matches!(disk, OnDisk::File))
-            .map(|(i, (entry, _))| Ok((i, hash_file(&entry.full)?)))
+            .map(|(i, (entry, _))| Ok((i, root.hash_file(&entry.full)?)))
             .collect::<Result<_>>()?;
 
         let mut inputs = Vec::with_capacity(entries.len());
@@ -501,7 +486,7 @@ mod tests {
     }
 
     fn err(d: &Path) -> String {
-        match Generic.discover(d) {
+        match Generic.discover(&Root::new(d).unwrap()) {
             Ok(inputs) => panic!("expected an error, got {inputs:?}"),
             Err(e) => e.to_string(),
         }
@@ -522,8 +507,8 @@ mod tests {
                    sha256: {file_hash}\n"
             ),
         );
-        assert!(Generic.detect(d));
-        let inputs = Generic.discover(d).unwrap();
+        assert!(Generic.detect(&Root::new(d).unwrap()));
+        let inputs = Generic.discover(&Root::new(d).unwrap()).unwrap();
         assert_eq!(inputs.len(), 2);
         let lib = &inputs[0];
         assert_eq!(lib.status, Match::Match, "{lib:?}");
@@ -560,7 +545,7 @@ mod tests {
                    patches:\n    - ./patches/a.patch\n    - patches/b.patch\n"
             ),
         );
-        let inputs = Generic.discover(d).unwrap();
+        let inputs = Generic.discover(&Root::new(d).unwrap()).unwrap();
         let lib = &inputs[0];
         assert_eq!(lib.status, Match::Match, "{lib:?}");
         assert_eq!(lib.license.as_deref(), Some("MIT OR Apache-2.0"));
@@ -572,7 +557,10 @@ mod tests {
         assert_eq!(lib.patches, ["patches/a.patch", "patches/b.patch"]);
         // A patch is recorded, not hashed: editing it changes no digest.
         std::fs::write(d.join("patches/a.patch"), b"changed").unwrap();
-        assert_eq!(Generic.discover(d).unwrap()[0].observed, lib.observed);
+        assert_eq!(
+            Generic.discover(&Root::new(d).unwrap()).unwrap()[0].observed,
+            lib.observed
+        );
     }
 
     #[test]
@@ -611,7 +599,7 @@ mod tests {
             ("  patches: [patches]\n", "patch \"patches\" is not a file"),
             (
                 "  patches: [patches/out.patch]\n",
-                "refusing patches/out.patch: resolves to",
+                "refusing patches/out.patch: resolves outside the project",
             ),
             ("  patches: patches/a.patch\n", "invalid type"),
             ("  patch: [patches/a.patch]\n", "unknown field `patch`"),
@@ -623,7 +611,10 @@ mod tests {
         }
         // The negative control: the same entry with a good patch passes.
         write(d, &format!("{head}  patches: [patches/a.patch]\n"));
-        assert_eq!(Generic.discover(d).unwrap()[0].patches, ["patches/a.patch"]);
+        assert_eq!(
+            Generic.discover(&Root::new(d).unwrap()).unwrap()[0].patches,
+            ["patches/a.patch"]
+        );
     }
 
     #[test]
@@ -641,7 +632,7 @@ mod tests {
             ),
         );
         std::fs::write(d.join("third_party/lib.tar.gz"), b"archivE").unwrap();
-        let inputs = Generic.discover(d).unwrap();
+        let inputs = Generic.discover(&Root::new(d).unwrap()).unwrap();
         let reason = |i: usize| match &inputs[i].status {
             Match::Mismatch { reason } => reason.clone(),
             other => panic!("{other:?}"),
@@ -745,7 +736,7 @@ mod tests {
                 d,
                 &format!("inputs:\n- {{name: x, version: {version}, uri: u, path: third_party/lib.tar.gz, sha256: {file_hash}}}\n"),
             );
-            let inputs = Generic.discover(d).unwrap();
+            let inputs = Generic.discover(&Root::new(d).unwrap()).unwrap();
             assert_eq!(inputs[0].version, version);
             assert_eq!(inputs[0].status, Match::Match);
         }

@@ -35,7 +35,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::input::purl_segment;
-use crate::tree::{dir_hash, files, hash_dirs, join_inside, read_metadata};
+use crate::tree::{dir_hash, excerpt, join_inside, Listing, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
 const GO_MOD: &str = "go.mod";
@@ -277,13 +277,15 @@ fn parse_replace(args: &[String]) -> std::result::Result<Replace, String> {
         [dir] if is_dir_path(dir) => Replacement::Dir(dir.clone()),
         [module] => {
             return Err(format!(
-                "replacement module {module} without version must be a directory path \
-                 (rooted or starting with ./ or ../)"
+                "replacement module {} without version must be a directory path \
+                 (rooted or starting with ./ or ../)",
+                excerpt(module)
             ))
         }
         [dir, _] if is_dir_path(dir) => {
             return Err(format!(
-                "replacement directory {dir} must not have a version"
+                "replacement directory {} must not have a version",
+                excerpt(dir)
             ))
         }
         [path, version] if is_version(version) => Replacement::Module {
@@ -314,7 +316,7 @@ pub fn parse_go_mod(text: &str, file: &Path) -> Result<GoMod> {
         let (verb, args) = match &block {
             Some(_) if first == ")" => {
                 if let Some(extra) = words.get(1) {
-                    return Err(err(n, format!("unexpected `{extra}` after `)`")));
+                    return Err(err(n, format!("unexpected `{}` after `)`", excerpt(extra))));
                 }
                 block = None;
                 continue;
@@ -323,11 +325,11 @@ pub fn parse_go_mod(text: &str, file: &Path) -> Result<GoMod> {
             None => (first.clone(), &words[1..]),
         };
         if !DIRECTIVES.contains(&verb.as_str()) {
-            return Err(err(n, format!("unknown directive `{verb}`")));
+            return Err(err(n, format!("unknown directive `{}`", excerpt(&verb))));
         }
         if block.is_none() && args.first().map(String::as_str) == Some("(") {
             if let Some(extra) = args.get(1) {
-                return Err(err(n, format!("unexpected `{extra}` after `(`")));
+                return Err(err(n, format!("unexpected `{}` after `(`", excerpt(extra))));
             }
             block = Some((verb, n));
             continue;
@@ -419,7 +421,7 @@ pub fn parse_modules_txt(text: &str, file: &Path) -> Result<ModulesTxt> {
                     }
                 }
                 None if annotations.trim() == "workspace" => workspace = true,
-                None => return Err(err(format!("`{line}` before any module line"))),
+                None => return Err(err(format!("`{}` before any module line", excerpt(line)))),
             }
         } else if let Some(rest) = line.strip_prefix("# ") {
             let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -431,7 +433,8 @@ pub fn parse_modules_txt(text: &str, file: &Path) -> Result<ModulesTxt> {
                 }
                 _ => {
                     return Err(err(format!(
-                        "`{line}` is not `# <module> <version> [=> <replacement> [<version>]]`"
+                        "`{}` is not `# <module> <version> [=> <replacement> [<version>]]`",
+                        excerpt(line)
                     )))
                 }
             };
@@ -444,7 +447,8 @@ pub fn parse_modules_txt(text: &str, file: &Path) -> Result<ModulesTxt> {
                 }),
                 Some(_) => {
                     return Err(err(format!(
-                        "`{line}` has no replacement `<path>` or `<module> <version>` after `=>`"
+                        "`{}` has no replacement `<path>` or `<module> <version>` after `=>`",
+                        excerpt(line)
                     )))
                 }
             };
@@ -458,11 +462,12 @@ pub fn parse_modules_txt(text: &str, file: &Path) -> Result<ModulesTxt> {
         } else if !line.trim().is_empty() {
             let package = match line.split_whitespace().collect::<Vec<_>>().as_slice() {
                 [package] => package.to_string(),
-                _ => return Err(err(format!("`{line}` is not one package path"))),
+                _ => return Err(err(format!("`{}` is not one package path", excerpt(line)))),
             };
             let Some(module) = modules.last_mut().filter(|m| m.version.is_some()) else {
                 return Err(err(format!(
-                    "package {package} does not follow a `# <module> <version>` line"
+                    "package {} does not follow a `# <module> <version>` line",
+                    excerpt(&package)
                 )));
             };
             let inside = package
@@ -637,22 +642,23 @@ impl Ecosystem for Go {
         "go"
     }
 
-    fn detect(&self, root: &Path) -> bool {
-        root.join(GO_MOD).is_file()
+    fn detect(&self, root: &Root) -> bool {
+        root.has(GO_MOD)
     }
 
-    fn discover(&self, root: &Path) -> Result<Vec<Input>> {
-        let go_mod_path = root.join(GO_MOD);
-        let go_mod = parse_go_mod(&read_metadata(&go_mod_path, GO_MOD)?, &go_mod_path)?;
-        let go_sum_path = root.join(GO_SUM);
-        // A module with no dependencies has no go.sum.
-        let go_sum = if go_sum_path.is_file() {
-            parse_go_sum(&read_metadata(&go_sum_path, GO_SUM)?, &go_sum_path)?
+    fn discover(&self, root: &Root) -> Result<Vec<Input>> {
+        let go_mod_path = root.path().join(GO_MOD);
+        let go_mod = parse_go_mod(&root.read_metadata(&go_mod_path, GO_MOD)?, &go_mod_path)?;
+        let go_sum_path = root.path().join(GO_SUM);
+        // A module with no dependencies has no go.sum; a go.sum that is
+        // there (a symlink out included) is read through the root.
+        let go_sum = if root.has(GO_SUM) {
+            parse_go_sum(&root.read_metadata(&go_sum_path, GO_SUM)?, &go_sum_path)?
         } else {
             BTreeMap::new()
         };
 
-        if !root.join(VENDOR).is_dir() {
+        if !root.path().join(VENDOR).is_dir() {
             return Ok(go_mod
                 .require
                 .iter()
@@ -669,8 +675,8 @@ impl Ecosystem for Go {
                 .collect());
         }
 
-        let txt_path = root.join(MODULES_TXT);
-        let txt = parse_modules_txt(&read_metadata(&txt_path, MODULES_TXT)?, &txt_path)?;
+        let txt_path = root.path().join(MODULES_TXT);
+        let txt = parse_modules_txt(&root.read_metadata(&txt_path, MODULES_TXT)?, &txt_path)?;
         if txt.workspace {
             return Err(Error::Invalid {
                 what: MODULES_TXT,
@@ -701,15 +707,25 @@ impl Ecosystem for Go {
         for (module, version) in &modules {
             let mut input =
                 module_input(&module.path, version, module.replacement.as_ref(), &go_sum);
-            let reason = check(root, module, version, &go_mod, input.declared.is_some())?;
-            let dir = join_inside(root, &format!("{VENDOR}/{}", module.path))?;
+            let mut reason = check(
+                root.path(),
+                module,
+                version,
+                &go_mod,
+                input.declared.is_some(),
+            )?;
+            let dir = join_inside(root.path(), &format!("{VENDOR}/{}", module.path))?;
             if !module.packages.is_empty() {
                 input.status = Match::Match;
-                if dir.is_dir() {
-                    input.path = Some(format!("{VENDOR}/{}", module.path));
-                    let own = own_files(&module.path, files(&dir)?, &roots);
-                    jobs.push((dir, own));
-                    hashed_input.push(inputs.len());
+                match root.vendored(&dir)? {
+                    Listing::Files(all) => {
+                        input.path = Some(format!("{VENDOR}/{}", module.path));
+                        jobs.push((dir, own_files(&module.path, all, &roots)));
+                        hashed_input.push(inputs.len());
+                    }
+                    // Before any other reason: nothing of it is hashed.
+                    Listing::Refused(refused) => reason = Some(refused),
+                    Listing::Missing => {}
                 }
             }
             if let Some(reason) = reason {
@@ -717,7 +733,7 @@ impl Ecosystem for Go {
             }
             inputs.push(input);
         }
-        for (i, on_disk) in hashed_input.into_iter().zip(hash_dirs(&jobs)?) {
+        for (i, on_disk) in hashed_input.into_iter().zip(root.hash_dirs(&jobs)?) {
             inputs[i].observed = Some(format!("dirHash:{}", dir_hash(&on_disk)));
         }
 
@@ -1065,7 +1081,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         project(d);
-        let inputs = Go.discover(d).unwrap();
+        let inputs = Go.discover(&Root::new(d).unwrap()).unwrap();
         assert_eq!(inputs.len(), 2);
         for input in &inputs {
             assert_eq!(input.status, Match::Match, "{input:?}");
@@ -1076,7 +1092,7 @@ mod tests {
 
         // A package directory goes missing.
         std::fs::remove_dir_all(d.join("vendor/a/sub")).unwrap();
-        let inputs = Go.discover(d).unwrap();
+        let inputs = Go.discover(&Root::new(d).unwrap()).unwrap();
         assert_eq!(
             reason_of(&inputs, "a"),
             "vendor/a/sub is missing, vendor/modules.txt lists package a/sub of a"
@@ -1084,7 +1100,7 @@ mod tests {
         assert_eq!(status_of(&inputs, "b"), &Match::Match);
         // The whole module directory goes missing.
         std::fs::remove_dir_all(d.join("vendor/b")).unwrap();
-        let inputs = Go.discover(d).unwrap();
+        let inputs = Go.discover(&Root::new(d).unwrap()).unwrap();
         assert_eq!(
             reason_of(&inputs, "b"),
             "vendor/b is missing, vendor/modules.txt lists its packages"
@@ -1102,7 +1118,7 @@ mod tests {
             "module m\nrequire (\n\ta v1.0.0\n\tc v0.1.0\n)\n",
         )
         .unwrap();
-        let inputs = Go.discover(d).unwrap();
+        let inputs = Go.discover(&Root::new(d).unwrap()).unwrap();
         assert_eq!(inputs.len(), 3);
         assert_eq!(status_of(&inputs, "a"), &Match::Match);
         assert_eq!(
@@ -1122,20 +1138,20 @@ mod tests {
         project(d);
         let txt = "# a v1.0.0 => f v1.0.1\n## explicit\na\na/sub\n# b v2.0.0\n## explicit\nb\n";
         std::fs::write(d.join("vendor/modules.txt"), txt).unwrap();
-        let inputs = Go.discover(d).unwrap();
+        let inputs = Go.discover(&Root::new(d).unwrap()).unwrap();
         assert_eq!(
             reason_of(&inputs, "a"),
             "a v1.0.0: vendor/modules.txt replaces it by f v1.0.1, go.mod does not replace it"
         );
         let go_mod = "module m\nrequire (\n\ta v1.0.0\n\tb v2.0.0\n)\nreplace a => f v1.0.1\n";
         std::fs::write(d.join("go.mod"), go_mod).unwrap();
-        let inputs = Go.discover(d).unwrap();
+        let inputs = Go.discover(&Root::new(d).unwrap()).unwrap();
         // Agreed, but go.sum has no hash of the replacement.
         assert_eq!(reason_of(&inputs, "a"), "f v1.0.1 has no h1 hash in go.sum");
         let a = inputs.iter().find(|i| i.name == "a").unwrap();
         assert_eq!(a.purl, "pkg:golang/f@v1.0.1");
         std::fs::write(d.join("go.sum"), "f v1.0.1 h1:FFFF=\nb v2.0.0 h1:BBBB=\n").unwrap();
-        let inputs = Go.discover(d).unwrap();
+        let inputs = Go.discover(&Root::new(d).unwrap()).unwrap();
         assert_eq!(status_of(&inputs, "a"), &Match::Match);
         assert_eq!(inputs[0].declared.as_deref(), Some("h1:FFFF="));
     }
@@ -1150,7 +1166,7 @@ mod tests {
         )
         .unwrap();
         std::fs::write(d.join("go.sum"), "a v1.0.0 h1:AAAA=\n").unwrap();
-        let inputs = Go.discover(d).unwrap();
+        let inputs = Go.discover(&Root::new(d).unwrap()).unwrap();
         assert_eq!(inputs[0].status, Match::NotVendored);
         assert_eq!(inputs[0].declared.as_deref(), Some("h1:AAAA="));
         assert_eq!(inputs[0].observed, None);
@@ -1168,14 +1184,14 @@ mod tests {
             "# ../../etc v1.0.0\n## explicit\n../../etc\n",
         )
         .unwrap();
-        let err = Go.discover(d).unwrap_err().to_string();
+        let err = Go.discover(&Root::new(d).unwrap()).unwrap_err().to_string();
         assert!(err.contains("contains `..`"), "{err}");
         std::fs::write(
             d.join("vendor/modules.txt"),
             "## workspace\n# a v1.0.0\na\n",
         )
         .unwrap();
-        let err = Go.discover(d).unwrap_err().to_string();
+        let err = Go.discover(&Root::new(d).unwrap()).unwrap_err().to_string();
         assert!(err.contains("go work vendor"), "{err}");
     }
 }

@@ -22,10 +22,9 @@ pub mod provenance;
 pub mod sbom;
 pub mod tree;
 
-use std::path::Path;
-
 pub use error::Error;
 pub use input::{Input, Match};
+pub use tree::Root;
 
 /// The result type of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -35,9 +34,11 @@ pub trait Ecosystem: Send + Sync {
     /// Its name, as recorded on each input (`cargo`, `npm`, ...).
     fn name(&self) -> &'static str;
     /// Whether the project at `root` uses this ecosystem.
-    fn detect(&self, root: &Path) -> bool;
-    /// Every input the project declares, checked against what is on disk.
-    fn discover(&self, root: &Path) -> Result<Vec<Input>>;
+    fn detect(&self, root: &Root) -> bool;
+    /// Every input the project declares, checked against what is on disk:
+    /// every file it reads is read through `root`, so nothing outside the
+    /// project is read.
+    fn discover(&self, root: &Root) -> Result<Vec<Input>>;
 }
 
 /// Every ecosystem vouch knows.
@@ -53,20 +54,9 @@ pub fn ecosystems() -> Vec<Box<dyn Ecosystem>> {
 }
 
 /// Discovers the inputs of every ecosystem the project at `root` uses,
-/// sorted by ecosystem, name and version.
-///
-/// A `root` that is missing or not a directory is an error, not a project
-/// with no inputs: a mistyped path must not attest an empty tree.
-pub fn discover(root: &Path) -> Result<Vec<Input>> {
-    let not_read = |error| Error::Io {
-        action: "read the project directory",
-        path: root.display().to_string(),
-        error,
-    };
-    let meta = std::fs::metadata(root).map_err(not_read)?;
-    if !meta.is_dir() {
-        return Err(not_read(std::io::ErrorKind::NotADirectory.into()));
-    }
+/// sorted by ecosystem, name and version. [`Root::new`] has refused a root
+/// that is missing or not a directory.
+pub fn discover(root: &Root) -> Result<Vec<Input>> {
     let mut inputs = Vec::new();
     for ecosystem in ecosystems() {
         if ecosystem.detect(root) {

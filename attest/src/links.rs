@@ -84,7 +84,7 @@ use vouch_evidence::layout::{
 };
 use vouch_evidence::link::Link;
 
-use crate::tree::{files, hash_dirs, join_inside};
+use crate::tree::{join_inside, Root};
 use crate::{Error, Input, Result};
 
 /// The prefix of every step name.
@@ -239,14 +239,14 @@ fn plan(inputs: &[Input]) -> Result<Vec<Planned>> {
 /// into the links directory under its name. Inputs without a `path` are
 /// not vendored and get no link. The files of every input are hashed in
 /// one parallel pass.
-pub fn links(root: &Path, inputs: &[Input], signer: &dyn Signer) -> Result<Vec<(String, Vec<u8>)>> {
+pub fn links(root: &Root, inputs: &[Input], signer: &dyn Signer) -> Result<Vec<(String, Vec<u8>)>> {
     let planned = plan(inputs)?;
     let keyid = KeyDict::from_public_key(signer.public_key())?.keyid;
     let mut jobs = Vec::with_capacity(planned.len());
     for p in &planned {
         match &p.vendored {
             Vendored::Dir(dir) => {
-                let full = join_inside(root, dir)?;
+                let full = join_inside(root.path(), dir)?;
                 if !full.is_dir() {
                     return Err(Error::InToto {
                         what: "links",
@@ -255,13 +255,19 @@ pub fn links(root: &Path, inputs: &[Input], signer: &dyn Signer) -> Result<Vec<(
                         ),
                     });
                 }
-                let listed = files(&full)?;
+                let listed = root.files(&full)?;
                 jobs.push((full, listed));
             }
-            Vendored::Files(paths) => jobs.push((root.to_path_buf(), paths.clone())),
+            Vendored::Files(paths) => {
+                // Each file resolved inside the project before it is hashed.
+                for path in paths {
+                    root.resolve(&join_inside(root.path(), path)?)?;
+                }
+                jobs.push((root.path().to_path_buf(), paths.clone()));
+            }
         }
     }
-    let hashed = hash_dirs(&jobs)?;
+    let hashed = root.hash_dirs(&jobs)?;
     planned
         .iter()
         .zip(hashed)
@@ -487,7 +493,7 @@ mod tests {
         let (dir, inputs) = project();
         let key = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
         let keyid = KeyDict::from_public_key(key.public_key()).unwrap().keyid;
-        let written = links(dir.path(), &inputs, &key).unwrap();
+        let written = links(&Root::new(dir.path()).unwrap(), &inputs, &key).unwrap();
         let names: Vec<&str> = written.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(
             names,
@@ -522,7 +528,10 @@ mod tests {
         // Negative control: a tree that changed since discovery.
         std::fs::remove_dir_all(dir.path().join("third_party/lib")).unwrap();
         std::fs::write(dir.path().join("third_party/lib"), b"now a file").unwrap();
-        let err = links(dir.path(), &inputs, &key).err().unwrap().to_string();
+        let err = links(&Root::new(dir.path()).unwrap(), &inputs, &key)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains("is no directory now"), "{err}");
     }
 

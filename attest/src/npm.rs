@@ -43,7 +43,7 @@ use serde_json::Value;
 
 use crate::input::purl_segment;
 use crate::license::spdx_expression;
-use crate::tree::{dir_hash, files, hash_dirs, join_inside, read_metadata};
+use crate::tree::{dir_hash, excerpt, join_inside, parser_message, Listing, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
 const LOCKFILE: &str = "package-lock.json";
@@ -202,17 +202,19 @@ fn uri_of(package: &LockedPackage, name: &str, version: &str) -> String {
 
 /// Compares the installed `package.json` with the locked version; also
 /// returns the licence it declares.
-fn check(dir: &Path, key: &str, locked: &str) -> Result<(Match, Option<String>)> {
+fn check(root: &Root, dir: &Path, key: &str, locked: &str) -> Result<(Match, Option<String>)> {
     let path = dir.join(MANIFEST);
-    if !path.is_file() {
+    if std::fs::symlink_metadata(&path).is_err() {
         let reason = format!("{key}/{MANIFEST} is missing");
         return Ok((Match::Mismatch { reason }, None));
     }
     let manifest: Manifest =
-        serde_json::from_str(&read_metadata(&path, MANIFEST)?).map_err(|e| Error::Invalid {
-            what: MANIFEST,
-            path: path.display().to_string(),
-            reason: e.to_string(),
+        serde_json::from_str(&root.read_metadata(&path, MANIFEST)?).map_err(|e| {
+            Error::Invalid {
+                what: MANIFEST,
+                path: path.display().to_string(),
+                reason: parser_message(&e),
+            }
         })?;
     let status = match manifest.version {
         Some(found) if found == locked => Match::Match,
@@ -241,7 +243,7 @@ pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<(String, Input)>> {
         path: path.display().to_string(),
         reason,
     };
-    let lockfile: Lockfile = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    let lockfile: Lockfile = serde_json::from_str(text).map_err(|e| invalid(parser_message(&e)))?;
     match lockfile.lockfile_version {
         Some(2 | 3) => {}
         Some(1) => {
@@ -270,14 +272,17 @@ pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<(String, Input)>> {
         }
         let Some(name) = name_of_key(key) else {
             if key.split('/').any(|s| s == NODE_MODULES) {
-                return Err(invalid(format!("`packages` key {key:?} names no package")));
+                return Err(invalid(format!(
+                    "`packages` key \"{}\" names no package",
+                    excerpt(key)
+                )));
             }
             continue; // the root project or a workspace member
         };
         let version = package
             .version
             .as_deref()
-            .ok_or_else(|| invalid(format!("package {key:?} has no version")))?;
+            .ok_or_else(|| invalid(format!("package \"{}\" has no version", excerpt(key))))?;
         entries.push((key, name, version, package));
     }
 
@@ -322,31 +327,34 @@ impl Ecosystem for Npm {
         "npm"
     }
 
-    fn detect(&self, root: &Path) -> bool {
-        root.join(LOCKFILE).is_file()
+    fn detect(&self, root: &Root) -> bool {
+        root.has(LOCKFILE)
     }
 
-    fn discover(&self, root: &Path) -> Result<Vec<Input>> {
-        let lock_path = root.join(LOCKFILE);
-        let mut inputs = locked_inputs(&read_metadata(&lock_path, LOCKFILE)?, &lock_path)?;
-        let dirs: Vec<Option<PathBuf>> = inputs
-            .iter()
-            .map(|(key, _)| Ok(Some(join_inside(root, key)?).filter(|dir| dir.is_dir())))
-            .collect::<Result<_>>()?;
-
+    fn discover(&self, root: &Root) -> Result<Vec<Input>> {
+        let lock_path = root.path().join(LOCKFILE);
+        let mut inputs = locked_inputs(&root.read_metadata(&lock_path, LOCKFILE)?, &lock_path)?;
         let nested = format!("{NODE_MODULES}/");
         let mut checked: Vec<(usize, (Match, Option<String>))> = Vec::new();
         let mut jobs: Vec<(PathBuf, Vec<String>)> = Vec::new();
-        for (i, ((key, input), dir)) in inputs.iter().zip(&dirs).enumerate() {
-            let Some(dir) = dir else { continue };
-            checked.push((i, check(dir, key, &input.version)?));
-            let own: Vec<String> = files(dir)?
+        for (i, (key, input)) in inputs.iter_mut().enumerate() {
+            let dir = join_inside(root.path(), key)?;
+            let all = match root.vendored(&dir)? {
+                Listing::Missing => continue,
+                Listing::Refused(reason) => {
+                    input.status = Match::Mismatch { reason };
+                    continue;
+                }
+                Listing::Files(all) => all,
+            };
+            checked.push((i, check(root, &dir, key, &input.version)?));
+            let own: Vec<String> = all
                 .into_iter()
                 .filter(|f| !f.starts_with(&nested))
                 .collect();
-            jobs.push((dir.clone(), own));
+            jobs.push((dir, own));
         }
-        let hashed = hash_dirs(&jobs)?;
+        let hashed = root.hash_dirs(&jobs)?;
         for ((i, (status, license)), on_disk) in checked.into_iter().zip(&hashed) {
             let (key, input) = &mut inputs[i];
             input.observed = Some(format!("dirHash:{}", dir_hash(on_disk)));
@@ -427,7 +435,7 @@ mod tests {
             r#"{"version":"2.0.0"}"#,
         )
         .unwrap();
-        let inputs = Npm.discover(d).unwrap();
+        let inputs = Npm.discover(&Root::new(d).unwrap()).unwrap();
         assert_eq!(inputs.len(), 3, "{inputs:?}");
         let a = &inputs[0];
         assert_eq!((a.name.as_str(), &a.status), ("a", &Match::Match));
@@ -435,7 +443,10 @@ mod tests {
         assert_eq!(a.uri, "https://registry.npmjs.org/a/-/a-1.0.0.tgz");
         let before = a.observed.clone();
         std::fs::write(d.join("node_modules/a/node_modules/b/extra.js"), b"x").unwrap();
-        assert_eq!(Npm.discover(d).unwrap()[0].observed, before);
+        assert_eq!(
+            Npm.discover(&Root::new(d).unwrap()).unwrap()[0].observed,
+            before
+        );
         let gone = inputs.iter().find(|i| i.name == "gone").unwrap();
         assert_eq!(gone.status, Match::NotVendored);
         assert_eq!(gone.observed, None);
@@ -510,7 +521,7 @@ mod tests {
             std::fs::create_dir_all(d.join(dir)).unwrap();
             std::fs::write(d.join(dir).join(MANIFEST), manifest).unwrap();
         }
-        let inputs = Npm.discover(d).unwrap();
+        let inputs = Npm.discover(&Root::new(d).unwrap()).unwrap();
         let find = |name: &str, version: &str| {
             inputs
                 .iter()

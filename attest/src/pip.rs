@@ -57,7 +57,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::license::spdx_expression;
-use crate::tree::{files, hash_dirs, join_inside, read_metadata};
+use crate::tree::{excerpt, join_inside, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
 /// The requirements file at the project root.
@@ -276,8 +276,12 @@ fn split_option(line: &str) -> (&str, Option<&str>) {
 
 /// One `--hash` value, checked and lower-cased.
 fn hash(value: &str) -> Result<String, String> {
-    let invalid =
-        || format!("`--hash={value}` is not `<algorithm>:<hex>` with sha256, sha384 or sha512");
+    let invalid = || {
+        format!(
+            "`--hash={}` is not `<algorithm>:<hex>` with sha256, sha384 or sha512",
+            excerpt(value)
+        )
+    };
     let (algorithm, hex) = value.split_once(':').ok_or_else(invalid)?;
     let algorithm = algorithm.to_ascii_lowercase();
     let known = HASHES
@@ -302,7 +306,7 @@ fn pin(spec: &str) -> Result<Pin, String> {
                 .iter()
                 .find(|op| clause.starts_with(**op))
                 .map(|op| (*op, &clause[op.len()..]))
-                .ok_or_else(|| format!("cannot read the version specifier `{spec}`"))
+                .ok_or_else(|| format!("cannot read the version specifier `{}`", excerpt(spec)))
         })
         .collect::<Result<Vec<_>, String>>()?;
     Ok(match clauses.as_slice() {
@@ -339,14 +343,15 @@ fn requirement(text: &str, line: usize) -> Result<Requirement, String> {
     let name = &spec[..name_len];
     if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         return Err(format!(
-            "`{spec}` is not a requirement vouch can check (`name==version`)"
+            "`{}` is not a requirement vouch can check (`name==version`)",
+            excerpt(&spec)
         ));
     }
     let mut rest = spec[name_len..].trim_start();
     if let Some(extras) = rest.strip_prefix('[') {
         let (_, after) = extras
             .split_once(']')
-            .ok_or_else(|| format!("unclosed extras in `{spec}`"))?;
+            .ok_or_else(|| format!("unclosed extras in `{}`", excerpt(&spec)))?;
         rest = after.trim_start();
     }
     let pin = match rest.strip_prefix('@') {
@@ -407,7 +412,7 @@ fn parse(text: &str) -> Result<RequirementsFile, String> {
             let value = || {
                 value
                     .map(str::to_string)
-                    .ok_or_else(|| at(format!("`{option}` needs a value")))
+                    .ok_or_else(|| at(format!("`{}` needs a value", excerpt(option))))
             };
             match option {
                 "-r" | "--requirement" => parsed.includes.push(value()?),
@@ -470,7 +475,7 @@ fn parent(file: &str) -> &str {
 
 /// Reads `requirements.txt` and every file it includes with `-r`. Returns
 /// each file's root-relative path with its parse.
-fn read_requirements(root: &Path) -> Result<Vec<(String, RequirementsFile)>> {
+fn read_requirements(root: &Root) -> Result<Vec<(String, RequirementsFile)>> {
     let mut queue = vec![REQUIREMENTS.to_string()];
     let mut seen = BTreeSet::new();
     let mut read = Vec::new();
@@ -478,7 +483,7 @@ fn read_requirements(root: &Path) -> Result<Vec<(String, RequirementsFile)>> {
         if !seen.insert(relative.clone()) {
             continue; // pip would recurse forever; once is enough
         }
-        let path = join_inside(root, &relative)?;
+        let path = join_inside(root.path(), &relative)?;
         if seen.len() > MAX_REQUIREMENT_FILES {
             return Err(Error::Invalid {
                 what: "requirements file",
@@ -486,13 +491,16 @@ fn read_requirements(root: &Path) -> Result<Vec<(String, RequirementsFile)>> {
                 reason: format!("more than {MAX_REQUIREMENT_FILES} files included with -r"),
             });
         }
-        let parsed = parse_requirements(&read_metadata(&path, "requirements file")?, &path)?;
+        let parsed = parse_requirements(&root.read_metadata(&path, "requirements file")?, &path)?;
         for include in &parsed.includes {
             if is_url(include) {
                 return Err(Error::Invalid {
                     what: "requirements file",
                     path: path.display().to_string(),
-                    reason: format!("-r {include}: a remote requirements file cannot be checked"),
+                    reason: format!(
+                        "-r {}: a remote requirements file cannot be checked",
+                        excerpt(include)
+                    ),
                 });
             }
             queue.push(resolve(parent(&relative), include));
@@ -513,7 +521,7 @@ struct Wheelhouse {
 /// Lists the wheelhouse directories: the local `--find-links` ones, else
 /// `wheelhouse/`. Missing directories are skipped (as pip does); one that
 /// resolves outside the project is refused.
-fn wheelhouses(root: &Path, read: &[(String, RequirementsFile)]) -> Result<Vec<Wheelhouse>> {
+fn wheelhouses(root: &Root, read: &[(String, RequirementsFile)]) -> Result<Vec<Wheelhouse>> {
     let mut dirs: BTreeSet<String> = read
         .iter()
         .flat_map(|(file, parsed)| {
@@ -527,28 +535,16 @@ fn wheelhouses(root: &Path, read: &[(String, RequirementsFile)]) -> Result<Vec<W
     if dirs.is_empty() {
         dirs.insert(WHEELHOUSE.to_string());
     }
-    let real = |path: &Path| {
-        path.canonicalize().map_err(|error| Error::Io {
-            action: "resolve",
-            path: path.display().to_string(),
-            error,
-        })
-    };
-    let root_real = real(root)?;
     let mut found = Vec::new();
     for relative in dirs {
-        let path = join_inside(root, &relative)?;
+        let path = join_inside(root.path(), &relative)?;
         if !path.is_dir() {
             continue;
         }
-        let path_real = real(&path)?;
-        if !path_real.starts_with(&root_real) {
-            return Err(Error::OutsideTree {
-                path: relative,
-                reason: format!("resolves to {}, outside the project", path_real.display()),
-            });
-        }
-        let names = files(&path)?
+        // A wheelhouse holds many inputs: one that leaves the project is
+        // an error, not one input's mismatch.
+        let names = root
+            .files(&path)?
             .into_iter()
             .filter(|f| !f.contains('/'))
             .collect();
@@ -792,11 +788,11 @@ impl Ecosystem for Pip {
         "pip"
     }
 
-    fn detect(&self, root: &Path) -> bool {
-        root.join(REQUIREMENTS).is_file()
+    fn detect(&self, root: &Root) -> bool {
+        root.has(REQUIREMENTS)
     }
 
-    fn discover(&self, root: &Path) -> Result<Vec<Input>> {
+    fn discover(&self, root: &Root) -> Result<Vec<Input>> {
         let read = read_requirements(root)?;
         let houses = wheelhouses(root, &read)?;
         // The files of each pinned requirement: (wheelhouse, name) pairs.
@@ -834,7 +830,7 @@ impl Ecosystem for Pip {
                 )
             })
             .collect();
-        let hashed = hash_dirs(&jobs)?;
+        let hashed = root.hash_dirs(&jobs)?;
         let mut inputs = Vec::new();
         // Per vendored input: its index and its files, to read the licence.
         let mut vendored: Vec<(usize, Vec<PathBuf>)> = Vec::new();
@@ -1133,7 +1129,7 @@ mod tests {
             "--find-links wheels\n-r ../requirements.txt\n",
         )
         .unwrap();
-        let inputs = Pip.discover(d).unwrap();
+        let inputs = Pip.discover(&Root::new(d).unwrap()).unwrap();
         let by_name: BTreeMap<&str, &Input> = inputs.iter().map(|i| (i.name.as_str(), i)).collect();
         assert_eq!(by_name.len(), 5);
         assert_eq!(by_name["good"].status, Match::Match);
@@ -1301,7 +1297,7 @@ mod tests {
             requirements.push_str(&format!("{name}=={version} --hash=sha256:{hash}\n"));
         }
         std::fs::write(d.join("requirements.txt"), requirements).unwrap();
-        let inputs = Pip.discover(d).unwrap();
+        let inputs = Pip.discover(&Root::new(d).unwrap()).unwrap();
         let licences: Vec<(&str, &Match, Option<&str>)> = inputs
             .iter()
             .map(|i| (i.name.as_str(), &i.status, i.license.as_deref()))

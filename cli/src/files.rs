@@ -2,7 +2,7 @@
 //! ever leaving a half-written file behind.
 
 use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -27,18 +27,17 @@ pub fn read_capped(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
             path.display()
         );
     }
-    let mut bytes = Vec::with_capacity(len as usize);
-    // take() guards against a file that grows while it is read.
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {what} {}", path.display()))?;
-    if bytes.len() as u64 > limit {
-        bail!(
+    // Counted as read: a file that grows while it is read, or a device
+    // whose reported length is 0, stops one byte past the limit.
+    match vouch_evidence::bounded::read_bounded(file, limit)
+        .with_context(|| format!("cannot read {what} {}", path.display()))?
+    {
+        Some(bytes) => Ok(bytes),
+        None => bail!(
             "{what} {} is more than the limit of {limit} bytes",
             path.display()
-        );
+        ),
     }
-    Ok(bytes)
 }
 
 /// Reads a whole artifact (no limit: the user named it to be hashed).

@@ -438,3 +438,77 @@ fn attest_links_with_vouch_layout_pass_in_toto_verify_until_a_vendored_file_chan
     assert_eq!(out.status.code(), Some(1), "{text}");
     assert!(text.contains("third_party/zlib/inflate.c"), "{text}");
 }
+
+#[test]
+fn regression_issue_9_attest_links_sign_no_file_outside_the_project() {
+    // A Go module whose vendored directory is a symlink to a directory
+    // outside the project: before, it was hashed as a `match` and its
+    // files' names and digests were signed into a link and the provenance.
+    let f = Fixture::new();
+    let (tmp, project, key, image) = (&f.tmp, &f.project, &f.key, &f.image);
+    let outside = tmp.path().join("outside/evil");
+    fs::create_dir_all(&outside).unwrap();
+    let secret = b"outside-secret-9d2e";
+    fs::write(outside.join("stolen.key"), secret).unwrap();
+    let secret_sha = vouch_evidence::digest::sha256(secret).hex();
+    fs::write(
+        project.join("go.mod"),
+        "module example.com/app\n\ngo 1.21\n\nrequire example.com/evil v1.0.0\n",
+    )
+    .unwrap();
+    fs::write(
+        project.join("go.sum"),
+        "example.com/evil v1.0.0 h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n",
+    )
+    .unwrap();
+    fs::create_dir_all(project.join("vendor/example.com")).unwrap();
+    fs::write(
+        project.join("vendor/modules.txt"),
+        "# example.com/evil v1.0.0\n## explicit\nexample.com/evil\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&outside, project.join("vendor/example.com/evil")).unwrap();
+    let links = tmp.path().join("links");
+    let links_arg = links.to_str().unwrap();
+
+    // Refused as a mismatch naming the path; nothing attached or written.
+    let out = attest(project, image, key, &["--links", links_arg]);
+    assert_fails_with(
+        &out,
+        "refusing vendor/example.com/evil: resolves outside the project",
+    );
+    assert!(f.attachments().is_empty());
+    assert!(!links.exists());
+
+    // Recorded when allowed: but no link and no provenance names or hashes
+    // the outside file.
+    let out = attest(
+        project,
+        image,
+        key,
+        &["--links", links_arg, "--allow-mismatch"],
+    );
+    assert_ok(&out);
+    let mut signed = String::new();
+    for entry in fs::read_dir(&links).unwrap() {
+        let envelope: Value =
+            serde_json::from_slice(&fs::read(entry.unwrap().path()).unwrap()).unwrap();
+        let payload = base64::engine::general_purpose::STANDARD
+            .decode(envelope["payload"].as_str().unwrap())
+            .unwrap();
+        signed.push_str(&String::from_utf8(payload).unwrap());
+    }
+    assert!(!signed.is_empty());
+    for a in f.attachments() {
+        let file = tmp.path().join("bundle.json");
+        let bundle = bundle_of_referrer(&f.layout, a["digest"].as_str().unwrap(), &file);
+        signed.push_str(&statement_of(&bundle).to_string());
+    }
+    assert!(
+        signed.contains("vendor/example.com/evil"),
+        "the mismatch is recorded"
+    );
+    for leaked in ["stolen.key", secret_sha.as_str()] {
+        assert!(!signed.contains(leaked), "{leaked} was signed");
+    }
+}

@@ -14,7 +14,8 @@ use std::process::Output;
 
 use common::{assert_fails_with, assert_ok, run_vouch, tempdir, venv_bin};
 use vouch_attest::links::{layout, links};
-use vouch_attest::tree::{dir_hash, files, hash_dirs, hash_file};
+use vouch_attest::tree::dir_hash;
+use vouch_attest::Root;
 use vouch_evidence::keys::{PrivateKey, PublicKey};
 
 /// A project of its own (`src/`, a build file) vendoring zlib's sources
@@ -38,9 +39,12 @@ fn project(d: &Path) {
         [0x1f, 0x8b, 8, 0, 1, 2, 3],
     )
     .unwrap();
-    let listed = files(&zlib).unwrap();
-    let zlib_hash = dir_hash(&hash_dirs(&[(zlib, listed)]).unwrap()[0]);
-    let archive_hash = hash_file(&d.join("third_party/libfoo-2.0.tar.gz")).unwrap();
+    let root = Root::new(d).unwrap();
+    let listed = root.files(&zlib).unwrap();
+    let zlib_hash = dir_hash(&root.hash_dirs(&[(zlib, listed)]).unwrap()[0]);
+    let archive_hash = root
+        .hash_file(&d.join("third_party/libfoo-2.0.tar.gz"))
+        .unwrap();
     fs::write(
         d.join("vouch.inputs.yaml"),
         format!(
@@ -104,8 +108,9 @@ impl Setup {
     /// Writes the links `who` signs into `dir` under the work directory,
     /// and returns their file names.
     fn write_links(&self, who: &str, dir: &str) -> Vec<String> {
-        let inputs = vouch_attest::discover(self.project.path()).unwrap();
-        let written = links(self.project.path(), &inputs, &self.key(who)).unwrap();
+        let root = Root::new(self.project.path()).unwrap();
+        let inputs = vouch_attest::discover(&root).unwrap();
+        let written = links(&root, &inputs, &self.key(who)).unwrap();
         let dir = self.work.path().join(dir);
         fs::create_dir_all(&dir).unwrap();
         for (name, bytes) in &written {
@@ -242,7 +247,7 @@ fn in_toto_verify_rejects_links_or_layouts_under_other_keys() {
 
     // An expired layout (written through the library: the CLI refuses a
     // past expiry).
-    let inputs = vouch_attest::discover(s.project.path()).unwrap();
+    let inputs = vouch_attest::discover(&Root::new(s.project.path()).unwrap()).unwrap();
     let functionary =
         PublicKey::from_pem(&fs::read_to_string(s.work("functionary.pub")).unwrap()).unwrap();
     let expired = layout(

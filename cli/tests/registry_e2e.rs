@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::disallowed_macros
+)] // test code; its measurements are printed as they are
 //! End to end: the `vouch` binary against a real Distribution 2.8 registry
 //! (plain, and TLS with htpasswd auth), against OCI layouts, and against
 //! cosign-format signatures written here byte for byte as cosign lays them

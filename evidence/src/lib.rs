@@ -24,6 +24,7 @@
 //! validated types that cannot hold an invalid envelope or statement.
 #![forbid(unsafe_code)]
 
+pub mod bounded;
 pub mod bundle;
 pub mod cyclonedx;
 pub mod digest;

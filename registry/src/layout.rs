@@ -12,11 +12,12 @@
 //! `.vouch-tags.lock` (see [`Store::lock_tags`]). Only regular files are
 //! read: a FIFO, device or socket in the layout is refused, naming it.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
+use vouch_evidence::bounded::open_regular;
 use vouch_evidence::digest::Sha256;
 
 use crate::oci::{self, Descriptor, ImageIndex, ANNOTATION_REF_NAME};
@@ -109,52 +110,14 @@ impl LayoutStore {
     }
 }
 
-/// Opens `path` with `options` only if it is a regular file. It is opened
-/// non-blocking, so that the open of a FIFO returns at once rather than
-/// waiting for a writer, and its type is checked on the open handle, so
-/// that nothing can be swapped in between a check and the open: a FIFO,
-/// device, socket or directory is refused before anything is read.
-fn open_regular(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(options, libc::O_NONBLOCK);
-    let file = options.open(path)?;
-    let kind = file.metadata()?.file_type();
-    if kind.is_file() {
-        return Ok(file);
-    }
-    #[cfg(unix)]
-    let what = {
-        use std::os::unix::fs::FileTypeExt;
-        if kind.is_fifo() {
-            "a FIFO"
-        } else if kind.is_socket() {
-            "a socket"
-        } else if kind.is_char_device() || kind.is_block_device() {
-            "a device"
-        } else if kind.is_dir() {
-            "a directory"
-        } else {
-            "something else"
-        }
-    };
-    #[cfg(not(unix))]
-    let what = if kind.is_dir() {
-        "a directory"
-    } else {
-        "something else"
-    };
-    Err(std::io::Error::new(
-        ErrorKind::InvalidInput,
-        format!("is {what}, not a regular file"),
-    ))
-}
-
 fn read_capped(path: &Path, limit: u64) -> Result<Option<Vec<u8>>> {
-    let file = match open_regular(path, OpenOptions::new().read(true)) {
+    let file = match open_regular(path, OpenOptions::new().read(true), false) {
         Ok(f) => f,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io("read", path)(e)),
     };
+    // Over the limit, `limit + 1` bytes are returned: the callers check
+    // the length and name the limit.
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
@@ -227,8 +190,8 @@ impl Store for LayoutStore {
         self.write_blob(digest, content)?;
         let Some(tag) = tag else { return Ok(()) };
         let marker = self.root.join(LAYOUT_FILE);
-        let lock =
-            open_regular(&marker, OpenOptions::new().read(true)).map_err(io("open", &marker))?;
+        let lock = open_regular(&marker, OpenOptions::new().read(true), false)
+            .map_err(io("open", &marker))?;
         lock.lock().map_err(io("lock", &marker))?;
         let mut index = self.read_index()?;
         index
@@ -259,7 +222,7 @@ impl Store for LayoutStore {
     /// never stalls the async runtime this one's lock holder runs on.
     async fn lock_tags(&self, _repository: &str) -> Result<Option<TagLock>> {
         let path = self.root.join(TAGS_LOCK_FILE);
-        let file = open_regular(&path, OpenOptions::new().write(true).create(true))
+        let file = open_regular(&path, OpenOptions::new().write(true).create(true), false)
             .map_err(io("open", &path))?;
         let locked = tokio::task::spawn_blocking(move || file.lock().map(|()| file))
             .await

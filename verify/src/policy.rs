@@ -79,7 +79,6 @@ pub mod vulnerabilities;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::fs::File;
-use std::io::Read;
 use std::marker::PhantomData;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -886,17 +885,14 @@ fn push_part(canonical: &mut Vec<u8>, part: &[u8]) {
 
 fn read_capped(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, String> {
     let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    let mut bytes = Vec::new();
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!(
-            "{} is larger than the limit of {limit} bytes",
-            path.display()
-        ));
-    }
-    Ok(bytes)
+    vouch_evidence::bounded::read_bounded(file, limit)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        .ok_or_else(|| {
+            format!(
+                "{} is larger than the limit of {limit} bytes",
+                path.display()
+            )
+        })
 }
 
 impl Refs<'_> {

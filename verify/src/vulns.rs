@@ -863,17 +863,14 @@ impl Loader<'_> {
                 format!("more than {MAX_RECORDS} records"),
             ));
         }
-        let mut bytes = Vec::new();
-        reader
-            .take(MAX_RECORD_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| database_error(path, format!("cannot read {name}: {e}")))?;
-        if bytes.len() as u64 > MAX_RECORD_BYTES {
-            return Err(database_error(
-                path,
-                format!("{name} is larger than the limit of {MAX_RECORD_BYTES} bytes"),
-            ));
-        }
+        let bytes = vouch_evidence::bounded::read_bounded(reader, MAX_RECORD_BYTES)
+            .map_err(|e| database_error(path, format!("cannot read {name}: {e}")))?
+            .ok_or_else(|| {
+                database_error(
+                    path,
+                    format!("{name} is larger than the limit of {MAX_RECORD_BYTES} bytes"),
+                )
+            })?;
         self.total += bytes.len() as u64;
         if self.total > MAX_DATABASE_BYTES {
             return Err(database_error(

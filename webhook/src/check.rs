@@ -77,7 +77,7 @@ impl Failure {
     /// never what a remote server answered: that goes to the operator's
     /// log only, since a registry can relay an internal service's page.
     fn registry(doing: String, error: vouch_registry::Error) -> Failure {
-        eprintln!("vouch webhook: {doing}: {error}");
+        log_line!("vouch webhook: {doing}: {error}");
         let reason = format!("{doing}: {}", error.without_remote_message());
         if error.is_unavailable() {
             Failure::Unavailable {

@@ -69,7 +69,7 @@ impl Value {
     /// A short description for messages: the value, or why it is unknown.
     pub(crate) fn describe(&self) -> String {
         match self {
-            Value::Str(s) => format!("the string {s:?}"),
+            Value::Str(s) => format!("the string \"{}\"", crate::tree::excerpt(s)),
             Value::Int(i) => format!("the integer {i}"),
             Value::Bool(b) => format!("`{}`", if *b { "True" } else { "False" }),
             Value::None => "`None`".into(),
@@ -659,11 +659,17 @@ fn number(text: &str, start: usize, line: usize) -> Result<(Tok, usize), SyntaxE
     if radix == 10 && (lower.contains('.') || lower.contains('e')) {
         return match lower.parse::<f64>() {
             Ok(_) => Ok((Tok::Float, i)),
-            Err(_) => error(line, format!("invalid number `{literal}`")),
+            Err(_) => error(
+                line,
+                format!("invalid number `{}`", crate::tree::excerpt(literal)),
+            ),
         };
     }
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return error(line, format!("invalid number `{literal}`"));
+        return error(
+            line,
+            format!("invalid number `{}`", crate::tree::excerpt(literal)),
+        );
     }
     Ok((Tok::Int(i64::from_str_radix(digits, radix).ok()), i))
 }
@@ -768,7 +774,7 @@ impl<'a> Parser<'a> {
     fn unexpected<T>(&self, wanted: &str) -> Result<T, SyntaxError> {
         let found = match self.peek() {
             None => "the end of the line".to_string(),
-            Some(Tok::Ident(w)) => format!("`{w}`"),
+            Some(Tok::Ident(w)) => format!("`{}`", crate::tree::excerpt(w)),
             Some(Tok::Str(_)) => "a string".to_string(),
             Some(Tok::Int(_) | Tok::Float) => "a number".to_string(),
             Some(Tok::Op(op)) => format!("`{op}`"),

@@ -16,7 +16,7 @@ use vouch_evidence::provenance::SLSA_PROVENANCE_V1;
 use vouch_evidence::statement::{ResourceDescriptor, Statement};
 use vouch_evidence::text::Escaped;
 
-use super::inputs::{discover_classified, mismatches, CriticalArgs};
+use super::inputs::{discover_classified, mismatches, CriticalArgs, DiscoveryArgs};
 use super::sign::Format;
 use super::{
     attach_statement, image_purl, load_private_key, now_rfc3339, parse_image, RegistryArgs, Signed,
@@ -77,6 +77,8 @@ pub struct Args {
     allow_mismatch: bool,
     #[command(flatten)]
     critical: CriticalArgs,
+    #[command(flatten)]
+    discovery: DiscoveryArgs,
     #[command(flatten)]
     registry: RegistryArgs,
 }
@@ -177,7 +179,9 @@ pub async fn run(args: Args) -> Result<()> {
     let bar = progress(&args.dir);
     let dir = args.dir.clone();
     let critical = args.critical;
-    let mut discovery = tokio::task::spawn_blocking(move || discover_classified(&dir, &critical));
+    let tree = args.discovery.clone();
+    let mut discovery =
+        tokio::task::spawn_blocking(move || discover_classified(&dir, &critical, &tree));
     let discovered = loop {
         tokio::select! {
             done = &mut discovery => break done?,
@@ -279,8 +283,12 @@ pub async fn run(args: Args) -> Result<()> {
     // Links are built before anything is attached, so that a failure
     // leaves the registry untouched.
     let links = match &args.links {
-        Some(_) => vouch_attest::links::links(&args.dir, &inputs, &key)
-            .context("cannot build the in-toto links")?,
+        Some(_) => {
+            let root = vouch_attest::Root::new(&args.dir)?
+                .with_max_file_bytes(args.discovery.max_file_bytes);
+            vouch_attest::links::links(&root, &inputs, &key)
+                .context("cannot build the in-toto links")?
+        }
         None => Vec::new(),
     };
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use vouch_attest::critical::{self, Rules, PROJECT_FILE};
-use vouch_attest::{Input, Match};
+use vouch_attest::{Input, Match, Root};
 use vouch_evidence::text::Escaped;
 
 use super::tree::Output;
@@ -30,6 +30,19 @@ pub struct Args {
     allow_mismatch: bool,
     #[command(flatten)]
     critical: CriticalArgs,
+    #[command(flatten)]
+    discovery: DiscoveryArgs,
+}
+
+/// How the project tree is read; shared by the commands that discover
+/// inputs.
+#[derive(clap::Args, Clone)]
+pub struct DiscoveryArgs {
+    /// The largest vendored file hashed, in bytes (default 4 GiB, above
+    /// any real source archive). A larger one (a sparse 100 GB file, say)
+    /// is an error naming it, at once, instead of minutes of hashing.
+    #[arg(long, value_name = "BYTES", default_value_t = vouch_attest::tree::DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_bytes: u64,
 }
 
 /// Which criticality rules classify the inputs; shared by the commands
@@ -52,7 +65,11 @@ pub struct CriticalArgs {
 pub fn discover_classified(
     dir: &Path,
     critical: &CriticalArgs,
+    discovery: &DiscoveryArgs,
 ) -> Result<(Vec<Input>, Vec<String>)> {
+    let root = Root::new(dir)
+        .with_context(|| format!("cannot discover the inputs of {}", dir.display()))?
+        .with_max_file_bytes(discovery.max_file_bytes);
     let mut rules = if critical.no_default_critical_rules {
         Rules::empty()
     } else {
@@ -62,15 +79,15 @@ pub fn discover_classified(
     if !critical.no_default_critical_rules {
         sources.push("policies/critical.yaml (shipped)".into());
     }
-    rules.add_project(dir)?;
-    if dir.join(PROJECT_FILE).is_file() {
+    rules.add_project(&root)?;
+    if root.has(PROJECT_FILE) {
         sources.push(PROJECT_FILE.into());
     }
     for file in &critical.files {
         rules.add_file(file)?;
         sources.push(file.display().to_string());
     }
-    let mut inputs = vouch_attest::discover(dir)
+    let mut inputs = vouch_attest::discover(&root)
         .with_context(|| format!("cannot discover the inputs of {}", dir.display()))?;
     critical::classify(&mut inputs, &[&rules]);
     Ok((inputs, sources))
@@ -106,7 +123,7 @@ fn short(digest: Option<&str>) -> String {
 
 /// Discovers, prints, and fails on a mismatch unless allowed.
 pub fn run(args: Args) -> Result<()> {
-    let (inputs, _) = discover_classified(&args.dir, &args.critical)?;
+    let (inputs, _) = discover_classified(&args.dir, &args.critical, &args.discovery)?;
     match args.output {
         Output::Json => writeln!(
             term::data_stdout(),

@@ -74,7 +74,8 @@ pub fn run(args: Args) -> Result<()> {
     let expires = expiry(&args.expires, Timestamp::now())?;
     let owner = load_private_key(&args.key)?;
     let functionary = load_public_key(&args.functionary)?;
-    let inputs = vouch_attest::discover(&args.dir)
+    let inputs = vouch_attest::Root::new(&args.dir)
+        .and_then(|root| vouch_attest::discover(&root))
         .with_context(|| format!("cannot discover the inputs of {}", args.dir.display()))?;
     let layout = vouch_attest::links::layout(&inputs, &owner, &functionary, &expires)
         .with_context(|| format!("cannot write a layout for {}", args.dir.display()))?;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use vouch_attest::sbom::{self, Subject};
 
-use super::inputs::{discover_classified, CriticalArgs};
+use super::inputs::{discover_classified, CriticalArgs, DiscoveryArgs};
 use crate::files::{write_atomic, Overwrite};
 use crate::term::note;
 
@@ -43,6 +43,8 @@ pub struct Args {
     name: Option<String>,
     #[command(flatten)]
     critical: CriticalArgs,
+    #[command(flatten)]
+    discovery: DiscoveryArgs,
 }
 
 /// Discovers the inputs, builds the SBOM and writes it.
@@ -65,7 +67,7 @@ pub fn run(args: Args) -> Result<()> {
                 })?
         }
     };
-    let (inputs, _) = discover_classified(&args.dir, &args.critical)?;
+    let (inputs, _) = discover_classified(&args.dir, &args.critical, &args.discovery)?;
     let subject = Subject {
         name,
         version: None,

@@ -11,7 +11,7 @@ use vouch_evidence::text::Escaped;
 use vouch_verify::policy::GivenOsv;
 use vouch_verify::vulns::{self, Finding, ImageInput};
 
-use super::inputs::{discover_classified, CriticalArgs};
+use super::inputs::{discover_classified, CriticalArgs, DiscoveryArgs};
 use super::tree::Output;
 use super::verify::{Judge, TrustArgs};
 use super::RegistryArgs;
@@ -50,6 +50,8 @@ pub struct Args {
     #[command(flatten)]
     critical: CriticalArgs,
     #[command(flatten)]
+    discovery: DiscoveryArgs,
+    #[command(flatten)]
     registry: RegistryArgs,
 }
 
@@ -65,8 +67,12 @@ pub fn load_osv(path: &Path) -> Result<GivenOsv> {
 
 /// A directory's inputs as the image's evidence would record them: through
 /// the provenance's resolved dependencies, so both read alike.
-fn directory_inputs(dir: &Path, critical: &CriticalArgs) -> Result<Vec<ImageInput>> {
-    let (inputs, _) = discover_classified(dir, critical)?;
+fn directory_inputs(
+    dir: &Path,
+    critical: &CriticalArgs,
+    discovery: &DiscoveryArgs,
+) -> Result<Vec<ImageInput>> {
+    let (inputs, _) = discover_classified(dir, critical, discovery)?;
     let deps: Vec<serde_json::Value> = inputs
         .iter()
         .map(|i| serde_json::to_value(vouch_attest::provenance::resolved_dependency(i)))
@@ -151,7 +157,7 @@ pub async fn run(args: Args) -> Result<()> {
             .into());
         };
         let db = load_osv(osv)?.database;
-        let inputs = directory_inputs(dir, &args.critical)?;
+        let inputs = directory_inputs(dir, &args.critical, &args.discovery)?;
         let findings = vulns::scan(&db, &inputs).map_err(|e| {
             anyhow::anyhow!(
                 "cannot check the inputs of {} for vulnerabilities: {e}",
