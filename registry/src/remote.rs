@@ -224,13 +224,15 @@ impl RemoteStore {
                 .any(|token_host| same_host(realm, token_host));
         if !trusted {
             return Err(self.remote_error(format!(
-                "authentication failed: its token service {host} is on another host, which is not                  trusted for it (--registry-token-host {}={host} trusts it), so nothing was sent there",
+                "authentication failed: its token service {host} is on another host, which is not \
+                 trusted for it (--registry-token-host {}={host} trusts it), so nothing was sent there",
                 self.host
             )));
         }
         if realm.scheme() != "https" && !(realm.scheme() == "http" && self.speaks_http()) {
             return Err(self.remote_error(format!(
-                "authentication failed: its token service {host} is not HTTPS ({}:), so nothing                  was sent there in clear text",
+                "authentication failed: its token service {host} is not HTTPS ({}:), so nothing \
+                 was sent there in clear text",
                 realm.scheme()
             )));
         }
