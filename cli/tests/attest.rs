@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use common::registry::{layout_image, Registry};
-use common::{assert_fails_with, assert_ok, oracle_script, root, tempdir, venv_bin, vouch};
+use common::{
+    assert_fails_with, assert_ok, copy_tree, oracle_script, root, tempdir, venv_bin, vouch,
+};
 use serde_json::Value;
 
 const PROVENANCE: &str = "https://slsa.dev/provenance/v1";
@@ -20,13 +22,7 @@ const SPDX: &str = "https://spdx.dev/Document/v2.3";
 /// A copy of testdata/projects/demo-service in `dir`.
 fn demo_project(dir: &Path) -> PathBuf {
     let project = dir.join("demo-service");
-    let copied = std::process::Command::new("cp")
-        .arg("-a")
-        .arg(root().join("testdata/projects/demo-service"))
-        .arg(&project)
-        .status()
-        .unwrap();
-    assert!(copied.success());
+    copy_tree(&root().join("testdata/projects/demo-service"), &project);
     project
 }
 

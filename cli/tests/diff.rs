@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::registry::layout_image;
-use common::{assert_fails_with, assert_ok, copy_tree, inputs_json, root, vouch_in, Fixture};
+use common::{assert_fails_with, assert_ok, copy_tree, inputs_json, vouch_in, Fixture};
 use serde_json::{json, Value};
 
 /// v2's minijson: a GitHub purl, so that OSV records with GIT ranges on
@@ -103,14 +103,7 @@ struct Builds {
 
 /// The working directory with v1 attested and nothing else built yet.
 fn v1_only() -> (Fixture, String) {
-    let f = Fixture::prepared("oci:v1:app");
-    fs::copy(
-        root().join("testdata/policies/demo-vulns.yaml"),
-        f.dir().join("policy.yaml"),
-    )
-    .unwrap();
-    copy_tree(&root().join("testdata/osv"), &f.dir().join("osv"));
-    assert_ok(&vouch_in(f.dir(), &["keygen", "--out", "security"]));
+    let f = Fixture::with_vulns("oci:v1:app");
     let digest = layout_image(&f.dir().join("v1"), "app");
     assert_ok(&f.attest("ci.key", &[]));
     (f, digest)

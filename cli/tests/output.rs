@@ -97,21 +97,6 @@ fn assert_shown_escaped(what: &str, out: &Output, name: &str) {
     );
 }
 
-/// The demo project for `image`, with the demo-vulns policy, the real OSV
-/// records (tinyxml2 10.0.0 has two findings) and the `security` key
-/// pair.
-fn vulns_fixture(image: &str) -> Fixture {
-    let f = Fixture::prepared(image);
-    fs::copy(
-        root().join("testdata/policies/demo-vulns.yaml"),
-        f.dir().join("policy.yaml"),
-    )
-    .unwrap();
-    copy_tree(&root().join("testdata/osv"), &f.dir().join("osv"));
-    assert_ok(&vouch_in(f.dir(), &["keygen", "--out", "security"]));
-    f
-}
-
 /// Renames the input `from` of the project at `project` to `to`.
 fn rename_input(project: &Path, from: &str, to: &str) {
     edit(
@@ -125,7 +110,7 @@ fn rename_input(project: &Path, from: &str, to: &str) {
 fn regression_issue_9_an_input_name_cannot_draw_on_the_terminal() {
     // tinyxml2 renamed: it still matches its declaration, and is still
     // critical by the shipped rules (`*tinyxml2*`).
-    let f = vulns_fixture("oci:layout:app");
+    let f = Fixture::with_vulns("oci:layout:app");
     rename_input(&f.project, "tinyxml2", DRAWING);
     let project = f.project.to_str().unwrap().to_string();
 
@@ -295,7 +280,7 @@ fn regression_issue_9_diff_markdown_shows_hostile_names_as_text_in_every_section
     // v1: the demo as shipped. v2: tinyxml2 and minijson renamed to the
     // hostile names, so that they are removed and added, leave and join
     // the critical set, and carry their findings under the new names.
-    let f = vulns_fixture("oci:v1:app");
+    let f = Fixture::with_vulns("oci:v1:app");
     layout_image(&f.dir().join("v1"), "app");
     assert_ok(&f.attest("ci.key", &[]));
     let v2 = f.dir().join("demo-service-v2");
@@ -410,14 +395,7 @@ fn regression_issue_9_a_webhook_log_line_cannot_draw_on_the_terminal() {
     fs::write(d.join("policies/demo.yaml"), common::demo_policy()).unwrap();
     let mut child = vouch()
         .current_dir(d)
-        .args([
-            "webhook",
-            "--policy",
-            "policies",
-            "--tls-cert",
-            "certs/tls.crt",
-        ])
-        .args(["--tls-key", "certs/tls.key", "--listen", "127.0.0.1:0"])
+        .args(common::WEBHOOK_ARGS)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -28,7 +28,7 @@ use vouch_evidence::keys::{PrivateKey, Signer};
 
 use common::registry::{Registry, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, PASSWORD, USERNAME};
 use common::stub::{Fault, FaultServer};
-use common::{assert_fails_with, assert_ok};
+use common::{assert_fails_with, assert_ok, copy_tree};
 
 const BUNDLE_ARTIFACT_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 const COSIGN_SIGN_PREDICATE: &str = "https://sigstore.dev/cosign/sign/v1";
@@ -987,13 +987,7 @@ fn regression_issue_8_copy_keeps_the_destinations_signatures() {
     let src = src_layout.oci("v1");
     // The destination holds the same image, signed by three other keys in
     // both formats.
-    let copied = Command::new("cp")
-        .arg("-a")
-        .arg(&src_layout.dir)
-        .arg(env.path().join("dst"))
-        .status()
-        .unwrap();
-    assert!(copied.success());
+    copy_tree(&src_layout.dir, &env.path().join("dst"));
     let dst = format!("oci:{}/dst:v1", env.path().display());
     let keys: Vec<(PathBuf, PathBuf)> = (0..4).map(|i| env.keygen(&format!("k{i}"))).collect();
     for (key, _) in &keys[1..] {

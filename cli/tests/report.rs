@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 use common::registry::layout_image;
-use common::{assert_fails_with, assert_ok, root, vouch_in, Fixture};
+use common::{assert_fails_with, assert_ok, copy_tree, vouch_in, Fixture};
 
 /// The working directory of every test here: the demo project attested
 /// with `ci.key` onto `oci:layout:app`, the demo-vulns policy as
@@ -21,21 +21,8 @@ use common::{assert_fails_with, assert_ok, root, vouch_in, Fixture};
 /// pair (the policy's VEX authority), and a VEX document from it that
 /// answers CVE-2024-50615 in tinyxml2, and only that.
 fn scenario() -> Fixture {
-    let f = Fixture::prepared("oci:layout:app");
+    let f = Fixture::with_vulns("oci:layout:app");
     let dir = f.dir();
-    let copied = Command::new("cp")
-        .arg("-a")
-        .arg(root().join("testdata/osv"))
-        .arg(dir.join("osv"))
-        .status()
-        .unwrap();
-    assert!(copied.success());
-    fs::copy(
-        root().join("testdata/policies/demo-vulns.yaml"),
-        dir.join("policy.yaml"),
-    )
-    .unwrap();
-    assert_ok(&vouch_in(dir, &["keygen", "--out", "security"]));
     layout_image(&dir.join("layout"), "app");
     assert_ok(&f.attest("ci.key", &[]));
     answer(&f, "CVE-2024-50615");
@@ -441,13 +428,7 @@ fn with_diff_the_report_names_what_the_upgrade_changes() {
     // local edit, declared with its digest), attested onto another layout
     // image.
     let old_project = f.dir().join("demo-service-old");
-    let copied = Command::new("cp")
-        .arg("-a")
-        .arg(&f.project)
-        .arg(&old_project)
-        .status()
-        .unwrap();
-    assert!(copied.success());
+    copy_tree(&f.project, &old_project);
     let declared = old_project.join("vouch.inputs.yaml");
     let text_before = fs::read_to_string(&declared).unwrap();
     fs::write(&declared, text_before.replace("0.4.2", "0.4.1")).unwrap();

@@ -23,7 +23,7 @@ use std::process::Output;
 
 use common::registry::{add_fallback_entries, flood_referrers, Registry};
 use common::stub::ReferrersProxy;
-use common::{assert_fails_with, assert_ok, demo_policy, root, vouch_in, Fixture};
+use common::{assert_fails_with, assert_ok, copy_tree, demo_policy, root, vouch_in, Fixture};
 use serde_json::{json, Value};
 use vouch_evidence::digest::sha256;
 
@@ -59,13 +59,7 @@ fn regression_issue_5_ten_thousand_attestations_are_capped_and_nothing_is_admitt
     let subject = image["digest"].as_str().unwrap().to_string();
     let real = image["evidence"].as_array().unwrap().len();
     assert!((2..=10).contains(&real), "{verdict}");
-    let copied = std::process::Command::new("cp")
-        .arg("-a")
-        .arg(f.dir().join("layout"))
-        .arg(f.dir().join("good"))
-        .status()
-        .unwrap();
-    assert!(copied.success());
+    copy_tree(&f.dir().join("layout"), &f.dir().join("good"));
     let both = verify(&f, &["oci:good:app", "oci:layout:app"], &[]);
     assert_ok(&both);
     assert_eq!(

@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use common::registry::layout_image;
 use common::{
-    assert_fails_with, assert_ok, inputs_json, root, tempdir, venv_bin, vouch_in, Fixture,
+    assert_fails_with, assert_ok, copy_tree, inputs_json, root, tempdir, venv_bin, vouch_in,
+    Fixture,
 };
 use serde_json::Value;
 
@@ -449,13 +450,7 @@ fn demo_prepared() -> Demo {
         f.dir().join("policy.yaml"),
     )
     .unwrap();
-    let copied = Command::new("cp")
-        .arg("-a")
-        .arg(osv())
-        .arg(f.dir().join("osv"))
-        .status()
-        .unwrap();
-    assert!(copied.success());
+    copy_tree(&osv(), &f.dir().join("osv"));
     let security = keygen(f.dir(), "security");
     let ci = key_id(f.dir(), "ci");
     Demo {
@@ -1118,13 +1113,7 @@ fn malformed_osv_records_are_configuration_errors_naming_file_and_field() {
     let dir = tempdir();
     let d = dir.path();
     let project = d.join("demo-service");
-    let copied = Command::new("cp")
-        .arg("-a")
-        .arg(root().join("testdata/projects/demo-service"))
-        .arg(&project)
-        .status()
-        .unwrap();
-    assert!(copied.success());
+    copy_tree(&root().join("testdata/projects/demo-service"), &project);
     let project = project.to_str().unwrap();
     let cases: [(&str, &[&str]); 3] = [
         ("missing-id", &["missing field `id`"]),

@@ -154,14 +154,7 @@ impl Webhook {
     fn start_in(mut command: Command, dir: &Path, extra: &[&str]) -> Webhook {
         let mut child = command
             .current_dir(dir)
-            .args([
-                "webhook",
-                "--policy",
-                "policies",
-                "--tls-cert",
-                "certs/tls.crt",
-            ])
-            .args(["--tls-key", "certs/tls.key", "--listen", "127.0.0.1:0"])
+            .args(common::WEBHOOK_ARGS)
             .args(["--reload-interval", "1"])
             .args(extra)
             .stdout(Stdio::null())
@@ -1302,14 +1295,7 @@ fn regression_issue_9_the_webhook_gives_a_pod_authors_registry_nothing() {
     // --registry-username names no registry: refused at start.
     let out = vouch()
         .current_dir(dir)
-        .args([
-            "webhook",
-            "--policy",
-            "policies",
-            "--tls-cert",
-            "certs/tls.crt",
-        ])
-        .args(["--tls-key", "certs/tls.key", "--listen", "127.0.0.1:0"])
+        .args(common::WEBHOOK_ARGS)
         .args([
             "--registry-username",
             "operator",

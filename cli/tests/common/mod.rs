@@ -22,6 +22,20 @@ pub fn vouch() -> Command {
     Command::new(env!("CARGO_BIN_EXE_vouch"))
 }
 
+/// `vouch webhook` on a free loopback port, with the policies in
+/// `policies/` and the certificates in `certs/` of its directory.
+pub const WEBHOOK_ARGS: [&str; 9] = [
+    "webhook",
+    "--policy",
+    "policies",
+    "--tls-cert",
+    "certs/tls.crt",
+    "--tls-key",
+    "certs/tls.key",
+    "--listen",
+    "127.0.0.1:0",
+];
+
 /// Runs `vouch` in `dir` with the arguments of `command_line`, split on
 /// white space (test arguments never contain any).
 pub fn run_vouch(dir: &Path, command_line: &str) -> Output {
@@ -140,6 +154,21 @@ impl Fixture {
         let f = Fixture::prepared("oci:layout:app");
         registry::layout_image(&f.dir().join("layout"), "app");
         assert_ok(&f.attest("ci.key", &[]));
+        f
+    }
+
+    /// [`Fixture::prepared`] for the vulnerability gate: demo-vulns.yaml
+    /// as `policy.yaml`, the real OSV records as `osv/` (tinyxml2 10.0.0
+    /// has two findings) and the `security` key pair.
+    pub fn with_vulns(image: &str) -> Fixture {
+        let f = Fixture::prepared(image);
+        std::fs::copy(
+            root().join("testdata/policies/demo-vulns.yaml"),
+            f.dir().join("policy.yaml"),
+        )
+        .unwrap();
+        copy_tree(&root().join("testdata/osv"), &f.dir().join("osv"));
+        assert_ok(&vouch_in(f.dir(), &["keygen", "--out", "security"]));
         f
     }
 
