@@ -1362,6 +1362,9 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("--registry-token-host"), "{err}");
+        // A refusal, not an outage: the webhook denies it even under
+        // --fail-open, which waives only outages.
+        assert!(!err.is_unavailable(), "{err}");
         assert!(
             c_log.lock().unwrap().is_empty(),
             "{:?}",
