@@ -1,9 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need
 # (idempotently), then checks formatting and lints and runs every test.
-#
-# The tests read the shared Sigstore conformance data from ../shared beside
-# this checkout, or from $VOUCH_SHARED_DIR.
+# Everything the tests read is in this checkout (testdata/).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

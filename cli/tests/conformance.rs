@@ -19,7 +19,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::{shared, vouch};
+use common::{conformance_suite, vouch};
 
 const DEFAULT_IDENTITY: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
 const DEFAULT_ISSUER: &str = "https://token.actions.githubusercontent.com";
@@ -63,7 +63,7 @@ const CASES: usize = 70;
 
 #[test]
 fn every_case_gives_the_expected_result() {
-    let suite = shared().join("conformance/sigstore-bundle-verify");
+    let suite = conformance_suite();
     let mut cases: Vec<_> = std::fs::read_dir(suite.join("bundle-verify"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -113,7 +113,7 @@ fn every_case_gives_the_expected_result() {
 /// with a corrupted inclusion proof, or its entry's signed timestamp, fails.
 #[test]
 fn managed_key_log_entry_is_verified_not_just_parsed() {
-    let suite = shared().join("conformance/sigstore-bundle-verify");
+    let suite = conformance_suite();
     let case = suite.join("bundle-verify/managed-key-happy-path");
     let original: serde_json::Value =
         serde_json::from_slice(&std::fs::read(case.join("bundle.sigstore.json")).unwrap()).unwrap();
@@ -148,7 +148,7 @@ fn managed_key_log_entry_is_verified_not_just_parsed() {
 /// timestamp fails.
 #[test]
 fn managed_key_bundle_with_only_a_timestamp_verifies_the_timestamp() {
-    let suite = shared().join("conformance/sigstore-bundle-verify");
+    let suite = conformance_suite();
     let case = suite.join("bundle-verify/managed-key-happy-path");
     let mut bundle: serde_json::Value =
         serde_json::from_slice(&std::fs::read(case.join("bundle.sigstore.json")).unwrap()).unwrap();
@@ -187,7 +187,7 @@ fn managed_key_bundle_with_only_a_timestamp_verifies_the_timestamp() {
 /// the certificate says.
 #[test]
 fn keyless_wrong_identity_or_issuer_names_expected_and_found() {
-    let suite = shared().join("conformance/sigstore-bundle-verify");
+    let suite = conformance_suite();
     let case = suite.join("bundle-verify/happy-path-v0.3");
     let verify = |identity: &str, issuer: &str| {
         vouch()
@@ -235,7 +235,7 @@ fn keyless_wrong_identity_or_issuer_names_expected_and_found() {
 /// keyed happy path, which verifies with `--key` alone.
 #[test]
 fn key_and_identity_flags_are_exclusive_usage() {
-    let suite = shared().join("conformance/sigstore-bundle-verify");
+    let suite = conformance_suite();
     let case = suite.join("bundle-verify/managed-key-happy-path");
     let base = || {
         let mut cmd = vouch();

@@ -472,7 +472,7 @@ fn refuse_public_key(der: &[u8]) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use vouch_evidence::digest::sha256;
     use vouch_evidence::digest::DigestSet;
@@ -593,15 +593,11 @@ mod tests {
             .to_string()
             .contains("invalid trusted root"));
     }
-    /// A case directory of the Sigstore conformance suite (shared data).
-    fn conformance_case(name: &str) -> std::path::PathBuf {
-        let shared = std::env::var_os("VOUCH_SHARED_DIR")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-            });
-        shared
-            .join("conformance/sigstore-bundle-verify/bundle-verify")
+    /// A case directory of the Sigstore conformance suite
+    /// (testdata/sigstore-conformance).
+    pub(crate) fn conformance_case(name: &str) -> std::path::PathBuf {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/sigstore-conformance/bundle-verify")
             .join(name)
     }
 

@@ -1094,14 +1094,6 @@ mod tests {
     const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
     const GITHUB: &str = "https://token.actions.githubusercontent.com";
 
-    fn shared() -> std::path::PathBuf {
-        std::env::var_os("VOUCH_SHARED_DIR")
-            .map(std::path::PathBuf::from)
-            .unwrap_or_else(|| {
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared")
-            })
-    }
-
     /// A policy set from YAML, with `ci.pub` beside it holding `key`.
     fn policies(dir: &tempfile::TempDir, key: &PrivateKey, spec: &str) -> PolicySet {
         std::fs::write(dir.path().join("ci.pub"), key.public_key().to_pem()).unwrap();
@@ -1223,8 +1215,7 @@ mod tests {
 
     #[test]
     fn keyless_authorities_admit_only_their_anchored_identities() {
-        let case = shared()
-            .join("conformance/sigstore-bundle-verify/bundle-verify/happy-path-intoto-in-dsse-v3");
+        let case = crate::bundle::tests::conformance_case("happy-path-intoto-in-dsse-v3");
         let artifact = std::fs::read(case.join("../a.txt")).unwrap();
         let bundle =
             Bundle::from_json(&std::fs::read(case.join("bundle.sigstore.json")).unwrap()).unwrap();

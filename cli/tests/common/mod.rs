@@ -1,5 +1,5 @@
 //! Helpers shared by the integration tests: the real `vouch` binary, the
-//! peer oracles installed by scripts/install-oracles.sh, and the shared
+//! peer oracles installed by scripts/install-oracles.sh, and the Sigstore
 //! conformance data.
 #![allow(dead_code)] // each test binary uses its own subset
 
@@ -103,18 +103,10 @@ pub fn oracle_script(script: &str) -> Command {
     }
 }
 
-/// The shared conformance data: $VOUCH_SHARED_DIR, or ../shared beside the
-/// checkout (where CI puts it).
-pub fn shared() -> PathBuf {
-    let dir = std::env::var_os("VOUCH_SHARED_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("../shared"));
-    assert!(
-        dir.join("conformance").is_dir(),
-        "shared data not found at {}: set VOUCH_SHARED_DIR",
-        dir.display()
-    );
-    dir
+/// The Sigstore conformance cases, copied into the checkout
+/// (testdata/sigstore-conformance/SOURCE.md names their upstream commit).
+pub fn conformance_suite() -> PathBuf {
+    root().join("testdata/sigstore-conformance")
 }
 
 /// A fresh temporary directory.
