@@ -1,9 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! `vouch attest` end to end: discovery, criticality, SBOMs, provenance,
 //! signing and attaching, into an `oci:` layout and into a real registry
 //! (Distribution 2.8), read back with `vouch tree` and `vouch verify-bundle`.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,9 +1,7 @@
 //! The `vouch` binary end to end: keygen, sign-blob, verify-bundle, and a
 //! clear error (never a panic) for each kind of bad input.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
-
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

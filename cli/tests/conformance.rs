@@ -7,14 +7,9 @@
 //! documented defaults. Every case is run, keyless and managed-key alike,
 //! and all of them must give the expected result.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::disallowed_macros
-)] // test code
+#![allow(clippy::disallowed_macros)]
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Output;

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! deploy/: the admission webhook's manifests and the CI examples.
 //!
 //! No kube-apiserver is installable here, so the manifests are checked by:
@@ -9,7 +8,7 @@
 //! of issue 6 asserted here on the parsed documents. Each check has a
 //! negative control: a broken copy that it rejects.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

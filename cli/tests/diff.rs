@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! `vouch diff` between two attested builds of the demo project
 //! (testdata/projects/demo-service), each on its own `oci:` layout image:
 //! v1 as shipped, v2 with `minijson` bumped to 0.5.0 and `zlib` silently
@@ -7,7 +6,7 @@
 //! and compared under a copy of testdata/policies/demo-vulns.yaml, with
 //! the real OSV records of testdata/osv and the security team's VEX.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

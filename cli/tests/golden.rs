@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! The demo's JSON outputs held against golden files (testdata/golden),
 //! written before the issue 14 restructuring so that it can be shown to
 //! change no output: `inputs`, `tree`, `verify` (allowed and denied),
@@ -11,7 +10,7 @@
 //! (their bundles carry the signing time), each numbered in the order
 //! `tree` lists it. `VOUCH_BLESS=1` rewrites the golden files.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

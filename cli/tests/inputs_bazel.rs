@@ -3,9 +3,8 @@
 //! WORKSPACE, against the archives of a distdir named in `.bazelrc`. The
 //! expected digests are computed here from the archive bytes, independently
 //! of vouch.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -1,8 +1,7 @@
 //! `vouch inputs` on a real `cargo vendor` tree: this workspace's own
 //! dependencies, hundreds of crates.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::fs;

@@ -1,9 +1,8 @@
 //! `vouch inputs` on hand-declared inputs (`vouch.inputs.yaml`): a
 //! vendored C library directory and an archive, with digests computed here
 //! from the `h1` definition, independently of vouch's own tree code.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

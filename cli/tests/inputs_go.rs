@@ -2,9 +2,8 @@
 //! (testdata/projects/go-sample), in the shape `go mod vendor` writes, made
 //! from the module cache in testdata/projects/go-modcache. Every digest is
 //! recomputed here from Go's definitions, independently of vouch's code.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;

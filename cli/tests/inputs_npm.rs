@@ -1,8 +1,7 @@
 //! `vouch inputs` on a real `npm install`: a few small packages from the
 //! npm registry, one scoped and one nested under another's `node_modules`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

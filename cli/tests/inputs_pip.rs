@@ -2,9 +2,8 @@
 //! pip, a requirements.txt with their hashes as pip-compile writes it, and
 //! pip itself (`install --require-hashes --dry-run`) as the oracle for
 //! what matches.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fs;

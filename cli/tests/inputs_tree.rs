@@ -4,9 +4,8 @@
 //! dirHash line, Cargo.lock names that climb out of `vendor/`, and a sparse
 //! file of 100 GB. Each tree is built here, beside a directory outside the
 //! project holding a known file that must never be read.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::unix::fs::symlink;

@@ -3,9 +3,8 @@
 //! - links that `in-toto-run --use-dsse` signs with keys from `vouch keygen`
 //!   verify through our DSSE code;
 //! - DSSE envelopes we sign verify in securesystemslib.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -1,9 +1,8 @@
 //! npm `@sigstore/verify` (sigstore-js) as an oracle: it verifies the keyed
 //! bundles `vouch sign-blob` writes, offline, with a TrustMaterial holding
 //! our public key and thresholds of 0.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -4,9 +4,8 @@
 //! (in-toto 3.1) as the oracle: it accepts the pristine tree, and rejects a
 //! changed or added vendored file, links by another key, the layout under
 //! another key, and an expired layout.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

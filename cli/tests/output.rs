@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! Output that cannot lie (issue 13, findings 10 and 11): strings from a
 //! project, from evidence and from a registry reach the terminal, tables,
 //! errors and the HTML report escaped, never as control characters or
@@ -6,7 +5,7 @@
 //! renderer (`cmark-gfm`), every section with each hostile name shown
 //! literally and nothing of it read as markup. JSON stays exact.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};

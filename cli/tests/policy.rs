@@ -1,8 +1,7 @@
 //! `vouch policy check`: the shipped example policies pass, and broken
 //! policies fail with their file, line and reason.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -1,9 +1,8 @@
 //! The shared Store conformance suite run against the remote backend and
 //! real Distribution 2.8 registries: plain HTTP on loopback, and TLS (a
 //! generated CA) with htpasswd Basic authentication.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

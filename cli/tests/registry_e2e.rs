@@ -1,16 +1,11 @@
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::disallowed_macros
-)] // test code; its measurements are printed as they are
+#![allow(clippy::disallowed_macros)] // its measurements are printed as they are
 //! End to end: the `vouch` binary against a real Distribution 2.8 registry
 //! (plain, and TLS with htpasswd auth), against OCI layouts, and against
 //! cosign-format signatures written here byte for byte as cosign lays them
 //! out. Every vouch run gets its own HOME and a REGISTRY_AUTH_FILE inside a
 //! tempdir, so the machine's own credentials are never read.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;

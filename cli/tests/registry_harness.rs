@@ -2,9 +2,8 @@
 //! Distribution registry, plain and secure, takes the images and indexes
 //! pushed by skopeo with the digests computed here, serves them back, and
 //! the secure one refuses anonymous clients.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use common::registry::Registry;
 

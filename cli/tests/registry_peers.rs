@@ -11,14 +11,9 @@
 //!   no fallback tag.
 //! - `FaultServer` (same file): error statuses, silence, a lying manifest and
 //!   a 10 GiB blob each end in a clean `vouch: error:`, in bounded time.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::disallowed_macros
-)] // test code
+#![allow(clippy::disallowed_macros)]
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::io::{Read, Write};

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! `vouch report` end to end: the demo project attested onto an `oci:`
 //! layout, one of its two findings answered by the security team's VEX,
 //! the report written by the real binary, then opened in headless Chromium
@@ -6,7 +5,7 @@
 //! checked in the DOM Chromium renders (`--dump-dom`), with the page's own
 //! script run under its own Content-Security-Policy.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

@@ -4,9 +4,8 @@
 //! with both outputs checked by the peer implementations: CycloneDX by
 //! cyclonedx-python-lib's JsonStrictValidator (1.6), SPDX by `pyspdxtools`.
 //! Each oracle is shown to reject a broken document too.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

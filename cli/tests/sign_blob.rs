@@ -1,8 +1,6 @@
 //! `vouch sign-blob` signs blobs, never what would pass for image evidence.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
-
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::Path;

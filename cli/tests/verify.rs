@@ -1,9 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! `vouch verify` end to end, offline on an `oci:` layout: the image is
 //! attested by `vouch attest`, then checked against an ImagePolicy; each
 //! kind of tampering the issue names is denied with its reason.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::process::Output;

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! `vouch verify` on hostile stores (issue 5, §4 items 11 and 13):
 //!
 //! - 10,000 attestations attached to a layout image are refused by the
@@ -15,7 +14,7 @@
 //! And the documented JSON schema holds: `--output json` has exactly
 //! the fields docs/verify-json.md documents, no more and no fewer.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;

@@ -1,11 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! `vouch vulns`, `vouch vex` and the vulnerability gate of `vouch verify`,
 //! on real trees: a `cargo vendor` tree, an `npm install`, pip wheels
 //! downloaded from PyPI, and the demo image attested by `vouch attest`,
 //! matched against the real OSV records of testdata/osv and answered (or
 //! not) by signed OpenVEX documents.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,11 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 //! `vouch webhook` end to end: real TLS (certificates from `vouch webhook
 //! certs`, checked by curl against the generated CA and the Service name),
 //! a real Distribution registry holding images attested by `vouch attest`,
 //! and the recorded AdmissionReviews of testdata/admission/ with their
 //! images rewritten to the test registry's.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,6 @@
 //! Helpers shared by the integration tests: the real `vouch` binary, the
 //! peer oracles installed by scripts/install-oracles.sh, and the Sigstore
 //! conformance data.
-#![allow(dead_code)] // each test binary uses its own subset
 
 pub mod registry;
 pub mod stub;

@@ -1,0 +1,38 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
+//! The `vouch` command-line integration tests: one test binary, a module a
+//! command or concern, run against the real binary, a real registry and the
+//! peer oracles. `common` holds the helpers every module shares.
+//!
+//! Run one module with `cargo test -p vouch-cli --test cli MODULE::`, one
+//! test with `cargo test -p vouch-cli --test cli NAME`.
+
+mod attest;
+mod cli;
+mod common;
+mod conformance;
+mod deploy;
+mod diff;
+mod golden;
+mod inputs_bazel;
+mod inputs_cargo;
+mod inputs_generic;
+mod inputs_go;
+mod inputs_npm;
+mod inputs_pip;
+mod inputs_tree;
+mod interop_intoto;
+mod interop_sigstore_js;
+mod links_intoto;
+mod output;
+mod policy;
+mod registry_conformance;
+mod registry_e2e;
+mod registry_harness;
+mod registry_peers;
+mod report;
+mod sbom;
+mod sign_blob;
+mod verify;
+mod verify_limits;
+mod vulns;
+mod webhook;
