@@ -269,7 +269,6 @@ mod tests {
                 .map_err(|_| Error::Unavailable {
                     location: inner.location(),
                     reason: "gone (injected fault)".into(),
-                    said: None,
                 })
         }
     }

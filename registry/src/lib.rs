@@ -23,7 +23,7 @@ pub mod remote;
 mod repository;
 mod store;
 
-pub use error::Error;
+pub use error::{Error, ErrorCode, Status};
 
 use std::sync::Arc;
 
