@@ -20,10 +20,10 @@ use common::{assert_fails_with, assert_ok, copy_tree, vouch_in, Fixture};
 /// pair (the policy's VEX authority), and a VEX document from it that
 /// answers CVE-2024-50615 in tinyxml2, and only that.
 fn scenario() -> Fixture {
-    let f = Fixture::with_vulns("oci:layout:app");
-    let dir = f.dir();
-    layout_image(&dir.join("layout"), "app");
-    assert_ok(&f.attest("ci.key", &[]));
+    let f = Fixture::demo()
+        .with_vulns()
+        .with_layout_image("layout", "app")
+        .attested();
     answer(&f, "CVE-2024-50615");
     f
 }

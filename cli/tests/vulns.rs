@@ -12,19 +12,12 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::registry::layout_image;
-use common::{
-    assert_fails_with, assert_ok, copy_tree, inputs_json, root, tempdir, venv_bin, vouch_in,
-    Fixture,
-};
+use common::{assert_fails_with, assert_ok, copy_tree, inputs_json, root, tempdir, venv_bin, vouch_in, Fixture, stderr};
 use serde_json::Value;
 
 /// The real OSV records (testdata/osv/SOURCE.md).
 fn osv() -> PathBuf {
     root().join("testdata/osv")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Asserts a clean configuration error: exit 2 (not "denied"), a
@@ -412,117 +405,64 @@ fn real_pip_wheels_have_the_idna_and_requests_advisories_and_idna_3_7_has_none()
 
 // ------------------------------------------------------- image and VEX
 
-/// The demo's working directory (see [`demo_prepared`]).
-struct Demo {
-    f: Fixture,
-    /// The image's digest, `sha256:<hex>`.
-    digest: String,
-    /// The key id of `security.pub`.
-    security: String,
-    /// The key id of `ci.pub`.
-    ci: String,
-}
-
-/// `vouch keygen --out NAME` in `dir`; the new key's id.
-fn keygen(dir: &Path, name: &str) -> String {
-    assert_ok(&vouch_in(dir, &["keygen", "--out", name]));
-    key_id(dir, name)
-}
-
-/// The key id of `NAME.pub` in `dir`.
-fn key_id(dir: &Path, name: &str) -> String {
-    let pem = fs::read_to_string(dir.join(format!("{name}.pub"))).unwrap();
-    vouch_evidence::keys::PublicKey::from_pem(&pem)
-        .unwrap()
-        .key_id()
-        .to_string()
-}
-
 /// The demo's working directory, nothing attested yet: a fresh layout
 /// image `oci:layout:app`, demo-vulns.yaml as `policy.yaml`, the OSV
 /// records as `osv/`, and the `ci` and `security` key pairs.
-fn demo_prepared() -> Demo {
-    let f = Fixture::prepared("oci:layout:app");
-    let digest = layout_image(&f.dir().join("layout"), "app");
-    fs::copy(
-        root().join("testdata/policies/demo-vulns.yaml"),
-        f.dir().join("policy.yaml"),
-    )
-    .unwrap();
-    copy_tree(&osv(), &f.dir().join("osv"));
-    let security = keygen(f.dir(), "security");
-    let ci = key_id(f.dir(), "ci");
-    Demo {
-        f,
-        digest,
-        security,
-        ci,
-    }
+fn demo_prepared() -> Fixture {
+    Fixture::demo()
+        .with_vulns()
+        .with_layout_image("layout", "app")
 }
 
 /// [`demo_prepared`] with the demo project attested by `ci`.
-fn demo() -> Demo {
-    let d = demo_prepared();
-    assert_ok(&d.f.attest("ci.key", &[]));
-    d
+fn demo() -> Fixture {
+    demo_prepared().attested()
 }
 
-impl Demo {
-    fn dir(&self) -> &Path {
-        self.f.dir()
-    }
+/// `vouch vex create` for both tinyxml2 CVEs on the demo image, with
+/// `extra` (status and its fields), written to `file`.
+fn vex_create(d: &Fixture, file: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "vex",
+        "create",
+        "--product",
+        "oci:layout:app",
+        "--vulnerability",
+        "CVE-2024-50615",
+        "--vulnerability",
+        "CVE-2024-50614",
+        "--subcomponent",
+        "pkg:github/leethomason/tinyxml2@10.0.0",
+        "-o",
+        file,
+    ];
+    args.extend_from_slice(extra);
+    vouch_in(d.dir(), &args)
+}
 
-    /// `vouch verify oci:layout:app --policy policy.yaml --output json`.
-    fn verify(&self) -> (Output, Value) {
-        self.f.verify("policy.yaml")
-    }
+/// `vex create` of the security team's answer: not_affected, the
+/// vulnerable code is not in the execute path.
+fn not_affected(d: &Fixture, file: &str, extra: &[&str]) {
+    let mut args = vec![
+        "--status",
+        "not_affected",
+        "--justification",
+        "vulnerable_code_not_in_execute_path",
+    ];
+    args.extend_from_slice(extra);
+    assert_ok(&vex_create(d, file, &args));
+}
 
-    /// `vouch vex create` for both tinyxml2 CVEs on this image, with
-    /// `extra` (status and its fields), written to `file`.
-    fn vex_create(&self, file: &str, extra: &[&str]) -> Output {
-        let mut args = vec![
-            "vex",
-            "create",
-            "--product",
-            "oci:layout:app",
-            "--vulnerability",
-            "CVE-2024-50615",
-            "--vulnerability",
-            "CVE-2024-50614",
-            "--subcomponent",
-            "pkg:github/leethomason/tinyxml2@10.0.0",
-            "-o",
-            file,
-        ];
-        args.extend_from_slice(extra);
-        vouch_in(self.dir(), &args)
-    }
+/// `vouch vex attach oci:layout:app FILE --key KEY EXTRA...`.
+fn attach(d: &Fixture, file: &str, key: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["vex", "attach", "oci:layout:app", file, "--key", key];
+    args.extend_from_slice(extra);
+    vouch_in(d.dir(), &args)
+}
 
-    /// `vex create` of the security team's answer: not_affected, the
-    /// vulnerable code is not in the execute path.
-    fn not_affected(&self, file: &str) {
-        assert_ok(&self.vex_create(
-            file,
-            &[
-                "--status",
-                "not_affected",
-                "--justification",
-                "vulnerable_code_not_in_execute_path",
-            ],
-        ));
-    }
-
-    /// `vouch vex attach oci:layout:app FILE --key KEY EXTRA...`.
-    fn attach(&self, file: &str, key: &str, extra: &[&str]) -> Output {
-        let mut args = vec!["vex", "attach", "oci:layout:app", file, "--key", key];
-        args.extend_from_slice(extra);
-        vouch_in(self.dir(), &args)
-    }
-
-    /// The image's hex digest.
-    fn hex(&self) -> &str {
-        self.digest.strip_prefix("sha256:").unwrap()
-    }
+/// The image's hex digest.
+fn hex_digest(d: &Fixture) -> &str {
+    d.digest.strip_prefix("sha256:").unwrap()
 }
 
 /// The findings of a verdict's one image.
@@ -560,7 +500,7 @@ fn assert_denied_for_tinyxml2(out: &Output, verdict: &Value) {
 
 /// Asserts the demo image is allowed, both CVEs answered not_affected by
 /// the security team in document `document`.
-fn assert_answered_by_security(d: &Demo, out: &Output, verdict: &Value, document: &str) {
+fn assert_answered_by_security(d: &Fixture, out: &Output, verdict: &Value, document: &str) {
     assert_ok(out);
     assert_eq!(verdict["images"][0]["verdict"], "allow", "{verdict}");
     let findings = verdict_findings(verdict);
@@ -577,7 +517,7 @@ fn assert_answered_by_security(d: &Demo, out: &Output, verdict: &Value, document
         );
         assert_eq!(
             answer["by"],
-            format!("security: key {}", d.security).as_str(),
+            format!("security: key {}", d.key_id("security")).as_str(),
             "{f}"
         );
         assert_eq!(answer["document"], document, "{f}");
@@ -613,7 +553,7 @@ fn oracle_document_id(file: &Path) -> String {
 #[test]
 fn the_demo_image_is_denied_until_the_security_team_answers_its_tinyxml2_findings() {
     let d = demo();
-    let (out, verdict) = d.verify();
+    let (out, verdict) = d.verify("policy.yaml");
     assert_denied_for_tinyxml2(&out, &verdict);
     let gate = verdict["images"][0]["policies"][0]["requirements"]
         .as_array()
@@ -632,7 +572,7 @@ fn the_demo_image_is_denied_until_the_security_team_answers_its_tinyxml2_finding
     );
 
     // The OpenVEX document, field by field.
-    assert_ok(&d.vex_create(
+    assert_ok(&vex_create(&d, 
         "t.vex.json",
         &[
             "--status",
@@ -666,7 +606,7 @@ fn the_demo_image_is_denied_until_the_security_team_answers_its_tinyxml2_finding
         .map(|s| s["vulnerability"]["name"].as_str().unwrap())
         .collect();
     assert_eq!(named, ["CVE-2024-50615", "CVE-2024-50614"]);
-    let product = format!("pkg:oci/layout@sha256%3A{}", d.hex());
+    let product = format!("pkg:oci/layout@sha256%3A{}", hex_digest(&d));
     for s in statements {
         assert_eq!(
             s["products"],
@@ -687,15 +627,15 @@ fn the_demo_image_is_denied_until_the_security_team_answers_its_tinyxml2_finding
 
     // Signed by ci: ci is an authority of the policy but not one of its
     // vexAuthorities. Still denied; the finding says whose VEX it ignored.
-    assert_ok(&d.attach("t.vex.json", "ci.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "t.vex.json", "ci.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_denied_for_tinyxml2(&out, &verdict);
     for f in verdict_findings(&verdict) {
         let ignored = f["ignoredVex"].as_array().unwrap();
         assert_eq!(ignored.len(), 1, "{f}");
         let note = ignored[0].as_str().unwrap();
         assert!(
-            note.starts_with(&format!("not_affected from ci: key {}", d.ci)),
+            note.starts_with(&format!("not_affected from ci: key {}", d.key_id("ci"))),
             "{note}"
         );
         assert!(note.contains(id), "{note}");
@@ -707,8 +647,8 @@ fn the_demo_image_is_denied_until_the_security_team_answers_its_tinyxml2_finding
     assert!(vex.iter().all(|v| v["trusted"] == false), "{vex:?}");
 
     // Signed by security: allowed, both answered by security.
-    assert_ok(&d.attach("t.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "t.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_answered_by_security(&d, &out, &verdict, id);
     for f in verdict_findings(&verdict) {
         assert_eq!(
@@ -804,8 +744,8 @@ fn a_vex_statement_about_another_version_of_the_subcomponent_answers_nothing() {
         ],
     );
     assert_ok(&out);
-    assert_ok(&d.attach("other-version.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "other-version.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_denied_for_tinyxml2(&out, &verdict);
     // Control: without a version, the purl names every version.
     let out = vouch_in(
@@ -830,8 +770,8 @@ fn a_vex_statement_about_another_version_of_the_subcomponent_answers_nothing() {
         ],
     );
     assert_ok(&out);
-    assert_ok(&d.attach("any-version.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "any-version.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     let id = document(d.dir(), "any-version.vex.json")["@id"]
         .as_str()
         .unwrap()
@@ -842,22 +782,22 @@ fn a_vex_statement_about_another_version_of_the_subcomponent_answers_nothing() {
 #[test]
 fn legacy_vex_attestations_are_read_like_bundles() {
     let d = demo();
-    d.not_affected("t.vex.json");
+    not_affected(&d, "t.vex.json", &[]);
     let id = document(d.dir(), "t.vex.json")["@id"]
         .as_str()
         .unwrap()
         .to_string();
     // ci's legacy attestation verifies, and is not trusted for VEX.
-    assert_ok(&d.attach("t.vex.json", "ci.key", &["--format", "legacy"]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "t.vex.json", "ci.key", &["--format", "legacy"]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_denied_for_tinyxml2(&out, &verdict);
     for f in verdict_findings(&verdict) {
         let ignored = f["ignoredVex"][0].as_str().unwrap();
-        assert!(ignored.contains(&format!("from ci: key {}", d.ci)), "{f}");
+        assert!(ignored.contains(&format!("from ci: key {}", d.key_id("ci"))), "{f}");
     }
     // security's legacy attestation answers.
-    assert_ok(&d.attach("t.vex.json", "security.key", &["--format", "legacy"]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "t.vex.json", "security.key", &["--format", "legacy"]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_answered_by_security(&d, &out, &verdict, &id);
     let legacy: Vec<&Value> = verdict["images"][0]["evidence"]
         .as_array()
@@ -876,10 +816,10 @@ fn legacy_vex_attestations_are_read_like_bundles() {
     assert_eq!(by, ["demo-vulns/ci", "demo-vulns/security"]);
 }
 
-/// An hour ago, in whole seconds (RFC 3339): a VEX document made then is
-/// well within the default `vexMaxAge`.
-fn an_hour_ago() -> String {
-    let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+/// `hours` hours ago, in whole seconds (RFC 3339): a VEX document made
+/// then is well within the default `vexMaxAge` (30 days).
+fn hours_ago(hours: i64) -> String {
+    let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(hours);
     jiff::Timestamp::from_second(at.as_second())
         .unwrap()
         .to_string()
@@ -913,17 +853,26 @@ fn hand_written_vex(hex: &str, id: &str, timestamp: &str, extra: &str) -> String
 #[test]
 fn the_newest_trusted_statement_decides_whatever_the_order_of_attachment() {
     let d = demo();
-    let affected = [
-        "--status",
-        "affected",
-        "--action",
-        "upgrade tinyxml2 to 10.1.0",
-    ];
-    // Statement timestamps have whole seconds: the pauses only make the
-    // three documents' timestamps distinct (asserted below).
-    assert_ok(&d.vex_create("old-affected.vex.json", &affected));
-    std::thread::sleep(Duration::from_millis(1100));
-    d.not_affected("not-affected.vex.json");
+    // Three documents made three, two and one hour ago (`--timestamp`:
+    // no waiting for the clock), their times distinct (asserted below).
+    let (three, two, one) = (hours_ago(3), hours_ago(2), hours_ago(1));
+    /// `affected`, asking for the upgrade, made at `at`.
+    fn affected_at(at: &str) -> [&str; 6] {
+        [
+            "--status",
+            "affected",
+            "--action",
+            "upgrade tinyxml2 to 10.1.0",
+            "--timestamp",
+            at,
+        ]
+    }
+    assert_ok(&vex_create(
+        &d,
+        "old-affected.vex.json",
+        &affected_at(&three),
+    ));
+    not_affected(&d, "not-affected.vex.json", &["--timestamp", &two]);
     let times = |file: &str| {
         document(d.dir(), file)["timestamp"]
             .as_str()
@@ -936,14 +885,14 @@ fn the_newest_trusted_statement_decides_whatever_the_order_of_attachment() {
         .unwrap()
         .to_string();
 
-    assert_ok(&d.attach("not-affected.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "not-affected.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_answered_by_security(&d, &out, &verdict, &not_affected_id);
 
     // An older `affected`, attached later: the newer not_affected stands,
     // and the older one is listed as superseded.
-    assert_ok(&d.attach("old-affected.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "old-affected.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_answered_by_security(&d, &out, &verdict, &not_affected_id);
     for f in verdict_findings(&verdict) {
         let ignored = f["ignoredVex"].as_array().unwrap();
@@ -955,11 +904,10 @@ fn the_newest_trusted_statement_decides_whatever_the_order_of_attachment() {
 
     // A newer `affected` from security re-opens both findings: denied,
     // with the action it asks for.
-    std::thread::sleep(Duration::from_millis(1100));
-    assert_ok(&d.vex_create("new-affected.vex.json", &affected));
+    assert_ok(&vex_create(&d, "new-affected.vex.json", &affected_at(&one)));
     assert!(times("not-affected.vex.json") < times("new-affected.vex.json"));
-    assert_ok(&d.attach("new-affected.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "new-affected.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(verdict["images"][0]["verdict"], "deny", "{verdict}");
     let findings = verdict_findings(&verdict);
@@ -983,12 +931,12 @@ fn the_newest_trusted_statement_decides_whatever_the_order_of_attachment() {
 #[test]
 fn trusted_statements_made_at_the_same_second_that_disagree_fail_closed() {
     let d = demo();
-    let at = an_hour_ago();
+    let at = hours_ago(1);
     let at = at.as_str();
     fs::write(
         d.dir().join("not-affected.json"),
         hand_written_vex(
-            d.hex(),
+            hex_digest(&d),
             "1",
             at,
             r#""status": "not_affected", "justification": "vulnerable_code_not_in_execute_path""#,
@@ -998,7 +946,7 @@ fn trusted_statements_made_at_the_same_second_that_disagree_fail_closed() {
     fs::write(
         d.dir().join("affected.json"),
         hand_written_vex(
-            d.hex(),
+            hex_digest(&d),
             "2",
             at,
             r#""status": "affected", "action_statement": "upgrade""#,
@@ -1006,8 +954,8 @@ fn trusted_statements_made_at_the_same_second_that_disagree_fail_closed() {
     )
     .unwrap();
     // Control: the not_affected alone answers CVE-2024-50615 (and only it).
-    assert_ok(&d.attach("not-affected.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "not-affected.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_eq!(out.status.code(), Some(1), "CVE-2024-50614 is still open");
     let findings = verdict_findings(&verdict);
     assert_eq!(
@@ -1017,8 +965,8 @@ fn trusted_statements_made_at_the_same_second_that_disagree_fail_closed() {
     assert_eq!(finding(&findings, "CVE-2024-50615")["action"], "ignore");
     assert!(finding(&findings, "CVE-2024-50614")["answer"].is_null());
     // The same second, the other answer: the one that does not clear wins.
-    assert_ok(&d.attach("affected.json", "security.key", &[]));
-    let (_, verdict) = d.verify();
+    assert_ok(&attach(&d, "affected.json", "security.key", &[]));
+    let (_, verdict) = d.verify("policy.yaml");
     let findings = verdict_findings(&verdict);
     let f = finding(&findings, "CVE-2024-50615");
     assert_eq!(f["answer"]["status"], "affected", "{f}");
@@ -1029,20 +977,21 @@ fn trusted_statements_made_at_the_same_second_that_disagree_fail_closed() {
 #[test]
 fn regression_issue_7_an_untrusted_vex_statement_never_answers_a_finding() {
     let d = demo();
-    d.not_affected("t.vex.json");
+    not_affected(&d, "t.vex.json", &[]);
     let id = document(d.dir(), "t.vex.json")["@id"]
         .as_str()
         .unwrap()
         .to_string();
     // mallory is in no authority of the policy at all; ci is an authority,
     // but not a VEX authority. Each signs the answer, in both formats.
-    let mallory = keygen(d.dir(), "mallory");
+    d.keygen("mallory");
+    let mallory = d.key_id("mallory");
     for key in ["mallory.key", "ci.key"] {
         for format in ["bundle", "legacy"] {
-            assert_ok(&d.attach("t.vex.json", key, &["--format", format]));
+            assert_ok(&attach(&d, "t.vex.json", key, &["--format", format]));
         }
     }
-    let (out, verdict) = d.verify();
+    let (out, verdict) = d.verify("policy.yaml");
     assert_denied_for_tinyxml2(&out, &verdict);
     let image = &verdict["images"][0];
     // mallory's attachments verified under no authority: listed as
@@ -1100,8 +1049,8 @@ fn regression_issue_7_an_untrusted_vex_statement_never_answers_a_finding() {
     }
 
     // Control: the very same document signed by security answers.
-    assert_ok(&d.attach("t.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "t.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_answered_by_security(&d, &out, &verdict, &id);
 }
 
@@ -1172,7 +1121,7 @@ fn a_policy_whose_osv_holds_a_bad_record_is_refused_naming_the_record() {
     assert_fails_with(&out, "osv/bad-version.json");
     assert_fails_with(&out, "\"1.x.y\" is not a valid SemVer version");
     // verify cannot decide under it: a configuration error, not a denial.
-    let (out, verdict) = d.verify();
+    let (out, verdict) = d.verify("policy.yaml");
     assert_misconfigured(&out, &["osv/bad-version.json"]);
     assert!(verdict.is_null(), "{verdict}");
     // Given --osv, the policy's own records are not read at all.
@@ -1226,7 +1175,7 @@ fn vex_create_refuses_a_statement_missing_what_its_status_needs() {
         ),
     ];
     for (extra, needle) in cases {
-        assert_fails_with(&d.vex_create("bad.vex.json", extra), needle);
+        assert_fails_with(&vex_create(&d, "bad.vex.json", extra), needle);
         assert!(!d.dir().join("bad.vex.json").exists(), "{extra:?}");
     }
     // Controls: an impact statement alone will do for not_affected, and an
@@ -1240,7 +1189,7 @@ fn vex_create_refuses_a_statement_missing_what_its_status_needs() {
         ][..],
         &["--status", "affected", "--action", "upgrade"][..],
     ] {
-        assert_ok(&d.vex_create("good.vex.json", extra));
+        assert_ok(&vex_create(&d, "good.vex.json", extra));
         let doc = document(d.dir(), "good.vex.json");
         assert_eq!(doc["statements"][0]["status"], extra[1], "{doc}");
     }
@@ -1274,7 +1223,7 @@ fn vex_attach_refuses_a_document_for_another_image_and_an_invalid_one() {
         document(d.dir(), "other.vex.json")["statements"][0]["products"][0]["@id"],
         format!("pkg:oci/other@sha256%3A{other_hex}").as_str()
     );
-    let out = d.attach("other.vex.json", "security.key", &[]);
+    let out = attach(&d, "other.vex.json", "security.key", &[]);
     assert_fails_with(
         &out,
         &format!(
@@ -1284,7 +1233,7 @@ fn vex_attach_refuses_a_document_for_another_image_and_an_invalid_one() {
         ),
     );
     // Nothing was attached.
-    let (_, verdict) = d.verify();
+    let (_, verdict) = d.verify("policy.yaml");
     assert_eq!(
         verdict["images"][0]["vex"],
         serde_json::json!([]),
@@ -1294,14 +1243,14 @@ fn vex_attach_refuses_a_document_for_another_image_and_an_invalid_one() {
     // A hand-written document (another producer's, with `role`) whose
     // statement lacks a justification is refused, naming the file and the
     // statement.
-    let at = an_hour_ago();
+    let at = hours_ago(1);
     let at = at.as_str();
     fs::write(
         d.dir().join("hand.json"),
-        hand_written_vex(d.hex(), "3", at, r#""status": "not_affected""#),
+        hand_written_vex(hex_digest(&d), "3", at, r#""status": "not_affected""#),
     )
     .unwrap();
-    let out = d.attach("hand.json", "security.key", &[]);
+    let out = attach(&d, "hand.json", "security.key", &[]);
     assert_fails_with(&out, "hand.json");
     assert_fails_with(
         &out,
@@ -1309,7 +1258,7 @@ fn vex_attach_refuses_a_document_for_another_image_and_an_invalid_one() {
     );
     fs::write(d.dir().join("hand.json"), b"{ not json").unwrap();
     assert_fails_with(
-        &d.attach("hand.json", "security.key", &[]),
+        &attach(&d, "hand.json", "security.key", &[]),
         "malformed JSON in OpenVEX document",
     );
     // Control: with the justification, it attaches and answers
@@ -1317,15 +1266,15 @@ fn vex_attach_refuses_a_document_for_another_image_and_an_invalid_one() {
     fs::write(
         d.dir().join("hand.json"),
         hand_written_vex(
-            d.hex(),
+            hex_digest(&d),
             "3",
             at,
             r#""status": "not_affected", "justification": "inline_mitigations_already_exist""#,
         ),
     )
     .unwrap();
-    assert_ok(&d.attach("hand.json", "security.key", &[]));
-    let (_, verdict) = d.verify();
+    assert_ok(&attach(&d, "hand.json", "security.key", &[]));
+    let (_, verdict) = d.verify("policy.yaml");
     let findings = verdict_findings(&verdict);
     let answer = &finding(&findings, "CVE-2024-50615")["answer"];
     assert_eq!(answer["status"], "not_affected", "{answer}");
@@ -1380,7 +1329,7 @@ fn an_input_version_its_ecosystem_cannot_read_is_a_finding_not_a_clean_bill() {
     pip_pin(d, "not.a.version");
     let demo = demo_prepared();
     assert_ok(&attest_project(&demo, d));
-    let (out, verdict) = demo.verify();
+    let (out, verdict) = demo.verify("policy.yaml");
     assert_ok(&out);
     let findings = verdict_findings(&verdict);
     assert_eq!(
@@ -1397,7 +1346,7 @@ fn an_input_version_its_ecosystem_cannot_read_is_a_finding_not_a_clean_bill() {
     pip_pin(d, "3.6");
     let demo = demo_prepared();
     assert_ok(&attest_project(&demo, d));
-    let (out, verdict) = demo.verify();
+    let (out, verdict) = demo.verify("policy.yaml");
     assert_ok(&out);
     assert_eq!(verdict["images"][0]["verdict"], "allow", "{verdict}");
     let findings = verdict_findings(&verdict);
@@ -1412,7 +1361,7 @@ fn an_input_version_its_ecosystem_cannot_read_is_a_finding_not_a_clean_bill() {
 
 /// `vouch attest PROJECT --image oci:layout:app --key ci.key` in the
 /// demo's directory.
-fn attest_project(demo: &Demo, project: &Path) -> Output {
+fn attest_project(demo: &Fixture, project: &Path) -> Output {
     vouch_in(
         demo.dir(),
         &[
@@ -1450,7 +1399,7 @@ fn vouch_vulns_on_an_image_does_not_pass_over_an_input_it_cannot_check() {
 }
 
 /// `vouch vulns oci:layout:app --osv osv --output json ARGS...`.
-fn vulns_with(d: &Demo, trust: &[&str]) -> Output {
+fn vulns_with(d: &Fixture, trust: &[&str]) -> Output {
     let mut args = vec![
         "vulns",
         "oci:layout:app",
@@ -1475,8 +1424,8 @@ fn keys_on_the_command_line_stand_in_for_a_policy() {
     assert_eq!(ids, ["CVE-2024-50614", "CVE-2024-50615"], "{doc}");
     assert!(findings.iter().all(|f| f["answer"].is_null()));
     // security's VEX answers once security's key is given too.
-    d.not_affected("t.vex.json");
-    assert_ok(&d.attach("t.vex.json", "security.key", &[]));
+    not_affected(&d, "t.vex.json", &[]);
+    assert_ok(&attach(&d, "t.vex.json", "security.key", &[]));
     let out = vulns_with(&d, &["--key", "ci.pub", "--key", "security.pub"]);
     assert_ok(&out);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -1513,11 +1462,11 @@ fn regression_issue_8_a_provenance_signed_by_the_vex_key_supplies_no_inputs() {
             "security.key",
         ],
     ));
-    let (out, verdict) = d.verify();
+    let (out, verdict) = d.verify("policy.yaml");
     assert_denied_for_tinyxml2(&out, &verdict);
     let from = verdict["images"][0]["inputsFrom"].as_str().unwrap();
     assert!(
-        from.starts_with(&format!("provenance signed by ci: key {}", d.ci)),
+        from.starts_with(&format!("provenance signed by ci: key {}", d.key_id("ci"))),
         "{from}"
     );
 }
