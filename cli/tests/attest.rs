@@ -9,7 +9,7 @@ use std::path::Path;
 
 use base64::Engine;
 use common::registry::Registry;
-use common::{assert_fails_with, assert_ok, oracle_script, venv_bin, vouch, keygen, Fixture};
+use common::{assert_fails_with, assert_ok, keygen, oracle_script, venv_bin, vouch, Fixture};
 use serde_json::Value;
 
 const PROVENANCE: &str = "https://slsa.dev/provenance/v1";
@@ -96,9 +96,20 @@ fn statement_of(bundle: &Value) -> Value {
 #[test]
 fn attest_into_an_oci_layout_then_tree_shows_provenance_and_both_sboms() {
     let f = fixture();
-    let (tmp, layout, digest, image, public) = (&f.tmp, &f.dir().join("layout"), &f.digest, &f.image, &f.dir().join("ci.pub"));
+    let (tmp, layout, digest, image, public) = (
+        &f.tmp,
+        &f.dir().join("layout"),
+        &f.digest,
+        &f.image,
+        &f.dir().join("ci.pub"),
+    );
 
-    let out = attest(&f.project, image, &f.dir().join("ci.key"), &["--sbom", "cyclonedx,spdx"]);
+    let out = attest(
+        &f.project,
+        image,
+        &f.dir().join("ci.key"),
+        &["--sbom", "cyclonedx,spdx"],
+    );
     assert_ok(&out);
     let summary = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -228,25 +239,25 @@ fn attest_into_a_real_registry_in_both_formats() {
     let (project, key, digest, image) = (&f.project, f.dir().join("ci.key"), &f.digest, &f.image);
 
     let out = attest(
-        &project,
-        &image,
+        project,
+        image,
         &key,
         &["--builder-id", "https://ci.example.com/builders/42"],
     );
     assert_ok(&out);
-    let tree_json = tree(&image, &[]);
+    let tree_json = tree(image, &[]);
     assert_eq!(tree_json["digest"], digest.as_str());
     assert_eq!(predicate_types(&tree_json), [CYCLONEDX, PROVENANCE]);
 
     // Legacy cosign .att layers, as cosign attest writes them.
     let out = attest(
-        &project,
-        &image,
+        project,
+        image,
         &key,
         &["--format", "legacy", "--sbom", "spdx"],
     );
     assert_ok(&out);
-    let tree_json = tree(&image, &[]);
+    let tree_json = tree(image, &[]);
     let legacy: Vec<&Value> = tree_json["attachments"]
         .as_array()
         .unwrap()
@@ -286,7 +297,12 @@ fn a_mismatched_tree_is_refused_and_nothing_is_attached() {
 #[test]
 fn dry_run_pushes_nothing() {
     let f = fixture();
-    let (project, key, image, layout) = (&f.project, &f.dir().join("ci.key"), &f.image, &f.dir().join("layout"));
+    let (project, key, image, layout) = (
+        &f.project,
+        &f.dir().join("ci.key"),
+        &f.image,
+        &f.dir().join("layout"),
+    );
     let before = fs::read_dir(layout.join("blobs/sha256")).unwrap().count();
 
     let out = attest(
@@ -307,7 +323,12 @@ fn dry_run_pushes_nothing() {
 #[test]
 fn bad_arguments_are_clear_errors() {
     let f = fixture();
-    let (tmp, project, key, layout) = (&f.tmp, &f.project, &f.dir().join("ci.key"), &f.dir().join("layout"));
+    let (tmp, project, key, layout) = (
+        &f.tmp,
+        &f.project,
+        &f.dir().join("ci.key"),
+        &f.dir().join("layout"),
+    );
 
     let missing_tag = format!("oci:{}:nope", layout.display());
     assert_fails_with(&attest(project, &missing_tag, key, &[]), "nope");
@@ -332,7 +353,13 @@ fn bad_arguments_are_clear_errors() {
 #[test]
 fn attest_links_with_vouch_layout_pass_in_toto_verify_until_a_vendored_file_changes() {
     let f = fixture();
-    let (tmp, project, key, public, image) = (&f.tmp, &f.project, &f.dir().join("ci.key"), &f.dir().join("ci.pub"), &f.image);
+    let (tmp, project, key, public, image) = (
+        &f.tmp,
+        &f.project,
+        &f.dir().join("ci.key"),
+        &f.dir().join("ci.pub"),
+        &f.image,
+    );
     let owner_dir = tmp.path().join("owner");
     fs::create_dir(&owner_dir).unwrap();
     let (owner_key, owner_public) = keygen(&owner_dir, "ci");
@@ -454,7 +481,11 @@ fn regression_issue_9_attest_links_sign_no_file_outside_the_project() {
     assert!(!signed.is_empty());
     for a in attachments(&f) {
         let file = tmp.path().join("bundle.json");
-        let bundle = bundle_of_referrer(&f.dir().join("layout"), a["digest"].as_str().unwrap(), &file);
+        let bundle = bundle_of_referrer(
+            &f.dir().join("layout"),
+            a["digest"].as_str().unwrap(),
+            &file,
+        );
         signed.push_str(&statement_of(&bundle).to_string());
     }
     assert!(

@@ -6,7 +6,7 @@ use crate::common;
 use std::fs;
 use std::path::Path;
 
-use common::{assert_fails_with, assert_ok, run_vouch, tempdir, keygen, keygen_with};
+use common::{assert_fails_with, assert_ok, keygen, keygen_with, run_vouch, tempdir};
 use vouch_evidence::bundle::Bundle;
 use vouch_evidence::digest::sha256;
 use vouch_evidence::keys::PrivateKey;

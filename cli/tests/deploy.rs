@@ -13,7 +13,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{assert_ok, root, stub, tempdir, venv_bin, vouch_in, edit};
+use common::{assert_ok, edit, root, stub, tempdir, venv_bin, vouch_in};
 use serde_json::{json, Value};
 
 /// The manifests of deploy/ (not ci/): `*.yaml`, sorted, as `kubectl -f

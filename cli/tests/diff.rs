@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::registry::layout_image;
-use common::{assert_fails_with, assert_ok, copy_tree, inputs_json, vouch_in, Fixture, stdout, edit};
+use common::{
+    assert_fails_with, assert_ok, copy_tree, edit, inputs_json, stdout, vex_create, vouch_in,
+    Fixture, NOT_AFFECTED,
+};
 use serde_json::{json, Value};
 
 /// v2's minijson: a GitHub purl, so that OSV records with GIT ranges on
@@ -315,24 +318,12 @@ fn osv_with_made_up_record(dir: &Path) -> PathBuf {
 fn an_answer_for_the_old_image_is_stale_on_the_new_and_a_record_for_the_bump_is_introduced() {
     let b = Builds::new();
     // The security team answers CVE-2024-50615, for v1 only.
-    assert_ok(&vouch_in(
+    assert_ok(&vex_create(
         b.dir(),
-        &[
-            "vex",
-            "create",
-            "--product",
-            "oci:v1:app",
-            "--vulnerability",
-            "CVE-2024-50615",
-            "--status",
-            "not_affected",
-            "--justification",
-            "vulnerable_code_not_in_execute_path",
-            "--subcomponent",
-            "pkg:github/leethomason/tinyxml2@10.0.0",
-            "-o",
-            "v1.vex.json",
-        ],
+        "oci:v1:app",
+        &["CVE-2024-50615"],
+        "v1.vex.json",
+        &NOT_AFFECTED,
     ));
     assert_ok(&vouch_in(
         b.dir(),

@@ -10,7 +10,7 @@ use std::fs;
 use std::path::Path;
 
 use base64::Engine;
-use common::{assert_fails_with, assert_ok, inputs_json, root, run_vouch, tempdir, by_name};
+use common::{assert_fails_with, assert_ok, by_name, inputs_json, root, run_vouch, tempdir};
 use serde_json::Value;
 use vouch_evidence::digest::sha256;
 

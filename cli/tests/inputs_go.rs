@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use common::{assert_fails_with, assert_ok, inputs_json, root, run_vouch, tempdir, edit, by_name};
+use common::{assert_fails_with, assert_ok, by_name, edit, inputs_json, root, run_vouch, tempdir};
 use serde_json::Value;
 use vouch_evidence::digest::sha256;
 

@@ -147,7 +147,8 @@ fn regression_issue_9_a_symlinked_vendor_directory_is_refused() {
 #[test]
 fn regression_issue_9_a_symlinked_node_module_is_a_mismatch() {
     let h = hostile();
-    write(&h, 
+    write(
+        &h,
         "package-lock.json",
         r#"{"name":"app","lockfileVersion":3,"packages":{"":{"name":"app"},
             "node_modules/evil":{"version":"1.0.0","resolved":"https://registry.npmjs.org/evil/-/evil-1.0.0.tgz",
@@ -170,11 +171,13 @@ fn regression_issue_9_a_symlinked_node_module_is_a_mismatch() {
 /// A Cargo project whose `.cargo/config.toml` vendors into `vendor/`,
 /// locking `evil` 1.0.0 from crates.io.
 fn cargo_project(h: &Fixture, name: &str) {
-    write(&h, 
+    write(
+        h,
         ".cargo/config.toml",
         "[source.crates-io]\nreplace-with = \"v\"\n[source.v]\ndirectory = \"vendor\"\n",
     );
-    write(&h, 
+    write(
+        h,
         "Cargo.lock",
         &format!(
             "version = 3\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\n\
@@ -259,7 +262,10 @@ fn regression_issue_9_a_fifo_lockfile_is_refused_not_waited_on() {
         .status()
         .unwrap();
     assert!(made.success());
-    assert_fails_with(&run_inputs(&h, &[]), "more.txt: is a FIFO, not a regular file");
+    assert_fails_with(
+        &run_inputs(&h, &[]),
+        "more.txt: is a FIFO, not a regular file",
+    );
 }
 
 #[test]
@@ -269,7 +275,11 @@ fn regression_issue_9_a_file_name_with_a_newline_is_a_mismatch() {
     let h = hostile();
     go_module(&h);
     let b_sha = vouch_evidence::digest::sha256(b"b").hex();
-    write(&h, &format!("vendor/example.com/evil/a.c\n{b_sha}  b.c"), "a");
+    write(
+        &h,
+        &format!("vendor/example.com/evil/a.c\n{b_sha}  b.c"),
+        "a",
+    );
     let reason = mismatch(&inputs_json(&h.project), "example.com/evil");
     assert!(
         reason.contains("a.c\\n") && reason.contains("newline"),

@@ -11,7 +11,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use common::{assert_fails_with, assert_ok, run_vouch, tempdir, venv_bin, keygen_with, Fixture};
+use common::{assert_fails_with, assert_ok, keygen_with, run_vouch, tempdir, venv_bin, Fixture};
 use vouch_attest::links::{layout, links};
 use vouch_attest::tree::dir_hash;
 use vouch_attest::Root;
@@ -84,10 +84,8 @@ fn setup(algorithm: &str) -> Fixture {
 
 /// The private key `WHO.key` of the fixture.
 fn key(f: &Fixture, who: &str) -> PrivateKey {
-    PrivateKey::from_pkcs8_pem(
-        &fs::read_to_string(f.dir().join(format!("{who}.key"))).unwrap(),
-    )
-    .unwrap()
+    PrivateKey::from_pkcs8_pem(&fs::read_to_string(f.dir().join(format!("{who}.key"))).unwrap())
+        .unwrap()
 }
 
 /// Writes the links `who` signs into `dir` of the fixture, and returns

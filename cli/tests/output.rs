@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use common::registry::layout_image;
-use common::{assert_ok, copy_tree, inputs_json, root, vouch, vouch_in, Fixture, edit};
+use common::{assert_ok, copy_tree, edit, inputs_json, root, vouch, vouch_in, Fixture};
 use serde_json::Value;
 use vouch_evidence::text::escape;
 

@@ -21,7 +21,7 @@ use vouch_evidence::keys::{PrivateKey, Signer};
 
 use common::registry::{Registry, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, PASSWORD, USERNAME};
 use common::stub::{Fault, FaultServer};
-use common::{assert_fails_with, assert_ok, copy_tree, stderr, s, Fixture};
+use common::{assert_fails_with, assert_ok, copy_tree, s, stderr, Fixture};
 
 const BUNDLE_ARTIFACT_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 const COSIGN_SIGN_PREDICATE: &str = "https://sigstore.dev/cosign/sign/v1";
@@ -273,7 +273,12 @@ fn plain_registry_sign_tree_verify_both_formats() {
     let (_, other_public) = env.keygen("other");
 
     sign(&env, &image, &key, &[]);
-    sign(&env, &image, &key, &["--format", "legacy", "-a", "build=42"]);
+    sign(
+        &env,
+        &image,
+        &key,
+        &["--format", "legacy", "-a", "build=42"],
+    );
 
     let tree = tree_of(&env, &image, &[]);
     assert_eq!(tree.digest(), digest);
@@ -351,19 +356,19 @@ fn secure_registry_needs_credentials_and_ca() {
 
     // Trusted, but anonymous: refused with the 401. A tag is resolved by
     // HEAD, whose answer has no body, so only the status is there...
-    let out = env.run(["tree", &image, "--registry-ca", &ca]);
+    let out = env.run(["tree", &image, "--registry-ca", ca]);
     assert_fails_with(
         &out,
         "authentication failed (no credentials given): Unauthorized",
     );
     // ...while a GET by digest carries the registry's own error body.
     let pinned = format!("{}/team/private@{digest}", registry.host);
-    let out = env.run(["tree", &pinned, "--registry-ca", &ca]);
+    let out = env.run(["tree", &pinned, "--registry-ca", ca]);
     assert_fails_with(
         &out,
         "authentication failed (no credentials given): UNAUTHORIZED: authentication required",
     );
-    let out = env.run(["sign", &image, "--key", s(&key), "--registry-ca", &ca]);
+    let out = env.run(["sign", &image, "--key", s(&key), "--registry-ca", ca]);
     assert_fails_with(&out, "authentication failed");
 
     // CA and credentials as flags.
@@ -392,7 +397,7 @@ fn secure_registry_needs_credentials_and_ca() {
 
     // A wrong password in the file is refused.
     write_auth(&env, &registry.host, USERNAME, "wrong-password");
-    let out = env.run(["tree", &image, "--registry-ca", &ca]);
+    let out = env.run(["tree", &image, "--registry-ca", ca]);
     assert_fails_with(&out, "authentication failed");
     write_auth(&env, &registry.host, USERNAME, PASSWORD);
 
@@ -610,7 +615,7 @@ fn regression_issue_9_command_line_credentials_are_for_one_registry() {
     .unwrap();
     let policy = s(&policy);
     let out = env.run(args(
-        &["verify", &first, &second, "--policy", &policy],
+        &["verify", &first, &second, "--policy", policy],
         &login,
     ));
     assert_fails_with(
@@ -622,7 +627,7 @@ fn regression_issue_9_command_line_credentials_are_for_one_registry() {
     );
     assert_eq!(other.requests(), Vec::<String>::new());
     // Negative control: each image alone is verified with them.
-    assert_ok(&env.run(args(&["verify", &first, "--policy", &policy], &login)));
+    assert_ok(&env.run(args(&["verify", &first, "--policy", policy], &login)));
 }
 
 // ---------------------------------------------------------------------------

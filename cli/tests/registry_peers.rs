@@ -15,8 +15,6 @@
 
 use crate::common;
 
-use common::{s, Fixture};
-
 use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -27,6 +25,7 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use common::registry::{Registry, PASSWORD, USERNAME};
 use common::stub::{Fault, FaultServer, ReferrersProxy, HUGE};
+use common::{s, Fixture};
 use serde_json::Value;
 
 const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";

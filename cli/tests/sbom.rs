@@ -11,7 +11,9 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use common::{assert_fails_with, assert_ok, oracle_script, run_vouch, tempdir, venv_bin, read_json};
+use common::{
+    assert_fails_with, assert_ok, oracle_script, read_json, run_vouch, tempdir, venv_bin,
+};
 use serde_json::Value;
 use vouch_evidence::digest::sha256;
 

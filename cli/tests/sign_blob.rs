@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 
 use common::registry::layout_image;
-use common::{assert_fails_with, assert_ok, tempdir, vouch_in, read_json};
+use common::{assert_fails_with, assert_ok, read_json, tempdir, vouch_in};
 use serde_json::Value;
 use vouch_evidence::digest::sha256;
 

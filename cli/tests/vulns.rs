@@ -12,7 +12,10 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use common::registry::layout_image;
-use common::{assert_fails_with, assert_ok, copy_tree, inputs_json, root, tempdir, venv_bin, vouch_in, Fixture, stderr};
+use common::{
+    assert_fails_with, assert_ok, copy_tree, inputs_json, npm_install, pip_download, root, stderr,
+    tempdir, venv_bin, vouch, vouch_in, Fixture, NOT_AFFECTED,
+};
 use serde_json::Value;
 
 /// The real OSV records (testdata/osv/SOURCE.md).
@@ -225,17 +228,6 @@ fn a_real_cargo_vendor_tree_has_the_smallvec_and_regex_advisories_until_smallvec
 
 // ------------------------------------------------------------------ npm
 
-/// Writes `package_json` into `dir` and installs it with the real npm.
-fn npm_install(dir: &Path, package_json: &str) {
-    fs::write(dir.join("package.json"), package_json).unwrap();
-    let out = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
-        .current_dir(dir)
-        .output()
-        .expect("npm must be installed");
-    assert_ok(&out);
-}
-
 #[test]
 fn a_real_npm_install_has_the_debug_and_minimist_advisories_and_ms_2_0_0_is_past_its_fix() {
     let dir = tempdir();
@@ -311,20 +303,6 @@ fn a_real_npm_install_has_the_debug_and_minimist_advisories_and_ms_2_0_0_is_past
 
 // ------------------------------------------------------------------ pip
 
-/// Downloads the wheels of `packages` (no dependencies) into `dest` with
-/// the oracle venv's pip, from PyPI alone, as inputs_pip.rs does.
-fn pip_download(dest: &Path, packages: &[&str]) {
-    let out = venv_bin("pip")
-        .env_remove("PIP_FIND_LINKS")
-        .args(["download", "--quiet", "--no-deps", "--only-binary=:all:"])
-        .arg("-d")
-        .arg(dest)
-        .args(packages)
-        .output()
-        .unwrap();
-    assert_ok(&out);
-}
-
 /// A requirements.txt pinning each `(name, version, wheel file)` of
 /// `dir/wheelhouse` with the wheel's SHA-256, as pip-compile writes it.
 fn hashed_requirements(dir: &Path, wheels: &[(&str, &str, &str)]) {
@@ -345,7 +323,11 @@ const REQUESTS: &str = "requests-2.32.0-py3-none-any.whl";
 fn real_pip_wheels_have_the_idna_and_requests_advisories_and_idna_3_7_has_none() {
     let dir = tempdir();
     let d = dir.path();
-    pip_download(&d.join("wheelhouse"), &["idna==3.6", "requests==2.32.0"]);
+    pip_download(
+        &d.join("wheelhouse"),
+        "--only-binary=:all:",
+        &["idna==3.6", "requests==2.32.0"],
+    );
     hashed_requirements(
         d,
         &[("idna", "3.6", IDNA_3_6), ("requests", "2.32.0", REQUESTS)],
@@ -384,7 +366,7 @@ fn real_pip_wheels_have_the_idna_and_requests_advisories_and_idna_3_7_has_none()
     // requests is left.
     let fixed = tempdir();
     let f = fixed.path();
-    pip_download(&f.join("wheelhouse"), &["idna==3.7"]);
+    pip_download(&f.join("wheelhouse"), "--only-binary=:all:", &["idna==3.7"]);
     fs::copy(
         d.join("wheelhouse").join(REQUESTS),
         f.join("wheelhouse").join(REQUESTS),
@@ -422,35 +404,26 @@ fn demo() -> Fixture {
 /// `vouch vex create` for both tinyxml2 CVEs on the demo image, with
 /// `extra` (status and its fields), written to `file`.
 fn vex_create(d: &Fixture, file: &str, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "vex",
-        "create",
-        "--product",
+    common::vex_create(
+        d.dir(),
         "oci:layout:app",
-        "--vulnerability",
-        "CVE-2024-50615",
-        "--vulnerability",
-        "CVE-2024-50614",
-        "--subcomponent",
-        "pkg:github/leethomason/tinyxml2@10.0.0",
-        "-o",
+        &TINYXML2_CVES_CREATED,
         file,
-    ];
-    args.extend_from_slice(extra);
-    vouch_in(d.dir(), &args)
+        extra,
+    )
 }
 
-/// `vex create` of the security team's answer: not_affected, the
-/// vulnerable code is not in the execute path.
+/// The order the statements of [`vex_create`] are written in.
+const TINYXML2_CVES_CREATED: [&str; 2] = ["CVE-2024-50615", "CVE-2024-50614"];
+
+/// `vex create` of the security team's answer ([`NOT_AFFECTED`]), with
+/// `extra`.
 fn not_affected(d: &Fixture, file: &str, extra: &[&str]) {
-    let mut args = vec![
-        "--status",
-        "not_affected",
-        "--justification",
-        "vulnerable_code_not_in_execute_path",
-    ];
-    args.extend_from_slice(extra);
-    assert_ok(&vex_create(d, file, &args));
+    assert_ok(&vex_create(
+        d,
+        file,
+        &[NOT_AFFECTED.as_slice(), extra].concat(),
+    ));
 }
 
 /// `vouch vex attach oci:layout:app FILE --key KEY EXTRA...`.
@@ -572,7 +545,8 @@ fn the_demo_image_is_denied_until_the_security_team_answers_its_tinyxml2_finding
     );
 
     // The OpenVEX document, field by field.
-    assert_ok(&vex_create(&d, 
+    assert_ok(&vex_create(
+        &d,
         "t.vex.json",
         &[
             "--status",
@@ -793,10 +767,18 @@ fn legacy_vex_attestations_are_read_like_bundles() {
     assert_denied_for_tinyxml2(&out, &verdict);
     for f in verdict_findings(&verdict) {
         let ignored = f["ignoredVex"][0].as_str().unwrap();
-        assert!(ignored.contains(&format!("from ci: key {}", d.key_id("ci"))), "{f}");
+        assert!(
+            ignored.contains(&format!("from ci: key {}", d.key_id("ci"))),
+            "{f}"
+        );
     }
     // security's legacy attestation answers.
-    assert_ok(&attach(&d, "t.vex.json", "security.key", &["--format", "legacy"]));
+    assert_ok(&attach(
+        &d,
+        "t.vex.json",
+        "security.key",
+        &["--format", "legacy"],
+    ));
     let (out, verdict) = d.verify("policy.yaml");
     assert_answered_by_security(&d, &out, &verdict, &id);
     let legacy: Vec<&Value> = verdict["images"][0]["evidence"]
@@ -1193,6 +1175,125 @@ fn vex_create_refuses_a_statement_missing_what_its_status_needs() {
         let doc = document(d.dir(), "good.vex.json");
         assert_eq!(doc["statements"][0]["status"], extra[1], "{doc}");
     }
+}
+
+/// `vouch vex create` of [`NOT_AFFECTED`] for a digest, in `dir`, with
+/// `SOURCE_DATE_EPOCH` set to `epoch` (or unset) and `extra`.
+fn vex_create_at(dir: &Path, epoch: Option<&str>, file: &str, extra: &[&str]) -> Output {
+    let mut cmd = vouch();
+    cmd.current_dir(dir)
+        .args([
+            "vex",
+            "create",
+            "--product",
+            &format!("sha256:{}", "ab".repeat(32)),
+        ])
+        .args([
+            "--vulnerability",
+            "CVE-2024-50614",
+            "--vulnerability",
+            "CVE-2024-50615",
+        ])
+        .args(NOT_AFFECTED)
+        .args(["-o", file])
+        .args(extra);
+    if let Some(epoch) = epoch {
+        cmd.env("SOURCE_DATE_EPOCH", epoch);
+    }
+    cmd.output().unwrap()
+}
+
+/// The document's timestamp and each of its statements'.
+fn timestamps(dir: &Path, file: &str) -> Vec<String> {
+    let doc = document(dir, file);
+    let mut times = vec![doc["timestamp"].as_str().unwrap().to_string()];
+    for statement in doc["statements"].as_array().unwrap() {
+        times.push(statement["timestamp"].as_str().unwrap().to_string());
+    }
+    times
+}
+
+#[test]
+fn regression_issue_14_vex_create_takes_its_timestamp_from_the_flag_or_source_date_epoch() {
+    let dir = tempdir();
+    let d = dir.path();
+    let nov_2 = "2024-11-02T10:00:00Z";
+    // --timestamp: the document's and every statement's.
+    assert_ok(&vex_create_at(
+        d,
+        None,
+        "flag.json",
+        &["--timestamp", nov_2],
+    ));
+    assert_eq!(timestamps(d, "flag.json"), [nov_2; 3]);
+    // SOURCE_DATE_EPOCH (1730541600 s is 2024-11-02T10:00:00Z), as
+    // reproducible-builds tools read it: the same document, byte for byte.
+    assert_ok(&vex_create_at(d, Some("1730541600"), "epoch.json", &[]));
+    assert_eq!(timestamps(d, "epoch.json"), [nov_2; 3]);
+    assert_eq!(
+        fs::read(d.join("epoch.json")).unwrap(),
+        fs::read(d.join("flag.json")).unwrap()
+    );
+    // The flag wins over the variable.
+    let new_year = "2025-01-01T00:00:00Z";
+    let both = vex_create_at(
+        d,
+        Some("1730541600"),
+        "both.json",
+        &["--timestamp", new_year],
+    );
+    assert_ok(&both);
+    assert_eq!(timestamps(d, "both.json"), [new_year; 3]);
+    // Control: with neither, the time now, in whole seconds.
+    let before = jiff::Timestamp::now().as_second();
+    assert_ok(&vex_create_at(d, None, "now.json", &[]));
+    let after = jiff::Timestamp::now().as_second();
+    for time in timestamps(d, "now.json") {
+        let at: jiff::Timestamp = time.parse().unwrap();
+        assert_eq!(at.subsec_nanosecond(), 0, "{time}");
+        assert!((before..=after).contains(&at.as_second()), "{time}");
+    }
+}
+
+#[test]
+fn vex_create_refuses_an_invalid_timestamp_or_source_date_epoch() {
+    let dir = tempdir();
+    let d = dir.path();
+    let cases: [(Option<&str>, &[&str], &str); 4] = [
+        (
+            None,
+            &["--timestamp", "yesterday"],
+            "invalid --timestamp \"yesterday\"",
+        ),
+        (
+            None,
+            &["--timestamp", "2024-11-02"],
+            "expected RFC 3339, like 2024-11-02T10:00:00Z",
+        ),
+        (
+            Some("last tuesday"),
+            &[],
+            "invalid SOURCE_DATE_EPOCH \"last tuesday\": expected whole seconds since 1970-01-01",
+        ),
+        (Some("1e9"), &[], "invalid SOURCE_DATE_EPOCH \"1e9\""),
+    ];
+    for (epoch, extra, needle) in cases {
+        let out = vex_create_at(d, epoch, "bad.json", extra);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "a usage error: {err}");
+        assert!(!err.contains("panicked"), "panic: {err}");
+        assert!(err.contains("vouch: error: "), "{err}");
+        assert!(err.contains(needle), "expected {needle:?} in: {err}");
+        assert!(!d.join("bad.json").exists(), "{epoch:?} {extra:?}");
+    }
+    // An invalid variable does not matter when the flag is given.
+    let out = vex_create_at(
+        d,
+        Some("last tuesday"),
+        "good.json",
+        &["--timestamp", "2024-11-02T10:00:00Z"],
+    );
+    assert_ok(&out);
 }
 
 #[test]

@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use common::registry::Registry;
 use common::stub::{Fault, FaultServer};
-use common::{assert_ok, demo_policy, root, tempdir, vouch, vouch_in, Fixture};
+use common::{
+    assert_ok, demo_policy, root, tempdir, vex_create, vouch, vouch_in, Fixture, NOT_AFFECTED,
+};
 use serde_json::{json, Value};
 
 const SERVICE: &str = "vouch-webhook";
@@ -316,7 +318,10 @@ fn validate_allows_attested_denies_unattested_warns_in_warn_mode_and_caches_by_d
 
     // An unattested image next to the good one: the whole pod is denied,
     // naming the bad image and why, and not the good one.
-    let denied = webhook.review("/validate", &pod("shop", &[&world.image, &bad_image(&world)]));
+    let denied = webhook.review(
+        "/validate",
+        &pod("shop", &[&world.image, &bad_image(&world)]),
+    );
     assert_eq!(denied["allowed"], false, "{denied}");
     assert_eq!(denied["status"]["code"], 403);
     let why = message(&denied);
@@ -329,7 +334,10 @@ fn validate_allows_attested_denies_unattested_warns_in_warn_mode_and_caches_by_d
     assert_eq!(warned["allowed"], true, "{warned}");
     let warnings = warned["warnings"].as_array().unwrap();
     assert!(
-        warnings[0].as_str().unwrap().contains(&warned_image(&world)),
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .contains(&warned_image(&world)),
         "{warned}"
     );
 
@@ -774,26 +782,12 @@ fn upgrade_images(world: &Fixture, upgrade: &str) -> (String, String, String) {
             ],
         ));
     }
-    assert_ok(&vouch_in(
+    assert_ok(&vex_create(
         dir,
-        &[
-            "vex",
-            "create",
-            "--product",
-            &old,
-            "--vulnerability",
-            "CVE-2024-50614",
-            "--vulnerability",
-            "CVE-2024-50615",
-            "--status",
-            "not_affected",
-            "--justification",
-            "vulnerable_code_not_in_execute_path",
-            "--subcomponent",
-            "pkg:github/leethomason/tinyxml2@10.0.0",
-            "-o",
-            "old.vex.json",
-        ],
+        &old,
+        &["CVE-2024-50614", "CVE-2024-50615"],
+        "old.vex.json",
+        &NOT_AFFECTED,
     ));
     assert_ok(&vouch_in(
         dir,
@@ -1025,7 +1019,7 @@ fn regression_issue_8_fail_open_admits_only_an_unavailable_registry_of_a_matched
     let empty =
         json!({"schemaVersion": 2, "mediaType": common::registry::OCI_INDEX, "manifests": []});
     let sig_tag = format!("{}.sig", digest.replace(':', "-"));
-    put_index(&world.registry(), "enforced/forged", &sig_tag, &empty);
+    put_index(world.registry(), "enforced/forged", &sig_tag, &empty);
     let denied = webhook.review("/validate", &pod("shop", &[&forged]));
     assert_eq!(denied["allowed"], false, "{denied}");
     assert_eq!(denied["status"]["code"], 403, "{denied}");

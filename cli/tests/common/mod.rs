@@ -16,9 +16,13 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A command running the `vouch` binary under test.
+/// A command running the `vouch` binary under test, without the
+/// environment's `SOURCE_DATE_EPOCH` (`vex create` would date its
+/// documents by it; a test that wants one sets it).
 pub fn vouch() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vouch"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vouch"));
+    cmd.env_remove("SOURCE_DATE_EPOCH");
+    cmd
 }
 
 /// `vouch webhook` on a free loopback port, with the policies in
@@ -176,7 +180,10 @@ impl Fixture {
 
     /// A copy of testdata/projects/demo-service as `demo-service`.
     pub fn with_project(self) -> Fixture {
-        copy_tree(&root().join("testdata/projects/demo-service"), &self.project);
+        copy_tree(
+            &root().join("testdata/projects/demo-service"),
+            &self.project,
+        );
         self
     }
 
@@ -414,4 +421,56 @@ pub fn copy_tree(from: &Path, to: &Path) {
         .status()
         .unwrap();
     assert!(copied.success());
+}
+
+/// The demo's tinyxml2 10.0.0 (two real findings), as VEX statements name
+/// it.
+pub const TINYXML2: &str = "pkg:github/leethomason/tinyxml2@10.0.0";
+
+/// The security team's answer: not_affected, the vulnerable code is not in
+/// the execute path.
+pub const NOT_AFFECTED: [&str; 4] = [
+    "--status",
+    "not_affected",
+    "--justification",
+    "vulnerable_code_not_in_execute_path",
+];
+
+/// `vouch vex create` in `dir`: one statement per vulnerability of
+/// `cves` in [`TINYXML2`] of `product`, written to `file`, with `extra`
+/// (the status and its fields, e.g. [`NOT_AFFECTED`]).
+pub fn vex_create(dir: &Path, product: &str, cves: &[&str], file: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["vex", "create", "--product", product];
+    for cve in cves {
+        args.extend(["--vulnerability", cve]);
+    }
+    args.extend(["--subcomponent", TINYXML2, "-o", file]);
+    args.extend_from_slice(extra);
+    vouch_in(dir, &args)
+}
+
+/// Writes `package_json` into `dir` and installs it with the real npm.
+pub fn npm_install(dir: &Path, package_json: &str) {
+    std::fs::write(dir.join("package.json"), package_json).unwrap();
+    let out = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
+        .current_dir(dir)
+        .output()
+        .expect("npm must be installed");
+    assert_ok(&out);
+}
+
+/// Downloads `packages` (no dependencies) into `dest` with the oracle
+/// venv's pip, from PyPI alone, in the format `format` asks for
+/// (`--only-binary=:all:`, `--no-binary=:all:`).
+pub fn pip_download(dest: &Path, format: &str, packages: &[&str]) {
+    let out = venv_bin("pip")
+        .env_remove("PIP_FIND_LINKS")
+        .args(["download", "--quiet", "--no-deps", format])
+        .arg("-d")
+        .arg(dest)
+        .args(packages)
+        .output()
+        .unwrap();
+    assert_ok(&out);
 }
