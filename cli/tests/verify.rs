@@ -21,9 +21,7 @@ fn requirement<'a>(verdict: &'a Value, name: &str) -> &'a Value {
 
 #[test]
 fn an_attested_image_is_allowed_and_the_table_says_who_satisfied_what() {
-    let f = Fixture::demo()
-        .with_layout_image("layout", "app")
-        .attested();
+    let f = Fixture::demo_attested();
     let (out, verdict) = f.verify("policy.yaml");
     assert_ok(&out);
     let image = &verdict["images"][0];
@@ -56,9 +54,7 @@ fn an_attested_image_is_allowed_and_the_table_says_who_satisfied_what() {
 
 #[test]
 fn regression_issue_8_a_reference_with_a_digest_is_shown_with_it_once() {
-    let f = Fixture::demo()
-        .with_layout_image("layout", "app")
-        .attested();
+    let f = Fixture::demo_attested();
     let (_, verdict) = f.verify("policy.yaml");
     let digest = verdict["images"][0]["digest"].as_str().unwrap().to_string();
     let pinned = format!("oci:layout@{digest}");
@@ -85,9 +81,7 @@ fn regression_issue_8_a_reference_with_a_digest_is_shown_with_it_once() {
 
 #[test]
 fn regression_issue_5_an_attestation_signed_by_another_key_does_not_count() {
-    let f = Fixture::demo()
-        .with_layout_image("layout", "app")
-        .attested();
+    let f = Fixture::demo_attested();
     // A fresh image attested only by an unknown key.
     fs::remove_dir_all(f.dir().join("layout")).unwrap();
     layout_image(&f.dir().join("layout"), "app");
@@ -106,9 +100,7 @@ fn regression_issue_5_an_attestation_signed_by_another_key_does_not_count() {
 
 #[test]
 fn regression_issue_5_a_changed_vendored_file_re_attested_is_denied_with_the_input_named() {
-    let f = Fixture::demo()
-        .with_layout_image("layout", "app")
-        .attested();
+    let f = Fixture::demo_attested();
     // The next build of the image, from a tree with a changed vendored file.
     fs::remove_dir_all(f.dir().join("layout")).unwrap();
     layout_image(&f.dir().join("layout"), "app");
@@ -136,9 +128,7 @@ fn regression_issue_5_a_changed_vendored_file_re_attested_is_denied_with_the_inp
 
 #[test]
 fn regression_issue_5_a_missing_predicate_is_not_satisfied_by_another_valid_one() {
-    let f = Fixture::demo()
-        .with_layout_image("layout", "app")
-        .attested();
+    let f = Fixture::demo_attested();
     let policy = demo_policy().replace(
         "https://cyclonedx.org/bom/v1.6",
         "https://spdx.dev/Document/v2.3",
@@ -161,9 +151,7 @@ fn regression_issue_5_a_missing_predicate_is_not_satisfied_by_another_valid_one(
 
 #[test]
 fn no_matching_policy_denies_by_default_and_a_bad_policy_exits_2() {
-    let f = Fixture::demo()
-        .with_layout_image("layout", "app")
-        .attested();
+    let f = Fixture::demo_attested();
     let other = demo_policy().replace("oci:**", "registry.example.com/**");
     fs::write(f.dir().join("other.yaml"), other).unwrap();
     let (out, verdict) = f.verify("other.yaml");

@@ -42,9 +42,7 @@ fn verify(f: &Fixture, images: &[&str], extra: &[&str]) -> Output {
 
 #[test]
 fn regression_issue_5_ten_thousand_attestations_are_capped_and_nothing_is_admitted() {
-    let f = Fixture::demo()
-        .with_layout_image("layout", "app")
-        .attested();
+    let f = Fixture::demo_attested();
     // Control: with its handful of attestations the image is evaluated
     // (and allowed), alone and next to a copy of itself.
     let (out, verdict) = f.verify("policy.yaml");
@@ -147,9 +145,7 @@ fn bundle_referrer(dir: &std::path::Path, subject: &str, layer: &[u8]) -> Value 
 
 #[test]
 fn regression_issue_8_junk_and_bad_entries_do_not_hide_the_good_ones() {
-    let f = Fixture::demo()
-        .with_layout_image("layout", "app")
-        .attested();
+    let f = Fixture::demo_attested();
     let (out, verdict) = f.verify("policy.yaml");
     assert_ok(&out);
     let image = &verdict["images"][0];
@@ -322,9 +318,7 @@ fn keys<'a>(objects: impl Iterator<Item = &'a Value>) -> BTreeSet<String> {
 #[test]
 fn the_json_output_has_exactly_the_documented_fields() {
     let documented = documented_fields();
-    let f = Fixture::demo()
-        .with_layout_image("layout", "app")
-        .attested();
+    let f = Fixture::demo_attested();
     // An ignored attestation too, so that every kind of entry is present.
     assert_ok(&vouch_in(f.dir(), &["keygen", "--out", "mallory"]));
     assert_ok(&f.attest("mallory.key", &[]));

@@ -178,6 +178,14 @@ impl Fixture {
             .with_policy(&demo_policy())
     }
 
+    /// [`Fixture::demo`] attested with `ci.key` onto a fresh layout image,
+    /// `oci:layout:app`: what the `vouch verify` tests start from.
+    pub fn demo_attested() -> Fixture {
+        Fixture::demo()
+            .with_layout_image("layout", "app")
+            .attested()
+    }
+
     /// A copy of testdata/projects/demo-service as `demo-service`.
     pub fn with_project(self) -> Fixture {
         copy_tree(
