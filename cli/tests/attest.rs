@@ -5,77 +5,35 @@
 use crate::common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use base64::Engine;
-use common::registry::{layout_image, Registry};
-use common::{
-    assert_fails_with, assert_ok, copy_tree, oracle_script, root, tempdir, venv_bin, vouch,
-};
+use common::registry::Registry;
+use common::{assert_fails_with, assert_ok, keygen, oracle_script, venv_bin, vouch, Fixture};
 use serde_json::Value;
 
 const PROVENANCE: &str = "https://slsa.dev/provenance/v1";
 const CYCLONEDX: &str = "https://cyclonedx.org/bom/v1.6";
 const SPDX: &str = "https://spdx.dev/Document/v2.3";
 
-/// A copy of testdata/projects/demo-service in `dir`.
-fn demo_project(dir: &Path) -> PathBuf {
-    let project = dir.join("demo-service");
-    copy_tree(&root().join("testdata/projects/demo-service"), &project);
-    project
+/// The demo project, the `ci` key pair, and a fresh image tagged `app` on
+/// the `oci:` layout `layout`, named by its absolute path (vouch runs
+/// outside the directory here).
+fn fixture() -> Fixture {
+    let f = Fixture::new()
+        .with_project()
+        .with_key("ci")
+        .with_layout_image("layout", "app");
+    let image = format!("oci:{}:app", f.dir().join("layout").display());
+    f.with_image(&image)
 }
 
-fn keygen(dir: &Path) -> (PathBuf, PathBuf) {
-    let out = vouch()
-        .current_dir(dir)
-        .args(["keygen", "--out", "ci"])
-        .output()
-        .unwrap();
-    assert_ok(&out);
-    (dir.join("ci.key"), dir.join("ci.pub"))
-}
-
-/// A copy of the demo project, a signing key, and an `oci:` layout holding
-/// one image tagged `app`, all in one temporary directory.
-struct Fixture {
-    tmp: tempfile::TempDir,
-    project: PathBuf,
-    key: PathBuf,
-    public: PathBuf,
-    layout: PathBuf,
-    digest: String,
-    image: String,
-}
-
-impl Fixture {
-    fn new() -> Fixture {
-        let tmp = tempdir();
-        let project = demo_project(tmp.path());
-        let (key, public) = keygen(tmp.path());
-        let layout = tmp.path().join("layout");
-        let digest = layout_image(&layout, "app");
-        let image = format!("oci:{}:app", layout.display());
-        Fixture {
-            tmp,
-            project,
-            key,
-            public,
-            layout,
-            digest,
-            image,
-        }
-    }
-
-    fn attest(&self, extra: &[&str]) -> std::process::Output {
-        attest(&self.project, &self.image, &self.key, extra)
-    }
-
-    fn attachments(&self) -> Vec<Value> {
-        tree(&self.image, &[])["attachments"]
-            .as_array()
-            .unwrap()
-            .clone()
-    }
+/// The attachments `vouch tree` lists for the fixture's image.
+fn attachments(f: &Fixture) -> Vec<Value> {
+    tree(&f.image, &[])["attachments"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn attest(project: &Path, image: &str, key: &Path, extra: &[&str]) -> std::process::Output {
@@ -137,10 +95,21 @@ fn statement_of(bundle: &Value) -> Value {
 
 #[test]
 fn attest_into_an_oci_layout_then_tree_shows_provenance_and_both_sboms() {
-    let f = Fixture::new();
-    let (tmp, layout, digest, image, public) = (&f.tmp, &f.layout, &f.digest, &f.image, &f.public);
+    let f = fixture();
+    let (tmp, layout, digest, image, public) = (
+        &f.tmp,
+        &f.dir().join("layout"),
+        &f.digest,
+        &f.image,
+        &f.dir().join("ci.pub"),
+    );
 
-    let out = f.attest(&["--sbom", "cyclonedx,spdx"]);
+    let out = attest(
+        &f.project,
+        image,
+        &f.dir().join("ci.key"),
+        &["--sbom", "cyclonedx,spdx"],
+    );
     assert_ok(&out);
     let summary = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -245,7 +214,7 @@ fn attest_into_an_oci_layout_then_tree_shows_provenance_and_both_sboms() {
     // Negative control: the attestations do not verify under another key.
     let other = tmp.path().join("other");
     fs::create_dir(&other).unwrap();
-    let (_, other_public) = keygen(&other);
+    let (_, other_public) = keygen(&other, "ci");
     let a = &tree["attachments"][0];
     let file = tmp.path().join("attestation.json");
     bundle_of_referrer(layout, a["digest"].as_str().unwrap(), &file);
@@ -262,33 +231,33 @@ fn attest_into_an_oci_layout_then_tree_shows_provenance_and_both_sboms() {
 
 #[test]
 fn attest_into_a_real_registry_in_both_formats() {
-    let registry = Registry::plain();
-    let tmp = tempdir();
-    let project = demo_project(tmp.path());
-    let (key, _) = keygen(tmp.path());
-    let digest = registry.push_image("team/app", "v1");
-    let image = registry.reference("team/app", "v1");
+    let f = Fixture::new()
+        .with_project()
+        .with_key("ci")
+        .with_registry(Registry::plain())
+        .with_registry_image("team/app", "v1");
+    let (project, key, digest, image) = (&f.project, f.dir().join("ci.key"), &f.digest, &f.image);
 
     let out = attest(
-        &project,
-        &image,
+        project,
+        image,
         &key,
         &["--builder-id", "https://ci.example.com/builders/42"],
     );
     assert_ok(&out);
-    let tree_json = tree(&image, &[]);
+    let tree_json = tree(image, &[]);
     assert_eq!(tree_json["digest"], digest.as_str());
     assert_eq!(predicate_types(&tree_json), [CYCLONEDX, PROVENANCE]);
 
     // Legacy cosign .att layers, as cosign attest writes them.
     let out = attest(
-        &project,
-        &image,
+        project,
+        image,
         &key,
         &["--format", "legacy", "--sbom", "spdx"],
     );
     assert_ok(&out);
-    let tree_json = tree(&image, &[]);
+    let tree_json = tree(image, &[]);
     let legacy: Vec<&Value> = tree_json["attachments"]
         .as_array()
         .unwrap()
@@ -305,8 +274,8 @@ fn attest_into_a_real_registry_in_both_formats() {
 
 #[test]
 fn a_mismatched_tree_is_refused_and_nothing_is_attached() {
-    let f = Fixture::new();
-    let (project, key, image) = (&f.project, &f.key, &f.image);
+    let f = fixture();
+    let (project, key, image) = (&f.project, &f.dir().join("ci.key"), &f.image);
     fs::write(
         project.join("third_party/zlib/inflate.c"),
         "/* changed */\n",
@@ -315,7 +284,7 @@ fn a_mismatched_tree_is_refused_and_nothing_is_attached() {
 
     let out = attest(project, image, key, &[]);
     assert_fails_with(&out, "zlib");
-    assert!(f.attachments().is_empty());
+    assert!(attachments(&f).is_empty());
 
     // Recorded, not hidden, when allowed.
     let out = attest(project, image, key, &["--allow-mismatch", "--sbom", "none"]);
@@ -327,8 +296,13 @@ fn a_mismatched_tree_is_refused_and_nothing_is_attached() {
 
 #[test]
 fn dry_run_pushes_nothing() {
-    let f = Fixture::new();
-    let (project, key, image, layout) = (&f.project, &f.key, &f.image, &f.layout);
+    let f = fixture();
+    let (project, key, image, layout) = (
+        &f.project,
+        &f.dir().join("ci.key"),
+        &f.image,
+        &f.dir().join("layout"),
+    );
     let before = fs::read_dir(layout.join("blobs/sha256")).unwrap().count();
 
     let out = attest(
@@ -343,13 +317,18 @@ fn dry_run_pushes_nothing() {
         fs::read_dir(layout.join("blobs/sha256")).unwrap().count(),
         before
     );
-    assert!(f.attachments().is_empty());
+    assert!(attachments(&f).is_empty());
 }
 
 #[test]
 fn bad_arguments_are_clear_errors() {
-    let f = Fixture::new();
-    let (tmp, project, key, layout) = (&f.tmp, &f.project, &f.key, &f.layout);
+    let f = fixture();
+    let (tmp, project, key, layout) = (
+        &f.tmp,
+        &f.project,
+        &f.dir().join("ci.key"),
+        &f.dir().join("layout"),
+    );
 
     let missing_tag = format!("oci:{}:nope", layout.display());
     assert_fails_with(&attest(project, &missing_tag, key, &[]), "nope");
@@ -368,16 +347,22 @@ fn bad_arguments_are_clear_errors() {
     );
     assert_fails_with(&out, "rules.yaml");
     assert!(String::from_utf8_lossy(&out.stderr).contains("[oops"));
-    assert!(f.attachments().is_empty());
+    assert!(attachments(&f).is_empty());
 }
 
 #[test]
 fn attest_links_with_vouch_layout_pass_in_toto_verify_until_a_vendored_file_changes() {
-    let f = Fixture::new();
-    let (tmp, project, key, public, image) = (&f.tmp, &f.project, &f.key, &f.public, &f.image);
+    let f = fixture();
+    let (tmp, project, key, public, image) = (
+        &f.tmp,
+        &f.project,
+        &f.dir().join("ci.key"),
+        &f.dir().join("ci.pub"),
+        &f.image,
+    );
     let owner_dir = tmp.path().join("owner");
     fs::create_dir(&owner_dir).unwrap();
-    let (owner_key, owner_public) = keygen(&owner_dir);
+    let (owner_key, owner_public) = keygen(&owner_dir, "ci");
     let links = tmp.path().join("links");
 
     let out = attest(project, image, key, &["--links", links.to_str().unwrap()]);
@@ -439,8 +424,8 @@ fn regression_issue_9_attest_links_sign_no_file_outside_the_project() {
     // A Go module whose vendored directory is a symlink to a directory
     // outside the project: before, it was hashed as a `match` and its
     // files' names and digests were signed into a link and the provenance.
-    let f = Fixture::new();
-    let (tmp, project, key, image) = (&f.tmp, &f.project, &f.key, &f.image);
+    let f = fixture();
+    let (tmp, project, key, image) = (&f.tmp, &f.project, &f.dir().join("ci.key"), &f.image);
     let outside = tmp.path().join("outside/evil");
     fs::create_dir_all(&outside).unwrap();
     let secret = b"outside-secret-9d2e";
@@ -472,7 +457,7 @@ fn regression_issue_9_attest_links_sign_no_file_outside_the_project() {
         &out,
         "refusing vendor/example.com/evil: resolves outside the project",
     );
-    assert!(f.attachments().is_empty());
+    assert!(attachments(&f).is_empty());
     assert!(!links.exists());
 
     // Recorded when allowed: but no link and no provenance names or hashes
@@ -494,9 +479,13 @@ fn regression_issue_9_attest_links_sign_no_file_outside_the_project() {
         signed.push_str(&String::from_utf8(payload).unwrap());
     }
     assert!(!signed.is_empty());
-    for a in f.attachments() {
+    for a in attachments(&f) {
         let file = tmp.path().join("bundle.json");
-        let bundle = bundle_of_referrer(&f.layout, a["digest"].as_str().unwrap(), &file);
+        let bundle = bundle_of_referrer(
+            &f.dir().join("layout"),
+            a["digest"].as_str().unwrap(),
+            &file,
+        );
         signed.push_str(&statement_of(&bundle).to_string());
     }
     assert!(

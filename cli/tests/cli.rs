@@ -6,17 +6,10 @@ use crate::common;
 use std::fs;
 use std::path::Path;
 
-use common::{assert_fails_with, assert_ok, run_vouch, tempdir};
+use common::{assert_fails_with, assert_ok, keygen, keygen_with, run_vouch, tempdir};
 use vouch_evidence::bundle::Bundle;
 use vouch_evidence::digest::sha256;
 use vouch_evidence::keys::PrivateKey;
-
-fn keygen(dir: &Path, prefix: &str, alg: &str) {
-    assert_ok(&run_vouch(
-        dir,
-        &format!("keygen --out {prefix} --algorithm {alg}"),
-    ));
-}
 
 fn statement_for(content: &[u8]) -> String {
     format!(
@@ -29,7 +22,7 @@ fn statement_for(content: &[u8]) -> String {
 fn keygen_writes_private_key_0600_and_refuses_to_overwrite() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempdir();
-    keygen(dir.path(), "ci", "ecdsa-p256");
+    keygen(dir.path(), "ci");
     let mode = |p: &str| {
         fs::metadata(dir.path().join(p))
             .unwrap()
@@ -76,7 +69,7 @@ fn sign_and_verify_files_and_statements_with_both_algorithms() {
     for alg in ["ecdsa-p256", "ed25519"] {
         let dir = tempdir();
         let d = dir.path();
-        keygen(d, "k", alg);
+        keygen_with(d, "k", alg);
         fs::write(d.join("a.txt"), b"artifact\n").unwrap();
         assert_ok(&run_vouch(
             d,
@@ -130,8 +123,8 @@ fn sign_and_verify_files_and_statements_with_both_algorithms() {
 /// A directory with a key pair, a signed file and its bundle.
 fn signed_fixture() -> tempfile::TempDir {
     let dir = tempdir();
-    keygen(dir.path(), "k", "ecdsa-p256");
-    keygen(dir.path(), "other", "ecdsa-p256");
+    keygen(dir.path(), "k");
+    keygen(dir.path(), "other");
     fs::write(dir.path().join("a.txt"), b"artifact\n").unwrap();
     assert_ok(&run_vouch(
         dir.path(),

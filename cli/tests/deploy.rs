@@ -13,7 +13,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{assert_ok, root, stub, tempdir, venv_bin, vouch_in};
+use common::{assert_ok, edit, root, stub, tempdir, venv_bin, vouch_in};
 use serde_json::{json, Value};
 
 /// The manifests of deploy/ (not ci/): `*.yaml`, sorted, as `kubectl -f
@@ -54,14 +54,6 @@ fn deploy_copy() -> tempfile::TempDir {
         std::fs::copy(&file, tmp.path().join(file.file_name().unwrap())).unwrap();
     }
     tmp
-}
-
-/// Replaces the one occurrence of `from` in `dir/file`.
-fn edit(dir: &Path, file: &str, from: &str, to: &str) {
-    let path = dir.join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(text.matches(from).count(), 1, "{from:?} in {file}");
-    std::fs::write(&path, text.replace(from, to)).unwrap();
 }
 
 /// `kubectl apply --dry-run=client -f DIR -o name` against `api`, with no
@@ -122,8 +114,7 @@ fn kubectl_dry_run_accepts_every_manifest() {
     // Negative controls: a misspelt kind, and a manifest that is not YAML.
     let broken = deploy_copy();
     edit(
-        broken.path(),
-        "30-deployment.yaml",
+        &broken.path().join("30-deployment.yaml"),
         "kind: Deployment",
         "kind: Deploymnet",
     );
@@ -136,8 +127,7 @@ fn kubectl_dry_run_accepts_every_manifest() {
     );
     let broken = deploy_copy();
     edit(
-        broken.path(),
-        "50-poddisruptionbudget.yaml",
+        &broken.path().join("50-poddisruptionbudget.yaml"),
         "  minAvailable: 1",
         "  minAvailable: [1",
     );
@@ -162,8 +152,7 @@ fn manifests_match_the_kubernetes_schemas() {
     // Negative controls: a wrong type, and an unknown (misspelt) field.
     let broken = deploy_copy();
     edit(
-        broken.path(),
-        "30-deployment.yaml",
+        &broken.path().join("30-deployment.yaml"),
         "replicas: 2",
         "replicas: two",
     );
@@ -176,8 +165,7 @@ fn manifests_match_the_kubernetes_schemas() {
     );
     let broken = deploy_copy();
     edit(
-        broken.path(),
-        "60-validating-webhook.yaml",
+        &broken.path().join("60-validating-webhook.yaml"),
         "sideEffects: None",
         "sideEffect: None",
     );

@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::registry::layout_image;
-use common::{assert_fails_with, assert_ok, copy_tree, inputs_json, vouch_in, Fixture};
+use common::{
+    assert_fails_with, assert_ok, copy_tree, edit, inputs_json, stdout, vex_create, vouch_in,
+    Fixture, NOT_AFFECTED,
+};
 use serde_json::{json, Value};
 
 /// v2's minijson: a GitHub purl, so that OSV records with GIT ranges on
@@ -47,22 +50,6 @@ const MADE_UP_MINIJSON_RECORD: &str = r#"{
   ]
 }
 "#;
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Replaces the one occurrence of `from` in the file at `path` by `to`.
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = fs::read_to_string(path).unwrap();
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "{from:?} in {}:\n{text}",
-        path.display()
-    );
-    fs::write(path, text.replace(from, to)).unwrap();
-}
 
 /// Appends `line` to the file at `path`.
 fn append(path: &Path, line: &str) {
@@ -101,16 +88,17 @@ struct Builds {
 }
 
 /// The working directory with v1 attested and nothing else built yet.
-fn v1_only() -> (Fixture, String) {
-    let f = Fixture::with_vulns("oci:v1:app");
-    let digest = layout_image(&f.dir().join("v1"), "app");
-    assert_ok(&f.attest("ci.key", &[]));
-    (f, digest)
+fn v1_only() -> Fixture {
+    Fixture::demo()
+        .with_vulns()
+        .with_layout_image("v1", "app")
+        .attested()
 }
 
 impl Builds {
     fn new() -> Builds {
-        let (f, v1_digest) = v1_only();
+        let f = v1_only();
+        let v1_digest = f.digest.clone();
         let v2 = f.dir().join("demo-service-v2");
         copy_tree(&f.project, &v2);
         let (minijson_declared, _) = digests(&v2, "minijson");
@@ -330,24 +318,12 @@ fn osv_with_made_up_record(dir: &Path) -> PathBuf {
 fn an_answer_for_the_old_image_is_stale_on_the_new_and_a_record_for_the_bump_is_introduced() {
     let b = Builds::new();
     // The security team answers CVE-2024-50615, for v1 only.
-    assert_ok(&vouch_in(
+    assert_ok(&vex_create(
         b.dir(),
-        &[
-            "vex",
-            "create",
-            "--product",
-            "oci:v1:app",
-            "--vulnerability",
-            "CVE-2024-50615",
-            "--status",
-            "not_affected",
-            "--justification",
-            "vulnerable_code_not_in_execute_path",
-            "--subcomponent",
-            "pkg:github/leethomason/tinyxml2@10.0.0",
-            "-o",
-            "v1.vex.json",
-        ],
+        "oci:v1:app",
+        &["CVE-2024-50615"],
+        "v1.vex.json",
+        &NOT_AFFECTED,
     ));
     assert_ok(&vouch_in(
         b.dir(),
@@ -425,7 +401,7 @@ fn an_answer_for_the_old_image_is_stale_on_the_new_and_a_record_for_the_bump_is_
 
 #[test]
 fn an_image_without_attestations_is_refused_naming_it() {
-    let (f, _) = v1_only();
+    let f = v1_only();
     layout_image(&f.dir().join("bare"), "app");
     let out = vouch_in(
         f.dir(),

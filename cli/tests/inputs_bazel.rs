@@ -10,7 +10,7 @@ use std::fs;
 use std::path::Path;
 
 use base64::Engine;
-use common::{assert_fails_with, assert_ok, inputs_json, root, run_vouch, tempdir};
+use common::{assert_fails_with, assert_ok, by_name, inputs_json, root, run_vouch, tempdir};
 use serde_json::Value;
 use vouch_evidence::digest::sha256;
 
@@ -40,13 +40,6 @@ fn project() -> tempfile::TempDir {
 /// The SHA-256 (hex) of a file of the project.
 fn file_sha256(d: &Path, path: &str) -> String {
     sha256(&fs::read(d.join(path)).unwrap()).hex()
-}
-
-fn by_name<'a>(inputs: &'a [Value], name: &str) -> &'a Value {
-    inputs
-        .iter()
-        .find(|i| i["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} in {inputs:#?}"))
 }
 
 /// name, version, archive in distdir (`None`: absent), categories, licence.

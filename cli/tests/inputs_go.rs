@@ -10,13 +10,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use common::{assert_fails_with, assert_ok, inputs_json, root, run_vouch, tempdir};
+use common::{assert_fails_with, assert_ok, by_name, edit, inputs_json, root, run_vouch, tempdir};
 use serde_json::Value;
 use vouch_evidence::digest::sha256;
 
 type Files = BTreeMap<String, Vec<u8>>;
 
-fn fixture() -> PathBuf {
+fn go_sample() -> PathBuf {
     root().join("testdata/projects/go-sample")
 }
 
@@ -199,7 +199,7 @@ fn h1_is_go_dirhash_hash1() {
 
 #[test]
 fn the_fixture_is_what_go_mod_vendor_writes_and_go_sum_holds_real_h1_hashes() {
-    let project = fixture();
+    let project = go_sample();
     // Every go.sum line is the real h1 of the module (zip lines) or of its
     // go.mod (`/go.mod` lines) in the module cache.
     let text = fs::read_to_string(project.join("go.sum")).unwrap();
@@ -252,18 +252,11 @@ fn the_fixture_is_what_go_mod_vendor_writes_and_go_sum_holds_real_h1_hashes() {
 }
 
 fn copy_fixture(to: &Path) {
-    for (name, data) in tree(&fixture()) {
+    for (name, data) in tree(&go_sample()) {
         let dst = to.join(name);
         fs::create_dir_all(dst.parent().unwrap()).unwrap();
         fs::write(dst, data).unwrap();
     }
-}
-
-fn by_name<'a>(inputs: &'a [Value], name: &str) -> &'a Value {
-    inputs
-        .iter()
-        .find(|i| i["name"] == name)
-        .unwrap_or_else(|| panic!("no input {name} in {inputs:?}"))
 }
 
 fn mismatched(inputs: &[Value]) -> Vec<&str> {
@@ -278,12 +271,6 @@ fn flip_first_byte(file: &Path) {
     let mut bytes = fs::read(file).unwrap();
     bytes[0] ^= 1;
     fs::write(file, bytes).unwrap();
-}
-
-fn edit(file: &Path, from: &str, to: &str) {
-    let text = fs::read_to_string(file).unwrap();
-    assert!(text.contains(from), "{from:?} not in {}", file.display());
-    fs::write(file, text.replacen(from, to, 1)).unwrap();
 }
 
 #[test]

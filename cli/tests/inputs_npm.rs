@@ -5,9 +5,8 @@ use crate::common;
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
-use common::{assert_fails_with, assert_ok, inputs_json, run_vouch, tempdir};
+use common::{assert_fails_with, assert_ok, inputs_json, npm_install, run_vouch, tempdir};
 
 /// `debug@2.6.9` depends on `ms@2.0.0` while the project wants `ms@2.1.3`,
 /// so npm nests one at `node_modules/debug/node_modules/ms`.
@@ -25,17 +24,6 @@ const PACKAGE_JSON: &str = r#"{
 }
 "#;
 
-/// Installs [`PACKAGE_JSON`] into `dir` with the real npm.
-fn installed_project(dir: &Path) {
-    fs::write(dir.join("package.json"), PACKAGE_JSON).unwrap();
-    let out = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
-        .current_dir(dir)
-        .output()
-        .expect("npm must be installed");
-    assert_ok(&out);
-}
-
 fn locked_packages(dir: &Path) -> serde_json::Map<String, serde_json::Value> {
     let lock: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(dir.join("package-lock.json")).unwrap()).unwrap();
@@ -48,7 +36,7 @@ fn locked_packages(dir: &Path) -> serde_json::Map<String, serde_json::Value> {
 fn every_installed_package_is_reported_and_matches_until_a_version_changes() {
     let dir = tempdir();
     let d = dir.path();
-    installed_project(d);
+    npm_install(d, PACKAGE_JSON);
     let locked = locked_packages(d);
     assert!(
         locked.contains_key("node_modules/debug/node_modules/ms"),

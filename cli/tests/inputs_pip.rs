@@ -9,26 +9,12 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use common::{assert_fails_with, assert_ok, run_vouch, tempdir, venv_bin};
+use common::{assert_fails_with, assert_ok, pip_download, run_vouch, tempdir, venv_bin};
 
 /// Downloads the wheels of `packages` (no dependencies) into `dest` with
 /// the oracle venv's pip, from PyPI alone.
 fn download(dest: &Path, packages: &[&str]) {
     pip_download(dest, "--only-binary=:all:", packages);
-}
-
-/// Downloads `packages` (no dependencies) into `dest` with the oracle
-/// venv's pip, from PyPI alone, in the format `format` asks for.
-fn pip_download(dest: &Path, format: &str, packages: &[&str]) {
-    let out = venv_bin("pip")
-        .env_remove("PIP_FIND_LINKS")
-        .args(["download", "--quiet", "--no-deps", format])
-        .arg("-d")
-        .arg(dest)
-        .args(packages)
-        .output()
-        .unwrap();
-    assert_ok(&out);
 }
 
 /// The SHA-256 hex of a file.

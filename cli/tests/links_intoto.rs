@@ -8,10 +8,10 @@
 use crate::common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
-use common::{assert_fails_with, assert_ok, run_vouch, tempdir, venv_bin};
+use common::{assert_fails_with, assert_ok, keygen_with, run_vouch, tempdir, venv_bin, Fixture};
 use vouch_attest::links::{layout, links};
 use vouch_attest::tree::dir_hash;
 use vouch_attest::Root;
@@ -58,83 +58,63 @@ fn project(d: &Path) {
 }
 
 /// The project, and beside it (outside the tree in-toto-verify hashes) the
-/// keys, the layout and the links directory.
-struct Setup {
-    project: tempfile::TempDir,
-    work: tempfile::TempDir,
+/// owner, functionary and stranger keys of `algorithm`, the layout written
+/// by `vouch layout`, and the functionary's links in `links/`.
+fn setup(algorithm: &str) -> Fixture {
+    let f = Fixture::new().with_project_from(project);
+    for who in ["owner", "functionary", "stranger"] {
+        keygen_with(f.dir(), who, algorithm);
+    }
+    let out = run_vouch(
+        f.dir(),
+        &format!(
+            "layout --key owner.key --functionary functionary.pub -o root.layout {}",
+            f.project.display()
+        ),
+    );
+    assert_ok(&out);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("2 step(s), one per vendored input"),
+        "{stderr}"
+    );
+    write_links(&f, "functionary", "links");
+    f
 }
 
-impl Setup {
-    /// Writes the project, owner and functionary keys of `algorithm`, the
-    /// layout through `vouch layout`, and the functionary's links.
-    fn new(algorithm: &str) -> Self {
-        let setup = Setup {
-            project: tempdir(),
-            work: tempdir(),
-        };
-        project(setup.project.path());
-        let w = setup.work.path();
-        for who in ["owner", "functionary", "stranger"] {
-            assert_ok(&run_vouch(
-                w,
-                &format!("keygen --out {who} --algorithm {algorithm}"),
-            ));
-        }
-        let out = run_vouch(
-            w,
-            &format!(
-                "layout --key owner.key --functionary functionary.pub -o root.layout {}",
-                setup.project.path().display()
-            ),
-        );
-        assert_ok(&out);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("2 step(s), one per vendored input"),
-            "{stderr}"
-        );
-        setup.write_links("functionary", "links");
-        setup
-    }
-
-    fn key(&self, who: &str) -> PrivateKey {
-        PrivateKey::from_pkcs8_pem(
-            &fs::read_to_string(self.work.path().join(format!("{who}.key"))).unwrap(),
-        )
+/// The private key `WHO.key` of the fixture.
+fn key(f: &Fixture, who: &str) -> PrivateKey {
+    PrivateKey::from_pkcs8_pem(&fs::read_to_string(f.dir().join(format!("{who}.key"))).unwrap())
         .unwrap()
-    }
+}
 
-    /// Writes the links `who` signs into `dir` under the work directory,
-    /// and returns their file names.
-    fn write_links(&self, who: &str, dir: &str) -> Vec<String> {
-        let root = Root::new(self.project.path()).unwrap();
-        let inputs = vouch_attest::discover(&root).unwrap();
-        let written = links(&root, &inputs, &self.key(who)).unwrap();
-        let dir = self.work.path().join(dir);
-        fs::create_dir_all(&dir).unwrap();
-        for (name, bytes) in &written {
-            fs::write(dir.join(name), bytes).unwrap();
-        }
-        written.into_iter().map(|(name, _)| name).collect()
+/// Writes the links `who` signs into `dir` of the fixture, and returns
+/// their file names.
+fn write_links(f: &Fixture, who: &str, dir: &str) -> Vec<String> {
+    let root = Root::new(&f.project).unwrap();
+    let inputs = vouch_attest::discover(&root).unwrap();
+    let written = links(&root, &inputs, &key(f, who)).unwrap();
+    let dir = f.dir().join(dir);
+    fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in &written {
+        fs::write(dir.join(name), bytes).unwrap();
     }
+    written.into_iter().map(|(name, _)| name).collect()
+}
 
-    fn work(&self, name: &str) -> PathBuf {
-        self.work.path().join(name)
-    }
-
-    /// Runs in-toto-verify from the project root.
-    fn verify(&self, layout: &str, layout_key: &str, link_dir: &str) -> Output {
-        venv_bin("in-toto-verify")
-            .current_dir(self.project.path())
-            .arg("--layout")
-            .arg(self.work(layout))
-            .arg("--verification-keys")
-            .arg(self.work(layout_key))
-            .arg("--link-dir")
-            .arg(self.work(link_dir))
-            .output()
-            .unwrap()
-    }
+/// Runs in-toto-verify from the project root, with the fixture's files
+/// `layout`, `layout_key` and `link_dir`.
+fn in_toto_verify(f: &Fixture, layout: &str, layout_key: &str, link_dir: &str) -> Output {
+    venv_bin("in-toto-verify")
+        .current_dir(&f.project)
+        .arg("--layout")
+        .arg(f.dir().join(layout))
+        .arg("--verification-keys")
+        .arg(f.dir().join(layout_key))
+        .arg("--link-dir")
+        .arg(f.dir().join(link_dir))
+        .output()
+        .unwrap()
 }
 
 /// Asserts that in-toto-verify rejected the supply chain (exit 1), with
@@ -154,41 +134,41 @@ fn assert_rejected(out: &Output, needles: &[&str]) {
 #[test]
 fn in_toto_verify_accepts_the_links_and_rejects_a_changed_vendored_file() {
     for algorithm in ["ecdsa-p256", "ed25519"] {
-        let s = Setup::new(algorithm);
-        let p = s.project.path();
+        let s = setup(algorithm);
+        let p = &s.project;
         // Links are named <step>.<keyid[:8]>.link.
-        let mut names: Vec<String> = fs::read_dir(s.work("links"))
+        let mut names: Vec<String> = fs::read_dir(s.dir().join("links"))
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         names.sort();
         assert_eq!(names.len(), 2, "{names:?}");
         assert!(names[0].starts_with("vendor-libfoo.") && names[1].starts_with("vendor-zlib."));
-        assert_ok(&s.verify("root.layout", "owner.pub", "links"));
+        assert_ok(&in_toto_verify(&s, "root.layout", "owner.pub", "links"));
 
         // The project's own files are not inputs: changing one is allowed.
         fs::write(p.join("src/main.c"), b"int main(void) { return 1; }\n").unwrap();
         fs::write(p.join("NEWS"), b"new\n").unwrap();
-        assert_ok(&s.verify("root.layout", "owner.pub", "links"));
+        assert_ok(&in_toto_verify(&s, "root.layout", "owner.pub", "links"));
 
         // One byte of one vendored file changed: rejected, naming the file.
         let zip = p.join("third_party/zlib/contrib/minizip/zip.c");
         fs::write(&zip, b"int zap;\n").unwrap();
         assert_rejected(
-            &s.verify("root.layout", "owner.pub", "links"),
+            &in_toto_verify(&s, "root.layout", "owner.pub", "links"),
             &[
                 "DISALLOW third_party/zlib/*",
                 "third_party/zlib/contrib/minizip/zip.c",
             ],
         );
         fs::write(&zip, b"int zip;\n").unwrap();
-        assert_ok(&s.verify("root.layout", "owner.pub", "links"));
+        assert_ok(&in_toto_verify(&s, "root.layout", "owner.pub", "links"));
 
         // A vendored file (not a directory) changed.
         let archive = p.join("third_party/libfoo-2.0.tar.gz");
         fs::write(&archive, [0x1f, 0x8b, 8, 0, 1, 2, 4]).unwrap();
         assert_rejected(
-            &s.verify("root.layout", "owner.pub", "links"),
+            &in_toto_verify(&s, "root.layout", "owner.pub", "links"),
             &["third_party/libfoo-2.0.tar.gz"],
         );
         fs::write(&archive, [0x1f, 0x8b, 8, 0, 1, 2, 3]).unwrap();
@@ -196,7 +176,7 @@ fn in_toto_verify_accepts_the_links_and_rejects_a_changed_vendored_file() {
         // A file slipped into a vendored directory.
         fs::write(p.join("third_party/zlib/backdoor.c"), b"evil\n").unwrap();
         assert_rejected(
-            &s.verify("root.layout", "owner.pub", "links"),
+            &in_toto_verify(&s, "root.layout", "owner.pub", "links"),
             &["third_party/zlib/backdoor.c"],
         );
     }
@@ -204,69 +184,69 @@ fn in_toto_verify_accepts_the_links_and_rejects_a_changed_vendored_file() {
 
 #[test]
 fn in_toto_verify_rejects_links_or_layouts_under_other_keys() {
-    let s = Setup::new("ecdsa-p256");
-    assert_ok(&s.verify("root.layout", "owner.pub", "links"));
+    let s = setup("ecdsa-p256");
+    assert_ok(&in_toto_verify(&s, "root.layout", "owner.pub", "links"));
 
     // Links signed by a key the layout does not authorise, under the file
     // names of the functionary's links: their signatures do not verify.
-    let names = s.write_links("stranger", "stranger-links");
+    let names = write_links(&s, "stranger", "stranger-links");
     let ours: Vec<String> = {
-        let mut v: Vec<String> = fs::read_dir(s.work("links"))
+        let mut v: Vec<String> = fs::read_dir(s.dir().join("links"))
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
             .collect();
         v.sort();
         v
     };
-    fs::create_dir_all(s.work("forged")).unwrap();
+    fs::create_dir_all(s.dir().join("forged")).unwrap();
     let mut names = names;
     names.sort();
     for (theirs, ours) in names.iter().zip(&ours) {
         fs::copy(
-            s.work("stranger-links").join(theirs),
-            s.work("forged").join(ours),
+            s.dir().join("stranger-links").join(theirs),
+            s.dir().join("forged").join(ours),
         )
         .unwrap();
     }
     assert_rejected(
-        &s.verify("root.layout", "owner.pub", "forged"),
+        &in_toto_verify(&s, "root.layout", "owner.pub", "forged"),
         &["ThresholdVerificationError"],
     );
     // Under their own names, in-toto-verify does not even find them.
     assert_rejected(
-        &s.verify("root.layout", "owner.pub", "stranger-links"),
+        &in_toto_verify(&s, "root.layout", "owner.pub", "stranger-links"),
         &["LinkNotFoundError"],
     );
 
     // The layout checked against a key that did not sign it.
     assert_rejected(
-        &s.verify("root.layout", "stranger.pub", "links"),
+        &in_toto_verify(&s, "root.layout", "stranger.pub", "links"),
         &["SignatureVerificationError"],
     );
 
     // An expired layout (written through the library: the CLI refuses a
     // past expiry).
-    let inputs = vouch_attest::discover(&Root::new(s.project.path()).unwrap()).unwrap();
+    let inputs = vouch_attest::discover(&Root::new(&s.project).unwrap()).unwrap();
     let functionary =
-        PublicKey::from_pem(&fs::read_to_string(s.work("functionary.pub")).unwrap()).unwrap();
+        PublicKey::from_pem(&fs::read_to_string(s.dir().join("functionary.pub")).unwrap()).unwrap();
     let expired = layout(
         &inputs,
-        &s.key("owner"),
+        &key(&s, "owner"),
         &functionary,
         "2001-01-01T00:00:00Z",
     )
     .unwrap();
-    fs::write(s.work("expired.layout"), expired).unwrap();
+    fs::write(s.dir().join("expired.layout"), expired).unwrap();
     assert_rejected(
-        &s.verify("expired.layout", "owner.pub", "links"),
+        &in_toto_verify(&s, "expired.layout", "owner.pub", "links"),
         &["LayoutExpiredError"],
     );
 }
 
 #[test]
 fn vouch_layout_refuses_what_would_check_nothing_or_be_expired() {
-    let s = Setup::new("ed25519");
-    let w = s.work.path();
+    let s = setup("ed25519");
+    let w = s.dir();
     let empty = tempdir();
     fs::write(empty.path().join("vouch.inputs.yaml"), "inputs: []\n").unwrap();
     assert_fails_with(
@@ -279,7 +259,7 @@ fn vouch_layout_refuses_what_would_check_nothing_or_be_expired() {
         ),
         "no input is vendored",
     );
-    let dir = s.project.path().display().to_string();
+    let dir = &s.project.display().to_string();
     for (expires, needle) in [
         ("2001-01-01", "is not in the future"),
         ("someday", "is neither a span"),

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use common::registry::layout_image;
-use common::{assert_ok, copy_tree, inputs_json, root, vouch, vouch_in, Fixture};
+use common::{assert_ok, copy_tree, edit, inputs_json, root, vouch, vouch_in, Fixture};
 use serde_json::Value;
 use vouch_evidence::text::escape;
 
@@ -46,13 +46,6 @@ fn yaml_quoted(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-/// Replaces the one occurrence of `from` in the file at `path` by `to`.
-fn edit(path: &Path, from: &str, to: &str) {
-    let text = fs::read_to_string(path).unwrap();
-    assert_eq!(text.matches(from).count(), 1, "{from:?} in {text}");
-    fs::write(path, text.replace(from, to)).unwrap();
 }
 
 /// Asserts that `bytes`, shown to a person, hold no control character
@@ -109,7 +102,7 @@ fn rename_input(project: &Path, from: &str, to: &str) {
 fn regression_issue_9_an_input_name_cannot_draw_on_the_terminal() {
     // tinyxml2 renamed: it still matches its declaration, and is still
     // critical by the shipped rules (`*tinyxml2*`).
-    let f = Fixture::with_vulns("oci:layout:app");
+    let f = Fixture::demo().with_vulns().with_image("oci:layout:app");
     rename_input(&f.project, "tinyxml2", DRAWING);
     let project = f.project.to_str().unwrap().to_string();
 
@@ -279,9 +272,10 @@ fn regression_issue_9_diff_markdown_shows_hostile_names_as_text_in_every_section
     // v1: the demo as shipped. v2: tinyxml2 and minijson renamed to the
     // hostile names, so that they are removed and added, leave and join
     // the critical set, and carry their findings under the new names.
-    let f = Fixture::with_vulns("oci:v1:app");
-    layout_image(&f.dir().join("v1"), "app");
-    assert_ok(&f.attest("ci.key", &[]));
+    let f = Fixture::demo()
+        .with_vulns()
+        .with_layout_image("v1", "app")
+        .attested();
     let v2 = f.dir().join("demo-service-v2");
     copy_tree(&f.project, &v2);
     rename_input(&v2, "tinyxml2", MARKDOWN[0]);

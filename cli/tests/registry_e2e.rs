@@ -8,7 +8,6 @@
 use crate::common;
 
 use std::collections::BTreeSet;
-use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -16,14 +15,13 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{json, Value};
-use tempfile::TempDir;
 use vouch_evidence::digest::sha256;
 use vouch_evidence::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use vouch_evidence::keys::{PrivateKey, Signer};
 
 use common::registry::{Registry, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, PASSWORD, USERNAME};
 use common::stub::{Fault, FaultServer};
-use common::{assert_fails_with, assert_ok, copy_tree};
+use common::{assert_fails_with, assert_ok, copy_tree, s, stderr, Fixture};
 
 const BUNDLE_ARTIFACT_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 const COSIGN_SIGN_PREDICATE: &str = "https://sigstore.dev/cosign/sign/v1";
@@ -33,110 +31,48 @@ const SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signature";
 const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
 
 // ---------------------------------------------------------------------------
-// Running vouch in a sealed environment
+// Running vouch in a sealed environment: every test's `Fixture` runs vouch
+// with a HOME of its own and a REGISTRY_AUTH_FILE path inside it (absent
+// unless a test writes it)
 // ---------------------------------------------------------------------------
 
-/// A working directory for one test: keys, layouts, a HOME of its own and a
-/// REGISTRY_AUTH_FILE path (absent unless a test writes it).
-struct Env {
-    dir: TempDir,
+/// Writes a docker config.json with `user:password` for `host` as the
+/// fixture's REGISTRY_AUTH_FILE.
+fn write_auth(env: &Fixture, host: &str, user: &str, password: &str) {
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+    let config = json!({"auths": {host: {"auth": auth}}});
+    fs::write(
+        env.dir().join("auth.json"),
+        serde_json::to_vec(&config).unwrap(),
+    )
+    .unwrap();
 }
 
-impl Env {
-    fn new() -> Env {
-        let env = Env {
-            dir: common::tempdir(),
-        };
-        fs::create_dir(env.home()).unwrap();
-        env
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn home(&self) -> PathBuf {
-        self.path().join("home")
-    }
-
-    fn auth_file(&self) -> PathBuf {
-        self.path().join("auth.json")
-    }
-
-    /// `vouch ARGS` in this directory, credentials only from here.
-    fn command<I, S>(&self, args: I) -> Command
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<OsStr>,
-    {
-        let mut cmd = common::vouch();
-        cmd.current_dir(self.path())
-            .env("HOME", self.home())
-            .env("REGISTRY_AUTH_FILE", self.auth_file())
-            .env_remove("DOCKER_CONFIG")
-            .env_remove("VOUCH_REGISTRY_PASSWORD")
-            .stdin(Stdio::null())
-            .args(args);
-        cmd
-    }
-
-    fn run<I, S>(&self, args: I) -> Output
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<OsStr>,
-    {
-        self.command(args).output().unwrap()
-    }
-
-    /// `vouch keygen --out NAME`: returns the private and public key paths.
-    fn keygen(&self, name: &str) -> (PathBuf, PathBuf) {
-        let prefix = self.path().join(name);
-        assert_ok(&self.run(["keygen", "--out", &s(&prefix)]));
-        (prefix.with_extension("key"), prefix.with_extension("pub"))
-    }
-
-    /// Writes a docker config.json with `user:password` for `host` as the
-    /// REGISTRY_AUTH_FILE.
-    fn write_auth(&self, host: &str, user: &str, password: &str) {
-        let auth = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-        let config = json!({"auths": {host: {"auth": auth}}});
-        fs::write(self.auth_file(), serde_json::to_vec(&config).unwrap()).unwrap();
-    }
-
-    fn sign(&self, image: &str, key: &Path, extra: &[&str]) {
-        let out = self.run(args(&["sign", image, "--key", &s(key)], extra));
-        assert_ok(&out);
-    }
-
-    fn verify(&self, image: &str, public: &Path, extra: &[&str]) -> Output {
-        self.run(args(&["verify-image", image, "--key", &s(public)], extra))
-    }
-
-    /// `vouch tree IMAGE --output json`, which must succeed.
-    fn tree(&self, image: &str, extra: &[&str]) -> Tree {
-        let out = self.run(args(&["tree", image, "--output", "json"], extra));
-        assert_ok(&out);
-        Tree(serde_json::from_slice(&out.stdout).unwrap())
-    }
+/// `vouch sign IMAGE --key KEY EXTRA...`, which must succeed.
+fn sign(env: &Fixture, image: &str, key: &Path, extra: &[&str]) {
+    let out = env.run(args(&["sign", image, "--key", s(key)], extra));
+    assert_ok(&out);
 }
 
-fn s(path: &Path) -> String {
-    path.display().to_string()
+/// `vouch verify-image IMAGE --key PUBLIC EXTRA...`.
+fn verify_image(env: &Fixture, image: &str, public: &Path, extra: &[&str]) -> Output {
+    env.run(args(&["verify-image", image, "--key", s(public)], extra))
+}
+
+/// `vouch tree IMAGE --output json EXTRA...`, which must succeed.
+fn tree_of(env: &Fixture, image: &str, extra: &[&str]) -> Tree {
+    Tree(env.tree(image, extra))
 }
 
 fn args(base: &[&str], extra: &[&str]) -> Vec<String> {
     base.iter().chain(extra).map(|a| a.to_string()).collect()
 }
 
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
 /// The flags that make vouch trust and log in to the secure registry.
 fn secure_flags(registry: &Registry) -> Vec<String> {
     vec![
         "--registry-ca".into(),
-        s(registry.ca_pem.as_ref().unwrap()),
+        s(registry.ca_pem.as_ref().unwrap()).to_string(),
         "--registry-username".into(),
         USERNAME.into(),
         "--registry-password".into(),
@@ -295,7 +231,7 @@ fn skopeo_push(registry: &Registry, layout: &Layout, tag: &str, repo: &str, dest
 /// names `signed` as the image, signed with `key`.
 fn push_cosign_signature(
     registry: &Registry,
-    env: &Env,
+    env: &Fixture,
     repo: &str,
     subject: &str,
     signed: &str,
@@ -303,7 +239,7 @@ fn push_cosign_signature(
 ) {
     let payload = simple_signing_payload(&format!("{}/{repo}", registry.host), signed);
     let signature = load_key(key).sign(&payload).unwrap();
-    let layout = Layout::create(env.path().join(format!("cosign-sig-{}", &subject[7..19])));
+    let layout = Layout::create(env.dir().join(format!("cosign-sig-{}", &subject[7..19])));
     let manifest = layout.cosign_image(
         SIMPLE_SIGNING,
         &payload,
@@ -330,16 +266,21 @@ fn cosign_tag(digest: &str, suffix: &str) -> String {
 #[test]
 fn plain_registry_sign_tree_verify_both_formats() {
     let registry = Registry::plain();
-    let env = Env::new();
+    let env = Fixture::new();
     let digest = registry.push_image("team/app", "v1");
     let image = registry.reference("team/app", "v1");
     let (key, public) = env.keygen("ci");
     let (_, other_public) = env.keygen("other");
 
-    env.sign(&image, &key, &[]);
-    env.sign(&image, &key, &["--format", "legacy", "-a", "build=42"]);
+    sign(&env, &image, &key, &[]);
+    sign(
+        &env,
+        &image,
+        &key,
+        &["--format", "legacy", "-a", "build=42"],
+    );
 
-    let tree = env.tree(&image, &[]);
+    let tree = tree_of(&env, &image, &[]);
     assert_eq!(tree.digest(), digest);
     assert_eq!(tree.0["image"], format!("{}/team/app", registry.host));
     assert_eq!(tree.signatures().len(), 2, "{:#}", tree.0);
@@ -354,7 +295,7 @@ fn plain_registry_sign_tree_verify_both_formats() {
     assert_eq!(bundle["subject"], digest);
     assert!(bundle["key"].as_str().unwrap().starts_with("hint:"));
 
-    let out = env.verify(&image, &public, &[]);
+    let out = verify_image(&env, &image, &public, &[]);
     assert_ok(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
@@ -366,7 +307,7 @@ fn plain_registry_sign_tree_verify_both_formats() {
         "{err}"
     );
 
-    let out = env.verify(&image, &other_public, &[]);
+    let out = verify_image(&env, &image, &other_public, &[]);
     assert_fails_with(&out, "no signature on");
     assert_fails_with(&out, "verifies with key");
 
@@ -407,7 +348,7 @@ fn plain_registry_sign_tree_verify_both_formats() {
 #[test]
 fn secure_registry_needs_credentials_and_ca() {
     let registry = Registry::secure();
-    let env = Env::new();
+    let env = Fixture::new();
     let digest = registry.push_image("team/private", "v1");
     let image = registry.reference("team/private", "v1");
     let (key, public) = env.keygen("ci");
@@ -415,56 +356,56 @@ fn secure_registry_needs_credentials_and_ca() {
 
     // Trusted, but anonymous: refused with the 401. A tag is resolved by
     // HEAD, whose answer has no body, so only the status is there...
-    let out = env.run(["tree", &image, "--registry-ca", &ca]);
+    let out = env.run(["tree", &image, "--registry-ca", ca]);
     assert_fails_with(
         &out,
         "authentication failed (no credentials given): Unauthorized",
     );
     // ...while a GET by digest carries the registry's own error body.
     let pinned = format!("{}/team/private@{digest}", registry.host);
-    let out = env.run(["tree", &pinned, "--registry-ca", &ca]);
+    let out = env.run(["tree", &pinned, "--registry-ca", ca]);
     assert_fails_with(
         &out,
         "authentication failed (no credentials given): UNAUTHORIZED: authentication required",
     );
-    let out = env.run(["sign", &image, "--key", &s(&key), "--registry-ca", &ca]);
+    let out = env.run(["sign", &image, "--key", s(&key), "--registry-ca", ca]);
     assert_fails_with(&out, "authentication failed");
 
     // CA and credentials as flags.
     let flags = secure_flags(&registry);
-    env.sign(&image, &key, &strs(&flags));
+    sign(&env, &image, &key, &strs(&flags));
     let legacy = [
         vec!["--format".to_string(), "legacy".to_string()],
         flags.clone(),
     ]
     .concat();
-    env.sign(&image, &key, &strs(&legacy));
-    let tree = env.tree(&image, &strs(&flags));
+    sign(&env, &image, &key, &strs(&legacy));
+    let tree = tree_of(&env, &image, &strs(&flags));
     assert_eq!(tree.digest(), digest);
     assert_eq!(tree.formats(), ["bundle", "legacy"]);
-    assert_ok(&env.verify(&image, &public, &strs(&flags)));
+    assert_ok(&verify_image(&env, &image, &public, &strs(&flags)));
 
     // Credentials from a docker config.json in $REGISTRY_AUTH_FILE.
-    env.write_auth(&registry.host, USERNAME, PASSWORD);
-    let ca_only = ["--registry-ca", ca.as_str()];
+    write_auth(&env, &registry.host, USERNAME, PASSWORD);
+    let ca_only = ["--registry-ca", ca];
     let (key2, public2) = env.keygen("second");
-    env.sign(&image, &key2, &ca_only);
-    let tree = env.tree(&image, &ca_only);
+    sign(&env, &image, &key2, &ca_only);
+    let tree = tree_of(&env, &image, &ca_only);
     assert_eq!(tree.formats(), ["bundle", "bundle", "legacy"]);
-    assert_ok(&env.verify(&image, &public2, &ca_only));
-    assert_ok(&env.verify(&image, &public, &ca_only));
+    assert_ok(&verify_image(&env, &image, &public2, &ca_only));
+    assert_ok(&verify_image(&env, &image, &public, &ca_only));
 
     // A wrong password in the file is refused.
-    env.write_auth(&registry.host, USERNAME, "wrong-password");
-    let out = env.run(["tree", &image, "--registry-ca", &ca]);
+    write_auth(&env, &registry.host, USERNAME, "wrong-password");
+    let out = env.run(["tree", &image, "--registry-ca", ca]);
     assert_fails_with(&out, "authentication failed");
-    env.write_auth(&registry.host, USERNAME, PASSWORD);
+    write_auth(&env, &registry.host, USERNAME, PASSWORD);
 
     // Without the CA the server certificate is not trusted (and there is
     // no silent fall-back to plain HTTP on this loopback registry).
     let out = env.run(["tree", &image]);
     assert_fails_with(&out, "invalid peer certificate");
-    let out = env.verify(&image, &public, &[]);
+    let out = verify_image(&env, &image, &public, &[]);
     assert_fails_with(&out, "certificate");
 }
 
@@ -475,13 +416,13 @@ fn secure_registry_needs_credentials_and_ca() {
 #[test]
 fn recursive_signing_of_an_index() {
     let registry = Registry::plain();
-    let env = Env::new();
+    let env = Fixture::new();
     let (index, platforms) = registry.push_index("team/multi", "v1");
     let image = registry.reference("team/multi", "v1");
     let (key, public) = env.keygen("ci");
 
-    env.sign(&image, &key, &["--recursive"]);
-    let tree = env.tree(&image, &[]);
+    sign(&env, &image, &key, &["--recursive"]);
+    let tree = tree_of(&env, &image, &[]);
     assert_eq!(tree.digest(), index);
     let signed: BTreeSet<&str> = tree
         .signatures()
@@ -496,9 +437,9 @@ fn recursive_signing_of_an_index() {
 
     for platform in &platforms {
         let by_digest = format!("{}/team/multi@{platform}", registry.host);
-        assert_ok(&env.verify(&by_digest, &public, &[]));
+        assert_ok(&verify_image(&env, &by_digest, &public, &[]));
     }
-    assert_ok(&env.verify(&image, &public, &[]));
+    assert_ok(&verify_image(&env, &image, &public, &[]));
 
     // A single image has no platforms to recurse into.
     registry.push_image("team/single", "v1");
@@ -506,7 +447,7 @@ fn recursive_signing_of_an_index() {
         "sign",
         &registry.reference("team/single", "v1"),
         "--key",
-        &s(&key),
+        s(&key),
         "--recursive",
     ]);
     assert_fails_with(&out, "is a single image, not an index");
@@ -520,7 +461,7 @@ fn recursive_signing_of_an_index() {
 fn concurrent_signers_all_keep_their_signatures() {
     const SIGNERS: usize = 8;
     let registry = Registry::plain();
-    let env = Env::new();
+    let env = Fixture::new();
     registry.push_image("team/busy", "v1");
     let image = registry.reference("team/busy", "v1");
     let keys: Vec<(PathBuf, PathBuf)> =
@@ -529,7 +470,7 @@ fn concurrent_signers_all_keep_their_signatures() {
     let children: Vec<_> = keys
         .iter()
         .map(|(key, _)| {
-            env.command(["sign", &image, "--key", &s(key)])
+            env.command(["sign", &image, "--key", s(key)])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -540,7 +481,7 @@ fn concurrent_signers_all_keep_their_signatures() {
         assert_ok(&child.wait_with_output().unwrap());
     }
 
-    let tree = env.tree(&image, &[]);
+    let tree = tree_of(&env, &image, &[]);
     assert_eq!(tree.formats(), vec!["bundle"; SIGNERS], "{:#}", tree.0);
     let hints: BTreeSet<&str> = tree
         .signatures()
@@ -549,7 +490,7 @@ fn concurrent_signers_all_keep_their_signatures() {
         .collect();
     assert_eq!(hints.len(), SIGNERS, "one signature per key");
     for (_, public) in &keys {
-        assert_ok(&env.verify(&image, public, &[]));
+        assert_ok(&verify_image(&env, &image, public, &[]));
     }
 }
 
@@ -561,35 +502,35 @@ fn concurrent_signers_all_keep_their_signatures() {
 fn copy_registry_to_layout_to_secure_registry() {
     let plain = Registry::plain();
     let secure = Registry::secure();
-    let env = Env::new();
+    let env = Fixture::new();
     let digest = plain.push_image("team/app", "v1");
     let src = plain.reference("team/app", "v1");
     let (key, public) = env.keygen("ci");
-    env.sign(&src, &key, &[]);
-    env.sign(&src, &key, &["--format", "legacy"]);
+    sign(&env, &src, &key, &[]);
+    sign(&env, &src, &key, &["--format", "legacy"]);
 
-    let layout = format!("oci:{}/audit/layout:v1", env.path().display());
+    let layout = format!("oci:{}/audit/layout:v1", env.dir().display());
     assert_ok(&env.run(["copy", &src, &layout]));
-    let out = env.verify(&layout, &public, &[]);
+    let out = verify_image(&env, &layout, &public, &[]);
     assert_ok(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        format!("oci:{}/audit/layout@{digest}", env.path().display())
+        format!("oci:{}/audit/layout@{digest}", env.dir().display())
     );
-    let tree = env.tree(&layout, &[]);
+    let tree = tree_of(&env, &layout, &[]);
     assert_eq!(tree.digest(), digest);
     assert_eq!(tree.formats(), ["bundle", "legacy"]);
 
     let flags = secure_flags(&secure);
     let dst = secure.reference("other/app", "v1");
     assert_ok(&env.run(args(&["copy", &layout, &dst], &strs(&flags))));
-    let out = env.verify(&dst, &public, &strs(&flags));
+    let out = verify_image(&env, &dst, &public, &strs(&flags));
     assert_ok(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         format!("{}/other/app@{digest}", secure.host)
     );
-    let tree = env.tree(&dst, &strs(&flags));
+    let tree = tree_of(&env, &dst, &strs(&flags));
     assert_eq!(tree.digest(), digest);
     assert_eq!(tree.formats(), ["bundle", "legacy"]);
 }
@@ -599,7 +540,7 @@ fn copy_registry_to_layout_to_secure_registry() {
 /// or the docker config), never DST's.
 #[test]
 fn regression_issue_9_copy_sends_each_registry_only_its_own_credentials() {
-    let env = Env::new();
+    let env = Fixture::new();
     let mirror = Registry::plain_with_auth();
     let dst = mirror.reference("mirror/app", "v1");
     let login = [
@@ -622,7 +563,7 @@ fn regression_issue_9_copy_sends_each_registry_only_its_own_credentials() {
     assert_eq!(source.authorizations(), Vec::<String>::new());
 
     // Its own, bound to it, and nothing else.
-    fs::write(env.path().join("reader.token"), "read-only-token\n").unwrap();
+    fs::write(env.dir().join("reader.token"), "read-only-token\n").unwrap();
     let bound = format!("{}=reader:@reader.token", source.host);
     let out = env.run(args(
         &["copy", &src, &dst, "--registry-credentials", &bound],
@@ -644,8 +585,8 @@ fn regression_issue_9_copy_sends_each_registry_only_its_own_credentials() {
         "--registry-credentials",
         &format!("{}={USERNAME}:@pw", mirror.host),
     ];
-    fs::write(env.path().join("pw"), PASSWORD).unwrap();
-    assert_eq!(env.tree(&dst, &flags).digest(), digest);
+    fs::write(env.dir().join("pw"), PASSWORD).unwrap();
+    assert_eq!(tree_of(&env, &dst, &flags).digest(), digest);
 }
 
 /// Credentials given on the command line are for one registry: a command
@@ -653,7 +594,7 @@ fn regression_issue_9_copy_sends_each_registry_only_its_own_credentials() {
 /// registry is never asked.
 #[test]
 fn regression_issue_9_command_line_credentials_are_for_one_registry() {
-    let env = Env::new();
+    let env = Fixture::new();
     let plain = Registry::plain();
     plain.push_image("team/app", "v1");
     let first = plain.reference("team/app", "v1");
@@ -665,7 +606,7 @@ fn regression_issue_9_command_line_credentials_are_for_one_registry() {
         "--registry-password",
         PASSWORD,
     ];
-    let policy = env.path().join("policy.yaml");
+    let policy = env.dir().join("policy.yaml");
     fs::write(
         &policy,
         "apiVersion: vouch.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {name: open}\n\
@@ -674,7 +615,7 @@ fn regression_issue_9_command_line_credentials_are_for_one_registry() {
     .unwrap();
     let policy = s(&policy);
     let out = env.run(args(
-        &["verify", &first, &second, "--policy", &policy],
+        &["verify", &first, &second, "--policy", policy],
         &login,
     ));
     assert_fails_with(
@@ -686,7 +627,7 @@ fn regression_issue_9_command_line_credentials_are_for_one_registry() {
     );
     assert_eq!(other.requests(), Vec::<String>::new());
     // Negative control: each image alone is verified with them.
-    assert_ok(&env.run(args(&["verify", &first, "--policy", &policy], &login)));
+    assert_ok(&env.run(args(&["verify", &first, "--policy", policy], &login)));
 }
 
 // ---------------------------------------------------------------------------
@@ -696,7 +637,7 @@ fn regression_issue_9_command_line_credentials_are_for_one_registry() {
 #[test]
 fn reads_legacy_cosign_signatures_and_attestations() {
     let registry = Registry::plain();
-    let env = Env::new();
+    let env = Fixture::new();
     let repo = "team/cosigned";
     let digest = registry.push_image(repo, "v1");
     let image = registry.reference(repo, "v1");
@@ -718,7 +659,7 @@ fn reads_legacy_cosign_signatures_and_attestations() {
         &[&signer as &dyn Signer],
     )
     .unwrap();
-    let layout = Layout::create(env.path().join("cosign-att"));
+    let layout = Layout::create(env.dir().join("cosign-att"));
     let att = layout.cosign_image(
         DSSE_LAYER,
         &envelope.to_json(),
@@ -727,7 +668,7 @@ fn reads_legacy_cosign_signatures_and_attestations() {
     layout.set_tags(&[(&att, "att")]);
     skopeo_push(&registry, &layout, "att", repo, &cosign_tag(&digest, "att"));
 
-    let tree = env.tree(&image, &[]);
+    let tree = tree_of(&env, &image, &[]);
     assert_eq!(tree.attachments().len(), 2, "{:#}", tree.0);
     assert_eq!(tree.formats(), ["legacy"]);
     let attestation = tree
@@ -738,15 +679,15 @@ fn reads_legacy_cosign_signatures_and_attestations() {
     assert_eq!(attestation["format"], "legacy");
     assert_eq!(attestation["predicateType"], SLSA_PROVENANCE_V1);
     assert_eq!(attestation["subject"], digest);
-    assert_ok(&env.verify(&image, &public, &[]));
+    assert_ok(&verify_image(&env, &image, &public, &[]));
     let (_, stranger) = env.keygen("stranger");
-    let out = env.verify(&image, &stranger, &[]);
+    let out = verify_image(&env, &image, &stranger, &[]);
     assert_fails_with(&out, "signature does not verify with key");
 
     // A signature whose payload names another image does not count.
     let other = registry.push_image(repo, "v2");
     push_cosign_signature(&registry, &env, repo, &other, &digest, &key);
-    let out = env.verify(&registry.reference(repo, "v2"), &public, &[]);
+    let out = verify_image(&env, &registry.reference(repo, "v2"), &public, &[]);
     assert_fails_with(&out, &format!("is for {digest}"));
 }
 
@@ -757,7 +698,7 @@ fn reads_legacy_cosign_signatures_and_attestations() {
 #[test]
 fn malformed_reference_and_missing_tag() {
     let registry = Registry::plain();
-    let env = Env::new();
+    let env = Fixture::new();
     let out = env.run(["tree", "UPPER/Case"]);
     assert_fails_with(&out, "bad image reference");
     let out = env.run(["tree", &format!("{}/team/NoSuch", registry.host)]);
@@ -773,8 +714,8 @@ fn malformed_reference_and_missing_tag() {
 #[test]
 fn ten_thousand_attachments_hit_the_limits() {
     const FAKES: usize = 10_000;
-    let env = Env::new();
-    let layout = Layout::create(env.path().join("flood"));
+    let env = Fixture::new();
+    let layout = Layout::create(env.dir().join("flood"));
     let image = layout.small_image();
     let subject = image["digest"].as_str().unwrap().to_string();
     layout.set_tags(&[(&image, "v1")]);
@@ -819,25 +760,25 @@ fn ten_thousand_attachments_hit_the_limits() {
 
 #[test]
 fn corrupted_blob_in_a_layout_is_refused() {
-    let env = Env::new();
-    let layout = Layout::create(env.path().join("layout"));
+    let env = Fixture::new();
+    let layout = Layout::create(env.dir().join("layout"));
     let image = layout.small_image();
     layout.set_tags(&[(&image, "v1")]);
     let target = layout.oci("v1");
     let (key, public) = env.keygen("ci");
-    env.sign(&target, &key, &[]);
-    assert_ok(&env.verify(&target, &public, &[]));
+    sign(&env, &target, &key, &[]);
+    assert_ok(&verify_image(&env, &target, &public, &[]));
 
     // The bundle layer is a few hundred bytes: over a 10-byte blob limit.
     // The signature is reported unreadable, and so does not verify.
-    let tree = env.tree(&target, &["--max-blob-bytes", "10"]);
+    let tree = tree_of(&env, &target, &["--max-blob-bytes", "10"]);
     assert!(tree.signatures().is_empty(), "{:#}", tree.0);
     let reason = tree.0["ignored"][0]["reason"].as_str().unwrap().to_string();
     assert!(reason.contains("over the limit of 10"), "{reason}");
-    let out = env.verify(&target, &public, &["--max-blob-bytes", "10"]);
+    let out = verify_image(&env, &target, &public, &["--max-blob-bytes", "10"]);
     assert_fails_with(&out, "over the limit of 10");
 
-    let tree = env.tree(&target, &[]);
+    let tree = tree_of(&env, &target, &[]);
     assert_eq!(tree.signatures().len(), 1);
     let referrer = tree.signatures()[0]["digest"].as_str().unwrap().to_string();
     let path = layout.blob_path(&referrer[7..]);
@@ -847,18 +788,18 @@ fn corrupted_blob_in_a_layout_is_refused() {
     bytes[last] = b' '; // the closing brace, gone
     fs::write(&path, &bytes).unwrap();
 
-    let tree = env.tree(&target, &[]);
+    let tree = tree_of(&env, &target, &[]);
     assert!(tree.signatures().is_empty(), "{:#}", tree.0);
     let reason = tree.0["ignored"][0]["reason"].as_str().unwrap().to_string();
     assert!(reason.contains("does not match its digest"), "{reason}");
     assert!(reason.contains(&format!("expected {referrer}")), "{reason}");
-    let out = env.verify(&target, &public, &[]);
+    let out = verify_image(&env, &target, &public, &[]);
     assert_fails_with(&out, "does not match its digest");
 
     // Longer than its descriptor says: refused after that many bytes.
     bytes.push(b'}');
     fs::write(&path, &bytes).unwrap();
-    let tree = env.tree(&target, &[]);
+    let tree = tree_of(&env, &target, &[]);
     let reason = tree.0["ignored"][0]["reason"].as_str().unwrap().to_string();
     assert!(
         reason.contains(&format!("declared {} bytes, got more", honest.len())),
@@ -869,16 +810,16 @@ fn corrupted_blob_in_a_layout_is_refused() {
 #[test]
 fn a_moved_tag_is_not_signed() {
     let registry = Registry::plain();
-    let env = Env::new();
+    let env = Fixture::new();
     let old = registry.push_image("team/moving", "v1");
     let image = registry.reference("team/moving", "v1");
     let (key, public) = env.keygen("ci");
-    env.sign(&image, &key, &[]);
-    assert_ok(&env.verify(&image, &public, &[]));
+    sign(&env, &image, &key, &[]);
+    assert_ok(&verify_image(&env, &image, &public, &[]));
 
     let new = registry.push_image("team/moving", "v1");
     assert_ne!(old, new);
-    let out = env.verify(&image, &public, &[]);
+    let out = verify_image(&env, &image, &public, &[]);
     assert_fails_with(
         &out,
         &format!(
@@ -887,7 +828,7 @@ fn a_moved_tag_is_not_signed() {
         ),
     );
     let pinned = format!("{}/team/moving@{old}", registry.host);
-    assert_ok(&env.verify(&pinned, &public, &[]));
+    assert_ok(&verify_image(&env, &pinned, &public, &[]));
 }
 
 // ---------------------------------------------------------------------------
@@ -916,8 +857,8 @@ fn run_with_deadline(cmd: &mut Command) -> Output {
 
 #[test]
 fn regression_issue_8_a_stalled_signer_does_not_erase_another_signers_entry() {
-    let env = Env::new();
-    let layout = Layout::create(env.path().join("layout"));
+    let env = Fixture::new();
+    let layout = Layout::create(env.dir().join("layout"));
     let image = layout.small_image();
     layout.set_tags(&[(&image, "v1")]);
     let target = layout.oci("v1");
@@ -929,13 +870,11 @@ fn regression_issue_8_a_stalled_signer_does_not_erase_another_signers_entry() {
     // index and writing it back.
     let vouch = common::vouch();
     let mut slow = Command::new("strace");
-    slow.args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=flock"])
+    env.isolate(&mut slow)
+        .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=flock"])
         .args(["-e", "inject=flock:delay_enter=3000000", "--"])
         .arg(vouch.get_program())
-        .args(["sign", &target, "--key", &s(&slow_key)])
-        .current_dir(env.path())
-        .env("HOME", env.home())
-        .stdin(Stdio::null())
+        .args(["sign", &target, "--key", s(&slow_key)])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut slow = slow
@@ -943,29 +882,29 @@ fn regression_issue_8_a_stalled_signer_does_not_erase_another_signers_entry() {
         .expect("strace not found: run scripts/install-oracles.sh");
     std::thread::sleep(Duration::from_secs(1));
     // Meanwhile another signer signs, and says it is done.
-    assert_ok(&env.run(["sign", &target, "--key", &s(&fast_key)]));
+    assert_ok(&env.run(["sign", &target, "--key", s(&fast_key)]));
     assert!(
         slow.try_wait().unwrap().is_none(),
         "the slow signer was not slow: the two did not overlap"
     );
     assert_ok(&slow.wait_with_output().unwrap());
 
-    let tree = env.tree(&target, &[]);
+    let tree = tree_of(&env, &target, &[]);
     assert_eq!(tree.formats(), ["bundle", "bundle"], "{:#}", tree.0);
-    assert_ok(&env.verify(&target, &fast_public, &[]));
-    assert_ok(&env.verify(&target, &slow_public, &[]));
+    assert_ok(&verify_image(&env, &target, &fast_public, &[]));
+    assert_ok(&verify_image(&env, &target, &slow_public, &[]));
 }
 
 #[test]
 fn regression_issue_8_an_unconfirmed_write_exits_3() {
     let registry = Registry::plain();
     let proxy = common::stub::ReferrersProxy::start(&registry.host);
-    let env = Env::new();
+    let env = Fixture::new();
     let digest = registry.push_image("team/lost", "v1");
     let image = format!("{}/team/lost:v1", proxy.host);
     let (key, _) = env.keygen("ci");
     proxy.drop_tag_writes("team/lost", &cosign_tag(&digest, "sig"));
-    let out = env.run(["sign", &image, "--key", &s(&key), "--format", "legacy"]);
+    let out = env.run(["sign", &image, "--key", s(&key), "--format", "legacy"]);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("vouch: error:"), "{err}");
@@ -975,47 +914,47 @@ fn regression_issue_8_an_unconfirmed_write_exits_3() {
 
 #[test]
 fn regression_issue_8_copy_keeps_the_destinations_signatures() {
-    let env = Env::new();
-    let src_layout = Layout::create(env.path().join("src"));
+    let env = Fixture::new();
+    let src_layout = Layout::create(env.dir().join("src"));
     let image = src_layout.small_image();
     src_layout.set_tags(&[(&image, "v1")]);
     let src = src_layout.oci("v1");
     // The destination holds the same image, signed by three other keys in
     // both formats.
-    copy_tree(&src_layout.dir, &env.path().join("dst"));
-    let dst = format!("oci:{}/dst:v1", env.path().display());
+    copy_tree(&src_layout.dir, &env.dir().join("dst"));
+    let dst = format!("oci:{}/dst:v1", env.dir().display());
     let keys: Vec<(PathBuf, PathBuf)> = (0..4).map(|i| env.keygen(&format!("k{i}"))).collect();
     for (key, _) in &keys[1..] {
-        env.sign(&dst, key, &["--format", "legacy"]);
-        env.sign(&dst, key, &[]);
+        sign(&env, &dst, key, &["--format", "legacy"]);
+        sign(&env, &dst, key, &[]);
     }
-    env.sign(&src, &keys[0].0, &["--format", "legacy"]);
-    env.sign(&src, &keys[0].0, &[]);
+    sign(&env, &src, &keys[0].0, &["--format", "legacy"]);
+    sign(&env, &src, &keys[0].0, &[]);
 
     assert_ok(&env.run(["copy", &src, &dst]));
-    let tree = env.tree(&dst, &[]);
+    let tree = tree_of(&env, &dst, &[]);
     let formats = tree.formats();
     let legacy = formats.iter().filter(|f| **f == "legacy").count();
     assert_eq!((formats.len(), legacy), (8, 4), "{:#}", tree.0);
     for (_, public) in &keys {
-        assert_ok(&env.verify(&dst, public, &[]));
+        assert_ok(&verify_image(&env, &dst, public, &[]));
     }
     // Copying again adds nothing: entries are merged by content.
     assert_ok(&env.run(["copy", &src, &dst]));
-    let again = env.tree(&dst, &[]);
+    let again = tree_of(&env, &dst, &[]);
     assert_eq!(again.signatures().len(), 8, "{:#}", again.0);
 }
 
 #[test]
 fn regression_issue_8_a_fifo_in_a_layout_is_refused_naming_it() {
-    let env = Env::new();
-    let layout = Layout::create(env.path().join("layout"));
+    let env = Fixture::new();
+    let layout = Layout::create(env.dir().join("layout"));
     let image = layout.small_image();
     layout.set_tags(&[(&image, "v1")]);
     let target = layout.oci("v1");
     let (key, _) = env.keygen("ci");
-    env.sign(&target, &key, &[]);
-    let tree = env.tree(&target, &[]);
+    sign(&env, &target, &key, &[]);
+    let tree = tree_of(&env, &target, &[]);
     let referrer = tree.signatures()[0]["digest"].as_str().unwrap().to_string();
 
     // The referrer manifest becomes a FIFO nobody writes to.
@@ -1024,7 +963,7 @@ fn regression_issue_8_a_fifo_in_a_layout_is_refused_naming_it() {
     let made = Command::new("mkfifo").arg(&path).status().unwrap();
     assert!(made.success());
     let out = run_with_deadline(&mut env.command(["tree", &target]));
-    assert_fails_with(&out, &s(&path));
+    assert_fails_with(&out, s(&path));
     assert_fails_with(&out, "FIFO");
 
     // So does index.json.
@@ -1033,7 +972,7 @@ fn regression_issue_8_a_fifo_in_a_layout_is_refused_naming_it() {
     let made = Command::new("mkfifo").arg(&index).status().unwrap();
     assert!(made.success());
     let out = run_with_deadline(&mut env.command(["tree", &target]));
-    assert_fails_with(&out, &s(&index));
+    assert_fails_with(&out, s(&index));
 }
 
 #[test]
@@ -1041,7 +980,7 @@ fn regression_issue_8_a_missing_referrer_is_skipped_but_an_unanswered_one_fails(
     use common::stub::{Fault, FaultServer};
     // 404: the entry points at nothing; it is reported, not fatal.
     let stub = FaultServer::start(Fault::ReferrerStatus(404));
-    let env = Env::new();
+    let env = Fixture::new();
     let image = format!("{}/app:v1", stub.host);
     let out = env.run(["tree", &image, "--output", "json"]);
     assert_ok(&out);
@@ -1099,10 +1038,10 @@ fn index_of(layout: &Layout, entries: Vec<Value>) -> Value {
 #[test]
 fn regression_issue_9_copy_fetches_each_repeated_child_once() {
     let registry = Registry::plain();
-    let env = Env::new();
+    let env = Fixture::new();
     // An index of 30 entries naming one index of 30 entries naming one
     // image: 900 paths to the same image, 3 manifests and 1 blob.
-    let layout = Layout::create(env.path().join("src"));
+    let layout = Layout::create(env.dir().join("src"));
     let image = layout.small_image();
     let inner = index_of(&layout, vec![image.clone(); 30]);
     let outer = index_of(&layout, vec![inner.clone(); 30]);
@@ -1144,7 +1083,7 @@ fn regression_issue_9_copy_fetches_each_repeated_child_once() {
     // Out of it: each manifest and blob fetched once.
     let before = registry.log().len();
     let started = Instant::now();
-    let dst = format!("oci:{}:v1", env.path().join("dst").display());
+    let dst = format!("oci:{}:v1", env.dir().join("dst").display());
     assert_ok(&env.run(["copy", &remote, &dst]));
     let pull_time = started.elapsed();
     let fetched = requests_since(&registry, before);
@@ -1162,14 +1101,14 @@ fn regression_issue_9_copy_fetches_each_repeated_child_once() {
         "{fetched:#?}"
     );
     // The copy is whole: the image verifies at the other end, by digest.
-    let tree = env.tree(&dst, &[]);
+    let tree = tree_of(&env, &dst, &[]);
     assert_eq!(tree.digest(), digest(&outer));
 }
 
 #[test]
 fn regression_issue_9_copy_refuses_indexes_nested_past_the_depth_limit() {
-    let env = Env::new();
-    let layout = Layout::create(env.path().join("src"));
+    let env = Fixture::new();
+    let layout = Layout::create(env.dir().join("src"));
     // 2,000 indexes, each the only entry of the next: chain[k] has k
     // indexes above it once the last is tagged.
     let mut chain = vec![layout.small_image()];
@@ -1179,7 +1118,7 @@ fn regression_issue_9_copy_refuses_indexes_nested_past_the_depth_limit() {
     }
     chain.reverse();
     layout.set_tags(&[(&chain[0], "v1")]);
-    let dst = env.path().join("dst");
+    let dst = env.dir().join("dst");
     let out = run_with_deadline(&mut env.command([
         "copy",
         &layout.oci("v1"),
@@ -1211,8 +1150,8 @@ fn regression_issue_9_copy_stops_at_its_deadline() {
     // stub: a registry that accepts connections and never answers; each
     // request alone would wait --registry-timeout (10 minutes here).
     let stub = FaultServer::start(Fault::Hang);
-    let env = Env::new();
-    let dst = env.path().join("dst");
+    let env = Fixture::new();
+    let dst = env.dir().join("dst");
     let out = run_with_deadline(&mut env.command([
         "copy",
         &format!("{}/app:v1", stub.host),
@@ -1244,16 +1183,16 @@ fn regression_issue_9_copy_stops_at_its_deadline() {
 
 #[test]
 fn regression_issue_9_sign_and_tree_take_each_repeated_entry_once() {
-    let env = Env::new();
-    let layout = Layout::create(env.path().join("layout"));
+    let env = Fixture::new();
+    let layout = Layout::create(env.dir().join("layout"));
     let image = layout.small_image();
     let index = index_of(&layout, vec![image.clone(); 30]);
     layout.set_tags(&[(&index, "v1")]);
     let target = layout.oci("v1");
     let (key, _) = env.keygen("ci");
-    env.sign(&target, &key, &["--recursive"]);
+    sign(&env, &target, &key, &["--recursive"]);
     // One signature on the index, one on its one image: not 30.
-    let tree = env.tree(&target, &[]);
+    let tree = tree_of(&env, &target, &[]);
     let subjects: Vec<&str> = tree
         .signatures()
         .iter()

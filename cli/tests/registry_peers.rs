@@ -19,76 +19,18 @@ use std::fs;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use common::registry::{Registry, PASSWORD, USERNAME};
 use common::stub::{Fault, FaultServer, ReferrersProxy, HUGE};
+use common::{s, Fixture};
 use serde_json::Value;
-use tempfile::TempDir;
 
 const SLSA_PROVENANCE_V1: &str = "https://slsa.dev/provenance/v1";
 const BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 const IN_TOTO_PAYLOAD_TYPE: &str = "application/vnd.in-toto+json";
-
-/// A scratch directory that is also `$HOME` and holds `$REGISTRY_AUTH_FILE`
-/// (absent), so that no tool reads the user's credentials.
-struct Scratch {
-    dir: TempDir,
-}
-
-impl Scratch {
-    fn new() -> Scratch {
-        Scratch {
-            dir: common::tempdir(),
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Isolates `cmd` from the user's configuration and credentials.
-    fn isolate<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
-        cmd.current_dir(self.path())
-            .env("HOME", self.path())
-            .env("REGISTRY_AUTH_FILE", self.path().join("auth.json"))
-            .env("DOCKER_CONFIG", self.path().join(".docker"))
-            .env_remove("VOUCH_REGISTRY_PASSWORD")
-            .stdin(Stdio::null())
-    }
-
-    /// Runs `vouch ARGS` here.
-    fn vouch(&self, args: &[&str]) -> Output {
-        self.isolate(&mut common::vouch())
-            .args(args)
-            .output()
-            .unwrap()
-    }
-
-    /// `vouch keygen --out k`: returns (k.key, k.pub).
-    fn keygen(&self, prefix: &str) -> (PathBuf, PathBuf) {
-        common::assert_ok(&self.vouch(&["keygen", "--out", prefix]));
-        (
-            self.path().join(format!("{prefix}.key")),
-            self.path().join(format!("{prefix}.pub")),
-        )
-    }
-
-    /// `vouch tree IMAGE --output json EXTRA...`, parsed.
-    fn tree(&self, image: &str, extra: &[&str]) -> Value {
-        let mut args = vec!["tree", image, "--output", "json"];
-        args.extend_from_slice(extra);
-        let out = self.vouch(&args);
-        common::assert_ok(&out);
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-}
-
-fn s(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
 
 /// The Sigstore bundle hint of an SPKI PEM public key, computed here from
 /// the PEM: base64 of the SHA-256 of the DER.
@@ -146,7 +88,7 @@ fn http_get(host: &str, path: &str, basic: Option<(&str, &str)>) -> (u16, Vec<u8
 // @sigstore/cli.
 
 /// The `sigstore` command of @sigstore/cli, isolated in `scratch`.
-fn sigstore_js(scratch: &Scratch) -> Command {
+fn sigstore_js(scratch: &Fixture) -> Command {
     let bin = common::oracles().join("npm/node_modules/.bin/sigstore");
     assert!(
         bin.exists(),
@@ -187,14 +129,14 @@ fn sigstore_js_attach_is_read_and_verified_by_vouch() {
     let image = format!("{}/{repo}:v1", auth.host);
     let hex = digest.strip_prefix("sha256:").unwrap();
 
-    let scratch = Scratch::new();
+    let scratch = Fixture::new();
     let (key, public) = scratch.keygen("k");
     fs::write(
-        scratch.path().join("statement.json"),
+        scratch.dir().join("statement.json"),
         provenance_for(&digest),
     )
     .unwrap();
-    common::assert_ok(&scratch.vouch(&[
+    common::assert_ok(&scratch.run([
         "sign-blob",
         "--in-toto",
         "--key",
@@ -203,7 +145,7 @@ fn sigstore_js_attach_is_read_and_verified_by_vouch() {
         "provenance.sigstore.json",
         "statement.json",
     ]));
-    let bundle = fs::read(scratch.path().join("provenance.sigstore.json")).unwrap();
+    let bundle = fs::read(scratch.dir().join("provenance.sigstore.json")).unwrap();
 
     // The peer attaches it (by tag: it resolves the digest itself).
     let out = sigstore_js(&scratch)
@@ -290,8 +232,8 @@ fn sigstore_js_attach_is_read_and_verified_by_vouch() {
 
     // The bundle as served by the registry verifies over the image digest;
     // the same bundle over another digest does not.
-    fs::write(scratch.path().join("served.sigstore.json"), &served).unwrap();
-    common::assert_ok(&scratch.vouch(&[
+    fs::write(scratch.dir().join("served.sigstore.json"), &served).unwrap();
+    common::assert_ok(&scratch.run([
         "verify-bundle",
         "--bundle",
         "served.sigstore.json",
@@ -300,7 +242,7 @@ fn sigstore_js_attach_is_read_and_verified_by_vouch() {
         &digest,
     ]));
     let other = format!("sha256:{}", "ab".repeat(32));
-    let out = scratch.vouch(&[
+    let out = scratch.run([
         "verify-bundle",
         "--bundle",
         "served.sigstore.json",
@@ -332,9 +274,9 @@ fn oras_py_pulls_the_bundle_referrer_vouch_wrote() {
     let repo = "vouch/app";
     let digest = registry.push_image(repo, "v1");
     let image = registry.reference(repo, "v1");
-    let scratch = Scratch::new();
+    let scratch = Fixture::new();
     let (key, public) = scratch.keygen("k");
-    common::assert_ok(&scratch.vouch(&["sign", &image, "--key", s(&key)]));
+    common::assert_ok(&scratch.run(["sign", &image, "--key", s(&key)]));
 
     let tree = scratch.tree(&image, &[]);
     let found = attachments(&tree);
@@ -345,7 +287,7 @@ fn oras_py_pulls_the_bundle_referrer_vouch_wrote() {
     let hint = hint_of(&public);
     assert_eq!(found[0]["key"], format!("hint:{hint}").as_str());
 
-    let outdir = scratch.path().join("pulled");
+    let outdir = scratch.dir().join("pulled");
     let out = scratch
         .isolate(&mut common::venv_bin("python"))
         .args(["-c", ORAS_PULL])
@@ -381,7 +323,7 @@ fn oras_py_pulls_the_bundle_referrer_vouch_wrote() {
         hint.as_str()
     );
 
-    common::assert_ok(&scratch.vouch(&[
+    common::assert_ok(&scratch.run([
         "verify-bundle",
         "--bundle",
         s(&pulled),
@@ -391,7 +333,7 @@ fn oras_py_pulls_the_bundle_referrer_vouch_wrote() {
     ]));
     // Negative control: another key.
     let (_, other) = scratch.keygen("other");
-    let out = scratch.vouch(&[
+    let out = scratch.run([
         "verify-bundle",
         "--bundle",
         s(&pulled),
@@ -413,10 +355,10 @@ fn with_a_referrers_api_vouch_writes_no_fallback_tag() {
     let digest = registry.push_image(repo, "v1");
     let hex = digest.strip_prefix("sha256:").unwrap();
     let image = format!("{}/{repo}:v1", proxy.host);
-    let scratch = Scratch::new();
+    let scratch = Fixture::new();
     let (key, public) = scratch.keygen("k");
 
-    common::assert_ok(&scratch.vouch(&["sign", &image, "--key", s(&key)]));
+    common::assert_ok(&scratch.run(["sign", &image, "--key", s(&key)]));
 
     let tree = scratch.tree(&image, &[]);
     let found = attachments(&tree);
@@ -424,7 +366,7 @@ fn with_a_referrers_api_vouch_writes_no_fallback_tag() {
     assert_eq!(found[0]["format"], "bundle");
     assert_eq!(found[0]["kind"], "signature");
     assert_eq!(found[0]["subject"], digest.as_str());
-    let out = scratch.vouch(&["verify-image", &image, "--key", s(&public)]);
+    let out = scratch.run(["verify-image", &image, "--key", s(&public)]);
     common::assert_ok(&out);
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
@@ -469,11 +411,11 @@ fn some_digest() -> String {
 /// `vouch tree IMAGE EXTRA...` must fail cleanly (exit 1, no panic), naming
 /// every needle.
 fn tree_fails(image: &str, extra: &[&str], needles: &[&str]) -> String {
-    let scratch = Scratch::new();
+    let scratch = Fixture::new();
     let mut args = vec!["tree", image];
     args.extend_from_slice(extra);
     let started = Instant::now();
-    let out = scratch.vouch(&args);
+    let out = scratch.run(args);
     let took = started.elapsed();
     // Shown when a test fails, or with --nocapture.
     eprintln!(
@@ -603,8 +545,8 @@ fn a_manifest_that_does_not_hash_to_its_digest_is_refused() {
 /// Runs `vouch tree IMAGE --output json`, which must succeed, and asserts
 /// that its one entry was skipped with a reason holding `needle`.
 fn tree_ignores(image: &str, needle: &str) {
-    let scratch = Scratch::new();
-    let out = scratch.vouch(&["tree", image, "--output", "json"]);
+    let scratch = Fixture::new();
+    let out = scratch.run(["tree", image, "--output", "json"]);
     common::assert_ok(&out);
     let tree: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(tree["attachments"].as_array().unwrap().len(), 0, "{tree:#}");

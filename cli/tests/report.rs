@@ -12,7 +12,9 @@ use std::path::Path;
 use std::process::Command;
 
 use common::registry::layout_image;
-use common::{assert_fails_with, assert_ok, copy_tree, vouch_in, Fixture};
+use common::{
+    assert_fails_with, assert_ok, copy_tree, vex_create, vouch_in, Fixture, NOT_AFFECTED,
+};
 
 /// The working directory of every test here: the demo project attested
 /// with `ci.key` onto `oci:layout:app`, the demo-vulns policy as
@@ -20,10 +22,10 @@ use common::{assert_fails_with, assert_ok, copy_tree, vouch_in, Fixture};
 /// pair (the policy's VEX authority), and a VEX document from it that
 /// answers CVE-2024-50615 in tinyxml2, and only that.
 fn scenario() -> Fixture {
-    let f = Fixture::with_vulns("oci:layout:app");
-    let dir = f.dir();
-    layout_image(&dir.join("layout"), "app");
-    assert_ok(&f.attest("ci.key", &[]));
+    let f = Fixture::demo()
+        .with_vulns()
+        .with_layout_image("layout", "app")
+        .attested();
     answer(&f, "CVE-2024-50615");
     f
 }
@@ -32,26 +34,16 @@ fn scenario() -> Fixture {
 /// `vouch vex create`, then `vouch vex attach` with `security.key`.
 fn answer(f: &Fixture, cve: &str) {
     let file = format!("{cve}.vex.json");
-    assert_ok(&vouch_in(
+    let impact = [
+        "--impact",
+        "demo-service parses only its own bundled XML configuration",
+    ];
+    assert_ok(&vex_create(
         f.dir(),
-        &[
-            "vex",
-            "create",
-            "--product",
-            "oci:layout:app",
-            "--vulnerability",
-            cve,
-            "--status",
-            "not_affected",
-            "--justification",
-            "vulnerable_code_not_in_execute_path",
-            "--impact",
-            "demo-service parses only its own bundled XML configuration",
-            "--subcomponent",
-            "pkg:github/leethomason/tinyxml2@10.0.0",
-            "-o",
-            &file,
-        ],
+        "oci:layout:app",
+        &[cve],
+        &file,
+        &[NOT_AFFECTED.as_slice(), &impact].concat(),
     ));
     assert_ok(&vouch_in(
         f.dir(),

@@ -11,7 +11,9 @@ use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use common::{assert_fails_with, assert_ok, oracle_script, run_vouch, tempdir, venv_bin};
+use common::{
+    assert_fails_with, assert_ok, oracle_script, read_json, run_vouch, tempdir, venv_bin,
+};
 use serde_json::Value;
 use vouch_evidence::digest::sha256;
 
@@ -131,10 +133,6 @@ fn spdx_oracle(path: &Path) -> Output {
         .arg(path)
         .output()
         .unwrap()
-}
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap()
 }
 
 fn write_json(path: &Path, value: &Value) {

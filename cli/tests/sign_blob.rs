@@ -6,13 +6,9 @@ use std::fs;
 use std::path::Path;
 
 use common::registry::layout_image;
-use common::{assert_fails_with, assert_ok, tempdir, vouch_in};
+use common::{assert_fails_with, assert_ok, read_json, tempdir, vouch_in};
 use serde_json::Value;
 use vouch_evidence::digest::sha256;
-
-fn read_json(path: &Path) -> Value {
-    serde_json::from_slice(&fs::read(path).unwrap()).unwrap()
-}
 
 /// The descriptor in the layout's `index.json` tagged `tag`.
 fn tagged<'a>(index: &'a mut Value, tag: &str) -> &'a mut Value {

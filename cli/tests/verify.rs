@@ -5,15 +5,10 @@
 use crate::common;
 
 use std::fs;
-use std::process::Output;
 
 use common::registry::layout_image;
-use common::{assert_ok, demo_policy, vouch_in, Fixture};
+use common::{assert_ok, demo_policy, stderr, vouch_in, Fixture};
 use serde_json::Value;
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn requirement<'a>(verdict: &'a Value, name: &str) -> &'a Value {
     verdict["images"][0]["policies"][0]["requirements"]
@@ -26,7 +21,7 @@ fn requirement<'a>(verdict: &'a Value, name: &str) -> &'a Value {
 
 #[test]
 fn an_attested_image_is_allowed_and_the_table_says_who_satisfied_what() {
-    let f = Fixture::attested();
+    let f = Fixture::demo_attested();
     let (out, verdict) = f.verify("policy.yaml");
     assert_ok(&out);
     let image = &verdict["images"][0];
@@ -59,7 +54,7 @@ fn an_attested_image_is_allowed_and_the_table_says_who_satisfied_what() {
 
 #[test]
 fn regression_issue_8_a_reference_with_a_digest_is_shown_with_it_once() {
-    let f = Fixture::attested();
+    let f = Fixture::demo_attested();
     let (_, verdict) = f.verify("policy.yaml");
     let digest = verdict["images"][0]["digest"].as_str().unwrap().to_string();
     let pinned = format!("oci:layout@{digest}");
@@ -86,7 +81,7 @@ fn regression_issue_8_a_reference_with_a_digest_is_shown_with_it_once() {
 
 #[test]
 fn regression_issue_5_an_attestation_signed_by_another_key_does_not_count() {
-    let f = Fixture::attested();
+    let f = Fixture::demo_attested();
     // A fresh image attested only by an unknown key.
     fs::remove_dir_all(f.dir().join("layout")).unwrap();
     layout_image(&f.dir().join("layout"), "app");
@@ -105,7 +100,7 @@ fn regression_issue_5_an_attestation_signed_by_another_key_does_not_count() {
 
 #[test]
 fn regression_issue_5_a_changed_vendored_file_re_attested_is_denied_with_the_input_named() {
-    let f = Fixture::attested();
+    let f = Fixture::demo_attested();
     // The next build of the image, from a tree with a changed vendored file.
     fs::remove_dir_all(f.dir().join("layout")).unwrap();
     layout_image(&f.dir().join("layout"), "app");
@@ -133,7 +128,7 @@ fn regression_issue_5_a_changed_vendored_file_re_attested_is_denied_with_the_inp
 
 #[test]
 fn regression_issue_5_a_missing_predicate_is_not_satisfied_by_another_valid_one() {
-    let f = Fixture::attested();
+    let f = Fixture::demo_attested();
     let policy = demo_policy().replace(
         "https://cyclonedx.org/bom/v1.6",
         "https://spdx.dev/Document/v2.3",
@@ -156,7 +151,7 @@ fn regression_issue_5_a_missing_predicate_is_not_satisfied_by_another_valid_one(
 
 #[test]
 fn no_matching_policy_denies_by_default_and_a_bad_policy_exits_2() {
-    let f = Fixture::attested();
+    let f = Fixture::demo_attested();
     let other = demo_policy().replace("oci:**", "registry.example.com/**");
     fs::write(f.dir().join("other.yaml"), other).unwrap();
     let (out, verdict) = f.verify("other.yaml");

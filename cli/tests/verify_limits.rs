@@ -22,20 +22,14 @@ use std::process::Output;
 
 use common::registry::{add_fallback_entries, flood_referrers, Registry};
 use common::stub::ReferrersProxy;
-use common::{assert_fails_with, assert_ok, copy_tree, demo_policy, root, vouch_in, Fixture};
+use common::{
+    assert_fails_with, assert_ok, copy_tree, demo_policy, root, stderr, stdout, vouch_in, Fixture,
+};
 use serde_json::{json, Value};
 use vouch_evidence::digest::sha256;
 
 /// The attachments the 10,000 test floods an image with.
 const FAKES: usize = 10_000;
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// `vouch verify IMAGES... --policy policy.yaml EXTRA...` in the fixture.
 fn verify(f: &Fixture, images: &[&str], extra: &[&str]) -> Output {
@@ -48,7 +42,7 @@ fn verify(f: &Fixture, images: &[&str], extra: &[&str]) -> Output {
 
 #[test]
 fn regression_issue_5_ten_thousand_attestations_are_capped_and_nothing_is_admitted() {
-    let f = Fixture::attested();
+    let f = Fixture::demo_attested();
     // Control: with its handful of attestations the image is evaluated
     // (and allowed), alone and next to a copy of itself.
     let (out, verdict) = f.verify("policy.yaml");
@@ -151,7 +145,7 @@ fn bundle_referrer(dir: &std::path::Path, subject: &str, layer: &[u8]) -> Value 
 
 #[test]
 fn regression_issue_8_junk_and_bad_entries_do_not_hide_the_good_ones() {
-    let f = Fixture::attested();
+    let f = Fixture::demo_attested();
     let (out, verdict) = f.verify("policy.yaml");
     assert_ok(&out);
     let image = &verdict["images"][0];
@@ -227,7 +221,7 @@ fn regression_issue_5_a_tag_moved_between_two_resolutions_is_resolved_once() {
     let b = registry.push_image(repo, "next");
     assert_ne!(a, b);
     let (a_hex, b_hex) = (&a[7..], &b[7..]);
-    let f = Fixture::prepared(&format!("{}/{repo}:v1", proxy.host));
+    let f = Fixture::demo().with_image(&format!("{}/{repo}:v1", proxy.host));
     fs::write(
         f.dir().join("policy.yaml"),
         demo_policy().replace("oci:**", &format!("{}/team/**", proxy.host)),
@@ -324,7 +318,7 @@ fn keys<'a>(objects: impl Iterator<Item = &'a Value>) -> BTreeSet<String> {
 #[test]
 fn the_json_output_has_exactly_the_documented_fields() {
     let documented = documented_fields();
-    let f = Fixture::attested();
+    let f = Fixture::demo_attested();
     // An ignored attestation too, so that every kind of entry is present.
     assert_ok(&vouch_in(f.dir(), &["keygen", "--out", "mallory"]));
     assert_ok(&f.attest("mallory.key", &[]));

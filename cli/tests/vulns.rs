@@ -13,18 +13,14 @@ use std::time::Duration;
 
 use common::registry::layout_image;
 use common::{
-    assert_fails_with, assert_ok, copy_tree, inputs_json, root, tempdir, venv_bin, vouch_in,
-    Fixture,
+    assert_fails_with, assert_ok, copy_tree, inputs_json, npm_install, pip_download, root, stderr,
+    tempdir, venv_bin, vouch, vouch_in, Fixture, NOT_AFFECTED,
 };
 use serde_json::Value;
 
 /// The real OSV records (testdata/osv/SOURCE.md).
 fn osv() -> PathBuf {
     root().join("testdata/osv")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// Asserts a clean configuration error: exit 2 (not "denied"), a
@@ -232,17 +228,6 @@ fn a_real_cargo_vendor_tree_has_the_smallvec_and_regex_advisories_until_smallvec
 
 // ------------------------------------------------------------------ npm
 
-/// Writes `package_json` into `dir` and installs it with the real npm.
-fn npm_install(dir: &Path, package_json: &str) {
-    fs::write(dir.join("package.json"), package_json).unwrap();
-    let out = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
-        .current_dir(dir)
-        .output()
-        .expect("npm must be installed");
-    assert_ok(&out);
-}
-
 #[test]
 fn a_real_npm_install_has_the_debug_and_minimist_advisories_and_ms_2_0_0_is_past_its_fix() {
     let dir = tempdir();
@@ -318,20 +303,6 @@ fn a_real_npm_install_has_the_debug_and_minimist_advisories_and_ms_2_0_0_is_past
 
 // ------------------------------------------------------------------ pip
 
-/// Downloads the wheels of `packages` (no dependencies) into `dest` with
-/// the oracle venv's pip, from PyPI alone, as inputs_pip.rs does.
-fn pip_download(dest: &Path, packages: &[&str]) {
-    let out = venv_bin("pip")
-        .env_remove("PIP_FIND_LINKS")
-        .args(["download", "--quiet", "--no-deps", "--only-binary=:all:"])
-        .arg("-d")
-        .arg(dest)
-        .args(packages)
-        .output()
-        .unwrap();
-    assert_ok(&out);
-}
-
 /// A requirements.txt pinning each `(name, version, wheel file)` of
 /// `dir/wheelhouse` with the wheel's SHA-256, as pip-compile writes it.
 fn hashed_requirements(dir: &Path, wheels: &[(&str, &str, &str)]) {
@@ -352,7 +323,11 @@ const REQUESTS: &str = "requests-2.32.0-py3-none-any.whl";
 fn real_pip_wheels_have_the_idna_and_requests_advisories_and_idna_3_7_has_none() {
     let dir = tempdir();
     let d = dir.path();
-    pip_download(&d.join("wheelhouse"), &["idna==3.6", "requests==2.32.0"]);
+    pip_download(
+        &d.join("wheelhouse"),
+        "--only-binary=:all:",
+        &["idna==3.6", "requests==2.32.0"],
+    );
     hashed_requirements(
         d,
         &[("idna", "3.6", IDNA_3_6), ("requests", "2.32.0", REQUESTS)],
@@ -391,7 +366,7 @@ fn real_pip_wheels_have_the_idna_and_requests_advisories_and_idna_3_7_has_none()
     // requests is left.
     let fixed = tempdir();
     let f = fixed.path();
-    pip_download(&f.join("wheelhouse"), &["idna==3.7"]);
+    pip_download(&f.join("wheelhouse"), "--only-binary=:all:", &["idna==3.7"]);
     fs::copy(
         d.join("wheelhouse").join(REQUESTS),
         f.join("wheelhouse").join(REQUESTS),
@@ -412,117 +387,55 @@ fn real_pip_wheels_have_the_idna_and_requests_advisories_and_idna_3_7_has_none()
 
 // ------------------------------------------------------- image and VEX
 
-/// The demo's working directory (see [`demo_prepared`]).
-struct Demo {
-    f: Fixture,
-    /// The image's digest, `sha256:<hex>`.
-    digest: String,
-    /// The key id of `security.pub`.
-    security: String,
-    /// The key id of `ci.pub`.
-    ci: String,
-}
-
-/// `vouch keygen --out NAME` in `dir`; the new key's id.
-fn keygen(dir: &Path, name: &str) -> String {
-    assert_ok(&vouch_in(dir, &["keygen", "--out", name]));
-    key_id(dir, name)
-}
-
-/// The key id of `NAME.pub` in `dir`.
-fn key_id(dir: &Path, name: &str) -> String {
-    let pem = fs::read_to_string(dir.join(format!("{name}.pub"))).unwrap();
-    vouch_evidence::keys::PublicKey::from_pem(&pem)
-        .unwrap()
-        .key_id()
-        .to_string()
-}
-
 /// The demo's working directory, nothing attested yet: a fresh layout
 /// image `oci:layout:app`, demo-vulns.yaml as `policy.yaml`, the OSV
 /// records as `osv/`, and the `ci` and `security` key pairs.
-fn demo_prepared() -> Demo {
-    let f = Fixture::prepared("oci:layout:app");
-    let digest = layout_image(&f.dir().join("layout"), "app");
-    fs::copy(
-        root().join("testdata/policies/demo-vulns.yaml"),
-        f.dir().join("policy.yaml"),
-    )
-    .unwrap();
-    copy_tree(&osv(), &f.dir().join("osv"));
-    let security = keygen(f.dir(), "security");
-    let ci = key_id(f.dir(), "ci");
-    Demo {
-        f,
-        digest,
-        security,
-        ci,
-    }
+fn demo_prepared() -> Fixture {
+    Fixture::demo()
+        .with_vulns()
+        .with_layout_image("layout", "app")
 }
 
 /// [`demo_prepared`] with the demo project attested by `ci`.
-fn demo() -> Demo {
-    let d = demo_prepared();
-    assert_ok(&d.f.attest("ci.key", &[]));
-    d
+fn demo() -> Fixture {
+    demo_prepared().attested()
 }
 
-impl Demo {
-    fn dir(&self) -> &Path {
-        self.f.dir()
-    }
+/// `vouch vex create` for both tinyxml2 CVEs on the demo image, with
+/// `extra` (status and its fields), written to `file`.
+fn vex_create(d: &Fixture, file: &str, extra: &[&str]) -> Output {
+    common::vex_create(
+        d.dir(),
+        "oci:layout:app",
+        &TINYXML2_CVES_CREATED,
+        file,
+        extra,
+    )
+}
 
-    /// `vouch verify oci:layout:app --policy policy.yaml --output json`.
-    fn verify(&self) -> (Output, Value) {
-        self.f.verify("policy.yaml")
-    }
+/// The order the statements of [`vex_create`] are written in.
+const TINYXML2_CVES_CREATED: [&str; 2] = ["CVE-2024-50615", "CVE-2024-50614"];
 
-    /// `vouch vex create` for both tinyxml2 CVEs on this image, with
-    /// `extra` (status and its fields), written to `file`.
-    fn vex_create(&self, file: &str, extra: &[&str]) -> Output {
-        let mut args = vec![
-            "vex",
-            "create",
-            "--product",
-            "oci:layout:app",
-            "--vulnerability",
-            "CVE-2024-50615",
-            "--vulnerability",
-            "CVE-2024-50614",
-            "--subcomponent",
-            "pkg:github/leethomason/tinyxml2@10.0.0",
-            "-o",
-            file,
-        ];
-        args.extend_from_slice(extra);
-        vouch_in(self.dir(), &args)
-    }
+/// `vex create` of the security team's answer ([`NOT_AFFECTED`]), with
+/// `extra`.
+fn not_affected(d: &Fixture, file: &str, extra: &[&str]) {
+    assert_ok(&vex_create(
+        d,
+        file,
+        &[NOT_AFFECTED.as_slice(), extra].concat(),
+    ));
+}
 
-    /// `vex create` of the security team's answer: not_affected, the
-    /// vulnerable code is not in the execute path.
-    fn not_affected(&self, file: &str) {
-        assert_ok(&self.vex_create(
-            file,
-            &[
-                "--status",
-                "not_affected",
-                "--justification",
-                "vulnerable_code_not_in_execute_path",
-            ],
-        ));
-    }
+/// `vouch vex attach oci:layout:app FILE --key KEY EXTRA...`.
+fn attach(d: &Fixture, file: &str, key: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["vex", "attach", "oci:layout:app", file, "--key", key];
+    args.extend_from_slice(extra);
+    vouch_in(d.dir(), &args)
+}
 
-    /// `vouch vex attach oci:layout:app FILE --key KEY EXTRA...`.
-    fn attach(&self, file: &str, key: &str, extra: &[&str]) -> Output {
-        let mut args = vec!["vex", "attach", "oci:layout:app", file, "--key", key];
-        args.extend_from_slice(extra);
-        vouch_in(self.dir(), &args)
-    }
-
-    /// The image's hex digest.
-    fn hex(&self) -> &str {
-        self.digest.strip_prefix("sha256:").unwrap()
-    }
+/// The image's hex digest.
+fn hex_digest(d: &Fixture) -> &str {
+    d.digest.strip_prefix("sha256:").unwrap()
 }
 
 /// The findings of a verdict's one image.
@@ -560,7 +473,7 @@ fn assert_denied_for_tinyxml2(out: &Output, verdict: &Value) {
 
 /// Asserts the demo image is allowed, both CVEs answered not_affected by
 /// the security team in document `document`.
-fn assert_answered_by_security(d: &Demo, out: &Output, verdict: &Value, document: &str) {
+fn assert_answered_by_security(d: &Fixture, out: &Output, verdict: &Value, document: &str) {
     assert_ok(out);
     assert_eq!(verdict["images"][0]["verdict"], "allow", "{verdict}");
     let findings = verdict_findings(verdict);
@@ -577,7 +490,7 @@ fn assert_answered_by_security(d: &Demo, out: &Output, verdict: &Value, document
         );
         assert_eq!(
             answer["by"],
-            format!("security: key {}", d.security).as_str(),
+            format!("security: key {}", d.key_id("security")).as_str(),
             "{f}"
         );
         assert_eq!(answer["document"], document, "{f}");
@@ -613,7 +526,7 @@ fn oracle_document_id(file: &Path) -> String {
 #[test]
 fn the_demo_image_is_denied_until_the_security_team_answers_its_tinyxml2_findings() {
     let d = demo();
-    let (out, verdict) = d.verify();
+    let (out, verdict) = d.verify("policy.yaml");
     assert_denied_for_tinyxml2(&out, &verdict);
     let gate = verdict["images"][0]["policies"][0]["requirements"]
         .as_array()
@@ -632,7 +545,8 @@ fn the_demo_image_is_denied_until_the_security_team_answers_its_tinyxml2_finding
     );
 
     // The OpenVEX document, field by field.
-    assert_ok(&d.vex_create(
+    assert_ok(&vex_create(
+        &d,
         "t.vex.json",
         &[
             "--status",
@@ -666,7 +580,7 @@ fn the_demo_image_is_denied_until_the_security_team_answers_its_tinyxml2_finding
         .map(|s| s["vulnerability"]["name"].as_str().unwrap())
         .collect();
     assert_eq!(named, ["CVE-2024-50615", "CVE-2024-50614"]);
-    let product = format!("pkg:oci/layout@sha256%3A{}", d.hex());
+    let product = format!("pkg:oci/layout@sha256%3A{}", hex_digest(&d));
     for s in statements {
         assert_eq!(
             s["products"],
@@ -687,15 +601,15 @@ fn the_demo_image_is_denied_until_the_security_team_answers_its_tinyxml2_finding
 
     // Signed by ci: ci is an authority of the policy but not one of its
     // vexAuthorities. Still denied; the finding says whose VEX it ignored.
-    assert_ok(&d.attach("t.vex.json", "ci.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "t.vex.json", "ci.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_denied_for_tinyxml2(&out, &verdict);
     for f in verdict_findings(&verdict) {
         let ignored = f["ignoredVex"].as_array().unwrap();
         assert_eq!(ignored.len(), 1, "{f}");
         let note = ignored[0].as_str().unwrap();
         assert!(
-            note.starts_with(&format!("not_affected from ci: key {}", d.ci)),
+            note.starts_with(&format!("not_affected from ci: key {}", d.key_id("ci"))),
             "{note}"
         );
         assert!(note.contains(id), "{note}");
@@ -707,8 +621,8 @@ fn the_demo_image_is_denied_until_the_security_team_answers_its_tinyxml2_finding
     assert!(vex.iter().all(|v| v["trusted"] == false), "{vex:?}");
 
     // Signed by security: allowed, both answered by security.
-    assert_ok(&d.attach("t.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "t.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_answered_by_security(&d, &out, &verdict, id);
     for f in verdict_findings(&verdict) {
         assert_eq!(
@@ -804,8 +718,8 @@ fn a_vex_statement_about_another_version_of_the_subcomponent_answers_nothing() {
         ],
     );
     assert_ok(&out);
-    assert_ok(&d.attach("other-version.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "other-version.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_denied_for_tinyxml2(&out, &verdict);
     // Control: without a version, the purl names every version.
     let out = vouch_in(
@@ -830,8 +744,8 @@ fn a_vex_statement_about_another_version_of_the_subcomponent_answers_nothing() {
         ],
     );
     assert_ok(&out);
-    assert_ok(&d.attach("any-version.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "any-version.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     let id = document(d.dir(), "any-version.vex.json")["@id"]
         .as_str()
         .unwrap()
@@ -842,22 +756,30 @@ fn a_vex_statement_about_another_version_of_the_subcomponent_answers_nothing() {
 #[test]
 fn legacy_vex_attestations_are_read_like_bundles() {
     let d = demo();
-    d.not_affected("t.vex.json");
+    not_affected(&d, "t.vex.json", &[]);
     let id = document(d.dir(), "t.vex.json")["@id"]
         .as_str()
         .unwrap()
         .to_string();
     // ci's legacy attestation verifies, and is not trusted for VEX.
-    assert_ok(&d.attach("t.vex.json", "ci.key", &["--format", "legacy"]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "t.vex.json", "ci.key", &["--format", "legacy"]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_denied_for_tinyxml2(&out, &verdict);
     for f in verdict_findings(&verdict) {
         let ignored = f["ignoredVex"][0].as_str().unwrap();
-        assert!(ignored.contains(&format!("from ci: key {}", d.ci)), "{f}");
+        assert!(
+            ignored.contains(&format!("from ci: key {}", d.key_id("ci"))),
+            "{f}"
+        );
     }
     // security's legacy attestation answers.
-    assert_ok(&d.attach("t.vex.json", "security.key", &["--format", "legacy"]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(
+        &d,
+        "t.vex.json",
+        "security.key",
+        &["--format", "legacy"],
+    ));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_answered_by_security(&d, &out, &verdict, &id);
     let legacy: Vec<&Value> = verdict["images"][0]["evidence"]
         .as_array()
@@ -876,10 +798,10 @@ fn legacy_vex_attestations_are_read_like_bundles() {
     assert_eq!(by, ["demo-vulns/ci", "demo-vulns/security"]);
 }
 
-/// An hour ago, in whole seconds (RFC 3339): a VEX document made then is
-/// well within the default `vexMaxAge`.
-fn an_hour_ago() -> String {
-    let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+/// `hours` hours ago, in whole seconds (RFC 3339): a VEX document made
+/// then is well within the default `vexMaxAge` (30 days).
+fn hours_ago(hours: i64) -> String {
+    let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(hours);
     jiff::Timestamp::from_second(at.as_second())
         .unwrap()
         .to_string()
@@ -913,17 +835,26 @@ fn hand_written_vex(hex: &str, id: &str, timestamp: &str, extra: &str) -> String
 #[test]
 fn the_newest_trusted_statement_decides_whatever_the_order_of_attachment() {
     let d = demo();
-    let affected = [
-        "--status",
-        "affected",
-        "--action",
-        "upgrade tinyxml2 to 10.1.0",
-    ];
-    // Statement timestamps have whole seconds: the pauses only make the
-    // three documents' timestamps distinct (asserted below).
-    assert_ok(&d.vex_create("old-affected.vex.json", &affected));
-    std::thread::sleep(Duration::from_millis(1100));
-    d.not_affected("not-affected.vex.json");
+    // Three documents made three, two and one hour ago (`--timestamp`:
+    // no waiting for the clock), their times distinct (asserted below).
+    let (three, two, one) = (hours_ago(3), hours_ago(2), hours_ago(1));
+    /// `affected`, asking for the upgrade, made at `at`.
+    fn affected_at(at: &str) -> [&str; 6] {
+        [
+            "--status",
+            "affected",
+            "--action",
+            "upgrade tinyxml2 to 10.1.0",
+            "--timestamp",
+            at,
+        ]
+    }
+    assert_ok(&vex_create(
+        &d,
+        "old-affected.vex.json",
+        &affected_at(&three),
+    ));
+    not_affected(&d, "not-affected.vex.json", &["--timestamp", &two]);
     let times = |file: &str| {
         document(d.dir(), file)["timestamp"]
             .as_str()
@@ -936,14 +867,14 @@ fn the_newest_trusted_statement_decides_whatever_the_order_of_attachment() {
         .unwrap()
         .to_string();
 
-    assert_ok(&d.attach("not-affected.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "not-affected.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_answered_by_security(&d, &out, &verdict, &not_affected_id);
 
     // An older `affected`, attached later: the newer not_affected stands,
     // and the older one is listed as superseded.
-    assert_ok(&d.attach("old-affected.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "old-affected.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_answered_by_security(&d, &out, &verdict, &not_affected_id);
     for f in verdict_findings(&verdict) {
         let ignored = f["ignoredVex"].as_array().unwrap();
@@ -955,11 +886,10 @@ fn the_newest_trusted_statement_decides_whatever_the_order_of_attachment() {
 
     // A newer `affected` from security re-opens both findings: denied,
     // with the action it asks for.
-    std::thread::sleep(Duration::from_millis(1100));
-    assert_ok(&d.vex_create("new-affected.vex.json", &affected));
+    assert_ok(&vex_create(&d, "new-affected.vex.json", &affected_at(&one)));
     assert!(times("not-affected.vex.json") < times("new-affected.vex.json"));
-    assert_ok(&d.attach("new-affected.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "new-affected.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(verdict["images"][0]["verdict"], "deny", "{verdict}");
     let findings = verdict_findings(&verdict);
@@ -983,12 +913,12 @@ fn the_newest_trusted_statement_decides_whatever_the_order_of_attachment() {
 #[test]
 fn trusted_statements_made_at_the_same_second_that_disagree_fail_closed() {
     let d = demo();
-    let at = an_hour_ago();
+    let at = hours_ago(1);
     let at = at.as_str();
     fs::write(
         d.dir().join("not-affected.json"),
         hand_written_vex(
-            d.hex(),
+            hex_digest(&d),
             "1",
             at,
             r#""status": "not_affected", "justification": "vulnerable_code_not_in_execute_path""#,
@@ -998,7 +928,7 @@ fn trusted_statements_made_at_the_same_second_that_disagree_fail_closed() {
     fs::write(
         d.dir().join("affected.json"),
         hand_written_vex(
-            d.hex(),
+            hex_digest(&d),
             "2",
             at,
             r#""status": "affected", "action_statement": "upgrade""#,
@@ -1006,8 +936,8 @@ fn trusted_statements_made_at_the_same_second_that_disagree_fail_closed() {
     )
     .unwrap();
     // Control: the not_affected alone answers CVE-2024-50615 (and only it).
-    assert_ok(&d.attach("not-affected.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "not-affected.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_eq!(out.status.code(), Some(1), "CVE-2024-50614 is still open");
     let findings = verdict_findings(&verdict);
     assert_eq!(
@@ -1017,8 +947,8 @@ fn trusted_statements_made_at_the_same_second_that_disagree_fail_closed() {
     assert_eq!(finding(&findings, "CVE-2024-50615")["action"], "ignore");
     assert!(finding(&findings, "CVE-2024-50614")["answer"].is_null());
     // The same second, the other answer: the one that does not clear wins.
-    assert_ok(&d.attach("affected.json", "security.key", &[]));
-    let (_, verdict) = d.verify();
+    assert_ok(&attach(&d, "affected.json", "security.key", &[]));
+    let (_, verdict) = d.verify("policy.yaml");
     let findings = verdict_findings(&verdict);
     let f = finding(&findings, "CVE-2024-50615");
     assert_eq!(f["answer"]["status"], "affected", "{f}");
@@ -1029,20 +959,21 @@ fn trusted_statements_made_at_the_same_second_that_disagree_fail_closed() {
 #[test]
 fn regression_issue_7_an_untrusted_vex_statement_never_answers_a_finding() {
     let d = demo();
-    d.not_affected("t.vex.json");
+    not_affected(&d, "t.vex.json", &[]);
     let id = document(d.dir(), "t.vex.json")["@id"]
         .as_str()
         .unwrap()
         .to_string();
     // mallory is in no authority of the policy at all; ci is an authority,
     // but not a VEX authority. Each signs the answer, in both formats.
-    let mallory = keygen(d.dir(), "mallory");
+    d.keygen("mallory");
+    let mallory = d.key_id("mallory");
     for key in ["mallory.key", "ci.key"] {
         for format in ["bundle", "legacy"] {
-            assert_ok(&d.attach("t.vex.json", key, &["--format", format]));
+            assert_ok(&attach(&d, "t.vex.json", key, &["--format", format]));
         }
     }
-    let (out, verdict) = d.verify();
+    let (out, verdict) = d.verify("policy.yaml");
     assert_denied_for_tinyxml2(&out, &verdict);
     let image = &verdict["images"][0];
     // mallory's attachments verified under no authority: listed as
@@ -1100,8 +1031,8 @@ fn regression_issue_7_an_untrusted_vex_statement_never_answers_a_finding() {
     }
 
     // Control: the very same document signed by security answers.
-    assert_ok(&d.attach("t.vex.json", "security.key", &[]));
-    let (out, verdict) = d.verify();
+    assert_ok(&attach(&d, "t.vex.json", "security.key", &[]));
+    let (out, verdict) = d.verify("policy.yaml");
     assert_answered_by_security(&d, &out, &verdict, &id);
 }
 
@@ -1172,7 +1103,7 @@ fn a_policy_whose_osv_holds_a_bad_record_is_refused_naming_the_record() {
     assert_fails_with(&out, "osv/bad-version.json");
     assert_fails_with(&out, "\"1.x.y\" is not a valid SemVer version");
     // verify cannot decide under it: a configuration error, not a denial.
-    let (out, verdict) = d.verify();
+    let (out, verdict) = d.verify("policy.yaml");
     assert_misconfigured(&out, &["osv/bad-version.json"]);
     assert!(verdict.is_null(), "{verdict}");
     // Given --osv, the policy's own records are not read at all.
@@ -1226,7 +1157,7 @@ fn vex_create_refuses_a_statement_missing_what_its_status_needs() {
         ),
     ];
     for (extra, needle) in cases {
-        assert_fails_with(&d.vex_create("bad.vex.json", extra), needle);
+        assert_fails_with(&vex_create(&d, "bad.vex.json", extra), needle);
         assert!(!d.dir().join("bad.vex.json").exists(), "{extra:?}");
     }
     // Controls: an impact statement alone will do for not_affected, and an
@@ -1240,10 +1171,133 @@ fn vex_create_refuses_a_statement_missing_what_its_status_needs() {
         ][..],
         &["--status", "affected", "--action", "upgrade"][..],
     ] {
-        assert_ok(&d.vex_create("good.vex.json", extra));
+        assert_ok(&vex_create(&d, "good.vex.json", extra));
         let doc = document(d.dir(), "good.vex.json");
         assert_eq!(doc["statements"][0]["status"], extra[1], "{doc}");
     }
+}
+
+/// `vouch vex create` of [`NOT_AFFECTED`] for a digest, in `dir`, with
+/// `SOURCE_DATE_EPOCH` set to `epoch` (or unset) and `extra`.
+fn vex_create_at(dir: &Path, epoch: Option<&str>, file: &str, extra: &[&str]) -> Output {
+    let mut cmd = vouch();
+    cmd.current_dir(dir)
+        .args([
+            "vex",
+            "create",
+            "--product",
+            &format!("sha256:{}", "ab".repeat(32)),
+        ])
+        .args([
+            "--vulnerability",
+            "CVE-2024-50614",
+            "--vulnerability",
+            "CVE-2024-50615",
+        ])
+        .args(NOT_AFFECTED)
+        .args(["-o", file])
+        .args(extra);
+    if let Some(epoch) = epoch {
+        cmd.env("SOURCE_DATE_EPOCH", epoch);
+    }
+    cmd.output().unwrap()
+}
+
+/// The document's timestamp and each of its statements' (its own, else
+/// the document's, as OpenVEX reads a statement without one).
+fn timestamps(dir: &Path, file: &str) -> Vec<String> {
+    let doc = document(dir, file);
+    let made = doc["timestamp"].as_str().unwrap();
+    let mut times = vec![made.to_string()];
+    for statement in doc["statements"].as_array().unwrap() {
+        let own = statement.get("timestamp").map(|t| t.as_str().unwrap());
+        times.push(own.unwrap_or(made).to_string());
+    }
+    times
+}
+
+#[test]
+fn regression_issue_14_vex_create_takes_its_timestamp_from_the_flag_or_source_date_epoch() {
+    let dir = tempdir();
+    let d = dir.path();
+    let nov_2 = "2024-11-02T10:00:00Z";
+    // --timestamp: the document's and every statement's.
+    assert_ok(&vex_create_at(
+        d,
+        None,
+        "flag.json",
+        &["--timestamp", nov_2],
+    ));
+    assert_eq!(timestamps(d, "flag.json"), [nov_2; 3]);
+    // SOURCE_DATE_EPOCH (1730541600 s is 2024-11-02T10:00:00Z), as
+    // reproducible-builds tools read it: the same document, byte for byte.
+    assert_ok(&vex_create_at(d, Some("1730541600"), "epoch.json", &[]));
+    assert_eq!(timestamps(d, "epoch.json"), [nov_2; 3]);
+    assert_eq!(
+        fs::read(d.join("epoch.json")).unwrap(),
+        fs::read(d.join("flag.json")).unwrap()
+    );
+    // The flag wins over the variable.
+    let new_year = "2025-01-01T00:00:00Z";
+    let both = vex_create_at(
+        d,
+        Some("1730541600"),
+        "both.json",
+        &["--timestamp", new_year],
+    );
+    assert_ok(&both);
+    assert_eq!(timestamps(d, "both.json"), [new_year; 3]);
+    // Control: with neither, the time now, rounded to whole seconds (so
+    // up to half a second past the end of the run).
+    let before = jiff::Timestamp::now().as_second();
+    assert_ok(&vex_create_at(d, None, "now.json", &[]));
+    let after = jiff::Timestamp::now().as_second() + 1;
+    for time in timestamps(d, "now.json") {
+        let at: jiff::Timestamp = time.parse().unwrap();
+        assert_eq!(at.subsec_nanosecond(), 0, "{time}");
+        assert!((before..=after).contains(&at.as_second()), "{time}");
+    }
+}
+
+#[test]
+fn vex_create_refuses_an_invalid_timestamp_or_source_date_epoch() {
+    let dir = tempdir();
+    let d = dir.path();
+    let cases: [(Option<&str>, &[&str], &str); 4] = [
+        (
+            None,
+            &["--timestamp", "yesterday"],
+            "invalid --timestamp \"yesterday\"",
+        ),
+        (
+            None,
+            &["--timestamp", "2024-11-02"],
+            "expected RFC 3339, like 2024-11-02T10:00:00Z",
+        ),
+        (
+            Some("last tuesday"),
+            &[],
+            "invalid SOURCE_DATE_EPOCH \"last tuesday\": expected whole seconds since 1970-01-01",
+        ),
+        (Some("1e9"), &[], "invalid SOURCE_DATE_EPOCH \"1e9\""),
+    ];
+    for (epoch, extra, needle) in cases {
+        let out = vex_create_at(d, epoch, "bad.json", extra);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "a usage error: {err}");
+        assert!(!err.contains("panicked"), "panic: {err}");
+        assert!(err.contains("vouch: error: "), "{err}");
+        assert!(err.contains(needle), "expected {needle:?} in: {err}");
+        assert!(!d.join("bad.json").exists(), "{epoch:?} {extra:?}");
+    }
+    // An invalid variable does not matter when the flag is given.
+    let out = vex_create_at(
+        d,
+        Some("last tuesday"),
+        "good.json",
+        &["--timestamp", "2024-11-02T10:00:00Z"],
+    );
+    assert_ok(&out);
 }
 
 #[test]
@@ -1274,7 +1328,7 @@ fn vex_attach_refuses_a_document_for_another_image_and_an_invalid_one() {
         document(d.dir(), "other.vex.json")["statements"][0]["products"][0]["@id"],
         format!("pkg:oci/other@sha256%3A{other_hex}").as_str()
     );
-    let out = d.attach("other.vex.json", "security.key", &[]);
+    let out = attach(&d, "other.vex.json", "security.key", &[]);
     assert_fails_with(
         &out,
         &format!(
@@ -1284,7 +1338,7 @@ fn vex_attach_refuses_a_document_for_another_image_and_an_invalid_one() {
         ),
     );
     // Nothing was attached.
-    let (_, verdict) = d.verify();
+    let (_, verdict) = d.verify("policy.yaml");
     assert_eq!(
         verdict["images"][0]["vex"],
         serde_json::json!([]),
@@ -1294,14 +1348,14 @@ fn vex_attach_refuses_a_document_for_another_image_and_an_invalid_one() {
     // A hand-written document (another producer's, with `role`) whose
     // statement lacks a justification is refused, naming the file and the
     // statement.
-    let at = an_hour_ago();
+    let at = hours_ago(1);
     let at = at.as_str();
     fs::write(
         d.dir().join("hand.json"),
-        hand_written_vex(d.hex(), "3", at, r#""status": "not_affected""#),
+        hand_written_vex(hex_digest(&d), "3", at, r#""status": "not_affected""#),
     )
     .unwrap();
-    let out = d.attach("hand.json", "security.key", &[]);
+    let out = attach(&d, "hand.json", "security.key", &[]);
     assert_fails_with(&out, "hand.json");
     assert_fails_with(
         &out,
@@ -1309,7 +1363,7 @@ fn vex_attach_refuses_a_document_for_another_image_and_an_invalid_one() {
     );
     fs::write(d.dir().join("hand.json"), b"{ not json").unwrap();
     assert_fails_with(
-        &d.attach("hand.json", "security.key", &[]),
+        &attach(&d, "hand.json", "security.key", &[]),
         "malformed JSON in OpenVEX document",
     );
     // Control: with the justification, it attaches and answers
@@ -1317,15 +1371,15 @@ fn vex_attach_refuses_a_document_for_another_image_and_an_invalid_one() {
     fs::write(
         d.dir().join("hand.json"),
         hand_written_vex(
-            d.hex(),
+            hex_digest(&d),
             "3",
             at,
             r#""status": "not_affected", "justification": "inline_mitigations_already_exist""#,
         ),
     )
     .unwrap();
-    assert_ok(&d.attach("hand.json", "security.key", &[]));
-    let (_, verdict) = d.verify();
+    assert_ok(&attach(&d, "hand.json", "security.key", &[]));
+    let (_, verdict) = d.verify("policy.yaml");
     let findings = verdict_findings(&verdict);
     let answer = &finding(&findings, "CVE-2024-50615")["answer"];
     assert_eq!(answer["status"], "not_affected", "{answer}");
@@ -1380,7 +1434,7 @@ fn an_input_version_its_ecosystem_cannot_read_is_a_finding_not_a_clean_bill() {
     pip_pin(d, "not.a.version");
     let demo = demo_prepared();
     assert_ok(&attest_project(&demo, d));
-    let (out, verdict) = demo.verify();
+    let (out, verdict) = demo.verify("policy.yaml");
     assert_ok(&out);
     let findings = verdict_findings(&verdict);
     assert_eq!(
@@ -1397,7 +1451,7 @@ fn an_input_version_its_ecosystem_cannot_read_is_a_finding_not_a_clean_bill() {
     pip_pin(d, "3.6");
     let demo = demo_prepared();
     assert_ok(&attest_project(&demo, d));
-    let (out, verdict) = demo.verify();
+    let (out, verdict) = demo.verify("policy.yaml");
     assert_ok(&out);
     assert_eq!(verdict["images"][0]["verdict"], "allow", "{verdict}");
     let findings = verdict_findings(&verdict);
@@ -1412,7 +1466,7 @@ fn an_input_version_its_ecosystem_cannot_read_is_a_finding_not_a_clean_bill() {
 
 /// `vouch attest PROJECT --image oci:layout:app --key ci.key` in the
 /// demo's directory.
-fn attest_project(demo: &Demo, project: &Path) -> Output {
+fn attest_project(demo: &Fixture, project: &Path) -> Output {
     vouch_in(
         demo.dir(),
         &[
@@ -1450,7 +1504,7 @@ fn vouch_vulns_on_an_image_does_not_pass_over_an_input_it_cannot_check() {
 }
 
 /// `vouch vulns oci:layout:app --osv osv --output json ARGS...`.
-fn vulns_with(d: &Demo, trust: &[&str]) -> Output {
+fn vulns_with(d: &Fixture, trust: &[&str]) -> Output {
     let mut args = vec![
         "vulns",
         "oci:layout:app",
@@ -1475,8 +1529,8 @@ fn keys_on_the_command_line_stand_in_for_a_policy() {
     assert_eq!(ids, ["CVE-2024-50614", "CVE-2024-50615"], "{doc}");
     assert!(findings.iter().all(|f| f["answer"].is_null()));
     // security's VEX answers once security's key is given too.
-    d.not_affected("t.vex.json");
-    assert_ok(&d.attach("t.vex.json", "security.key", &[]));
+    not_affected(&d, "t.vex.json", &[]);
+    assert_ok(&attach(&d, "t.vex.json", "security.key", &[]));
     let out = vulns_with(&d, &["--key", "ci.pub", "--key", "security.pub"]);
     assert_ok(&out);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -1513,11 +1567,11 @@ fn regression_issue_8_a_provenance_signed_by_the_vex_key_supplies_no_inputs() {
             "security.key",
         ],
     ));
-    let (out, verdict) = d.verify();
+    let (out, verdict) = d.verify("policy.yaml");
     assert_denied_for_tinyxml2(&out, &verdict);
     let from = verdict["images"][0]["inputsFrom"].as_str().unwrap();
     assert!(
-        from.starts_with(&format!("provenance signed by ci: key {}", d.ci)),
+        from.starts_with(&format!("provenance signed by ci: key {}", d.key_id("ci"))),
         "{from}"
     );
 }

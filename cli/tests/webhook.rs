@@ -15,7 +15,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use common::registry::Registry;
 use common::stub::{Fault, FaultServer};
-use common::{assert_ok, demo_policy, root, tempdir, vouch, vouch_in};
+use common::{
+    assert_ok, demo_policy, root, tempdir, vex_create, vouch, vouch_in, Fixture, NOT_AFFECTED,
+};
 use serde_json::{json, Value};
 
 const SERVICE: &str = "vouch-webhook";
@@ -44,85 +46,53 @@ fn policy(name: &str, glob: &str, mode: &str, key: &Path) -> String {
         )
 }
 
-/// A working directory with certificates, `ci.key`/`ci.pub`, a policy
+/// The webhook tests' fixture: certificates, `ci.key`/`ci.pub`, a policy
 /// directory (`*/enforced/*` enforced, `*/warned/*` in warn mode), and a
-/// registry with `enforced/good:v1` attested by `ci.key`, `enforced/bad:v1`
-/// and `warned/app:v1` not attested.
-struct World {
-    tmp: tempfile::TempDir,
-    registry: Registry,
-    good: String,
-    good_digest: String,
-    bad: String,
-    warned: String,
+/// registry with `enforced/good:v1` (the fixture's image) attested by
+/// `ci.key`, `enforced/bad:v1` and `warned/app:v1` not attested.
+fn world() -> Fixture {
+    let f = Fixture::new()
+        .with_project()
+        .with_key("ci")
+        .with_registry(Registry::plain())
+        .with_registry_image("enforced/good", "v1");
+    let dir = f.dir();
+    assert_ok(&f.run([
+        "webhook",
+        "certs",
+        "--service",
+        SERVICE,
+        "--namespace",
+        NAMESPACE,
+        "--out",
+        "certs",
+    ]));
+    let policies = dir.join("policies");
+    std::fs::create_dir(&policies).unwrap();
+    let key = dir.join("ci.pub");
+    std::fs::write(
+        policies.join("enforce.yaml"),
+        policy("enforced", "*/enforced/*", "enforce", &key),
+    )
+    .unwrap();
+    std::fs::write(
+        policies.join("warn.yaml"),
+        policy("warned", "*/warned/*", "warn", &key),
+    )
+    .unwrap();
+    f.registry().push_image("enforced/bad", "v1");
+    f.registry().push_image("warned/app", "v1");
+    f.attested()
 }
 
-impl World {
-    fn new() -> World {
-        let tmp = tempdir();
-        let dir = tmp.path();
-        let certs = vouch()
-            .current_dir(dir)
-            .args([
-                "webhook",
-                "certs",
-                "--service",
-                SERVICE,
-                "--namespace",
-                NAMESPACE,
-            ])
-            .args(["--out", "certs"])
-            .output()
-            .unwrap();
-        assert_ok(&certs);
-        assert_ok(&vouch_in(dir, &["keygen", "--out", "ci"]));
-        let policies = dir.join("policies");
-        std::fs::create_dir(&policies).unwrap();
-        let key = dir.join("ci.pub");
-        std::fs::write(
-            policies.join("enforce.yaml"),
-            policy("enforced", "*/enforced/*", "enforce", &key),
-        )
-        .unwrap();
-        std::fs::write(
-            policies.join("warn.yaml"),
-            policy("warned", "*/warned/*", "warn", &key),
-        )
-        .unwrap();
-        let registry = Registry::plain();
-        let good_digest = registry.push_image("enforced/good", "v1");
-        registry.push_image("enforced/bad", "v1");
-        registry.push_image("warned/app", "v1");
-        let good = registry.reference("enforced/good", "v1");
-        let project = root().join("testdata/projects/demo-service");
-        assert_ok(&vouch_in(
-            dir,
-            &[
-                "attest",
-                project.to_str().unwrap(),
-                "--image",
-                &good,
-                "--key",
-                "ci.key",
-            ],
-        ));
-        World {
-            good,
-            bad: registry.reference("enforced/bad", "v1"),
-            warned: registry.reference("warned/app", "v1"),
-            good_digest,
-            registry,
-            tmp,
-        }
-    }
+/// The fixture's image that no one attested, under the enforced policy.
+fn bad_image(world: &Fixture) -> String {
+    world.registry().reference("enforced/bad", "v1")
+}
 
-    fn dir(&self) -> &Path {
-        self.tmp.path()
-    }
-
-    fn start(&self, extra: &[&str]) -> Webhook {
-        Webhook::start(self.dir(), extra)
-    }
+/// The fixture's image that no one attested, under the warn-mode policy.
+fn warned_image(world: &Fixture) -> String {
+    world.registry().reference("warned/app", "v1")
 }
 
 /// A running `vouch webhook`; killed on drop.
@@ -326,15 +296,15 @@ fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 
 #[test]
 fn validate_allows_attested_denies_unattested_warns_in_warn_mode_and_caches_by_digest() {
-    let world = World::new();
-    let webhook = world.start(&[]);
+    let world = world();
+    let webhook = Webhook::start(world.dir(), &[]);
 
-    let allowed = webhook.review("/validate?timeout=10s", &pod("shop", &[&world.good]));
+    let allowed = webhook.review("/validate?timeout=10s", &pod("shop", &[&world.image]));
     assert_eq!(allowed["allowed"], true, "{allowed}");
     assert!(allowed.get("warnings").is_none(), "{allowed}");
 
     // The same image again, in a Deployment: answered from the cache.
-    let again = webhook.review("/validate", &deployment(&world.good));
+    let again = webhook.review("/validate", &deployment(&world.image));
     assert_eq!(again["allowed"], true, "{again}");
     let metrics = webhook.metrics();
     assert!(
@@ -348,20 +318,26 @@ fn validate_allows_attested_denies_unattested_warns_in_warn_mode_and_caches_by_d
 
     // An unattested image next to the good one: the whole pod is denied,
     // naming the bad image and why, and not the good one.
-    let denied = webhook.review("/validate", &pod("shop", &[&world.good, &world.bad]));
+    let denied = webhook.review(
+        "/validate",
+        &pod("shop", &[&world.image, &bad_image(&world)]),
+    );
     assert_eq!(denied["allowed"], false, "{denied}");
     assert_eq!(denied["status"]["code"], 403);
     let why = message(&denied);
-    assert!(why.contains(&world.bad), "{why}");
+    assert!(why.contains(&bad_image(&world)), "{why}");
     assert!(why.contains("enforced"), "{why}");
-    assert!(!why.contains(&world.good), "{why}");
+    assert!(!why.contains(&world.image), "{why}");
 
     // Warn mode: admitted, with the failing policy as a warning.
-    let warned = webhook.review("/validate", &pod("shop", &[&world.warned]));
+    let warned = webhook.review("/validate", &pod("shop", &[&warned_image(&world)]));
     assert_eq!(warned["allowed"], true, "{warned}");
     let warnings = warned["warnings"].as_array().unwrap();
     assert!(
-        warnings[0].as_str().unwrap().contains(&world.warned),
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .contains(&warned_image(&world)),
         "{warned}"
     );
 
@@ -382,15 +358,15 @@ fn validate_allows_attested_denies_unattested_warns_in_warn_mode_and_caches_by_d
 
 #[test]
 fn exempt_namespaces_delete_and_dry_run() {
-    let world = World::new();
-    let webhook = world.start(&["--exempt-namespace", "infra"]);
+    let world = world();
+    let webhook = Webhook::start(world.dir(), &["--exempt-namespace", "infra"]);
     // The same unattested pod: denied in shop, admitted unchecked in infra.
-    let checked = webhook.review("/validate", &pod("shop", &[&world.bad]));
+    let checked = webhook.review("/validate", &pod("shop", &[&bad_image(&world)]));
     assert_eq!(checked["allowed"], false, "{checked}");
-    let exempt = webhook.review("/validate", &pod("infra", &[&world.bad]));
+    let exempt = webhook.review("/validate", &pod("infra", &[&bad_image(&world)]));
     assert_eq!(exempt["allowed"], true, "{exempt}");
     // --exempt-namespace replaces the default list.
-    let system = webhook.review("/validate", &pod("kube-system", &[&world.bad]));
+    let system = webhook.review("/validate", &pod("kube-system", &[&bad_image(&world)]));
     assert_eq!(system["allowed"], false, "{system}");
 
     let deleted = webhook.review("/validate", &recorded("pod-delete"));
@@ -403,7 +379,7 @@ fn exempt_namespaces_delete_and_dry_run() {
     spec.remove("volumes");
     spec.insert(
         "containers".into(),
-        json!([{"name": "c", "image": world.bad}]),
+        json!([{"name": "c", "image": bad_image(&world)}]),
     );
     let answer = webhook.review("/validate", &dry);
     assert_eq!(answer["allowed"], false, "{answer}");
@@ -412,11 +388,11 @@ fn exempt_namespaces_delete_and_dry_run() {
 
 #[test]
 fn mutate_pins_each_tag_to_the_digest_it_points_to_now() {
-    let world = World::new();
-    let webhook = world.start(&["--require-digest"]);
-    let response = webhook.review("/mutate", &pod("shop", &[&world.good, &world.good]));
+    let world = world();
+    let webhook = Webhook::start(world.dir(), &["--require-digest"]);
+    let response = webhook.review("/mutate", &pod("shop", &[&world.image, &world.image]));
     assert_eq!(response["allowed"], true, "{response}");
-    let pinned = format!("{}@{}", world.good, world.good_digest);
+    let pinned = format!("{}@{}", world.image, world.digest);
     assert_eq!(
         patch(&response),
         json!([
@@ -430,36 +406,36 @@ fn mutate_pins_each_tag_to_the_digest_it_points_to_now() {
     assert!(as_is.get("patch").is_none(), "{as_is}");
 
     // --require-digest: the tag is refused by /validate, the pin admitted.
-    let tag = webhook.review("/validate", &pod("shop", &[&world.good]));
+    let tag = webhook.review("/validate", &pod("shop", &[&world.image]));
     assert_eq!(tag["allowed"], false, "{tag}");
     assert!(message(&tag).contains("no digest"), "{tag}");
     let digest = webhook.review("/validate", &pod("shop", &[&pinned]));
     assert_eq!(digest["allowed"], true, "{digest}");
 
     // The tag moves: the next review pins the new digest.
-    let moved = world.registry.push_image("enforced/good", "v1");
-    assert_ne!(moved, world.good_digest);
-    let response = webhook.review("/mutate", &deployment(&world.good));
+    let moved = world.registry().push_image("enforced/good", "v1");
+    assert_ne!(moved, world.digest);
+    let response = webhook.review("/mutate", &deployment(&world.image));
     assert_eq!(
         patch(&response)[0]["value"],
-        format!("{}@{moved}", world.good),
+        format!("{}@{moved}", world.image),
         "{response}"
     );
     // ... and the new digest, never attested, is denied: the verdict of
     // the old digest is not reused for the tag.
     let denied = webhook.review(
         "/validate",
-        &pod("shop", &[&format!("{}@{moved}", world.good)]),
+        &pod("shop", &[&format!("{}@{moved}", world.image)]),
     );
     assert_eq!(denied["allowed"], false, "{denied}");
 }
 
 #[test]
 fn an_unreachable_registry_is_a_deny_within_the_budget_or_an_allow_with_fail_open() {
-    let world = World::new();
+    let world = world();
     let hang = FaultServer::start(Fault::Hang);
     let image = format!("{}/enforced/app:v1", hang.host);
-    let closed = world.start(&[]);
+    let closed = Webhook::start(world.dir(), &[]);
     // The apiserver's timeout=3s leaves a 2 s budget.
     let denied = closed.review("/validate?timeout=3s", &pod("shop", &[&image]));
     assert_eq!(denied["allowed"], false, "{denied}");
@@ -484,7 +460,7 @@ fn an_unreachable_registry_is_a_deny_within_the_budget_or_an_allow_with_fail_ope
 
     // Negative control: the same request with --fail-open is admitted,
     // with the reason as a warning.
-    let open = world.start(&["--fail-open"]);
+    let open = Webhook::start(world.dir(), &["--fail-open"]);
     let allowed = open.review("/validate?timeout=3s", &pod("shop", &[&image]));
     assert_eq!(allowed["allowed"], true, "{allowed}");
     let warning = allowed["warnings"][0].as_str().unwrap();
@@ -496,9 +472,9 @@ fn an_unreachable_registry_is_a_deny_within_the_budget_or_an_allow_with_fail_ope
 
 #[test]
 fn policies_reload_on_change_and_an_invalid_change_keeps_the_previous_set() {
-    let world = World::new();
-    let webhook = world.start(&[]);
-    let review = pod("shop", &[&world.warned]);
+    let world = world();
+    let webhook = Webhook::start(world.dir(), &[]);
+    let review = pod("shop", &[&warned_image(&world)]);
     assert_eq!(webhook.review("/validate", &review)["allowed"], true);
 
     // warn becomes enforce: the same image is now denied.
@@ -532,8 +508,8 @@ fn policies_reload_on_change_and_an_invalid_change_keeps_the_previous_set() {
 
 #[test]
 fn probes_metrics_and_bad_requests() {
-    let world = World::new();
-    let webhook = world.start(&[]);
+    let world = world();
+    let webhook = Webhook::start(world.dir(), &[]);
     assert_eq!(webhook.call("GET", "/healthz", None).0, 200);
     let (code, body) = webhook.call("GET", "/readyz", None);
     assert_eq!(code, 200);
@@ -560,7 +536,7 @@ fn probes_metrics_and_bad_requests() {
     let bad_ref = webhook.review("/validate", &pod("shop", &["Not A Reference"]));
     assert_eq!(bad_ref["allowed"], false);
     assert!(message(&bad_ref).contains("Not A Reference"), "{bad_ref}");
-    let ok = webhook.review("/validate", &pod("shop", &[&world.good]));
+    let ok = webhook.review("/validate", &pod("shop", &[&world.image]));
     assert_eq!(ok["allowed"], true, "{ok}");
 
     // The TLS name is checked: a client expecting another name is refused.
@@ -679,8 +655,8 @@ fn with_pod_spec(
 
 #[test]
 fn cronjobs_and_ephemeral_containers_are_checked() {
-    let world = World::new();
-    let webhook = world.start(&[]);
+    let world = world();
+    let webhook = Webhook::start(world.dir(), &[]);
     let cron = |image: &str| {
         with_pod_spec(
             recorded("cronjob-create"),
@@ -689,11 +665,11 @@ fn cronjobs_and_ephemeral_containers_are_checked() {
             &[],
         )
     };
-    let allowed = webhook.review("/validate", &cron(&world.good));
+    let allowed = webhook.review("/validate", &cron(&world.image));
     assert_eq!(allowed["allowed"], true, "{allowed}");
-    let denied = webhook.review("/validate", &cron(&world.bad));
+    let denied = webhook.review("/validate", &cron(&bad_image(&world)));
     assert_eq!(denied["allowed"], false, "{denied}");
-    assert!(message(&denied).contains(&world.bad), "{denied}");
+    assert!(message(&denied).contains(&bad_image(&world)), "{denied}");
 
     // kubectl debug: an UPDATE of pods/ephemeralcontainers adding a debug
     // container to a pod whose own containers are allowed.
@@ -701,14 +677,14 @@ fn cronjobs_and_ephemeral_containers_are_checked() {
         with_pod_spec(
             recorded("pod-ephemeralcontainers-update"),
             "/spec",
-            &[&world.good],
+            &[&world.image],
             &[image],
         )
     };
-    let denied = webhook.review("/validate", &debug(&world.bad));
+    let denied = webhook.review("/validate", &debug(&bad_image(&world)));
     assert_eq!(denied["allowed"], false, "{denied}");
-    assert!(message(&denied).contains(&world.bad), "{denied}");
-    let allowed = webhook.review("/validate", &debug(&world.good));
+    assert!(message(&denied).contains(&bad_image(&world)), "{denied}");
+    let allowed = webhook.review("/validate", &debug(&world.image));
     assert_eq!(allowed["allowed"], true, "{allowed}");
 }
 
@@ -785,13 +761,13 @@ fn warnings(response: &Value) -> String {
 /// two images, the security team answering both tinyxml2 CVEs for OLD
 /// only, and [`vulns_policy`] with `upgrade` in policies/vulns.yaml.
 /// Returns OLD, NEW and OLD's digest.
-fn upgrade_images(world: &World, upgrade: &str) -> (String, String, String) {
+fn upgrade_images(world: &Fixture, upgrade: &str) -> (String, String, String) {
     let dir = world.dir();
     assert_ok(&vouch_in(dir, &["keygen", "--out", "security"]));
-    let old_digest = world.registry.push_image("vulns/old", "v1");
-    world.registry.push_image("vulns/new", "v1");
-    let old = world.registry.reference("vulns/old", "v1");
-    let new = world.registry.reference("vulns/new", "v1");
+    let old_digest = world.registry().push_image("vulns/old", "v1");
+    world.registry().push_image("vulns/new", "v1");
+    let old = world.registry().reference("vulns/old", "v1");
+    let new = world.registry().reference("vulns/new", "v1");
     let project = root().join("testdata/projects/demo-service");
     for image in [&old, &new] {
         assert_ok(&vouch_in(
@@ -806,26 +782,12 @@ fn upgrade_images(world: &World, upgrade: &str) -> (String, String, String) {
             ],
         ));
     }
-    assert_ok(&vouch_in(
+    assert_ok(&vex_create(
         dir,
-        &[
-            "vex",
-            "create",
-            "--product",
-            &old,
-            "--vulnerability",
-            "CVE-2024-50614",
-            "--vulnerability",
-            "CVE-2024-50615",
-            "--status",
-            "not_affected",
-            "--justification",
-            "vulnerable_code_not_in_execute_path",
-            "--subcomponent",
-            "pkg:github/leethomason/tinyxml2@10.0.0",
-            "-o",
-            "old.vex.json",
-        ],
+        &old,
+        &["CVE-2024-50614", "CVE-2024-50615"],
+        "old.vex.json",
+        &NOT_AFFECTED,
     ));
     assert_ok(&vouch_in(
         dir,
@@ -844,11 +806,11 @@ fn upgrade_images(world: &World, upgrade: &str) -> (String, String, String) {
 
 #[test]
 fn regression_issue_7_an_upgrade_may_not_bring_a_new_unanswered_critical_finding() {
-    let world = World::new();
+    let world = world();
     let dir = world.dir();
     let (old, new, _) = upgrade_images(&world, "deny");
     let policy_file = dir.join("policies/vulns.yaml");
-    let webhook = world.start(&[]);
+    let webhook = Webhook::start(world.dir(), &[]);
 
     // Each image on its own: OLD is clean; NEW is admitted with a warning
     // for each unanswered CVE (critical: warn), and no upgrade is named.
@@ -941,9 +903,9 @@ fn deployment_change(before: &[(&str, &str, &str)], after: &[(&str, &str, &str)]
 
 #[test]
 fn regression_issue_8_the_upgrade_rule_compares_containers_by_name() {
-    let world = World::new();
+    let world = world();
     let (old, new, old_digest) = upgrade_images(&world, "deny");
-    let webhook = world.start(&[]);
+    let webhook = Webhook::start(world.dir(), &[]);
     let denied = |review: &Value, what: &str| {
         let answer = webhook.review("/validate", review);
         assert_eq!(answer["allowed"], false, "{what}: {answer}");
@@ -1027,8 +989,8 @@ fn put_index(registry: &Registry, repo: &str, tag: &str, manifest: &Value) {
 
 #[test]
 fn regression_issue_8_fail_open_admits_only_an_unavailable_registry_of_a_matched_image() {
-    let world = World::new();
-    let webhook = world.start(&["--fail-open"]);
+    let world = world();
+    let webhook = Webhook::start(world.dir(), &["--fail-open"]);
     let hang = FaultServer::start(Fault::Hang);
 
     // No policy matches: --no-match deny, with no registry request, not
@@ -1052,12 +1014,12 @@ fn regression_issue_8_fail_open_admits_only_an_unavailable_registry_of_a_matched
 
     // Evidence a tag writer made malformed: the legacy signature tag of
     // the image points at an empty index.
-    let digest = world.registry.push_image("enforced/forged", "v1");
-    let forged = world.registry.reference("enforced/forged", "v1");
+    let digest = world.registry().push_image("enforced/forged", "v1");
+    let forged = world.registry().reference("enforced/forged", "v1");
     let empty =
         json!({"schemaVersion": 2, "mediaType": common::registry::OCI_INDEX, "manifests": []});
     let sig_tag = format!("{}.sig", digest.replace(':', "-"));
-    put_index(&world.registry, "enforced/forged", &sig_tag, &empty);
+    put_index(world.registry(), "enforced/forged", &sig_tag, &empty);
     let denied = webhook.review("/validate", &pod("shop", &[&forged]));
     assert_eq!(denied["allowed"], false, "{denied}");
     assert_eq!(denied["status"]["code"], 403, "{denied}");
@@ -1081,7 +1043,7 @@ fn regression_issue_8_fail_open_admits_only_an_unavailable_registry_of_a_matched
     );
 
     // A tag that does not exist cannot be pinned: not an outage.
-    let missing = world.registry.reference("enforced/missing", "v1");
+    let missing = world.registry().reference("enforced/missing", "v1");
     let denied = webhook.review("/mutate", &pod("shop", &[&missing]));
     assert_eq!(denied["allowed"], false, "{denied}");
     assert!(message(&denied).contains("not found"), "{denied}");
@@ -1138,7 +1100,7 @@ fn regression_issue_8_slow_clients_do_not_keep_a_review_out() {
     use tokio_rustls::rustls::pki_types::pem::PemObject;
     use tokio_rustls::rustls::pki_types::CertificateDer;
     use tokio_rustls::rustls::{crypto, ClientConfig, RootCertStore};
-    let world = World::new();
+    let world = world();
     // 128 open files: fewer than the slow clients.
     let webhook = Webhook::start_with_nofile(world.dir(), 128, &[]);
     let mut roots = RootCertStore::empty();
@@ -1173,7 +1135,7 @@ fn regression_issue_8_slow_clients_do_not_keep_a_review_out() {
             &format!("{}:{}:127.0.0.1", host(), webhook.port),
         ])
         .args(["-H", "Content-Type: application/json", "--data-binary"])
-        .arg(pod("shop", &[&world.good]).to_string())
+        .arg(pod("shop", &[&world.image]).to_string())
         .arg(&url)
         .output()
         .unwrap();
@@ -1203,9 +1165,9 @@ fn regression_issue_8_slow_clients_do_not_keep_a_review_out() {
 
 #[test]
 fn regression_issue_8_a_key_file_replaced_in_place_takes_effect_without_a_policy_change() {
-    let world = World::new();
-    let webhook = world.start(&[]);
-    let review = pod("shop", &[&world.good]);
+    let world = world();
+    let webhook = Webhook::start(world.dir(), &[]);
+    let review = pod("shop", &[&world.image]);
     assert_eq!(webhook.review("/validate", &review)["allowed"], true);
 
     // The key the enforce policy names is replaced (a rotated key, or a
@@ -1241,13 +1203,13 @@ fn regression_issue_8_a_key_file_replaced_in_place_takes_effect_without_a_policy
 /// keeps them. Credentials named by no registry are refused at start.
 #[test]
 fn regression_issue_9_the_webhook_gives_a_pod_authors_registry_nothing() {
-    let world = World::new();
+    let world = world();
     let dir = world.dir();
     std::fs::write(dir.join("pull.token"), "operator-pull-token\n").unwrap();
-    let bound = format!("{}=operator:@pull.token", world.registry.host);
-    let webhook = world.start(&["--registry-credentials", &bound]);
+    let bound = format!("{}=operator:@pull.token", world.registry().host);
+    let webhook = Webhook::start(world.dir(), &["--registry-credentials", &bound]);
     // The operator's registry is read as before.
-    let allowed = webhook.review("/validate", &pod("shop", &[&world.good]));
+    let allowed = webhook.review("/validate", &pod("shop", &[&world.image]));
     assert_eq!(allowed["allowed"], true, "{allowed}");
 
     // An internal service, and a registry naming it as its token service.

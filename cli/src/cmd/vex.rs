@@ -16,6 +16,7 @@ use super::{
 };
 use crate::files::{read_capped, write_atomic, Overwrite, MAX_DOCUMENT_BYTES};
 use crate::term::note;
+use crate::Misconfigured;
 
 /// Arguments of `vouch vex`.
 #[derive(clap::Args)]
@@ -73,6 +74,11 @@ pub struct CreateArgs {
     /// Who makes the statement.
     #[arg(long, value_name = "NAME", default_value = "vouch")]
     author: String,
+    /// When the statements are made (RFC 3339, `2024-11-02T10:00:00Z`):
+    /// the document's and every statement's timestamp. Default:
+    /// `$SOURCE_DATE_EPOCH` (seconds since 1970) when set, else now.
+    #[arg(long, value_name = "RFC3339")]
+    timestamp: Option<String>,
     /// Where to write the document.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: PathBuf,
@@ -131,7 +137,10 @@ async fn create(args: CreateArgs) -> Result<()> {
         .map(str::parse::<Justification>)
         .transpose()
         .map_err(|e| anyhow::anyhow!("invalid --justification: {e}"))?;
-    let timestamp = jiff::Timestamp::now().round(jiff::Unit::Second)?;
+    let timestamp = made_at(
+        args.timestamp.as_deref(),
+        std::env::var_os("SOURCE_DATE_EPOCH").as_deref(),
+    )?;
     let statements = args
         .vulnerability
         .into_iter()
@@ -160,6 +169,35 @@ async fn create(args: CreateArgs) -> Result<()> {
         document.statements.len()
     );
     Ok(())
+}
+
+/// When a document is made: `--timestamp`, else `SOURCE_DATE_EPOCH` (as
+/// reproducible-builds tools read it, so that a rebuild writes the same
+/// document), else now, in whole seconds. A value that does not parse is
+/// a usage error, never replaced by the clock.
+fn made_at(flag: Option<&str>, epoch: Option<&std::ffi::OsStr>) -> Result<jiff::Timestamp> {
+    if let Some(text) = flag {
+        return text.parse().map_err(|e| {
+            Misconfigured(format!(
+                "invalid --timestamp {text:?}: {e} (expected RFC 3339, like 2024-11-02T10:00:00Z)"
+            ))
+            .into()
+        });
+    }
+    if let Some(epoch) = epoch {
+        let text = epoch.to_string_lossy();
+        return text
+            .parse::<i64>()
+            .ok()
+            .and_then(|seconds| jiff::Timestamp::from_second(seconds).ok())
+            .ok_or_else(|| {
+                Misconfigured(format!(
+                    "invalid SOURCE_DATE_EPOCH {text:?}: expected whole seconds since 1970-01-01"
+                ))
+                .into()
+            });
+    }
+    Ok(jiff::Timestamp::now().round(jiff::Unit::Second)?)
 }
 
 async fn attach(args: AttachArgs) -> Result<()> {

@@ -16,9 +16,13 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// A command running the `vouch` binary under test.
+/// A command running the `vouch` binary under test, without the
+/// environment's `SOURCE_DATE_EPOCH` (`vex create` would date its
+/// documents by it; a test that wants one sets it).
 pub fn vouch() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_vouch"))
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vouch"));
+    cmd.env_remove("SOURCE_DATE_EPOCH");
+    cmd
 }
 
 /// `vouch webhook` on a free loopback port, with the policies in
@@ -126,61 +130,134 @@ pub fn demo_policy() -> String {
     std::fs::read_to_string(root().join("testdata/policies/demo.yaml")).unwrap()
 }
 
-/// The `vouch verify` tests' working directory: a copy of the demo
-/// project, the key pair `ci.key`/`ci.pub`, [`demo_policy`] as
-/// `policy.yaml`, and the image evidence is attached to.
+/// The working directory of a test, built up with the `with_*` methods:
+/// the one fixture every module starts from.
+///
+/// ```ignore
+/// let f = Fixture::demo().with_layout_image("layout", "app").attested();
+/// ```
+///
+/// Every `vouch` it runs ([`Fixture::run`]) has the directory as its
+/// working directory and `$HOME`, and a `REGISTRY_AUTH_FILE` and a
+/// `DOCKER_CONFIG` inside it (absent unless a test writes them), so that
+/// the machine's own credentials are never read.
 pub struct Fixture {
     /// The working directory (vouch runs here).
     pub tmp: tempfile::TempDir,
-    /// The copy of testdata/projects/demo-service.
+    /// The copy of testdata/projects/demo-service ([`Fixture::with_project`]).
     pub project: PathBuf,
-    /// The image attested and verified.
+    /// The image attested and verified ([`Fixture::with_image`],
+    /// [`Fixture::with_layout_image`]).
     pub image: String,
+    /// The image's digest, `sha256:<hex>`, when the fixture made it.
+    pub digest: String,
+    /// The registry the fixture's images are on ([`Fixture::with_registry`]).
+    registry: Option<registry::Registry>,
 }
 
 impl Fixture {
-    /// The demo project attested with `ci.key` onto a fresh layout image,
-    /// `oci:layout:app`.
-    pub fn attested() -> Fixture {
-        let f = Fixture::prepared("oci:layout:app");
-        registry::layout_image(&f.dir().join("layout"), "app");
-        assert_ok(&f.attest("ci.key", &[]));
-        f
-    }
-
-    /// [`Fixture::prepared`] for the vulnerability gate: demo-vulns.yaml
-    /// as `policy.yaml`, the real OSV records as `osv/` (tinyxml2 10.0.0
-    /// has two findings) and the `security` key pair.
-    pub fn with_vulns(image: &str) -> Fixture {
-        let f = Fixture::prepared(image);
-        std::fs::copy(
-            root().join("testdata/policies/demo-vulns.yaml"),
-            f.dir().join("policy.yaml"),
-        )
-        .unwrap();
-        copy_tree(&root().join("testdata/osv"), &f.dir().join("osv"));
-        assert_ok(&vouch_in(f.dir(), &["keygen", "--out", "security"]));
-        f
-    }
-
-    /// The working directory for `image`, with nothing attached yet.
-    pub fn prepared(image: &str) -> Fixture {
+    /// An empty working directory.
+    pub fn new() -> Fixture {
         let tmp = tempdir();
-        let project = tmp.path().join("demo-service");
-        let copied = Command::new("cp")
-            .arg("-a")
-            .arg(root().join("testdata/projects/demo-service"))
-            .arg(&project)
-            .status()
-            .unwrap();
-        assert!(copied.success());
-        assert_ok(&vouch_in(tmp.path(), &["keygen", "--out", "ci"]));
-        std::fs::write(tmp.path().join("policy.yaml"), demo_policy()).unwrap();
         Fixture {
-            image: image.into(),
-            project,
+            project: tmp.path().join("demo-service"),
             tmp,
+            image: String::new(),
+            digest: String::new(),
+            registry: None,
         }
+    }
+
+    /// The `vouch verify` tests' directory: [`Fixture::with_project`], the
+    /// key pair `ci.key`/`ci.pub` and [`demo_policy`] as `policy.yaml`;
+    /// no image yet.
+    pub fn demo() -> Fixture {
+        Fixture::new()
+            .with_project()
+            .with_key("ci")
+            .with_policy(&demo_policy())
+    }
+
+    /// [`Fixture::demo`] attested with `ci.key` onto a fresh layout image,
+    /// `oci:layout:app`: what the `vouch verify` tests start from.
+    pub fn demo_attested() -> Fixture {
+        Fixture::demo()
+            .with_layout_image("layout", "app")
+            .attested()
+    }
+
+    /// A copy of testdata/projects/demo-service as `demo-service`.
+    pub fn with_project(self) -> Fixture {
+        copy_tree(
+            &root().join("testdata/projects/demo-service"),
+            &self.project,
+        );
+        self
+    }
+
+    /// A project of the test's own as `project`, written by `write`.
+    pub fn with_project_from(mut self, write: impl FnOnce(&Path)) -> Fixture {
+        self.project = self.dir().join("project");
+        std::fs::create_dir(&self.project).unwrap();
+        write(&self.project);
+        self
+    }
+
+    /// The key pair `NAME.key`/`NAME.pub` (`vouch keygen --out NAME`).
+    pub fn with_key(self, name: &str) -> Fixture {
+        keygen(self.dir(), name);
+        self
+    }
+
+    /// `yaml` as `policy.yaml`.
+    pub fn with_policy(self, yaml: &str) -> Fixture {
+        std::fs::write(self.dir().join("policy.yaml"), yaml).unwrap();
+        self
+    }
+
+    /// The vulnerability gate: testdata/policies/demo-vulns.yaml as
+    /// `policy.yaml`, the real OSV records as `osv/` (tinyxml2 10.0.0 has
+    /// two findings) and the `security` key pair.
+    pub fn with_vulns(self) -> Fixture {
+        let policy = root().join("testdata/policies/demo-vulns.yaml");
+        let f = self.with_policy(&std::fs::read_to_string(policy).unwrap());
+        copy_tree(&root().join("testdata/osv"), &f.dir().join("osv"));
+        f.with_key("security")
+    }
+
+    /// `image` as the image attested and verified (made elsewhere, or
+    /// later by the test).
+    pub fn with_image(mut self, image: &str) -> Fixture {
+        self.image = image.into();
+        self
+    }
+
+    /// A fresh one-layer image tagged `tag` in the `oci:` layout `layout`
+    /// (relative to the directory), as the image: `oci:LAYOUT:TAG`.
+    pub fn with_layout_image(mut self, layout: &str, tag: &str) -> Fixture {
+        self.digest = registry::layout_image(&self.dir().join(layout), tag);
+        self.image = format!("oci:{layout}:{tag}");
+        self
+    }
+
+    /// `registry`, kept running as long as the fixture.
+    pub fn with_registry(mut self, registry: registry::Registry) -> Fixture {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// A fresh image `REPO:TAG` pushed to the fixture's registry, as the
+    /// image.
+    pub fn with_registry_image(mut self, repo: &str, tag: &str) -> Fixture {
+        self.digest = self.registry().push_image(repo, tag);
+        self.image = self.registry().reference(repo, tag);
+        self
+    }
+
+    /// The demo project attested onto the image with `ci.key`.
+    pub fn attested(self) -> Fixture {
+        assert_ok(&self.attest("ci.key", &[]));
+        self
     }
 
     /// The working directory.
@@ -188,31 +265,152 @@ impl Fixture {
         self.tmp.path()
     }
 
+    /// The registry of [`Fixture::with_registry`].
+    pub fn registry(&self) -> &registry::Registry {
+        self.registry.as_ref().expect("a fixture with_registry")
+    }
+
+    /// `cmd` run here, with `$HOME`, `REGISTRY_AUTH_FILE` and
+    /// `DOCKER_CONFIG` here, no `VOUCH_REGISTRY_PASSWORD`, and no stdin.
+    pub fn isolate<'a>(&self, cmd: &'a mut Command) -> &'a mut Command {
+        cmd.current_dir(self.dir())
+            .env("HOME", self.dir())
+            .env("REGISTRY_AUTH_FILE", self.dir().join("auth.json"))
+            .env("DOCKER_CONFIG", self.dir().join(".docker"))
+            .env_remove("VOUCH_REGISTRY_PASSWORD")
+            .stdin(std::process::Stdio::null())
+    }
+
+    /// `vouch ARGS` here, isolated ([`Fixture::isolate`]), not yet run.
+    pub fn command<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = vouch();
+        self.isolate(&mut cmd).args(args);
+        cmd
+    }
+
+    /// `vouch ARGS` here, isolated ([`Fixture::isolate`]).
+    pub fn run<I, S>(&self, args: I) -> Output
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.command(args).output().unwrap()
+    }
+
+    /// `vouch keygen --out NAME` here: the paths of `NAME.key` and
+    /// `NAME.pub`.
+    pub fn keygen(&self, name: &str) -> (PathBuf, PathBuf) {
+        keygen(self.dir(), name)
+    }
+
+    /// The key id of `NAME.pub` here.
+    pub fn key_id(&self, name: &str) -> String {
+        key_id(self.dir(), name)
+    }
+
     /// `vouch attest PROJECT --image IMAGE --key KEY EXTRA...`.
     pub fn attest(&self, key: &str, extra: &[&str]) -> Output {
         let project = self.project.to_str().unwrap();
         let mut args = vec!["attest", project, "--image", &self.image, "--key", key];
         args.extend_from_slice(extra);
-        vouch_in(self.dir(), &args)
+        self.run(args)
     }
 
     /// `vouch verify IMAGE --policy POLICY --output json`, and the JSON
     /// (null when stdout is not JSON).
     pub fn verify(&self, policy: &str) -> (Output, serde_json::Value) {
-        let out = vouch_in(
-            self.dir(),
-            &[
-                "verify",
-                &self.image,
-                "--policy",
-                policy,
-                "--output",
-                "json",
-            ],
-        );
+        let out = self.run([
+            "verify",
+            &self.image,
+            "--policy",
+            policy,
+            "--output",
+            "json",
+        ]);
         let json = serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
         (out, json)
     }
+
+    /// `vouch tree IMAGE --output json EXTRA...`, which must succeed,
+    /// parsed.
+    pub fn tree(&self, image: &str, extra: &[&str]) -> serde_json::Value {
+        let mut args = vec!["tree", image, "--output", "json"];
+        args.extend_from_slice(extra);
+        let out = self.run(args);
+        assert_ok(&out);
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+}
+
+/// `vouch keygen --out NAME` in `dir`: the paths of `NAME.key` and
+/// `NAME.pub`.
+pub fn keygen(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
+    keygen_with(dir, name, "ecdsa-p256")
+}
+
+/// [`keygen`] with `--algorithm ALG`.
+pub fn keygen_with(dir: &Path, name: &str, alg: &str) -> (PathBuf, PathBuf) {
+    assert_ok(&vouch_in(
+        dir,
+        &["keygen", "--out", name, "--algorithm", alg],
+    ));
+    (
+        dir.join(format!("{name}.key")),
+        dir.join(format!("{name}.pub")),
+    )
+}
+
+/// The key id of `NAME.pub` in `dir`.
+pub fn key_id(dir: &Path, name: &str) -> String {
+    let pem = std::fs::read_to_string(dir.join(format!("{name}.pub"))).unwrap();
+    vouch_evidence::keys::PublicKey::from_pem(&pem)
+        .unwrap()
+        .key_id()
+        .to_string()
+}
+
+/// A command's stdout, as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A command's stderr, as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A path as `&str` (test paths are UTF-8).
+pub fn s(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// Replaces the one occurrence of `from` in the file at `path` by `to`.
+pub fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "{from:?} in {}:\n{text}",
+        path.display()
+    );
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+/// The JSON file at `path`, parsed.
+pub fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The input named `name` of a `vouch inputs --output json` list.
+pub fn by_name<'a>(inputs: &'a [serde_json::Value], name: &str) -> &'a serde_json::Value {
+    inputs
+        .iter()
+        .find(|i| i["name"] == name)
+        .unwrap_or_else(|| panic!("no input {name} in {inputs:#?}"))
 }
 
 /// `vouch inputs DIR --output json --allow-mismatch`, parsed.
@@ -231,4 +429,56 @@ pub fn copy_tree(from: &Path, to: &Path) {
         .status()
         .unwrap();
     assert!(copied.success());
+}
+
+/// The demo's tinyxml2 10.0.0 (two real findings), as VEX statements name
+/// it.
+pub const TINYXML2: &str = "pkg:github/leethomason/tinyxml2@10.0.0";
+
+/// The security team's answer: not_affected, the vulnerable code is not in
+/// the execute path.
+pub const NOT_AFFECTED: [&str; 4] = [
+    "--status",
+    "not_affected",
+    "--justification",
+    "vulnerable_code_not_in_execute_path",
+];
+
+/// `vouch vex create` in `dir`: one statement per vulnerability of
+/// `cves` in [`TINYXML2`] of `product`, written to `file`, with `extra`
+/// (the status and its fields, e.g. [`NOT_AFFECTED`]).
+pub fn vex_create(dir: &Path, product: &str, cves: &[&str], file: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["vex", "create", "--product", product];
+    for cve in cves {
+        args.extend(["--vulnerability", cve]);
+    }
+    args.extend(["--subcomponent", TINYXML2, "-o", file]);
+    args.extend_from_slice(extra);
+    vouch_in(dir, &args)
+}
+
+/// Writes `package_json` into `dir` and installs it with the real npm.
+pub fn npm_install(dir: &Path, package_json: &str) {
+    std::fs::write(dir.join("package.json"), package_json).unwrap();
+    let out = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
+        .current_dir(dir)
+        .output()
+        .expect("npm must be installed");
+    assert_ok(&out);
+}
+
+/// Downloads `packages` (no dependencies) into `dest` with the oracle
+/// venv's pip, from PyPI alone, in the format `format` asks for
+/// (`--only-binary=:all:`, `--no-binary=:all:`).
+pub fn pip_download(dest: &Path, format: &str, packages: &[&str]) {
+    let out = venv_bin("pip")
+        .env_remove("PIP_FIND_LINKS")
+        .args(["download", "--quiet", "--no-deps", format])
+        .arg("-d")
+        .arg(dest)
+        .args(packages)
+        .output()
+        .unwrap();
+    assert_ok(&out);
 }
