@@ -162,16 +162,14 @@ impl TrustedRootArgs {
     /// same authorities through it. An unreadable or invalid file is a
     /// configuration error.
     pub fn load(&self) -> Result<TrustedRoot> {
-        Ok(match self.path() {
-            Some(path) => {
-                let bytes = read_capped(path, MAX_DOCUMENT_BYTES, "trusted root")
-                    .map_err(Misconfigured::invalid)?;
-                TrustedRoot::from_json(&bytes).map_err(|e| {
-                    Misconfigured::invalid(anyhow::anyhow!("{e} in {}", path.display()))
-                })?
-            }
-            None => TrustedRoot::public_good()?,
-        })
+        let Some(path) = self.path() else {
+            return Ok(TrustedRoot::public_good()?);
+        };
+        let read = || {
+            let bytes = read_capped(path, MAX_DOCUMENT_BYTES, "trusted root")?;
+            TrustedRoot::from_json(&bytes).map_err(|e| anyhow::anyhow!("{e} in {}", path.display()))
+        };
+        Ok(read().map_err(Misconfigured::invalid)?)
     }
 }
 

@@ -135,11 +135,14 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let key_path = required(&args.tls_key, "--tls-key")?;
     let policies = args.policy.load()?;
     let root = args.trusted_root.load()?;
-    let cert =
-        read_capped(cert_path, MAX_KEY_BYTES, "TLS certificate").map_err(Misconfigured::invalid)?;
-    let key = read_capped(key_path, MAX_KEY_BYTES, "TLS key").map_err(Misconfigured::invalid)?;
-    let where_ = format!("{} and {}", cert_path.display(), key_path.display());
-    let tls = server::tls_config(&cert, &key, &where_).map_err(Misconfigured::invalid)?;
+    // The serving certificate and key, files the user configured.
+    let tls = || -> Result<_> {
+        let cert = read_capped(cert_path, MAX_KEY_BYTES, "TLS certificate")?;
+        let key = read_capped(key_path, MAX_KEY_BYTES, "TLS key")?;
+        let where_ = format!("{} and {}", cert_path.display(), key_path.display());
+        Ok(server::tls_config(&cert, &key, &where_)?)
+    };
+    let tls = tls().map_err(Misconfigured::invalid)?;
 
     let exemptions = if args.exempt_namespace.is_empty() {
         Exemptions::new(DEFAULT_EXEMPT.iter().copied())
