@@ -246,3 +246,15 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_definitions_are_consistent() {
+        // Every flag id a `conflicts_with`, `requires` or `mut_arg` names
+        // exists in each command that flattens it, and no two flags clash.
+        Cli::command().debug_assert();
+    }
+}
