@@ -279,20 +279,6 @@ fn misconfigurations_exit_2_with_their_message_as_before() {
             &["vulns", "project"][..],
             "a directory is matched against --osv DIR|ZIP; none given",
         ),
-        (
-            &[
-                "webhook",
-                "--timeout",
-                "1m",
-                "--policy",
-                "p",
-                "--tls-cert",
-                "c",
-                "--tls-key",
-                "k",
-            ],
-            "--timeout does not apply to `vouch webhook`",
-        ),
         // Files the flags name that cannot be used.
         (
             &["verify", "oci:layout:app", "--policy", "missing.yaml"],
