@@ -4,7 +4,8 @@
 # install dir holds the sha256 of the pin file it was installed from.
 #
 #   apt packages         docker-registry skopeo apache2-utils openssl
-#                        kubernetes-client curl chromium strace cmark-gfm,
+#                        kubernetes-client curl chromium strace cmark-gfm
+#                        zsh fish groff-base man-db,
 #                        each when its binary is missing
 #                        (uses sudo -n when not root)
 #   target/oracles/venv  Python venv from tests/oracles/requirements.txt
@@ -41,10 +42,12 @@ stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
 # code span or open HTML, a comment or a link.
 # strace stalls one of two concurrent signers (fault injection on flock) in
 # the registry tests, to show neither loses the other's signature.
+# zsh and fish check the shell completions `vouch completions` writes
+# (bash is there already); groff renders `vouch man` (man-db: `man -l`).
 # Only the packages of missing binaries are installed (a second kubectl
 # package would conflict with the first); `apt-get update` only then too.
-apt_bins=(docker-registry skopeo htpasswd openssl kubectl curl chromium strace cmark-gfm)
-apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client curl chromium strace cmark-gfm)
+apt_bins=(docker-registry skopeo htpasswd openssl kubectl curl chromium strace cmark-gfm zsh fish groff man)
+apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client curl chromium strace cmark-gfm zsh fish groff-base man-db)
 apt_missing=()
 apt_needed=()
 for i in "${!apt_bins[@]}"; do      # `command -v a b` succeeds if any is found

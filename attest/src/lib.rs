@@ -7,6 +7,7 @@
 //! across cores.
 #![forbid(unsafe_code)]
 
+pub mod assemble;
 pub mod bazel;
 pub mod cargo;
 pub mod critical;

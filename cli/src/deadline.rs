@@ -91,7 +91,10 @@ impl Deadline {
     /// command does next: it is given [`GRACE`] to stop by itself (an
     /// async command does, at its next `.await`, removing its temporary
     /// files), then left to end with the process.
-    pub fn run(&self, command: impl FnOnce() -> Result<()> + Send + 'static) -> Result<()> {
+    pub fn run<T: Send + 'static>(
+        &self,
+        command: impl FnOnce() -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let (done, outcome) = mpsc::channel();
         let worker = std::thread::Builder::new()
             .name(format!("vouch {}", self.command))

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
+use vouch_evidence::keys::{PrivateKey, PublicKey};
 
 /// The largest key file read (a PEM key is well under 1 KiB).
 pub const MAX_KEY_BYTES: u64 = 64 * 1024;
@@ -93,4 +94,17 @@ fn set_mode(file: &File, mode: u32) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn set_mode(_file: &File, _mode: u32) -> std::io::Result<()> {
     Ok(())
+}
+
+/// Loads a PKCS#8 PEM private key, naming the file on error.
+pub fn load_private_key(path: &Path) -> Result<PrivateKey> {
+    let pem = read_text(path, MAX_KEY_BYTES, "private key")?;
+    PrivateKey::from_pkcs8_pem(&pem)
+        .with_context(|| format!("bad private key in {}", path.display()))
+}
+
+/// Loads an SPKI PEM public key, naming the file on error.
+pub fn load_public_key(path: &Path) -> Result<PublicKey> {
+    let pem = read_text(path, MAX_KEY_BYTES, "public key")?;
+    PublicKey::from_pem(&pem).with_context(|| format!("bad public key in {}", path.display()))
 }

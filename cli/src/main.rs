@@ -2,11 +2,20 @@
 //!
 //! This binary only parses arguments, builds what a command needs and
 //! dispatches to one function per command. The exit code is decided here,
-//! in [`main`], and nowhere else.
+//! in [`main`], and nowhere else: from the command's [`Outcome`], or from
+//! the type of its error.
 
+mod args;
+mod attach;
+mod clock;
 mod cmd;
 mod deadline;
+mod discovery;
 mod files;
+mod findings;
+mod image;
+mod judge;
+mod outcome;
 mod term;
 
 use std::io::{self, Write};
@@ -16,11 +25,38 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use vouch_evidence::text::escape;
 
 use deadline::Deadline;
+use outcome::{Listed, Misconfigured, Outcome};
 
-/// vouch: signs and verifies supply-chain evidence (DSSE, in-toto, Sigstore bundles).
+/// Sign images and the evidence of what went into them; check both before an image runs.
+///
+/// In CI, where the image is built: `vouch inputs DIR` checks every vendored
+/// or pinned input against what its lockfile declares, and `vouch attest DIR
+/// --image IMAGE --key KEY` signs SLSA provenance and SBOMs of them onto the
+/// image.
+///
+/// At admission, before an image runs: `vouch verify IMAGE --policy FILE|DIR`
+/// allows or denies it, with the reasons; `vouch webhook` does the same for a
+/// Kubernetes cluster, as its admission webhook; `vouch policy check`
+/// validates the policies first.
+///
+/// For audit, of an image already built: `vouch tree` lists what it carries
+/// and `vouch verify` what of it verifies; `vouch vulns` lists the known
+/// vulnerabilities of its inputs, with their VEX answers; `vouch diff OLD NEW`
+/// shows what an upgrade changes; `vouch report` writes it all on one HTML
+/// page for auditors.
+///
+/// Exit status: 0 allowed (or done), 1 denied or failed, 2 misconfigured (a
+/// usage error, an invalid policy or trusted root), 3 written but unconfirmed
+/// (see `vouch sign --help`).
 #[derive(Parser)]
-#[command(name = "vouch", version, about, long_about = None)]
+#[command(name = "vouch", version)]
 #[command(propagate_version = true, max_term_width = 100)]
+#[command(
+    after_help = "Where to start: `bash scripts/demo.sh` in the source tree runs every \
+    workflow end to end in a temporary directory; `vouch keygen --out ci` makes a first key. \
+    `vouch COMMAND --help` tells more of each; `vouch completions SHELL` and `vouch man` \
+    write shell completions and the manual page."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,7 +64,10 @@ struct Cli {
     /// it started (`90s`, `10m`, `1h30m`); default: no overall deadline,
     /// only each registry request's (--registry-timeout). Not for `webhook`,
     /// which bounds each review by the apiserver's timeout.
+    // Listed in each command's help where it was before `completions` and
+    // `man` were added: clap numbers it after the commands otherwise.
     #[arg(long, global = true, value_name = "DURATION", value_parser = deadline::parse)]
+    #[arg(display_order = 18)]
     timeout: Option<deadline::Timeout>,
 }
 
@@ -71,15 +110,19 @@ enum Command {
     /// The Kubernetes admission webhook: verify every image before it runs
     /// (`vouch webhook certs` makes its TLS certificates).
     Webhook(cmd::webhook::Args),
+    /// Write the shell completion script for bash, zsh or fish.
+    Completions(cmd::completions::Args),
+    /// Write vouch's manual page (roff) on standard output.
+    Man(cmd::man::Args),
 }
 
 /// Runs the command `name`, within `--timeout` if given.
-fn run(cli: Cli, name: &str) -> anyhow::Result<()> {
+fn run(cli: Cli, name: &str) -> anyhow::Result<Outcome> {
     let Some(timeout) = cli.timeout else {
         return dispatch(cli.command, None);
     };
     if matches!(cli.command, Command::Webhook(_)) {
-        return Err(Misconfigured(
+        return Err(Misconfigured::Usage(
             "--timeout does not apply to `vouch webhook`: the server runs until stopped, \
              and bounds each review by the apiserver's timeout"
                 .into(),
@@ -91,35 +134,40 @@ fn run(cli: Cli, name: &str) -> anyhow::Result<()> {
     deadline.run(move || dispatch(cli.command, Some(&within)))
 }
 
-fn dispatch(command: Command, deadline: Option<&Deadline>) -> anyhow::Result<()> {
+/// Runs one command. `vouch verify` decides, and may deny; every other
+/// command either does what it was asked (allowed) or fails.
+fn dispatch(command: Command, deadline: Option<&Deadline>) -> anyhow::Result<Outcome> {
+    let done = |result: anyhow::Result<()>| result.map(|()| Outcome::Allowed);
     match command {
-        Command::Keygen(args) => cmd::keygen::run(args),
-        Command::SignBlob(args) => cmd::sign_blob::run(args),
-        Command::VerifyBundle(args) => cmd::verify_bundle::run(args),
-        Command::Sign(args) => block_on(cmd::sign::run(args), deadline),
-        Command::Tree(args) => block_on(cmd::tree::run(args), deadline),
-        Command::VerifyImage(args) => block_on(cmd::verify_image::run(args), deadline),
-        Command::Copy(args) => block_on(cmd::copy::run(args), deadline),
-        Command::Inputs(args) => cmd::inputs::run(args),
-        Command::Sbom(args) => cmd::sbom::run(args),
-        Command::Attest(args) => block_on(cmd::attest::run(args), deadline),
-        Command::Layout(args) => cmd::layout::run(args),
-        Command::Policy(args) => cmd::policy::run(args),
+        Command::Keygen(args) => done(cmd::keygen::run(args)),
+        Command::SignBlob(args) => done(cmd::sign_blob::run(args)),
+        Command::VerifyBundle(args) => done(cmd::verify_bundle::run(args)),
+        Command::Sign(args) => done(block_on(cmd::sign::run(args), deadline)),
+        Command::Tree(args) => done(block_on(cmd::tree::run(args), deadline)),
+        Command::VerifyImage(args) => done(block_on(cmd::verify_image::run(args), deadline)),
+        Command::Copy(args) => done(block_on(cmd::copy::run(args), deadline)),
+        Command::Inputs(args) => done(cmd::inputs::run(args)),
+        Command::Sbom(args) => done(cmd::sbom::run(args)),
+        Command::Attest(args) => done(block_on(cmd::attest::run(args), deadline)),
+        Command::Layout(args) => done(cmd::layout::run(args)),
+        Command::Policy(args) => done(cmd::policy::run(args)),
         Command::Verify(args) => block_on(cmd::verify::run(args), deadline),
-        Command::Vulns(args) => block_on(cmd::vulns::run(args), deadline),
-        Command::Vex(args) => block_on(cmd::vex::run(args), deadline),
-        Command::Diff(args) => block_on(cmd::diff::run(args), deadline),
-        Command::Report(args) => block_on(cmd::report::run(args), deadline),
-        Command::Webhook(args) => block_on(cmd::webhook::run(args), deadline),
+        Command::Vulns(args) => done(block_on(cmd::vulns::run(args), deadline)),
+        Command::Vex(args) => done(block_on(cmd::vex::run(args), deadline)),
+        Command::Diff(args) => done(block_on(cmd::diff::run(args), deadline)),
+        Command::Report(args) => done(block_on(cmd::report::run(args), deadline)),
+        Command::Webhook(args) => done(block_on(cmd::webhook::run(args), deadline)),
+        Command::Completions(args) => done(cmd::completions::run(args, Cli::command())),
+        Command::Man(args) => done(cmd::man::run(args, Cli::command())),
     }
 }
 
 /// Runs a registry command on a runtime of its own, stopped at its next
 /// `.await` once `deadline` passes.
-fn block_on(
-    future: impl std::future::Future<Output = anyhow::Result<()>>,
+fn block_on<T>(
+    future: impl std::future::Future<Output = anyhow::Result<T>>,
     deadline: Option<&Deadline>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<T> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -136,44 +184,6 @@ fn block_on(
     runtime.shutdown_background();
     result
 }
-
-/// An error in what the user configured (a policy, a trusted root), not in
-/// the evidence: it exits 2, like a usage error, so that a script can tell
-/// "denied" (1) from "could not decide as asked".
-#[derive(Debug)]
-pub struct Misconfigured(pub String);
-
-impl std::fmt::Display for Misconfigured {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Misconfigured {}
-
-/// An error that lists its items one per line (the inputs that do not
-/// match their declarations). [`main`] prints the head and each item on a
-/// line of its own, each escaped whole, so that no item can forge another
-/// line; every other error is printed on one line.
-#[derive(Debug)]
-pub struct Listed {
-    /// What is wrong, before the list.
-    pub head: String,
-    /// One line each.
-    pub items: Vec<String>,
-}
-
-impl std::fmt::Display for Listed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:", self.head)?;
-        for item in &self.items {
-            write!(f, "\n  {item}")?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for Listed {}
 
 /// The error as shown: `{:#}`, the context chain on one line (what, where,
 /// why), escaped whole, for its causes carry strings from registries,
@@ -199,7 +209,11 @@ fn main() -> ExitCode {
     let name = matches.subcommand_name().unwrap_or_default().to_string();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match run(cli, &name) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Allowed) => ExitCode::SUCCESS,
+        Ok(Outcome::Denied(what)) => {
+            let _ = writeln!(term::text_stderr(), "vouch: denied: {}", escape(&what));
+            ExitCode::FAILURE
+        }
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let _ = writeln!(term::text_stderr(), "vouch: error: {}", shown(&err));
@@ -231,4 +245,16 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             .downcast_ref::<io::Error>()
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_definitions_are_consistent() {
+        // Every flag id a `conflicts_with`, `requires` or `mut_arg` names
+        // exists in each command that flattens it, and no two flags clash.
+        Cli::command().debug_assert();
+    }
 }

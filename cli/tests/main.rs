@@ -32,6 +32,7 @@ mod registry_peers;
 mod report;
 mod sbom;
 mod sign_blob;
+mod usage;
 mod verify;
 mod verify_limits;
 mod vulns;

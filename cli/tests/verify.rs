@@ -95,7 +95,7 @@ fn regression_issue_5_an_attestation_signed_by_another_key_does_not_count() {
     assert!(r["reason"].as_str().unwrap().contains("no verified"), "{r}");
     let ignored = &verdict["images"][0]["evidence"][0]["ignored"][0];
     assert!(ignored.as_str().unwrap().contains("ci:"), "{ignored}");
-    assert!(stderr(&out).contains("vouch: error: denied: oci:layout:app"));
+    assert!(stderr(&out).contains("vouch: denied: oci:layout:app"));
 }
 
 #[test]

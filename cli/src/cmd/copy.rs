@@ -4,7 +4,8 @@
 use anyhow::{bail, Result};
 use vouch_registry::copy::copy_image;
 
-use super::{parse_image, RegistryArgs};
+use crate::args::RegistryArgs;
+use crate::image::parse_image;
 use crate::term::note;
 
 /// Arguments of `vouch copy`.

@@ -3,17 +3,15 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::PathBuf;
 
 use anyhow::Result;
 use vouch_evidence::text::escape;
-use vouch_verify::diff::{diff, Diff};
-use vouch_verify::evaluate::Verdict;
+use vouch_verify::diff::Diff;
 use vouch_verify::vulns::{Finding, ImageInput};
 
-use super::verify::{Judge, TrustArgs};
-use super::vulns::vex_cell;
-use super::RegistryArgs;
+use crate::args::{OsvArgs, RegistryArgs, TrustArgs, TrustedRootArgs};
+use crate::findings::vex_cell;
+use crate::judge::Judge;
 use crate::term;
 
 /// How `vouch diff` writes.
@@ -46,16 +44,13 @@ pub struct Args {
     new: String,
     #[command(flatten)]
     trust: TrustArgs,
-    /// OSV records (directory or export zip), to report vulnerabilities
-    /// fixed and introduced; default: the policy's.
-    #[arg(long, value_name = "DIR|ZIP")]
-    osv: Option<PathBuf>,
+    #[command(flatten)]
+    osv: OsvArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DiffOutput::Table)]
     output: DiffOutput,
-    /// Trusted root for keyless authorities (default: Sigstore public good).
-    #[arg(long, value_name = "FILE")]
-    trusted_root: Option<PathBuf>,
+    #[command(flatten)]
+    trusted_root: TrustedRootArgs,
     #[command(flatten)]
     registry: RegistryArgs,
 }
@@ -224,28 +219,10 @@ pub fn render(d: &Diff, markdown: bool) -> String {
     out
 }
 
-/// The verdicts on OLD and NEW and the diff between them, for `diff` and
-/// `report`.
-pub async fn compare(
-    judge: &Judge,
-    registry: &RegistryArgs,
-    old: &str,
-    new: &str,
-) -> Result<(Verdict, Verdict, Diff)> {
-    let old = judge.inputs(registry, old).await?;
-    let new = judge.inputs(registry, new).await?;
-    let d = diff(&old, &new);
-    Ok((old, new, d))
-}
-
 /// Compares OLD and NEW.
 pub async fn run(args: Args) -> Result<()> {
-    let judge = Judge::load(
-        &args.trust,
-        args.osv.as_deref(),
-        args.trusted_root.as_deref(),
-    )?;
-    let (_, _, d) = compare(&judge, &args.registry, &args.old, &args.new).await?;
+    let judge = Judge::load(&args.trust, &args.osv, &args.trusted_root)?;
+    let (_, _, d) = judge.compare(&args.registry, &args.old, &args.new).await?;
     match args.output {
         DiffOutput::Json => writeln!(term::data_stdout(), "{}", serde_json::to_string_pretty(&d)?)?,
         DiffOutput::Table => write!(term::text_stdout(), "{}", render(&d, false))?,

@@ -2,16 +2,15 @@
 //! against observed.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
-use vouch_attest::critical::{self, Rules, PROJECT_FILE};
-use vouch_attest::{Input, Match, Root};
+use anyhow::Result;
 use vouch_evidence::text::Escaped;
 
-use super::tree::Output;
+use crate::args::{CriticalArgs, DiscoveryArgs, Output, OutputArgs};
+use crate::discovery::{discover_classified, mismatches};
+use crate::outcome::Listed;
 use crate::term::{self, note};
-use crate::Listed;
 
 /// Arguments of `vouch inputs`.
 #[derive(clap::Args)]
@@ -22,9 +21,8 @@ pub struct Args {
     /// files and vouch.inputs.yaml are read, with what they vendor.
     #[arg(value_name = "DIR")]
     dir: PathBuf,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Output::Table)]
-    output: Output,
+    #[command(flatten)]
+    output: OutputArgs,
     /// Exit 0 even when a vendored input does not match its declaration.
     #[arg(long)]
     allow_mismatch: bool,
@@ -32,80 +30,6 @@ pub struct Args {
     critical: CriticalArgs,
     #[command(flatten)]
     discovery: DiscoveryArgs,
-}
-
-/// How the project tree is read; shared by the commands that discover
-/// inputs.
-#[derive(clap::Args, Clone)]
-pub struct DiscoveryArgs {
-    /// The largest vendored file hashed, in bytes (default 4 GiB, above
-    /// any real source archive). A larger one (a sparse 100 GB file, say)
-    /// is an error naming it, at once, instead of minutes of hashing.
-    #[arg(long, value_name = "BYTES", default_value_t = vouch_attest::tree::DEFAULT_MAX_FILE_BYTES)]
-    pub max_file_bytes: u64,
-}
-
-/// Which criticality rules classify the inputs; shared by the commands
-/// that discover them.
-#[derive(clap::Args)]
-pub struct CriticalArgs {
-    /// More criticality rules (YAML, the schema of policies/critical.yaml;
-    /// repeatable). They extend the shipped rules and the project's
-    /// vouch.critical.yaml.
-    #[arg(long = "critical-rules", value_name = "FILE")]
-    files: Vec<PathBuf>,
-    /// Leave out the shipped rules (policies/critical.yaml): only the
-    /// project's vouch.critical.yaml and --critical-rules files apply.
-    #[arg(long)]
-    no_default_critical_rules: bool,
-}
-
-/// Discovers the inputs of `dir` and marks the critical ones. Returns them
-/// with the names of the rule sources in force, for the provenance.
-pub fn discover_classified(
-    dir: &Path,
-    critical: &CriticalArgs,
-    discovery: &DiscoveryArgs,
-) -> Result<(Vec<Input>, Vec<String>)> {
-    let root = Root::new(dir)
-        .with_context(|| format!("cannot discover the inputs of {}", dir.display()))?
-        .with_max_file_bytes(discovery.max_file_bytes);
-    let mut rules = if critical.no_default_critical_rules {
-        Rules::empty()
-    } else {
-        Rules::shipped()?
-    };
-    let mut sources: Vec<String> = Vec::new();
-    if !critical.no_default_critical_rules {
-        sources.push("policies/critical.yaml (shipped)".into());
-    }
-    rules.add_project(&root)?;
-    if root.has(PROJECT_FILE) {
-        sources.push(PROJECT_FILE.into());
-    }
-    for file in &critical.files {
-        rules.add_file(file)?;
-        sources.push(file.display().to_string());
-    }
-    let mut inputs = vouch_attest::discover(&root)
-        .with_context(|| format!("cannot discover the inputs of {}", dir.display()))?;
-    critical::classify(&mut inputs, &[&rules]);
-    Ok((inputs, sources))
-}
-
-/// The inputs that do not match their declarations, one line each (for a
-/// [`Listed`] error, which shows each escaped).
-pub fn mismatches(inputs: &[Input]) -> Vec<String> {
-    inputs
-        .iter()
-        .filter_map(|i| match &i.status {
-            Match::Mismatch { reason } => Some(format!(
-                "{} {} ({}): {reason}",
-                i.name, i.version, i.ecosystem
-            )),
-            _ => None,
-        })
-        .collect()
 }
 
 fn short(digest: Option<&str>) -> String {
@@ -124,7 +48,7 @@ fn short(digest: Option<&str>) -> String {
 /// Discovers, prints, and fails on a mismatch unless allowed.
 pub fn run(args: Args) -> Result<()> {
     let (inputs, _) = discover_classified(&args.dir, &args.critical, &args.discovery)?;
-    match args.output {
+    match args.output.output {
         Output::Json => writeln!(
             term::data_stdout(),
             "{}",

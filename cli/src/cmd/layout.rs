@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 
-use super::{load_private_key, load_public_key};
+use crate::files::{load_private_key, load_public_key};
 use crate::files::{write_atomic, Overwrite};
 use crate::term::note;
 

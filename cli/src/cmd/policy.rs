@@ -45,7 +45,7 @@ fn check(args: CheckArgs) -> Result<()> {
     for path in &args.paths {
         match policy::load(path) {
             Ok(set) => {
-                super::verify::warn_ignored(&set);
+                crate::judge::warn_ignored(&set);
                 for policy in &set.policies {
                     write!(out, "{policy}")?;
                 }

@@ -26,10 +26,11 @@ use vouch_verify::evaluate::Verdict;
 use vouch_verify::policy::PolicySet;
 use vouch_verify::vulns::{Finding, ImageInput};
 
-use super::verify::{Judge, TrustArgs};
-use super::vulns::vex_cell;
-use super::{now_rfc3339, RegistryArgs};
+use crate::args::{OsvArgs, RegistryArgs, TrustArgs, TrustedRootArgs};
+use crate::clock::now_rfc3339;
 use crate::files::{write_atomic, Overwrite};
+use crate::findings::vex_cell;
+use crate::judge::Judge;
 use crate::term::note;
 
 /// Arguments of `vouch report`.
@@ -48,18 +49,16 @@ pub struct Args {
     image: String,
     #[command(flatten)]
     trust: TrustArgs,
-    /// OSV records (directory or export zip); default: the policy's.
-    #[arg(long, value_name = "DIR|ZIP")]
-    osv: Option<PathBuf>,
+    #[command(flatten)]
+    osv: OsvArgs,
     /// An older image to show the upgrade diff from.
     #[arg(long, value_name = "OLD")]
     diff: Option<String>,
     /// Where to write the HTML.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: PathBuf,
-    /// Trusted root for keyless authorities (default: Sigstore public good).
-    #[arg(long, value_name = "FILE")]
-    trusted_root: Option<PathBuf>,
+    #[command(flatten)]
+    trusted_root: TrustedRootArgs,
     #[command(flatten)]
     registry: RegistryArgs,
 }
@@ -78,16 +77,11 @@ struct Header {
 
 /// Writes the report.
 pub async fn run(args: Args) -> Result<()> {
-    let judge = Judge::load(
-        &args.trust,
-        args.osv.as_deref(),
-        args.trusted_root.as_deref(),
-    )?;
+    let judge = Judge::load(&args.trust, &args.osv, &args.trusted_root)?;
     let policies = &judge.policies;
     let (new, old) = match &args.diff {
         Some(old) => {
-            let (old, new, diff) =
-                super::diff::compare(&judge, &args.registry, old, &args.image).await?;
+            let (old, new, diff) = judge.compare(&args.registry, old, &args.image).await?;
             (new, Some((old, diff)))
         }
         None => (judge.verdict(&args.registry, &args.image).await?, None),
@@ -119,7 +113,7 @@ pub async fn run(args: Args) -> Result<()> {
 /// Where the findings' OSV records came from: `--osv`, else the
 /// `vulnerabilities` sections of the policies that matched the image.
 fn osv_sources(args: &Args, policies: &PolicySet, v: &Verdict) -> String {
-    if let Some(path) = &args.osv {
+    if let Some(path) = args.osv.path() {
         return format!("{} (--osv, for every matching policy)", path.display());
     }
     let sources: Vec<String> = policies

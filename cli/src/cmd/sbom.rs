@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use vouch_attest::sbom::{self, Subject};
 
-use super::inputs::{discover_classified, CriticalArgs, DiscoveryArgs};
+use crate::args::{CriticalArgs, DiscoveryArgs};
+use crate::clock::now_rfc3339;
+use crate::discovery::discover_classified;
 use crate::files::{write_atomic, Overwrite};
 use crate::term::note;
 
@@ -74,7 +76,7 @@ pub fn run(args: Args) -> Result<()> {
         purl: None,
         digest: None,
     };
-    let now = super::now_rfc3339();
+    let now = now_rfc3339();
     let (document, what) = match args.format {
         Format::Cyclonedx => (sbom::cyclonedx(&subject, &inputs, &now), "CycloneDX"),
         Format::Spdx => (sbom::spdx(&subject, &inputs, &now), "SPDX"),

@@ -2,7 +2,6 @@
 //! next to it.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use vouch_evidence::bundle::Bundle;
@@ -13,18 +12,11 @@ use vouch_evidence::statement::{ResourceDescriptor, Statement};
 use vouch_registry::attach::{self, COSIGN_SIGN_PREDICATE_TYPE};
 use vouch_registry::oci::{Descriptor, Manifest};
 
-use super::{load_private_key, now_rfc3339, parse_image, RegistryArgs};
+use crate::args::{RegistryArgs, SigningKeyArgs};
+use crate::attach::Format;
+use crate::clock::now_rfc3339;
+use crate::image::parse_image;
 use crate::term::note;
-
-/// How the signature is stored.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Format {
-    /// A Sigstore bundle v0.3 referrer (DSSE statement of predicate type
-    /// https://sigstore.dev/cosign/sign/v1, as cosign v3 writes).
-    Bundle,
-    /// Legacy cosign: a simple-signing layer under tag sha256-<hex>.sig.
-    Legacy,
-}
 
 /// Arguments of `vouch sign`.
 #[derive(clap::Args)]
@@ -37,9 +29,8 @@ pub struct Args {
     /// once; the signature is over the manifest digest.
     #[arg(value_name = "IMAGE")]
     image: String,
-    /// Private key to sign with (PKCS#8 PEM).
-    #[arg(long, value_name = "KEY")]
-    key: PathBuf,
+    #[command(flatten)]
+    key: SigningKeyArgs,
     /// Storage format.
     #[arg(long, value_enum, default_value_t = Format::Bundle)]
     format: Format,
@@ -88,7 +79,7 @@ fn simple_signing_payload(
 
 /// Signs the image (and with --recursive its platform manifests).
 pub async fn run(args: Args) -> Result<()> {
-    let key = load_private_key(&args.key)?;
+    let key = args.key.load()?;
     let annotations = parse_annotations(&args.annotations)?;
     let image = parse_image(&args.image)?;
     let repo = args.registry.open(&image, false)?;

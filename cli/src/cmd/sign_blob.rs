@@ -10,7 +10,7 @@ use vouch_evidence::keys::Signer;
 use vouch_evidence::statement::Statement;
 use vouch_verify::image::signed_evidence_kind;
 
-use crate::cmd::load_private_key;
+use crate::args::SigningKeyArgs;
 use crate::files::{read_artifact, read_capped, write_atomic, Overwrite, MAX_DOCUMENT_BYTES};
 use crate::term::note;
 
@@ -20,9 +20,8 @@ use crate::term::note;
     vouch sign-blob --key ci.key --bundle app.tar.sigstore.json app.tar\n  \
     vouch sign-blob --in-toto --key ci.key --bundle prov.sigstore.json statement.json")]
 pub struct Args {
-    /// Private key to sign with (PKCS#8 PEM, as written by `vouch keygen`).
-    #[arg(long, value_name = "KEY")]
-    key: PathBuf,
+    #[command(flatten)]
+    key: SigningKeyArgs,
     /// Where to write the Sigstore bundle (v0.3 JSON).
     #[arg(long, value_name = "OUT")]
     bundle: PathBuf,
@@ -37,7 +36,7 @@ pub struct Args {
 
 /// Signs and writes the bundle.
 pub fn run(args: Args) -> Result<()> {
-    let key = load_private_key(&args.key)?;
+    let key = args.key.load()?;
     let bundle = if args.in_toto {
         let bytes = read_capped(&args.file, MAX_DOCUMENT_BYTES, "in-toto statement")?;
         // Validate, then sign the exact bytes given: what is verified later is

@@ -7,17 +7,9 @@ use vouch_evidence::text::Escaped;
 use vouch_registry::attach::{self, Attachment, Evidence, Ignored};
 use vouch_registry::oci::{Descriptor, Manifest};
 
-use super::{parse_image, RegistryArgs};
+use crate::args::{Output, OutputArgs, RegistryArgs};
+use crate::image::parse_image;
 use crate::term;
-
-/// Output format.
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Output {
-    /// A human-readable tree.
-    Table,
-    /// JSON, one document.
-    Json,
-}
 
 /// Arguments of `vouch tree`.
 #[derive(clap::Args)]
@@ -28,9 +20,8 @@ pub struct Args {
     /// The image: `oci:PATH[:TAG]` or a registry reference.
     #[arg(value_name = "IMAGE")]
     image: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Output::Table)]
-    output: Output,
+    #[command(flatten)]
+    output: OutputArgs,
     #[command(flatten)]
     registry: RegistryArgs,
 }
@@ -86,7 +77,7 @@ pub async fn run(args: Args) -> Result<()> {
     for subject in &subjects {
         found.push((subject, attach::list(&repo, &subject.digest, None).await?));
     }
-    match args.output {
+    match args.output.output {
         Output::Json => {
             let attachments: Vec<serde_json::Value> = found
                 .iter()

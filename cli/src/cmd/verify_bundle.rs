@@ -13,8 +13,8 @@ use vouch_verify::bundle::{
     verify_keyless, verify_with_key, Artifact, ExpectedIdentity, TrustedRoot,
 };
 
-use crate::cmd::load_public_key;
-use crate::files::{read_artifact, read_capped, MAX_DOCUMENT_BYTES};
+use crate::args::TrustedRootArgs;
+use crate::files::{load_public_key, read_artifact, read_capped, MAX_DOCUMENT_BYTES};
 use crate::term::note;
 
 /// Arguments of `vouch verify-bundle`.
@@ -43,11 +43,8 @@ pub struct Args {
     /// Keyless: the exact OIDC issuer the signing certificate must name.
     #[arg(long, value_name = "URL", requires = "certificate_identity")]
     certificate_oidc_issuer: Option<String>,
-    /// Trusted root (trusted_root.json): Fulcio CAs, CT logs, transparency
-    /// logs and timestamp authorities; defaults to the embedded Sigstore
-    /// public-good root.
-    #[arg(long, value_name = "FILE")]
-    trusted_root: Option<PathBuf>,
+    #[command(flatten)]
+    trusted_root: TrustedRootArgs,
     /// The signed file, or `sha256:<64 hex>` of it (for an in-toto bundle: a subject).
     #[arg(value_name = "FILE_OR_DIGEST")]
     artifact: String,
@@ -58,7 +55,7 @@ pub fn run(args: Args) -> Result<()> {
     let bundle_bytes = read_capped(&args.bundle, MAX_DOCUMENT_BYTES, "bundle")?;
     let bundle = Bundle::from_json(&bundle_bytes)
         .with_context(|| format!("bad bundle in {}", args.bundle.display()))?;
-    let root = match (&args.trusted_root, args.staging) {
+    let root = match (args.trusted_root.path(), args.staging) {
         (Some(path), _) => {
             let bytes = read_capped(path, MAX_DOCUMENT_BYTES, "trusted root")?;
             TrustedRoot::from_json(&bytes).with_context(|| format!("in {}", path.display()))?

@@ -8,8 +8,9 @@ use vouch_registry::attach::{self, Kind};
 use vouch_verify::bundle::TrustedRoot;
 use vouch_verify::image::verify_signature;
 
-use super::{load_public_key, parse_image, RegistryArgs};
-use crate::files::{read_capped, MAX_DOCUMENT_BYTES};
+use crate::args::{RegistryArgs, TrustedRootArgs};
+use crate::files::{load_public_key, read_capped, MAX_DOCUMENT_BYTES};
+use crate::image::parse_image;
 use crate::term::note;
 
 /// Arguments of `vouch verify-image`.
@@ -24,10 +25,8 @@ pub struct Args {
     /// Public key (SPKI PEM) a signature must verify with.
     #[arg(long, value_name = "PUB")]
     key: PathBuf,
-    /// Trusted root for transparency-log entries in bundles; defaults to the
-    /// embedded Sigstore public-good root.
-    #[arg(long, value_name = "FILE")]
-    trusted_root: Option<PathBuf>,
+    #[command(flatten)]
+    trusted_root: TrustedRootArgs,
     #[command(flatten)]
     registry: RegistryArgs,
 }
@@ -36,7 +35,7 @@ pub struct Args {
 /// verifies with the key; reports every one it tried.
 pub async fn run(args: Args) -> Result<()> {
     let key = load_public_key(&args.key)?;
-    let root = match &args.trusted_root {
+    let root = match args.trusted_root.path() {
         Some(path) => {
             TrustedRoot::from_json(&read_capped(path, MAX_DOCUMENT_BYTES, "trusted root")?)
                 .with_context(|| format!("in {}", path.display()))?

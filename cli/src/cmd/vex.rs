@@ -10,11 +10,11 @@ use vouch_evidence::statement::{ResourceDescriptor, Statement};
 use vouch_evidence::vex::{self, Document, Justification, Product, Status, OPENVEX_PREDICATE_TYPE};
 use vouch_verify::vulns::names_image;
 
-use super::sign::Format;
-use super::{
-    attach_statement, image_purl, load_private_key, now_rfc3339, parse_image, RegistryArgs, Signed,
-};
+use crate::args::{RegistryArgs, SigningKeyArgs};
+use crate::attach::{attach_statement, Format};
+use crate::clock::now_rfc3339;
 use crate::files::{read_capped, write_atomic, Overwrite, MAX_DOCUMENT_BYTES};
+use crate::image::{image_purl, parse_image};
 use crate::term::note;
 use crate::Misconfigured;
 
@@ -99,9 +99,8 @@ pub struct AttachArgs {
     /// The OpenVEX document.
     #[arg(value_name = "VEX.json")]
     document: PathBuf,
-    /// The signing key (PEM PKCS#8).
-    #[arg(long, value_name = "KEY")]
-    key: PathBuf,
+    #[command(flatten)]
+    key: SigningKeyArgs,
     /// bundle: a Sigstore bundle as an OCI 1.1 referrer (default); legacy:
     /// a cosign DSSE layer under the `.att` tag.
     #[arg(long, value_enum, default_value_t = Format::Bundle)]
@@ -178,7 +177,7 @@ async fn create(args: CreateArgs) -> Result<()> {
 fn made_at(flag: Option<&str>, epoch: Option<&std::ffi::OsStr>) -> Result<jiff::Timestamp> {
     if let Some(text) = flag {
         return text.parse().map_err(|e| {
-            Misconfigured(format!(
+            Misconfigured::Usage(format!(
                 "invalid --timestamp {text:?}: {e} (expected RFC 3339, like 2024-11-02T10:00:00Z)"
             ))
             .into()
@@ -191,7 +190,7 @@ fn made_at(flag: Option<&str>, epoch: Option<&std::ffi::OsStr>) -> Result<jiff::
             .ok()
             .and_then(|seconds| jiff::Timestamp::from_second(seconds).ok())
             .ok_or_else(|| {
-                Misconfigured(format!(
+                Misconfigured::Usage(format!(
                     "invalid SOURCE_DATE_EPOCH {text:?}: expected whole seconds since 1970-01-01"
                 ))
                 .into()
@@ -204,7 +203,7 @@ async fn attach(args: AttachArgs) -> Result<()> {
     let bytes = read_capped(&args.document, MAX_DOCUMENT_BYTES, "VEX document")?;
     let document = Document::from_json(&bytes)
         .map_err(|e| anyhow::anyhow!("invalid VEX document in {}: {e}", args.document.display()))?;
-    let key = load_private_key(&args.key)?;
+    let key = args.key.load()?;
     let image = parse_image(&args.image)?;
     let repo = args.registry.open(&image, false)?;
     let target = repo.resolve(&image).await?;
@@ -232,12 +231,17 @@ async fn attach(args: AttachArgs) -> Result<()> {
     // The document as written, unknown fields and all: what was reviewed
     // is what gets signed.
     let predicate: serde_json::Value = serde_json::from_slice(&bytes)?;
-    let signed = Signed {
-        predicate_type: OPENVEX_PREDICATE_TYPE.into(),
-        statement: Statement::new(vec![subject], OPENVEX_PREDICATE_TYPE, predicate)?.to_json(),
-    };
-    let stored =
-        attach_statement(&repo, &target, &key, args.format, &now_rfc3339(), &signed).await?;
+    let statement = Statement::new(vec![subject], OPENVEX_PREDICATE_TYPE, predicate)?.to_json();
+    let stored = attach_statement(
+        &repo,
+        &target,
+        &key,
+        args.format,
+        &now_rfc3339(),
+        OPENVEX_PREDICATE_TYPE,
+        &statement,
+    )
+    .await?;
     note!(
         "Attached VEX {} ({} statement(s)) to {}@{} with key {}{}",
         document.id,

@@ -3,20 +3,21 @@
 //! the input is critical, and its VEX answer.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use vouch_evidence::text::Escaped;
-use vouch_verify::policy::GivenOsv;
 use vouch_verify::vulns::{self, Finding, ImageInput};
 
-use super::inputs::{discover_classified, CriticalArgs, DiscoveryArgs};
-use super::tree::Output;
-use super::verify::{Judge, TrustArgs};
-use super::RegistryArgs;
+use crate::args::{
+    CriticalArgs, DiscoveryArgs, OsvArgs, Output, OutputArgs, RegistryArgs, TrustArgs,
+    TrustedRootArgs,
+};
+use crate::discovery::discover_classified;
+use crate::findings::vex_cell;
+use crate::judge::Judge;
+use crate::outcome::Misconfigured;
 use crate::term;
-use crate::Misconfigured;
 
 /// Arguments of `vouch vulns`.
 #[derive(clap::Args)]
@@ -34,35 +35,20 @@ pub struct Args {
     /// directory.
     #[arg(value_name = "IMAGE|DIR")]
     target: String,
-    /// OSV records: a directory of OSV JSON files or an OSV export zip.
-    /// For an image, it stands for the policy's `vulnerabilities.osv`,
-    /// which is then not read.
-    #[arg(long, value_name = "DIR|ZIP")]
-    osv: Option<PathBuf>,
+    #[command(flatten)]
+    osv: OsvArgs,
     #[command(flatten)]
     trust: TrustArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Output::Table)]
-    output: Output,
-    /// Trusted root for keyless authorities (default: Sigstore public good).
-    #[arg(long, value_name = "FILE")]
-    trusted_root: Option<PathBuf>,
+    #[command(flatten)]
+    output: OutputArgs,
+    #[command(flatten)]
+    trusted_root: TrustedRootArgs,
     #[command(flatten)]
     critical: CriticalArgs,
     #[command(flatten)]
     discovery: DiscoveryArgs,
     #[command(flatten)]
     registry: RegistryArgs,
-}
-
-/// Loads `--osv`; a bad database is a configuration error (exit 2).
-pub fn load_osv(path: &Path) -> Result<GivenOsv> {
-    let (db, digest) = vulns::load_database(path).map_err(|e| Misconfigured(e.to_string()))?;
-    Ok(GivenOsv {
-        path: path.to_path_buf(),
-        database: Arc::new(db),
-        digest,
-    })
 }
 
 /// A directory's inputs as the image's evidence would record them: through
@@ -79,23 +65,6 @@ fn directory_inputs(
         .collect::<Result<_, _>>()?;
     let predicate = serde_json::json!({"buildDefinition": {"resolvedDependencies": deps}});
     vulns::inputs_from_provenance(&predicate).map_err(anyhow::Error::msg)
-}
-
-/// The VEX column: the answer, or what was seen and not used.
-pub fn vex_cell(f: &Finding) -> String {
-    match &f.answer {
-        Some(a) => {
-            let why = a
-                .justification
-                .map(|j| format!(" ({j})"))
-                .unwrap_or_default();
-            format!("{}{why} by {}", a.status, a.by)
-        }
-        None if !f.ignored_vex.is_empty() => {
-            format!("none trusted ({} ignored)", f.ignored_vex.len())
-        }
-        None => "-".into(),
-    }
 }
 
 /// Prints the findings as a table.
@@ -150,13 +119,13 @@ pub fn print_findings(out: &mut impl Write, findings: &[Finding]) -> std::io::Re
 pub async fn run(args: Args) -> Result<()> {
     let dir = Path::new(&args.target);
     let (label, findings) = if !args.target.starts_with("oci:") && dir.is_dir() {
-        let Some(osv) = &args.osv else {
-            return Err(Misconfigured(
+        let Some(osv) = args.osv.load()? else {
+            return Err(Misconfigured::Usage(
                 "a directory is matched against --osv DIR|ZIP; none given".into(),
             )
             .into());
         };
-        let db = load_osv(osv)?.database;
+        let db = osv.database;
         let inputs = directory_inputs(dir, &args.critical, &args.discovery)?;
         let findings = vulns::scan(&db, &inputs).map_err(|e| {
             anyhow::anyhow!(
@@ -167,19 +136,15 @@ pub async fn run(args: Args) -> Result<()> {
         (dir.display().to_string(), findings)
     } else {
         if !args.trust.given() {
-            return Err(Misconfigured(format!(
+            return Err(Misconfigured::Usage(format!(
                 "an image's evidence is read only once verified: pass --policy FILE|DIR or --key KEY (cannot read {})",
                 args.target
             ))
             .into());
         }
-        let judge = Judge::load(
-            &args.trust,
-            args.osv.as_deref(),
-            args.trusted_root.as_deref(),
-        )?;
+        let judge = Judge::load(&args.trust, &args.osv, &args.trusted_root)?;
         if !judge.has_osv() {
-            return Err(Misconfigured(format!(
+            return Err(Misconfigured::Usage(format!(
                 "no OSV records: give --osv, or a policy with a `vulnerabilities` section ({} has none)",
                 judge.trust
             ))
@@ -207,7 +172,7 @@ pub async fn run(args: Args) -> Result<()> {
             verdict.findings,
         )
     };
-    match args.output {
+    match args.output.output {
         Output::Json => writeln!(
             term::data_stdout(),
             "{}",

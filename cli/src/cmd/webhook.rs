@@ -14,10 +14,10 @@ use vouch_webhook::check::{Checker, CheckerConfig, Opener};
 use vouch_webhook::namespaces::{Exemptions, DEFAULT_EXEMPT};
 use vouch_webhook::server::{self, Settings, DEFAULT_BUDGET};
 
-use super::RegistryArgs;
+use crate::args::{PolicyArgs, RegistryArgs, TrustedRootArgs};
 use crate::files::{read_capped, write_atomic, Overwrite, MAX_KEY_BYTES};
+use crate::outcome::Misconfigured;
 use crate::term::note;
-use crate::Misconfigured;
 
 /// Arguments of `vouch webhook`.
 #[derive(clap::Args)]
@@ -49,9 +49,8 @@ enum Sub {
 /// Arguments of the server.
 #[derive(clap::Args)]
 struct ServeArgs {
-    /// An ImagePolicy file, or a directory of them (*.yaml, *.yml), polled for changes.
-    #[arg(long, value_name = "FILE|DIR", required = true)]
-    policy: Option<PathBuf>,
+    #[command(flatten)]
+    policy: PolicyArgs,
     /// The serving certificate chain (PEM).
     #[arg(long, value_name = "FILE", required = true)]
     tls_cert: Option<PathBuf>,
@@ -84,10 +83,8 @@ struct ServeArgs {
     /// What an image no policy matches gets: deny, allow or warn.
     #[arg(long, value_name = "ACTION", default_value = "deny")]
     no_match: NoMatch,
-    /// Trusted root (trusted_root.json) for keyless authorities that name
-    /// none; default: the embedded Sigstore public-good root.
-    #[arg(long, value_name = "FILE")]
-    trusted_root: Option<PathBuf>,
+    #[command(flatten)]
+    trusted_root: TrustedRootArgs,
     /// The most bytes of manifests and blobs read to verify one image;
     /// evidence past it is refused unread.
     #[arg(long, value_name = "BYTES", default_value_t = 16 * 1024 * 1024)]
@@ -129,21 +126,23 @@ pub async fn run(args: Args) -> Result<()> {
 fn required<'a>(value: &'a Option<PathBuf>, flag: &str) -> Result<&'a Path> {
     value
         .as_deref()
-        .ok_or_else(|| Misconfigured(format!("{flag} is required")).into())
+        .ok_or_else(|| Misconfigured::Usage(format!("{flag} is required")).into())
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
-    let policy_path = required(&args.policy, "--policy")?.to_path_buf();
+    let policy_path = args.policy.path()?.to_path_buf();
     let cert_path = required(&args.tls_cert, "--tls-cert")?;
     let key_path = required(&args.tls_key, "--tls-key")?;
-    let policies = super::verify::load_policies(&policy_path)?;
-    let root = super::verify::trusted_root(args.trusted_root.as_deref())?;
-    let cert = read_capped(cert_path, MAX_KEY_BYTES, "TLS certificate")
-        .map_err(|e| Misconfigured(format!("{e:#}")))?;
-    let key = read_capped(key_path, MAX_KEY_BYTES, "TLS key")
-        .map_err(|e| Misconfigured(format!("{e:#}")))?;
-    let where_ = format!("{} and {}", cert_path.display(), key_path.display());
-    let tls = server::tls_config(&cert, &key, &where_).map_err(|e| Misconfigured(e.to_string()))?;
+    let policies = args.policy.load()?;
+    let root = args.trusted_root.load()?;
+    // The serving certificate and key, files the user configured.
+    let tls = || -> Result<_> {
+        let cert = read_capped(cert_path, MAX_KEY_BYTES, "TLS certificate")?;
+        let key = read_capped(key_path, MAX_KEY_BYTES, "TLS key")?;
+        let where_ = format!("{} and {}", cert_path.display(), key_path.display());
+        Ok(server::tls_config(&cert, &key, &where_)?)
+    };
+    let tls = tls().map_err(Misconfigured::invalid)?;
 
     let exemptions = if args.exempt_namespace.is_empty() {
         Exemptions::new(DEFAULT_EXEMPT.iter().copied())
@@ -153,7 +152,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     if args.registry.has_login() {
         // Pods name the registries; credentials without a host would go to
         // whichever registry a pod author names first.
-        return Err(Misconfigured(
+        return Err(Misconfigured::Usage(
             "--registry-username/--registry-password name no registry, and the webhook reads \
              the registries pods name: bind pull credentials to their registry with \
              --registry-credentials HOST=USER:@FILE or a docker config ($REGISTRY_AUTH_FILE)"
@@ -211,7 +210,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
 
 fn write_certs(args: &CertsArgs) -> Result<()> {
     let generated = vouch_webhook::certs::generate(&args.service, &args.namespace)
-        .map_err(|e| Misconfigured(e.to_string()))?;
+        .map_err(Misconfigured::invalid)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     // Re-running rotates: every file is replaced whole, the key never

@@ -1,0 +1,232 @@
+//! The flags several commands take, each defined once (with its help
+//! text) as a struct that commands `#[command(flatten)]`, and loaded by
+//! one function: the policy, whose evidence to trust, the OSV records, the
+//! trusted root, the signing key, the output format, how a project is
+//! discovered and the registry flags ([`RegistryArgs`]).
+//!
+//! What these flags name is the user's configuration: a file that cannot
+//! be used is [`Misconfigured`] (exit 2), decided here, once per flag.
+
+mod registry;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Result;
+use vouch_evidence::keys::PrivateKey;
+use vouch_verify::bundle::TrustedRoot;
+use vouch_verify::policy::{self, GivenOsv, PolicySet};
+use vouch_verify::vulns;
+
+pub use registry::RegistryArgs;
+
+use crate::files::{load_private_key, load_public_key, read_capped, MAX_DOCUMENT_BYTES};
+use crate::judge::warn_ignored;
+use crate::outcome::Misconfigured;
+
+/// `--policy`: the admission policies. Required by `verify` and `webhook`
+/// (unless a subcommand is given); [`TrustArgs`] makes it optional, for
+/// `vulns`, `diff` and `report` take it or `--key`.
+#[derive(clap::Args, Debug)]
+pub struct PolicyArgs {
+    /// An ImagePolicy file, or a directory of them (*.yaml, *.yml): its
+    /// authorities verify the evidence, its vexAuthorities answer findings.
+    #[arg(long, value_name = "FILE|DIR", required = true)]
+    policy: Option<PathBuf>,
+}
+
+impl PolicyArgs {
+    /// The path given; a command that requires it has had clap check it.
+    pub fn path(&self) -> Result<&Path> {
+        self.policy
+            .as_deref()
+            .ok_or_else(|| Misconfigured::Usage("--policy is required".into()).into())
+    }
+
+    /// Loads the policies; an invalid one is a configuration error.
+    pub fn load(&self) -> Result<PolicySet> {
+        self.load_with_osv(None)
+    }
+
+    /// Loads the policies, `osv` standing for each one's
+    /// `vulnerabilities.osv`.
+    fn load_with_osv(&self, osv: Option<&GivenOsv>) -> Result<PolicySet> {
+        let set =
+            policy::load_with_osv(self.path()?, osv.cloned()).map_err(Misconfigured::invalid)?;
+        warn_ignored(&set);
+        Ok(set)
+    }
+}
+
+/// Whose evidence to trust, for `vouch vulns`, `diff` and `report`: an
+/// ImagePolicy, or keys.
+#[derive(clap::Args)]
+#[command(mut_arg("policy", |policy| policy.required(false)))]
+pub struct TrustArgs {
+    #[command(flatten)]
+    policy: PolicyArgs,
+    /// Instead of a policy: a public key (PEM) whose attestations are
+    /// trusted, provenance, SBOM and VEX alike; repeatable. The verdict then
+    /// requires a verified provenance from one of them.
+    #[arg(long, value_name = "KEY", conflicts_with = "policy")]
+    key: Vec<PathBuf>,
+}
+
+impl TrustArgs {
+    /// Whether either was given.
+    pub fn given(&self) -> bool {
+        self.policy.policy.is_some() || !self.key.is_empty()
+    }
+
+    /// The policy set: the policy's, or the keys' (`PolicySet::from_keys`),
+    /// with a label for messages (the `--policy` path or the `--key` flags).
+    pub fn load(&self, osv: Option<&GivenOsv>) -> Result<(PolicySet, String)> {
+        if let Some(policy) = &self.policy.policy {
+            let set = self.policy.load_with_osv(osv)?;
+            return Ok((set, policy.display().to_string()));
+        }
+        if self.key.is_empty() {
+            return Err(Misconfigured::Usage(
+                "say whose evidence to trust: --policy FILE|DIR, or --key KEY (repeatable)".into(),
+            )
+            .into());
+        }
+        let mut keys = Vec::new();
+        for path in &self.key {
+            let key = load_public_key(path).map_err(Misconfigured::invalid)?;
+            let name = path
+                .file_stem()
+                .map_or("key".into(), |s| s.to_string_lossy().into_owned());
+            keys.push((name, key));
+        }
+        let set = PolicySet::from_keys(keys, self.key.clone()).map_err(Misconfigured::invalid)?;
+        let label = self
+            .key
+            .iter()
+            .map(|k| format!("--key {}", k.display()))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Ok((set, label))
+    }
+}
+
+/// `--osv`: OSV records given on the command line.
+#[derive(clap::Args)]
+pub struct OsvArgs {
+    /// OSV records: a directory of OSV JSON files or an OSV export zip.
+    /// For an image, it stands for the policy's `vulnerabilities.osv`,
+    /// which is then not read.
+    #[arg(long, value_name = "DIR|ZIP")]
+    osv: Option<PathBuf>,
+}
+
+impl OsvArgs {
+    /// The path given, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.osv.as_deref()
+    }
+
+    /// Loads the records, if given; a bad database is a configuration
+    /// error.
+    pub fn load(&self) -> Result<Option<GivenOsv>> {
+        let Some(path) = self.path() else {
+            return Ok(None);
+        };
+        let (db, digest) = vulns::load_database(path).map_err(Misconfigured::invalid)?;
+        Ok(Some(GivenOsv {
+            path: path.to_path_buf(),
+            database: Arc::new(db),
+            digest,
+        }))
+    }
+}
+
+/// `--trusted-root`: the Sigstore trust anchors.
+#[derive(clap::Args)]
+pub struct TrustedRootArgs {
+    /// Trusted root (trusted_root.json): Fulcio CAs, CT logs, transparency
+    /// logs and timestamp authorities; defaults to the embedded Sigstore
+    /// public-good root.
+    #[arg(long, value_name = "FILE")]
+    trusted_root: Option<PathBuf>,
+}
+
+impl TrustedRootArgs {
+    /// The path given, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.trusted_root.as_deref()
+    }
+
+    /// The trusted root given, else the embedded Sigstore public-good
+    /// root; `verify`, `vulns`, `diff`, `report` and `webhook` trust the
+    /// same authorities through it. An unreadable or invalid file is a
+    /// configuration error.
+    pub fn load(&self) -> Result<TrustedRoot> {
+        let Some(path) = self.path() else {
+            return Ok(TrustedRoot::public_good()?);
+        };
+        let read = || {
+            let bytes = read_capped(path, MAX_DOCUMENT_BYTES, "trusted root")?;
+            TrustedRoot::from_json(&bytes).map_err(|e| anyhow::anyhow!("{e} in {}", path.display()))
+        };
+        Ok(read().map_err(Misconfigured::invalid)?)
+    }
+}
+
+/// `--key` of the commands that sign.
+#[derive(clap::Args)]
+pub struct SigningKeyArgs {
+    /// Private key to sign with (PKCS#8 PEM, as written by `vouch keygen`).
+    #[arg(long, value_name = "KEY")]
+    key: PathBuf,
+}
+
+impl SigningKeyArgs {
+    /// Loads the key, naming the file on error.
+    pub fn load(&self) -> Result<PrivateKey> {
+        load_private_key(&self.key)
+    }
+}
+
+/// Output format of the commands that print a table or JSON.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// A human-readable tree.
+    Table,
+    /// JSON, one document.
+    Json,
+}
+
+/// `--output`.
+#[derive(clap::Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+/// How the project tree is read; shared by the commands that discover
+/// inputs.
+#[derive(clap::Args, Clone)]
+pub struct DiscoveryArgs {
+    /// The largest vendored file hashed, in bytes (default 4 GiB, above
+    /// any real source archive). A larger one (a sparse 100 GB file, say)
+    /// is an error naming it, at once, instead of minutes of hashing.
+    #[arg(long, value_name = "BYTES", default_value_t = vouch_attest::tree::DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_bytes: u64,
+}
+
+/// Which criticality rules classify the inputs; shared by the commands
+/// that discover them.
+#[derive(clap::Args)]
+pub struct CriticalArgs {
+    /// More criticality rules (YAML, the schema of policies/critical.yaml;
+    /// repeatable). They extend the shipped rules and the project's
+    /// vouch.critical.yaml.
+    #[arg(long = "critical-rules", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Leave out the shipped rules (policies/critical.yaml): only the
+    /// project's vouch.critical.yaml and --critical-rules files apply.
+    #[arg(long)]
+    pub no_default_critical_rules: bool,
+}

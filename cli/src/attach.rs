@@ -1,0 +1,51 @@
+//! Signing an in-toto statement and attaching it to an image, in either
+//! storage format; for `vouch attest` and `vouch vex attach` (`vouch sign`
+//! stores its signatures the same two ways).
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use vouch_evidence::bundle::Bundle;
+use vouch_evidence::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use vouch_evidence::keys::PrivateKey;
+use vouch_registry::attach;
+use vouch_registry::oci::Descriptor;
+use vouch_registry::Repository;
+
+/// How the signature is stored.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A Sigstore bundle v0.3 referrer (DSSE statement of predicate type
+    /// https://sigstore.dev/cosign/sign/v1, as cosign v3 writes).
+    Bundle,
+    /// Legacy cosign: a simple-signing layer under tag sha256-<hex>.sig.
+    Legacy,
+}
+
+/// Signs and attaches one in-toto statement (its exact bytes, of
+/// `predicate_type`) as a bundle referrer or a legacy `.att` layer;
+/// returns the referrer's digest, if stored as a bundle referrer.
+pub async fn attach_statement(
+    repo: &Repository,
+    target: &Descriptor,
+    key: &PrivateKey,
+    format: Format,
+    created: &str,
+    predicate_type: &str,
+    statement: &[u8],
+) -> Result<Option<String>> {
+    match format {
+        Format::Bundle => {
+            let bundle = Bundle::sign_dsse(key, IN_TOTO_PAYLOAD_TYPE, statement)?;
+            let stored =
+                attach::attach_bundle(repo, target, &bundle, created, &BTreeMap::new()).await?;
+            Ok(Some(stored.digest.to_string()))
+        }
+        Format::Legacy => {
+            let envelope = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, statement, &[key])?;
+            attach::attach_legacy_attestation(repo, &target.digest, &envelope, predicate_type)
+                .await?;
+            Ok(None)
+        }
+    }
+}

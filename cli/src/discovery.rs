@@ -1,0 +1,59 @@
+//! Discovering a project's inputs as `vouch inputs`, `sbom`, `attest` and
+//! `vulns` all do: every ecosystem, classified by the criticality rules
+//! the flags name.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use vouch_attest::critical::{self, Rules, PROJECT_FILE};
+use vouch_attest::{Input, Match, Root};
+
+use crate::args::{CriticalArgs, DiscoveryArgs};
+
+/// Discovers the inputs of `dir` and marks the critical ones. Returns them
+/// with the names of the rule sources in force, for the provenance.
+pub fn discover_classified(
+    dir: &Path,
+    critical: &CriticalArgs,
+    discovery: &DiscoveryArgs,
+) -> Result<(Vec<Input>, Vec<String>)> {
+    let root = Root::new(dir)
+        .with_context(|| format!("cannot discover the inputs of {}", dir.display()))?
+        .with_max_file_bytes(discovery.max_file_bytes);
+    let mut rules = if critical.no_default_critical_rules {
+        Rules::empty()
+    } else {
+        Rules::shipped()?
+    };
+    let mut sources: Vec<String> = Vec::new();
+    if !critical.no_default_critical_rules {
+        sources.push("policies/critical.yaml (shipped)".into());
+    }
+    rules.add_project(&root)?;
+    if root.has(PROJECT_FILE) {
+        sources.push(PROJECT_FILE.into());
+    }
+    for file in &critical.files {
+        rules.add_file(file)?;
+        sources.push(file.display().to_string());
+    }
+    let mut inputs = vouch_attest::discover(&root)
+        .with_context(|| format!("cannot discover the inputs of {}", dir.display()))?;
+    critical::classify(&mut inputs, &[&rules]);
+    Ok((inputs, sources))
+}
+
+/// The inputs that do not match their declarations, one line each (for a
+/// [`Listed`] error, which shows each escaped).
+pub fn mismatches(inputs: &[Input]) -> Vec<String> {
+    inputs
+        .iter()
+        .filter_map(|i| match &i.status {
+            Match::Mismatch { reason } => Some(format!(
+                "{} {} ({}): {reason}",
+                i.name, i.version, i.ecosystem
+            )),
+            _ => None,
+        })
+        .collect()
+}
