@@ -21,7 +21,7 @@ use base64::Engine as _;
 use vouch_evidence::digest::sha256;
 use vouch_evidence::osv::Severity;
 use vouch_evidence::text::{self, Escaped};
-use vouch_verify::diff::Diff;
+use vouch_verify::diff::{Change, Diff};
 use vouch_verify::evaluate::Verdict;
 use vouch_verify::policy::PolicySet;
 use vouch_verify::vulns::{Finding, ImageInput};
@@ -110,7 +110,7 @@ pub async fn run(args: Args) -> Result<()> {
         args.output.display(),
         Escaped(&new.image),
         Escaped(&new.digest),
-        new.verdict.to_uppercase(),
+        new.verdict.as_str().to_uppercase(),
         new.findings.len()
     );
     Ok(())
@@ -515,7 +515,7 @@ fn verdict_section(out: &mut String, v: &Verdict) -> fmt::Result {
             } else {
                 tag("fail", "FAIL")
             },
-            escape(&p.mode),
+            escape(&p.mode.to_string()),
             escape(&p.source)
         )?;
         if !p.requirements.is_empty() {
@@ -595,8 +595,8 @@ fn signers_section(out: &mut String, v: &Verdict) -> fmt::Result {
             "<tr class=\"{}\"><td>{}</td><td>{}</td><td><code>{}</code>\
              <div class=\"muted small mono\">{}</div></td><td>{}</td><td>",
             if verified { "verified" } else { "ignored" },
-            escape(e.kind),
-            escape(e.format),
+            escape(e.kind.name()),
+            escape(e.format.name()),
             escape(e.predicate_type.as_deref().unwrap_or("-")),
             escape(&e.digest),
             if verified {
@@ -1153,7 +1153,14 @@ fn diff_section(out: &mut String, old: &Verdict, new: &Verdict, d: &Diff) -> fmt
             write!(
                 out,
                 "<tr><td>{}</td><td><strong>{}</strong></td><td>{}</td><td>",
-                tag(if c.change == "added" { "yes" } else { "no" }, c.change),
+                tag(
+                    if c.change == Change::Added {
+                        "yes"
+                    } else {
+                        "no"
+                    },
+                    &c.change.to_string()
+                ),
                 escape(&c.input.name),
                 escape(version(&c.input))
             )?;
@@ -1211,6 +1218,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
     use super::*;
+    use vouch_verify::evaluate::Decision;
 
     fn input(name: &str, critical: bool) -> ImageInput {
         ImageInput {
@@ -1232,7 +1240,7 @@ mod tests {
         Verdict {
             image: "oci:layout:app".into(),
             digest: "sha256:ab".into(),
-            verdict: "deny",
+            verdict: Decision::Deny,
             denials: vec!["policy p: <b>denied</b>".into()],
             warnings: Vec::new(),
             policies: Vec::new(),
