@@ -7,6 +7,7 @@
 mod cmd;
 mod deadline;
 mod files;
+mod report;
 mod term;
 
 use std::io::{self, Write};

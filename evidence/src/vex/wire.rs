@@ -23,12 +23,23 @@ pub(super) struct Object<T>(pub T);
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer
-            .deserialize_map(ObjectOr::<T>(PhantomData, false))
-            .and_then(|value| match value {
-                OrString::Object(object) => Ok(Object(object)),
-                // Unreachable: the visitor takes no string.
-                OrString::String(_) => Err(de::Error::custom("expected a JSON object")),
-            })
+            .deserialize_map(ObjectVisitor(PhantomData))
+            .map(Object)
+    }
+}
+
+/// Reads a JSON object, and nothing else, as `T`.
+struct ObjectVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(de::value::MapAccessDeserializer::new(map))
     }
 }
 
@@ -43,14 +54,14 @@ pub(super) enum OrString<T> {
 
 impl<'de, T: Deserialize<'de>> Deserialize<'de> for OrString<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ObjectOr::<T>(PhantomData, true))
+        deserializer.deserialize_any(OrStringVisitor(PhantomData))
     }
 }
 
-/// Reads a JSON object as `T` and, when the flag says so, a string.
-struct ObjectOr<T>(PhantomData<T>, bool);
+/// Reads a string, or a JSON object as `T`.
+struct OrStringVisitor<T>(PhantomData<T>);
 
-impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOr<T> {
+impl<'de, T: Deserialize<'de>> Visitor<'de> for OrStringVisitor<T> {
     type Value = OrString<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -58,15 +69,11 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectOr<T> {
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        if self.1 {
-            Ok(OrString::String(value.to_string()))
-        } else {
-            Err(de::Error::invalid_type(de::Unexpected::Str(value), &self))
-        }
+        Ok(OrString::String(value.to_string()))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        T::deserialize(de::value::MapAccessDeserializer::new(map)).map(OrString::Object)
+        ObjectVisitor(PhantomData).visit_map(map).map(OrString::Object)
     }
 }
 
