@@ -73,7 +73,9 @@ impl<'de, T: Deserialize<'de>> Visitor<'de> for OrStringVisitor<T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        ObjectVisitor(PhantomData).visit_map(map).map(OrString::Object)
+        ObjectVisitor(PhantomData)
+            .visit_map(map)
+            .map(OrString::Object)
     }
 }
 
