@@ -16,6 +16,7 @@ mod findings;
 mod image;
 mod judge;
 mod outcome;
+mod report;
 mod term;
 
 use std::io::{self, Write};

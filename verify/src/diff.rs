@@ -123,7 +123,26 @@ pub struct CriticalChange {
     /// The input (as in NEW when it is there, else as in OLD).
     pub input: ImageInput,
     /// `added` (new critical input, or newly marked) or `removed`.
-    pub change: &'static str,
+    pub change: Change,
+}
+
+/// Which way an input crossed the critical set's border.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// It is critical in NEW and was not (or was absent) in OLD.
+    Added,
+    /// It was critical in OLD and is not (or is absent) in NEW.
+    Removed,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Change::Added => "added",
+            Change::Removed => "removed",
+        })
+    }
 }
 
 /// A VEX answer of OLD that does not carry over.
@@ -254,7 +273,11 @@ pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
             }
             if o.critical != n.critical {
                 out.critical.push(CriticalChange {
-                    change: if n.critical { "added" } else { "removed" },
+                    change: if n.critical {
+                        Change::Added
+                    } else {
+                        Change::Removed
+                    },
                     input: n,
                 });
             }
@@ -263,7 +286,7 @@ pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
             if input.critical {
                 out.critical.push(CriticalChange {
                     input: input.clone(),
-                    change: "removed",
+                    change: Change::Removed,
                 });
             }
             out.removed.push(input);
@@ -272,7 +295,7 @@ pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
             if input.critical {
                 out.critical.push(CriticalChange {
                     input: input.clone(),
-                    change: "added",
+                    change: Change::Added,
                 });
             }
             out.added.push(input);

@@ -38,7 +38,7 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use vouch_evidence::cyclonedx::CYCLONEDX_PREDICATE_TYPE;
 use vouch_evidence::digest::Sha256;
 use vouch_evidence::osv::Database;
@@ -84,7 +84,7 @@ pub struct Verdict {
     /// The manifest digest everything was checked against.
     pub digest: String,
     /// `allow` or `deny`.
-    pub verdict: &'static str,
+    pub verdict: Decision,
     /// Why it is denied: each failing `enforce` policy with its failing
     /// requirements, or no matching policy under `deny`.
     pub denials: Vec<String>,
@@ -113,7 +113,34 @@ pub struct Verdict {
 impl Verdict {
     /// Whether the image is admitted.
     pub fn allowed(&self) -> bool {
-        self.verdict == "allow"
+        self.verdict == Decision::Allow
+    }
+}
+
+/// Whether an image is admitted: the one word of a [`Verdict`], `allow` or
+/// `deny` in JSON and text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// Admitted (perhaps with warnings).
+    Allow,
+    /// Refused.
+    Deny,
+}
+
+impl Decision {
+    /// `allow` or `deny`, as the JSON spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allow => "allow",
+            Decision::Deny => "deny",
+        }
+    }
+}
+
+impl std::fmt::Display for Decision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -126,7 +153,7 @@ pub struct PolicyResult {
     /// The file it came from.
     pub source: String,
     /// `enforce` or `warn`.
-    pub mode: String,
+    pub mode: Mode,
     /// Whether every requirement passed.
     pub passed: bool,
     /// Each requirement, in policy order.
@@ -165,9 +192,11 @@ pub struct RequirementResult {
 #[serde(rename_all = "camelCase")]
 pub struct EvidenceNote {
     /// `signature` or `attestation`.
-    pub kind: &'static str,
+    #[serde(serialize_with = "kind_name")]
+    pub kind: Kind,
     /// `bundle` or `legacy`.
-    pub format: &'static str,
+    #[serde(serialize_with = "format_name")]
+    pub format: Format,
     /// The predicate type it declares (unverified until `verifiedBy`).
     pub predicate_type: Option<String>,
     /// The referrer manifest or legacy layer digest.
@@ -194,8 +223,8 @@ impl EvidenceNote {
     /// `unreadable: `.
     pub fn unreadable(entry: &Ignored) -> Self {
         EvidenceNote {
-            kind: entry.kind.name(),
-            format: entry.format.name(),
+            kind: entry.kind,
+            format: entry.format,
             predicate_type: entry.predicate_type.clone(),
             digest: entry.digest.to_string(),
             verified_by: Vec::new(),
@@ -205,6 +234,19 @@ impl EvidenceNote {
             created: None,
         }
     }
+}
+
+/// Writes an attachment's [`Kind`] as its name (`signature`, `attestation`).
+fn kind_name<S: Serializer>(kind: &Kind, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_str(kind.name())
+}
+
+/// Writes an attachment's [`Format`] as its name (`bundle`, `legacy`).
+fn format_name<S: Serializer>(
+    format: &Format,
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_str(format.name())
 }
 
 /// The build that the newest verified provenance describes, for reports.
@@ -947,7 +989,7 @@ fn evaluate_policy(
         result: PolicyResult {
             name: policy.name.clone(),
             source: policy.source.display().to_string(),
-            mode: policy.mode.to_string(),
+            mode: policy.mode,
             passed: requirements.iter().all(|r| r.passed),
             requirements,
             warnings,
@@ -990,14 +1032,8 @@ pub fn evaluate(
     let mut notes: Vec<EvidenceNote> = attachments
         .iter()
         .map(|a| EvidenceNote {
-            kind: match a.kind {
-                Kind::Signature => "signature",
-                Kind::Attestation => "attestation",
-            },
-            format: match a.format {
-                Format::Bundle => "bundle",
-                Format::Legacy => "legacy",
-            },
+            kind: a.kind,
+            format: a.format,
             predicate_type: a.predicate_type.clone(),
             digest: a.digest.to_string(),
             verified_by: Vec::new(),
@@ -1070,7 +1106,11 @@ pub fn evaluate(
     Verdict {
         image: image.to_string(),
         digest: digest.to_string(),
-        verdict: if denials.is_empty() { "allow" } else { "deny" },
+        verdict: if denials.is_empty() {
+            Decision::Allow
+        } else {
+            Decision::Deny
+        },
         denials,
         warnings,
         policies: results,

@@ -346,7 +346,7 @@ struct WireAttestation {
 // Validated types.
 
 /// What a policy does when it denies.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Deny the image (the default).

@@ -46,7 +46,7 @@ fn print_table(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()> {
         "{}@{}: {}",
         Escaped(&verdict.image),
         Escaped(&verdict.digest),
-        Escaped(verdict.verdict.to_uppercase())
+        Escaped(verdict.verdict.as_str().to_uppercase())
     )?;
     for denial in &verdict.denials {
         writeln!(out, "  denied: {}", Escaped(denial))?;
@@ -79,8 +79,8 @@ fn print_table(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()> {
     for e in &verdict.evidence {
         let what = format!(
             "{} {} {}",
-            e.kind,
-            e.format,
+            e.kind.name(),
+            e.format.name(),
             e.predicate_type.as_deref().unwrap_or("-")
         );
         if e.verified_by.is_empty() {
