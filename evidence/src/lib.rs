@@ -24,7 +24,7 @@
 //! validated types that cannot hold an invalid envelope or statement.
 #![forbid(unsafe_code)]
 
-pub mod bounded;
+pub mod attachment;
 pub mod bundle;
 pub mod cyclonedx;
 pub mod digest;
@@ -37,6 +37,7 @@ pub mod layout;
 pub mod link;
 pub mod osv;
 pub mod provenance;
+pub mod reference;
 pub mod spdx;
 pub mod statement;
 pub mod text;

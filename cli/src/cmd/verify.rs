@@ -10,7 +10,7 @@ use vouch_registry::attach;
 use vouch_registry::reference::ImageRef;
 use vouch_verify::bundle::TrustedRoot;
 use vouch_verify::evaluate::{evaluate, Context as EvalContext, EvidenceNote, Verdict};
-use vouch_verify::policy::{self, GivenOsv, NoMatch, PolicySet};
+use vouch_verify::policy::{GivenOsv, NoMatch, PolicySet};
 
 use super::tree::Output;
 use super::{parse_image, RegistryArgs};
@@ -186,7 +186,7 @@ impl TrustArgs {
     /// The policy set: the policy's, or the keys' (`PolicySet::from_keys`).
     fn load(&self, osv: Option<&GivenOsv>) -> Result<(PolicySet, String)> {
         if let Some(policy) = &self.policy {
-            let set = policy::load_with_osv(policy, osv.cloned())
+            let set = vouch_load::policy::load_with_osv(policy, osv.cloned())
                 .map_err(|e| Misconfigured(e.to_string()))?;
             warn_ignored(&set);
             return Ok((set, policy.display().to_string()));
@@ -285,7 +285,7 @@ impl Judge {
 /// Loads the policies of `--policy`; an invalid one is a configuration
 /// error (exit 2).
 pub fn load_policies(path: &Path) -> Result<PolicySet> {
-    let set = policy::load(path).map_err(|e| Misconfigured(e.to_string()))?;
+    let set = vouch_load::policy::load(path).map_err(|e| Misconfigured(e.to_string()))?;
     warn_ignored(&set);
     Ok(set)
 }

@@ -57,7 +57,8 @@ pub struct Args {
 
 /// Loads `--osv`; a bad database is a configuration error (exit 2).
 pub fn load_osv(path: &Path) -> Result<GivenOsv> {
-    let (db, digest) = vulns::load_database(path).map_err(|e| Misconfigured(e.to_string()))?;
+    let (db, digest) =
+        vouch_load::osv::load_database(path).map_err(|e| Misconfigured(e.to_string()))?;
     Ok(GivenOsv {
         path: path.to_path_buf(),
         database: Arc::new(db),

@@ -136,7 +136,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let policy_path = required(&args.policy, "--policy")?.to_path_buf();
     let cert_path = required(&args.tls_cert, "--tls-cert")?;
     let key_path = required(&args.tls_key, "--tls-key")?;
-    let policies = super::verify::load_policies(&policy_path)?;
+    let mut policy_sources = Vec::new();
+    let policies = vouch_load::policy::load_recorded(&policy_path, None, &mut policy_sources)
+        .map_err(|e| Misconfigured(e.to_string()))?;
+    super::verify::warn_ignored(&policies);
     let root = super::verify::trusted_root(args.trusted_root.as_deref())?;
     let cert = read_capped(cert_path, MAX_KEY_BYTES, "TLS certificate")
         .map_err(|e| Misconfigured(format!("{e:#}")))?;
@@ -201,6 +204,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
             fail_open: args.fail_open,
             default_budget: DEFAULT_BUDGET,
             policy_path,
+            policy_sources,
             reload_interval: Duration::from_secs(args.reload_interval.max(1)),
             max_connections: args.max_connections.max(1),
         },
