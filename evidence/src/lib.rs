@@ -17,6 +17,9 @@
 //!   ecosystem's own version order.
 //! - [`vex`]: OpenVEX v0.2.0 documents and the VEX of CycloneDX BOMs, read
 //!   into the same validated statements.
+//! - [`reference`] and [`attachment`]: image references and the signatures
+//!   and attestations stored next to an image, as values (the registry
+//!   crate reads and writes them).
 //! - [`text`]: escaping text from outside (controls, bidi overrides)
 //!   before it is shown on a terminal, in a table, a log line or an error.
 //!
