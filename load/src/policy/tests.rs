@@ -10,30 +10,18 @@ use vouch_verify::policy::{AttestationRequirement, Mode};
 use super::*;
 use crate::SourceKind;
 
-const KEY_PEM: &str = "-----BEGIN PUBLIC KEY-----
-MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEZ805D3eqNZywjCI19lInBJOp7YMr
-CrzAH3CVTAOQ0jgMeCvVTiaRJaRPRDOv8UMs6U4SvKc6pnrIDOoSYI3fdA==
------END PUBLIC KEY-----
-";
+/// The shipped policies' key, written beside the test policies.
+const KEY_PEM: &str = include_str!("../../../policies/keys/ci.pub");
 
-/// A policy with a key authority (`keys/ci.pub`), a keyless one and a
-/// provenance requirement (issue 5's example).
-const ISSUE_SHAPE: &str = r#"apiVersion: vouch.dev/v1alpha1
+/// A policy whose authority's key is `keys/ci.pub`, beside it.
+const POLICY: &str = r#"apiVersion: vouch.dev/v1alpha1
 kind: ImagePolicy
 metadata: {name: production}
 spec:
   mode: enforce
   images: [{glob: "registry.example.com/team/**"}]
-  authorities:
-    - name: ci
-      key: {path: keys/ci.pub}
-    - name: release
-      keyless:
-        identities: [{issuer: "https://token.actions.githubusercontent.com", subjectRegExp: "https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v.*"}]
-  attestations:
-    - name: provenance
-      predicateType: https://slsa.dev/provenance/v1
-      authorities: [ci]
+  authorities: [{name: ci, key: {path: keys/ci.pub}}]
+  attestations: [{name: provenance, predicateType: "https://slsa.dev/provenance/v1", authorities: [ci]}]
   vendoredInputs: {requireMatch: true}
 "#;
 
@@ -46,16 +34,16 @@ fn policy_dir(yaml: &str) -> tempfile::TempDir {
     dir
 }
 
-/// The issue shape with `from` replaced by `to` (which must occur).
+/// [`POLICY`] with `from` replaced by `to` (which must occur).
 fn edited(from: &str, to: &str) -> String {
-    assert!(ISSUE_SHAPE.contains(from), "{from}");
-    ISSUE_SHAPE.replacen(from, to, 1)
+    assert!(POLICY.contains(from), "{from}");
+    POLICY.replacen(from, to, 1)
 }
 
-/// [`ISSUE_SHAPE`] with a `vulnerabilities` section whose OSV records are
+/// [`POLICY`] with a `vulnerabilities` section whose OSV records are
 /// a copy of testdata/osv beside the policy.
 fn with_vulnerabilities(section: &str) -> (tempfile::TempDir, Result<PolicySet>) {
-    let dir = policy_dir(&format!("{ISSUE_SHAPE}  vulnerabilities:\n{section}"));
+    let dir = policy_dir(&format!("{POLICY}  vulnerabilities:\n{section}"));
     let osv = dir.path().join("osv");
     fs::create_dir(&osv).unwrap();
     let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
@@ -69,7 +57,7 @@ fn with_vulnerabilities(section: &str) -> (tempfile::TempDir, Result<PolicySet>)
 
 #[test]
 fn a_file_a_policy_names_is_read_beside_it_and_one_that_is_not_there_is_named() {
-    let dir = policy_dir(ISSUE_SHAPE);
+    let dir = policy_dir(POLICY);
     let set = load(&dir.path().join("policy.yaml")).unwrap();
     assert_eq!(set.policies[0].name, "production");
     fs::write(
@@ -88,8 +76,8 @@ fn a_file_a_policy_names_is_read_beside_it_and_one_that_is_not_there_is_named() 
 
 #[test]
 fn oversized_policy_files_are_refused_unread() {
-    let dir = policy_dir(ISSUE_SHAPE);
-    let big = format!("{ISSUE_SHAPE}# {}\n", "x".repeat(MAX_POLICY_BYTES as usize));
+    let dir = policy_dir(POLICY);
+    let big = format!("{POLICY}# {}\n", "x".repeat(MAX_POLICY_BYTES as usize));
     fs::write(dir.path().join("policy.yaml"), big).unwrap();
     let err = load(dir.path()).unwrap_err().to_string();
     assert!(err.contains("is larger than the limit of"), "{err}");
@@ -108,7 +96,7 @@ fn a_changed_osv_record_changes_the_version() {
 
 #[test]
 fn directories_load_sorted_and_skip_criticality_rules() {
-    let dir = policy_dir(ISSUE_SHAPE);
+    let dir = policy_dir(POLICY);
     fs::write(
         dir.path().join("a-warn.yml"),
         edited("name: production", "name: audit").replace("mode: enforce", "mode: warn"),
@@ -150,7 +138,7 @@ fn directories_load_sorted_and_skip_criticality_rules() {
 
 #[test]
 fn regression_issue_8_a_policy_file_is_read_whatever_the_case_of_its_extension() {
-    let dir = policy_dir(ISSUE_SHAPE);
+    let dir = policy_dir(POLICY);
     fs::write(
         dir.path().join("strict.YAML"),
         edited("name: production", "name: strict"),
@@ -169,7 +157,7 @@ fn regression_issue_8_a_policy_file_is_read_whatever_the_case_of_its_extension()
 
 #[test]
 fn other_files_of_a_directory_are_listed_to_warn_about_but_not_named_keys_or_hidden_files() {
-    let dir = policy_dir(&ISSUE_SHAPE.replace("keys/ci.pub", "ci.pub"));
+    let dir = policy_dir(&POLICY.replace("keys/ci.pub", "ci.pub"));
     fs::write(dir.path().join("ci.pub"), KEY_PEM).unwrap();
     fs::write(dir.path().join("strict.json"), "{}").unwrap();
     fs::write(dir.path().join(".hidden"), "x").unwrap();
@@ -192,7 +180,7 @@ fn other_files_of_a_directory_are_listed_to_warn_about_but_not_named_keys_or_hid
 
 #[test]
 fn every_file_read_is_a_source_that_tells_when_it_changed() {
-    let dir = policy_dir(&format!("{ISSUE_SHAPE}  vulnerabilities: {{osv: osv}}\n"));
+    let dir = policy_dir(&format!("{POLICY}  vulnerabilities: {{osv: osv}}\n"));
     fs::create_dir(dir.path().join("osv")).unwrap();
     let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
     fs::copy(
