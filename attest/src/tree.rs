@@ -408,7 +408,7 @@ fn read_open(file: File, path: &Path, what: &'static str) -> Result<String> {
         path: path.display().to_string(),
         reason,
     };
-    let bytes = vouch_evidence::bounded::read_bounded(file, MAX_METADATA_BYTES)
+    let bytes = vouch_bounded::read_bounded(file, MAX_METADATA_BYTES)
         .map_err(io("read", path))?
         .ok_or_else(|| invalid(format!("over the limit of {MAX_METADATA_BYTES} bytes")))?;
     String::from_utf8(bytes).map_err(|_| invalid("not UTF-8 text".into()))
@@ -416,7 +416,7 @@ fn read_open(file: File, path: &Path, what: &'static str) -> Result<String> {
 
 /// Opens `resolved` (`shown` in messages) for reading if it is a regular
 /// file, checked on the open file itself, without blocking on a fifo
-/// ([`vouch_evidence::bounded::open_regular`]); with `no_follow`, a symlink
+/// ([`vouch_bounded::open_regular`]); with `no_follow`, a symlink
 /// put in place of the resolved path since it was resolved is refused.
 fn open_regular(
     resolved: &Path,
@@ -424,19 +424,17 @@ fn open_regular(
     what: &'static str,
     no_follow: bool,
 ) -> Result<File> {
-    vouch_evidence::bounded::open_regular(
-        resolved,
-        std::fs::OpenOptions::new().read(true),
-        no_follow,
-    )
-    .map_err(|error| match error.kind() {
-        ErrorKind::InvalidInput => Error::Invalid {
-            what,
-            path: shown.display().to_string(),
-            reason: format!("{error} (a directory, fifo, socket or device has no content to read)"),
-        },
-        _ => io("open", shown)(error),
-    })
+    vouch_bounded::open_regular(resolved, std::fs::OpenOptions::new().read(true), no_follow)
+        .map_err(|error| match error.kind() {
+            ErrorKind::InvalidInput => Error::Invalid {
+                what,
+                path: shown.display().to_string(),
+                reason: format!(
+                    "{error} (a directory, fifo, socket or device has no content to read)"
+                ),
+            },
+            _ => io("open", shown)(error),
+        })
 }
 
 /// Every regular file under `dir` (see [`Root::files`], which resolves

@@ -14,9 +14,9 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use vouch_evidence::keys::PrivateKey;
+use vouch_load::Source;
 use vouch_verify::bundle::TrustedRoot;
-use vouch_verify::policy::{self, GivenOsv, PolicySet};
-use vouch_verify::vulns;
+use vouch_verify::policy::{GivenOsv, PolicySet};
 
 pub use registry::RegistryArgs;
 
@@ -51,8 +51,18 @@ impl PolicyArgs {
     /// Loads the policies, `osv` standing for each one's
     /// `vulnerabilities.osv`.
     fn load_with_osv(&self, osv: Option<&GivenOsv>) -> Result<PolicySet> {
-        let set =
-            policy::load_with_osv(self.path()?, osv.cloned()).map_err(Misconfigured::invalid)?;
+        let set = vouch_load::policy::load_with_osv(self.path()?, osv.cloned())
+            .map_err(Misconfigured::invalid)?;
+        warn_ignored(&set);
+        Ok(set)
+    }
+
+    /// Loads the policies as [`PolicyArgs::load`] does, recording in
+    /// `sources` every file the load read: what `vouch webhook` polls to
+    /// reload them.
+    pub fn load_recorded(&self, sources: &mut Vec<Source>) -> Result<PolicySet> {
+        let set = vouch_load::policy::load_recorded(self.path()?, None, sources)
+            .map_err(Misconfigured::invalid)?;
         warn_ignored(&set);
         Ok(set)
     }
@@ -132,7 +142,7 @@ impl OsvArgs {
         let Some(path) = self.path() else {
             return Ok(None);
         };
-        let (db, digest) = vulns::load_database(path).map_err(Misconfigured::invalid)?;
+        let (db, digest) = vouch_load::osv::load_database(path).map_err(Misconfigured::invalid)?;
         Ok(Some(GivenOsv {
             path: path.to_path_buf(),
             database: Arc::new(db),

@@ -30,7 +30,7 @@ pub fn read_capped(path: &Path, limit: u64, what: &str) -> Result<Vec<u8>> {
     }
     // Counted as read: a file that grows while it is read, or a device
     // whose reported length is 0, stops one byte past the limit.
-    match vouch_evidence::bounded::read_bounded(file, limit)
+    match vouch_bounded::read_bounded(file, limit)
         .with_context(|| format!("cannot read {what} {}", path.display()))?
     {
         Some(bytes) => Ok(bytes),

@@ -71,6 +71,14 @@ pub enum Error {
     /// The Sigstore bundle declares a media type this version cannot read.
     #[error("unknown Sigstore bundle media type {0:?} (known: application/vnd.dev.sigstore.bundle.v0.3+json, application/vnd.dev.sigstore.bundle+json;version=0.1, 0.2 or 0.3)")]
     BundleMediaType(String),
+    /// An image reference cannot be parsed.
+    #[error("invalid image reference {reference:?}: {reason}")]
+    Reference {
+        /// The reference as given.
+        reference: String,
+        /// Why it is invalid.
+        reason: String,
+    },
     /// The cryptographic backend failed to produce a signature.
     #[error("signing failed: {0}")]
     Sign(String),

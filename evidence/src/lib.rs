@@ -17,6 +17,9 @@
 //!   ecosystem's own version order.
 //! - [`vex`]: OpenVEX v0.2.0 documents and the VEX of CycloneDX BOMs, read
 //!   into the same validated statements.
+//! - [`reference`] and [`attachment`]: image references and the signatures
+//!   and attestations stored next to an image, as values (the registry
+//!   crate reads and writes them).
 //! - [`text`]: escaping text from outside (controls, bidi overrides)
 //!   before it is shown on a terminal, in a table, a log line or an error.
 //!
@@ -24,7 +27,7 @@
 //! validated types that cannot hold an invalid envelope or statement.
 #![forbid(unsafe_code)]
 
-pub mod bounded;
+pub mod attachment;
 pub mod bundle;
 pub mod cyclonedx;
 pub mod digest;
@@ -37,6 +40,7 @@ pub mod layout;
 pub mod link;
 pub mod osv;
 pub mod provenance;
+pub mod reference;
 pub mod spdx;
 pub mod statement;
 pub mod text;

@@ -17,7 +17,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::path::{Path, PathBuf};
 
 use async_trait::async_trait;
-use vouch_evidence::bounded::open_regular;
+use vouch_bounded::open_regular;
 use vouch_evidence::digest::Sha256;
 
 use crate::oci::{self, Descriptor, ImageIndex, ANNOTATION_REF_NAME};

@@ -8,12 +8,12 @@
 //! attestation about another digest (the index instead of the platform
 //! manifest, or the reverse) is refused with both digests named.
 
+use vouch_evidence::attachment::{Attachment, Evidence, Kind};
 use vouch_evidence::bundle::Content;
 use vouch_evidence::digest::Sha256;
 use vouch_evidence::dsse::{VerifiedPayload, IN_TOTO_PAYLOAD_TYPE};
 use vouch_evidence::keys::{KeyId, PublicKey};
 use vouch_evidence::statement::Statement;
-use vouch_registry::attach::{Attachment, Evidence, Kind};
 
 use crate::bundle::{verify_with_key, Artifact, TrustedRoot};
 use crate::{Error, Result};
@@ -98,11 +98,11 @@ pub fn verify_attestation(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use vouch_evidence::attachment::Format;
     use vouch_evidence::bundle::Bundle;
     use vouch_evidence::digest::sha256;
     use vouch_evidence::dsse::Envelope;
     use vouch_evidence::keys::{Algorithm, PrivateKey, Signer};
-    use vouch_registry::attach::Format;
 
     fn statement(subject: &Sha256) -> Vec<u8> {
         format!(

@@ -49,15 +49,6 @@ pub enum Error {
         /// What is wrong, and where in the file.
         reason: String,
     },
-    /// An OSV database could not be read (the records' own errors name
-    /// their file and field).
-    #[error("invalid OSV database {path}: {reason}")]
-    Osv {
-        /// The directory or zip.
-        path: String,
-        /// What is wrong.
-        reason: String,
-    },
     /// A policy's Rego condition could not be evaluated on a predicate
     /// (a runtime error, or its time limit); the requirement is not met.
     #[error("the Rego condition of attestation {attestation} failed: {reason}")]

@@ -39,16 +39,16 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
+use vouch_evidence::attachment::{
+    Attachment, Evidence, Format, Ignored, Kind, COSIGN_SIGN_PREDICATE_TYPE,
+};
 use vouch_evidence::cyclonedx::CYCLONEDX_PREDICATE_TYPE;
 use vouch_evidence::digest::Sha256;
 use vouch_evidence::osv::Database;
 use vouch_evidence::provenance::SLSA_PROVENANCE_V1;
+use vouch_evidence::reference::ImageRef;
 use vouch_evidence::statement::Statement;
 use vouch_evidence::vex;
-use vouch_registry::attach::{
-    Attachment, Evidence, Format, Ignored, Kind, COSIGN_SIGN_PREDICATE_TYPE,
-};
-use vouch_registry::reference::ImageRef;
 
 use crate::attestation::{statement_about, verify_attestation};
 use crate::bundle::{verify_keyless, Artifact, TrustedRoot};
@@ -1134,18 +1134,42 @@ mod tests {
     const BEACON: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
     const GITHUB: &str = "https://token.actions.githubusercontent.com";
 
+    /// The files beside a test policy (in `/policies`), as a loader would
+    /// have read them.
+    struct Beside(std::cell::RefCell<crate::policy::Resolved>);
+
+    impl Beside {
+        fn new() -> Beside {
+            Beside(std::cell::RefCell::new(crate::policy::Resolved::new(None)))
+        }
+
+        /// `name` holding `bytes`.
+        fn write(&self, name: &str, bytes: impl Into<Vec<u8>>) {
+            self.0.borrow_mut().insert_file(
+                std::path::Path::new("/policies").join(name),
+                Ok(bytes.into()),
+            );
+        }
+
+        /// `osv` holding the tinyxml2 records of testdata/osv.
+        fn tinyxml2_osv(&self) {
+            let records = crate::testdata::osv(&["CVE-2024-50614.json", "CVE-2024-50615.json"]);
+            self.0.borrow_mut().insert_osv(
+                "/policies/osv".into(),
+                Ok((std::sync::Arc::new(records), sha256(b"tinyxml2"))),
+            );
+        }
+    }
+
     /// A policy set from YAML, with `ci.pub` beside it holding `key`.
-    fn policies(dir: &tempfile::TempDir, key: &PrivateKey, spec: &str) -> PolicySet {
-        std::fs::write(dir.path().join("ci.pub"), key.public_key().to_pem()).unwrap();
-        let path = dir.path().join("policy.yaml");
-        std::fs::write(
-            &path,
-            format!(
-                "apiVersion: vouch.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {{name: t}}\nspec:\n  images: [{{glob: \"oci:**\"}}]\n{spec}"
-            ),
-        )
-        .unwrap();
-        crate::policy::load(&path).unwrap()
+    fn policies(dir: &Beside, key: &PrivateKey, spec: &str) -> PolicySet {
+        dir.write("ci.pub", key.public_key().to_pem());
+        let path = std::path::Path::new("/policies/policy.yaml");
+        let yaml = format!(
+            "apiVersion: vouch.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {{name: t}}\nspec:\n  images: [{{glob: \"oci:**\"}}]\n{spec}"
+        );
+        let file = crate::policy::parse(path, yaml.into_bytes());
+        crate::policy::build(path, vec![file], &dir.0.borrow()).unwrap()
     }
 
     fn provenance(image: &Sha256, finished_on: &str) -> Vec<u8> {
@@ -1188,7 +1212,7 @@ mod tests {
 
     #[test]
     fn regression_issue_5_a_key_carried_by_the_bundle_never_replaces_the_policy_key() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Beside::new();
         let ci = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
         let mallory = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
         let set = policies(&dir, &ci, KEYED);
@@ -1231,7 +1255,7 @@ mod tests {
 
     #[test]
     fn regression_issue_5_an_attestation_older_than_max_age_does_not_count() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Beside::new();
         let ci = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
         let set = policies(&dir, &ci, &format!("{KEYED}  maxAge: 30d\n"));
         let image = sha256(b"manifest");
@@ -1261,7 +1285,7 @@ mod tests {
             Bundle::from_json(&std::fs::read(case.join("bundle.sigstore.json")).unwrap()).unwrap();
         let subject = sha256(&artifact);
         let attachments = [attestation(Format::Bundle, Evidence::Bundle(bundle))];
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Beside::new();
         let ci = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
         let keyless = |subject: &str| {
             format!(
@@ -1307,10 +1331,10 @@ mod tests {
 
     #[test]
     fn regression_issue_5_one_key_signing_twice_does_not_meet_a_threshold_of_two() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Beside::new();
         let ci = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
         let second = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
-        std::fs::write(dir.path().join("second.pub"), second.public_key().to_pem()).unwrap();
+        dir.write("second.pub", second.public_key().to_pem());
         let set = policies(
             &dir,
             &ci,
@@ -1344,7 +1368,7 @@ mod tests {
 
     #[test]
     fn static_authorities_and_warn_mode() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Beside::new();
         let ci = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
         let image = sha256(b"manifest");
         let pass = policies(&dir, &ci, "  authorities: [{name: allow, static: pass}]\n");
@@ -1373,13 +1397,8 @@ mod tests {
 
     #[test]
     fn a_verified_cyclonedx_vex_answers_findings_in_the_image_it_is_about() {
-        let dir = tempfile::tempdir().unwrap();
-        let osv = dir.path().join("osv");
-        std::fs::create_dir(&osv).unwrap();
-        for name in ["CVE-2024-50614.json", "CVE-2024-50615.json"] {
-            let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
-            std::fs::copy(from.join(name), osv.join(name)).unwrap();
-        }
+        let dir = Beside::new();
+        dir.tinyxml2_osv();
         let ci = PrivateKey::generate(Algorithm::EcdsaP256Sha256).unwrap();
         let set = policies(
             &dir,
@@ -1461,16 +1480,6 @@ mod tests {
         .allowed());
     }
 
-    /// The tinyxml2 records of testdata/osv, as `osv/` in `dir`.
-    fn tinyxml2_osv(dir: &tempfile::TempDir) {
-        let osv = dir.path().join("osv");
-        std::fs::create_dir_all(&osv).unwrap();
-        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
-        for name in ["CVE-2024-50614.json", "CVE-2024-50615.json"] {
-            std::fs::copy(from.join(name), osv.join(name)).unwrap();
-        }
-    }
-
     /// A provenance about `image` finished at `finished_on`, with the
     /// critical input tinyxml2 10.0.0 (two medium CVEs) or no input at all.
     fn tinyxml2_provenance(image: &Sha256, finished_on: &str, with_tinyxml2: bool) -> Vec<u8> {
@@ -1533,14 +1542,10 @@ mod tests {
 
     /// Authorities `ci`, `security` and `second` (keys written beside the
     /// policy), and the vulnerability gate over tinyxml2's records.
-    fn gated(dir: &tempfile::TempDir, keys: &[&PrivateKey; 3], spec: &str) -> PolicySet {
-        tinyxml2_osv(dir);
+    fn gated(dir: &Beside, keys: &[&PrivateKey; 3], spec: &str) -> PolicySet {
+        dir.tinyxml2_osv();
         for (name, key) in ["security", "second"].iter().zip(&keys[1..]) {
-            std::fs::write(
-                dir.path().join(format!("{name}.pub")),
-                key.public_key().to_pem(),
-            )
-            .unwrap();
+            dir.write(&format!("{name}.pub"), key.public_key().to_pem());
         }
         policies(
             dir,
@@ -1573,7 +1578,7 @@ mod tests {
 
     #[test]
     fn regression_issue_8_inputs_come_only_from_attestations_the_policy_trusts_for_them() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Beside::new();
         let [ci, security, second] = keys();
         let image = sha256(b"manifest");
         let now = "2026-01-02T00:00:00Z";
@@ -1651,7 +1656,7 @@ mod tests {
 
     #[test]
     fn regression_issue_8_a_vex_answer_stops_counting_after_vex_max_age() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Beside::new();
         let [ci, security, second] = keys();
         let image = sha256(b"manifest");
         let set = gated(
@@ -1696,7 +1701,7 @@ mod tests {
 
     #[test]
     fn regression_issue_8_a_signed_time_in_the_future_is_refused() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = Beside::new();
         let [ci, security, second] = keys();
         let image = sha256(b"manifest");
         let now = "2026-01-02T00:00:00Z";

@@ -4,10 +4,10 @@
 //! The attachments come from the registry crate; nothing here fetches.
 
 use serde::Deserialize;
+use vouch_evidence::attachment::{Attachment, Evidence, Kind, COSIGN_SIGN_PREDICATE_TYPE};
 use vouch_evidence::digest::Sha256;
 use vouch_evidence::keys::PublicKey;
 use vouch_evidence::statement::Statement;
-use vouch_registry::attach::{Attachment, Evidence, Kind, COSIGN_SIGN_PREDICATE_TYPE};
 
 use crate::bundle::{verify_with_key, Artifact, TrustedRoot};
 use crate::{Error, Result};

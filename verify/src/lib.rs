@@ -5,9 +5,9 @@
 //! trusted root. It verifies Sigstore bundles signed with a managed key or
 //! keyless (a Fulcio certificate whose identity the caller admits); policies
 //! build on the same entry points.
-//! The exceptions are [`policy::load`], which reads the policy files (and
-//! the keys, trusted roots and OSV databases they name) it is pointed at,
-//! and [`vulns::load_database`], both capped in size.
+//! Policies are parsed from bytes and built with the files they name read
+//! by the caller ([`policy::parse`], [`policy::build`]); OSV databases
+//! arrive as parsed records. Reading them is `vouch-load`'s job.
 #![forbid(unsafe_code)]
 
 pub mod attestation;
@@ -18,6 +18,8 @@ pub mod evaluate;
 pub mod identity;
 pub mod image;
 pub mod policy;
+#[cfg(test)]
+mod testdata;
 pub mod vulns;
 
 pub use error::Error;

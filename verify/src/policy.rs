@@ -6,9 +6,15 @@
 //! reported with its file, line and field. The wire document is then
 //! converted with `TryFrom` into [`ImagePolicy`], checking what spans
 //! fields (one kind per authority, unique names, references to
-//! authorities that exist) and loading the keys and trusted roots it names.
+//! authorities that exist) and taking the keys and trusted roots it names.
 //! An [`ImagePolicy`] therefore cannot hold an invalid policy, and nothing
 //! invalid is ever loaded silently: one bad document fails the whole load.
+//!
+//! No file is read here. A policy file's bytes are parsed ([`parse`]); the
+//! files its policies name (keys, trusted roots, OSV databases) are listed
+//! ([`PolicyFile::references`]) for the caller to read (`vouch-load`
+//! does, for the CLI and the webhook) into a [`Resolved`]; the set is then
+//! built from both ([`build`]).
 //!
 //! ```yaml
 //! apiVersion: vouch.dev/v1alpha1
@@ -76,9 +82,8 @@ pub mod rego;
 pub mod vendored;
 pub mod vulnerabilities;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::fs::File;
 use std::marker::PhantomData;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -90,7 +95,7 @@ use serde::Deserialize;
 use vouch_evidence::digest::{sha256, Sha256};
 use vouch_evidence::keys::PublicKey;
 use vouch_evidence::osv::Database;
-use vouch_registry::reference::ImageRef;
+use vouch_evidence::reference::ImageRef;
 
 use crate::bundle::TrustedRoot;
 use crate::identity::{Claim, Identities, IdentityMatcher};
@@ -106,9 +111,10 @@ pub const API_VERSION: &str = "vouch.dev/v1alpha1";
 pub const KIND: &str = "ImagePolicy";
 /// The `kind` of criticality rules, skipped when a directory is loaded.
 pub const CRITICALITY_RULES_KIND: &str = "CriticalityRules";
-/// The largest policy file read.
+/// The largest policy file read (the loader's cap, checked here again).
 pub const MAX_POLICY_BYTES: u64 = 1024 * 1024;
-/// The largest key or trusted-root file a policy may name.
+/// The largest key or trusted-root file a policy may name (the loader's
+/// cap).
 pub const MAX_REFERENCED_BYTES: u64 = 4 * 1024 * 1024;
 /// The largest `threshold` accepted: far above any real signer count, and
 /// low enough that a typo (`threshold: 10000`) is caught at load.
@@ -733,24 +739,12 @@ struct Located<'a> {
     refs: Refs<'a>,
 }
 
-/// Reads the files a policy names, relative to the policy file.
+/// Takes the files a policy names, relative to the policy file, from what
+/// the caller read.
 struct Refs<'a> {
     file: &'a Path,
     referenced: &'a mut Vec<Vec<u8>>,
-    /// Every file read (or tried), for the set's [`PolicySet::sources`].
-    sources: &'a mut Vec<Source>,
-    /// The OSV databases of this load: a database several policies name is
-    /// read and held once, and a given one stands for them all.
-    databases: &'a mut Databases,
-}
-
-/// The OSV databases of one load.
-#[derive(Default)]
-struct Databases {
-    /// Those read so far, by canonical path, with their digests.
-    read: std::collections::HashMap<PathBuf, (Arc<Database>, Sha256)>,
-    /// The caller's, standing for every policy's own.
-    given: Option<GivenOsv>,
+    resolved: &'a Resolved,
 }
 
 /// An OSV database the caller loaded (`--osv`) to stand for every
@@ -766,114 +760,77 @@ pub struct GivenOsv {
     pub digest: Sha256,
 }
 
-/// A file or directory a policy load read (or tried to), with a stamp of
-/// what it held then, so that a watcher (the webhook's hot reload) can
-/// tell when anything the set was made from has changed: a policy file,
-/// the listing of a policy directory, a key, a trusted root, an OSV
-/// database. A key file replaced in place is seen like an edited policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Source {
-    /// Where.
-    pub path: PathBuf,
-    /// What was read there.
-    pub kind: SourceKind,
-    /// What it held: `None` when it could not be read.
-    stamp: Option<Sha256>,
+/// A file a policy names, for the caller to read before the set is built
+/// ([`PolicyFile::references`]): resolved against the policy file's
+/// directory, as [`Resolved`] is looked up.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Reference {
+    /// A key or trusted-root file, read whole (at most
+    /// [`MAX_REFERENCED_BYTES`]).
+    File(PathBuf),
+    /// An OSV database: a directory of records or an export zip.
+    Osv(PathBuf),
 }
 
-/// What a [`Source`] is, and so how it is stamped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceKind {
-    /// A file read whole, up to this many bytes (a policy, key or trusted
-    /// root): stamped with the digest of its content.
-    File(u64),
-    /// A policy directory: stamped with the names of its files.
-    Directory,
-    /// An OSV database: stamped with each record file's name, size and
-    /// modification time, so that a large export is read again only when
-    /// that listing changes, not on every poll.
-    Database,
+/// What the caller read for the files policies name, by resolved path:
+/// each key or trusted-root file's bytes, each OSV database's records and
+/// digest, or why it could not be read (the reason is reported under the
+/// field that named it). A database several policies name may be given
+/// once per path, sharing one [`Arc`]. A file the policies name that is
+/// not here is an error of the policy that names it.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    files: HashMap<PathBuf, std::result::Result<Vec<u8>, String>>,
+    databases: HashMap<PathBuf, std::result::Result<(Arc<Database>, Sha256), String>>,
+    /// The caller's OSV database, standing for every policy's own.
+    given: Option<GivenOsv>,
 }
 
-impl Source {
-    /// A file as the loader read it (`None`: it could not).
-    fn file(path: &Path, limit: u64, bytes: Option<&[u8]>) -> Source {
-        Source {
-            path: path.to_path_buf(),
-            kind: SourceKind::File(limit),
-            stamp: bytes.map(sha256),
+impl Resolved {
+    /// Nothing read yet; `osv`, when given, stands for every policy's
+    /// `vulnerabilities.osv`, whose own paths then need not be read.
+    pub fn new(osv: Option<GivenOsv>) -> Resolved {
+        Resolved {
+            given: osv,
+            ..Resolved::default()
         }
     }
 
-    /// `path` stamped as it is now.
-    fn now(path: &Path, kind: SourceKind) -> Source {
-        Source {
-            path: path.to_path_buf(),
-            kind,
-            stamp: stamp(path, kind),
+    /// Whether a database given by the caller stands for the policies' own.
+    pub fn has_given_osv(&self) -> bool {
+        self.given.is_some()
+    }
+
+    /// Whether `reference` has been read (or tried).
+    pub fn contains(&self, reference: &Reference) -> bool {
+        match reference {
+            Reference::File(path) => self.files.contains_key(path),
+            Reference::Osv(path) => self.databases.contains_key(path),
         }
     }
 
-    /// Whether it holds something else now than when it was read.
-    pub fn changed(&self) -> bool {
-        stamp(&self.path, self.kind) != self.stamp
+    /// Records what reading the key or trusted-root file `path` gave.
+    pub fn insert_file(&mut self, path: PathBuf, read: std::result::Result<Vec<u8>, String>) {
+        self.files.insert(path, read);
+    }
+
+    /// Records what loading the OSV database at `path` gave: its records
+    /// and the digest over them, which joins the set's version.
+    pub fn insert_osv(
+        &mut self,
+        path: PathBuf,
+        loaded: std::result::Result<(Arc<Database>, Sha256), String>,
+    ) {
+        self.databases.insert(path, loaded);
     }
 }
 
-/// The stamp of `path` as `kind` (see [`SourceKind`]).
-fn stamp(path: &Path, kind: SourceKind) -> Option<Sha256> {
-    match kind {
-        SourceKind::File(limit) => read_capped(path, limit).ok().map(|b| sha256(&b)),
-        SourceKind::Directory => list_directory(path).ok().map(|files| listing_stamp(&files)),
-        SourceKind::Database => {
-            let mut all = Vec::new();
-            for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
-                let entry = entry.ok()?;
-                let meta = entry.metadata().ok()?;
-                push_part(&mut all, entry.path().to_string_lossy().as_bytes());
-                all.extend_from_slice(&meta.len().to_be_bytes());
-                if let Ok(Ok(at)) = meta
-                    .modified()
-                    .map(|m| m.duration_since(std::time::UNIX_EPOCH))
-                {
-                    all.extend_from_slice(&at.as_nanos().to_be_bytes());
-                }
-            }
-            Some(sha256(&all))
-        }
+/// `relative` as named in `file`: against the file's directory.
+fn resolve(file: &Path, relative: &str) -> PathBuf {
+    match file.parent() {
+        Some(dir) => dir.join(relative),
+        None => PathBuf::from(relative),
     }
-}
-
-/// The files of a policy directory (symbolic links followed), sorted, but
-/// not hidden ones: a mounted ConfigMap keeps its own `..data` entries.
-fn list_directory(path: &Path) -> std::io::Result<Vec<PathBuf>> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(path)? {
-        let path = entry?.path();
-        let hidden = path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-        if !hidden && path.is_file() {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-fn listing_stamp(files: &[PathBuf]) -> Sha256 {
-    let mut all = Vec::new();
-    for file in files {
-        push_part(&mut all, file.to_string_lossy().as_bytes());
-    }
-    sha256(&all)
-}
-
-/// Whether a directory's file is a policy file: `.yaml` or `.yml`, in any
-/// case (`strict.YAML` is one).
-fn is_policy_file(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
 }
 
 /// Appends `part` to the bytes a policy set's version is the digest of,
@@ -883,60 +840,35 @@ fn push_part(canonical: &mut Vec<u8>, part: &[u8]) {
     canonical.extend_from_slice(part);
 }
 
-fn read_capped(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, String> {
-    let file = File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
-    vouch_evidence::bounded::read_bounded(file, limit)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
-        .ok_or_else(|| {
-            format!(
-                "{} is larger than the limit of {limit} bytes",
-                path.display()
-            )
-        })
+/// The reason a file the caller did not read stands for.
+fn not_read(path: &Path) -> String {
+    format!("{} was not read", path.display())
 }
 
 impl Refs<'_> {
-    fn resolve(&self, relative: &str) -> PathBuf {
-        match self.file.parent() {
-            Some(dir) => dir.join(relative),
-            None => PathBuf::from(relative),
-        }
-    }
-
     fn read(&mut self, relative: &str) -> std::result::Result<(PathBuf, Vec<u8>), String> {
-        let path = self.resolve(relative);
-        let read = read_capped(&path, MAX_REFERENCED_BYTES);
-        self.sources.push(Source::file(
-            &path,
-            MAX_REFERENCED_BYTES,
-            read.as_deref().ok(),
-        ));
-        let bytes = read?;
+        let path = resolve(self.file, relative);
+        let bytes = match self.resolved.files.get(&path) {
+            Some(read) => read.clone()?,
+            None => return Err(not_read(&path)),
+        };
         self.referenced.push(bytes.clone());
         Ok((path, bytes))
     }
 
-    /// Loads the OSV database a `vulnerabilities` section names; its
-    /// digest joins the policy set's version.
+    /// The OSV database a `vulnerabilities` section names; its digest
+    /// joins the policy set's version.
     fn osv(&mut self, relative: &str) -> std::result::Result<(PathBuf, Arc<Database>), String> {
-        if let Some(given) = &self.databases.given {
+        if let Some(given) = &self.resolved.given {
             self.referenced.push(given.digest.0.to_vec());
             return Ok((given.path.clone(), given.database.clone()));
         }
-        let path = self.resolve(relative);
-        // Stamped before it is read: a change during the read is seen.
-        self.sources.push(Source::now(&path, SourceKind::Database));
-        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        let (database, digest) = match self.databases.read.get(&key) {
+        let path = resolve(self.file, relative);
+        let (database, digest) = match self.resolved.databases.get(&path) {
             Some(loaded) => loaded.clone(),
-            None => {
-                let (database, digest) = crate::vulns::load_database(&path)
-                    .map_err(|e| format!("spec.vulnerabilities.osv: {e}"))?;
-                let loaded = (Arc::new(database), digest);
-                self.databases.read.insert(key, loaded.clone());
-                loaded
-            }
-        };
+            None => Err(not_read(&path)),
+        }
+        .map_err(|e| format!("spec.vulnerabilities.osv: {e}"))?;
         self.referenced.push(digest.0.to_vec());
         Ok((path, database))
     }
@@ -1260,13 +1192,10 @@ pub struct PolicySet {
     /// and kind.
     pub skipped: Vec<(PathBuf, String)>,
     /// Files of a policy directory that were not read: neither a policy
-    /// file (`.yaml`, `.yml`) nor a file a policy names. The caller warns
-    /// about each, so that a policy saved as `strict.json` is not
-    /// silently left out.
+    /// file (`.yaml`, `.yml`) nor a file a policy names. The loader that
+    /// listed the directory fills it in; the caller warns about each, so
+    /// that a policy saved as `strict.json` is not silently left out.
     pub ignored: Vec<PathBuf>,
-    /// Everything the load read, stamped: when one changes, loading again
-    /// may give another set (the webhook's hot reload polls these).
-    pub sources: Vec<Source>,
     /// SHA-256 over the bytes of every policy file and of every key and
     /// trusted root they name, each length-prefixed, in load order. Two
     /// sets with the same version decide alike, so a verdict cache is
@@ -1334,7 +1263,6 @@ impl PolicySet {
             files: paths,
             skipped: Vec::new(),
             ignored: Vec::new(),
-            sources: Vec::new(),
             version: sha256(&canonical),
         })
     }
@@ -1379,122 +1307,146 @@ fn yaml_reason(err: &serde_norway::Error) -> String {
     }
 }
 
-/// Loads the policies of one file, or of every `.yaml` and `.yml` file
-/// (in any case) of a directory (not recursive; hidden files are passed
-/// over), sorted by name; the directory's other files are listed in
-/// [`PolicySet::ignored`]. A file may hold several documents separated by
-/// `---`. Any invalid document, or a file or directory with no
-/// `ImagePolicy` at all, fails the whole load.
-pub fn load(path: &Path) -> Result<PolicySet> {
-    load_with_osv(path, None)
+/// One policy file, parsed: its documents' wire form, checked field by
+/// field, before anything they name is read. What spans fields, and the
+/// files they name, are checked when the set is [`build`]t.
+#[derive(Debug)]
+pub struct PolicyFile {
+    path: PathBuf,
+    bytes: Vec<u8>,
+    documents: Vec<Document>,
+    /// The first mistake in the file, if any: reported by [`build`] after
+    /// the documents before it are built, so that a set with several
+    /// mistakes reports the first one, in file and document order.
+    error: Option<Error>,
 }
 
-/// [`load`], with `osv` (when given) standing for every policy's
-/// `vulnerabilities.osv`, which is then not read.
-pub fn load_with_osv(path: &Path, osv: Option<GivenOsv>) -> Result<PolicySet> {
-    load_recorded(path, osv, &mut Vec::new())
+/// One document of a policy file.
+#[derive(Debug)]
+struct Document {
+    /// Its place in the file, from 0, for messages.
+    index: usize,
+    body: Body,
 }
 
-/// [`load_with_osv`], recording in `sources` everything it read or tried
-/// to, also when it fails: a watcher tries again once one of them has
-/// changed ([`Source::changed`]), and not before. A set that loads has
-/// them as its [`PolicySet::sources`] too.
-pub fn load_recorded(
-    path: &Path,
-    osv: Option<GivenOsv>,
-    sources: &mut Vec<Source>,
-) -> Result<PolicySet> {
-    let (files, listed) = if path.is_dir() {
-        let listed = list_directory(path);
-        sources.push(Source {
-            path: path.to_path_buf(),
-            kind: SourceKind::Directory,
-            stamp: listed.as_ref().ok().map(|files| listing_stamp(files)),
-        });
-        let listed =
-            listed.map_err(|e| invalid(path, format!("cannot list the directory: {e}")))?;
-        let files: Vec<PathBuf> = listed
-            .iter()
-            .filter(|p| is_policy_file(p))
-            .cloned()
-            .collect();
-        (files, listed)
-    } else {
-        (vec![path.to_path_buf()], Vec::new())
-    };
-    let mut read_files = Vec::new();
-    for file in files {
-        let read = read_capped(&file, MAX_POLICY_BYTES);
-        sources.push(Source::file(&file, MAX_POLICY_BYTES, read.as_deref().ok()));
-        let bytes = read.map_err(|e| invalid(&file, e))?;
-        read_files.push((file, bytes));
+#[derive(Debug)]
+enum Body {
+    Policy(Box<WireDocument>),
+    /// Another vouch kind, skipped (criticality rules).
+    Skipped(String),
+}
+
+impl fmt::Debug for WireDocument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WireDocument")
+            .field("name", &self.metadata.name)
+            .finish_non_exhaustive()
     }
-    load_read(path, read_files, osv, sources, listed)
 }
 
-/// Loads the policies of files already read, as [`load_with_osv`] loads
-/// the files it reads: `files` are each file's path and bytes, in load
-/// order. A path names its file in errors, and the keys, trusted roots and
-/// OSV databases its policies name are read relative to it; `label` (the
-/// file or directory asked for) is named when no file holds a policy. It
-/// exists for fuzzing and for callers that hold the bytes.
-pub fn load_bytes(
-    label: &Path,
-    files: Vec<(PathBuf, Vec<u8>)>,
-    osv: Option<GivenOsv>,
-) -> Result<PolicySet> {
-    load_read(label, files, osv, &mut Vec::new(), Vec::new())
+impl PolicyFile {
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The files its policies name, in the order they are taken: each
+    /// authority's key or trusted root, then the OSV database. The caller
+    /// reads them into a [`Resolved`] before it [`build`]s the set.
+    pub fn references(&self) -> Vec<Reference> {
+        let mut out = Vec::new();
+        for document in &self.documents {
+            let Body::Policy(wire) = &document.body else {
+                continue;
+            };
+            for authority in &wire.spec.authorities {
+                match (&authority.key, &authority.keyless, &authority.static_) {
+                    (
+                        Some(WireKey {
+                            path: Some(path),
+                            data: None,
+                        }),
+                        None,
+                        None,
+                    ) => out.push(Reference::File(resolve(&self.path, path))),
+                    (
+                        None,
+                        Some(WireKeyless {
+                            trusted_root: Some(root),
+                            ..
+                        }),
+                        None,
+                    ) => out.push(Reference::File(resolve(&self.path, root))),
+                    _ => {}
+                }
+            }
+            if let Some(vulnerabilities) = &wire.spec.vulnerabilities {
+                out.push(Reference::Osv(resolve(&self.path, &vulnerabilities.osv)));
+            }
+        }
+        out
+    }
 }
 
-/// The policy set of `files` (read), recording in `sources` what their
-/// policies read; `listed` is the directory's listing, for the files it
-/// holds that are no policy.
-fn load_read(
-    path: &Path,
-    files: Vec<(PathBuf, Vec<u8>)>,
-    osv: Option<GivenOsv>,
-    sources: &mut Vec<Source>,
-    listed: Vec<PathBuf>,
-) -> Result<PolicySet> {
+/// Parses one policy file's bytes (`path` names it in errors, and what its
+/// policies name is resolved against it). A file may hold several
+/// documents separated by `---`. A mistake is kept in the file and
+/// reported when the set is built.
+pub fn parse(path: &Path, bytes: Vec<u8>) -> PolicyFile {
+    let mut documents = Vec::new();
+    let error = parse_documents(path, &bytes, &mut documents).err();
+    PolicyFile {
+        path: path.to_path_buf(),
+        bytes,
+        documents,
+        error,
+    }
+}
+
+/// Builds the policy set of `files` (parsed, in load order) with what
+/// their policies name (`resolved`); `label` (the file or directory asked
+/// for) is named when no file holds a policy. Any invalid document, or no
+/// `ImagePolicy` at all, fails the whole set.
+pub fn build(label: &Path, files: Vec<PolicyFile>, resolved: &Resolved) -> Result<PolicySet> {
     let mut set = PolicySet {
         policies: Vec::new(),
         files: Vec::new(),
         skipped: Vec::new(),
         ignored: Vec::new(),
-        sources: Vec::new(),
         version: sha256(b""),
     };
     let mut canonical = Vec::new();
-    let mut databases = Databases {
-        given: osv,
-        ..Databases::default()
-    };
-    for (file, bytes) in files {
-        if bytes.len() as u64 > MAX_POLICY_BYTES {
-            return Err(invalid(
-                &file,
-                format!("larger than the limit of {MAX_POLICY_BYTES} bytes"),
-            ));
-        }
+    for file in files {
         let mut referenced = Vec::new();
-        let text =
-            std::str::from_utf8(&bytes).map_err(|e| invalid(&file, format!("not UTF-8: {e}")))?;
-        check_flow_nesting(text).map_err(|e| invalid(&file, e))?;
-        load_text(
-            &mut set,
-            &file,
-            text,
-            &mut referenced,
-            sources,
-            &mut databases,
-        )?;
-        for part in std::iter::once(&bytes).chain(referenced.iter()) {
+        for document in file.documents {
+            let wire = match document.body {
+                Body::Policy(wire) => *wire,
+                Body::Skipped(kind) => {
+                    set.skipped.push((file.path.clone(), kind));
+                    continue;
+                }
+            };
+            let policy = ImagePolicy::try_from(Located {
+                wire,
+                refs: Refs {
+                    file: &file.path,
+                    referenced: &mut referenced,
+                    resolved,
+                },
+            })
+            .map_err(|reason| invalid(&file.path, in_document(document.index, reason)))?;
+            set.policies.push(policy);
+        }
+        if let Some(error) = file.error {
+            return Err(error);
+        }
+        for part in std::iter::once(&file.bytes).chain(referenced.iter()) {
             push_part(&mut canonical, part);
         }
-        set.files.push(file);
+        set.files.push(file.path);
     }
     if set.policies.is_empty() {
-        return Err(invalid(path, format!("no `kind: {KIND}` document found")));
+        return Err(invalid(label, format!("no `kind: {KIND}` document found")));
     }
     let mut seen = BTreeSet::new();
     for policy in &set.policies {
@@ -1505,30 +1457,47 @@ fn load_read(
             ));
         }
     }
-    let read: BTreeSet<PathBuf> = sources.iter().map(|s| canonical_path(&s.path)).collect();
-    set.ignored = listed
-        .into_iter()
-        .filter(|file| !is_policy_file(file) && !read.contains(&canonical_path(file)))
-        .collect();
-    set.sources = sources.clone();
     set.version = sha256(&canonical);
     Ok(set)
 }
 
-/// `path` with its links resolved, when it exists.
-fn canonical_path(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+/// The policy set of files already read, with `osv` (when given) standing
+/// for every `vulnerabilities.osv` and no other file a policy names read:
+/// a key or trusted root given by path is an error. For fuzzing, and for
+/// callers that hold the bytes.
+pub fn load_bytes(
+    label: &Path,
+    files: Vec<(PathBuf, Vec<u8>)>,
+    osv: Option<GivenOsv>,
+) -> Result<PolicySet> {
+    let parsed = files
+        .into_iter()
+        .map(|(path, bytes)| parse(&path, bytes))
+        .collect();
+    build(label, parsed, &Resolved::new(osv))
 }
 
-/// Parses every document of one file into `set`.
-fn load_text(
-    set: &mut PolicySet,
-    file: &Path,
-    text: &str,
-    referenced: &mut Vec<Vec<u8>>,
-    sources: &mut Vec<Source>,
-    databases: &mut Databases,
-) -> Result<()> {
+/// `reason` as said of the document at `index` of its file: the first
+/// needs no number.
+fn in_document(index: usize, reason: String) -> String {
+    if index == 0 {
+        reason
+    } else {
+        format!("document {}: {reason}", index + 1)
+    }
+}
+
+/// Parses every document of one file into `documents`, up to the first
+/// mistake.
+fn parse_documents(file: &Path, bytes: &[u8], documents: &mut Vec<Document>) -> Result<()> {
+    if bytes.len() as u64 > MAX_POLICY_BYTES {
+        return Err(invalid(
+            file,
+            format!("larger than the limit of {MAX_POLICY_BYTES} bytes"),
+        ));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| invalid(file, format!("not UTF-8: {e}")))?;
+    check_flow_nesting(text).map_err(|e| invalid(file, e))?;
     let mut headers = Vec::new();
     for document in serde_norway::Deserializer::from_str(text) {
         let header =
@@ -1541,13 +1510,7 @@ fn load_text(
     {
         // An empty document (a trailing `---`) holds nothing.
         let Some(header) = header else { continue };
-        let at = |reason: String| {
-            if index == 0 {
-                reason
-            } else {
-                format!("document {}: {reason}", index + 1)
-            }
-        };
+        let at = |reason: String| in_document(index, reason);
         let api_version = header.api_version.unwrap_or_default();
         let kind = header.kind.unwrap_or_default();
         if api_version != API_VERSION {
@@ -1561,7 +1524,10 @@ fn load_text(
         match kind.as_str() {
             KIND => {}
             CRITICALITY_RULES_KIND => {
-                set.skipped.push((file.to_path_buf(), kind));
+                documents.push(Document {
+                    index,
+                    body: Body::Skipped(kind),
+                });
                 continue;
             }
             _ => {
@@ -1575,17 +1541,10 @@ fn load_text(
         }
         let wire =
             WireDocument::deserialize(document).map_err(|e| invalid(file, at(yaml_reason(&e))))?;
-        let policy = ImagePolicy::try_from(Located {
-            wire,
-            refs: Refs {
-                file,
-                referenced,
-                sources,
-                databases,
-            },
-        })
-        .map_err(|reason| invalid(file, at(reason)))?;
-        set.policies.push(policy);
+        documents.push(Document {
+            index,
+            body: Body::Policy(Box::new(wire)),
+        });
     }
     Ok(())
 }

@@ -326,10 +326,10 @@ mod tests {
 
     use async_trait::async_trait;
     use tokio::sync::Semaphore;
+    use vouch_load::policy;
     use vouch_registry::memory::MemoryStore;
     use vouch_registry::oci::Descriptor;
     use vouch_registry::{Limits, Store};
-    use vouch_verify::policy;
 
     use super::*;
 

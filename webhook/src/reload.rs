@@ -3,7 +3,7 @@
 //! force.
 //!
 //! What is polled is everything the load read, as it recorded it
-//! ([`policy::Source`]): the policy files and the directory's listing,
+//! ([`Source`]): the policy files and the directory's listing,
 //! and every file a policy names (keys, trusted roots) by its content, so
 //! that a key replaced in place takes effect within one interval like an
 //! edited policy; the OSV databases by the name, size and modification
@@ -25,7 +25,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use vouch_verify::policy::{self, Source};
+use vouch_load::policy;
+use vouch_load::Source;
 
 use crate::check::Checker;
 
@@ -38,11 +39,11 @@ async fn changed(sources: &[Source]) -> bool {
         .unwrap_or(true)
 }
 
-/// Polls what the checker's policies were loaded from (under `path`)
-/// every `interval`, and reloads them when it changes. Runs until the
-/// process ends.
-pub async fn watch(checker: Arc<Checker>, path: PathBuf, interval: Duration) {
-    let mut watched = checker.policies().sources.clone();
+/// Polls what the checker's policies were loaded from (under `path`; what
+/// that load read is `sources`) every `interval`, and reloads them when it
+/// changes. Runs until the process ends.
+pub async fn watch(checker: Arc<Checker>, path: PathBuf, sources: Vec<Source>, interval: Duration) {
+    let mut watched = sources;
     loop {
         tokio::time::sleep(interval).await;
         if !changed(&watched).await {

@@ -96,6 +96,9 @@ pub struct Settings {
     pub default_budget: Duration,
     /// The policy file or directory, polled for changes.
     pub policy_path: PathBuf,
+    /// What loading the policies in force read (`vouch_load::policy::load_recorded`):
+    /// what is polled.
+    pub policy_sources: Vec<vouch_load::Source>,
     /// How often the policy files are polled.
     pub reload_interval: Duration,
     /// The most client connections open at once (lowered to fit the
@@ -278,7 +281,7 @@ pub async fn serve(
     listener: TcpListener,
     tls: Arc<ServerConfig>,
     checker: Arc<Checker>,
-    config: Settings,
+    mut config: Settings,
 ) -> Result<()> {
     let address = listener
         .local_addr()
@@ -287,6 +290,7 @@ pub async fn serve(
     tokio::spawn(reload::watch(
         checker.clone(),
         config.policy_path.clone(),
+        std::mem::take(&mut config.policy_sources),
         config.reload_interval,
     ));
     let cap = connection_cap(config.max_connections);

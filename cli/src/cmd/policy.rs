@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
-use vouch_verify::policy;
 
 /// Work with admission policies (`kind: ImagePolicy`).
 #[derive(clap::Args, Debug)]
@@ -43,7 +42,7 @@ fn check(args: CheckArgs) -> Result<()> {
     let mut out = crate::term::text_stdout();
     let mut failed = 0usize;
     for path in &args.paths {
-        match policy::load(path) {
+        match vouch_load::policy::load(path) {
             Ok(set) => {
                 crate::judge::warn_ignored(&set);
                 for policy in &set.policies {

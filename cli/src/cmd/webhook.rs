@@ -133,7 +133,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let policy_path = args.policy.path()?.to_path_buf();
     let cert_path = required(&args.tls_cert, "--tls-cert")?;
     let key_path = required(&args.tls_key, "--tls-key")?;
-    let policies = args.policy.load()?;
+    let mut policy_sources = Vec::new();
+    let policies = args.policy.load_recorded(&mut policy_sources)?;
     let root = args.trusted_root.load()?;
     // The serving certificate and key, files the user configured.
     let tls = || -> Result<_> {
@@ -200,6 +201,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
             fail_open: args.fail_open,
             default_budget: DEFAULT_BUDGET,
             policy_path,
+            policy_sources,
             reload_interval: Duration::from_secs(args.reload_interval.max(1)),
             max_connections: args.max_connections.max(1),
         },

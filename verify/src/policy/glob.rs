@@ -21,14 +21,14 @@
 //!
 //! The host is lowercased and a default port (`:443`, `:80`) dropped, as
 //! [`ImageRef`] does for references
-//! ([`vouch_registry::reference::normalise_host`]), so that
+//! ([`vouch_evidence::reference::normalise_host`]), so that
 //! `LOCALHOST:5000/app` and `localhost:5000/app` are one image to every
 //! glob.
 //!
 //! Images in an OCI layout directory (`oci:PATH`) have no registry: only a
 //! glob written `oci:PATTERN` applies to them, matched against the layout
 //! path normalised lexically as references are
-//! ([`vouch_registry::reference::normalise_layout_path`]: no `.`, no
+//! ([`vouch_evidence::reference::normalise_layout_path`]: no `.`, no
 //! `dir/..`), with the same `*` and `**`; so `oci:trusted/../x` is the
 //! image `oci:x`, which `oci:trusted/**` does not match.
 //!
@@ -37,7 +37,7 @@
 use std::fmt;
 
 use globset::{GlobBuilder, GlobMatcher};
-use vouch_registry::reference::{normalise_host, normalise_layout_path, ImageRef, Location};
+use vouch_evidence::reference::{normalise_host, normalise_layout_path, ImageRef, Location};
 
 /// The characters that make a path segment a pattern rather than a literal.
 const WILDCARDS: &[char] = &['*', '?', '[', ']', '{', '}'];

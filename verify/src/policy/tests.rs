@@ -1,6 +1,5 @@
-//! Loading and validation of ImagePolicy documents.
-
-use std::fs;
+//! Parsing, building and validation of ImagePolicy documents, from text
+//! and the bytes of what they name (the loader's own tests read files).
 
 use super::*;
 
@@ -37,18 +36,34 @@ spec:
   vendoredInputs: {requireMatch: true}
 "#;
 
-/// A directory with `keys/ci.pub` and `policy.yaml` holding `yaml`.
-fn policy_dir(yaml: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    fs::create_dir(dir.path().join("keys")).unwrap();
-    fs::write(dir.path().join("keys/ci.pub"), KEY_PEM).unwrap();
-    fs::write(dir.path().join("policy.yaml"), yaml).unwrap();
-    dir
+/// Where the test policies say they are; nothing is read there.
+const DIR: &str = "/policies";
+
+/// `name` beside the test policies.
+fn beside(name: &str) -> PathBuf {
+    Path::new(DIR).join(name)
 }
 
+/// What a loader would have read beside the policies: `keys/ci.pub`.
+fn resolved() -> Resolved {
+    let mut resolved = Resolved::new(None);
+    resolved.insert_file(beside("keys/ci.pub"), Ok(KEY_PEM.into()));
+    resolved
+}
+
+/// The policy set of `files` (name, YAML), side by side in that order,
+/// with `resolved` for what they name.
+fn build_files(files: &[(&str, &str)], resolved: &Resolved) -> Result<PolicySet> {
+    let parsed = files
+        .iter()
+        .map(|(name, yaml)| parse(&beside(name), yaml.as_bytes().to_vec()))
+        .collect();
+    build(Path::new(DIR), parsed, resolved)
+}
+
+/// The policy set of `yaml` as `policy.yaml`, with `keys/ci.pub` beside it.
 fn load_yaml(yaml: &str) -> Result<PolicySet> {
-    let dir = policy_dir(yaml);
-    load(&dir.path().join("policy.yaml"))
+    build_files(&[("policy.yaml", yaml)], &resolved())
 }
 
 /// The error message of loading `yaml`, which must fail.
@@ -297,14 +312,26 @@ fn identities_need_one_issuer_and_one_subject() {
 
 #[test]
 fn keys_are_loaded_relative_to_the_policy_and_must_be_keys() {
-    let dir = policy_dir(ISSUE_SHAPE);
-    fs::write(dir.path().join("keys/ci.pub"), "not a key").unwrap();
-    let err = load(&dir.path().join("policy.yaml"))
+    let mut files = resolved();
+    files.insert_file(beside("keys/ci.pub"), Ok(b"not a key".to_vec()));
+    let err = build_files(&[("policy.yaml", ISSUE_SHAPE)], &files)
         .unwrap_err()
         .to_string();
     assert!(err.contains("spec.authorities[0] (ci).key"), "{err}");
     let err = refused(&edited("keys/ci.pub", "keys/missing.pub"));
-    assert!(err.contains("missing.pub"), "{err}");
+    assert!(
+        err.contains("spec.authorities[0] (ci).key: /policies/keys/missing.pub was not read"),
+        "{err}"
+    );
+    // What the loader could not read is reported under the field.
+    files.insert_file(beside("keys/ci.pub"), Err("cannot open it: gone".into()));
+    let err = build_files(&[("policy.yaml", ISSUE_SHAPE)], &files)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("spec.authorities[0] (ci).key: cannot open it: gone"),
+        "{err}"
+    );
     let inline = edited(
         "key: {path: keys/ci.pub}",
         &format!("key: {{data: {:?}}}", KEY_PEM),
@@ -389,166 +416,6 @@ spec:
 }
 
 #[test]
-fn directories_load_sorted_and_skip_criticality_rules() {
-    let dir = policy_dir(ISSUE_SHAPE);
-    fs::write(
-        dir.path().join("a-warn.yml"),
-        edited("name: production", "name: audit").replace("mode: enforce", "mode: warn"),
-    )
-    .unwrap();
-    fs::write(
-        dir.path().join("critical.yaml"),
-        "apiVersion: vouch.dev/v1alpha1\nkind: CriticalityRules\nrules: []\n",
-    )
-    .unwrap();
-    fs::write(dir.path().join("notes.txt"), "not a policy").unwrap();
-    let set = load(dir.path()).unwrap();
-    let names: Vec<&str> = set.policies.iter().map(|p| p.name.as_str()).collect();
-    assert_eq!(names, ["audit", "production"]);
-    assert_eq!(set.policies[0].mode, Mode::Warn);
-    assert_eq!(set.skipped.len(), 1);
-    assert_eq!(set.files.len(), 3);
-    // Another kind is an error, not a skip.
-    fs::write(
-        dir.path().join("other.yaml"),
-        "apiVersion: vouch.dev/v1alpha1\nkind: ClusterImagePolicy\n",
-    )
-    .unwrap();
-    let err = load(dir.path()).unwrap_err().to_string();
-    assert!(err.contains("other.yaml"), "{err}");
-    assert!(err.contains("kind is \"ClusterImagePolicy\""), "{err}");
-    // A directory of criticality rules only holds no policy.
-    let empty = tempfile::tempdir().unwrap();
-    fs::write(
-        empty.path().join("critical.yaml"),
-        "apiVersion: vouch.dev/v1alpha1\nkind: CriticalityRules\nrules: []\n",
-    )
-    .unwrap();
-    assert!(load(empty.path())
-        .unwrap_err()
-        .to_string()
-        .contains("no `kind: ImagePolicy`"));
-}
-
-#[test]
-fn regression_issue_8_a_policy_file_is_read_whatever_the_case_of_its_extension() {
-    let dir = policy_dir(ISSUE_SHAPE);
-    fs::write(
-        dir.path().join("strict.YAML"),
-        edited("name: production", "name: strict"),
-    )
-    .unwrap();
-    fs::write(
-        dir.path().join("older.Yml"),
-        edited("name: production", "name: older"),
-    )
-    .unwrap();
-    let set = load(dir.path()).unwrap();
-    let mut names: Vec<&str> = set.policies.iter().map(|p| p.name.as_str()).collect();
-    names.sort();
-    assert_eq!(names, ["older", "production", "strict"]);
-}
-
-#[test]
-fn other_files_of_a_directory_are_listed_to_warn_about_but_not_named_keys_or_hidden_files() {
-    let dir = policy_dir(&ISSUE_SHAPE.replace("keys/ci.pub", "ci.pub"));
-    fs::write(dir.path().join("ci.pub"), KEY_PEM).unwrap();
-    fs::write(dir.path().join("strict.json"), "{}").unwrap();
-    fs::write(dir.path().join(".hidden"), "x").unwrap();
-    fs::create_dir(dir.path().join("..data")).unwrap();
-    let set = load(dir.path()).unwrap();
-    assert_eq!(set.ignored, [dir.path().join("strict.json")]);
-    let warnings = set.warnings();
-    assert_eq!(warnings.len(), 1);
-    assert!(
-        warnings[0]
-            .contains("strict.json was not read: a policy file's name ends in .yaml or .yml"),
-        "{warnings:?}"
-    );
-    // A single file has nothing to ignore.
-    assert!(load(&dir.path().join("policy.yaml"))
-        .unwrap()
-        .ignored
-        .is_empty());
-}
-
-#[test]
-fn every_file_read_is_a_source_that_tells_when_it_changed() {
-    let dir = policy_dir(&format!("{ISSUE_SHAPE}  vulnerabilities: {{osv: osv}}\n"));
-    fs::create_dir(dir.path().join("osv")).unwrap();
-    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
-    fs::copy(
-        testdata.join("CVE-2024-50614.json"),
-        dir.path().join("osv/CVE-2024-50614.json"),
-    )
-    .unwrap();
-    let set = load(dir.path()).unwrap();
-    let changed = |set: &PolicySet| -> Vec<PathBuf> {
-        set.sources
-            .iter()
-            .filter(|s| s.changed())
-            .map(|s| s.path.strip_prefix(dir.path()).unwrap().to_path_buf())
-            .collect()
-    };
-    let kinds: Vec<(PathBuf, SourceKind)> = set
-        .sources
-        .iter()
-        .map(|s| {
-            (
-                s.path.strip_prefix(dir.path()).unwrap().to_path_buf(),
-                s.kind,
-            )
-        })
-        .collect();
-    assert_eq!(
-        kinds,
-        [
-            (PathBuf::new(), SourceKind::Directory),
-            ("policy.yaml".into(), SourceKind::File(MAX_POLICY_BYTES)),
-            ("keys/ci.pub".into(), SourceKind::File(MAX_REFERENCED_BYTES)),
-            ("osv".into(), SourceKind::Database),
-        ]
-    );
-    assert!(changed(&set).is_empty());
-    // The key replaced in place, the policy untouched: seen.
-    fs::write(
-        dir.path().join("keys/ci.pub"),
-        KEY_PEM.replace("MFkw", "MFkW"),
-    )
-    .unwrap();
-    assert_eq!(changed(&set), [PathBuf::from("keys/ci.pub")]);
-    fs::write(dir.path().join("keys/ci.pub"), KEY_PEM).unwrap();
-    assert!(
-        changed(&set).is_empty(),
-        "the same bytes again are no change"
-    );
-    // A new record in the OSV database; a new file in the directory.
-    fs::copy(
-        dir.path().join("osv/CVE-2024-50614.json"),
-        dir.path().join("osv/copy.json"),
-    )
-    .unwrap();
-    assert_eq!(changed(&set), [PathBuf::from("osv")]);
-    fs::write(dir.path().join("new.yaml"), "x").unwrap();
-    assert_eq!(changed(&set), [PathBuf::new(), PathBuf::from("osv")]);
-
-    // A load that fails records what it tried: the missing key.
-    fs::remove_file(dir.path().join("keys/ci.pub")).unwrap();
-    fs::remove_file(dir.path().join("new.yaml")).unwrap();
-    let mut sources = Vec::new();
-    let err = load_recorded(dir.path(), None, &mut sources).unwrap_err();
-    assert!(err.to_string().contains("ci.pub"), "{err}");
-    assert!(sources.iter().all(|s| !s.changed()));
-    fs::write(dir.path().join("keys/ci.pub"), KEY_PEM).unwrap();
-    let changed: Vec<&Path> = sources
-        .iter()
-        .filter(|s| s.changed())
-        .map(|s| s.path.as_path())
-        .collect();
-    assert_eq!(changed, [dir.path().join("keys/ci.pub")]);
-}
-
-#[test]
 fn multi_document_errors_name_the_document() {
     let second = edited("name: production", "name: second").replace("mode: enforce", "mode: nope");
     let err = refused(&format!("{ISSUE_SHAPE}---\n{second}"));
@@ -566,37 +433,41 @@ fn multi_document_errors_name_the_document() {
 
 #[test]
 fn the_version_covers_policies_and_the_keys_they_name() {
-    let dir = policy_dir(ISSUE_SHAPE);
-    let file = dir.path().join("policy.yaml");
-    let first = load(&file).unwrap().version;
-    assert_eq!(load(&file).unwrap().version, first);
+    let first = load_yaml(ISSUE_SHAPE).unwrap().version;
+    assert_eq!(load_yaml(ISSUE_SHAPE).unwrap().version, first);
     // Same policy text, another key: another version.
-    fs::write(
-        dir.path().join("keys/ci.pub"),
-        "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n",
-    )
-    .unwrap();
-    let rekeyed = load(&file).unwrap().version;
+    let mut files = resolved();
+    files.insert_file(
+        beside("keys/ci.pub"),
+        Ok(b"-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----\n".to_vec()),
+    );
+    let rekeyed = build_files(&[("policy.yaml", ISSUE_SHAPE)], &files)
+        .unwrap()
+        .version;
     assert_ne!(rekeyed, first);
-    fs::write(&file, ISSUE_SHAPE.replace("mode: enforce", "mode: warn")).unwrap();
-    assert_ne!(load(&file).unwrap().version, rekeyed);
+    let warn = ISSUE_SHAPE.replace("mode: enforce", "mode: warn");
+    assert_ne!(
+        build_files(&[("policy.yaml", &warn)], &files)
+            .unwrap()
+            .version,
+        rekeyed
+    );
 }
 
 #[test]
 fn matching_applies_every_policy_whose_glob_matches() {
-    let dir = policy_dir(ISSUE_SHAPE);
-    fs::write(
-        dir.path().join("all.yaml"),
-        "apiVersion: vouch.dev/v1alpha1
+    let all = "apiVersion: vouch.dev/v1alpha1
 kind: ImagePolicy
 metadata: {name: everything}
 spec:
   images: [{glob: \"**\"}, {glob: nginx}]
   authorities: [{name: pass, static: pass}]
-",
+";
+    let set = build_files(
+        &[("all.yaml", all), ("policy.yaml", ISSUE_SHAPE)],
+        &resolved(),
     )
     .unwrap();
-    let set = load(dir.path()).unwrap();
     let names = |r: &str| -> Vec<String> {
         set.matching(&r.parse().unwrap())
             .iter()
@@ -628,25 +499,27 @@ fn oversized_files_are_refused_before_parsing() {
     assert!(err.contains("larger than the limit"), "{err}");
 }
 
-/// [`ISSUE_SHAPE`] with a `vulnerabilities` section whose OSV records are
-/// a copy of testdata/osv beside the policy.
-fn with_vulnerabilities(section: &str) -> (tempfile::TempDir, Result<PolicySet>) {
-    let dir = policy_dir(&format!("{ISSUE_SHAPE}  vulnerabilities:\n{section}"));
-    let osv = dir.path().join("osv");
-    fs::create_dir(&osv).unwrap();
-    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
-    for entry in fs::read_dir(testdata).unwrap() {
-        let path = entry.unwrap().path();
-        fs::copy(&path, osv.join(path.file_name().unwrap())).unwrap();
-    }
-    let loaded = load(&dir.path().join("policy.yaml"));
-    (dir, loaded)
+/// What a loader would have read beside the policies: `keys/ci.pub`,
+/// and the records of testdata/osv as `osv`, with `digest`.
+fn resolved_osv(digest: &[u8]) -> Resolved {
+    let mut files = resolved();
+    files.insert_osv(
+        beside("osv"),
+        Ok((Arc::new(crate::testdata::osv(&[])), sha256(digest))),
+    );
+    files
+}
+
+/// [`ISSUE_SHAPE`] with a `vulnerabilities` section, whose OSV records
+/// are those of testdata/osv as `osv` beside the policy.
+fn with_vulnerabilities(section: &str) -> Result<PolicySet> {
+    let yaml = format!("{ISSUE_SHAPE}  vulnerabilities:\n{section}");
+    build_files(&[("policy.yaml", &yaml)], &resolved_osv(b"records"))
 }
 
 #[test]
 fn the_vulnerabilities_section_loads_with_its_defaults_and_joins_the_version() {
-    let (dir, loaded) = with_vulnerabilities("    osv: osv\n");
-    let set = loaded.unwrap();
+    let set = with_vulnerabilities("    osv: osv\n").unwrap();
     let v = set.policies[0].vulnerabilities.as_ref().unwrap();
     assert!(v.database.len() >= 10);
     assert_eq!(v.gate.threshold, vouch_evidence::osv::Severity::High);
@@ -662,11 +535,9 @@ fn the_vulnerabilities_section_loads_with_its_defaults_and_joins_the_version() {
         jiff::SignedDuration::from_hours(30 * 24),
         "vexMaxAge defaults to 30 days"
     );
-    // A changed record changes the policy set's version.
-    let record = dir.path().join("osv/GHSA-gxpj-cx7g-858c.json");
-    let text = fs::read_to_string(&record).unwrap();
-    fs::write(&record, text.replace("\"summary\"", " \"summary\"")).unwrap();
-    let reloaded = load(&dir.path().join("policy.yaml")).unwrap();
+    // Changed records (another digest) change the policy set's version.
+    let yaml = format!("{ISSUE_SHAPE}  vulnerabilities:\n    osv: osv\n");
+    let reloaded = build_files(&[("policy.yaml", &yaml)], &resolved_osv(b"changed")).unwrap();
     assert_ne!(reloaded.version, set.version);
 }
 
@@ -696,28 +567,12 @@ fn a_bad_vulnerabilities_section_is_refused_naming_the_field() {
         ("    osv: missing\n", "spec.vulnerabilities.osv"),
         ("    osv: osv\n    colour: red\n", "unknown field `colour`"),
     ] {
-        let (_dir, loaded) = with_vulnerabilities(section);
-        let err = loaded
+        let err = with_vulnerabilities(section)
             .err()
             .unwrap_or_else(|| panic!("loaded: {section}"))
             .to_string();
         assert!(err.contains(needle), "{section}: {err}");
     }
-}
-
-#[test]
-fn a_malformed_osv_record_fails_the_load_naming_its_file_and_field() {
-    let (dir, loaded) = with_vulnerabilities("    osv: osv\n");
-    assert!(loaded.is_ok());
-    let bad = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv-bad/bad-version.json");
-    fs::copy(bad, dir.path().join("osv/bad-version.json")).unwrap();
-    let err = load(&dir.path().join("policy.yaml"))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("bad-version.json") && err.contains("1.x.y"),
-        "{err}"
-    );
 }
 
 #[test]
@@ -754,120 +609,34 @@ fn command_line_keys_apply_to_every_image_and_require_a_provenance() {
 }
 
 #[test]
-fn policies_naming_one_osv_database_share_one_load() {
-    let (dir, loaded) = with_vulnerabilities("    osv: osv\n");
-    assert!(loaded.is_ok());
-    let second = fs::read_to_string(dir.path().join("policy.yaml"))
-        .unwrap()
-        .replace("name: production", "name: staging")
-        .replace("osv: osv", "osv: ./osv/");
-    fs::write(dir.path().join("second.yaml"), second).unwrap();
-    let set = load(dir.path()).unwrap();
-    assert_eq!(set.policies.len(), 2);
-    let [a, b] = [&set.policies[0], &set.policies[1]]
-        .map(|p| p.vulnerabilities.as_ref().unwrap().database.clone());
-    assert!(Arc::ptr_eq(&a, &b), "one database, loaded once");
-}
-
-#[test]
 fn a_given_osv_database_stands_for_each_policys_own_which_is_not_read() {
-    // The policy names a database that does not exist: read, it would fail.
-    let (dir, loaded) = with_vulnerabilities("    osv: no-such-osv\n");
-    assert!(loaded.unwrap_err().to_string().contains("no-such-osv"));
-    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
-    let (database, digest) = crate::vulns::load_database(&testdata).unwrap();
+    // The policy names a database that was not read: it fails.
+    let yaml = format!("{ISSUE_SHAPE}  vulnerabilities:\n    osv: no-such-osv\n");
+    let err = load_yaml(&yaml).unwrap_err().to_string();
+    assert!(err.contains("no-such-osv"), "{err}");
+    let testdata = PathBuf::from("testdata/osv");
     let given = GivenOsv {
         path: testdata.clone(),
-        database: Arc::new(database),
-        digest,
+        database: Arc::new(crate::testdata::osv(&[])),
+        digest: sha256(b"records"),
     };
-    let set = load_with_osv(&dir.path().join("policy.yaml"), Some(given.clone())).unwrap();
+    let with_given = |given: &GivenOsv| {
+        let mut files = Resolved::new(Some(given.clone()));
+        files.insert_file(beside("keys/ci.pub"), Ok(KEY_PEM.into()));
+        build_files(&[("policy.yaml", &yaml)], &files)
+    };
+    let set = with_given(&given).unwrap();
     let v = set.policies[0].vulnerabilities.as_ref().unwrap();
     assert!(Arc::ptr_eq(&v.database, &given.database));
     assert_eq!(v.osv, testdata);
     // The given records join the version like the policy's own would.
-    let (other, _) = crate::vulns::load_database(&testdata).unwrap();
     let changed = GivenOsv {
         digest: sha256(b"other records"),
-        database: Arc::new(other),
+        database: Arc::new(crate::testdata::osv(&[])),
         ..given
     };
-    let again = load_with_osv(&dir.path().join("policy.yaml"), Some(changed)).unwrap();
+    let again = with_given(&changed).unwrap();
     assert_ne!(again.version, set.version);
-}
-
-/// Every Rego condition of the shipped policies (policies/, and the demo's
-/// testdata/policies/demo.yaml), with its policy's name.
-fn shipped_conditions() -> Vec<(String, AttestationRequirement)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let mut sets = vec![load(&root.join("policies")).unwrap()];
-    let demo = tempfile::tempdir().unwrap();
-    fs::copy(
-        root.join("testdata/policies/demo.yaml"),
-        demo.path().join("demo.yaml"),
-    )
-    .unwrap();
-    fs::write(demo.path().join("ci.pub"), KEY_PEM).unwrap();
-    sets.push(load(demo.path()).unwrap());
-    let conditions: Vec<(String, AttestationRequirement)> = sets
-        .iter()
-        .flat_map(|set| &set.policies)
-        .flat_map(|p| {
-            p.attestations
-                .iter()
-                .map(move |a| (p.name.clone(), a.clone()))
-        })
-        .filter(|(_, a)| a.rego.is_some())
-        .collect();
-    assert!(
-        conditions.len() >= 2,
-        "the shipped policies have Rego conditions"
-    );
-    conditions
-}
-
-#[test]
-fn regression_issue_8_shipped_rego_denies_a_provenance_missing_what_it_inspects() {
-    let vendored = "https://vouch.dev/attest/vendored-inputs/v1";
-    let dep = |annotations: serde_json::Value| {
-        serde_json::json!({"buildDefinition": {"buildType": vendored,
-            "resolvedDependencies": [{"name": "zlib", "annotations": annotations}]}})
-    };
-    for (policy, condition) in shipped_conditions() {
-        for predicate in [
-            serde_json::Value::Null,
-            serde_json::json!({}),
-            serde_json::json!({"buildDefinition": {}}),
-            serde_json::json!({"buildDefinition": {"buildType": vendored}}),
-            serde_json::json!({"buildDefinition": {"buildType": vendored, "resolvedDependencies": {}}}),
-            dep(serde_json::json!({"critical": true})),
-            dep(serde_json::json!({"match": "match"})),
-            dep(serde_json::Value::Null),
-        ] {
-            // An evaluation error denies as well.
-            let denied = condition
-                .evaluate_rego(&predicate)
-                .map_or(true, |denials| !denials.is_empty());
-            assert!(denied, "{policy}/{}: passed {predicate}", condition.name);
-        }
-        // The production policy inspects the build type too.
-        if policy == "production" {
-            let untyped = serde_json::json!({"buildDefinition": {"resolvedDependencies": []}});
-            assert_eq!(
-                condition.evaluate_rego(&untyped).unwrap(),
-                ["unexpected build type (none)"]
-            );
-        }
-        // Control: a complete provenance with every input matching passes.
-        let complete =
-            dep(serde_json::json!({"critical": true, "match": "match", "version": "1.3.1"}));
-        assert_eq!(
-            condition.evaluate_rego(&complete).unwrap(),
-            Vec::<String>::new(),
-            "{policy}/{}",
-            condition.name
-        );
-    }
 }
 
 #[test]

@@ -1,13 +1,16 @@
 //! Reading files safely: only regular files ([`open_regular`]), and with a
-//! bound on the bytes actually read ([`read_bounded`]). These are the only
-//! file I/O of this crate, here because every other crate (the registry's
-//! layout store, discovery in the attest crate, the CLI) shares them.
+//! bound on the bytes actually read ([`read_bounded`]). A crate of its own
+//! because every crate that reads files shares them (the registry's layout
+//! store, discovery in the attest crate, the policy and OSV loader, the
+//! CLI), and none of those may depend on another for it; the pure crates
+//! (`evidence`, `verify`) read no files at all.
 //!
 //! A file's reported length is no bound: a device (`/dev/zero`), a file in
 //! `/proc` or a file that grows while it is read reports a length that is
 //! not what a read returns. Every capped read in vouch goes through
 //! [`read_bounded`], which counts what it reads and stops one byte past the
 //! limit, so it never holds more than `limit + 1` bytes whatever the source.
+#![forbid(unsafe_code)]
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, ErrorKind, Read};
