@@ -23,8 +23,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::cyclonedx::{
-    Component, ComponentType, Diff, ExternalReference, ExternalReferenceType, Hash, HashAlg, LicenseChoice,
-    NamedLicense, Patch, PatchType, Pedigree, Property,
+    Component, ComponentType, Diff, ExternalReference, ExternalReferenceType, Hash, HashAlg,
+    LicenseChoice, NamedLicense, Patch, PatchType, Pedigree, Property,
 };
 use crate::digest::DigestSet;
 use crate::spdx::ExternalRef;
@@ -218,6 +218,13 @@ impl FromStr for Digest {
 pub struct Purl {
     text: String,
     parsed: PackageUrl<'static>,
+}
+
+/// Percent-encodes `text` as vouch writes a purl's namespace segments,
+/// name and version: every byte but ASCII letters, digits and `-._~`
+/// (the URL-safe form used for the SPDX document namespace as well).
+pub fn percent_encode(text: &str) -> String {
+    encode(text, b"")
 }
 
 /// Percent-encodes `text` as vouch writes purl components: every byte but
@@ -445,7 +452,10 @@ impl InputRecord {
         use annotation as key;
         let mut a = Map::new();
         a.insert(key::ECOSYSTEM.into(), json!(self.ecosystem));
-        a.insert(key::VERSION.into(), json!(self.version.as_deref().unwrap_or("")));
+        a.insert(
+            key::VERSION.into(),
+            json!(self.version.as_deref().unwrap_or("")),
+        );
         a.insert(
             key::PURL.into(),
             json!(self.purl.as_ref().map_or("", Purl::as_str)),
@@ -479,11 +489,10 @@ impl InputRecord {
             a.insert(key::CRITICAL_REASONS.into(), json!(self.critical_reasons));
         }
         let digest = match self.observed.as_slice() {
-            [one] => DigestSet::try_from(BTreeMap::from([(
-                one.algorithm.clone(),
-                one.value.clone(),
-            )]))
-            .ok(),
+            [one] => {
+                DigestSet::try_from(BTreeMap::from([(one.algorithm.clone(), one.value.clone())]))
+                    .ok()
+            }
             _ => None,
         };
         ResourceDescriptor {
@@ -540,7 +549,8 @@ impl InputRecord {
     /// The record as a CycloneDX library component: name, version, purl
     /// (in canonical form), CPE (completed to CPE 2.3 where it is one),
     /// the observed file digests as hashes, its origin as an external
-    /// reference (`vcs` for git URLs), its licence by name, its patches as
+    /// reference (`vcs` for git URLs; none when it is unknown or only the
+    /// purl), its licence by name, its patches as
     /// `pedigree.patches` and the [`InputRecord::facts`] as properties.
     /// The `bom-ref`, a licence that is an SPDX expression and the hashes
     /// read from the declaration are the SBOM builder's to add.
@@ -570,9 +580,12 @@ impl InputRecord {
                 license: NamedLicense { name: name.clone() },
             })
             .collect();
+        // An origin that is only the purl (the provenance's stand-in for
+        // "unknown") is no place to fetch from.
         c.external_references = self
             .origin
             .as_deref()
+            .filter(|origin| Some(*origin) != self.purl.as_ref().map(Purl::as_str))
             .and_then(external_reference)
             .into_iter()
             .collect();
@@ -612,7 +625,8 @@ impl InputRecord {
         let Some(name) = wire.name else {
             return Ok(None);
         };
-        let what = |e: Error| Error::invalid(format!("CycloneDX component {name:?}"), e.to_string());
+        let what =
+            |e: Error| Error::invalid(format!("CycloneDX component {name:?}"), e.to_string());
         let props: Vec<(&str, &str)> = wire
             .properties
             .iter()
@@ -693,12 +707,7 @@ impl InputRecord {
             categories: all(property::CATEGORY),
             patches: wire
                 .pedigree
-                .map(|p| {
-                    p.patches
-                        .into_iter()
-                        .filter_map(|p| p.diff?.url)
-                        .collect()
-                })
+                .map(|p| p.patches.into_iter().filter_map(|p| p.diff?.url).collect())
                 .unwrap_or_default(),
             critical,
             critical_reasons,
@@ -723,7 +732,8 @@ impl TryFrom<&ResourceDescriptor> for InputRecord {
             .clone()
             .filter(|n| !n.is_empty())
             .ok_or_else(|| Error::invalid("resolved dependency", "has no name"))?;
-        let what = |e: Error| Error::invalid(format!("resolved dependency {name:?}"), e.to_string());
+        let what =
+            |e: Error| Error::invalid(format!("resolved dependency {name:?}"), e.to_string());
         let read = || -> Result<InputRecord> {
             let a = Annotations(&d.annotations);
             let mut observed: Vec<Digest> = match a.text(key::OBSERVED)? {
@@ -739,10 +749,7 @@ impl TryFrom<&ResourceDescriptor> for InputRecord {
                     observed.push(digest);
                 }
             }
-            let status = Match::read(
-                &a.required_text(key::MATCH)?,
-                a.text(key::MISMATCH_REASON)?,
-            )?;
+            let status = Match::read(&a.required_text(key::MATCH)?, a.text(key::MISMATCH_REASON)?)?;
             let critical = match d.annotations.get(key::CRITICAL) {
                 Some(Value::Bool(b)) => *b,
                 Some(_) => return Err(Annotations::wrong(key::CRITICAL, "true or false")),

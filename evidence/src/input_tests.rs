@@ -132,11 +132,16 @@ fn a_record_round_trips_through_a_cyclonedx_component() {
     let read = InputRecord::from_component(&foreign).unwrap().unwrap();
     assert_eq!(read.ecosystem, "cargo");
     assert_eq!((read.status, read.critical), (None, false));
-    assert_eq!(read.observed[0].to_string(), format!("sha256:{}", hex("ab")));
+    assert_eq!(
+        read.observed[0].to_string(),
+        format!("sha256:{}", hex("ab"))
+    );
     assert_eq!(read.license.as_deref(), Some("MIT"));
-    assert!(InputRecord::from_component(&serde_json::json!({"version": "1"}))
-        .unwrap()
-        .is_none());
+    assert!(
+        InputRecord::from_component(&serde_json::json!({"version": "1"}))
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
@@ -149,15 +154,31 @@ fn a_record_missing_or_mistyping_what_vouch_writes_is_refused_naming_it() {
     assert!(read(&good).is_ok());
     for (key, value, needle) in [
         ("critical", None, "annotation `critical`: is missing"),
-        ("critical", Some(json!("true")), "annotation `critical`: is not true or false"),
+        (
+            "critical",
+            Some(json!("true")),
+            "annotation `critical`: is not true or false",
+        ),
         ("match", None, "annotation `match`: is missing"),
-        ("match", Some(json!("matched")), "is not match, mismatch or not-vendored"),
+        (
+            "match",
+            Some(json!("matched")),
+            "is not match, mismatch or not-vendored",
+        ),
         ("ecosystem", None, "annotation `ecosystem`: is missing"),
-        ("version", Some(json!(1)), "annotation `version`: is not a string"),
+        (
+            "version",
+            Some(json!(1)),
+            "annotation `version`: is not a string",
+        ),
         ("purl", Some(json!("not a purl")), "purl \"not a purl\""),
         ("observed", Some(json!("sha256")), "is not `<key>:<value>`"),
         ("observed", Some(json!("sha256:abc")), "expected 64"),
-        ("criticalReasons", Some(json!("one")), "not a list of strings"),
+        (
+            "criticalReasons",
+            Some(json!("one")),
+            "not a list of strings",
+        ),
         ("patches", Some(json!([1])), "not a list of strings"),
     ] {
         let mut bad = good.clone();
@@ -231,6 +252,17 @@ fn purls_are_built_with_packageurl_in_vouchs_spelling() {
         "pkg:github/unicode-org/icu@75.1"
     );
     assert_eq!(build("generic", None, "x", None, &[]), "pkg:generic/x");
+    // Where packageurl's rules or vouch's one encoder changed what an
+    // ecosystem used to write (docs/decisions.md): npm names are lower
+    // case, and PyPI versions are encoded like every other (`+`, `!`).
+    assert_eq!(
+        build("npm", None, "JSONStream", Some("1.3.5"), &[]),
+        "pkg:npm/jsonstream@1.3.5"
+    );
+    assert_eq!(
+        build("pypi", None, "torch", Some("1!2.0.0+cpu"), &[]),
+        "pkg:pypi/torch@1%212.0.0%2Bcpu"
+    );
     // Every spelling reads back as the same package, and the canonical
     // form is packageurl's own.
     let p = Purl::build("generic", None, "a:b", Some("1!2"), &[]).unwrap();
