@@ -209,12 +209,11 @@ impl Ecosystem for Bazel {
             })
             .collect::<Result<_>>()?;
 
-        Ok(pins
-            .into_iter()
+        pins.into_iter()
             .zip(found)
             .zip(observed)
             .map(|((pin, found), observed)| input(pin, found, observed))
-            .collect::<Result<_>>()?)
+            .collect()
     }
 }
 

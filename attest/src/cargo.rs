@@ -342,12 +342,12 @@ pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<Input>> {
     for package in &lockfile.packages {
         check_name(package).map_err(invalid)?;
     }
-    Ok(lockfile
+    lockfile
         .packages
         .iter()
         .filter(|p| p.source.is_some())
         .map(declared)
-        .collect::<Result<_>>()?)
+        .collect()
 }
 
 /// Refuses a checksum that is not ASCII, in `[[package]]` (lockfile v2

@@ -659,7 +659,7 @@ impl Ecosystem for Go {
         };
 
         if !root.path().join(VENDOR).is_dir() {
-            return Ok(go_mod
+            return go_mod
                 .require
                 .iter()
                 .map(|r| {
@@ -672,7 +672,7 @@ impl Ecosystem for Go {
                     }
                     Ok(input)
                 })
-                .collect::<Result<_>>()?);
+                .collect();
         }
 
         let txt_path = root.path().join(MODULES_TXT);

@@ -130,12 +130,14 @@ impl Match {
     }
 
     /// Reads a status from its [`Match::name`] and, for a mismatch, its
-    /// reason (`None` when none was recorded: "no reason recorded").
-    fn read(name: &str, reason: Option<String>) -> Result<Self> {
+    /// reason, which vouch always records (`reason_key` names it).
+    fn read(name: &str, reason: Option<String>, reason_key: &str) -> Result<Self> {
         match name {
             "match" => Ok(Match::Match),
             "mismatch" => Ok(Match::Mismatch {
-                reason: reason.unwrap_or_else(|| "no reason recorded".into()),
+                reason: reason.ok_or_else(|| {
+                    Error::invalid(format!("`{reason_key}`"), "is missing for a mismatch")
+                })?,
             }),
             "not-vendored" => Ok(Match::NotVendored),
             other => Err(Error::invalid(
@@ -658,6 +660,7 @@ impl InputRecord {
             let status = Match::read(
                 required(property::MATCH)?,
                 one(property::MISMATCH_REASON).map(str::to_string),
+                property::MISMATCH_REASON,
             )
             .map_err(what)?;
             let critical = match required(property::CRITICAL)? {
@@ -749,7 +752,11 @@ impl TryFrom<&ResourceDescriptor> for InputRecord {
                     observed.push(digest);
                 }
             }
-            let status = Match::read(&a.required_text(key::MATCH)?, a.text(key::MISMATCH_REASON)?)?;
+            let status = Match::read(
+                &a.required_text(key::MATCH)?,
+                a.text(key::MISMATCH_REASON)?,
+                key::MISMATCH_REASON,
+            )?;
             let critical = match d.annotations.get(key::CRITICAL) {
                 Some(Value::Bool(b)) => *b,
                 Some(_) => return Err(Annotations::wrong(key::CRITICAL, "true or false")),

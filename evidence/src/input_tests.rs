@@ -167,6 +167,11 @@ fn a_record_missing_or_mistyping_what_vouch_writes_is_refused_naming_it() {
         ),
         ("ecosystem", None, "annotation `ecosystem`: is missing"),
         (
+            "mismatchReason",
+            None,
+            "`mismatchReason`: is missing for a mismatch",
+        ),
+        (
             "version",
             Some(json!(1)),
             "annotation `version`: is not a string",
