@@ -67,7 +67,7 @@ use base64::Engine;
 use rayon::prelude::*;
 
 use self::starlark::{Call, Module, Value};
-use crate::input::purl_segment;
+use crate::input;
 use crate::tree::{join_inside, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
@@ -209,17 +209,16 @@ impl Ecosystem for Bazel {
             })
             .collect::<Result<_>>()?;
 
-        Ok(pins
-            .into_iter()
+        pins.into_iter()
             .zip(found)
             .zip(observed)
             .map(|((pin, found), observed)| input(pin, found, observed))
-            .collect())
+            .collect()
     }
 }
 
 /// The input a pin gives, with what was found on disk.
-fn input(pin: Pin, found: Option<Found>, observed: Option<(Algorithm, String)>) -> Input {
+fn input(pin: Pin, found: Option<Found>, observed: Option<(Algorithm, String)>) -> Result<Input> {
     let at = &pin.at;
     let status = if let Some(why) = &pin.broken {
         Match::Mismatch {
@@ -254,8 +253,8 @@ fn input(pin: Pin, found: Option<Found>, observed: Option<(Algorithm, String)>) 
     };
     let urls = pin.urls.unwrap_or_default();
     let uri = urls.first().cloned().unwrap_or_default();
-    let purl = purl(&pin.name, &pin.version, &uri);
-    Input {
+    let purl = purl(&pin.name, &pin.version, &uri)?;
+    Ok(Input {
         declared: pin.declared,
         observed: observed.map(|(algorithm, hex)| format!("{}:{hex}", algorithm.key())),
         status,
@@ -265,7 +264,7 @@ fn input(pin: Pin, found: Option<Found>, observed: Option<(Algorithm, String)>) 
         categories: pin.categories,
         cpe: pin.cpe,
         ..Input::declared("bazel", pin.name, pin.version, purl, uri)
-    }
+    })
 }
 
 /// The hex digest of the archive at `path`, hashed through the root (inside
@@ -943,29 +942,19 @@ fn version_from(urls: &[String], strip_prefix: Option<&str>) -> Option<String> {
 
 /// The package URL: `pkg:github/...` for a GitHub URL, else
 /// `pkg:generic/<name>@<version>?download_url=<url>`.
-fn purl(name: &str, version: &str, url: &str) -> String {
-    let at = if version.is_empty() {
-        String::new()
-    } else {
-        format!("@{}", purl_segment(version))
-    };
+fn purl(name: &str, version: &str, url: &str) -> Result<String> {
+    let version = (!version.is_empty()).then_some(version);
     if let Some((owner, repo, _)) = github(url) {
         // The github purl type's namespace and name are case-insensitive:
-        // lower-cased.
-        return format!(
-            "pkg:github/{}/{}{at}",
-            purl_segment(&owner.to_ascii_lowercase()),
-            purl_segment(&repo.to_ascii_lowercase())
-        );
+        // lower-cased (by packageurl).
+        return input::purl("github", Some(&owner), &repo, version, &[]);
     }
-    let mut purl = format!("pkg:generic/{}{at}", purl_segment(name));
-    if !url.is_empty() {
-        // A qualifier value is percent-encoded, `:` and `/` kept, as the
-        // purl spec's own generic example writes `download_url`.
-        let value = purl_segment(url).replace("%3A", ":").replace("%2F", "/");
-        purl.push_str(&format!("?download_url={value}"));
-    }
-    purl
+    let download: &[(&str, &str)] = if url.is_empty() {
+        &[]
+    } else {
+        &[("download_url", url)]
+    };
+    input::purl("generic", None, name, version, download)
 }
 
 #[cfg(test)]
@@ -1245,14 +1234,15 @@ mod tests {
                 "x",
                 "1.0",
                 "https://GitHub.com/Google/RE2/archive/1.0.tar.gz"
-            ),
+            )
+            .unwrap(),
             "pkg:github/google/re2@1.0"
         );
         assert_eq!(
-            purl("x", "1.0+b", "https://e.com/a b.tar.gz?q=1"),
+            purl("x", "1.0+b", "https://e.com/a b.tar.gz?q=1").unwrap(),
             "pkg:generic/x@1.0%2Bb?download_url=https://e.com/a%20b.tar.gz%3Fq%3D1"
         );
-        assert_eq!(purl("x", "", ""), "pkg:generic/x");
+        assert_eq!(purl("x", "", "").unwrap(), "pkg:generic/x");
         assert_eq!(patch_path("//bazel:foo.patch"), "bazel/foo.patch");
         assert_eq!(patch_path("@//bazel/x:foo.patch"), "bazel/x/foo.patch");
         assert_eq!(patch_path("@@//:foo.patch"), "foo.patch");

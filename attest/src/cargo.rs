@@ -27,7 +27,7 @@ use std::str::FromStr;
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use crate::input::purl_segment;
+use crate::input;
 use crate::license::spdx_expression;
 use crate::tree::{dir_hash, excerpt, join_inside, parser_message, toml_message, Listing, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
@@ -176,22 +176,22 @@ fn crate_dir(root: &Root, vendor: &Path, name: &str, version: &str) -> Result<Fo
 }
 
 /// The package URL of crate `name` at `version`.
-fn purl(name: &str, version: &str) -> String {
-    format!("pkg:cargo/{}@{}", purl_segment(name), purl_segment(version))
+fn purl(name: &str, version: &str) -> Result<String> {
+    input::purl("cargo", None, name, Some(version), &[])
 }
 
 /// The package URLs of the inputs `package` depends on directly, sorted:
 /// registry and git crates, not workspace members or path crates.
-fn dependencies_of(package: &cargo_lock::Package) -> Vec<String> {
+fn dependencies_of(package: &cargo_lock::Package) -> Result<Vec<String>> {
     let mut purls: Vec<String> = package
         .dependencies
         .iter()
         .filter(|d| d.source.is_some())
         .map(|d| purl(d.name.as_str(), &d.version.to_string()))
-        .collect();
+        .collect::<Result<_>>()?;
     purls.sort();
     purls.dedup();
-    purls
+    Ok(purls)
 }
 
 fn uri_of(package: &cargo_lock::Package) -> String {
@@ -342,12 +342,12 @@ pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<Input>> {
     for package in &lockfile.packages {
         check_name(package).map_err(invalid)?;
     }
-    Ok(lockfile
+    lockfile
         .packages
         .iter()
         .filter(|p| p.source.is_some())
         .map(declared)
-        .collect())
+        .collect()
 }
 
 /// Refuses a checksum that is not ASCII, in `[[package]]` (lockfile v2
@@ -422,18 +422,18 @@ fn check_name(package: &cargo_lock::Package) -> std::result::Result<(), String> 
 
 /// A locked package with a source as a not-vendored input: what Cargo.lock
 /// alone says about it.
-fn declared(package: &cargo_lock::Package) -> Input {
+fn declared(package: &cargo_lock::Package) -> Result<Input> {
     let (name, version) = (package.name.as_str(), package.version.to_string());
     let mut input = Input::declared(
         "cargo",
         name,
         version.as_str(),
-        purl(name, &version),
+        purl(name, &version)?,
         uri_of(package),
     );
     input.declared = package.checksum.as_ref().map(|c| format!("sha256:{c}"));
-    input.dependencies = dependencies_of(package);
-    input
+    input.dependencies = dependencies_of(package)?;
+    Ok(input)
 }
 
 /// Finds crate `name` `version` under `vendor` and reads what checking it

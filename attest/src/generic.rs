@@ -59,7 +59,7 @@ use std::path::{Component, Path, PathBuf};
 use rayon::prelude::*;
 use serde::Deserialize;
 
-use crate::input::purl_segment;
+use crate::input;
 use crate::license::spdx_expression;
 use crate::tree::{dir_hash, join_inside, parser_message, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
@@ -244,11 +244,13 @@ fn validate(root: &Root, file: &Path, at: &str, declared: Declared) -> Result<En
                 "`purl` {purl:?} does not start with `pkg:`"
             )))
         }
-        None => format!(
-            "pkg:generic/{}@{}",
-            purl_segment(&declared.name),
-            purl_segment(&declared.version)
-        ),
+        None => input::purl(
+            "generic",
+            None,
+            &declared.name,
+            Some(&declared.version),
+            &[],
+        )?,
     };
     let full = join_declared(root.path(), &declared.path, "path", at, file)?;
     let relative = normalised(&declared.path);

@@ -34,7 +34,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::input::purl_segment;
+use crate::input;
 use crate::tree::{dir_hash, excerpt, join_inside, Listing, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
@@ -490,13 +490,13 @@ pub fn parse_modules_txt(text: &str, file: &Path) -> Result<ModulesTxt> {
 /// namespace, lowercased (the type is case-insensitive) and percent-encoded
 /// segment by segment (`+incompatible` becomes `%2Bincompatible`). It is
 /// what syft and osv-scanner emit for modules.
-pub fn purl(path: &str, version: &str) -> String {
-    let segments: Vec<String> = path.to_lowercase().split('/').map(purl_segment).collect();
-    format!(
-        "pkg:golang/{}@{}",
-        segments.join("/"),
-        purl_segment(version)
-    )
+pub fn purl(path: &str, version: &str) -> Result<String> {
+    let path = path.to_lowercase();
+    let (namespace, name) = match path.rsplit_once('/') {
+        Some((namespace, name)) => (Some(namespace), name),
+        None => (None, path.as_str()),
+    };
+    input::purl("golang", namespace, name, Some(version), &[])
 }
 
 /// Escapes a module path or version for the module proxy protocol: an
@@ -536,7 +536,7 @@ fn module_input(
     version: &str,
     replacement: Option<&Replacement>,
     go_sum: &BTreeMap<(String, String), Vec<String>>,
-) -> Input {
+) -> Result<Input> {
     let (source_path, source_version) = match replacement {
         Some(Replacement::Module { path, version }) => (path.as_str(), version.as_str()),
         _ => (path, version),
@@ -545,13 +545,13 @@ fn module_input(
         Some(Replacement::Dir(_)) => String::new(),
         _ => proxy_uri(source_path, source_version),
     };
-    let mut input = Input::declared("go", path, version, purl(source_path, source_version), uri);
+    let mut input = Input::declared("go", path, version, purl(source_path, source_version)?, uri);
     if !matches!(replacement, Some(Replacement::Dir(_))) {
         input.declared = go_sum
             .get(&(source_path.to_string(), source_version.to_string()))
             .map(|hashes| hashes.join(","));
     }
-    input
+    Ok(input)
 }
 
 fn local_reason(path: &str, dir: &str, file: &str) -> String {
@@ -659,20 +659,20 @@ impl Ecosystem for Go {
         };
 
         if !root.path().join(VENDOR).is_dir() {
-            return Ok(go_mod
+            return go_mod
                 .require
                 .iter()
                 .map(|r| {
                     let replacement = go_mod.replacement(&r.path, &r.version);
-                    let mut input = module_input(&r.path, &r.version, replacement, &go_sum);
+                    let mut input = module_input(&r.path, &r.version, replacement, &go_sum)?;
                     if let Some(Replacement::Dir(dir)) = replacement {
                         input.status = Match::Mismatch {
                             reason: local_reason(&r.path, dir, GO_MOD),
                         };
                     }
-                    input
+                    Ok(input)
                 })
-                .collect());
+                .collect();
         }
 
         let txt_path = root.path().join(MODULES_TXT);
@@ -706,7 +706,7 @@ impl Ecosystem for Go {
         let mut hashed_input: Vec<usize> = Vec::new();
         for (module, version) in &modules {
             let mut input =
-                module_input(&module.path, version, module.replacement.as_ref(), &go_sum);
+                module_input(&module.path, version, module.replacement.as_ref(), &go_sum)?;
             let mut reason = check(
                 root.path(),
                 module,
@@ -740,7 +740,7 @@ impl Ecosystem for Go {
         for r in &go_mod.require {
             if !modules.iter().any(|(m, _)| m.path == r.path) {
                 let replacement = go_mod.replacement(&r.path, &r.version);
-                let mut input = module_input(&r.path, &r.version, replacement, &go_sum);
+                let mut input = module_input(&r.path, &r.version, replacement, &go_sum)?;
                 input.status = Match::Mismatch {
                     reason: format!(
                         "{GO_MOD} requires {} {}, {MODULES_TXT} does not list it",
@@ -1009,11 +1009,11 @@ mod tests {
     #[test]
     fn purls_and_proxy_uris() {
         assert_eq!(
-            purl("github.com/BurntSushi/toml", "v1.3.2"),
+            purl("github.com/BurntSushi/toml", "v1.3.2").unwrap(),
             "pkg:golang/github.com/burntsushi/toml@v1.3.2"
         );
         assert_eq!(
-            purl("github.com/docker/docker", "v24.0.7+incompatible"),
+            purl("github.com/docker/docker", "v24.0.7+incompatible").unwrap(),
             "pkg:golang/github.com/docker/docker@v24.0.7%2Bincompatible"
         );
         assert_eq!(

@@ -2,42 +2,11 @@
 //! compare.
 
 use serde::Serialize;
+use vouch_evidence::input::{Digest, InputRecord, Purl};
 
-/// Whether what the lockfile declares is what is on disk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "kebab-case")]
-pub enum Match {
-    /// Declared, vendored, and every check holds.
-    Match,
-    /// Declared and vendored, but a check fails; `reason` names the file.
-    Mismatch {
-        /// What does not match, and where.
-        reason: String,
-    },
-    /// Declared but not vendored in this tree (fetched at build time).
-    NotVendored,
-}
+pub use vouch_evidence::input::Match;
 
-impl Match {
-    /// Its name in evidence (provenance annotations, SBOM properties):
-    /// `match`, `mismatch` or `not-vendored`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Match::Match => "match",
-            Match::Mismatch { .. } => "mismatch",
-            Match::NotVendored => "not-vendored",
-        }
-    }
-
-    /// A short word for tables.
-    pub fn word(&self) -> &'static str {
-        match self {
-            Match::Match => "match",
-            Match::Mismatch { .. } => "MISMATCH",
-            Match::NotVendored => "not-vendored",
-        }
-    }
-}
+use crate::{Error, Result};
 
 /// One input of the project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -122,19 +91,80 @@ impl Input {
     pub fn is_critical(&self) -> bool {
         !self.critical.is_empty()
     }
+
+    /// What evidence records of it (the provenance's resolved dependency,
+    /// the SBOMs' component or package): its origin is its `uri`, else its
+    /// purl. A purl or an observed digest that does not parse is an error
+    /// naming the input.
+    pub fn record(&self) -> Result<InputRecord> {
+        let whose = || format!("input {} {} ({})", self.name, self.version, self.ecosystem);
+        let purl = match self.purl.as_str() {
+            "" => None,
+            text => Some(text.parse::<Purl>().map_err(|e| Error::Invalid {
+                what: "purl",
+                path: whose(),
+                reason: format!("{text:?}: {}", reason(e)),
+            })?),
+        };
+        let observed = match self.observed.as_deref() {
+            Some(text) => text
+                .split(',')
+                .map(|d| d.trim().parse::<Digest>())
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| Error::Invalid {
+                    what: "observed digest",
+                    path: whose(),
+                    reason: e.to_string(),
+                })?,
+            None => Vec::new(),
+        };
+        Ok(InputRecord {
+            name: self.name.clone(),
+            ecosystem: self.ecosystem.to_string(),
+            version: Some(self.version.clone()),
+            purl,
+            origin: Some(if self.uri.is_empty() {
+                self.purl.clone()
+            } else {
+                self.uri.clone()
+            }),
+            declared: self.declared.clone(),
+            observed,
+            status: Some(self.status.clone()),
+            path: self.path.clone(),
+            license: self.license.clone(),
+            cpe: self.cpe.clone(),
+            categories: self.categories.clone(),
+            patches: self.patches.clone(),
+            critical: self.is_critical(),
+            critical_reasons: self.critical.clone(),
+        })
+    }
 }
 
-/// Percent-encodes one purl segment (namespace, name or version) as the
-/// purl spec requires: everything but ASCII letters, digits and `-._~`, so
-/// that `@scope` becomes `%40scope`.
-pub(crate) fn purl_segment(segment: &str) -> String {
-    let mut out = String::with_capacity(segment.len());
-    for byte in segment.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
+/// The package URL of a package of purl type `ty`, built with
+/// `packageurl` (see [`Purl::build`] for the spelling); an error names the
+/// package when its name is empty or its type forbids what it is given.
+pub(crate) fn purl(
+    ty: &str,
+    namespace: Option<&str>,
+    name: &str,
+    version: Option<&str>,
+    qualifiers: &[(&str, &str)],
+) -> Result<String> {
+    Purl::build(ty, namespace, name, version, qualifiers)
+        .map(|p| p.to_string())
+        .map_err(|e| Error::Invalid {
+            what: "purl",
+            path: format!("{ty} package {name:?}"),
+            reason: reason(e),
+        })
+}
+
+/// The reason of an evidence error, without its "invalid …" prefix.
+fn reason(e: vouch_evidence::Error) -> String {
+    match e {
+        vouch_evidence::Error::Invalid { reason, .. } => reason,
+        other => other.to_string(),
     }
-    out
 }

@@ -41,7 +41,7 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::input::purl_segment;
+use crate::input;
 use crate::license::spdx_expression;
 use crate::tree::{dir_hash, excerpt, join_inside, parser_message, Listing, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
@@ -179,12 +179,12 @@ pub fn name_of_key(key: &str) -> Option<&str> {
 /// The package URL of `name` (`@scope/name` or `name`) at `version`: the
 /// scope is the purl namespace, its `@` encoded as `%40`
 /// (`pkg:npm/%40scope/name@1.0.0`).
-pub fn purl(name: &str, version: &str) -> String {
-    let path = match name.split_once('/') {
-        Some((scope, bare)) => format!("{}/{}", purl_segment(scope), purl_segment(bare)),
-        None => purl_segment(name),
+pub fn purl(name: &str, version: &str) -> Result<String> {
+    let (scope, bare) = match name.split_once('/') {
+        Some((scope, bare)) => (Some(scope), bare),
+        None => (None, name),
     };
-    format!("pkg:npm/{path}@{}", purl_segment(version))
+    input::purl("npm", scope, bare, Some(version), &[])
 }
 
 /// Where a locked package comes from: `resolved`, or, when the lockfile
@@ -290,9 +290,9 @@ pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<(String, Input)>> {
     let purls: HashMap<&str, String> = entries
         .iter()
         .map(|&(key, name, version, package)| {
-            (key, purl(package.name.as_deref().unwrap_or(name), version))
+            Ok((key, purl(package.name.as_deref().unwrap_or(name), version)?))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     Ok(entries
         .iter()
         .map(|&(key, name, version, package)| {
@@ -311,7 +311,7 @@ pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<(String, Input)>> {
                 "npm",
                 name,
                 version,
-                purl(real, version),
+                purls[key].clone(),
                 uri_of(package, real, version),
             );
             input.declared = package.integrity.clone();
@@ -400,12 +400,15 @@ mod tests {
 
     #[test]
     fn purls_percent_encode_the_scope() {
-        assert_eq!(purl("ms", "2.1.3"), "pkg:npm/ms@2.1.3");
+        assert_eq!(purl("ms", "2.1.3").unwrap(), "pkg:npm/ms@2.1.3");
         assert_eq!(
-            purl("@sigstore/protobuf-specs", "0.5.2"),
+            purl("@sigstore/protobuf-specs", "0.5.2").unwrap(),
             "pkg:npm/%40sigstore/protobuf-specs@0.5.2"
         );
-        assert_eq!(purl("a", "1.0.0+build.1"), "pkg:npm/a@1.0.0%2Bbuild.1");
+        assert_eq!(
+            purl("a", "1.0.0+build.1").unwrap(),
+            "pkg:npm/a@1.0.0%2Bbuild.1"
+        );
     }
 
     #[test]

@@ -56,6 +56,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::input;
 use crate::license::spdx_expression;
 use crate::tree::{excerpt, join_inside, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
@@ -601,19 +602,19 @@ fn check(requirement: &Requirement, source: &str, on_disk: &[(String, String)]) 
 
 /// The input of a requirement that is not pinned to one version; `None`
 /// for one that is.
-fn unpinned(requirement: &Requirement, source: &str) -> Option<Input> {
+fn unpinned(requirement: &Requirement, source: &str) -> Result<Option<Input>> {
     let at = format!("{source}:{}", requirement.line);
     let name = &requirement.name;
     let hashed = !requirement.hashes.is_empty();
-    let pypi = format!("pkg:pypi/{name}");
+    let pypi = || input::purl("pypi", None, name, None, &[]);
     let (version, purl, uri, status) = match &requirement.pin {
-        Pin::Exact(_) => return None,
+        Pin::Exact(_) => return Ok(None),
         Pin::Loose(spec) => {
             let given = if spec.is_empty() { "no version" } else { spec };
             let also = if hashed { "" } else { " and has no --hash" };
             (
                 spec.clone(),
-                pypi,
+                pypi()?,
                 format!("https://pypi.org/project/{name}/"),
                 Match::Mismatch {
                     reason: format!("not pinned: {at} gives {given}, not `==<version>`{also}"),
@@ -623,7 +624,7 @@ fn unpinned(requirement: &Requirement, source: &str) -> Option<Input> {
         // pip checks the hash of a direct reference when it downloads it.
         Pin::Url(url) => (
             String::new(),
-            pypi,
+            pypi()?,
             url.clone(),
             if hashed {
                 Match::NotVendored
@@ -639,7 +640,7 @@ fn unpinned(requirement: &Requirement, source: &str) -> Option<Input> {
             if name.contains(['/', ':']) {
                 String::new()
             } else {
-                pypi
+                pypi()?
             },
             url.clone(),
             Match::Mismatch {
@@ -647,11 +648,11 @@ fn unpinned(requirement: &Requirement, source: &str) -> Option<Input> {
             },
         ),
     };
-    Some(Input {
+    Ok(Some(Input {
         declared: joined(&requirement.hashes),
         status,
         ..Input::declared("pip", name.clone(), version, purl, uri)
-    })
+    }))
 }
 
 /// Items joined with `,`, or `None` when there are none.
@@ -837,7 +838,7 @@ impl Ecosystem for Pip {
         for (f, (source, parsed)) in read.iter().enumerate() {
             for (r, requirement) in parsed.requirements.iter().enumerate() {
                 let Pin::Exact(version) = &requirement.pin else {
-                    inputs.extend(unpinned(requirement, source));
+                    inputs.extend(unpinned(requirement, source)?);
                     continue;
                 };
                 let mut on_disk: Vec<(String, String)> = Vec::new();
@@ -887,7 +888,7 @@ impl Ecosystem for Pip {
                         "pip",
                         name.clone(),
                         version.clone(),
-                        format!("pkg:pypi/{name}@{version}"),
+                        input::purl("pypi", None, name, Some(version), &[])?,
                         format!("https://pypi.org/project/{name}/{version}/"),
                     )
                 });

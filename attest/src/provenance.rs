@@ -15,14 +15,11 @@
 //! Pure: the caller gathers the context (clock, environment, git) and
 //! passes it in.
 
-use std::collections::BTreeMap;
-
 use serde_json::{json, Map, Value};
-use vouch_evidence::digest::DigestSet;
 use vouch_evidence::provenance::{BuildMetadata, Provenance};
 use vouch_evidence::statement::ResourceDescriptor;
 
-use crate::{Input, Match, Result};
+use crate::{Input, Result};
 
 /// The `buildType` of vouch's provenance: "vendored inputs of a project,
 /// as observed on disk at build time".
@@ -60,66 +57,13 @@ pub struct BuildContext {
     pub rules: Vec<String>,
 }
 
-/// An observed digest as a DigestSet: `dirHash:<hex>` or `sha256:<hex>`.
-/// Several observed files (a pip requirement vendored as wheel and sdist)
-/// have no single digest: `None`, and the annotation keeps them all.
-fn digest_set(observed: &str) -> Option<DigestSet> {
-    let (algorithm, hex) = observed.split_once(':')?;
-    if hex.contains(',') {
-        return None;
-    }
-    DigestSet::try_from(BTreeMap::from([(algorithm.to_string(), hex.to_string())])).ok()
-}
-
-/// One input as a ResourceDescriptor: `name`, `uri` (its origin; the purl
-/// when the origin is unknown), `digest` (observed), and annotations
-/// `ecosystem`, `version`, `purl`, `declared`, `observed`, `match`,
-/// `mismatchReason`, `path`, `license`, `cpe`, `categories`, `patches`,
-/// `critical` and `criticalReasons`.
-pub fn resolved_dependency(input: &Input) -> ResourceDescriptor {
-    let mut a = Map::new();
-    a.insert("ecosystem".into(), json!(input.ecosystem));
-    a.insert("version".into(), json!(input.version));
-    a.insert("purl".into(), json!(input.purl));
-    let optional = [
-        ("declared", &input.declared),
-        ("observed", &input.observed),
-        ("path", &input.path),
-        ("license", &input.license),
-        ("cpe", &input.cpe),
-    ];
-    for (key, value) in optional {
-        if let Some(value) = value {
-            a.insert(key.into(), json!(value));
-        }
-    }
-    a.insert("match".into(), json!(input.status.name()));
-    if let Match::Mismatch { reason } = &input.status {
-        a.insert("mismatchReason".into(), json!(reason));
-    }
-    if !input.categories.is_empty() {
-        a.insert("categories".into(), json!(input.categories));
-    }
-    if !input.patches.is_empty() {
-        a.insert("patches".into(), json!(input.patches));
-    }
-    a.insert("critical".into(), json!(input.is_critical()));
-    if input.is_critical() {
-        a.insert("criticalReasons".into(), json!(input.critical));
-    }
-    ResourceDescriptor {
-        name: Some(input.name.clone()),
-        uri: Some(if input.uri.is_empty() {
-            input.purl.clone()
-        } else {
-            input.uri.clone()
-        }),
-        digest: input.observed.as_deref().and_then(digest_set),
-        content: None,
-        download_location: None,
-        media_type: None,
-        annotations: a,
-    }
+/// One input as a ResourceDescriptor, through its
+/// [`InputRecord`](vouch_evidence::input::InputRecord): `name`, `uri` (its
+/// origin; the purl when the origin is unknown), `digest` (observed, when
+/// one), and the annotations of docs/provenance.md
+/// ([`vouch_evidence::input::annotation`]).
+pub fn resolved_dependency(input: &Input) -> Result<ResourceDescriptor> {
+    Ok(input.record()?.to_resource_descriptor())
 }
 
 /// The provenance predicate for `inputs` (already classified).
@@ -145,7 +89,10 @@ pub fn provenance(context: &BuildContext, inputs: &[Input]) -> Result<Provenance
         BUILD_TYPE,
         external,
         Some(internal),
-        inputs.iter().map(resolved_dependency).collect(),
+        inputs
+            .iter()
+            .map(resolved_dependency)
+            .collect::<Result<_>>()?,
         &context.builder_id,
         Some(BuildMetadata {
             invocation_id: Some(context.invocation_id.clone()),
@@ -158,6 +105,7 @@ pub fn provenance(context: &BuildContext, inputs: &[Input]) -> Result<Provenance
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Match;
 
     fn context() -> BuildContext {
         BuildContext {
@@ -229,7 +177,7 @@ mod tests {
             "1".repeat(64),
             "2".repeat(64)
         ));
-        let d = resolved_dependency(&wheel);
+        let d = resolved_dependency(&wheel).unwrap();
         assert!(d.digest.is_none());
         assert!(d.annotations["observed"].as_str().unwrap().contains(','));
     }

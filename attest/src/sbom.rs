@@ -63,16 +63,14 @@ use packageurl::PackageUrl;
 use serde::Serialize;
 use serde_json::Value;
 use vouch_evidence::cyclonedx::{
-    self, Bom, Component, ComponentType, Dependency, Diff, ExternalReference,
-    ExternalReferenceType, LicenseChoice, Metadata, NamedLicense, Patch, PatchType, Pedigree,
-    Property, Tools,
+    self, Bom, Component, ComponentType, Dependency, LicenseChoice, Metadata, NamedLicense, Tools,
 };
+use vouch_evidence::input::{percent_encode, property, InputRecord};
 use vouch_evidence::spdx::{
     self, Checksum, CreationInfo, Document, ExternalRef, ExtractedLicensingInfo, Package, Purpose,
     Relationship, RelationshipType, SpdxId, SpdxIds,
 };
 
-use crate::input::purl_segment;
 use crate::license::spdx_expression;
 use crate::{Error, Input, Match, Result};
 
@@ -241,7 +239,7 @@ pub fn spdx(subject: &Subject, inputs: &[Input], timestamp: &str) -> Result<Valu
     let uuid = document_uuid("spdx", subject, inputs)?;
     let namespace = format!(
         "https://spdx.org/spdxdocs/vouch-{}-{}",
-        purl_segment(&subject.name),
+        percent_encode(&subject.name),
         uuid.hyphenated()
     );
     let creation = CreationInfo {
@@ -353,16 +351,14 @@ const SRI_BASE64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
-/// The digests in a declared or observed string.
+/// The file digests in a declared or observed string.
 #[derive(Default)]
 struct Digests {
     /// File digests, as (algorithm, lowercase hex).
     hashes: BTreeSet<(Alg, String)>,
-    /// `dirHash` values (hex).
-    dir_hashes: Vec<String>,
 }
 
-/// Reads `<alg>:<hex>` and SRI `<alg>-<base64>[?options]` tokens, separated
+/// Reads `<alg>:<hex>` and SRI `<alg>-<base64>[?options]` file digests, separated
 /// by `,` or white space. Tokens of other algorithms, or malformed ones,
 /// are skipped: they stay readable in `vouch:declared`.
 fn digests(text: &str) -> Digests {
@@ -372,11 +368,8 @@ fn digests(text: &str) -> Digests {
         .filter(|t| !t.is_empty())
     {
         if let Some((name, value)) = token.split_once(':') {
-            if name == "dirHash" {
-                if let Some(hex) = hex_of(Alg::Sha256, value) {
-                    out.dir_hashes.push(hex);
-                }
-            } else if let Some(alg) = Alg::named(name) {
+            // A `dirHash` is no file digest: the record's property.
+            if let Some(alg) = Alg::named(name) {
                 if let Some(hex) = hex_of(alg, value) {
                     out.hashes.insert((alg, hex));
                 }
@@ -407,12 +400,12 @@ enum Licence {
 /// An input, read once for both formats.
 struct Prepared<'a> {
     input: &'a Input,
+    /// What evidence records of it.
+    record: InputRecord,
     /// Its purl, canonical.
     purl: String,
     /// File digests to list as hashes/checksums, sorted.
     hashes: Vec<(Alg, String)>,
-    /// Its observed directory hash, if vendored as a directory.
-    observed_dir_hash: Option<String>,
     licence: Option<Licence>,
     /// Indices of the inputs it depends on, sorted, without itself.
     depends_on: Vec<usize>,
@@ -505,9 +498,9 @@ fn prepare(inputs: &[Input]) -> Result<Vec<Prepared<'_>>> {
             });
         prepared.push(Prepared {
             input,
+            record: input.record()?,
             purl: purl.clone(),
             hashes: hashes.into_iter().collect(),
-            observed_dir_hash: observed.dir_hashes.into_iter().next(),
             licence,
             depends_on: depends_on.into_iter().collect(),
         });
@@ -515,66 +508,14 @@ fn prepare(inputs: &[Input]) -> Result<Vec<Prepared<'_>>> {
     Ok(prepared)
 }
 
-/// The facts with no field of their own, as (name, value), in the order
-/// written: CycloneDX properties, SPDX comment lines.
-fn facts(p: &Prepared) -> Vec<(&'static str, String)> {
-    let input = p.input;
-    let mut facts = vec![("vouch:ecosystem", input.ecosystem.to_string())];
-    facts.push(("vouch:match", input.status.name().into()));
-    if let Match::Mismatch { reason } = &input.status {
-        facts.push(("vouch:mismatch-reason", reason.clone()));
-    }
-    facts.push(("vouch:critical", input.is_critical().to_string()));
-    for reason in &input.critical {
-        facts.push(("vouch:critical-reason", reason.clone()));
-    }
-    for category in &input.categories {
-        facts.push(("vouch:category", category.clone()));
-    }
-    if let Some(path) = &input.path {
-        facts.push(("vouch:path", path.clone()));
-    }
-    if let Some(declared) = &input.declared {
-        facts.push(("vouch:declared", declared.clone()));
-    }
-    if let Some(dir_hash) = &p.observed_dir_hash {
-        facts.push(("vouch:observed-dirhash", dir_hash.clone()));
-    }
-    facts
-}
-
-/// `uri` as an external reference, if it is one a consumer can follow: not
-/// empty, and without characters an IRI cannot hold.
-fn external_reference(uri: &str) -> Option<ExternalReference> {
-    let unusable = |c: char| {
-        c.is_whitespace()
-            || c.is_control()
-            || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`')
-    };
-    if uri.is_empty() || uri.contains(unusable) {
-        return None;
-    }
-    let kind = if uri.starts_with("git+") || uri.starts_with("git://") || uri.ends_with(".git") {
-        ExternalReferenceType::Vcs
-    } else {
-        ExternalReferenceType::Distribution
-    };
-    Some(ExternalReference {
-        kind,
-        url: uri.into(),
-    })
-}
-
-/// One input as a CycloneDX component.
+/// One input as a CycloneDX component: its record's
+/// ([`InputRecord::to_component`]), with the `bom-ref`, the hashes read
+/// from the declaration too, and the licence as an expression where it is
+/// one.
 fn component(p: &Prepared, bom_ref: &str) -> Component {
-    let input = p.input;
-    let mut c = Component::new(ComponentType::Library, &input.name);
+    let mut c = p.record.to_component();
     c.bom_ref = Some(bom_ref.into());
-    c.version = (!input.version.is_empty()).then(|| input.version.clone());
     c.purl = Some(p.purl.clone());
-    c.cpe = input.cpe.as_deref().map(|cpe| {
-        ExternalRef::cpe23(cpe).map_or_else(|_| cpe.to_string(), |r| r.reference_locator)
-    });
     c.hashes = p
         .hashes
         .iter()
@@ -592,23 +533,6 @@ fn component(p: &Prepared, bom_ref: &str) -> Component {
         }],
         None => Vec::new(),
     };
-    c.external_references = external_reference(&input.uri).into_iter().collect();
-    if !input.patches.is_empty() {
-        c.pedigree = Some(Pedigree {
-            patches: input
-                .patches
-                .iter()
-                .map(|patch| Patch {
-                    kind: PatchType::Unofficial,
-                    diff: Diff { url: patch.clone() },
-                })
-                .collect(),
-        });
-    }
-    c.properties = facts(p)
-        .into_iter()
-        .map(|(name, value)| Property::new(name, value))
-        .collect();
     c
 }
 
@@ -654,7 +578,9 @@ fn package(p: &Prepared, id: SpdxId, license_refs: &mut BTreeSet<String>) -> Pac
     package
         .external_refs
         .push(ExternalRef::purl(p.purl.clone()));
-    let mut lines: Vec<String> = facts(p)
+    let mut lines: Vec<String> = p
+        .record
+        .facts()
         .into_iter()
         .map(|(name, value)| format!("{name} = {value}"))
         .collect();
@@ -662,12 +588,12 @@ fn package(p: &Prepared, id: SpdxId, license_refs: &mut BTreeSet<String>) -> Pac
         input
             .patches
             .iter()
-            .map(|patch| format!("vouch:patch = {patch}")),
+            .map(|patch| format!("{} = {patch}", property::PATCH)),
     );
     if let Some(cpe) = &input.cpe {
         match ExternalRef::cpe23(cpe) {
             Ok(reference) => package.external_refs.push(reference),
-            Err(_) => lines.push(format!("vouch:cpe = {cpe}")),
+            Err(_) => lines.push(format!("{} = {cpe}", property::CPE)),
         }
     }
     package.comment = Some(lines.join("\n"));
@@ -892,7 +818,6 @@ mod tests {
             SRI_BASE64.encode([1u8; 31]),
         ));
         assert!(none.hashes.is_empty());
-        assert_eq!(none.dir_hashes, ["cd".repeat(32)]);
     }
 
     #[test]

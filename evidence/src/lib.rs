@@ -12,6 +12,9 @@
 //! - [`link`] and [`layout`]: classic in-toto links and layouts, signed as
 //!   the in-toto reference implementation verifies them.
 //! - [`provenance`]: the SLSA Provenance v1 predicate.
+//! - [`input`]: one input as the provenance and the SBOMs record it
+//!   ([`input::InputRecord`]), with every annotation and property key
+//!   spelt once, and package URLs ([`input::Purl`]).
 //! - [`osv`]: OSV vulnerability records and an in-memory database that
 //!   answers "is this package version affected, and what fixes it?" in each
 //!   ecosystem's own version order.
@@ -34,6 +37,7 @@ pub mod digest;
 pub mod dsse;
 mod encoding;
 mod error;
+pub mod input;
 pub mod json;
 pub mod keys;
 pub mod layout;

@@ -1415,7 +1415,8 @@ mod tests {
             serde_json::json!({
                 "buildDefinition": {"buildType": "t", "externalParameters": {},
                     "resolvedDependencies": [{"name": "tinyxml2", "uri": "https://github.com/leethomason/tinyxml2/archive/10.0.0.tar.gz",
-                        "annotations": {"ecosystem": "generic", "version": "10.0.0", "purl": purl, "critical": true}}]},
+                        "annotations": {"ecosystem": "generic", "version": "10.0.0", "purl": purl, "critical": true,
+                    "match": "not-vendored"}}]},
                 "runDetails": {"builder": {"id": "b"}, "metadata": {"finishedOn": "2026-01-01T00:00:00Z"}}}),
         );
         let vulnerability = |id: &str| {
@@ -1487,7 +1488,8 @@ mod tests {
         let deps = if with_tinyxml2 {
             serde_json::json!([{"name": "tinyxml2",
                 "uri": "https://github.com/leethomason/tinyxml2/archive/10.0.0.tar.gz",
-                "annotations": {"ecosystem": "generic", "version": "10.0.0", "purl": purl, "critical": true}}])
+                "annotations": {"ecosystem": "generic", "version": "10.0.0", "purl": purl, "critical": true,
+                    "match": "not-vendored"}}])
         } else {
             serde_json::json!([])
         };

@@ -44,10 +44,13 @@
 //! it open. Statements from other signers are listed with the finding,
 //! never used.
 
-use serde::Serialize;
+use packageurl::PackageUrl;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vouch_evidence::digest::Sha256;
-use vouch_evidence::osv::{cpe_names_other_version, percent_decode, Database, Ecosystem, Severity};
+use vouch_evidence::input::{InputRecord, Match, Purl};
+use vouch_evidence::osv::{cpe_names_other_version, Database, Ecosystem, Severity};
+use vouch_evidence::statement::ResourceDescriptor;
 use vouch_evidence::vex;
 
 /// One vendored input of an image, as its attested evidence records it.
@@ -84,38 +87,67 @@ pub struct ImageInput {
     pub mismatch_reason: Option<String>,
 }
 
+/// `name version (ecosystem)`, for messages.
+pub(crate) fn label(name: &str, version: Option<&str>, ecosystem: &str) -> String {
+    format!("{name} {} ({ecosystem})", version.unwrap_or("?"))
+}
+
+/// The inputs as verdicts show them: what the evidence records, with the
+/// observed digests as `<key>:<hex>` and the status by its name.
+impl From<InputRecord> for ImageInput {
+    fn from(r: InputRecord) -> Self {
+        ImageInput {
+            mismatch_reason: match &r.status {
+                Some(Match::Mismatch { reason }) => Some(reason.clone()),
+                _ => None,
+            },
+            matched: r.status.as_ref().map(|s| s.name().to_string()),
+            digests: r.observed.iter().map(ToString::to_string).collect(),
+            purl: r.purl.map(|p| p.to_string()),
+            name: r.name,
+            version: r.version,
+            ecosystem: r.ecosystem,
+            uri: r.origin,
+            critical: r.critical,
+            critical_reasons: r.critical_reasons,
+            cpe: r.cpe,
+        }
+    }
+}
+
 impl ImageInput {
     /// `name version (ecosystem)`, for messages.
     pub fn label(&self) -> String {
-        format!(
-            "{} {} ({})",
-            self.name,
-            self.version.as_deref().unwrap_or("?"),
-            self.ecosystem
-        )
+        label(&self.name, self.version.as_deref(), &self.ecosystem)
+    }
+
+    /// Its purl, parsed; `None` when it has none or it is malformed.
+    fn package_url(&self) -> Option<PackageUrl<'static>> {
+        let purl: Purl = self.purl.as_deref()?.parse().ok()?;
+        Some(purl.package_url().clone())
     }
 
     /// The OSV ecosystem it is looked up in, if any.
     fn osv_ecosystem(&self) -> Option<Ecosystem> {
-        Ecosystem::from_vouch(&self.ecosystem).or_else(|| {
-            let purl = self.purl.as_deref()?.strip_prefix("pkg:")?;
-            Ecosystem::from_purl_type(purl.split('/').next()?)
-        })
+        Ecosystem::from_vouch(&self.ecosystem)
+            .or_else(|| Ecosystem::from_purl_type(self.package_url()?.ty()))
     }
 
     /// The source repository URL (`https://github.com/<owner>/<repo>`)
     /// for records with GIT ranges, from a `pkg:github`/`pkg:gitlab` purl
     /// or a GitHub/GitLab origin URL.
     fn repository(&self) -> Option<String> {
-        if let Some(rest) = self.purl.as_deref().and_then(|p| p.strip_prefix("pkg:")) {
-            let (kind, path) = rest.split_once('/')?;
-            let path = path.split(['@', '?', '#']).next()?;
-            let host = match kind {
+        if let Some(purl) = self.package_url() {
+            let host = match purl.ty() {
                 "github" => "github.com",
                 "gitlab" => "gitlab.com",
                 _ => "",
             };
             if !host.is_empty() {
+                let path = match purl.namespace() {
+                    Some(namespace) => format!("{namespace}/{}", purl.name()),
+                    None => purl.name().to_string(),
+                };
                 return Some(format!("https://{host}/{}", path.to_lowercase()));
             }
         }
@@ -133,16 +165,12 @@ impl ImageInput {
     }
 }
 
-fn annotation<'a>(
-    annotations: Option<&'a serde_json::Map<String, Value>>,
-    key: &str,
-) -> Option<&'a str> {
-    annotations?.get(key).and_then(Value::as_str)
-}
-
-/// The inputs of a verified SLSA provenance predicate as `vouch attest`
-/// writes it (docs/provenance.md): one per resolved dependency.
-pub fn inputs_from_provenance(predicate: &Value) -> std::result::Result<Vec<ImageInput>, String> {
+/// The records of a verified SLSA provenance predicate as `vouch attest`
+/// writes it (docs/provenance.md): one per resolved dependency, each read
+/// through [`InputRecord`], so that an entry missing an annotation vouch
+/// always writes, or holding one of the wrong type, is an error rather
+/// than an input read as "not critical" or "matching".
+pub fn records_from_provenance(predicate: &Value) -> std::result::Result<Vec<InputRecord>, String> {
     let list = predicate
         .pointer("/buildDefinition/resolvedDependencies")
         .and_then(Value::as_array)
@@ -150,54 +178,38 @@ pub fn inputs_from_provenance(predicate: &Value) -> std::result::Result<Vec<Imag
     list.iter()
         .enumerate()
         .map(|(i, dep)| {
-            let name = dep
-                .get("name")
-                .and_then(Value::as_str)
-                .filter(|n| !n.is_empty())
-                .ok_or_else(|| format!("resolvedDependencies[{i}] has no name"))?;
-            let a = dep.get("annotations").and_then(Value::as_object);
-            let mut digests: Vec<String> = annotation(a, "observed")
-                .map(|o| o.split(',').map(|d| d.trim().to_string()).collect())
-                .unwrap_or_default();
-            if let Some(set) = dep.get("digest").and_then(Value::as_object) {
-                for (k, v) in set {
-                    if let Some(hex) = v.as_str() {
-                        let d = format!("{k}:{hex}");
-                        if !digests.contains(&d) {
-                            digests.push(d);
-                        }
-                    }
-                }
-            }
-            Ok(ImageInput {
-                name: name.to_string(),
-                version: annotation(a, "version").map(str::to_string),
-                ecosystem: annotation(a, "ecosystem").unwrap_or("unknown").to_string(),
-                purl: annotation(a, "purl").map(str::to_string),
-                uri: dep.get("uri").and_then(Value::as_str).map(str::to_string),
-                critical: a.and_then(|a| a.get("critical")).and_then(Value::as_bool) == Some(true),
-                critical_reasons: a
-                    .and_then(|a| a.get("criticalReasons"))
-                    .and_then(Value::as_array)
-                    .map(|r| {
-                        r.iter()
-                            .filter_map(|s| s.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                digests,
-                cpe: annotation(a, "cpe").map(str::to_string),
-                matched: annotation(a, "match").map(str::to_string),
-                mismatch_reason: annotation(a, "mismatchReason").map(str::to_string),
-            })
+            let at = |e: &dyn std::fmt::Display| format!("resolvedDependencies[{i}]: {e}");
+            let descriptor = ResourceDescriptor::deserialize(dep).map_err(|e| at(&e))?;
+            InputRecord::try_from(&descriptor).map_err(|e| at(&e))
+        })
+        .collect()
+}
+
+/// The inputs of a verified SLSA provenance predicate (see
+/// [`records_from_provenance`]).
+pub fn inputs_from_provenance(predicate: &Value) -> std::result::Result<Vec<ImageInput>, String> {
+    Ok(inputs_from_records(records_from_provenance(predicate)?))
+}
+
+/// The inputs of records as a provenance holds them (read from one, or
+/// about to be written to one, as `vouch vulns DIR` does): each has a purl,
+/// empty when the input has none, as the provenance records it.
+pub fn inputs_from_records(records: impl IntoIterator<Item = InputRecord>) -> Vec<ImageInput> {
+    records
+        .into_iter()
+        .map(|r| {
+            let mut input = ImageInput::from(r);
+            input.purl.get_or_insert_with(String::new);
+            input
         })
         .collect()
 }
 
 /// The inputs of a verified CycloneDX SBOM predicate: every component
-/// (nested ones too), with vouch's `vouch:` properties where present and
-/// the purl type as the ecosystem otherwise, so that SBOMs from other
-/// producers can be scanned as well.
+/// (nested ones too) with a name, read through [`InputRecord`]: with
+/// vouch's `vouch:` properties where present (then all that vouch always
+/// writes), and the purl type as the ecosystem otherwise, so that SBOMs
+/// from other producers can be scanned as well.
 pub fn inputs_from_cyclonedx(predicate: &Value) -> std::result::Result<Vec<ImageInput>, String> {
     let components = predicate
         .get("components")
@@ -212,76 +224,9 @@ pub fn inputs_from_cyclonedx(predicate: &Value) -> std::result::Result<Vec<Image
         if let Some(nested) = c.get("components").and_then(Value::as_array) {
             stack.extend(nested.iter().rev());
         }
-        let Some(name) = c.get("name").and_then(Value::as_str) else {
-            continue;
-        };
-        let props: Vec<(&str, &str)> = c
-            .get("properties")
-            .and_then(Value::as_array)
-            .map(|p| {
-                p.iter()
-                    .filter_map(|p| Some((p.get("name")?.as_str()?, p.get("value")?.as_str()?)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let prop = |key: &str| props.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
-        let purl = c.get("purl").and_then(Value::as_str).map(str::to_string);
-        let ecosystem = prop("vouch:ecosystem").map(str::to_string).or_else(|| {
-            purl.as_deref()
-                .and_then(|p| p.strip_prefix("pkg:"))
-                .and_then(|p| p.split('/').next())
-                .map(str::to_string)
-        });
-        let mut digests: Vec<String> = c
-            .get("hashes")
-            .and_then(Value::as_array)
-            .map(|h| {
-                h.iter()
-                    .filter_map(|h| {
-                        let alg = h.get("alg")?.as_str()?.to_lowercase().replace('-', "");
-                        Some(format!("{alg}:{}", h.get("content")?.as_str()?))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let Some(dirhash) = prop("vouch:observed-dirhash") {
-            digests.push(format!("dirHash:{dirhash}"));
+        if let Some(record) = InputRecord::from_component(c).map_err(|e| e.to_string())? {
+            inputs.push(ImageInput::from(record));
         }
-        let uri = c
-            .get("externalReferences")
-            .and_then(Value::as_array)
-            .and_then(|refs| {
-                refs.iter().find(|r| {
-                    matches!(
-                        r.get("type").and_then(Value::as_str),
-                        Some("distribution" | "vcs")
-                    )
-                })
-            })
-            .and_then(|r| r.get("url"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        inputs.push(ImageInput {
-            name: name.to_string(),
-            version: c.get("version").and_then(Value::as_str).map(str::to_string),
-            ecosystem: ecosystem.unwrap_or_else(|| "unknown".into()),
-            purl,
-            uri,
-            critical: prop("vouch:critical") == Some("true"),
-            critical_reasons: props
-                .iter()
-                .filter(|(k, _)| *k == "vouch:critical-reason")
-                .map(|(_, v)| v.to_string())
-                .collect(),
-            digests,
-            cpe: c
-                .get("cpe")
-                .and_then(Value::as_str)
-                .or(prop("vouch:cpe"))
-                .map(str::to_string),
-            matched: prop("vouch:match").map(str::to_string),
-            mismatch_reason: prop("vouch:mismatch-reason").map(str::to_string),
-        });
     }
     Ok(inputs)
 }
@@ -416,24 +361,16 @@ impl Finding {
 /// The id of the finding an input whose version cannot be read gets.
 pub const VERSION_UNKNOWN: &str = "version-unknown";
 
-/// The purl of an input split into its name (`type/namespace/name`, each
-/// segment percent-decoded) and its version, when it names one.
+/// The purl of an input split into its name (`type/namespace/name`,
+/// decoded) and its version, when it names one.
 fn purl_name_and_version(purl: &str) -> Option<(String, Option<String>)> {
-    let core = purl_core(purl).strip_prefix("pkg:")?;
-    let (name, version) = match core.rfind('@') {
-        Some(at) if !core[at..].contains('/') => (&core[..at], Some(&core[at + 1..])),
-        _ => (core, None),
+    let purl: Purl = purl.parse().ok()?;
+    let p = purl.package_url();
+    let name = match p.namespace() {
+        Some(namespace) => format!("{}/{namespace}/{}", p.ty(), p.name()),
+        None => format!("{}/{}", p.ty(), p.name()),
     };
-    let name = name
-        .split('/')
-        .map(percent_decode)
-        .collect::<Option<Vec<String>>>()?
-        .join("/");
-    let version = match version {
-        Some(v) => Some(percent_decode(v)?),
-        None => None,
-    };
-    Some((name, version))
+    Some((name, p.version().map(str::to_string)))
 }
 
 /// The version of `input` as it is matched, or why it cannot be read.
@@ -590,26 +527,17 @@ pub fn names_image(product: &str, image: &Sha256) -> bool {
     digests_named(product).contains(&image.hex())
 }
 
-/// A purl without qualifiers or subpath.
-fn purl_core(purl: &str) -> &str {
-    purl.split(['?', '#']).next().unwrap_or(purl)
-}
-
-/// Whether a subcomponent `@id` names `input`.
+/// Whether a subcomponent `@id` names `input`: the same package (type,
+/// namespace and name, as `packageurl` reads them) and the same version,
+/// or any version when the subcomponent names none. Qualifiers and
+/// subpaths are ignored.
 fn names_input(sub: &str, input: &ImageInput) -> bool {
-    let Some(purl) = input.purl.as_deref() else {
+    let (Some(purl), Ok(sub)) = (input.package_url(), sub.parse::<Purl>()) else {
         return false;
     };
-    let (sub, purl) = (purl_core(sub), purl_core(purl));
-    if sub == purl {
-        return true;
-    }
-    // A versionless purl names every version of the package.
-    let versionless = |p: &str| match p.rfind('@') {
-        Some(at) if !p[at..].contains('/') => p[..at].to_string(),
-        _ => p.to_string(),
-    };
-    !sub[sub.rfind('/').unwrap_or(0)..].contains('@') && versionless(purl) == sub
+    let sub = sub.package_url();
+    (sub.ty(), sub.namespace(), sub.name()) == (purl.ty(), purl.namespace(), purl.name())
+        && sub.version().is_none_or(|v| Some(v) == purl.version())
 }
 
 /// Sets each finding's answer from the statements that apply to it (see
@@ -759,14 +687,40 @@ mod tests {
         format!("sha256:{IMAGE_HEX}").parse().unwrap()
     }
 
+    /// A digest of the tinyxml2 archive (made up).
+    fn tinyxml2_hex() -> String {
+        "240a".repeat(16)
+    }
+
+    /// The inputs of a provenance listing `deps`, each completed with what
+    /// vouch writes for every input and the entry does not give (`uri`,
+    /// `match`, `critical`, and an empty `purl`: none), so that a test
+    /// names only what it is about.
+    fn resolved(deps: serde_json::Value) -> Vec<ImageInput> {
+        let mut deps = deps;
+        for dep in deps.as_array_mut().unwrap() {
+            let dep = dep.as_object_mut().unwrap();
+            dep.entry("uri")
+                .or_insert(json!("https://example.invalid/input"));
+            let a = dep
+                .entry("annotations")
+                .or_insert(json!({}))
+                .as_object_mut()
+                .unwrap();
+            a.entry("match").or_insert(json!("not-vendored"));
+            a.entry("critical").or_insert(json!(false));
+            a.entry("purl").or_insert(json!(""));
+        }
+        inputs_from_provenance(&json!({"buildDefinition": {"resolvedDependencies": deps}})).unwrap()
+    }
+
     fn tinyxml2() -> ImageInput {
-        inputs_from_provenance(&json!({"buildDefinition": {"resolvedDependencies": [
+        resolved(json!([
             {"name": "tinyxml2", "uri": "https://github.com/leethomason/tinyxml2/archive/10.0.0.tar.gz",
-             "digest": {"sha256": "240a"},
+             "digest": {"sha256": tinyxml2_hex()},
              "annotations": {"ecosystem": "generic", "version": "10.0.0",
                              "purl": "pkg:github/leethomason/tinyxml2@10.0.0", "critical": true,
-                             "criticalReasons": ["data-format-parsers: parser"]}}]}}))
-        .unwrap()
+                             "criticalReasons": ["data-format-parsers: parser"]}}]))
         .remove(0)
     }
 
@@ -1091,13 +1045,14 @@ mod tests {
         );
         let bom = json!({"components": [{"name": "tinyxml2", "version": "10.0.0",
             "purl": "pkg:github/leethomason/tinyxml2@10.0.0",
-            "hashes": [{"alg": "SHA-256", "content": "240a"}],
+            "hashes": [{"alg": "SHA-256", "content": tinyxml2_hex()}],
             "properties": [{"name": "vouch:ecosystem", "value": "generic"},
+                           {"name": "vouch:match", "value": "not-vendored"},
                            {"name": "vouch:critical", "value": "true"}],
             "components": [{"name": "inner", "version": "1.0.0", "purl": "pkg:cargo/inner@1.0.0"}]}]});
         let read = inputs_from_cyclonedx(&bom).unwrap();
         assert_eq!(read.len(), 2);
-        assert_eq!(read[0].digests, ["sha256:240a"]);
+        assert_eq!(read[0].digests, [format!("sha256:{}", tinyxml2_hex())]);
         assert!(read[0].critical);
         assert_eq!(read[1].ecosystem, "cargo");
         assert!(inputs_from_provenance(&json!({}))
@@ -1115,7 +1070,9 @@ mod tests {
         // purl and no `version`.
         let component = |extra: serde_json::Value| {
             let mut c = json!({"name": "tinyxml2", "purl": "pkg:github/leethomason/tinyxml2@10.0.0",
-                "properties": [{"name": "vouch:critical", "value": "true"}]});
+                "properties": [{"name": "vouch:ecosystem", "value": "generic"},
+                               {"name": "vouch:match", "value": "not-vendored"},
+                               {"name": "vouch:critical", "value": "true"}]});
             c.as_object_mut()
                 .unwrap()
                 .extend(extra.as_object().unwrap().clone());
@@ -1167,10 +1124,9 @@ mod tests {
             assert_eq!(findings[0].action, Action::Deny, "{extra}");
         }
         // Unparseable in its ecosystem; a normal input warns.
-        let inputs = inputs_from_provenance(&json!({"buildDefinition": {"resolvedDependencies": [
+        let inputs = resolved(json!([
             {"name": "idna", "annotations": {"ecosystem": "pip", "version": "not.a.version",
-                                             "purl": "pkg:pypi/idna@not.a.version"}}]}}))
-        .unwrap();
+                                             "purl": "pkg:pypi/idna@not.a.version"}}]));
         let mut findings = scan(&db, &inputs).unwrap();
         gate.apply(&mut findings);
         assert_eq!(findings.len(), 1);
@@ -1191,16 +1147,14 @@ mod tests {
             .map(|f| f.id)
             .collect();
         assert_eq!(ids, ["CVE-2024-50614", "CVE-2024-50615"]);
-        let replaced = inputs_from_provenance(&json!({"buildDefinition": {"resolvedDependencies": [
+        let replaced = resolved(json!([
             {"name": "github.com/a/b", "annotations": {"ecosystem": "go", "version": "v1.0.0",
-                                                       "purl": "pkg:golang/github.com/fork/b@v1.2.0"}}]}}))
-        .unwrap();
+                                                       "purl": "pkg:golang/github.com/fork/b@v1.2.0"}}]));
         assert!(scan(&db, &replaced).unwrap().is_empty());
-        let encoded = inputs_from_provenance(&json!({"buildDefinition": {"resolvedDependencies": [
+        let encoded = resolved(json!([
             {"name": "github.com/docker/docker", "annotations": {"ecosystem": "go",
                 "version": "v24.0.7+incompatible",
-                "purl": "pkg:golang/github.com/docker/docker@v24.0.7%2Bincompatible"}}]}}))
-        .unwrap();
+                "purl": "pkg:golang/github.com/docker/docker@v24.0.7%2Bincompatible"}}]));
         assert!(scan(&db, &encoded).unwrap().is_empty());
     }
 
@@ -1210,6 +1164,105 @@ mod tests {
         let findings = scan(&db, &[tinyxml2()]).unwrap();
         let ids: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["CVE-2024-50614", "CVE-2024-50615"]);
+    }
+
+    #[test]
+    fn regression_issue_14_renamed_annotation_key_cannot_switch_the_gate_off() {
+        // A critical crate with a critical advisory, and a mismatch, as
+        // `vouch attest` records it.
+        let mut db = Database::new();
+        db.add(
+            "a.json",
+            br#"{"id":"RUSTSEC-X","modified":"2024-01-01T00:00:00Z",
+                "database_specific":{"severity":"CRITICAL"},
+                "affected":[{"package":{"ecosystem":"crates.io","name":"smallvec"},
+                "ranges":[{"type":"SEMVER","events":[{"introduced":"0"},{"fixed":"1.6.1"}]}]}]}"#,
+        )
+        .unwrap();
+        let written = json!({"name": "smallvec", "uri": "https://crates.io/crates/smallvec/1.6.0",
+            "annotations": {"ecosystem": "cargo", "version": "1.6.0",
+                "purl": "pkg:cargo/smallvec@1.6.0", "match": "mismatch",
+                "mismatchReason": "src/lib.rs differs", "critical": true,
+                "criticalReasons": ["memory: unsafe code"]}});
+        // The writer and the reader spell the keys with the same constants:
+        // what is read back is written back as it was.
+        let descriptor: ResourceDescriptor = serde_json::from_value(written.clone()).unwrap();
+        let record = InputRecord::try_from(&descriptor).unwrap();
+        assert_eq!(
+            serde_json::to_value(record.to_resource_descriptor()).unwrap(),
+            written
+        );
+        let provenance = |dep: &Value| json!({"buildDefinition": {"resolvedDependencies": [dep]}});
+        let gate = Gate {
+            threshold: Severity::Low,
+            unknown_counts: true,
+            critical: Action::Deny,
+            normal: Action::Warn,
+        };
+        let rules = crate::policy::VendoredInputs {
+            require_match: true,
+            approved_critical: Some(Vec::new()),
+            forbidden: Vec::new(),
+        };
+        // Control: as written, the gate denies and both rules are broken.
+        let mut findings =
+            scan(&db, &inputs_from_provenance(&provenance(&written)).unwrap()).unwrap();
+        gate.apply(&mut findings);
+        assert_eq!(findings[0].action, Action::Deny);
+        assert_eq!(rules.evaluate(&provenance(&written)).len(), 2);
+        // A key renamed on one side (or by another vouch version), or a
+        // value of the wrong type: never read as "not critical" or
+        // "matching", but refused, naming the key.
+        for (key, replacement, needle) in [
+            (
+                "critical",
+                Some(("isCritical", json!(true))),
+                "annotation `critical`: is missing",
+            ),
+            (
+                "critical",
+                Some(("critical", json!("true"))),
+                "annotation `critical`: is not true or false",
+            ),
+            (
+                "match",
+                Some(("status", json!("mismatch"))),
+                "annotation `match`: is missing",
+            ),
+            (
+                "criticalReasons",
+                Some(("criticalReasons", json!("memory"))),
+                "`criticalReasons`: is not a list",
+            ),
+        ] {
+            let mut dep = written.clone();
+            let annotations = dep["annotations"].as_object_mut().unwrap();
+            annotations.remove(key);
+            if let Some((new_key, value)) = replacement {
+                annotations.insert(new_key.into(), value);
+            }
+            let err = inputs_from_provenance(&provenance(&dep)).unwrap_err();
+            assert!(
+                err.contains("resolvedDependencies[0]") && err.contains(needle),
+                "{key}: {err}"
+            );
+            let reasons = rules.evaluate(&provenance(&dep));
+            assert!(
+                reasons.len() == 1 && reasons[0].contains(needle),
+                "{key}: {reasons:?}"
+            );
+        }
+        // The same in a CycloneDX SBOM: vouch's component must say whether
+        // the input is critical.
+        let component = json!({"name": "smallvec", "version": "1.6.0", "purl": "pkg:cargo/smallvec@1.6.0",
+            "properties": [{"name": "vouch:ecosystem", "value": "cargo"},
+                           {"name": "vouch:match", "value": "match"},
+                           {"name": "vouch:is-critical", "value": "true"}]});
+        let err = inputs_from_cyclonedx(&json!({"components": [component]})).unwrap_err();
+        assert!(
+            err.contains("property `vouch:critical`: is missing"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -1230,9 +1283,9 @@ mod tests {
         .unwrap();
         db.add("b.json", record("GHSA-X", "RUSTSEC-X", "LOW").as_bytes())
             .unwrap();
-        let input = inputs_from_provenance(&json!({"buildDefinition": {"resolvedDependencies": [
-            {"name": "smallvec", "annotations": {"ecosystem": "cargo", "version": "1.6.0"}}]}}))
-        .unwrap();
+        let input = resolved(json!([
+            {"name": "smallvec", "annotations": {"ecosystem": "cargo", "version": "1.6.0",
+                                                 "purl": "pkg:cargo/smallvec@1.6.0"}}]));
         let findings = scan(&db, &input).unwrap();
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(findings[0].severity, Some(Severity::Critical));

@@ -51,20 +51,19 @@ pub struct Args {
     registry: RegistryArgs,
 }
 
-/// A directory's inputs as the image's evidence would record them: through
-/// the provenance's resolved dependencies, so both read alike.
+/// A directory's inputs as the image's evidence would record them: each
+/// discovered input's record, as a provenance would hold it.
 fn directory_inputs(
     dir: &Path,
     critical: &CriticalArgs,
     discovery: &DiscoveryArgs,
 ) -> Result<Vec<ImageInput>> {
     let (inputs, _) = discover_classified(dir, critical, discovery)?;
-    let deps: Vec<serde_json::Value> = inputs
+    let records = inputs
         .iter()
-        .map(|i| serde_json::to_value(vouch_attest::provenance::resolved_dependency(i)))
-        .collect::<Result<_, _>>()?;
-    let predicate = serde_json::json!({"buildDefinition": {"resolvedDependencies": deps}});
-    vulns::inputs_from_provenance(&predicate).map_err(anyhow::Error::msg)
+        .map(vouch_attest::Input::record)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(vulns::inputs_from_records(records))
 }
 
 /// Prints the findings as a table.

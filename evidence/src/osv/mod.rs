@@ -45,7 +45,7 @@ mod wire;
 
 pub use database::Database;
 pub use ecosystem::Ecosystem;
-pub use names::{cpe_names_other_version, percent_decode};
+pub use names::cpe_names_other_version;
 pub use record::{Affected, Event, Package, Range, RangeKind, Record};
 pub use severity::Severity;
 

@@ -95,10 +95,9 @@ pub(super) fn parse_cpe(cpe: &str) -> Option<CpeName> {
     })
 }
 
-/// Decodes "%xx" escapes (of a CPE 2.2 URI component, or a purl
-/// segment); None when one is not two hex digits or the bytes are not
-/// UTF-8.
-pub fn percent_decode(field: &str) -> Option<String> {
+/// Decodes "%xx" escapes (of a CPE 2.2 URI component); None when one is
+/// not two hex digits or the bytes are not UTF-8.
+fn percent_decode(field: &str) -> Option<String> {
     let bytes = field.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

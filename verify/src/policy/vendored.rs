@@ -22,8 +22,9 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde_json::Value;
+use vouch_evidence::input::{InputRecord, Match};
 
-use crate::vulns::{inputs_from_provenance, ImageInput};
+use crate::vulns::{label, records_from_provenance};
 
 /// The wire form of `vendoredInputs`.
 #[derive(Debug, Deserialize)]
@@ -188,7 +189,7 @@ impl fmt::Display for VendoredInputs {
 impl InputEntry {
     /// Whether `input` is this entry: every field the entry gives equals
     /// the input's.
-    fn is(&self, input: &ImageInput) -> bool {
+    fn is(&self, input: &InputRecord) -> bool {
         self.name == input.name
             && self
                 .ecosystem
@@ -201,47 +202,51 @@ impl InputEntry {
             && self
                 .digest
                 .as_ref()
-                .is_none_or(|d| input.digests.iter().any(|o| o == d))
+                .is_none_or(|d| input.observed.iter().any(|o| o.to_string() == *d))
     }
 }
 
 impl VendoredInputs {
     /// Checks the rules against a verified SLSA provenance predicate as
     /// `vouch attest` writes it, and returns one reason per violation
-    /// (empty: the rules hold). A predicate without the dependency list is
-    /// itself a violation: the rules cannot be checked on it.
+    /// (empty: the rules hold). A predicate without the dependency list, or
+    /// with an entry that is not an input record as vouch writes it (an
+    /// annotation missing or of the wrong type), is itself a violation:
+    /// the rules cannot be checked on it.
     pub fn evaluate(&self, predicate: &Value) -> Vec<String> {
-        let inputs = match inputs_from_provenance(predicate) {
+        let inputs = match records_from_provenance(predicate) {
             Ok(inputs) => inputs,
             Err(reason) => return vec![reason],
         };
         let mut reasons = Vec::new();
         for input in &inputs {
-            if self.require_match && input.matched.as_deref() == Some("mismatch") {
-                let why = input
-                    .mismatch_reason
-                    .as_deref()
-                    .unwrap_or("no reason recorded");
+            let label = || label(&input.name, input.version.as_deref(), &input.ecosystem);
+            if let (true, Some(Match::Mismatch { reason })) = (self.require_match, &input.status) {
                 reasons.push(format!(
-                    "input {} does not match its lockfile: {why}",
-                    input.label()
+                    "input {} does not match its lockfile: {reason}",
+                    label()
                 ));
             }
             if let Some(approved) = &self.approved_critical {
                 if input.critical && !approved.iter().any(|e| e.is(input)) {
                     reasons.push(format!(
                         "critical input {} (observed {}) is not on the approved list",
-                        input.label(),
-                        if input.digests.is_empty() {
+                        label(),
+                        if input.observed.is_empty() {
                             "nothing".to_string()
                         } else {
-                            input.digests.join(", ")
+                            input
+                                .observed
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         }
                     ));
                 }
             }
             if let Some(entry) = self.forbidden.iter().find(|e| e.is(input)) {
-                reasons.push(format!("input {} is forbidden ({entry})", input.label()));
+                reasons.push(format!("input {} is forbidden ({entry})", label()));
             }
         }
         reasons
@@ -258,21 +263,31 @@ mod tests {
         VendoredInputs::try_from(wire).unwrap()
     }
 
+    /// `sha256:<AA…>`, the observed digest of zlib.
+    fn zlib_digest() -> String {
+        format!("sha256:{}", "aa".repeat(32))
+    }
+
     fn provenance() -> Value {
         json!({"buildDefinition": {"resolvedDependencies": [
-            {"name": "zlib", "digest": {"sha256": "aa"},
+            {"name": "zlib", "digest": {"sha256": "aa".repeat(32)},
              "annotations": {"ecosystem": "bazel", "version": "1.3.1", "match": "match",
-                             "observed": "sha256:aa", "critical": true}},
+                             "purl": "pkg:generic/zlib@1.3.1",
+                             "observed": zlib_digest(), "critical": true,
+                             "criticalReasons": ["compression: parser"]}},
             {"name": "serde", "digest": {"dirHash": "bb"},
              "annotations": {"ecosystem": "cargo", "version": "1.0.0", "match": "mismatch",
+                             "purl": "pkg:cargo/serde@1.0.0",
                              "mismatchReason": "src/lib.rs differs", "critical": false}},
         ]}})
     }
 
     #[test]
     fn approved_critical_input_passes_and_an_unapproved_one_is_named() {
-        let ok =
-            rules("critical: {approved: [{name: zlib, version: '1.3.1', digest: 'sha256:aa'}]}");
+        let ok = rules(&format!(
+            "critical: {{approved: [{{name: zlib, version: '1.3.1', digest: '{}'}}]}}",
+            zlib_digest()
+        ));
         assert!(ok.evaluate(&provenance()).is_empty());
         let other = rules("critical: {approved: [{name: zlib, digest: 'sha256:cc'}]}");
         let reasons = other.evaluate(&provenance());
@@ -281,7 +296,7 @@ mod tests {
             reasons[0].contains("critical input zlib 1.3.1 (bazel)"),
             "{reasons:?}"
         );
-        assert!(reasons[0].contains("sha256:aa"), "{reasons:?}");
+        assert!(reasons[0].contains(&zlib_digest()), "{reasons:?}");
     }
 
     #[test]

@@ -1,0 +1,893 @@
+//! One input of a project as vouch's evidence records it: the single
+//! vocabulary `vouch attest` writes and `vouch verify` reads.
+//!
+//! An [`InputRecord`] is written as an SLSA `resolvedDependencies` entry
+//! (a [`ResourceDescriptor`] with the [`annotation`] keys, see
+//! docs/provenance.md) and as a CycloneDX component (with the
+//! [`property`] names, which are also the SPDX package comment lines), and
+//! read back from both. Every key is spelt once, here: the writer and the
+//! reader share the constants, so renaming one renames it on both sides,
+//! and a record vouch wrote that lacks one is refused rather than read as
+//! "not critical" or "no mismatch".
+//!
+//! Package URLs are [`Purl`]s: built and parsed with the `packageurl`
+//! crate, and kept in the spelling they were written in (see
+//! [`Purl::build`]), so that evidence reads back byte for byte.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use packageurl::PackageUrl;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::cyclonedx::{
+    Component, ComponentType, Diff, ExternalReference, ExternalReferenceType, Hash, HashAlg,
+    LicenseChoice, NamedLicense, Patch, PatchType, Pedigree, Property,
+};
+use crate::digest::DigestSet;
+use crate::spdx::ExternalRef;
+use crate::statement::ResourceDescriptor;
+use crate::{Error, Result};
+
+/// The annotation keys of a `resolvedDependencies` entry
+/// (docs/provenance.md).
+pub mod annotation {
+    /// vouch's ecosystem name: `cargo`, `go`, `npm`, `pip`, `bazel`, `generic`.
+    pub const ECOSYSTEM: &str = "ecosystem";
+    /// The pinned version.
+    pub const VERSION: &str = "version";
+    /// The package URL (empty when the input has none).
+    pub const PURL: &str = "purl";
+    /// What the lockfile declares, in its own notation.
+    pub const DECLARED: &str = "declared";
+    /// The observed digests, `<key>:<hex>`, comma-separated.
+    pub const OBSERVED: &str = "observed";
+    /// `match`, `mismatch` or `not-vendored`.
+    pub const MATCH: &str = "match";
+    /// With `mismatch`: which file or field differs.
+    pub const MISMATCH_REASON: &str = "mismatchReason";
+    /// Where it is vendored, relative to the project.
+    pub const PATH: &str = "path";
+    /// Its licence, as the metadata gives it.
+    pub const LICENSE: &str = "license";
+    /// Its CPE name.
+    pub const CPE: &str = "cpe";
+    /// Its ecosystem's categories (e.g. Envoy's `use_category`).
+    pub const CATEGORIES: &str = "categories";
+    /// Local patches, as project paths.
+    pub const PATCHES: &str = "patches";
+    /// `true` when a criticality rule marked it.
+    pub const CRITICAL: &str = "critical";
+    /// One `<rule>: <reason>` per rule that marked it.
+    pub const CRITICAL_REASONS: &str = "criticalReasons";
+}
+
+/// The names of vouch's CycloneDX properties, which are also the keys of
+/// the `<name> = <value>` lines of an SPDX package comment.
+pub mod property {
+    /// vouch's ecosystem name.
+    pub const ECOSYSTEM: &str = "vouch:ecosystem";
+    /// `match`, `mismatch` or `not-vendored`.
+    pub const MATCH: &str = "vouch:match";
+    /// With `mismatch`: which file or field differs.
+    pub const MISMATCH_REASON: &str = "vouch:mismatch-reason";
+    /// `true` or `false`.
+    pub const CRITICAL: &str = "vouch:critical";
+    /// One per rule that marked the input critical.
+    pub const CRITICAL_REASON: &str = "vouch:critical-reason";
+    /// One per category.
+    pub const CATEGORY: &str = "vouch:category";
+    /// Where it is vendored.
+    pub const PATH: &str = "vouch:path";
+    /// What the lockfile declares, as it wrote it.
+    pub const DECLARED: &str = "vouch:declared";
+    /// The observed directory hash (hex): no file digest, so no CycloneDX hash.
+    pub const OBSERVED_DIRHASH: &str = "vouch:observed-dirhash";
+    /// One per local patch (SPDX only: CycloneDX has `pedigree.patches`).
+    pub const PATCH: &str = "vouch:patch";
+    /// A CPE that is no CPE 2.3 name (SPDX only: CycloneDX has `cpe`).
+    pub const CPE: &str = "vouch:cpe";
+}
+
+/// The DigestSet key of a vendored directory's hash (Go's h1 dirhash, hex).
+pub const DIR_HASH: &str = "dirHash";
+
+/// Whether what the lockfile declares is what is on disk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Match {
+    /// Declared, vendored, and every check holds.
+    Match,
+    /// Declared and vendored, but a check fails; `reason` names the file.
+    Mismatch {
+        /// What does not match, and where.
+        reason: String,
+    },
+    /// Declared but not vendored in this tree (fetched at build time).
+    NotVendored,
+}
+
+impl Match {
+    /// Its name in evidence (the `match` annotation, the `vouch:match`
+    /// property): `match`, `mismatch` or `not-vendored`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Match::Match => "match",
+            Match::Mismatch { .. } => "mismatch",
+            Match::NotVendored => "not-vendored",
+        }
+    }
+
+    /// A short word for tables.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Match::Match => "match",
+            Match::Mismatch { .. } => "MISMATCH",
+            Match::NotVendored => "not-vendored",
+        }
+    }
+
+    /// Reads a status from its [`Match::name`] and, for a mismatch, its
+    /// reason, which vouch always records (`reason_key` names it).
+    fn read(name: &str, reason: Option<String>, reason_key: &str) -> Result<Self> {
+        match name {
+            "match" => Ok(Match::Match),
+            "mismatch" => Ok(Match::Mismatch {
+                reason: reason.ok_or_else(|| {
+                    Error::invalid(format!("`{reason_key}`"), "is missing for a mismatch")
+                })?,
+            }),
+            "not-vendored" => Ok(Match::NotVendored),
+            other => Err(Error::invalid(
+                format!("match status {other:?}"),
+                "is not match, mismatch or not-vendored",
+            )),
+        }
+    }
+}
+
+/// One observed digest, `<key>:<value>` (`dirHash:<hex>`, `sha256:<hex>`),
+/// valid as an in-toto DigestSet entry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Digest {
+    algorithm: String,
+    value: String,
+}
+
+impl Digest {
+    /// A digest; its value is checked as a DigestSet checks it (known hex
+    /// algorithms: lowercase hex of the right length).
+    pub fn new(algorithm: impl Into<String>, value: impl Into<String>) -> Result<Self> {
+        let (algorithm, value) = (algorithm.into(), value.into());
+        if algorithm.is_empty() || !algorithm.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(Error::invalid(
+                format!("digest algorithm {algorithm:?}"),
+                "is not a DigestSet key (ASCII letters and digits)",
+            ));
+        }
+        DigestSet::try_from(BTreeMap::from([(algorithm.clone(), value.clone())]))?;
+        Ok(Digest { algorithm, value })
+    }
+
+    /// The DigestSet key: `dirHash`, `sha256`, ...
+    pub fn algorithm(&self) -> &str {
+        &self.algorithm
+    }
+
+    /// The value (hex for the algorithms vouch writes).
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+
+    /// The CycloneDX hash algorithm of a file digest; `None` for a
+    /// `dirHash` and anything else CycloneDX has no name for.
+    fn cyclonedx(&self) -> Option<HashAlg> {
+        match self.algorithm.as_str() {
+            "sha1" => Some(HashAlg::Sha1),
+            "sha256" => Some(HashAlg::Sha256),
+            "sha384" => Some(HashAlg::Sha384),
+            "sha512" => Some(HashAlg::Sha512),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.algorithm, self.value)
+    }
+}
+
+impl FromStr for Digest {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let (algorithm, value) = s
+            .split_once(':')
+            .ok_or_else(|| Error::invalid(format!("digest {s:?}"), "is not `<key>:<value>`"))?;
+        Digest::new(algorithm, value)
+    }
+}
+
+/// A package URL: valid for the `packageurl` crate, kept in the spelling
+/// it was written in.
+///
+/// Evidence is signed, so a purl read back must be written back as it
+/// was; comparisons of packages go through [`Purl::package_url`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Purl {
+    text: String,
+    parsed: PackageUrl<'static>,
+}
+
+/// Percent-encodes `text` as vouch writes a purl's namespace segments,
+/// name and version: every byte but ASCII letters, digits and `-._~`
+/// (the URL-safe form used for the SPDX document namespace as well).
+pub fn percent_encode(text: &str) -> String {
+    encode(text, b"")
+}
+
+/// Percent-encodes `text` as vouch writes purl components: every byte but
+/// ASCII letters, digits, `-._~` and those in `keep`.
+fn encode(text: &str, keep: &[u8]) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) || keep.contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+impl Purl {
+    /// Builds a purl with `packageurl` (which applies the type's rules:
+    /// a lower-cased npm, PyPI or GitHub name, no namespace for Cargo or
+    /// PyPI, ...) and writes it as vouch always has: the namespace
+    /// segments, the name and the version with every byte but ASCII
+    /// letters, digits and `-._~` percent-encoded (`@scope` is `%40scope`,
+    /// `+` is `%2B`), qualifiers sorted by key with their values encoded
+    /// alike but for `:` and `/` (as the purl spec's own
+    /// `download_url=https://…` example).
+    pub fn build(
+        ty: &str,
+        namespace: Option<&str>,
+        name: &str,
+        version: Option<&str>,
+        qualifiers: &[(&str, &str)],
+    ) -> Result<Self> {
+        let bad = |e: packageurl::Error| {
+            Error::invalid(format!("purl of {ty} package {name:?}"), e.to_string())
+        };
+        let mut parsed = PackageUrl::new(ty.to_string(), name.to_string()).map_err(bad)?;
+        if let Some(namespace) = namespace {
+            parsed.with_namespace(namespace.to_string()).map_err(bad)?;
+        }
+        if let Some(version) = version {
+            parsed.with_version(version.to_string()).map_err(bad)?;
+        }
+        for (key, value) in qualifiers {
+            parsed
+                .add_qualifier(key.to_string(), value.to_string())
+                .map_err(bad)?;
+        }
+        parsed.validate().map_err(bad)?;
+        let mut text = format!("pkg:{}/", parsed.ty());
+        if let Some(namespace) = parsed.namespace() {
+            for segment in namespace.split('/') {
+                text.push_str(&encode(segment, b""));
+                text.push('/');
+            }
+        }
+        text.push_str(&encode(parsed.name(), b""));
+        if let Some(version) = parsed.version() {
+            text.push('@');
+            text.push_str(&encode(version, b""));
+        }
+        let mut pairs: Vec<(&str, &str)> = parsed
+            .qualifiers()
+            .iter()
+            .map(|(k, v)| (k.as_ref(), v.as_ref()))
+            .collect();
+        pairs.sort();
+        for (i, (key, value)) in pairs.into_iter().enumerate() {
+            text.push(if i == 0 { '?' } else { '&' });
+            text.push_str(key);
+            text.push('=');
+            text.push_str(&encode(value, b":/"));
+        }
+        Ok(Purl { text, parsed })
+    }
+
+    /// The purl as written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The parsed purl: its type, namespace, name and version, decoded
+    /// and canonical for the type.
+    pub fn package_url(&self) -> &PackageUrl<'static> {
+        &self.parsed
+    }
+
+    /// The canonical form `packageurl` writes (the SBOMs' spelling).
+    pub fn canonical(&self) -> String {
+        self.parsed.to_string()
+    }
+}
+
+impl FromStr for Purl {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let parsed = PackageUrl::from_str(s)
+            .map_err(|e| Error::invalid(format!("purl {s:?}"), e.to_string()))?;
+        Ok(Purl {
+            text: s.to_string(),
+            parsed,
+        })
+    }
+}
+
+impl fmt::Display for Purl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// One input as evidence records it.
+///
+/// Written by `vouch attest` with every field it knows; read back from a
+/// `resolvedDependencies` entry (which must carry the annotations vouch
+/// always writes) or a CycloneDX component (vouch's, with its `vouch:`
+/// properties, or another producer's, with only what CycloneDX itself
+/// says).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputRecord {
+    /// The package name (crate, npm package, Go module path, Bazel repository).
+    pub name: String,
+    /// vouch's ecosystem name, or the purl type for another producer's
+    /// component (`unknown` without one).
+    pub ecosystem: String,
+    /// The pinned version, when recorded.
+    pub version: Option<String>,
+    /// Its package URL, when it has one.
+    pub purl: Option<Purl>,
+    /// Where it comes from (registry page, git URL, archive URL), when recorded.
+    pub origin: Option<String>,
+    /// What the lockfile declares, in its own notation (`sha256:<hex>`, an
+    /// SRI string, Go's `h1:<base64>`).
+    pub declared: Option<String>,
+    /// What was observed on disk.
+    pub observed: Vec<Digest>,
+    /// How the two compare, when recorded.
+    pub status: Option<Match>,
+    /// Where it is vendored, relative to the project.
+    pub path: Option<String>,
+    /// Its licence, as the metadata gives it.
+    pub license: Option<String>,
+    /// Its CPE name.
+    pub cpe: Option<String>,
+    /// Its ecosystem's categories.
+    pub categories: Vec<String>,
+    /// Local patches, as project paths.
+    pub patches: Vec<String>,
+    /// Whether a criticality rule marked it.
+    pub critical: bool,
+    /// Why: one `<rule>: <reason>` per rule.
+    pub critical_reasons: Vec<String>,
+}
+
+/// Reads the annotations of one resolved dependency, naming the key in
+/// every error.
+struct Annotations<'a>(&'a Map<String, Value>);
+
+impl Annotations<'_> {
+    fn wrong(key: &str, wanted: &str) -> Error {
+        Error::invalid(format!("annotation `{key}`"), format!("is not {wanted}"))
+    }
+
+    fn missing(key: &str) -> Error {
+        Error::invalid(
+            format!("annotation `{key}`"),
+            "is missing (vouch writes it for every input)",
+        )
+    }
+
+    fn text(&self, key: &str) -> Result<Option<String>> {
+        match self.0.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(_) => Err(Self::wrong(key, "a string")),
+        }
+    }
+
+    fn required_text(&self, key: &str) -> Result<String> {
+        self.text(key)?.ok_or_else(|| Self::missing(key))
+    }
+
+    fn list(&self, key: &str) -> Result<Vec<String>> {
+        match self.0.get(key) {
+            None => Ok(Vec::new()),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| Self::wrong(key, "a list of strings"))
+                })
+                .collect(),
+            Some(_) => Err(Self::wrong(key, "a list of strings")),
+        }
+    }
+}
+
+/// Critical reasons given for an input not marked critical: a
+/// contradiction, refused.
+fn check_critical(critical: bool, reasons: &[String], key: &str) -> Result<()> {
+    if !critical && !reasons.is_empty() {
+        return Err(Error::invalid(
+            format!("`{key}`"),
+            "lists reasons for an input not marked critical",
+        ));
+    }
+    Ok(())
+}
+
+/// `text`, or `None` when empty (the writer's "no purl").
+fn purl_of(text: &str) -> Result<Option<Purl>> {
+    if text.is_empty() {
+        Ok(None)
+    } else {
+        text.parse().map(Some)
+    }
+}
+
+impl InputRecord {
+    /// The record as a `resolvedDependencies` entry: `name`, `uri` (its
+    /// origin), `digest` (the observed digest, when there is exactly one)
+    /// and the [`annotation`]s, in the order docs/provenance.md lists them.
+    pub fn to_resource_descriptor(&self) -> ResourceDescriptor {
+        use annotation as key;
+        let mut a = Map::new();
+        a.insert(key::ECOSYSTEM.into(), json!(self.ecosystem));
+        a.insert(
+            key::VERSION.into(),
+            json!(self.version.as_deref().unwrap_or("")),
+        );
+        a.insert(
+            key::PURL.into(),
+            json!(self.purl.as_ref().map_or("", Purl::as_str)),
+        );
+        let observed = (!self.observed.is_empty()).then(|| self.observed_text());
+        let optional = [
+            (key::DECLARED, &self.declared),
+            (key::OBSERVED, &observed),
+            (key::PATH, &self.path),
+            (key::LICENSE, &self.license),
+            (key::CPE, &self.cpe),
+        ];
+        for (key, value) in optional {
+            if let Some(value) = value {
+                a.insert(key.into(), json!(value));
+            }
+        }
+        let status = self.status.as_ref().unwrap_or(&Match::NotVendored);
+        a.insert(key::MATCH.into(), json!(status.name()));
+        if let Match::Mismatch { reason } = status {
+            a.insert(key::MISMATCH_REASON.into(), json!(reason));
+        }
+        if !self.categories.is_empty() {
+            a.insert(key::CATEGORIES.into(), json!(self.categories));
+        }
+        if !self.patches.is_empty() {
+            a.insert(key::PATCHES.into(), json!(self.patches));
+        }
+        a.insert(key::CRITICAL.into(), json!(self.critical));
+        if self.critical {
+            a.insert(key::CRITICAL_REASONS.into(), json!(self.critical_reasons));
+        }
+        let digest = match self.observed.as_slice() {
+            [one] => {
+                DigestSet::try_from(BTreeMap::from([(one.algorithm.clone(), one.value.clone())]))
+                    .ok()
+            }
+            _ => None,
+        };
+        ResourceDescriptor {
+            name: Some(self.name.clone()),
+            uri: self.origin.clone(),
+            digest,
+            content: None,
+            download_location: None,
+            media_type: None,
+            annotations: a,
+        }
+    }
+
+    /// The observed digests as the annotation writes them: joined by `,`.
+    pub fn observed_text(&self) -> String {
+        self.observed
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// The facts with no CycloneDX or SPDX field of their own, as
+    /// ([`property`] name, value), in the order written: CycloneDX
+    /// properties, SPDX comment lines.
+    pub fn facts(&self) -> Vec<(&'static str, String)> {
+        let status = self.status.as_ref().unwrap_or(&Match::NotVendored);
+        let mut facts = vec![
+            (property::ECOSYSTEM, self.ecosystem.clone()),
+            (property::MATCH, status.name().into()),
+        ];
+        if let Match::Mismatch { reason } = status {
+            facts.push((property::MISMATCH_REASON, reason.clone()));
+        }
+        facts.push((property::CRITICAL, self.critical.to_string()));
+        for reason in &self.critical_reasons {
+            facts.push((property::CRITICAL_REASON, reason.clone()));
+        }
+        for category in &self.categories {
+            facts.push((property::CATEGORY, category.clone()));
+        }
+        if let Some(path) = &self.path {
+            facts.push((property::PATH, path.clone()));
+        }
+        if let Some(declared) = &self.declared {
+            facts.push((property::DECLARED, declared.clone()));
+        }
+        if let Some(dir_hash) = self.observed.iter().find(|d| d.algorithm == DIR_HASH) {
+            facts.push((property::OBSERVED_DIRHASH, dir_hash.value.clone()));
+        }
+        facts
+    }
+
+    /// The record as a CycloneDX library component: name, version, purl
+    /// (in canonical form), CPE (completed to CPE 2.3 where it is one),
+    /// the observed file digests as hashes, its origin as an external
+    /// reference (`vcs` for git URLs; none when it is unknown or only the
+    /// purl), its licence by name, its patches as
+    /// `pedigree.patches` and the [`InputRecord::facts`] as properties.
+    /// The `bom-ref`, a licence that is an SPDX expression and the hashes
+    /// read from the declaration are the SBOM builder's to add.
+    pub fn to_component(&self) -> Component {
+        let mut c = Component::new(ComponentType::Library, &self.name);
+        c.version = self.version.clone().filter(|v| !v.is_empty());
+        c.purl = self.purl.as_ref().map(Purl::canonical);
+        c.cpe = self.cpe.as_deref().map(|cpe| {
+            ExternalRef::cpe23(cpe).map_or_else(|_| cpe.to_string(), |r| r.reference_locator)
+        });
+        c.hashes = self
+            .observed
+            .iter()
+            .filter_map(|d| {
+                Some(Hash {
+                    alg: d.cyclonedx()?,
+                    content: d.value.clone(),
+                })
+            })
+            .collect();
+        c.hashes.sort();
+        c.hashes.dedup();
+        c.licenses = self
+            .license
+            .iter()
+            .map(|name| LicenseChoice::License {
+                license: NamedLicense { name: name.clone() },
+            })
+            .collect();
+        // An origin that is only the purl (the provenance's stand-in for
+        // "unknown") is no place to fetch from.
+        c.external_references = self
+            .origin
+            .as_deref()
+            .filter(|origin| Some(*origin) != self.purl.as_ref().map(Purl::as_str))
+            .and_then(external_reference)
+            .into_iter()
+            .collect();
+        if !self.patches.is_empty() {
+            c.pedigree = Some(Pedigree {
+                patches: self
+                    .patches
+                    .iter()
+                    .map(|patch| Patch {
+                        kind: PatchType::Unofficial,
+                        diff: Diff { url: patch.clone() },
+                    })
+                    .collect(),
+            });
+        }
+        c.properties = self
+            .facts()
+            .into_iter()
+            .map(|(name, value)| Property::new(name, value))
+            .collect();
+        c
+    }
+
+    /// Reads one CycloneDX component (its own fields; nested components
+    /// are the caller's to walk). `None` for a component without a name,
+    /// which names no input.
+    ///
+    /// A component with any `vouch:` property is vouch's and must carry
+    /// `vouch:ecosystem`, `vouch:match` and `vouch:critical` (`true` or
+    /// `false`); another producer's gets its purl type as ecosystem and
+    /// neither status nor criticality. The observed digests are its
+    /// hashes (algorithm lower-cased without `-`: `sha256`), then its
+    /// `vouch:observed-dirhash`.
+    pub fn from_component(component: &Value) -> Result<Option<Self>> {
+        let wire = ComponentWire::deserialize(component)
+            .map_err(|e| Error::invalid("CycloneDX component", e.to_string()))?;
+        let Some(name) = wire.name else {
+            return Ok(None);
+        };
+        let what =
+            |e: Error| Error::invalid(format!("CycloneDX component {name:?}"), e.to_string());
+        let props: Vec<(&str, &str)> = wire
+            .properties
+            .iter()
+            .filter_map(|p| Some((p.name.as_str(), p.value.as_deref()?)))
+            .collect();
+        let one = |key: &str| props.iter().find(|(k, _)| *k == key).map(|(_, v)| *v);
+        let all = |key: &str| -> Vec<String> {
+            props
+                .iter()
+                .filter(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+                .collect()
+        };
+        let purl = match &wire.purl {
+            Some(text) => purl_of(text).map_err(what)?,
+            None => None,
+        };
+        let vouch = wire.properties.iter().any(|p| p.name.starts_with("vouch:"));
+        let (ecosystem, status, critical) = if vouch {
+            let required = |key: &str| {
+                one(key).ok_or_else(|| {
+                    what(Error::invalid(
+                        format!("property `{key}`"),
+                        "is missing (vouch writes it for every input)",
+                    ))
+                })
+            };
+            let ecosystem = required(property::ECOSYSTEM)?.to_string();
+            let status = Match::read(
+                required(property::MATCH)?,
+                one(property::MISMATCH_REASON).map(str::to_string),
+                property::MISMATCH_REASON,
+            )
+            .map_err(what)?;
+            let critical = match required(property::CRITICAL)? {
+                "true" => true,
+                "false" => false,
+                other => {
+                    return Err(what(Error::invalid(
+                        format!("property `{}` {other:?}", property::CRITICAL),
+                        "is not true or false",
+                    )))
+                }
+            };
+            (ecosystem, Some(status), critical)
+        } else {
+            let ty = purl.as_ref().map(|p| p.package_url().ty().to_string());
+            (ty.unwrap_or_else(|| "unknown".into()), None, false)
+        };
+        let critical_reasons = all(property::CRITICAL_REASON);
+        check_critical(critical, &critical_reasons, property::CRITICAL_REASON).map_err(what)?;
+        let mut observed = Vec::new();
+        for hash in &wire.hashes {
+            let algorithm = hash.alg.to_lowercase().replace('-', "");
+            observed.push(Digest::new(algorithm, hash.content.to_lowercase()).map_err(what)?);
+        }
+        if let Some(dir_hash) = one(property::OBSERVED_DIRHASH) {
+            observed.push(Digest::new(DIR_HASH, dir_hash).map_err(what)?);
+        }
+        let origin = wire
+            .external_references
+            .iter()
+            .find(|r| matches!(r.kind.as_str(), "distribution" | "vcs"))
+            .map(|r| r.url.clone());
+        Ok(Some(InputRecord {
+            ecosystem,
+            version: wire.version,
+            purl,
+            origin,
+            declared: one(property::DECLARED).map(str::to_string),
+            observed,
+            status,
+            path: one(property::PATH).map(str::to_string),
+            license: wire.licenses.into_iter().find_map(|l| {
+                l.expression
+                    .or_else(|| l.license.and_then(|n| n.id.or(n.name)))
+            }),
+            cpe: wire.cpe.or(one(property::CPE).map(str::to_string)),
+            categories: all(property::CATEGORY),
+            patches: wire
+                .pedigree
+                .map(|p| p.patches.into_iter().filter_map(|p| p.diff?.url).collect())
+                .unwrap_or_default(),
+            critical,
+            critical_reasons,
+            name,
+        }))
+    }
+}
+
+/// Reads a `resolvedDependencies` entry vouch wrote: it must have a name
+/// and the annotations vouch writes for every input (`ecosystem`,
+/// `version`, `purl`, `match`, `critical`), each of its type; a known
+/// annotation of the wrong type or value is refused, never read as absent.
+/// The observed digests are those of the `observed` annotation, then any
+/// other of the `digest` set.
+impl TryFrom<&ResourceDescriptor> for InputRecord {
+    type Error = Error;
+
+    fn try_from(d: &ResourceDescriptor) -> Result<Self> {
+        use annotation as key;
+        let name = d
+            .name
+            .clone()
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| Error::invalid("resolved dependency", "has no name"))?;
+        let what =
+            |e: Error| Error::invalid(format!("resolved dependency {name:?}"), e.to_string());
+        let read = || -> Result<InputRecord> {
+            let a = Annotations(&d.annotations);
+            let mut observed: Vec<Digest> = match a.text(key::OBSERVED)? {
+                Some(text) => text
+                    .split(',')
+                    .map(|d| d.trim().parse())
+                    .collect::<Result<_>>()?,
+                None => Vec::new(),
+            };
+            for (algorithm, value) in d.digest.iter().flat_map(DigestSet::iter) {
+                let digest = Digest::new(algorithm, value)?;
+                if !observed.contains(&digest) {
+                    observed.push(digest);
+                }
+            }
+            let status = Match::read(
+                &a.required_text(key::MATCH)?,
+                a.text(key::MISMATCH_REASON)?,
+                key::MISMATCH_REASON,
+            )?;
+            let critical = match d.annotations.get(key::CRITICAL) {
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Err(Annotations::wrong(key::CRITICAL, "true or false")),
+                None => return Err(Annotations::missing(key::CRITICAL)),
+            };
+            let critical_reasons = a.list(key::CRITICAL_REASONS)?;
+            check_critical(critical, &critical_reasons, key::CRITICAL_REASONS)?;
+            Ok(InputRecord {
+                name: name.clone(),
+                ecosystem: a.required_text(key::ECOSYSTEM)?,
+                version: Some(a.required_text(key::VERSION)?),
+                purl: purl_of(&a.required_text(key::PURL)?)?,
+                origin: d.uri.clone(),
+                declared: a.text(key::DECLARED)?,
+                observed,
+                status: Some(status),
+                path: a.text(key::PATH)?,
+                license: a.text(key::LICENSE)?,
+                cpe: a.text(key::CPE)?,
+                categories: a.list(key::CATEGORIES)?,
+                patches: a.list(key::PATCHES)?,
+                critical,
+                critical_reasons,
+            })
+        };
+        read().map_err(what)
+    }
+}
+
+/// `uri` as an external reference, if it is one a consumer can follow: not
+/// empty, and without characters an IRI cannot hold.
+fn external_reference(uri: &str) -> Option<ExternalReference> {
+    let unusable = |c: char| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '\\' | '^' | '`')
+    };
+    if uri.is_empty() || uri.contains(unusable) {
+        return None;
+    }
+    let kind = if uri.starts_with("git+") || uri.starts_with("git://") || uri.ends_with(".git") {
+        ExternalReferenceType::Vcs
+    } else {
+        ExternalReferenceType::Distribution
+    };
+    Some(ExternalReference {
+        kind,
+        url: uri.into(),
+    })
+}
+
+/// What of a CycloneDX component names an input: the fields vouch writes,
+/// read from any producer. Unknown fields are ignored; a known one of the
+/// wrong type is an error.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ComponentWire {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    purl: Option<String>,
+    #[serde(default)]
+    cpe: Option<String>,
+    #[serde(default)]
+    hashes: Vec<HashWire>,
+    #[serde(default)]
+    licenses: Vec<LicenseWire>,
+    #[serde(default)]
+    external_references: Vec<ExternalReferenceWire>,
+    #[serde(default)]
+    pedigree: Option<PedigreeWire>,
+    #[serde(default)]
+    properties: Vec<PropertyWire>,
+}
+
+#[derive(Deserialize)]
+struct HashWire {
+    alg: String,
+    content: String,
+}
+
+#[derive(Deserialize)]
+struct ExternalReferenceWire {
+    #[serde(rename = "type")]
+    kind: String,
+    url: String,
+}
+
+#[derive(Deserialize)]
+struct PedigreeWire {
+    #[serde(default)]
+    patches: Vec<PatchWire>,
+}
+
+#[derive(Deserialize)]
+struct PatchWire {
+    #[serde(default)]
+    diff: Option<DiffWire>,
+}
+
+#[derive(Deserialize)]
+struct DiffWire {
+    #[serde(default)]
+    url: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LicenseWire {
+    #[serde(default)]
+    expression: Option<String>,
+    #[serde(default)]
+    license: Option<NamedLicenseWire>,
+}
+
+#[derive(Deserialize)]
+struct NamedLicenseWire {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PropertyWire {
+    name: String,
+    #[serde(default)]
+    value: Option<String>,
+}
+
+#[cfg(test)]
+#[path = "input_tests.rs"]
+mod tests;

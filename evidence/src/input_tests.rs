@@ -1,0 +1,281 @@
+use super::*;
+
+fn hex(byte: &str) -> String {
+    byte.repeat(32)
+}
+
+/// A record with every field vouch writes.
+fn zlib() -> InputRecord {
+    InputRecord {
+        name: "zlib".into(),
+        ecosystem: "generic".into(),
+        version: Some("1.3.1".into()),
+        purl: Some("pkg:generic/zlib@1.3.1".parse().unwrap()),
+        origin: Some("https://zlib.net/zlib-1.3.1.tar.gz".into()),
+        declared: Some(format!("sha256:{}", hex("11"))),
+        observed: vec![
+            Digest::new("sha256", hex("22")).unwrap(),
+            Digest::new(DIR_HASH, hex("33")).unwrap(),
+        ],
+        status: Some(Match::Mismatch {
+            reason: "path third_party/zlib has dirHash x".into(),
+        }),
+        path: Some("third_party/zlib".into()),
+        license: Some("Zlib".into()),
+        cpe: Some("cpe:2.3:a:zlib:zlib:1.3.1:*:*:*:*:*:*:*".into()),
+        categories: vec!["dataplane_core".into()],
+        patches: vec!["patches/zlib.patch".into()],
+        critical: true,
+        critical_reasons: vec!["compression: a parser of untrusted data".into()],
+    }
+}
+
+#[test]
+fn a_record_round_trips_through_a_resource_descriptor_and_its_json() {
+    for record in [
+        zlib(),
+        InputRecord {
+            observed: vec![Digest::new(DIR_HASH, hex("ab")).unwrap()],
+            status: Some(Match::Match),
+            critical: false,
+            critical_reasons: Vec::new(),
+            purl: None,
+            declared: None,
+            path: None,
+            license: None,
+            cpe: None,
+            categories: Vec::new(),
+            patches: Vec::new(),
+            ..zlib()
+        },
+    ] {
+        let descriptor = record.to_resource_descriptor();
+        let json = serde_json::to_value(&descriptor).unwrap();
+        let back: ResourceDescriptor = serde_json::from_value(json).unwrap();
+        assert_eq!(InputRecord::try_from(&back).unwrap(), record);
+    }
+    // The documented shape (docs/provenance.md), key by key and in order.
+    let d = zlib().to_resource_descriptor();
+    let keys: Vec<&str> = d.annotations.keys().map(String::as_str).collect();
+    let mut documented = vec![
+        "ecosystem",
+        "version",
+        "purl",
+        "declared",
+        "observed",
+        "path",
+        "license",
+        "cpe",
+        "match",
+        "mismatchReason",
+        "categories",
+        "patches",
+        "critical",
+        "criticalReasons",
+    ];
+    documented.sort();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(sorted, documented);
+    assert_eq!(
+        d.annotations["observed"],
+        format!("sha256:{},dirHash:{}", hex("22"), hex("33"))
+    );
+    // Several observed digests: no single DigestSet, all in the annotation.
+    assert!(d.digest.is_none());
+    let one = InputRecord {
+        observed: vec![Digest::new(DIR_HASH, hex("ab")).unwrap()],
+        ..zlib()
+    };
+    assert_eq!(
+        one.to_resource_descriptor().digest.unwrap().get(DIR_HASH),
+        Some(&*hex("ab"))
+    );
+}
+
+#[test]
+fn a_record_round_trips_through_a_cyclonedx_component() {
+    let record = zlib();
+    let component = serde_json::to_value(record.to_component()).unwrap();
+    assert_eq!(component["purl"], "pkg:generic/zlib@1.3.1");
+    assert_eq!(component["hashes"][0]["alg"], "SHA-256");
+    assert_eq!(component["pedigree"]["patches"][0]["type"], "unofficial");
+    assert_eq!(component["externalReferences"][0]["type"], "distribution");
+    let back = InputRecord::from_component(&component).unwrap().unwrap();
+    assert_eq!(back, record);
+    // The facts are the CycloneDX properties, named once.
+    let names: Vec<&str> = component["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            property::ECOSYSTEM,
+            property::MATCH,
+            property::MISMATCH_REASON,
+            property::CRITICAL,
+            property::CRITICAL_REASON,
+            property::CATEGORY,
+            property::PATH,
+            property::DECLARED,
+            property::OBSERVED_DIRHASH,
+        ]
+    );
+    // Another producer's component: the purl type is the ecosystem, and
+    // nothing is claimed about its status or criticality.
+    let foreign = serde_json::json!({"type": "framework", "name": "inner", "version": "1.0.0",
+        "purl": "pkg:cargo/inner@1.0.0", "hashes": [{"alg": "SHA-256", "content": hex("AB")}],
+        "licenses": [{"license": {"id": "MIT"}}]});
+    let read = InputRecord::from_component(&foreign).unwrap().unwrap();
+    assert_eq!(read.ecosystem, "cargo");
+    assert_eq!((read.status, read.critical), (None, false));
+    assert_eq!(
+        read.observed[0].to_string(),
+        format!("sha256:{}", hex("ab"))
+    );
+    assert_eq!(read.license.as_deref(), Some("MIT"));
+    assert!(
+        InputRecord::from_component(&serde_json::json!({"version": "1"}))
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn a_record_missing_or_mistyping_what_vouch_writes_is_refused_naming_it() {
+    let good = serde_json::to_value(zlib().to_resource_descriptor()).unwrap();
+    let read = |dep: &Value| {
+        let d: ResourceDescriptor = serde_json::from_value(dep.clone()).unwrap();
+        InputRecord::try_from(&d).map_err(|e| e.to_string())
+    };
+    assert!(read(&good).is_ok());
+    for (key, value, needle) in [
+        ("critical", None, "annotation `critical`: is missing"),
+        (
+            "critical",
+            Some(json!("true")),
+            "annotation `critical`: is not true or false",
+        ),
+        ("match", None, "annotation `match`: is missing"),
+        (
+            "match",
+            Some(json!("matched")),
+            "is not match, mismatch or not-vendored",
+        ),
+        ("ecosystem", None, "annotation `ecosystem`: is missing"),
+        (
+            "mismatchReason",
+            None,
+            "`mismatchReason`: is missing for a mismatch",
+        ),
+        (
+            "version",
+            Some(json!(1)),
+            "annotation `version`: is not a string",
+        ),
+        ("purl", Some(json!("not a purl")), "purl \"not a purl\""),
+        ("observed", Some(json!("sha256")), "is not `<key>:<value>`"),
+        ("observed", Some(json!("sha256:abc")), "expected 64"),
+        (
+            "criticalReasons",
+            Some(json!("one")),
+            "not a list of strings",
+        ),
+        ("patches", Some(json!([1])), "not a list of strings"),
+    ] {
+        let mut bad = good.clone();
+        let annotations = bad["annotations"].as_object_mut().unwrap();
+        match value {
+            Some(v) => annotations.insert(key.into(), v),
+            None => annotations.remove(key),
+        };
+        let err = read(&bad).unwrap_err();
+        assert!(err.contains("resolved dependency \"zlib\""), "{err}");
+        assert!(err.contains(needle), "{key}: {err}");
+    }
+    let mut contradiction = good.clone();
+    contradiction["annotations"]["critical"] = json!(false);
+    assert!(read(&contradiction)
+        .unwrap_err()
+        .contains("not marked critical"));
+    // A vouch component missing `vouch:critical`, or with another word.
+    let component = serde_json::to_value(zlib().to_component()).unwrap();
+    for (value, needle) in [
+        (None, "property `vouch:critical`: is missing"),
+        (Some("yes"), "is not true or false"),
+    ] {
+        let mut bad = component.clone();
+        let props = bad["properties"].as_array_mut().unwrap();
+        props.retain(|p| p["name"] != property::CRITICAL);
+        if let Some(v) = value {
+            props.push(json!({"name": property::CRITICAL, "value": v}));
+        }
+        let err = InputRecord::from_component(&bad).unwrap_err().to_string();
+        assert!(err.contains(needle), "{err}");
+    }
+}
+
+#[test]
+fn purls_are_built_with_packageurl_in_vouchs_spelling() {
+    let build = |ty, ns, name, version, q: &[(&str, &str)]| {
+        Purl::build(ty, ns, name, version, q).unwrap().to_string()
+    };
+    // The spellings the ecosystems have always written, byte for byte.
+    assert_eq!(
+        build("cargo", None, "c", Some("3.0.0+build.1"), &[]),
+        "pkg:cargo/c@3.0.0%2Bbuild.1"
+    );
+    assert_eq!(
+        build("npm", Some("@scope"), "n", Some("3.0.0"), &[]),
+        "pkg:npm/%40scope/n@3.0.0"
+    );
+    assert_eq!(
+        build(
+            "golang",
+            Some("github.com/docker"),
+            "docker",
+            Some("v24.0.7+incompatible"),
+            &[]
+        ),
+        "pkg:golang/github.com/docker/docker@v24.0.7%2Bincompatible"
+    );
+    assert_eq!(
+        build(
+            "generic",
+            None,
+            "zlib",
+            Some("1.3.1"),
+            &[("download_url", "https://zlib.net/zlib 1.3.1.tar.gz?x=1&y")]
+        ),
+        "pkg:generic/zlib@1.3.1?download_url=https://zlib.net/zlib%201.3.1.tar.gz%3Fx%3D1%26y"
+    );
+    assert_eq!(
+        build("github", Some("Unicode-Org"), "ICU", Some("75.1"), &[]),
+        "pkg:github/unicode-org/icu@75.1"
+    );
+    assert_eq!(build("generic", None, "x", None, &[]), "pkg:generic/x");
+    // Where packageurl's rules or vouch's one encoder changed what an
+    // ecosystem used to write (docs/decisions.md): npm names are lower
+    // case, and PyPI versions are encoded like every other (`+`, `!`).
+    assert_eq!(
+        build("npm", None, "JSONStream", Some("1.3.5"), &[]),
+        "pkg:npm/jsonstream@1.3.5"
+    );
+    assert_eq!(
+        build("pypi", None, "torch", Some("1!2.0.0+cpu"), &[]),
+        "pkg:pypi/torch@1%212.0.0%2Bcpu"
+    );
+    // Every spelling reads back as the same package, and the canonical
+    // form is packageurl's own.
+    let p = Purl::build("generic", None, "a:b", Some("1!2"), &[]).unwrap();
+    assert_eq!(p.as_str(), "pkg:generic/a%3Ab@1%212");
+    assert_eq!(p.canonical(), "pkg:generic/a:b@1!2");
+    let read: Purl = p.as_str().parse().unwrap();
+    assert_eq!(read.package_url(), p.package_url());
+    // What a type forbids is refused.
+    assert!(Purl::build("cargo", Some("ns"), "x", None, &[]).is_err());
+    assert!(Purl::build("generic", None, "", None, &[]).is_err());
+}
