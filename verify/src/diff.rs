@@ -282,23 +282,20 @@ pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
                 });
             }
         }
-        for input in rest_before {
-            if input.critical {
-                out.critical.push(CriticalChange {
-                    input: input.clone(),
-                    change: Change::Removed,
-                });
+        // What is left unpaired was removed (before) or added (after).
+        for (rest, change, list) in [
+            (rest_before, Change::Removed, &mut out.removed),
+            (rest_after, Change::Added, &mut out.added),
+        ] {
+            for input in rest {
+                if input.critical {
+                    out.critical.push(CriticalChange {
+                        input: input.clone(),
+                        change,
+                    });
+                }
+                list.push(input);
             }
-            out.removed.push(input);
-        }
-        for input in rest_after {
-            if input.critical {
-                out.critical.push(CriticalChange {
-                    input: input.clone(),
-                    change: Change::Added,
-                });
-            }
-            out.added.push(input);
         }
     }
     let has = |list: &[Finding], f: &Finding| list.iter().any(|o| o.key() == f.key());
