@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::Command;
 
 use common::{
-    assert_declared_and_dir_hashed, assert_fails_with, assert_ok, inputs_json, root, run_vouch,
-    tempdir,
+    assert_declared_and_dir_hashed, assert_fails_with, assert_ok, inputs_json, mismatched, root,
+    run_vouch, tempdir,
 };
 
 /// Vendors this workspace's dependencies into `dir` as a project would:
@@ -171,10 +171,7 @@ fn every_vendored_crate_is_reported_and_matches_until_one_byte_changes() {
     let out = run_vouch(d, "inputs .");
     assert_fails_with(&out, "file src/lib.rs has sha256");
     let after = inputs_json(d);
-    let flagged: Vec<&serde_json::Value> = after
-        .iter()
-        .filter(|i| i["match"]["status"] == "mismatch")
-        .collect();
+    let flagged = mismatched(&after);
     assert_eq!(flagged.len(), 1, "{flagged:?}");
     assert_eq!(flagged[0]["name"], "base64");
     assert!(flagged[0]["match"]["reason"]

@@ -432,6 +432,15 @@ pub fn assert_declared_and_dir_hashed(input: &serde_json::Value, declared_prefix
     );
 }
 
+/// The inputs of a `vouch inputs --output json` list that do not match
+/// their declaration.
+pub fn mismatched(inputs: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    inputs
+        .iter()
+        .filter(|i| i["match"]["status"] == "mismatch")
+        .collect()
+}
+
 /// `vouch inputs DIR --output json --allow-mismatch`, parsed.
 pub fn inputs_json(dir: &Path) -> Vec<serde_json::Value> {
     let out = run_vouch(dir, "inputs . --output json --allow-mismatch");
