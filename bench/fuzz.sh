@@ -6,9 +6,12 @@
 #   bash bench/fuzz.sh 0 starlark ...  # only these targets (0: to 10 million)
 #   bash bench/fuzz.sh --seeds         # CI: each target over its seeds only
 #
-# A run starts from the target's committed seeds (fuzz/seeds/<target>/) and
-# the corpus it grew before (fuzz/target/corpus/<target>/, not committed),
-# and writes what it finds to the latter: the committed seeds stay seeds.
+# A run starts from the target's seeds and the corpus it grew before
+# (fuzz/target/corpus/<target>/, not committed), and writes what it finds to
+# the latter: the seeds stay seeds. A target's seeds are its committed ones
+# (fuzz/seeds/<target>/) and the repository files fuzz/seeds/testdata.txt
+# names for it (read where they are, not committed twice), gathered afresh in
+# fuzz/target/seeds/<target>/ on each run.
 # Crashes, timeouts and out-of-memory inputs land in fuzz/artifacts/<target>/
 # (not committed; a fixed one becomes a seed and a regression test).
 # Per target it prints executions, exec/s, libFuzzer's coverage (`cov:`
@@ -78,14 +81,29 @@ mapfile -t all < <("${cargo[@]}" fuzz list)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 
+# Gathers target $1's seeds in target/seeds/$1/: fuzz/seeds/$1/ and the files
+# of the repository that seeds/testdata.txt (`<target> <path>` lines) names.
+gather_seeds() {
+    local dir="target/seeds/$1" target path
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp seeds/"$1"/* "$dir"/
+    while read -r target path; do
+        if [[ "$target" == "$1" ]]; then
+            cp "../$path" "$dir"/
+        fi
+    done < <(grep -v '^#' seeds/testdata.txt)
+}
+
 if $seeds_only; then
     for t in "${targets[@]}"; do
         started=$SECONDS
+        gather_seeds "$t"
         # -runs=0: run every seed once, then stop. A crash fails the script.
         "$bin/$t" -runs=0 -rss_limit_mb="${FUZZ_RSS_MB:-2048}" \
-            -timeout="${FUZZ_TIMEOUT:-10}" "seeds/$t" 2>target/seeds-"$t".log \
+            -timeout="${FUZZ_TIMEOUT:-10}" "target/seeds/$t" 2>target/seeds-"$t".log \
             || { cat target/seeds-"$t".log >&2; echo "fuzz: $t crashed on its seeds" >&2; exit 1; }
-        echo "fuzz: $t: $(ls "seeds/$t" | wc -l) seeds ok ($((SECONDS - started)) s)" >&2
+        echo "fuzz: $t: $(ls "target/seeds/$t" | wc -l) seeds ok ($((SECONDS - started)) s)" >&2
     done
     exit 0
 fi
@@ -99,6 +117,7 @@ table=target/fuzz.md
 failed=0
 for t in "${targets[@]}"; do
     mkdir -p "target/corpus/$t" "artifacts/$t"
+    gather_seeds "$t"
     log="target/logs/$t.log"
     limit=(-runs="$runs")
     ((seconds > 0)) && limit=(-max_total_time="$seconds")
@@ -109,7 +128,7 @@ for t in "${targets[@]}"; do
     nice -n 19 "$bin/$t" "${limit[@]}" \
         -rss_limit_mb="${FUZZ_RSS_MB:-2048}" -timeout="${FUZZ_TIMEOUT:-10}" \
         -print_final_stats=1 -artifact_prefix="artifacts/$t/" \
-        "target/corpus/$t" "seeds/$t" >"$log" 2>&1 </dev/null
+        "target/corpus/$t" "target/seeds/$t" >"$log" 2>&1 </dev/null
     status=$?
     set -e
     elapsed=$((SECONDS - started))
@@ -125,7 +144,7 @@ for t in "${targets[@]}"; do
         failed=1
         ((crashes)) || crashes="exit $status"
     fi
-    row="| $t | $(ls "seeds/$t" | wc -l) | ${execs:-?} | ${rate:-?} | ${cov:-?} | ${ft:-?} | ${corpus:-?} | $crashes | $elapsed |"
+    row="| $t | $(ls "target/seeds/$t" | wc -l) | ${execs:-?} | ${rate:-?} | ${cov:-?} | ${ft:-?} | ${corpus:-?} | $crashes | $elapsed |"
     echo "$row" >>"$table"
     echo "$row" >&2
 done

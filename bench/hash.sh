@@ -25,10 +25,8 @@
 # skips the release build), BENCH_HASH_TREE (a prebuilt hash_tree bench
 # binary; skips its build).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-source bench/lib.sh
-root="$PWD"
-started=$SECONDS
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_start
 runs="${BENCH_RUNS:-10}" rev="${BENCH_REV:-HEAD}"
 
 # --- tools ---------------------------------------------------------------------

@@ -1,5 +1,13 @@
 # Helpers the benchmark scripts share; sourced, not run.
 
+# Makes the repository's root the current directory, with `root` its path
+# and `started` the benchmark's start (in $SECONDS): each script's first step.
+bench_start() {
+    cd "$(dirname "${BASH_SOURCE[0]}")/.."
+    root="$PWD"
+    started=$SECONDS
+}
+
 # Installs, from Debian, each of the packages given as COMMAND=PACKAGE whose
 # command is not there (a path for COMMAND is checked as an executable).
 bench_apt() {

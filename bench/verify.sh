@@ -16,10 +16,8 @@
 # nothing asserts a timing. Tunables: BENCH_RUNS (30), BENCH_N (2000),
 # BENCH_REPS (11).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-source bench/lib.sh
-root="$PWD"
-started=$SECONDS
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_start
 runs="${BENCH_RUNS:-30}" n="${BENCH_N:-2000}" reps="${BENCH_REPS:-11}"
 
 # --- tools ---------------------------------------------------------------------

@@ -45,10 +45,8 @@
 # 100000"), BENCH_REV (HEAD: the commit whose Cargo.lock is vendored),
 # BENCH_VOUCH (a prebuilt vouch binary; skips the release build).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-source bench/lib.sh
-root="$PWD"
-started=$SECONDS
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_start
 runs="${BENCH_RUNS:-5}" rev="${BENCH_REV:-HEAD}"
 read -r -a sizes <<<"${BENCH_SIZES:-10000 100000}"
 ((${#sizes[@]})) || { echo "bench: BENCH_SIZES is empty" >&2; exit 1; }

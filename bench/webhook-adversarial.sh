@@ -40,10 +40,8 @@
 # prebuilt vouch binary; skips the release build), BENCH_WEBHOOK_ARGS (extra
 # `vouch webhook` flags).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-source bench/lib.sh
-root="$PWD"
-started=$SECONDS
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_start
 reviews="${BENCH_REVIEWS:-4}" images_per="${BENCH_IMAGES:-4}"
 under_mib="${BENCH_UNDER_MIB:-15}" huge_mib="${BENCH_HUGE_MIB:-100}"
 

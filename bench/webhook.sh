@@ -45,10 +45,8 @@
 # BENCH_COLD (60), BENCH_FILL (10000), BENCH_VOUCH (a prebuilt vouch binary;
 # skips the release build).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-source bench/lib.sh
-root="$PWD"
-started=$SECONDS
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+bench_start
 secs="${BENCH_SECS:-10}" rounds="${BENCH_ROUNDS:-2}" settings="${BENCH_WRK:-1:8 2:16 1:32}"
 cold_n="${BENCH_COLD:-60}" fill_n="${BENCH_FILL:-10000}"
 

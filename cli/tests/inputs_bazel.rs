@@ -10,7 +10,9 @@ use std::fs;
 use std::path::Path;
 
 use base64::Engine;
-use common::{assert_fails_with, assert_ok, by_name, inputs_json, root, run_vouch, tempdir};
+use common::{
+    assert_fails_with, assert_ok, by_name, inputs_json, mismatched, root, run_vouch, tempdir,
+};
 use serde_json::Value;
 use vouch_evidence::digest::sha256;
 
@@ -226,12 +228,9 @@ fn one_flipped_byte_makes_exactly_that_archive_a_mismatch() {
     let observed = sha256(&bytes).hex();
 
     let inputs = inputs_json(d);
-    let mismatched: Vec<&Value> = inputs
-        .iter()
-        .filter(|i| i["match"]["status"] == "mismatch")
-        .collect();
-    assert_eq!(mismatched.len(), 1, "{inputs:#?}");
-    let nghttp2 = mismatched[0];
+    let flagged = mismatched(&inputs);
+    assert_eq!(flagged.len(), 1, "{inputs:#?}");
+    let nghttp2 = flagged[0];
     assert_eq!(nghttp2["name"], "com_github_nghttp2_nghttp2");
     assert_eq!(nghttp2["observed"], format!("sha256:{observed}").as_str());
     let reason = nghttp2["match"]["reason"].as_str().unwrap();

@@ -8,7 +8,10 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use common::{assert_fails_with, assert_ok, inputs_json, root, run_vouch, tempdir};
+use common::{
+    assert_declared_and_dir_hashed, assert_fails_with, assert_ok, inputs_json, mismatched, root,
+    run_vouch, tempdir,
+};
 
 /// Vendors this workspace's dependencies into `dir` as a project would:
 /// Cargo.lock, `vendor/`, and `.cargo/config.toml` pointing at it.
@@ -89,16 +92,7 @@ fn every_vendored_crate_is_reported_and_matches_until_one_byte_changes() {
             input["version"].as_str().unwrap().replace('+', "%2B")
         );
         assert_eq!(input["purl"], purl.as_str());
-        assert!(
-            input["declared"].as_str().unwrap().starts_with("sha256:"),
-            "{input}"
-        );
-        let observed = input["observed"].as_str().unwrap();
-        assert_eq!(
-            observed.strip_prefix("dirHash:").unwrap().len(),
-            64,
-            "{input}"
-        );
+        assert_declared_and_dir_hashed(input, "sha256:");
     }
     assert_ok(&run_vouch(d, "inputs ."));
 
@@ -177,10 +171,7 @@ fn every_vendored_crate_is_reported_and_matches_until_one_byte_changes() {
     let out = run_vouch(d, "inputs .");
     assert_fails_with(&out, "file src/lib.rs has sha256");
     let after = inputs_json(d);
-    let flagged: Vec<&serde_json::Value> = after
-        .iter()
-        .filter(|i| i["match"]["status"] == "mismatch")
-        .collect();
+    let flagged = mismatched(&after);
     assert_eq!(flagged.len(), 1, "{flagged:?}");
     assert_eq!(flagged[0]["name"], "base64");
     assert!(flagged[0]["match"]["reason"]

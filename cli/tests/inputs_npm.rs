@@ -6,7 +6,10 @@ use crate::common;
 use std::fs;
 use std::path::Path;
 
-use common::{assert_fails_with, assert_ok, inputs_json, npm_install, run_vouch, tempdir};
+use common::{
+    assert_declared_and_dir_hashed, assert_fails_with, assert_ok, inputs_json, mismatched,
+    npm_install, run_vouch, tempdir,
+};
 
 /// `debug@2.6.9` depends on `ms@2.0.0` while the project wants `ms@2.1.3`,
 /// so npm nests one at `node_modules/debug/node_modules/ms`.
@@ -59,16 +62,7 @@ fn every_installed_package_is_reported_and_matches_until_a_version_changes() {
         // npm copies each package's SPDX licence into the lock.
         assert!(entry["license"].is_string(), "{entry}");
         assert_eq!(input["license"], entry["license"], "{input}");
-        assert!(
-            input["declared"].as_str().unwrap().starts_with("sha512-"),
-            "{input}"
-        );
-        let observed = input["observed"].as_str().unwrap();
-        assert_eq!(
-            observed.strip_prefix("dirHash:").unwrap().len(),
-            64,
-            "{input}"
-        );
+        assert_declared_and_dir_hashed(input, "sha512-");
     }
     let scoped = inputs
         .iter()
@@ -158,10 +152,7 @@ fn every_installed_package_is_reported_and_matches_until_a_version_changes() {
     assert_fails_with(&out, "is-number 7.0.0 (npm)");
     assert_fails_with(&out, "has version 7.0.1, package-lock.json locks 7.0.0");
     let after = inputs_json(d);
-    let flagged: Vec<&serde_json::Value> = after
-        .iter()
-        .filter(|i| i["match"]["status"] == "mismatch")
-        .collect();
+    let flagged = mismatched(&after);
     assert_eq!(flagged.len(), 1, "{flagged:?}");
     assert_eq!(flagged[0]["name"], "is-number");
 

@@ -52,6 +52,16 @@ fn attachments(tree: &Value) -> &Vec<Value> {
     tree["attachments"].as_array().unwrap()
 }
 
+/// The one attachment of a `vouch tree --output json` document, asserting
+/// that there is one and that it is a bundle of `kind`.
+fn one_bundle<'a>(tree: &'a Value, kind: &str) -> &'a Value {
+    let found = attachments(tree);
+    assert_eq!(found.len(), 1, "{tree:#}");
+    assert_eq!(found[0]["format"], "bundle");
+    assert_eq!(found[0]["kind"], kind);
+    &found[0]
+}
+
 /// A plain-HTTP GET of `path` on `host`, with Basic auth if given; returns
 /// (status, body). Enough for Distribution, which answers with a
 /// Content-Length and closes on `Connection: close`.
@@ -217,12 +227,8 @@ fn sigstore_js_attach_is_read_and_verified_by_vouch() {
     ];
     let tree = scratch.tree(&image, &creds);
     assert_eq!(tree["digest"], digest.as_str());
-    let found = attachments(&tree);
-    assert_eq!(found.len(), 1, "{tree:#}");
-    let a = &found[0];
+    let a = one_bundle(&tree, "attestation");
     assert_eq!(a["subject"], digest.as_str());
-    assert_eq!(a["format"], "bundle");
-    assert_eq!(a["kind"], "attestation");
     assert_eq!(a["digest"], referrer.as_str());
     assert_eq!(a["key"], format!("hint:{}", hint_of(&public)).as_str());
     // sigstore-js writes no dev.sigstore.bundle.predicateType annotation:
@@ -279,13 +285,10 @@ fn oras_py_pulls_the_bundle_referrer_vouch_wrote() {
     common::assert_ok(&scratch.run(["sign", &image, "--key", s(&key)]));
 
     let tree = scratch.tree(&image, &[]);
-    let found = attachments(&tree);
-    assert_eq!(found.len(), 1, "{tree:#}");
-    assert_eq!(found[0]["format"], "bundle");
-    assert_eq!(found[0]["kind"], "signature");
-    let referrer = found[0]["digest"].as_str().unwrap();
+    let signature = one_bundle(&tree, "signature");
+    let referrer = signature["digest"].as_str().unwrap();
     let hint = hint_of(&public);
-    assert_eq!(found[0]["key"], format!("hint:{hint}").as_str());
+    assert_eq!(signature["key"], format!("hint:{hint}").as_str());
 
     let outdir = scratch.dir().join("pulled");
     let out = scratch
@@ -361,11 +364,8 @@ fn with_a_referrers_api_vouch_writes_no_fallback_tag() {
     common::assert_ok(&scratch.run(["sign", &image, "--key", s(&key)]));
 
     let tree = scratch.tree(&image, &[]);
-    let found = attachments(&tree);
-    assert_eq!(found.len(), 1, "{tree:#}");
-    assert_eq!(found[0]["format"], "bundle");
-    assert_eq!(found[0]["kind"], "signature");
-    assert_eq!(found[0]["subject"], digest.as_str());
+    let signature = one_bundle(&tree, "signature");
+    assert_eq!(signature["subject"], digest.as_str());
     let out = scratch.run(["verify-image", &image, "--key", s(&public)]);
     common::assert_ok(&out);
     assert_eq!(
@@ -461,14 +461,21 @@ fn unauthorized_is_reported_with_the_registry_message() {
     );
 }
 
+/// A registry answering every request with `status`: `vouch tree` fails
+/// naming `by_tag` by tag (HEAD, no body), `by_digest` by digest (GET, with
+/// the registry's message).
+fn status_fails(status: u16, by_tag: &[&str], by_digest: &[&str]) {
+    let stub = FaultServer::start(Fault::Status(status));
+    let host = &stub.host;
+    tree_fails(&format!("{host}/app:v1"), &[], by_tag);
+    tree_fails(&format!("{host}/app@{}", some_digest()), &[], by_digest);
+}
+
 #[test]
 fn too_many_requests_is_reported_with_the_registry_message() {
-    let stub = FaultServer::start(Fault::Status(429));
-    let host = &stub.host;
-    tree_fails(&format!("{host}/app:v1"), &[], &["429 Too Many Requests"]);
-    tree_fails(
-        &format!("{host}/app@{}", some_digest()),
-        &[],
+    status_fails(
+        429,
+        &["429 Too Many Requests"],
         &[
             "429 Too Many Requests",
             "TOOMANYREQUESTS: too many requests, slow down (stub)",
@@ -478,16 +485,9 @@ fn too_many_requests_is_reported_with_the_registry_message() {
 
 #[test]
 fn server_error_is_reported_with_the_registry_message() {
-    let stub = FaultServer::start(Fault::Status(500));
-    let host = &stub.host;
-    tree_fails(
-        &format!("{host}/app:v1"),
-        &[],
+    status_fails(
+        500,
         &["500 Internal Server Error"],
-    );
-    tree_fails(
-        &format!("{host}/app@{}", some_digest()),
-        &[],
         &[
             "500 Internal Server Error",
             "UNKNOWN: the stub broke on purpose",

@@ -727,7 +727,7 @@ mod tests {
     use async_trait::async_trait;
 
     use super::*;
-    use crate::memory::hooked::{Hooked, WriteHook};
+    use crate::memory::hooked::{Hooked, StoreHook};
     use crate::memory::MemoryStore;
     use crate::oci::OCI_MANIFEST;
     use crate::{Limits, Store};
@@ -742,7 +742,7 @@ mod tests {
     }
 
     #[async_trait]
-    impl WriteHook for StaleAfterWrite {
+    impl StoreHook for StaleAfterWrite {
         async fn after_manifest(
             &self,
             inner: &MemoryStore,

@@ -249,7 +249,7 @@ mod tests {
     use super::*;
     use crate::attach::attach_legacy_signature;
     use crate::conformance::push_image;
-    use crate::memory::hooked::{Hooked, WriteHook};
+    use crate::memory::hooked::{Hooked, StoreHook};
     use crate::memory::MemoryStore;
     use crate::oci::ImageIndex;
     use crate::{Limits, Store};
@@ -261,7 +261,7 @@ mod tests {
         left: AtomicUsize,
     }
 
-    impl WriteHook for FailsAfter {
+    impl StoreHook for FailsAfter {
         fn before_write(&self, inner: &MemoryStore) -> Result<()> {
             self.left
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))

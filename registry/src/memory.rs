@@ -143,16 +143,25 @@ impl Store for MemoryStore {
     }
 }
 
-/// stub: injected faults, for tests only. A [`MemoryStore`] whose writes go
-/// through a [`WriteHook`] first (to fail them, as a registry that went
-/// away would) and after (to land another writer's write behind them).
-#[cfg(test)]
-pub(crate) mod hooked {
+/// stub: injected faults and observed reads, for tests only (this crate's,
+/// and other crates' through the `conformance` feature). A [`MemoryStore`]
+/// whose reads go through a [`StoreHook`] first (to count them, or hold
+/// them), and whose writes go through it first (to fail them, as a registry
+/// that went away would) and after (to land another writer's write behind
+/// them).
+#[cfg(any(test, feature = "conformance"))]
+pub mod hooked {
     use super::*;
 
-    /// What happens around each write of a [`Hooked`] store.
+    /// What happens around each read and write of a [`Hooked`] store; every
+    /// method does nothing unless a hook says otherwise.
     #[async_trait]
-    pub(crate) trait WriteHook: Send + Sync {
+    pub trait StoreHook: Send + Sync {
+        /// Before each read: a tag, a manifest, a blob or a referrers lookup.
+        fn before_read(&self) {}
+        /// Before each referrers lookup, after [`StoreHook::before_read`]:
+        /// it may wait, to hold a verification at its first request.
+        async fn before_referrers(&self) {}
         /// Before each blob or manifest write; an error fails it unmade.
         fn before_write(&self, _inner: &MemoryStore) -> Result<()> {
             Ok(())
@@ -168,18 +177,21 @@ pub(crate) mod hooked {
         }
     }
 
-    /// A memory store with a [`WriteHook`] around its writes.
-    pub(crate) struct Hooked<H> {
-        pub(crate) inner: MemoryStore,
-        pub(crate) hook: H,
+    /// A memory store with a [`StoreHook`] around its reads and writes.
+    pub struct Hooked<H> {
+        /// The store read and written.
+        pub inner: MemoryStore,
+        /// What happens around each read and write.
+        pub hook: H,
     }
 
     #[async_trait]
-    impl<H: WriteHook> Store for Hooked<H> {
+    impl<H: StoreHook> Store for Hooked<H> {
         fn location(&self) -> String {
             self.inner.location()
         }
         async fn resolve_tag(&self, r: &str, tag: &str) -> Result<Option<Descriptor>> {
+            self.hook.before_read();
             self.inner.resolve_tag(r, tag).await
         }
         async fn fetch_manifest(
@@ -188,9 +200,11 @@ pub(crate) mod hooked {
             d: &Sha256,
             limit: u64,
         ) -> Result<Option<(Vec<u8>, Option<String>)>> {
+            self.hook.before_read();
             self.inner.fetch_manifest(r, d, limit).await
         }
         async fn fetch_blob(&self, r: &str, d: &Sha256, limit: u64) -> Result<Option<Vec<u8>>> {
+            self.hook.before_read();
             self.inner.fetch_blob(r, d, limit).await
         }
         async fn push_blob(&self, r: &str, d: &Sha256, content: &[u8]) -> Result<()> {
@@ -217,6 +231,8 @@ pub(crate) mod hooked {
             s: &Sha256,
             limit: usize,
         ) -> Result<Option<Vec<Descriptor>>> {
+            self.hook.before_read();
+            self.hook.before_referrers().await;
             self.inner.referrers(r, s, limit).await
         }
     }

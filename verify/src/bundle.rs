@@ -601,6 +601,24 @@ pub(crate) mod tests {
             .join(name)
     }
 
+    /// A conformance case's artifact (the suite's `a.txt`) and bundle.
+    fn conformance_artifact_and_bundle(name: &str) -> (Vec<u8>, Bundle) {
+        let case = conformance_case(name);
+        let artifact = std::fs::read(case.join("../a.txt")).unwrap();
+        let bundle =
+            Bundle::from_json(&std::fs::read(case.join("bundle.sigstore.json")).unwrap()).unwrap();
+        (artifact, bundle)
+    }
+
+    /// The identity that signed the keyless conformance cases: the
+    /// sigstore-conformance beacon workflow on GitHub Actions.
+    fn beacon() -> ExpectedIdentity {
+        ExpectedIdentity {
+            subject: BEACON.into(),
+            issuer: GITHUB.into(),
+        }
+    }
+
     fn conformance_bundle(name: &str) -> serde_json::Value {
         let path = conformance_case(name).join("bundle.sigstore.json");
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap()
@@ -704,12 +722,8 @@ pub(crate) mod tests {
             let mut bundle = conformance_bundle("happy-path-v0.3");
             bundle["verificationMaterial"]["certificate"]["rawBytes"] = b64.encode(&raw).into();
             let bundle = Bundle::from_json(&serde_json::to_vec(&bundle).unwrap()).unwrap();
-            let expected = ExpectedIdentity {
-                subject: BEACON.into(),
-                issuer: GITHUB.into(),
-            };
             let err =
-                verify_keyless(&bundle, Artifact::Bytes(b"x"), &root(), &expected).unwrap_err();
+                verify_keyless(&bundle, Artifact::Bytes(b"x"), &root(), &beacon()).unwrap_err();
             assert!(
                 matches!(err, Error::PublicKeyAsCertificate),
                 "{what}: {err}"
@@ -724,14 +738,8 @@ pub(crate) mod tests {
 
     #[test]
     fn keyless_bundle_verifies_and_the_identity_policy_decides() {
-        let case = conformance_case("happy-path-v0.3");
-        let artifact = std::fs::read(case.join("../a.txt")).unwrap();
-        let bundle =
-            Bundle::from_json(&std::fs::read(case.join("bundle.sigstore.json")).unwrap()).unwrap();
-        let expected = ExpectedIdentity {
-            subject: BEACON.into(),
-            issuer: GITHUB.into(),
-        };
+        let (artifact, bundle) = conformance_artifact_and_bundle("happy-path-v0.3");
+        let expected = beacon();
         let ok = verify_keyless(&bundle, Artifact::Bytes(&artifact), &root(), &expected).unwrap();
         assert_eq!(ok.identity.subject, BEACON);
         assert_eq!(ok.tlog_entries.len(), 1);
@@ -788,14 +796,8 @@ pub(crate) mod tests {
 
     #[test]
     fn keyless_dsse_bundle_returns_the_verified_statement() {
-        let case = conformance_case("happy-path-intoto-in-dsse-v3");
-        let artifact = std::fs::read(case.join("../a.txt")).unwrap();
-        let bundle =
-            Bundle::from_json(&std::fs::read(case.join("bundle.sigstore.json")).unwrap()).unwrap();
-        let expected = ExpectedIdentity {
-            subject: BEACON.into(),
-            issuer: GITHUB.into(),
-        };
+        let (artifact, bundle) = conformance_artifact_and_bundle("happy-path-intoto-in-dsse-v3");
+        let expected = beacon();
         let ok = verify_keyless(&bundle, Artifact::Bytes(&artifact), &root(), &expected).unwrap();
         let payload = ok.payload.unwrap();
         assert_eq!(payload.payload_type, IN_TOTO_PAYLOAD_TYPE);

@@ -282,38 +282,32 @@ pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
                 });
             }
         }
-        for input in rest_before {
-            if input.critical {
-                out.critical.push(CriticalChange {
-                    input: input.clone(),
-                    change: Change::Removed,
-                });
+        // What is left unpaired was removed (before) or added (after).
+        for (rest, change, list) in [
+            (rest_before, Change::Removed, &mut out.removed),
+            (rest_after, Change::Added, &mut out.added),
+        ] {
+            for input in rest {
+                if input.critical {
+                    out.critical.push(CriticalChange {
+                        input: input.clone(),
+                        change,
+                    });
+                }
+                list.push(input);
             }
-            out.removed.push(input);
-        }
-        for input in rest_after {
-            if input.critical {
-                out.critical.push(CriticalChange {
-                    input: input.clone(),
-                    change: Change::Added,
-                });
-            }
-            out.added.push(input);
         }
     }
-    let has = |list: &[Finding], f: &Finding| list.iter().any(|o| o.key() == f.key());
-    out.fixed = old
-        .findings
-        .iter()
-        .filter(|f| !has(&new.findings, f))
-        .cloned()
-        .collect();
-    out.introduced = new
-        .findings
-        .iter()
-        .filter(|f| !has(&old.findings, f))
-        .cloned()
-        .collect();
+    // The findings of `a` that `b` does not have.
+    let only_in = |a: &Verdict, b: &Verdict| -> Vec<Finding> {
+        a.findings
+            .iter()
+            .filter(|f| !b.findings.iter().any(|o| o.key() == f.key()))
+            .cloned()
+            .collect()
+    };
+    out.fixed = only_in(old, new);
+    out.introduced = only_in(new, old);
     for f in old.findings.iter().filter(|f| f.answered()) {
         let why = match new.findings.iter().find(|n| n.key() == f.key()) {
             Some(n) if n.answered() => continue,

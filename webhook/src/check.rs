@@ -327,89 +327,36 @@ mod tests {
     use async_trait::async_trait;
     use tokio::sync::Semaphore;
     use vouch_load::policy;
+    use vouch_registry::memory::hooked::{Hooked, StoreHook};
     use vouch_registry::memory::MemoryStore;
-    use vouch_registry::oci::Descriptor;
-    use vouch_registry::{Limits, Store};
+    use vouch_registry::Limits;
 
     use super::*;
 
-    /// A memory store whose referrers lookups (the first request of a
-    /// verification) are counted, then held until the test opens the gate;
-    /// every read is counted in `reads`.
-    struct Gated {
-        inner: MemoryStore,
+    /// What a [`Hooked`] memory store does around its reads: referrers
+    /// lookups (the first request of a verification) are counted, then held
+    /// until the test opens the gate; every read is counted in `reads`.
+    struct Gate {
         entered: AtomicUsize,
         reads: AtomicUsize,
         gate: Semaphore,
     }
 
     #[async_trait]
-    impl Store for Gated {
-        fn location(&self) -> String {
-            self.inner.location()
-        }
-        async fn resolve_tag(
-            &self,
-            repository: &str,
-            tag: &str,
-        ) -> vouch_registry::Result<Option<Descriptor>> {
+    impl StoreHook for Gate {
+        fn before_read(&self) {
             self.reads.fetch_add(1, Ordering::SeqCst);
-            self.inner.resolve_tag(repository, tag).await
         }
-        async fn fetch_manifest(
-            &self,
-            repository: &str,
-            digest: &Sha256,
-            limit: u64,
-        ) -> vouch_registry::Result<Option<(Vec<u8>, Option<String>)>> {
-            self.reads.fetch_add(1, Ordering::SeqCst);
-            self.inner.fetch_manifest(repository, digest, limit).await
-        }
-        async fn fetch_blob(
-            &self,
-            repository: &str,
-            digest: &Sha256,
-            limit: u64,
-        ) -> vouch_registry::Result<Option<Vec<u8>>> {
-            self.reads.fetch_add(1, Ordering::SeqCst);
-            self.inner.fetch_blob(repository, digest, limit).await
-        }
-        async fn push_blob(
-            &self,
-            repository: &str,
-            digest: &Sha256,
-            content: &[u8],
-        ) -> vouch_registry::Result<()> {
-            self.inner.push_blob(repository, digest, content).await
-        }
-        async fn push_manifest(
-            &self,
-            repository: &str,
-            digest: &Sha256,
-            content: &[u8],
-            media_type: &str,
-            tag: Option<&str>,
-        ) -> vouch_registry::Result<()> {
-            self.inner
-                .push_manifest(repository, digest, content, media_type, tag)
-                .await
-        }
-        async fn referrers(
-            &self,
-            repository: &str,
-            subject: &Sha256,
-            limit: usize,
-        ) -> vouch_registry::Result<Option<Vec<Descriptor>>> {
-            self.reads.fetch_add(1, Ordering::SeqCst);
+        async fn before_referrers(&self) {
             self.entered.fetch_add(1, Ordering::SeqCst);
             drop(self.gate.acquire().await.unwrap());
-            self.inner.referrers(repository, subject, limit).await
         }
     }
 
     /// A checker with one policy for `registry.example/**` and at most
-    /// `max_verifications` verifications at once, over a [`Gated`] store.
-    fn setup(max_verifications: usize) -> (Arc<Checker>, Arc<Gated>, tempfile::TempDir) {
+    /// `max_verifications` verifications at once, over a memory store with a
+    /// [`Gate`].
+    fn setup(max_verifications: usize) -> (Arc<Checker>, Arc<Hooked<Gate>>, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("policy.yaml");
         std::fs::write(
@@ -419,11 +366,13 @@ mod tests {
         )
         .unwrap();
         let policies = policy::load(&path).unwrap();
-        let store = Arc::new(Gated {
+        let store = Arc::new(Hooked {
             inner: MemoryStore::new(),
-            entered: AtomicUsize::new(0),
-            reads: AtomicUsize::new(0),
-            gate: Semaphore::new(0),
+            hook: Gate {
+                entered: AtomicUsize::new(0),
+                reads: AtomicUsize::new(0),
+                gate: Semaphore::new(0),
+            },
         });
         let shared = store.clone();
         let open: Opener = Arc::new(move |image: &ImageRef| {
@@ -486,19 +435,19 @@ mod tests {
         let (checker, store, _dir) = setup(4);
         let mut tasks = spawn_checks(&checker, vec![image(1); 4]);
         wait_until("one verification started", || {
-            store.entered.load(Ordering::SeqCst) >= 1
+            store.hook.entered.load(Ordering::SeqCst) >= 1
         })
         .await;
         // Room for the other three to start theirs, were they not shared.
         tokio::time::sleep(Duration::from_millis(300)).await;
-        store.gate.add_permits(1);
+        store.hook.gate.add_permits(1);
         while let Some(outcome) = tasks.join_next().await {
             match outcome.unwrap() {
                 Outcome::Verdict(v) => assert!(v.allowed(), "{v:?}"),
                 other => panic!("{other:?}"),
             }
         }
-        assert_eq!(store.entered.load(Ordering::SeqCst), 1);
+        assert_eq!(store.hook.entered.load(Ordering::SeqCst), 1);
         let metrics = checker.metrics.render();
         assert!(
             metrics.contains("vouch_webhook_cache_misses_total 1\n"),
@@ -514,7 +463,7 @@ mod tests {
         checker.replace_policies(policies);
         let mut again = spawn_checks(&checker, vec![image(1)]);
         wait_until("a second verification", || {
-            store.entered.load(Ordering::SeqCst) == 2
+            store.hook.entered.load(Ordering::SeqCst) == 2
         })
         .await;
         again.join_next().await.unwrap().unwrap();
@@ -527,10 +476,10 @@ mod tests {
         let (checker, store, _dir) = setup(4);
         let mut tasks = spawn_checks(&checker, vec![image(1), image(2)]);
         wait_until("both verifications started", || {
-            store.entered.load(Ordering::SeqCst) == 2
+            store.hook.entered.load(Ordering::SeqCst) == 2
         })
         .await;
-        store.gate.add_permits(1);
+        store.hook.gate.add_permits(1);
         while let Some(outcome) = tasks.join_next().await {
             assert!(matches!(outcome.unwrap(), Outcome::Verdict(_)));
         }
@@ -546,17 +495,17 @@ mod tests {
         let (checker, store, _dir) = setup(2);
         let mut tasks = spawn_checks(&checker, vec![image(1), image(2), image(3)]);
         wait_until("two verifications started", || {
-            store.entered.load(Ordering::SeqCst) == 2
+            store.hook.entered.load(Ordering::SeqCst) == 2
         })
         .await;
         // Room for the third to start, were it not waiting for a turn.
         tokio::time::sleep(Duration::from_millis(300)).await;
-        assert_eq!(store.entered.load(Ordering::SeqCst), 2);
-        store.gate.add_permits(3);
+        assert_eq!(store.hook.entered.load(Ordering::SeqCst), 2);
+        store.hook.gate.add_permits(3);
         while let Some(outcome) = tasks.join_next().await {
             assert!(matches!(outcome.unwrap(), Outcome::Verdict(_)));
         }
-        assert_eq!(store.entered.load(Ordering::SeqCst), 3);
+        assert_eq!(store.hook.entered.load(Ordering::SeqCst), 3);
     }
 
     #[tokio::test]
@@ -578,7 +527,7 @@ mod tests {
         }
         let deadline = Deadline::now() + Duration::from_secs(60);
         assert!(!checker.matched(&unmatched[0]));
-        assert_eq!(store.reads.load(Ordering::SeqCst), 0);
+        assert_eq!(store.hook.reads.load(Ordering::SeqCst), 0);
         // Negative control: a matched tag is resolved (and not found).
         let matched: ImageRef = "registry.example/app:v1".parse().unwrap();
         assert!(checker.matched(&matched));
@@ -594,6 +543,6 @@ mod tests {
             .resolve_by(&matched, deadline, Duration::from_secs(60))
             .await
             .is_err());
-        assert_eq!(store.reads.load(Ordering::SeqCst), 2);
+        assert_eq!(store.hook.reads.load(Ordering::SeqCst), 2);
     }
 }

@@ -413,6 +413,34 @@ pub fn by_name<'a>(inputs: &'a [serde_json::Value], name: &str) -> &'a serde_jso
         .unwrap_or_else(|| panic!("no input {name} in {inputs:#?}"))
 }
 
+/// Asserts that an input of a `vouch inputs --output json` list is declared
+/// by a digest starting `declared_prefix` (`sha256:`, SRI's `sha512-`) and
+/// was observed as a `dirHash:` of 64 hex digits.
+pub fn assert_declared_and_dir_hashed(input: &serde_json::Value, declared_prefix: &str) {
+    assert!(
+        input["declared"]
+            .as_str()
+            .unwrap()
+            .starts_with(declared_prefix),
+        "{input}"
+    );
+    let observed = input["observed"].as_str().unwrap();
+    assert_eq!(
+        observed.strip_prefix("dirHash:").unwrap().len(),
+        64,
+        "{input}"
+    );
+}
+
+/// The inputs of a `vouch inputs --output json` list that do not match
+/// their declaration.
+pub fn mismatched(inputs: &[serde_json::Value]) -> Vec<&serde_json::Value> {
+    inputs
+        .iter()
+        .filter(|i| i["match"]["status"] == "mismatch")
+        .collect()
+}
+
 /// `vouch inputs DIR --output json --allow-mismatch`, parsed.
 pub fn inputs_json(dir: &Path) -> Vec<serde_json::Value> {
     let out = run_vouch(dir, "inputs . --output json --allow-mismatch");
