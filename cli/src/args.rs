@@ -215,10 +215,12 @@ pub struct OutputArgs {
     pub output: Output,
 }
 
-/// How the project tree is read; shared by the commands that discover
-/// inputs.
+/// How the project tree is read and its inputs classified; shared by the
+/// commands that discover inputs (`inputs`, `sbom`, `attest`, `vulns`).
 #[derive(clap::Args, Clone)]
 pub struct DiscoveryArgs {
+    #[command(flatten)]
+    pub critical: CriticalArgs,
     /// The largest vendored file hashed, in bytes (default 4 GiB, above
     /// any real source archive). A larger one (a sparse 100 GB file, say)
     /// is an error naming it, at once, instead of minutes of hashing.
@@ -226,9 +228,9 @@ pub struct DiscoveryArgs {
     pub max_file_bytes: u64,
 }
 
-/// Which criticality rules classify the inputs; shared by the commands
-/// that discover them.
-#[derive(clap::Args)]
+/// Which criticality rules classify the inputs (part of
+/// [`DiscoveryArgs`]).
+#[derive(clap::Args, Clone)]
 pub struct CriticalArgs {
     /// More criticality rules (YAML, the schema of policies/critical.yaml;
     /// repeatable). They extend the shipped rules and the project's

@@ -8,15 +8,15 @@ use anyhow::{Context, Result};
 use vouch_attest::critical::{self, Rules, PROJECT_FILE};
 use vouch_attest::{Input, Match, Root};
 
-use crate::args::{CriticalArgs, DiscoveryArgs};
+use crate::args::DiscoveryArgs;
 
 /// Discovers the inputs of `dir` and marks the critical ones. Returns them
 /// with the names of the rule sources in force, for the provenance.
 pub fn discover_classified(
     dir: &Path,
-    critical: &CriticalArgs,
     discovery: &DiscoveryArgs,
 ) -> Result<(Vec<Input>, Vec<String>)> {
+    let critical = &discovery.critical;
     let root = Root::new(dir)
         .with_context(|| format!("cannot discover the inputs of {}", dir.display()))?
         .with_max_file_bytes(discovery.max_file_bytes);

@@ -11,7 +11,7 @@ use vouch_attest::Input;
 use vouch_evidence::keys::Signer;
 use vouch_evidence::text::Escaped;
 
-use crate::args::{CriticalArgs, DiscoveryArgs, RegistryArgs, SigningKeyArgs};
+use crate::args::{DiscoveryArgs, RegistryArgs, SigningKeyArgs};
 use crate::attach::{attach_statement, Format};
 use crate::clock::now_rfc3339;
 use crate::discovery::{discover_classified, mismatches};
@@ -70,8 +70,6 @@ pub struct Args {
     #[arg(long)]
     allow_mismatch: bool,
     #[command(flatten)]
-    critical: CriticalArgs,
-    #[command(flatten)]
     discovery: DiscoveryArgs,
     #[command(flatten)]
     registry: RegistryArgs,
@@ -117,10 +115,9 @@ pub async fn run(args: Args) -> Result<()> {
 
     let bar = progress(&args.dir);
     let dir = args.dir.clone();
-    let critical = args.critical;
     let tree = args.discovery.clone();
     let mut discovery =
-        tokio::task::spawn_blocking(move || discover_classified(&dir, &critical, &tree));
+        tokio::task::spawn_blocking(move || discover_classified(&dir, &tree));
     let discovered = loop {
         tokio::select! {
             done = &mut discovery => break done?,

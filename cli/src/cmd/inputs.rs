@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use vouch_evidence::text::Escaped;
 
-use crate::args::{CriticalArgs, DiscoveryArgs, Output, OutputArgs};
+use crate::args::{DiscoveryArgs, Output, OutputArgs};
 use crate::discovery::{discover_classified, mismatches};
 use crate::outcome::Listed;
 use crate::term::{self, note};
@@ -27,8 +27,6 @@ pub struct Args {
     #[arg(long)]
     allow_mismatch: bool,
     #[command(flatten)]
-    critical: CriticalArgs,
-    #[command(flatten)]
     discovery: DiscoveryArgs,
 }
 
@@ -47,7 +45,7 @@ fn short(digest: Option<&str>) -> String {
 
 /// Discovers, prints, and fails on a mismatch unless allowed.
 pub fn run(args: Args) -> Result<()> {
-    let (inputs, _) = discover_classified(&args.dir, &args.critical, &args.discovery)?;
+    let (inputs, _) = discover_classified(&args.dir, &args.discovery)?;
     match args.output.output {
         Output::Json => writeln!(
             term::data_stdout(),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use vouch_attest::sbom::{self, Subject};
 
-use crate::args::{CriticalArgs, DiscoveryArgs};
+use crate::args::{DiscoveryArgs};
 use crate::clock::now_rfc3339;
 use crate::discovery::discover_classified;
 use crate::files::{write_atomic, Overwrite};
@@ -44,8 +44,6 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     name: Option<String>,
     #[command(flatten)]
-    critical: CriticalArgs,
-    #[command(flatten)]
     discovery: DiscoveryArgs,
 }
 
@@ -69,7 +67,7 @@ pub fn run(args: Args) -> Result<()> {
                 })?
         }
     };
-    let (inputs, _) = discover_classified(&args.dir, &args.critical, &args.discovery)?;
+    let (inputs, _) = discover_classified(&args.dir, &args.discovery)?;
     let subject = Subject {
         name,
         version: None,

@@ -10,7 +10,7 @@ use vouch_evidence::text::Escaped;
 use vouch_verify::vulns::{self, Finding, ImageInput};
 
 use crate::args::{
-    CriticalArgs, DiscoveryArgs, OsvArgs, Output, OutputArgs, RegistryArgs, TrustArgs,
+    DiscoveryArgs, OsvArgs, Output, OutputArgs, RegistryArgs, TrustArgs,
     TrustedRootArgs,
 };
 use crate::discovery::discover_classified;
@@ -44,8 +44,6 @@ pub struct Args {
     #[command(flatten)]
     trusted_root: TrustedRootArgs,
     #[command(flatten)]
-    critical: CriticalArgs,
-    #[command(flatten)]
     discovery: DiscoveryArgs,
     #[command(flatten)]
     registry: RegistryArgs,
@@ -55,10 +53,9 @@ pub struct Args {
 /// discovered input's record, as a provenance would hold it.
 fn directory_inputs(
     dir: &Path,
-    critical: &CriticalArgs,
     discovery: &DiscoveryArgs,
 ) -> Result<Vec<ImageInput>> {
-    let (inputs, _) = discover_classified(dir, critical, discovery)?;
+    let (inputs, _) = discover_classified(dir, discovery)?;
     let records = inputs
         .iter()
         .map(vouch_attest::Input::record)
@@ -125,7 +122,7 @@ pub async fn run(args: Args) -> Result<()> {
             .into());
         };
         let db = osv.database;
-        let inputs = directory_inputs(dir, &args.critical, &args.discovery)?;
+        let inputs = directory_inputs(dir, &args.discovery)?;
         let findings = vulns::scan(&db, &inputs).map_err(|e| {
             anyhow::anyhow!(
                 "cannot check the inputs of {} for vulnerabilities: {e}",
