@@ -116,8 +116,7 @@ pub async fn run(args: Args) -> Result<()> {
     let bar = progress(&args.dir);
     let dir = args.dir.clone();
     let tree = args.discovery.clone();
-    let mut discovery =
-        tokio::task::spawn_blocking(move || discover_classified(&dir, &tree));
+    let mut discovery = tokio::task::spawn_blocking(move || discover_classified(&dir, &tree));
     let discovered = loop {
         tokio::select! {
             done = &mut discovery => break done?,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use vouch_attest::sbom::{self, Subject};
 
-use crate::args::{DiscoveryArgs};
+use crate::args::DiscoveryArgs;
 use crate::clock::now_rfc3339;
 use crate::discovery::discover_classified;
 use crate::files::{write_atomic, Overwrite};

@@ -10,8 +10,7 @@ use vouch_evidence::text::Escaped;
 use vouch_verify::vulns::{self, Finding, ImageInput};
 
 use crate::args::{
-    DiscoveryArgs, OsvArgs, Output, OutputArgs, RegistryArgs, TrustArgs,
-    TrustedRootArgs,
+    DiscoveryArgs, OsvArgs, Output, OutputArgs, RegistryArgs, TrustArgs, TrustedRootArgs,
 };
 use crate::discovery::discover_classified;
 use crate::findings::vex_cell;
@@ -51,10 +50,7 @@ pub struct Args {
 
 /// A directory's inputs as the image's evidence would record them: each
 /// discovered input's record, as a provenance would hold it.
-fn directory_inputs(
-    dir: &Path,
-    discovery: &DiscoveryArgs,
-) -> Result<Vec<ImageInput>> {
+fn directory_inputs(dir: &Path, discovery: &DiscoveryArgs) -> Result<Vec<ImageInput>> {
     let (inputs, _) = discover_classified(dir, discovery)?;
     let records = inputs
         .iter()
