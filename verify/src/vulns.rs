@@ -79,12 +79,31 @@ pub struct ImageInput {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cpe: Option<String>,
     /// Whether what is on disk matched its declaration when it was
-    /// attested: `match`, `mismatch` or `not-vendored`, when recorded.
-    #[serde(rename = "match", skip_serializing_if = "Option::is_none")]
-    pub matched: Option<String>,
-    /// With `mismatch`: which file or field differs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub mismatch_reason: Option<String>,
+    /// attested, when recorded: written as `match` (`match`, `mismatch` or
+    /// `not-vendored`) and, with a mismatch, `mismatchReason`.
+    #[serde(flatten)]
+    pub status: Option<Recorded>,
+}
+
+/// A recorded [`Match`], in the JSON shape of the provenance annotations
+/// it was read from: `match` by its name, then `mismatchReason` when it
+/// is a mismatch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded(pub Match);
+
+impl Serialize for Recorded {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("match", self.0.name())?;
+        if let Match::Mismatch { reason } = &self.0 {
+            map.serialize_entry("mismatchReason", reason)?;
+        }
+        map.end()
+    }
 }
 
 /// `name version (ecosystem)`, for messages.
@@ -97,11 +116,7 @@ pub(crate) fn label(name: &str, version: Option<&str>, ecosystem: &str) -> Strin
 impl From<InputRecord> for ImageInput {
     fn from(r: InputRecord) -> Self {
         ImageInput {
-            mismatch_reason: match &r.status {
-                Some(Match::Mismatch { reason }) => Some(reason.clone()),
-                _ => None,
-            },
-            matched: r.status.as_ref().map(|s| s.name().to_string()),
+            status: r.status.map(Recorded),
             digests: r.observed.iter().map(ToString::to_string).collect(),
             purl: r.purl.map(|p| p.to_string()),
             name: r.name,
@@ -116,6 +131,19 @@ impl From<InputRecord> for ImageInput {
 }
 
 impl ImageInput {
+    /// The recorded status's name (`match`, `mismatch`, `not-vendored`).
+    pub fn matched(&self) -> Option<&'static str> {
+        self.status.as_ref().map(|s| s.0.name())
+    }
+
+    /// With a mismatch: which file or field differs.
+    pub fn mismatch_reason(&self) -> Option<&str> {
+        match &self.status {
+            Some(Recorded(Match::Mismatch { reason })) => Some(reason),
+            _ => None,
+        }
+    }
+
     /// `name version (ecosystem)`, for messages.
     pub fn label(&self) -> String {
         label(&self.name, self.version.as_deref(), &self.ecosystem)
@@ -811,6 +839,25 @@ mod tests {
         .answered());
         // Control: another vulnerability.
         assert!(!answered_by(&[s], finding("CVE-2024-50614", &[])).answered());
+    }
+
+    #[test]
+    fn a_recorded_status_is_written_as_the_provenance_annotations() {
+        let mut input = tinyxml2();
+        let json = |input: &ImageInput| serde_json::to_value(input).unwrap();
+        input.status = None;
+        assert!(json(&input).get("match").is_none(), "none recorded");
+        input.status = Some(Recorded(Match::Mismatch {
+            reason: "file a.c differs".into(),
+        }));
+        let written = serde_json::to_string(&input).unwrap();
+        assert!(
+            written.ends_with(r#""match":"mismatch","mismatchReason":"file a.c differs"}"#),
+            "{written}"
+        );
+        input.status = Some(Recorded(Match::NotVendored));
+        assert_eq!(json(&input)["match"], "not-vendored");
+        assert!(json(&input).get("mismatchReason").is_none());
     }
 
     #[test]

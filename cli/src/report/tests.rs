@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // test code
 
 use super::*;
+use vouch_evidence::input::Match;
 use vouch_verify::evaluate::Decision;
+use vouch_verify::vulns::Recorded;
 
 fn input(name: &str, critical: bool) -> ImageInput {
     ImageInput {
@@ -16,8 +18,7 @@ fn input(name: &str, critical: bool) -> ImageInput {
         critical_reasons: Vec::new(),
         digests: vec!["sha256:00".into()],
         cpe: None,
-        matched: Some("match".into()),
-        mismatch_reason: None,
+        status: Some(Recorded(Match::Match)),
     }
 }
 
