@@ -5,7 +5,7 @@
 #
 #   apt packages         docker-registry skopeo apache2-utils openssl
 #                        kubernetes-client curl chromium strace cmark-gfm
-#                        zsh fish groff-base man-db,
+#                        zsh fish groff-base man-db rpm mmdebstrap umoci,
 #                        each when its binary is missing
 #                        (uses sudo -n when not root)
 #   target/oracles/venv  Python venv from tests/oracles/requirements.txt
@@ -46,8 +46,8 @@ stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
 # (bash is there already); groff renders `vouch man` (man-db: `man -l`).
 # Only the packages of missing binaries are installed (a second kubectl
 # package would conflict with the first); `apt-get update` only then too.
-apt_bins=(docker-registry skopeo htpasswd openssl kubectl curl chromium strace cmark-gfm zsh fish groff man)
-apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client curl chromium strace cmark-gfm zsh fish groff-base man-db)
+apt_bins=(docker-registry skopeo htpasswd openssl kubectl curl chromium strace cmark-gfm zsh fish groff man rpm mmdebstrap umoci)
+apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client curl chromium strace cmark-gfm zsh fish groff-base man-db rpm mmdebstrap umoci)
 apt_missing=()
 apt_needed=()
 for i in "${!apt_bins[@]}"; do      # `command -v a b` succeeds if any is found
