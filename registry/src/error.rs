@@ -141,6 +141,30 @@ pub enum Error {
         /// How many read-merge-write rounds were tried.
         attempts: usize,
     },
+    /// Reading one part of an image's filesystem (a platform manifest,
+    /// its config, a layer) failed: which image and which part, then why.
+    /// A scan reports it whole rather than leave out what it could not
+    /// read.
+    #[error("{part} of image {image}: {error}")]
+    Image {
+        /// The image as the user named it.
+        image: String,
+        /// The part ("layer 2 of 3 sha256:…", "config sha256:…").
+        part: String,
+        /// Why it could not be read. Part of the message, so not also
+        /// `source()`.
+        error: Box<Error>,
+    },
+    /// An image index lists no manifest for the platform asked for.
+    #[error("image {image} has no manifest for platform {wanted}; it has: {}", available_list(.available))]
+    NoPlatform {
+        /// The image as the user named it.
+        image: String,
+        /// The platform asked for (`linux/amd64`).
+        wanted: String,
+        /// The platforms it has, attestation manifests left out.
+        available: Vec<String>,
+    },
     /// The evidence attached to an image is malformed.
     #[error(transparent)]
     Evidence(#[from] vouch_evidence::Error),
@@ -158,6 +182,7 @@ impl Error {
     pub fn is_unavailable(&self) -> bool {
         match self {
             Error::Unavailable { .. } => true,
+            Error::Image { error, .. } => error.is_unavailable(),
             Error::Remote {
                 status: Some(status),
                 ..
@@ -180,8 +205,23 @@ impl Error {
             | Error::Unavailable {
                 location, reason, ..
             } => format!("registry {location}: {reason}"),
+            Error::Image { image, part, error } => {
+                format!(
+                    "{part} of image {image}: {}",
+                    error.without_remote_message()
+                )
+            }
             other => other.to_string(),
         }
+    }
+}
+
+/// The platforms of [`Error::NoPlatform`], or "none".
+fn available_list(available: &[String]) -> String {
+    if available.is_empty() {
+        "none".to_string()
+    } else {
+        available.join(", ")
     }
 }
 

@@ -15,6 +15,7 @@ pub mod attach;
 pub mod conformance;
 pub mod copy;
 mod error;
+pub mod image;
 pub mod layout;
 pub mod memory;
 pub mod oci;
