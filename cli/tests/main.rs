@@ -13,6 +13,7 @@ mod conformance;
 mod deploy;
 mod diff;
 mod golden;
+mod image_layers;
 mod inputs_bazel;
 mod inputs_cargo;
 mod inputs_generic;
