@@ -340,19 +340,19 @@ async fn select(
             }
         }
     }
-    if root_is_index {
-        if let Some(want) = want {
-            if chosen.is_empty() {
-                available.reverse();
-                return Err(Error::NoPlatform {
-                    image: image.to_string(),
-                    wanted: want.to_string(),
-                    available,
-                });
-            }
-            // One platform: the first entry for it, as `docker pull` takes.
-            chosen.truncate(1);
-        }
+    if root_is_index && chosen.is_empty() {
+        // Even for `all`: an index of attestations alone has no filesystem,
+        // and reading nothing must not look like an empty image.
+        available.reverse();
+        return Err(Error::NoPlatform {
+            image: image.to_string(),
+            wanted: want.map_or_else(|| "any".to_string(), |p| p.to_string()),
+            available,
+        });
+    }
+    if root_is_index && want.is_some() {
+        // One platform: the first entry for it, as `docker pull` takes.
+        chosen.truncate(1);
     }
     Ok(chosen)
 }
@@ -621,6 +621,14 @@ mod tests {
         index(repo, vec![amd64, arm64, attestation], Some("multi")).await;
     }
 
+    /// The entries of the index tagged `tag`.
+    async fn images_of(repo: &Repository, tag: &str) -> Vec<Descriptor> {
+        match repo.tagged(tag).await.unwrap().unwrap().manifest {
+            Manifest::Index(index) => index.manifests,
+            Manifest::Image(_) => panic!("{tag} is not an index"),
+        }
+    }
+
     #[tokio::test]
     async fn reads_the_platform_asked_for_and_skips_attestation_manifests() {
         let (_, repo) = repo(Limits::default());
@@ -673,6 +681,18 @@ mod tests {
             .collect();
         assert_eq!(platforms, ["linux/amd64", "linux/arm64/v8"]);
         assert_eq!(seen.len(), 3);
+
+        // An index of attestations alone has no platform, even for `all`;
+        // the annotation alone marks one.
+        let mut entry = images_of(&repo, "multi").await[2].clone();
+        entry.platform = None;
+        assert!(is_attestation(&entry));
+        index(&repo, vec![entry], Some("attestations")).await;
+        let (err, _) = read(&repo, "attestations", "all").await;
+        assert_eq!(
+            err.unwrap_err().to_string(),
+            "image memory/app:attestations has no manifest for platform any; it has: none"
+        );
 
         let (err, seen) = read(&repo, "multi", "linux/s390x").await;
         let err = err.unwrap_err();
