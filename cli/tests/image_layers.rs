@@ -14,9 +14,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::debian::{self, DebianImage};
+use common::debian;
 use common::registry::Registry;
-use common::{assert_ok, Fixture};
 use serde_json::{json, Value};
 use vouch_evidence::digest::{sha256, Sha256};
 use vouch_registry::image::{
@@ -34,15 +33,6 @@ const ZSTD: &str = "application/vnd.oci.image.layer.v1.tar+zstd";
 fn open(reference: &str, limits: Limits) -> Repository {
     let image: ImageRef = reference.parse().unwrap();
     vouch_registry::open(&image, &RemoteOptions::default(), limits, false).unwrap()
-}
-
-/// Pushes the Debian image's [`debian::TAG`] to `registry` as
-/// `debian:bookworm` with `vouch copy`; returns the reference.
-fn push(registry: &Registry, image: &DebianImage) -> String {
-    let dst = registry.reference("debian", "bookworm");
-    let out = Fixture::new().run(["copy", &image.reference(debian::TAG), &dst]);
-    assert_ok(&out);
-    dst
 }
 
 /// The manifest `tag` names in the layout, read from its files.
@@ -151,7 +141,7 @@ async fn read(
 async fn debian_image_layers_read_back_from_a_real_registry() {
     let image = debian::image();
     let registry = Registry::plain();
-    let reference = push(&registry, image);
+    let reference = image.push(&registry);
     let (manifest_digest, manifest) = layout_manifest(&image.layout(), debian::TAG);
     let repo = open(&reference, Limits::default());
 
@@ -247,7 +237,7 @@ async fn debian_image_layers_read_back_from_a_real_registry() {
 async fn an_index_of_two_platforms_is_read_per_platform_and_with_all() {
     let image = debian::image();
     let registry = Registry::plain();
-    let reference = push(&registry, image);
+    let reference = image.push(&registry);
     let repo = open(&reference, Limits::default());
 
     // An arm64/v8 image of the same layers (its config says so), and a

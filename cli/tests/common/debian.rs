@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use super::root;
+use super::registry::Registry;
+use super::{assert_ok, root, Fixture};
 
 /// The layout tag of the one-layer base image.
 pub const BASE_TAG: &str = "base";
@@ -35,6 +36,15 @@ impl DebianImage {
     /// `oci:LAYOUT:tag`.
     pub fn reference(&self, tag: &str) -> String {
         format!("oci:{}:{tag}", self.layout().display())
+    }
+
+    /// Pushes [`TAG`] to `registry` as `debian:bookworm` with `vouch copy`
+    /// (digests kept); returns that reference.
+    pub fn push(&self, registry: &Registry) -> String {
+        let dst = registry.reference("debian", "bookworm");
+        let out = Fixture::new().run(["copy", &self.reference(TAG), &dst]);
+        assert_ok(&out);
+        dst
     }
 
     /// The final image's `var/lib/dpkg` (the dpkg admin directory).
