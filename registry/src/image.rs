@@ -705,6 +705,56 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn docker_schema_2_images_and_manifest_lists_are_read() {
+        let (_, repo) = repo(Limits::default());
+        let layer = repo.put_blob(DOCKER_GZIP, b"docker layer").await.unwrap();
+        let config = json!({
+            "architecture": "amd64", "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [sha256(b"tar").to_string()]},
+        });
+        let config = repo
+            .put_blob(DOCKER_CONFIG, &serde_json::to_vec(&config).unwrap())
+            .await
+            .unwrap();
+        let manifest = json!({
+            "schemaVersion": 2, "mediaType": crate::oci::DOCKER_MANIFEST,
+            "config": config, "layers": [layer],
+        });
+        let mut entry = repo
+            .put_manifest_bytes(
+                &serde_json::to_vec(&manifest).unwrap(),
+                crate::oci::DOCKER_MANIFEST,
+                None,
+            )
+            .await
+            .unwrap();
+        entry.platform = Some(default_platform());
+        let list = json!({
+            "schemaVersion": 2, "mediaType": DOCKER_MANIFEST_LIST, "manifests": [entry],
+        });
+        repo.put_manifest_bytes(
+            &serde_json::to_vec(&list).unwrap(),
+            DOCKER_MANIFEST_LIST,
+            Some("docker"),
+        )
+        .await
+        .unwrap();
+        let (images, seen) = read(&repo, "docker", "").await;
+        let images = images.unwrap();
+        assert_eq!(images[0].manifest.digest, entry.digest);
+        assert_eq!(images[0].config.media_type, DOCKER_CONFIG);
+        assert_eq!(
+            seen,
+            vec![(
+                "linux/amd64".into(),
+                0,
+                Compression::Gzip,
+                b"docker layer".to_vec()
+            )]
+        );
+    }
+
+    #[tokio::test]
     async fn a_layer_over_the_size_limit_is_refused_before_any_layer_is_fetched() {
         let (_, repo) = repo(Limits {
             max_blob_bytes: 100,
