@@ -199,8 +199,8 @@ struct RootFsWire {
 /// Reads the layers of `image` in `repo`, for the platforms `platforms`
 /// selects: calls `on_layer` with each platform's image and each of its
 /// layers in order, bottom first, and returns the images read. Every
-/// platform's manifest and layers are checked (types, sizes, counts) before
-/// its first layer is fetched, and each layer's bytes are checked against
+/// selected platform's manifest, config and layer descriptors are checked
+/// (types, sizes, counts) before the first layer is fetched, and each layer's bytes are checked against
 /// its digest before `on_layer` sees them. The first error stops the read,
 /// `on_layer`'s included; registry errors name the image and the part
 /// (manifest, config, layer) that failed.
@@ -222,7 +222,9 @@ where
     })?;
     let mut read = Vec::new();
     for (entry_platform, fetched) in select(repo, &name, root, platforms).await? {
-        let image = checked_image(repo, &name, &entry_platform, platforms, fetched).await?;
+        read.push(checked_image(repo, &name, &entry_platform, platforms, fetched).await?);
+    }
+    for image in &read {
         let count = image.layers.len();
         for (index, descriptor) in image.layers.iter().enumerate() {
             let part = || format!("layer {} of {count} {}", index + 1, descriptor.digest);
@@ -234,7 +236,7 @@ where
             let compression = Compression::of_layer(&descriptor.media_type)
                 .map_err(|reason| invalid(&name, part(), repo, reason))?;
             on_layer(
-                &image,
+                image,
                 Layer {
                     index,
                     descriptor,
@@ -243,7 +245,6 @@ where
                 },
             )?;
         }
-        read.push(image);
     }
     Ok(read)
 }
@@ -787,6 +788,25 @@ mod tests {
         assert!(err.to_string().contains("image memory/app:big"), "{err}");
         assert!(err.to_string().contains("over the limit of 100"), "{err}");
         assert!(seen.is_empty(), "a layer was read before the check");
+    }
+
+    #[tokio::test]
+    async fn every_platform_is_checked_before_any_layer_is_fetched() {
+        let (_, repo) = repo(Limits::default());
+        let good = image(&repo, "linux/amd64", &[(GZIP, b"fine")]).await;
+        let bad = image(&repo, "linux/arm64", &[(TAR, b"x"), ("text/plain", b"y")]).await;
+        index(&repo, vec![good, bad], Some("half")).await;
+        let (err, seen) = read(&repo, "half", "all").await;
+        assert!(err
+            .unwrap_err()
+            .to_string()
+            .contains("\"text/plain\" is not a filesystem layer"));
+        assert!(
+            seen.is_empty(),
+            "linux/amd64 was read before linux/arm64 was checked"
+        );
+        let (images, _) = read(&repo, "half", "").await;
+        assert_eq!(images.unwrap().len(), 1);
     }
 
     #[tokio::test]
