@@ -35,15 +35,20 @@
 //! repositories and CPEs are compared (`names`); and the indexed
 //! [`Database`].
 
+mod apk;
 mod database;
+mod distro;
+mod dpkg;
 mod ecosystem;
 mod names;
 mod record;
+mod rpm;
 mod severity;
 mod version;
 mod wire;
 
 pub use database::Database;
+pub use distro::{Distro, OsRelease};
 pub use ecosystem::Ecosystem;
 pub use names::cpe_names_other_version;
 pub use record::{Affected, Event, Package, Range, RangeKind, Record};
