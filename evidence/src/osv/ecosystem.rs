@@ -86,7 +86,7 @@ pub enum Ecosystem {
     /// "Red Hat:enterprise_linux:9::appstream", "Wolfi"): the whole name is
     /// kept, and two names match only when they are equal, so a record of
     /// one release never matches another's packages. Ordered in the
-    /// distribution's version order ([`Distro::scheme`]).
+    /// distribution's version order (see [`Distro`]).
     Distro(Distro, String),
     /// Any other OSV ecosystem, with its suffix: matched by `versions[]` only.
     Other(String),
