@@ -286,23 +286,19 @@ fn rpm_distributions_match_binary_or_source_rpm_with_epochs() {
         "1:3.0.7-24.el9"
     )
     .is_empty());
-    assert_eq!(
-        found(
-            &db,
-            "AlmaLinux:9",
-            "openssl-libs",
-            "openssl",
-            "1:3.0.7-24.el9"
-        )
-        .len(),
-        1
-    );
+    // AlmaLinux's real ALSA-2023:3722 lists openssl's binaries.
+    let alsa = one("ALSA-2023:3722", &["1:3.0.7-16.el9_2"]);
+    let alma = |v: &str| found(&db, "AlmaLinux:9", "openssl-libs", "openssl", v);
+    assert_eq!(alma("1:3.0.7-6.el9_2"), alsa);
+    assert_eq!(alma("3.0.9-1.el9"), alsa);
+    assert!(alma("1:3.0.7-16.el9_2").is_empty());
+    assert!(alma("1:3.0.7-16.el9_2.1").is_empty());
     assert!(found(
         &db,
-        "AlmaLinux:9",
+        "AlmaLinux:8",
         "openssl-libs",
         "openssl",
-        "1:3.0.7-27.el9"
+        "1:3.0.7-6.el9_2"
     )
     .is_empty());
     let sle = "SUSE:Linux Enterprise Module for Basesystem 15 SP5";
