@@ -87,14 +87,6 @@ impl Distro {
             .map(|(d, _, _)| *d)
     }
 
-    /// The family's name as OSV spells it ("Red Hat", "openSUSE").
-    pub fn osv_name(self) -> &'static str {
-        FAMILIES
-            .iter()
-            .find(|(d, _, _)| *d == self)
-            .map_or("", |(_, name, _)| name)
-    }
-
     /// The version order of its `ECOSYSTEM` ranges.
     pub(super) fn scheme(self) -> Scheme {
         FAMILIES

@@ -141,8 +141,11 @@ impl Ord for Version {
     /// epochs (absent is "0"), versions, then releases, a missing release
     /// before any release.
     fn cmp(&self, other: &Self) -> Ordering {
-        let epoch = |v: &Version| v.epoch.clone().unwrap_or_else(|| "0".to_owned());
-        rpmvercmp(&epoch(self), &epoch(other))
+        let (e1, e2) = (
+            self.epoch.as_deref().unwrap_or("0"),
+            other.epoch.as_deref().unwrap_or("0"),
+        );
+        rpmvercmp(e1, e2)
             .then_with(|| rpmvercmp(&self.version, &other.version))
             .then_with(|| match (&self.release, &other.release) {
                 (Some(a), Some(b)) => rpmvercmp(a, b),
