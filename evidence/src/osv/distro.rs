@@ -150,7 +150,31 @@ fn major_minor(version_id: &str) -> Option<(u32, Option<u32>)> {
     parts.all(|p| number(p).is_some()).then_some((major, minor))
 }
 
-impl OsRelease<'_> {
+impl<'a> OsRelease<'a> {
+    /// The os-release an OS package's purl names in its `distro`
+    /// qualifier, as vouch writes it (`<ID>-<VERSION_ID>`: `debian-12`,
+    /// `ubuntu-22.04`, `opensuse-leap-15.5`, `wolfi-20230201`), so that an
+    /// input known by its purl finds its ecosystems: split at the last `-`
+    /// when what follows starts with a digit (a `VERSION_ID` has no `-`, an
+    /// `ID` may: `opensuse-tumbleweed`, `sle-micro`); otherwise the whole is
+    /// the `ID`, without a release.
+    pub fn from_purl_distro(distro: &'a str) -> OsRelease<'a> {
+        match distro.rsplit_once('-') {
+            Some((id, version_id)) if version_id.starts_with(|c: char| c.is_ascii_digit()) => {
+                OsRelease {
+                    id,
+                    version_id: Some(version_id),
+                    id_like: None,
+                }
+            }
+            _ => OsRelease {
+                id: distro,
+                version_id: None,
+                id_like: None,
+            },
+        }
+    }
+
     /// The OSV ecosystems whose records apply to packages of this
     /// release, each to be looked up with [`Distro::names_to_match`]; an
     /// error the caller can show when the distribution or its release is
@@ -165,6 +189,9 @@ impl OsRelease<'_> {
     ///   records of its universe packages and, once standard support ends,
     ///   of all its packages, and an image without Pro is affected by
     ///   them until it has the ESM fix; so they apply to every LTS image.
+    ///   (The converse is left to the caller: a package already updated from
+    ///   an ESM pocket, its version carrying `esm`, is fixed per the Pro
+    ///   record but still inside an unfixed standard record's range.)
     ///   The FIPS records (`Ubuntu:Pro:FIPS...`) are about the FIPS builds
     ///   of a few packages, which an os-release does not show: left out;
     /// - `alpine` 3.19.1 -> `Alpine:v3.19` (edge, `3.21.0_alpha...`, has no

@@ -427,3 +427,43 @@ fn os_release_to_ecosystems() {
     );
     assert!(os("", None).unwrap_err().contains("ID \"\""));
 }
+
+#[test]
+fn the_purl_distro_qualifier_names_the_os_release() {
+    for (distro, id, version_id, ecosystem) in [
+        ("debian-12", "debian", Some("12"), "Debian:12"),
+        ("ubuntu-22.04", "ubuntu", Some("22.04"), "Ubuntu:22.04:LTS"),
+        ("alpine-3.19.1", "alpine", Some("3.19.1"), "Alpine:v3.19"),
+        (
+            "opensuse-leap-15.5",
+            "opensuse-leap",
+            Some("15.5"),
+            "openSUSE:Leap 15.5",
+        ),
+        (
+            "opensuse-tumbleweed",
+            "opensuse-tumbleweed",
+            None,
+            "openSUSE:Tumbleweed",
+        ),
+        (
+            "sle-micro-5.5",
+            "sle-micro",
+            Some("5.5"),
+            "SUSE:Linux Enterprise Micro 5.5",
+        ),
+        ("wolfi-20230201", "wolfi", Some("20230201"), "Wolfi"),
+        ("chainguard", "chainguard", None, "Chainguard"),
+    ] {
+        let release = OsRelease::from_purl_distro(distro);
+        assert_eq!(
+            (release.id, release.version_id),
+            (id, version_id),
+            "{distro}"
+        );
+        let (_, ecosystems) = release.ecosystems().unwrap();
+        assert_eq!(ecosystems[0].as_str(), ecosystem, "{distro}");
+    }
+    // A release-less Debian is an error, not every Debian release.
+    assert!(OsRelease::from_purl_distro("debian").ecosystems().is_err());
+}
