@@ -32,7 +32,11 @@ impl Scheme {
     }
 
     pub(super) fn parse(self, version: &str) -> Option<Version> {
-        self.parse_why(version).ok()
+        match self {
+            Scheme::SemVer => parse_semver(version).map(Version::Sem),
+            Scheme::Pep440 => pep440_rs::Version::from_str(version).ok().map(Version::Pep),
+            _ => self.parse_why(version).ok(),
+        }
     }
 
     /// Parses `version`, or says why it is not one in this order (the
@@ -169,11 +173,10 @@ impl<'a> Query<'a> {
         version: &'a str,
     ) -> std::result::Result<Self, String> {
         let scheme = ecosystem.scheme();
-        let semver = match Scheme::SemVer.parse_why(version) {
-            Ok(v) => Some(v),
-            Err(why) if scheme == Some(Scheme::SemVer) => return Err(why),
-            Err(_) => None,
-        };
+        let semver = Scheme::SemVer.parse(version);
+        if semver.is_none() && scheme == Some(Scheme::SemVer) {
+            Scheme::SemVer.parse_why(version)?;
+        }
         let native = match scheme {
             Some(Scheme::SemVer) | None => None,
             Some(scheme) => Some(scheme.parse_why(version)?),
