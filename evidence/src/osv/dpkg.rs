@@ -248,12 +248,19 @@ mod tests {
     /// Asks `dpkg --compare-versions` for the order of every pair, in one
     /// shell (two dpkg runs per pair at most).
     fn dpkg_orders(pairs: &[(&str, &str)]) -> Vec<Ordering> {
-        let mut script = String::new();
+        // `c A B` prints <, = or >, or why dpkg failed (exit 2: a version
+        // it refuses; 127: no dpkg), so that a missing or failing oracle is
+        // named rather than read as an answer.
+        let mut script = String::from(
+            "c() {\n\
+             \x20 dpkg --compare-versions \"$1\" lt \"$2\"; r=$?\n\
+             \x20 if [ $r = 0 ]; then echo '<'; return; fi\n\
+             \x20 if [ $r = 1 ]; then dpkg --compare-versions \"$1\" eq \"$2\"; r=$?; fi\n\
+             \x20 case $r in 0) echo '=';; 1) echo '>';; *) echo \"dpkg exited $r on $1 $2\";; esac\n\
+             }\n",
+        );
         for (a, b) in pairs {
-            script.push_str(&format!(
-                "if dpkg --compare-versions '{a}' lt '{b}'; then echo '<'; \
-                 elif dpkg --compare-versions '{a}' eq '{b}'; then echo '='; else echo '>'; fi\n"
-            ));
+            script.push_str(&format!("c '{a}' '{b}'\n"));
         }
         let mut child = Command::new("sh")
             .arg("-s")
@@ -272,7 +279,8 @@ mod tests {
             .map(|l| match l {
                 "<" => Ordering::Less,
                 "=" => Ordering::Equal,
-                _ => Ordering::Greater,
+                ">" => Ordering::Greater,
+                failed => panic!("the dpkg oracle (Debian's dpkg) failed: {failed}"),
             })
             .collect();
         assert_eq!(orders.len(), pairs.len(), "dpkg answered {text:?}");
