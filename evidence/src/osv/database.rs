@@ -65,7 +65,7 @@ impl Database {
     ///
     /// A record that no lookup can ever return is validated, counted
     /// ([`Database::unmatchable`]) and dropped: one whose affected entries
-    /// name only ecosystems vouch does not order (Debian, Maven, ...), with
+    /// name only ecosystems vouch does not order (Maven, NuGet, ...), with
     /// no GIT repository and no CPE. The full OSV export is mostly such
     /// records, and keeping them would cost memory for nothing.
     pub fn add(&mut self, source: &str, bytes: &[u8]) -> Result<()> {

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+use super::distro::Distro;
 use super::version::{Query, Scheme};
 
 /// The ecosystem names the OSV schema defines (`validation/schema.json`,
@@ -66,8 +67,10 @@ const OSV_ECOSYSTEMS: &[&str] = &[
 /// `:suffix` ("Debian:12", "Ubuntu:22.04:LTS", "Alpine:v3.19"): a record
 /// naming an ecosystem no database uses ("cargo", "crates-io", "pip") could
 /// never match anything, so it is refused rather than silently ignored. The
-/// four ecosystems whose version order vouch implements have their own
-/// variants; every other valid name is kept verbatim in [`Ecosystem::Other`].
+/// four language ecosystems whose version order vouch implements have their
+/// own variants, the distributions whose order it implements share
+/// [`Ecosystem::Distro`]; every other valid name is kept verbatim in
+/// [`Ecosystem::Other`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Ecosystem {
     /// `crates.io`: Rust crates, SemVer order.
@@ -78,6 +81,13 @@ pub enum Ecosystem {
     PyPI,
     /// `Go`: Go modules, SemVer order with a leading `v`.
     Go,
+    /// A distribution's packages, named with the distribution's release as
+    /// OSV spells it ("Debian:12", "Ubuntu:22.04:LTS", "Alpine:v3.19",
+    /// "Red Hat:enterprise_linux:9::appstream", "Wolfi"): the whole name is
+    /// kept, and two names match only when they are equal, so a record of
+    /// one release never matches another's packages. Ordered in the
+    /// distribution's version order (see [`Distro`]).
+    Distro(Distro, String),
     /// Any other OSV ecosystem, with its suffix: matched by `versions[]` only.
     Other(String),
 }
@@ -98,12 +108,14 @@ impl Ecosystem {
             Some((base, suffix)) => (base, Some(suffix)),
             None => (name, None),
         };
-        if OSV_ECOSYSTEMS.contains(&base) && suffix != Some("") {
-            Ok(Ecosystem::Other(name.to_owned()))
-        } else {
+        if !OSV_ECOSYSTEMS.contains(&base) || suffix == Some("") {
             Err(format!(
                 "unknown OSV ecosystem {name:?} (OSV names: crates.io, npm, PyPI, Go, Maven, ...)"
             ))
+        } else if let Some(distro) = Distro::from_osv(base) {
+            Ok(Ecosystem::Distro(distro, name.to_owned()))
+        } else {
+            Ok(Ecosystem::Other(name.to_owned()))
         }
     }
 
@@ -115,7 +127,7 @@ impl Ecosystem {
             Ecosystem::Npm => "npm",
             Ecosystem::PyPI => "PyPI",
             Ecosystem::Go => "Go",
-            Ecosystem::Other(name) => name,
+            Ecosystem::Distro(_, name) | Ecosystem::Other(name) => name,
         }
     }
 
@@ -184,6 +196,7 @@ impl Ecosystem {
         match self {
             Ecosystem::CratesIo | Ecosystem::Npm | Ecosystem::Go => Some(Scheme::SemVer),
             Ecosystem::PyPI => Some(Scheme::Pep440),
+            Ecosystem::Distro(distro, _) => Some(distro.scheme()),
             Ecosystem::Other(_) => None,
         }
     }

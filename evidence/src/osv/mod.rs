@@ -16,10 +16,14 @@
 //!   ignored; a leading `v` tolerated, as Go writes versions);
 //! - `ECOSYSTEM` ranges compare in the package's ecosystem order: SemVer for
 //!   crates.io, npm and Go (Go pseudo-versions are SemVer prereleases and
-//!   order correctly), PEP 440 for PyPI. Other ecosystems have orders vouch
-//!   does not implement (Debian, RPM, Maven, ...): their `ECOSYSTEM` ranges
-//!   are ignored and only `versions[]` membership (the exact string)
-//!   matches, which is what osv.dev's expanded `versions[]` lists are for;
+//!   order correctly), PEP 440 for PyPI, dpkg's for Debian and Ubuntu,
+//!   RPM's for Red Hat, SUSE, openSUSE, Rocky Linux, AlmaLinux (and Azure
+//!   Linux, Mageia, openEuler), apk's for Alpine, Wolfi and Chainguard
+//!   ([`Distro`]; each checked against the distribution's own tool). Other
+//!   ecosystems have orders vouch does not implement (Maven, NuGet, ...):
+//!   their `ECOSYSTEM` ranges are ignored and only `versions[]` membership
+//!   (the exact string) matches, which is what osv.dev's expanded
+//!   `versions[]` lists are for;
 //! - `GIT` ranges need the repository's commit graph, which vouch does not
 //!   have: [`Record::affects`] ignores them, and [`Record::affects_repo`]
 //!   matches inputs without a package ecosystem by repository and tag via
@@ -30,24 +34,34 @@
 //! caller's business.
 //!
 //! The module's parts: [`Ecosystem`] names and [`Severity`] bands; the
+//! distributions ([`Distro`]: which names their records use, which of their
+//! ecosystems an image's [`OsRelease`] selects) and their version orders
+//! (`dpkg`, `rpm`, `apk`); the
 //! JSON shape (`wire`) and the validated [`Record`]; each ecosystem's
 //! version order and the evaluation of ranges (`version`); how
 //! repositories and CPEs are compared (`names`); and the indexed
 //! [`Database`].
 
+mod apk;
 mod database;
+mod distro;
+mod dpkg;
 mod ecosystem;
 mod names;
 mod record;
+mod rpm;
 mod severity;
 mod version;
 mod wire;
 
 pub use database::Database;
+pub use distro::{Distro, OsRelease};
 pub use ecosystem::Ecosystem;
 pub use names::cpe_names_other_version;
 pub use record::{Affected, Event, Package, Range, RangeKind, Record};
 pub use severity::Severity;
 
+#[cfg(test)]
+mod distro_tests;
 #[cfg(test)]
 mod tests;

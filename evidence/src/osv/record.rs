@@ -182,7 +182,8 @@ impl Record {
     /// limit (128). Validated here so that matching cannot fail later: the
     /// timestamps are RFC 3339; every event version of a SEMVER range is
     /// SemVer (a leading "v" tolerated); ECOSYSTEM-range versions of
-    /// crates.io, npm and Go are SemVer and of PyPI PEP 440; "introduced"
+    /// crates.io, npm and Go are SemVer, of PyPI PEP 440, and of the
+    /// distributions ([`super::Distro`]) Debian, RPM or apk versions; "introduced"
     /// may be "0" and "limit" "*"; each event holds exactly one of
     /// introduced, fixed, last_affected, limit; each range has an
     /// `introduced`; a GIT range has a `repo`; ecosystems are OSV names.

@@ -146,6 +146,21 @@ fn versions_list_membership() {
 
     // Other ecosystems: versions[] only, by exact string; their
     // ECOSYSTEM ranges are not evaluated.
+    let maven = parse(&record(
+        r#"{"package":{"ecosystem":"Maven","name":"org.yaml:snakeyaml"},
+            "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"2.0"}]}],
+            "versions":["1.33","1.26"]}"#,
+    ));
+    let mvn = Ecosystem::parse("Maven").unwrap();
+    assert_eq!(
+        affected(&maven, &mvn, "org.yaml:snakeyaml", "1.33"),
+        Some(vec![])
+    );
+    assert_eq!(affected(&maven, &mvn, "org.yaml:snakeyaml", "1.30"), None);
+
+    // Debian's ECOSYSTEM ranges are evaluated in dpkg order (they used to
+    // be ignored like Maven's): versions[] and the range both count, and
+    // only for the record's own release.
     let debian = parse(&record(
         r#"{"package":{"ecosystem":"Debian:12","name":"zlib"},
             "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:1.2.13.dfsg-1"}]}],
@@ -154,9 +169,13 @@ fn versions_list_membership() {
     let deb = Ecosystem::parse("Debian:12").unwrap();
     assert_eq!(
         affected(&debian, &deb, "zlib", "1:1.2.11.dfsg-2"),
-        Some(vec![])
+        Some(vec!["1:1.2.13.dfsg-1".into()])
     );
-    assert_eq!(affected(&debian, &deb, "zlib", "1:1.2.12.dfsg-1"), None);
+    assert_eq!(
+        affected(&debian, &deb, "zlib", "1:1.2.12.dfsg-1"),
+        Some(vec!["1:1.2.13.dfsg-1".into()])
+    );
+    assert_eq!(affected(&debian, &deb, "zlib", "1:1.2.13.dfsg-1"), None);
     let other_release = Ecosystem::parse("Debian:11").unwrap();
     assert_eq!(
         affected(&debian, &other_release, "zlib", "1:1.2.11.dfsg-2"),
@@ -382,12 +401,18 @@ fn ecosystem_names() {
         ("npm", Ecosystem::Npm),
         ("PyPI", Ecosystem::PyPI),
         ("Go", Ecosystem::Go),
-        ("Debian:12", Ecosystem::Other("Debian:12".into())),
+        (
+            "Debian:12",
+            Ecosystem::Distro(Distro::Debian, "Debian:12".into()),
+        ),
         (
             "Ubuntu:22.04:LTS",
-            Ecosystem::Other("Ubuntu:22.04:LTS".into()),
+            Ecosystem::Distro(Distro::Ubuntu, "Ubuntu:22.04:LTS".into()),
         ),
-        ("Alpine:v3.19", Ecosystem::Other("Alpine:v3.19".into())),
+        (
+            "Alpine:v3.19",
+            Ecosystem::Distro(Distro::Alpine, "Alpine:v3.19".into()),
+        ),
         ("Maven", Ecosystem::Other("Maven".into())),
     ] {
         let parsed = Ecosystem::parse(name).unwrap();
@@ -904,10 +929,10 @@ fn real_records_from_testdata() {
 #[test]
 fn records_no_input_can_match_are_validated_counted_and_dropped() {
     let mut db = Database::new();
-    let debian = record(
-        r#"{"package":{"ecosystem":"Debian:12","name":"zlib"},"versions":["1:1.2.13.dfsg-1"]}"#,
+    let maven = record(
+        r#"{"package":{"ecosystem":"Maven","name":"org.yaml:snakeyaml"},"versions":["1.33"]}"#,
     );
-    db.add("debian.json", debian.as_bytes()).unwrap();
+    db.add("maven.json", maven.as_bytes()).unwrap();
     assert_eq!((db.len(), db.unmatchable()), (0, 1));
     // Still validated: a bad one is an error, not a silent drop.
     let bad = record(r#"{"package":{"ecosystem":"Debain","name":"zlib"}}"#);
@@ -918,4 +943,12 @@ fn records_no_input_can_match_are_validated_counted_and_dropped() {
     );
     db.add("npm.json", npm.as_bytes()).unwrap();
     assert_eq!((db.len(), db.unmatchable()), (1, 1));
+    // Distribution records are kept now that vouch orders their versions
+    // (they used to be dropped like Maven's).
+    let debian = record(
+        r#"{"package":{"ecosystem":"Debian:12","name":"zlib"},"versions":["1:1.2.13.dfsg-1"]}"#,
+    );
+    let mut db = Database::new();
+    db.add("debian.json", debian.as_bytes()).unwrap();
+    assert_eq!((db.len(), db.unmatchable()), (1, 0));
 }

@@ -5,12 +5,19 @@ use std::str::FromStr;
 
 use super::ecosystem::Ecosystem;
 use super::record::{Event, RangeKind};
+use super::{apk, dpkg, rpm};
 
 /// A version order vouch implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Scheme {
     SemVer,
     Pep440,
+    /// Debian's (dpkg), for Debian and Ubuntu.
+    Dpkg,
+    /// RPM's (rpmvercmp over epoch, version, release).
+    Rpm,
+    /// apk-tools', for Alpine, Wolfi and Chainguard.
+    Apk,
 }
 
 impl Scheme {
@@ -18,6 +25,9 @@ impl Scheme {
         match self {
             Scheme::SemVer => "SemVer",
             Scheme::Pep440 => "PEP 440",
+            Scheme::Dpkg => "Debian",
+            Scheme::Rpm => "RPM",
+            Scheme::Apk => "apk",
         }
     }
 
@@ -25,11 +35,23 @@ impl Scheme {
         match self {
             Scheme::SemVer => parse_semver(version).map(Version::Sem),
             Scheme::Pep440 => pep440_rs::Version::from_str(version).ok().map(Version::Pep),
+            _ => self.parse_why(version).ok(),
         }
     }
 
-    pub(super) fn invalid(self, version: &str) -> String {
-        format!("{version:?} is not a valid {} version", self.name())
+    /// Parses `version`, or says why it is not one in this order (the
+    /// distribution orders say which rule it breaks).
+    pub(super) fn parse_why(self, version: &str) -> std::result::Result<Version, String> {
+        let invalid = || format!("{version:?} is not a valid {} version", self.name());
+        match self {
+            Scheme::SemVer => parse_semver(version).map(Version::Sem).ok_or_else(invalid),
+            Scheme::Pep440 => pep440_rs::Version::from_str(version)
+                .map(Version::Pep)
+                .map_err(|_| invalid()),
+            Scheme::Dpkg => dpkg::Version::parse(version).map(Version::Dpkg),
+            Scheme::Rpm => rpm::Version::parse(version).map(Version::Rpm),
+            Scheme::Apk => apk::Version::parse(version).map(Version::Apk),
+        }
     }
 }
 
@@ -39,11 +61,27 @@ fn parse_semver(version: &str) -> Option<semver::Version> {
 }
 
 /// A parsed version. Versions of different schemes never meet in one
-/// comparison; the cross-scheme arms only make the order total.
+/// comparison; the cross-scheme arm only makes the order total.
 #[derive(Debug, Clone)]
 pub(super) enum Version {
     Sem(semver::Version),
     Pep(pep440_rs::Version),
+    Dpkg(dpkg::Version),
+    Rpm(rpm::Version),
+    Apk(apk::Version),
+}
+
+impl Version {
+    /// The rank of the scheme, for the cross-scheme arm.
+    fn rank(&self) -> u8 {
+        match self {
+            Version::Sem(_) => 0,
+            Version::Pep(_) => 1,
+            Version::Dpkg(_) => 2,
+            Version::Rpm(_) => 3,
+            Version::Apk(_) => 4,
+        }
+    }
 }
 
 impl Ord for Version {
@@ -52,8 +90,10 @@ impl Ord for Version {
             // SemVer precedence ignores build metadata (semver.org §10).
             (Version::Sem(a), Version::Sem(b)) => a.cmp_precedence(b),
             (Version::Pep(a), Version::Pep(b)) => a.cmp(b),
-            (Version::Sem(_), Version::Pep(_)) => Ordering::Less,
-            (Version::Pep(_), Version::Sem(_)) => Ordering::Greater,
+            (Version::Dpkg(a), Version::Dpkg(b)) => a.cmp(b),
+            (Version::Rpm(a), Version::Rpm(b)) => a.cmp(b),
+            (Version::Apk(a), Version::Apk(b)) => a.cmp(b),
+            _ => self.rank().cmp(&other.rank()),
         }
     }
 }
@@ -90,10 +130,7 @@ impl Bound {
             _ => {}
         }
         let (_, v) = event.parts();
-        scheme
-            .parse(v)
-            .map(Bound::At)
-            .ok_or_else(|| scheme.invalid(v))
+        scheme.parse_why(v).map(Bound::At)
     }
 
     /// `v < self`.
@@ -123,8 +160,9 @@ pub(super) struct Query<'a> {
     /// The version in SemVer, for SEMVER ranges (and the ecosystem order of
     /// crates.io, npm and Go).
     semver: Option<Version>,
-    /// The version in PEP 440, for PyPI's ECOSYSTEM ranges.
-    pep440: Option<Version>,
+    /// The version in the ecosystem's own order when that is not SemVer
+    /// (PEP 440, Debian, RPM, apk), for its ECOSYSTEM ranges.
+    native: Option<Version>,
 }
 
 impl<'a> Query<'a> {
@@ -136,22 +174,18 @@ impl<'a> Query<'a> {
     ) -> std::result::Result<Self, String> {
         let scheme = ecosystem.scheme();
         let semver = Scheme::SemVer.parse(version);
-        let pep440 = match scheme {
-            Some(Scheme::Pep440) => Some(
-                Scheme::Pep440
-                    .parse(version)
-                    .ok_or_else(|| Scheme::Pep440.invalid(version))?,
-            ),
-            Some(Scheme::SemVer) if semver.is_none() => {
-                return Err(Scheme::SemVer.invalid(version));
-            }
-            _ => None,
+        if semver.is_none() && scheme == Some(Scheme::SemVer) {
+            Scheme::SemVer.parse_why(version)?;
+        }
+        let native = match scheme {
+            Some(Scheme::SemVer) | None => None,
+            Some(scheme) => Some(scheme.parse_why(version)?),
         };
         Ok(Query {
             raw: version,
             scheme,
             semver,
-            pep440,
+            native,
         })
     }
 
@@ -167,7 +201,7 @@ impl<'a> Query<'a> {
         };
         let version = match scheme {
             Scheme::SemVer => self.semver.as_ref()?,
-            Scheme::Pep440 => self.pep440.as_ref()?,
+            _ => self.native.as_ref()?,
         };
         Some((scheme, version))
     }
@@ -181,7 +215,7 @@ impl<'a> Query<'a> {
         }
         let mine = match self.scheme {
             Some(Scheme::SemVer) => self.semver.as_ref(),
-            Some(Scheme::Pep440) => self.pep440.as_ref(),
+            Some(_) => self.native.as_ref(),
             None => None,
         };
         match (self.scheme, mine) {
