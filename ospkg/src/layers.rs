@@ -577,8 +577,7 @@ impl Layers {
         Ok(out.join("/"))
     }
 
-    /// The wanted file at `path` (links resolved), if the image has one.
-    pub fn read(&self, path: &str) -> Result<Option<File<'_>>> {
+    fn usable(&self, path: &str) -> Result<()> {
         if self.poisoned {
             return Err(Error::Malformed {
                 what: "image",
@@ -586,6 +585,12 @@ impl Layers {
                 why: "a layer failed to apply".into(),
             });
         }
+        Ok(())
+    }
+
+    /// The wanted file at `path` (links resolved), if the image has one.
+    pub fn read(&self, path: &str) -> Result<Option<File<'_>>> {
+        self.usable(path)?;
         let resolved = self.resolve(path)?;
         Ok(match self.nodes.get_key_value(&resolved) {
             Some((key, Node::File(content))) => Some(File {
@@ -600,6 +605,7 @@ impl Layers {
     /// The files directly in the wanted directory `dir` (links resolved),
     /// by name; for dpkg's `status.d`, without its `*.md5sums` files.
     pub fn list(&self, dir: &str) -> Result<Vec<File<'_>>> {
+        self.usable(dir)?;
         let resolved = self.resolve(dir)?;
         let prefix = if resolved.is_empty() {
             String::new()

@@ -274,3 +274,279 @@ fn address_domain(maintainer: &str) -> Option<String> {
     };
     (!domain.is_empty()).then(|| domain.to_ascii_lowercase())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layers::tests::{digest, image, tar, E};
+    use crate::layers::{Layers, Limits};
+
+    const BOOKWORM: &[u8] = include_bytes!("../../testdata/ospkg/debian-bookworm/status");
+    const OS_RELEASE: &[u8] = include_bytes!("../../testdata/ospkg/debian-bookworm/os-release");
+    const NODEJS: &str = include_str!("../../testdata/ospkg/nodesource-nodejs.stanza");
+    const TRIVY_APK: &str = include_str!("../../testdata/ospkg/alpine/installed");
+
+    fn package(scan: &Scan, name: &str, arch: &str) -> Located {
+        scan.packages
+            .iter()
+            .find(|l| l.package.name == name && l.package.architecture.as_deref() == Some(arch))
+            .unwrap_or_else(|| panic!("{name}:{arch} not found"))
+            .clone()
+    }
+
+    /// A real Debian base layer (os-release linked as Debian links it),
+    /// then an application layer that installs NodeSource's nodejs: dpkg
+    /// rewrites the whole status file, yet only nodejs's entry is new.
+    #[test]
+    fn real_debian_with_nodesource_nodejs() {
+        let mut with_node = BOOKWORM.to_vec();
+        with_node.extend_from_slice(b"\n");
+        with_node.extend_from_slice(NODEJS.as_bytes());
+        let (view, d) = image(&[
+            tar(&[
+                E::File("usr/lib/os-release", OS_RELEASE),
+                E::Symlink("etc/os-release", "../usr/lib/os-release"),
+                E::File("var/lib/dpkg/status", BOOKWORM),
+            ]),
+            tar(&[E::File("var/lib/dpkg/status", &with_node)]),
+        ]);
+        let found = scan(&view).unwrap();
+        let (os_path, os) = found.os.clone().unwrap();
+        assert_eq!(os_path, "usr/lib/os-release");
+        assert_eq!(
+            (os.id.as_deref(), os.version_id.as_deref()),
+            (Some("debian"), Some("12"))
+        );
+        assert_eq!(found.packages.len(), 74);
+        let node = package(&found, "nodejs", "amd64");
+        assert!(node.third_party);
+        assert_eq!(node.layer, d[1]);
+        assert_eq!(node.database, "var/lib/dpkg/status");
+        assert_eq!(node.package.version, "20.20.2-1nodesource1+repack1");
+        // Every package of Debian's own is the distribution's, and came
+        // with the base layer.
+        for located in found.packages.iter().filter(|l| l.package.name != "nodejs") {
+            assert!(!located.third_party, "{}", located.package.name);
+            assert_eq!(located.layer, d[0], "{}", located.package.name);
+        }
+        let zlib_i386 = package(&found, "zlib1g", "i386");
+        assert_eq!(zlib_i386.package.source_name, "zlib");
+    }
+
+    #[test]
+    fn a_shared_database_attributes_each_entry_to_its_earliest_unchanged_layer() {
+        let a = "Package: a\nStatus: install ok installed\nVersion: 1\n";
+        let b1 = "Package: b\nStatus: install ok installed\nVersion: 1\n";
+        let b2 = "Package: b\nStatus: install ok installed\nVersion: 2\n";
+        let c = "Package: c\nStatus: install ok installed\nVersion: 1\n";
+        let status = |stanzas: &[&str]| stanzas.join("\n").into_bytes();
+        let (view, d) = image(&[
+            tar(&[E::File("var/lib/dpkg/status", &status(&[a, b1]))]),
+            tar(&[E::File("var/lib/dpkg/status", &status(&[a, b2, c]))]),
+            // Rewritten unchanged (apt ran, installed nothing).
+            tar(&[E::File("var/lib/dpkg/status", &status(&[a, b2, c]))]),
+            tar(&[E::File("etc/hostname", b"x")]),
+        ]);
+        let found = scan(&view).unwrap();
+        let layers: Vec<(&str, &str)> = found
+            .packages
+            .iter()
+            .map(|l| (l.package.name.as_str(), l.layer.as_str()))
+            .collect();
+        assert_eq!(
+            layers,
+            [
+                ("a", d[0].as_str()),
+                ("b", d[1].as_str()),
+                ("c", d[1].as_str())
+            ]
+        );
+        assert!(found.os.is_none());
+
+        // Deleted, then written again: the entries are the new layer's.
+        let (view, d) = image(&[
+            tar(&[E::File("var/lib/dpkg/status", &status(&[a]))]),
+            tar(&[E::File("var/lib/dpkg/.wh.status", b"")]),
+            tar(&[E::File("var/lib/dpkg/status", &status(&[a]))]),
+        ]);
+        let found = scan(&view).unwrap();
+        assert_eq!(found.packages[0].layer, d[2]);
+    }
+
+    #[test]
+    fn distroless_status_d_files_are_their_own_last_writers() {
+        let libc = "Package: libc6\nVersion: 2.36-9+deb12u4\nArchitecture: amd64\nSource: glibc\n\
+                    Maintainer: GNU Libc Maintainers <debian-glibc@lists.debian.org>\n";
+        let libssl = "Package: libssl3\nVersion: 3.0.11-1~deb12u2\nArchitecture: amd64\nSource: openssl\n\
+                      Maintainer: Debian OpenSSL Team <pkg-openssl-devel@alioth-lists.debian.net>\n";
+        let (view, d) = image(&[
+            tar(&[
+                E::File("etc/os-release", OS_RELEASE),
+                E::File("usr/lib/os-release", b"ID=other\n"),
+                E::File("var/lib/dpkg/status.d/libc6", libc.as_bytes()),
+                E::File("var/lib/dpkg/status.d/libc6.md5sums", b"00  lib/x\n"),
+            ]),
+            tar(&[E::File("var/lib/dpkg/status.d/libssl3", libssl.as_bytes())]),
+        ]);
+        let found = scan(&view).unwrap();
+        // etc/os-release wins over usr/lib/os-release.
+        assert_eq!(found.os.as_ref().unwrap().1.id.as_deref(), Some("debian"));
+        let got: Vec<(&str, &str, &str, &str)> = found
+            .packages
+            .iter()
+            .map(|l| {
+                (
+                    l.package.name.as_str(),
+                    l.package.source_name.as_str(),
+                    l.database.as_str(),
+                    l.layer.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "libc6",
+                    "glibc",
+                    "var/lib/dpkg/status.d/libc6",
+                    d[0].as_str()
+                ),
+                (
+                    "libssl3",
+                    "openssl",
+                    "var/lib/dpkg/status.d/libssl3",
+                    d[1].as_str()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn apk_database_with_its_layers() {
+        let valid = TRIVY_APK.replace("P:invalidPackageWithoutAVersion\n\n", "");
+        let os = b"NAME=\"Alpine Linux\"\nID=alpine\nVERSION_ID=3.19.1\n";
+        let zlib_fixed = valid.replace("V:1.2.8-r2", "V:1.2.8-r3");
+        let (view, d) = image(&[
+            tar(&[
+                E::File("etc/os-release", os),
+                E::File("lib/apk/db/installed", valid.as_bytes()),
+            ]),
+            tar(&[E::File("lib/apk/db/installed", zlib_fixed.as_bytes())]),
+        ]);
+        let found = scan(&view).unwrap();
+        assert_eq!(found.packages.len(), 15);
+        for l in &found.packages {
+            let expected = if l.package.name == "zlib" {
+                &d[1]
+            } else {
+                &d[0]
+            };
+            assert_eq!(&l.layer, expected, "{}", l.package.name);
+            assert!(!l.third_party);
+            assert_eq!(l.package.manager, Manager::Apk);
+        }
+        // The database refused by apk-tools fails the scan.
+        let (view, _) = image(&[tar(&[E::File(
+            "lib/apk/db/installed",
+            TRIVY_APK.as_bytes(),
+        )])]);
+        assert!(scan(&view).is_err());
+    }
+
+    #[test]
+    fn a_malformed_database_fails_the_scan_with_its_path() {
+        let (view, _) = image(&[tar(&[E::File(
+            "var/lib/dpkg/status",
+            b"Package: a\nVersion 1\n",
+        )])]);
+        assert_eq!(
+            scan(&view).unwrap_err().to_string(),
+            "malformed dpkg status in var/lib/dpkg/status: line 2: not a `Field: value` line"
+        );
+        let mut view = Layers::new(Limits::default());
+        let blob = b"garbage".repeat(100);
+        assert!(view
+            .apply(&digest(&blob), crate::layers::tests::TAR, &blob)
+            .is_err());
+        assert!(scan(&view).is_err());
+    }
+
+    fn deb(maintainer: &str) -> Package {
+        Package {
+            manager: Manager::Dpkg,
+            name: "p".into(),
+            version: "1".into(),
+            architecture: None,
+            source_name: "p".into(),
+            source_version: "1".into(),
+            maintainer: Some(maintainer.into()),
+            vendor: None,
+            license: None,
+        }
+    }
+
+    #[test]
+    fn third_party_needs_positive_evidence() {
+        let debian = OsRelease {
+            id: Some("debian".into()),
+            ..OsRelease::default()
+        };
+        for (maintainer, expected) in [
+            ("NodeSource Support <support@nodesource.com>", true),
+            ("Chris Lea <chl@NodeSource.com>", true),
+            (
+                "Google Cloud CLI Authors <https://code.google.com/p/google-cloud-sdk/>",
+                true,
+            ),
+            // Debian's own maintainers, at Debian's and at personal domains
+            // (real Maintainer fields of Debian 12 packages).
+            (
+                "GNU Libc Maintainers <debian-glibc@lists.debian.org>",
+                false,
+            ),
+            ("Theodore Y. Ts'o <tytso@mit.edu>", false),
+            ("Christopher James Halse Rogers <raof@ubuntu.com>", false),
+            ("Jonathan Nieder <jrnieder@gmail.com>", false),
+            // Look-alikes are no evidence.
+            ("Evil <x@notnodesource.com>", false),
+            ("Evil <x@nodesource.com.example>", false),
+            ("nodesource.com", false),
+            ("", false),
+        ] {
+            assert_eq!(
+                third_party(Some(&debian), &deb(maintainer)),
+                expected,
+                "{maintainer}"
+            );
+        }
+        let mut no_maintainer = deb("");
+        no_maintainer.maintainer = None;
+        assert!(!third_party(None, &no_maintainer));
+
+        let rpm = |vendor: Option<&str>| Package {
+            manager: Manager::Rpm,
+            vendor: vendor.map(str::to_owned),
+            maintainer: None,
+            ..deb("")
+        };
+        let rhel = OsRelease {
+            id: Some("rhel".into()),
+            ..OsRelease::default()
+        };
+        let unknown = OsRelease {
+            id: Some("somedistro".into()),
+            ..OsRelease::default()
+        };
+        assert!(!third_party(Some(&rhel), &rpm(Some("Red Hat, Inc."))));
+        assert!(third_party(Some(&rhel), &rpm(Some("Fedora Project"))));
+        assert!(!third_party(Some(&rhel), &rpm(None)));
+        assert!(!third_party(Some(&unknown), &rpm(Some("Anyone"))));
+        assert!(!third_party(None, &rpm(Some("Anyone"))));
+        let apk = Package {
+            manager: Manager::Apk,
+            ..deb("NodeSource <x@nodesource.com>")
+        };
+        assert!(!third_party(None, &apk));
+    }
+}

@@ -154,6 +154,7 @@ fn unknown_media_type_and_wrong_digest_are_refused() {
     }
     // After an error the view is poisoned: no half-read image is scanned.
     assert!(view.read("etc/os-release").is_err());
+    assert!(view.list(STATUS_D).is_err());
     assert!(view.apply(&digest(&layer), TAR, &layer).is_err());
 }
 
