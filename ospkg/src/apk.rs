@@ -1,11 +1,12 @@
 //! apk's database, `lib/apk/db/installed` (Alpine, Wolfi, Chainguard):
-//! one record per installed package, records separated by blank lines,
-//! each line `X:value` with a one-letter key. vouch reads `P` (name), `V`
-//! (version), `A` (architecture), `o` (origin: the source package), `m`
-//! (maintainer) and `L` (licence); the other keys (`C` checksum, file
-//! lists, dependencies, ...) are skipped. A line that is not `X:value`,
-//! or a record without `P` or `V`, fails the whole database, as it fails
-//! apk-tools' own load ("Installed database load failed").
+//! one record per installed package, each line `X:value` with a one-letter
+//! key. vouch reads `P` (name), `V` (version), `A` (architecture), `o`
+//! (origin: the source package), `m` (maintainer) and `L` (licence); the
+//! other keys (`C` checksum, file lists, dependencies, ...) are skipped.
+//! It reads the file as apk-tools' own loader does (`apk_db_index_read`):
+//! any line that is not `X:...` (a blank one, normally) ends a record, a
+//! key given twice keeps its last value, and a record without `P` or `V`
+//! fails the whole database ("Installed database load failed").
 
 use crate::{Error, Manager, Package, Result};
 
@@ -36,20 +37,12 @@ pub fn entries<'a>(path: &str, text: &'a str) -> Result<Vec<Entry<'a>>> {
         let start = offset;
         offset += raw.len();
         let line = raw.trim_end_matches(['\n', '\r']);
-        if line.is_empty() {
+        let bytes = line.as_bytes();
+        if bytes.len() < 2 || bytes[1] != b':' {
             if let Some((r, from, first)) = record.take() {
                 out.push(r.finish(path, &text[from..start], first)?);
             }
             continue;
-        }
-        let malformed = |why: String| Error::Malformed {
-            what: "apk database",
-            path: path.to_owned(),
-            why: format!("line {}: {why}", n + 1),
-        };
-        let bytes = line.as_bytes();
-        if bytes.len() < 2 || bytes[1] != b':' || !bytes[0].is_ascii_alphanumeric() {
-            return Err(malformed(format!("{line:?} is not `X:value`")));
         }
         let (r, _, _) = record.get_or_insert_with(|| (Record::default(), start, n + 1));
         let value = &line[2..];
@@ -62,12 +55,7 @@ pub fn entries<'a>(path: &str, text: &'a str) -> Result<Vec<Entry<'a>>> {
             b'L' => &mut r.license,
             _ => continue,
         };
-        if slot.replace(value).is_some() {
-            return Err(malformed(format!(
-                "key {} given twice in one record",
-                bytes[0] as char
-            )));
-        }
+        *slot = Some(value);
     }
     if let Some((r, from, first)) = record {
         out.push(r.finish(path, &text[from..], first)?);
@@ -292,13 +280,13 @@ mod tests {
     }
 
     #[test]
-    fn malformed_lines_and_records_are_refused() {
+    fn records_without_name_or_version_are_refused() {
         let cases = [
+            // A line that is not `X:` ends the record, as in apk-tools.
             (
-                "P:a\nV:1\nnot a line\n",
-                "line 3: \"not a line\" is not `X:value`",
+                "P:a\nnot a line\nV:1\n",
+                "record at line 1: package a has no valid V (version)",
             ),
-            ("P:a\nP:b\nV:1\n", "line 2: key P given twice in one record"),
             ("V:1\nA:x86_64\n", "record at line 1: no valid P (name)"),
             ("P:a b\nV:1\n", "record at line 1: no valid P (name)"),
         ];
@@ -310,5 +298,13 @@ mod tests {
             );
         }
         assert!(installed("x", b"").unwrap().is_empty());
+        // The last of a repeated key wins, as in apk-tools.
+        let p = installed("x", b"P:a\nP:b\nV:1\nx\nP:c\nV:2").unwrap();
+        let names: Vec<&str> = p.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["b", "c"]);
+        // The last of a repeated key wins, as in apk-tools.
+        let p = installed("x", b"P:a\nP:b\nV:1\nx\nP:c\nV:2").unwrap();
+        let names: Vec<&str> = p.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["b", "c"]);
     }
 }
