@@ -545,20 +545,26 @@ impl Layers {
     /// Resolves the symbolic links on the way to `path` (the last one
     /// included), inside the image root.
     pub fn resolve(&self, path: &str) -> Result<String> {
-        let mut todo: Vec<String> = path.rsplit('/').map(str::to_owned).collect();
-        let mut out: Vec<String> = Vec::new();
+        let mut todo: Vec<&str> = path.rsplit('/').collect();
+        // The path resolved so far, grown and cut in place: each step costs
+        // its component's length, whatever the links add.
+        let mut out = String::new();
         let mut hops = 0;
         while let Some(component) = todo.pop() {
-            match component.as_str() {
+            match component {
                 "" | "." => continue,
                 ".." => {
-                    out.pop();
+                    out.truncate(out.rfind('/').unwrap_or(0));
                     continue;
                 }
                 _ => {}
             }
-            out.push(component);
-            if let Some(Node::Symlink(target)) = self.nodes.get(&out.join("/")) {
+            let before = out.len();
+            if !out.is_empty() {
+                out.push('/');
+            }
+            out.push_str(component);
+            if let Some(Node::Symlink(target)) = self.nodes.get(&out) {
                 hops += 1;
                 if hops > MAX_HOPS {
                     return Err(Error::Malformed {
@@ -567,14 +573,11 @@ impl Layers {
                         why: format!("more than {MAX_HOPS} links on the way (a loop?)"),
                     });
                 }
-                out.pop();
-                if target.starts_with('/') {
-                    out.clear();
-                }
-                todo.extend(target.rsplit('/').map(str::to_owned));
+                out.truncate(if target.starts_with('/') { 0 } else { before });
+                todo.extend(target.rsplit('/'));
             }
         }
-        Ok(out.join("/"))
+        Ok(out)
     }
 
     fn usable(&self, path: &str) -> Result<()> {

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::layers::{File, Layers, Revision, RPM_DIRS, STATUS_D};
+use crate::layers::{File, Layers, Revision, RPM_DIRS, RPM_FILES, STATUS_D};
 use crate::os_release::{self, OsRelease};
 use crate::{apk, dpkg, rpm, Manager, Package, Result};
 
@@ -120,7 +120,16 @@ pub fn scan(layers: &Layers) -> Result<Scan> {
 
     let mut seen = BTreeSet::new();
     for dir in RPM_DIRS {
-        for file in layers.list(dir)? {
+        // One database per directory, as rpm reads one: sqlite (RHEL 9,
+        // Fedora), else NDB (SUSE), else BerkeleyDB (RHEL 8 and older); a
+        // converted image may keep the old file beside the new.
+        let files = layers.list(dir)?;
+        let chosen = RPM_FILES.iter().find_map(|name| {
+            files
+                .iter()
+                .find(|f| f.path.rsplit('/').next() == Some(*name))
+        });
+        if let Some(file) = chosen.copied() {
             if !seen.insert(file.path) {
                 continue;
             }
