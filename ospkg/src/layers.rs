@@ -187,7 +187,7 @@ impl Layers {
             why: format!("unknown media type {media_type:?}"),
         })?;
         let wanted = self.wanted();
-        let changes = self.walk(digest, compression, blob, &|p| wanted.contains(p))?;
+        let changes = self.walk(digest, compression, blob, true, &|p| wanted.contains(p))?;
         for path in &changes.whiteouts {
             self.remove(digest, path, true, true);
         }
@@ -206,7 +206,7 @@ impl Layers {
             }));
         }
         if !needed.is_empty() {
-            let second = self.walk(digest, compression, blob, &|p| needed.contains(p))?;
+            let second = self.walk(digest, compression, blob, false, &|p| needed.contains(p))?;
             let found: Vec<(String, Change)> = second
                 .entries
                 .into_iter()
@@ -243,12 +243,14 @@ impl Layers {
     }
 
     /// Reads one layer's tar stream, keeping the entries `keep` wants (and
-    /// every link, and whatever replaces something kept).
+    /// every link, and whatever replaces something kept); the `first` read
+    /// of a layer counts its links against the cap.
     fn walk(
         &self,
         digest: &str,
         compression: Compression,
         blob: &[u8],
+        first: bool,
         keep: &dyn Fn(&str) -> bool,
     ) -> Result<Changes> {
         let exceeded = Rc::new(Cell::new(false));
@@ -337,7 +339,7 @@ impl Layers {
                         why: "a link whose target is empty, too long or not UTF-8".into(),
                     })?;
                 if kind.is_symlink() {
-                    links += 1;
+                    links += usize::from(first);
                     if links > limits.links {
                         return Err(Error::TooLarge {
                             what: "symbolic links",
