@@ -304,10 +304,14 @@ impl Layers {
             else {
                 continue;
             };
+            // The entry lands where its directory resolves to through the
+            // lower layers' links, as containerd and Docker extract it.
             let (parent, name) = match path.rsplit_once('/') {
-                Some((parent, name)) => (parent, name),
-                None => ("", path.as_str()),
+                Some((parent, name)) => (self.resolve(parent)?, name.to_owned()),
+                None => (String::new(), path.clone()),
             };
+            let (parent, name) = (parent.as_str(), name.as_str());
+            let path = join(parent, name);
             if let Some(hidden) = name.strip_prefix(".wh.") {
                 if hidden == ".wh..opq" {
                     changes.opaques.push(parent.to_owned());
@@ -361,6 +365,10 @@ impl Layers {
                             path: format!("{path} in layer {digest}"),
                             why: "a hard link to the image root".into(),
                         })?;
+                    let target = match target.rsplit_once('/') {
+                        Some((dir, base)) => join(&self.resolve(dir)?, base),
+                        None => target,
+                    };
                     if keep(&path) {
                         changes.wanted_link = true;
                         Change::HardLink(target)

@@ -490,3 +490,43 @@ fn hostile_streams_are_errors_not_panics() {
     let mut view = Layers::new(Limits::default());
     view.apply(&digest(b""), TAR, b"").unwrap();
 }
+
+#[test]
+fn entries_land_where_their_directory_links_lead() {
+    // A hand-made upper layer names the database through the base's
+    // `lib -> usr/lib` link: containerd writes it into usr/lib, and so
+    // does this view, for the file, its whiteout and a hard link's target.
+    let (view, d) = image(&[
+        tar(&[
+            E::Symlink("lib", "usr/lib"),
+            E::File("usr/lib/apk/db/installed", b"P:old\nV:1\n"),
+            E::File("usr/share/status", b"Package: a\n"),
+        ]),
+        tar(&[E::File("lib/apk/db/installed", b"P:new\nV:2\n")]),
+    ]);
+    for path in ["lib/apk/db/installed", "usr/lib/apk/db/installed"] {
+        let file = view.read(path).unwrap().unwrap();
+        assert_eq!(
+            (file.path, file.content),
+            ("usr/lib/apk/db/installed", &b"P:new\nV:2\n"[..])
+        );
+        assert_eq!(file.history.len(), 2);
+        assert_eq!(file.history[1].layer, d[1]);
+    }
+    let (view, _) = image(&[
+        tar(&[
+            E::Symlink("lib", "/usr/lib"),
+            E::File("usr/lib/os-release", b"ID=x\n"),
+        ]),
+        tar(&[E::File("lib/.wh.os-release", b"")]),
+    ]);
+    assert!(view.read("usr/lib/os-release").unwrap().is_none());
+    let (view, _) = image(&[
+        tar(&[E::Symlink("lib", "usr/lib")]),
+        tar(&[
+            E::File("usr/lib/status.real", b"Package: a\n"),
+            E::HardLink("var/lib/dpkg/status", "lib/status.real"),
+        ]),
+    ]);
+    assert!(view.read("var/lib/dpkg/status").unwrap().is_some());
+}
