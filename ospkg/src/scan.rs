@@ -204,15 +204,34 @@ where
     layers
 }
 
-/// Maintainer addresses of vendors that publish their own builds for
-/// Debian and Ubuntu: a package maintained at one of these domains is not
-/// the distribution's. Each is taken from a real package's control data.
+/// Maintainer domains of vendors that publish their own builds for Debian
+/// and Ubuntu, taken from real control data: any address there is the
+/// vendor's. Only domains no Debian maintainer uses (checked against every
+/// maintainer of Debian 12's archive, `maintainers.txt` in the tests):
+/// Debian's own packages are maintained at `nvidia.com` and
+/// `osrfoundation.org`, for example, so those are no evidence.
 const DPKG_VENDOR_DOMAINS: [&str; 2] = [
-    // NodeSource's nodejs: `Maintainer: NodeSource Support <support@nodesource.com>`.
+    // NodeSource's nodejs: `NodeSource Support <support@nodesource.com>`.
     "nodesource.com",
-    // Google's Cloud CLI: `Maintainer: Google Cloud CLI Authors
+    // Google's Cloud CLI: `Google Cloud CLI Authors
     // <https://code.google.com/p/google-cloud-sdk/>`.
     "code.google.com",
+];
+
+/// Vendors' own packaging addresses (after trivy's list of third-party
+/// maintainers, pkg/fanal/analyzer/pkg/dpkg/dpkg.go): exact addresses,
+/// since their domains' people may also maintain Debian packages.
+const DPKG_VENDOR_ADDRESSES: [&str; 10] = [
+    "support@docker.com",
+    "sapmachine@sap.com",
+    "developers@lists.mariadb.org",
+    "dev@couchdb.apache.org",
+    "info@elastic.co",
+    "nginx-packaging@f5.com",
+    "support@influxdb.com",
+    "support@gitlab.com",
+    "contact@grafana.com",
+    "info@tailscale.com",
 ];
 
 /// RPM `Vendor` values of each distribution's own packages, by os-release
@@ -239,9 +258,10 @@ const RPM_VENDORS: [(&str, &[&str]); 11] = [
 /// Whether there is positive evidence that `package` is not the
 /// distribution's. Marking a distribution's package third-party would
 /// silently hide its advisories, so absent evidence the answer is no:
-/// - dpkg: the maintainer's address is at a known vendor's domain
-///   ([`DPKG_VENDOR_DOMAINS`]); Debian's own maintainers use many
-///   personal domains, so an unknown domain is no evidence;
+/// - dpkg: the maintainer's address is a known vendor's
+///   ([`DPKG_VENDOR_ADDRESSES`]) or at a known vendor's domain
+///   ([`DPKG_VENDOR_DOMAINS`]); Debian's own maintainers use many personal
+///   domains, so an unknown domain is no evidence;
 /// - rpm: the `Vendor` is set and is not one of the distribution's own
 ///   ([`RPM_VENDORS`]), on a distribution whose vendors are known;
 /// - apk: never (apk records no vendor, and Alpine's maintainers use
@@ -251,11 +271,14 @@ pub fn third_party(os: Option<&OsRelease>, package: &Package) -> bool {
         Manager::Dpkg => package
             .maintainer
             .as_deref()
-            .and_then(address_domain)
-            .is_some_and(|domain| {
-                DPKG_VENDOR_DOMAINS
-                    .iter()
-                    .any(|v| domain == *v || domain.ends_with(&format!(".{v}")))
+            .and_then(address)
+            .is_some_and(|address| {
+                DPKG_VENDOR_ADDRESSES.contains(&address.as_str())
+                    || domain(&address).is_some_and(|domain| {
+                        DPKG_VENDOR_DOMAINS
+                            .iter()
+                            .any(|v| domain == *v || domain.ends_with(&format!(".{v}")))
+                    })
             }),
         Manager::Rpm => {
             let Some(vendor) = package.vendor.as_deref().map(str::trim) else {
@@ -273,15 +296,19 @@ pub fn third_party(os: Option<&OsRelease>, package: &Package) -> bool {
     }
 }
 
-/// The domain of the address in `Name <address>`: an e-mail address's
-/// part after `@`, or a URL's host; lowercased.
-fn address_domain(maintainer: &str) -> Option<String> {
+/// The address in `Name <address>`, lowercased.
+fn address(maintainer: &str) -> Option<String> {
     let address = maintainer.rsplit_once('<')?.1.split_once('>')?.0.trim();
+    (!address.is_empty()).then(|| address.to_ascii_lowercase())
+}
+
+/// An e-mail address's domain, or a URL's host.
+fn domain(address: &str) -> Option<&str> {
     let domain = match address.split_once("://") {
         Some((_, rest)) => rest.split(['/', ':']).next()?,
         None => address.rsplit_once('@')?.1,
     };
-    (!domain.is_empty()).then(|| domain.to_ascii_lowercase())
+    (!domain.is_empty()).then_some(domain)
 }
 
 #[cfg(test)]
@@ -492,6 +519,24 @@ mod tests {
             maintainer: Some(maintainer.into()),
             vendor: None,
             license: None,
+        }
+    }
+
+    /// Every Maintainer of Debian 12's archive (main, updates, security):
+    /// none is a third party's.
+    #[test]
+    fn no_debian_maintainer_is_a_third_party() {
+        let debian = OsRelease {
+            id: Some("debian".into()),
+            ..OsRelease::default()
+        };
+        let all = include_str!("../../testdata/ospkg/debian-bookworm/maintainers.txt");
+        assert!(all.lines().count() > 2000);
+        for maintainer in all.lines() {
+            assert!(
+                !third_party(Some(&debian), &deb(maintainer)),
+                "{maintainer}"
+            );
         }
     }
 
