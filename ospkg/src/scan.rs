@@ -234,25 +234,27 @@ const DPKG_VENDOR_ADDRESSES: [&str; 10] = [
     "info@tailscale.com",
 ];
 
-/// RPM `Vendor` values of each distribution's own packages, by os-release
-/// `ID`: a package whose vendor is set and is none of these, on an image
-/// of that distribution, is a third party's (EPEL's `Fedora Project` on
-/// RHEL included: Red Hat does not publish advisories for it).
-const RPM_VENDORS: [(&str, &[&str]); 11] = [
-    ("rhel", &["Red Hat, Inc."]),
-    ("centos", &["CentOS", "Red Hat, Inc."]),
-    ("fedora", &["Fedora Project"]),
-    ("rocky", &["Rocky Enterprise Software Foundation"]),
+/// How the RPM `Vendor` of each distribution's own packages starts, by
+/// os-release `ID` (compared without regard to case): a package whose
+/// vendor is set and starts with none of these, on an image of that
+/// distribution, is a third party's (EPEL's `Fedora Project` on RHEL
+/// included: Red Hat publishes no advisories for it). Prefixes rather than
+/// whole values, so that a distribution's older spelling (`SUSE LINUX
+/// Products GmbH, Nuernberg, Germany` beside `SUSE LLC
+/// <https://www.suse.com/>`) is still its own.
+const RPM_VENDORS: [(&str, &[&str]); 12] = [
+    ("rhel", &["Red Hat"]),
+    ("centos", &["CentOS", "Red Hat"]),
+    ("fedora", &["Fedora"]),
+    ("rocky", &["Rocky"]),
     ("almalinux", &["AlmaLinux"]),
-    ("ol", &["Oracle America"]),
-    ("amzn", &["Amazon Linux", "Amazon.com"]),
-    ("sles", &["SUSE LLC <https://www.suse.com/>"]),
-    ("sle-micro", &["SUSE LLC <https://www.suse.com/>"]),
-    (
-        "opensuse-leap",
-        &["openSUSE", "SUSE LLC <https://www.suse.com/>"],
-    ),
-    ("opensuse-tumbleweed", &["openSUSE"]),
+    ("ol", &["Oracle"]),
+    ("amzn", &["Amazon"]),
+    ("sles", &["SUSE"]),
+    ("sle-micro", &["SUSE"]),
+    ("opensuse-leap", &["openSUSE", "SUSE"]),
+    ("opensuse-tumbleweed", &["openSUSE", "SUSE"]),
+    ("opensuse-microos", &["openSUSE", "SUSE"]),
 ];
 
 /// Whether there is positive evidence that `package` is not the
@@ -263,7 +265,8 @@ const RPM_VENDORS: [(&str, &[&str]); 11] = [
 ///   ([`DPKG_VENDOR_DOMAINS`]); Debian's own maintainers use many personal
 ///   domains, so an unknown domain is no evidence;
 /// - rpm: the `Vendor` is set and is not one of the distribution's own
-///   ([`RPM_VENDORS`]), on a distribution whose vendors are known;
+///   (by [`RPM_VENDORS`]' prefixes), on a distribution whose vendors are
+///   known;
 /// - apk: never (apk records no vendor, and Alpine's maintainers use
 ///   personal addresses).
 pub fn third_party(os: Option<&OsRelease>, package: &Package) -> bool {
@@ -290,7 +293,13 @@ pub fn third_party(os: Option<&OsRelease>, package: &Package) -> bool {
             RPM_VENDORS
                 .iter()
                 .find(|(d, _)| *d == id)
-                .is_some_and(|(_, own)| !vendor.is_empty() && !own.contains(&vendor))
+                .is_some_and(|(_, own)| {
+                    let vendor = vendor.to_ascii_lowercase();
+                    !vendor.is_empty()
+                        && !own
+                            .iter()
+                            .any(|prefix| vendor.starts_with(&prefix.to_ascii_lowercase()))
+                })
         }
         Manager::Apk => false,
     }
@@ -593,6 +602,19 @@ mod tests {
             ..OsRelease::default()
         };
         assert!(!third_party(Some(&rhel), &rpm(Some("Red Hat, Inc."))));
+        let sles = OsRelease {
+            id: Some("sles".into()),
+            ..OsRelease::default()
+        };
+        assert!(!third_party(
+            Some(&sles),
+            &rpm(Some("SUSE LLC <https://www.suse.com/>"))
+        ));
+        assert!(!third_party(
+            Some(&sles),
+            &rpm(Some("SUSE LINUX Products GmbH, Nuernberg, Germany"))
+        ));
+        assert!(third_party(Some(&sles), &rpm(Some("NodeSource"))));
         assert!(third_party(Some(&rhel), &rpm(Some("Fedora Project"))));
         assert!(!third_party(Some(&rhel), &rpm(None)));
         assert!(!third_party(Some(&unknown), &rpm(Some("Anyone"))));
