@@ -6,7 +6,8 @@
 //! it, field names compared without regard to case. A package is listed
 //! when its files are on disk: every `Status` dpkg-query -W shows except
 //! `config-files` (removed, only its configuration files left), which is
-//! what `dpkg-query -W` lists minus those (it hides only `not-installed`).
+//! what `dpkg-query -W` lists minus those (it hides only `not-installed`,
+//! and a stanza without `Status`, which dpkg reads as not installed).
 //! Distroless stanzas carry no `Status`: the package is installed.
 
 use crate::{Error, Manager, Package, Result};
@@ -83,8 +84,8 @@ pub fn entries<'a>(path: &str, text: &'a str, distroless: bool) -> Result<Vec<En
                     .ok_or_else(|| at(format!("unknown package state {state:?}")))?
                     .1
             }
-            None if distroless => true,
-            None => return Err(at("no Status field".into())),
+            // dpkg reads a status stanza without Status as not installed.
+            None => distroless,
         };
         if !on_disk {
             continue;
@@ -162,9 +163,6 @@ fn stanzas<'a>(path: &str, text: &'a str) -> Result<Vec<Stanza<'a>>> {
             path: path.to_owned(),
             why: format!("line {}: {why}", n + 1),
         };
-        if line.starts_with('#') && current.is_none() {
-            continue;
-        }
         let (stanza, _) = current.get_or_insert_with(|| {
             (
                 Stanza {
@@ -326,6 +324,10 @@ mod tests {
             }
             text.push_str("Description: d\n long\n .\n more\n\n");
         }
+        // No Status at all: dpkg reads it as not installed.
+        text.push_str(
+            "Package: nostatus\nVersion: 1\nArchitecture: amd64\nMaintainer: M <m@example.org>\n",
+        );
         let packages = status("var/lib/dpkg/status", text.as_bytes()).unwrap();
         assert_eq!(ours(&packages), dpkg_query(text.as_bytes()));
         let names: Vec<&str> = packages.iter().map(|p| p.name.as_str()).collect();
@@ -381,10 +383,8 @@ mod tests {
                 "\n\nVersion: 1\nStatus: install ok installed\n",
                 "stanza at line 3: no valid Package field",
             ),
-            (
-                "Package: a\nVersion: 1\n",
-                "stanza at line 1: no Status field",
-            ),
+            // dpkg-query refuses comments in its database too.
+            ("# c\nPackage: a\n", "line 1: not a `Field: value` line"),
         ];
         for (text, why) in cases {
             let err = status("var/lib/dpkg/status", text.as_bytes()).unwrap_err();
@@ -404,7 +404,9 @@ mod tests {
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].source_name, "openssl");
         assert_eq!(p[0].source_version, "3.0.11-1~deb12u2");
-        assert!(status("var/lib/dpkg/status", text.as_bytes()).is_err());
+        assert!(status("var/lib/dpkg/status", text.as_bytes())
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
