@@ -151,7 +151,9 @@ fn stanzas<'a>(path: &str, text: &'a str) -> Result<Vec<Stanza<'a>>> {
         let start = offset;
         offset += raw.len();
         let line = raw.trim_end_matches(['\n', '\r']);
-        if line.trim().is_empty() {
+        // Only an empty line ends a stanza: dpkg reads a line of blanks as
+        // part of the field before it.
+        if line.is_empty() {
             if let Some((mut stanza, from)) = current.take() {
                 stanza.text = &text[from..start];
                 out.push(stanza);
@@ -385,6 +387,15 @@ mod tests {
             ),
             // dpkg-query refuses comments in its database too.
             ("# c\nPackage: a\n", "line 1: not a `Field: value` line"),
+            // A line of blanks continues the field before it, as in dpkg.
+            (
+                "Package: a\nStatus: install ok installed\nVersion: 1\n  \nPackage: b\n",
+                "line 5: field Package given twice",
+            ),
+            (
+                "Package: a\n\n \nPackage: b\n",
+                "line 3: a continuation line before any field",
+            ),
         ];
         for (text, why) in cases {
             let err = status("var/lib/dpkg/status", text.as_bytes()).unwrap_err();
