@@ -5,7 +5,12 @@
 //! fuzzed and tested from committed fixtures.
 #![forbid(unsafe_code)]
 
+pub mod apk;
+pub mod dpkg;
+pub mod layers;
+pub mod os_release;
 pub mod rpm;
+pub mod scan;
 
 /// The package manager whose database listed a package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
