@@ -1,0 +1,138 @@
+//! The committed real databases (testdata/rpmdb/, see its SOURCE.md), read
+//! here and by rpm itself (Debian's rpm 4.18, `scripts/install-oracles.sh`):
+//! vouch must list exactly what `rpm -qa` lists. This rpm reads sqlite and
+//! BerkeleyDB (`bdb_ro`) but has no NDB backend; the NDB fixture is held
+//! against the `rpm -qa` listing its source project recorded in the image it
+//! came from.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::packages;
+use crate::Package;
+
+/// rpm's query format for the fields vouch reads; `(none)` where a tag is
+/// missing, the epoch only where there is one.
+const QUERY: &str = "%{NAME}\t%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\t%{ARCH}\t%{SOURCERPM}\t%{VENDOR}\t%{PACKAGER}\t%{LICENSE}\n";
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/rpmdb")
+        .join(rel)
+}
+
+fn none(field: &Option<String>) -> &str {
+    field.as_deref().unwrap_or("(none)")
+}
+
+/// The source RPM's file name as a package's source fields give it back.
+fn source_rpm(p: &Package) -> String {
+    let version = match p.source_version.split_once(':') {
+        Some((_, v)) => v,
+        None => &p.source_version,
+    };
+    format!("{}-{version}.src.rpm", p.source_name)
+}
+
+/// rpm's line with a missing SOURCERPM (`gpg-pubkey`) replaced by the
+/// package's own name and version, which vouch gives as its source.
+fn own_source(line: &str) -> String {
+    let mut f: Vec<String> = line.split('\t').map(str::to_owned).collect();
+    if f.len() > 3 && f[3] == "(none)" {
+        let version = f[1].split_once(':').map_or(f[1].as_str(), |(_, v)| v);
+        f[3] = format!("{}-{version}.src.rpm", f[0]);
+    }
+    f.join("\t")
+}
+
+/// Each package as one line of [`QUERY`]'s output.
+fn listing(path: &str, bytes: &[u8]) -> Vec<String> {
+    packages(path, bytes)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .iter()
+        .map(|p| {
+            format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                p.name,
+                p.version,
+                none(&p.architecture),
+                source_rpm(p),
+                none(&p.vendor),
+                none(&p.maintainer),
+                none(&p.license)
+            )
+        })
+        .collect()
+}
+
+/// What `rpm --dbpath` lists for the fixture `rel`, copied into a temporary
+/// directory under the file name rpm's `backend` expects.
+fn rpm_lists(rel: &str, file_name: &str, backend: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture(rel), dir.path().join(file_name)).unwrap();
+    let out = Command::new("rpm")
+        .arg("--dbpath")
+        .arg(dir.path())
+        .args(["--define", &format!("_db_backend {backend}")])
+        .args(["-qa", "--qf", QUERY])
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("the oracle `rpm` cannot be run ({e}): install it (scripts/install-oracles.sh)")
+        });
+    assert!(
+        out.status.success(),
+        "rpm --dbpath failed on {rel}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(own_source)
+        .collect()
+}
+
+fn assert_same(rel: &str, ours: Vec<String>, theirs: Vec<String>) {
+    assert!(!theirs.is_empty(), "the oracle lists nothing for {rel}");
+    assert_eq!(ours, theirs, "{rel}: vouch (left) and rpm (right) differ");
+}
+
+#[test]
+fn sqlite_matches_rpm() {
+    let rel = "sqlite-cbl-mariner-2.0/rpmdb.sqlite";
+    let bytes = std::fs::read(fixture(rel)).unwrap();
+    let ours = listing("var/lib/rpm/rpmdb.sqlite", &bytes);
+    assert_same(rel, ours, rpm_lists(rel, "rpmdb.sqlite", "sqlite"));
+}
+
+#[test]
+fn berkeleydb_matches_rpm() {
+    let rel = "bdb-libuuid/Packages";
+    let bytes = std::fs::read(fixture(rel)).unwrap();
+    let ours = listing("var/lib/rpm/Packages", &bytes);
+    assert_same(rel, ours, rpm_lists(rel, "Packages", "bdb_ro"));
+}
+
+/// NDB: held against go-rpmdb's recorded `rpm -qa` of the SLE 15 BCI image
+/// (name, `[epoch:]`version-release, arch, source RPM, vendor, licence).
+#[test]
+fn ndb_matches_the_recorded_rpm_listing() {
+    let bytes = std::fs::read(fixture("ndb-sle15-bci/Packages.db")).unwrap();
+    let expected = std::fs::read_to_string(fixture("ndb-sle15-bci/expected.tsv")).unwrap();
+    let ours: Vec<String> = packages("var/lib/rpm/Packages.db", &bytes)
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                p.name,
+                p.version,
+                none(&p.architecture),
+                source_rpm(p),
+                none(&p.vendor),
+                none(&p.license)
+            )
+        })
+        .collect();
+    let theirs: Vec<String> = expected.lines().map(str::to_owned).collect();
+    assert_same("ndb-sle15-bci/Packages.db", ours, theirs);
+}
