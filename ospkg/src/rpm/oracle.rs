@@ -65,30 +65,49 @@ fn listing(path: &str, bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// What `rpm --dbpath` lists for the fixture `rel`, copied into a temporary
-/// directory under the file name rpm's `backend` expects.
-fn rpm_lists(rel: &str, file_name: &str, backend: &str) -> Vec<String> {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(fixture(rel), dir.path().join(file_name)).unwrap();
+/// Runs the oracle: `rpm --dbpath DIR ARGS...`, which must succeed; its
+/// standard output.
+fn rpm(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("rpm")
         .arg("--dbpath")
-        .arg(dir.path())
-        .args(["--define", &format!("_db_backend {backend}")])
-        .args(["-qa", "--qf", QUERY])
+        .arg(dir)
+        .args(args)
         .output()
         .unwrap_or_else(|e| {
             panic!("the oracle `rpm` cannot be run ({e}): install it (scripts/install-oracles.sh)")
         });
     assert!(
         out.status.success(),
-        "rpm --dbpath failed on {rel}: {}",
+        "rpm --dbpath {} {args:?} failed: {}",
+        dir.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(own_source)
-        .collect()
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// What `rpm -qa` lists for the database in `dir`, read with `backend`.
+fn rpm_qa(dir: &Path, backend: &str) -> Vec<String> {
+    rpm(
+        dir,
+        &[
+            "--define",
+            &format!("_db_backend {backend}"),
+            "-qa",
+            "--qf",
+            QUERY,
+        ],
+    )
+    .lines()
+    .map(own_source)
+    .collect()
+}
+
+/// What `rpm --dbpath` lists for the fixture `rel`, copied into a temporary
+/// directory under the file name rpm's `backend` expects.
+fn rpm_lists(rel: &str, file_name: &str, backend: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture(rel), dir.path().join(file_name)).unwrap();
+    rpm_qa(dir.path(), backend)
 }
 
 fn assert_same(rel: &str, ours: Vec<String>, theirs: Vec<String>) {
@@ -135,4 +154,70 @@ fn ndb_matches_the_recorded_rpm_listing() {
         .collect();
     let theirs: Vec<String> = expected.lines().map(str::to_owned).collect();
     assert_same("ndb-sle15-bci/Packages.db", ours, theirs);
+}
+
+/// A database rpm itself writes here, for what the fixtures lack: a
+/// `gpg-pubkey` pseudo-package (`rpm --import` of Debian's public release
+/// key; `rpm -qa` lists it, so vouch does), and a package with an epoch, a
+/// third-party vendor and a packager, built by `rpmbuild` from an authored
+/// spec and recorded with `rpm -i --justdb`.
+#[test]
+fn a_database_rpm_writes_with_a_pubkey_and_an_epoch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    std::fs::create_dir(&db).unwrap();
+    rpm(&db, &["--initdb"]);
+    let key = fixture("generated/debian-bookworm-stable.asc");
+    rpm(&db, &["--import", key.to_str().unwrap()]);
+    let spec = tmp.path().join("t.spec");
+    std::fs::write(
+        &spec,
+        "Name: vouch-epoch-test\nEpoch: 3\nVersion: 1.2.3\nRelease: 4.fx\n\
+         Summary: test\nLicense: MIT AND (Apache-2.0 OR BSD-3-Clause)\n\
+         Vendor: Example Third Party, Inc.\nPackager: Jane Doe <jane@example.invalid>\n\
+         BuildArch: noarch\n%description\ntest\n%files\n",
+    )
+    .unwrap();
+    let top = tmp.path().join("top");
+    let built = Command::new("rpmbuild")
+        .args(["--define", &format!("_topdir {}", top.display())])
+        .arg("-bb")
+        .arg(&spec)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("rpmbuild (Debian's rpm package) cannot be run ({e}): install it (scripts/install-oracles.sh)")
+        });
+    assert!(
+        built.status.success(),
+        "rpmbuild failed: {}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let package = top.join("RPMS/noarch/vouch-epoch-test-1.2.3-4.fx.noarch.rpm");
+    rpm(
+        &db,
+        &["-i", "--justdb", "--nodeps", package.to_str().unwrap()],
+    );
+    let theirs = rpm_qa(&db, "sqlite");
+    assert!(
+        theirs.iter().any(|l| l.starts_with("gpg-pubkey\t")),
+        "{theirs:?}"
+    );
+    assert!(
+        theirs
+            .iter()
+            .any(|l| l.starts_with("vouch-epoch-test\t3:1.2.3-4.fx\t")),
+        "{theirs:?}"
+    );
+    let bytes = std::fs::read(db.join("rpmdb.sqlite")).unwrap();
+    assert_same(
+        "a database rpm wrote",
+        listing("var/lib/rpm/rpmdb.sqlite", &bytes),
+        theirs,
+    );
+    let ours = packages("var/lib/rpm/rpmdb.sqlite", &bytes).unwrap();
+    let epoch = ours.iter().find(|p| p.name == "vouch-epoch-test").unwrap();
+    assert_eq!(
+        (epoch.source_name.as_str(), epoch.source_version.as_str()),
+        ("vouch-epoch-test", "3:1.2.3-4.fx")
+    );
 }
