@@ -79,3 +79,6 @@ fn malformed(what: &'static str, path: &str, why: String) -> Error {
 
 #[cfg(test)]
 mod oracle;
+
+#[cfg(test)]
+mod hostile;
