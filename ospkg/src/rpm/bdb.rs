@@ -68,6 +68,10 @@ struct Db<'a> {
     page_size: usize,
     pages: usize,
     path: &'a str,
+    /// Pages already read: each hash and overflow page belongs to one
+    /// bucket chain or one item, so a page reached twice is a loop or a
+    /// shared chain, and the work stays linear in the file's size.
+    visited: Vec<bool>,
 }
 
 impl<'a> Db<'a> {
@@ -75,8 +79,9 @@ impl<'a> Db<'a> {
         malformed("RPM BerkeleyDB database", self.path, why)
     }
 
-    /// Page `pgno`, which must exist and be of one of the `types`.
-    fn page(&self, pgno: u32, types: &[u8]) -> Result<&'a [u8]> {
+    /// Page `pgno`, which must exist, be of one of the `types`, and not have
+    /// been read before.
+    fn page(&mut self, pgno: u32, types: &[u8]) -> Result<&'a [u8]> {
         let n = pgno as usize;
         if n == 0 || n >= self.pages {
             return Err(self.bad(format!(
@@ -90,6 +95,9 @@ impl<'a> Db<'a> {
                 "page {pgno} has type {}, expected {types:?}",
                 page[25]
             )));
+        }
+        if std::mem::replace(&mut self.visited[n], true) {
+            return Err(self.bad(format!("page {pgno} is reached twice (a loop)")));
         }
         Ok(page)
     }
@@ -111,21 +119,15 @@ impl<'a> Db<'a> {
         Ok(&page[start..end])
     }
 
-    /// The `len` bytes of an overflow chain starting at `pgno`; a chain
-    /// longer than the file has pages (a loop) is an error.
-    fn overflow(&self, mut pgno: u32, len: usize) -> Result<Vec<u8>> {
+    /// The `len` bytes of an overflow chain starting at `pgno`.
+    fn overflow(&mut self, mut pgno: u32, len: usize) -> Result<Vec<u8>> {
         if len > self.bytes.len() {
             return Err(self.bad(format!(
                 "an overflow item of {len} bytes is longer than the file"
             )));
         }
         let mut out = Vec::with_capacity(len);
-        let mut hops = 0;
         while out.len() < len {
-            hops += 1;
-            if hops > self.pages {
-                return Err(self.bad(format!("overflow chain through page {pgno} loops")));
-            }
             let page = self.page(pgno, &[P_OVERFLOW])?;
             let here = self.order.u16(page, 22);
             if here == 0 || OVERHEAD + here > self.page_size || out.len() + here > len {
@@ -164,12 +166,14 @@ pub(super) fn blobs(
     if !(512..=65536).contains(&page_size) || !page_size.is_power_of_two() {
         return Err(bad(format!("page size {page_size}")));
     }
-    let db = Db {
+    let pages = bytes.len() / page_size;
+    let mut db = Db {
         bytes,
         order,
         page_size,
-        pages: bytes.len() / page_size,
+        pages,
         path,
+        visited: vec![false; pages],
     };
     let max_bucket = order.u32(bytes, 72);
     if max_bucket as usize >= db.pages {
@@ -179,7 +183,6 @@ pub(super) fn blobs(
             db.pages
         )));
     }
-    let mut visited = vec![false; db.pages];
     for bucket in 0..=max_bucket {
         // BerkeleyDB's BUCKET_TO_PAGE: bucket + spares[ceil(log2(bucket + 1))].
         let log2 = (u64::from(bucket) + 1).next_power_of_two().trailing_zeros() as usize;
@@ -189,9 +192,6 @@ pub(super) fn blobs(
             .ok_or_else(|| bad(format!("bucket {bucket}'s page overflows")))?;
         while pgno != 0 {
             let page = db.page(pgno, &[P_HASH, P_HASH_UNSORTED])?;
-            if std::mem::replace(&mut visited[pgno as usize], true) {
-                return Err(bad(format!("hash page {pgno} is reached twice (a loop)")));
-            }
             let entries = order.u16(page, 20);
             if OVERHEAD + 2 * entries > page_size || entries % 2 != 0 {
                 return Err(bad(format!("hash page {pgno} claims {entries} entries")));

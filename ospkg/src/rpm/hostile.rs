@@ -172,6 +172,12 @@ fn ndb_slots_that_repeat_or_point_anywhere() {
     assert!(error(&bytes)
         .1
         .contains("package 1: blob checksum mismatch"));
+    // Slot 3's blocks begin inside slot 2's blob.
+    let mut bytes = clean.clone();
+    le32(&mut bytes, 48 + 8, 256 + 10);
+    assert!(error(&bytes)
+        .1
+        .contains("the blobs of packages 1 and 2 overlap"));
     // A broken slot magic.
     let mut bytes = clean;
     bytes[32] = b's';
@@ -183,11 +189,10 @@ fn berkeleydb_loops_and_huge_counts() {
     let clean = fixture(BDB);
     let page = |n: usize| n * 4096;
     // The header's overflow chain runs through pages 3 to 22: send page 10
-    // back to page 3, and the chain would never end: it is cut where it
-    // yields more than the header's length.
+    // back to page 3, and the chain would never end.
     let mut bytes = clean.clone();
     le32(&mut bytes, page(10) + 16, 3);
-    assert!(error(&bytes).1.contains("which does not fit"));
+    assert!(error(&bytes).1.contains("page 3 is reached twice"));
     // The chain ends early.
     let mut bytes = clean.clone();
     le32(&mut bytes, page(10) + 16, 0);
@@ -195,7 +200,26 @@ fn berkeleydb_loops_and_huge_counts() {
     // A bucket's hash page chained to itself.
     let mut bytes = clean.clone();
     le32(&mut bytes, page(2) + 16, 2);
-    assert!(error(&bytes).1.contains("hash page 2 is reached twice"));
+    assert!(error(&bytes).1.contains("page 2 is reached twice"));
+    // Bucket 0's record 0 made a second reference to the header's overflow
+    // chain: two items sharing pages would make the work grow with the
+    // square of the file's size, so a page is read once.
+    let mut bytes = clean.clone();
+    let item = |bytes: &[u8], page_start: usize, i: usize| {
+        usize::from(u16::from_le_bytes([
+            bytes[page_start + 26 + 2 * i],
+            bytes[page_start + 27 + 2 * i],
+        ]))
+    };
+    let shared = page(2) + item(&bytes, page(2), 1);
+    let key = item(&bytes, page(1), 0);
+    bytes[page(1) + key + 1] = 9; // record 9, no longer the skipped record 0
+                                  // Its data item, grown to the 12 bytes of an off-page reference below
+                                  // the key, is a copy of page 2's.
+    let data = key - 12;
+    bytes[page(1) + 28..page(1) + 30].copy_from_slice(&(data as u16).to_le_bytes());
+    bytes.copy_within(shared..shared + 12, page(1) + data);
+    assert!(error(&bytes).1.contains("page 3 is reached twice"));
     // More buckets than pages.
     let mut bytes = clean.clone();
     le32(&mut bytes, 72, u32::MAX);

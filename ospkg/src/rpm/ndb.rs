@@ -65,7 +65,12 @@ pub(super) fn blobs(
                 bytes.len()
             ))
         })?;
+    // First the slots, checked and their blocks bounded; then the blobs,
+    // once no two overlap: rpm never shares blocks between blobs, and
+    // overlapping ones would make the checksumming grow with the square of
+    // the file's size.
     let mut seen = HashSet::new();
+    let mut blobs = Vec::new();
     // The first two slots are the database header.
     for slot in 2..slots_end / SLOT {
         let at = slot * SLOT;
@@ -85,14 +90,29 @@ pub(super) fn blobs(
             .checked_mul(BLOCK)
             .and_then(|len| offset.checked_add(len))
             .filter(|&end| {
-                offset >= slots_end && end <= bytes.len() && count * BLOCK >= BLOB_HEAD + BLOB_TAIL
+                offset >= slots_end && end <= bytes.len() && end - offset >= BLOB_HEAD + BLOB_TAIL
             })
             .ok_or_else(|| {
                 bad(format!(
                     "package {pkg}: blocks at {offset} (count {count}) lie outside the blob area"
                 ))
             })?;
+        blobs.push((pkg, offset, end));
+    }
+    let mut ranges: Vec<_> = blobs
+        .iter()
+        .map(|&(pkg, start, end)| (start, end, pkg))
+        .collect();
+    ranges.sort_unstable();
+    if let Some(w) = ranges.windows(2).find(|w| w[1].0 < w[0].1) {
+        return Err(bad(format!(
+            "the blobs of packages {} and {} overlap",
+            w[0].2, w[1].2
+        )));
+    }
+    for (pkg, offset, end) in blobs {
         let block = &bytes[offset..end];
+        let count = block.len() / BLOCK;
         if le32(block, 0) != BLOB_MAGIC {
             return Err(bad(format!(
                 "package {pkg}: no blob magic at offset {offset}"
