@@ -261,7 +261,7 @@ mod tests {
     use super::*;
 
     /// A header built entry by entry, in rpmdb's layout.
-    pub(crate) fn build(entries: &[(u32, u32, &[u8])]) -> Vec<u8> {
+    fn build(entries: &[(u32, u32, &[u8])]) -> Vec<u8> {
         let mut index = Vec::new();
         let mut data = Vec::new();
         for (tag, kind, bytes) in entries {
