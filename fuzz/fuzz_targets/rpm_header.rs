@@ -2,8 +2,8 @@
 //! blob comes from an image's package database, which anyone who can push
 //! an image writes.
 //!
-//! Beyond "no panic": a header that parses has a version of the shape
-//! `[epoch:]version-release`, and a source version that keeps its epoch.
+//! Beyond "no panic": a header that parses has a version that reads back as
+//! `[epoch:]version-release`, and a source version with the same epoch.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -11,8 +11,16 @@ use vouch_ospkg::rpm::header;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(p) = header::package("fuzz", 0, data) {
-        assert!(p.version.contains('-'), "version {:?}", p.version);
-        let epoch = |v: &str| v.split_once(':').map(|(e, _)| e.to_owned());
+        let epoch = |v: &str| {
+            let (epoch, vr) = match v.split_once(':') {
+                Some((e, vr)) => (Some(e.to_owned()), vr),
+                None => (None, v),
+            };
+            assert!(epoch.as_deref().is_none_or(|e| e.parse::<u32>().is_ok()), "{v:?}");
+            assert_eq!(vr.matches('-').count(), 1, "{v:?}");
+            assert!(!vr.contains(':'), "{v:?}");
+            epoch
+        };
         assert_eq!(epoch(&p.version), epoch(&p.source_version));
     }
 });

@@ -179,6 +179,21 @@ impl<'a> Header<'a> {
             .ok_or_else(|| self.bad_tag(tag, "missing".into()))
     }
 
+    /// `VERSION` or `RELEASE`: rpm refuses to build a package whose version
+    /// or release is empty or holds `-` or `:`, and vouch's
+    /// `[epoch:]version-release` could not be read back with them (a `1:2`
+    /// version would pass for epoch 1).
+    fn version_part(&self, tag: u32) -> Result<String> {
+        let value = self.required(tag)?;
+        if value.is_empty() || value.contains(['-', ':']) {
+            return Err(self.bad_tag(
+                tag,
+                format!("{value:?} is empty or holds '-' or ':', which rpm does not allow"),
+            ));
+        }
+        Ok(value)
+    }
+
     /// An `INT32` tag's first value.
     fn int32(&self, tag: u32) -> Result<Option<u32>> {
         let Some(e) = self.entry(tag) else {
@@ -216,8 +231,8 @@ fn malformed(path: &str, index: usize, why: String) -> Error {
 pub fn package(path: &str, index: usize, blob: &[u8]) -> Result<Package> {
     let h = Header::parse(path, index, blob)?;
     let name = h.required(NAME)?;
-    let version = h.required(VERSION)?;
-    let release = h.required(RELEASE)?;
+    let version = h.version_part(VERSION)?;
+    let release = h.version_part(RELEASE)?;
     let epoch = h.int32(EPOCH)?;
     let evr = |v: &str, r: &str| match epoch {
         Some(e) => format!("{e}:{v}-{r}"),
@@ -243,14 +258,15 @@ pub fn package(path: &str, index: usize, blob: &[u8]) -> Result<Package> {
 }
 
 /// `name-version-release.src.rpm` (or `.nosrc.rpm`) split into its three
-/// parts; the name may hold dashes, version and release may not.
+/// parts; the name may hold dashes, version and release may not, nor `:`
+/// (else the package is taken as its own source, as without `SOURCERPM`).
 fn split_source_rpm(file: &str) -> Option<(&str, &str, &str)> {
     let stem = file
         .strip_suffix(".src.rpm")
         .or_else(|| file.strip_suffix(".nosrc.rpm"))?;
     let (rest, release) = stem.rsplit_once('-')?;
     let (name, version) = rest.rsplit_once('-')?;
-    if name.is_empty() || version.is_empty() || release.is_empty() {
+    if name.is_empty() || version.is_empty() || release.is_empty() || stem.contains(':') {
         return None;
     }
     Some((name, version, release))
@@ -321,6 +337,8 @@ mod tests {
         );
         assert_eq!(split_source_rpm("x-1-2.nosrc.rpm"), Some(("x", "1", "2")));
         assert_eq!(split_source_rpm("zlib-1.2.src.rpm"), None);
+        assert_eq!(split_source_rpm("zlib-1:1.2-3.src.rpm"), None);
+        assert_eq!(split_source_rpm("zlib-1.2-3:4.src.rpm"), None);
         assert_eq!(split_source_rpm("zlib-1.2-3.rpm"), None);
     }
 
@@ -371,6 +389,16 @@ mod tests {
         let mut blob = zlib(None);
         blob[8 + 4..8 + 8].copy_from_slice(&77u32.to_be_bytes());
         assert!(why(&blob).contains("unknown type 77"));
+        // A version that would read as an epoch (found by the fuzzer), or
+        // with a dash, or empty.
+        for bad in [&b"1:2\0"[..], b"1-2\0", b"\0"] {
+            let blob = build(&[
+                (NAME, STRING, b"a\0"),
+                (VERSION, STRING, bad),
+                (RELEASE, STRING, b"1\0"),
+            ]);
+            assert!(why(&blob).contains("(VERSION): "), "{}", why(&blob));
+        }
         // A missing NAME.
         let blob = build(&[(VERSION, STRING, b"1\0"), (RELEASE, STRING, b"1\0")]);
         assert!(why(&blob).contains("(NAME): missing"));
