@@ -1,0 +1,223 @@
+//! The committed real databases (testdata/rpmdb/, see its SOURCE.md), read
+//! here and by rpm itself (Debian's rpm 4.18, `scripts/install-oracles.sh`):
+//! vouch must list exactly what `rpm -qa` lists. This rpm reads sqlite and
+//! BerkeleyDB (`bdb_ro`) but has no NDB backend; the NDB fixture is held
+//! against the `rpm -qa` listing its source project recorded in the image it
+//! came from.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::packages;
+use crate::Package;
+
+/// rpm's query format for the fields vouch reads; `(none)` where a tag is
+/// missing, the epoch only where there is one.
+const QUERY: &str = "%{NAME}\t%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\t%{ARCH}\t%{SOURCERPM}\t%{VENDOR}\t%{PACKAGER}\t%{LICENSE}\n";
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/rpmdb")
+        .join(rel)
+}
+
+fn none(field: &Option<String>) -> &str {
+    field.as_deref().unwrap_or("(none)")
+}
+
+/// The source RPM's file name as a package's source fields give it back.
+fn source_rpm(p: &Package) -> String {
+    let version = match p.source_version.split_once(':') {
+        Some((_, v)) => v,
+        None => &p.source_version,
+    };
+    format!("{}-{version}.src.rpm", p.source_name)
+}
+
+/// rpm's line with a missing SOURCERPM (`gpg-pubkey`) replaced by the
+/// package's own name and version, which vouch gives as its source.
+fn own_source(line: &str) -> String {
+    let mut f: Vec<String> = line.split('\t').map(str::to_owned).collect();
+    if f.len() > 3 && f[3] == "(none)" {
+        let version = f[1].split_once(':').map_or(f[1].as_str(), |(_, v)| v);
+        f[3] = format!("{}-{version}.src.rpm", f[0]);
+    }
+    f.join("\t")
+}
+
+/// Each package as one line of [`QUERY`]'s output.
+fn listing(path: &str, bytes: &[u8]) -> Vec<String> {
+    packages(path, bytes)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .iter()
+        .map(|p| {
+            format!(
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                p.name,
+                p.version,
+                none(&p.architecture),
+                source_rpm(p),
+                none(&p.vendor),
+                none(&p.maintainer),
+                none(&p.license)
+            )
+        })
+        .collect()
+}
+
+/// Runs the oracle: `rpm --dbpath DIR ARGS...`, which must succeed; its
+/// standard output.
+fn rpm(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("rpm")
+        .arg("--dbpath")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("the oracle `rpm` cannot be run ({e}): install it (scripts/install-oracles.sh)")
+        });
+    assert!(
+        out.status.success(),
+        "rpm --dbpath {} {args:?} failed: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// What `rpm -qa` lists for the database in `dir`, read with `backend`.
+fn rpm_qa(dir: &Path, backend: &str) -> Vec<String> {
+    rpm(
+        dir,
+        &[
+            "--define",
+            &format!("_db_backend {backend}"),
+            "-qa",
+            "--qf",
+            QUERY,
+        ],
+    )
+    .lines()
+    .map(own_source)
+    .collect()
+}
+
+/// What `rpm --dbpath` lists for the fixture `rel`, copied into a temporary
+/// directory under the file name rpm's `backend` expects.
+fn rpm_lists(rel: &str, file_name: &str, backend: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixture(rel), dir.path().join(file_name)).unwrap();
+    rpm_qa(dir.path(), backend)
+}
+
+fn assert_same(rel: &str, ours: Vec<String>, theirs: Vec<String>) {
+    assert!(!theirs.is_empty(), "the oracle lists nothing for {rel}");
+    assert_eq!(ours, theirs, "{rel}: vouch (left) and rpm (right) differ");
+}
+
+#[test]
+fn sqlite_matches_rpm() {
+    let rel = "sqlite-cbl-mariner-2.0/rpmdb.sqlite";
+    let bytes = std::fs::read(fixture(rel)).unwrap();
+    let ours = listing("var/lib/rpm/rpmdb.sqlite", &bytes);
+    assert_same(rel, ours, rpm_lists(rel, "rpmdb.sqlite", "sqlite"));
+}
+
+#[test]
+fn berkeleydb_matches_rpm() {
+    let rel = "bdb-libuuid/Packages";
+    let bytes = std::fs::read(fixture(rel)).unwrap();
+    let ours = listing("var/lib/rpm/Packages", &bytes);
+    assert_same(rel, ours, rpm_lists(rel, "Packages", "bdb_ro"));
+}
+
+/// NDB: held against go-rpmdb's recorded `rpm -qa` of the SLE 15 BCI image
+/// (name, `[epoch:]`version-release, arch, source RPM, vendor, licence).
+#[test]
+fn ndb_matches_the_recorded_rpm_listing() {
+    let bytes = std::fs::read(fixture("ndb-sle15-bci/Packages.db")).unwrap();
+    let expected = std::fs::read_to_string(fixture("ndb-sle15-bci/expected.tsv")).unwrap();
+    let ours: Vec<String> = packages("var/lib/rpm/Packages.db", &bytes)
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}\t{}\t{}\t{}\t{}\t{}",
+                p.name,
+                p.version,
+                none(&p.architecture),
+                source_rpm(p),
+                none(&p.vendor),
+                none(&p.license)
+            )
+        })
+        .collect();
+    let theirs: Vec<String> = expected.lines().map(str::to_owned).collect();
+    assert_same("ndb-sle15-bci/Packages.db", ours, theirs);
+}
+
+/// A database rpm itself writes here, for what the fixtures lack: a
+/// `gpg-pubkey` pseudo-package (`rpm --import` of Debian's public release
+/// key; `rpm -qa` lists it, so vouch does), and a package with an epoch, a
+/// third-party vendor and a packager, built by `rpmbuild` from an authored
+/// spec and recorded with `rpm -i --justdb`.
+#[test]
+fn a_database_rpm_writes_with_a_pubkey_and_an_epoch() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    std::fs::create_dir(&db).unwrap();
+    rpm(&db, &["--initdb"]);
+    let key = fixture("generated/debian-bookworm-stable.asc");
+    rpm(&db, &["--import", key.to_str().unwrap()]);
+    let spec = tmp.path().join("t.spec");
+    std::fs::write(
+        &spec,
+        "Name: vouch-epoch-test\nEpoch: 3\nVersion: 1.2.3\nRelease: 4.fx\n\
+         Summary: test\nLicense: MIT AND (Apache-2.0 OR BSD-3-Clause)\n\
+         Vendor: Example Third Party, Inc.\nPackager: Jane Doe <jane@example.invalid>\n\
+         BuildArch: noarch\n%description\ntest\n%files\n",
+    )
+    .unwrap();
+    let top = tmp.path().join("top");
+    let built = Command::new("rpmbuild")
+        .args(["--define", &format!("_topdir {}", top.display())])
+        .arg("-bb")
+        .arg(&spec)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("rpmbuild (Debian's rpm package) cannot be run ({e}): install it (scripts/install-oracles.sh)")
+        });
+    assert!(
+        built.status.success(),
+        "rpmbuild failed: {}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let package = top.join("RPMS/noarch/vouch-epoch-test-1.2.3-4.fx.noarch.rpm");
+    rpm(
+        &db,
+        &["-i", "--justdb", "--nodeps", package.to_str().unwrap()],
+    );
+    let theirs = rpm_qa(&db, "sqlite");
+    assert!(
+        theirs.iter().any(|l| l.starts_with("gpg-pubkey\t")),
+        "{theirs:?}"
+    );
+    assert!(
+        theirs
+            .iter()
+            .any(|l| l.starts_with("vouch-epoch-test\t3:1.2.3-4.fx\t")),
+        "{theirs:?}"
+    );
+    let bytes = std::fs::read(db.join("rpmdb.sqlite")).unwrap();
+    assert_same(
+        "a database rpm wrote",
+        listing("var/lib/rpm/rpmdb.sqlite", &bytes),
+        theirs,
+    );
+    let ours = packages("var/lib/rpm/rpmdb.sqlite", &bytes).unwrap();
+    let epoch = ours.iter().find(|p| p.name == "vouch-epoch-test").unwrap();
+    assert_eq!(
+        (epoch.source_name.as_str(), epoch.source_version.as_str()),
+        ("vouch-epoch-test", "3:1.2.3-4.fx")
+    );
+}
