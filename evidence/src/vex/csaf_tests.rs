@@ -269,9 +269,12 @@ fn a_not_affected_product_without_a_flag_or_impact_is_counted_not_kept() {
     );
 }
 
+/// A change to [`authored`].
+type Edit = Box<dyn Fn(&mut Value)>;
+
 #[test]
 fn refuses_other_categories_versions_and_broken_references() {
-    let cases: Vec<(Box<dyn Fn(&mut Value)>, &str)> = vec![
+    let cases: Vec<(Edit, &str)> = vec![
         (
             Box::new(|d| d["document"]["category"] = json!("csaf_security_advisory")),
             "invalid CSAF VEX document: document.category: is \"csaf_security_advisory\": \

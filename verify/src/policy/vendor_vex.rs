@@ -349,7 +349,7 @@ mod tests {
         );
         // The right signature under another key.
         let good = file(Some(testdata("redhat/cve-2025-29087.json.asc")));
-        let e = load("keys/other.asc", &[good.clone()]).unwrap_err();
+        let e = load("keys/other.asc", std::slice::from_ref(&good)).unwrap_err();
         assert!(e.contains("does not verify"), "{e}");
         // One byte changed.
         let mut changed = good;
