@@ -22,7 +22,10 @@ fuzz_target!(|data: &[u8]| {
                 "not_affected needs a reason"
             );
         } else {
-            assert!(s.justification.is_none(), "a justification only with not_affected");
+            assert!(
+                s.justification.is_none(),
+                "a justification only with not_affected"
+            );
         }
     }
 });

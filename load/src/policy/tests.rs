@@ -426,6 +426,31 @@ fn a_vendor_vex_directory_is_read_with_each_files_signature() {
         fs::write(vex.join("README"), "not json").unwrap();
     });
     assert_eq!(again.unwrap().version, set.version);
+
+    // Another signed document (Ubuntu's OpenVEX, in a subdirectory) is
+    // read too, and changes the set's version.
+    let ubuntu = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/vendor-vex/ubuntu");
+    let (_dir, more) = with_vendor_vex("vendor.asc", r#"["pkg:rpm/redhat/*"]"#, |vex| {
+        fs::create_dir(vex.join("2025")).unwrap();
+        for name in ["CVE-2025-0395.json", "CVE-2025-0395.json.asc"] {
+            fs::copy(ubuntu.join(name), vex.join("2025").join(name)).unwrap();
+        }
+    });
+    let more = more.unwrap();
+    let documents = &more.policies[0]
+        .vulnerabilities
+        .as_ref()
+        .unwrap()
+        .vendor_vex[0]
+        .documents;
+    assert_eq!(documents.len(), 2);
+    // In name order: `2025/` before `cve-…`.
+    assert_eq!(
+        documents[0].id,
+        "https://github.com/canonical/ubuntu-security-notices/blob/main/vex/cve/2025/CVE-2025-0395"
+    );
+    assert_eq!(documents[1].id, "CVE-2025-29087");
+    assert_ne!(more.version, set.version);
 }
 
 #[test]
