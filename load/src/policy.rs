@@ -9,7 +9,9 @@ use std::sync::Arc;
 
 use vouch_evidence::digest::{sha256, Sha256};
 use vouch_evidence::osv::Database;
-use vouch_verify::policy::vendor_vex::{MAX_VENDOR_VEX_BYTES, MAX_VENDOR_VEX_FILES};
+use vouch_verify::policy::vendor_vex::{
+    MAX_VENDOR_VEX_BYTES, MAX_VENDOR_VEX_FILES, MAX_VENDOR_VEX_TOTAL_BYTES,
+};
 use vouch_verify::policy::{
     self, GivenOsv, PolicySet, Reference, Resolved, VexFile, MAX_POLICY_BYTES, MAX_REFERENCED_BYTES,
 };
@@ -174,13 +176,14 @@ const MAX_SIGNATURE_BYTES: u64 = 64 * 1024;
 /// Every `.json` file below the vendor VEX directory `dir` (links
 /// followed, hidden entries passed over as in a policy directory), in name
 /// order, each with the `<file>.asc` beside it when there is one; at most
-/// [`MAX_VENDOR_VEX_FILES`] files, each read capped and only if it is a
-/// regular file.
+/// [`MAX_VENDOR_VEX_FILES`] files and [`MAX_VENDOR_VEX_TOTAL_BYTES`]
+/// together, each read capped and only if it is a regular file.
 fn read_vendor_vex(dir: &Path) -> std::result::Result<Vec<VexFile>, String> {
     if !dir.is_dir() {
         return Err(format!("{} is not a directory", dir.display()));
     }
     let mut files = Vec::new();
+    let mut total = 0u64;
     let walk = walkdir::WalkDir::new(dir)
         .follow_links(true)
         .sort_by_file_name()
@@ -198,7 +201,18 @@ fn read_vendor_vex(dir: &Path) -> std::result::Result<Vec<VexFile>, String> {
                 dir.display()
             ));
         }
-        let bytes = read_capped(path, MAX_VENDOR_VEX_BYTES)?;
+        let left = MAX_VENDOR_VEX_TOTAL_BYTES - total;
+        let bytes = read_capped(path, MAX_VENDOR_VEX_BYTES.min(left)).map_err(|e| {
+            if left < MAX_VENDOR_VEX_BYTES {
+                format!(
+                    "{e}: {} holds more than {MAX_VENDOR_VEX_TOTAL_BYTES} bytes of VEX files",
+                    dir.display()
+                )
+            } else {
+                e
+            }
+        })?;
+        total += bytes.len() as u64;
         let mut asc = path.as_os_str().to_owned();
         asc.push(".asc");
         let asc = PathBuf::from(asc);

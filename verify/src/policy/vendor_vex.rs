@@ -46,6 +46,10 @@ pub const MAX_VENDOR_VEX_FILES: usize = 100_000;
 /// The largest VEX file read (real per-CVE files reach a few MiB for the
 /// kernel).
 pub const MAX_VENDOR_VEX_BYTES: u64 = 32 * 1024 * 1024;
+/// The most bytes read from one source's files together: a policy names
+/// the documents it needs (the CVEs of its images' packages), not a
+/// vendor's whole archive.
+pub const MAX_VENDOR_VEX_TOTAL_BYTES: u64 = 512 * 1024 * 1024;
 
 /// The wire form of one `vendorVex` entry.
 #[derive(Debug, Deserialize)]
