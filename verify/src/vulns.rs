@@ -692,10 +692,12 @@ pub const OS_ECOSYSTEMS: [&str; 3] = ["deb", "apk", "rpm"];
 /// A statement that names the package but fails the first two scoping
 /// rules is listed in `ignored_vex` with why, never used. Of the
 /// statements that apply and the image's own answer, the newest decides,
-/// and on a tie one that does not clear the finding, as in [`answer`].
-/// Vendor files are verified when the policy is loaded, so no
-/// `vexMaxAge` applies to them: they are as current as the policy's copy.
-pub fn answer_vendor(findings: &mut [Finding], vendors: &[VendorVex]) {
+/// and on a tie one that does not clear the finding, as in [`answer`]; a
+/// statement dated more than [`crate::evaluate::MAX_CLOCK_SKEW`] after
+/// `now` is not used (it would win every such choice). Vendor files are
+/// verified when the policy is loaded, so no `vexMaxAge` applies to them:
+/// they are as current as the policy's copy.
+pub fn answer_vendor(findings: &mut [Finding], vendors: &[VendorVex], now: jiff::Timestamp) {
     use std::collections::HashMap;
     if vendors.is_empty() {
         return;
@@ -713,6 +715,7 @@ pub fn answer_vendor(findings: &mut [Finding], vendors: &[VendorVex]) {
         }
     }
     let clears = |s: vex::Status| matches!(s, vex::Status::NotAffected | vex::Status::Fixed);
+    let latest = now + crate::evaluate::MAX_CLOCK_SKEW;
     for finding in findings.iter_mut().filter(|f| !f.version_unknown()) {
         let Some(purl) = finding.input.package_url() else {
             continue;
@@ -750,6 +753,8 @@ pub fn answer_vendor(findings: &mut [Finding], vendors: &[VendorVex]) {
                         finding.input.purl.as_deref().unwrap_or_default(),
                         patterns.join(", ")
                     ))
+                } else if s.timestamp > latest {
+                    Some(format!("its timestamp {} is in the future", s.timestamp))
                 } else {
                     None
                 };
@@ -1594,6 +1599,11 @@ mod tests {
         }
     }
 
+    /// The time the vendor tests run at: after every committed document.
+    fn now() -> jiff::Timestamp {
+        "2026-12-01T00:00:00Z".parse().unwrap()
+    }
+
     fn redhat() -> VendorVex {
         vendor(
             "redhat",
@@ -1615,7 +1625,7 @@ mod tests {
     #[test]
     fn regression_issue_15_red_hats_csaf_vex_answers_its_own_rpm() {
         let mut findings = vec![os_finding("CVE-2025-29087", mingw64_sqlite())];
-        answer_vendor(&mut findings, &[redhat()]);
+        answer_vendor(&mut findings, &[redhat()], now());
         let answer = findings[0].answer.clone().unwrap();
         assert_eq!(answer.status, vex::Status::NotAffected);
         assert_eq!(
@@ -1639,9 +1649,24 @@ mod tests {
             },
             os_finding("CVE-2025-0001", mingw64_sqlite()),
         ];
-        answer_vendor(&mut findings, &[redhat()]);
+        answer_vendor(&mut findings, &[redhat()], now());
         assert!(findings[0].answered());
         assert!(findings[1].answer.is_none());
+        // Read before its date (2025-09-25), the document is not used.
+        let mut findings = vec![os_finding("CVE-2025-29087", mingw64_sqlite())];
+        answer_vendor(
+            &mut findings,
+            &[redhat()],
+            "2025-09-01T00:00:00Z".parse().unwrap(),
+        );
+        assert!(findings[0].answer.is_none());
+        assert_eq!(
+            findings[0].ignored_vex,
+            [
+                "not_affected from vendor VEX redhat (CVE-2025-29087): its timestamp \
+              2025-09-25T05:58:19Z is in the future"
+            ]
+        );
     }
 
     #[test]
@@ -1675,7 +1700,7 @@ mod tests {
             os_finding("CVE-2025-29087", debian.clone()),
             os_finding("CVE-2025-29087", cargo.clone()),
         ];
-        answer_vendor(&mut findings, std::slice::from_ref(&overreaching));
+        answer_vendor(&mut findings, std::slice::from_ref(&overreaching), now());
         assert!(findings[0].answer.is_none());
         assert_eq!(
             findings[0].ignored_vex,
@@ -1697,7 +1722,7 @@ mod tests {
             "CVE-2025-29087",
             os_input("lemon", "1.0.0", "rpm", "pkg:cargo/lemon@1.0.0"),
         )];
-        answer_vendor(&mut findings, &[overreaching]);
+        answer_vendor(&mut findings, &[overreaching], now());
         assert!(findings[0].answer.is_none());
         // A pattern can never take in every vendor's RPMs, nor a type
         // without namespaces (cargo).
@@ -1717,7 +1742,7 @@ mod tests {
             "pkg:rpm/redhat/sqlite-libs@3.34.1-7.el9_3?arch=x86_64&distro=rhel-9.4",
         );
         let mut findings = vec![os_finding("CVE-2025-29087", libs)];
-        answer_vendor(&mut findings, &[redhat()]);
+        answer_vendor(&mut findings, &[redhat()], now());
         let answer = findings[0].answer.clone().unwrap();
         assert_eq!(answer.status, vex::Status::Affected);
         assert!(!findings[0].answered());
@@ -1759,7 +1784,7 @@ mod tests {
                 libc("2.31-0ubuntu9.18", "arch=amd64&distro=ubuntu-20.04"),
             ),
         ];
-        answer_vendor(&mut findings, &[ubuntu, redhat()]);
+        answer_vendor(&mut findings, &[ubuntu, redhat()], now());
         let answer = findings[0].answer.clone().unwrap();
         assert_eq!(answer.status, vex::Status::Fixed);
         assert_eq!(answer.vendor.as_deref(), Some("ubuntu"));
@@ -1786,13 +1811,13 @@ mod tests {
             vendor: None,
             file: None,
         });
-        answer_vendor(&mut findings, &[redhat()]);
+        answer_vendor(&mut findings, &[redhat()], now());
         assert_eq!(findings[0].answer.as_ref().unwrap().document, "own");
         assert!(findings[0].ignored_vex[0].contains("superseded by a newer statement"));
         // An older one of the image's own gives way.
         findings[0].answer.as_mut().unwrap().timestamp = "2025-01-01T00:00:00Z".into();
         findings[0].ignored_vex.clear();
-        answer_vendor(&mut findings, &[redhat()]);
+        answer_vendor(&mut findings, &[redhat()], now());
         assert_eq!(
             findings[0].answer.as_ref().unwrap().vendor.as_deref(),
             Some("redhat")
