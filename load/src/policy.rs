@@ -9,8 +9,11 @@ use std::sync::Arc;
 
 use vouch_evidence::digest::{sha256, Sha256};
 use vouch_evidence::osv::Database;
+use vouch_verify::policy::vendor_vex::{
+    MAX_VENDOR_VEX_BYTES, MAX_VENDOR_VEX_FILES, MAX_VENDOR_VEX_TOTAL_BYTES,
+};
 use vouch_verify::policy::{
-    self, GivenOsv, PolicySet, Reference, Resolved, MAX_POLICY_BYTES, MAX_REFERENCED_BYTES,
+    self, GivenOsv, PolicySet, Reference, Resolved, VexFile, MAX_POLICY_BYTES, MAX_REFERENCED_BYTES,
 };
 
 use crate::source::{push_part, Source, SourceKind};
@@ -104,6 +107,12 @@ pub fn load_recorded(
                 };
                 resolved.insert_osv(path, loaded);
             }
+            Reference::VendorVex(path) => {
+                // Stamped before it is read: a change during the read is seen.
+                sources.push(Source::now(&path, SourceKind::Database));
+                let read = read_vendor_vex(&path);
+                resolved.insert_vendor_vex(path, read);
+            }
         }
     }
     let mut set = policy::build(path, parsed, &resolved)?;
@@ -159,6 +168,66 @@ pub(crate) fn read_capped(path: &Path, limit: u64) -> std::result::Result<Vec<u8
                 path.display()
             )
         })
+}
+
+/// The largest detached signature read beside a vendor VEX file.
+const MAX_SIGNATURE_BYTES: u64 = 64 * 1024;
+
+/// Every `.json` file below the vendor VEX directory `dir` (links
+/// followed, hidden entries passed over as in a policy directory), in name
+/// order, each with the `<file>.asc` beside it when there is one; at most
+/// [`MAX_VENDOR_VEX_FILES`] files and [`MAX_VENDOR_VEX_TOTAL_BYTES`]
+/// together, each read capped and only if it is a regular file.
+fn read_vendor_vex(dir: &Path) -> std::result::Result<Vec<VexFile>, String> {
+    if !dir.is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    let mut files = Vec::new();
+    let mut total = 0u64;
+    let walk = walkdir::WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walk {
+        let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        let path = entry.path();
+        if !entry.file_type().is_file() || path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        if files.len() == MAX_VENDOR_VEX_FILES {
+            return Err(format!(
+                "{} holds more than {MAX_VENDOR_VEX_FILES} VEX files",
+                dir.display()
+            ));
+        }
+        let left = MAX_VENDOR_VEX_TOTAL_BYTES - total;
+        let bytes = read_capped(path, MAX_VENDOR_VEX_BYTES.min(left)).map_err(|e| {
+            if left < MAX_VENDOR_VEX_BYTES {
+                format!(
+                    "{e}: {} holds more than {MAX_VENDOR_VEX_TOTAL_BYTES} bytes of VEX files",
+                    dir.display()
+                )
+            } else {
+                e
+            }
+        })?;
+        total += bytes.len() as u64;
+        let mut asc = path.as_os_str().to_owned();
+        asc.push(".asc");
+        let asc = PathBuf::from(asc);
+        let signature = match asc.symlink_metadata() {
+            Ok(_) => Some(read_capped(&asc, MAX_SIGNATURE_BYTES)?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(format!("cannot read {}: {e}", asc.display())),
+        };
+        files.push(VexFile {
+            path: path.to_path_buf(),
+            bytes,
+            signature,
+        });
+    }
+    Ok(files)
 }
 
 /// `path` with its links resolved, when it exists.

@@ -787,6 +787,7 @@ fn vulnerability_gate(
         }
     };
     vulns::answer(&mut findings, sources, digest, now, section.vex_max_age);
+    vulns::answer_vendor(&mut findings, &section.vendor_vex, now);
     section.gate.apply(&mut findings);
     let describe = |f: &Finding| match &f.summary {
         Some(why) if f.version_unknown() => format!("{}: {why}", f.id),

@@ -79,6 +79,7 @@
 
 pub mod glob;
 pub mod rego;
+pub mod vendor_vex;
 pub mod vendored;
 pub mod vulnerabilities;
 
@@ -102,6 +103,7 @@ use crate::identity::{Claim, Identities, IdentityMatcher};
 use crate::{Error, Result};
 pub use glob::ImageGlob;
 pub use rego::RegoCondition;
+pub use vendor_vex::{PurlPattern, VendorDocument, VendorVex, VexFile};
 pub use vendored::{InputEntry, VendoredInputs};
 pub use vulnerabilities::Vulnerabilities;
 
@@ -770,6 +772,11 @@ pub enum Reference {
     File(PathBuf),
     /// An OSV database: a directory of records or an export zip.
     Osv(PathBuf),
+    /// A `vulnerabilities.vendorVex` directory: every `.json` file below
+    /// it (at most [`vendor_vex::MAX_VENDOR_VEX_FILES`], each at most
+    /// [`vendor_vex::MAX_VENDOR_VEX_BYTES`]), with the `<file>.asc` beside
+    /// each when there is one.
+    VendorVex(PathBuf),
 }
 
 /// What the caller read for the files policies name, by resolved path:
@@ -782,6 +789,7 @@ pub enum Reference {
 pub struct Resolved {
     files: HashMap<PathBuf, std::result::Result<Vec<u8>, String>>,
     databases: HashMap<PathBuf, std::result::Result<(Arc<Database>, Sha256), String>>,
+    vendor_vex: HashMap<PathBuf, std::result::Result<Vec<VexFile>, String>>,
     /// The caller's OSV database, standing for every policy's own.
     given: Option<GivenOsv>,
 }
@@ -806,12 +814,23 @@ impl Resolved {
         match reference {
             Reference::File(path) => self.files.contains_key(path),
             Reference::Osv(path) => self.databases.contains_key(path),
+            Reference::VendorVex(path) => self.vendor_vex.contains_key(path),
         }
     }
 
     /// Records what reading the key or trusted-root file `path` gave.
     pub fn insert_file(&mut self, path: PathBuf, read: std::result::Result<Vec<u8>, String>) {
         self.files.insert(path, read);
+    }
+
+    /// Records what reading the vendor VEX directory `path` gave: its
+    /// files, in name order, or why they could not be read.
+    pub fn insert_vendor_vex(
+        &mut self,
+        path: PathBuf,
+        read: std::result::Result<Vec<VexFile>, String>,
+    ) {
+        self.vendor_vex.insert(path, read);
     }
 
     /// Records what loading the OSV database at `path` gave: its records
@@ -871,6 +890,44 @@ impl Refs<'_> {
         .map_err(|e| format!("spec.vulnerabilities.osv: {e}"))?;
         self.referenced.push(digest.0.to_vec());
         Ok((path, database))
+    }
+
+    /// The vendor VEX sources of a `vulnerabilities` section, their key
+    /// and files read; every file's bytes and signature join the policy
+    /// set's version.
+    fn vendor_vex(
+        &mut self,
+        wire: Vec<vendor_vex::WireVendorVex>,
+    ) -> std::result::Result<Vec<VendorVex>, String> {
+        let mut names = Vec::new();
+        let mut sources = Vec::with_capacity(wire.len());
+        for (i, entry) in wire.into_iter().enumerate() {
+            let at = format!("spec.vulnerabilities.vendorVex[{i}] ({})", entry.name);
+            if names.contains(&entry.name) {
+                return Err(format!(
+                    "{at}: vendor VEX name {:?} is used twice",
+                    entry.name
+                ));
+            }
+            names.push(entry.name.clone());
+            let key = match &entry.key {
+                Some(relative) => Some(self.read(relative).map_err(|e| format!("{at}.key: {e}"))?),
+                None => None,
+            };
+            let path = resolve(self.file, &entry.path);
+            let files = match self.resolved.vendor_vex.get(&path) {
+                Some(read) => read.clone(),
+                None => Err(not_read(&path)),
+            }
+            .map_err(|e| format!("{at}.path: {e}"))?;
+            for file in &files {
+                self.referenced.push(file.bytes.clone());
+                self.referenced
+                    .push(file.signature.clone().unwrap_or_default());
+            }
+            sources.push(VendorVex::new(&at, entry, path, key, &files)?);
+        }
+        Ok(sources)
     }
 
     fn authority(
@@ -1130,7 +1187,8 @@ impl TryFrom<Located<'_>> for ImagePolicy {
                     })
                     .transpose()?;
                 let (path, database) = refs.osv(&wire.osv)?;
-                Some(Vulnerabilities::new(wire, path, database)?)
+                let vendor = refs.vendor_vex(wire.vendor_vex.take().unwrap_or_default())?;
+                Some(Vulnerabilities::new(wire, path, database, vendor)?)
             }
             None => None,
         };
@@ -1382,6 +1440,12 @@ impl PolicyFile {
             }
             if let Some(vulnerabilities) = &wire.spec.vulnerabilities {
                 out.push(Reference::Osv(resolve(&self.path, &vulnerabilities.osv)));
+                for vendor in vulnerabilities.vendor_vex.iter().flatten() {
+                    if let Some(key) = &vendor.key {
+                        out.push(Reference::File(resolve(&self.path, key)));
+                    }
+                    out.push(Reference::VendorVex(resolve(&self.path, &vendor.path)));
+                }
             }
         }
         out

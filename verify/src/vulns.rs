@@ -53,6 +53,8 @@ use vouch_evidence::osv::{cpe_names_other_version, Database, Ecosystem, Severity
 use vouch_evidence::statement::ResourceDescriptor;
 use vouch_evidence::vex;
 
+use crate::policy::{VendorDocument, VendorVex};
+
 /// One vendored input of an image, as its attested evidence records it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -336,6 +338,14 @@ pub struct Answer {
     pub timestamp: String,
     /// The document it came from.
     pub document: String,
+    /// The `vulnerabilities.vendorVex` source that answered, when a
+    /// distribution vendor's VEX did (then `document` is that document's
+    /// id, and `file` the file it was read from).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    /// The vendor VEX file the answer was read from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 /// One record affecting one input.
@@ -658,9 +668,209 @@ pub fn answer(
                 by: source.signer.clone(),
                 timestamp: s.timestamp.to_string(),
                 document: source.document.clone(),
+                vendor: None,
+                file: None,
             }
         });
     }
+}
+
+/// vouch's ecosystems of OS packages, whose inputs vendor VEX may answer.
+pub const OS_ECOSYSTEMS: [&str; 3] = ["deb", "apk", "rpm"];
+
+/// Answers findings in OS packages from the distribution vendors' VEX
+/// (`vulnerabilities.vendorVex`), after [`answer`] has applied the image's
+/// own. A vendor statement applies to a finding when
+/// - it is about the finding's id or one of its aliases;
+/// - the finding's input is an OS package (ecosystem `deb`, `apk` or
+///   `rpm`, with a purl of that type): never a project input;
+/// - the input's purl matches one of the source's `answersFor` patterns;
+/// - the statement's product names the package: its subcomponents when it
+///   has some (a CSAF relationship's component), else its id, compared as
+///   purls ([`purl_names_package`]).
+///
+/// A statement that names the package but fails the first two scoping
+/// rules is listed in `ignored_vex` with why, never used. Of the
+/// statements that apply and the image's own answer, the newest decides,
+/// and on a tie one that does not clear the finding, as in [`answer`]; a
+/// statement dated more than [`crate::evaluate::MAX_CLOCK_SKEW`] after
+/// `now` is not used (it would win every such choice). Vendor files are
+/// verified when the policy is loaded, so no `vexMaxAge` applies to them:
+/// they are as current as the policy's copy.
+pub fn answer_vendor(findings: &mut [Finding], vendors: &[VendorVex], now: jiff::Timestamp) {
+    use std::collections::HashMap;
+    if vendors.is_empty() {
+        return;
+    }
+    // The statements by vulnerability id and alias, built once.
+    let mut by_id: HashMap<&str, Vec<(&VendorVex, &VendorDocument, &vex::Statement)>> =
+        HashMap::new();
+    for vendor in vendors {
+        for document in &vendor.documents {
+            for s in &document.statements {
+                for id in std::iter::once(&s.vulnerability).chain(&s.aliases) {
+                    by_id.entry(id).or_default().push((vendor, document, s));
+                }
+            }
+        }
+    }
+    let clears = |s: vex::Status| matches!(s, vex::Status::NotAffected | vex::Status::Fixed);
+    let latest = now + crate::evaluate::MAX_CLOCK_SKEW;
+    for finding in findings.iter_mut().filter(|f| !f.version_unknown()) {
+        let Some(purl) = finding.input.package_url() else {
+            continue;
+        };
+        let os_package = OS_ECOSYSTEMS.contains(&finding.input.ecosystem.as_str())
+            && purl.ty() == finding.input.ecosystem;
+        let mut seen: Vec<*const vex::Statement> = Vec::new();
+        let mut best: Option<(&VendorVex, &VendorDocument, &vex::Statement)> = None;
+        let ids: Vec<&str> = std::iter::once(finding.id.as_str())
+            .chain(finding.aliases.iter().map(String::as_str))
+            .collect();
+        for id in ids {
+            for &(vendor, document, s) in by_id.get(id).into_iter().flatten() {
+                if seen.contains(&(s as *const _)) {
+                    continue;
+                }
+                seen.push(s);
+                let names = s.products.iter().any(|p| {
+                    if p.subcomponents.is_empty() {
+                        purl_names_package(&p.id, &purl)
+                    } else {
+                        p.subcomponents.iter().any(|c| purl_names_package(c, &purl))
+                    }
+                });
+                if !names {
+                    continue;
+                }
+                let why = if !os_package {
+                    Some("the input is not an OS package".to_string())
+                } else if !vendor.answers_for.iter().any(|p| p.matches(&purl)) {
+                    let patterns: Vec<String> =
+                        vendor.answers_for.iter().map(ToString::to_string).collect();
+                    Some(format!(
+                        "{} is outside its answersFor ({})",
+                        finding.input.purl.as_deref().unwrap_or_default(),
+                        patterns.join(", ")
+                    ))
+                } else if s.timestamp > latest {
+                    Some(format!("its timestamp {} is in the future", s.timestamp))
+                } else {
+                    None
+                };
+                if let Some(why) = why {
+                    finding.ignored_vex.push(format!(
+                        "{} from vendor VEX {} ({}): {why}",
+                        s.status, vendor.name, document.id
+                    ));
+                    continue;
+                }
+                best = match best {
+                    Some(current)
+                        if !(s.timestamp > current.2.timestamp
+                            || (s.timestamp == current.2.timestamp
+                                && clears(current.2.status)
+                                && !clears(s.status))) =>
+                    {
+                        finding
+                            .ignored_vex
+                            .push(vendor_superseded(vendor, document, s));
+                        Some(current)
+                    }
+                    Some(current) => {
+                        finding
+                            .ignored_vex
+                            .push(vendor_superseded(current.0, current.1, current.2));
+                        Some((vendor, document, s))
+                    }
+                    None => Some((vendor, document, s)),
+                };
+            }
+        }
+        let Some((vendor, document, s)) = best else {
+            continue;
+        };
+        // The image's own answer, when newer (or as new and not clearing),
+        // stands.
+        if let Some(own) = &finding.answer {
+            let own_time: Option<jiff::Timestamp> = own.timestamp.parse().ok();
+            let keep = own_time.is_none_or(|t| {
+                t > s.timestamp || (t == s.timestamp && clears(s.status) && !clears(own.status))
+            });
+            if keep {
+                finding
+                    .ignored_vex
+                    .push(vendor_superseded(vendor, document, s));
+                continue;
+            }
+            finding.ignored_vex.push(format!(
+                "{} from {} ({}, {}): superseded by a newer statement",
+                own.status, own.by, own.document, own.timestamp
+            ));
+        }
+        finding.answer = Some(Answer {
+            status: s.status,
+            justification: s.justification,
+            impact: s.impact_statement.clone(),
+            action: s.action_statement.clone(),
+            by: format!("vendor VEX {}", vendor.name),
+            timestamp: s.timestamp.to_string(),
+            document: document.id.clone(),
+            vendor: Some(vendor.name.clone()),
+            file: Some(document.file.display().to_string()),
+        });
+    }
+}
+
+fn vendor_superseded(vendor: &VendorVex, document: &VendorDocument, s: &vex::Statement) -> String {
+    format!(
+        "{} from vendor VEX {} ({}, {}): superseded by a newer statement",
+        s.status, vendor.name, document.id, s.timestamp
+    )
+}
+
+/// Whether the statement's product identifier `id` names the package
+/// `package`, as the purl specification compares purls: the same type and
+/// namespace (in lower case) and name; the same version when `id` names
+/// one (any version when it does not); and every qualifier `id` names
+/// with the same value in `package`. For RPMs the epoch is compared as
+/// RPM does, whether it is written in the version (`1:3.0.7-27.el9`, as
+/// vouch writes it) or as the purl specification's `epoch` qualifier (as
+/// Red Hat writes it), an absent epoch being 0.
+pub fn purl_names_package(id: &str, package: &PackageUrl<'_>) -> bool {
+    let Ok(statement) = id.parse::<Purl>() else {
+        return false;
+    };
+    let statement = statement.package_url();
+    let lower = |s: Option<&str>| s.map(str::to_ascii_lowercase);
+    if !statement.ty().eq_ignore_ascii_case(package.ty())
+        || lower(statement.namespace()) != lower(package.namespace())
+        || statement.name() != package.name()
+    {
+        return false;
+    }
+    let rpm = package.ty().eq_ignore_ascii_case("rpm");
+    if let Some(version) = statement.version() {
+        let split = |p: &PackageUrl<'_>, v: &str| -> (String, String) {
+            if !rpm {
+                return (String::new(), v.to_string());
+            }
+            let qualifier = p.qualifiers().get("epoch").map(|e| e.to_string());
+            match v.split_once(':') {
+                Some((epoch, rest)) => (epoch.to_string(), rest.to_string()),
+                None => (qualifier.unwrap_or_else(|| "0".into()), v.to_string()),
+            }
+        };
+        let Some(have) = package.version() else {
+            return false;
+        };
+        if split(statement, version) != split(package, have) {
+            return false;
+        }
+    }
+    statement.qualifiers().iter().all(|(key, value)| {
+        (rpm && key == "epoch") || package.qualifiers().get(key).is_some_and(|v| v == value)
+    })
 }
 
 fn superseded(source: &VexSource) -> String {
@@ -1329,5 +1539,346 @@ mod tests {
         ids.push(findings[0].id.clone());
         ids.sort();
         assert_eq!(ids, ["GHSA-X", "RUSTSEC-X"]);
+    }
+
+    // --- vendor VEX (vulnerabilities.vendorVex) ---
+
+    /// A committed file of testdata/vendor-vex.
+    fn vendor_testdata(path: &str) -> Vec<u8> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/vendor-vex/");
+        std::fs::read(format!("{root}{path}")).unwrap()
+    }
+
+    /// An OS package input, as the image scan makes them.
+    fn os_input(name: &str, version: &str, ecosystem: &str, purl: &str) -> ImageInput {
+        ImageInput {
+            name: name.into(),
+            version: Some(version.into()),
+            ecosystem: ecosystem.into(),
+            purl: Some(purl.into()),
+            uri: None,
+            critical: false,
+            critical_reasons: Vec::new(),
+            digests: Vec::new(),
+            cpe: None,
+            status: None,
+        }
+    }
+
+    fn os_finding(id: &str, input: ImageInput) -> Finding {
+        Finding {
+            input,
+            ..finding(id, &[])
+        }
+    }
+
+    /// A vendor source answering for `patterns` with the statements of
+    /// `file` (testdata/vendor-vex), read as the policy loader reads it.
+    fn vendor(name: &str, patterns: &[&str], file: &str) -> VendorVex {
+        let bytes = vendor_testdata(file);
+        let (id, statements) = if file.starts_with("redhat/") {
+            let csaf = vex::Csaf::from_json(&bytes).unwrap();
+            (csaf.id, csaf.statements)
+        } else {
+            let document = vex::Document::from_json(&bytes).unwrap();
+            (document.id, document.statements)
+        };
+        VendorVex {
+            name: name.into(),
+            path: "vex".into(),
+            key: None,
+            answers_for: patterns
+                .iter()
+                .map(|p| crate::policy::PurlPattern::parse(p).unwrap())
+                .collect(),
+            documents: vec![VendorDocument {
+                file: file.into(),
+                id,
+                statements,
+            }],
+        }
+    }
+
+    /// The time the vendor tests run at: after every committed document.
+    fn now() -> jiff::Timestamp {
+        "2026-12-01T00:00:00Z".parse().unwrap()
+    }
+
+    fn redhat() -> VendorVex {
+        vendor(
+            "redhat",
+            &["pkg:rpm/redhat/*"],
+            "redhat/cve-2025-29087.json",
+        )
+    }
+
+    /// An RPM Red Hat's file says only "not affected" about (on RHEL 8).
+    fn mingw64_sqlite() -> ImageInput {
+        os_input(
+            "mingw64-sqlite",
+            "3.26.0-11.el8",
+            "rpm",
+            "pkg:rpm/redhat/mingw64-sqlite@3.26.0-11.el8?arch=noarch&distro=rhel-8.10",
+        )
+    }
+
+    #[test]
+    fn regression_issue_15_red_hats_csaf_vex_answers_its_own_rpm() {
+        let mut findings = vec![os_finding("CVE-2025-29087", mingw64_sqlite())];
+        answer_vendor(&mut findings, &[redhat()], now());
+        let answer = findings[0].answer.clone().unwrap();
+        assert_eq!(answer.status, vex::Status::NotAffected);
+        assert_eq!(
+            answer.justification,
+            Some(vex::Justification::VulnerableCodeNotPresent)
+        );
+        assert_eq!(answer.by, "vendor VEX redhat");
+        assert_eq!(answer.vendor.as_deref(), Some("redhat"));
+        assert_eq!(answer.document, "CVE-2025-29087");
+        assert_eq!(answer.file.as_deref(), Some("redhat/cve-2025-29087.json"));
+        assert!(findings[0].answered());
+        let json = serde_json::to_value(&answer).unwrap();
+        assert_eq!(json["vendor"], "redhat");
+        assert_eq!(json["file"], "redhat/cve-2025-29087.json");
+        // A finding under an alias (the record's id is a GHSA) is answered
+        // too; another vulnerability is not.
+        let mut findings = vec![
+            Finding {
+                input: mingw64_sqlite(),
+                ..finding("GHSA-xxxx", &["CVE-2025-29087"])
+            },
+            os_finding("CVE-2025-0001", mingw64_sqlite()),
+        ];
+        answer_vendor(&mut findings, &[redhat()], now());
+        assert!(findings[0].answered());
+        assert!(findings[1].answer.is_none());
+        // Read before its date (2025-09-25), the document is not used.
+        let mut findings = vec![os_finding("CVE-2025-29087", mingw64_sqlite())];
+        answer_vendor(
+            &mut findings,
+            &[redhat()],
+            "2025-09-01T00:00:00Z".parse().unwrap(),
+        );
+        assert!(findings[0].answer.is_none());
+        assert_eq!(
+            findings[0].ignored_vex,
+            [
+                "not_affected from vendor VEX redhat (CVE-2025-29087): its timestamp \
+              2025-09-25T05:58:19Z is in the future"
+            ]
+        );
+    }
+
+    #[test]
+    fn regression_issue_15_a_vendor_never_answers_outside_its_namespace_or_for_project_inputs() {
+        // The same package name on Debian: Red Hat's statement names a
+        // `pkg:rpm/redhat` product, never this one.
+        let debian = os_input(
+            "lemon",
+            "3.40.1-2",
+            "deb",
+            "pkg:deb/debian/lemon@3.40.1-2?arch=amd64&distro=debian-12",
+        );
+        // Red Hat signing a statement about a Debian package, and about a
+        // project's cargo input, with a pattern that does not cover them.
+        let mut document = redhat().documents.remove(0);
+        document.statements[0].products = vec![vex::Product {
+            id: "pkg:deb/debian/lemon".into(),
+            subcomponents: Vec::new(),
+        }];
+        document.statements[0].status = vex::Status::NotAffected;
+        document.statements[0].justification = Some(vex::Justification::ComponentNotPresent);
+        let mut cargo_statement = document.statements[0].clone();
+        cargo_statement.products[0].id = "pkg:cargo/lemon@1.0.0".into();
+        document.statements.push(cargo_statement);
+        let overreaching = VendorVex {
+            documents: vec![document],
+            ..redhat()
+        };
+        let cargo = os_input("lemon", "1.0.0", "cargo", "pkg:cargo/lemon@1.0.0");
+        let mut findings = vec![
+            os_finding("CVE-2025-29087", debian.clone()),
+            os_finding("CVE-2025-29087", cargo.clone()),
+        ];
+        answer_vendor(&mut findings, std::slice::from_ref(&overreaching), now());
+        assert!(findings[0].answer.is_none());
+        assert_eq!(
+            findings[0].ignored_vex,
+            ["not_affected from vendor VEX redhat (CVE-2025-29087): \
+              pkg:deb/debian/lemon@3.40.1-2?arch=amd64&distro=debian-12 is outside its \
+              answersFor (pkg:rpm/redhat/*)"]
+        );
+        assert!(findings[1].answer.is_none());
+        assert_eq!(
+            findings[1].ignored_vex,
+            [
+                "not_affected from vendor VEX redhat (CVE-2025-29087): the input is not an OS \
+              package"
+            ]
+        );
+        // An input that calls itself an OS package but whose purl is not of
+        // that type is not one either.
+        let mut findings = vec![os_finding(
+            "CVE-2025-29087",
+            os_input("lemon", "1.0.0", "rpm", "pkg:cargo/lemon@1.0.0"),
+        )];
+        answer_vendor(&mut findings, &[overreaching], now());
+        assert!(findings[0].answer.is_none());
+        // A pattern can never take in every vendor's RPMs, nor a type
+        // without namespaces (cargo).
+        assert!(crate::policy::PurlPattern::parse("pkg:rpm/*").is_err());
+        assert!(crate::policy::PurlPattern::parse("pkg:cargo/*").is_err());
+    }
+
+    #[test]
+    fn regression_issue_15_a_vendor_answer_without_the_platform_fails_closed_on_disagreement() {
+        // Red Hat says sqlite-libs is not affected on RHEL 9 and affected on
+        // RHEL 10; the platform is not matched yet, so for an input the
+        // two disagree about at one time the affected one stands.
+        let libs = os_input(
+            "sqlite-libs",
+            "3.34.1-7.el9_3",
+            "rpm",
+            "pkg:rpm/redhat/sqlite-libs@3.34.1-7.el9_3?arch=x86_64&distro=rhel-9.4",
+        );
+        let mut findings = vec![os_finding("CVE-2025-29087", libs)];
+        answer_vendor(&mut findings, &[redhat()], now());
+        let answer = findings[0].answer.clone().unwrap();
+        assert_eq!(answer.status, vex::Status::Affected);
+        assert!(!findings[0].answered());
+        assert!(findings[0]
+            .ignored_vex
+            .iter()
+            .any(|n| n.starts_with("not_affected from vendor VEX redhat (CVE-2025-29087")));
+    }
+
+    #[test]
+    fn regression_issue_15_ubuntus_openvex_answers_the_exact_package_and_qualifiers() {
+        let ubuntu = vendor("ubuntu", &["pkg:deb/ubuntu/*"], "ubuntu/CVE-2025-0395.json");
+        let libc = |version: &str, qualifiers: &str| {
+            os_input(
+                "libc6",
+                version,
+                "deb",
+                &format!("pkg:deb/ubuntu/libc6@{version}?{qualifiers}"),
+            )
+        };
+        let mut findings = vec![
+            os_finding(
+                "CVE-2025-0395",
+                libc("2.31-0ubuntu9.18", "arch=amd64&distro=focal"),
+            ),
+            // Another architecture than the statements name.
+            os_finding(
+                "CVE-2025-0395",
+                libc("2.31-0ubuntu9.18", "arch=s390x&distro=focal"),
+            ),
+            // Another version.
+            os_finding(
+                "CVE-2025-0395",
+                libc("2.31-0ubuntu9.17", "arch=amd64&distro=focal"),
+            ),
+            // Another spelling of the release than Ubuntu's.
+            os_finding(
+                "CVE-2025-0395",
+                libc("2.31-0ubuntu9.18", "arch=amd64&distro=ubuntu-20.04"),
+            ),
+        ];
+        answer_vendor(&mut findings, &[ubuntu, redhat()], now());
+        let answer = findings[0].answer.clone().unwrap();
+        assert_eq!(answer.status, vex::Status::Fixed);
+        assert_eq!(answer.vendor.as_deref(), Some("ubuntu"));
+        assert_eq!(
+            answer.document,
+            "https://github.com/canonical/ubuntu-security-notices/blob/main/vex/cve/2025/CVE-2025-0395"
+        );
+        for f in &findings[1..] {
+            assert!(f.answer.is_none(), "{:?}", f.input.purl);
+        }
+    }
+
+    #[test]
+    fn the_images_own_newer_answer_stands_against_a_vendors() {
+        let mut findings = vec![os_finding("CVE-2025-29087", mingw64_sqlite())];
+        findings[0].answer = Some(Answer {
+            status: vex::Status::Affected,
+            justification: None,
+            impact: None,
+            action: Some("upgrade".into()),
+            by: "security: key".into(),
+            timestamp: "2026-01-01T00:00:00Z".into(),
+            document: "own".into(),
+            vendor: None,
+            file: None,
+        });
+        answer_vendor(&mut findings, &[redhat()], now());
+        assert_eq!(findings[0].answer.as_ref().unwrap().document, "own");
+        assert!(findings[0].ignored_vex[0].contains("superseded by a newer statement"));
+        // An older one of the image's own gives way.
+        findings[0].answer.as_mut().unwrap().timestamp = "2025-01-01T00:00:00Z".into();
+        findings[0].ignored_vex.clear();
+        answer_vendor(&mut findings, &[redhat()], now());
+        assert_eq!(
+            findings[0].answer.as_ref().unwrap().vendor.as_deref(),
+            Some("redhat")
+        );
+        assert_eq!(
+            findings[0].ignored_vex,
+            [
+                "affected from security: key (own, 2025-01-01T00:00:00Z): superseded by a newer \
+              statement"
+            ]
+        );
+    }
+
+    #[test]
+    fn purls_compare_as_the_purl_specification_says_with_rpm_epochs() {
+        let package = |s: &str| s.parse::<Purl>().unwrap().package_url().clone();
+        let vouch = package("pkg:rpm/redhat/openssl@1:3.0.7-27.el9?arch=x86_64&distro=rhel-9.4");
+        assert!(purl_names_package(
+            "pkg:rpm/redhat/openssl@3.0.7-27.el9?arch=x86_64&epoch=1",
+            &vouch
+        ));
+        assert!(purl_names_package(
+            "pkg:rpm/redhat/openssl@1:3.0.7-27.el9",
+            &vouch
+        ));
+        assert!(purl_names_package("pkg:rpm/RedHat/openssl", &vouch));
+        assert!(!purl_names_package(
+            "pkg:rpm/redhat/openssl@3.0.7-27.el9?arch=x86_64",
+            &vouch
+        ));
+        assert!(!purl_names_package(
+            "pkg:rpm/redhat/openssl@3.0.7-27.el9?epoch=2",
+            &vouch
+        ));
+        assert!(!purl_names_package(
+            "pkg:rpm/redhat/openssl?arch=src",
+            &vouch
+        ));
+        assert!(!purl_names_package("pkg:rpm/redhat/OpenSSL", &vouch));
+        assert!(!purl_names_package("pkg:rpm/fedora/openssl", &vouch));
+        assert!(!purl_names_package(
+            "cpe:/o:redhat:enterprise_linux:9",
+            &vouch
+        ));
+        let no_epoch = package("pkg:rpm/redhat/zlib@1.2.11-40.el9?arch=x86_64");
+        assert!(purl_names_package(
+            "pkg:rpm/redhat/zlib@0:1.2.11-40.el9",
+            &no_epoch
+        ));
+        assert!(purl_names_package(
+            "pkg:rpm/redhat/zlib@1.2.11-40.el9?epoch=0",
+            &no_epoch
+        ));
+        let deb = package("pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?arch=amd64&distro=debian-12");
+        assert!(purl_names_package(
+            "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1",
+            &deb
+        ));
+        assert!(!purl_names_package(
+            "pkg:deb/debian/zlib1g@1.2.13.dfsg-1?epoch=1",
+            &deb
+        ));
     }
 }

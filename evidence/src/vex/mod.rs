@@ -48,11 +48,13 @@ use serde_json::Value;
 
 use crate::{Error, Result};
 
+mod csaf;
 mod cyclonedx;
 mod openvex;
 mod wire;
 mod write;
 
+pub use csaf::Csaf;
 pub use cyclonedx::from_cyclonedx;
 pub use openvex::Document;
 

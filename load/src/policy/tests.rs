@@ -358,3 +358,147 @@ fn regression_issue_8_shipped_rego_denies_a_provenance_missing_what_it_inspects(
         );
     }
 }
+
+/// [`POLICY`] with a vendor VEX source `redhat` reading `vex/redhat/`
+/// (a copy of testdata/vendor-vex/redhat, signed by gpg) with the key
+/// `keys/<key>` (testdata/vendor-vex/keys) and `answersFor`; `tamper` may
+/// change the copied directory first.
+fn with_vendor_vex(
+    key: &str,
+    answers_for: &str,
+    tamper: impl FnOnce(&Path),
+) -> (tempfile::TempDir, Result<PolicySet>) {
+    let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/vendor-vex");
+    let section = format!(
+        "    osv: osv\n    vendorVex:\n      - {{name: redhat, path: vex/redhat/, key: keys/{key}, \
+         answersFor: {answers_for}}}\n"
+    );
+    let dir = policy_dir(&format!("{POLICY}  vulnerabilities:\n{section}"));
+    let osv = dir.path().join("osv");
+    fs::create_dir(&osv).unwrap();
+    let records = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv");
+    for entry in fs::read_dir(records).unwrap() {
+        let path = entry.unwrap().path();
+        fs::copy(&path, osv.join(path.file_name().unwrap())).unwrap();
+    }
+    let vex = dir.path().join("vex/redhat");
+    fs::create_dir_all(&vex).unwrap();
+    for name in ["cve-2025-29087.json", "cve-2025-29087.json.asc"] {
+        fs::copy(testdata.join("redhat").join(name), vex.join(name)).unwrap();
+    }
+    for name in ["vendor.asc", "other.asc"] {
+        fs::copy(
+            testdata.join("keys").join(name),
+            dir.path().join("keys").join(name),
+        )
+        .unwrap();
+    }
+    tamper(&vex);
+    let loaded = load(&dir.path().join("policy.yaml"));
+    (dir, loaded)
+}
+
+#[test]
+fn a_vendor_vex_directory_is_read_with_each_files_signature() {
+    let (dir, loaded) = with_vendor_vex("vendor.asc", r#"["pkg:rpm/redhat/*"]"#, |_| {});
+    let set = loaded.unwrap();
+    let section = set.policies[0].vulnerabilities.as_ref().unwrap();
+    let vendor = &section.vendor_vex[0];
+    assert_eq!(vendor.name, "redhat");
+    assert_eq!(
+        vendor.key.as_deref(),
+        Some(dir.path().join("keys/vendor.asc").as_path())
+    );
+    assert_eq!(vendor.documents.len(), 1);
+    assert_eq!(vendor.documents[0].id, "CVE-2025-29087");
+    assert_eq!(vendor.documents[0].statements.len(), 85);
+    assert!(
+        section
+            .to_string()
+            .contains("vendor VEX redhat (1 documents from "),
+        "{section}"
+    );
+
+    // A hidden file and a file that is not .json are not read: the set
+    // is the same.
+    let (_dir, again) = with_vendor_vex("vendor.asc", r#"["pkg:rpm/redhat/*"]"#, |vex| {
+        fs::write(vex.join(".hidden.json"), "not json").unwrap();
+        fs::write(vex.join("README"), "not json").unwrap();
+    });
+    assert_eq!(again.unwrap().version, set.version);
+
+    // Another signed document (Ubuntu's OpenVEX, in a subdirectory) is
+    // read too, and changes the set's version.
+    let ubuntu = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/vendor-vex/ubuntu");
+    let (_dir, more) = with_vendor_vex("vendor.asc", r#"["pkg:rpm/redhat/*"]"#, |vex| {
+        fs::create_dir(vex.join("2025")).unwrap();
+        for name in ["CVE-2025-0395.json", "CVE-2025-0395.json.asc"] {
+            fs::copy(ubuntu.join(name), vex.join("2025").join(name)).unwrap();
+        }
+    });
+    let more = more.unwrap();
+    let documents = &more.policies[0]
+        .vulnerabilities
+        .as_ref()
+        .unwrap()
+        .vendor_vex[0]
+        .documents;
+    assert_eq!(documents.len(), 2);
+    // In name order: `2025/` before `cve-…`.
+    assert_eq!(
+        documents[0].id,
+        "https://github.com/canonical/ubuntu-security-notices/blob/main/vex/cve/2025/CVE-2025-0395"
+    );
+    assert_eq!(documents[1].id, "CVE-2025-29087");
+    assert_ne!(more.version, set.version);
+}
+
+#[test]
+fn a_vendor_vex_file_that_does_not_verify_fails_the_load_naming_it() {
+    let (dir, loaded) = with_vendor_vex("other.asc", r#"["pkg:rpm/redhat/*"]"#, |_| {});
+    let e = loaded.unwrap_err().to_string();
+    let file = dir.path().join("vex/redhat/cve-2025-29087.json");
+    assert!(
+        e.contains(&format!(
+            "spec.vulnerabilities.vendorVex[0] (redhat): {}.asc does not verify over the file's \
+             bytes with the named key",
+            file.display()
+        )),
+        "{e}"
+    );
+
+    let (_dir, loaded) = with_vendor_vex("vendor.asc", r#"["pkg:rpm/redhat/*"]"#, |vex| {
+        fs::remove_file(vex.join("cve-2025-29087.json.asc")).unwrap();
+    });
+    let e = loaded.unwrap_err().to_string();
+    assert!(e.contains("has no signature"), "{e}");
+
+    let (_dir, loaded) = with_vendor_vex("vendor.asc", r#"["pkg:rpm/redhat/*"]"#, |vex| {
+        let path = vex.join("cve-2025-29087.json");
+        let mut bytes = fs::read(&path).unwrap();
+        let at = bytes.windows(7).position(|w| w == b"Moderat").unwrap();
+        bytes[at] = b'm';
+        fs::write(path, bytes).unwrap();
+    });
+    let e = loaded.unwrap_err().to_string();
+    assert!(e.contains("does not verify"), "{e}");
+}
+
+#[test]
+fn a_vendor_vex_source_must_stay_inside_a_namespace() {
+    let (_dir, loaded) = with_vendor_vex("vendor.asc", r#"["pkg:rpm/*"]"#, |_| {});
+    let e = loaded.unwrap_err().to_string();
+    assert!(
+        e.contains("spec.vulnerabilities.vendorVex[0] (redhat).answersFor[0]: \"pkg:rpm/*\" names no type and namespace"),
+        "{e}"
+    );
+    let (_dir, loaded) = with_vendor_vex("vendor.asc", "[]", |_| {});
+    assert!(loaded
+        .unwrap_err()
+        .to_string()
+        .contains("an empty list answers nothing"));
+    let (_dir, loaded) =
+        with_vendor_vex("vendor.asc", r#"["pkg:rpm/redhat/*"], trust: all"#, |_| {});
+    let e = loaded.unwrap_err().to_string();
+    assert!(e.contains("unknown field `trust`"), "{e}");
+}

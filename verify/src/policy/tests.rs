@@ -703,3 +703,73 @@ fn regression_issue_8_fuzz_yaml_flow_nesting() {
         assert!(err.contains("line 3"), "{err}");
     }
 }
+
+#[test]
+fn vendor_vex_names_its_key_and_directory_and_is_built_from_what_was_read() {
+    let yaml = format!(
+        "{ISSUE_SHAPE}  vulnerabilities:\n    osv: osv\n    vendorVex:\n      \
+         - {{name: ubuntu, path: vex/ubuntu/, key: keys/ubuntu.asc, answersFor: [\"pkg:deb/ubuntu/*\"]}}\n      \
+         - {{name: local, path: vex/local, answersFor: [\"pkg:apk/alpine/*\"]}}\n"
+    );
+    let file = parse(&beside("policy.yaml"), yaml.clone().into_bytes());
+    assert_eq!(
+        file.references(),
+        [
+            Reference::File(beside("keys/ci.pub")),
+            Reference::Osv(beside("osv")),
+            Reference::File(beside("keys/ubuntu.asc")),
+            Reference::VendorVex(beside("vex/ubuntu/")),
+            Reference::VendorVex(beside("vex/local")),
+        ]
+    );
+    let testdata = |path: &str| {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/vendor-vex/");
+        std::fs::read(format!("{root}{path}")).unwrap()
+    };
+    let given = GivenOsv {
+        path: "osv".into(),
+        database: Arc::new(crate::testdata::osv(&[])),
+        digest: sha256(b"records"),
+    };
+    let mut files = Resolved::new(Some(given));
+    files.insert_file(beside("keys/ci.pub"), Ok(KEY_PEM.into()));
+    files.insert_file(beside("keys/ubuntu.asc"), Ok(testdata("keys/vendor.asc")));
+    let ubuntu = VexFile {
+        path: beside("vex/ubuntu/CVE-2025-0395.json"),
+        bytes: testdata("ubuntu/CVE-2025-0395.json"),
+        signature: Some(testdata("ubuntu/CVE-2025-0395.json.asc")),
+    };
+    files.insert_vendor_vex(beside("vex/ubuntu/"), Ok(vec![ubuntu]));
+    files.insert_vendor_vex(beside("vex/local"), Ok(Vec::new()));
+    let set = build_files(&[("policy.yaml", &yaml)], &files).unwrap();
+    let v = set.policies[0].vulnerabilities.as_ref().unwrap();
+    assert_eq!(v.vendor_vex.len(), 2);
+    assert_eq!(v.vendor_vex[0].documents[0].statements.len(), 1);
+    assert!(v.vendor_vex[1].documents.is_empty());
+    assert!(
+        v.to_string().ends_with(
+            "; vendor VEX ubuntu (1 documents from /policies/vex/ubuntu/, signed) answering for \
+             pkg:deb/ubuntu/*; vendor VEX local (0 documents from /policies/vex/local) answering \
+             for pkg:apk/alpine/*"
+        ),
+        "{v}"
+    );
+
+    // A directory that could not be read, and a name used twice.
+    files.insert_vendor_vex(beside("vex/local"), Err("cannot list it".into()));
+    let e = build_files(&[("policy.yaml", &yaml)], &files)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("spec.vulnerabilities.vendorVex[1] (local).path: cannot list it"),
+        "{e}"
+    );
+    let twice = yaml.replace("name: local", "name: ubuntu");
+    let e = build_files(&[("policy.yaml", &twice)], &files)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("vendor VEX name \"ubuntu\" is used twice"),
+        "{e}"
+    );
+}

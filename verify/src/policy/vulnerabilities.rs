@@ -14,6 +14,8 @@
 //!   normal: warn                # in any other input; default warn
 //!   upgrade: deny               # webhook, on UPDATE: deny an image that brings an
 //!                               # unanswered critical finding the old one lacked; default ignore
+//!   vendorVex:                  # distribution vendors' VEX, see [`super::vendor_vex`]
+//!     - {name: redhat, path: vex/redhat/, key: keys/redhat.asc, answersFor: ["pkg:rpm/redhat/*"]}
 //! ```
 //!
 //! A finding counts when its severity is at or above `threshold`. A
@@ -38,6 +40,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use vouch_evidence::osv::{Database, Severity};
 
+use super::VendorVex;
 use crate::vulns::{Action, Gate};
 
 /// How long a VEX answer counts when `vexMaxAge` is not given: 30 days.
@@ -51,6 +54,7 @@ pub(super) struct WireVulnerabilities {
     threshold: Option<String>,
     unknown_severity: Option<String>,
     pub(super) vex_authorities: Option<Vec<String>>,
+    pub(super) vendor_vex: Option<Vec<super::vendor_vex::WireVendorVex>>,
     vex_max_age: Option<super::Checked<super::Age>>,
     critical: Option<String>,
     normal: Option<String>,
@@ -72,6 +76,9 @@ pub struct Vulnerabilities {
     /// What the webhook does on an UPDATE that brings a new unanswered
     /// critical finding.
     pub upgrade: Action,
+    /// The distribution vendors' VEX (`vendorVex`), each answering only
+    /// for the OS packages of its namespace.
+    pub vendor_vex: Vec<VendorVex>,
 }
 
 impl fmt::Debug for Vulnerabilities {
@@ -82,6 +89,10 @@ impl fmt::Debug for Vulnerabilities {
             .field("gate", &self.gate)
             .field("vex_max_age", &self.vex_max_age)
             .field("upgrade", &self.upgrade)
+            .field(
+                "vendor_vex",
+                &self.vendor_vex.iter().map(|v| &v.name).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -110,6 +121,18 @@ impl fmt::Display for Vulnerabilities {
         if self.upgrade != Action::Ignore {
             write!(f, "; on upgrade, a new critical finding: {}", self.upgrade)?;
         }
+        for v in &self.vendor_vex {
+            let patterns: Vec<String> = v.answers_for.iter().map(ToString::to_string).collect();
+            write!(
+                f,
+                "; vendor VEX {} ({} documents from {}{}) answering for {}",
+                v.name,
+                v.documents.len(),
+                v.path.display(),
+                if v.key.is_some() { ", signed" } else { "" },
+                patterns.join(", ")
+            )?;
+        }
         Ok(())
     }
 }
@@ -128,6 +151,7 @@ impl Vulnerabilities {
         wire: WireVulnerabilities,
         osv: PathBuf,
         database: Arc<Database>,
+        vendor_vex: Vec<VendorVex>,
     ) -> Result<Self, String> {
         let threshold = match wire.threshold {
             Some(t) => t.parse::<Severity>().map_err(|e| {
@@ -155,6 +179,7 @@ impl Vulnerabilities {
             },
             vex_max_age: wire.vex_max_age.map_or(DEFAULT_VEX_MAX_AGE, |a| a.0 .0),
             upgrade: action("upgrade", wire.upgrade, Action::Ignore)?,
+            vendor_vex,
         })
     }
 
@@ -172,6 +197,7 @@ impl Vulnerabilities {
             },
             vex_max_age: DEFAULT_VEX_MAX_AGE,
             upgrade: Action::Ignore,
+            vendor_vex: Vec::new(),
         }
     }
 }
