@@ -868,9 +868,59 @@ pub fn purl_names_package(id: &str, package: &PackageUrl<'_>) -> bool {
             return false;
         }
     }
+    let namespace = lower(package.namespace()).unwrap_or_default();
     statement.qualifiers().iter().all(|(key, value)| {
-        (rpm && key == "epoch") || package.qualifiers().get(key).is_some_and(|v| v == value)
+        (rpm && key == "epoch")
+            || package.qualifiers().get(key).is_some_and(|v| {
+                v == value || (key == "distro" && same_release(&namespace, v, value))
+            })
     })
+}
+
+/// Debian's and Ubuntu's release codenames and the `VERSION_ID` each
+/// stands for: vendors spell a purl's `distro` qualifier either way
+/// (Canonical's VEX writes `distro=focal`, vouch and syft write
+/// `distro=ubuntu-20.04`, as the image's os-release gives it).
+const CODENAMES: &[(&str, &str, &str)] = &[
+    ("debian", "wheezy", "7"),
+    ("debian", "jessie", "8"),
+    ("debian", "stretch", "9"),
+    ("debian", "buster", "10"),
+    ("debian", "bullseye", "11"),
+    ("debian", "bookworm", "12"),
+    ("debian", "trixie", "13"),
+    ("debian", "forky", "14"),
+    ("ubuntu", "trusty", "14.04"),
+    ("ubuntu", "xenial", "16.04"),
+    ("ubuntu", "bionic", "18.04"),
+    ("ubuntu", "focal", "20.04"),
+    ("ubuntu", "jammy", "22.04"),
+    ("ubuntu", "mantic", "23.10"),
+    ("ubuntu", "noble", "24.04"),
+    ("ubuntu", "oracular", "24.10"),
+    ("ubuntu", "plucky", "25.04"),
+    ("ubuntu", "questing", "25.10"),
+];
+
+/// Whether two `distro` qualifiers of a `pkg:deb/<namespace>/...` purl
+/// name one release: `debian-12`, `bookworm` and `12` do. Only Debian's
+/// and Ubuntu's known releases are equated; anything else must be spelt
+/// the same, so an unknown spelling never widens a vendor's answer.
+fn same_release(namespace: &str, a: &str, b: &str) -> bool {
+    let release = |distro: &str| -> Option<&'static str> {
+        let distro = distro.to_ascii_lowercase();
+        let bare = distro
+            .strip_prefix(namespace)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .unwrap_or(&distro);
+        CODENAMES
+            .iter()
+            .find(|(ns, codename, version)| {
+                *ns == namespace && (bare == *codename || bare == *version)
+            })
+            .map(|(_, _, version)| *version)
+    };
+    release(a).is_some_and(|r| Some(r) == release(b))
 }
 
 fn superseded(source: &VexSource) -> String {
@@ -1753,6 +1803,19 @@ mod tests {
     }
 
     #[test]
+    fn a_distro_qualifier_names_a_release_by_codename_or_version_id() {
+        assert!(same_release("debian", "debian-12", "bookworm"));
+        assert!(same_release("debian", "12", "BOOKWORM"));
+        assert!(same_release("ubuntu", "focal", "ubuntu-20.04"));
+        assert!(!same_release("ubuntu", "focal", "ubuntu-22.04"));
+        assert!(!same_release("ubuntu", "jammy", "debian-12"));
+        // Codenames of another distribution are not equated.
+        assert!(!same_release("debian", "focal", "ubuntu-20.04"));
+        // Unknown releases are only equal as spelt (compared by the caller).
+        assert!(!same_release("debian", "sid", "unstable"));
+    }
+
+    #[test]
     fn regression_issue_15_ubuntus_openvex_answers_the_exact_package_and_qualifiers() {
         let ubuntu = vendor("ubuntu", &["pkg:deb/ubuntu/*"], "ubuntu/CVE-2025-0395.json");
         let libc = |version: &str, qualifiers: &str| {
@@ -1778,7 +1841,17 @@ mod tests {
                 "CVE-2025-0395",
                 libc("2.31-0ubuntu9.17", "arch=amd64&distro=focal"),
             ),
-            // Another spelling of the release than Ubuntu's.
+            // Another release, in vouch's spelling and in Ubuntu's.
+            os_finding(
+                "CVE-2025-0395",
+                libc("2.31-0ubuntu9.18", "arch=amd64&distro=ubuntu-22.04"),
+            ),
+            os_finding(
+                "CVE-2025-0395",
+                libc("2.31-0ubuntu9.18", "arch=amd64&distro=jammy"),
+            ),
+            // The same release in vouch's spelling (os-release's
+            // VERSION_ID) is answered as Ubuntu's codename is.
             os_finding(
                 "CVE-2025-0395",
                 libc("2.31-0ubuntu9.18", "arch=amd64&distro=ubuntu-20.04"),
@@ -1792,7 +1865,12 @@ mod tests {
             answer.document,
             "https://github.com/canonical/ubuntu-security-notices/blob/main/vex/cve/2025/CVE-2025-0395"
         );
-        for f in &findings[1..] {
+        let (answered, unanswered) = findings.split_last().unwrap();
+        assert_eq!(
+            answered.answer.as_ref().map(|a| &a.status),
+            Some(&vex::Status::Fixed)
+        );
+        for f in &unanswered[1..] {
             assert!(f.answer.is_none(), "{:?}", f.input.purl);
         }
     }
