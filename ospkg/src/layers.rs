@@ -397,7 +397,10 @@ impl Layers {
                             limit: limits.kept_bytes,
                         });
                     }
-                    let mut content = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+                    // The header's size is the writer's claim: reserve at
+                    // most 1 MiB before the bytes are there.
+                    let mut content =
+                        Vec::with_capacity(usize::try_from(size.min(1 << 20)).unwrap_or(0));
                     (&mut entry)
                         .take(limits.file_bytes + 1)
                         .read_to_end(&mut content)
