@@ -36,7 +36,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::Deserialize;
-use vouch_evidence::osv::{Database, Severity};
+use vouch_evidence::osv::{Lookup, Severity};
 
 use crate::vulns::{Action, Gate};
 
@@ -63,8 +63,9 @@ pub(super) struct WireVulnerabilities {
 pub struct Vulnerabilities {
     /// Where the OSV records were read from.
     pub osv: PathBuf,
-    /// The records, loaded once with the policy.
-    pub database: Arc<Database>,
+    /// The records (an in-memory database or an on-disk index), loaded
+    /// once with the policy.
+    pub database: Arc<dyn Lookup>,
     /// Which findings count, and what they call for.
     pub gate: Gate,
     /// How long a VEX answer counts, from its attestation's signed time.
@@ -127,7 +128,7 @@ impl Vulnerabilities {
     pub(super) fn new(
         wire: WireVulnerabilities,
         osv: PathBuf,
-        database: Arc<Database>,
+        database: Arc<dyn Lookup>,
     ) -> Result<Self, String> {
         let threshold = match wire.threshold {
             Some(t) => t.parse::<Severity>().map_err(|e| {
@@ -160,7 +161,7 @@ impl Vulnerabilities {
 
     /// The report-only section `--osv` gives policies without one: every
     /// finding listed, none denying or warning.
-    pub fn report_only(osv: PathBuf, database: Arc<Database>) -> Self {
+    pub fn report_only(osv: PathBuf, database: Arc<dyn Lookup>) -> Self {
         Vulnerabilities {
             osv,
             database,
