@@ -47,8 +47,6 @@ use crate::{Error, Result};
 pub const MAGIC: &[u8; 16] = b"vouch-osv-index\n";
 /// The format this vouch writes and reads; another is refused at open.
 pub const FORMAT: u32 = 1;
-/// The media type of an index as an OCI layer or artifact.
-pub const MEDIA_TYPE: &str = "application/vnd.vouch.osv-index.v1";
 
 const PREFIX: u64 = 16 + 4;
 const TRAILER: u64 = 4 + 32 + 16;
@@ -109,6 +107,16 @@ impl Section {
     fn end(&self) -> Option<u64> {
         self.offset.checked_add(self.length)
     }
+}
+
+/// The big-endian integer at the start of `bytes` (callers pass enough).
+fn be_u32(bytes: &[u8]) -> u32 {
+    bytes.first_chunk().map_or(0, |b| u32::from_be_bytes(*b))
+}
+
+/// The big-endian integer at the start of `bytes` (callers pass enough).
+fn be_u64(bytes: &[u8]) -> u64 {
+    bytes.first_chunk().map_or(0, |b| u64::from_be_bytes(*b))
 }
 
 fn index_error(path: &Path, reason: impl std::fmt::Display) -> Error {
@@ -395,7 +403,7 @@ impl Index {
         if &prefix[..16] != MAGIC {
             return Err(not_index());
         }
-        let format = u32::from_be_bytes(prefix[16..20].try_into().expect("4 bytes"));
+        let format = be_u32(&prefix[16..]);
         if format != FORMAT {
             return Err(fail(format!(
                 "index format {format}, but this vouch reads format {FORMAT}: rebuild it with this vouch's `vouch osv index`"
@@ -409,7 +417,7 @@ impl Index {
         if &trailer[36..] != MAGIC {
             return Err(truncated("it does not end with its trailer"));
         }
-        let header_length = u32::from_be_bytes(trailer[..4].try_into().expect("4 bytes"));
+        let header_length = be_u32(&trailer);
         if header_length > MAX_HEADER || u64::from(header_length) > length - PREFIX - TRAILER {
             return Err(truncated("its header length is out of bounds"));
         }
@@ -435,7 +443,7 @@ impl Index {
             && s.table.end() == Some(s.keys.offset)
             && s.keys.end() == Some(s.key_offsets.offset)
             && s.key_offsets.end() == Some(header_at)
-            && s.table.length % ENTRY == 0
+            && s.table.length.is_multiple_of(ENTRY)
             && s.key_offsets.length == header.keys.saturating_mul(4)
             && s.keys.length <= MAX_KEYS_BYTES;
         if !contiguous {
@@ -476,9 +484,7 @@ impl Index {
     }
 
     fn u32_at(&self, at: usize) -> std::result::Result<u32, String> {
-        Ok(u32::from_be_bytes(
-            self.keys_at(at, 4)?.try_into().expect("4 bytes"),
-        ))
+        Ok(be_u32(self.keys_at(at, 4)?))
     }
 
     /// The key stored at position `i` of the sorted keys, and where its
@@ -488,7 +494,7 @@ impl Index {
             .key_offsets
             .get(i * 4..i * 4 + 4)
             .ok_or_else(|| self.damaged("a key offset is missing"))?;
-        let at = u32::from_be_bytes(at.try_into().expect("4 bytes")) as usize;
+        let at = be_u32(at) as usize;
         let length = self.u32_at(at)? as usize;
         Ok((self.keys_at(at + 4, length)?, at + 4 + length))
     }
@@ -527,8 +533,8 @@ impl Index {
         self.file
             .read_exact_at(&mut entry, sections.table.offset + entry_at)
             .map_err(|e| self.damaged(e))?;
-        let offset = u64::from_be_bytes(entry[..8].try_into().expect("8 bytes"));
-        let length = u32::from_be_bytes(entry[8..12].try_into().expect("4 bytes"));
+        let offset = be_u64(&entry);
+        let length = be_u32(&entry[8..]);
         let in_records = offset >= sections.records.offset
             && offset.checked_add(u64::from(length)) <= sections.records.end();
         if !in_records || u64::from(length) > MAX_RECORD_BYTES {

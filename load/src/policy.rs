@@ -95,9 +95,8 @@ pub fn load_recorded(
                 let loaded = match databases.get(&key) {
                     Some(loaded) => Ok(loaded.clone()),
                     None => crate::osv::open(&path)
-                        .map(|loaded| {
+                        .inspect(|loaded| {
                             databases.insert(key, loaded.clone());
-                            loaded
                         })
                         .map_err(|e| e.to_string()),
                 };

@@ -772,6 +772,9 @@ pub enum Reference {
     Osv(PathBuf),
 }
 
+/// An OSV database or index as loaded, with the digest over its records.
+pub type Loaded = (Arc<dyn Lookup>, Sha256);
+
 /// What the caller read for the files policies name, by resolved path:
 /// each key or trusted-root file's bytes, each OSV database's records and
 /// digest, or why it could not be read (the reason is reported under the
@@ -781,7 +784,7 @@ pub enum Reference {
 #[derive(Debug, Default)]
 pub struct Resolved {
     files: HashMap<PathBuf, std::result::Result<Vec<u8>, String>>,
-    databases: HashMap<PathBuf, std::result::Result<(Arc<dyn Lookup>, Sha256), String>>,
+    databases: HashMap<PathBuf, std::result::Result<Loaded, String>>,
     /// The caller's OSV database, standing for every policy's own.
     given: Option<GivenOsv>,
 }
@@ -816,11 +819,7 @@ impl Resolved {
 
     /// Records what loading the OSV database at `path` gave: its records
     /// and the digest over them, which joins the set's version.
-    pub fn insert_osv(
-        &mut self,
-        path: PathBuf,
-        loaded: std::result::Result<(Arc<dyn Lookup>, Sha256), String>,
-    ) {
+    pub fn insert_osv(&mut self, path: PathBuf, loaded: std::result::Result<Loaded, String>) {
         self.databases.insert(path, loaded);
     }
 }
