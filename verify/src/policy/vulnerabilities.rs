@@ -3,8 +3,9 @@
 //!
 //! ```yaml
 //! vulnerabilities:
-//!   osv: osv/                   # OSV records: a directory or an export zip,
-//!                               # relative to the policy file
+//!   osv: osv/                   # OSV records: a directory, an export zip or an
+//!                               # index (`vouch osv index`), relative to the
+//!                               # policy file
 //!   threshold: high             # lowest severity that counts; default high
 //!   unknownSeverity: count      # a record with no severity: count (default) or ignore
 //!   vexAuthorities: [security]  # whose VEX statements answer findings; default:
