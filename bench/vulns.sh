@@ -210,6 +210,27 @@ hyperfine -N --runs "$zip_runs" --style basic --export-json "$out/vulns-index-zi
     rss index vulns "$proj" --osv "$idx" --output json
     rss zip vulns "$proj" --osv "$zip" --output json
 } >"$out/vulns-index-rss.tsv"
+# The webhook at start, its policy's vulnerability gate naming the index or
+# no OSV records at all: peak RSS (VmHWM) once it listens. The full run, with
+# reviews looking inputs up, is bench/webhook.sh with BENCH_OSV.
+"$vouch" keygen --out "$work/ci" >/dev/null 2>&1
+"$vouch" webhook certs --service vouch-webhook --namespace vouch-system --out "$work/certs" >/dev/null 2>&1
+printf 'apiVersion: vouch.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {name: bench}\nspec:\n  images: [{glob: "registry.example.com/**"}]\n  authorities: [{name: ci, key: {path: %s}}]\n' \
+    "$work/ci.pub" >"$work/plain.yaml"
+{ cat "$work/plain.yaml"; printf '  vulnerabilities:\n    osv: %s\n' "$idx"; } >"$work/gated.yaml"
+# webhook_rss POLICY: VmHWM (KiB) of `vouch webhook` once listening.
+webhook_rss() {
+    "$vouch" webhook --policy "$1" --tls-cert "$work/certs/tls.crt" --tls-key "$work/certs/tls.key" \
+        --listen 127.0.0.1:0 2>"$work/webhook.log" &
+    local pid=$! kib=""
+    for _ in $(seq 600); do grep -q 'listening on https://' "$work/webhook.log" && break; sleep 0.1; done
+    grep -q 'listening on https://' "$work/webhook.log" && kib="$(awk '$1 == "VmHWM:" {print $2}' "/proc/$pid/status")"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    [[ -n "$kib" ]] || { cat "$work/webhook.log" >&2; return 1; }
+    echo "$kib"
+}
+printf 'webhook-plain\t%s\nwebhook-index\t%s\n' "$(webhook_rss "$work/plain.yaml")" \
+    "$(webhook_rss "$work/gated.yaml")" >>"$out/vulns-index-rss.tsv"
 cargo bench --locked -q -p vouch-load --bench index_lookup -- \
     "$idx" "$big/osv-$index_n.queries.tsv" 7 >"$out/vulns-index-lookup.json"
 {
