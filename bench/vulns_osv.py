@@ -229,9 +229,7 @@ def distro_advisory(rng, i, year, flavour):
         rid, eco = f"SYNTH-ALPINE-CVE-{year}-{i:06d}", f"Alpine:v3.{rng.randint(15, 20)}"
         names, fixed = [src], f"{a}.{b}.{c}-r{r}"
     elif flavour == "redhat":
-        # osv.dev spells it "Red Hat"; vouch's ecosystem list at this
-        # commit accepts "RedHat" (the distribution orders change that).
-        rid, eco = f"SYNTH-RHSA-{year}:{i:06d}", "RedHat:enterprise_linux:9::appstream"
+        rid, eco = f"SYNTH-RHSA-{year}:{i:06d}", "Red Hat:enterprise_linux:9::appstream"
         names = [src] + [f"{src}-{s}" for s in ("devel", "libs", "tools", "debuginfo")[: rng.randint(0, 4)]]
         fixed = f"{rng.randint(0, 2)}:{a}.{b}.{c}-{r}.el9_{rng.randint(0, 5)}"
     else:
