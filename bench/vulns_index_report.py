@@ -35,8 +35,9 @@ print(f"| `vouch webhook` at start, no OSV records | - | - | {rss['webhook-plain
 print(f"| `vouch webhook` at start, its policy's gate naming the index | - | - | {rss['webhook-index']:.1f} |")
 print()
 print(f"- Per lookup (in-process, median of {lookup['rounds']} rounds of {lookup['queries']:,}): "
-      f"{lookup['hit_us']:.1f} µs for a package with records ({lookup['found']:,} records found, "
-      f"read, checked, inflated and parsed), {lookup['miss_us']:.2f} µs for a package without; "
+      f"{lookup['hit_us']:.1f} µs for a package with records (every record filed under it read, "
+      f"checked, inflated, parsed and matched; {lookup['found']:,} affected), "
+      f"{lookup['miss_us']:.2f} µs for a package without; "
       f"opening the index: {lookup['open_ms']:.1f} ms.")
 mix = ", ".join(f"{k} {v:,}" for k, v in meta["mix"].items())
 print(f"- Mix: {mix}. The index keeps every record a lookup can return "
