@@ -147,6 +147,12 @@ fn an_index_travels_signed_and_is_refused_tampered_wrongly_signed_or_retagged() 
     assert_eq!(stdout(&out).trim(), pinned);
     let original = fs::read(f.dir().join("osv.idx")).unwrap();
     assert_eq!(fs::read(f.dir().join("pulled.idx")).unwrap(), original);
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &fs::metadata(f.dir().join("pulled.idx"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o644, "{mode:o}");
     // What it printed pins the artifact by digest.
     let (_, digest) = pinned.split_once('@').unwrap();
     assert!(digest.starts_with("sha256:"));

@@ -173,6 +173,12 @@ pub fn build(export: &Path, output: &Path, built: jiff::Timestamp) -> Result<Hea
     let header = builder
         .finish(records_digest, export_sha256, built)
         .map_err(out_error)?;
+    // Readable as any downloaded export is (a temporary file is 0600).
+    std::fs::set_permissions(
+        temp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .map_err(out_error)?;
     temp.as_file().sync_all().map_err(out_error)?;
     temp.persist(output).map_err(|e| out_error(e.error))?;
     Ok(header)
@@ -823,6 +829,9 @@ mod tests {
             "{errors:?}"
         );
         // A failed build leaves nothing behind at the output.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o644, "{mode:o}");
         let out = tmp.path().join("never.idx");
         let bad_export = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/osv-bad");
         assert!(build(&bad_export, &out, jiff::Timestamp::now()).is_err());

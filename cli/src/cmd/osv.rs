@@ -22,7 +22,7 @@ use vouch_verify::policy::NoMatch;
 use crate::args::{RegistryArgs, SigningKeyArgs, TrustedRootArgs};
 use crate::attach::attach_signature;
 use crate::clock::now_rfc3339;
-use crate::files::load_public_key;
+use crate::files::{load_public_key, set_mode};
 use crate::image::parse_image;
 use crate::term::note;
 use crate::Misconfigured;
@@ -364,6 +364,7 @@ fn write_verified(
         .prefix(".vouch-")
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+    set_mode(tmp.as_file(), 0o644).with_context(|| format!("cannot write {}", output.display()))?;
     tmp.write_all(bytes)
         .and_then(|()| tmp.as_file().sync_all())
         .with_context(|| format!("cannot write {}", output.display()))?;
