@@ -39,11 +39,32 @@
 # looks records up by package name in that database's NDJSON files, leaving
 # version matching to Renovate. So no ratio.
 #
-# Prints a Markdown table and writes it to target/bench/vulns.md. Local files
+# The on-disk index (`vouch osv index`), at the real export's size: a
+# synthetic zip of BENCH_INDEX_SIZE (600,000) records of the same generator
+# (distributions, Maven, npm with its many malicious-package records, PyPI,
+# crates.io, Go; ~2 KB each), built into an index once (wall time and peak
+# RSS of the build), then, hyperfine as above:
+#   vouch inputs DIR                         baseline
+#   vouch vulns DIR --osv <index>            goal: < 0.3 s beyond the baseline
+#   vouch vulns DIR --osv <zip>              the same records loaded in memory
+#                                            (BENCH_ZIP_RUNS runs: it is slow)
+# with their peak RSS, and the per-lookup cost in-process (load's
+# index_lookup bench: open time, median microseconds per lookup of 2,000
+# packages the records name, and of as many names no record has). Findings
+# from the index must equal the generator's expected count. The webhook's
+# peak RSS with the index loaded is bench/webhook.sh with BENCH_OSV set to
+# the index (its policy then gets a `vulnerabilities` section naming it);
+# this script prints that command line.
+#
+# Prints a Markdown table and writes it to target/bench/vulns.md (the index
+# part to target/bench/vulns-index.md). Local files
 # only (the vendor step is `cargo vendor --offline`); every loop is bounded;
 # nothing asserts a timing. Tunables: BENCH_RUNS (5), BENCH_SIZES ("10000
-# 100000"), BENCH_REV (HEAD: the commit whose Cargo.lock is vendored),
-# BENCH_VOUCH (a prebuilt vouch binary; skips the release build).
+# 100000"), BENCH_INDEX_SIZE (600000; 0 skips the index part),
+# BENCH_ZIP_RUNS (2), BENCH_KEEP (a directory to keep the big export and its
+# index in, for bench/webhook.sh and the next run, which reuses the export),
+# BENCH_REV (HEAD: the commit whose Cargo.lock is
+# vendored), BENCH_VOUCH (a prebuilt vouch binary; skips the release build).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_start
@@ -157,3 +178,73 @@ rss() {
 echo
 cat "$out/vulns.md"
 echo "bench: written to target/bench/vulns.md"
+
+# --- the on-disk index, at the real export's size --------------------------------
+index_n="${BENCH_INDEX_SIZE:-600000}" zip_runs="${BENCH_ZIP_RUNS:-2}"
+[[ "$index_n" =~ ^(0|[1-9][0-9]{2,6})$ ]] \
+    || { echo "bench: BENCH_INDEX_SIZE: $index_n is not 0 or a record count from 100 to 9999999" >&2; exit 1; }
+[[ "$zip_runs" =~ ^[1-9][0-9]?$ ]] || { echo "bench: BENCH_ZIP_RUNS: $zip_runs is not 1..99" >&2; exit 1; }
+((index_n)) || exit 0
+started_index=$SECONDS
+big="${BENCH_KEEP:-$work/osv}"
+mkdir -p "$big"
+# An export kept from an earlier run (its meta is written last) is reused:
+# it is the same, the generator being deterministic.
+[[ -f "$big/osv-$index_n.meta.json" ]] \
+    || python3 bench/vulns_osv.py "$proj/Cargo.lock" "$big" --zip-only "$index_n"
+zip="$big/osv-$index_n.zip" idx="$big/osv-$index_n.idx"
+/usr/bin/time -f '%e %M' -o "$work/index-build" "$vouch" osv index "$zip" -o "$idx"
+want="$(python3 bench/vulns_json.py get "$big/osv-$index_n.meta.json" expected_findings)"
+from_index="$(findings "$idx")"
+echo "bench: osv-$index_n: $from_index findings from the index, $want expected"
+[[ "$from_index" == "$want" && "$want" != 0 ]] \
+    || { echo "bench: the index's findings ($from_index) are not the $want expected (> 0)" >&2; exit 1; }
+cat "$idx" >/dev/null
+hyperfine -N --warmup 1 --runs "$runs" --style basic --export-json "$out/vulns-index-exec.json" \
+    -n inputs "$vouch inputs $proj --output json" \
+    -n index "$vouch vulns $proj --osv $idx --output json"
+hyperfine -N --runs "$zip_runs" --style basic --export-json "$out/vulns-index-zip-exec.json" \
+    -n zip "$vouch vulns $proj --osv $zip --output json"
+{
+    rss inputs inputs "$proj" --output json
+    rss index vulns "$proj" --osv "$idx" --output json
+    rss zip vulns "$proj" --osv "$zip" --output json
+} >"$out/vulns-index-rss.tsv"
+# The webhook at start, its policy's vulnerability gate naming the index or
+# no OSV records at all: peak RSS (VmHWM) once it listens. The full run, with
+# reviews looking inputs up, is bench/webhook.sh with BENCH_OSV.
+"$vouch" keygen --out "$work/ci" >/dev/null 2>&1
+"$vouch" webhook certs --service vouch-webhook --namespace vouch-system --out "$work/certs" >/dev/null 2>&1
+printf 'apiVersion: vouch.dev/v1alpha1\nkind: ImagePolicy\nmetadata: {name: bench}\nspec:\n  images: [{glob: "registry.example.com/**"}]\n  authorities: [{name: ci, key: {path: %s}}]\n' \
+    "$work/ci.pub" >"$work/plain.yaml"
+{ cat "$work/plain.yaml"; printf '  vulnerabilities:\n    osv: %s\n' "$idx"; } >"$work/gated.yaml"
+# webhook_rss POLICY: VmHWM (KiB) of `vouch webhook` once listening.
+webhook_rss() {
+    "$vouch" webhook --policy "$1" --tls-cert "$work/certs/tls.crt" --tls-key "$work/certs/tls.key" \
+        --listen 127.0.0.1:0 2>"$work/webhook.log" &
+    local pid=$! kib=""
+    for _ in $(seq 600); do grep -q 'listening on https://' "$work/webhook.log" && break; sleep 0.1; done
+    grep -q 'listening on https://' "$work/webhook.log" && kib="$(awk '$1 == "VmHWM:" {print $2}' "/proc/$pid/status")"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    [[ -n "$kib" ]] || { cat "$work/webhook.log" >&2; return 1; }
+    echo "$kib"
+}
+printf 'webhook-plain\t%s\nwebhook-index\t%s\n' "$(webhook_rss "$work/plain.yaml")" \
+    "$(webhook_rss "$work/gated.yaml")" >>"$out/vulns-index-rss.tsv"
+cargo bench --locked -q -p vouch-load --bench index_lookup -- \
+    "$idx" "$big/osv-$index_n.queries.tsv" 7 >"$out/vulns-index-lookup.json"
+{
+    python3 bench/vulns_index_report.py "$out" "$big/osv-$index_n.meta.json" \
+        "$(stat -c %s "$zip")" "$(stat -c %s "$idx")" $(<"$work/index-build")
+    echo
+    echo "Project: as above ($inputs inputs). Export: synthetic, $index_n records, generated by bench/vulns_osv.py."
+    echo "Machine: $cores cores, $(uname -sr); load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    echo "Runs: $runs per row (zip: $zip_runs) after 1 warm-up (none for the zip); RSS: GNU time %M, median of 3."
+    echo "Wall time of this part: $((SECONDS - started_index)) s."
+    echo
+    echo "Webhook peak RSS with this index loaded: BENCH_OSV=<the index> bash bench/webhook.sh"
+    echo "(keep the index with BENCH_KEEP=DIR)."
+} >"$out/vulns-index.md"
+echo
+cat "$out/vulns-index.md"
+echo "bench: written to target/bench/vulns-index.md"

@@ -42,8 +42,9 @@
 # Prints a Markdown table and writes it to target/bench/webhook.md. Local
 # processes only; every loop is bounded; nothing asserts a timing. Tunables:
 # BENCH_SECS (10), BENCH_ROUNDS (2), BENCH_WRK ("1:8 2:16 1:32"),
-# BENCH_COLD (60), BENCH_FILL (10000), BENCH_VOUCH (a prebuilt vouch binary;
-# skips the release build).
+# BENCH_COLD (60), BENCH_FILL (10000), BENCH_OSV (an OSV index the policy's
+# vulnerability gate reads; none by default), BENCH_VOUCH (a prebuilt vouch
+# binary; skips the release build).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 bench_start
@@ -115,6 +116,14 @@ printf '%s\n' "${tags[@]}" | xargs -P2 -I{} sh -c \
 sed -e "s|{glob: \"oci:\*\*\"}|{glob: \"$host/**\"}|" -e "s|key: {path: ci.pub}|key: {path: $work/ci.pub}|" \
     "$root/testdata/policies/demo.yaml" >policy.yaml
 grep -q "glob: \"$host/\*\*\"" policy.yaml || { echo "bench: the policy glob was not rewritten" >&2; exit 1; }
+# BENCH_OSV: an OSV index (or directory, or zip) the policy's vulnerability
+# gate reads, so that the RSS rows include it loaded and every cold verdict
+# looks the image's inputs up in it (bench/vulns.sh builds a 600,000-record
+# index).
+if [[ -n "${BENCH_OSV:-}" ]]; then
+    [[ -e "$BENCH_OSV" ]] || { echo "bench: BENCH_OSV: $BENCH_OSV does not exist" >&2; exit 1; }
+    printf '  vulnerabilities:\n    osv: %s\n' "$(realpath "$BENCH_OSV")" >>policy.yaml
+fi
 "$vouch" webhook certs --service vouch-webhook --namespace vouch-system --out certs >/dev/null 2>&1
 
 # --- the webhook -----------------------------------------------------------------

@@ -10,7 +10,6 @@
 mod registry;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use anyhow::Result;
 use vouch_evidence::keys::PrivateKey;
@@ -123,10 +122,11 @@ impl TrustArgs {
 /// `--osv`: OSV records given on the command line.
 #[derive(clap::Args)]
 pub struct OsvArgs {
-    /// OSV records: a directory of OSV JSON files or an OSV export zip.
+    /// OSV records: a directory of OSV JSON files, an OSV export zip, or
+    /// an index built with `vouch osv index` (told apart by content).
     /// For an image, it stands for the policy's `vulnerabilities.osv`,
     /// which is then not read.
-    #[arg(long, value_name = "DIR|ZIP")]
+    #[arg(long, value_name = "DIR|ZIP|INDEX")]
     osv: Option<PathBuf>,
 }
 
@@ -142,10 +142,10 @@ impl OsvArgs {
         let Some(path) = self.path() else {
             return Ok(None);
         };
-        let (db, digest) = vouch_load::osv::load_database(path).map_err(Misconfigured::invalid)?;
+        let (database, digest) = vouch_load::osv::open(path).map_err(Misconfigured::invalid)?;
         Ok(Some(GivenOsv {
             path: path.to_path_buf(),
-            database: Arc::new(db),
+            database,
             digest,
         }))
     }

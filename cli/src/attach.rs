@@ -6,9 +6,11 @@ use std::collections::BTreeMap;
 
 use anyhow::Result;
 use vouch_evidence::bundle::Bundle;
+use vouch_evidence::digest::DigestSet;
 use vouch_evidence::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
 use vouch_evidence::keys::PrivateKey;
-use vouch_registry::attach;
+use vouch_evidence::statement::{ResourceDescriptor, Statement};
+use vouch_registry::attach::{self, COSIGN_SIGN_PREDICATE_TYPE};
 use vouch_registry::oci::Descriptor;
 use vouch_registry::Repository;
 
@@ -48,4 +50,36 @@ pub async fn attach_statement(
             Ok(None)
         }
     }
+}
+
+/// Signs `target`'s manifest digest as cosign v3 does (a DSSE statement of
+/// predicate type https://sigstore.dev/cosign/sign/v1 whose subject is the
+/// digest alone, `annotations` in the subject) and attaches the bundle as
+/// a referrer; for `vouch sign` and `vouch osv push`.
+pub async fn attach_signature(
+    repo: &Repository,
+    target: &Descriptor,
+    key: &PrivateKey,
+    annotations: &BTreeMap<String, String>,
+    created: &str,
+) -> Result<Descriptor> {
+    let subject = ResourceDescriptor {
+        name: None,
+        uri: None,
+        digest: Some(DigestSet::from_sha256(target.digest)),
+        content: None,
+        download_location: None,
+        media_type: None,
+        annotations: annotations
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect(),
+    };
+    let statement = Statement::new(
+        vec![subject],
+        COSIGN_SIGN_PREDICATE_TYPE,
+        serde_json::json!({}),
+    )?;
+    let bundle = Bundle::sign_dsse(key, IN_TOTO_PAYLOAD_TYPE, &statement.to_json())?;
+    Ok(attach::attach_bundle(repo, target, &bundle, created, &BTreeMap::new()).await?)
 }

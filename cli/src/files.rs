@@ -86,13 +86,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32, overwrite: Overwrite) 
 }
 
 #[cfg(unix)]
-fn set_mode(file: &File, mode: u32) -> std::io::Result<()> {
+pub(crate) fn set_mode(file: &File, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     file.set_permissions(fs::Permissions::from_mode(mode))
 }
 
 #[cfg(not(unix))]
-fn set_mode(_file: &File, _mode: u32) -> std::io::Result<()> {
+pub(crate) fn set_mode(_file: &File, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 

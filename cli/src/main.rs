@@ -104,6 +104,8 @@ enum Command {
     Vulns(cmd::vulns::Args),
     /// Write OpenVEX documents (`vex create`) and sign them onto images (`vex attach`).
     Vex(cmd::vex::Args),
+    /// Build the on-disk index of an OSV export (`osv index`), and push or pull it as a signed OCI artifact.
+    Osv(cmd::osv::Args),
     /// Compare two images' evidence: inputs bumped, added, removed or re-hashed; vulnerabilities fixed and introduced.
     Diff(cmd::diff::Args),
     /// Write one self-contained HTML report on an image for auditors.
@@ -155,6 +157,7 @@ fn dispatch(command: Command, deadline: Option<&Deadline>) -> anyhow::Result<Out
         Command::Verify(args) => block_on(cmd::verify::run(args), deadline),
         Command::Vulns(args) => done(block_on(cmd::vulns::run(args), deadline)),
         Command::Vex(args) => done(block_on(cmd::vex::run(args), deadline)),
+        Command::Osv(args) => done(block_on(cmd::osv::run(args), deadline)),
         Command::Diff(args) => done(block_on(cmd::diff::run(args), deadline)),
         Command::Report(args) => done(block_on(cmd::report::run(args), deadline)),
         Command::Webhook(args) => done(block_on(cmd::webhook::run(args), deadline)),

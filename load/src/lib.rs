@@ -6,12 +6,15 @@
 //! policies name (each read once, a database several policies name held
 //! once), handed to `vouch_verify::policy::build` as a
 //! `vouch_verify::policy::Resolved`; and OSV databases as downloaded, a
-//! directory of records or an export zip ([`osv::load_database`]). Every
+//! directory of records or an export zip ([`osv::load_database`]), or the
+//! on-disk index built from one ([`index`]), told apart by content
+//! ([`osv::open`]). Every
 //! file a load read is recorded as a [`Source`], so that a watcher (the
 //! webhook's hot reload) can tell when loading again may give another set.
 #![forbid(unsafe_code)]
 
 mod error;
+pub mod index;
 pub mod osv;
 pub mod policy;
 mod source;

@@ -1,12 +1,14 @@
 //! OSV databases as they are downloaded: a directory of records or an
 //! export zip, read capped in size and count, and parsed into the
-//! in-memory [`Database`] that `vouch-verify` scans.
+//! in-memory [`Database`] that `vouch-verify` scans; or an index built
+//! from one ([`crate::index`]), told apart by content ([`open`]).
 
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 
 use vouch_evidence::digest::{sha256, Sha256};
-use vouch_evidence::osv::{Database, Record};
+use vouch_evidence::osv::{Database, Lookup, Record};
 
 use crate::{Error, Result};
 
@@ -31,9 +33,55 @@ fn database_error(path: &Path, reason: impl std::fmt::Display) -> Error {
 /// a verdict cache can key on the database too. It reads what it is
 /// pointed at, capped in size and count.
 pub fn load_database(path: &Path) -> Result<(Database, Sha256)> {
+    let mut db = Database::new();
+    let digest = read_export(path, &mut db)?;
+    Ok((db, digest))
+}
+
+/// Opens what `--osv` or a policy's `vulnerabilities.osv` names, told
+/// apart by content: an index `vouch osv index` built (opened, its header
+/// checked, its records read at lookup), else a directory or an export
+/// zip, loaded as [`load_database`] does. The digest is the one
+/// [`load_database`] gives for the export (an index records the digest of
+/// the export it was built from), so that the policy set's version and a
+/// verdict cache change when the records do, whichever form is given.
+pub fn open(path: &Path) -> Result<(Arc<dyn Lookup>, Sha256)> {
+    if crate::index::is_index(path) {
+        let index = crate::index::Index::open(path)?;
+        let digest = index.header().records_digest;
+        return Ok((Arc::new(index), digest));
+    }
+    let (db, digest) = load_database(path)?;
+    Ok((Arc::new(db), digest))
+}
+
+/// What a read export's records go into: the in-memory [`Database`], or
+/// an index being built. `prepare` runs on every core, `insert` in name
+/// order.
+pub(crate) trait Sink: Sync {
+    /// What `prepare` makes of a record's bytes for `insert`.
+    type Prepared: Send;
+    /// The per-record work done in parallel (compressing, for an index).
+    fn prepare(&self, record: &Record, bytes: &[u8]) -> Self::Prepared;
+    /// Adds one parsed record read from `source`.
+    fn insert(&mut self, source: &str, record: Record, prepared: Self::Prepared) -> Result<()>;
+}
+
+impl Sink for Database {
+    type Prepared = ();
+    fn prepare(&self, _: &Record, _: &[u8]) {}
+    fn insert(&mut self, source: &str, record: Record, (): ()) -> Result<()> {
+        Ok(Database::insert(self, source, record)?)
+    }
+}
+
+/// Reads the export at `path` (a directory of records or an export zip)
+/// into `sink`, capped in size and count, and returns the digest over
+/// every record's digest in name order.
+pub(crate) fn read_export<S: Sink>(path: &Path, sink: &mut S) -> Result<Sha256> {
     let mut loader = Loader {
         path,
-        db: Database::new(),
+        sink,
         canonical: Vec::new(),
         total: 0,
         count: 0,
@@ -86,7 +134,7 @@ pub fn load_database(path: &Path) -> Result<(Database, Sha256)> {
     if loader.count == 0 {
         return Err(database_error(path, "holds no OSV records (*.json)"));
     }
-    Ok((loader.db, sha256(&loader.canonical)))
+    Ok(sha256(&loader.canonical))
 }
 
 /// Records read but not yet parsed are parsed together once there are
@@ -95,11 +143,11 @@ const BATCH_RECORDS: usize = 1024;
 const BATCH_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Reads records one at a time (capped), parses them a batch at a time on
-/// every core, and adds them to the database in name order, so that the
+/// every core, and adds them to the sink in name order, so that the
 /// result and its digest do not depend on the parallelism.
-struct Loader<'a> {
+struct Loader<'a, S> {
     path: &'a Path,
-    db: Database,
+    sink: &'a mut S,
     canonical: Vec<u8>,
     total: u64,
     count: usize,
@@ -107,7 +155,7 @@ struct Loader<'a> {
     batch_bytes: u64,
 }
 
-impl Loader<'_> {
+impl<S: Sink> Loader<'_, S> {
     fn take(&mut self, name: String, reader: &mut dyn Read) -> Result<()> {
         let path = self.path;
         self.count += 1;
@@ -143,19 +191,24 @@ impl Loader<'_> {
     fn flush(&mut self) -> Result<()> {
         use rayon::prelude::*;
         let root = self.path.display().to_string();
+        let sink = &*self.sink;
         let parsed: Vec<_> = self
             .batch
             .par_iter()
             .map(|(name, bytes)| {
                 let source = format!("{root}/{name}");
-                let record = Record::from_json(&source, bytes);
+                let record = Record::from_json(&source, bytes).map(|record| {
+                    let prepared = sink.prepare(&record, bytes);
+                    (record, prepared)
+                });
                 (source, record, bytes.len() as u64, sha256(bytes))
             })
             .collect();
         self.batch.clear();
         self.batch_bytes = 0;
         for (source, record, len, digest) in parsed {
-            self.db.insert(&source, record?)?;
+            let (record, prepared) = record?;
+            self.sink.insert(&source, record, prepared)?;
             self.canonical.extend_from_slice(&len.to_be_bytes());
             self.canonical.extend_from_slice(&digest.0);
         }

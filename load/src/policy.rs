@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use vouch_evidence::digest::{sha256, Sha256};
-use vouch_evidence::osv::Database;
+use vouch_evidence::osv::Lookup;
 use vouch_verify::policy::vendor_vex::{
     MAX_VENDOR_VEX_BYTES, MAX_VENDOR_VEX_FILES, MAX_VENDOR_VEX_TOTAL_BYTES,
 };
@@ -75,7 +75,7 @@ pub fn load_recorded(
     let mut resolved = Resolved::new(osv);
     // A database several policies name, by its canonical path, is read
     // and held once.
-    let mut databases: HashMap<PathBuf, (Arc<Database>, Sha256)> = HashMap::new();
+    let mut databases: HashMap<PathBuf, (Arc<dyn Lookup>, Sha256)> = HashMap::new();
     for reference in parsed.iter().flat_map(policy::PolicyFile::references) {
         if resolved.contains(&reference) {
             continue;
@@ -97,11 +97,9 @@ pub fn load_recorded(
                 let key = canonical_path(&path);
                 let loaded = match databases.get(&key) {
                     Some(loaded) => Ok(loaded.clone()),
-                    None => crate::osv::load_database(&path)
-                        .map(|(database, digest)| {
-                            let loaded = (Arc::new(database), digest);
+                    None => crate::osv::open(&path)
+                        .inspect(|loaded| {
                             databases.insert(key, loaded.clone());
-                            loaded
                         })
                         .map_err(|e| e.to_string()),
                 };

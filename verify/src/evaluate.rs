@@ -44,7 +44,7 @@ use vouch_evidence::attachment::{
 };
 use vouch_evidence::cyclonedx::CYCLONEDX_PREDICATE_TYPE;
 use vouch_evidence::digest::Sha256;
-use vouch_evidence::osv::Database;
+use vouch_evidence::osv::Lookup;
 use vouch_evidence::provenance::SLSA_PROVENANCE_V1;
 use vouch_evidence::reference::ImageRef;
 use vouch_evidence::statement::Statement;
@@ -72,7 +72,7 @@ pub struct Context<'a> {
     /// An OSV database given by the caller (`--osv`): it replaces the
     /// database of every `vulnerabilities` section, and gives policies
     /// without one a report-only section (findings listed, never denying).
-    pub osv: Option<(&'a Path, &'a Arc<Database>)>,
+    pub osv: Option<(&'a Path, &'a Arc<dyn Lookup>)>,
 }
 
 /// The verdict on one image.
@@ -778,7 +778,7 @@ fn vulnerability_gate(
         }
         Err(e) => return fail(e.clone()),
     };
-    let mut findings = match vulns::scan(&section.database, &read.inputs) {
+    let mut findings = match vulns::scan(section.database.as_ref(), &read.inputs) {
         Ok(findings) => findings,
         Err(e) => {
             return fail(format!(

@@ -95,7 +95,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use vouch_evidence::digest::{sha256, Sha256};
 use vouch_evidence::keys::PublicKey;
-use vouch_evidence::osv::Database;
+use vouch_evidence::osv::Lookup;
 use vouch_evidence::reference::ImageRef;
 
 use crate::bundle::TrustedRoot;
@@ -756,8 +756,8 @@ struct Refs<'a> {
 pub struct GivenOsv {
     /// Where it was read from, as the caller named it.
     pub path: PathBuf,
-    /// The records.
-    pub database: Arc<Database>,
+    /// The records: an in-memory database or an on-disk index.
+    pub database: Arc<dyn Lookup>,
     /// The digest over the records, which joins the policy set's version.
     pub digest: Sha256,
 }
@@ -779,6 +779,9 @@ pub enum Reference {
     VendorVex(PathBuf),
 }
 
+/// An OSV database or index as loaded, with the digest over its records.
+pub type Loaded = (Arc<dyn Lookup>, Sha256);
+
 /// What the caller read for the files policies name, by resolved path:
 /// each key or trusted-root file's bytes, each OSV database's records and
 /// digest, or why it could not be read (the reason is reported under the
@@ -788,7 +791,7 @@ pub enum Reference {
 #[derive(Debug, Default)]
 pub struct Resolved {
     files: HashMap<PathBuf, std::result::Result<Vec<u8>, String>>,
-    databases: HashMap<PathBuf, std::result::Result<(Arc<Database>, Sha256), String>>,
+    databases: HashMap<PathBuf, std::result::Result<Loaded, String>>,
     vendor_vex: HashMap<PathBuf, std::result::Result<Vec<VexFile>, String>>,
     /// The caller's OSV database, standing for every policy's own.
     given: Option<GivenOsv>,
@@ -835,11 +838,7 @@ impl Resolved {
 
     /// Records what loading the OSV database at `path` gave: its records
     /// and the digest over them, which joins the set's version.
-    pub fn insert_osv(
-        &mut self,
-        path: PathBuf,
-        loaded: std::result::Result<(Arc<Database>, Sha256), String>,
-    ) {
+    pub fn insert_osv(&mut self, path: PathBuf, loaded: std::result::Result<Loaded, String>) {
         self.databases.insert(path, loaded);
     }
 }
@@ -877,7 +876,7 @@ impl Refs<'_> {
 
     /// The OSV database a `vulnerabilities` section names; its digest
     /// joins the policy set's version.
-    fn osv(&mut self, relative: &str) -> std::result::Result<(PathBuf, Arc<Database>), String> {
+    fn osv(&mut self, relative: &str) -> std::result::Result<(PathBuf, Arc<dyn Lookup>), String> {
         if let Some(given) = &self.resolved.given {
             self.referenced.push(given.digest.0.to_vec());
             return Ok((given.path.clone(), given.database.clone()));

@@ -3,7 +3,8 @@
 //!
 //! Pure, like the rest of the crate: the inputs
 //! come from a verified predicate (SLSA provenance as `vouch attest` writes
-//! it, or a CycloneDX SBOM), the records from an OSV [`Database`], the
+//! it, or a CycloneDX SBOM), the records from an OSV database or index
+//! ([`Lookup`]), the
 //! answers from verified OpenVEX or CycloneDX VEX statements.
 //!
 //! **Matching.** An input with a package ecosystem (cargo, npm, pip, go,
@@ -49,7 +50,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vouch_evidence::digest::Sha256;
 use vouch_evidence::input::{InputRecord, Match, Purl};
-use vouch_evidence::osv::{cpe_names_other_version, Database, Ecosystem, Severity};
+use vouch_evidence::osv::{cpe_names_other_version, Ecosystem, Lookup, Severity};
 use vouch_evidence::statement::ResourceDescriptor;
 use vouch_evidence::vex;
 
@@ -455,7 +456,7 @@ fn readable_version(input: &ImageInput) -> std::result::Result<&str, String> {
 /// [`VERSION_UNKNOWN`] finding for each input whose version cannot be read
 /// (see the module documentation). An error is a record that cannot be
 /// evaluated.
-pub fn scan(db: &Database, inputs: &[ImageInput]) -> std::result::Result<Vec<Finding>, String> {
+pub fn scan(db: &dyn Lookup, inputs: &[ImageInput]) -> std::result::Result<Vec<Finding>, String> {
     let mut findings = Vec::new();
     for input in inputs {
         let version = match readable_version(input) {
@@ -486,10 +487,14 @@ pub fn scan(db: &Database, inputs: &[ImageInput]) -> std::result::Result<Vec<Fin
             None => {
                 let mut found = match input.repository() {
                     Some(repo) => db.lookup_repo(&repo, version),
-                    None => Vec::new(),
-                };
+                    None => Ok(Vec::new()),
+                }
+                .map_err(|e| format!("input {}: {e}", input.label()))?;
                 if let Some(cpe) = &input.cpe {
-                    for (record, fixed) in db.lookup_cpe(cpe, version) {
+                    let by_cpe = db
+                        .lookup_cpe(cpe, version)
+                        .map_err(|e| format!("input {}: {e}", input.label()))?;
+                    for (record, fixed) in by_cpe {
                         if !found.iter().any(|(r, _)| r.id == record.id) {
                             found.push((record, fixed));
                         }
@@ -968,6 +973,7 @@ impl Gate {
 mod tests {
     use super::*;
     use serde_json::json;
+    use vouch_evidence::osv::Database;
 
     const IMAGE_HEX: &str = "a9b193e6573a081cff40b6ca3a05f904285092ca8ecaea893bdd28226923194d";
 

@@ -11,6 +11,7 @@ pub mod inputs;
 pub mod keygen;
 pub mod layout;
 pub mod man;
+pub mod osv;
 pub mod policy;
 pub mod report;
 pub mod sbom;

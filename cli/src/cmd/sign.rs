@@ -4,16 +4,12 @@
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
-use vouch_evidence::bundle::Bundle;
-use vouch_evidence::digest::DigestSet;
-use vouch_evidence::dsse::IN_TOTO_PAYLOAD_TYPE;
 use vouch_evidence::keys::Signer;
-use vouch_evidence::statement::{ResourceDescriptor, Statement};
-use vouch_registry::attach::{self, COSIGN_SIGN_PREDICATE_TYPE};
+use vouch_registry::attach;
 use vouch_registry::oci::{Descriptor, Manifest};
 
 use crate::args::{RegistryArgs, SigningKeyArgs};
-use crate::attach::Format;
+use crate::attach::{attach_signature, Format};
 use crate::clock::now_rfc3339;
 use crate::image::parse_image;
 use crate::term::note;
@@ -97,26 +93,7 @@ pub async fn run(args: Args) -> Result<()> {
     for target in &targets {
         match args.format {
             Format::Bundle => {
-                // As cosign v3: the subject is the digest alone, no name.
-                let subject = ResourceDescriptor {
-                    name: None,
-                    uri: None,
-                    digest: Some(DigestSet::from_sha256(target.digest)),
-                    content: None,
-                    download_location: None,
-                    media_type: None,
-                    annotations: annotations
-                        .iter()
-                        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
-                        .collect(),
-                };
-                let statement = Statement::new(
-                    vec![subject],
-                    COSIGN_SIGN_PREDICATE_TYPE,
-                    serde_json::json!({}),
-                )?;
-                let bundle = Bundle::sign_dsse(&key, IN_TOTO_PAYLOAD_TYPE, &statement.to_json())?;
-                attach::attach_bundle(&repo, target, &bundle, &created, &BTreeMap::new()).await?;
+                attach_signature(&repo, target, &key, &annotations, &created).await?;
             }
             Format::Legacy => {
                 let payload =

@@ -119,7 +119,7 @@ pub async fn run(args: Args) -> Result<()> {
         };
         let db = osv.database;
         let inputs = directory_inputs(dir, &args.discovery)?;
-        let findings = vulns::scan(&db, &inputs).map_err(|e| {
+        let findings = vulns::scan(db.as_ref(), &inputs).map_err(|e| {
             anyhow::anyhow!(
                 "cannot check the inputs of {} for vulnerabilities: {e}",
                 dir.display()

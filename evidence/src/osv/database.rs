@@ -26,10 +26,10 @@ pub struct Database {
 }
 
 /// The index keys of one record (see [`Database::keys`]).
-struct Keys {
-    packages: Vec<(Ecosystem, String)>,
-    repos: Vec<String>,
-    cpes: Vec<String>,
+pub(super) struct Keys {
+    pub(super) packages: Vec<(Ecosystem, String)>,
+    pub(super) repos: Vec<String>,
+    pub(super) cpes: Vec<String>,
 }
 
 /// Files `id` under `key` in one of the database's indexes.
@@ -110,7 +110,7 @@ impl Database {
     /// The index keys of a record: its packages, its GIT repositories and
     /// the `part:vendor:product` of its range CPEs (CPEs that do not parse
     /// can never match, so they are not indexed).
-    fn keys(record: &Record) -> Keys {
+    pub(super) fn keys(record: &Record) -> Keys {
         let ranges = || record.affected.iter().flat_map(|a| &a.ranges);
         Keys {
             packages: record

@@ -47,6 +47,7 @@ mod database;
 mod distro;
 mod dpkg;
 mod ecosystem;
+mod lookup;
 mod names;
 mod record;
 mod rpm;
@@ -57,6 +58,10 @@ mod wire;
 pub use database::Database;
 pub use distro::{Distro, OsRelease};
 pub use ecosystem::Ecosystem;
+pub use lookup::{
+    cpe_key, index_keys, package_key, repo_key, select_cpe, select_package, select_repo, Found,
+    Lookup,
+};
 pub use names::cpe_names_other_version;
 pub use record::{Affected, Event, Package, Range, RangeKind, Record};
 pub use severity::Severity;

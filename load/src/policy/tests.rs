@@ -270,6 +270,50 @@ fn a_malformed_osv_record_fails_the_load_naming_its_file_and_field() {
 }
 
 #[test]
+fn a_policy_naming_an_index_loads_it_once_and_its_rebuild_changes_the_version() {
+    let (dir, _) = with_vulnerabilities("    osv: osv.idx\n");
+    let osv = dir.path().join("osv");
+    let index = dir.path().join("osv.idx");
+    crate::index::build(&osv, &index, jiff::Timestamp::now()).unwrap();
+    let second = fs::read_to_string(dir.path().join("policy.yaml"))
+        .unwrap()
+        .replace("name: production", "name: staging")
+        .replace("osv: osv.idx", "osv: ./osv.idx");
+    fs::write(dir.path().join("second.yaml"), second).unwrap();
+    let mut sources = Vec::new();
+    let set = load_recorded(dir.path(), None, &mut sources).unwrap();
+    let [a, b] = [&set.policies[0], &set.policies[1]]
+        .map(|p| p.vulnerabilities.as_ref().unwrap().database.clone());
+    assert!(Arc::ptr_eq(&a, &b), "one index, opened once");
+    assert_eq!(a.len(), 10);
+    let source = sources
+        .iter()
+        .find(|s| s.path.ends_with("osv.idx"))
+        .unwrap();
+    assert!(!source.changed());
+    // Rebuilt from the same records: the same version (the index records
+    // the export's digest, not its own build time).
+    crate::index::build(&osv, &index, jiff::Timestamp::now()).unwrap();
+    assert_eq!(load(dir.path()).unwrap().version, set.version);
+    // Rebuilt from changed records: seen by the watcher, a new version.
+    fs::remove_file(osv.join("GO-2021-0113.json")).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    crate::index::build(&osv, &index, jiff::Timestamp::now()).unwrap();
+    assert!(source.changed());
+    let rebuilt = load(dir.path()).unwrap();
+    assert_ne!(rebuilt.version, set.version);
+    assert_eq!(
+        rebuilt.policies[0]
+            .vulnerabilities
+            .as_ref()
+            .unwrap()
+            .database
+            .len(),
+        9
+    );
+}
+
+#[test]
 fn policies_naming_one_osv_database_share_one_load() {
     let (dir, loaded) = with_vulnerabilities("    osv: osv\n");
     assert!(loaded.is_ok());

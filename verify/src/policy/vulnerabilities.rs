@@ -3,8 +3,9 @@
 //!
 //! ```yaml
 //! vulnerabilities:
-//!   osv: osv/                   # OSV records: a directory or an export zip,
-//!                               # relative to the policy file
+//!   osv: osv/                   # OSV records: a directory, an export zip or an
+//!                               # index (`vouch osv index`), relative to the
+//!                               # policy file
 //!   threshold: high             # lowest severity that counts; default high
 //!   unknownSeverity: count      # a record with no severity: count (default) or ignore
 //!   vexAuthorities: [security]  # whose VEX statements answer findings; default:
@@ -38,7 +39,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde::Deserialize;
-use vouch_evidence::osv::{Database, Severity};
+use vouch_evidence::osv::{Lookup, Severity};
 
 use super::VendorVex;
 use crate::vulns::{Action, Gate};
@@ -67,8 +68,9 @@ pub(super) struct WireVulnerabilities {
 pub struct Vulnerabilities {
     /// Where the OSV records were read from.
     pub osv: PathBuf,
-    /// The records, loaded once with the policy.
-    pub database: Arc<Database>,
+    /// The records (an in-memory database or an on-disk index), loaded
+    /// once with the policy.
+    pub database: Arc<dyn Lookup>,
     /// Which findings count, and what they call for.
     pub gate: Gate,
     /// How long a VEX answer counts, from its attestation's signed time.
@@ -150,7 +152,7 @@ impl Vulnerabilities {
     pub(super) fn new(
         wire: WireVulnerabilities,
         osv: PathBuf,
-        database: Arc<Database>,
+        database: Arc<dyn Lookup>,
         vendor_vex: Vec<VendorVex>,
     ) -> Result<Self, String> {
         let threshold = match wire.threshold {
@@ -185,7 +187,7 @@ impl Vulnerabilities {
 
     /// The report-only section `--osv` gives policies without one: every
     /// finding listed, none denying or warning.
-    pub fn report_only(osv: PathBuf, database: Arc<Database>) -> Self {
+    pub fn report_only(osv: PathBuf, database: Arc<dyn Lookup>) -> Self {
         Vulnerabilities {
             osv,
             database,
