@@ -660,13 +660,7 @@ mod tests {
         );
         write(
             "e-maven.json",
-            record(
-                "GHSA-maven",
-                "2024-01-01T00:00:00Z",
-                false,
-                "Maven",
-                "1.1",
-            ),
+            record("GHSA-maven", "2024-01-01T00:00:00Z", false, "Maven", "1.1"),
         );
     }
 
