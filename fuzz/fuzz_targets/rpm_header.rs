@@ -16,7 +16,10 @@ fuzz_target!(|data: &[u8]| {
                 Some((e, vr)) => (Some(e.to_owned()), vr),
                 None => (None, v),
             };
-            assert!(epoch.as_deref().is_none_or(|e| e.parse::<u32>().is_ok()), "{v:?}");
+            assert!(
+                epoch.as_deref().is_none_or(|e| e.parse::<u32>().is_ok()),
+                "{v:?}"
+            );
             assert_eq!(vr.matches('-').count(), 1, "{v:?}");
             assert!(!vr.contains(':'), "{v:?}");
             epoch
