@@ -138,6 +138,7 @@ impl Input {
             patches: self.patches.clone(),
             critical: self.is_critical(),
             critical_reasons: self.critical.clone(),
+            os: None,
         })
     }
 }
