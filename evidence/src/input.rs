@@ -119,7 +119,8 @@ pub const OS_ECOSYSTEMS: [&str; 3] = ["deb", "apk", "rpm"];
 /// advisories need to match it: they are published by source package.
 /// Present on a record exactly when its ecosystem is one of
 /// [`OS_ECOSYSTEMS`]; written all together, read back all or nothing.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OsOrigin {
     /// The source package it was built from (`zlib` for `zlib1g`).
     pub source_name: String,
@@ -140,16 +141,18 @@ pub struct OsOrigin {
 /// `pkg:apk/<id>/...` alike, and for RPM the version without its epoch,
 /// which goes in the `epoch` qualifier the rpm type defines. `distro` is
 /// `<ID>-<VERSION_ID>` (or the `ID` alone), as
-/// `OsRelease::from_purl_distro` reads it back.
+/// `OsRelease::from_purl_distro` reads it back; `None` for an image
+/// without os-release (its packages then cannot be matched to a release's
+/// records, which the vulnerability check reports).
 pub fn os_purl(
     ecosystem: &str,
     id: &str,
-    distro: &str,
+    distro: Option<&str>,
     name: &str,
     version: &str,
     arch: Option<&str>,
 ) -> Result<Purl> {
-    let mut qualifiers = vec![("distro", distro)];
+    let mut qualifiers: Vec<(&str, &str)> = distro.map(|d| ("distro", d)).into_iter().collect();
     if let Some(arch) = arch {
         qualifiers.push(("arch", arch));
     }

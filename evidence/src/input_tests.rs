@@ -36,7 +36,7 @@ fn zlib1g() -> InputRecord {
     let purl = os_purl(
         "deb",
         "debian",
-        "debian-12",
+        Some("debian-12"),
         "zlib1g",
         "1:1.2.13.dfsg-1",
         Some("amd64"),
@@ -76,17 +76,17 @@ fn os_purls_follow_the_purl_spec_types() {
         zlib1g().purl.unwrap().as_str(),
         "pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1?arch=amd64&distro=debian-12"
     );
-    let rpm = os_purl("rpm", "rhel", "rhel-9.3", "openssl", "1:3.0.7-24.el9", Some("x86_64"));
+    let rpm = os_purl("rpm", "rhel", Some("rhel-9.3"), "openssl", "1:3.0.7-24.el9", Some("x86_64"));
     assert_eq!(
         rpm.unwrap().as_str(),
         "pkg:rpm/rhel/openssl@3.0.7-24.el9?arch=x86_64&distro=rhel-9.3&epoch=1"
     );
-    let apk = os_purl("apk", "alpine", "alpine-3.19.1", "musl", "1.2.4_git20230717-r4", None);
+    let apk = os_purl("apk", "alpine", Some("alpine-3.19.1"), "musl", "1.2.4_git20230717-r4", None);
     assert_eq!(
         apk.unwrap().as_str(),
         "pkg:apk/alpine/musl@1.2.4_git20230717-r4?distro=alpine-3.19.1"
     );
-    assert!(os_purl("cargo", "debian", "debian-12", "x", "1", None).is_err());
+    assert!(os_purl("cargo", "debian", Some("debian-12"), "x", "1", None).is_err());
 }
 
 #[test]
