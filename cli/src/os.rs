@@ -9,14 +9,12 @@ use vouch_attest::Input;
 use vouch_evidence::digest::Sha256;
 use vouch_evidence::reference::ImageRef;
 use vouch_ospkg::layers::{Layers, Limits};
-use vouch_registry::image::{read_layers, PlatformImage, Platforms};
+use vouch_registry::image::{read_layers, Platforms};
 
 use crate::args::RegistryArgs;
 
-/// One platform's image and its OS packages, as inputs.
+/// One platform's OS packages, as inputs.
 pub struct PlatformPackages {
-    /// The platform's image (manifest, config, layers).
-    pub image: PlatformImage,
     /// Its OS packages (ecosystems `deb`, `apk`, `rpm`), unclassified.
     pub inputs: Vec<Input>,
 }
@@ -67,10 +65,7 @@ pub async fn packages(
             }
             None => Vec::new(),
         };
-        out.push(PlatformPackages {
-            image: image_read,
-            inputs,
-        });
+        out.push(PlatformPackages { inputs });
     }
     Ok((root.digest, out))
 }
