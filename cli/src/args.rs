@@ -249,7 +249,11 @@ pub struct CriticalArgs {
 pub struct PlatformArgs {
     /// Read this platform of an index, OS/ARCH[/VARIANT] (a single-platform
     /// image must be of it) [default: linux/amd64 from an index].
-    #[arg(long, value_name = "OS/ARCH[/VARIANT]", conflicts_with = "all_platforms")]
+    #[arg(
+        long,
+        value_name = "OS/ARCH[/VARIANT]",
+        conflicts_with = "all_platforms"
+    )]
     pub platform: Option<vouch_registry::image::Platforms>,
     /// Read every platform of an index.
     #[arg(long)]

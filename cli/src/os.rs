@@ -35,8 +35,14 @@ pub async fn packages(
     let pinned = image.pinned(root.digest.clone());
     let mut applied: Vec<(Sha256, Layers)> = Vec::new();
     let images = read_layers::<anyhow::Error, _>(&repo, &pinned, platforms, |platform, layer| {
-        if applied.last().is_none_or(|(d, _)| *d != platform.manifest.digest) {
-            applied.push((platform.manifest.digest.clone(), Layers::new(Limits::default())));
+        if applied
+            .last()
+            .is_none_or(|(d, _)| *d != platform.manifest.digest)
+        {
+            applied.push((
+                platform.manifest.digest.clone(),
+                Layers::new(Limits::default()),
+            ));
         }
         let (_, layers) = applied.last_mut().expect("pushed above");
         let digest = layer.descriptor.digest.to_string();

@@ -10,8 +10,8 @@ use vouch_attest::sbom::{self, Subject};
 use crate::args::{DiscoveryArgs, PlatformArgs, RegistryArgs};
 use crate::clock::now_rfc3339;
 use crate::discovery::{classify_os, discover_classified};
-use crate::image::{image_purl, parse_image};
 use crate::files::{write_atomic, Overwrite};
+use crate::image::{image_purl, parse_image};
 use crate::term::note;
 
 /// The SBOM formats.
@@ -70,8 +70,8 @@ pub async fn run(args: Args) -> Result<()> {
         Format::Cyclonedx => (sbom::cyclonedx(&subject, &inputs, &now), "CycloneDX"),
         Format::Spdx => (sbom::spdx(&subject, &inputs, &now), "SPDX"),
     };
-    let document = document
-        .with_context(|| format!("cannot build the {what} SBOM of {}", args.target))?;
+    let document =
+        document.with_context(|| format!("cannot build the {what} SBOM of {}", args.target))?;
     let mut bytes = serde_json::to_vec_pretty(&document)?;
     bytes.push(b'\n');
     match &args.output {
@@ -128,7 +128,10 @@ async fn image(args: &Args) -> Result<(Subject, Vec<vouch_attest::Input>)> {
     }
     classify_os(&mut inputs, &args.discovery.critical)?;
     let subject = Subject {
-        name: args.name.clone().unwrap_or_else(|| image.location.to_string()),
+        name: args
+            .name
+            .clone()
+            .unwrap_or_else(|| image.location.to_string()),
         version: image.tag.clone(),
         purl: Some(image_purl(&image.location, &digest.hex())),
         digest: Some(("sha256".into(), digest.hex())),

@@ -1,0 +1,278 @@
+//! The OS packages of the real Debian test image (scripts/debian-test-image.sh)
+//! through vouch: `vouch sbom IMAGE` and `vouch vulns IMAGE --osv` on the
+//! `oci:` layout and on the image pushed to a real registry, checked
+//! against what Debian's own `dpkg-query` lists (name, version,
+//! architecture, source name and version), the whiteouts of the second
+//! layer (sensible-utils purged, less installed) and the layer each package
+//! is attributed to; the SBOMs against the validators the SBOM tests use;
+//! the findings against authored Debian OSV records
+//! (testdata/osv-debian-image/SOURCE.md).
+
+use crate::common;
+
+use std::collections::BTreeSet;
+use std::fs;
+
+use common::debian::{self, DebianImage};
+use common::registry::Registry;
+use common::{assert_ok, oracle_script, root, tempdir, venv_bin, Fixture};
+use serde_json::Value;
+
+/// The layer digests of the layout's `tag` image, bottom first.
+fn layer_digests(image: &DebianImage, tag: &str) -> Vec<String> {
+    let layout = image.layout();
+    let blob = |digest: &str| -> Value {
+        let hex = digest.strip_prefix("sha256:").unwrap();
+        serde_json::from_slice(&fs::read(layout.join("blobs/sha256").join(hex)).unwrap()).unwrap()
+    };
+    let index: Value =
+        serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap();
+    let entry = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == tag)
+        .unwrap();
+    let manifest = blob(entry["digest"].as_str().unwrap());
+    manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["digest"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A component's `vouch:` property.
+fn property<'a>(component: &'a Value, name: &str) -> &'a str {
+    component["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {component}"))["value"]
+        .as_str()
+        .unwrap()
+}
+
+/// (name, version, architecture, source, source version) of each installed
+/// package, as dpkg-query lists them.
+fn oracle(image: &DebianImage) -> BTreeSet<(String, String, String, String, String)> {
+    debian::installed(&image.admindir())
+        .into_iter()
+        .map(|p| {
+            (
+                p.name,
+                p.version,
+                p.architecture,
+                p.source,
+                p.source_version,
+            )
+        })
+        .collect()
+}
+
+/// `vouch sbom REFERENCE` in both formats: each passes its validator, and
+/// the CycloneDX components are exactly dpkg-query's packages, attributed
+/// to their layers.
+fn check_sboms(image: &DebianImage, reference: &str) {
+    let d = tempdir();
+    let cdx = d.path().join("bom.cdx.json");
+    let spdx = d.path().join("sbom.spdx.json");
+    for (format, path) in [("cyclonedx", &cdx), ("spdx", &spdx)] {
+        let out = Fixture::new().run([
+            "sbom",
+            reference,
+            "--format",
+            format,
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert_ok(&out);
+    }
+    assert_ok(
+        &oracle_script("sbom_validate.py")
+            .arg(&cdx)
+            .output()
+            .unwrap(),
+    );
+    assert_ok(
+        &venv_bin("pyspdxtools")
+            .arg("-i")
+            .arg(&spdx)
+            .output()
+            .unwrap(),
+    );
+
+    let bom: Value = serde_json::from_slice(&fs::read(&cdx).unwrap()).unwrap();
+    let subject = &bom["metadata"]["component"];
+    assert_eq!(subject["type"], "container");
+    assert!(subject["purl"].as_str().unwrap().starts_with("pkg:oci/"));
+    let components = bom["components"].as_array().unwrap();
+    let listed: BTreeSet<_> = components
+        .iter()
+        .map(|c| {
+            let purl = c["purl"].as_str().unwrap();
+            assert!(purl.starts_with("pkg:deb/debian/"), "{purl}");
+            assert!(purl.contains("distro=debian-12"), "{purl}");
+            let arch = purl
+                .split(['?', '&'])
+                .find_map(|q| q.strip_prefix("arch="))
+                .unwrap()
+                .to_string();
+            assert_eq!(property(c, "vouch:ecosystem"), "deb");
+            assert_eq!(property(c, "vouch:database"), "var/lib/dpkg/status");
+            assert_eq!(property(c, "vouch:third-party"), "false");
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["version"].as_str().unwrap().to_string(),
+                arch,
+                property(c, "vouch:source-name").to_string(),
+                property(c, "vouch:source-version").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(listed, oracle(image));
+    assert_eq!(components.len(), listed.len(), "a package listed twice");
+    // The whiteouts of layer 2 hold; each package is attributed to the
+    // layer that wrote its entry.
+    let names: BTreeSet<&str> = components
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains("less") && !names.contains("sensible-utils"));
+    let layers = layer_digests(image, debian::TAG);
+    assert_eq!(layers.len(), 2);
+    for c in components {
+        let want = if c["name"] == "less" {
+            &layers[1]
+        } else {
+            &layers[0]
+        };
+        assert_eq!(property(c, "vouch:layer"), want, "{}", c["name"]);
+    }
+    // glibc's binaries are critical by the system-libraries rule, by their
+    // source name.
+    let libc = components.iter().find(|c| c["name"] == "libc6").unwrap();
+    assert_eq!(property(libc, "vouch:critical"), "true");
+
+    let doc: Value = serde_json::from_slice(&fs::read(&spdx).unwrap()).unwrap();
+    let packages: BTreeSet<(String, String)> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| {
+            p["externalRefs"].as_array().is_some_and(|refs| {
+                refs.iter().any(|r| {
+                    r["referenceLocator"]
+                        .as_str()
+                        .is_some_and(|l| l.starts_with("pkg:deb/"))
+                })
+            })
+        })
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_string(),
+                p["versionInfo"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: BTreeSet<(String, String)> =
+        oracle(image).into_iter().map(|(n, v, ..)| (n, v)).collect();
+    assert_eq!(packages, want);
+}
+
+#[test]
+fn sbom_of_the_debian_image_lists_what_dpkg_query_lists_from_a_layout() {
+    let image = debian::image();
+    check_sboms(image, &image.reference(debian::TAG));
+}
+
+#[test]
+fn sbom_of_the_debian_image_lists_what_dpkg_query_lists_from_a_registry() {
+    let image = debian::image();
+    let registry = Registry::plain();
+    let reference = image.push(&registry);
+    check_sboms(image, &reference);
+}
+
+/// `vouch vulns REFERENCE --osv testdata/osv-debian-image --output json`:
+/// (finding id, input name) pairs.
+fn findings(reference: &str) -> (BTreeSet<(String, String)>, Value) {
+    let osv = root().join("testdata/osv-debian-image");
+    let out = Fixture::new().run([
+        "vulns",
+        reference,
+        "--osv",
+        osv.to_str().unwrap(),
+        "--output",
+        "json",
+    ]);
+    assert_ok(&out);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pairs = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["input"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (pairs, json)
+}
+
+#[test]
+fn vulns_of_the_debian_image_match_its_release_records_by_source_package() {
+    let image = debian::image();
+    let registry = Registry::plain();
+    let pushed = image.push(&registry);
+    for reference in [image.reference(debian::TAG), pushed] {
+        let (pairs, json) = findings(&reference);
+        let pair = |id: &str, name: &str| (id.to_string(), name.to_string());
+        // zlib's Debian:12 record reaches zlib1g (by its source, zlib);
+        // glibc's reaches every binary built from glibc. The Debian:11
+        // record of less and the record under the binary name libc6 do not.
+        let want: BTreeSet<_> = [
+            pair("DEBIAN-CVE-2023-45853", "zlib1g"),
+            pair("DEBIAN-CVE-0000-0002", "libc6"),
+            pair("DEBIAN-CVE-0000-0002", "libc-bin"),
+        ]
+        .into();
+        assert_eq!(pairs, want, "{reference}");
+        let libc = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["input"]["name"] == "libc6")
+            .unwrap();
+        assert_eq!(libc["fixed"][0], "2.36-9+deb12u99");
+        assert_eq!(libc["input"]["critical"], true);
+        assert_eq!(libc["input"]["os"]["from"], "image");
+        assert_eq!(libc["input"]["os"]["sourceName"], "glibc");
+        assert_eq!(
+            libc["input"]["os"]["layer"],
+            layer_digests(image, debian::TAG)[0].as_str()
+        );
+    }
+    // The table marks what was read from the image's filesystem.
+    let out = Fixture::new().run([
+        "vulns",
+        &image.reference(debian::TAG),
+        "--osv",
+        root().join("testdata/osv-debian-image").to_str().unwrap(),
+    ]);
+    assert_ok(&out);
+    let table = String::from_utf8(out.stdout).unwrap();
+    assert!(table.contains("libc6 [image]"), "{table}");
+}
+
+#[test]
+fn vulns_of_an_image_without_osv_records_is_a_usage_error() {
+    let image = debian::image();
+    let out = Fixture::new().run(["vulns", &image.reference(debian::TAG)]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--osv"), "{stderr}");
+}
