@@ -786,24 +786,24 @@ impl InputRecord {
             None
         } else {
             os_origin(
-            &ecosystem,
-            |key| Ok(one(key).map(str::to_string)),
-            |key| match one(key) {
-                None => Ok(None),
-                Some("true") => Ok(Some(true)),
-                Some("false") => Ok(Some(false)),
-                Some(other) => Err(Error::invalid(
-                    format!("property `{key}` {other:?}"),
-                    "is not true or false",
-                )),
-            },
-            property::SOURCE_NAME,
-            property::SOURCE_VERSION,
-            property::LAYER,
-            property::DATABASE,
-            property::THIRD_PARTY,
-        )
-        .map_err(what)?
+                &ecosystem,
+                |key| Ok(one(key).map(str::to_string)),
+                |key| match one(key) {
+                    None => Ok(None),
+                    Some("true") => Ok(Some(true)),
+                    Some("false") => Ok(Some(false)),
+                    Some(other) => Err(Error::invalid(
+                        format!("property `{key}` {other:?}"),
+                        "is not true or false",
+                    )),
+                },
+                property::SOURCE_NAME,
+                property::SOURCE_VERSION,
+                property::LAYER,
+                property::DATABASE,
+                property::THIRD_PARTY,
+            )
+            .map_err(what)?
         };
         let mut observed = Vec::new();
         for hash in &wire.hashes {

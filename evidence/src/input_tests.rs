@@ -76,12 +76,26 @@ fn os_purls_follow_the_purl_spec_types() {
         zlib1g().purl.unwrap().as_str(),
         "pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1?arch=amd64&distro=debian-12"
     );
-    let rpm = os_purl("rpm", "rhel", Some("rhel-9.3"), "openssl", "1:3.0.7-24.el9", Some("x86_64"));
+    let rpm = os_purl(
+        "rpm",
+        "rhel",
+        Some("rhel-9.3"),
+        "openssl",
+        "1:3.0.7-24.el9",
+        Some("x86_64"),
+    );
     assert_eq!(
         rpm.unwrap().as_str(),
         "pkg:rpm/rhel/openssl@3.0.7-24.el9?arch=x86_64&distro=rhel-9.3&epoch=1"
     );
-    let apk = os_purl("apk", "alpine", Some("alpine-3.19.1"), "musl", "1.2.4_git20230717-r4", None);
+    let apk = os_purl(
+        "apk",
+        "alpine",
+        Some("alpine-3.19.1"),
+        "musl",
+        "1.2.4_git20230717-r4",
+        None,
+    );
     assert_eq!(
         apk.unwrap().as_str(),
         "pkg:apk/alpine/musl@1.2.4_git20230717-r4?distro=alpine-3.19.1"
@@ -117,7 +131,9 @@ fn an_os_record_round_trips_and_its_origin_is_all_or_nothing() {
     assert!(InputRecord::try_from(&wrong).is_err());
     // A project input claiming a layer is refused.
     let mut project = zlib().to_resource_descriptor();
-    project.annotations.insert("layer".into(), json!("sha256:00"));
+    project
+        .annotations
+        .insert("layer".into(), json!("sha256:00"));
     let err = InputRecord::try_from(&project).unwrap_err().to_string();
     assert!(err.contains("layer"), "{err}");
     // Another producer's deb component (no vouch properties) has none.

@@ -6,8 +6,8 @@
 
 use serde::Serialize;
 use vouch_evidence::input::OsOrigin;
-use vouch_evidence::osv::{Database, OsRelease, Record};
 use vouch_evidence::input::Purl;
+use vouch_evidence::osv::{Database, OsRelease, Record};
 
 use crate::vulns::ImageInput;
 

@@ -454,7 +454,10 @@ pub fn scan(db: &Database, inputs: &[ImageInput]) -> std::result::Result<Vec<Fin
     let mut findings = Vec::new();
     for input in inputs {
         let os = input.os.as_ref().map(|os| crate::os::lookup(db, input, os));
-        let version = match os.as_ref().map_or_else(|| readable_version(input), |_| Ok("")) {
+        let version = match os
+            .as_ref()
+            .map_or_else(|| readable_version(input), |_| Ok(""))
+        {
             Ok(version) => version,
             Err(why) => {
                 findings.push(Finding {
