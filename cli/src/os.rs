@@ -4,6 +4,8 @@
 //! (`ospkg::scan`): for `vouch sbom IMAGE`, `vouch vulns IMAGE` and
 //! `vouch attest --image`.
 
+use std::collections::HashMap;
+
 use anyhow::{Context, Result};
 use vouch_attest::Input;
 use vouch_evidence::digest::Sha256;
@@ -32,19 +34,12 @@ pub async fn packages(
         .resolve(image)
         .await
         .with_context(|| format!("cannot resolve {image}"))?;
-    let pinned = image.pinned(root.digest.clone());
-    let mut applied: Vec<(Sha256, Layers)> = Vec::new();
+    let pinned = image.pinned(root.digest);
+    let mut applied: HashMap<Sha256, Layers> = HashMap::new();
     let images = read_layers::<anyhow::Error, _>(&repo, &pinned, platforms, |platform, layer| {
-        if applied
-            .last()
-            .is_none_or(|(d, _)| *d != platform.manifest.digest)
-        {
-            applied.push((
-                platform.manifest.digest.clone(),
-                Layers::new(Limits::default()),
-            ));
-        }
-        let (_, layers) = applied.last_mut().expect("pushed above");
+        let layers = applied
+            .entry(platform.manifest.digest)
+            .or_insert_with(|| Layers::new(Limits::default()));
         let digest = layer.descriptor.digest.to_string();
         layers
             .apply(&digest, &layer.descriptor.media_type, &layer.bytes)
@@ -54,10 +49,7 @@ pub async fn packages(
     .with_context(|| format!("cannot read the layers of {image}"))?;
     let mut out = Vec::new();
     for image_read in images {
-        let layers = applied
-            .iter()
-            .find(|(d, _)| *d == image_read.manifest.digest)
-            .map(|(_, l)| l);
+        let layers = applied.get(&image_read.manifest.digest);
         // An image without layers has no packages.
         let inputs = match layers {
             Some(layers) => {
