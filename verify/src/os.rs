@@ -96,3 +96,145 @@ pub(crate) fn lookup<'d>(
     }
     Ok(found)
 }
+
+#[cfg(test)]
+mod tests {
+    use vouch_evidence::input::{os_purl, InputRecord, Match};
+
+    use super::*;
+    use crate::vulns::{inputs_from_records, scan, VERSION_UNKNOWN};
+
+    /// A Debian record of source `pkg` in `ecosystem`, fixed in `fixed`.
+    fn db() -> Database {
+        let mut db = Database::new();
+        for (id, name, ecosystem, fixed) in [
+            ("DEBIAN-CVE-1", "zlib", "Debian:12", "1:1.2.13.dfsg-2"),
+            ("DEBIAN-CVE-2", "zlib", "Debian:11", "1:1.2.13.dfsg-2"),
+            ("DEBIAN-CVE-3", "nodejs", "Debian:12", "99"),
+            ("DEBIAN-CVE-4", "gcc-12", "Debian:12", "12.2.0-14+deb12u2"),
+        ] {
+            let record = format!(
+                r#"{{"id":"{id}","modified":"2024-01-01T00:00:00Z","affected":[{{"package":
+                {{"ecosystem":"{ecosystem}","name":"{name}"}},"ranges":[{{"type":"ECOSYSTEM",
+                "events":[{{"introduced":"0"}},{{"fixed":"{fixed}"}}]}}]}}]}}"#
+            );
+            db.add(&format!("{id}.json"), record.as_bytes()).unwrap();
+        }
+        db
+    }
+
+    /// A deb package of `distro` as `vouch attest --image` records it.
+    fn deb(name: &str, version: &str, source: (&str, &str), distro: &str) -> InputRecord {
+        let purl = os_purl("deb", "debian", Some(distro), name, version, Some("amd64")).unwrap();
+        InputRecord {
+            name: name.into(),
+            ecosystem: "deb".into(),
+            version: Some(version.into()),
+            origin: Some(purl.to_string()),
+            purl: Some(purl),
+            declared: None,
+            observed: Vec::new(),
+            status: Some(Match::NotVendored),
+            path: None,
+            license: None,
+            cpe: None,
+            categories: Vec::new(),
+            patches: Vec::new(),
+            critical: false,
+            critical_reasons: Vec::new(),
+            os: Some(OsOrigin {
+                source_name: source.0.into(),
+                source_version: source.1.into(),
+                layer: "sha256:00".into(),
+                database: "var/lib/dpkg/status".into(),
+                third_party: false,
+            }),
+        }
+    }
+
+    fn ids(records: Vec<InputRecord>) -> Vec<(String, String)> {
+        let inputs = inputs_from_records(records);
+        scan(&db(), &inputs)
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.id, f.input.name))
+            .collect()
+    }
+
+    #[test]
+    fn debian_packages_match_their_release_by_source_name_and_source_version() {
+        let zlib = deb(
+            "zlib1g",
+            "1:1.2.13.dfsg-1",
+            ("zlib", "1:1.2.13.dfsg-1"),
+            "debian-12",
+        );
+        assert_eq!(ids(vec![zlib]), [("DEBIAN-CVE-1".into(), "zlib1g".into())]);
+        // (DEBIAN-CVE-2, zlib in Debian:11, does not cross releases.)
+        // The source version is compared, not the binary's (a binNMU's
+        // `+b1` is the binary's alone): versions chosen so that comparing
+        // the binary's would give the opposite answer each time.
+        let fixed_source = deb(
+            "libgcc-s1",
+            "12.2.0-14+deb12u1+b1",
+            ("gcc-12", "12.2.0-14+deb12u2"),
+            "debian-12",
+        );
+        assert!(ids(vec![fixed_source]).is_empty());
+        let binnmu = deb(
+            "libgcc-s1",
+            "12.2.0-14+deb12u2+b1",
+            ("gcc-12", "12.2.0-14+deb12u1"),
+            "debian-12",
+        );
+        assert_eq!(
+            ids(vec![binnmu]),
+            [("DEBIAN-CVE-4".into(), "libgcc-s1".into())]
+        );
+    }
+
+    #[test]
+    fn a_third_party_package_matches_no_distribution_record() {
+        let mut node = deb(
+            "nodejs",
+            "18.0.0-1nodesource1",
+            ("nodejs", "18.0.0-1nodesource1"),
+            "debian-12",
+        );
+        assert_eq!(ids(vec![node.clone()]).len(), 1);
+        node.os.as_mut().unwrap().third_party = true;
+        assert!(ids(vec![node]).is_empty());
+    }
+
+    #[test]
+    fn an_unknown_or_missing_distro_is_a_version_unknown_finding() {
+        for distro in ["debian", "mystery-1"] {
+            let zlib = deb(
+                "zlib1g",
+                "1:1.2.13.dfsg-1",
+                ("zlib", "1:1.2.13.dfsg-1"),
+                distro,
+            );
+            let findings = scan(&db(), &inputs_from_records(vec![zlib])).unwrap();
+            assert_eq!(findings.len(), 1, "{distro}");
+            assert_eq!(findings[0].id, VERSION_UNKNOWN);
+            let why = findings[0].summary.as_deref().unwrap();
+            assert!(why.contains("OS package zlib1g"), "{why}");
+        }
+        let mut no_distro = deb(
+            "zlib1g",
+            "1:1.2.13.dfsg-1",
+            ("zlib", "1:1.2.13.dfsg-1"),
+            "x",
+        );
+        no_distro.purl =
+            Some(os_purl("deb", "debian", None, "zlib1g", "1:1.2.13.dfsg-1", None).unwrap());
+        let findings = scan(&db(), &inputs_from_records(vec![no_distro])).unwrap();
+        assert_eq!(findings[0].id, VERSION_UNKNOWN);
+        assert!(findings[0]
+            .summary
+            .as_deref()
+            .unwrap()
+            .contains("no distro qualifier"));
+    }
+}
