@@ -276,3 +276,51 @@ fn vulns_of_an_image_without_osv_records_is_a_usage_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--osv"), "{stderr}");
 }
+
+#[test]
+fn attest_os_packages_records_them_signed_and_the_gate_denies_a_critical_one() {
+    let image = debian::image();
+    let policy = fs::read_to_string(root().join("testdata/policies/demo-vulns.yaml")).unwrap();
+    let f = Fixture::new()
+        .with_project()
+        .with_key("ci")
+        .with_key("security")
+        .with_policy(&policy);
+    common::copy_tree(
+        &root().join("testdata/osv-debian-image"),
+        &f.dir().join("osv"),
+    );
+    // A private copy of the layout: attaching writes into it.
+    let copy = format!("oci:{}:debian", f.dir().join("layout").display());
+    assert_ok(&f.run(["copy", &image.reference(debian::TAG), &copy]));
+    let f = f.with_image(&copy);
+    assert_ok(&f.attest("ci.key", &["--os-packages", "--sbom", "cyclonedx,spdx"]));
+
+    // The attested findings say they came from the evidence.
+    let out = f.run([
+        "vulns",
+        &copy,
+        "--policy",
+        "policy.yaml",
+        "--output",
+        "json",
+    ]);
+    assert_ok(&out);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let libc = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["input"]["name"] == "libc6")
+        .unwrap_or_else(|| panic!("no libc6 finding in {json}"));
+    assert_eq!(libc["id"], "DEBIAN-CVE-0000-0002");
+    assert_eq!(libc["input"]["os"]["from"], "evidence");
+    assert_eq!(libc["input"]["critical"], true);
+
+    // libc6 is critical and its finding unanswered: the gate denies.
+    let (out, verdict) = f.verify("policy.yaml");
+    assert_eq!(out.status.code(), Some(1), "{verdict}");
+    assert_eq!(verdict["images"][0]["verdict"], "deny", "{verdict}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("DEBIAN-CVE-0000-0002"), "{err}");
+}

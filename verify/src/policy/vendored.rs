@@ -221,14 +221,21 @@ impl VendoredInputs {
         let mut reasons = Vec::new();
         for input in &inputs {
             let label = || label(&input.name, input.version.as_deref(), &input.ecosystem);
-            if let (true, Some(Match::Mismatch { reason })) = (self.require_match, &input.status) {
+            // `forbidden` applies to every input; `requireMatch` and
+            // `critical.approved` are about the project's vendored inputs,
+            // not an image's OS packages (nothing declared to match, no
+            // build to approve: the vulnerability gate covers them).
+            let vendored = input.os.is_none();
+            if let (true, true, Some(Match::Mismatch { reason })) =
+                (vendored, self.require_match, &input.status)
+            {
                 reasons.push(format!(
                     "input {} does not match its lockfile: {reason}",
                     label()
                 ));
             }
             if let Some(approved) = &self.approved_critical {
-                if input.critical && !approved.iter().any(|e| e.is(input)) {
+                if vendored && input.critical && !approved.iter().any(|e| e.is(input)) {
                     reasons.push(format!(
                         "critical input {} (observed {}) is not on the approved list",
                         label(),
