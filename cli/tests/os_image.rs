@@ -12,6 +12,7 @@ use crate::common;
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::path::Path;
 
 use common::debian::{self, DebianImage};
 use common::registry::Registry;
@@ -323,4 +324,123 @@ fn attest_os_packages_records_them_signed_and_the_gate_denies_a_critical_one() {
     assert_eq!(verdict["images"][0]["verdict"], "deny", "{verdict}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("DEBIAN-CVE-0000-0002"), "{err}");
+}
+
+/// An authored NodeSource-style dpkg stanza (NodeSource's `nodistro`
+/// packages: a maintainer at nodesource.com, a `nodesource1` revision).
+const NODESOURCE_STANZA: &str = "Package: nodejs
+Status: install ok installed
+Priority: optional
+Section: web
+Installed-Size: 200000
+Maintainer: Ivan Iguaran <ivan@nodesource.com>
+Architecture: amd64
+Version: 20.12.2-1nodesource1
+Depends: libc6 (>= 2.28)
+Description: Node.js event-based server-side javascript engine
+ Node.js is similar in design to and influenced by systems like
+ Ruby's Event Machine or Python's Twisted.
+Homepage: https://nodejs.org
+";
+
+/// The Debian image plus a layer installing NodeSource's `nodejs` (its
+/// dpkg status, rewritten whole as dpkg does), as `oci:DIR/layout:nodesource`
+/// built with GNU tar and gzip: returns the reference.
+fn nodesource_image(image: &DebianImage, dir: &Path) -> String {
+    use std::process::Command;
+    use vouch_evidence::digest::sha256;
+    let layout = dir.join("layout");
+    let out = Fixture::new().run([
+        "copy",
+        &image.reference(debian::TAG),
+        &format!("oci:{}:debian", layout.display()),
+    ]);
+    assert_ok(&out);
+    let root_dir = dir.join("rootfs");
+    fs::create_dir_all(root_dir.join("var/lib/dpkg")).unwrap();
+    let mut status = fs::read_to_string(image.admindir().join("status")).unwrap();
+    status.push('\n');
+    status.push_str(NODESOURCE_STANZA);
+    fs::write(root_dir.join("var/lib/dpkg/status"), status).unwrap();
+    let tar = Command::new("tar")
+        .args(["--owner=0", "--group=0", "--numeric-owner", "--sort=name"])
+        .args(["--mtime=@0", "-C"])
+        .arg(&root_dir)
+        .args(["-cf", "-", "var/lib/dpkg/status"])
+        .output()
+        .unwrap();
+    assert!(tar.status.success());
+    let mut gzip = Command::new("gzip")
+        .args(["-n", "-c"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        gzip.stdin.take().unwrap().write_all(&tar.stdout).unwrap();
+    }
+    let gz = gzip.wait_with_output().unwrap().stdout;
+    let blobs = layout.join("blobs/sha256");
+    let put = |bytes: &[u8]| -> String {
+        let hex = sha256(bytes).hex();
+        fs::write(blobs.join(&hex), bytes).unwrap();
+        format!("sha256:{hex}")
+    };
+    let read = |digest: &str| -> Value {
+        let hex = digest.strip_prefix("sha256:").unwrap();
+        serde_json::from_slice(&fs::read(blobs.join(hex)).unwrap()).unwrap()
+    };
+    let layer = put(&gz);
+    let index_path = layout.join("index.json");
+    let mut index: Value = serde_json::from_slice(&fs::read(&index_path).unwrap()).unwrap();
+    let entry = index["manifests"][0].clone();
+    let mut manifest = read(entry["digest"].as_str().unwrap());
+    let mut config = read(manifest["config"]["digest"].as_str().unwrap());
+    config["rootfs"]["diff_ids"]
+        .as_array_mut()
+        .unwrap()
+        .push(format!("sha256:{}", sha256(&tar.stdout).hex()).into());
+    let config_bytes = serde_json::to_vec(&config).unwrap();
+    manifest["config"]["digest"] = put(&config_bytes).into();
+    manifest["config"]["size"] = config_bytes.len().into();
+    manifest["layers"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+            "digest": layer,
+            "size": gz.len(),
+        }));
+    let manifest_bytes = serde_json::to_vec(&manifest).unwrap();
+    let mut new_entry = entry.clone();
+    new_entry["digest"] = put(&manifest_bytes).into();
+    new_entry["size"] = manifest_bytes.len().into();
+    new_entry["annotations"]["org.opencontainers.image.ref.name"] = "nodesource".into();
+    index["manifests"].as_array_mut().unwrap().push(new_entry);
+    fs::write(&index_path, serde_json::to_vec(&index).unwrap()).unwrap();
+    format!("oci:{}:nodesource", layout.display())
+}
+
+#[test]
+fn a_third_party_package_is_marked_and_matches_no_distribution_record() {
+    let image = debian::image();
+    let d = tempdir();
+    let reference = nodesource_image(image, d.path());
+    let out = Fixture::new().run(["sbom", &reference, "--format", "cyclonedx"]);
+    assert_ok(&out);
+    let bom: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let node = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "nodejs")
+        .unwrap();
+    assert_eq!(property(node, "vouch:third-party"), "true");
+    assert_eq!(node["version"], "20.12.2-1nodesource1");
+    // Debian's own nodejs record (DEBIAN-CVE-0000-0004) does not reach it;
+    // the Debian packages' findings are unchanged.
+    let (pairs, _) = findings(&reference);
+    assert!(pairs.iter().all(|(_, name)| name != "nodejs"), "{pairs:?}");
+    assert!(pairs.contains(&("DEBIAN-CVE-2023-45853".into(), "zlib1g".into())));
 }
