@@ -307,6 +307,31 @@ mod tests {
     }
 
     #[test]
+    fn os_packages_are_outside_approval_but_not_outside_forbidden() {
+        let purl = "pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12";
+        let with_libc = json!({"buildDefinition": {"resolvedDependencies": [
+            {"name": "libc6", "uri": purl,
+             "annotations": {"ecosystem": "deb", "version": "2.36-9", "match": "not-vendored",
+                             "purl": purl, "critical": true,
+                             "criticalReasons": ["system-libraries: libc"],
+                             "sourceName": "glibc", "sourceVersion": "2.36-9",
+                             "layer": "sha256:00", "database": "var/lib/dpkg/status",
+                             "thirdParty": false}},
+        ]}});
+        // An approval list for the project's vendored inputs does not deny
+        // the image's critical OS packages.
+        let approved = rules("critical: {approved: [{name: zlib}]}");
+        assert!(approved.evaluate(&with_libc).is_empty());
+        let forbidden = rules("forbidden: [{name: libc6}]");
+        let reasons = forbidden.evaluate(&with_libc);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(
+            reasons[0].contains("libc6 2.36-9 (deb) is forbidden"),
+            "{reasons:?}"
+        );
+    }
+
+    #[test]
     fn require_match_names_the_mismatch() {
         assert!(rules("requireMatch: false")
             .evaluate(&provenance())
