@@ -444,3 +444,36 @@ fn a_third_party_package_is_marked_and_matches_no_distribution_record() {
     assert!(pairs.iter().all(|(_, name)| name != "nodejs"), "{pairs:?}");
     assert!(pairs.contains(&("DEBIAN-CVE-2023-45853".into(), "zlib1g".into())));
 }
+
+#[test]
+fn platform_flags_select_what_the_image_has_and_name_what_it_lacks() {
+    let image = debian::image();
+    let reference = image.reference(debian::TAG);
+    let sbom = |extra: &[&str]| {
+        let mut args = vec!["sbom", reference.as_str(), "--format", "cyclonedx"];
+        args.extend_from_slice(extra);
+        Fixture::new().run(args)
+    };
+    let default = sbom(&[]);
+    assert_ok(&default);
+    let all = sbom(&["--all-platforms"]);
+    assert_ok(&all);
+    let amd64 = sbom(&["--platform", "linux/amd64"]);
+    assert_ok(&amd64);
+    let components = |out: &std::process::Output| {
+        let bom: Value = serde_json::from_slice(&out.stdout).unwrap();
+        bom["components"].clone()
+    };
+    assert_eq!(components(&all), components(&default));
+    assert_eq!(components(&amd64), components(&default));
+    let arm = sbom(&["--platform", "linux/arm64"]);
+    assert_eq!(arm.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&arm.stderr);
+    assert!(
+        err.contains("no manifest for platform linux/arm64; it has: linux/amd64"),
+        "{err}"
+    );
+    assert!(arm.stdout.is_empty());
+    let both = sbom(&["--platform", "linux/amd64", "--all-platforms"]);
+    assert_eq!(both.status.code(), Some(2));
+}
