@@ -105,7 +105,12 @@ impl Rule {
             return false;
         }
         let name = input.name.to_lowercase();
-        self.names.iter().any(|g| g.is_match(&name))
+        // An OS package matches by its binary or its source package name
+        // (`libssl3` and `openssl`).
+        let source = input.os.as_ref().map(|o| o.source_name.to_lowercase());
+        self.names
+            .iter()
+            .any(|g| g.is_match(&name) || source.as_ref().is_some_and(|s| g.is_match(s)))
             || self.purls.iter().any(|g| g.is_match(&input.purl))
             || input
                 .categories

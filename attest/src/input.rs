@@ -2,7 +2,7 @@
 //! compare.
 
 use serde::Serialize;
-use vouch_evidence::input::{Digest, InputRecord, Purl};
+use vouch_evidence::input::{Digest, InputRecord, OsOrigin, Purl};
 
 pub use vouch_evidence::input::Match;
 
@@ -56,6 +56,10 @@ pub struct Input {
     /// Why it is critical: one reason per matching rule. Empty means
     /// "normal". Filled by the criticality rules, not by discovery.
     pub critical: Vec<String>,
+    /// Where an OS package of an image was found (ecosystems `deb`, `apk`,
+    /// `rpm`); `None` for a project's inputs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<OsOrigin>,
 }
 
 impl Input {
@@ -84,6 +88,7 @@ impl Input {
             cpe: None,
             dependencies: Vec::new(),
             critical: Vec::new(),
+            os: None,
         }
     }
 
@@ -138,6 +143,7 @@ impl Input {
             patches: self.patches.clone(),
             critical: self.is_critical(),
             critical_reasons: self.critical.clone(),
+            os: self.os.clone(),
         })
     }
 }

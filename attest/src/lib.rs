@@ -18,6 +18,7 @@ pub mod input;
 pub mod license;
 pub mod links;
 pub mod npm;
+pub mod os;
 pub mod pip;
 pub mod provenance;
 pub mod sbom;

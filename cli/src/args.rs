@@ -242,3 +242,31 @@ pub struct CriticalArgs {
     #[arg(long)]
     pub no_default_critical_rules: bool,
 }
+
+/// `--platform` and `--all-platforms`: which platforms of an image index
+/// the OS packages are read from (`sbom`, `vulns`, `attest` of an image).
+#[derive(clap::Args, Clone, Debug)]
+pub struct PlatformArgs {
+    /// Read this platform of an index, OS/ARCH[/VARIANT] (a single-platform
+    /// image must be of it) [default: linux/amd64 from an index].
+    #[arg(
+        long,
+        value_name = "OS/ARCH[/VARIANT]",
+        conflicts_with = "all_platforms"
+    )]
+    pub platform: Option<vouch_registry::image::Platforms>,
+    /// Read every platform of an index.
+    #[arg(long)]
+    pub all_platforms: bool,
+}
+
+impl PlatformArgs {
+    /// The platforms selected.
+    pub fn platforms(&self) -> vouch_registry::image::Platforms {
+        match (&self.platform, self.all_platforms) {
+            (_, true) => vouch_registry::image::Platforms::All,
+            (Some(p), false) => p.clone(),
+            (None, false) => vouch_registry::image::Platforms::Default,
+        }
+    }
+}

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use vouch_attest::critical::{self, Rules, PROJECT_FILE};
 use vouch_attest::{Input, Match, Root};
 
-use crate::args::DiscoveryArgs;
+use crate::args::{CriticalArgs, DiscoveryArgs};
 
 /// Discovers the inputs of `dir` and marks the critical ones. Returns them
 /// with the names of the rule sources in force, for the provenance.
@@ -20,15 +20,7 @@ pub fn discover_classified(
     let root = Root::new(dir)
         .with_context(|| format!("cannot discover the inputs of {}", dir.display()))?
         .with_max_file_bytes(discovery.max_file_bytes);
-    let mut rules = if critical.no_default_critical_rules {
-        Rules::empty()
-    } else {
-        Rules::shipped()?
-    };
-    let mut sources: Vec<String> = Vec::new();
-    if !critical.no_default_critical_rules {
-        sources.push("policies/critical.yaml (shipped)".into());
-    }
+    let (mut rules, mut sources) = base_rules(critical)?;
     rules.add_project(&root)?;
     if root.has(PROJECT_FILE) {
         sources.push(PROJECT_FILE.into());
@@ -41,6 +33,30 @@ pub fn discover_classified(
         .with_context(|| format!("cannot discover the inputs of {}", dir.display()))?;
     critical::classify(&mut inputs, &[&rules]);
     Ok((inputs, sources))
+}
+
+/// The shipped rules (unless left out) and the sources in force.
+fn base_rules(critical: &CriticalArgs) -> Result<(Rules, Vec<String>)> {
+    if critical.no_default_critical_rules {
+        Ok((Rules::empty(), Vec::new()))
+    } else {
+        Ok((
+            Rules::shipped()?,
+            vec!["policies/critical.yaml (shipped)".into()],
+        ))
+    }
+}
+
+/// Marks the critical OS packages of an image: the shipped rules (their
+/// system-libraries rule) and the `--critical-rules` files; a project's
+/// vouch.critical.yaml is the caller's to add when there is a project.
+pub fn classify_os(inputs: &mut [Input], critical: &CriticalArgs) -> Result<()> {
+    let (mut rules, _) = base_rules(critical)?;
+    for file in &critical.files {
+        rules.add_file(file)?;
+    }
+    critical::classify(inputs, &[&rules]);
+    Ok(())
 }
 
 /// The inputs that do not match their declarations, one line each (for a

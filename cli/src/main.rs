@@ -15,6 +15,7 @@ mod files;
 mod findings;
 mod image;
 mod judge;
+mod os;
 mod outcome;
 mod report;
 mod term;
@@ -150,7 +151,7 @@ fn dispatch(command: Command, deadline: Option<&Deadline>) -> anyhow::Result<Out
         Command::VerifyImage(args) => done(block_on(cmd::verify_image::run(args), deadline)),
         Command::Copy(args) => done(block_on(cmd::copy::run(args), deadline)),
         Command::Inputs(args) => done(cmd::inputs::run(args)),
-        Command::Sbom(args) => done(cmd::sbom::run(args)),
+        Command::Sbom(args) => done(block_on(cmd::sbom::run(args), deadline)),
         Command::Attest(args) => done(block_on(cmd::attest::run(args), deadline)),
         Command::Layout(args) => done(cmd::layout::run(args)),
         Command::Policy(args) => done(cmd::policy::run(args)),

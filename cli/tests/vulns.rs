@@ -1079,11 +1079,12 @@ fn malformed_osv_records_are_configuration_errors_naming_file_and_field() {
     assert_ok(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("CVE-2024-50615"));
 
-    // Neither --osv for a directory, nor --policy for an image.
+    // Neither --osv for a directory, nor --policy (or --osv, which scans
+    // its OS packages) for an image.
     assert_misconfigured(&vouch_in(d, &["vulns", project]), &["--osv"]);
     assert_misconfigured(
-        &vouch_in(d, &["vulns", "oci:layout:app", "--osv", "bad-version"]),
-        &["--policy"],
+        &vouch_in(d, &["vulns", "oci:layout:app"]),
+        &["--policy", "--osv"],
     );
 }
 
@@ -1539,10 +1540,14 @@ fn keys_on_the_command_line_stand_in_for_a_policy() {
             .starts_with("security: key "));
     }
     // Controls: security alone signed no provenance, so nothing is read;
-    // and no trust at all is a configuration error.
+    // and neither trust nor --osv (which scans the image's OS packages) is
+    // a configuration error.
     let out = vulns_with(&d, &["--key", "security.pub"]);
     assert_fails_with(&out, "no verified inputs in oci:layout:app");
-    assert_misconfigured(&vulns_with(&d, &[]), &["--policy", "--key"]);
+    assert_misconfigured(
+        &vouch_in(d.dir(), &["vulns", "oci:layout:app"]),
+        &["--policy", "--key"],
+    );
 }
 
 #[test]

@@ -62,6 +62,16 @@ pub mod annotation {
     pub const CRITICAL: &str = "critical";
     /// One `<rule>: <reason>` per rule that marked it.
     pub const CRITICAL_REASONS: &str = "criticalReasons";
+    /// An OS package's source package name ([`super::OsOrigin::source_name`]).
+    pub const SOURCE_NAME: &str = "sourceName";
+    /// An OS package's source package version.
+    pub const SOURCE_VERSION: &str = "sourceVersion";
+    /// The digest of the image layer that last wrote an OS package's entry.
+    pub const LAYER: &str = "layer";
+    /// The path of the package database that lists an OS package.
+    pub const DATABASE: &str = "database";
+    /// `true` when an OS package is a third party's, not the distribution's.
+    pub const THIRD_PARTY: &str = "thirdParty";
 }
 
 /// The names of vouch's CycloneDX properties, which are also the keys of
@@ -89,6 +99,80 @@ pub mod property {
     pub const PATCH: &str = "vouch:patch";
     /// A CPE that is no CPE 2.3 name (SPDX only: CycloneDX has `cpe`).
     pub const CPE: &str = "vouch:cpe";
+    /// An OS package's source package name.
+    pub const SOURCE_NAME: &str = "vouch:source-name";
+    /// An OS package's source package version.
+    pub const SOURCE_VERSION: &str = "vouch:source-version";
+    /// The digest of the image layer that last wrote an OS package's entry.
+    pub const LAYER: &str = "vouch:layer";
+    /// The path of the package database that lists an OS package.
+    pub const DATABASE: &str = "vouch:database";
+    /// `true` when an OS package is a third party's, not the distribution's.
+    pub const THIRD_PARTY: &str = "vouch:third-party";
+}
+
+/// vouch's ecosystem names for the packages of an image's operating
+/// system (dpkg, apk and RPM databases); project inputs never use them.
+pub const OS_ECOSYSTEMS: [&str; 3] = ["deb", "apk", "rpm"];
+
+/// Where an OS package of an image was found, and what the distribution's
+/// advisories need to match it: they are published by source package.
+/// Present on a record exactly when its ecosystem is one of
+/// [`OS_ECOSYSTEMS`]; written all together, read back all or nothing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OsOrigin {
+    /// The source package it was built from (`zlib` for `zlib1g`).
+    pub source_name: String,
+    /// The source package's version (differs from the binary's for a
+    /// binNMU: `1.2-3` for `1.2-3+b1`).
+    pub source_version: String,
+    /// The digest of the layer that last wrote its database entry.
+    pub layer: String,
+    /// The path of the database that lists it (`var/lib/dpkg/status`).
+    pub database: String,
+    /// A third party's package (NodeSource, Docker, ...): distribution
+    /// records and VEX do not speak for it.
+    pub third_party: bool,
+}
+
+/// The purl of an OS package, after the purl spec's type definitions:
+/// `pkg:deb/<id>/<name>@<version>?arch=..&distro=<id>-<version_id>`,
+/// `pkg:apk/<id>/...` alike, and for RPM the version without its epoch,
+/// which goes in the `epoch` qualifier the rpm type defines. `distro` is
+/// `<ID>-<VERSION_ID>` (or the `ID` alone), as
+/// `OsRelease::from_purl_distro` reads it back; `None` for an image
+/// without os-release (its packages then cannot be matched to a release's
+/// records, which the vulnerability check reports).
+pub fn os_purl(
+    ecosystem: &str,
+    id: &str,
+    distro: Option<&str>,
+    name: &str,
+    version: &str,
+    arch: Option<&str>,
+) -> Result<Purl> {
+    let mut qualifiers: Vec<(&str, &str)> = distro.map(|d| ("distro", d)).into_iter().collect();
+    if let Some(arch) = arch {
+        qualifiers.push(("arch", arch));
+    }
+    let (version, epoch) = match ecosystem {
+        "rpm" => match version.split_once(':') {
+            Some((epoch, rest)) => (rest, Some(epoch)),
+            None => (version, None),
+        },
+        "deb" | "apk" => (version, None),
+        other => {
+            return Err(Error::invalid(
+                format!("purl of {other} package {name:?}"),
+                "is not an OS package ecosystem (deb, apk, rpm)",
+            ))
+        }
+    };
+    if let Some(epoch) = epoch {
+        qualifiers.push(("epoch", epoch));
+    }
+    Purl::build(ecosystem, Some(id), name, Some(version), &qualifiers)
 }
 
 /// The DigestSet key of a vendored directory's hash (Go's h1 dirhash, hex).
@@ -379,6 +463,8 @@ pub struct InputRecord {
     pub critical: bool,
     /// Why: one `<rule>: <reason>` per rule.
     pub critical_reasons: Vec<String>,
+    /// Where an OS package was found (ecosystems `deb`, `apk`, `rpm`).
+    pub os: Option<OsOrigin>,
 }
 
 /// Reads the annotations of one resolved dependency, naming the key in
@@ -490,6 +576,13 @@ impl InputRecord {
         if self.critical {
             a.insert(key::CRITICAL_REASONS.into(), json!(self.critical_reasons));
         }
+        if let Some(os) = &self.os {
+            a.insert(key::SOURCE_NAME.into(), json!(os.source_name));
+            a.insert(key::SOURCE_VERSION.into(), json!(os.source_version));
+            a.insert(key::LAYER.into(), json!(os.layer));
+            a.insert(key::DATABASE.into(), json!(os.database));
+            a.insert(key::THIRD_PARTY.into(), json!(os.third_party));
+        }
         let digest = match self.observed.as_slice() {
             [one] => {
                 DigestSet::try_from(BTreeMap::from([(one.algorithm.clone(), one.value.clone())]))
@@ -544,6 +637,13 @@ impl InputRecord {
         }
         if let Some(dir_hash) = self.observed.iter().find(|d| d.algorithm == DIR_HASH) {
             facts.push((property::OBSERVED_DIRHASH, dir_hash.value.clone()));
+        }
+        if let Some(os) = &self.os {
+            facts.push((property::SOURCE_NAME, os.source_name.clone()));
+            facts.push((property::SOURCE_VERSION, os.source_version.clone()));
+            facts.push((property::LAYER, os.layer.clone()));
+            facts.push((property::DATABASE, os.database.clone()));
+            facts.push((property::THIRD_PARTY, os.third_party.to_string()));
         }
         facts
     }
@@ -680,6 +780,31 @@ impl InputRecord {
         };
         let critical_reasons = all(property::CRITICAL_REASON);
         check_critical(critical, &critical_reasons, property::CRITICAL_REASON).map_err(what)?;
+        // Another producer's component (syft's `pkg:deb`) carries no
+        // vouch properties: no origin to read.
+        let os = if !vouch {
+            None
+        } else {
+            os_origin(
+                &ecosystem,
+                |key| Ok(one(key).map(str::to_string)),
+                |key| match one(key) {
+                    None => Ok(None),
+                    Some("true") => Ok(Some(true)),
+                    Some("false") => Ok(Some(false)),
+                    Some(other) => Err(Error::invalid(
+                        format!("property `{key}` {other:?}"),
+                        "is not true or false",
+                    )),
+                },
+                property::SOURCE_NAME,
+                property::SOURCE_VERSION,
+                property::LAYER,
+                property::DATABASE,
+                property::THIRD_PARTY,
+            )
+            .map_err(what)?
+        };
         let mut observed = Vec::new();
         for hash in &wire.hashes {
             let algorithm = hash.alg.to_lowercase().replace('-', "");
@@ -714,6 +839,7 @@ impl InputRecord {
                 .unwrap_or_default(),
             critical,
             critical_reasons,
+            os,
             name,
         }))
     }
@@ -764,9 +890,24 @@ impl TryFrom<&ResourceDescriptor> for InputRecord {
             };
             let critical_reasons = a.list(key::CRITICAL_REASONS)?;
             check_critical(critical, &critical_reasons, key::CRITICAL_REASONS)?;
+            let ecosystem = a.required_text(key::ECOSYSTEM)?;
+            let os = os_origin(
+                &ecosystem,
+                |k| a.text(k),
+                |k| match d.annotations.get(k) {
+                    None => Ok(None),
+                    Some(Value::Bool(b)) => Ok(Some(*b)),
+                    Some(_) => Err(Annotations::wrong(k, "true or false")),
+                },
+                key::SOURCE_NAME,
+                key::SOURCE_VERSION,
+                key::LAYER,
+                key::DATABASE,
+                key::THIRD_PARTY,
+            )?;
             Ok(InputRecord {
                 name: name.clone(),
-                ecosystem: a.required_text(key::ECOSYSTEM)?,
+                ecosystem,
                 version: Some(a.required_text(key::VERSION)?),
                 purl: purl_of(&a.required_text(key::PURL)?)?,
                 origin: d.uri.clone(),
@@ -780,10 +921,55 @@ impl TryFrom<&ResourceDescriptor> for InputRecord {
                 patches: a.list(key::PATCHES)?,
                 critical,
                 critical_reasons,
+                os,
             })
         };
         read().map_err(what)
     }
+}
+
+/// Reads an [`OsOrigin`] through `text` and `flag` under the given keys
+/// (annotations or properties): required, all of it, for an OS ecosystem
+/// (an OS package without its source is not matched to its distribution's
+/// records, so a missing one is an error, not a silent gap); refused for
+/// any other, whose record these keys do not describe.
+#[allow(clippy::too_many_arguments)]
+fn os_origin(
+    ecosystem: &str,
+    text: impl Fn(&str) -> Result<Option<String>>,
+    flag: impl Fn(&str) -> Result<Option<bool>>,
+    source_name: &str,
+    source_version: &str,
+    layer: &str,
+    database: &str,
+    third_party: &str,
+) -> Result<Option<OsOrigin>> {
+    let os = OS_ECOSYSTEMS.contains(&ecosystem);
+    let missing = |key: &str| {
+        Error::invalid(
+            format!("`{key}`"),
+            format!("is missing (vouch writes it for every {ecosystem} package)"),
+        )
+    };
+    if !os {
+        for key in [source_name, source_version, layer, database, third_party] {
+            if text(key).ok().flatten().is_some() || flag(key).ok().flatten().is_some() {
+                return Err(Error::invalid(
+                    format!("`{key}`"),
+                    format!("is given for a {ecosystem} input, not an OS package"),
+                ));
+            }
+        }
+        return Ok(None);
+    }
+    let required = |key: &str| text(key)?.ok_or_else(|| missing(key));
+    Ok(Some(OsOrigin {
+        source_name: required(source_name)?,
+        source_version: required(source_version)?,
+        layer: required(layer)?,
+        database: required(database)?,
+        third_party: flag(third_party)?.ok_or_else(|| missing(third_party))?,
+    }))
 }
 
 /// `uri` as an external reference, if it is one a consumer can follow: not

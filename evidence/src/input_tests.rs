@@ -27,7 +27,120 @@ fn zlib() -> InputRecord {
         patches: vec!["patches/zlib.patch".into()],
         critical: true,
         critical_reasons: vec!["compression: a parser of untrusted data".into()],
+        os: None,
     }
+}
+
+/// An OS package of an image, as `vouch attest --image` records it.
+fn zlib1g() -> InputRecord {
+    let purl = os_purl(
+        "deb",
+        "debian",
+        Some("debian-12"),
+        "zlib1g",
+        "1:1.2.13.dfsg-1",
+        Some("amd64"),
+    )
+    .unwrap();
+    InputRecord {
+        name: "zlib1g".into(),
+        ecosystem: "deb".into(),
+        version: Some("1:1.2.13.dfsg-1".into()),
+        // Its provenance entry needs a `uri`: the purl, the stand-in for
+        // "no place to fetch from" that the SBOMs leave out.
+        origin: Some(purl.to_string()),
+        purl: Some(purl),
+        declared: None,
+        observed: Vec::new(),
+        status: Some(Match::NotVendored),
+        path: None,
+        license: None,
+        cpe: None,
+        categories: Vec::new(),
+        patches: Vec::new(),
+        critical: true,
+        critical_reasons: vec!["system-libraries: compression".into()],
+        os: Some(OsOrigin {
+            source_name: "zlib".into(),
+            source_version: "1:1.2.13.dfsg-1".into(),
+            layer: format!("sha256:{}", hex("44")),
+            database: "var/lib/dpkg/status".into(),
+            third_party: false,
+        }),
+    }
+}
+
+#[test]
+fn os_purls_follow_the_purl_spec_types() {
+    assert_eq!(
+        zlib1g().purl.unwrap().as_str(),
+        "pkg:deb/debian/zlib1g@1%3A1.2.13.dfsg-1?arch=amd64&distro=debian-12"
+    );
+    let rpm = os_purl(
+        "rpm",
+        "rhel",
+        Some("rhel-9.3"),
+        "openssl",
+        "1:3.0.7-24.el9",
+        Some("x86_64"),
+    );
+    assert_eq!(
+        rpm.unwrap().as_str(),
+        "pkg:rpm/rhel/openssl@3.0.7-24.el9?arch=x86_64&distro=rhel-9.3&epoch=1"
+    );
+    let apk = os_purl(
+        "apk",
+        "alpine",
+        Some("alpine-3.19.1"),
+        "musl",
+        "1.2.4_git20230717-r4",
+        None,
+    );
+    assert_eq!(
+        apk.unwrap().as_str(),
+        "pkg:apk/alpine/musl@1.2.4_git20230717-r4?distro=alpine-3.19.1"
+    );
+    assert!(os_purl("cargo", "debian", Some("debian-12"), "x", "1", None).is_err());
+}
+
+#[test]
+fn an_os_record_round_trips_and_its_origin_is_all_or_nothing() {
+    let record = zlib1g();
+    let descriptor = record.to_resource_descriptor();
+    assert_eq!(descriptor.annotations["sourceName"], "zlib");
+    assert_eq!(descriptor.annotations["thirdParty"], false);
+    let json = serde_json::to_value(&descriptor).unwrap();
+    let back: ResourceDescriptor = serde_json::from_value(json).unwrap();
+    assert_eq!(InputRecord::try_from(&back).unwrap(), record);
+    let component = serde_json::to_value(record.to_component()).unwrap();
+    assert_eq!(
+        InputRecord::from_component(&component).unwrap().unwrap(),
+        InputRecord {
+            origin: None,
+            purl: Some(record.purl.as_ref().unwrap().canonical().parse().unwrap()),
+            ..record.clone()
+        }
+    );
+    // A deb record without its source is refused, by the key's name.
+    let mut missing = record.to_resource_descriptor();
+    missing.annotations.remove("sourceVersion");
+    let err = InputRecord::try_from(&missing).unwrap_err().to_string();
+    assert!(err.contains("sourceVersion"), "{err}");
+    let mut wrong = record.to_resource_descriptor();
+    wrong.annotations.insert("thirdParty".into(), json!("no"));
+    assert!(InputRecord::try_from(&wrong).is_err());
+    // A project input claiming a layer is refused.
+    let mut project = zlib().to_resource_descriptor();
+    project
+        .annotations
+        .insert("layer".into(), json!("sha256:00"));
+    let err = InputRecord::try_from(&project).unwrap_err().to_string();
+    assert!(err.contains("layer"), "{err}");
+    // Another producer's deb component (no vouch properties) has none.
+    let syft = json!({"type": "library", "name": "zlib1g", "version": "1:1.2.13.dfsg-1",
+                      "purl": "pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1?distro=debian-12"});
+    let read = InputRecord::from_component(&syft).unwrap().unwrap();
+    assert_eq!((read.ecosystem.as_str(), read.os), ("deb", None));
 }
 
 #[test]

@@ -86,6 +86,10 @@ pub struct ImageInput {
     /// `not-vendored`) and, with a mismatch, `mismatchReason`.
     #[serde(flatten)]
     pub status: Option<Recorded>,
+    /// An OS package's origin in the image (ecosystems `deb`, `apk`,
+    /// `rpm`), with where vouch read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub os: Option<crate::os::OsInput>,
 }
 
 /// A recorded [`Match`], in the JSON shape of the provenance annotations
@@ -129,6 +133,7 @@ impl From<InputRecord> for ImageInput {
             critical: r.critical,
             critical_reasons: r.critical_reasons,
             cpe: r.cpe,
+            os: r.os.map(|o| crate::os::OsInput::new(o, "evidence")),
         }
     }
 }
@@ -459,7 +464,11 @@ fn readable_version(input: &ImageInput) -> std::result::Result<&str, String> {
 pub fn scan(db: &dyn Lookup, inputs: &[ImageInput]) -> std::result::Result<Vec<Finding>, String> {
     let mut findings = Vec::new();
     for input in inputs {
-        let version = match readable_version(input) {
+        let os = input.os.as_ref().map(|os| crate::os::lookup(db, input, os));
+        let version = match os
+            .as_ref()
+            .map_or_else(|| readable_version(input), |_| Ok(""))
+        {
             Ok(version) => version,
             Err(why) => {
                 findings.push(Finding {
@@ -480,11 +489,30 @@ pub fn scan(db: &dyn Lookup, inputs: &[ImageInput]) -> std::result::Result<Vec<F
                 continue;
             }
         };
-        let matches = match input.osv_ecosystem() {
-            Some(ecosystem) => db
+        let matches = match (os, input.osv_ecosystem()) {
+            (Some(Ok(matches)), _) => matches,
+            (Some(Err(why)), _) => {
+                findings.push(Finding {
+                    id: VERSION_UNKNOWN.into(),
+                    aliases: Vec::new(),
+                    summary: Some(format!(
+                        "OS package {} cannot be checked for vulnerabilities: {why}",
+                        input.label()
+                    )),
+                    severity: None,
+                    score: None,
+                    input: input.clone(),
+                    fixed: Vec::new(),
+                    answer: None,
+                    ignored_vex: Vec::new(),
+                    action: Action::Ignore,
+                });
+                continue;
+            }
+            (None, Some(ecosystem)) => db
                 .lookup(&ecosystem, &input.name, version)
                 .map_err(|e| format!("input {}: {e}", input.label()))?,
-            None => {
+            (None, None) => {
                 let mut found = match input.repository() {
                     Some(repo) => db.lookup_repo(&repo, version),
                     None => Ok(Vec::new()),
@@ -1618,6 +1646,7 @@ mod tests {
             digests: Vec::new(),
             cpe: None,
             status: None,
+            os: None,
         }
     }
 

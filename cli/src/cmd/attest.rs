@@ -11,10 +11,10 @@ use vouch_attest::Input;
 use vouch_evidence::keys::Signer;
 use vouch_evidence::text::Escaped;
 
-use crate::args::{DiscoveryArgs, RegistryArgs, SigningKeyArgs};
+use crate::args::{DiscoveryArgs, PlatformArgs, RegistryArgs, SigningKeyArgs};
 use crate::attach::{attach_statement, Format};
 use crate::clock::now_rfc3339;
-use crate::discovery::{discover_classified, mismatches};
+use crate::discovery::{classify_os, discover_classified, mismatches};
 use crate::files::{write_atomic, Overwrite};
 use crate::image::{image_purl, parse_image};
 use crate::outcome::Listed;
@@ -36,7 +36,8 @@ pub enum SbomFormat {
 #[command(after_help = "Examples:\n  \
     vouch attest . --image oci:build/layout:app --key ci.key\n  \
     vouch attest . --image registry.example.com/team/app:v1 --key ci.key --sbom cyclonedx,spdx --links links/\n  \
-    vouch attest . --image oci:build/layout:app --key ci.key --dry-run")]
+    vouch attest . --image oci:build/layout:app --key ci.key --dry-run\n  \
+    vouch attest . --image oci:build/layout:app --key ci.key --os-packages --all-platforms")]
 pub struct Args {
     /// The project directory: its lockfiles and vendored trees are read.
     #[arg(value_name = "DIR")]
@@ -73,6 +74,13 @@ pub struct Args {
     discovery: DiscoveryArgs,
     #[command(flatten)]
     registry: RegistryArgs,
+    /// Also record the image's OS packages (its dpkg, apk and RPM
+    /// databases, read from its layers) in the provenance and the SBOMs.
+    #[arg(long)]
+    os_packages: bool,
+    /// Which platforms' OS packages are recorded (with --os-packages).
+    #[command(flatten)]
+    platforms: PlatformArgs,
 }
 
 /// A progress line on stderr while discovery hashes the tree, when stderr
@@ -132,7 +140,26 @@ pub async fn run(args: Args) -> Result<()> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let (inputs, rules) = discovered?;
+    let (mut inputs, rules) = discovered?;
+    // With --os-packages, the image's OS packages (its dpkg, apk, RPM
+    // databases), read from the resolved digest's layers, are recorded and
+    // signed with the rest.
+    if args.os_packages {
+        let (_, platforms) = crate::os::packages(
+            &args.registry,
+            &image.pinned(target.digest),
+            &args.platforms.platforms(),
+        )
+        .await?;
+        let mut os_inputs: Vec<Input> = Vec::new();
+        for input in platforms.into_iter().flat_map(|p| p.inputs) {
+            if !os_inputs.iter().any(|i| i.purl == input.purl) {
+                os_inputs.push(input);
+            }
+        }
+        classify_os(&mut os_inputs, &args.discovery.critical)?;
+        inputs.extend(os_inputs);
+    }
     let mismatched = mismatches(&inputs);
     if !mismatched.is_empty() && !args.allow_mismatch {
         return Err(Listed {

@@ -1,16 +1,17 @@
-//! `vouch sbom`: the SBOM of a project's inputs, CycloneDX 1.6 or SPDX 2.3
-//! JSON, on stdout or into a file.
+//! `vouch sbom`: the SBOM of a project's inputs, or of an image's OS
+//! packages, CycloneDX 1.6 or SPDX 2.3 JSON, on stdout or into a file.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use vouch_attest::sbom::{self, Subject};
 
-use crate::args::DiscoveryArgs;
+use crate::args::{DiscoveryArgs, PlatformArgs, RegistryArgs};
 use crate::clock::now_rfc3339;
-use crate::discovery::discover_classified;
+use crate::discovery::{classify_os, discover_classified};
 use crate::files::{write_atomic, Overwrite};
+use crate::image::{image_purl, parse_image};
 use crate::term::note;
 
 /// The SBOM formats.
@@ -26,14 +27,18 @@ pub enum Format {
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
     vouch sbom . --format cyclonedx\n  \
-    vouch sbom path/to/project --format spdx -o sbom.spdx.json --name my-service\n\n\
+    vouch sbom path/to/project --format spdx -o sbom.spdx.json --name my-service\n  \
+    vouch sbom oci:build/layout:app --format cyclonedx --all-platforms\n\n\
     Every input is listed, mismatched ones too (with vouch:match = mismatch):\n\
-    the SBOM records what is there; `vouch inputs` is the gate.")]
+    the SBOM records what is there; `vouch inputs` is the gate. An image's SBOM lists\n\
+    the OS packages its dpkg, apk and RPM databases record, each with its source\n\
+    package and the layer that wrote it; the image, by digest, is its subject.")]
 pub struct Args {
-    /// The project directory: its lockfiles and vouch.inputs.yaml are read,
-    /// with what they vendor.
-    #[arg(value_name = "DIR")]
-    dir: PathBuf,
+    /// The project directory (its lockfiles and vouch.inputs.yaml are read,
+    /// with what they vendor), or an image (`oci:PATH[:TAG]` or a registry
+    /// reference), whose OS packages are read from its layers.
+    #[arg(value_name = "DIR|IMAGE")]
+    target: String,
     /// The SBOM format.
     #[arg(long, value_enum)]
     format: Format,
@@ -45,17 +50,46 @@ pub struct Args {
     name: Option<String>,
     #[command(flatten)]
     discovery: DiscoveryArgs,
+    #[command(flatten)]
+    platforms: PlatformArgs,
+    #[command(flatten)]
+    registry: RegistryArgs,
 }
 
-/// Discovers the inputs, builds the SBOM and writes it.
-pub fn run(args: Args) -> Result<()> {
-    let name = match args.name {
-        Some(name) => name,
+/// Discovers the inputs (a directory's, or an image's OS packages),
+/// builds the SBOM and writes it.
+pub async fn run(args: Args) -> Result<()> {
+    let dir = Path::new(&args.target);
+    let (subject, inputs) = if !args.target.starts_with("oci:") && dir.is_dir() {
+        directory(&args, dir)?
+    } else {
+        image(&args).await?
+    };
+    let now = now_rfc3339();
+    let (document, what) = match args.format {
+        Format::Cyclonedx => (sbom::cyclonedx(&subject, &inputs, &now), "CycloneDX"),
+        Format::Spdx => (sbom::spdx(&subject, &inputs, &now), "SPDX"),
+    };
+    let document =
+        document.with_context(|| format!("cannot build the {what} SBOM of {}", args.target))?;
+    let mut bytes = serde_json::to_vec_pretty(&document)?;
+    bytes.push(b'\n');
+    match &args.output {
+        Some(path) => write_atomic(path, &bytes, 0o644, Overwrite::Yes)?,
+        None => crate::term::data_stdout().write_all(&bytes)?,
+    }
+    note!("{what} SBOM of {}: {} inputs", subject.name, inputs.len());
+    Ok(())
+}
+
+/// A project directory's discovered inputs, about the directory.
+fn directory(args: &Args, dir: &Path) -> Result<(Subject, Vec<vouch_attest::Input>)> {
+    let name = match &args.name {
+        Some(name) => name.clone(),
         None => {
-            let canonical = args
-                .dir
+            let canonical = dir
                 .canonicalize()
-                .with_context(|| format!("cannot resolve {}", args.dir.display()))?;
+                .with_context(|| format!("cannot resolve {}", dir.display()))?;
             canonical
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -67,26 +101,40 @@ pub fn run(args: Args) -> Result<()> {
                 })?
         }
     };
-    let (inputs, _) = discover_classified(&args.dir, &args.discovery)?;
+    let (inputs, _) = discover_classified(dir, &args.discovery)?;
     let subject = Subject {
         name,
         version: None,
         purl: None,
         digest: None,
     };
-    let now = now_rfc3339();
-    let (document, what) = match args.format {
-        Format::Cyclonedx => (sbom::cyclonedx(&subject, &inputs, &now), "CycloneDX"),
-        Format::Spdx => (sbom::spdx(&subject, &inputs, &now), "SPDX"),
-    };
-    let document = document
-        .with_context(|| format!("cannot build the {what} SBOM of {}", args.dir.display()))?;
-    let mut bytes = serde_json::to_vec_pretty(&document)?;
-    bytes.push(b'\n');
-    match &args.output {
-        Some(path) => write_atomic(path, &bytes, 0o644, Overwrite::Yes)?,
-        None => crate::term::data_stdout().write_all(&bytes)?,
+    Ok((subject, inputs))
+}
+
+/// An image's OS packages (every selected platform's, each package once),
+/// classified, about the image by the digest its reference resolved to.
+async fn image(args: &Args) -> Result<(Subject, Vec<vouch_attest::Input>)> {
+    let image = parse_image(&args.target)?;
+    let (digest, platforms) =
+        crate::os::packages(&args.registry, &image, &args.platforms.platforms()).await?;
+    let mut inputs: Vec<vouch_attest::Input> = Vec::new();
+    for platform in platforms {
+        for input in platform.inputs {
+            // A package of every platform (`Architecture: all`) is listed once.
+            if !inputs.iter().any(|i| i.purl == input.purl) {
+                inputs.push(input);
+            }
+        }
     }
-    note!("{what} SBOM of {}: {} inputs", subject.name, inputs.len());
-    Ok(())
+    classify_os(&mut inputs, &args.discovery.critical)?;
+    let subject = Subject {
+        name: args
+            .name
+            .clone()
+            .unwrap_or_else(|| image.location.to_string()),
+        version: image.tag.clone(),
+        purl: Some(image_purl(&image.location, &digest.hex())),
+        digest: Some(("sha256".into(), digest.hex())),
+    };
+    Ok((subject, inputs))
 }

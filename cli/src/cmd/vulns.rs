@@ -10,9 +10,10 @@ use vouch_evidence::text::Escaped;
 use vouch_verify::vulns::{self, Finding, ImageInput};
 
 use crate::args::{
-    DiscoveryArgs, OsvArgs, Output, OutputArgs, RegistryArgs, TrustArgs, TrustedRootArgs,
+    DiscoveryArgs, OsvArgs, Output, OutputArgs, PlatformArgs, RegistryArgs, TrustArgs,
+    TrustedRootArgs,
 };
-use crate::discovery::discover_classified;
+use crate::discovery::{classify_os, discover_classified};
 use crate::findings::vex_cell;
 use crate::judge::Judge;
 use crate::outcome::Misconfigured;
@@ -24,11 +25,14 @@ use crate::term;
     vouch vulns oci:build/layout:app --policy policies/production.yaml\n  \
     vouch vulns oci:build/layout:app --policy policy.yaml --osv osv-export.zip --output json\n  \
     vouch vulns oci:build/layout:app --osv osv/ --key ci.pub --key security.pub\n  \
-    vouch vulns path/to/project --osv osv/\n\n\
+    vouch vulns path/to/project --osv osv/\n  \
+    vouch vulns oci:build/layout:app --osv osv/   (no --policy/--key: the image's OS packages)\n\n\
     An image's inputs are read from its provenance (else CycloneDX SBOM) and its VEX answers\n\
     from its OpenVEX attestations, each verified under the policy's authorities; only VEX\n\
     from the policy's vexAuthorities answers a finding. A directory is discovered as\n\
-    `vouch inputs` does; it has no VEX.")]
+    `vouch inputs` does; it has no VEX. Without --policy and --key, an image's content is\n\
+    scanned instead of its evidence: the OS packages its dpkg, apk and RPM databases list,\n\
+    matched against their distribution release's records (by source package), without VEX.")]
 pub struct Args {
     /// An image (`oci:PATH[:TAG]` or a registry reference) or a project
     /// directory.
@@ -46,6 +50,8 @@ pub struct Args {
     discovery: DiscoveryArgs,
     #[command(flatten)]
     registry: RegistryArgs,
+    #[command(flatten)]
+    platforms: PlatformArgs,
 }
 
 /// A directory's inputs as the image's evidence would record them: each
@@ -57,6 +63,37 @@ fn directory_inputs(dir: &Path, discovery: &DiscoveryArgs) -> Result<Vec<ImageIn
         .map(vouch_attest::Input::record)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(vulns::inputs_from_records(records))
+}
+
+/// The INPUT cell: the name, marked `[image]` for an OS package read from
+/// the image's filesystem by this run (not from its attested evidence).
+fn input_cell(input: &ImageInput) -> String {
+    match &input.os {
+        Some(os) if os.from == "image" => format!("{} [image]", input.name),
+        _ => input.name.clone(),
+    }
+}
+
+/// The OS packages of an image, read from its layers, as inputs to match.
+async fn image_inputs(args: &Args) -> Result<Vec<ImageInput>> {
+    let image = crate::image::parse_image(&args.target)?;
+    let (_, platforms) =
+        crate::os::packages(&args.registry, &image, &args.platforms.platforms()).await?;
+    let mut inputs: Vec<vouch_attest::Input> =
+        platforms.into_iter().flat_map(|p| p.inputs).collect();
+    classify_os(&mut inputs, &args.discovery.critical)?;
+    let records = inputs
+        .iter()
+        .map(vouch_attest::Input::record)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut inputs = vulns::inputs_from_records(records);
+    for input in &mut inputs {
+        if let Some(os) = &mut input.os {
+            os.from = "image";
+        }
+    }
+    inputs.dedup();
+    Ok(inputs)
 }
 
 /// Prints the findings as a table.
@@ -76,7 +113,7 @@ pub fn print_findings(out: &mut impl Write, findings: &[Finding]) -> std::io::Re
             Escaped(&f.id),
             f.severity.map_or("unknown".into(), |s| s.to_string()),
             f.score.map_or("-".into(), |s| format!("{s:.1}")),
-            Escaped(&f.input.name),
+            Escaped(input_cell(&f.input)),
             Escaped(f.input.version.as_deref().unwrap_or("?")),
             if f.input.critical { "yes" } else { "no" },
             if f.fixed.is_empty() {
@@ -126,14 +163,24 @@ pub async fn run(args: Args) -> Result<()> {
             )
         })?;
         (dir.display().to_string(), findings)
-    } else {
-        if !args.trust.given() {
+    } else if !args.trust.given() {
+        let Some(osv) = args.osv.load()? else {
             return Err(Misconfigured::Usage(format!(
-                "an image's evidence is read only once verified: pass --policy FILE|DIR or --key KEY (cannot read {})",
+                "an image's OS packages are matched against --osv DIR|ZIP; none given (and its \
+                 evidence is read only once verified: pass --policy FILE|DIR or --key KEY to read {})",
                 args.target
             ))
             .into());
-        }
+        };
+        let inputs = image_inputs(&args).await?;
+        let findings = vulns::scan(osv.database.as_ref(), &inputs).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot check the OS packages of {} for vulnerabilities: {e}",
+                args.target
+            )
+        })?;
+        (args.target.clone(), findings)
+    } else {
         let judge = Judge::load(&args.trust, &args.osv, &args.trusted_root)?;
         if !judge.has_osv() {
             return Err(Misconfigured::Usage(format!(

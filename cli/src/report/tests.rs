@@ -18,6 +18,7 @@ fn input(name: &str, critical: bool) -> ImageInput {
         critical_reasons: Vec::new(),
         digests: vec!["sha256:00".into()],
         cpe: None,
+        os: None,
         status: Some(Recorded(Match::Match)),
     }
 }

@@ -221,14 +221,21 @@ impl VendoredInputs {
         let mut reasons = Vec::new();
         for input in &inputs {
             let label = || label(&input.name, input.version.as_deref(), &input.ecosystem);
-            if let (true, Some(Match::Mismatch { reason })) = (self.require_match, &input.status) {
+            // `forbidden` applies to every input; `requireMatch` and
+            // `critical.approved` are about the project's vendored inputs,
+            // not an image's OS packages (nothing declared to match, no
+            // build to approve: the vulnerability gate covers them).
+            let vendored = input.os.is_none();
+            if let (true, true, Some(Match::Mismatch { reason })) =
+                (vendored, self.require_match, &input.status)
+            {
                 reasons.push(format!(
                     "input {} does not match its lockfile: {reason}",
                     label()
                 ));
             }
             if let Some(approved) = &self.approved_critical {
-                if input.critical && !approved.iter().any(|e| e.is(input)) {
+                if vendored && input.critical && !approved.iter().any(|e| e.is(input)) {
                     reasons.push(format!(
                         "critical input {} (observed {}) is not on the approved list",
                         label(),
@@ -297,6 +304,31 @@ mod tests {
             "{reasons:?}"
         );
         assert!(reasons[0].contains(&zlib_digest()), "{reasons:?}");
+    }
+
+    #[test]
+    fn os_packages_are_outside_approval_but_not_outside_forbidden() {
+        let purl = "pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12";
+        let with_libc = json!({"buildDefinition": {"resolvedDependencies": [
+            {"name": "libc6", "uri": purl,
+             "annotations": {"ecosystem": "deb", "version": "2.36-9", "match": "not-vendored",
+                             "purl": purl, "critical": true,
+                             "criticalReasons": ["system-libraries: libc"],
+                             "sourceName": "glibc", "sourceVersion": "2.36-9",
+                             "layer": "sha256:00", "database": "var/lib/dpkg/status",
+                             "thirdParty": false}},
+        ]}});
+        // An approval list for the project's vendored inputs does not deny
+        // the image's critical OS packages.
+        let approved = rules("critical: {approved: [{name: zlib}]}");
+        assert!(approved.evaluate(&with_libc).is_empty());
+        let forbidden = rules("forbidden: [{name: libc6}]");
+        let reasons = forbidden.evaluate(&with_libc);
+        assert_eq!(reasons.len(), 1, "{reasons:?}");
+        assert!(
+            reasons[0].contains("libc6 2.36-9 (deb) is forbidden"),
+            "{reasons:?}"
+        );
     }
 
     #[test]

@@ -1,0 +1,241 @@
+//! The OS packages of an image (ecosystems `deb`, `apk`, `rpm`) against
+//! their distribution's OSV records: looked up in the ecosystems of the
+//! release their purl's `distro` qualifier names, by the names the
+//! distribution publishes advisories under (the source package for Debian,
+//! Ubuntu and the apk distributions), with that name's version.
+
+use serde::Serialize;
+use vouch_evidence::input::OsOrigin;
+use vouch_evidence::input::Purl;
+use vouch_evidence::osv::{Found, Lookup, OsRelease};
+
+use crate::vulns::ImageInput;
+
+/// Where an OS package of an image was found: what a finding shows of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OsInput {
+    /// The source package it was built from.
+    pub source_name: String,
+    /// The source package's version.
+    pub source_version: String,
+    /// The digest of the layer that last wrote its database entry.
+    pub layer: String,
+    /// The database that lists it.
+    pub database: String,
+    /// A third party's package: never matched to distribution records.
+    pub third_party: bool,
+    /// Where vouch read it: `image` (the image's filesystem, scanned by
+    /// this run) or `evidence` (the attested provenance or SBOM).
+    pub from: &'static str,
+}
+
+impl OsInput {
+    /// The origin as evidence records it, read from `from`.
+    pub fn new(origin: OsOrigin, from: &'static str) -> Self {
+        OsInput {
+            source_name: origin.source_name,
+            source_version: origin.source_version,
+            layer: origin.layer,
+            database: origin.database,
+            third_party: origin.third_party,
+            from,
+        }
+    }
+}
+
+/// The records of `db` that affect the OS package `input`, each with its
+/// fixes; `Err(why)` when it cannot be checked (no purl, no `distro`, a
+/// distribution or release vouch has no OSV ecosystem for), which the
+/// caller reports as a version-unknown finding rather than silence. A
+/// third party's package matches nothing: its distribution's records are
+/// about the distribution's own build of that name.
+pub(crate) fn lookup<'d>(
+    db: &'d dyn Lookup,
+    input: &ImageInput,
+    os: &OsInput,
+) -> Result<Found<'d>, String> {
+    if os.third_party {
+        return Ok(Vec::new());
+    }
+    let version = input
+        .version
+        .as_deref()
+        .filter(|v| !v.is_empty())
+        .ok_or("no version is recorded")?;
+    let purl: Purl = input
+        .purl
+        .as_deref()
+        .ok_or("it has no purl naming its distribution")?
+        .parse()
+        .map_err(|e| format!("its purl is malformed: {e}"))?;
+    let distro = purl
+        .package_url()
+        .qualifiers()
+        .iter()
+        .find(|(k, _)| k.as_ref() == "distro")
+        .map(|(_, v)| v.to_string())
+        .ok_or_else(|| format!("its purl {purl} has no distro qualifier"))?;
+    let (family, ecosystems) = OsRelease::from_purl_distro(&distro).ecosystems()?;
+    let mut found: Found<'d> = Vec::new();
+    for ecosystem in &ecosystems {
+        for name in family.names_to_match(&input.name, &os.source_name) {
+            // The source name's records are by source version (a binNMU
+            // `1.2-3+b1` is source `1.2-3`), the binary's by its own.
+            let version = if name == os.source_name {
+                &os.source_version
+            } else {
+                version
+            };
+            for (record, fixes) in db.lookup(ecosystem, name, version)? {
+                if !found.iter().any(|(r, _)| r.id == record.id) {
+                    found.push((record, fixes));
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use vouch_evidence::input::{os_purl, InputRecord, Match};
+    use vouch_evidence::osv::Database;
+
+    use super::*;
+    use crate::vulns::{inputs_from_records, scan, VERSION_UNKNOWN};
+
+    /// A Debian record of source `pkg` in `ecosystem`, fixed in `fixed`.
+    fn db() -> Database {
+        let mut db = Database::new();
+        for (id, name, ecosystem, fixed) in [
+            ("DEBIAN-CVE-1", "zlib", "Debian:12", "1:1.2.13.dfsg-2"),
+            ("DEBIAN-CVE-2", "zlib", "Debian:11", "1:1.2.13.dfsg-2"),
+            ("DEBIAN-CVE-3", "nodejs", "Debian:12", "99"),
+            ("DEBIAN-CVE-4", "gcc-12", "Debian:12", "12.2.0-14+deb12u2"),
+        ] {
+            let record = format!(
+                r#"{{"id":"{id}","modified":"2024-01-01T00:00:00Z","affected":[{{"package":
+                {{"ecosystem":"{ecosystem}","name":"{name}"}},"ranges":[{{"type":"ECOSYSTEM",
+                "events":[{{"introduced":"0"}},{{"fixed":"{fixed}"}}]}}]}}]}}"#
+            );
+            db.add(&format!("{id}.json"), record.as_bytes()).unwrap();
+        }
+        db
+    }
+
+    /// A deb package of `distro` as `vouch attest --image` records it.
+    fn deb(name: &str, version: &str, source: (&str, &str), distro: &str) -> InputRecord {
+        let purl = os_purl("deb", "debian", Some(distro), name, version, Some("amd64")).unwrap();
+        InputRecord {
+            name: name.into(),
+            ecosystem: "deb".into(),
+            version: Some(version.into()),
+            origin: Some(purl.to_string()),
+            purl: Some(purl),
+            declared: None,
+            observed: Vec::new(),
+            status: Some(Match::NotVendored),
+            path: None,
+            license: None,
+            cpe: None,
+            categories: Vec::new(),
+            patches: Vec::new(),
+            critical: false,
+            critical_reasons: Vec::new(),
+            os: Some(OsOrigin {
+                source_name: source.0.into(),
+                source_version: source.1.into(),
+                layer: "sha256:00".into(),
+                database: "var/lib/dpkg/status".into(),
+                third_party: false,
+            }),
+        }
+    }
+
+    fn ids(records: Vec<InputRecord>) -> Vec<(String, String)> {
+        let inputs = inputs_from_records(records);
+        scan(&db(), &inputs)
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.id, f.input.name))
+            .collect()
+    }
+
+    #[test]
+    fn debian_packages_match_their_release_by_source_name_and_source_version() {
+        let zlib = deb(
+            "zlib1g",
+            "1:1.2.13.dfsg-1",
+            ("zlib", "1:1.2.13.dfsg-1"),
+            "debian-12",
+        );
+        assert_eq!(ids(vec![zlib]), [("DEBIAN-CVE-1".into(), "zlib1g".into())]);
+        // (DEBIAN-CVE-2, zlib in Debian:11, does not cross releases.)
+        // The source version is compared, not the binary's (a binNMU's
+        // `+b1` is the binary's alone): versions chosen so that comparing
+        // the binary's would give the opposite answer each time.
+        let fixed_source = deb(
+            "libgcc-s1",
+            "12.2.0-14+deb12u1+b1",
+            ("gcc-12", "12.2.0-14+deb12u2"),
+            "debian-12",
+        );
+        assert!(ids(vec![fixed_source]).is_empty());
+        let binnmu = deb(
+            "libgcc-s1",
+            "12.2.0-14+deb12u2+b1",
+            ("gcc-12", "12.2.0-14+deb12u1"),
+            "debian-12",
+        );
+        assert_eq!(
+            ids(vec![binnmu]),
+            [("DEBIAN-CVE-4".into(), "libgcc-s1".into())]
+        );
+    }
+
+    #[test]
+    fn a_third_party_package_matches_no_distribution_record() {
+        let mut node = deb(
+            "nodejs",
+            "18.0.0-1nodesource1",
+            ("nodejs", "18.0.0-1nodesource1"),
+            "debian-12",
+        );
+        assert_eq!(ids(vec![node.clone()]).len(), 1);
+        node.os.as_mut().unwrap().third_party = true;
+        assert!(ids(vec![node]).is_empty());
+    }
+
+    #[test]
+    fn an_unknown_or_missing_distro_is_a_version_unknown_finding() {
+        for distro in ["debian", "mystery-1"] {
+            let zlib = deb(
+                "zlib1g",
+                "1:1.2.13.dfsg-1",
+                ("zlib", "1:1.2.13.dfsg-1"),
+                distro,
+            );
+            let findings = scan(&db(), &inputs_from_records(vec![zlib])).unwrap();
+            assert_eq!(findings.len(), 1, "{distro}");
+            assert_eq!(findings[0].id, VERSION_UNKNOWN);
+            let why = findings[0].summary.as_deref().unwrap();
+            assert!(why.contains("OS package zlib1g"), "{why}");
+        }
+        let mut no_distro = deb(
+            "zlib1g",
+            "1:1.2.13.dfsg-1",
+            ("zlib", "1:1.2.13.dfsg-1"),
+            "x",
+        );
+        no_distro.purl =
+            Some(os_purl("deb", "debian", None, "zlib1g", "1:1.2.13.dfsg-1", None).unwrap());
+        let findings = scan(&db(), &inputs_from_records(vec![no_distro])).unwrap();
+        assert_eq!(findings[0].id, VERSION_UNKNOWN);
+        assert!(findings[0]
+            .summary
+            .as_deref()
+            .unwrap()
+            .contains("no distro qualifier"));
+    }
+}
