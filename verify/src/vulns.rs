@@ -457,6 +457,26 @@ fn readable_version(input: &ImageInput) -> std::result::Result<&str, String> {
     Ok(version)
 }
 
+/// The [`VERSION_UNKNOWN`] finding of an input (`what`: "input", "OS
+/// package") that cannot be checked, saying why.
+fn unchecked(input: &ImageInput, what: &str, why: &str) -> Finding {
+    Finding {
+        id: VERSION_UNKNOWN.into(),
+        aliases: Vec::new(),
+        summary: Some(format!(
+            "{what} {} cannot be checked for vulnerabilities: {why}",
+            input.label()
+        )),
+        severity: None,
+        score: None,
+        input: input.clone(),
+        fixed: Vec::new(),
+        answer: None,
+        ignored_vex: Vec::new(),
+        action: Action::Ignore,
+    }
+}
+
 /// Every record of `db` affecting one of `inputs`, and a
 /// [`VERSION_UNKNOWN`] finding for each input whose version cannot be read
 /// (see the module documentation). An error is a record that cannot be
@@ -471,42 +491,14 @@ pub fn scan(db: &dyn Lookup, inputs: &[ImageInput]) -> std::result::Result<Vec<F
         {
             Ok(version) => version,
             Err(why) => {
-                findings.push(Finding {
-                    id: VERSION_UNKNOWN.into(),
-                    aliases: Vec::new(),
-                    summary: Some(format!(
-                        "input {} cannot be checked for vulnerabilities: {why}",
-                        input.label()
-                    )),
-                    severity: None,
-                    score: None,
-                    input: input.clone(),
-                    fixed: Vec::new(),
-                    answer: None,
-                    ignored_vex: Vec::new(),
-                    action: Action::Ignore,
-                });
+                findings.push(unchecked(input, "input", &why));
                 continue;
             }
         };
         let matches = match (os, input.osv_ecosystem()) {
             (Some(Ok(matches)), _) => matches,
             (Some(Err(why)), _) => {
-                findings.push(Finding {
-                    id: VERSION_UNKNOWN.into(),
-                    aliases: Vec::new(),
-                    summary: Some(format!(
-                        "OS package {} cannot be checked for vulnerabilities: {why}",
-                        input.label()
-                    )),
-                    severity: None,
-                    score: None,
-                    input: input.clone(),
-                    fixed: Vec::new(),
-                    answer: None,
-                    ignored_vex: Vec::new(),
-                    action: Action::Ignore,
-                });
+                findings.push(unchecked(input, "OS package", &why));
                 continue;
             }
             (None, Some(ecosystem)) => db

@@ -42,6 +42,27 @@
 //! repositories and CPEs are compared (`names`); and the indexed
 //! [`Database`].
 
+/// Implements `PartialOrd`, `PartialEq` and `Eq` from a version type's
+/// `Ord`: two versions are equal when their order says so (dpkg's `1.0`
+/// and `1.00`, RPM's `1.01` and `1.1`), whatever their spelling.
+macro_rules! order_is_equality {
+    ($version:ty) => {
+        impl PartialOrd for $version {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+
+        impl PartialEq for $version {
+            fn eq(&self, other: &Self) -> bool {
+                self.cmp(other) == std::cmp::Ordering::Equal
+            }
+        }
+
+        impl Eq for $version {}
+    };
+}
+
 mod apk;
 mod database;
 mod distro;

@@ -98,19 +98,7 @@ impl Ord for Version {
     }
 }
 
-impl PartialOrd for Version {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Version {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Version {}
+order_is_equality!(Version);
 
 /// An event's version: "0" below everything, a limit's "*" above.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
