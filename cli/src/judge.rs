@@ -14,15 +14,20 @@ use vouch_verify::policy::{GivenOsv, NoMatch, PolicySet};
 
 use crate::args::{OsvArgs, RegistryArgs, TrustArgs, TrustedRootArgs};
 use crate::image::parse_image;
+use crate::os::{image_inputs, Scan};
 use crate::term::note;
 
 /// Resolves `reference` once, lists its evidence, and evaluates it; shared
 /// by every command that judges an image (verify, vulns, diff, report).
+/// With `scan`, the OS packages of the digest it resolved to (never the
+/// tag again, which may have moved) are read from its layers and checked
+/// beside its evidence.
 pub async fn verdict(
     policies: &PolicySet,
     registry: &RegistryArgs,
     reference: &str,
     context: &EvalContext<'_>,
+    scan: Option<&Scan<'_>>,
 ) -> Result<Verdict> {
     let image = parse_image(reference)?;
     let repo = registry.open(&image, false)?;
@@ -30,6 +35,17 @@ pub async fn verdict(
     let listing = attach::list(&repo, &target.digest, None)
         .await
         .with_context(|| format!("cannot read the evidence of {reference}"))?;
+    let scanned = match scan {
+        Some(scan) => {
+            let pinned = image.pinned(target.digest);
+            image_inputs(registry, &pinned, scan).await?.1
+        }
+        None => Vec::new(),
+    };
+    let context = EvalContext {
+        scanned: &scanned,
+        ..*context
+    };
     // The verdict carries the digest apart: the image is shown without it,
     // so that `image@digest` names it once.
     let shown = ImageRef {
@@ -41,7 +57,7 @@ pub async fn verdict(
         &shown,
         &target.digest,
         &listing.attachments,
-        context,
+        &context,
     );
     // What could not be read counted for nothing; the notes say why.
     verdict
@@ -98,21 +114,33 @@ impl Judge {
     }
 
     /// The verdict on `reference` (an image with no matching policy is
-    /// denied).
-    pub async fn verdict(&self, registry: &RegistryArgs, reference: &str) -> Result<Verdict> {
+    /// denied); with `scan`, its OS packages read from its layers are
+    /// checked beside its evidence.
+    pub async fn verdict(
+        &self,
+        registry: &RegistryArgs,
+        reference: &str,
+        scan: Option<&Scan<'_>>,
+    ) -> Result<Verdict> {
         let context = EvalContext {
             now: jiff::Timestamp::now(),
             default_root: &self.root,
             no_match: NoMatch::Deny,
             osv: self.osv.as_ref().map(|g| (g.path.as_path(), &g.database)),
+            scanned: &[],
         };
-        verdict(&self.policies, registry, reference, &context).await
+        verdict(&self.policies, registry, reference, &context, scan).await
     }
 
     /// The verdict on `reference`, which must have verified inputs (a
     /// provenance or CycloneDX SBOM) to compare or match.
-    pub async fn inputs(&self, registry: &RegistryArgs, reference: &str) -> Result<Verdict> {
-        let v = self.verdict(registry, reference).await?;
+    pub async fn inputs(
+        &self,
+        registry: &RegistryArgs,
+        reference: &str,
+        scan: Option<&Scan<'_>>,
+    ) -> Result<Verdict> {
+        let v = self.verdict(registry, reference, scan).await?;
         if v.inputs_from.is_none() {
             bail!(
                 "no verified inputs in {reference}: no provenance or CycloneDX SBOM of it verifies under {} (see `vouch verify`)",
@@ -130,8 +158,8 @@ impl Judge {
         old: &str,
         new: &str,
     ) -> Result<(Verdict, Verdict, Diff)> {
-        let old = self.inputs(registry, old).await?;
-        let new = self.inputs(registry, new).await?;
+        let old = self.inputs(registry, old, None).await?;
+        let new = self.inputs(registry, new, None).await?;
         let d = diff(&old, &new);
         Ok((old, new, d))
     }

@@ -13,7 +13,11 @@ use vouch_evidence::reference::ImageRef;
 use vouch_ospkg::layers::{Layers, Limits};
 use vouch_registry::image::{read_layers, Platforms};
 
-use crate::args::RegistryArgs;
+use vouch_verify::os::FROM_IMAGE;
+use vouch_verify::vulns::{inputs_from_records, ImageInput};
+
+use crate::args::{CriticalArgs, RegistryArgs};
+use crate::discovery::classify_os;
 
 /// One platform's OS packages, as inputs.
 pub struct PlatformPackages {
@@ -66,4 +70,38 @@ pub async fn packages(
         out.push(PlatformPackages { inputs });
     }
     Ok((root.digest, out))
+}
+
+/// What `vouch vulns IMAGE` reads of an image's own content: its OS
+/// packages on these platforms, marked critical by these rules.
+pub struct Scan<'a> {
+    /// The platforms of an index to read.
+    pub platforms: Platforms,
+    /// The criticality rules (the shipped ones and `--critical-rules`).
+    pub critical: &'a CriticalArgs,
+}
+
+/// The OS packages of `image` (every platform `scan` selects) as inputs to
+/// match, critical ones marked, each marked as read from the image; and
+/// the digest the reference resolved to.
+pub async fn image_inputs(
+    registry: &RegistryArgs,
+    image: &ImageRef,
+    scan: &Scan<'_>,
+) -> Result<(Sha256, Vec<ImageInput>)> {
+    let (digest, platforms) = packages(registry, image, &scan.platforms).await?;
+    let mut inputs: Vec<Input> = platforms.into_iter().flat_map(|p| p.inputs).collect();
+    classify_os(&mut inputs, scan.critical)?;
+    let records = inputs
+        .iter()
+        .map(Input::record)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut inputs = inputs_from_records(records);
+    for input in &mut inputs {
+        if let Some(os) = &mut input.os {
+            os.from = FROM_IMAGE;
+        }
+    }
+    inputs.dedup();
+    Ok((digest, inputs))
 }

@@ -317,6 +317,25 @@ fn attest_os_packages_records_them_signed_and_the_gate_denies_a_critical_one() {
     assert_eq!(libc["id"], "DEBIAN-CVE-0000-0002");
     assert_eq!(libc["input"]["os"]["from"], "evidence");
     assert_eq!(libc["input"]["critical"], true);
+    // With --os-packages the layers list it too: one finding, from both.
+    let out = f.run([
+        "vulns",
+        &copy,
+        "--policy",
+        "policy.yaml",
+        "--os-packages",
+        "--output",
+        "json",
+    ]);
+    assert_ok(&out);
+    let both: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let libc = finding(&both, "DEBIAN-CVE-0000-0002", "libc6");
+    assert_eq!(libc["input"]["os"]["from"], "evidence+image");
+    assert_eq!(
+        both["findings"].as_array().unwrap().len(),
+        json["findings"].as_array().unwrap().len(),
+        "{both}"
+    );
 
     // libc6 is critical and its finding unanswered: the gate denies.
     let (out, verdict) = f.verify("policy.yaml");
@@ -324,6 +343,102 @@ fn attest_os_packages_records_them_signed_and_the_gate_denies_a_critical_one() {
     assert_eq!(verdict["images"][0]["verdict"], "deny", "{verdict}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("DEBIAN-CVE-0000-0002"), "{err}");
+}
+
+/// The finding of `id` in the input `name` of a `--output json` listing.
+fn finding<'a>(json: &'a Value, id: &str, name: &str) -> &'a Value {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id && f["input"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {id} finding in {name} in {json}"))
+}
+
+#[test]
+fn regression_issue_15_vulns_with_a_policy_checks_the_os_packages_read_from_the_image() {
+    // Attested WITHOUT --os-packages: the signed evidence lists the
+    // project's inputs only, and `vulns --policy --os-packages` still
+    // checks the OS packages it reads from the image's layers (the digest
+    // pins them), each answered by the image's own trusted VEX like any
+    // input.
+    let image = debian::image();
+    let policy = fs::read_to_string(root().join("testdata/policies/demo-vulns.yaml")).unwrap();
+    let f = Fixture::new()
+        .with_project()
+        .with_key("ci")
+        .with_key("security")
+        .with_policy(&policy);
+    common::copy_tree(
+        &root().join("testdata/osv-debian-image"),
+        &f.dir().join("osv"),
+    );
+    let copy = format!("oci:{}:debian", f.dir().join("layout").display());
+    assert_ok(&f.run(["copy", &image.reference(debian::TAG), &copy]));
+    let f = f.with_image(&copy);
+    assert_ok(&f.attest("ci.key", &["--sbom", "cyclonedx"]));
+    let vulns = |f: &Fixture| {
+        let out = f.run([
+            "vulns",
+            &copy,
+            "--policy",
+            "policy.yaml",
+            "--os-packages",
+            "--output",
+            "json",
+        ]);
+        assert_ok(&out);
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let json = vulns(&f);
+    let libc = finding(&json, "DEBIAN-CVE-0000-0002", "libc6");
+    assert_eq!(libc["input"]["os"]["from"], "image");
+    assert_eq!(libc["action"], "deny", "{libc}");
+    assert!(libc["answer"].is_null(), "{libc}");
+    let zlib = finding(&json, "DEBIAN-CVE-2023-45853", "zlib1g");
+    assert_eq!(zlib["input"]["os"]["from"], "image");
+
+    // The security team answers the finding in libc6 alone (by its purl).
+    let purl = libc["input"]["purl"].as_str().unwrap().to_string();
+    assert_ok(&f.run([
+        "vex",
+        "create",
+        "--product",
+        &copy,
+        "--vulnerability",
+        "DEBIAN-CVE-0000-0002",
+        "--status",
+        "not_affected",
+        "--justification",
+        "vulnerable_code_not_in_execute_path",
+        "--subcomponent",
+        &purl,
+        "-o",
+        "libc.vex.json",
+    ]));
+    assert_ok(&f.run([
+        "vex",
+        "attach",
+        &copy,
+        "libc.vex.json",
+        "--key",
+        "security.key",
+    ]));
+    let json = vulns(&f);
+    let libc = finding(&json, "DEBIAN-CVE-0000-0002", "libc6");
+    assert_eq!(libc["answer"]["status"], "not_affected", "{libc}");
+    assert_eq!(libc["action"], "ignore", "{libc}");
+    // libc-bin, built from the same source, is another product: still open.
+    let bin = finding(&json, "DEBIAN-CVE-0000-0002", "libc-bin");
+    assert!(bin["answer"].is_null(), "{bin}");
+
+    // Admission judges the signed evidence alone: no OS package finding.
+    let (_, verdict) = f.verify("policy.yaml");
+    let findings = verdict["images"][0]["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().all(|f| f["input"]["os"].is_null()),
+        "{verdict}"
+    );
 }
 
 /// An authored NodeSource-style dpkg stanza (NodeSource's `nodistro`

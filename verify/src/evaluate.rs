@@ -73,6 +73,13 @@ pub struct Context<'a> {
     /// database of every `vulnerabilities` section, and gives policies
     /// without one a report-only section (findings listed, never denying).
     pub osv: Option<(&'a Path, &'a Arc<dyn Lookup>)>,
+    /// The image's OS packages as the caller read them from its layers
+    /// (`vouch vulns IMAGE`): content the digest pins, so known without
+    /// signed evidence. The vulnerability gate checks them beside the
+    /// verified inputs, each once (a package the evidence also lists is
+    /// the evidence's, marked as read from both). Empty for admission,
+    /// which judges the signed evidence alone.
+    pub scanned: &'a [ImageInput],
 }
 
 /// The verdict on one image.
@@ -755,6 +762,7 @@ fn vulnerability_gate(
     sources: &[VexSource],
     digest: &Sha256,
     now: jiff::Timestamp,
+    scanned: &[ImageInput],
 ) -> Gated {
     let report_only = policy.vulnerabilities.is_none();
     let fail = |reason: String| Gated {
@@ -778,7 +786,8 @@ fn vulnerability_gate(
         }
         Err(e) => return fail(e.clone()),
     };
-    let mut findings = match vulns::scan(section.database.as_ref(), &read.inputs) {
+    let checked = with_scanned(&read.inputs, scanned);
+    let mut findings = match vulns::scan(section.database.as_ref(), &checked) {
         Ok(findings) => findings,
         Err(e) => {
             return fail(format!(
@@ -816,10 +825,11 @@ fn vulnerability_gate(
         passed: denied.is_empty(),
         reason: if denied.is_empty() {
             format!(
-                "{} finding(s) in {} inputs ({}): {answered} answered by trusted VEX, {} warned, none unanswered that denies",
+                "{} finding(s) in {} inputs ({}{}): {answered} answered by trusted VEX, {} warned, none unanswered that denies",
                 findings.len(),
-                read.inputs.len(),
+                checked.len(),
                 read.from,
+                scanned_note(read.inputs.len(), checked.len()),
                 warnings.len()
             )
         } else {
@@ -836,6 +846,36 @@ fn vulnerability_gate(
         requirement,
         findings,
         warnings,
+    }
+}
+
+/// The verified inputs and, after them, each OS package read from the
+/// image's layers that they do not list (same ecosystem, name, version
+/// and purl); one they do list is kept as the evidence records it, marked
+/// as read from both.
+fn with_scanned(verified: &[ImageInput], scanned: &[ImageInput]) -> Vec<ImageInput> {
+    let same = |a: &ImageInput, b: &ImageInput| {
+        a.ecosystem == b.ecosystem && a.name == b.name && a.version == b.version && a.purl == b.purl
+    };
+    let mut all = verified.to_vec();
+    for input in scanned {
+        if let Some(known) = all[..verified.len()].iter_mut().find(|v| same(v, input)) {
+            if let Some(os) = &mut known.os {
+                os.from = crate::os::FROM_BOTH;
+            }
+        } else if !all.iter().any(|v| same(v, input)) {
+            all.push(input.clone());
+        }
+    }
+    all
+}
+
+/// How many OS packages the image's layers added to the verified inputs,
+/// for the gate's reason (nothing when they added none).
+fn scanned_note(verified: usize, checked: usize) -> String {
+    match checked - verified {
+        0 => String::new(),
+        added => format!(", and {added} OS package(s) read from the image's layers alone"),
     }
 }
 
@@ -963,7 +1003,15 @@ fn evaluate_policy(
     if let Some(section) = &section {
         let (sources, unreadable) = vex_sources(&verified, &policy.vex_authorities, digest);
         warnings.extend(unreadable);
-        let gated = vulnerability_gate(policy, section, &inputs, &sources, digest, context.now);
+        let gated = vulnerability_gate(
+            policy,
+            section,
+            &inputs,
+            &sources,
+            digest,
+            context.now,
+            context.scanned,
+        );
         requirements.extend(gated.requirement);
         vulnerability_error = gated.error;
         warnings.extend(gated.warnings);
@@ -1205,6 +1253,7 @@ mod tests {
                 default_root: &root,
                 no_match: NoMatch::Deny,
                 osv: None,
+                scanned: &[],
             },
         )
     }
@@ -1743,5 +1792,61 @@ mod tests {
         let verdict = run(&set, &image, &attachments, now);
         assert!(!verdict.allowed());
         assert_eq!(verdict.findings.len(), 2, "{:?}", verdict.inputs_from);
+    }
+
+    #[test]
+    fn scanned_os_packages_join_the_verified_inputs_once() {
+        let input = |name: &str, version: &str, from: &'static str| ImageInput {
+            name: name.into(),
+            version: Some(version.into()),
+            ecosystem: "deb".into(),
+            purl: Some(format!("pkg:deb/debian/{name}@{version}?distro=debian-12")),
+            uri: None,
+            critical: false,
+            critical_reasons: Vec::new(),
+            digests: Vec::new(),
+            cpe: None,
+            status: None,
+            os: Some(crate::os::OsInput {
+                source_name: name.into(),
+                source_version: version.into(),
+                layer: "sha256:00".into(),
+                database: "var/lib/dpkg/status".into(),
+                third_party: false,
+                from,
+            }),
+        };
+        let evidence = [input("zlib1g", "1", crate::os::FROM_EVIDENCE)];
+        let scanned = [
+            input("zlib1g", "1", crate::os::FROM_IMAGE),
+            // Another version than the evidence records: its own input.
+            input("zlib1g", "2", crate::os::FROM_IMAGE),
+            input("libc6", "2.36", crate::os::FROM_IMAGE),
+            input("libc6", "2.36", crate::os::FROM_IMAGE),
+        ];
+        let all = with_scanned(&evidence, &scanned);
+        let seen: Vec<(&str, &str, &str)> = all
+            .iter()
+            .map(|i| {
+                (
+                    i.name.as_str(),
+                    i.version.as_deref().unwrap(),
+                    i.os.as_ref().unwrap().from,
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("zlib1g", "1", crate::os::FROM_BOTH),
+                ("zlib1g", "2", crate::os::FROM_IMAGE),
+                ("libc6", "2.36", crate::os::FROM_IMAGE),
+            ]
+        );
+        assert_eq!(
+            scanned_note(1, 3),
+            ", and 2 OS package(s) read from the image's layers alone"
+        );
+        assert_eq!(scanned_note(1, 1), "");
     }
 }

@@ -11,6 +11,13 @@ use vouch_evidence::osv::{Found, Lookup, OsRelease};
 
 use crate::vulns::ImageInput;
 
+/// [`OsInput::from`] of a package the verified evidence records.
+pub const FROM_EVIDENCE: &str = "evidence";
+/// [`OsInput::from`] of a package read from the image's layers by this run.
+pub const FROM_IMAGE: &str = "image";
+/// [`OsInput::from`] of a package both the evidence and the layers list.
+pub const FROM_BOTH: &str = "evidence+image";
+
 /// Where an OS package of an image was found: what a finding shows of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -25,8 +32,9 @@ pub struct OsInput {
     pub database: String,
     /// A third party's package: never matched to distribution records.
     pub third_party: bool,
-    /// Where vouch read it: `image` (the image's filesystem, scanned by
-    /// this run) or `evidence` (the attested provenance or SBOM).
+    /// Where vouch read it: [`FROM_IMAGE`] (the image's filesystem,
+    /// scanned by this run), [`FROM_EVIDENCE`] (the attested provenance or
+    /// SBOM) or [`FROM_BOTH`].
     pub from: &'static str,
 }
 

@@ -133,7 +133,9 @@ impl From<InputRecord> for ImageInput {
             critical: r.critical,
             critical_reasons: r.critical_reasons,
             cpe: r.cpe,
-            os: r.os.map(|o| crate::os::OsInput::new(o, "evidence")),
+            os: r
+                .os
+                .map(|o| crate::os::OsInput::new(o, crate::os::FROM_EVIDENCE)),
         }
     }
 }

@@ -273,6 +273,7 @@ impl Checker {
                     default_root: &self.root,
                     no_match: self.no_match,
                     osv: None,
+                    scanned: &[],
                 };
                 // The verdict names the repository only, with the digest
                 // beside it: a cached verdict serves every tag of the digest.

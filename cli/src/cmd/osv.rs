@@ -305,6 +305,7 @@ async fn verify(
             default_root: root,
             no_match: NoMatch::Deny,
             osv: None,
+            scanned: &[],
         };
         let verdict = evaluate(&policies, &shown, digest, &listing.attachments, &context);
         if !verdict.allowed() {

@@ -56,7 +56,10 @@ pub async fn run(args: Args) -> Result<()> {
             let (old, new, diff) = judge.compare(&args.registry, old, &args.image).await?;
             (new, Some((old, diff)))
         }
-        None => (judge.verdict(&args.registry, &args.image).await?, None),
+        None => (
+            judge.verdict(&args.registry, &args.image, None).await?,
+            None,
+        ),
     };
     let header = Header {
         policy_files: policies

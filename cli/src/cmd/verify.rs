@@ -113,8 +113,9 @@ pub async fn run(args: Args) -> Result<Outcome> {
             default_root: &root,
             no_match: args.no_match,
             osv: None,
+            scanned: &[],
         };
-        verdicts.push(verdict(&policies, &args.registry, reference, &context).await?);
+        verdicts.push(verdict(&policies, &args.registry, reference, &context, None).await?);
     }
     match args.output.output {
         Output::Json => writeln!(

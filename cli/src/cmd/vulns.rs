@@ -7,15 +7,17 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use vouch_evidence::text::Escaped;
+use vouch_verify::os::FROM_IMAGE;
 use vouch_verify::vulns::{self, Finding, ImageInput};
 
 use crate::args::{
     DiscoveryArgs, OsvArgs, Output, OutputArgs, PlatformArgs, RegistryArgs, TrustArgs,
     TrustedRootArgs,
 };
-use crate::discovery::{classify_os, discover_classified};
+use crate::discovery::discover_classified;
 use crate::findings::vex_cell;
 use crate::judge::Judge;
+use crate::os::{image_inputs, Scan};
 use crate::outcome::Misconfigured;
 use crate::term;
 
@@ -25,14 +27,20 @@ use crate::term;
     vouch vulns oci:build/layout:app --policy policies/production.yaml\n  \
     vouch vulns oci:build/layout:app --policy policy.yaml --osv osv-export.zip --output json\n  \
     vouch vulns oci:build/layout:app --osv osv/ --key ci.pub --key security.pub\n  \
+    vouch vulns oci:build/layout:app --policy policy.yaml --os-packages\n  \
     vouch vulns path/to/project --osv osv/\n  \
     vouch vulns oci:build/layout:app --osv osv/   (no --policy/--key: the image's OS packages)\n\n\
     An image's inputs are read from its provenance (else CycloneDX SBOM) and its VEX answers\n\
     from its OpenVEX attestations, each verified under the policy's authorities; only VEX\n\
-    from the policy's vexAuthorities answers a finding. A directory is discovered as\n\
-    `vouch inputs` does; it has no VEX. Without --policy and --key, an image's content is\n\
-    scanned instead of its evidence: the OS packages its dpkg, apk and RPM databases list,\n\
-    matched against their distribution release's records (by source package), without VEX.")]
+    from the policy's vexAuthorities answers a finding. With --os-packages, its OS packages\n\
+    are read from its layers too (those of the digest the reference resolved to) and checked\n\
+    beside the evidence; each finding's input says where it was read (`os.from`: evidence,\n\
+    image or evidence+image; `[image]` in the table for the layers alone). Admission\n\
+    (`verify`, the webhook) judges the signed evidence alone: attest with --os-packages to\n\
+    gate on them there. A directory is discovered as `vouch inputs` does; it has no VEX.\n\
+    Without --policy and --key, an image's content is scanned instead of its evidence: the\n\
+    OS packages its dpkg, apk and RPM databases list, matched against their distribution\n\
+    release's records (by source package), without VEX.")]
 pub struct Args {
     /// An image (`oci:PATH[:TAG]` or a registry reference) or a project
     /// directory.
@@ -50,6 +58,12 @@ pub struct Args {
     discovery: DiscoveryArgs,
     #[command(flatten)]
     registry: RegistryArgs,
+    /// With --policy or --key: also read the image's OS packages (its
+    /// dpkg, apk and RPM databases) from its layers and check them beside
+    /// the verified evidence. Without trust flags they are all an image's
+    /// scan reads.
+    #[arg(long)]
+    os_packages: bool,
     #[command(flatten)]
     platforms: PlatformArgs,
 }
@@ -69,31 +83,9 @@ fn directory_inputs(dir: &Path, discovery: &DiscoveryArgs) -> Result<Vec<ImageIn
 /// the image's filesystem by this run (not from its attested evidence).
 fn input_cell(input: &ImageInput) -> String {
     match &input.os {
-        Some(os) if os.from == "image" => format!("{} [image]", input.name),
+        Some(os) if os.from == FROM_IMAGE => format!("{} [image]", input.name),
         _ => input.name.clone(),
     }
-}
-
-/// The OS packages of an image, read from its layers, as inputs to match.
-async fn image_inputs(args: &Args) -> Result<Vec<ImageInput>> {
-    let image = crate::image::parse_image(&args.target)?;
-    let (_, platforms) =
-        crate::os::packages(&args.registry, &image, &args.platforms.platforms()).await?;
-    let mut inputs: Vec<vouch_attest::Input> =
-        platforms.into_iter().flat_map(|p| p.inputs).collect();
-    classify_os(&mut inputs, &args.discovery.critical)?;
-    let records = inputs
-        .iter()
-        .map(vouch_attest::Input::record)
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut inputs = vulns::inputs_from_records(records);
-    for input in &mut inputs {
-        if let Some(os) = &mut input.os {
-            os.from = "image";
-        }
-    }
-    inputs.dedup();
-    Ok(inputs)
 }
 
 /// Prints the findings as a table.
@@ -147,7 +139,18 @@ pub fn print_findings(out: &mut impl Write, findings: &[Finding]) -> std::io::Re
 /// Lists the findings of one image or directory.
 pub async fn run(args: Args) -> Result<()> {
     let dir = Path::new(&args.target);
+    let scan = Scan {
+        platforms: args.platforms.platforms(),
+        critical: &args.discovery.critical,
+    };
     let (label, findings) = if !args.target.starts_with("oci:") && dir.is_dir() {
+        if args.os_packages {
+            return Err(Misconfigured::Usage(format!(
+                "--os-packages reads an image's layers; {} is a directory",
+                dir.display()
+            ))
+            .into());
+        }
         let Some(osv) = args.osv.load()? else {
             return Err(Misconfigured::Usage(
                 "a directory is matched against --osv DIR|ZIP; none given".into(),
@@ -172,7 +175,8 @@ pub async fn run(args: Args) -> Result<()> {
             ))
             .into());
         };
-        let inputs = image_inputs(&args).await?;
+        let image = crate::image::parse_image(&args.target)?;
+        let (_, inputs) = image_inputs(&args.registry, &image, &scan).await?;
         let findings = vulns::scan(osv.database.as_ref(), &inputs).map_err(|e| {
             anyhow::anyhow!(
                 "cannot check the OS packages of {} for vulnerabilities: {e}",
@@ -189,7 +193,13 @@ pub async fn run(args: Args) -> Result<()> {
             ))
             .into());
         }
-        let verdict = judge.inputs(&args.registry, &args.target).await?;
+        let verdict = judge
+            .inputs(
+                &args.registry,
+                &args.target,
+                args.os_packages.then_some(&scan),
+            )
+            .await?;
         let errors: Vec<String> = verdict
             .policies
             .iter()
