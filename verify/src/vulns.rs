@@ -714,7 +714,10 @@ pub const OS_ECOSYSTEMS: [&str; 3] = ["deb", "apk", "rpm"];
 /// - the input's purl matches one of the source's `answersFor` patterns;
 /// - the statement's product names the package: its subcomponents when it
 ///   has some (a CSAF relationship's component), else its id, compared as
-///   purls ([`purl_names_package`]).
+///   purls ([`purl_names_package`]);
+/// - a relationship's platform (the product's id) is the package's release
+///   ([`platform_names_release`]): Red Hat answers per RHEL release, SUSE
+///   per service pack, in one document.
 ///
 /// A statement that names the package but fails the first two scoping
 /// rules is listed in `ignored_vex` with why, never used. Of the
@@ -760,14 +763,35 @@ pub fn answer_vendor(findings: &mut [Finding], vendors: &[VendorVex], now: jiff:
                     continue;
                 }
                 seen.push(s);
-                let names = s.products.iter().any(|p| {
+                let named = |p: &&vex::Product| {
                     if p.subcomponents.is_empty() {
                         purl_names_package(&p.id, &purl)
                     } else {
                         p.subcomponents.iter().any(|c| purl_names_package(c, &purl))
                     }
+                };
+                let mut platforms = s.products.iter().filter(named).peekable();
+                if platforms.peek().is_none() {
+                    continue;
+                }
+                let mut others = Vec::new();
+                let on_this_release = platforms.any(|p| {
+                    let on = p.subcomponents.is_empty() || platform_names_release(&p.id, &purl);
+                    if !on {
+                        others.push(p.id.as_str());
+                    }
+                    on
                 });
-                if !names {
+                if !on_this_release {
+                    finding.ignored_vex.push(format!(
+                        "{} from vendor VEX {} ({}): about {} on {}, not on this image's release ({})",
+                        s.status,
+                        vendor.name,
+                        document.id,
+                        purl.name(),
+                        others.join(", "),
+                        distro_of(&purl).unwrap_or("no distro qualifier")
+                    ));
                     continue;
                 }
                 let why = if !os_package {
@@ -902,6 +926,82 @@ pub fn purl_names_package(id: &str, package: &PackageUrl<'_>) -> bool {
                 v == value || (key == "distro" && same_release(&namespace, v, value))
             })
     })
+}
+
+/// The `distro` qualifier of an OS package's purl.
+fn distro_of<'p>(purl: &'p PackageUrl<'_>) -> Option<&'p str> {
+    purl.qualifiers().get("distro").map(|v| v.as_ref())
+}
+
+/// Whether the platform of a vendor's CSAF relationship (the product a
+/// component is part of, by its purl or CPE) is the release of `package`,
+/// as its `distro` qualifier names it: Red Hat's statements are per RHEL
+/// major release (`cpe:/o:redhat:enterprise_linux:9`, EUS and the like by
+/// minor, `rhel_eus:9.2`), SUSE's per service pack
+/// (`cpe:/o:suse:sles:15:sp5`, and the modules SLES is assembled from,
+/// `sle-module-basesystem:15:sp5`), openSUSE Leap's per release. A
+/// platform that is no CPE (a purl) names no release: the component
+/// decides, as for a product without one. Any other CPE (OpenShift, SUSE
+/// CaaS Platform, an unknown vendor), and a package without a `distro`,
+/// is not this release: a statement about another product never answers
+/// for an image's package.
+fn platform_names_release(platform: &str, package: &PackageUrl<'_>) -> bool {
+    let Some([vendor, product, cpe_version, update]) = cpe_fields(platform) else {
+        return !platform.starts_with("cpe:");
+    };
+    let Some(distro) = distro_of(package) else {
+        return false;
+    };
+    let release = vouch_evidence::osv::OsRelease::from_purl_distro(distro);
+    let Some(version) = release.version_id else {
+        return false;
+    };
+    let (product, cpe_version, update) = (product.as_str(), cpe_version.as_str(), update.as_str());
+    match (vendor.as_str(), release.id) {
+        ("redhat", "rhel")
+            if matches!(
+                product,
+                "enterprise_linux" | "rhel_eus" | "rhel_aus" | "rhel_e4s" | "rhel_tus"
+            ) =>
+        {
+            // `9` names every 9.x; `9.2` names 9.2 alone.
+            version == cpe_version
+                || (!cpe_version.contains('.')
+                    && version
+                        .strip_prefix(cpe_version)
+                        .is_some_and(|rest| rest.starts_with('.')))
+        }
+        ("suse", "sles" | "sled" | "sles_sap")
+            if matches!(product, "sles" | "sled" | "sles_sap")
+                || product.starts_with("sle-module-") =>
+        {
+            let named = match update.strip_prefix("sp").filter(|n| !n.is_empty()) {
+                Some(sp) => format!("{cpe_version}.{sp}"),
+                None if matches!(update, "" | "*" | "-") => cpe_version.to_string(),
+                None => return false,
+            };
+            version == named
+        }
+        ("opensuse", "opensuse-leap") if product == "leap" => version == cpe_version,
+        _ => false,
+    }
+}
+
+/// The vendor, product, version and update of a CPE (2.2 URI
+/// `cpe:/o:redhat:enterprise_linux:9::baseos` or 2.3
+/// `cpe:2.3:o:redhat:enterprise_linux:9:*:...`) of an operating system
+/// or application, lowercased; `None` for anything else.
+fn cpe_fields(cpe: &str) -> Option<[String; 4]> {
+    let rest = cpe
+        .strip_prefix("cpe:2.3:")
+        .or_else(|| cpe.strip_prefix("cpe:/"))?;
+    let mut fields = rest.split(':').map(str::to_ascii_lowercase);
+    if !matches!(fields.next().as_deref(), Some("o" | "a")) {
+        return None;
+    }
+    let mut take = || fields.next().unwrap_or_default();
+    let out = [take(), take(), take(), take()];
+    (!out[0].is_empty() && !out[1].is_empty() && !out[2].is_empty()).then_some(out)
 }
 
 /// Debian's and Ubuntu's release codenames and the `VERSION_ID` each
@@ -1810,25 +1910,91 @@ mod tests {
     }
 
     #[test]
-    fn regression_issue_15_a_vendor_answer_without_the_platform_fails_closed_on_disagreement() {
-        // Red Hat says sqlite-libs is not affected on RHEL 9 and affected on
-        // RHEL 10; the platform is not matched yet, so for an input the
-        // two disagree about at one time the affected one stands.
-        let libs = os_input(
-            "sqlite-libs",
-            "3.34.1-7.el9_3",
-            "rpm",
-            "pkg:rpm/redhat/sqlite-libs@3.34.1-7.el9_3?arch=x86_64&distro=rhel-9.4",
-        );
-        let mut findings = vec![os_finding("CVE-2025-29087", libs)];
-        answer_vendor(&mut findings, &[redhat()], now());
-        let answer = findings[0].answer.clone().unwrap();
-        assert_eq!(answer.status, vex::Status::Affected);
-        assert!(!findings[0].answered());
-        assert!(findings[0]
+    fn regression_issue_15_a_vendor_answer_counts_on_its_platforms_release_only() {
+        // Red Hat says sqlite-libs is not affected on RHEL 8 and 9 and
+        // affected on RHEL 10: each image gets its own release's answer.
+        let libs = |distro: &str| {
+            os_input(
+                "sqlite-libs",
+                "3.34.1-7.el9_3",
+                "rpm",
+                &format!("pkg:rpm/redhat/sqlite-libs@3.34.1-7.el9_3?arch=x86_64&distro={distro}"),
+            )
+        };
+        let answered = |distro: &str| {
+            let mut findings = vec![os_finding("CVE-2025-29087", libs(distro))];
+            answer_vendor(&mut findings, &[redhat()], now());
+            findings.pop().unwrap()
+        };
+        for distro in ["rhel-9.4", "rhel-8.10", "rhel-9"] {
+            let f = answered(distro);
+            assert_eq!(
+                f.answer.unwrap().status,
+                vex::Status::NotAffected,
+                "{distro}"
+            );
+        }
+        let ten = answered("rhel-10.0");
+        assert_eq!(ten.answer.unwrap().status, vex::Status::Affected);
+        assert!(ten
             .ignored_vex
             .iter()
-            .any(|n| n.starts_with("not_affected from vendor VEX redhat (CVE-2025-29087")));
+            .any(|n| n.contains("not on this image's release (rhel-10.0)")));
+        // A release the document says nothing of (RHEL 11), a lookalike
+        // (Rocky Linux 9, not Red Hat's build) and a package without a
+        // distro get no answer: a statement about another platform never
+        // answers for this one.
+        for distro in ["rhel-11.0", "rocky-9.4", "rhel"] {
+            let f = answered(distro);
+            assert!(f.answer.is_none(), "{distro}: {:?}", f.answer);
+            assert!(!f.ignored_vex.is_empty(), "{distro}");
+        }
+        let mut findings = vec![os_finding(
+            "CVE-2025-29087",
+            os_input(
+                "sqlite-libs",
+                "3.34.1-7.el9_3",
+                "rpm",
+                "pkg:rpm/redhat/sqlite-libs@3.34.1-7.el9_3?arch=x86_64",
+            ),
+        )];
+        answer_vendor(&mut findings, &[redhat()], now());
+        assert!(findings[0].answer.is_none());
+    }
+
+    #[test]
+    fn platform_cpes_name_their_release() {
+        let package = |distro: &str| {
+            format!("pkg:rpm/x/y@1?distro={distro}")
+                .parse::<Purl>()
+                .unwrap()
+        };
+        let on = |cpe: &str, distro: &str| {
+            platform_names_release(cpe, &package(distro).package_url().clone())
+        };
+        assert!(on("cpe:/o:redhat:enterprise_linux:9", "rhel-9.4"));
+        assert!(on(
+            "cpe:/a:redhat:enterprise_linux:9::appstream",
+            "rhel-9.4"
+        ));
+        assert!(on(
+            "cpe:2.3:o:redhat:enterprise_linux:9:*:*:*:*:*:*:*",
+            "rhel-9.2"
+        ));
+        assert!(!on("cpe:/o:redhat:enterprise_linux:9", "rhel-90.1"));
+        assert!(on("cpe:/a:redhat:rhel_eus:9.2::baseos", "rhel-9.2"));
+        assert!(!on("cpe:/a:redhat:rhel_eus:9.2::baseos", "rhel-9.4"));
+        assert!(!on("cpe:/a:redhat:openshift:4", "rhel-9.4"));
+        assert!(on("cpe:/o:suse:sles:15:sp5", "sles-15.5"));
+        assert!(on("cpe:/o:suse:sle-module-basesystem:15:sp5", "sles-15.5"));
+        assert!(!on("cpe:/o:suse:sles:15:sp5", "sles-15.4"));
+        assert!(on("cpe:/o:suse:sles:15", "sles-15"));
+        assert!(!on("cpe:/o:suse:caasp:4.0", "sles-15.1"));
+        assert!(on("cpe:/o:opensuse:leap:15.5", "opensuse-leap-15.5"));
+        assert!(!on("cpe:/o:opensuse:leap:15.5", "sles-15.5"));
+        // A purl platform names no release: the component decides.
+        assert!(on("pkg:oci/ubi9", "rhel-9.4"));
+        assert!(!on("cpe:/o:redhat", "rhel-9.4"));
     }
 
     #[test]
