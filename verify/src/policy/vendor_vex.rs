@@ -37,6 +37,7 @@ use std::path::PathBuf;
 use packageurl::PackageUrl;
 use pgp::composed::{Deserializable, DetachedSignature, SignedPublicKey};
 use pgp::packet::SignatureType;
+use pgp::types::KeyDetails as _;
 use serde::Deserialize;
 use serde_json::Value;
 use vouch_evidence::vex;
@@ -265,27 +266,127 @@ fn read_key(bytes: &[u8]) -> Result<SignedPublicKey, String> {
 }
 
 /// Checks an armored detached signature over `content`: a binary-document
-/// signature by the primary key or one of its bound subkeys.
+/// signature by the primary key or one of its bound signing subkeys, valid
+/// when it was made (see [`valid_when_signed`]).
 fn verify_detached(key: &SignedPublicKey, signature: &[u8], content: &[u8]) -> Result<(), String> {
     let text = std::str::from_utf8(signature).map_err(|_| "is not armored text".to_string())?;
     let (signature, _) = DetachedSignature::from_string(text)
         .map_err(|e| format!("is no armored OpenPGP signature: {e}"))?;
-    if signature.signature.typ() != Some(SignatureType::Binary) {
+    let signature = &signature.signature;
+    if signature.typ() != Some(SignatureType::Binary) {
         return Err(
             "is not a binary-document signature, so it does not cover the exact bytes".into(),
         );
     }
-    let by_primary = signature.verify(&key.primary_key, content).is_ok();
-    if by_primary
-        || key
-            .public_subkeys
+    let made = signature
+        .created()
+        .ok_or("has no creation time, so the key's validity then cannot be told")?;
+    if signature.verify(&key.primary_key, content).is_ok() {
+        let self_signatures = key
+            .details
+            .users
             .iter()
-            .any(|sub| signature.verify(&sub.key, content).is_ok())
-    {
-        Ok(())
-    } else {
-        Err("does not verify over the file's bytes with the named key".into())
+            .flat_map(|u| &u.signatures)
+            .chain(&key.details.direct_signatures);
+        return valid_when_signed(
+            "the key",
+            key.primary_key.created_at(),
+            newest(self_signatures),
+            &key.details.revocation_signatures,
+            made,
+        );
     }
+    for sub in &key.public_subkeys {
+        if signature.verify(&sub.key, content).is_ok() {
+            let (revocations, bindings): (Vec<_>, Vec<_>) = sub
+                .signatures
+                .iter()
+                .partition(|s| s.typ() == Some(SignatureType::SubkeyRevocation));
+            let binding = newest(bindings.into_iter());
+            if !binding.is_some_and(|b| b.key_flags().sign()) {
+                return Err("was made by a subkey not bound for signing".into());
+            }
+            let revocations: Vec<_> = revocations.into_iter().cloned().collect();
+            valid_when_signed(
+                "its signing subkey",
+                sub.key.created_at(),
+                binding,
+                &revocations,
+                made,
+            )?;
+            return valid_when_signed(
+                "the key",
+                key.primary_key.created_at(),
+                None,
+                &key.details.revocation_signatures,
+                made,
+            );
+        }
+    }
+    Err("does not verify over the file's bytes with the named key".into())
+}
+
+/// The newest of `signatures` by creation time.
+fn newest<'a>(
+    signatures: impl Iterator<Item = &'a pgp::packet::Signature>,
+) -> Option<&'a pgp::packet::Signature> {
+    signatures.max_by_key(|s| s.created().map(|t| t.as_secs()))
+}
+
+/// Whether a (sub)key created at `created` could sign at `made`: not
+/// expired then by its newest self-signature's key expiration time, and
+/// not revoked. A revocation saying the key was superseded or retired
+/// stops the signatures made after it; any other (compromised, or no
+/// reason) stops every signature, since an attacker holding the key can
+/// date one as they like. The revocations and self-signatures were
+/// checked when the key was read (`verify_bindings`).
+fn valid_when_signed(
+    what: &str,
+    created: pgp::types::Timestamp,
+    self_signature: Option<&pgp::packet::Signature>,
+    revocations: &[pgp::packet::Signature],
+    made: pgp::types::Timestamp,
+) -> Result<(), String> {
+    use pgp::packet::RevocationCode;
+    let at = |t: pgp::types::Timestamp| {
+        jiff::Timestamp::from_second(i64::from(t.as_secs()))
+            .map_or_else(|_| t.as_secs().to_string(), |t| t.to_string())
+    };
+    for revocation in revocations {
+        let soft = matches!(
+            revocation.revocation_reason_code(),
+            Some(RevocationCode::KeySuperseded | RevocationCode::KeyRetired)
+        );
+        let revoked = revocation.created().map(|t| t.as_secs());
+        if !soft || revoked.is_none_or(|r| r <= made.as_secs()) {
+            return Err(format!(
+                "was made at {} by a revoked key: {what} is revoked{} ({})",
+                at(made),
+                revocation
+                    .created()
+                    .map_or(String::new(), |t| format!(" since {}", at(t))),
+                revocation
+                    .revocation_reason_code()
+                    .map_or("no reason given".to_string(), |c| format!("{c:?}"))
+            ));
+        }
+    }
+    let lifetime = self_signature
+        .and_then(|s| s.key_expiration_time())
+        .map(|d| d.as_secs())
+        .filter(|d| *d > 0);
+    if let Some(lifetime) = lifetime {
+        let expires = u64::from(created.as_secs()) + u64::from(lifetime);
+        if u64::from(made.as_secs()) >= expires {
+            return Err(format!(
+                "was made at {} after {what} expired ({})",
+                at(made),
+                jiff::Timestamp::from_second(expires as i64)
+                    .map_or_else(|_| expires.to_string(), |t| t.to_string())
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -368,6 +469,36 @@ mod tests {
             e.starts_with(
                 "spec.vulnerabilities.vendorVex[0] (redhat).key: keys/vendor.asc: is no armored \
                  OpenPGP public key"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn regression_issue_15_a_revoked_or_expired_vendor_key_verifies_only_what_it_could_sign() {
+        let check = |key: &str, signature: &str| {
+            let signed = file(Some(testdata(&format!("lifecycle/{signature}.json.asc"))));
+            load(&format!("lifecycle/{key}.asc"), &[signed]).map(|v| v.documents.len())
+        };
+        // Compromised: nothing it ever signed is believed (an attacker
+        // holding it dates a signature as they like).
+        for when in ["before", "after"] {
+            let e = check("compromised", &format!("compromised-{when}-revocation")).unwrap_err();
+            assert!(e.contains("by a revoked key: the key is revoked since 2025-01-02T00:00:00Z (KeyCompromised)"), "{e}");
+        }
+        // Superseded: what it signed before the revocation stands.
+        assert_eq!(check("superseded", "superseded-before-revocation"), Ok(1));
+        let e = check("superseded", "superseded-after-revocation").unwrap_err();
+        assert!(
+            e.contains("was made at 2025-01-03T00:00:00Z by a revoked key"),
+            "{e}"
+        );
+        // Expired on 2025-01-02T12:00:00Z (a day and a half after it was made).
+        assert_eq!(check("expiring", "expiring-before-expiry"), Ok(1));
+        let e = check("expiring", "expiring-after-expiry").unwrap_err();
+        assert!(
+            e.contains(
+                "was made at 2025-01-03T00:00:00Z after the key expired (2025-01-02T12:00:00Z)"
             ),
             "{e}"
         );
