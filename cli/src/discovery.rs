@@ -20,19 +20,29 @@ pub fn discover_classified(
     let root = Root::new(dir)
         .with_context(|| format!("cannot discover the inputs of {}", dir.display()))?
         .with_max_file_bytes(discovery.max_file_bytes);
+    let (rules, sources) = rules(critical, Some(&root))?;
+    let mut inputs = vouch_attest::discover(&root)
+        .with_context(|| format!("cannot discover the inputs of {}", dir.display()))?;
+    critical::classify(&mut inputs, &[&rules]);
+    Ok((inputs, sources))
+}
+
+/// The rules in force and the names of their sources: the shipped ones
+/// (unless left out), the project's vouch.critical.yaml when there is a
+/// project, and the `--critical-rules` files.
+fn rules(critical: &CriticalArgs, project: Option<&Root>) -> Result<(Rules, Vec<String>)> {
     let (mut rules, mut sources) = base_rules(critical)?;
-    rules.add_project(&root)?;
-    if root.has(PROJECT_FILE) {
-        sources.push(PROJECT_FILE.into());
+    if let Some(root) = project {
+        rules.add_project(root)?;
+        if root.has(PROJECT_FILE) {
+            sources.push(PROJECT_FILE.into());
+        }
     }
     for file in &critical.files {
         rules.add_file(file)?;
         sources.push(file.display().to_string());
     }
-    let mut inputs = vouch_attest::discover(&root)
-        .with_context(|| format!("cannot discover the inputs of {}", dir.display()))?;
-    critical::classify(&mut inputs, &[&rules]);
-    Ok((inputs, sources))
+    Ok((rules, sources))
 }
 
 /// The shipped rules (unless left out) and the sources in force.
@@ -47,14 +57,24 @@ fn base_rules(critical: &CriticalArgs) -> Result<(Rules, Vec<String>)> {
     }
 }
 
-/// Marks the critical OS packages of an image: the shipped rules (their
-/// system-libraries rule) and the `--critical-rules` files; a project's
-/// vouch.critical.yaml is the caller's to add when there is a project.
-pub fn classify_os(inputs: &mut [Input], critical: &CriticalArgs) -> Result<()> {
-    let (mut rules, _) = base_rules(critical)?;
-    for file in &critical.files {
-        rules.add_file(file)?;
-    }
+/// Marks the critical OS packages of an image by the same rules as the
+/// project's inputs: the shipped ones (their system-libraries rule), the
+/// project's vouch.critical.yaml when `project` names one (`vouch attest`),
+/// and the `--critical-rules` files.
+pub fn classify_os(
+    inputs: &mut [Input],
+    discovery: &DiscoveryArgs,
+    project: Option<&Path>,
+) -> Result<()> {
+    let root = match project {
+        Some(dir) => Some(
+            Root::new(dir)
+                .with_context(|| format!("cannot read the criticality rules of {}", dir.display()))?
+                .with_max_file_bytes(discovery.max_file_bytes),
+        ),
+        None => None,
+    };
+    let (rules, _) = rules(&discovery.critical, root.as_ref())?;
     critical::classify(inputs, &[&rules]);
     Ok(())
 }

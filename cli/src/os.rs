@@ -16,7 +16,7 @@ use vouch_registry::image::{read_layers, Platforms};
 use vouch_verify::os::FROM_IMAGE;
 use vouch_verify::vulns::{inputs_from_records, ImageInput};
 
-use crate::args::{CriticalArgs, RegistryArgs};
+use crate::args::{DiscoveryArgs, RegistryArgs};
 use crate::discovery::classify_os;
 
 /// One platform's OS packages, as inputs.
@@ -78,7 +78,7 @@ pub struct Scan<'a> {
     /// The platforms of an index to read.
     pub platforms: Platforms,
     /// The criticality rules (the shipped ones and `--critical-rules`).
-    pub critical: &'a CriticalArgs,
+    pub discovery: &'a DiscoveryArgs,
 }
 
 /// The OS packages of `image` (every platform `scan` selects) as inputs to
@@ -91,7 +91,7 @@ pub async fn image_inputs(
 ) -> Result<(Sha256, Vec<ImageInput>)> {
     let (digest, platforms) = packages(registry, image, &scan.platforms).await?;
     let mut inputs: Vec<Input> = platforms.into_iter().flat_map(|p| p.inputs).collect();
-    classify_os(&mut inputs, scan.critical)?;
+    classify_os(&mut inputs, scan.discovery, None)?;
     let records = inputs
         .iter()
         .map(Input::record)

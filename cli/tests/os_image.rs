@@ -295,6 +295,13 @@ fn attest_os_packages_records_them_signed_and_the_gate_denies_a_critical_one() {
     let copy = format!("oci:{}:debian", f.dir().join("layout").display());
     assert_ok(&f.run(["copy", &image.reference(debian::TAG), &copy]));
     let f = f.with_image(&copy);
+    // The project's own criticality list applies to the OS packages too.
+    let rules = f.project.join("vouch.critical.yaml");
+    let mut text = fs::read_to_string(&rules).unwrap();
+    text.push_str(
+        "  - name: less\n    ecosystem: deb\n    reason: pages every log the service writes\n",
+    );
+    fs::write(&rules, text).unwrap();
     assert_ok(&f.attest("ci.key", &["--os-packages", "--sbom", "cyclonedx,spdx"]));
 
     // The attested findings say they came from the evidence.
@@ -339,6 +346,20 @@ fn attest_os_packages_records_them_signed_and_the_gate_denies_a_critical_one() {
 
     // libc6 is critical and its finding unanswered: the gate denies.
     let (out, verdict) = f.verify("policy.yaml");
+    let less = verdict["images"][0]["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "less")
+        .unwrap_or_else(|| panic!("no less in {verdict}"));
+    assert_eq!(less["critical"], true, "{less}");
+    assert!(
+        less["criticalReasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("pages every log"),
+        "{less}"
+    );
     assert_eq!(out.status.code(), Some(1), "{verdict}");
     assert_eq!(verdict["images"][0]["verdict"], "deny", "{verdict}");
     let err = String::from_utf8_lossy(&out.stderr);

@@ -157,7 +157,7 @@ pub async fn run(args: Args) -> Result<()> {
                 os_inputs.push(input);
             }
         }
-        classify_os(&mut os_inputs, &args.discovery.critical)?;
+        classify_os(&mut os_inputs, &args.discovery, Some(&args.dir))?;
         inputs.extend(os_inputs);
     }
     let mismatched = mismatches(&inputs);

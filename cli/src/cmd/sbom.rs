@@ -126,7 +126,7 @@ async fn image(args: &Args) -> Result<(Subject, Vec<vouch_attest::Input>)> {
             }
         }
     }
-    classify_os(&mut inputs, &args.discovery.critical)?;
+    classify_os(&mut inputs, &args.discovery, None)?;
     let subject = Subject {
         name: args
             .name

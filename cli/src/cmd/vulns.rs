@@ -141,7 +141,7 @@ pub async fn run(args: Args) -> Result<()> {
     let dir = Path::new(&args.target);
     let scan = Scan {
         platforms: args.platforms.platforms(),
-        critical: &args.discovery.critical,
+        discovery: &args.discovery,
     };
     let (label, findings) = if !args.target.starts_with("oci:") && dir.is_dir() {
         if args.os_packages {
