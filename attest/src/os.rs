@@ -48,6 +48,7 @@ pub fn inputs(scan: &Scan) -> Result<Vec<Input>> {
             )?;
             let mut input = Input::declared(ecosystem, &p.name, &p.version, purl.as_str(), "");
             input.license = p.license.clone();
+            input.declared = p.checksum.clone();
             input.os = Some(OsOrigin {
                 source_name: p.source_name.clone(),
                 source_version: p.source_version.clone(),

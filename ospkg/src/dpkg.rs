@@ -128,6 +128,7 @@ pub fn entries<'a>(path: &str, text: &'a str, distroless: bool) -> Result<Vec<En
                 maintainer: optional("Maintainer"),
                 vendor: None,
                 license: None,
+                checksum: None,
             },
             text: stanza.text,
         });

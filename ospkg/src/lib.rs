@@ -52,6 +52,12 @@ pub struct Package {
     pub vendor: Option<String>,
     /// Its licence as the database records it, where it does.
     pub license: Option<String>,
+    /// The installed build's checksum as the database records it, in
+    /// DigestSet notation: apk's `C:` (`Q1` and the base64 SHA-1 of the
+    /// package's signed control section, `sha1:<hex>`), which names the
+    /// exact package file apk installed. dpkg's status and vouch's RPM
+    /// reading record none.
+    pub checksum: Option<String>,
 }
 
 /// Everything that can go wrong reading an image's OS layer.

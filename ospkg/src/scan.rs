@@ -528,6 +528,7 @@ mod tests {
             maintainer: Some(maintainer.into()),
             vendor: None,
             license: None,
+            checksum: None,
         }
     }
 

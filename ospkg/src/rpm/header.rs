@@ -254,6 +254,7 @@ pub fn package(path: &str, index: usize, blob: &[u8]) -> Result<Package> {
         maintainer: h.string(PACKAGER)?,
         vendor: h.string(VENDOR)?,
         license: h.string(LICENSE)?,
+        checksum: None,
     })
 }
 
