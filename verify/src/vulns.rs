@@ -30,8 +30,9 @@
 //! - its product names this image: its `@id` carries the image's digest
 //!   (`pkg:oci/app@sha256%3A<hex>`, `sha256:<hex>`, `<ref>@sha256:<hex>`);
 //! - its vulnerability is the finding's id or one of the record's aliases
-//!   (a CVE answers the GHSA that aliases it, and the reverse) or upstream
-//!   ids (a CVE answers the `DEBIAN-CVE-*` record derived from it);
+//!   (a CVE answers the GHSA that aliases it, and the reverse), or the one
+//!   id the record is derived from (a CVE answers the `DEBIAN-CVE-*`
+//!   record whose only `upstream` it is; see [`Finding::ids`]);
 //! - it names no subcomponents, or one of them is the input's purl
 //!   (qualifiers ignored; a purl without a version names every version).
 //!
@@ -402,11 +403,18 @@ impl Finding {
     }
 
     /// Every id a VEX statement may name it by: its id, its aliases and
-    /// its upstream ids.
+    /// its upstream id when it has exactly one (`DEBIAN-CVE-*` derived
+    /// from its CVE). A record derived from several (an `RHSA` or `DSA`
+    /// fixing many CVEs) is answered by none of them: a statement about one
+    /// CVE says nothing of the others it tracks.
     pub fn ids(&self) -> Vec<String> {
+        let upstream = match self.upstream.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        };
         std::iter::once(&self.id)
             .chain(&self.aliases)
-            .chain(&self.upstream)
+            .chain(upstream)
             .cloned()
             .collect()
     }
@@ -726,7 +734,7 @@ pub const OS_ECOSYSTEMS: [&str; 3] = ["deb", "apk", "rpm"];
 /// Answers findings in OS packages from the distribution vendors' VEX
 /// (`vulnerabilities.vendorVex`), after [`answer`] has applied the image's
 /// own. A vendor statement applies to a finding when
-/// - it is about the finding's id, one of its aliases or upstream ids;
+/// - it is about one of the finding's [`Finding::ids`];
 /// - the finding's input is an OS package (ecosystem `deb`, `apk` or
 ///   `rpm`, with a purl of that type): never a project input;
 /// - the input's purl matches one of the source's `answersFor` patterns;
@@ -1174,7 +1182,14 @@ mod tests {
             upstream: vec!["CVE-2023-45854".into()],
             ..finding(&record.id, &[])
         };
-        assert!(!answered_by(&[s], other).answered());
+        assert!(!answered_by(std::slice::from_ref(&s), other).answered());
+        // A record derived from several CVEs (an RHSA fixing two) is not
+        // answered by a statement about one of them.
+        let advisory = Finding {
+            upstream: vec!["CVE-2023-45853".into(), "CVE-2023-45854".into()],
+            ..finding("RHSA-0000:0002", &[])
+        };
+        assert!(!answered_by(&[s], advisory).answered());
         // The upstream id is shown in JSON only when there is one.
         assert_eq!(
             serde_json::to_value(&debian).unwrap()["upstream"][0],
@@ -1756,6 +1771,29 @@ mod tests {
             "rpm",
             "pkg:rpm/redhat/mingw64-sqlite@3.26.0-11.el8?arch=noarch&distro=rhel-8.10",
         )
+    }
+
+    #[test]
+    fn regression_issue_15_a_vendor_answers_a_record_derived_from_one_cve_only() {
+        // Red Hat's statement about CVE-2025-29087 answers a distribution
+        // record derived from that CVE alone, not an advisory derived from
+        // it and another CVE.
+        let derived = |upstream: &[&str]| Finding {
+            upstream: upstream.iter().map(|u| u.to_string()).collect(),
+            ..os_finding("RHSA-0000:0003", mingw64_sqlite())
+        };
+        let mut findings = vec![
+            derived(&["CVE-2025-29087"]),
+            derived(&["CVE-2025-29087", "CVE-2025-0001"]),
+            derived(&[]),
+        ];
+        answer_vendor(&mut findings, &[redhat()], now());
+        assert_eq!(
+            findings[0].answer.as_ref().unwrap().vendor.as_deref(),
+            Some("redhat")
+        );
+        assert!(findings[1].answer.is_none());
+        assert!(findings[2].answer.is_none());
     }
 
     #[test]
