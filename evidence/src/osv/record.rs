@@ -21,10 +21,11 @@ pub struct Record {
     pub aliases: Vec<String>,
     /// The ids of the vulnerabilities this record is derived from
     /// (`upstream`: a distribution's `DEBIAN-CVE-*`, `UBUNTU-CVE-*` or
-    /// `RHSA-*` names the CVEs it tracks there, not in `aliases`). VEX
-    /// statements about an upstream id answer this record too, since
-    /// vendors write their VEX by CVE; unlike aliases, they never merge
-    /// two records into one finding.
+    /// `RHSA-*` names the CVEs it tracks there, not in `aliases`). A VEX
+    /// statement about a record's one upstream id answers it too, since
+    /// vendors write their VEX by CVE (see `vouch_verify`'s
+    /// `Finding::ids`); unlike aliases, they never merge two records into
+    /// one finding.
     pub upstream: Vec<String>,
     /// `summary`, else the first non-blank line of `details` cut to 200
     /// characters: one line for a table.
