@@ -5,7 +5,9 @@
 # attest a sample project's vendored inputs (SBOMs and SLSA provenance) onto
 # the image; and watch a tampered file be refused; match the inputs against
 # real OSV advisories, answer the findings with a signed VEX statement, and
-# compare two builds with `vouch diff`. All in a temporary directory.
+# compare two builds with `vouch diff`; then read the OS packages of a Debian
+# image, match them to Debian's advisories and let a distribution vendor's
+# signed CSAF VEX answer for its own packages. All in a temporary directory.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -128,6 +130,36 @@ image layout-v2 v2 app-v2.tar
 step "$vouch" attest project-v2 --image oci:layout-v2:v2 --key ci.key
 step "$vouch" diff oci:layout:v1 oci:layout-v2:v2 --policy vuln-policy.yaml
 step "$vouch" report oci:layout-v2:v2 --policy vuln-policy.yaml --diff oci:layout:v1 -o report.html
+
+# The distribution layer: an image whose one layer is a Debian 12 root (its
+# os-release and real dpkg status stanzas, testdata/demo-os). vouch reads the
+# OS packages from the layer itself and matches them to Debian's own records
+# by source package and release: zlib1g (source zlib) has CVE-2023-45853,
+# unfixed in Debian 12.
+tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner \
+    -C "$repo/testdata/demo-os/rootfs" -cf debian-root.tar usr/lib/os-release var/lib/dpkg/status
+image debian-layout v1 debian-root.tar
+step "$vouch" sbom oci:debian-layout:v1 --format cyclonedx -o debian.cdx.json
+python3 -c 'import json,sys; [print("  " + c["purl"]) for c in json.load(open(sys.argv[1]))["components"]]' debian.cdx.json
+mkdir -p os/osv
+cp -r "$repo/testdata/demo-os/"{policy.yaml,policy-vendor-vex.yaml,vendor.asc,vex} os/
+cp "$repo/testdata/osv-debian-image/DEBIAN-CVE-2023-45853.json" os/osv/
+cp ci.pub os/
+step "$vouch" vulns oci:debian-layout:v1 --osv os/osv
+# The build attests the OS packages with the project's inputs; the policy's
+# gate then denies the unanswered advisory in zlib1g, a critical system
+# library (testdata/demo-os/policy.yaml).
+step "$vouch" attest "$project" --image oci:debian-layout:v1 --key ci.key --os-packages
+printf '\n\033[1m$ %s\033[0m   (must be denied)\n' "vouch verify oci:debian-layout:v1 --policy os/policy.yaml"
+if "$vouch" verify oci:debian-layout:v1 --policy os/policy.yaml; then
+    echo "demo: an image with an unanswered Debian advisory in a critical package was allowed: this is a bug" >&2
+    exit 1
+fi
+# The vendor's CSAF VEX (signed with OpenPGP, verified against its key, and
+# trusted only for pkg:deb/debian/*) says zlib1g is not affected: MiniZip is
+# not built into it (testdata/demo-os/policy-vendor-vex.yaml).
+step "$vouch" vulns oci:debian-layout:v1 --policy os/policy-vendor-vex.yaml
+step "$vouch" verify oci:debian-layout:v1 --policy os/policy-vendor-vex.yaml
 
 printf 'tampered\n' >app.tar
 printf '\n\033[1m$ %s\033[0m   (must fail)\n' "vouch verify-bundle --bundle app.tar.sigstore.json --key release.pub app.tar"

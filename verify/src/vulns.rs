@@ -30,7 +30,9 @@
 //! - its product names this image: its `@id` carries the image's digest
 //!   (`pkg:oci/app@sha256%3A<hex>`, `sha256:<hex>`, `<ref>@sha256:<hex>`);
 //! - its vulnerability is the finding's id or one of the record's aliases
-//!   (a CVE answers the GHSA that aliases it, and the reverse);
+//!   (a CVE answers the GHSA that aliases it, and the reverse), or the one
+//!   id the record is derived from (a CVE answers the `DEBIAN-CVE-*`
+//!   record whose only `upstream` it is; see [`Finding::ids`]);
 //! - it names no subcomponents, or one of them is the input's purl
 //!   (qualifiers ignored; a purl without a version names every version).
 //!
@@ -364,6 +366,10 @@ pub struct Finding {
     pub id: String,
     /// Its aliases (CVE, GHSA, ...).
     pub aliases: Vec<String>,
+    /// The ids its record is derived from (OSV `upstream`: the CVE of a
+    /// distribution's `DEBIAN-CVE-*`), which VEX statements may name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub upstream: Vec<String>,
     /// One line on what it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<String>,
@@ -396,6 +402,23 @@ impl Finding {
         self.answer
             .as_ref()
             .is_some_and(|a| matches!(a.status, vex::Status::NotAffected | vex::Status::Fixed))
+    }
+
+    /// Every id a VEX statement may name it by: its id, its aliases and
+    /// its upstream id when it has exactly one (`DEBIAN-CVE-*` derived
+    /// from its CVE). A record derived from several (an `RHSA` or `DSA`
+    /// fixing many CVEs) is answered by none of them: a statement about one
+    /// CVE says nothing of the others it tracks.
+    pub fn ids(&self) -> Vec<String> {
+        let upstream = match self.upstream.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        };
+        std::iter::once(&self.id)
+            .chain(&self.aliases)
+            .chain(upstream)
+            .cloned()
+            .collect()
     }
 
     /// The finding's identity across images: record id and input name.
@@ -465,6 +488,7 @@ fn unchecked(input: &ImageInput, what: &str, why: &str) -> Finding {
     Finding {
         id: VERSION_UNKNOWN.into(),
         aliases: Vec::new(),
+        upstream: Vec::new(),
         summary: Some(format!(
             "{what} {} cannot be checked for vulnerabilities: {why}",
             input.label()
@@ -547,11 +571,17 @@ pub fn scan(db: &dyn Lookup, inputs: &[ImageInput]) -> std::result::Result<Vec<F
                         f.aliases.push(alias.clone());
                     }
                 }
+                for id in &record.upstream {
+                    if !f.upstream.contains(id) {
+                        f.upstream.push(id.clone());
+                    }
+                }
                 continue;
             }
             findings.push(Finding {
                 id: record.id.clone(),
                 aliases: record.aliases.clone(),
+                upstream: record.upstream.clone(),
                 summary: record.summary.clone(),
                 severity: record.severity,
                 score: record.score.as_ref().map(|(s, _)| *s),
@@ -622,13 +652,11 @@ pub fn answer(
     let oldest = now - max_age;
     let latest = now + crate::evaluate::MAX_CLOCK_SKEW;
     for finding in findings.iter_mut().filter(|f| !f.version_unknown()) {
-        let mut ids: Vec<&str> = vec![finding.id.as_str()];
-        ids.extend(finding.aliases.iter().map(String::as_str));
+        let ids = finding.ids();
         let mut best: Option<&VexSource> = None;
         for source in sources {
             let s = &source.statement;
-            let about = ids.contains(&s.vulnerability.as_str())
-                || s.aliases.iter().any(|a| ids.contains(&a.as_str()));
+            let about = ids.contains(&s.vulnerability) || s.aliases.iter().any(|a| ids.contains(a));
             if !about {
                 continue;
             }
@@ -708,7 +736,7 @@ pub const OS_ECOSYSTEMS: [&str; 3] = ["deb", "apk", "rpm"];
 /// Answers findings in OS packages from the distribution vendors' VEX
 /// (`vulnerabilities.vendorVex`), after [`answer`] has applied the image's
 /// own. A vendor statement applies to a finding when
-/// - it is about the finding's id or one of its aliases;
+/// - it is about one of the finding's [`Finding::ids`];
 /// - the finding's input is an OS package (ecosystem `deb`, `apk` or
 ///   `rpm`, with a purl of that type): never a project input;
 /// - the input's purl matches one of the source's `answersFor` patterns;
@@ -754,11 +782,8 @@ pub fn answer_vendor(findings: &mut [Finding], vendors: &[VendorVex], now: jiff:
             && purl.ty() == finding.input.ecosystem;
         let mut seen: Vec<*const vex::Statement> = Vec::new();
         let mut best: Option<(&VendorVex, &VendorDocument, &vex::Statement)> = None;
-        let ids: Vec<&str> = std::iter::once(finding.id.as_str())
-            .chain(finding.aliases.iter().map(String::as_str))
-            .collect();
-        for id in ids {
-            for &(vendor, document, s) in by_id.get(id).into_iter().flatten() {
+        for id in finding.ids() {
+            for &(vendor, document, s) in by_id.get(id.as_str()).into_iter().flatten() {
                 if seen.contains(&(s as *const _)) {
                     continue;
                 }
@@ -1144,6 +1169,7 @@ mod tests {
         Finding {
             id: id.into(),
             aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            upstream: Vec::new(),
             summary: None,
             severity: Some(Severity::Medium),
             score: Some(6.5),
@@ -1227,6 +1253,54 @@ mod tests {
         .answered());
         // Control: another vulnerability.
         assert!(!answered_by(&[s], finding("CVE-2024-50614", &[])).answered());
+    }
+
+    #[test]
+    fn regression_issue_15_a_statement_about_the_upstream_cve_answers_a_distribution_record() {
+        // Debian's record names its CVE in `upstream`, not in `aliases`.
+        let record = vouch_evidence::osv::Record::from_json(
+            "DEBIAN-CVE-2023-45853.json",
+            include_bytes!("../../testdata/osv-debian-image/DEBIAN-CVE-2023-45853.json"),
+        )
+        .unwrap();
+        assert!(record.aliases.is_empty());
+        assert_eq!(record.upstream, ["CVE-2023-45853"]);
+        let s = source(
+            "CVE-2023-45853",
+            PURL,
+            &[],
+            vex::Status::NotAffected,
+            "2026-01-01T00:00:00Z",
+            true,
+        );
+        let debian = Finding {
+            upstream: record.upstream.clone(),
+            ..finding(&record.id, &[])
+        };
+        assert!(answered_by(std::slice::from_ref(&s), debian.clone()).answered());
+        // Controls: the same record without its upstream id, and another CVE.
+        assert!(!answered_by(std::slice::from_ref(&s), finding(&record.id, &[])).answered());
+        let other = Finding {
+            upstream: vec!["CVE-2023-45854".into()],
+            ..finding(&record.id, &[])
+        };
+        assert!(!answered_by(std::slice::from_ref(&s), other).answered());
+        // A record derived from several CVEs (an RHSA fixing two) is not
+        // answered by a statement about one of them.
+        let advisory = Finding {
+            upstream: vec!["CVE-2023-45853".into(), "CVE-2023-45854".into()],
+            ..finding("RHSA-0000:0002", &[])
+        };
+        assert!(!answered_by(&[s], advisory).answered());
+        // The upstream id is shown in JSON only when there is one.
+        assert_eq!(
+            serde_json::to_value(&debian).unwrap()["upstream"][0],
+            "CVE-2023-45853"
+        );
+        assert!(serde_json::to_value(finding("X", &[]))
+            .unwrap()
+            .get("upstream")
+            .is_none());
     }
 
     #[test]
@@ -1799,6 +1873,29 @@ mod tests {
             "rpm",
             "pkg:rpm/redhat/mingw64-sqlite@3.26.0-11.el8?arch=noarch&distro=rhel-8.10",
         )
+    }
+
+    #[test]
+    fn regression_issue_15_a_vendor_answers_a_record_derived_from_one_cve_only() {
+        // Red Hat's statement about CVE-2025-29087 answers a distribution
+        // record derived from that CVE alone, not an advisory derived from
+        // it and another CVE.
+        let derived = |upstream: &[&str]| Finding {
+            upstream: upstream.iter().map(|u| u.to_string()).collect(),
+            ..os_finding("RHSA-0000:0003", mingw64_sqlite())
+        };
+        let mut findings = vec![
+            derived(&["CVE-2025-29087"]),
+            derived(&["CVE-2025-29087", "CVE-2025-0001"]),
+            derived(&[]),
+        ];
+        answer_vendor(&mut findings, &[redhat()], now());
+        assert_eq!(
+            findings[0].answer.as_ref().unwrap().vendor.as_deref(),
+            Some("redhat")
+        );
+        assert!(findings[1].answer.is_none());
+        assert!(findings[2].answer.is_none());
     }
 
     #[test]

@@ -9,6 +9,7 @@ use vouch_verify::evaluate::{Context as EvalContext, Verdict};
 use vouch_verify::policy::NoMatch;
 
 use crate::args::{Output, OutputArgs, PolicyArgs, RegistryArgs, TrustedRootArgs};
+use crate::findings::answered_line;
 use crate::judge::verdict;
 use crate::outcome::Outcome;
 use crate::term;
@@ -75,6 +76,9 @@ fn print_table(out: &mut impl Write, verdict: &Verdict) -> std::io::Result<()> {
                 writeln!(out, "           by {}", Escaped(who))?;
             }
         }
+    }
+    for line in verdict.findings.iter().filter_map(answered_line) {
+        writeln!(out, "  answered {}", Escaped(line))?;
     }
     for e in &verdict.evidence {
         let what = format!(

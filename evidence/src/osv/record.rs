@@ -19,6 +19,14 @@ pub struct Record {
     /// Other ids of the same vulnerability (CVE, GHSA, ...), which VEX
     /// statements may name instead of `id`.
     pub aliases: Vec<String>,
+    /// The ids of the vulnerabilities this record is derived from
+    /// (`upstream`: a distribution's `DEBIAN-CVE-*`, `UBUNTU-CVE-*` or
+    /// `RHSA-*` names the CVEs it tracks there, not in `aliases`). A VEX
+    /// statement about a record's one upstream id answers it too, since
+    /// vendors write their VEX by CVE (see `vouch_verify`'s
+    /// `Finding::ids`); unlike aliases, they never merge two records into
+    /// one finding.
+    pub upstream: Vec<String>,
     /// `summary`, else the first non-blank line of `details` cut to 200
     /// characters: one line for a table.
     pub summary: Option<String>,
@@ -250,6 +258,7 @@ impl Record {
         Ok(Record {
             id: wire.id,
             aliases: wire.aliases,
+            upstream: wire.upstream,
             summary,
             modified: wire.modified,
             published: wire.published,

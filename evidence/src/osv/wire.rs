@@ -23,6 +23,8 @@ pub(super) struct Record {
     pub withdrawn: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     pub aliases: Vec<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub upstream: Vec<String>,
     #[serde(default)]
     pub summary: Option<String>,
     #[serde(default)]
