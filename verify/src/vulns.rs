@@ -964,7 +964,8 @@ fn distro_of<'p>(purl: &'p PackageUrl<'_>) -> Option<&'p str> {
 /// major release (`cpe:/o:redhat:enterprise_linux:9`, EUS and the like by
 /// minor, `rhel_eus:9.2`), SUSE's per service pack
 /// (`cpe:/o:suse:sles:15:sp5`, and the modules SLES is assembled from,
-/// `sle-module-basesystem:15:sp5`), openSUSE Leap's per release. A
+/// `sle-module-basesystem:15:sp5`), openSUSE Leap's per release, Debian's
+/// and Ubuntu's per release (`debian_linux:12`, `ubuntu_linux:22.04`). A
 /// platform that is no CPE (a purl) names no release: the component
 /// decides, as for a product without one. Any other CPE (OpenShift, SUSE
 /// CaaS Platform, an unknown vendor), and a package without a `distro`,
@@ -977,6 +978,20 @@ fn platform_names_release(platform: &str, package: &PackageUrl<'_>) -> bool {
     let Some(distro) = distro_of(package) else {
         return false;
     };
+    // Debian's and Ubuntu's releases, spelt by number (NVD writes Debian's
+    // `12.0`) or, in the purl, by codename.
+    let codenamed = match (vendor.as_str(), product.as_str()) {
+        ("debian", "debian_linux") => Some("debian"),
+        ("canonical", "ubuntu_linux") => Some("ubuntu"),
+        _ => None,
+    };
+    if let Some(namespace) = codenamed {
+        let number = match namespace {
+            "debian" => cpe_version.strip_suffix(".0").unwrap_or(&cpe_version),
+            _ => &cpe_version,
+        };
+        return same_release(namespace, distro, number);
+    }
     let release = vouch_evidence::osv::OsRelease::from_purl_distro(distro);
     let Some(version) = release.version_id else {
         return false;
@@ -2088,6 +2103,15 @@ mod tests {
         assert!(on("cpe:/o:suse:sles:15", "sles-15"));
         assert!(!on("cpe:/o:suse:caasp:4.0", "sles-15.1"));
         assert!(on("cpe:/o:opensuse:leap:15.5", "opensuse-leap-15.5"));
+        assert!(on("cpe:/o:debian:debian_linux:12", "debian-12"));
+        assert!(on(
+            "cpe:2.3:o:debian:debian_linux:12.0:*:*:*:*:*:*:*",
+            "bookworm"
+        ));
+        assert!(!on("cpe:/o:debian:debian_linux:11", "debian-12"));
+        assert!(on("cpe:/o:canonical:ubuntu_linux:22.04", "jammy"));
+        assert!(!on("cpe:/o:canonical:ubuntu_linux:22.04", "ubuntu-20.04"));
+        assert!(!on("cpe:/o:canonical:ubuntu_linux:22.04", "debian-12"));
         assert!(!on("cpe:/o:opensuse:leap:15.5", "sles-15.5"));
         // A purl platform names no release: the component decides.
         assert!(on("pkg:oci/ubi9", "rhel-9.4"));
