@@ -24,6 +24,7 @@ mod inputs_tree;
 mod interop_intoto;
 mod interop_sigstore_js;
 mod links_intoto;
+mod os_fixtures;
 mod os_image;
 mod osv_index;
 mod output;

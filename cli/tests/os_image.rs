@@ -16,32 +16,8 @@ use std::path::Path;
 
 use common::debian::{self, DebianImage};
 use common::registry::Registry;
-use common::{assert_ok, oracle_script, root, tempdir, venv_bin, Fixture};
+use common::{assert_ok, layout_layers, oracle_script, root, tempdir, venv_bin, Fixture};
 use serde_json::Value;
-
-/// The layer digests of the layout's `tag` image, bottom first.
-fn layer_digests(image: &DebianImage, tag: &str) -> Vec<String> {
-    let layout = image.layout();
-    let blob = |digest: &str| -> Value {
-        let hex = digest.strip_prefix("sha256:").unwrap();
-        serde_json::from_slice(&fs::read(layout.join("blobs/sha256").join(hex)).unwrap()).unwrap()
-    };
-    let index: Value =
-        serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap();
-    let entry = index["manifests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == tag)
-        .unwrap();
-    let manifest = blob(entry["digest"].as_str().unwrap());
-    manifest["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["digest"].as_str().unwrap().to_string())
-        .collect()
-}
 
 /// A component's `vouch:` property.
 fn property<'a>(component: &'a Value, name: &str) -> &'a str {
@@ -141,7 +117,7 @@ fn check_sboms(image: &DebianImage, reference: &str) {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert!(names.contains("less") && !names.contains("sensible-utils"));
-    let layers = layer_digests(image, debian::TAG);
+    let layers = layout_layers(&image.layout(), debian::TAG);
     assert_eq!(layers.len(), 2);
     for c in components {
         let want = if c["name"] == "less" {
@@ -254,7 +230,7 @@ fn vulns_of_the_debian_image_match_its_release_records_by_source_package() {
         assert_eq!(libc["input"]["os"]["sourceName"], "glibc");
         assert_eq!(
             libc["input"]["os"]["layer"],
-            layer_digests(image, debian::TAG)[0].as_str()
+            layout_layers(&image.layout(), debian::TAG)[0].as_str()
         );
     }
     // The table marks what was read from the image's filesystem.

@@ -509,13 +509,26 @@ pub fn layout_image(dir: &Path, tag: &str) -> String {
     let layout = OciLayout::new();
     let manifest = layout.image("amd64");
     layout.set_ref(&manifest, tag);
-    let copied = Command::new("cp")
-        .arg("-a")
-        .arg(layout.dir.path())
-        .arg(dir)
-        .status()
-        .unwrap();
-    assert!(copied.success());
+    super::copy_tree(layout.dir.path(), dir);
+    manifest.digest
+}
+
+/// OCI gzip-compressed tar layer media type.
+pub const OCI_LAYER_TAR_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+/// Writes an OCI image layout at `dir` holding one linux/amd64 image
+/// tagged `tag` whose one layer is `tar` (an uncompressed tar archive),
+/// stored gzip-compressed as image builders store it; returns its
+/// manifest digest, `sha256:…`.
+pub fn layout_image_with_layer(dir: &Path, tag: &str, tar: &[u8]) -> String {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(tar).unwrap();
+    let layout = OciLayout::new();
+    let layer = layout.blob(OCI_LAYER_TAR_GZIP, &gz.finish().unwrap());
+    let diff_id = vouch_evidence::digest::sha256(tar).to_string();
+    let manifest = layout.image_of("amd64", &layer, &diff_id);
+    layout.set_ref(&manifest, tag);
+    super::copy_tree(layout.dir.path(), dir);
     manifest.digest
 }
 
@@ -621,11 +634,18 @@ impl OciLayout {
         content.extend_from_slice(hex(&random_bytes(16)).as_bytes());
         content.push(b'\n');
         let layer = self.blob(OCI_LAYER_TAR, &tar_one_file("hello.txt", &content));
+        self.image_of(arch, &layer, &layer.digest)
+    }
+
+    /// Stores a linux/`arch` image of the one stored `layer` (whose
+    /// uncompressed digest is `diff_id`): its config and manifest; returns
+    /// the manifest's descriptor.
+    fn image_of(&self, arch: &str, layer: &Descriptor, diff_id: &str) -> Descriptor {
         let config = json!({
             "architecture": arch,
             "os": "linux",
             "config": {},
-            "rootfs": {"type": "layers", "diff_ids": [layer.digest]},
+            "rootfs": {"type": "layers", "diff_ids": [diff_id]},
             "history": [{"created_by": "vouch test harness"}],
         });
         let config = self.blob(OCI_CONFIG, &serde_json::to_vec(&config).unwrap());
@@ -633,7 +653,7 @@ impl OciLayout {
             "schemaVersion": 2,
             "mediaType": OCI_MANIFEST,
             "config": descriptor_json(&config),
-            "layers": [descriptor_json(&layer)],
+            "layers": [descriptor_json(layer)],
         });
         self.blob(OCI_MANIFEST, &serde_json::to_vec(&manifest).unwrap())
     }
