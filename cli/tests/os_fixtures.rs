@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use common::registry::{layout_image_with_layer, Registry};
 use common::{
-    assert_fails_with, assert_ok, bundle_of_referrer, layout_layers, oracle_script, root,
-    statement_of, tempdir, venv_bin, Fixture,
+    assert_fails_with, assert_ok, bundle_of_referrer, layout_layers, oracle_script, read_json,
+    root, statement_of, tempdir, venv_bin, Fixture,
 };
 use serde_json::Value;
 
@@ -292,50 +292,26 @@ fn check_purl(fixture: &OsFixture, purl: &str, version: &str) -> String {
         .to_string()
 }
 
-/// `vouch sbom REFERENCE` in both formats: each passes its validator; the
-/// CycloneDX components and the SPDX packages are exactly the oracle's
-/// packages, each attributed to the one layer, from the database at its
-/// path.
-fn check_sboms(fixture: &OsFixture, reference: &str, layer: &str) {
-    let d = tempdir();
-    let cdx = d.path().join("bom.cdx.json");
-    let spdx = d.path().join("sbom.spdx.json");
-    for (format, path) in [("cyclonedx", &cdx), ("spdx", &spdx)] {
-        let out = Fixture::new().run([
-            "sbom",
-            reference,
-            "--format",
-            format,
-            "-o",
-            path.to_str().unwrap(),
-        ]);
-        assert_ok(&out);
-    }
+/// The CycloneDX SBOM at `path` passes its validator, and its components
+/// of the fixture's ecosystem are exactly the oracle's packages, each
+/// attributed to `layer`, from the database at its path; how many
+/// components it has in all.
+fn check_cyclonedx(fixture: &OsFixture, path: &Path, layer: &str) -> usize {
     assert_ok(
         &oracle_script("sbom_validate.py")
-            .arg(&cdx)
+            .arg(path)
             .output()
             .unwrap(),
     );
-    assert_ok(
-        &venv_bin("pyspdxtools")
-            .arg("-i")
-            .arg(&spdx)
-            .output()
-            .unwrap(),
-    );
-    let want = oracle(fixture);
-
-    let bom: Value = serde_json::from_slice(&fs::read(&cdx).unwrap()).unwrap();
+    let bom = read_json(path);
     assert_eq!(bom["metadata"]["component"]["type"], "container");
-    let mut listed: Vec<Listed> = bom["components"]
-        .as_array()
-        .unwrap()
+    let components = bom["components"].as_array().unwrap();
+    let mut listed: Vec<Listed> = components
         .iter()
+        .filter(|c| property(c, "vouch:ecosystem") == fixture.ecosystem)
         .map(|c| {
             let version = c["version"].as_str().unwrap();
             let arch = check_purl(fixture, c["purl"].as_str().unwrap(), version);
-            assert_eq!(property(c, "vouch:ecosystem"), fixture.ecosystem);
             assert_eq!(property(c, "vouch:database"), fixture.path);
             assert_eq!(property(c, "vouch:layer"), layer);
             assert_eq!(property(c, "vouch:third-party"), "false");
@@ -354,11 +330,26 @@ fn check_sboms(fixture: &OsFixture, reference: &str, layer: &str) {
         .collect();
     listed.sort();
     assert_eq!(
-        listed, want,
-        "{reference}: vouch (left), the oracle (right)"
+        listed,
+        oracle(fixture),
+        "{}: CycloneDX (left), the oracle (right)",
+        fixture.tag
     );
+    components.len()
+}
 
-    let doc: Value = serde_json::from_slice(&fs::read(&spdx).unwrap()).unwrap();
+/// The SPDX SBOM at `path` passes its validator, and its packages with a
+/// purl of the fixture's ecosystem are exactly the oracle's packages
+/// (name, version, architecture).
+fn check_spdx(fixture: &OsFixture, path: &Path) {
+    assert_ok(
+        &venv_bin("pyspdxtools")
+            .arg("-i")
+            .arg(path)
+            .output()
+            .unwrap(),
+    );
+    let doc = read_json(path);
     let prefix = format!("pkg:{}/", fixture.ecosystem);
     let mut packages: Vec<(String, String, String)> = doc["packages"]
         .as_array()
@@ -379,12 +370,37 @@ fn check_sboms(fixture: &OsFixture, reference: &str, layer: &str) {
         })
         .collect();
     packages.sort();
-    let want: Vec<(String, String, String)> =
-        want.into_iter().map(|(n, v, a, _)| (n, v, a)).collect();
+    let want: Vec<(String, String, String)> = oracle(fixture)
+        .into_iter()
+        .map(|(n, v, a, _)| (n, v, a))
+        .collect();
     assert_eq!(
         packages, want,
-        "{reference}: SPDX (left), the oracle (right)"
+        "{}: SPDX (left), the oracle (right)",
+        fixture.tag
     );
+}
+
+/// `vouch sbom REFERENCE` in both formats ([`check_cyclonedx`],
+/// [`check_spdx`]): the image's SBOM lists its OS packages and nothing
+/// else.
+fn check_sboms(fixture: &OsFixture, reference: &str, layer: &str) {
+    let d = tempdir();
+    let cdx = d.path().join("bom.cdx.json");
+    let spdx = d.path().join("sbom.spdx.json");
+    for (format, path) in [("cyclonedx", &cdx), ("spdx", &spdx)] {
+        let out = Fixture::new().run([
+            "sbom",
+            reference,
+            "--format",
+            format,
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert_ok(&out);
+    }
+    assert_eq!(check_cyclonedx(fixture, &cdx, layer), fixture.count);
+    check_spdx(fixture, &spdx);
 }
 
 /// Builds the fixture's image and checks its SBOMs from the layout.
@@ -454,8 +470,9 @@ fn an_apk_record_without_a_version_fails_the_scan_as_it_fails_apk() {
 }
 
 /// `vouch attest PROJECT --image IMAGE --key ci.key --os-packages`: the
-/// signed provenance (verified with `vouch verify-bundle`) records the
-/// fixture's packages beside the project's inputs, exactly the oracle's.
+/// signed provenance (verified with `vouch verify-bundle`) and the signed
+/// CycloneDX and SPDX SBOMs record the fixture's packages beside the
+/// project's inputs, exactly the oracle's.
 #[test]
 fn attest_os_packages_signs_what_each_oracle_lists() {
     for fixture in [&SQLITE, &NDB, &BDB, &APK] {
@@ -463,7 +480,7 @@ fn attest_os_packages_signs_what_each_oracle_lists() {
         let (reference, layout) = image(fixture, f.dir());
         let layer = layout_layers(&layout, fixture.tag).remove(0);
         let f = f.with_image(&reference);
-        assert_ok(&f.attest("ci.key", &["--os-packages"]));
+        assert_ok(&f.attest("ci.key", &["--os-packages", "--sbom", "cyclonedx,spdx"]));
         let tree = f.tree(&reference, &[]);
         let digest = tree["digest"].as_str().unwrap();
         let provenance = tree["attachments"]
@@ -482,6 +499,34 @@ fn attest_os_packages_signs_what_each_oracle_lists() {
             "ci.pub",
             digest,
         ]));
+        // The signed SBOMs list them too (beside the project's three
+        // inputs), and pass their validators.
+        let mut sboms = 0;
+        for a in tree["attachments"].as_array().unwrap() {
+            let kind = a["predicateType"].as_str().unwrap_or_default();
+            if !kind.starts_with("https://cyclonedx.org/") && !kind.starts_with("https://spdx.dev/")
+            {
+                continue;
+            }
+            let file = f.dir().join("sbom-bundle.json");
+            let sbom = statement_of(&bundle_of_referrer(
+                &layout,
+                a["digest"].as_str().unwrap(),
+                &file,
+            ));
+            let predicate = f.dir().join("sbom.json");
+            fs::write(&predicate, sbom["predicate"].to_string()).unwrap();
+            if kind.starts_with("https://cyclonedx.org/") {
+                assert_eq!(
+                    check_cyclonedx(fixture, &predicate, &layer),
+                    fixture.count + 3
+                );
+            } else {
+                check_spdx(fixture, &predicate);
+            }
+            sboms += 1;
+        }
+        assert_eq!(sboms, 2, "{tree}");
         let statement = statement_of(&bundle);
         let deps = statement["predicate"]["buildDefinition"]["resolvedDependencies"]
             .as_array()
