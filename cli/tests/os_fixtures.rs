@@ -14,7 +14,7 @@ use crate::common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use common::registry::{layout_image_with_layer, Registry};
+use common::registry::{layout_image_with_layers, Registry};
 use common::{
     assert_fails_with, assert_ok, bundle_of_referrer, layout_layers, oracle_script, read_json,
     root, statement_of, tempdir, venv_bin, Fixture,
@@ -230,7 +230,7 @@ fn image_with(fixture: &OsFixture, dir: &Path, database: &[u8]) -> (String, Path
         &links,
     );
     let layout = dir.join("layout");
-    layout_image_with_layer(&layout, fixture.tag, &tar);
+    layout_image_with_layers(&layout, fixture.tag, &[tar]);
     (format!("oci:{}:{}", layout.display(), fixture.tag), layout)
 }
 
@@ -690,6 +690,126 @@ fn vulns_of_the_sqlite_fixture_say_mariner_has_no_osv_ecosystem() {
         assert!(
             summary.contains("no OSV ecosystem for os-release ID \"mariner\""),
             "{summary}"
+        );
+    }
+}
+
+/// The Mariner image with a second layer in which rpm itself installs
+/// [`rpm_qa::epoch_test_rpm`] into the fixture's database (`rpm -i
+/// --justdb`), as a Dockerfile's `RUN tdnf install` does: rpm rewrites the
+/// whole sqlite file. Returns the image's reference, its layer digests, and
+/// what `rpm -qa` lists of the new database.
+fn mariner_with_an_install(dir: &Path) -> (String, Vec<String>, Vec<Listed>) {
+    let db = dir.join("db");
+    fs::create_dir(&db).unwrap();
+    fs::copy(testdata(SQLITE.database), db.join("rpmdb.sqlite")).unwrap();
+    let package = rpm_qa::epoch_test_rpm(dir);
+    rpm_qa::rpm(
+        &db,
+        &[
+            "--define",
+            "_db_backend sqlite",
+            "-i",
+            "--justdb",
+            "--nodeps",
+            package.to_str().unwrap(),
+        ],
+    );
+    let mut want: Vec<Listed> = rpm_qa::rpm_qa(&db, "sqlite")
+        .iter()
+        .map(|l| first_four(l))
+        .collect();
+    want.sort();
+    assert_eq!(want.len(), SQLITE.count + 1);
+    let os_release = fs::read(testdata(SQLITE.os_release)).unwrap();
+    let base = fs::read(testdata(SQLITE.database)).unwrap();
+    let installed = fs::read(db.join("rpmdb.sqlite")).unwrap();
+    assert_ne!(base, installed);
+    let layout = dir.join("layout");
+    layout_image_with_layers(
+        &layout,
+        SQLITE.tag,
+        &[
+            layer_tar(
+                &[("etc/os-release", &os_release), (SQLITE.path, &base)],
+                &[],
+            ),
+            layer_tar(&[(SQLITE.path, &installed)], &[]),
+        ],
+    );
+    let layers = layout_layers(&layout, SQLITE.tag);
+    (
+        format!("oci:{}:{}", layout.display(), SQLITE.tag),
+        layers,
+        want,
+    )
+}
+
+/// The CycloneDX components of `vouch sbom REFERENCE`.
+fn components(reference: &str) -> Vec<Value> {
+    let out = Fixture::new().run(["sbom", reference, "--format", "cyclonedx"]);
+    assert_ok(&out);
+    let bom: Value = serde_json::from_slice(&out.stdout).unwrap();
+    bom["components"].as_array().unwrap().clone()
+}
+
+/// After the install, vouch lists what `rpm -qa` lists of the new
+/// database, the new package (with its epoch) attributed to the second
+/// layer and every other, whose entries rpm left unchanged, to the base.
+#[test]
+fn an_rpm_installed_in_a_second_layer_is_listed_and_attributed_to_it() {
+    let d = tempdir();
+    let (reference, layers, want) = mariner_with_an_install(d.path());
+    assert_eq!(layers.len(), 2);
+    let components = components(&reference);
+    let mut listed: Vec<Listed> = components
+        .iter()
+        .map(|c| {
+            let version = c["version"].as_str().unwrap();
+            let name = c["name"].as_str().unwrap();
+            let layer = if name == "vouch-epoch-test" {
+                &layers[1]
+            } else {
+                &layers[0]
+            };
+            assert_eq!(property(c, "vouch:layer"), layer, "{name}");
+            (
+                name.to_string(),
+                version.to_string(),
+                check_purl(&SQLITE, c["purl"].as_str().unwrap(), version),
+                source(
+                    &SQLITE,
+                    version,
+                    property(c, "vouch:source-name"),
+                    property(c, "vouch:source-version"),
+                ),
+            )
+        })
+        .collect();
+    listed.sort();
+    assert_eq!(listed, want);
+    assert!(listed
+        .iter()
+        .any(|(n, v, ..)| n == "vouch-epoch-test" && v == "3:1.2.3-4.fx"));
+}
+
+/// Every package of CBL-Mariner's own is vendored by `Microsoft
+/// Corporation` (all 129 of the fixture's): a package of another vendor
+/// on a Mariner image (the installed `Example Third Party, Inc.` one) is a
+/// third party's, and says so, as on RHEL or SLES.
+#[test]
+fn regression_issue_15_a_third_party_rpm_on_mariner_is_marked() {
+    let d = tempdir();
+    let (reference, _, _) = mariner_with_an_install(d.path());
+    let components = components(&reference);
+    assert_eq!(components.len(), SQLITE.count + 1);
+    for c in &components {
+        let third_party = c["name"] == "vouch-epoch-test";
+        assert_eq!(
+            property(c, "vouch:third-party"),
+            third_party.to_string(),
+            "{}",
+            c["name"]
         );
     }
 }

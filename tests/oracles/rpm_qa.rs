@@ -5,7 +5,7 @@
 //! each including this file with `#[path]`. This rpm reads sqlite and
 //! BerkeleyDB (`bdb_ro`) but has no NDB backend.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// rpm's query format for the fields vouch reads, tab-separated: name,
@@ -76,4 +76,36 @@ pub fn rpm_lists(file: &Path, file_name: &str, backend: &str) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(file, dir.path().join(file_name)).unwrap();
     rpm_qa(dir.path(), backend)
+}
+
+/// The binary RPM of an authored spec, built under `dir` by `rpmbuild`
+/// (Debian's rpm package), for what the fixtures lack: a package with an
+/// epoch (`vouch-epoch-test` `3:1.2.3-4.fx`), a third party's vendor
+/// (`Example Third Party, Inc.`) and a packager; noarch, no files, so that
+/// `rpm -i --justdb --nodeps` records it in any database. Its path.
+pub fn epoch_test_rpm(dir: &Path) -> PathBuf {
+    let spec = dir.join("vouch-epoch-test.spec");
+    std::fs::write(
+        &spec,
+        "Name: vouch-epoch-test\nEpoch: 3\nVersion: 1.2.3\nRelease: 4.fx\n\
+         Summary: test\nLicense: MIT AND (Apache-2.0 OR BSD-3-Clause)\n\
+         Vendor: Example Third Party, Inc.\nPackager: Jane Doe <jane@example.invalid>\n\
+         BuildArch: noarch\n%description\ntest\n%files\n",
+    )
+    .unwrap();
+    let top = dir.join("rpmbuild");
+    let built = Command::new("rpmbuild")
+        .args(["--define", &format!("_topdir {}", top.display())])
+        .arg("-bb")
+        .arg(&spec)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("rpmbuild (Debian's rpm package) cannot be run ({e}): install it (scripts/install-oracles.sh)")
+        });
+    assert!(
+        built.status.success(),
+        "rpmbuild failed: {}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    top.join("RPMS/noarch/vouch-epoch-test-1.2.3-4.fx.noarch.rpm")
 }

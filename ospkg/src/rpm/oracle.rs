@@ -6,7 +6,6 @@
 //! came from.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use super::packages;
 use crate::Package;
@@ -114,30 +113,7 @@ fn a_database_rpm_writes_with_a_pubkey_and_an_epoch() {
     rpm(&db, &["--initdb"]);
     let key = fixture("generated/debian-bookworm-stable.asc");
     rpm(&db, &["--import", key.to_str().unwrap()]);
-    let spec = tmp.path().join("t.spec");
-    std::fs::write(
-        &spec,
-        "Name: vouch-epoch-test\nEpoch: 3\nVersion: 1.2.3\nRelease: 4.fx\n\
-         Summary: test\nLicense: MIT AND (Apache-2.0 OR BSD-3-Clause)\n\
-         Vendor: Example Third Party, Inc.\nPackager: Jane Doe <jane@example.invalid>\n\
-         BuildArch: noarch\n%description\ntest\n%files\n",
-    )
-    .unwrap();
-    let top = tmp.path().join("top");
-    let built = Command::new("rpmbuild")
-        .args(["--define", &format!("_topdir {}", top.display())])
-        .arg("-bb")
-        .arg(&spec)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("rpmbuild (Debian's rpm package) cannot be run ({e}): install it (scripts/install-oracles.sh)")
-        });
-    assert!(
-        built.status.success(),
-        "rpmbuild failed: {}",
-        String::from_utf8_lossy(&built.stderr)
-    );
-    let package = top.join("RPMS/noarch/vouch-epoch-test-1.2.3-4.fx.noarch.rpm");
+    let package = rpm_qa::epoch_test_rpm(tmp.path());
     rpm(
         &db,
         &["-i", "--justdb", "--nodeps", package.to_str().unwrap()],
