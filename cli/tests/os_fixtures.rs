@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use common::registry::{layout_image_with_layers, Registry};
 use common::{
-    assert_fails_with, assert_ok, bundle_of_referrer, layout_layers, oracle_script, read_json,
-    root, statement_of, tempdir, venv_bin, Fixture,
+    assert_fails_with, assert_ok, bundle_of_referrer, layout_layers, oracle_script, property,
+    read_json, root, statement_of, tempdir, venv_bin, Fixture,
 };
 use serde_json::Value;
 
@@ -260,18 +260,6 @@ fn source(fixture: &OsFixture, version: &str, name: &str, source_version: &str) 
     }
 }
 
-/// A CycloneDX component's `vouch:` property.
-fn property<'a>(component: &'a Value, name: &str) -> &'a str {
-    component["properties"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} in {component}"))["value"]
-        .as_str()
-        .unwrap()
-}
-
 /// The purl's checks every listing shares: the ecosystem's type, the
 /// distribution's namespace and `distro`, and the epoch (RPM) as its own
 /// qualifier. Returns the architecture it names.
@@ -385,20 +373,7 @@ fn check_spdx(fixture: &OsFixture, path: &Path) {
 /// [`check_spdx`]): the image's SBOM lists its OS packages and nothing
 /// else.
 fn check_sboms(fixture: &OsFixture, reference: &str, layer: &str) {
-    let d = tempdir();
-    let cdx = d.path().join("bom.cdx.json");
-    let spdx = d.path().join("sbom.spdx.json");
-    for (format, path) in [("cyclonedx", &cdx), ("spdx", &spdx)] {
-        let out = Fixture::new().run([
-            "sbom",
-            reference,
-            "--format",
-            format,
-            "-o",
-            path.to_str().unwrap(),
-        ]);
-        assert_ok(&out);
-    }
+    let (_d, cdx, spdx) = common::sboms(reference);
     assert_eq!(check_cyclonedx(fixture, &cdx, layer), fixture.count);
     check_spdx(fixture, &spdx);
 }
@@ -561,34 +536,9 @@ fn attest_os_packages_signs_what_each_oracle_lists() {
     }
 }
 
-/// `vouch vulns REFERENCE --osv testdata/osv-os-fixtures --output json`,
-/// which must succeed: the (id, input name) of each finding, and the
-/// JSON.
+/// [`common::vulns_findings`] with testdata/osv-os-fixtures.
 fn findings(reference: &str) -> (Vec<(String, String)>, Value) {
-    let osv = testdata("osv-os-fixtures");
-    let out = Fixture::new().run([
-        "vulns",
-        reference,
-        "--osv",
-        osv.to_str().unwrap(),
-        "--output",
-        "json",
-    ]);
-    assert_ok(&out);
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let mut pairs: Vec<(String, String)> = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["id"].as_str().unwrap().to_string(),
-                f["input"]["name"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    pairs.sort();
-    (pairs, json)
+    common::vulns_findings(reference, &testdata("osv-os-fixtures"))
 }
 
 fn pair(id: &str, name: &str) -> (String, String) {

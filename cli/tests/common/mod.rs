@@ -560,3 +560,51 @@ pub fn layout_layers(layout: &Path, tag: &str) -> Vec<String> {
         .map(|l| l["digest"].as_str().unwrap().to_string())
         .collect()
 }
+
+/// `vouch sbom TARGET --format FORMAT -o FILE` in both formats, each of
+/// which must succeed: the temporary directory holding them, and the
+/// CycloneDX and the SPDX file.
+pub fn sboms(target: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let d = tempdir();
+    let cdx = d.path().join("bom.cdx.json");
+    let spdx = d.path().join("sbom.spdx.json");
+    for (format, path) in [("cyclonedx", &cdx), ("spdx", &spdx)] {
+        let out = Fixture::new().run(["sbom", target, "--format", format, "-o", s(path)]);
+        assert_ok(&out);
+    }
+    (d, cdx, spdx)
+}
+
+/// A CycloneDX component's property `name` (`vouch:layer`), which it
+/// must have.
+pub fn property<'a>(component: &'a serde_json::Value, name: &str) -> &'a str {
+    component["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {component}"))["value"]
+        .as_str()
+        .unwrap()
+}
+
+/// `vouch vulns IMAGE --osv OSV --output json`, which must succeed: the
+/// (finding id, input name) of each finding, sorted, and the JSON.
+pub fn vulns_findings(image: &str, osv: &Path) -> (Vec<(String, String)>, serde_json::Value) {
+    let out = Fixture::new().run(["vulns", image, "--osv", s(osv), "--output", "json"]);
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut pairs: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["input"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    (pairs, json)
+}
