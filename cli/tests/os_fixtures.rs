@@ -1,13 +1,18 @@
 //! The RPM and apk package databases of the real fixtures (testdata/rpmdb,
 //! testdata/ospkg/alpine; see their SOURCE.md) through the real binary:
 //! each packed here into a one-layer image (a tar built with the `tar`
-//! crate, gzip-compressed, as an `oci:` layout) at the path its
-//! distribution keeps it, beside an os-release of that distribution;
-//! `vouch sbom` (CycloneDX and SPDX, each through its validator), `vouch
-//! attest --os-packages` (the signed provenance) and `vouch vulns --osv`
-//! (testdata/osv-os-fixtures) must list exactly what each database's
-//! oracle lists: `rpm --dbpath` run now for sqlite and BerkeleyDB, the
-//! `rpm -qa` go-rpmdb recorded for NDB, trivy's expected listing for apk.
+//! crate, gzip-compressed, as an `oci:` layout; the SLES one also pushed to
+//! a real registry) at the path its distribution keeps it, beside an
+//! os-release of that distribution. `vouch sbom` (CycloneDX and SPDX, each
+//! through its validator) and `vouch attest --os-packages` (the signed
+//! provenance and SBOMs) must list exactly what each database's oracle
+//! lists: `rpm --dbpath` run now for sqlite and BerkeleyDB, the `rpm -qa`
+//! go-rpmdb recorded for NDB, trivy's expected listing for apk. `vouch
+//! vulns --osv` (testdata/osv-os-fixtures, as a directory and as an index)
+//! matches each release's records, with negative controls, and says that
+//! CBL-Mariner has no OSV ecosystem. A second layer in which rpm installs a
+//! package into the Mariner database checks the layer attribution and the
+//! third-party mark.
 
 use crate::common;
 
@@ -17,7 +22,7 @@ use std::path::{Path, PathBuf};
 use common::registry::{layout_image_with_layers, Registry};
 use common::{
     assert_fails_with, assert_ok, bundle_of_referrer, layout_layers, oracle_script, property,
-    read_json, root, statement_of, tempdir, venv_bin, Fixture,
+    read_json, root, s, statement_of, tempdir, venv_bin, Fixture,
 };
 use serde_json::Value;
 
@@ -262,7 +267,8 @@ fn source(fixture: &OsFixture, version: &str, name: &str, source_version: &str) 
 
 /// The purl's checks every listing shares: the ecosystem's type, the
 /// distribution's namespace and `distro`, and the epoch (RPM) as its own
-/// qualifier. Returns the architecture it names.
+/// qualifier. Returns the architecture it names, `(none)` (as rpm prints
+/// it) for a package without one (rpm's `gpg-pubkey` entries).
 fn check_purl(fixture: &OsFixture, purl: &str, version: &str) -> String {
     let namespace = fixture.distro.rsplit_once('-').unwrap().0;
     assert!(
@@ -275,9 +281,7 @@ fn check_purl(fixture: &OsFixture, purl: &str, version: &str) -> String {
         version.split_once(':').map(|(e, _)| e),
         "{purl}"
     );
-    qualifier(purl, "arch")
-        .unwrap_or_else(|| panic!("no arch in {purl}"))
-        .to_string()
+    qualifier(purl, "arch").unwrap_or("(none)").to_string()
 }
 
 /// The CycloneDX SBOM at `path` passes its validator, and its components
@@ -536,9 +540,19 @@ fn attest_os_packages_signs_what_each_oracle_lists() {
     }
 }
 
-/// [`common::vulns_findings`] with testdata/osv-os-fixtures.
+/// [`common::vulns_findings`] with testdata/osv-os-fixtures, which must
+/// find the same from the directory and from the on-disk index `vouch osv
+/// index` builds of it (the distribution ecosystems' names, with their
+/// spaces and colons, as index keys).
 fn findings(reference: &str) -> (Vec<(String, String)>, Value) {
-    common::vulns_findings(reference, &testdata("osv-os-fixtures"))
+    let dir = testdata("osv-os-fixtures");
+    let (pairs, json) = common::vulns_findings(reference, &dir);
+    let d = tempdir();
+    let index = d.path().join("osv.idx");
+    assert_ok(&Fixture::new().run(["osv", "index", s(&dir), "-o", s(&index)]));
+    let (_, indexed) = common::vulns_findings(reference, &index);
+    assert_eq!(indexed["findings"], json["findings"], "{reference}");
+    (pairs, json)
 }
 
 fn pair(id: &str, name: &str) -> (String, String) {
@@ -644,8 +658,10 @@ fn vulns_of_the_sqlite_fixture_say_mariner_has_no_osv_ecosystem() {
     }
 }
 
-/// The Mariner image with a second layer in which rpm itself installs
-/// [`rpm_qa::epoch_test_rpm`] into the fixture's database (`rpm -i
+/// The Mariner image with a second layer in which rpm itself imports a
+/// signing key (Debian's public release key: a `gpg-pubkey` entry, without
+/// architecture or source RPM, as every RHEL and Fedora image has) and
+/// installs [`rpm_qa::epoch_test_rpm`] into the fixture's database (`rpm -i
 /// --justdb`), as a Dockerfile's `RUN tdnf install` does: rpm rewrites the
 /// whole sqlite file. Returns the image's reference, its layer digests, and
 /// what `rpm -qa` lists of the new database.
@@ -653,6 +669,8 @@ fn mariner_with_an_install(dir: &Path) -> (String, Vec<String>, Vec<Listed>) {
     let db = dir.join("db");
     fs::create_dir(&db).unwrap();
     fs::copy(testdata(SQLITE.database), db.join("rpmdb.sqlite")).unwrap();
+    let key = testdata("rpmdb/generated/debian-bookworm-stable.asc");
+    rpm_qa::rpm(&db, &["--import", s(&key)]);
     let package = rpm_qa::epoch_test_rpm(dir);
     rpm_qa::rpm(
         &db,
@@ -670,7 +688,7 @@ fn mariner_with_an_install(dir: &Path) -> (String, Vec<String>, Vec<Listed>) {
         .map(|l| first_four(l))
         .collect();
     want.sort();
-    assert_eq!(want.len(), SQLITE.count + 1);
+    assert_eq!(want.len(), SQLITE.count + 2);
     let os_release = fs::read(testdata(SQLITE.os_release)).unwrap();
     let base = fs::read(testdata(SQLITE.database)).unwrap();
     let installed = fs::read(db.join("rpmdb.sqlite")).unwrap();
@@ -704,8 +722,9 @@ fn components(reference: &str) -> Vec<Value> {
 }
 
 /// After the install, vouch lists what `rpm -qa` lists of the new
-/// database, the new package (with its epoch) attributed to the second
-/// layer and every other, whose entries rpm left unchanged, to the base.
+/// database, the new entries (the package with its epoch, the key)
+/// attributed to the second layer and every other, whose entries rpm left
+/// unchanged, to the base; its SBOMs pass the validators.
 #[test]
 fn an_rpm_installed_in_a_second_layer_is_listed_and_attributed_to_it() {
     let d = tempdir();
@@ -717,7 +736,7 @@ fn an_rpm_installed_in_a_second_layer_is_listed_and_attributed_to_it() {
         .map(|c| {
             let version = c["version"].as_str().unwrap();
             let name = c["name"].as_str().unwrap();
-            let layer = if name == "vouch-epoch-test" {
+            let layer = if ["vouch-epoch-test", "gpg-pubkey"].contains(&name) {
                 &layers[1]
             } else {
                 &layers[0]
@@ -741,6 +760,24 @@ fn an_rpm_installed_in_a_second_layer_is_listed_and_attributed_to_it() {
     assert!(listed
         .iter()
         .any(|(n, v, ..)| n == "vouch-epoch-test" && v == "3:1.2.3-4.fx"));
+    assert!(listed
+        .iter()
+        .any(|(n, _, a, _)| n == "gpg-pubkey" && a == "(none)"));
+    // Both SBOMs of it pass their validators.
+    let (_d, cdx, spdx) = common::sboms(&reference);
+    assert_ok(
+        &oracle_script("sbom_validate.py")
+            .arg(&cdx)
+            .output()
+            .unwrap(),
+    );
+    assert_ok(
+        &venv_bin("pyspdxtools")
+            .arg("-i")
+            .arg(&spdx)
+            .output()
+            .unwrap(),
+    );
 }
 
 /// Every package of CBL-Mariner's own is vendored by `Microsoft
@@ -752,7 +789,7 @@ fn regression_issue_15_a_third_party_rpm_on_mariner_is_marked() {
     let d = tempdir();
     let (reference, _, _) = mariner_with_an_install(d.path());
     let components = components(&reference);
-    assert_eq!(components.len(), SQLITE.count + 1);
+    assert_eq!(components.len(), SQLITE.count + 2);
     for c in &components {
         let third_party = c["name"] == "vouch-epoch-test";
         assert_eq!(
