@@ -53,6 +53,9 @@ struct OsFixture {
     links: &'static [(&'static str, &'static str)],
     /// `rpm` or `apk`.
     ecosystem: &'static str,
+    /// The purl's namespace vouch must write: the vendor's, as its VEX
+    /// names its packages.
+    namespace: &'static str,
     /// The purl's `distro` qualifier vouch must write.
     distro: &'static str,
     /// How many packages its oracle lists (a check that the oracle ran).
@@ -68,6 +71,7 @@ const SQLITE: OsFixture = OsFixture {
     os_release_path: "etc/os-release",
     links: &[],
     ecosystem: "rpm",
+    namespace: "mariner",
     distro: "mariner-2.0",
     count: 129,
 };
@@ -82,6 +86,7 @@ const NDB: OsFixture = OsFixture {
     os_release_path: "usr/lib/os-release",
     links: &[("var/lib/rpm", "../../usr/lib/sysimage/rpm")],
     ecosystem: "rpm",
+    namespace: "suse",
     distro: "sles-15.3",
     count: 35,
 };
@@ -95,6 +100,7 @@ const BDB: OsFixture = OsFixture {
     os_release_path: "usr/lib/os-release",
     links: &[],
     ecosystem: "rpm",
+    namespace: "redhat",
     distro: "rhel-8.8",
     count: 1,
 };
@@ -109,6 +115,7 @@ const APK: OsFixture = OsFixture {
     os_release_path: "etc/os-release",
     links: &[],
     ecosystem: "apk",
+    namespace: "alpine",
     distro: "alpine-3.4.6",
     count: 15,
 };
@@ -266,13 +273,12 @@ fn source(fixture: &OsFixture, version: &str, name: &str, source_version: &str) 
 }
 
 /// The purl's checks every listing shares: the ecosystem's type, the
-/// distribution's namespace and `distro`, and the epoch (RPM) as its own
+/// vendor's namespace, the release's `distro`, and the epoch (RPM) as its own
 /// qualifier. Returns the architecture it names, `(none)` (as rpm prints
 /// it) for a package without one (rpm's `gpg-pubkey` entries).
 fn check_purl(fixture: &OsFixture, purl: &str, version: &str) -> String {
-    let namespace = fixture.distro.rsplit_once('-').unwrap().0;
     assert!(
-        purl.starts_with(&format!("pkg:{}/{namespace}/", fixture.ecosystem)),
+        purl.starts_with(&format!("pkg:{}/{}/", fixture.ecosystem, fixture.namespace)),
         "{purl}"
     );
     assert_eq!(qualifier(purl, "distro"), Some(fixture.distro), "{purl}");
@@ -799,4 +805,71 @@ fn regression_issue_15_a_third_party_rpm_on_mariner_is_marked() {
             c["name"]
         );
     }
+}
+
+/// Red Hat's VEX names its packages `pkg:rpm/redhat/<name>` (its real
+/// CSAF files, testdata/csaf/redhat), and a policy trusts it for
+/// `answersFor: ["pkg:rpm/redhat/*"]`: the packages vouch reads from a RHEL
+/// image must carry that namespace, else no Red Hat statement ever
+/// answers them. The RHEL 8 image's libuuid, attested with
+/// `--os-packages`, has RHSA-0000:0002 (alias CVE-2024-28085), which
+/// Red Hat's statement (authored, testdata/vendor-vex/redhat-rhel8) says
+/// does not affect RHEL 8's libuuid.
+#[test]
+fn regression_issue_15_red_hat_vex_answers_the_packages_of_a_rhel_image() {
+    let policy = r#"apiVersion: vouch.dev/v1alpha1
+kind: ImagePolicy
+metadata: {name: rhel}
+spec:
+  images: [{glob: "oci:**"}]
+  authorities:
+    - name: ci
+      key: {path: ci.pub}
+  attestations:
+    - name: provenance
+      predicateType: https://slsa.dev/provenance/v1
+      authorities: [ci]
+  vulnerabilities:
+    osv: osv
+    threshold: low
+    critical: deny
+    normal: warn
+    vendorVex:
+      - name: redhat
+        path: vex/redhat/
+        answersFor: ["pkg:rpm/redhat/*"]
+"#;
+    let f = Fixture::new()
+        .with_project()
+        .with_key("ci")
+        .with_policy(policy);
+    common::copy_tree(&testdata("osv-os-fixtures"), &f.dir().join("osv"));
+    fs::create_dir(f.dir().join("vex")).unwrap();
+    common::copy_tree(
+        &testdata("vendor-vex/redhat-rhel8"),
+        &f.dir().join("vex/redhat"),
+    );
+    let (reference, _) = image(&BDB, f.dir());
+    let f = f.with_image(&reference);
+    assert_ok(&f.attest("ci.key", &["--os-packages"]));
+    let out = f.run([
+        "vulns",
+        &reference,
+        "--policy",
+        "policy.yaml",
+        "--output",
+        "json",
+    ]);
+    assert_ok(&out);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let uuid = finding(&json, "RHSA-0000:0002", "libuuid");
+    assert_eq!(uuid["answer"]["vendor"], "redhat", "{uuid}");
+    assert_eq!(uuid["answer"]["status"], "not_affected", "{uuid}");
+    assert!(
+        uuid["input"]["purl"]
+            .as_str()
+            .unwrap()
+            .starts_with("pkg:rpm/redhat/libuuid@2.32.1-42.el8_8?"),
+        "{uuid}"
+    );
 }
