@@ -22,10 +22,27 @@ pub fn ecosystem(manager: Manager) -> &'static str {
     }
 }
 
+/// The purl namespace of an OS package of the distribution whose
+/// os-release `ID` is `id`: the vendor's own, as it names its packages in
+/// the VEX it publishes (Red Hat's CSAF `pkg:rpm/redhat/...`; SUSE's
+/// `pkg:rpm/suse/...`, for SLES and openSUSE alike; see testdata/csaf), so
+/// that its statements and a policy's `answersFor` (`pkg:rpm/redhat/*`)
+/// name the packages of its images; else the `ID` itself (`debian`,
+/// `ubuntu`, `alpine`, as those vendors write it).
+fn namespace(id: &str) -> &str {
+    match id {
+        "rhel" => "redhat",
+        "sles" | "sle-micro" | "opensuse-leap" | "opensuse-tumbleweed" | "opensuse-microos" => {
+            "suse"
+        }
+        other => other,
+    }
+}
+
 /// Every package of `scan` as an input, in the scan's order. The purl's
-/// namespace is the os-release `ID` (`unknown` without one) and its
-/// `distro` qualifier `<ID>-<VERSION_ID>` (the `ID` alone without a
-/// `VERSION_ID`, none without os-release).
+/// namespace is the vendor's ([`namespace`]; `unknown` without os-release)
+/// and its `distro` qualifier `<ID>-<VERSION_ID>` (the `ID` alone without
+/// a `VERSION_ID`, none without os-release), which names the release.
 pub fn inputs(scan: &Scan) -> Result<Vec<Input>> {
     let release = scan.os.as_ref().map(|(_, release)| release);
     let id = release.and_then(|r| r.id.as_deref());
@@ -40,7 +57,7 @@ pub fn inputs(scan: &Scan) -> Result<Vec<Input>> {
             let ecosystem = ecosystem(p.manager);
             let purl = os_purl(
                 ecosystem,
-                id.unwrap_or("unknown"),
+                id.map_or("unknown", namespace),
                 distro.as_deref(),
                 &p.name,
                 &p.version,

@@ -9,7 +9,10 @@ use std::path::Path;
 
 use base64::Engine;
 use common::registry::Registry;
-use common::{assert_fails_with, assert_ok, keygen, oracle_script, venv_bin, vouch, Fixture};
+use common::{
+    assert_fails_with, assert_ok, bundle_of_referrer, keygen, oracle_script, statement_of,
+    venv_bin, vouch, Fixture,
+};
 use serde_json::Value;
 
 const PROVENANCE: &str = "https://slsa.dev/provenance/v1";
@@ -67,30 +70,6 @@ fn predicate_types(tree: &Value) -> Vec<String> {
         .collect();
     types.sort();
     types
-}
-
-/// The bundle a referrer manifest in `layout` carries, written to a file.
-fn bundle_of_referrer(layout: &Path, referrer: &str, out: &Path) -> Value {
-    let blob = |digest: &str| {
-        fs::read(
-            layout
-                .join("blobs/sha256")
-                .join(digest.trim_start_matches("sha256:")),
-        )
-        .unwrap()
-    };
-    let manifest: Value = serde_json::from_slice(&blob(referrer)).unwrap();
-    let bytes = blob(manifest["layers"][0]["digest"].as_str().unwrap());
-    fs::write(out, &bytes).unwrap();
-    serde_json::from_slice(&bytes).unwrap()
-}
-
-/// The in-toto statement inside a DSSE bundle.
-fn statement_of(bundle: &Value) -> Value {
-    let payload = base64::engine::general_purpose::STANDARD
-        .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
-        .unwrap();
-    serde_json::from_slice(&payload).unwrap()
 }
 
 #[test]

@@ -25,6 +25,7 @@ mod interop_intoto;
 mod interop_sigstore_js;
 mod links_intoto;
 mod os_demo;
+mod os_fixtures;
 mod os_image;
 mod osv_index;
 mod output;

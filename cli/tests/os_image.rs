@@ -16,44 +16,8 @@ use std::path::Path;
 
 use common::debian::{self, DebianImage};
 use common::registry::Registry;
-use common::{assert_ok, oracle_script, root, tempdir, venv_bin, Fixture};
+use common::{assert_ok, layout_layers, oracle_script, property, root, tempdir, venv_bin, Fixture};
 use serde_json::Value;
-
-/// The layer digests of the layout's `tag` image, bottom first.
-fn layer_digests(image: &DebianImage, tag: &str) -> Vec<String> {
-    let layout = image.layout();
-    let blob = |digest: &str| -> Value {
-        let hex = digest.strip_prefix("sha256:").unwrap();
-        serde_json::from_slice(&fs::read(layout.join("blobs/sha256").join(hex)).unwrap()).unwrap()
-    };
-    let index: Value =
-        serde_json::from_slice(&fs::read(layout.join("index.json")).unwrap()).unwrap();
-    let entry = index["manifests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == tag)
-        .unwrap();
-    let manifest = blob(entry["digest"].as_str().unwrap());
-    manifest["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["digest"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// A component's `vouch:` property.
-fn property<'a>(component: &'a Value, name: &str) -> &'a str {
-    component["properties"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} in {component}"))["value"]
-        .as_str()
-        .unwrap()
-}
 
 /// (name, version, architecture, source, source version) of each installed
 /// package, as dpkg-query lists them.
@@ -76,20 +40,7 @@ fn oracle(image: &DebianImage) -> BTreeSet<(String, String, String, String, Stri
 /// the CycloneDX components are exactly dpkg-query's packages, attributed
 /// to their layers.
 fn check_sboms(image: &DebianImage, reference: &str) {
-    let d = tempdir();
-    let cdx = d.path().join("bom.cdx.json");
-    let spdx = d.path().join("sbom.spdx.json");
-    for (format, path) in [("cyclonedx", &cdx), ("spdx", &spdx)] {
-        let out = Fixture::new().run([
-            "sbom",
-            reference,
-            "--format",
-            format,
-            "-o",
-            path.to_str().unwrap(),
-        ]);
-        assert_ok(&out);
-    }
+    let (_d, cdx, spdx) = common::sboms(reference);
     assert_ok(
         &oracle_script("sbom_validate.py")
             .arg(&cdx)
@@ -141,7 +92,7 @@ fn check_sboms(image: &DebianImage, reference: &str) {
         .map(|c| c["name"].as_str().unwrap())
         .collect();
     assert!(names.contains("less") && !names.contains("sensible-utils"));
-    let layers = layer_digests(image, debian::TAG);
+    let layers = layout_layers(&image.layout(), debian::TAG);
     assert_eq!(layers.len(), 2);
     for c in components {
         let want = if c["name"] == "less" {
@@ -199,29 +150,9 @@ fn sbom_of_the_debian_image_lists_what_dpkg_query_lists_from_a_registry() {
 /// `vouch vulns REFERENCE --osv testdata/osv-debian-image --output json`:
 /// (finding id, input name) pairs.
 fn findings(reference: &str) -> (BTreeSet<(String, String)>, Value) {
-    let osv = root().join("testdata/osv-debian-image");
-    let out = Fixture::new().run([
-        "vulns",
-        reference,
-        "--osv",
-        osv.to_str().unwrap(),
-        "--output",
-        "json",
-    ]);
-    assert_ok(&out);
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let pairs = json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["id"].as_str().unwrap().to_string(),
-                f["input"]["name"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    (pairs, json)
+    let (pairs, json) =
+        common::vulns_findings(reference, &root().join("testdata/osv-debian-image"));
+    (pairs.into_iter().collect(), json)
 }
 
 #[test]
@@ -254,7 +185,7 @@ fn vulns_of_the_debian_image_match_its_release_records_by_source_package() {
         assert_eq!(libc["input"]["os"]["sourceName"], "glibc");
         assert_eq!(
             libc["input"]["os"]["layer"],
-            layer_digests(image, debian::TAG)[0].as_str()
+            layout_layers(&image.layout(), debian::TAG)[0].as_str()
         );
     }
     // The table marks what was read from the image's filesystem.

@@ -242,7 +242,7 @@ const DPKG_VENDOR_ADDRESSES: [&str; 10] = [
 /// whole values, so that a distribution's older spelling (`SUSE LINUX
 /// Products GmbH, Nuernberg, Germany` beside `SUSE LLC
 /// <https://www.suse.com/>`) is still its own.
-const RPM_VENDORS: [(&str, &[&str]); 12] = [
+const RPM_VENDORS: [(&str, &[&str]); 14] = [
     ("rhel", &["Red Hat"]),
     ("centos", &["CentOS", "Red Hat"]),
     ("fedora", &["Fedora"]),
@@ -255,6 +255,10 @@ const RPM_VENDORS: [(&str, &[&str]); 12] = [
     ("opensuse-leap", &["openSUSE", "SUSE"]),
     ("opensuse-tumbleweed", &["openSUSE", "SUSE"]),
     ("opensuse-microos", &["openSUSE", "SUSE"]),
+    // CBL-Mariner and its successor Azure Linux: `Microsoft Corporation`
+    // (every package of testdata/rpmdb's Mariner 2.0 database).
+    ("mariner", &["Microsoft"]),
+    ("azurelinux", &["Microsoft"]),
 ];
 
 /// Whether there is positive evidence that `package` is not the
@@ -618,6 +622,15 @@ mod tests {
         assert!(third_party(Some(&sles), &rpm(Some("NodeSource"))));
         assert!(third_party(Some(&rhel), &rpm(Some("Fedora Project"))));
         assert!(!third_party(Some(&rhel), &rpm(None)));
+        let mariner = OsRelease {
+            id: Some("mariner".into()),
+            ..OsRelease::default()
+        };
+        assert!(!third_party(
+            Some(&mariner),
+            &rpm(Some("Microsoft Corporation"))
+        ));
+        assert!(third_party(Some(&mariner), &rpm(Some("NodeSource"))));
         assert!(!third_party(Some(&unknown), &rpm(Some("Anyone"))));
         assert!(!third_party(None, &rpm(Some("Anyone"))));
         let apk = Package {

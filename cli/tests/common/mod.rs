@@ -511,3 +511,100 @@ pub fn pip_download(dest: &Path, format: &str, packages: &[&str]) {
         .unwrap();
     assert_ok(&out);
 }
+
+/// The bundle a referrer manifest in the `oci:` layout `layout` carries,
+/// written to the file `out`, parsed.
+pub fn bundle_of_referrer(layout: &Path, referrer: &str, out: &Path) -> serde_json::Value {
+    let blob = |digest: &str| {
+        std::fs::read(
+            layout
+                .join("blobs/sha256")
+                .join(digest.trim_start_matches("sha256:")),
+        )
+        .unwrap()
+    };
+    let manifest: serde_json::Value = serde_json::from_slice(&blob(referrer)).unwrap();
+    let bytes = blob(manifest["layers"][0]["digest"].as_str().unwrap());
+    std::fs::write(out, &bytes).unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// The in-toto statement inside a DSSE bundle.
+pub fn statement_of(bundle: &serde_json::Value) -> serde_json::Value {
+    use base64::Engine;
+    let payload = base64::engine::general_purpose::STANDARD
+        .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    serde_json::from_slice(&payload).unwrap()
+}
+
+/// The layer digests of the image tagged `tag` in the `oci:` layout
+/// `layout`, bottom first.
+pub fn layout_layers(layout: &Path, tag: &str) -> Vec<String> {
+    let blob = |digest: &str| -> serde_json::Value {
+        let hex = digest.strip_prefix("sha256:").unwrap();
+        read_json(&layout.join("blobs/sha256").join(hex))
+    };
+    let index = read_json(&layout.join("index.json"));
+    let entry = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == tag)
+        .unwrap();
+    let manifest = blob(entry["digest"].as_str().unwrap());
+    manifest["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["digest"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// `vouch sbom TARGET --format FORMAT -o FILE` in both formats, each of
+/// which must succeed: the temporary directory holding them, and the
+/// CycloneDX and the SPDX file.
+pub fn sboms(target: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let d = tempdir();
+    let cdx = d.path().join("bom.cdx.json");
+    let spdx = d.path().join("sbom.spdx.json");
+    for (format, path) in [("cyclonedx", &cdx), ("spdx", &spdx)] {
+        let out = Fixture::new().run(["sbom", target, "--format", format, "-o", s(path)]);
+        assert_ok(&out);
+    }
+    (d, cdx, spdx)
+}
+
+/// A CycloneDX component's property `name` (`vouch:layer`), which it
+/// must have.
+pub fn property<'a>(component: &'a serde_json::Value, name: &str) -> &'a str {
+    component["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {component}"))["value"]
+        .as_str()
+        .unwrap()
+}
+
+/// `vouch vulns IMAGE --osv OSV --output json`, which must succeed: the
+/// (finding id, input name) of each finding, sorted, and the JSON.
+pub fn vulns_findings(image: &str, osv: &Path) -> (Vec<(String, String)>, serde_json::Value) {
+    let out = Fixture::new().run(["vulns", image, "--osv", s(osv), "--output", "json"]);
+    assert_ok(&out);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut pairs: Vec<(String, String)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["input"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    pairs.sort();
+    (pairs, json)
+}

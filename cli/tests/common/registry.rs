@@ -509,13 +509,33 @@ pub fn layout_image(dir: &Path, tag: &str) -> String {
     let layout = OciLayout::new();
     let manifest = layout.image("amd64");
     layout.set_ref(&manifest, tag);
-    let copied = Command::new("cp")
-        .arg("-a")
-        .arg(layout.dir.path())
-        .arg(dir)
-        .status()
-        .unwrap();
-    assert!(copied.success());
+    super::copy_tree(layout.dir.path(), dir);
+    manifest.digest
+}
+
+/// OCI gzip-compressed tar layer media type.
+pub const OCI_LAYER_TAR_GZIP: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+/// Writes an OCI image layout at `dir` holding one linux/amd64 image
+/// tagged `tag` whose layers, bottom first, are `tars` (uncompressed tar
+/// archives), each stored gzip-compressed as image builders store them;
+/// returns its manifest digest, `sha256:…`.
+pub fn layout_image_with_layers(dir: &Path, tag: &str, tars: &[Vec<u8>]) -> String {
+    let layout = OciLayout::new();
+    let (layers, diff_ids): (Vec<Descriptor>, Vec<String>) = tars
+        .iter()
+        .map(|tar| {
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            gz.write_all(tar).unwrap();
+            (
+                layout.blob(OCI_LAYER_TAR_GZIP, &gz.finish().unwrap()),
+                vouch_evidence::digest::sha256(tar).to_string(),
+            )
+        })
+        .unzip();
+    let manifest = layout.image_of("amd64", &layers, &diff_ids);
+    layout.set_ref(&manifest, tag);
+    super::copy_tree(layout.dir.path(), dir);
     manifest.digest
 }
 
@@ -621,19 +641,30 @@ impl OciLayout {
         content.extend_from_slice(hex(&random_bytes(16)).as_bytes());
         content.push(b'\n');
         let layer = self.blob(OCI_LAYER_TAR, &tar_one_file("hello.txt", &content));
+        let diff_id = layer.digest.clone();
+        self.image_of(arch, &[layer], &[diff_id])
+    }
+
+    /// Stores a linux/`arch` image of the stored `layers` (whose
+    /// uncompressed digests are `diff_ids`), bottom first: its config and
+    /// manifest; returns the manifest's descriptor.
+    fn image_of(&self, arch: &str, layers: &[Descriptor], diff_ids: &[String]) -> Descriptor {
         let config = json!({
             "architecture": arch,
             "os": "linux",
             "config": {},
-            "rootfs": {"type": "layers", "diff_ids": [layer.digest]},
-            "history": [{"created_by": "vouch test harness"}],
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+            "history": diff_ids
+                .iter()
+                .map(|_| json!({"created_by": "vouch test harness"}))
+                .collect::<Vec<_>>(),
         });
         let config = self.blob(OCI_CONFIG, &serde_json::to_vec(&config).unwrap());
         let manifest = json!({
             "schemaVersion": 2,
             "mediaType": OCI_MANIFEST,
             "config": descriptor_json(&config),
-            "layers": [descriptor_json(&layer)],
+            "layers": layers.iter().map(descriptor_json).collect::<Vec<_>>(),
         });
         self.blob(OCI_MANIFEST, &serde_json::to_vec(&manifest).unwrap())
     }

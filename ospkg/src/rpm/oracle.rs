@@ -6,14 +6,13 @@
 //! came from.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use super::packages;
 use crate::Package;
 
-/// rpm's query format for the fields vouch reads; `(none)` where a tag is
-/// missing, the epoch only where there is one.
-const QUERY: &str = "%{NAME}\t%|EPOCH?{%{EPOCH}:}:{}|%{VERSION}-%{RELEASE}\t%{ARCH}\t%{SOURCERPM}\t%{VENDOR}\t%{PACKAGER}\t%{LICENSE}\n";
+#[path = "../../../tests/oracles/rpm_qa.rs"]
+mod rpm_qa;
+use rpm_qa::{rpm, rpm_qa};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,25 +26,10 @@ fn none(field: &Option<String>) -> &str {
 
 /// The source RPM's file name as a package's source fields give it back.
 fn source_rpm(p: &Package) -> String {
-    let version = match p.source_version.split_once(':') {
-        Some((_, v)) => v,
-        None => &p.source_version,
-    };
-    format!("{}-{version}.src.rpm", p.source_name)
+    rpm_qa::source_rpm(&p.source_name, &p.source_version)
 }
 
-/// rpm's line with a missing SOURCERPM (`gpg-pubkey`) replaced by the
-/// package's own name and version, which vouch gives as its source.
-fn own_source(line: &str) -> String {
-    let mut f: Vec<String> = line.split('\t').map(str::to_owned).collect();
-    if f.len() > 3 && f[3] == "(none)" {
-        let version = f[1].split_once(':').map_or(f[1].as_str(), |(_, v)| v);
-        f[3] = format!("{}-{version}.src.rpm", f[0]);
-    }
-    f.join("\t")
-}
-
-/// Each package as one line of [`QUERY`]'s output.
+/// Each package as one line of the oracle's query format.
 fn listing(path: &str, bytes: &[u8]) -> Vec<String> {
     packages(path, bytes)
         .unwrap_or_else(|e| panic!("{path}: {e}"))
@@ -65,49 +49,9 @@ fn listing(path: &str, bytes: &[u8]) -> Vec<String> {
         .collect()
 }
 
-/// Runs the oracle: `rpm --dbpath DIR ARGS...`, which must succeed; its
-/// standard output.
-fn rpm(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("rpm")
-        .arg("--dbpath")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("the oracle `rpm` cannot be run ({e}): install it (scripts/install-oracles.sh)")
-        });
-    assert!(
-        out.status.success(),
-        "rpm --dbpath {} {args:?} failed: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// What `rpm -qa` lists for the database in `dir`, read with `backend`.
-fn rpm_qa(dir: &Path, backend: &str) -> Vec<String> {
-    rpm(
-        dir,
-        &[
-            "--define",
-            &format!("_db_backend {backend}"),
-            "-qa",
-            "--qf",
-            QUERY,
-        ],
-    )
-    .lines()
-    .map(own_source)
-    .collect()
-}
-
-/// What `rpm --dbpath` lists for the fixture `rel`, copied into a temporary
-/// directory under the file name rpm's `backend` expects.
+/// What `rpm --dbpath` lists for the fixture `rel`.
 fn rpm_lists(rel: &str, file_name: &str, backend: &str) -> Vec<String> {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(fixture(rel), dir.path().join(file_name)).unwrap();
-    rpm_qa(dir.path(), backend)
+    rpm_qa::rpm_lists(&fixture(rel), file_name, backend)
 }
 
 fn assert_same(rel: &str, ours: Vec<String>, theirs: Vec<String>) {
@@ -169,30 +113,7 @@ fn a_database_rpm_writes_with_a_pubkey_and_an_epoch() {
     rpm(&db, &["--initdb"]);
     let key = fixture("generated/debian-bookworm-stable.asc");
     rpm(&db, &["--import", key.to_str().unwrap()]);
-    let spec = tmp.path().join("t.spec");
-    std::fs::write(
-        &spec,
-        "Name: vouch-epoch-test\nEpoch: 3\nVersion: 1.2.3\nRelease: 4.fx\n\
-         Summary: test\nLicense: MIT AND (Apache-2.0 OR BSD-3-Clause)\n\
-         Vendor: Example Third Party, Inc.\nPackager: Jane Doe <jane@example.invalid>\n\
-         BuildArch: noarch\n%description\ntest\n%files\n",
-    )
-    .unwrap();
-    let top = tmp.path().join("top");
-    let built = Command::new("rpmbuild")
-        .args(["--define", &format!("_topdir {}", top.display())])
-        .arg("-bb")
-        .arg(&spec)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("rpmbuild (Debian's rpm package) cannot be run ({e}): install it (scripts/install-oracles.sh)")
-        });
-    assert!(
-        built.status.success(),
-        "rpmbuild failed: {}",
-        String::from_utf8_lossy(&built.stderr)
-    );
-    let package = top.join("RPMS/noarch/vouch-epoch-test-1.2.3-4.fx.noarch.rpm");
+    let package = rpm_qa::epoch_test_rpm(tmp.path());
     rpm(
         &db,
         &["-i", "--justdb", "--nodeps", package.to_str().unwrap()],
