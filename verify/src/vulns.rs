@@ -912,7 +912,10 @@ fn vendor_superseded(vendor: &VendorVex, document: &VendorDocument, s: &vex::Sta
 /// with the same value in `package`. For RPMs the epoch is compared as
 /// RPM does, whether it is written in the version (`1:3.0.7-27.el9`, as
 /// vouch writes it) or as the purl specification's `epoch` qualifier (as
-/// Red Hat writes it), an absent epoch being 0.
+/// Red Hat writes it), an absent epoch being 0. SUSE's `upstream`
+/// qualifier (the source RPM, `openssl-3.src.rpm`) is compared only when
+/// the package's purl has one: vouch keeps the source in the input's OS
+/// origin, and SUSE's binary names are its own within its namespace.
 pub fn purl_names_package(id: &str, package: &PackageUrl<'_>) -> bool {
     let Ok(statement) = id.parse::<Purl>() else {
         return false;
@@ -947,6 +950,7 @@ pub fn purl_names_package(id: &str, package: &PackageUrl<'_>) -> bool {
     let namespace = lower(package.namespace()).unwrap_or_default();
     statement.qualifiers().iter().all(|(key, value)| {
         (rpm && key == "epoch")
+            || (rpm && key == "upstream" && package.qualifiers().get(key).is_none())
             || package.qualifiers().get(key).is_some_and(|v| {
                 v == value || (key == "distro" && same_release(&namespace, v, value))
             })
@@ -2223,6 +2227,33 @@ mod tests {
               statement"
             ]
         );
+    }
+
+    #[test]
+    fn suses_upstream_qualifier_is_compared_only_when_the_package_has_one() {
+        let package = |s: &str| s.parse::<Purl>().unwrap().package_url().clone();
+        // As SUSE's CSAF writes its products (testdata/csaf/suse).
+        let suse = "pkg:rpm/suse/libopenssl1_1@1.1.1l-150500.17.25.1?upstream=openssl-1_1.src.rpm";
+        let vouch = package(
+            "pkg:rpm/suse/libopenssl1_1@1.1.1l-150500.17.25.1?arch=x86_64&distro=sles-15.5",
+        );
+        assert!(purl_names_package(suse, &vouch));
+        let with = |upstream: &str| {
+            package(&format!(
+                "pkg:rpm/suse/libopenssl1_1@1.1.1l-150500.17.25.1?arch=x86_64&upstream={upstream}"
+            ))
+        };
+        assert!(purl_names_package(suse, &with("openssl-1_1.src.rpm")));
+        assert!(!purl_names_package(suse, &with("other.src.rpm")));
+        // Only for RPMs, and the rest still counts.
+        assert!(!purl_names_package(
+            "pkg:rpm/suse/libopenssl1_1@1.1.1l-150500.17.24.1?upstream=openssl-1_1.src.rpm",
+            &vouch
+        ));
+        assert!(!purl_names_package(
+            "pkg:deb/debian/zlib1g?upstream=zlib",
+            &package("pkg:deb/debian/zlib1g@1?distro=debian-12")
+        ));
     }
 
     #[test]
