@@ -209,8 +209,10 @@ fn vulns_of_an_image_without_osv_records_is_a_usage_error() {
     assert!(stderr.contains("--osv"), "{stderr}");
 }
 
-#[test]
-fn attest_os_packages_records_them_signed_and_the_gate_denies_a_critical_one() {
+/// The demo project, keys `ci` and `security`, the demo's gated policy
+/// over testdata/osv-debian-image, and a private copy of the Debian image
+/// (attaching writes into it): the fixture and the copy's reference.
+fn gated_copy() -> (Fixture, String) {
     let image = debian::image();
     let policy = fs::read_to_string(root().join("testdata/policies/demo-vulns.yaml")).unwrap();
     let f = Fixture::new()
@@ -222,10 +224,14 @@ fn attest_os_packages_records_them_signed_and_the_gate_denies_a_critical_one() {
         &root().join("testdata/osv-debian-image"),
         &f.dir().join("osv"),
     );
-    // A private copy of the layout: attaching writes into it.
     let copy = format!("oci:{}:debian", f.dir().join("layout").display());
     assert_ok(&f.run(["copy", &image.reference(debian::TAG), &copy]));
-    let f = f.with_image(&copy);
+    (f.with_image(&copy), copy)
+}
+
+#[test]
+fn attest_os_packages_records_them_signed_and_the_gate_denies_a_critical_one() {
+    let (f, copy) = gated_copy();
     // The project's own criticality list applies to the OS packages too.
     let rules = f.project.join("vouch.critical.yaml");
     let mut text = fs::read_to_string(&rules).unwrap();
@@ -314,20 +320,7 @@ fn regression_issue_15_vulns_with_a_policy_checks_the_os_packages_read_from_the_
     // checks the OS packages it reads from the image's layers (the digest
     // pins them), each answered by the image's own trusted VEX like any
     // input.
-    let image = debian::image();
-    let policy = fs::read_to_string(root().join("testdata/policies/demo-vulns.yaml")).unwrap();
-    let f = Fixture::new()
-        .with_project()
-        .with_key("ci")
-        .with_key("security")
-        .with_policy(&policy);
-    common::copy_tree(
-        &root().join("testdata/osv-debian-image"),
-        &f.dir().join("osv"),
-    );
-    let copy = format!("oci:{}:debian", f.dir().join("layout").display());
-    assert_ok(&f.run(["copy", &image.reference(debian::TAG), &copy]));
-    let f = f.with_image(&copy);
+    let (f, copy) = gated_copy();
     assert_ok(&f.attest("ci.key", &["--sbom", "cyclonedx"]));
     let vulns = |f: &Fixture| {
         let out = f.run([

@@ -1797,16 +1797,6 @@ mod tests {
     #[test]
     fn scanned_os_packages_join_the_verified_inputs_once() {
         let input = |name: &str, version: &str, from: &'static str| ImageInput {
-            name: name.into(),
-            version: Some(version.into()),
-            ecosystem: "deb".into(),
-            purl: Some(format!("pkg:deb/debian/{name}@{version}?distro=debian-12")),
-            uri: None,
-            critical: false,
-            critical_reasons: Vec::new(),
-            digests: Vec::new(),
-            cpe: None,
-            status: None,
             os: Some(crate::os::OsInput {
                 source_name: name.into(),
                 source_version: version.into(),
@@ -1815,6 +1805,12 @@ mod tests {
                 third_party: false,
                 from,
             }),
+            ..crate::vulns::tests::os_input(
+                name,
+                version,
+                "deb",
+                &format!("pkg:deb/debian/{name}@{version}?distro=debian-12"),
+            )
         };
         let evidence = [input("zlib1g", "1", crate::os::FROM_EVIDENCE)];
         let scanned = [

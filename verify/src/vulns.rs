@@ -1136,7 +1136,7 @@ impl Gate {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
     use vouch_evidence::osv::Database;
@@ -1821,7 +1821,8 @@ mod tests {
     }
 
     /// An OS package input, as the image scan makes them.
-    fn os_input(name: &str, version: &str, ecosystem: &str, purl: &str) -> ImageInput {
+    /// An OS package's input as a finding shows it (no origin recorded).
+    pub(crate) fn os_input(name: &str, version: &str, ecosystem: &str, purl: &str) -> ImageInput {
         ImageInput {
             name: name.into(),
             version: Some(version.into()),
