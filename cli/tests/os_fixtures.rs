@@ -21,8 +21,8 @@ use std::path::{Path, PathBuf};
 
 use common::registry::{layout_image_with_layers, Registry};
 use common::{
-    assert_fails_with, assert_ok, bundle_of_referrer, layout_layers, oracle_script, property,
-    read_json, root, s, statement_of, tempdir, venv_bin, Fixture,
+    assert_fails_with, assert_ok, bundle_of_referrer, finding, layout_layers, oracle_script,
+    property, read_json, root, s, statement_of, tempdir, venv_bin, Fixture,
 };
 use serde_json::Value;
 
@@ -563,16 +563,6 @@ fn findings(reference: &str) -> (Vec<(String, String)>, Value) {
 
 fn pair(id: &str, name: &str) -> (String, String) {
     (id.to_string(), name.to_string())
-}
-
-/// The finding of `id` in `name`.
-fn finding<'a>(json: &'a Value, id: &str, name: &str) -> &'a Value {
-    json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == id && f["input"]["name"] == name)
-        .unwrap_or_else(|| panic!("no {id} in {name}: {json}"))
 }
 
 /// SLES 15 SP3 (the NDB fixture): SUSE's records are by binary package, in

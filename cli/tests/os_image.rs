@@ -16,7 +16,9 @@ use std::path::Path;
 
 use common::debian::{self, DebianImage};
 use common::registry::Registry;
-use common::{assert_ok, layout_layers, oracle_script, property, root, tempdir, venv_bin, Fixture};
+use common::{
+    assert_ok, finding, layout_layers, oracle_script, property, root, tempdir, venv_bin, Fixture,
+};
 use serde_json::Value;
 
 /// (name, version, architecture, source, source version) of each installed
@@ -229,6 +231,21 @@ fn gated_copy() -> (Fixture, String) {
     (f.with_image(&copy), copy)
 }
 
+/// `vouch vulns IMAGE --policy policy.yaml --os-packages --output json`.
+fn vulns_with_os_packages(f: &Fixture, image: &str) -> Value {
+    let out = f.run([
+        "vulns",
+        image,
+        "--policy",
+        "policy.yaml",
+        "--os-packages",
+        "--output",
+        "json",
+    ]);
+    assert_ok(&out);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn attest_os_packages_records_them_signed_and_the_gate_denies_a_critical_one() {
     let (f, copy) = gated_copy();
@@ -262,17 +279,7 @@ fn attest_os_packages_records_them_signed_and_the_gate_denies_a_critical_one() {
     assert_eq!(libc["input"]["os"]["from"], "evidence");
     assert_eq!(libc["input"]["critical"], true);
     // With --os-packages the layers list it too: one finding, from both.
-    let out = f.run([
-        "vulns",
-        &copy,
-        "--policy",
-        "policy.yaml",
-        "--os-packages",
-        "--output",
-        "json",
-    ]);
-    assert_ok(&out);
-    let both: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let both = vulns_with_os_packages(&f, &copy);
     let libc = finding(&both, "DEBIAN-CVE-0000-0002", "libc6");
     assert_eq!(libc["input"]["os"]["from"], "evidence+image");
     assert_eq!(
@@ -303,16 +310,6 @@ fn attest_os_packages_records_them_signed_and_the_gate_denies_a_critical_one() {
     assert!(err.contains("DEBIAN-CVE-0000-0002"), "{err}");
 }
 
-/// The finding of `id` in the input `name` of a `--output json` listing.
-fn finding<'a>(json: &'a Value, id: &str, name: &str) -> &'a Value {
-    json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["id"] == id && f["input"]["name"] == name)
-        .unwrap_or_else(|| panic!("no {id} finding in {name} in {json}"))
-}
-
 #[test]
 fn regression_issue_15_vulns_with_a_policy_checks_the_os_packages_read_from_the_image() {
     // Attested WITHOUT --os-packages: the signed evidence lists the
@@ -322,19 +319,7 @@ fn regression_issue_15_vulns_with_a_policy_checks_the_os_packages_read_from_the_
     // input.
     let (f, copy) = gated_copy();
     assert_ok(&f.attest("ci.key", &["--sbom", "cyclonedx"]));
-    let vulns = |f: &Fixture| {
-        let out = f.run([
-            "vulns",
-            &copy,
-            "--policy",
-            "policy.yaml",
-            "--os-packages",
-            "--output",
-            "json",
-        ]);
-        assert_ok(&out);
-        serde_json::from_slice::<Value>(&out.stdout).unwrap()
-    };
+    let vulns = |f: &Fixture| vulns_with_os_packages(f, &copy);
     let json = vulns(&f);
     let libc = finding(&json, "DEBIAN-CVE-0000-0002", "libc6");
     assert_eq!(libc["input"]["os"]["from"], "image");

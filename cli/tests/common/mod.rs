@@ -588,6 +588,16 @@ pub fn property<'a>(component: &'a serde_json::Value, name: &str) -> &'a str {
         .unwrap()
 }
 
+/// The finding of `id` in the input `name` of a `--output json` listing.
+pub fn finding<'a>(json: &'a serde_json::Value, id: &str, name: &str) -> &'a serde_json::Value {
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == id && f["input"]["name"] == name)
+        .unwrap_or_else(|| panic!("no {id} finding in {name} in {json}"))
+}
+
 /// `vouch vulns IMAGE --osv OSV --output json`, which must succeed: the
 /// (finding id, input name) of each finding, sorted, and the JSON.
 pub fn vulns_findings(image: &str, osv: &Path) -> (Vec<(String, String)>, serde_json::Value) {
