@@ -562,8 +562,8 @@ pub fn layout_layers(layout: &Path, tag: &str) -> Vec<String> {
 }
 
 /// `vouch sbom TARGET --format FORMAT -o FILE` in both formats, each of
-/// which must succeed: the temporary directory holding them, and the
-/// CycloneDX and the SPDX file.
+/// which must succeed and pass its validator: the temporary directory
+/// holding them, and the CycloneDX and the SPDX file.
 pub fn sboms(target: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let d = tempdir();
     let cdx = d.path().join("bom.cdx.json");
@@ -572,7 +572,30 @@ pub fn sboms(target: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
         let out = Fixture::new().run(["sbom", target, "--format", format, "-o", s(path)]);
         assert_ok(&out);
     }
+    valid_cyclonedx(&cdx);
+    valid_spdx(&spdx);
     (d, cdx, spdx)
+}
+
+/// The CycloneDX file at `path` passes cyclonedx-python-lib's validator.
+pub fn valid_cyclonedx(path: &Path) {
+    assert_ok(
+        &oracle_script("sbom_validate.py")
+            .arg(path)
+            .output()
+            .unwrap(),
+    );
+}
+
+/// The SPDX file at `path` passes spdx-tools' validator.
+pub fn valid_spdx(path: &Path) {
+    assert_ok(
+        &venv_bin("pyspdxtools")
+            .arg("-i")
+            .arg(path)
+            .output()
+            .unwrap(),
+    );
 }
 
 /// A CycloneDX component's property `name` (`vouch:layer`), which it
