@@ -45,13 +45,27 @@
 # crates.io, Go; ~2 KB each), built into an index once (wall time and peak
 # RSS of the build), then, hyperfine as above:
 #   vouch inputs DIR                         baseline
-#   vouch vulns DIR --osv <index>            goal: < 0.3 s beyond the baseline
+#   vouch vulns DIR --osv <index>
+#   vouch sbom IMAGE --format cyclonedx      baseline for the image
+#   vouch vulns IMAGE --osv <index>          goal: < 0.3 s beyond its baseline
 #   vouch vulns DIR --osv <zip>              the same records loaded in memory
-#                                            (BENCH_ZIP_RUNS runs: it is slow)
+#   vouch vulns IMAGE --osv <zip>            (BENCH_ZIP_RUNS runs: it is slow)
 # with their peak RSS, and the per-lookup cost in-process (load's
 # index_lookup bench: open time, median microseconds per lookup of 2,000
-# packages the records name, and of as many names no record has). Findings
-# from the index must equal the generator's expected count. The webhook's
+# packages the records name, and of as many names no record has).
+# IMAGE is the real Debian 12 image of the integration tests
+# (scripts/debian-test-image.sh: mmdebstrap from Debian's archive, two
+# layers, gzip and zstd), built once and cached where
+# cli/tests/common/debian.rs caches it (target/debian-test-image/<hash of
+# the script>/; needs root, mmdebstrap, umoci, zstd, jq and Debian's archive
+# through apt). `vouch vulns IMAGE` without --policy reads the image's layers
+# and lists its OS packages, which is what `vouch sbom IMAGE` does, so sbom
+# plays for the image the role `vouch inputs` plays for the directory. The
+# generator is given the image's installed packages (dpkg-query on its
+# dpkg database): 20 Debian:12 records per source package name one, in
+# shapes whose outcome needs no dpkg order (see bench/vulns_osv.py). Every
+# row's findings must equal the generator's expected count: the crates'
+# for DIR, the (record, binary package) pairs for IMAGE. The webhook's
 # peak RSS with the index loaded is bench/webhook.sh with BENCH_OSV set to
 # the index (its policy then gets a `vulnerabilities` section naming it);
 # this script prints that command line.
@@ -139,11 +153,12 @@ load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- memory --------------------------------------------------------------------
 # rss NAME ARGS...: NAME, tab, the median of three peak RSS (KiB) of vouch
-# ARGS; a failed run fails the bench, with vouch's message.
+# ARGS; a failed run fails the bench, with vouch's message. The last run's
+# output is left in $work/out.json (see `found`).
 rss() {
     local name="$1" kibs=(); shift
     for _ in 1 2 3; do
-        /usr/bin/time -f %M -o "$work/rss" "$vouch" "$@" >/dev/null 2>"$work/err" \
+        /usr/bin/time -f %M -o "$work/rss" "$vouch" "$@" >"$work/out.json" 2>"$work/err" \
             || { cat "$work/err" >&2; return 1; }
         kibs+=("$(<"$work/rss")")
     done
@@ -186,29 +201,85 @@ index_n="${BENCH_INDEX_SIZE:-600000}" zip_runs="${BENCH_ZIP_RUNS:-2}"
 [[ "$zip_runs" =~ ^[1-9][0-9]?$ ]] || { echo "bench: BENCH_ZIP_RUNS: $zip_runs is not 1..99" >&2; exit 1; }
 ((index_n)) || exit 0
 started_index=$SECONDS
+# The real Debian image, built once (as cli/tests/common/debian.rs does:
+# same cache directory, same lock).
+bench_apt mmdebstrap=mmdebstrap umoci=umoci zstd=zstd jq=jq flock=util-linux
+images="$root/target/debian-test-image"
+image_dir="$images/$(sha256sum scripts/debian-test-image.sh | cut -c1-16)"
+mkdir -p "$images"
+(
+    flock 9
+    [[ -f "$image_dir/seconds" ]] || bash scripts/debian-test-image.sh "$image_dir" </dev/null
+) 9>"$images/.lock"
+image="oci:$image_dir/oci:debian"
+[[ "$image" != *[[:space:]]* ]] || { echo "bench: whitespace in a path: $image" >&2; exit 1; }
+# Its installed packages (binary, source, source version), by Debian's own
+# dpkg-query: what the generator aims Debian:12 records at.
+dpkg-query --admindir="$image_dir/dpkg" -W \
+    -f='${db:Status-Status}\t${Package}\t${source:Package}\t${source:Version}\n' \
+    | awk -F'\t' '$1 == "installed" {print $2 "\t" $3 "\t" $4}' | sort >"$work/image-packages.tsv"
+echo "bench: the Debian image: $(wc -l <"$work/image-packages.tsv") packages installed," \
+    "$(cut -f2 "$work/image-packages.tsv" | sort -u | wc -l) source packages"
+# image_findings PATH: vouch's finding count on the image against PATH.
+image_findings() {
+    "$vouch" vulns "$image" --osv "$1" --output json | python3 bench/vulns_json.py count findings
+}
 big="${BENCH_KEEP:-$work/osv}"
 mkdir -p "$big"
-# An export kept from an earlier run (its meta is written last) is reused:
-# it is the same, the generator being deterministic.
-[[ -f "$big/osv-$index_n.meta.json" ]] \
-    || python3 bench/vulns_osv.py "$proj/Cargo.lock" "$big" --zip-only "$index_n"
+# Absolute: the webhook's policy and load's bench (run in load/) name it.
+big="$(realpath "$big")"
+# An export kept from an earlier run (its meta is written last) is reused
+# when it was made from the same Cargo.lock and image packages: it is the
+# same, the generator being deterministic.
+inputs_sha256="$(cat "$proj/Cargo.lock" "$work/image-packages.tsv" | sha256sum | cut -d' ' -f1)"
+[[ -f "$big/osv-$index_n.meta.json" \
+    && "$(python3 bench/vulns_json.py get "$big/osv-$index_n.meta.json" inputs_sha256 2>/dev/null)" == "$inputs_sha256" ]] \
+    || python3 bench/vulns_osv.py "$proj/Cargo.lock" "$big" --zip-only \
+        --image-packages "$work/image-packages.tsv" "$index_n"
+meta="$big/osv-$index_n.meta.json"
 zip="$big/osv-$index_n.zip" idx="$big/osv-$index_n.idx"
 /usr/bin/time -f '%e %M' -o "$work/index-build" "$vouch" osv index "$zip" -o "$idx"
-want="$(python3 bench/vulns_json.py get "$big/osv-$index_n.meta.json" expected_findings)"
+want="$(python3 bench/vulns_json.py get "$meta" expected_findings)"
+want_image="$(python3 bench/vulns_json.py get "$meta" image_expected_findings)"
 from_index="$(findings "$idx")"
-echo "bench: osv-$index_n: $from_index findings from the index, $want expected"
+from_image="$(image_findings "$idx")"
+echo "bench: osv-$index_n: $from_index findings from the index, $want expected;" \
+    "on the image $from_image, $want_image expected"
 [[ "$from_index" == "$want" && "$want" != 0 ]] \
     || { echo "bench: the index's findings ($from_index) are not the $want expected (> 0)" >&2; exit 1; }
+[[ "$from_image" == "$want_image" && "$want_image" != 0 ]] \
+    || { echo "bench: the index's findings on the image ($from_image) are not the $want_image expected (> 0)" >&2; exit 1; }
 cat "$idx" >/dev/null
+load_index="$(cut -d' ' -f1-3 /proc/loadavg)"
 hyperfine -N --warmup 1 --runs "$runs" --style basic --export-json "$out/vulns-index-exec.json" \
     -n inputs "$vouch inputs $proj --output json" \
-    -n index "$vouch vulns $proj --osv $idx --output json"
+    -n index "$vouch vulns $proj --osv $idx --output json" \
+    -n sbom "$vouch sbom $image --format cyclonedx" \
+    -n "image index" "$vouch vulns $image --osv $idx --output json"
 hyperfine -N --runs "$zip_runs" --style basic --export-json "$out/vulns-index-zip-exec.json" \
-    -n zip "$vouch vulns $proj --osv $zip --output json"
+    -n zip "$vouch vulns $proj --osv $zip --output json" \
+    -n "image zip" "$vouch vulns $image --osv $zip --output json"
+# found NAME WANT: the findings of rss's last run, in $work/out.json, are
+# WANT in number (else the bench fails); prints NAME, tab, their number to
+# vulns-index-findings.tsv.
+found() {
+    local n
+    n="$(python3 bench/vulns_json.py count findings <"$work/out.json")"
+    [[ "$n" == "$2" ]] || { echo "bench: $1: $n findings, not the $2 expected" >&2; return 1; }
+    printf '%s\t%s\n' "$1" "$n" >>"$out/vulns-index-findings.tsv"
+}
+rm -f "$out/vulns-index-findings.tsv"
 {
     rss inputs inputs "$proj" --output json
     rss index vulns "$proj" --osv "$idx" --output json
+    found index "$want"
     rss zip vulns "$proj" --osv "$zip" --output json
+    found zip "$want"
+    rss sbom sbom "$image" --format cyclonedx
+    rss "image index" vulns "$image" --osv "$idx" --output json
+    found "image index" "$want_image"
+    rss "image zip" vulns "$image" --osv "$zip" --output json
+    found "image zip" "$want_image"
 } >"$out/vulns-index-rss.tsv"
 # The webhook at start, its policy's vulnerability gate naming the index or
 # no OSV records at all: peak RSS (VmHWM) once it listens. The full run, with
@@ -234,11 +305,14 @@ printf 'webhook-plain\t%s\nwebhook-index\t%s\n' "$(webhook_rss "$work/plain.yaml
 cargo bench --locked -q -p vouch-load --bench index_lookup -- \
     "$idx" "$big/osv-$index_n.queries.tsv" 7 >"$out/vulns-index-lookup.json"
 {
-    python3 bench/vulns_index_report.py "$out" "$big/osv-$index_n.meta.json" \
+    python3 bench/vulns_index_report.py "$out" "$meta" \
         "$(stat -c %s "$zip")" "$(stat -c %s "$idx")" $(<"$work/index-build")
     echo
-    echo "Project: as above ($inputs inputs). Export: synthetic, $index_n records, generated by bench/vulns_osv.py."
-    echo "Machine: $cores cores, $(uname -sr); load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+    echo "Project: as above ($inputs inputs). Image: the Debian 12 test image (scripts/debian-test-image.sh)," \
+        "$(wc -l <"$work/image-packages.tsv") packages installed ($(cut -f2 "$work/image-packages.tsv" | sort -u | wc -l) source packages). Export: synthetic, $index_n records," \
+        "generated by bench/vulns_osv.py, $(python3 bench/vulns_json.py get "$meta" image_source_records)" \
+        "of them naming the image's source packages."
+    echo "Machine: $cores cores, $(uname -sr); load average (1/5/15 min) $load_index before the timings, $(cut -d' ' -f1-3 /proc/loadavg) at the end."
     echo "Runs: $runs per row (zip: $zip_runs) after 1 warm-up (none for the zip); RSS: GNU time %M, median of 3."
     echo "Wall time of this part: $((SECONDS - started_index)) s."
     echo
