@@ -1,6 +1,6 @@
 """Generate bench/vulns.sh's synthetic OSV databases.
 
-    python3 bench/vulns_osv.py CARGO_LOCK OUT_DIR [--zip-only] N [N ...]
+    python3 bench/vulns_osv.py CARGO_LOCK OUT_DIR [--zip-only] [--image-packages TSV] N [N ...]
 
 Writes, per size N: OUT_DIR/osv-N/<id>.json (not with --zip-only),
 OUT_DIR/osv-N.zip (deflated, members <id>.json at the root like osv.dev's
@@ -8,14 +8,53 @@ export), OUT_DIR/osv-N.meta.json (the mix, the kept count and the expected
 finding count, counted over the registry crates locked in CARGO_LOCK) and
 OUT_DIR/osv-N.queries.tsv (ecosystem, name, version: 2,000 lookups of
 packages the records name, every kind of the mix, for the per-lookup cost).
+
+With --image-packages, TSV lists a Debian 12 image's installed packages,
+one a line: binary name, source name, source version (dpkg-query's
+${Package}, ${source:Package} and ${source:Version}). Then IMAGE_RECORDS
+Debian:12 records per source package name it (as the real feed has dozens
+for glibc or zlib) instead of a synthetic name, in shapes whose outcome
+needs no dpkg order: unfixed (`introduced: 0` alone: every version), fixed
+in the next epoch (`E+1:0`, above any version of epoch E), or fixed in the
+installed source version with `~` appended (which sorts before it). The
+meta then also holds image_expected_findings: the (record, binary package)
+pairs vouch must report on the image, which matches Debian's records by
+source name and source version. The meta's inputs_sha256 (of CARGO_LOCK's
+bytes, then TSV's) says which inputs an export was made from.
 Deterministic: seeded per N. Standard library only.
 """
 
-import collections, json, os, random, re, sys, zipfile
+import collections, hashlib, json, os, random, re, sys, zipfile
 
-lock_path, out_dir = sys.argv[1], sys.argv[2]
-zip_only = "--zip-only" in sys.argv[3:]
-sizes = [int(s) for s in sys.argv[3:] if s != "--zip-only"]
+args = sys.argv[1:]
+lock_path, out_dir = args.pop(0), args.pop(0)
+zip_only = "--zip-only" in args
+packages_path = None
+if "--image-packages" in args:
+    at = args.index("--image-packages")
+    packages_path = args[at + 1]
+    del args[at:at + 2]
+sizes = [int(s) for s in args if s != "--zip-only"]
+inputs_sha256 = hashlib.sha256()
+with open(lock_path, "rb") as f:
+    inputs_sha256.update(f.read())
+
+# The image's source packages: name -> (source version, binary names).
+IMAGE_RECORDS = 20
+image_sources = {}
+if packages_path:
+    with open(packages_path, "rb") as f:
+        raw = f.read()
+    inputs_sha256.update(raw)
+    for line in raw.decode("utf-8").splitlines():
+        binary, source, version = line.split("\t")
+        known = image_sources.setdefault(source, (version, []))
+        if known[0] != version:
+            sys.exit(f"bench: source package {source} has two installed versions, {known[0]} and {version}")
+        known[1].append(binary)
+    if not image_sources:
+        sys.exit(f"bench: {packages_path} lists no package")
+image_source_names = sorted(image_sources)
 
 # Registry crates locked in the vendored tree: vouch's cargo inputs.
 locked = collections.defaultdict(list)
@@ -185,9 +224,10 @@ def go(rng, i, year):
     }
 
 
-def distro(rng, i, year, flavour):
-    """A Debian- or Ubuntu-shaped record (osv.dev's converted distro feeds)."""
-    name = f"synth-src-{i % 5000}"
+def distro(rng, i, year, flavour, name=None):
+    """A Debian- or Ubuntu-shaped record (osv.dev's converted distro feeds),
+    of a synthetic source package unless NAME is given."""
+    name = name or f"synth-src-{i % 5000}"
     a, b, c, d = rng.randint(0, 9), rng.randint(0, 30), rng.randint(0, 20), rng.randint(1, 9)
     if flavour == "debian":
         eco, rid = "Debian:12", f"SYNTH-DEBIAN-CVE-{year}-{i:06d}"
@@ -217,6 +257,29 @@ def distro(rng, i, year, flavour):
         rec["severity"] = [{"type": "Ubuntu", "score": rng.choice(["low", "medium", "high"])},
                            {"type": "CVSS_V3", "score": cvss(rng)}]
     return rec
+
+
+def image_source(rng, j, i, year):
+    """The j-th Debian:12 record naming one of the image's source packages
+    (round robin); returns it and how many of the image's binary packages
+    it affects."""
+    name = image_source_names[j % len(image_source_names)]
+    version, binaries = image_sources[name]
+    rec = distro(rng, i, year, "debian", name)
+    epoch = int(version.split(":", 1)[0]) if ":" in version else 0
+    # Unfixed (twice as often: the feed's many open CVEs), fixed in a later
+    # epoch, or fixed before the installed version.
+    shape = (j // len(image_source_names)) % 4
+    if shape < 2:
+        events, hits = [{"introduced": "0"}], len(binaries)
+    elif shape == 2:
+        events, hits = [{"introduced": "0"}, {"fixed": f"{epoch + 1}:0"}], len(binaries)
+    else:
+        events, hits = [{"introduced": "0"}, {"fixed": version + "~"}], 0
+    affected = rec["affected"][0]
+    affected["ranges"][0]["events"] = events
+    del affected["versions"]
+    return rec, hits
 
 
 def distro_advisory(rng, i, year, flavour):
@@ -329,13 +392,18 @@ for n in sizes:
         os.mkdir(d)
     queries = []
     stats = collections.Counter()
-    expected = dir_bytes = 0
-    crates_seen = 0
+    expected = image_expected = dir_bytes = 0
+    crates_seen = debian_seen = 0
     with zipfile.ZipFile(d + ".zip", "w", zipfile.ZIP_DEFLATED) as zf:
         for i, kind in enumerate(kinds):
             year = 2018 + i % 8
             withdrawn = False
-            if kind in ("debian", "ubuntu"):
+            if kind == "debian" and debian_seen < IMAGE_RECORDS * len(image_source_names):
+                rec, hits = image_source(rng, debian_seen, i, year)
+                image_expected += hits
+                kind = "debian (image source)"
+                debian_seen += 1
+            elif kind in ("debian", "ubuntu"):
                 rec = distro(rng, i, year, kind)
             elif kind in ("alpine", "redhat", "suse"):
                 rec = distro_advisory(rng, i, year, kind)
@@ -365,7 +433,8 @@ for n in sizes:
                 events = [{"introduced": "0"}, {"fixed": vs((a[0], a[1], a[2] + 1))}]
                 name = f"synth-crate-{i}"
                 rec = rustsec(rng, i, year, name, events) if i % 2 else ghsa(rng, i, year, "crates.io", [(name, [events], "ECOSYSTEM")])
-            # About 1% of the kept kinds are withdrawn (never a locked crate's).
+            # About 1% of the kept kinds are withdrawn (never a locked crate's
+            # nor an image source's).
             if kind in KEPT and i % 97 == 0:
                 rec["withdrawn"] = rec["modified"]
                 withdrawn = True
@@ -392,6 +461,9 @@ for n in sizes:
         "kept": n - dropped - stats["withdrawn"],
         "locked_crate_records": crates_seen,
         "expected_findings": expected,
+        "image_source_records": debian_seen,
+        "image_expected_findings": image_expected,
+        "inputs_sha256": inputs_sha256.hexdigest(),
         "mix": dict(sorted(stats.items())),
         "dir_bytes": dir_bytes,
         "zip_bytes": os.path.getsize(d + ".zip"),
