@@ -1,0 +1,259 @@
+//! Cargo crates in Debian: Debian's Rust team packages crate `C` as
+//! `librust-C-dev` (the name lowercased, `_` written `-`), and a second,
+//! semver-incompatible version beside it as `librust-C-<major>-dev` (or
+//! `librust-C-0.<minor>-dev`), each shipping the crate's source under
+//! `/usr/share/cargo/registry/C-<version>/`. Feature packages
+//! (`librust-C+std-dev`) only pull in dependencies and carry no source.
+//!
+//! A swap keeps Cargo's version contract (semver, "caret" compatibility)
+//! when Debian's version is in the locked version's compatible range
+//! (same major; same minor for `0.x`; same patch for `0.0.x`) and not older
+//! than the lock: the lock pins the newest version every dependent
+//! accepted, and an older one may lack what a dependent requires.
+
+use semver::Version;
+
+use crate::{Action, Candidate, Delta, Step};
+
+/// The name of the Debian package that carries crate `name`'s default
+/// version (`serde_json` -> `librust-serde-json-dev`).
+pub fn package_name(name: &str) -> String {
+    format!(
+        "librust-{}-dev",
+        name.to_ascii_lowercase().replace('_', "-")
+    )
+}
+
+/// Whether `package` carries crate `name`'s source: `librust-C-dev`, or a
+/// versioned `librust-C-<version>-dev` (`librust-nom-4-dev`), but not a
+/// feature package (`librust-nom+std-dev`) nor another crate whose name
+/// extends this one (`librust-nom-derive-dev`).
+pub fn carries(package: &str, name: &str) -> bool {
+    let base = package_name(name);
+    if package == base {
+        return true;
+    }
+    let stem = &base[..base.len() - "-dev".len()];
+    package
+        .strip_prefix(stem)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .and_then(|rest| rest.strip_suffix("-dev"))
+        .is_some_and(|v| {
+            !v.is_empty()
+                && v.starts_with(|c: char| c.is_ascii_digit())
+                && v.chars().all(|c| c.is_ascii_digit() || c == '.')
+        })
+}
+
+/// The upstream version a Debian version carries: without its epoch
+/// (`1:`) and Debian revision (`-1`, `-1+b1`), with Debian's `~` for a
+/// semver pre-release (`1.0.0~rc.1`) read back as `-`; `+dfsg` and the
+/// like parse as build metadata, which semver ignores in comparisons.
+pub fn upstream_version(debian: &str) -> Option<Version> {
+    let without_epoch = match debian.split_once(':') {
+        Some((epoch, rest)) if epoch.chars().all(|c| c.is_ascii_digit()) => rest,
+        _ => debian,
+    };
+    let upstream = match without_epoch.rsplit_once('-') {
+        Some((upstream, _revision)) => upstream,
+        None => without_epoch,
+    };
+    Version::parse(&upstream.replace('~', "-")).ok()
+}
+
+/// The part of a version that semver compatibility keeps fixed.
+fn compatible(a: &Version, b: &Version) -> bool {
+    match (a.major, a.minor) {
+        (0, 0) => b.major == 0 && b.minor == 0 && a.patch == b.patch,
+        (0, minor) => b.major == 0 && b.minor == minor,
+        (major, _) => b.major == major,
+    }
+}
+
+/// The plan for crate `name` locked at `locked`, given the distribution's
+/// packages: the newest carrier in the locked version's compatible range
+/// (swapped unless older than the lock), else why none can be.
+pub fn plan(name: &str, locked: &str, candidates: &[Candidate]) -> Step {
+    let keep = |reason: String| Step {
+        name: name.to_string(),
+        version: locked.to_string(),
+        package: None,
+        package_version: None,
+        upstream_version: None,
+        delta: None,
+        action: Action::Keep,
+        reason,
+    };
+    let Ok(lock) = Version::parse(locked) else {
+        return keep(format!(
+            "the locked version {locked:?} is not a semver version"
+        ));
+    };
+    let carriers: Vec<(&Candidate, Version)> = candidates
+        .iter()
+        .filter(|c| carries(&c.package, name))
+        .filter_map(|c| upstream_version(&c.version).map(|v| (c, v)))
+        .collect();
+    if carriers.is_empty() {
+        return keep(format!(
+            "no package carries the crate (looked for {} and versioned {}-N-dev)",
+            package_name(name),
+            package_name(name).trim_end_matches("-dev")
+        ));
+    }
+    let best = carriers
+        .iter()
+        .filter(|(_, v)| compatible(&lock, v))
+        .max_by(|(_, a), (_, b)| a.cmp_precedence(b));
+    let Some((candidate, upstream)) = best else {
+        let mut found: Vec<String> = carriers
+            .iter()
+            .map(|(c, v)| format!("{} {v}", c.package))
+            .collect();
+        found.sort();
+        found.dedup();
+        return Step {
+            delta: Some(Delta::Incompatible),
+            ..keep(format!(
+                "no packaged version is semver-compatible with {lock}: {}",
+                found.join(", ")
+            ))
+        };
+    };
+    let delta = match upstream.cmp_precedence(&lock) {
+        std::cmp::Ordering::Equal => Delta::Same,
+        std::cmp::Ordering::Greater => Delta::Newer,
+        std::cmp::Ordering::Less => Delta::Older,
+    };
+    let (action, reason) = match delta {
+        Delta::Same => (Action::Swap, format!("{} carries {upstream}, the locked version", candidate.package)),
+        Delta::Newer => (
+            Action::Swap,
+            format!("{} carries {upstream}, semver-compatible with the locked {lock}", candidate.package),
+        ),
+        _ => (
+            Action::Keep,
+            format!(
+                "{} carries {upstream}, older than the locked {lock}: a dependent may need what {lock} added",
+                candidate.package
+            ),
+        ),
+    };
+    Step {
+        name: name.to_string(),
+        version: locked.to_string(),
+        package: Some(candidate.package.clone()),
+        package_version: Some(candidate.version.clone()),
+        upstream_version: Some(upstream.to_string()),
+        delta: Some(delta),
+        action,
+        reason,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Real stanzas of Debian 12's `main/binary-amd64/Packages` (bookworm,
+    /// as apt downloaded it on 2026-12-03): name and version of each
+    /// package carrying, or named like a carrier of, these crates.
+    fn bookworm() -> Vec<Candidate> {
+        [
+            ("librust-flate2-dev", "1.0.25-1"),
+            ("librust-nom-dev", "7.1.1-1"),
+            ("librust-nom-4-dev", "4.2.3-3"),
+            ("librust-nom+std-dev", "7.1.1-1"),
+            ("librust-nom-derive-dev", "0.10.0-1"),
+            ("librust-nom-4+std-dev", "4.2.3-3"),
+            ("librust-serde-json-dev", "1.0.87-1"),
+            ("librust-miniz-oxide-dev", "0.6.2-1"),
+            ("librust-flexiber-dev", "0.1.0-1+b1"),
+        ]
+        .into_iter()
+        .map(|(package, version)| Candidate {
+            package: package.into(),
+            version: version.into(),
+        })
+        .collect()
+    }
+
+    #[test]
+    fn debian_names_and_carriers() {
+        assert_eq!(package_name("serde_json"), "librust-serde-json-dev");
+        assert_eq!(package_name("Inflector"), "librust-inflector-dev");
+        assert!(carries("librust-nom-dev", "nom"));
+        assert!(carries("librust-nom-4-dev", "nom"));
+        assert!(carries("librust-miniz-oxide-0.6-dev", "miniz_oxide"));
+        assert!(!carries("librust-nom+std-dev", "nom"));
+        assert!(!carries("librust-nom-4+std-dev", "nom"));
+        assert!(!carries("librust-nom-derive-dev", "nom"));
+        assert!(!carries("librust-nom-dev", "nom-derive"));
+        assert!(!carries("librust-nom--dev", "nom"));
+    }
+
+    #[test]
+    fn upstream_versions_drop_epoch_and_revision() {
+        let v = |s: &str| upstream_version(s).map(|v| v.to_string());
+        assert_eq!(v("1.0.25-1").as_deref(), Some("1.0.25"));
+        assert_eq!(v("0.1.0-1+b1").as_deref(), Some("0.1.0"));
+        assert_eq!(v("1:2.0.0-3").as_deref(), Some("2.0.0"));
+        assert_eq!(v("1.0.0~rc.1-2").as_deref(), Some("1.0.0-rc.1"));
+        assert_eq!(v("0.4.3+dfsg-1").as_deref(), Some("0.4.3+dfsg"));
+        assert_eq!(v("2023.1-1"), None);
+    }
+
+    #[test]
+    fn the_plan_swaps_within_the_compatible_range_and_says_why_not() {
+        let step = |name: &str, locked: &str| plan(name, locked, &bookworm());
+        // The locked version, and an older lock Debian's newer patch serves.
+        let same = step("flate2", "1.0.25");
+        assert_eq!((same.action, same.delta), (Action::Swap, Some(Delta::Same)));
+        assert_eq!(same.package.as_deref(), Some("librust-flate2-dev"));
+        let newer = step("flate2", "1.0.20");
+        assert_eq!(
+            (newer.action, newer.delta),
+            (Action::Swap, Some(Delta::Newer))
+        );
+        // Debian's is older than the lock: kept, saying so.
+        let older = step("flate2", "1.0.28");
+        assert_eq!(
+            (older.action, older.delta),
+            (Action::Keep, Some(Delta::Older))
+        );
+        assert!(
+            older.reason.contains("older than the locked 1.0.28"),
+            "{}",
+            older.reason
+        );
+        // nom 4 is the versioned package; nom 5 has none.
+        let four = step("nom", "4.2.0");
+        assert_eq!(four.package.as_deref(), Some("librust-nom-4-dev"));
+        assert_eq!(four.action, Action::Swap);
+        let five = step("nom", "5.1.2");
+        assert_eq!(
+            (five.action, five.delta),
+            (Action::Keep, Some(Delta::Incompatible))
+        );
+        assert_eq!(
+            five.reason,
+            "no packaged version is semver-compatible with 5.1.2: librust-nom-4-dev 4.2.3, librust-nom-dev 7.1.1"
+        );
+        // 0.x: the minor is the major.
+        assert_eq!(step("miniz_oxide", "0.6.1").action, Action::Swap);
+        assert_eq!(
+            step("miniz_oxide", "0.7.1").delta,
+            Some(Delta::Incompatible)
+        );
+        assert_eq!(step("serde_json", "1.0.87").action, Action::Swap);
+        // No package at all; a lock that is no version.
+        let none = step("tinyxml-rs", "1.0.0");
+        assert_eq!((none.action, none.delta), (Action::Keep, None));
+        assert!(
+            none.reason.contains("librust-tinyxml-rs-dev"),
+            "{}",
+            none.reason
+        );
+        assert_eq!(step("flate2", "latest").action, Action::Keep);
+    }
+}

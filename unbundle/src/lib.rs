@@ -1,0 +1,78 @@
+//! The unbundling plan (`vouch unbundle`, issue 16): for each critical
+//! vendored input, the distribution package that carries the same upstream
+//! component, and whether swapping the vendored copy for it keeps the
+//! version contract the project's lockfile records. A distribution vendor
+//! keeps the bulk of an application vendored and unbundles only the
+//! critical parts onto builds it maintains; this crate decides which parts
+//! can be, and says why the others cannot.
+//!
+//! No I/O: the caller gives the locked inputs and the candidate packages
+//! (read from the distribution's verified package index), and gets a plan.
+#![forbid(unsafe_code)]
+
+use serde::Serialize;
+
+pub mod cargo;
+
+/// A binary package of the distribution's index: what the plan needs of
+/// one stanza of a `Packages` file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// The binary package's name (`librust-flate2-dev`).
+    pub package: String,
+    /// Its version as the distribution spells it (`1.0.25-1`,
+    /// `1:2.0~rc1-3+b1`).
+    pub version: String,
+}
+
+/// How the distribution's version stands to the locked one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Delta {
+    /// The same upstream version.
+    Same,
+    /// Newer, within the locked version's compatible range.
+    Newer,
+    /// Older, within the compatible range: the project's dependents may
+    /// need what the locked version added.
+    Older,
+    /// Outside the compatible range (another major version, or another
+    /// `0.x` minor).
+    Incompatible,
+}
+
+/// What the plan does with one input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Swap the vendored copy for the distribution's package.
+    Swap,
+    /// Keep the vendored copy; the step's reason says why.
+    Keep,
+}
+
+/// The plan for one input: the package chosen, if any, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// The input's name as its ecosystem spells it (`flate2`).
+    pub name: String,
+    /// Its locked version.
+    pub version: String,
+    /// The distribution package considered, when one carries it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    /// That package's version, as the distribution spells it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub package_version: Option<String>,
+    /// The upstream version the package carries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upstream_version: Option<String>,
+    /// How it stands to the locked version, when there is a package.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta: Option<Delta>,
+    /// Swap or keep.
+    pub action: Action,
+    /// Why, in words a vendor's assessment can quote.
+    pub reason: String,
+}
