@@ -7,11 +7,13 @@
 //!
 //! A swap keeps Cargo's version contract (semver, "caret" compatibility)
 //! when Debian's version is in the locked version's compatible range
-//! (same major; same minor for `0.x`; same patch for `0.0.x`) and not older
-//! than the lock: the lock pins the newest version every dependent
-//! accepted, and an older one may lack what a dependent requires.
+//! (same major; same minor for `0.x`; same patch for `0.0.x`) and meets
+//! every requirement the project's crates state for it (their
+//! `Cargo.toml` dependency entries). Without those requirements it must
+//! not be older than the lock: the lock pins the newest version every
+//! dependent accepted, and an older one may lack what a dependent needs.
 
-use semver::Version;
+use semver::{Version, VersionReq};
 
 use crate::{Action, Candidate, Delta, Step};
 
@@ -70,10 +72,17 @@ fn compatible(a: &Version, b: &Version) -> bool {
     }
 }
 
-/// The plan for crate `name` locked at `locked`, given the distribution's
-/// packages: the newest carrier in the locked version's compatible range
-/// (swapped unless older than the lock), else why none can be.
-pub fn plan(name: &str, locked: &str, candidates: &[Candidate]) -> Step {
+/// The plan for crate `name` locked at `locked`, required by the
+/// project's crates as `requirements` (empty when they are not known),
+/// given the distribution's packages: the newest carrier in the locked
+/// version's compatible range, swapped when it meets every requirement
+/// (or, with none known, is not older than the lock); else why not.
+pub fn plan(
+    name: &str,
+    locked: &str,
+    requirements: &[VersionReq],
+    candidates: &[Candidate],
+) -> Step {
     let keep = |reason: String| Step {
         name: name.to_string(),
         version: locked.to_string(),
@@ -125,19 +134,45 @@ pub fn plan(name: &str, locked: &str, candidates: &[Candidate]) -> Step {
         std::cmp::Ordering::Greater => Delta::Newer,
         std::cmp::Ordering::Less => Delta::Older,
     };
-    let (action, reason) = match delta {
-        Delta::Same => (Action::Swap, format!("{} carries {upstream}, the locked version", candidate.package)),
-        Delta::Newer => (
-            Action::Swap,
-            format!("{} carries {upstream}, semver-compatible with the locked {lock}", candidate.package),
-        ),
-        _ => (
+    let unmet: Vec<String> = requirements
+        .iter()
+        .filter(|r| !r.matches(upstream))
+        .map(ToString::to_string)
+        .collect();
+    let package = &candidate.package;
+    let (action, reason) = if !unmet.is_empty() {
+        (
             Action::Keep,
             format!(
-                "{} carries {upstream}, older than the locked {lock}: a dependent may need what {lock} added",
-                candidate.package
+                "{package} carries {upstream}, which the project's requirement(s) {} exclude",
+                unmet.join(", ")
             ),
-        ),
+        )
+    } else {
+        match delta {
+            Delta::Same => (
+                Action::Swap,
+                format!("{package} carries {upstream}, the locked version"),
+            ),
+            Delta::Older if requirements.is_empty() => (
+                Action::Keep,
+                format!(
+                    "{package} carries {upstream}, older than the locked {lock}, and no \
+                     requirement of the project's crates is known to allow it"
+                ),
+            ),
+            _ => (
+                Action::Swap,
+                format!(
+                    "{package} carries {upstream}, semver-compatible with the locked {lock}{}",
+                    if requirements.is_empty() {
+                        String::new()
+                    } else {
+                        " and every requirement of the project's crates".to_string()
+                    }
+                ),
+            ),
+        }
     };
     Step {
         name: name.to_string(),
@@ -205,7 +240,7 @@ mod tests {
 
     #[test]
     fn the_plan_swaps_within_the_compatible_range_and_says_why_not() {
-        let step = |name: &str, locked: &str| plan(name, locked, &bookworm());
+        let step = |name: &str, locked: &str| plan(name, locked, &[], &bookworm());
         // The locked version, and an older lock Debian's newer patch serves.
         let same = step("flate2", "1.0.25");
         assert_eq!((same.action, same.delta), (Action::Swap, Some(Delta::Same)));
