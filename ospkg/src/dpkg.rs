@@ -59,7 +59,7 @@ pub fn status_d(path: &str, bytes: &[u8]) -> Result<Vec<Package>> {
 /// `distroless`, a stanza without `Status` counts as installed.
 pub fn entries<'a>(path: &str, text: &'a str, distroless: bool) -> Result<Vec<Entry<'a>>> {
     let mut out = Vec::new();
-    for stanza in stanzas(path, text)? {
+    for stanza in stanzas("dpkg status", path, text)? {
         let field = |name: &str| {
             stanza
                 .fields
@@ -138,13 +138,19 @@ pub fn entries<'a>(path: &str, text: &'a str, distroless: bool) -> Result<Vec<En
 
 /// One deb822 stanza: its fields in order (continuation lines joined with
 /// `\n`), its text, and the line it starts at.
-struct Stanza<'a> {
-    fields: Vec<(&'a str, String)>,
-    text: &'a str,
-    line: usize,
+pub struct Stanza<'a> {
+    /// Its fields in order, names as written, values trimmed.
+    pub fields: Vec<(&'a str, String)>,
+    /// The stanza as written.
+    pub text: &'a str,
+    /// The line it starts at (1-based).
+    pub line: usize,
 }
 
-fn stanzas<'a>(path: &str, text: &'a str) -> Result<Vec<Stanza<'a>>> {
+/// The deb822 stanzas of `text` (read at `path`; `what` names the kind of
+/// file in errors): shared with `vouch-apt`, which reads apt's `Release`
+/// and `Packages` files the same way.
+pub fn stanzas<'a>(what: &'static str, path: &str, text: &'a str) -> Result<Vec<Stanza<'a>>> {
     let mut out: Vec<Stanza<'a>> = Vec::new();
     let mut current: Option<(Stanza<'a>, usize)> = None;
     let mut offset = 0;
@@ -162,7 +168,7 @@ fn stanzas<'a>(path: &str, text: &'a str) -> Result<Vec<Stanza<'a>>> {
             continue;
         }
         let malformed = |why: &str| Error::Malformed {
-            what: "dpkg status",
+            what,
             path: path.to_owned(),
             why: format!("line {}: {why}", n + 1),
         };

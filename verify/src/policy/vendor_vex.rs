@@ -37,7 +37,6 @@ use std::path::PathBuf;
 use packageurl::PackageUrl;
 use pgp::composed::{Deserializable, DetachedSignature, SignedPublicKey};
 use pgp::packet::SignatureType;
-use pgp::types::KeyDetails as _;
 use serde::Deserialize;
 use serde_json::Value;
 use vouch_evidence::vex;
@@ -278,115 +277,7 @@ fn verify_detached(key: &SignedPublicKey, signature: &[u8], content: &[u8]) -> R
             "is not a binary-document signature, so it does not cover the exact bytes".into(),
         );
     }
-    let made = signature
-        .created()
-        .ok_or("has no creation time, so the key's validity then cannot be told")?;
-    if signature.verify(&key.primary_key, content).is_ok() {
-        let self_signatures = key
-            .details
-            .users
-            .iter()
-            .flat_map(|u| &u.signatures)
-            .chain(&key.details.direct_signatures);
-        return valid_when_signed(
-            "the key",
-            key.primary_key.created_at(),
-            newest(self_signatures),
-            &key.details.revocation_signatures,
-            made,
-        );
-    }
-    for sub in &key.public_subkeys {
-        if signature.verify(&sub.key, content).is_ok() {
-            let (revocations, bindings): (Vec<_>, Vec<_>) = sub
-                .signatures
-                .iter()
-                .partition(|s| s.typ() == Some(SignatureType::SubkeyRevocation));
-            let binding = newest(bindings.into_iter());
-            if !binding.is_some_and(|b| b.key_flags().sign()) {
-                return Err("was made by a subkey not bound for signing".into());
-            }
-            let revocations: Vec<_> = revocations.into_iter().cloned().collect();
-            valid_when_signed(
-                "its signing subkey",
-                sub.key.created_at(),
-                binding,
-                &revocations,
-                made,
-            )?;
-            return valid_when_signed(
-                "the key",
-                key.primary_key.created_at(),
-                None,
-                &key.details.revocation_signatures,
-                made,
-            );
-        }
-    }
-    Err("does not verify over the file's bytes with the named key".into())
-}
-
-/// The newest of `signatures` by creation time.
-fn newest<'a>(
-    signatures: impl Iterator<Item = &'a pgp::packet::Signature>,
-) -> Option<&'a pgp::packet::Signature> {
-    signatures.max_by_key(|s| s.created().map(|t| t.as_secs()))
-}
-
-/// Whether a (sub)key created at `created` could sign at `made`: not
-/// expired then by its newest self-signature's key expiration time, and
-/// not revoked. A revocation saying the key was superseded or retired
-/// stops the signatures made after it; any other (compromised, or no
-/// reason) stops every signature, since an attacker holding the key can
-/// date one as they like. The revocations and self-signatures were
-/// checked when the key was read (`verify_bindings`).
-fn valid_when_signed(
-    what: &str,
-    created: pgp::types::Timestamp,
-    self_signature: Option<&pgp::packet::Signature>,
-    revocations: &[pgp::packet::Signature],
-    made: pgp::types::Timestamp,
-) -> Result<(), String> {
-    use pgp::packet::RevocationCode;
-    let at = |t: pgp::types::Timestamp| {
-        jiff::Timestamp::from_second(i64::from(t.as_secs()))
-            .map_or_else(|_| t.as_secs().to_string(), |t| t.to_string())
-    };
-    for revocation in revocations {
-        let soft = matches!(
-            revocation.revocation_reason_code(),
-            Some(RevocationCode::KeySuperseded | RevocationCode::KeyRetired)
-        );
-        let revoked = revocation.created().map(|t| t.as_secs());
-        if !soft || revoked.is_none_or(|r| r <= made.as_secs()) {
-            return Err(format!(
-                "was made at {} by a revoked key: {what} is revoked{} ({})",
-                at(made),
-                revocation
-                    .created()
-                    .map_or(String::new(), |t| format!(" since {}", at(t))),
-                revocation
-                    .revocation_reason_code()
-                    .map_or("no reason given".to_string(), |c| format!("{c:?}"))
-            ));
-        }
-    }
-    let lifetime = self_signature
-        .and_then(|s| s.key_expiration_time())
-        .map(|d| d.as_secs())
-        .filter(|d| *d > 0);
-    if let Some(lifetime) = lifetime {
-        let expires = u64::from(created.as_secs()) + u64::from(lifetime);
-        if u64::from(made.as_secs()) >= expires {
-            return Err(format!(
-                "was made at {} after {what} expired ({})",
-                at(made),
-                jiff::Timestamp::from_second(expires as i64)
-                    .map_or_else(|_| expires.to_string(), |t| t.to_string())
-            ));
-        }
-    }
-    Ok(())
+    crate::openpgp::verify_signature(key, signature, content)
 }
 
 #[cfg(test)]
