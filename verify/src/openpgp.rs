@@ -48,21 +48,25 @@ fn check(
     content: &[u8],
     made: pgp::types::Timestamp,
 ) -> Result<(), String> {
-    let self_signatures = || {
-        key.details
+    // The primary key, valid when it signed: by its newest self-signature
+    // and its revocations.
+    let primary_valid = || {
+        let self_signatures = key
+            .details
             .users
             .iter()
             .flat_map(|u| &u.signatures)
-            .chain(&key.details.direct_signatures)
-    };
-    if signature.verify(&key.primary_key, content).is_ok() {
-        return valid_when_signed(
+            .chain(&key.details.direct_signatures);
+        valid_when_signed(
             "the key",
             key.primary_key.created_at(),
-            newest(self_signatures()),
+            newest(self_signatures),
             &key.details.revocation_signatures,
             made,
-        );
+        )
+    };
+    if signature.verify(&key.primary_key, content).is_ok() {
+        return primary_valid();
     }
     for sub in &key.public_subkeys {
         if signature.verify(&sub.key, content).is_ok() {
@@ -83,13 +87,7 @@ fn check(
                 made,
             )?;
             // The primary key's own expiry bounds its subkeys'.
-            return valid_when_signed(
-                "the key",
-                key.primary_key.created_at(),
-                newest(self_signatures()),
-                &key.details.revocation_signatures,
-                made,
-            );
+            return primary_valid();
         }
     }
     Err("does not verify over the file's bytes with the named key".into())
