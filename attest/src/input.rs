@@ -2,7 +2,7 @@
 //! compare.
 
 use serde::Serialize;
-use vouch_evidence::input::{Digest, InputRecord, OsOrigin, Purl};
+use vouch_evidence::input::{Digest, Distribution, InputRecord, OsOrigin, Purl};
 
 pub use vouch_evidence::input::Match;
 
@@ -60,6 +60,11 @@ pub struct Input {
     /// `rpm`); `None` for a project's inputs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<OsOrigin>,
+    /// The distribution package it was unbundled onto (`vouch unbundle`),
+    /// with the chain of custody verified; filled by the caller that
+    /// checked it, never by discovery, which does not leave the project.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Distribution>,
 }
 
 impl Input {
@@ -89,6 +94,7 @@ impl Input {
             dependencies: Vec::new(),
             critical: Vec::new(),
             os: None,
+            distribution: None,
         }
     }
 
@@ -144,6 +150,7 @@ impl Input {
             critical: self.is_critical(),
             critical_reasons: self.critical.clone(),
             os: self.os.clone(),
+            distribution: self.distribution.clone(),
         })
     }
 }

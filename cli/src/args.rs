@@ -270,3 +270,31 @@ impl PlatformArgs {
         }
     }
 }
+
+/// Where the distribution's archive metadata, packages and installed files
+/// are read from (`unbundle`, and `attest` of an unbundled project). All
+/// local: the chain of custody is checked without network.
+#[derive(clap::Args, Clone, Debug)]
+pub struct AptArgs {
+    /// apt's lists directory: the `*_InRelease` files and the `Packages`
+    /// indexes apt fetched with them (`apt-get update` fills it).
+    #[arg(long, value_name = "DIR", default_value = "/var/lib/apt/lists")]
+    pub apt_lists: PathBuf,
+    /// The archive keyring every release must be signed by (binary or
+    /// armored OpenPGP keys).
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "/usr/share/keyrings/debian-archive-keyring.gpg"
+    )]
+    pub keyring: PathBuf,
+    /// Where the `.deb` files are (apt's archive cache, where
+    /// `apt-get install --download-only` and `apt-get download` put them).
+    #[arg(long, value_name = "DIR", default_value = "/var/cache/apt/archives")]
+    pub debs: PathBuf,
+    /// The root the distribution's packages are installed under, with
+    /// dpkg's database at ROOT/var/lib/dpkg (a chroot or an unpacked tree
+    /// instead of this machine).
+    #[arg(long, value_name = "ROOT", default_value = "/")]
+    pub distro_root: PathBuf,
+}

@@ -18,6 +18,7 @@ mod judge;
 mod os;
 mod outcome;
 mod report;
+mod swap;
 mod term;
 
 use std::io::{self, Write};

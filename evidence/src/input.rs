@@ -136,6 +136,48 @@ pub struct OsOrigin {
     pub third_party: bool,
 }
 
+/// Where a project input that was unbundled onto a distribution's build
+/// comes from (`vouch unbundle`, issue 16): the distribution package that
+/// now provides it, and the chain of custody `vouch attest` verified, from
+/// the archive's signed `InRelease` to the `.deb` whose files are on disk.
+/// The input keeps its upstream identity (name, version, `pkg:cargo/...`
+/// purl); this is its second, the distribution's. Present exactly when the
+/// input is provided by a distribution package; written all together, read
+/// back all or nothing.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Distribution {
+    /// The distribution package's purl
+    /// (`pkg:deb/debian/librust-flate2-dev@1.0.25-1?arch=amd64&distro=debian-12`),
+    /// built by [`os_purl`].
+    pub purl: Purl,
+    /// The source package it was built from (`rust-flate2`): the
+    /// distribution's advisories are published by source package.
+    pub source_name: String,
+    /// The source package's version (`1.0.25-1`), in the distribution's
+    /// version ordering.
+    pub source_version: String,
+    /// The SHA-256 of the `.deb` the files were checked against, as the
+    /// verified `Packages` entry lists it.
+    pub deb: Digest,
+    /// The SHA-256 of the decompressed `Packages` index that lists it, as
+    /// the verified release lists it.
+    pub packages: Digest,
+    /// The SHA-256 of the `InRelease` file whose signature was verified.
+    pub release: Digest,
+    /// The release's `Date` (RFC 3339).
+    pub release_date: String,
+    /// Uppercase hex fingerprint of the archive key that signed the
+    /// release.
+    pub signer: String,
+    /// The patches the distribution applies on top of upstream, as its
+    /// `debian/patches/series` names them, in order.
+    pub patches: Vec<String>,
+    /// Where the distribution installs the files the build uses
+    /// (`/usr/share/cargo/registry/flate2-1.0.25`).
+    pub path: String,
+}
+
 /// The purl of an OS package, after the purl spec's type definitions:
 /// `pkg:deb/<id>/<name>@<version>?arch=..&distro=<id>-<version_id>`,
 /// `pkg:apk/<id>/...` alike, and for RPM the version without its epoch,
@@ -278,6 +320,16 @@ impl Digest {
     }
 }
 
+/// Written as its `<key>:<value>` text.
+impl Serialize for Digest {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.algorithm, self.value)
@@ -403,6 +455,16 @@ impl Purl {
     }
 }
 
+/// Written as it was spelt ([`Purl::as_str`]).
+impl Serialize for Purl {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 impl FromStr for Purl {
     type Err = Error;
 
@@ -465,6 +527,9 @@ pub struct InputRecord {
     pub critical_reasons: Vec<String>,
     /// Where an OS package was found (ecosystems `deb`, `apk`, `rpm`).
     pub os: Option<OsOrigin>,
+    /// The distribution package a project input was unbundled onto, with
+    /// its verified chain of custody; `None` for a vendored input.
+    pub distribution: Option<Distribution>,
 }
 
 /// Reads the annotations of one resolved dependency, naming the key in
@@ -840,6 +905,7 @@ impl InputRecord {
             critical,
             critical_reasons,
             os,
+            distribution: None,
             name,
         }))
     }
@@ -922,6 +988,7 @@ impl TryFrom<&ResourceDescriptor> for InputRecord {
                 critical,
                 critical_reasons,
                 os,
+                distribution: None,
             })
         };
         read().map_err(what)

@@ -28,6 +28,7 @@ fn zlib() -> InputRecord {
         critical: true,
         critical_reasons: vec!["compression: a parser of untrusted data".into()],
         os: None,
+        distribution: None,
     }
 }
 
@@ -67,6 +68,7 @@ fn zlib1g() -> InputRecord {
             database: "var/lib/dpkg/status".into(),
             third_party: false,
         }),
+        distribution: None,
     }
 }
 

@@ -158,6 +158,7 @@ mod tests {
                 database: "var/lib/dpkg/status".into(),
                 third_party: false,
             }),
+            distribution: None,
         }
     }
 

@@ -1,0 +1,183 @@
+//! `vouch unbundle`'s I/O (issue 16): the distribution's archive as apt
+//! left it on this machine, read and verified once ([`Archive::load`]), and
+//! the shared shape of a plan ([`Planned`]) that each ecosystem's planner
+//! fills and its writer applies. The decisions themselves (which package
+//! carries an input, whether its version keeps the project's contract) are
+//! `vouch_unbundle`'s, which does no I/O.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use vouch_apt::packages::{self, Entry};
+use vouch_apt::release::{self, Release};
+
+use crate::args::AptArgs;
+use crate::files::read_capped;
+
+/// The suffix of the release files apt keeps in its lists directory.
+const IN_RELEASE: &str = "InRelease";
+
+/// A release whose `InRelease` verified against the keyring.
+pub struct VerifiedRelease {
+    /// The `InRelease` file read.
+    pub path: PathBuf,
+    /// Lowercase hex SHA-256 of that file, as read.
+    pub sha256: String,
+    /// Its verified fields, file list and signer.
+    pub release: Release,
+}
+
+/// A `Packages` index a verified release lists, checked and parsed.
+pub struct Index {
+    /// Which of [`Archive::releases`] lists it.
+    pub release: usize,
+    /// The path the release lists it under (`main/binary-amd64/Packages`).
+    pub path: String,
+    /// Lowercase hex SHA-256 of the decompressed index (what the release
+    /// lists for `path`).
+    pub sha256: String,
+    /// Its packages.
+    pub entries: Vec<Entry>,
+}
+
+/// The archive as apt's lists give it: every release that verified, the
+/// indexes each lists, and the releases refused (with why), whose packages
+/// are never candidates.
+pub struct Archive {
+    /// The releases whose signature, dates and keys held.
+    pub releases: Vec<VerifiedRelease>,
+    /// Their indexes.
+    pub indexes: Vec<Index>,
+    /// `InRelease` files (or indexes) refused, and why: a repository not
+    /// signed by the keyring, a stale release, an index that does not match.
+    pub refused: Vec<(PathBuf, String)>,
+}
+
+impl Archive {
+    /// Reads and verifies every `*_InRelease` of `apt.apt_lists` against
+    /// `apt.keyring` at `now`, then every `Packages` index apt keeps beside
+    /// each (plain, `.gz`, `.xz` or apt's `.lz4`) against the release's
+    /// SHA-256. A release or index that fails is refused, not fatal (a
+    /// machine may list third-party repositories); a keyring or lists
+    /// directory that cannot be read is an error.
+    pub fn load(apt: &AptArgs, now: jiff::Timestamp) -> Result<Archive> {
+        let keyring_bytes = read_capped(&apt.keyring, release::MAX_KEYRING as u64, "keyring")?;
+        let keyring = release::read_keyring(&apt.keyring.display().to_string(), &keyring_bytes)
+            .with_context(|| format!("cannot read keyring {}", apt.keyring.display()))?;
+        let mut names: Vec<String> = fs::read_dir(&apt.apt_lists)
+            .with_context(|| format!("cannot read apt lists {}", apt.apt_lists.display()))?
+            .map(|e| Ok(e?.file_name().to_string_lossy().into_owned()))
+            .collect::<std::io::Result<_>>()
+            .with_context(|| format!("cannot read apt lists {}", apt.apt_lists.display()))?;
+        names.sort();
+        let mut archive = Archive {
+            releases: Vec::new(),
+            indexes: Vec::new(),
+            refused: Vec::new(),
+        };
+        for name in names.iter().filter(|n| n.ends_with(IN_RELEASE)) {
+            let path = apt.apt_lists.join(name);
+            let bytes = read_capped(&path, release::MAX_IN_RELEASE as u64, "InRelease")?;
+            let verified = match release::verify(&path.display().to_string(), &bytes, &keyring, now)
+            {
+                Ok(release) => release,
+                Err(e) => {
+                    archive.refused.push((path, e.to_string()));
+                    continue;
+                }
+            };
+            let prefix = &name[..name.len() - IN_RELEASE.len()];
+            let index = archive.releases.len();
+            archive.releases.push(VerifiedRelease {
+                path,
+                sha256: hex_sha256(&bytes),
+                release: verified,
+            });
+            for list in names.iter().filter_map(|n| n.strip_prefix(prefix)) {
+                if let Some(listed) = index_path(list) {
+                    archive.read_index(apt, index, prefix, list, &listed);
+                }
+            }
+        }
+        Ok(archive)
+    }
+
+    /// Reads, checks and parses one index of release `index`, or records
+    /// why it was refused.
+    fn read_index(&mut self, apt: &AptArgs, index: usize, prefix: &str, list: &str, listed: &str) {
+        let file = apt.apt_lists.join(format!("{prefix}{list}"));
+        let release = &self.releases[index].release;
+        let read = || -> Result<Index> {
+            let bytes = read_capped(&file, packages::MAX_INDEX, "Packages index")?;
+            let plain = packages::check_index(release, listed, &bytes)?;
+            let path = listed
+                .trim_end_matches(".lz4")
+                .trim_end_matches(".gz")
+                .trim_end_matches(".xz")
+                .to_string();
+            let entries = packages::parse(&file.display().to_string(), &plain)?;
+            Ok(Index {
+                release: index,
+                sha256: hex_sha256(&plain),
+                path,
+                entries,
+            })
+        };
+        match read() {
+            Ok(read) => self.indexes.push(read),
+            Err(e) => self.refused.push((file, format!("{e:#}"))),
+        }
+    }
+
+    /// Every package of every verified index, with the index that lists it.
+    pub fn packages(&self) -> impl Iterator<Item = (&Index, &Entry)> {
+        self.indexes
+            .iter()
+            .flat_map(|index| index.entries.iter().map(move |e| (index, e)))
+    }
+}
+
+/// The release-relative path of a lists file's tail
+/// (`main_binary-amd64_Packages.lz4` is `main/binary-amd64/Packages.lz4`),
+/// or `None` for anything that is not a `Packages` index.
+fn index_path(list: &str) -> Option<String> {
+    let stem = list
+        .strip_suffix(".lz4")
+        .or_else(|| list.strip_suffix(".gz"))
+        .or_else(|| list.strip_suffix(".xz"))
+        .unwrap_or(list);
+    stem.ends_with("_Packages").then(|| list.replace('_', "/"))
+}
+
+/// Lowercase hex SHA-256.
+fn hex_sha256(bytes: &[u8]) -> String {
+    vouch_evidence::digest::sha256(bytes).hex()
+}
+
+/// One input's step of the plan, with what a swap needs.
+pub struct Planned {
+    /// The input's ecosystem (`cargo`, `go`, `npm`, `pip`).
+    pub ecosystem: &'static str,
+    /// The decision and its reason.
+    pub step: vouch_unbundle::Step,
+    /// With a swap: where the distribution installed the files the build
+    /// will use, and the package that installed them.
+    pub target: Option<Target>,
+}
+
+/// Where a swapped input's files are, and whose they are.
+pub struct Target {
+    /// The installed directory (`/usr/share/cargo/registry/flate2-1.0.25`).
+    pub dir: PathBuf,
+    /// The binary package that installs it (`librust-flate2-dev`).
+    pub package: String,
+    /// Its version (`1.0.25-1`).
+    pub version: String,
+}
+
+/// The directory `path` (absolute, as the distribution installs it) under
+/// the distribution root `apt.distro_root`.
+pub fn installed(apt: &AptArgs, path: &Path) -> PathBuf {
+    apt.distro_root.join(path.strip_prefix("/").unwrap_or(path))
+}
