@@ -60,6 +60,13 @@ pub struct Input {
     /// `rpm`); `None` for a project's inputs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<OsOrigin>,
+    /// The directory outside the project that the build takes it from
+    /// instead of a vendored copy: a `[patch]` onto a distribution's
+    /// installed package (`vouch unbundle --write`). Discovery records the
+    /// path and never reads it; the caller verifies the chain of custody
+    /// and fills [`Input::distribution`], or marks the input a mismatch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provided: Option<String>,
     /// The distribution package it was unbundled onto (`vouch unbundle`),
     /// with the chain of custody verified; filled by the caller that
     /// checked it, never by discovery, which does not leave the project.
@@ -94,6 +101,7 @@ impl Input {
             dependencies: Vec::new(),
             critical: Vec::new(),
             os: None,
+            provided: None,
             distribution: None,
         }
     }
