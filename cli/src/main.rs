@@ -112,6 +112,8 @@ enum Command {
     Diff(cmd::diff::Args),
     /// Write one self-contained HTML report on an image for auditors.
     Report(cmd::report::Args),
+    /// Plan (and with --write make) the swap of critical vendored inputs for the distribution's packages.
+    Unbundle(cmd::unbundle::Args),
     /// The Kubernetes admission webhook: verify every image before it runs
     /// (`vouch webhook certs` makes its TLS certificates).
     Webhook(cmd::webhook::Args),
@@ -162,6 +164,7 @@ fn dispatch(command: Command, deadline: Option<&Deadline>) -> anyhow::Result<Out
         Command::Osv(args) => done(block_on(cmd::osv::run(args), deadline)),
         Command::Diff(args) => done(block_on(cmd::diff::run(args), deadline)),
         Command::Report(args) => done(block_on(cmd::report::run(args), deadline)),
+        Command::Unbundle(args) => done(cmd::unbundle::run(args)),
         Command::Webhook(args) => done(block_on(cmd::webhook::run(args), deadline)),
         Command::Completions(args) => done(cmd::completions::run(args, Cli::command())),
         Command::Man(args) => done(cmd::man::run(args, Cli::command())),
