@@ -579,8 +579,9 @@ fn apply(dir: &Path, config: &Path, before: &[u8], swaps: &[(&Step, &Target)]) -
     )?;
     // Cargo re-resolves a patch of the locked version by itself; another
     // version needs the locked one named and the new one given.
+    let names: Vec<&str> = swaps.iter().map(|(s, _)| s.name.as_str()).collect();
     run_cargo(dir, &["metadata", "--offline", "--format-version", "1"])
-        .context("Cargo did not accept the patches")?;
+        .with_context(|| format!("Cargo did not accept the patches of {}", names.join(", ")))?;
     for (step, version) in &versions {
         if *version == step.version {
             continue;
