@@ -35,7 +35,8 @@ use outcome::{Listed, Misconfigured, Outcome};
 /// In CI, where the image is built: `vouch inputs DIR` checks every vendored
 /// or pinned input against what its lockfile declares, and `vouch attest DIR
 /// --image IMAGE --key KEY` signs SLSA provenance and SBOMs of them onto the
-/// image.
+/// image. `vouch unbundle DIR --distro debian` first swaps the critical
+/// vendored inputs for the distribution's maintained builds of them.
 ///
 /// At admission, before an image runs: `vouch verify IMAGE --policy FILE|DIR`
 /// allows or denies it, with the reasons; `vouch webhook` does the same for a

@@ -55,6 +55,9 @@ pub fn plan(
     archive: &Archive,
     apt: &AptArgs,
 ) -> Result<Vec<Planned>> {
+    if inputs.is_empty() {
+        return Ok(Vec::new());
+    }
     let root = Root::new(dir).with_context(|| format!("cannot read {}", dir.display()))?;
     let wanted = requirements(dir, &root)?;
     let mut candidates: Vec<Candidate> = archive
