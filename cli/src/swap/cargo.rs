@@ -108,15 +108,6 @@ fn plan_one(
     apt: &AptArgs,
     swapped: &BTreeSet<String>,
 ) -> Result<(Step, Option<Target>)> {
-    if let Some(dir) = &input.provided {
-        return Ok((
-            Step {
-                action: Action::Provided,
-                ..keep(input, format!("already provided by {dir}"))
-            },
-            None,
-        ));
-    }
     if !input.uri.starts_with(CRATES_IO) {
         return Ok((
             keep(
@@ -283,6 +274,34 @@ fn dependency_entries(manifest: &toml::Table) -> Vec<(&str, &toml::Value)> {
         .collect()
 }
 
+/// The requirements a manifest states, as (crate, version requirement,
+/// features enabled): a renamed dependency by its `package`; one without a
+/// version (a path or git dependency) states none.
+fn stated(manifest: &toml::Table) -> Vec<(&str, &str, Vec<String>)> {
+    dependency_entries(manifest)
+        .into_iter()
+        .filter_map(|(key, entry)| match entry {
+            toml::Value::String(req) => Some((key, req.as_str(), Vec::new())),
+            toml::Value::Table(t) => {
+                let req = t.get("version").and_then(toml::Value::as_str)?;
+                let name = t
+                    .get("package")
+                    .and_then(toml::Value::as_str)
+                    .unwrap_or(key);
+                let features = t
+                    .get("features")
+                    .and_then(toml::Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|f| f.as_str().map(str::to_string))
+                    .collect();
+                Some((name, req, features))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 /// What the project's crates require of each crate, by its real name: the
 /// vendored crates' manifests and the workspace members'.
 fn requirements(dir: &Path, root: &Root) -> Result<BTreeMap<String, Vec<Wanted>>> {
@@ -308,28 +327,7 @@ fn requirements(dir: &Path, root: &Root) -> Result<BTreeMap<String, Vec<Wanted>>
             let table: toml::Table = text
                 .parse()
                 .with_context(|| format!("invalid Cargo.toml {}", manifest.display()))?;
-            for (key, entry) in dependency_entries(&table) {
-                let (name, req, features) = match entry {
-                    toml::Value::String(req) => (key, req.as_str(), Vec::new()),
-                    toml::Value::Table(t) => {
-                        let Some(req) = t.get("version").and_then(toml::Value::as_str) else {
-                            continue;
-                        };
-                        let name = t
-                            .get("package")
-                            .and_then(toml::Value::as_str)
-                            .unwrap_or(key);
-                        let features = t
-                            .get("features")
-                            .and_then(toml::Value::as_array)
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|f| f.as_str().map(str::to_string))
-                            .collect();
-                        (name, req, features)
-                    }
-                    _ => continue,
-                };
+            for (name, req, features) in stated(&table) {
                 add(name, req, features);
             }
         }
@@ -637,4 +635,69 @@ fn apply(dir: &Path, config: &Path, before: &[u8], swaps: &[(&Step, &Target)]) -
         &["metadata", "--offline", "--locked", "--format-version", "1"],
     )
     .context("the updated project does not resolve as locked")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_of_dependency_states_its_requirement_by_the_crates_real_name() {
+        let manifest: toml::Table = r#"
+            [package]
+            name = "a"
+            version = "1.0.0"
+            [dependencies]
+            plain = "1.2"
+            z = { package = "flate2", version = "1.0.25", features = ["zlib"] }
+            local = { path = "../local" }
+            [dev-dependencies.rand]
+            version = "0.8"
+            [build-dependencies]
+            cc = "1"
+            [target.'cfg(unix)'.dependencies]
+            libc = { version = "0.2", default-features = false }
+            [features]
+            fast = ["dep:plain"]
+            [dependencies.opt]
+            version = "3"
+            optional = true
+        "#
+        .parse()
+        .unwrap();
+        let mut stated: Vec<(&str, &str, Vec<String>)> = stated(&manifest);
+        stated.sort();
+        assert_eq!(
+            stated,
+            [
+                ("cc", "1", vec![]),
+                ("flate2", "1.0.25", vec!["zlib".to_string()]),
+                ("libc", "0.2", vec![]),
+                ("opt", "3", vec![]),
+                ("plain", "1.2", vec![]),
+                ("rand", "0.8", vec![]),
+            ]
+        );
+        let offered = offered_features(&manifest);
+        assert_eq!(
+            offered.into_iter().collect::<Vec<_>>(),
+            ["fast".to_string(), "opt".to_string()]
+        );
+    }
+
+    #[test]
+    fn the_patch_series_is_read_in_order_without_comments_or_options() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(patches(dir.path()).unwrap(), Vec::<String>::new());
+        fs::create_dir_all(dir.path().join("debian/patches")).unwrap();
+        fs::write(
+            dir.path().join("debian/patches/series"),
+            "# Debian's changes\nb.patch\n\na.patch -p1\nc.diff # why\n",
+        )
+        .unwrap();
+        assert_eq!(
+            patches(dir.path()).unwrap(),
+            ["b.patch", "a.patch", "c.diff"]
+        );
+    }
 }
