@@ -370,6 +370,34 @@ fn a_write_cargo_refuses_leaves_the_config_and_the_lock_byte_identical() {
     assert_eq!(fs::read(dir.join(".cargo/config.toml")).unwrap(), config);
     assert_eq!(fs::read(dir.join("Cargo.lock")).unwrap(), lock);
 
+    // Cargo itself failing half-way (injected: a wrapper that runs the real
+    // Cargo but fails `cargo update`, after `cargo metadata` has re-locked):
+    // both files are put back.
+    let archive = hermetic(&tmp.path().join("archive2"), "");
+    let wrapper = tmp.path().join("cargo-fails-update");
+    fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = update ]; then echo 'error: injected failure' >&2; exit 101; fi\n\
+             exec '{}' \"$@\"\n",
+            std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+        ),
+    )
+    .unwrap();
+    make_executable(&wrapper);
+    let out = vouch()
+        .arg("unbundle")
+        .arg(&dir)
+        .args(["--distro", "debian", "--all", "--write"])
+        .args(archive.apt_args())
+        .env("CARGO", &wrapper)
+        .output()
+        .unwrap();
+    assert_fails_with(&out, "crate foo: Cargo could not lock Debian's 1.2.5");
+    assert_fails_with(&out, "injected failure");
+    assert_eq!(fs::read(dir.join(".cargo/config.toml")).unwrap(), config);
+    assert_eq!(fs::read(dir.join("Cargo.lock")).unwrap(), lock);
+
     // An invalid config fails before anything is written.
     fs::write(dir.join(".cargo/config.toml"), "[source.crates-io\n").unwrap();
     let out = unbundle(&dir, &archive, &["--write"]);
@@ -396,6 +424,12 @@ fn write_refuses_a_project_without_a_vendored_source() {
     );
     assert!(!dir.join(".cargo/config.toml").exists());
     assert_eq!(fs::read(dir.join("Cargo.lock")).unwrap(), lock);
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 /// Whether Debian's package `name` is installed on this machine.

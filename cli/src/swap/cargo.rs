@@ -176,16 +176,21 @@ fn plan_one(
         return not_installed(format!("no {}", manifest.display()));
     }
     let debian = read_manifest(&manifest)?;
-    let found = debian
-        .get("package")
-        .and_then(|p| p.get("version"))
-        .and_then(toml::Value::as_str)
-        .and_then(|v| Version::parse(v).ok());
-    if found
-        .as_ref()
-        .is_none_or(|v| v.cmp_precedence(&bare).is_ne())
-    {
-        return not_installed(format!("{} is not version {bare}", manifest.display()));
+    let field = |name: &str| {
+        debian
+            .get("package")
+            .and_then(|p| p.get(name))
+            .and_then(toml::Value::as_str)
+    };
+    let same_version = field("version")
+        .and_then(|v| Version::parse(v).ok())
+        .is_some_and(|v| v.cmp_precedence(&bare).is_eq());
+    if field("name") != Some(input.name.as_str()) || !same_version {
+        return not_installed(format!(
+            "{} is not {} {bare}",
+            manifest.display(),
+            input.name
+        ));
     }
     step = require_features(
         step,
