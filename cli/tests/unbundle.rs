@@ -136,6 +136,16 @@ fn step<'a>(plan: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
         .unwrap_or_else(|| panic!("no step for {name}: {plan:#}"))
 }
 
+/// Asserts the plan keeps `name`, for a reason starting with `why`.
+fn assert_kept(plan: &serde_json::Value, name: &str, why: &str) {
+    let step = step(plan, name);
+    assert_eq!(step["action"], "keep", "{step:#}");
+    assert!(
+        step["reason"].as_str().unwrap().starts_with(why),
+        "{step:#}"
+    );
+}
+
 /// The `[[package]]` entry of Cargo.lock for `name`, as text.
 fn lock_entry(lock: &str, name: &str) -> String {
     let start = lock
@@ -208,29 +218,16 @@ fn the_plan_swaps_the_packaged_crate_and_says_why_it_keeps_the_others() {
         (&"keep".into(), &"incompatible".into())
     );
     // Only in the release the keyring does not vouch for: no candidate.
-    let baz = step(&plan, "baz");
-    assert_eq!(baz["action"], "keep");
-    assert!(
-        baz["reason"]
-            .as_str()
-            .unwrap()
-            .starts_with("no package carries the crate"),
-        "{baz:#}"
+    assert_kept(&plan, "baz", "no package carries the crate");
+    assert_kept(
+        &plan,
+        "qux",
+        "not installed: apt-get install librust-qux-dev",
     );
-    let qux = step(&plan, "qux");
-    assert_eq!(qux["action"], "keep");
-    assert!(
-        qux["reason"]
-            .as_str()
-            .unwrap()
-            .starts_with("not installed: apt-get install librust-qux-dev"),
-        "{qux:#}"
-    );
-    let feat = step(&plan, "feat");
-    assert_eq!(feat["action"], "keep");
-    assert_eq!(
-        feat["reason"],
-        "feature(s) missing from librust-feat-dev: fast (enabled by the project's crates)"
+    assert_kept(
+        &plan,
+        "feat",
+        "feature(s) missing from librust-feat-dev: fast (enabled by the project's crates)",
     );
     assert_eq!(plan["summary"]["swap"], 1);
     assert_eq!(plan["summary"]["keep"], 4);

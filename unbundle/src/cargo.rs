@@ -84,17 +84,7 @@ pub fn plan(
     requirements: &[VersionReq],
     candidates: &[Candidate],
 ) -> Step {
-    let keep = |reason: String| Step {
-        name: name.to_string(),
-        version: locked.to_string(),
-        package: None,
-        package_version: None,
-        upstream_version: None,
-        delta: None,
-        action: Action::Keep,
-        reason,
-        patches: Vec::new(),
-    };
+    let keep = |reason: String| Step::keep(name, locked, reason);
     let Ok(lock) = Version::parse(locked) else {
         return keep(format!(
             "the locked version {locked:?} is not a semver version"

@@ -83,3 +83,22 @@ pub struct Step {
     /// installed package: what the build will take besides upstream's code.
     pub patches: Vec<String>,
 }
+
+impl Step {
+    /// A step that keeps input `name` locked at `version`, with no package
+    /// considered, saying why: what every planner says when no package
+    /// can even be weighed.
+    pub fn keep(name: &str, version: &str, reason: String) -> Step {
+        Step {
+            name: name.to_string(),
+            version: version.to_string(),
+            package: None,
+            package_version: None,
+            upstream_version: None,
+            delta: None,
+            action: Action::Keep,
+            reason,
+            patches: Vec::new(),
+        }
+    }
+}

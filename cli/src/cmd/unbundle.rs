@@ -139,15 +139,8 @@ pub fn run(args: Args) -> Result<()> {
 /// A step with no package: provided already, or no planner.
 fn step(input: &Input, action: Action, reason: String) -> Step {
     Step {
-        name: input.name.clone(),
-        version: input.version.clone(),
-        package: None,
-        package_version: None,
-        upstream_version: None,
-        delta: None,
         action,
-        reason,
-        patches: Vec::new(),
+        ..Step::keep(&input.name, &input.version, reason)
     }
 }
 

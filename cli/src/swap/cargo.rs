@@ -87,17 +87,7 @@ pub fn plan(
 
 /// A step that keeps `input`, saying why.
 fn keep(input: &Input, reason: String) -> Step {
-    Step {
-        name: input.name.clone(),
-        version: input.version.clone(),
-        package: None,
-        package_version: None,
-        upstream_version: None,
-        delta: None,
-        action: Action::Keep,
-        reason,
-        patches: Vec::new(),
-    }
+    Step::keep(&input.name, &input.version, reason)
 }
 
 /// The plan for one input, and with a swap where its files are.
