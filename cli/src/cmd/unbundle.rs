@@ -81,8 +81,41 @@ pub fn run(args: Args) -> Result<()> {
     let Distro::Debian = args.distro;
     let (inputs, _) = discover_classified(&args.dir, &args.discovery)?;
     let archive = Archive::load(&args.apt, jiff::Timestamp::now())?;
+    let selected = inputs.into_iter().filter(|i| args.all || i.is_critical());
+    let plans = plan_all(&args.dir, selected, &archive, &args.apt)?;
+    let all: Vec<&Planned> = plans.iter().flat_map(|(_, p)| p).collect();
+    match args.output.output {
+        Output::Json => writeln!(
+            term::data_stdout(),
+            "{}",
+            serde_json::to_string_pretty(&document(&archive, &all)?)?
+        )?,
+        Output::Table => table(&archive, &all)?,
+    }
+    if args.write {
+        let swaps = all.iter().filter(|p| p.step.action == Action::Swap).count();
+        for (ecosystem, planned) in &plans {
+            write_ecosystem(ecosystem, &args.dir, planned)?;
+        }
+        note!(
+            "unbundle: {swaps} input(s) swapped in {}",
+            args.dir.display()
+        );
+    }
+    Ok(())
+}
+
+/// The plan of each ecosystem's `inputs`: those already provided say so,
+/// the others go to their ecosystem's planner, or are kept when it has
+/// none yet.
+fn plan_all(
+    dir: &Path,
+    inputs: impl Iterator<Item = Input>,
+    archive: &Archive,
+    apt: &AptArgs,
+) -> Result<Vec<(&'static str, Vec<Planned>)>> {
     let mut by_ecosystem: BTreeMap<&'static str, Vec<Input>> = BTreeMap::new();
-    for input in inputs.into_iter().filter(|i| args.all || i.is_critical()) {
+    for input in inputs {
         by_ecosystem.entry(input.ecosystem).or_default().push(input);
     }
     let mut plans: Vec<(&'static str, Vec<Planned>)> = Vec::new();
@@ -104,7 +137,7 @@ pub fn run(args: Args) -> Result<()> {
                 target: None,
             })
             .collect();
-        match plan_ecosystem(ecosystem, &args.dir, &open, &archive, &args.apt) {
+        match plan_ecosystem(ecosystem, dir, &open, &archive, apt) {
             Some(result) => planned.extend(result?),
             None => planned.extend(open.iter().map(|i| Planned {
                 ecosystem,
@@ -114,26 +147,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         plans.push((ecosystem, planned));
     }
-    let all: Vec<&Planned> = plans.iter().flat_map(|(_, p)| p).collect();
-    match args.output.output {
-        Output::Json => writeln!(
-            term::data_stdout(),
-            "{}",
-            serde_json::to_string_pretty(&document(&archive, &all)?)?
-        )?,
-        Output::Table => table(&archive, &all)?,
-    }
-    if args.write {
-        let swaps = all.iter().filter(|p| p.step.action == Action::Swap).count();
-        for (ecosystem, planned) in &plans {
-            write_ecosystem(ecosystem, &args.dir, planned)?;
-        }
-        note!(
-            "unbundle: {swaps} input(s) swapped in {}",
-            args.dir.display()
-        );
-    }
-    Ok(())
+    Ok(plans)
 }
 
 /// A step with no package: provided already, or no planner.
@@ -368,4 +382,64 @@ fn listed(archive: &Archive, package: &str, version: &str) -> Value {
                 "debSha256": entry.sha256,
             })
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provided_input_is_reported_and_an_ecosystem_without_planner_kept() {
+        let mut swapped =
+            Input::declared("cargo", "flate2", "1.0.25", "pkg:cargo/flate2@1.0.25", "");
+        swapped.provided = Some("/usr/share/cargo/registry/flate2-1.0.25".into());
+        let go = Input::declared("go", "golang.org/x/net", "v0.1.0", "", "");
+        let archive = Archive {
+            releases: Vec::new(),
+            indexes: Vec::new(),
+            refused: Vec::new(),
+        };
+        let apt = AptArgs {
+            apt_lists: PathBuf::from("/nonexistent"),
+            keyring: PathBuf::from("/nonexistent"),
+            debs: PathBuf::from("/nonexistent"),
+            distro_root: PathBuf::from("/nonexistent"),
+        };
+        let plans = plan_all(
+            Path::new("/nonexistent"),
+            [swapped, go].into_iter(),
+            &archive,
+            &apt,
+        )
+        .unwrap();
+        let steps: Vec<(&str, &str, Action, &str)> = plans
+            .iter()
+            .flat_map(|(_, p)| p)
+            .map(|p| {
+                (
+                    p.ecosystem,
+                    p.step.name.as_str(),
+                    p.step.action,
+                    p.step.reason.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (
+                    "cargo",
+                    "flate2",
+                    Action::Provided,
+                    "already provided by /usr/share/cargo/registry/flate2-1.0.25"
+                ),
+                (
+                    "go",
+                    "golang.org/x/net",
+                    Action::Keep,
+                    "no planner for go yet"
+                ),
+            ]
+        );
+    }
 }
