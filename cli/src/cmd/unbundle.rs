@@ -137,7 +137,7 @@ fn plan_all(
                 target: None,
             })
             .collect();
-        match plan_ecosystem(ecosystem, dir, &open, &archive, apt) {
+        match plan_ecosystem(ecosystem, dir, &open, archive, apt) {
             Some(result) => planned.extend(result?),
             None => planned.extend(open.iter().map(|i| Planned {
                 ecosystem,
