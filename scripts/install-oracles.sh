@@ -6,9 +6,11 @@
 #   apt packages         docker-registry skopeo apache2-utils openssl
 #                        kubernetes-client curl chromium strace cmark-gfm
 #                        zsh fish groff-base man-db rpm mmdebstrap umoci
-#                        zstd jq lz4,
+#                        zstd jq lz4 gpg,
 #                        each when its binary is missing
 #                        (uses sudo -n when not root)
+#   librust-flate2-dev   Debian's Rust crates for `vouch unbundle`'s
+#                        real-archive test, when not installed
 #   target/oracles/venv  Python venv from tests/oracles/requirements.txt
 #   target/oracles/npm   npm packages from tests/oracles/package{,-lock}.json
 #   cargo-fuzz           ~/.cargo/bin, the pinned version, when another or
@@ -48,10 +50,12 @@ stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
 # zstd and jq recompress the second layer of the Debian test image
 # (scripts/debian-test-image.sh) and rewrite its manifest.
 # lz4 recompresses a test Packages index as apt keeps its lists (vouch-apt).
+# gpg signs the hermetic apt archive the unbundle tests build at test time
+# (cli/tests/common/archive.rs), with keys it generates.
 # Only the packages of missing binaries are installed (a second kubectl
 # package would conflict with the first); `apt-get update` only then too.
-apt_bins=(docker-registry skopeo htpasswd openssl kubectl curl chromium strace cmark-gfm zsh fish groff man rpm mmdebstrap umoci zstd jq lz4)
-apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client curl chromium strace cmark-gfm zsh fish groff-base man-db rpm mmdebstrap umoci zstd jq lz4)
+apt_bins=(docker-registry skopeo htpasswd openssl kubectl curl chromium strace cmark-gfm zsh fish groff man rpm mmdebstrap umoci zstd jq lz4 gpg)
+apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client curl chromium strace cmark-gfm zsh fish groff-base man-db rpm mmdebstrap umoci zstd jq lz4 gpg)
 apt_missing=()
 apt_needed=()
 for i in "${!apt_bins[@]}"; do      # `command -v a b` succeeds if any is found
@@ -77,6 +81,31 @@ else
         "${sudo[@]}" systemctl disable --now docker-registry.service || true
     fi
     echo "oracles: apt packages installed"
+fi
+
+# --- Debian's Rust crates ------------------------------------------------------
+# `vouch unbundle`'s real-archive test (cli/tests/unbundle.rs) swaps a project's
+# vendored flate2 (and its dependencies: crc32fast, miniz_oxide, adler, cfg-if)
+# for Debian's librust-*-dev packages under /usr/share/cargo/registry, whose
+# release vouch verifies from apt's lists. `apt-get update` first, so that the
+# lists the test reads are the ones the packages were installed from.
+crate_pkgs=(librust-flate2-dev)
+crates_missing=()
+for p in "${crate_pkgs[@]}"; do
+    if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
+        crates_missing+=("$p")
+    fi
+done
+if [[ ${#crates_missing[@]} -eq 0 ]]; then
+    echo "oracles: Debian Rust crates up to date"
+else
+    echo "oracles: installing Debian Rust crates (${crates_missing[*]})"
+    sudo=()
+    [[ "$(id -u)" -eq 0 ]] || sudo=(sudo -n)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+        --no-install-recommends "${crates_missing[@]}" </dev/null
+    echo "oracles: Debian Rust crates installed"
 fi
 
 # --- Python venv -------------------------------------------------------------

@@ -35,7 +35,8 @@ use outcome::{Listed, Misconfigured, Outcome};
 /// In CI, where the image is built: `vouch inputs DIR` checks every vendored
 /// or pinned input against what its lockfile declares, and `vouch attest DIR
 /// --image IMAGE --key KEY` signs SLSA provenance and SBOMs of them onto the
-/// image.
+/// image. `vouch unbundle DIR --distro debian` first swaps the critical
+/// vendored inputs for the distribution's maintained builds of them.
 ///
 /// At admission, before an image runs: `vouch verify IMAGE --policy FILE|DIR`
 /// allows or denies it, with the reasons; `vouch webhook` does the same for a
@@ -112,6 +113,8 @@ enum Command {
     Diff(cmd::diff::Args),
     /// Write one self-contained HTML report on an image for auditors.
     Report(cmd::report::Args),
+    /// Plan (and with --write make) the swap of critical vendored inputs for the distribution's packages.
+    Unbundle(cmd::unbundle::Args),
     /// The Kubernetes admission webhook: verify every image before it runs
     /// (`vouch webhook certs` makes its TLS certificates).
     Webhook(cmd::webhook::Args),
@@ -162,6 +165,7 @@ fn dispatch(command: Command, deadline: Option<&Deadline>) -> anyhow::Result<Out
         Command::Osv(args) => done(block_on(cmd::osv::run(args), deadline)),
         Command::Diff(args) => done(block_on(cmd::diff::run(args), deadline)),
         Command::Report(args) => done(block_on(cmd::report::run(args), deadline)),
+        Command::Unbundle(args) => done(cmd::unbundle::run(args)),
         Command::Webhook(args) => done(block_on(cmd::webhook::run(args), deadline)),
         Command::Completions(args) => done(cmd::completions::run(args, Cli::command())),
         Command::Man(args) => done(cmd::man::run(args, Cli::command())),

@@ -37,6 +37,7 @@ mod registry_peers;
 mod report;
 mod sbom;
 mod sign_blob;
+mod unbundle;
 mod usage;
 mod verify;
 mod verify_limits;

@@ -73,7 +73,8 @@ fn compatible(a: &Version, b: &Version) -> bool {
 }
 
 /// The plan for crate `name` locked at `locked`, required by the
-/// project's crates as `requirements` (empty when they are not known),
+/// project's crates as `requirements` (empty when they are not known; those
+/// the locked version does not meet are another copy's and are ignored),
 /// given the distribution's packages: the newest carrier in the locked
 /// version's compatible range, swapped when it meets every requirement
 /// (or, with none known, is not older than the lock); else why not.
@@ -83,21 +84,16 @@ pub fn plan(
     requirements: &[VersionReq],
     candidates: &[Candidate],
 ) -> Step {
-    let keep = |reason: String| Step {
-        name: name.to_string(),
-        version: locked.to_string(),
-        package: None,
-        package_version: None,
-        upstream_version: None,
-        delta: None,
-        action: Action::Keep,
-        reason,
-    };
+    let keep = |reason: String| Step::keep(name, locked, reason);
     let Ok(lock) = Version::parse(locked) else {
         return keep(format!(
             "the locked version {locked:?} is not a semver version"
         ));
     };
+    // A requirement the locked version does not meet does not bind this
+    // copy: it is another, semver-incompatible copy's (both locked side by
+    // side), or a dependency's dev-dependency, which Cargo never resolves.
+    let requirements: Vec<&VersionReq> = requirements.iter().filter(|r| r.matches(&lock)).collect();
     let carriers: Vec<(&Candidate, Version)> = candidates
         .iter()
         .filter(|c| carries(&c.package, name))
@@ -183,6 +179,41 @@ pub fn plan(
         delta: Some(delta),
         action,
         reason,
+        patches: Vec::new(),
+    }
+}
+
+/// Keeps a swap the distribution's build cannot serve for want of
+/// features: `enabled` are the features the project's crates enable on the
+/// crate, `offered` the ones the distribution's `Cargo.toml` defines (its
+/// `[features]` and optional dependencies). Debian drops some upstream
+/// features (flate2's `zlib-ng`, for one), and Cargo refuses a dependency
+/// that asks for a feature its source lacks.
+pub fn require_features<'a>(
+    step: Step,
+    enabled: impl IntoIterator<Item = &'a str>,
+    offered: &std::collections::BTreeSet<String>,
+) -> Step {
+    if step.action != Action::Swap {
+        return step;
+    }
+    let mut missing: Vec<&str> = enabled
+        .into_iter()
+        .filter(|f| *f != "default" && !offered.contains(*f))
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if missing.is_empty() {
+        return step;
+    }
+    let package = step.package.as_deref().unwrap_or("the package");
+    Step {
+        action: Action::Keep,
+        reason: format!(
+            "feature(s) missing from {package}: {} (enabled by the project's crates)",
+            missing.join(", ")
+        ),
+        ..step
     }
 }
 
@@ -290,5 +321,43 @@ mod tests {
             none.reason
         );
         assert_eq!(step("flate2", "latest").action, Action::Keep);
+    }
+
+    #[test]
+    fn requirements_bind_only_the_copy_they_select() {
+        let req = |s: &str| VersionReq::parse(s).unwrap();
+        // Debian's 1.0.25 is older than the lock, but the project's crates
+        // accept it: swapped. A requirement of another copy (`=0.4`) or a
+        // dev-dependency never resolved is not this copy's.
+        let older = plan(
+            "flate2",
+            "1.0.28",
+            &[req("1.0.20"), req("0.4")],
+            &bookworm(),
+        );
+        assert_eq!(
+            (older.action, older.delta),
+            (Action::Swap, Some(Delta::Older))
+        );
+        // A requirement the lock meets and Debian's version does not.
+        let unmet = plan("flate2", "1.0.28", &[req(">=1.0.26")], &bookworm());
+        assert_eq!(unmet.action, Action::Keep);
+        assert!(unmet.reason.contains(">=1.0.26"), "{}", unmet.reason);
+    }
+
+    #[test]
+    fn a_feature_the_package_lacks_keeps_the_input() {
+        let offered = ["default", "rust_backend", "zlib"].map(String::from).into();
+        let swap = plan("flate2", "1.0.25", &[], &bookworm());
+        let kept = require_features(swap.clone(), ["zlib-ng", "zlib", "default"], &offered);
+        assert_eq!(kept.action, Action::Keep);
+        assert_eq!(
+            kept.reason,
+            "feature(s) missing from librust-flate2-dev: zlib-ng (enabled by the project's crates)"
+        );
+        assert_eq!(
+            require_features(swap, ["zlib"], &offered).action,
+            Action::Swap
+        );
     }
 }

@@ -49,6 +49,9 @@ pub enum Action {
     Swap,
     /// Keep the vendored copy; the step's reason says why.
     Keep,
+    /// Already taken from the distribution's package (a swap made
+    /// earlier): nothing to plan.
+    Provided,
 }
 
 /// The plan for one input: the package chosen, if any, and why.
@@ -75,4 +78,27 @@ pub struct Step {
     pub action: Action,
     /// Why, in words a vendor's assessment can quote.
     pub reason: String,
+    /// The patches the distribution applies on top of the upstream source
+    /// (Debian's `debian/patches/series`, in order), read from the
+    /// installed package: what the build will take besides upstream's code.
+    pub patches: Vec<String>,
+}
+
+impl Step {
+    /// A step that keeps input `name` locked at `version`, with no package
+    /// considered, saying why: what every planner says when no package
+    /// can even be weighed.
+    pub fn keep(name: &str, version: &str, reason: String) -> Step {
+        Step {
+            name: name.to_string(),
+            version: version.to_string(),
+            package: None,
+            package_version: None,
+            upstream_version: None,
+            delta: None,
+            action: Action::Keep,
+            reason,
+            patches: Vec::new(),
+        }
+    }
 }

@@ -18,6 +18,7 @@ pub mod sbom;
 pub mod sign;
 pub mod sign_blob;
 pub mod tree;
+pub mod unbundle;
 pub mod verify;
 pub mod verify_bundle;
 pub mod verify_image;

@@ -5,6 +5,8 @@
 //! carries an input, whether its version keeps the project's contract) are
 //! `vouch_unbundle`'s, which does no I/O.
 
+pub mod cargo;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 

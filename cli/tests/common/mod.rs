@@ -2,6 +2,7 @@
 //! peer oracles installed by scripts/install-oracles.sh, and the Sigstore
 //! conformance data.
 
+pub mod archive;
 pub mod debian;
 pub mod registry;
 pub mod stub;
