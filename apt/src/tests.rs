@@ -57,7 +57,10 @@ fn the_good_chain_verifies_from_in_release_to_each_file() {
     assert_eq!(release.origin.as_deref(), Some("vouch-test"));
     assert_eq!(release.suite.as_deref(), Some("test"));
     assert_eq!(release.codename.as_deref(), Some("test"));
-    assert_eq!(release.version, None, "the test release has no Version field");
+    assert_eq!(
+        release.version, None,
+        "the test release has no Version field"
+    );
     assert_eq!(release.date.to_string(), "2028-01-01T00:00:00Z");
     assert_eq!(
         release.valid_until.map(|t| t.to_string()).as_deref(),
