@@ -11,6 +11,8 @@
 #                        (uses sudo -n when not root)
 #   target/oracles/venv  Python venv from tests/oracles/requirements.txt
 #   target/oracles/npm   npm packages from tests/oracles/package{,-lock}.json
+#   librust-flate2-dev   and the librust packages it needs, installed, with
+#                        their .debs in target/oracles/debs
 #   cargo-fuzz           ~/.cargo/bin, the pinned version, when another or
 #                        none is installed (builds and runs fuzz/)
 #
@@ -77,6 +79,51 @@ else
         "${sudo[@]}" systemctl disable --now docker-registry.service || true
     fi
     echo "oracles: apt packages installed"
+fi
+
+# --- Debian's Rust crates and their .debs (issue 16) -------------------------
+# The chain-of-custody tests (cli/tests/custody.rs) build a small Cargo
+# project against Debian's own build of flate2 (a compression crate the
+# critical rules mark), patched onto librust-flate2-dev and the librust
+# packages it depends on, installed from the real archive (`apt-get update`
+# first, so that the lists the tests verify are the archive's current
+# ones). Each installed crate is checked against its .deb: `apt-get
+# download` puts them in target/oracles/debs, which the tests pass as
+# --debs (apt's own cache, /var/cache/apt/archives, is emptied by
+# `apt-get clean` and never filled by installs in many images). Skipped
+# while the packages are installed and their .debs, at the installed
+# versions, are there.
+crates=(librust-flate2-dev librust-crc32fast-dev librust-miniz-oxide-dev librust-adler-dev librust-cfg-if-dev)
+debs="$ORACLES/debs"
+debs_ok() {
+    local pkg fields
+    for pkg in "${crates[@]}"; do
+        fields=$(dpkg-query -W -f='${db:Status-Status} ${Version} ${Architecture}' "$pkg" 2>/dev/null) || return 1
+        read -r state version arch <<<"$fields"
+        [[ "$state" == installed && -f "$debs/${pkg}_${version//:/%3a}_${arch}.deb" ]] || return 1
+    done
+}
+if debs_ok; then
+    echo "oracles: Debian Rust crates and their .debs up to date"
+else
+    echo "oracles: installing Debian Rust crates (${crates[*]}) and downloading their .debs"
+    sudo=()
+    [[ "$(id -u)" -eq 0 ]] || sudo=(sudo -n)
+    apt_env=(env DEBIAN_FRONTEND=noninteractive)
+    "${sudo[@]}" "${apt_env[@]}" apt-get update -qq </dev/null
+    "${sudo[@]}" "${apt_env[@]}" apt-get install -y -q --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        "${crates[@]}" </dev/null
+    mkdir -p "$debs"
+    # The installed versions exactly (`name=version`), as the tests check
+    # the installed files against these .debs.
+    pinned=()
+    for pkg in "${crates[@]}"; do
+        pinned+=("$pkg=$(dpkg-query -W -f='${Version}' "$pkg")")
+    done
+    (cd "$debs" && apt-get download -q "${pinned[@]}" </dev/null)
+    debs_ok
+    echo "oracles: Debian Rust crates installed, .debs in $debs"
 fi
 
 # --- Python venv -------------------------------------------------------------
