@@ -34,6 +34,8 @@ const MAX_LIST: u64 = 64 << 20;
 const MAX_LISTS: usize = 100_000;
 /// The largest `.deb` read (Debian's largest are a few hundred MiB).
 const MAX_DEB: u64 = 2 << 30;
+/// The most refused releases and indexes named in one reason.
+const MAX_REFUSED: usize = 8;
 /// The most bytes of installed files hashed for one input.
 const MAX_INSTALLED_BYTES: u64 = 4 << 30;
 
@@ -186,8 +188,15 @@ fn check(
         let mut why = format!(
             "{package} {version} ({arch}) is in no index of a release the keyring verifies"
         );
-        for (path, refused) in archive.refused.iter().take(3) {
+        // Why a release or index that might have listed it was refused.
+        for (path, refused) in archive.refused.iter().take(MAX_REFUSED) {
             why.push_str(&format!("; {} refused: {refused}", path.display()));
+        }
+        if archive.refused.len() > MAX_REFUSED {
+            why.push_str(&format!(
+                "; and {} more refused",
+                archive.refused.len() - MAX_REFUSED
+            ));
         }
         return Err(why);
     }
