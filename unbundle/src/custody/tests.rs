@@ -304,3 +304,91 @@ fn the_file_count_is_capped() {
         })
     );
 }
+
+/// A `.deb` built here with dpkg-deb (authored, TEST ONLY): a crate
+/// directory with Debian's `debian/patches/series`, its entry as an index
+/// would list it (no `Source` field), and the fixture around it.
+fn patched_fixture(series: &[u8]) -> Fixture {
+    let work = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let root = work.path().join("pkg");
+    let files: [(&str, &[u8]); 2] = [
+        (
+            "Cargo.toml",
+            b"[package]\nname = \"foo\"\nversion = \"1.2.3\"\n",
+        ),
+        (SERIES, series),
+    ];
+    let mut md5sums = String::new();
+    for (name, bytes) in files {
+        let path = root.join(DIR).join(name);
+        std::fs::create_dir_all(path.parent().unwrap_or(&root)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("{e}"));
+        md5sums.push_str(&format!("{}  {DIR}/{name}\n", md5(bytes)));
+    }
+    std::fs::create_dir_all(root.join("DEBIAN")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        root.join("DEBIAN/control"),
+        "Package: librust-foo-dev\nVersion: 1.2.3-2\nArchitecture: all\n\
+         Maintainer: vouch TEST ONLY <test@vouch.invalid>\nDescription: TEST ONLY\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(root.join("DEBIAN/md5sums"), &md5sums).unwrap_or_else(|e| panic!("{e}"));
+    let deb_path = work.path().join("foo.deb");
+    let status = std::process::Command::new("dpkg-deb")
+        .args(["--root-owner-group", "--build"])
+        .arg(&root)
+        .arg(&deb_path)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap_or_else(|e| panic!("dpkg-deb: {e}"));
+    assert!(status.success());
+    let deb = std::fs::read(&deb_path).unwrap_or_else(|e| panic!("{e}"));
+    let mut fixture = Fixture::new();
+    fixture.entry = Entry {
+        package: "librust-foo-dev".into(),
+        version: "1.2.3-2".into(),
+        architecture: "all".into(),
+        source: None,
+        provides: Vec::new(),
+        filename: "pool/main/librust-foo-dev_1.2.3-2_all.deb".into(),
+        size: deb.len() as u64,
+        sha256: sha256(&deb),
+        multi_arch: None,
+        maintainer: None,
+    };
+    fixture.deb = deb;
+    fixture.installed.files.clear();
+    fixture.dpkg_md5sums.clear();
+    for (name, bytes) in files {
+        fixture.put(name, bytes);
+        fixture
+            .dpkg_md5sums
+            .insert(format!("{DIR}/{name}"), md5(bytes));
+    }
+    fixture.installed.series = Some(series.to_vec());
+    fixture
+}
+
+#[test]
+fn the_patches_are_the_signed_series_in_order() {
+    let series =
+        b"# applied in order\nb-first.patch\n\nfix-build.patch -p1\na-last.patch # trailing\n";
+    let fixture = patched_fixture(series);
+    let d = fixture.check().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        d.patches,
+        ["b-first.patch", "fix-build.patch", "a-last.patch"]
+    );
+    // Without a Source field the source package is the binary one.
+    assert_eq!(
+        (d.source_name.as_str(), d.source_version.as_str()),
+        ("librust-foo-dev", "1.2.3-2")
+    );
+    // A series handed over that is not the file checked: named.
+    let mut other = patched_fixture(series);
+    other.installed.series = Some(b"other.patch\n".to_vec());
+    assert_eq!(
+        other.broken(),
+        format!("{DIR}/{SERIES} differs from librust-foo-dev 1.2.3-2's .deb")
+    );
+}
