@@ -51,11 +51,20 @@ pub fn verify(inputs: &mut [Input], apt: &AptArgs, now: jiff::Timestamp) -> Resu
     }
     let archive = Archive::load(apt, now)?;
     let dpkg = Dpkg::read(apt)?;
+    let dirs: Vec<String> = inputs
+        .iter()
+        .filter_map(|i| i.provided.as_deref())
+        .map(|d| d.trim_end_matches('/').to_owned())
+        .collect();
+    let owners = dpkg.owners(&dirs.iter().map(String::as_str).collect::<Vec<_>>())?;
     for input in inputs.iter_mut() {
         let Some(dir) = input.provided.clone() else {
             continue;
         };
-        match check(&archive, &dpkg, apt, &dir) {
+        let owned = owners
+            .get(dir.trim_end_matches('/'))
+            .map_or(&[][..], Vec::as_slice);
+        match check(&archive, &dpkg, apt, &dir, owned) {
             Ok((distribution, deb_sha256)) => {
                 input.distribution = Some(distribution);
                 input.observed = Some(format!("sha256:{deb_sha256}"));
@@ -117,19 +126,18 @@ impl Dpkg {
         })
     }
 
-    /// The packages whose file list names `dir` (absolute, as dpkg writes
-    /// it), as their `.list` stems.
-    fn owners(&self, dir: &str) -> Result<Vec<&str>, String> {
-        let mut out = Vec::new();
+    /// For each of `dirs` (absolute, as dpkg writes them), the packages
+    /// whose file list names it, as their `.list` stems; every list read
+    /// once.
+    fn owners<'d>(&self, dirs: &[&'d str]) -> Result<BTreeMap<&'d str, Vec<&str>>> {
+        let mut out: BTreeMap<&str, Vec<&str>> = dirs.iter().map(|d| (*d, Vec::new())).collect();
         for stem in &self.lists {
             let path = self.info.join(format!("{stem}.list"));
-            let bytes =
-                read_capped(&path, MAX_LIST, "dpkg file list").map_err(|e| format!("{e:#}"))?;
-            if bytes
-                .split(|b| *b == b'\n')
-                .any(|line| line == dir.as_bytes())
-            {
-                out.push(stem.as_str());
+            let bytes = read_capped(&path, MAX_LIST, "dpkg file list")?;
+            for line in bytes.split(|b| *b == b'\n') {
+                if let Some(owners) = std::str::from_utf8(line).ok().and_then(|l| out.get_mut(l)) {
+                    owners.push(stem.as_str());
+                }
             }
         }
         Ok(out)
@@ -161,13 +169,13 @@ fn check(
     dpkg: &Dpkg,
     apt: &AptArgs,
     dir: &str,
+    owners: &[&str],
 ) -> Result<(vouch_evidence::input::Distribution, String), String> {
     let dir = dir.trim_end_matches('/');
     if !dir.starts_with('/') {
         return Err("the directory is not absolute".into());
     }
-    let owners = dpkg.owners(dir)?;
-    let stem = match owners.as_slice() {
+    let stem = match owners {
         [one] => *one,
         [] => return Err("no installed package owns the directory (dpkg's file lists)".into()),
         many => {
