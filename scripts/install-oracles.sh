@@ -31,6 +31,18 @@ sha256() { sha256sum "$1" | cut -d' ' -f1; }
 # stamp_ok DIR HASH: true when DIR/.stamp records HASH.
 stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
 
+# apt_install PKG...: `apt-get update`, then PKG... installed without a
+# prompt (sudo -n when not root).
+apt_install() {
+    local sudo=()
+    [[ "$(id -u)" -eq 0 ]] || sudo=(sudo -n)
+    local apt_env=(env DEBIAN_FRONTEND=noninteractive)
+    "${sudo[@]}" "${apt_env[@]}" apt-get update -qq </dev/null
+    "${sudo[@]}" "${apt_env[@]}" apt-get install -y -q --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        "$@" </dev/null
+}
+
 # --- apt packages ------------------------------------------------------------
 # The OCI registry tests run a real Distribution registry (docker-registry)
 # and push images with skopeo; the secure registry needs htpasswd (bcrypt,
@@ -68,11 +80,7 @@ else
     echo "oracles: installing apt packages (missing: ${apt_missing[*]})"
     sudo=()
     [[ "$(id -u)" -eq 0 ]] || sudo=(sudo -n)
-    apt_env=(env DEBIAN_FRONTEND=noninteractive)
-    "${sudo[@]}" "${apt_env[@]}" apt-get update -qq </dev/null
-    "${sudo[@]}" "${apt_env[@]}" apt-get install -y -q --no-install-recommends \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        "${apt_needed[@]}" </dev/null
+    apt_install "${apt_needed[@]}"
     # The package enables a system registry on :5000 (all interfaces, no
     # auth) where systemd runs; the tests start their own, so stop it.
     if [[ -d /run/systemd/system ]]; then
@@ -96,7 +104,7 @@ fi
 crates=(librust-flate2-dev librust-crc32fast-dev librust-miniz-oxide-dev librust-adler-dev librust-cfg-if-dev)
 debs="$ORACLES/debs"
 debs_ok() {
-    local pkg fields
+    local pkg fields state version arch
     for pkg in "${crates[@]}"; do
         fields=$(dpkg-query -W -f='${db:Status-Status} ${Version} ${Architecture}' "$pkg" 2>/dev/null) || return 1
         read -r state version arch <<<"$fields"
@@ -107,13 +115,7 @@ if debs_ok; then
     echo "oracles: Debian Rust crates and their .debs up to date"
 else
     echo "oracles: installing Debian Rust crates (${crates[*]}) and downloading their .debs"
-    sudo=()
-    [[ "$(id -u)" -eq 0 ]] || sudo=(sudo -n)
-    apt_env=(env DEBIAN_FRONTEND=noninteractive)
-    "${sudo[@]}" "${apt_env[@]}" apt-get update -qq </dev/null
-    "${sudo[@]}" "${apt_env[@]}" apt-get install -y -q --no-install-recommends \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        "${crates[@]}" </dev/null
+    apt_install "${crates[@]}"
     mkdir -p "$debs"
     # The installed versions exactly (`name=version`), as the tests check
     # the installed files against these .debs.
