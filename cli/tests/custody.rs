@@ -209,30 +209,33 @@ fn flate2_and_its_dependencies_are_provided_by_debian_with_the_chain_verified() 
     assert_ok(&out);
 }
 
+/// `vouch attest PROJECT --image IMAGE --key ci.key --debs DEBS EXTRA...`
+/// in `f`.
+fn attest(f: &Fixture, extra: &[&str]) -> Output {
+    let debs = debs().display().to_string();
+    let mut args = vec![
+        "attest",
+        project().to_str().unwrap(),
+        "--image",
+        &f.image,
+        "--key",
+        "ci.key",
+        "--debs",
+        &debs,
+    ];
+    args.extend_from_slice(extra);
+    f.run(args)
+}
+
 #[test]
 fn attest_records_the_verified_inputs_and_refuses_an_edited_one() {
     let f = Fixture::new()
         .with_key("ci")
         .with_registry(Registry::plain())
         .with_registry_image("team/unbundled", "v1");
-    let debs = debs().display().to_string();
-    let attest = |extra: &[&str]| {
-        let mut args = vec![
-            "attest",
-            project().to_str().unwrap(),
-            "--image",
-            &f.image,
-            "--key",
-            "ci.key",
-            "--debs",
-            &debs,
-        ];
-        args.extend_from_slice(extra);
-        f.run(args)
-    };
     // Verified: attested (a mismatch would be refused without
     // --allow-mismatch), the provenance attached.
-    assert_ok(&attest(&[]));
+    assert_ok(&attest(&f, &[]));
     let tree = f.tree(&f.image, &[]);
     assert!(
         tree["attachments"]
@@ -242,12 +245,31 @@ fn attest_records_the_verified_inputs_and_refuses_an_edited_one() {
             .any(|a| a["predicateType"] == "https://slsa.dev/provenance/v1"),
         "{tree:#}"
     );
+    // The demo's policy (vendoredInputs.requireMatch, critical inputs must
+    // match) for this registry's images: allowed.
+    let policy = common::demo_policy().replace("glob: \"oci:**\"", "glob: \"**\"");
+    fs::write(f.dir().join("policy.yaml"), policy).unwrap();
+    let (out, _) = f.verify("policy.yaml");
+    assert_ok(&out);
     // An edited installed file: refused, naming it.
     let distro = edited_root(|root| flip_byte(&root.join(FLATE2).join("src/lib.rs")));
-    let out = attest(&["--distro-root", distro.path().to_str().unwrap()]);
+    let distro = distro.path().to_str().unwrap();
+    let out = attest(&f, &["--distro-root", distro]);
     assert_fails_with(
         &out,
         &format!("{FLATE2}/src/lib.rs differs from librust-flate2-dev 1.0.25-1's .deb"),
+    );
+    // Attested anyway onto another image, the mismatch is recorded, and
+    // the policy denies it.
+    let f = f.with_registry_image("team/unbundled", "edited");
+    let out = attest(&f, &["--distro-root", distro, "--allow-mismatch"]);
+    assert_ok(&out);
+    let (out, verdict) = f.verify("policy.yaml");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = verdict.to_string();
+    assert!(
+        text.contains("critical input flate2 does not match its declaration"),
+        "{verdict:#}"
     );
 }
 
