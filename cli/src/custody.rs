@@ -294,7 +294,7 @@ fn read_installed(apt: &AptArgs, relative: &str) -> Result<Installed, String> {
         ..Installed::default()
     };
     let series = format!("{relative}/{SERIES}");
-    let mut budget = MAX_INSTALLED_BYTES;
+    let (mut budget, mut entries) = (MAX_INSTALLED_BYTES, 0);
     let mut stack = vec![(top, relative.to_owned())];
     while let Some((dir, name)) = stack.pop() {
         let unreadable = |e: std::io::Error| format!("{}: {e}", dir.display());
@@ -303,15 +303,17 @@ fn read_installed(apt: &AptArgs, relative: &str) -> Result<Installed, String> {
             let path = entry.path();
             let child = format!("{name}/{}", entry.file_name().to_string_lossy());
             let kind = entry.file_type().map_err(unreadable)?;
-            if out.files.len() + out.others.len() >= MAX_FILES {
-                return Err(format!("{relative} holds more than {MAX_FILES} files"));
+            // Directories count too: a tree of empty ones is no cheaper.
+            entries += 1;
+            if entries > MAX_FILES {
+                return Err(format!("{relative} holds more than {MAX_FILES} entries"));
             }
             if kind.is_dir() {
                 stack.push((path, child));
             } else if kind.is_file() {
-                let bytes = read_capped(&path, budget, "installed file").map_err(|e| {
-                    format!("{e:#} (of {} read for the directory)", MAX_INSTALLED_BYTES)
-                })?;
+                // The budget left of MAX_INSTALLED_BYTES for the directory.
+                let bytes =
+                    read_capped(&path, budget, "installed file").map_err(|e| format!("{e:#}"))?;
                 budget -= bytes.len() as u64;
                 out.files.insert(
                     child.clone(),
