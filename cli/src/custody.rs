@@ -311,9 +311,7 @@ fn read_installed(apt: &AptArgs, relative: &str) -> Result<Installed, String> {
             if kind.is_dir() {
                 stack.push((path, child));
             } else if kind.is_file() {
-                // The budget left of MAX_INSTALLED_BYTES for the directory.
-                let bytes =
-                    read_capped(&path, budget, "installed file").map_err(|e| format!("{e:#}"))?;
+                let bytes = read_no_follow(&path, budget)?;
                 budget -= bytes.len() as u64;
                 out.files.insert(
                     child.clone(),
@@ -335,4 +333,22 @@ fn read_installed(apt: &AptArgs, relative: &str) -> Result<Installed, String> {
     }
     out.others.sort();
     Ok(out)
+}
+
+/// The regular file `path`, opened without following a symbolic link put
+/// there since it was listed (and refused if it is no longer a regular
+/// file), read up to `budget` bytes: what is left of
+/// [`MAX_INSTALLED_BYTES`] for the directory.
+fn read_no_follow(path: &Path, budget: u64) -> Result<Vec<u8>, String> {
+    let unreadable = |e: std::io::Error| format!("{}: {e}", path.display());
+    let file = vouch_bounded::open_regular(path, fs::OpenOptions::new().read(true), true)
+        .map_err(unreadable)?;
+    vouch_bounded::read_bounded(file, budget)
+        .map_err(unreadable)?
+        .ok_or_else(|| {
+            format!(
+                "{}: the directory's files hold more than {MAX_INSTALLED_BYTES} bytes",
+                path.display()
+            )
+        })
 }
