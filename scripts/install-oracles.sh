@@ -9,10 +9,10 @@
 #                        zstd jq lz4 gpg,
 #                        each when its binary is missing
 #                        (uses sudo -n when not root)
-#   librust-flate2-dev   Debian's Rust crates for `vouch unbundle`'s
-#                        real-archive test, when not installed
 #   target/oracles/venv  Python venv from tests/oracles/requirements.txt
 #   target/oracles/npm   npm packages from tests/oracles/package{,-lock}.json
+#   librust-flate2-dev   and the librust packages it needs, installed, with
+#                        their .debs in target/oracles/debs
 #   cargo-fuzz           ~/.cargo/bin, the pinned version, when another or
 #                        none is installed (builds and runs fuzz/)
 #
@@ -30,6 +30,18 @@ sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
 # stamp_ok DIR HASH: true when DIR/.stamp records HASH.
 stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
+
+# apt_install PKG...: `apt-get update`, then PKG... installed without a
+# prompt (sudo -n when not root).
+apt_install() {
+    local sudo=()
+    [[ "$(id -u)" -eq 0 ]] || sudo=(sudo -n)
+    local apt_env=(env DEBIAN_FRONTEND=noninteractive)
+    "${sudo[@]}" "${apt_env[@]}" apt-get update -qq </dev/null
+    "${sudo[@]}" "${apt_env[@]}" apt-get install -y -q --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        "$@" </dev/null
+}
 
 # --- apt packages ------------------------------------------------------------
 # The OCI registry tests run a real Distribution registry (docker-registry)
@@ -70,11 +82,7 @@ else
     echo "oracles: installing apt packages (missing: ${apt_missing[*]})"
     sudo=()
     [[ "$(id -u)" -eq 0 ]] || sudo=(sudo -n)
-    apt_env=(env DEBIAN_FRONTEND=noninteractive)
-    "${sudo[@]}" "${apt_env[@]}" apt-get update -qq </dev/null
-    "${sudo[@]}" "${apt_env[@]}" apt-get install -y -q --no-install-recommends \
-        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-        "${apt_needed[@]}" </dev/null
+    apt_install "${apt_needed[@]}"
     # The package enables a system registry on :5000 (all interfaces, no
     # auth) where systemd runs; the tests start their own, so stop it.
     if [[ -d /run/systemd/system ]]; then
@@ -83,29 +91,45 @@ else
     echo "oracles: apt packages installed"
 fi
 
-# --- Debian's Rust crates ------------------------------------------------------
-# `vouch unbundle`'s real-archive test (cli/tests/unbundle.rs) swaps a project's
-# vendored flate2 (and its dependencies: crc32fast, miniz_oxide, adler, cfg-if)
-# for Debian's librust-*-dev packages under /usr/share/cargo/registry, whose
-# release vouch verifies from apt's lists. `apt-get update` first, so that the
-# lists the test reads are the ones the packages were installed from.
-crate_pkgs=(librust-flate2-dev)
-crates_missing=()
-for p in "${crate_pkgs[@]}"; do
-    if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
-        crates_missing+=("$p")
-    fi
-done
-if [[ ${#crates_missing[@]} -eq 0 ]]; then
-    echo "oracles: Debian Rust crates up to date"
+# --- Debian's Rust crates and their .debs (issue 16) -------------------------
+# `vouch unbundle`'s real-archive test (cli/tests/unbundle.rs) swaps a
+# project's vendored flate2 and its dependencies for these packages, and
+# the chain-of-custody tests (cli/tests/custody.rs) build a small Cargo
+# project against Debian's own build of flate2 (a compression crate the
+# critical rules mark), patched onto librust-flate2-dev and the librust
+# packages it depends on, installed from the real archive (`apt-get update`
+# first, so that the lists the tests verify are the archive's current
+# ones). Each installed crate is checked against its .deb: `apt-get
+# download` puts them in target/oracles/debs, which the tests pass as
+# --debs (apt's own cache, /var/cache/apt/archives, is emptied by
+# `apt-get clean` and never filled by installs in many images). Skipped
+# while the packages are installed and their .debs, at the installed
+# versions, are there.
+crates=(librust-flate2-dev librust-crc32fast-dev librust-miniz-oxide-dev librust-adler-dev librust-cfg-if-dev)
+debs="$ORACLES/debs"
+debs_ok() {
+    local pkg fields state version arch
+    for pkg in "${crates[@]}"; do
+        fields=$(dpkg-query -W -f='${db:Status-Status} ${Version} ${Architecture}' "$pkg" 2>/dev/null) || return 1
+        read -r state version arch <<<"$fields"
+        [[ "$state" == installed && -f "$debs/${pkg}_${version//:/%3a}_${arch}.deb" ]] || return 1
+    done
+}
+if debs_ok; then
+    echo "oracles: Debian Rust crates and their .debs up to date"
 else
-    echo "oracles: installing Debian Rust crates (${crates_missing[*]})"
-    sudo=()
-    [[ "$(id -u)" -eq 0 ]] || sudo=(sudo -n)
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq </dev/null
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-        --no-install-recommends "${crates_missing[@]}" </dev/null
-    echo "oracles: Debian Rust crates installed"
+    echo "oracles: installing Debian Rust crates (${crates[*]}) and downloading their .debs"
+    apt_install "${crates[@]}"
+    mkdir -p "$debs"
+    # The installed versions exactly (`name=version`), as the tests check
+    # the installed files against these .debs.
+    pinned=()
+    for pkg in "${crates[@]}"; do
+        pinned+=("$pkg=$(dpkg-query -W -f='${Version}' "$pkg")")
+    done
+    (cd "$debs" && apt-get download -q "${pinned[@]}" </dev/null)
+    debs_ok
+    echo "oracles: Debian Rust crates installed, .debs in $debs"
 fi
 
 # --- Python venv -------------------------------------------------------------

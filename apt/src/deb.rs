@@ -69,15 +69,7 @@ pub fn contents(path: &str, bytes: &[u8]) -> Result<Contents> {
     let mut files = BTreeMap::new();
     for_each_file(path, control_name, control, |name, item| {
         if let (Item::File(content), "md5sums") = (item, name) {
-            let text = std::str::from_utf8(content)
-                .map_err(|_| malformed("md5sums is not UTF-8".into()))?;
-            for line in text.lines().filter(|l| !l.is_empty()) {
-                let (digest, file) = line
-                    .split_once("  ")
-                    .filter(|(d, _)| d.len() == 32 && d.bytes().all(|b| b.is_ascii_hexdigit()))
-                    .ok_or_else(|| malformed(format!("md5sums line {line:?}")))?;
-                md5sums.insert(file.to_owned(), digest.to_ascii_lowercase());
-            }
+            md5sums = parse_md5sums(path, content)?;
         }
         Ok(())
     })?;
@@ -96,6 +88,28 @@ pub fn contents(path: &str, bytes: &[u8]) -> Result<Contents> {
         Ok(())
     })?;
     Ok(Contents { files, md5sums })
+}
+
+/// An `md5sums` file (`bytes`, read at `path`): the control tar's, or the
+/// one dpkg keeps for an installed package in
+/// `/var/lib/dpkg/info/<package>.md5sums`, in the same `<md5>  <path>`
+/// lines. Path to lowercase hex MD5.
+pub fn parse_md5sums(path: &str, bytes: &[u8]) -> Result<BTreeMap<String, String>> {
+    let malformed = |why: String| Error::Malformed {
+        what: "md5sums",
+        path: path.to_owned(),
+        why,
+    };
+    let text = std::str::from_utf8(bytes).map_err(|_| malformed("not UTF-8".into()))?;
+    let mut md5sums = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let (digest, file) = line
+            .split_once("  ")
+            .filter(|(d, _)| d.len() == 32 && d.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or_else(|| malformed(format!("line {line:?}")))?;
+        md5sums.insert(file.to_owned(), digest.to_ascii_lowercase());
+    }
+    Ok(md5sums)
 }
 
 /// The members of an ar archive (names without GNU's trailing `/`).

@@ -47,6 +47,9 @@ pub struct Release {
     pub suite: Option<String>,
     /// `Codename` (`bookworm`).
     pub codename: Option<String>,
+    /// `Version` (`12.15`; `12` for a security suite; none for unstable):
+    /// its major number names the distribution release in a purl.
+    pub version: Option<String>,
     /// `Date`, when the archive made the release.
     pub date: jiff::Timestamp,
     /// `Valid-Until`, when the release goes stale (security suites set it).
@@ -271,6 +274,7 @@ pub fn verify(
         origin: text("Origin"),
         suite: text("Suite"),
         codename: text("Codename"),
+        version: text("Version"),
         date,
         valid_until,
         architectures: words("Architectures"),

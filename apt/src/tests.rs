@@ -57,6 +57,10 @@ fn the_good_chain_verifies_from_in_release_to_each_file() {
     assert_eq!(release.origin.as_deref(), Some("vouch-test"));
     assert_eq!(release.suite.as_deref(), Some("test"));
     assert_eq!(release.codename.as_deref(), Some("test"));
+    assert_eq!(
+        release.version, None,
+        "the test release has no Version field"
+    );
     assert_eq!(release.date.to_string(), "2028-01-01T00:00:00Z");
     assert_eq!(
         release.valid_until.map(|t| t.to_string()).as_deref(),
@@ -400,6 +404,7 @@ fn debian_s_own_bookworm_security_release_verifies_against_its_keyring() {
         release.signer
     );
     assert_eq!(release.codename.as_deref(), Some("bookworm-security"));
+    assert_eq!(release.version.as_deref(), Some("12"));
     assert!(release.components.contains(&"updates/main".to_owned()));
     assert!(release
         .entry("main/binary-amd64/Packages")

@@ -19,6 +19,15 @@
 //! The dependency graph is Cargo.lock's: each package's `dependencies`,
 //! as package URLs. Dependencies on workspace members and path crates (no
 //! `source`) are left out, as they are the project, not inputs.
+//!
+//! A crate that `[patch.crates-io]` (in `.cargo/config.toml` or the root
+//! `Cargo.toml`) points at a path outside the project is an input all the
+//! same: the build takes it from there (`vouch unbundle --write` patches
+//! critical crates onto a distribution's installed packages). Cargo.lock
+//! lists it without a source; it is recorded with its crates.io identity
+//! and the directory in [`Input::provided`], which discovery never reads
+//! (the caller verifies that directory's chain of custody). A patch onto a
+//! path inside the project keeps the crate part of the project.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -43,19 +52,33 @@ struct ChecksumFile {
     package: Option<String>,
 }
 
-/// The vendor directory `.cargo/config.toml` (or `.cargo/config`) names.
-fn vendor_dir(root: &Root) -> Result<Option<PathBuf>> {
-    for name in [".cargo/config.toml", ".cargo/config"] {
-        if !root.has(name) {
-            continue;
-        }
-        let path = root.path().join(name);
-        let text = root.read_metadata(&path, "cargo config")?;
-        let table: toml::Table = text.parse().map_err(|e: toml::de::Error| Error::Invalid {
-            what: "cargo config",
+/// The project's cargo configuration, `.cargo/config.toml` (or the older
+/// `.cargo/config`), parsed, when it has one.
+fn cargo_config(root: &Root) -> Result<Option<toml::Table>> {
+    match [".cargo/config.toml", ".cargo/config"]
+        .into_iter()
+        .find(|name| root.has(name))
+    {
+        Some(name) => toml_file(root, name, "cargo config").map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The TOML file `name` of the project, parsed (`what` names it in errors).
+fn toml_file(root: &Root, name: &str, what: &'static str) -> Result<toml::Table> {
+    let path = root.path().join(name);
+    root.read_metadata(&path, what)?
+        .parse()
+        .map_err(|e: toml::de::Error| Error::Invalid {
+            what,
             path: path.display().to_string(),
             reason: toml_message(&e),
-        })?;
+        })
+}
+
+/// The vendor directory the cargo configuration names.
+fn vendor_dir(root: &Root, config: Option<&toml::Table>) -> Result<Option<PathBuf>> {
+    if let Some(table) = config {
         let dirs = table
             .get("source")
             .and_then(|s| s.as_table())
@@ -67,6 +90,57 @@ fn vendor_dir(root: &Root) -> Result<Option<PathBuf>> {
         }
     }
     Ok(None)
+}
+
+/// The crates `[patch.crates-io]` points at a directory outside the
+/// project, in the cargo configuration and the root `Cargo.toml`: crate
+/// name to the directory, absolute and lexically normal (never resolved:
+/// discovery does not leave the project). Relative paths are the
+/// project's, as Cargo reads both files at its root. A patch's `package`
+/// key renames it, as in Cargo.
+fn provided(root: &Root, config: Option<&toml::Table>) -> Result<BTreeMap<String, String>> {
+    let manifest = match root.has("Cargo.toml") {
+        true => Some(toml_file(root, "Cargo.toml", "Cargo.toml")?),
+        false => None,
+    };
+    let mut out = BTreeMap::new();
+    let tables = [config, manifest.as_ref()];
+    let patches = tables
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t.get("patch")?.get("crates-io")?.as_table())
+        .flatten();
+    for (key, patch) in patches {
+        let Some(path) = patch.get("path").and_then(toml::Value::as_str) else {
+            continue;
+        };
+        let name = patch
+            .get("package")
+            .and_then(toml::Value::as_str)
+            .unwrap_or(key);
+        let dir = normal(&root.canonical().join(path));
+        if !dir.starts_with(root.canonical()) {
+            out.entry(name.to_owned())
+                .or_insert_with(|| dir.display().to_string());
+        }
+    }
+    Ok(out)
+}
+
+/// `path` with `.` and `..` resolved lexically (never through the file
+/// system).
+fn normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// One vendored crate's directory, the licence its manifest declares, and
@@ -181,12 +255,16 @@ fn purl(name: &str, version: &str) -> Result<String> {
 }
 
 /// The package URLs of the inputs `package` depends on directly, sorted:
-/// registry and git crates, not workspace members or path crates.
-fn dependencies_of(package: &cargo_lock::Package) -> Result<Vec<String>> {
+/// registry and git crates, and crates `provided` from outside the
+/// project, not workspace members or path crates.
+fn dependencies_of(
+    package: &cargo_lock::Package,
+    provided: &BTreeMap<String, String>,
+) -> Result<Vec<String>> {
     let mut purls: Vec<String> = package
         .dependencies
         .iter()
-        .filter(|d| d.source.is_some())
+        .filter(|d| d.source.is_some() || provided.contains_key(d.name.as_str()))
         .map(|d| purl(d.name.as_str(), &d.version.to_string()))
         .collect::<Result<_>>()?;
     purls.sort();
@@ -262,8 +340,16 @@ impl Ecosystem for Cargo {
 
     fn discover(&self, root: &Root) -> Result<Vec<Input>> {
         let lock_path = root.path().join("Cargo.lock");
-        let mut inputs = locked_inputs(&root.read_metadata(&lock_path, "Cargo.lock")?, &lock_path)?;
-        let vendor = vendor_dir(root)?;
+        let lockfile = lock(&root.read_metadata(&lock_path, "Cargo.lock")?, &lock_path)?;
+        let config = cargo_config(root)?;
+        let provided = provided(root, config.as_ref())?;
+        let mut inputs = lockfile
+            .packages
+            .iter()
+            .filter(|p| p.source.is_some())
+            .map(|p| declared(p, &provided))
+            .collect::<Result<Vec<_>>>()?;
+        let vendor = vendor_dir(root, config.as_ref())?;
         // Per package, in parallel: its vendored directory (with licence),
         // checksum file and the files to hash, if vendored.
         let found: Vec<Option<(Vendored, ChecksumFile)>> = match vendor.as_deref() {
@@ -321,6 +407,19 @@ impl Ecosystem for Cargo {
             );
             input.license = license;
         }
+        // Crates patched onto a directory outside the project: inputs with
+        // their crates.io identity, the directory left to the caller.
+        for package in lockfile.packages.iter().filter(|p| p.source.is_none()) {
+            if let Some(dir) = provided.get(package.name.as_str()) {
+                let mut input = declared(package, &provided)?;
+                input.uri = format!(
+                    "https://crates.io/crates/{}/{}",
+                    package.name, package.version
+                );
+                input.provided = Some(dir.clone());
+                inputs.push(input);
+            }
+        }
         Ok(inputs)
     }
 }
@@ -332,6 +431,17 @@ impl Ecosystem for Cargo {
 /// vendor directory; this exists for that, for fuzzing, and for callers
 /// that hold the lockfile's bytes.
 pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<Input>> {
+    lock(text, path)?
+        .packages
+        .iter()
+        .filter(|p| p.source.is_some())
+        .map(|p| declared(p, &BTreeMap::new()))
+        .collect()
+}
+
+/// The lockfile `text` (read at `path`), parsed, with its checksums and
+/// package names checked.
+fn lock(text: &str, path: &Path) -> Result<cargo_lock::Lockfile> {
     let invalid = |reason: String| Error::Invalid {
         what: "Cargo.lock",
         path: path.display().to_string(),
@@ -342,12 +452,7 @@ pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<Input>> {
     for package in &lockfile.packages {
         check_name(package).map_err(invalid)?;
     }
-    lockfile
-        .packages
-        .iter()
-        .filter(|p| p.source.is_some())
-        .map(declared)
-        .collect()
+    Ok(lockfile)
 }
 
 /// Refuses a checksum that is not ASCII, in `[[package]]` (lockfile v2
@@ -420,9 +525,9 @@ fn check_name(package: &cargo_lock::Package) -> std::result::Result<(), String> 
     ))
 }
 
-/// A locked package with a source as a not-vendored input: what Cargo.lock
-/// alone says about it.
-fn declared(package: &cargo_lock::Package) -> Result<Input> {
+/// A locked package as a not-vendored input: what Cargo.lock alone says
+/// about it (its graph with the crates `provided` from outside).
+fn declared(package: &cargo_lock::Package, provided: &BTreeMap<String, String>) -> Result<Input> {
     let (name, version) = (package.name.as_str(), package.version.to_string());
     let mut input = Input::declared(
         "cargo",
@@ -432,7 +537,7 @@ fn declared(package: &cargo_lock::Package) -> Result<Input> {
         uri_of(package),
     );
     input.declared = package.checksum.as_ref().map(|c| format!("sha256:{c}"));
-    input.dependencies = dependencies_of(package)?;
+    input.dependencies = dependencies_of(package, provided)?;
     Ok(input)
 }
 
@@ -575,6 +680,73 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("invalid vendored Cargo.toml"), "{err}");
+    }
+
+    #[test]
+    fn a_crate_patched_outside_the_project_is_a_provided_input() {
+        let dir = project();
+        let d = dir.path();
+        let config = "[source.vendored]\ndirectory = \"vendor\"\n\n\
+                      [patch.crates-io]\nb = { path = \"/usr/share/cargo/registry/./b-0.1.0\" }\n";
+        std::fs::write(d.join(".cargo/config.toml"), config).unwrap();
+        let inputs = Cargo.discover(&Root::new(d).unwrap()).unwrap();
+        let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["a", "c", "d", "b"]);
+        let b = &inputs[3];
+        assert_eq!(b.purl, "pkg:cargo/b@0.1.0");
+        assert_eq!(b.uri, "https://crates.io/crates/b/0.1.0");
+        assert_eq!(b.status, Match::NotVendored);
+        assert_eq!(b.declared, None);
+        assert_eq!(b.observed, None);
+        assert_eq!(
+            b.provided.as_deref(),
+            Some("/usr/share/cargo/registry/b-0.1.0")
+        );
+        // The graph now has the edge to it.
+        assert_eq!(
+            inputs[0].dependencies,
+            ["pkg:cargo/b@0.1.0", "pkg:cargo/c@3.0.0%2Bbuild.1"]
+        );
+        // The root Cargo.toml's patch, relative, climbing out: the same.
+        std::fs::write(
+            d.join(".cargo/config.toml"),
+            "[source.vendored]\ndirectory = \"vendor\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("Cargo.toml"),
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n\
+             [patch.crates-io]\nbee = { path = \"../elsewhere/b\", package = \"b\" }\n",
+        )
+        .unwrap();
+        let inputs = Cargo.discover(&Root::new(d).unwrap()).unwrap();
+        let outside = d
+            .canonicalize()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .join("elsewhere/b");
+        assert_eq!(
+            inputs[3].provided.as_deref(),
+            Some(outside.to_str().unwrap())
+        );
+    }
+
+    #[test]
+    fn a_crate_patched_inside_the_project_stays_the_project() {
+        let dir = project();
+        let d = dir.path();
+        let absolute = d.canonicalize().unwrap().join("crates/b");
+        for path in ["crates/b", "./crates/../b", absolute.to_str().unwrap()] {
+            std::fs::write(
+                d.join("Cargo.toml"),
+                format!("[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n[patch.crates-io]\nb = {{ path = \"{path}\" }}\n"),
+            )
+            .unwrap();
+            let inputs = Cargo.discover(&Root::new(d).unwrap()).unwrap();
+            let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+            assert_eq!(names, ["a", "c", "d"], "{path}");
+        }
     }
 
     /// Found by fuzzing (fuzz/seeds/cargo_lock/crash-non-ascii-checksum):

@@ -242,6 +242,12 @@ impl Root {
         &self.path
     }
 
+    /// The root, resolved: where it really is, to tell a path inside the
+    /// project from one outside.
+    pub(crate) fn canonical(&self) -> &Path {
+        &self.canonical
+    }
+
     /// Whether anything is at `relative` (a file, a directory, a fifo, a
     /// symlink, dangling or not). Ecosystems detect their lockfiles with
     /// it, so that a lockfile that is not a regular file inside the

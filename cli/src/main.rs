@@ -9,6 +9,7 @@ mod args;
 mod attach;
 mod clock;
 mod cmd;
+mod custody;
 mod deadline;
 mod discovery;
 mod files;

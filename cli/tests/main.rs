@@ -10,6 +10,7 @@ mod attest;
 mod cli;
 mod common;
 mod conformance;
+mod custody;
 mod deploy;
 mod diff;
 mod golden;

@@ -13,6 +13,7 @@
 use serde::Serialize;
 
 pub mod cargo;
+pub mod custody;
 
 /// A binary package of the distribution's index: what the plan needs of
 /// one stanza of a `Packages` file.

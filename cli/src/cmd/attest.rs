@@ -11,7 +11,7 @@ use vouch_attest::Input;
 use vouch_evidence::keys::Signer;
 use vouch_evidence::text::Escaped;
 
-use crate::args::{DiscoveryArgs, PlatformArgs, RegistryArgs, SigningKeyArgs};
+use crate::args::{AptArgs, DiscoveryArgs, PlatformArgs, RegistryArgs, SigningKeyArgs};
 use crate::attach::{attach_statement, Format};
 use crate::clock::now_rfc3339;
 use crate::discovery::{classify_os, discover_classified, mismatches};
@@ -81,6 +81,11 @@ pub struct Args {
     /// Which platforms' OS packages are recorded (with --os-packages).
     #[command(flatten)]
     platforms: PlatformArgs,
+    /// Where an input provided by a distribution package (a `[patch]`
+    /// onto its installed files) is traced to its signed archive; the
+    /// verified chain is recorded with the input.
+    #[command(flatten)]
+    apt: AptArgs,
 }
 
 /// A progress line on stderr while discovery hashes the tree, when stderr
@@ -124,7 +129,12 @@ pub async fn run(args: Args) -> Result<()> {
     let bar = progress(&args.dir);
     let dir = args.dir.clone();
     let tree = args.discovery.clone();
-    let mut discovery = tokio::task::spawn_blocking(move || discover_classified(&dir, &tree));
+    let apt = args.apt.clone();
+    let mut discovery = tokio::task::spawn_blocking(move || {
+        let (mut inputs, rules) = discover_classified(&dir, &tree)?;
+        crate::custody::verify(&mut inputs, &apt, jiff::Timestamp::now())?;
+        Ok::<_, anyhow::Error>((inputs, rules))
+    });
     let discovered = loop {
         tokio::select! {
             done = &mut discovery => break done?,

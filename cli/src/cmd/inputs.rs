@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use vouch_evidence::text::Escaped;
 
-use crate::args::{DiscoveryArgs, Output, OutputArgs};
+use crate::args::{AptArgs, DiscoveryArgs, Output, OutputArgs};
 use crate::discovery::{discover_classified, mismatches};
 use crate::outcome::Listed;
 use crate::term::{self, note};
@@ -28,6 +28,10 @@ pub struct Args {
     allow_mismatch: bool,
     #[command(flatten)]
     discovery: DiscoveryArgs,
+    /// Where an input provided by a distribution package (a `[patch]`
+    /// onto its installed files) is traced to its signed archive.
+    #[command(flatten)]
+    apt: AptArgs,
 }
 
 fn short(digest: Option<&str>) -> String {
@@ -45,7 +49,8 @@ fn short(digest: Option<&str>) -> String {
 
 /// Discovers, prints, and fails on a mismatch unless allowed.
 pub fn run(args: Args) -> Result<()> {
-    let (inputs, _) = discover_classified(&args.dir, &args.discovery)?;
+    let (mut inputs, _) = discover_classified(&args.dir, &args.discovery)?;
+    crate::custody::verify(&mut inputs, &args.apt, jiff::Timestamp::now())?;
     match args.output.output {
         Output::Json => writeln!(
             term::data_stdout(),

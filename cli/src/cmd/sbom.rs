@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use vouch_attest::sbom::{self, Subject};
 
-use crate::args::{DiscoveryArgs, PlatformArgs, RegistryArgs};
+use crate::args::{AptArgs, DiscoveryArgs, PlatformArgs, RegistryArgs};
 use crate::clock::now_rfc3339;
 use crate::discovery::{classify_os, discover_classified};
 use crate::files::{write_atomic, Overwrite};
@@ -54,6 +54,10 @@ pub struct Args {
     platforms: PlatformArgs,
     #[command(flatten)]
     registry: RegistryArgs,
+    /// Where a project's input provided by a distribution package is
+    /// traced to its signed archive.
+    #[command(flatten)]
+    apt: AptArgs,
 }
 
 /// Discovers the inputs (a directory's, or an image's OS packages),
@@ -101,7 +105,8 @@ fn directory(args: &Args, dir: &Path) -> Result<(Subject, Vec<vouch_attest::Inpu
                 })?
         }
     };
-    let (inputs, _) = discover_classified(dir, &args.discovery)?;
+    let (mut inputs, _) = discover_classified(dir, &args.discovery)?;
+    crate::custody::verify(&mut inputs, &args.apt, jiff::Timestamp::now())?;
     let subject = Subject {
         name,
         version: None,

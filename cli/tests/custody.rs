@@ -1,0 +1,512 @@
+//! The chain of custody of an unbundled project (issue 16 §3), on the REAL
+//! Debian archive of this machine: a small Cargo project depending on
+//! flate2 1.0.25, vendored with `cargo vendor`, then patched
+//! (`[patch.crates-io]` in its `.cargo/config.toml`, written here) onto
+//! Debian's librust-flate2-dev and the librust packages it needs, which
+//! scripts/install-oracles.sh installs (after `apt-get update`) with their
+//! .debs in target/oracles/debs. `vouch inputs` and `vouch attest` trace
+//! each patched crate from the InRelease apt verified to every installed
+//! file; a copy of the installed tree (`--distro-root`) is edited to break
+//! each link.
+
+use crate::common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use common::registry::Registry;
+use common::{assert_fails_with, assert_ok, root, tempdir, vouch, Fixture};
+use serde_json::Value;
+
+/// The crates Debian provides for the project: crate, upstream version,
+/// Debian package, its version.
+const CRATES: [(&str, &str, &str, &str); 5] = [
+    ("adler", "1.0.2", "librust-adler-dev", "1.0.2-2"),
+    ("cfg-if", "1.0.0", "librust-cfg-if-dev", "1.0.0-1"),
+    ("crc32fast", "1.3.2", "librust-crc32fast-dev", "1.3.2-2"),
+    ("flate2", "1.0.25", "librust-flate2-dev", "1.0.25-1"),
+    ("miniz_oxide", "0.6.2", "librust-miniz-oxide-dev", "0.6.2-1"),
+];
+
+const REGISTRY: &str = "/usr/share/cargo/registry";
+const FLATE2: &str = "usr/share/cargo/registry/flate2-1.0.25";
+const BOOKWORM: &str = "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease";
+
+/// The .debs scripts/install-oracles.sh downloaded.
+fn debs() -> PathBuf {
+    let dir = root().join("target/oracles/debs");
+    assert!(
+        dir.join("librust-flate2-dev_1.0.25-1_amd64.deb").is_file(),
+        "Debian's Rust crates are not installed with their .debs in {}: run \
+         scripts/install-oracles.sh (scripts/test.sh does)",
+        dir.display()
+    );
+    dir
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+}
+
+/// The project, built once for every test of this module (read only):
+/// vendored from crates.io, then patched onto Debian's crates and built
+/// offline.
+fn project() -> &'static Path {
+    static PROJECT: OnceLock<tempfile::TempDir> = OnceLock::new();
+    PROJECT
+        .get_or_init(|| {
+            debs();
+            let dir = tempdir();
+            let d = dir.path();
+            fs::create_dir_all(d.join("src")).unwrap();
+            fs::write(
+                d.join("Cargo.toml"),
+                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+                 [dependencies]\nflate2 = \"=1.0.25\"\n\n[workspace]\n",
+            )
+            .unwrap();
+            fs::write(
+                d.join("src/main.rs"),
+                "use std::io::Write;\n\nfn main() {\n    let mut gz = flate2::write::GzEncoder::new(\
+                 Vec::new(), flate2::Compression::default());\n    gz.write_all(b\"vouch\").unwrap();\n    \
+                 println!(\"{}\", gz.finish().unwrap().len());\n}\n",
+            )
+            .unwrap();
+            let run = |cmd: &mut Command| {
+                let out = cmd.current_dir(d).output().unwrap();
+                assert_ok(&out);
+                out
+            };
+            run(cargo().args(["generate-lockfile", "--quiet"]));
+            run(cargo().args(["vendor", "--locked", "--quiet", "vendor"]));
+            let mut config = String::from(
+                "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n\
+                 [source.vendored-sources]\ndirectory = \"vendor\"\n\n[patch.crates-io]\n",
+            );
+            for (name, version, _, _) in CRATES {
+                config.push_str(&format!(
+                    "{name} = {{ path = \"{REGISTRY}/{name}-{version}\" }}\n"
+                ));
+            }
+            fs::create_dir_all(d.join(".cargo")).unwrap();
+            fs::write(d.join(".cargo/config.toml"), config).unwrap();
+            run(cargo().args(["update", "--offline", "--quiet"]));
+            let lock = fs::read_to_string(d.join("Cargo.lock")).unwrap();
+            for (name, version, _, _) in CRATES {
+                let entry = lock
+                    .split("\n\n")
+                    .find(|e| e.starts_with(&format!("[[package]]\nname = \"{name}\"\n")))
+                    .unwrap_or_else(|| panic!("{name} is not locked: {lock}"));
+                assert!(
+                    entry.contains(&format!("\nversion = \"{version}\"")) && !entry.contains("source"),
+                    "{name} {version} is not locked onto Debian's crate: {entry}"
+                );
+            }
+            // The patched project builds offline, and runs.
+            run(cargo().args(["build", "--offline", "--quiet"]));
+            let out = run(&mut Command::new(d.join("target/debug/app")));
+            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "25");
+            dir
+        })
+        .path()
+}
+
+/// `vouch inputs PROJECT --output json EXTRA...`, with `--debs DEBS`
+/// unless `extra` names another.
+fn inputs(extra: &[&str]) -> Output {
+    let mut cmd = vouch();
+    cmd.arg("inputs").arg(project()).args(["--output", "json"]);
+    if !extra.contains(&"--debs") {
+        cmd.arg("--debs").arg(debs());
+    }
+    cmd.args(extra).output().unwrap()
+}
+
+fn sha256_of(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    assert_ok(&out);
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn flate2_and_its_dependencies_are_provided_by_debian_with_the_chain_verified() {
+    let out = inputs(&[]);
+    assert_ok(&out);
+    let inputs: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(inputs.len(), CRATES.len(), "{inputs:#?}");
+    for ((name, version, package, package_version), input) in CRATES.iter().zip(&inputs) {
+        assert_eq!(input["name"], *name);
+        assert_eq!(input["version"], *version);
+        assert_eq!(input["purl"], format!("pkg:cargo/{name}@{version}"));
+        assert_eq!(input["match"]["status"], "match", "{input:#}");
+        assert_eq!(input["provided"], format!("{REGISTRY}/{name}-{version}"));
+        let d = &input["distribution"];
+        assert_eq!(
+            d["purl"],
+            format!("pkg:deb/debian/{package}@{package_version}?arch=amd64&distro=debian-12")
+        );
+        // The oracle: the .deb's own digest, and the released InRelease's.
+        let deb = debs().join(format!("{package}_{package_version}_amd64.deb"));
+        let deb_sha256 = sha256_of(&deb);
+        assert_eq!(d["deb"], format!("sha256:{deb_sha256}"));
+        assert_eq!(input["observed"], format!("sha256:{deb_sha256}"));
+        assert_eq!(
+            d["release"],
+            format!("sha256:{}", sha256_of(Path::new(BOOKWORM)))
+        );
+        assert_eq!(d["path"], format!("{REGISTRY}/{name}-{version}"));
+    }
+    let flate2 = &inputs[3];
+    assert!(
+        flate2["critical"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("compression:"),
+        "{flate2:#}"
+    );
+    assert_eq!(flate2["dependencies"][0], "pkg:cargo/crc32fast@1.3.2");
+    let d = &flate2["distribution"];
+    assert_eq!(d["sourceName"], "rust-flate2");
+    assert_eq!(d["sourceVersion"], "1.0.25-1");
+    // Debian's patches, as its series file names them.
+    let series = fs::read_to_string(format!("/{FLATE2}/debian/patches/series")).unwrap();
+    let named: Vec<&str> = series.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        d["patches"],
+        serde_json::json!(named),
+        "Debian's flate2 carries patches"
+    );
+    assert_eq!(named.len(), 3);
+    // The signer is a key of Debian's archive keyring (gpg's reading).
+    let keys = Command::new("gpg")
+        .args(["--batch", "--with-colons", "--show-keys"])
+        .arg("/usr/share/keyrings/debian-archive-keyring.gpg")
+        .env("GNUPGHOME", tempdir().path())
+        .output()
+        .unwrap();
+    assert_ok(&keys);
+    let signer = d["signer"].as_str().unwrap();
+    assert!(
+        String::from_utf8_lossy(&keys.stdout)
+            .lines()
+            .any(|l| l.starts_with("fpr:") && l.contains(&format!(":{signer}:"))),
+        "{signer} is not in Debian's keyring"
+    );
+    // The SBOM of the directory reads the same chain.
+    let out = vouch()
+        .arg("sbom")
+        .arg(project())
+        .args(["--format", "cyclonedx", "--debs"])
+        .arg(debs())
+        .output()
+        .unwrap();
+    assert_ok(&out);
+}
+
+/// `vouch attest PROJECT --image IMAGE --key ci.key --debs DEBS EXTRA...`
+/// in `f`.
+fn attest(f: &Fixture, extra: &[&str]) -> Output {
+    let debs = debs().display().to_string();
+    let mut args = vec![
+        "attest",
+        project().to_str().unwrap(),
+        "--image",
+        &f.image,
+        "--key",
+        "ci.key",
+        "--debs",
+        &debs,
+    ];
+    args.extend_from_slice(extra);
+    f.run(args)
+}
+
+#[test]
+fn attest_records_the_verified_inputs_and_refuses_an_edited_one() {
+    let f = Fixture::new()
+        .with_key("ci")
+        .with_registry(Registry::plain())
+        .with_registry_image("team/unbundled", "v1");
+    // Verified: attested (a mismatch would be refused without
+    // --allow-mismatch), the provenance attached.
+    assert_ok(&attest(&f, &[]));
+    let tree = f.tree(&f.image, &[]);
+    assert!(
+        tree["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["predicateType"] == "https://slsa.dev/provenance/v1"),
+        "{tree:#}"
+    );
+    // The demo's policy (vendoredInputs.requireMatch, critical inputs must
+    // match) for this registry's images: allowed.
+    let policy = common::demo_policy().replace("glob: \"oci:**\"", "glob: \"**\"");
+    fs::write(f.dir().join("policy.yaml"), policy).unwrap();
+    let (out, _) = f.verify("policy.yaml");
+    assert_ok(&out);
+    // An edited installed file: refused, naming it.
+    let distro = edited_root(|root| flip_byte(&root.join(FLATE2).join("src/lib.rs")));
+    let distro = distro.path().to_str().unwrap();
+    let out = attest(&f, &["--distro-root", distro]);
+    assert_fails_with(
+        &out,
+        &format!("{FLATE2}/src/lib.rs differs from librust-flate2-dev 1.0.25-1's .deb"),
+    );
+    // Attested anyway onto another image, the mismatch is recorded, and
+    // the policy denies it.
+    let f = f.with_registry_image("team/unbundled", "edited");
+    let out = attest(&f, &["--distro-root", distro, "--allow-mismatch"]);
+    assert_ok(&out);
+    let (out, verdict) = f.verify("policy.yaml");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let text = verdict.to_string();
+    assert!(
+        text.contains("critical input flate2 does not match its declaration"),
+        "{verdict:#}"
+    );
+}
+
+/// A distribution root holding copies of the installed crates and of
+/// dpkg's records of them (status, file lists, md5sums), edited by `edit`.
+fn edited_root(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
+    let dir = tempdir();
+    let root = dir.path();
+    let registry = root.join("usr/share/cargo/registry");
+    let info = root.join("var/lib/dpkg/info");
+    fs::create_dir_all(&registry).unwrap();
+    fs::create_dir_all(&info).unwrap();
+    for (name, version, _, _) in CRATES {
+        let out = Command::new("cp")
+            .arg("-a")
+            .arg(format!("{REGISTRY}/{name}-{version}"))
+            .arg(&registry)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+    }
+    fs::copy("/var/lib/dpkg/status", root.join("var/lib/dpkg/status")).unwrap();
+    for entry in fs::read_dir("/var/lib/dpkg/info").unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if CRATES
+            .iter()
+            .any(|(_, _, package, _)| name.starts_with(&format!("{package}:")))
+        {
+            fs::copy(entry.path(), info.join(&name)).unwrap();
+        }
+    }
+    edit(root);
+    dir
+}
+
+/// Changes one byte of `path`.
+fn flip_byte(path: &Path) {
+    let mut bytes = fs::read(path).unwrap();
+    bytes[0] ^= 0x20;
+    fs::write(path, bytes).unwrap();
+}
+
+/// `vouch inputs` with the distribution root `root`.
+fn inputs_under(root: &Path) -> Output {
+    inputs(&["--distro-root", root.to_str().unwrap()])
+}
+
+#[test]
+fn regression_issue_16_one_byte_changed_in_the_installed_tree_is_named() {
+    // The untouched copy verifies: the control.
+    let copy = edited_root(|_| {});
+    assert_ok(&inputs_under(copy.path()));
+    let edited = edited_root(|root| flip_byte(&root.join(FLATE2).join("src/lib.rs")));
+    let out = inputs_under(edited.path());
+    assert_fails_with(
+        &out,
+        &format!(
+            "flate2 1.0.25 (cargo): chain of custody of {REGISTRY}/flate2-1.0.25: \
+             {FLATE2}/src/lib.rs differs from librust-flate2-dev 1.0.25-1's .deb"
+        ),
+    );
+    let inputs: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(inputs[3]["distribution"].is_null(), "{:#}", inputs[3]);
+    assert_eq!(inputs[3]["match"]["status"], "mismatch");
+    // The other crates still verify.
+    assert_eq!(inputs[2]["match"]["status"], "match");
+}
+
+#[test]
+fn regression_issue_16_dpkg_md5sums_edited_to_match_do_not_hide_an_edit() {
+    let edited = edited_root(|root| {
+        let file = root.join(FLATE2).join("src/lib.rs");
+        flip_byte(&file);
+        // dpkg's record rewritten to the edited file's MD5, as `debsums`
+        // would then report nothing.
+        let md5 = Command::new("md5sum").arg(&file).output().unwrap();
+        let md5 = String::from_utf8_lossy(&md5.stdout)
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_owned();
+        let list = root.join("var/lib/dpkg/info/librust-flate2-dev:amd64.md5sums");
+        let text = fs::read_to_string(&list).unwrap();
+        let line = format!("  {FLATE2}/src/lib.rs\n");
+        let edited: String = text
+            .lines()
+            .map(|l| {
+                if format!("{}\n", &l[32..]) == line {
+                    format!("{md5}{line}")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        assert_ne!(edited, text);
+        fs::write(&list, edited).unwrap();
+    });
+    assert_fails_with(
+        &inputs_under(edited.path()),
+        &format!("{FLATE2}/src/lib.rs differs from librust-flate2-dev 1.0.25-1's .deb"),
+    );
+    // dpkg's record edited alone: its disagreement with the .deb is named.
+    let edited = edited_root(|root| {
+        let list = root.join("var/lib/dpkg/info/librust-flate2-dev:amd64.md5sums");
+        let text = fs::read_to_string(&list).unwrap();
+        let line = format!("  {FLATE2}/src/lib.rs");
+        let start = text.find(&line).unwrap() - 32;
+        let mut bytes = text.into_bytes();
+        bytes[start] = if bytes[start] == b'0' { b'1' } else { b'0' };
+        fs::write(&list, bytes).unwrap();
+    });
+    assert_fails_with(
+        &inputs_under(edited.path()),
+        &format!("dpkg's md5sums for {FLATE2}/src/lib.rs disagree with the .deb's"),
+    );
+}
+
+#[test]
+fn regression_issue_16_a_symbolic_link_in_the_installed_tree_is_not_followed() {
+    // A file replaced by a link to identical content outside the tree.
+    let edited = edited_root(|root| {
+        let file = root.join(FLATE2).join("src/lib.rs");
+        let outside = root.join("lib.rs");
+        fs::rename(&file, &outside).unwrap();
+        std::os::unix::fs::symlink(&outside, &file).unwrap();
+    });
+    assert_fails_with(
+        &inputs_under(edited.path()),
+        &format!("{FLATE2}/src/lib.rs is not a regular file"),
+    );
+    // The crate's directory itself a link to the real, untouched one.
+    let edited = edited_root(|root| {
+        let dir = root.join(FLATE2);
+        fs::remove_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink(format!("/{FLATE2}"), &dir).unwrap();
+    });
+    assert_fails_with(
+        &inputs_under(edited.path()),
+        "flate2-1.0.25 is not a directory (a symbolic link is not followed)",
+    );
+    // A file the .deb does not install, added.
+    let edited = edited_root(|root| {
+        fs::write(root.join(FLATE2).join("build.rs"), "fn main() {}\n").unwrap();
+    });
+    assert_fails_with(
+        &inputs_under(edited.path()),
+        &format!("{FLATE2}/build.rs is not in librust-flate2-dev 1.0.25-1's .deb"),
+    );
+}
+
+#[test]
+fn a_directory_no_installed_package_owns_is_not_provided() {
+    let edited = edited_root(|root| {
+        fs::remove_file(root.join("var/lib/dpkg/info/librust-flate2-dev:amd64.list")).unwrap();
+    });
+    assert_fails_with(
+        &inputs_under(edited.path()),
+        "chain of custody of /usr/share/cargo/registry/flate2-1.0.25: no installed package owns \
+         the directory",
+    );
+}
+
+#[test]
+fn an_in_release_signed_by_another_key_is_refused_naming_it() {
+    let other = root().join("testdata/apt/other-keyring.gpg");
+    let out = inputs(&["--keyring", other.to_str().unwrap()]);
+    assert_fails_with(
+        &out,
+        "librust-flate2-dev 1.0.25-1 (amd64) is in no index of a release the keyring verifies",
+    );
+    assert_fails_with(
+        &out,
+        &format!("{BOOKWORM} refused: signature in {BOOKWORM} refused"),
+    );
+}
+
+#[test]
+fn a_deb_whose_bytes_differ_is_named_and_a_missing_one_too() {
+    let dir = tempdir();
+    let deb = dir.path().join("librust-flate2-dev_1.0.25-1_amd64.deb");
+    fs::copy(debs().join("librust-flate2-dev_1.0.25-1_amd64.deb"), &deb).unwrap();
+    let mut bytes = fs::read(&deb).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    fs::write(&deb, bytes).unwrap();
+    let debs_arg = ["--debs", dir.path().to_str().unwrap()];
+    let out = inputs(&debs_arg);
+    assert_fails_with(
+        &out,
+        &format!(
+            "digest mismatch in {}: the index lists librust-flate2-dev 1.0.25-1 as sha256:",
+            deb.display()
+        ),
+    );
+    // No .deb of the others there: each named.
+    assert_fails_with(
+        &out,
+        &format!(
+            "no .deb of librust-adler-dev 1.0.2-2 in {}",
+            dir.path().display()
+        ),
+    );
+}
+
+#[test]
+fn regression_issue_16_a_project_without_provided_inputs_reads_no_apt_file() {
+    // The demo project: nothing provided, so none of the (missing) apt
+    // files is read and the output is what it was.
+    let demo = root().join("testdata/projects/demo-service");
+    let plain = vouch()
+        .arg("inputs")
+        .arg(&demo)
+        .args(["--output", "json"])
+        .output()
+        .unwrap();
+    assert_ok(&plain);
+    let missing = vouch()
+        .arg("inputs")
+        .arg(&demo)
+        .args([
+            "--output",
+            "json",
+            "--keyring",
+            "/nonexistent/keyring.gpg",
+            "--apt-lists",
+            "/nonexistent/lists",
+            "--distro-root",
+            "/nonexistent",
+        ])
+        .output()
+        .unwrap();
+    assert_ok(&missing);
+    assert_eq!(plain.stdout, missing.stdout);
+    // A provided project with an unreadable keyring is an error, not a pass.
+    assert_fails_with(
+        &inputs(&["--keyring", "/nonexistent/keyring.gpg"]),
+        "cannot open keyring /nonexistent/keyring.gpg",
+    );
+}
