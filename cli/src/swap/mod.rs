@@ -5,6 +5,11 @@
 //! carries an input, whether its version keeps the project's contract) are
 //! `vouch_unbundle`'s, which does no I/O.
 
+pub mod go;
+pub mod journal;
+pub mod npm;
+pub mod pip;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
