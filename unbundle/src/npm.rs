@@ -18,10 +18,7 @@ use crate::{Action, Candidate, Delta, Step};
 
 /// The Debian package name for npm package `name`.
 pub fn package_name(name: &str) -> String {
-    let bare = name
-        .trim_start_matches('@')
-        .replace('/', "-")
-        .replace('_', "-");
+    let bare = name.trim_start_matches('@').replace(['/', '_'], "-");
     format!("node-{}", bare.to_ascii_lowercase())
 }
 

@@ -46,8 +46,16 @@ fn keep(step: Step, reason: String) -> Step {
     }
 }
 
+/// A project's go.mod (text and parsed) and, when it vendors,
+/// `vendor/modules.txt` (text and parsed).
+struct Project {
+    go_mod_text: String,
+    go_mod: GoMod,
+    modules: Option<(String, ModulesTxt)>,
+}
+
 /// go.mod and, when the project vendors, `vendor/modules.txt`.
-fn read_project(dir: &Path) -> Result<(String, GoMod, Option<(String, ModulesTxt)>)> {
+fn read_project(dir: &Path) -> Result<Project> {
     let go_mod_path = dir.join("go.mod");
     let text = read_text(&go_mod_path, MAX_MANIFEST, "go.mod")?;
     let go_mod = parse_go_mod(&text, &go_mod_path)?;
@@ -59,7 +67,11 @@ fn read_project(dir: &Path) -> Result<(String, GoMod, Option<(String, ModulesTxt
     } else {
         None
     };
-    Ok((text, go_mod, modules))
+    Ok(Project {
+        go_mod_text: text,
+        go_mod,
+        modules,
+    })
 }
 
 /// The packages of module `module` the build takes from `vendor/`.
@@ -109,7 +121,9 @@ pub fn plan(
     if inputs.is_empty() {
         return Ok(Vec::new());
     }
-    let (_, go_mod, modules) = read_project(dir)?;
+    let Project {
+        go_mod, modules, ..
+    } = read_project(dir)?;
     let mut planned = Vec::new();
     for input in inputs {
         let (module, version) = (input.name.as_str(), input.version.as_str());
@@ -196,6 +210,9 @@ fn confirm(
     (step, Some(target))
 }
 
+/// The files to put in one vendored package directory: name and bytes.
+type Files = Vec<(PathBuf, Vec<u8>)>;
+
 /// Whether a directory can stand unquoted in go.mod and modules.txt.
 fn plain_path(path: &str) -> bool {
     path.starts_with('/')
@@ -219,7 +236,11 @@ pub fn write(dir: &Path, planned: &[Planned]) -> Result<()> {
     if swaps.is_empty() {
         return Ok(());
     }
-    let (go_mod_text, go_mod, modules) = read_project(dir)?;
+    let Project {
+        go_mod_text,
+        go_mod,
+        modules,
+    } = read_project(dir)?;
     let Some((modules_text, modules)) = modules else {
         bail!(
             "cannot unbundle {}: it has no vendor/modules.txt (run `go mod vendor` first)",
@@ -229,7 +250,7 @@ pub fn write(dir: &Path, planned: &[Planned]) -> Result<()> {
     // Everything is read and checked before the first write.
     let mut replaces = String::new();
     let mut marked: BTreeSet<(String, String, String)> = BTreeSet::new();
-    let mut copies: Vec<(PathBuf, Vec<(PathBuf, Vec<u8>)>)> = Vec::new();
+    let mut copies: Vec<(PathBuf, Files)> = Vec::new();
     for (step, target) in &swaps {
         let (module, version) = (step.name.as_str(), step.version.as_str());
         let shown = target.dir.display().to_string();
@@ -414,7 +435,7 @@ mod tests {
         let run = Command::new(dir.join("hello")).output().unwrap();
         assert_eq!(String::from_utf8_lossy(&run.stdout), "wrapped: root\n");
         // The discovery of the swapped project sees the replacement.
-        let (_, go_mod, _) = read_project(&dir).unwrap();
+        let go_mod = read_project(&dir).unwrap().go_mod;
         assert!(go_mod
             .replacement("github.com/pkg/errors", "v0.9.1")
             .is_some());

@@ -10,12 +10,16 @@ use anyhow::{Context, Result};
 
 use crate::files::{write_atomic, Overwrite};
 
+/// What a file held before its first change: its bytes and mode, or
+/// `None` when it did not exist.
+type Before = Option<(Vec<u8>, u32)>;
+
 /// The files changed so far, with what they held before.
 #[derive(Default)]
 pub struct Journal {
     /// Each path touched, first touch first, with its previous bytes and
     /// mode (`None`: it did not exist).
-    saved: Vec<(PathBuf, Option<(Vec<u8>, u32)>)>,
+    saved: Vec<(PathBuf, Before)>,
     /// Directories created, first created first.
     created: Vec<PathBuf>,
 }

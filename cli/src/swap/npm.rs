@@ -545,3 +545,274 @@ fn check(dir: &Path, wanted: &BTreeMap<String, (String, String)>) -> Result<()> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use vouch_unbundle::Delta;
+
+    use super::*;
+
+    /// This machine's apt lists and Debian's keyring, where
+    /// scripts/install-oracles.sh installed node-once and node-wrappy
+    /// (Debian 12: once 1.4.0, wrappy 1.0.2, the versions npm publishes).
+    fn apt(distro_root: &Path) -> AptArgs {
+        AptArgs {
+            apt_lists: "/var/lib/apt/lists".into(),
+            keyring: "/usr/share/keyrings/debian-archive-keyring.gpg".into(),
+            debs: "/var/cache/apt/archives".into(),
+            distro_root: distro_root.into(),
+        }
+    }
+
+    /// A real npm project: `once` (which depends on `wrappy`) installed
+    /// from the npm registry with a cache of its own; then the project's
+    /// `.npmrc` points npm at an empty cache, so that the swap, which runs
+    /// npm `--offline`, can use neither the registry nor a cached package.
+    fn project(tmp: &Path, range: &str) -> (PathBuf, Vec<Input>) {
+        let dir = tmp.join("project");
+        fs::create_dir(&dir).unwrap();
+        fs::write(
+            dir.join("package.json"),
+            format!(
+                "{{\n  \"name\": \"unbundle-npm\",\n  \"version\": \"1.0.0\",\n  \"private\": true,\n  \
+                 \"dependencies\": {{\n    \"once\": \"{range}\"\n  }}\n}}\n"
+            ),
+        )
+        .unwrap();
+        let npmrc = |cache: &str| {
+            fs::write(
+                dir.join(".npmrc"),
+                format!("cache={}\n", tmp.join(cache).display()),
+            )
+        };
+        npmrc("install-cache").unwrap();
+        let out = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        npmrc("empty-cache").unwrap();
+        let lock = fs::read_to_string(dir.join("package-lock.json")).unwrap();
+        let inputs = vouch_attest::npm::locked_inputs(&lock, &dir.join("package-lock.json"))
+            .unwrap()
+            .into_iter()
+            .map(|(key, mut input)| {
+                input.path = Some(key);
+                input
+            })
+            .collect();
+        (dir, inputs)
+    }
+
+    fn node(dir: &Path) -> String {
+        let script = "const once = require('once'); let n = 0; const f = once(() => ++n); \
+                      f(); f(); console.log(n, require.resolve('wrappy', \
+                      {paths: [require('path').dirname(require.resolve('once'))]}))";
+        let out = Command::new("node")
+            .args(["-e", script])
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn same_files(installed: &Path, debian: &Path) {
+        let names = |d: &Path| {
+            let mut n: Vec<String> = fs::read_dir(d)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names(installed), names(debian));
+        for name in names(debian) {
+            assert_eq!(
+                fs::read(installed.join(&name)).unwrap(),
+                fs::read(debian.join(&name)).unwrap(),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_direct_dependency_is_swapped_by_npm_offline_and_its_dependent_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, inputs) = project(tmp.path(), "^1.4.0");
+        let apt = apt(Path::new("/"));
+        let archive = Archive::load(&apt, jiff::Timestamp::now()).unwrap();
+        let refs: Vec<&Input> = inputs.iter().collect();
+        let planned = plan(&dir, &refs, &archive, &apt).unwrap();
+        let step = |name: &str| &planned.iter().find(|p| p.step.name == name).unwrap().step;
+        let once = step("once");
+        assert_eq!(
+            (once.action, once.delta),
+            (Action::Swap, Some(Delta::Same)),
+            "{}",
+            once.reason
+        );
+        assert_eq!(once.package.as_deref(), Some("node-once"));
+        let wrappy = step("wrappy");
+        assert_eq!(wrappy.action, Action::Keep);
+        assert!(
+            wrappy
+                .reason
+                .contains("its dependent node_modules/once is swapped too"),
+            "{}",
+            wrappy.reason
+        );
+
+        write(&dir, &planned).unwrap();
+        let manifest = read_json(&dir.join("package.json"), "package.json").unwrap();
+        assert_eq!(
+            manifest["dependencies"]["once"],
+            "file:/usr/share/nodejs/once"
+        );
+        let npmrc = fs::read_to_string(dir.join(".npmrc")).unwrap();
+        assert!(npmrc.ends_with("\ninstall-links=true\n"), "{npmrc}");
+        let lock = read_json(&dir.join("package-lock.json"), "package-lock.json").unwrap();
+        let resolved = lock["packages"]["node_modules/once"]["resolved"]
+            .as_str()
+            .unwrap();
+        assert!(
+            resolved.starts_with("file:") && resolved.ends_with("/usr/share/nodejs/once"),
+            "{resolved}"
+        );
+        assert!(lock["packages"]["node_modules/wrappy"]["integrity"].is_string());
+        same_files(
+            &dir.join("node_modules/once"),
+            Path::new("/usr/share/nodejs/once"),
+        );
+        assert!(!dir.join(BACKUP).exists());
+        assert!(node(&dir).starts_with("1 "));
+        // npm agrees the tree matches the lock, offline.
+        let ls = Command::new("npm")
+            .args(["ls", "--offline", "--all"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            ls.status.success(),
+            "{}",
+            String::from_utf8_lossy(&ls.stderr)
+        );
+    }
+
+    #[test]
+    fn a_transitive_dependency_is_swapped_by_an_override() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, inputs) = project(tmp.path(), "^1.4.0");
+        let apt = apt(Path::new("/"));
+        let archive = Archive::load(&apt, jiff::Timestamp::now()).unwrap();
+        let wrappy: Vec<&Input> = inputs.iter().filter(|i| i.name == "wrappy").collect();
+        let planned = plan(&dir, &wrappy, &archive, &apt).unwrap();
+        assert_eq!(
+            planned[0].step.action,
+            Action::Swap,
+            "{}",
+            planned[0].step.reason
+        );
+        assert_eq!(planned[0].step.package.as_deref(), Some("node-wrappy"));
+        write(&dir, &planned).unwrap();
+        let manifest = read_json(&dir.join("package.json"), "package.json").unwrap();
+        assert_eq!(
+            manifest["overrides"]["wrappy"],
+            "file:/usr/share/nodejs/wrappy"
+        );
+        assert_eq!(manifest["dependencies"]["once"], "^1.4.0");
+        same_files(
+            &dir.join("node_modules/wrappy"),
+            Path::new("/usr/share/nodejs/wrappy"),
+        );
+        let out = node(&dir);
+        assert!(
+            out.starts_with("1 ") && out.contains("/node_modules/wrappy/"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn a_range_that_excludes_debian_or_a_package_not_installed_is_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, inputs) = project(tmp.path(), "~1.3.0");
+        let refs: Vec<&Input> = inputs.iter().filter(|i| i.name == "once").collect();
+        assert_eq!(refs[0].version, "1.3.3");
+        let apt_here = apt(Path::new("/"));
+        let archive = Archive::load(&apt_here, jiff::Timestamp::now()).unwrap();
+        let planned = plan(&dir, &refs, &archive, &apt_here).unwrap();
+        assert_eq!(
+            (planned[0].step.action, planned[0].step.delta),
+            (Action::Keep, Some(Delta::Incompatible))
+        );
+        assert_eq!(
+            planned[0].step.reason,
+            "node-once carries 1.4.0, outside the range of the project (~1.3.0)"
+        );
+        let empty = tempfile::tempdir().unwrap();
+        let second = tmp.path().join("second");
+        fs::create_dir(&second).unwrap();
+        let (dir2, inputs2) = project(&second, "^1.4.0");
+        let refs2: Vec<&Input> = inputs2.iter().filter(|i| i.name == "once").collect();
+        let absent = plan(&dir2, &refs2, &archive, &apt(empty.path())).unwrap();
+        assert_eq!(absent[0].step.action, Action::Keep);
+        assert!(
+            absent[0]
+                .step
+                .reason
+                .starts_with("node-once is not installed"),
+            "{}",
+            absent[0].step.reason
+        );
+    }
+
+    #[test]
+    fn a_failed_write_puts_back_every_file_and_node_modules() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, inputs) = project(tmp.path(), "^1.4.0");
+        let apt = apt(Path::new("/"));
+        let archive = Archive::load(&apt, jiff::Timestamp::now()).unwrap();
+        let once: Vec<&Input> = inputs.iter().filter(|i| i.name == "once").collect();
+        let mut planned = plan(&dir, &once, &archive, &apt).unwrap();
+        assert_eq!(planned[0].step.action, Action::Swap);
+        // A directory that is not what the plan checked: npm installs it,
+        // and the check after npm refuses it.
+        let changed = tmp.path().join("once");
+        copy_tree(Path::new("/usr/share/nodejs/once"), &changed).unwrap();
+        let text = fs::read_to_string(changed.join("package.json")).unwrap();
+        fs::write(
+            changed.join("package.json"),
+            text.replace("\"1.4.0\"", "\"1.4.1\""),
+        )
+        .unwrap();
+        planned[0].target.as_mut().unwrap().dir = changed;
+        let files = [
+            "package.json",
+            "package-lock.json",
+            ".npmrc",
+            "node_modules/once/once.js",
+        ];
+        let before: Vec<Vec<u8>> = files
+            .iter()
+            .map(|f| fs::read(dir.join(f)).unwrap())
+            .collect();
+        let err = write(&dir, &planned).unwrap_err();
+        assert!(format!("{err:#}").contains("not once 1.4.0"), "{err:#}");
+        let after: Vec<Vec<u8>> = files
+            .iter()
+            .map(|f| fs::read(dir.join(f)).unwrap())
+            .collect();
+        assert_eq!(before, after);
+        assert!(!dir.join(BACKUP).exists());
+        assert!(dir.join("node_modules/.package-lock.json").is_file());
+    }
+}
