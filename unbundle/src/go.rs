@@ -70,11 +70,16 @@ pub fn homepage_names(homepage: &str, module: &str) -> bool {
 }
 
 /// Whether package `package` (with `homepage`, when the index gives one)
-/// may carry module `module`: named by Debian's rule, or its homepage
-/// names the module. Only a candidate: the installed directory under
+/// may carry module `module`: named by Debian's rule, or a `golang-*-dev`
+/// package whose homepage names the module (a program built from the
+/// module, such as `cobra`, shares its homepage and carries no source).
+/// Only a candidate: the installed directory under
 /// `/usr/share/gocode/src/<module>` confirms it.
 pub fn carries(package: &str, homepage: Option<&str>, module: &str) -> bool {
-    package == package_name(module) || homepage.is_some_and(|h| homepage_names(h, module))
+    package == package_name(module)
+        || (package.starts_with("golang-")
+            && package.ends_with("-dev")
+            && homepage.is_some_and(|h| homepage_names(h, module)))
 }
 
 /// The major version module path `module` fixes: `N` for a `/vN` suffix
@@ -319,6 +324,17 @@ mod tests {
             "0.3.0-1",
             "https://go.googlesource.com/sys",
         ),
+        ("cobra", "1.6.1-1", "https://github.com/spf13/cobra"),
+        (
+            "cobra-cli",
+            "1.3.0-3+b5",
+            "https://github.com/spf13/cobra-cli",
+        ),
+        (
+            "golang-github-spf13-cobra-dev",
+            "1.6.1-1",
+            "https://github.com/spf13/cobra",
+        ),
     ];
 
     fn candidates(module: &str) -> Vec<Candidate> {
@@ -362,6 +378,10 @@ mod tests {
             "github.com/pkg/err"
         ));
         assert_eq!(candidates("google.golang.org/grpc").len(), 1);
+        // The program built from the module shares its homepage.
+        let cobra = candidates("github.com/spf13/cobra");
+        assert_eq!(cobra.len(), 1);
+        assert_eq!(cobra[0].package, "golang-github-spf13-cobra-dev");
         assert!(candidates("github.com/pkg/errorsx").is_empty());
     }
 

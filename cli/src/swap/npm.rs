@@ -306,16 +306,15 @@ fn confirm(step: Step, apt: &AptArgs) -> Result<(Step, Option<Target>)> {
     Ok((step, Some(target)))
 }
 
-/// The `npm pkg set` argument that makes the project take `name` from
-/// `dir`: in the root's declaring section for a direct dependency, else
-/// in `overrides`.
-fn pkg_set(root: &Value, name: &str, dir: &str) -> String {
-    let section = ROOT_RANGES
+/// The section of `package.json` that makes the project take `name` from
+/// a directory: the root's declaring section for a direct dependency, else
+/// `overrides`.
+fn section<'a>(root: &Value, name: &str) -> &'a str {
+    ROOT_RANGES
         .iter()
         .find(|s| root.get(**s).and_then(|m| m.get(name)).is_some())
         .copied()
-        .unwrap_or("overrides");
-    format!("{section}[{name}]=file:{dir}")
+        .unwrap_or("overrides")
 }
 
 /// Runs npm in `dir` with `args`, offline, naming the command on failure.
@@ -396,11 +395,16 @@ pub fn write(dir: &Path, planned: &[Planned]) -> Result<()> {
                 step.name
             );
         }
-        sets.push(pkg_set(&root, &step.name, &shown));
+        let section = section(&root, &step.name);
+        sets.push(format!("{section}[{}]=file:{shown}", step.name));
+        // A direct dependency replaces the top-level copy; an override
+        // every copy.
+        let top = format!("node_modules/{}", step.name);
         dropped.extend(
             packages
                 .keys()
                 .filter(|k| name_of_key(k) == Some(step.name.as_str()))
+                .filter(|k| section == "overrides" || **k == top)
                 .cloned(),
         );
         let version = step.upstream_version.clone().unwrap_or_default();
