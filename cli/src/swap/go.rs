@@ -16,7 +16,7 @@
 //! directory to gain a go.mod (which vouch never writes into the
 //! distribution's tree).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -26,6 +26,7 @@ use vouch_attest::Input;
 use vouch_unbundle::{go, Action, Candidate, Step};
 
 use super::journal::all_or_nothing;
+use super::pip::installed_versions;
 use super::{installed, Archive, Planned, Target};
 use crate::args::AptArgs;
 use crate::files::read_text;
@@ -124,6 +125,7 @@ pub fn plan(
     let Project {
         go_mod, modules, ..
     } = read_project(dir)?;
+    let versions = installed_versions(apt)?;
     let mut planned = Vec::new();
     for input in inputs {
         let (module, version) = (input.name.as_str(), input.version.as_str());
@@ -137,9 +139,12 @@ pub fn plan(
             .collect();
         candidates.sort_by(|a, b| (&a.package, &a.version).cmp(&(&b.package, &b.version)));
         candidates.dedup();
+        // An installed package is weighed at its installed version.
+        let unlisted = unlisted(&mut candidates, &versions);
         let step = go::plan(module, version, &candidates);
-        let (step, target) = match step.action {
-            Action::Swap => confirm(step, &go_mod, modules.as_ref().map(|m| &m.1), apt),
+        let (step, target) = match (step.action, unlisted) {
+            (Action::Keep, Some(reason)) if step.package.is_none() => (keep(step, reason), None),
+            (Action::Swap, _) => confirm(step, &go_mod, modules.as_ref().map(|m| &m.1), apt),
             _ => (step, None),
         };
         planned.push(Planned {
@@ -149,6 +154,28 @@ pub fn plan(
         });
     }
     Ok(planned)
+}
+
+/// Drops the candidates of installed packages at another version than the
+/// installed one; when that leaves none, why (the installed version is in
+/// no verified index).
+pub(super) fn unlisted(
+    candidates: &mut Vec<Candidate>,
+    versions: &BTreeMap<String, String>,
+) -> Option<String> {
+    let before = candidates.clone();
+    candidates.retain(|c| versions.get(&c.package).is_none_or(|v| *v == c.version));
+    if !candidates.is_empty() {
+        return None;
+    }
+    before.iter().find_map(|c| {
+        versions.get(&c.package).map(|v| {
+            format!(
+                "{} {v} is installed, but no verified package index lists that version",
+                c.package
+            )
+        })
+    })
 }
 
 /// A swap the plan chose, checked against the project and the installed
@@ -470,6 +497,32 @@ mod tests {
         let before = fs::read(dir.join("go.mod")).unwrap();
         write(&dir, &absent).unwrap();
         assert_eq!(fs::read(dir.join("go.mod")).unwrap(), before);
+    }
+
+    #[test]
+    fn an_installed_package_is_weighed_at_its_installed_version() {
+        let c = |v: &str| Candidate {
+            package: "golang-github-pkg-errors-dev".into(),
+            version: v.into(),
+        };
+        let versions = BTreeMap::from([(
+            "golang-github-pkg-errors-dev".to_string(),
+            "0.9.1-2".to_string(),
+        )]);
+        let mut both = vec![c("0.9.1-2"), c("0.9.2-1")];
+        assert_eq!(unlisted(&mut both, &versions), None);
+        assert_eq!(both, vec![c("0.9.1-2")]);
+        let mut newer = vec![c("0.9.2-1")];
+        assert_eq!(
+            unlisted(&mut newer, &versions).as_deref(),
+            Some(
+                "golang-github-pkg-errors-dev 0.9.1-2 is installed, but no verified package \
+                 index lists that version"
+            )
+        );
+        let mut not_installed = vec![c("0.9.2-1")];
+        assert_eq!(unlisted(&mut not_installed, &BTreeMap::new()), None);
+        assert_eq!(not_installed.len(), 1);
     }
 
     #[test]

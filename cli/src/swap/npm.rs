@@ -34,6 +34,7 @@ use vouch_attest::Input;
 use vouch_unbundle::{npm, Action, Candidate, Step};
 
 use super::journal::{all_or_nothing, copy_tree, Journal};
+use super::pip::installed_versions;
 use super::{installed, Archive, Planned, Target};
 use crate::args::AptArgs;
 use crate::files::read_capped;
@@ -129,11 +130,28 @@ fn edges(packages: &serde_json::Map<String, Value>) -> Vec<(String, String, Stri
 }
 
 /// The Debian packages that carry npm package `name`: `node-<name>` by
-/// its own version, any package that `Provides` it by the version given.
-fn candidates(archive: &Archive, name: &str) -> Vec<Candidate> {
+/// its own version, any package that `Provides` it by the version given;
+/// an installed package only at its installed version (`versions`). When
+/// that leaves none, also why.
+fn candidates(
+    archive: &Archive,
+    name: &str,
+    versions: &BTreeMap<String, String>,
+) -> (Vec<Candidate>, Option<String>) {
     let wanted = npm::package_name(name);
     let mut out: Vec<Candidate> = Vec::new();
+    let mut unlisted = None;
     for (_, e) in archive.packages() {
+        if let Some(v) = versions.get(&e.package).filter(|v| **v != e.version) {
+            let carries = e.package == wanted || e.provides.iter().any(|(p, _)| *p == wanted);
+            if carries {
+                unlisted = Some(format!(
+                    "{} {v} is installed, but no verified package index lists that version",
+                    e.package
+                ));
+            }
+            continue;
+        }
         if e.package == wanted {
             out.push(Candidate {
                 package: e.package.clone(),
@@ -153,7 +171,8 @@ fn candidates(archive: &Archive, name: &str) -> Vec<Candidate> {
     }
     out.sort_by(|a, b| (&a.package, &a.version).cmp(&(&b.package, &b.version)));
     out.dedup();
-    out
+    let unlisted = unlisted.filter(|_| out.is_empty());
+    (out, unlisted)
 }
 
 /// Plans the npm inputs among `inputs` of the project in `dir` against the
@@ -175,6 +194,7 @@ pub fn plan(
     let lock_path = dir.join("package-lock.json");
     let packages = lock_packages(&read_json(&lock_path, "package-lock.json")?, &lock_path)?;
     let edges = edges(&packages);
+    let versions = installed_versions(apt)?;
     let root_declares = |name: &str| {
         edges
             .iter()
@@ -213,7 +233,8 @@ pub fn plan(
                 (who, range.clone())
             })
             .collect();
-        let step = npm::plan(name, &input.version, &ranges, &candidates(archive, name));
+        let (carriers, unlisted) = candidates(archive, name, &versions);
+        let step = npm::plan(name, &input.version, &ranges, &carriers);
         let entry = packages.get(&key);
         let resolved = entry
             .and_then(|e| e.get("resolved"))
@@ -223,6 +244,8 @@ pub fn plan(
                 keep(step, format!("it is already installed from {from}")),
                 None,
             )
+        } else if let Some(reason) = unlisted {
+            (keep(step, reason), None)
         } else if step.action == Action::Swap {
             confirm(step, apt)?
         } else {

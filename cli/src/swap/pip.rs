@@ -69,14 +69,23 @@ fn owner(apt: &AptArgs, metadata: &str) -> Result<Option<(String, String)>> {
     let Some(package) = package else {
         return Ok(None);
     };
+    Ok(installed_versions(apt)?
+        .remove(&package)
+        .map(|version| (package, version)))
+}
+
+/// The packages installed under the distribution root, name to version,
+/// from dpkg's status; none when the root has no dpkg database. The plan
+/// weighs the installed build, which is what the swap will use.
+pub(super) fn installed_versions(apt: &AptArgs) -> Result<BTreeMap<String, String>> {
     let status_path = installed(apt, Path::new("/var/lib/dpkg/status"));
+    if !status_path.exists() {
+        return Ok(BTreeMap::new());
+    }
     let status = read_capped(&status_path, MAX_DPKG_FILE, "dpkg status")?;
     let packages = vouch_ospkg::dpkg::status(&status_path.display().to_string(), &status)
         .with_context(|| format!("cannot read {}", status_path.display()))?;
-    Ok(packages
-        .into_iter()
-        .find(|p| p.name == package)
-        .map(|p| (package, p.version)))
+    Ok(packages.into_iter().map(|p| (p.name, p.version)).collect())
 }
 
 /// Plans the pip inputs among `inputs` (the project's directory is not
