@@ -386,6 +386,7 @@ mod tests {
             .current_dir(dir)
             .env("GOFLAGS", "")
             .env("GOPROXY", "off")
+            .env("GOTOOLCHAIN", "local")
             .env("GOCACHE", tmp.join("gocache"))
             .env("GOPATH", tmp.join("gopath"))
             .output()

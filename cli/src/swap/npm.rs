@@ -244,6 +244,11 @@ pub fn plan(
                 keep(step, format!("it is already installed from {from}")),
                 None,
             )
+        } else if input.path.is_none() {
+            let reason = "it is not installed in node_modules: the swap has npm update the \
+                          tree it installed"
+                .to_string();
+            (keep(step, reason), None)
         } else if let Some(reason) = unlisted {
             (keep(step, reason), None)
         } else if step.action == Action::Swap {
