@@ -9,8 +9,8 @@
 #                        zstd jq lz4 golang-go,
 #                        each when its binary is missing;
 #                        golang-github-pkg-errors-dev node-once
-#                        node-wrappy python3-six, each when a file it
-#                        installs is missing
+#                        node-wrappy node-ms python3-six, each when a
+#                        file it installs is missing
 #                        (uses sudo -n when not root)
 #   target/oracles/venv  Python venv from tests/oracles/requirements.txt
 #   target/oracles/npm   npm packages from tests/oracles/package{,-lock}.json
@@ -53,8 +53,8 @@ stamp_ok() { [[ -f "$1/.stamp" && "$(cat "$1/.stamp")" == "$2" ]]; }
 # lz4 recompresses a test Packages index as apt keeps its lists (vouch-apt).
 # golang-go builds the Go project `vouch unbundle` swaps onto Debian's
 # golang-github-pkg-errors-dev (`go build -mod=vendor`, cli/src/swap/go.rs);
-# node-once and node-wrappy are the Debian builds the npm swap installs
-# (cli/src/swap/npm.rs; the versions npm publishes); python3-six is the
+# node-once, node-wrappy and node-ms are the Debian builds the npm swap
+# installs (cli/src/swap/npm.rs; the versions npm publishes); python3-six is the
 # python3-* package the pip plan finds by its .egg-info (cli/src/swap/pip.rs).
 # Library packages have no binary: each is checked by a file it installs.
 # Only the packages of missing binaries are installed (a second kubectl
@@ -63,8 +63,8 @@ apt_bins=(docker-registry skopeo htpasswd openssl kubectl curl chromium strace c
 apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client curl chromium strace cmark-gfm zsh fish groff-base man-db rpm mmdebstrap umoci zstd jq lz4)
 apt_bins+=(go)
 apt_pkgs+=(golang-go)
-apt_files=(/usr/share/gocode/src/github.com/pkg/errors/errors.go /usr/share/nodejs/once/package.json /usr/share/nodejs/wrappy/package.json /usr/lib/python3/dist-packages/six.py)
-apt_file_pkgs=(golang-github-pkg-errors-dev node-once node-wrappy python3-six)
+apt_files=(/usr/share/gocode/src/github.com/pkg/errors/errors.go /usr/share/nodejs/once/package.json /usr/share/nodejs/wrappy/package.json /usr/share/nodejs/ms/package.json /usr/lib/python3/dist-packages/six.py)
+apt_file_pkgs=(golang-github-pkg-errors-dev node-once node-wrappy node-ms python3-six)
 apt_missing=()
 apt_needed=()
 for i in "${!apt_bins[@]}"; do      # `command -v a b` succeeds if any is found

@@ -244,6 +244,12 @@ pub fn plan(
                 keep(step, format!("it is already installed from {from}")),
                 None,
             )
+        } else if root_declares(name) && !direct {
+            let reason = "a nested copy of a package the project declares itself: npm refuses \
+                          an override of a direct dependency, and a file: dependency replaces \
+                          only the top-level copy"
+                .to_string();
+            (keep(step, reason), None)
         } else if input.path.is_none() {
             let reason = "it is not installed in node_modules: the swap has npm update the \
                           tree it installed"
@@ -601,13 +607,18 @@ mod tests {
     /// `.npmrc` points npm at an empty cache, so that the swap, which runs
     /// npm `--offline`, can use neither the registry nor a cached package.
     fn project(tmp: &Path, range: &str) -> (PathBuf, Vec<Input>) {
+        project_with(tmp, &format!("\"once\": \"{range}\""))
+    }
+
+    /// [`project`] with `dependencies` (the JSON object's members).
+    fn project_with(tmp: &Path, dependencies: &str) -> (PathBuf, Vec<Input>) {
         let dir = tmp.join("project");
         fs::create_dir(&dir).unwrap();
         fs::write(
             dir.join("package.json"),
             format!(
                 "{{\n  \"name\": \"unbundle-npm\",\n  \"version\": \"1.0.0\",\n  \"private\": true,\n  \
-                 \"dependencies\": {{\n    \"once\": \"{range}\"\n  }}\n}}\n"
+                 \"dependencies\": {{\n    {dependencies}\n  }}\n}}\n"
             ),
         )
         .unwrap();
@@ -804,6 +815,47 @@ mod tests {
                 .starts_with("node-once is not installed"),
             "{}",
             absent[0].step.reason
+        );
+    }
+
+    /// debug 2.6.9 wants ms 2.0.0, the project ms 2.1.3 (Debian's node-ms
+    /// carries 2.1.3): npm nests one copy under debug.
+    #[test]
+    fn a_nested_copy_of_a_direct_dependency_is_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, inputs) = project_with(tmp.path(), "\"debug\": \"2.6.9\", \"ms\": \"2.1.3\"");
+        let ms: Vec<&Input> = inputs.iter().filter(|i| i.name == "ms").collect();
+        assert_eq!(ms.len(), 2);
+        let apt = apt(Path::new("/"));
+        let archive = Archive::load(&apt, jiff::Timestamp::now()).unwrap();
+        let planned = plan(&dir, &ms, &archive, &apt).unwrap();
+        let step = |version: &str| {
+            &planned
+                .iter()
+                .find(|p| p.step.version == version)
+                .unwrap()
+                .step
+        };
+        let top = step("2.1.3");
+        assert_eq!(
+            (top.action, top.delta),
+            (Action::Swap, Some(Delta::Same)),
+            "{}",
+            top.reason
+        );
+        assert_eq!(top.package.as_deref(), Some("node-ms"));
+        assert_eq!(top.package_version.as_deref(), Some("2.1.3+~cs0.7.31-3"));
+        let nested = step("2.0.0");
+        assert_eq!(
+            (nested.action, nested.version.as_str()),
+            (Action::Keep, "2.0.0")
+        );
+        assert!(
+            nested
+                .reason
+                .starts_with("a nested copy of a package the project declares"),
+            "{}",
+            nested.reason
         );
     }
 
