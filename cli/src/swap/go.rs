@@ -347,6 +347,7 @@ pub fn write(dir: &Path, planned: &[Planned]) -> Result<()> {
 mod tests {
     use std::process::Command;
 
+    use vouch_attest::Ecosystem;
     use vouch_unbundle::Delta;
 
     use super::*;
@@ -398,7 +399,16 @@ mod tests {
         let (tmp, dir) = project();
         let apt = apt(Path::new("/"));
         let archive = Archive::load(&apt, jiff::Timestamp::now()).unwrap();
-        let planned = plan(&dir, &[&input("v0.9.1")], &archive, &apt).unwrap();
+        // The input as discovery finds it.
+        let inputs = vouch_attest::go::Go
+            .discover(&vouch_attest::Root::new(&dir).unwrap())
+            .unwrap();
+        assert_eq!(inputs.len(), 1);
+        assert_eq!(
+            (inputs[0].name.as_str(), inputs[0].version.as_str()),
+            ("github.com/pkg/errors", "v0.9.1")
+        );
+        let planned = plan(&dir, &[&inputs[0]], &archive, &apt).unwrap();
         assert_eq!(planned.len(), 1);
         let step = &planned[0].step;
         assert_eq!(

@@ -586,6 +586,7 @@ fn check(dir: &Path, wanted: &BTreeMap<String, (String, String)>) -> Result<()> 
 
 #[cfg(test)]
 mod tests {
+    use vouch_attest::Ecosystem;
     use vouch_unbundle::Delta;
 
     use super::*;
@@ -640,15 +641,10 @@ mod tests {
             String::from_utf8_lossy(&out.stderr)
         );
         npmrc("empty-cache").unwrap();
-        let lock = fs::read_to_string(dir.join("package-lock.json")).unwrap();
-        let inputs = vouch_attest::npm::locked_inputs(&lock, &dir.join("package-lock.json"))
-            .unwrap()
-            .into_iter()
-            .map(|(key, mut input)| {
-                input.path = Some(key);
-                input
-            })
-            .collect();
+        // The inputs as discovery finds them.
+        let inputs = vouch_attest::npm::Npm
+            .discover(&vouch_attest::Root::new(&dir).unwrap())
+            .unwrap();
         (dir, inputs)
     }
 
