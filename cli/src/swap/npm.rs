@@ -814,6 +814,23 @@ mod tests {
         );
     }
 
+    #[test]
+    fn npmrc_gains_install_links_unless_it_says_otherwise() {
+        let path = Path::new(".npmrc");
+        let with = |text: &str| npmrc_with_install_links(text, path);
+        assert_eq!(with("").unwrap().as_deref(), Some("install-links=true\n"));
+        assert_eq!(
+            with("cache=/tmp/c").unwrap().as_deref(),
+            Some("cache=/tmp/c\ninstall-links=true\n")
+        );
+        assert_eq!(with("install-links = true\n").unwrap(), None);
+        let err = with("install-links=false\n").unwrap_err();
+        assert!(
+            format!("{err:#}").contains("sets install-links=false"),
+            "{err:#}"
+        );
+    }
+
     /// debug 2.6.9 wants ms 2.0.0, the project ms 2.1.3 (Debian's node-ms
     /// carries 2.1.3): npm nests one copy under debug.
     #[test]
