@@ -6,8 +6,11 @@
 #   apt packages         docker-registry skopeo apache2-utils openssl
 #                        kubernetes-client curl chromium strace cmark-gfm
 #                        zsh fish groff-base man-db rpm mmdebstrap umoci
-#                        zstd jq lz4 gpg,
-#                        each when its binary is missing
+#                        zstd jq lz4 gpg golang-go,
+#                        each when its binary is missing;
+#                        golang-github-pkg-errors-dev node-once
+#                        node-wrappy node-ms python3-six, each when a
+#                        file it installs is missing
 #                        (uses sudo -n when not root)
 #   target/oracles/venv  Python venv from tests/oracles/requirements.txt
 #   target/oracles/npm   npm packages from tests/oracles/package{,-lock}.json
@@ -64,16 +67,32 @@ apt_install() {
 # lz4 recompresses a test Packages index as apt keeps its lists (vouch-apt).
 # gpg signs the hermetic apt archive the unbundle tests build at test time
 # (cli/tests/common/archive.rs), with keys it generates.
+# golang-go builds the Go project `vouch unbundle` swaps onto Debian's
+# golang-github-pkg-errors-dev (`go build -mod=vendor`, cli/src/swap/go.rs);
+# node-once, node-wrappy and node-ms are the Debian builds the npm swap
+# installs (cli/src/swap/npm.rs; the versions npm publishes); python3-six is the
+# python3-* package the pip plan finds by its .egg-info (cli/src/swap/pip.rs).
+# Library packages have no binary: each is checked by a file it installs.
 # Only the packages of missing binaries are installed (a second kubectl
 # package would conflict with the first); `apt-get update` only then too.
 apt_bins=(docker-registry skopeo htpasswd openssl kubectl curl chromium strace cmark-gfm zsh fish groff man rpm mmdebstrap umoci zstd jq lz4 gpg)
 apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client curl chromium strace cmark-gfm zsh fish groff-base man-db rpm mmdebstrap umoci zstd jq lz4 gpg)
+apt_bins+=(go)
+apt_pkgs+=(golang-go)
+apt_files=(/usr/share/gocode/src/github.com/pkg/errors/errors.go /usr/share/nodejs/once/package.json /usr/share/nodejs/wrappy/package.json /usr/share/nodejs/ms/package.json /usr/lib/python3/dist-packages/six.py)
+apt_file_pkgs=(golang-github-pkg-errors-dev node-once node-wrappy node-ms python3-six)
 apt_missing=()
 apt_needed=()
 for i in "${!apt_bins[@]}"; do      # `command -v a b` succeeds if any is found
     if ! command -v "${apt_bins[$i]}" >/dev/null 2>&1; then
         apt_missing+=("${apt_bins[$i]}")
         apt_needed+=("${apt_pkgs[$i]}")
+    fi
+done
+for i in "${!apt_files[@]}"; do
+    if [[ ! -e "${apt_files[$i]}" ]]; then
+        apt_missing+=("${apt_files[$i]}")
+        apt_needed+=("${apt_file_pkgs[$i]}")
     fi
 done
 if [[ ${#apt_missing[@]} -eq 0 ]]; then

@@ -96,6 +96,9 @@ pub struct Entry {
     pub multi_arch: Option<String>,
     /// `Maintainer`.
     pub maintainer: Option<String>,
+    /// `Homepage`: upstream's address, which often names a Go module's
+    /// import path where the index has no `Go-Import-Path`.
+    pub homepage: Option<String>,
 }
 
 /// The entries of a decompressed `Packages` index (`path` names it in
@@ -164,6 +167,7 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Vec<Entry>> {
             sha256,
             multi_arch: field(fields, "Multi-Arch").map(str::to_owned),
             maintainer: field(fields, "Maintainer").map(str::to_owned),
+            homepage: field(fields, "Homepage").map(str::to_owned),
             package,
         });
     }

@@ -14,6 +14,9 @@ use serde::Serialize;
 
 pub mod cargo;
 pub mod custody;
+pub mod go;
+pub mod npm;
+pub mod pip;
 
 /// A binary package of the distribution's index: what the plan needs of
 /// one stanza of a `Packages` file.

@@ -64,6 +64,9 @@ fn plan_ecosystem(
 ) -> Option<Result<Vec<Planned>>> {
     match ecosystem {
         "cargo" => Some(swap::cargo::plan(dir, inputs, archive, apt)),
+        "go" => Some(swap::go::plan(dir, inputs, archive, apt)),
+        "npm" => Some(swap::npm::plan(dir, inputs, archive, apt)),
+        "pip" => Some(swap::pip::plan(dir, inputs, archive, apt)),
         _ => None,
     }
 }
@@ -72,6 +75,9 @@ fn plan_ecosystem(
 fn write_ecosystem(ecosystem: &str, dir: &Path, planned: &[Planned]) -> Result<()> {
     match ecosystem {
         "cargo" => swap::cargo::write(dir, planned),
+        "go" => swap::go::write(dir, planned),
+        "npm" => swap::npm::write(dir, planned),
+        "pip" => swap::pip::write(dir, planned),
         _ => Ok(()),
     }
 }

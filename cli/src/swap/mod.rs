@@ -6,6 +6,10 @@
 //! `vouch_unbundle`'s, which does no I/O.
 
 pub mod cargo;
+pub mod go;
+pub mod journal;
+pub mod npm;
+pub mod pip;
 
 use std::fs;
 use std::path::{Path, PathBuf};

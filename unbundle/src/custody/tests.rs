@@ -355,6 +355,7 @@ fn patched_fixture(series: &[u8]) -> Fixture {
         sha256: sha256(&deb),
         multi_arch: None,
         maintainer: None,
+        homepage: None,
     };
     fixture.deb = deb;
     fixture.installed.files.clear();
