@@ -23,7 +23,7 @@ use vouch_unbundle::custody::{custody, Chain, Installed, OnDisk, MAX_FILES, SERI
 
 use crate::args::AptArgs;
 use crate::files::read_capped;
-use crate::swap::{installed, Archive, Index};
+use crate::swap::{distribution_path, installed, Archive, Index};
 
 /// Caps on what dpkg's database gives: its status file, one `.list` or
 /// `.md5sums` file, and how many `.list` files are read.
@@ -51,20 +51,39 @@ pub fn verify(inputs: &mut [Input], apt: &AptArgs, now: jiff::Timestamp) -> Resu
     }
     let archive = Archive::load(apt, now)?;
     let dpkg = Dpkg::read(apt)?;
-    let dirs: Vec<String> = inputs
+    // Each provided directory as the distribution installs it: the build
+    // reads it under the distribution root, and the chain is checked for
+    // exactly those files.
+    let dirs: Vec<Option<String>> = inputs
         .iter()
-        .filter_map(|i| i.provided.as_deref())
-        .map(|d| d.trim_end_matches('/').to_owned())
+        .map(|i| {
+            let dir = Path::new(i.provided.as_deref()?.trim_end_matches('/'));
+            distribution_path(apt, dir).map(|d| d.display().to_string())
+        })
         .collect();
-    let owners = dpkg.owners(&dirs.iter().map(String::as_str).collect::<Vec<_>>())?;
-    for input in inputs.iter_mut() {
-        let Some(dir) = input.provided.clone() else {
+    let owners = dpkg.owners(
+        &dirs
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    )?;
+    for (input, dir) in inputs.iter_mut().zip(&dirs) {
+        let Some(provided) = input.provided.clone() else {
             continue;
         };
-        let owned = owners
-            .get(dir.trim_end_matches('/'))
-            .map_or(&[][..], Vec::as_slice);
-        match check(&archive, &dpkg, apt, &dir, owned) {
+        let Some(dir) = dir else {
+            input.status = Match::Mismatch {
+                reason: format!(
+                    "chain of custody of {provided}: not under the distribution root {} \
+                     (--distro-root), so no installed package can vouch for it",
+                    apt.distro_root.display()
+                ),
+            };
+            continue;
+        };
+        let owned = owners.get(dir.as_str()).map_or(&[][..], Vec::as_slice);
+        match check(&archive, &dpkg, apt, dir, owned) {
             Ok((distribution, deb_sha256)) => {
                 input.distribution = Some(distribution);
                 input.observed = Some(format!("sha256:{deb_sha256}"));

@@ -113,11 +113,40 @@ fn project() -> &'static Path {
         .path()
 }
 
+/// A copy of the project patched onto the crates under the distribution
+/// root `root` instead of the machine's (what `vouch unbundle --write
+/// --distro-root ROOT` writes), so that the build reads the files whose
+/// chain is checked.
+fn project_onto(root: &Path) -> tempfile::TempDir {
+    let copy = tempdir();
+    let out = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", project().display()))
+        .arg(copy.path())
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let config = copy.path().join(".cargo/config.toml");
+    let text = fs::read_to_string(&config).unwrap();
+    let onto = text.replace(
+        &format!("path = \"{REGISTRY}/"),
+        &format!("path = \"{}{REGISTRY}/", root.display()),
+    );
+    assert_ne!(onto, text);
+    fs::write(&config, onto).unwrap();
+    copy
+}
+
 /// `vouch inputs PROJECT --output json EXTRA...`, with `--debs DEBS`
 /// unless `extra` names another.
 fn inputs(extra: &[&str]) -> Output {
+    inputs_in(project(), extra)
+}
+
+/// `vouch inputs` of `project`, as [`inputs`].
+fn inputs_in(project: &Path, extra: &[&str]) -> Output {
     let mut cmd = vouch();
-    cmd.arg("inputs").arg(project()).args(["--output", "json"]);
+    cmd.arg("inputs").arg(project).args(["--output", "json"]);
     if !extra.contains(&"--debs") {
         cmd.arg("--debs").arg(debs());
     }
@@ -212,10 +241,15 @@ fn flate2_and_its_dependencies_are_provided_by_debian_with_the_chain_verified() 
 /// `vouch attest PROJECT --image IMAGE --key ci.key --debs DEBS EXTRA...`
 /// in `f`.
 fn attest(f: &Fixture, extra: &[&str]) -> Output {
+    attest_in(f, project(), extra)
+}
+
+/// `vouch attest` of `project`, as [`attest`].
+fn attest_in(f: &Fixture, project: &Path, extra: &[&str]) -> Output {
     let debs = debs().display().to_string();
     let mut args = vec![
         "attest",
-        project().to_str().unwrap(),
+        project.to_str().unwrap(),
         "--image",
         &f.image,
         "--key",
@@ -252,9 +286,10 @@ fn attest_records_the_verified_inputs_and_refuses_an_edited_one() {
     let (out, _) = f.verify("policy.yaml");
     assert_ok(&out);
     // An edited installed file: refused, naming it.
-    let distro = edited_root(|root| flip_byte(&root.join(FLATE2).join("src/lib.rs")));
-    let distro = distro.path().to_str().unwrap();
-    let out = attest(&f, &["--distro-root", distro]);
+    let edited = edited_root(|root| flip_byte(&root.join(FLATE2).join("src/lib.rs")));
+    let onto = project_onto(edited.path());
+    let distro = edited.path().to_str().unwrap();
+    let out = attest_in(&f, onto.path(), &["--distro-root", distro]);
     assert_fails_with(
         &out,
         &format!("{FLATE2}/src/lib.rs differs from librust-flate2-dev 1.0.25-1's .deb"),
@@ -262,7 +297,11 @@ fn attest_records_the_verified_inputs_and_refuses_an_edited_one() {
     // Attested anyway onto another image, the mismatch is recorded, and
     // the policy denies it.
     let f = f.with_registry_image("team/unbundled", "edited");
-    let out = attest(&f, &["--distro-root", distro, "--allow-mismatch"]);
+    let out = attest_in(
+        &f,
+        onto.path(),
+        &["--distro-root", distro, "--allow-mismatch"],
+    );
     assert_ok(&out);
     let (out, verdict) = f.verify("policy.yaml");
     assert_eq!(out.status.code(), Some(1), "{out:?}");
@@ -313,9 +352,27 @@ fn flip_byte(path: &Path) {
     fs::write(path, bytes).unwrap();
 }
 
-/// `vouch inputs` with the distribution root `root`.
+/// `vouch inputs` of the project patched onto the distribution root
+/// `root`, with that root.
 fn inputs_under(root: &Path) -> Output {
-    inputs(&["--distro-root", root.to_str().unwrap()])
+    let onto = project_onto(root);
+    inputs_in(onto.path(), &["--distro-root", root.to_str().unwrap()])
+}
+
+#[test]
+fn regression_issue_16_a_patch_outside_the_distribution_root_is_not_vouched_for() {
+    // The project builds from the machine's crates; the chain is asked of
+    // an untouched copy elsewhere. The copy must not vouch for the files
+    // the build reads.
+    let copy = edited_root(|_| {});
+    assert_ok(&inputs_under(copy.path()));
+    assert_fails_with(
+        &inputs(&["--distro-root", copy.path().to_str().unwrap()]),
+        &format!(
+            "chain of custody of {REGISTRY}/flate2-1.0.25: not under the distribution root {}",
+            copy.path().display()
+        ),
+    );
 }
 
 #[test]

@@ -185,5 +185,22 @@ pub struct Target {
 /// The directory `path` (absolute, as the distribution installs it) under
 /// the distribution root `apt.distro_root`.
 pub fn installed(apt: &AptArgs, path: &Path) -> PathBuf {
-    apt.distro_root.join(path.strip_prefix("/").unwrap_or(path))
+    distro_root(apt).join(path.strip_prefix("/").unwrap_or(path))
+}
+
+/// The distribution path (`/usr/share/...`, as dpkg lists it) of `dir`,
+/// a directory the build reads under the distribution root
+/// `apt.distro_root`: the inverse of [`installed`]. `None` when `dir` is
+/// not under the root, so that the chain checked is always that of the
+/// files the build reads.
+pub fn distribution_path(apt: &AptArgs, dir: &Path) -> Option<PathBuf> {
+    let rest = dir.strip_prefix(distro_root(apt)).ok()?;
+    Some(Path::new("/").join(rest))
+}
+
+/// The distribution root, absolute (a relative `--distro-root` is taken
+/// from the current directory, as the paths written into a project must
+/// not depend on where the build runs).
+fn distro_root(apt: &AptArgs) -> PathBuf {
+    std::path::absolute(&apt.distro_root).unwrap_or_else(|_| apt.distro_root.clone())
 }
