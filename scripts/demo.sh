@@ -7,7 +7,10 @@
 # real OSV advisories, answer the findings with a signed VEX statement, and
 # compare two builds with `vouch diff`; then read the OS packages of a Debian
 # image, match them to Debian's advisories and let a distribution vendor's
-# signed CSAF VEX answer for its own packages. All in a temporary directory.
+# signed CSAF VEX answer for its own packages; finally unbundle a project's
+# critical crate onto Debian's build, build it offline, attest it with its
+# chain of custody and require that at admission. All in a temporary
+# directory.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -160,6 +163,49 @@ fi
 # not built into it (testdata/demo-os/policy-vendor-vex.yaml).
 step "$vouch" vulns oci:debian-layout:v1 --policy os/policy-vendor-vex.yaml
 step "$vouch" verify oci:debian-layout:v1 --policy os/policy-vendor-vex.yaml
+
+# Unbundling: a distribution vendor keeps the project vendored but for its
+# critical parts, which it swaps for the builds it maintains, and proves it.
+# testdata/unbundle-demo: a Cargo project vendoring miniz_oxide (a
+# compression crate, critical by the shipped rules) and Debian's own
+# librust-miniz-oxide-dev and librust-adler-dev .debs, in an apt archive
+# signed by a demo key (TEST ONLY) that stands in for Debian's. dpkg
+# installs them into a root of the demo's own.
+unbundle="$repo/testdata/unbundle-demo"
+cp -a "$unbundle/project" unbundled
+mkdir -p distro/var/lib/dpkg/info distro/var/lib/dpkg/updates
+touch distro/var/lib/dpkg/status distro/var/lib/dpkg/available
+dpkg --root="$work/distro" --force-not-root --force-depends --force-script-chrootless \
+    --log=/dev/null -i "$unbundle"/archive/debs/*.deb >/dev/null
+apt=(--apt-lists "$unbundle/archive/lists" --keyring "$unbundle/archive/keyring.gpg"
+     --debs "$unbundle/archive/debs" --distro-root distro)
+step "$vouch" unbundle unbundled --distro debian "${apt[@]}"
+step "$vouch" unbundle unbundled --distro debian "${apt[@]}" --all --write
+# The project builds offline against Debian's crates (their own lints are
+# not the project's to fix).
+RUSTFLAGS="--cap-lints allow" step cargo run --quiet --offline --manifest-path unbundled/Cargo.toml
+step "$vouch" inputs unbundled "${apt[@]}"
+image unbundled-layout v1 app.tar
+image vendored-layout v1 app.tar
+step "$vouch" attest unbundled --image oci:unbundled-layout:v1 --key ci.key "${apt[@]}"
+step "$vouch" attest "$unbundle/project" --image oci:vendored-layout:v1 --key ci.key
+# The policy requires every critical input unbundled onto the distribution,
+# with its chain of custody verified (testdata/policies/demo-unbundle.yaml).
+cp "$repo/testdata/policies/demo-unbundle.yaml" unbundle-policy.yaml
+step "$vouch" verify oci:unbundled-layout:v1 --policy unbundle-policy.yaml
+printf '\n\033[1m$ %s\033[0m   (must be denied)\n' "vouch verify oci:vendored-layout:v1 --policy unbundle-policy.yaml"
+if "$vouch" verify oci:vendored-layout:v1 --policy unbundle-policy.yaml; then
+    echo "demo: an image with a vendored critical input was allowed under require: distribution: this is a bug" >&2
+    exit 1
+fi
+step "$vouch" diff oci:vendored-layout:v1 oci:unbundled-layout:v1
+# One byte of Debian's installed crate changes: the chain breaks, named.
+printf '// not what Debian shipped\n' >>distro/usr/share/cargo/registry/miniz_oxide-0.6.2/src/lib.rs
+printf '\n\033[1m$ %s\033[0m   (must fail)\n' "vouch inputs unbundled ${apt[*]}"
+if "$vouch" inputs unbundled "${apt[@]}"; then
+    echo "demo: an edited file of a distribution crate passed its chain of custody: this is a bug" >&2
+    exit 1
+fi
 
 printf 'tampered\n' >app.tar
 printf '\n\033[1m$ %s\033[0m   (must fail)\n' "vouch verify-bundle --bundle app.tar.sigstore.json --key release.pub app.tar"
