@@ -1719,6 +1719,7 @@ pub(crate) mod tests {
         let rules = crate::policy::VendoredInputs {
             require_match: true,
             approved_critical: Some(Vec::new()),
+            require_critical: None,
             forbidden: Vec::new(),
         };
         // Control: as written, the gate denies and both rules are broken.
