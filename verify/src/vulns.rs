@@ -51,7 +51,7 @@ use packageurl::PackageUrl;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vouch_evidence::digest::Sha256;
-use vouch_evidence::input::{InputRecord, Match, Purl};
+use vouch_evidence::input::{Distribution, InputRecord, Match, Purl};
 use vouch_evidence::osv::{cpe_names_other_version, Ecosystem, Lookup, Severity};
 use vouch_evidence::statement::ResourceDescriptor;
 use vouch_evidence::vex;
@@ -92,6 +92,11 @@ pub struct ImageInput {
     /// `rpm`), with where vouch read it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<crate::os::OsInput>,
+    /// The distribution package a project input was unbundled onto
+    /// (`vouch unbundle`), with its verified chain of custody: the input is
+    /// matched as that package ([`crate::os`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Distribution>,
 }
 
 /// A recorded [`Match`], in the JSON shape of the provenance annotations
@@ -138,6 +143,7 @@ impl From<InputRecord> for ImageInput {
             os: r
                 .os
                 .map(|o| crate::os::OsInput::new(o, crate::os::FROM_EVIDENCE)),
+            distribution: r.distribution,
         }
     }
 }
@@ -510,8 +516,20 @@ fn unchecked(input: &ImageInput, what: &str, why: &str) -> Finding {
 pub fn scan(db: &dyn Lookup, inputs: &[ImageInput]) -> std::result::Result<Vec<Finding>, String> {
     let mut findings = Vec::new();
     for input in inputs {
-        let os = input.os.as_ref().map(|os| crate::os::lookup(db, input, os));
-        let version = match os
+        // An OS package, and a project input unbundled onto a
+        // distribution's package, are matched as that distribution package
+        // (its release's records, by source package), never by the
+        // upstream ecosystem's: the distribution's verdict, backported
+        // fixes included, is what counts for the build it ships.
+        let distribution = match (&input.os, &input.distribution) {
+            (Some(os), _) => Some(("OS package", crate::os::lookup(db, input, os))),
+            (None, Some(d)) => Some((
+                "distribution package of input",
+                crate::os::lookup_distribution(db, d),
+            )),
+            (None, None) => None,
+        };
+        let version = match distribution
             .as_ref()
             .map_or_else(|| readable_version(input), |_| Ok(""))
         {
@@ -521,10 +539,10 @@ pub fn scan(db: &dyn Lookup, inputs: &[ImageInput]) -> std::result::Result<Vec<F
                 continue;
             }
         };
-        let matches = match (os, input.osv_ecosystem()) {
-            (Some(Ok(matches)), _) => matches,
-            (Some(Err(why)), _) => {
-                findings.push(unchecked(input, "OS package", &why));
+        let matches = match (distribution, input.osv_ecosystem()) {
+            (Some((_, Ok(matches))), _) => matches,
+            (Some((what, Err(why))), _) => {
+                findings.push(unchecked(input, what, &why));
                 continue;
             }
             (None, Some(ecosystem)) => db
@@ -625,14 +643,19 @@ pub fn names_image(product: &str, image: &Sha256) -> bool {
 /// Whether a subcomponent `@id` names `input`: the same package (type,
 /// namespace and name, as `packageurl` reads them) and the same version,
 /// or any version when the subcomponent names none. Qualifiers and
-/// subpaths are ignored.
+/// subpaths are ignored. An unbundled input is named by either of its
+/// purls: upstream (`pkg:cargo/flate2@1.0.25`) or its distribution
+/// package's (`pkg:deb/debian/librust-flate2-dev@1.0.25-1`).
 fn names_input(sub: &str, input: &ImageInput) -> bool {
-    let (Some(purl), Ok(sub)) = (input.package_url(), sub.parse::<Purl>()) else {
+    let Ok(sub) = sub.parse::<Purl>() else {
         return false;
     };
     let sub = sub.package_url();
-    (sub.ty(), sub.namespace(), sub.name()) == (purl.ty(), purl.namespace(), purl.name())
-        && sub.version().is_none_or(|v| Some(v) == purl.version())
+    let distribution = input.distribution.as_ref().map(|d| d.purl.package_url());
+    input.package_url().iter().chain(distribution).any(|purl| {
+        (sub.ty(), sub.namespace(), sub.name()) == (purl.ty(), purl.namespace(), purl.name())
+            && sub.version().is_none_or(|v| Some(v) == purl.version())
+    })
 }
 
 /// Sets each finding's answer from the statements that apply to it (see
@@ -1393,6 +1416,77 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn an_unbundled_input_is_answered_by_either_of_its_purls() {
+        use vouch_evidence::input::{os_purl, Digest, Distribution};
+        let sha = |b: &str| Digest::new("sha256", b.repeat(32)).unwrap();
+        let flate2 = ImageInput {
+            name: "flate2".into(),
+            version: Some("1.0.25".into()),
+            ecosystem: "cargo".into(),
+            purl: Some("pkg:cargo/flate2@1.0.25".into()),
+            distribution: Some(Distribution {
+                purl: os_purl(
+                    "deb",
+                    "debian",
+                    Some("debian-12"),
+                    "librust-flate2-dev",
+                    "1.0.25-1",
+                    Some("all"),
+                )
+                .unwrap(),
+                source_name: "rust-flate2".into(),
+                source_version: "1.0.25-1".into(),
+                deb: sha("aa"),
+                packages: sha("bb"),
+                release: sha("cc"),
+                release_date: "2028-01-01T00:00:00Z".into(),
+                signer: "ABCDEF".into(),
+                patches: Vec::new(),
+                path: "/usr/share/cargo/registry/flate2-1.0.25".into(),
+            }),
+            ..tinyxml2()
+        };
+        let answered = |sub: &str| {
+            let s = source(
+                "CVE-1",
+                PURL,
+                &[sub],
+                vex::Status::NotAffected,
+                "2026-01-01T00:00:00Z",
+                true,
+            );
+            let f = Finding {
+                input: flate2.clone(),
+                ..finding("CVE-1", &[])
+            };
+            answered_by(&[s], f).answered()
+        };
+        assert!(answered("pkg:cargo/flate2@1.0.25"));
+        assert!(answered("pkg:deb/debian/librust-flate2-dev@1.0.25-1"));
+        assert!(answered("pkg:deb/debian/librust-flate2-dev"));
+        assert!(!answered("pkg:deb/debian/librust-flate2-dev@1.0.25-2"));
+        assert!(!answered("pkg:deb/debian/librust-miniz-oxide-dev@1.0.25-1"));
+        // Control: without the distribution record the deb purl names
+        // nothing of it.
+        let s = source(
+            "CVE-1",
+            PURL,
+            &["pkg:deb/debian/librust-flate2-dev@1.0.25-1"],
+            vex::Status::NotAffected,
+            "2026-01-01T00:00:00Z",
+            true,
+        );
+        let vendored = Finding {
+            input: ImageInput {
+                distribution: None,
+                ..flate2.clone()
+            },
+            ..finding("CVE-1", &[])
+        };
+        assert!(!answered_by(&[s], vendored).answered());
+    }
+
+    #[test]
     fn regression_issue_7_an_untrusted_statement_is_listed_never_used() {
         let s = source(
             "CVE-1",
@@ -1836,6 +1930,7 @@ pub(crate) mod tests {
             cpe: None,
             status: None,
             os: None,
+            distribution: None,
         }
     }
 

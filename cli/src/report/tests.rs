@@ -19,6 +19,7 @@ fn input(name: &str, critical: bool) -> ImageInput {
         digests: vec!["sha256:00".into()],
         cpe: None,
         os: None,
+        distribution: None,
         status: Some(Recorded(Match::Match)),
     }
 }
