@@ -80,11 +80,22 @@ fn directory_inputs(dir: &Path, discovery: &DiscoveryArgs) -> Result<Vec<ImageIn
 }
 
 /// The INPUT cell: the name, marked `[image]` for an OS package read from
-/// the image's filesystem by this run (not from its attested evidence).
+/// the image's filesystem by this run (not from its attested evidence),
+/// and with the distribution package an unbundled input is matched as.
 fn input_cell(input: &ImageInput) -> String {
-    match &input.os {
-        Some(os) if os.from == FROM_IMAGE => format!("{} [image]", input.name),
+    match (&input.os, &input.distribution) {
+        (Some(os), _) if os.from == FROM_IMAGE => format!("{} [image]", input.name),
+        (_, Some(d)) => format!("{} [{}]", input.name, d.package()),
         _ => input.name.clone(),
+    }
+}
+
+/// The VERSION cell: the version the records were compared with, the
+/// distribution package's for an unbundled input.
+fn version_cell(input: &ImageInput) -> &str {
+    match &input.distribution {
+        Some(d) => d.version(),
+        None => input.version.as_deref().unwrap_or("?"),
     }
 }
 
@@ -106,7 +117,7 @@ pub fn print_findings(out: &mut impl Write, findings: &[Finding]) -> std::io::Re
             f.severity.map_or("unknown".into(), |s| s.to_string()),
             f.score.map_or("-".into(), |s| format!("{s:.1}")),
             Escaped(input_cell(&f.input)),
-            Escaped(f.input.version.as_deref().unwrap_or("?")),
+            Escaped(version_cell(&f.input)),
             if f.input.critical { "yes" } else { "no" },
             if f.fixed.is_empty() {
                 "-".to_string()

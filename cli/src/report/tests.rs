@@ -71,6 +71,7 @@ fn the_diff_puts_rehashed_inputs_first_and_loud() {
             old: input("zlib", true),
             new: rehashed_new,
         }],
+        swaps: Vec::new(),
         critical: Vec::new(),
         fixed: Vec::new(),
         introduced: Vec::new(),
