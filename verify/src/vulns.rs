@@ -761,7 +761,9 @@ pub const OS_ECOSYSTEMS: [&str; 3] = ["deb", "apk", "rpm"];
 /// own. A vendor statement applies to a finding when
 /// - it is about one of the finding's [`Finding::ids`];
 /// - the finding's input is an OS package (ecosystem `deb`, `apk` or
-///   `rpm`, with a purl of that type): never a project input;
+///   `rpm`, with a purl of that type), or a project input unbundled onto a
+///   distribution's package (then compared by that package's purl): never
+///   a vendored project input;
 /// - the input's purl matches one of the source's `answersFor` patterns;
 /// - the statement's product names the package: its subcomponents when it
 ///   has some (a CSAF relationship's component), else its id, compared as
@@ -798,11 +800,19 @@ pub fn answer_vendor(findings: &mut [Finding], vendors: &[VendorVex], now: jiff:
     let clears = |s: vex::Status| matches!(s, vex::Status::NotAffected | vex::Status::Fixed);
     let latest = now + crate::evaluate::MAX_CLOCK_SKEW;
     for finding in findings.iter_mut().filter(|f| !f.version_unknown()) {
-        let Some(purl) = finding.input.package_url() else {
-            continue;
+        // An unbundled input is matched as its distribution package, so
+        // the distribution's VEX answers it as that package.
+        let (purl, os_package) = match &finding.input.distribution {
+            Some(d) => (d.purl.package_url().clone(), true),
+            None => {
+                let Some(purl) = finding.input.package_url() else {
+                    continue;
+                };
+                let os_package = OS_ECOSYSTEMS.contains(&finding.input.ecosystem.as_str())
+                    && purl.ty() == finding.input.ecosystem;
+                (purl, os_package)
+            }
         };
-        let os_package = OS_ECOSYSTEMS.contains(&finding.input.ecosystem.as_str())
-            && purl.ty() == finding.input.ecosystem;
         let mut seen: Vec<*const vex::Statement> = Vec::new();
         let mut best: Option<(&VendorVex, &VendorDocument, &vex::Statement)> = None;
         for id in finding.ids() {
@@ -2012,6 +2022,45 @@ pub(crate) mod tests {
         );
         assert!(findings[1].answer.is_none());
         assert!(findings[2].answer.is_none());
+    }
+
+    #[test]
+    fn a_vendor_answers_an_input_unbundled_onto_its_package_but_not_a_vendored_one() {
+        use vouch_evidence::input::{Digest, Distribution};
+        let rpm = mingw64_sqlite();
+        let sha = |b: &str| Digest::new("sha256", b.repeat(32)).unwrap();
+        let vendored = ImageInput {
+            name: "sqlite".into(),
+            version: Some("3.26.0".into()),
+            ecosystem: "generic".into(),
+            purl: Some("pkg:generic/sqlite@3.26.0".into()),
+            ..rpm.clone()
+        };
+        let unbundled = ImageInput {
+            distribution: Some(Distribution {
+                purl: rpm.purl.as_deref().unwrap().parse().unwrap(),
+                source_name: "mingw-sqlite".into(),
+                source_version: "3.26.0-11.el8".into(),
+                deb: sha("aa"),
+                packages: sha("bb"),
+                release: sha("cc"),
+                release_date: "2025-01-01T00:00:00Z".into(),
+                signer: "ABCDEF".into(),
+                patches: Vec::new(),
+                path: "/usr/share/sqlite".into(),
+            }),
+            ..vendored.clone()
+        };
+        let mut findings = vec![
+            os_finding("CVE-2025-29087", unbundled),
+            os_finding("CVE-2025-29087", vendored),
+        ];
+        answer_vendor(&mut findings, &[redhat()], now());
+        assert_eq!(
+            findings[0].answer.as_ref().unwrap().vendor.as_deref(),
+            Some("redhat")
+        );
+        assert!(findings[1].answer.is_none());
     }
 
     #[test]
