@@ -49,6 +49,15 @@
 //!   completed to 13 fields ([`ExternalRef::cpe23`]); a CPE that is not a
 //!   CPE 2.3 name is kept as written in CycloneDX and as a `vouch:cpe`
 //!   comment line in SPDX.
+//! - **Unbundled inputs** (`vouch unbundle`, [`Input::distribution`]): in
+//!   CycloneDX the component is the distribution's build (its package
+//!   name, version and purl, also its `bom-ref`), with the upstream
+//!   component as its one `pedigree.ancestors` entry and the
+//!   distribution's patches in `pedigree.patches` (see
+//!   [`InputRecord::to_component`]); in SPDX the input's package stays as
+//!   it is and the distribution's build is a package of its own (purl, the
+//!   `.deb`'s SHA-256, its source package as `sourceInfo`),
+//!   `DESCENDANT_OF` it. Both carry the `vouch:distribution-*` facts.
 //! - **Graph.** The subject depends on every input; each input on the
 //!   inputs its lockfile names ([`Input::dependencies`]), where they are
 //!   inputs of this SBOM: a dependency that is not (a path crate, a
