@@ -162,6 +162,17 @@ impl ImageInput {
         }
     }
 
+    /// The version its findings are about: the distribution package's
+    /// (`1.0.25-1`) for an input unbundled onto one, whose records and
+    /// fixed versions are the distribution's; else its own (`?` when not
+    /// recorded).
+    pub fn matched_version(&self) -> &str {
+        match &self.distribution {
+            Some(d) => d.version(),
+            None => self.version.as_deref().unwrap_or("?"),
+        }
+    }
+
     /// `name version (ecosystem)`, for messages.
     pub fn label(&self) -> String {
         label(&self.name, self.version.as_deref(), &self.ecosystem)

@@ -110,7 +110,7 @@ fn finding_line(f: &Finding, shown: Shown) -> String {
         shown.value(&f.id),
         f.severity.map_or("unknown".into(), |s| s.to_string()),
         shown.value(&f.input.name),
-        shown.value(version(&f.input)),
+        shown.value(f.input.matched_version()),
         if f.input.critical { ", critical" } else { "" }
     )
 }

@@ -90,15 +90,6 @@ fn input_cell(input: &ImageInput) -> String {
     }
 }
 
-/// The VERSION cell: the version the records were compared with, the
-/// distribution package's for an unbundled input.
-fn version_cell(input: &ImageInput) -> &str {
-    match &input.distribution {
-        Some(d) => d.version(),
-        None => input.version.as_deref().unwrap_or("?"),
-    }
-}
-
 /// Prints the findings as a table.
 pub fn print_findings(out: &mut impl Write, findings: &[Finding]) -> std::io::Result<()> {
     if findings.is_empty() {
@@ -117,7 +108,7 @@ pub fn print_findings(out: &mut impl Write, findings: &[Finding]) -> std::io::Re
             f.severity.map_or("unknown".into(), |s| s.to_string()),
             f.score.map_or("-".into(), |s| format!("{s:.1}")),
             Escaped(input_cell(&f.input)),
-            Escaped(version_cell(&f.input)),
+            Escaped(f.input.matched_version()),
             if f.input.critical { "yes" } else { "no" },
             if f.fixed.is_empty() {
                 "-".to_string()
@@ -320,7 +311,7 @@ mod tests {
             ..input
         };
         assert_eq!(
-            (input_cell(&vendored), version_cell(&vendored)),
+            (input_cell(&vendored), vendored.matched_version()),
             ("flate2".to_string(), "1.0.25")
         );
     }
