@@ -441,7 +441,7 @@ fn bad_projects_and_arguments_fail_cleanly() {
 /// records it once the chain of custody is verified: built by hand, since
 /// the chain check is not this module's.
 fn unbundled_flate2() -> vouch_attest::Input {
-    use vouch_evidence::input::{os_purl, Digest, Distribution};
+    use vouch_evidence::fixtures;
     let mut input = vouch_attest::Input::declared(
         "cargo",
         "flate2",
@@ -451,26 +451,11 @@ fn unbundled_flate2() -> vouch_attest::Input {
     );
     input.declared = Some(format!("sha256:{}", "ab".repeat(32)));
     input.critical = vec!["compression: a parser of untrusted data".into()];
-    input.distribution = Some(Distribution {
-        purl: os_purl(
-            "deb",
-            "debian",
-            Some("debian-12"),
-            "librust-flate2-dev",
-            "1.0.25-1",
-            Some("all"),
-        )
-        .unwrap(),
-        source_name: "rust-flate2".into(),
-        source_version: "1.0.25-1".into(),
-        deb: Digest::new("sha256", "cd".repeat(32)).unwrap(),
-        packages: Digest::new("sha256", "ef".repeat(32)).unwrap(),
-        release: Digest::new("sha256", "12".repeat(32)).unwrap(),
-        release_date: "2025-06-28T09:41:02Z".into(),
-        signer: "B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8".into(),
-        patches: vec!["disable-miniz-sys.patch".into()],
-        path: "/usr/share/cargo/registry/flate2-1.0.25".into(),
-    });
+    input.distribution = Some(fixtures::distribution(
+        fixtures::debian_12("librust-flate2-dev", "1.0.25-1"),
+        "rust-flate2",
+        &["disable-miniz-sys.patch"],
+    ));
     input
 }
 

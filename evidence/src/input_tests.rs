@@ -1,4 +1,5 @@
 use super::*;
+use crate::fixtures;
 
 fn hex(byte: &str) -> String {
     byte.repeat(32)
@@ -416,26 +417,11 @@ fn flate2() -> InputRecord {
         critical: true,
         critical_reasons: vec!["compression: a parser of untrusted data".into()],
         os: None,
-        distribution: Some(Distribution {
-            purl: os_purl(
-                "deb",
-                "debian",
-                Some("debian-12"),
-                "librust-flate2-dev",
-                "1.0.25-1",
-                Some("all"),
-            )
-            .unwrap(),
-            source_name: "rust-flate2".into(),
-            source_version: "1.0.25-1".into(),
-            deb: Digest::new("sha256", hex("33")).unwrap(),
-            packages: Digest::new("sha256", hex("44")).unwrap(),
-            release: Digest::new("sha256", hex("55")).unwrap(),
-            release_date: "2025-06-28T09:41:02Z".into(),
-            signer: "B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8".into(),
-            patches: vec!["disable-miniz-sys.patch".into(), "relax-deps.diff".into()],
-            path: "/usr/share/cargo/registry/flate2-1.0.25".into(),
-        }),
+        distribution: Some(fixtures::distribution(
+            fixtures::debian_12("librust-flate2-dev", "1.0.25-1"),
+            "rust-flate2",
+            &["disable-miniz-sys.patch", "relax-deps.diff"],
+        )),
     }
 }
 

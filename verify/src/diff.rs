@@ -470,8 +470,7 @@ mod tests {
     /// A cargo input `name` 1.0.0 with observed `digest`, unbundled onto
     /// Debian's `librust-<name>-dev` `deb_version` when given.
     fn input(name: &str, digest: &str, deb_version: Option<&str>) -> ImageInput {
-        use vouch_evidence::input::{os_purl, Digest, Distribution};
-        let sha = |b: &str| Digest::new("sha256", b.repeat(32)).unwrap();
+        use vouch_evidence::fixtures;
         ImageInput {
             name: name.into(),
             version: Some("1.0.0".into()),
@@ -484,25 +483,12 @@ mod tests {
             cpe: None,
             status: None,
             os: None,
-            distribution: deb_version.map(|v| Distribution {
-                purl: os_purl(
-                    "deb",
-                    "debian",
-                    Some("debian-12"),
-                    &format!("librust-{name}-dev"),
-                    v,
-                    Some("all"),
+            distribution: deb_version.map(|v| {
+                fixtures::distribution(
+                    fixtures::debian_12(&format!("librust-{name}-dev"), v),
+                    &format!("rust-{name}"),
+                    &[],
                 )
-                .unwrap(),
-                source_name: format!("rust-{name}"),
-                source_version: v.into(),
-                deb: sha("aa"),
-                packages: sha("bb"),
-                release: sha("cc"),
-                release_date: "2028-01-01T00:00:00Z".into(),
-                signer: "ABCDEF".into(),
-                patches: Vec::new(),
-                path: format!("/usr/share/cargo/registry/{name}-1.0.0"),
             }),
         }
     }

@@ -149,6 +149,7 @@ fn lookup_package<'d>(
 
 #[cfg(test)]
 mod tests {
+    use vouch_evidence::fixtures;
     use vouch_evidence::input::{os_purl, InputRecord, Match};
     use vouch_evidence::osv::Database;
 
@@ -293,45 +294,15 @@ mod tests {
     /// flate2 1.0.25 as a critical cargo input: vendored, or unbundled
     /// onto Debian 12's build from source `rust-flate2` `source_version`.
     fn flate2(source_version: Option<&str>) -> InputRecord {
-        use vouch_evidence::input::{Digest, Distribution};
-        let sha = |b: &str| Digest::new("sha256", b.repeat(32)).unwrap();
         InputRecord {
-            name: "flate2".into(),
-            ecosystem: "cargo".into(),
-            version: Some("1.0.25".into()),
-            purl: Some(Purl::build("cargo", None, "flate2", Some("1.0.25"), &[]).unwrap()),
-            origin: None,
-            declared: None,
-            observed: Vec::new(),
-            status: Some(Match::Match),
-            path: None,
-            license: None,
-            cpe: None,
-            categories: Vec::new(),
-            patches: Vec::new(),
-            critical: true,
-            critical_reasons: vec!["compression: parser".into()],
-            os: None,
-            distribution: source_version.map(|v| Distribution {
-                purl: os_purl(
-                    "deb",
-                    "debian",
-                    Some("debian-12"),
-                    "librust-flate2-dev",
-                    v,
-                    Some("all"),
+            distribution: source_version.map(|v| {
+                fixtures::distribution(
+                    fixtures::debian_12("librust-flate2-dev", v),
+                    "rust-flate2",
+                    &["fix-cve.patch"],
                 )
-                .unwrap(),
-                source_name: "rust-flate2".into(),
-                source_version: v.into(),
-                deb: sha("aa"),
-                packages: sha("bb"),
-                release: sha("cc"),
-                release_date: "2028-01-01T00:00:00Z".into(),
-                signer: "ABCDEF".into(),
-                patches: vec!["fix-cve.patch".into()],
-                path: "/usr/share/cargo/registry/flate2-1.0.25".into(),
             }),
+            ..fixtures::cargo_input("flate2", "1.0.25")
         }
     }
 

@@ -1414,19 +1414,27 @@ pub(crate) mod tests {
         }
     }
 
+    /// Whether a trusted `not_affected` statement about CVE-1 in this
+    /// image, naming the subcomponent `sub`, answers CVE-1 in `input`.
+    fn answered_naming(sub: &str, input: ImageInput) -> bool {
+        let s = source(
+            "CVE-1",
+            PURL,
+            &[sub],
+            vex::Status::NotAffected,
+            "2026-01-01T00:00:00Z",
+            true,
+        );
+        let f = Finding {
+            input,
+            ..finding("CVE-1", &[])
+        };
+        answered_by(&[s], f).answered()
+    }
+
     #[test]
     fn subcomponents_must_name_the_input_and_a_versionless_purl_names_every_version() {
-        let answered = |sub: &str| {
-            let s = source(
-                "CVE-1",
-                PURL,
-                &[sub],
-                vex::Status::NotAffected,
-                "2026-01-01T00:00:00Z",
-                true,
-            );
-            answered_by(&[s], finding("CVE-1", &[])).answered()
-        };
+        let answered = |sub: &str| answered_naming(sub, tinyxml2());
         assert!(answered("pkg:github/leethomason/tinyxml2@10.0.0"));
         assert!(answered("pkg:github/leethomason/tinyxml2"));
         assert!(answered(
@@ -1438,50 +1446,20 @@ pub(crate) mod tests {
 
     #[test]
     fn an_unbundled_input_is_answered_by_either_of_its_purls() {
-        use vouch_evidence::input::{os_purl, Digest, Distribution};
-        let sha = |b: &str| Digest::new("sha256", b.repeat(32)).unwrap();
+        use vouch_evidence::fixtures;
         let flate2 = ImageInput {
             name: "flate2".into(),
             version: Some("1.0.25".into()),
             ecosystem: "cargo".into(),
             purl: Some("pkg:cargo/flate2@1.0.25".into()),
-            distribution: Some(Distribution {
-                purl: os_purl(
-                    "deb",
-                    "debian",
-                    Some("debian-12"),
-                    "librust-flate2-dev",
-                    "1.0.25-1",
-                    Some("all"),
-                )
-                .unwrap(),
-                source_name: "rust-flate2".into(),
-                source_version: "1.0.25-1".into(),
-                deb: sha("aa"),
-                packages: sha("bb"),
-                release: sha("cc"),
-                release_date: "2028-01-01T00:00:00Z".into(),
-                signer: "ABCDEF".into(),
-                patches: Vec::new(),
-                path: "/usr/share/cargo/registry/flate2-1.0.25".into(),
-            }),
+            distribution: Some(fixtures::distribution(
+                fixtures::debian_12("librust-flate2-dev", "1.0.25-1"),
+                "rust-flate2",
+                &[],
+            )),
             ..tinyxml2()
         };
-        let answered = |sub: &str| {
-            let s = source(
-                "CVE-1",
-                PURL,
-                &[sub],
-                vex::Status::NotAffected,
-                "2026-01-01T00:00:00Z",
-                true,
-            );
-            let f = Finding {
-                input: flate2.clone(),
-                ..finding("CVE-1", &[])
-            };
-            answered_by(&[s], f).answered()
-        };
+        let answered = |sub: &str| answered_naming(sub, flate2.clone());
         assert!(answered("pkg:cargo/flate2@1.0.25"));
         assert!(answered("pkg:deb/debian/librust-flate2-dev@1.0.25-1"));
         assert!(answered("pkg:deb/debian/librust-flate2-dev"));
@@ -1489,22 +1467,14 @@ pub(crate) mod tests {
         assert!(!answered("pkg:deb/debian/librust-miniz-oxide-dev@1.0.25-1"));
         // Control: without the distribution record the deb purl names
         // nothing of it.
-        let s = source(
-            "CVE-1",
-            PURL,
-            &["pkg:deb/debian/librust-flate2-dev@1.0.25-1"],
-            vex::Status::NotAffected,
-            "2026-01-01T00:00:00Z",
-            true,
-        );
-        let vendored = Finding {
-            input: ImageInput {
-                distribution: None,
-                ..flate2.clone()
-            },
-            ..finding("CVE-1", &[])
+        let vendored = ImageInput {
+            distribution: None,
+            ..flate2
         };
-        assert!(!answered_by(&[s], vendored).answered());
+        assert!(!answered_naming(
+            "pkg:deb/debian/librust-flate2-dev@1.0.25-1",
+            vendored
+        ));
     }
 
     #[test]
@@ -2037,9 +2007,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_vendor_answers_an_input_unbundled_onto_its_package_but_not_a_vendored_one() {
-        use vouch_evidence::input::{Digest, Distribution};
         let rpm = mingw64_sqlite();
-        let sha = |b: &str| Digest::new("sha256", b.repeat(32)).unwrap();
         let vendored = ImageInput {
             name: "sqlite".into(),
             version: Some("3.26.0".into()),
@@ -2048,18 +2016,11 @@ pub(crate) mod tests {
             ..rpm.clone()
         };
         let unbundled = ImageInput {
-            distribution: Some(Distribution {
-                purl: rpm.purl.as_deref().unwrap().parse().unwrap(),
-                source_name: "mingw-sqlite".into(),
-                source_version: "3.26.0-11.el8".into(),
-                deb: sha("aa"),
-                packages: sha("bb"),
-                release: sha("cc"),
-                release_date: "2025-01-01T00:00:00Z".into(),
-                signer: "ABCDEF".into(),
-                patches: Vec::new(),
-                path: "/usr/share/sqlite".into(),
-            }),
+            distribution: Some(vouch_evidence::fixtures::distribution(
+                rpm.purl.as_deref().unwrap().parse().unwrap(),
+                "mingw-sqlite",
+                &[],
+            )),
             ..vendored.clone()
         };
         let mut findings = vec![

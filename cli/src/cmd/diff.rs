@@ -285,39 +285,18 @@ mod tests {
 
     #[test]
     fn swaps_are_shown_with_a_return_to_vendored_first_and_loud() {
-        use vouch_evidence::input::{os_purl, Digest, Distribution};
-        let input = |deb: Option<&str>| ImageInput {
-            name: "flate2".into(),
-            version: Some("1.0.25".into()),
-            ecosystem: "cargo".into(),
-            purl: Some("pkg:cargo/flate2@1.0.25".into()),
-            uri: None,
-            critical: true,
-            critical_reasons: Vec::new(),
-            digests: Vec::new(),
-            cpe: None,
-            status: None,
-            os: None,
-            distribution: deb.map(|v| Distribution {
-                purl: os_purl(
-                    "deb",
-                    "debian",
-                    Some("debian-12"),
-                    "librust-flate2-dev",
-                    v,
-                    None,
-                )
-                .unwrap(),
-                source_name: "rust-flate2".into(),
-                source_version: v.into(),
-                deb: Digest::new("sha256", "aa".repeat(32)).unwrap(),
-                packages: Digest::new("sha256", "bb".repeat(32)).unwrap(),
-                release: Digest::new("sha256", "cc".repeat(32)).unwrap(),
-                release_date: "2028-01-01T00:00:00Z".into(),
-                signer: "ABCDEF".into(),
-                patches: Vec::new(),
-                path: "/usr/share/cargo/registry/flate2-1.0.25".into(),
-            }),
+        use vouch_evidence::fixtures;
+        let input = |deb: Option<&str>| {
+            ImageInput::from(vouch_evidence::input::InputRecord {
+                distribution: deb.map(|v| {
+                    fixtures::distribution(
+                        fixtures::debian_12("librust-flate2-dev", v),
+                        "rust-flate2",
+                        &[],
+                    )
+                }),
+                ..fixtures::cargo_input("flate2", "1.0.25")
+            })
         };
         let swap = |old, new, kind| Swap {
             old: input(old),

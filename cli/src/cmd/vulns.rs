@@ -245,45 +245,19 @@ pub async fn run(args: Args) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use vouch_evidence::input::{os_purl, Digest, Distribution};
+    use vouch_evidence::fixtures;
     use vouch_verify::vulns::Action;
 
     #[test]
     fn an_unbundled_input_shows_the_distribution_package_and_version_it_was_matched_as() {
-        let sha = |b: &str| Digest::new("sha256", b.repeat(32)).unwrap();
-        let input = ImageInput {
-            name: "flate2".into(),
-            version: Some("1.0.25".into()),
-            ecosystem: "cargo".into(),
-            purl: Some("pkg:cargo/flate2@1.0.25".into()),
-            uri: None,
-            critical: true,
-            critical_reasons: Vec::new(),
-            digests: Vec::new(),
-            cpe: None,
-            status: None,
-            os: None,
-            distribution: Some(Distribution {
-                purl: os_purl(
-                    "deb",
-                    "debian",
-                    Some("debian-12"),
-                    "librust-flate2-dev",
-                    "1.0.25-1",
-                    None,
-                )
-                .unwrap(),
-                source_name: "rust-flate2".into(),
-                source_version: "1.0.25-1".into(),
-                deb: sha("aa"),
-                packages: sha("bb"),
-                release: sha("cc"),
-                release_date: "2028-01-01T00:00:00Z".into(),
-                signer: "ABCDEF".into(),
-                patches: Vec::new(),
-                path: "/usr/share/cargo/registry/flate2-1.0.25".into(),
-            }),
-        };
+        let input = ImageInput::from(vouch_evidence::input::InputRecord {
+            distribution: Some(fixtures::distribution(
+                fixtures::debian_12("librust-flate2-dev", "1.0.25-1"),
+                "rust-flate2",
+                &[],
+            )),
+            ..fixtures::cargo_input("flate2", "1.0.25")
+        });
         let finding = Finding {
             id: "DEBIAN-CVE-2099-0001".into(),
             aliases: Vec::new(),

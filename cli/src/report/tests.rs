@@ -195,29 +195,13 @@ fn every_value_goes_through_vouchs_escaper_not_askamas() {
 /// `input(name)` unbundled onto Debian's build `version`, with a patch
 /// whose name tries to break out of the page.
 fn unbundled(name: &str, version: &str) -> ImageInput {
-    use vouch_evidence::input::{os_purl, Digest, Distribution};
-    let package = format!("librust-{name}-dev");
+    use vouch_evidence::fixtures;
     ImageInput {
-        distribution: Some(Distribution {
-            purl: os_purl(
-                "deb",
-                "debian",
-                Some("debian-12"),
-                &package,
-                version,
-                Some("all"),
-            )
-            .unwrap(),
-            source_name: format!("rust-{name}"),
-            source_version: version.into(),
-            deb: Digest::new("sha256", "aa".repeat(32)).unwrap(),
-            packages: Digest::new("sha256", "bb".repeat(32)).unwrap(),
-            release: Digest::new("sha256", "cc".repeat(32)).unwrap(),
-            release_date: "2028-01-01T00:00:00Z".into(),
-            signer: "B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8".into(),
-            patches: vec!["<script>x</script>.patch".into()],
-            path: format!("/usr/share/cargo/registry/{name}-1.0.0"),
-        }),
+        distribution: Some(fixtures::distribution(
+            fixtures::debian_12(&format!("librust-{name}-dev"), version),
+            &format!("rust-{name}"),
+            &["<script>x</script>.patch"],
+        )),
         ..input(name, true)
     }
 }

@@ -475,45 +475,23 @@ mod tests {
     /// flate2 as a critical cargo input: vendored (`None`), or unbundled
     /// onto `distro`'s build with the chain of custody recorded as `status`.
     fn flate2(distro: Option<&str>, status: Match) -> Value {
-        use vouch_evidence::input::{os_purl, Digest, Distribution, Purl};
-        let sha = |b: &str| Digest::new("sha256", b.repeat(32)).unwrap();
+        use vouch_evidence::fixtures;
+        use vouch_evidence::input::os_purl;
         let record = InputRecord {
-            name: "flate2".into(),
-            ecosystem: "cargo".into(),
-            version: Some("1.0.25".into()),
-            purl: Some(Purl::build("cargo", None, "flate2", Some("1.0.25"), &[]).unwrap()),
-            origin: Some("registry+https://github.com/rust-lang/crates.io-index".into()),
-            declared: None,
-            observed: Vec::new(),
             status: Some(status),
             path: distro.is_none().then(|| "vendor/flate2".into()),
-            license: None,
-            cpe: None,
-            categories: Vec::new(),
-            patches: Vec::new(),
-            critical: true,
-            critical_reasons: vec!["compression: parser".into()],
-            os: None,
-            distribution: distro.map(|id| Distribution {
-                purl: os_purl(
+            distribution: distro.map(|id| {
+                let purl = os_purl(
                     "deb",
                     id,
                     Some(&format!("{id}-12")),
                     "librust-flate2-dev",
                     "1.0.25-1",
                     Some("all"),
-                )
-                .unwrap(),
-                source_name: "rust-flate2".into(),
-                source_version: "1.0.25-1".into(),
-                deb: sha("aa"),
-                packages: sha("bb"),
-                release: sha("cc"),
-                release_date: "2028-01-01T00:00:00Z".into(),
-                signer: "ABCDEF".into(),
-                patches: Vec::new(),
-                path: "/usr/share/cargo/registry/flate2-1.0.25".into(),
+                );
+                fixtures::distribution(purl.unwrap(), "rust-flate2", &[])
             }),
+            ..fixtures::cargo_input("flate2", "1.0.25")
         };
         serde_json::to_value(record.to_resource_descriptor()).unwrap()
     }
