@@ -1030,6 +1030,7 @@ impl InputRecord {
             let mut upstream = Component::new(ComponentType::Library, &self.name);
             upstream.version = c.version.take();
             upstream.purl = c.purl.take();
+            upstream.external_references = std::mem::take(&mut c.external_references);
             ancestors.push(upstream);
             c.name = d.package().to_string();
             c.version = Some(d.version().to_string());
@@ -1160,14 +1161,15 @@ impl InputRecord {
             )
             .map_err(what)?
         };
-        let pedigree = wire.pedigree.unwrap_or_default();
-        let (name, version, purl) = match &distribution {
-            None => (name.clone(), wire.version, purl),
-            Some(_) => match pedigree.ancestors.as_slice() {
+        let mut pedigree = wire.pedigree.unwrap_or_default();
+        let (name, version, purl, references) = match &distribution {
+            None => (name.clone(), wire.version, purl, wire.external_references),
+            Some(_) => match pedigree.ancestors.as_mut_slice() {
                 [AncestorWire {
                     name: Some(upstream),
                     version,
                     purl,
+                    external_references,
                 }] => (
                     upstream.clone(),
                     version.clone(),
@@ -1176,6 +1178,7 @@ impl InputRecord {
                         .transpose()
                         .map_err(what)?
                         .flatten(),
+                    std::mem::take(external_references),
                 ),
                 _ => {
                     return Err(what(Error::invalid(
@@ -1198,8 +1201,7 @@ impl InputRecord {
         if let Some(dir_hash) = one(property::OBSERVED_DIRHASH) {
             observed.push(Digest::new(DIR_HASH, dir_hash).map_err(what)?);
         }
-        let origin = wire
-            .external_references
+        let origin = references
             .iter()
             .find(|r| matches!(r.kind.as_str(), "distribution" | "vcs"))
             .map(|r| r.url.clone());
@@ -1441,8 +1443,9 @@ struct PedigreeWire {
 }
 
 /// The upstream identity of a distribution's build: its ancestor's name,
-/// version and purl.
+/// version, purl and where upstream publishes it.
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct AncestorWire {
     #[serde(default)]
     name: Option<String>,
@@ -1450,6 +1453,8 @@ struct AncestorWire {
     version: Option<String>,
     #[serde(default)]
     purl: Option<String>,
+    #[serde(default)]
+    external_references: Vec<ExternalReferenceWire>,
 }
 
 #[derive(Deserialize)]

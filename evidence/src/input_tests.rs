@@ -465,6 +465,12 @@ fn an_unbundled_record_round_trips_with_both_identities() {
             &serde_json::json!("pkg:cargo/flate2@1.0.25")
         )
     );
+    // Where upstream publishes it is the ancestor's, not the build's.
+    assert_eq!(
+        ancestor["externalReferences"][0]["url"],
+        "registry+https://github.com/rust-lang/crates.io-index"
+    );
+    assert!(component.get("externalReferences").is_none());
     let patches = component["pedigree"]["patches"].as_array().unwrap();
     assert_eq!(patches.len(), 2);
     assert_eq!(patches[0]["type"], "unofficial");
