@@ -174,6 +174,11 @@ fn rebundled(d: &Diff) -> usize {
         .count()
 }
 
+/// How many inputs were unbundled onto a distribution's build.
+fn unbundled_count(v: &Verdict) -> usize {
+    v.inputs.iter().filter(|i| i.distribution.is_some()).count()
+}
+
 /// How many inputs are critical.
 fn critical_count(v: &Verdict) -> usize {
     v.inputs.iter().filter(|i| i.critical).count()

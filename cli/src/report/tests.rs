@@ -226,6 +226,10 @@ fn an_unbundled_input_shows_its_distribution_identity_and_swaps_their_own_table(
     }
     // Only the unbundled input has one.
     assert_eq!(inputs.matches("class=\"small distribution\"").count(), 1);
+    assert!(
+        inputs.contains("2 critical, 1 provided by the distribution."),
+        "{inputs}"
+    );
 
     use vouch_verify::diff::Swap;
     let d = Diff {
