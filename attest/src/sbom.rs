@@ -49,6 +49,15 @@
 //!   completed to 13 fields ([`ExternalRef::cpe23`]); a CPE that is not a
 //!   CPE 2.3 name is kept as written in CycloneDX and as a `vouch:cpe`
 //!   comment line in SPDX.
+//! - **Unbundled inputs** (`vouch unbundle`, [`Input::distribution`]): in
+//!   CycloneDX the component is the distribution's build (its package
+//!   name, version and purl, also its `bom-ref`), with the upstream
+//!   component as its one `pedigree.ancestors` entry and the
+//!   distribution's patches in `pedigree.patches` (see
+//!   [`InputRecord::to_component`]); in SPDX the input's package stays as
+//!   it is and the distribution's build is a package of its own (purl, the
+//!   `.deb`'s SHA-256, its source package as `sourceInfo`),
+//!   `DESCENDANT_OF` it. Both carry the `vouch:distribution-*` facts.
 //! - **Graph.** The subject depends on every input; each input on the
 //!   inputs its lockfile names ([`Input::dependencies`]), where they are
 //!   inputs of this SBOM: a dependency that is not (a path crate, a
@@ -65,7 +74,7 @@ use serde_json::Value;
 use vouch_evidence::cyclonedx::{
     self, Bom, Component, ComponentType, Dependency, LicenseChoice, Metadata, NamedLicense, Tools,
 };
-use vouch_evidence::input::{percent_encode, property, InputRecord};
+use vouch_evidence::input::{percent_encode, property, Distribution, InputRecord};
 use vouch_evidence::spdx::{
     self, Checksum, CreationInfo, Document, ExternalRef, ExtractedLicensingInfo, Package, Purpose,
     Relationship, RelationshipType, SpdxId, SpdxIds,
@@ -122,7 +131,15 @@ pub fn cyclonedx(subject: &Subject, inputs: &[Input], timestamp: &str) -> Result
         })
         .collect();
 
-    let input_refs: Vec<String> = prepared.iter().map(|p| refs.take(&p.purl)).collect();
+    // An unbundled input's component is the distribution's build
+    // (`InputRecord::to_component`): its ref is that package's purl.
+    let input_refs: Vec<String> = prepared
+        .iter()
+        .map(|p| match &p.record.distribution {
+            Some(d) => refs.take(&d.purl.canonical()),
+            None => refs.take(&p.purl),
+        })
+        .collect();
     let components = prepared
         .iter()
         .zip(&input_refs)
@@ -219,6 +236,20 @@ pub fn spdx(subject: &Subject, inputs: &[Input], timestamp: &str) -> Result<Valu
                 spdx_element_id: id.clone(),
                 relationship_type: RelationshipType::DependsOn,
                 related_spdx_element: input_ids[j].clone(),
+            });
+        }
+    }
+    // An unbundled input: the distribution's build that provides it, a
+    // package of its own descending from the upstream one.
+    for (p, id) in prepared.iter().zip(&input_ids) {
+        if let Some(d) = &p.record.distribution {
+            let eco = d.purl.package_url().ty();
+            let dist_id = ids.allocate(&format!("{eco}-{}-{}", d.package(), d.version()));
+            packages.push(distribution_package(d, dist_id.clone()));
+            relationships.push(Relationship {
+                spdx_element_id: dist_id,
+                relationship_type: RelationshipType::DescendantOf,
+                related_spdx_element: id.clone(),
             });
         }
     }
@@ -515,7 +546,9 @@ fn prepare(inputs: &[Input]) -> Result<Vec<Prepared<'_>>> {
 fn component(p: &Prepared, bom_ref: &str) -> Component {
     let mut c = p.record.to_component();
     c.bom_ref = Some(bom_ref.into());
-    c.purl = Some(p.purl.clone());
+    if p.record.distribution.is_none() {
+        c.purl = Some(p.purl.clone());
+    }
     c.hashes = p
         .hashes
         .iter()
@@ -597,6 +630,34 @@ fn package(p: &Prepared, id: SpdxId, license_refs: &mut BTreeSet<String>) -> Pac
         }
     }
     package.comment = Some(lines.join("\n"));
+    package
+}
+
+/// The SPDX package of the distribution's build an unbundled input is
+/// provided by: its package name and version, its purl, the `.deb`'s
+/// SHA-256 as its checksum (the file the chain of custody verified), and
+/// the source package and patches it was built with as its source
+/// information.
+fn distribution_package(d: &Distribution, id: SpdxId) -> Package {
+    let mut package = Package::new(id, d.package(), Purpose::Library);
+    package.version_info = Some(d.version().to_string());
+    package.checksums = vec![Checksum {
+        algorithm: Alg::Sha256.spdx(),
+        checksum_value: d.deb.value().to_string(),
+    }];
+    package
+        .external_refs
+        .push(ExternalRef::purl(d.purl.canonical()));
+    let patches = if d.patches.is_empty() {
+        "no patches".to_string()
+    } else {
+        format!("patches {}", d.patches.join(", "))
+    };
+    package.source_info = Some(format!(
+        "built from source package {} {} with {patches}; installed at {}; \
+         release signed by {} on {}",
+        d.source_name, d.source_version, d.path, d.signer, d.release_date
+    ));
     package
 }
 

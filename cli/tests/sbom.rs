@@ -436,3 +436,118 @@ fn bad_projects_and_arguments_fail_cleanly() {
     fs::write(d.join("vouch.inputs.yaml"), yaml).unwrap();
     assert_ok(&run_vouch(d, "sbom . --format spdx"));
 }
+
+/// An input unbundled onto Debian's build (issue 16), as `vouch attest`
+/// records it once the chain of custody is verified: built by hand, since
+/// the chain check is not this module's.
+fn unbundled_flate2() -> vouch_attest::Input {
+    use vouch_evidence::fixtures;
+    let mut input = vouch_attest::Input::declared(
+        "cargo",
+        "flate2",
+        "1.0.25",
+        "pkg:cargo/flate2@1.0.25",
+        "registry+https://github.com/rust-lang/crates.io-index",
+    );
+    input.declared = Some(format!("sha256:{}", "ab".repeat(32)));
+    input.critical = vec!["compression: a parser of untrusted data".into()];
+    input.distribution = Some(fixtures::distribution(
+        fixtures::debian_12("librust-flate2-dev", "1.0.25-1"),
+        "rust-flate2",
+        &["disable-miniz-sys.patch"],
+    ));
+    input
+}
+
+#[test]
+fn an_unbundled_input_is_the_distributions_build_in_both_sboms_and_both_validators_pass() {
+    let dir = tempdir();
+    let d = dir.path();
+    let subject = vouch_attest::sbom::Subject {
+        name: "app".into(),
+        version: None,
+        purl: None,
+        digest: None,
+    };
+    let memchr =
+        vouch_attest::Input::declared("cargo", "memchr", "2.8.3", "pkg:cargo/memchr@2.8.3", "");
+    let inputs = [unbundled_flate2(), memchr];
+    let time = "2026-01-02T03:04:05Z";
+
+    let bom = vouch_attest::sbom::cyclonedx(&subject, &inputs, time).unwrap();
+    let path = d.join("bom.cdx.json");
+    write_json(&path, &bom);
+    let oracle = cyclonedx_oracle(&path);
+    assert_ok(&oracle);
+    assert_eq!(String::from_utf8_lossy(&oracle.stdout).trim(), "valid");
+    let deb = "pkg:deb/debian/librust-flate2-dev@1.0.25-1?arch=all&distro=debian-12";
+    let flate2 = component(&bom, "librust-flate2-dev");
+    assert_eq!(flate2["purl"], deb);
+    assert_eq!(flate2["bom-ref"], deb);
+    assert_eq!(
+        flate2["pedigree"]["ancestors"][0]["purl"],
+        "pkg:cargo/flate2@1.0.25"
+    );
+    assert_eq!(
+        flate2["pedigree"]["patches"][0]["diff"]["url"],
+        "debian/patches/disable-miniz-sys.patch"
+    );
+    assert_eq!(
+        property(flate2, "vouch:distribution-source-name"),
+        ["rust-flate2"]
+    );
+    assert!(bom["dependencies"][0]["dependsOn"]
+        .as_array()
+        .unwrap()
+        .contains(&Value::from(deb)));
+    // vouch reads it back as the same input, with both identities.
+    let read = vouch_evidence::input::InputRecord::from_component(flate2)
+        .unwrap()
+        .unwrap();
+    let recorded = inputs[0].record().unwrap();
+    assert_eq!(
+        (&read.name, &read.version, &read.purl, &read.distribution),
+        (
+            &recorded.name,
+            &recorded.version,
+            &recorded.purl,
+            &recorded.distribution
+        )
+    );
+
+    let doc = vouch_attest::sbom::spdx(&subject, &inputs, time).unwrap();
+    let path = d.join("sbom.spdx.json");
+    write_json(&path, &doc);
+    assert_ok(&spdx_oracle(&path));
+    let packages = doc["packages"].as_array().unwrap();
+    let by_name = |name: &str| {
+        packages
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no {name} in {doc}"))
+    };
+    let upstream = by_name("flate2");
+    let dist = by_name("librust-flate2-dev");
+    assert_eq!(dist["versionInfo"], "1.0.25-1");
+    assert_eq!(dist["checksums"][0]["checksumValue"], "cd".repeat(32));
+    assert_eq!(dist["externalRefs"][0]["referenceLocator"], deb);
+    assert!(
+        dist["sourceInfo"]
+            .as_str()
+            .unwrap()
+            .contains("rust-flate2 1.0.25-1 with patches disable-miniz-sys.patch"),
+        "{dist}"
+    );
+    let descends = doc["relationships"].as_array().unwrap().iter().any(|r| {
+        r["spdxElementId"] == dist["SPDXID"]
+            && r["relationshipType"] == "DESCENDANT_OF"
+            && r["relatedSpdxElement"] == upstream["SPDXID"]
+    });
+    assert!(descends, "{doc}");
+    // Negative control: the validator refuses a relationship to nothing.
+    let mut broken = doc.clone();
+    let rels = broken["relationships"].as_array_mut().unwrap();
+    rels.last_mut().unwrap()["relatedSpdxElement"] = Value::from("SPDXRef-nothing");
+    write_json(&path, &broken);
+    assert!(!spdx_oracle(&path).status.success());
+}

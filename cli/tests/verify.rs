@@ -183,3 +183,27 @@ fn no_matching_policy_denies_by_default_and_a_bad_policy_exits_2() {
     assert!(stderr(&out).contains("bad.yaml"), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"));
 }
+
+#[test]
+fn require_distribution_denies_a_critical_input_still_vendored_naming_it() {
+    let f = Fixture::demo_attested();
+    let policy = demo_policy().replace(
+        "vendoredInputs: {requireMatch: true}",
+        "vendoredInputs: {requireMatch: true, critical: {require: distribution}}",
+    );
+    assert!(policy.contains("require: distribution"), "{policy}");
+    fs::write(f.dir().join("unbundled.yaml"), policy).unwrap();
+    let (out, verdict) = f.verify("unbundled.yaml");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r = requirement(&verdict, "vendoredInputs");
+    assert_eq!(r["passed"], false, "{r}");
+    assert!(
+        r["reason"].as_str().unwrap().contains(
+            "critical input zlib 1.3.1 (generic) is vendored, not provided by the distribution"
+        ),
+        "{r}"
+    );
+    // Control: the same image passes the demo policy.
+    let (out, _) = f.verify("policy.yaml");
+    assert_ok(&out);
+}

@@ -181,7 +181,9 @@ pub struct Component {
     /// Where it comes from.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub external_references: Vec<ExternalReference>,
-    /// Local patches on top of the upstream source.
+    /// Local patches on top of the upstream source; for a distribution's
+    /// build, the upstream component it derives from and the
+    /// distribution's patches.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pedigree: Option<Pedigree>,
     /// Facts with no field of their own (`vouch:…`).
@@ -301,7 +303,12 @@ impl Property {
 /// How a component differs from its upstream.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Pedigree {
+    /// The components it is derived from: for a distribution's build of
+    /// an upstream package (an unbundled input), the upstream component.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ancestors: Vec<Component>,
     /// The patches applied.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub patches: Vec<Patch>,
 }
 
@@ -382,6 +389,7 @@ mod tests {
             expression: "MIT".into(),
         });
         a.pedigree = Some(Pedigree {
+            ancestors: Vec::new(),
             patches: vec![Patch {
                 kind: PatchType::Unofficial,
                 diff: Diff {

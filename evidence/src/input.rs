@@ -72,6 +72,27 @@ pub mod annotation {
     pub const DATABASE: &str = "database";
     /// `true` when an OS package is a third party's, not the distribution's.
     pub const THIRD_PARTY: &str = "thirdParty";
+    /// An unbundled input's distribution package purl
+    /// ([`super::Distribution::purl`]).
+    pub const DISTRIBUTION_PURL: &str = "distributionPurl";
+    /// Its distribution package's source package name.
+    pub const DISTRIBUTION_SOURCE_NAME: &str = "distributionSourceName";
+    /// Its distribution package's source package version.
+    pub const DISTRIBUTION_SOURCE_VERSION: &str = "distributionSourceVersion";
+    /// The `.deb`'s digest, `sha256:<hex>`.
+    pub const DISTRIBUTION_DEB: &str = "distributionDeb";
+    /// The decompressed `Packages` index's digest, `sha256:<hex>`.
+    pub const DISTRIBUTION_PACKAGES: &str = "distributionPackages";
+    /// The `InRelease` file's digest, `sha256:<hex>`.
+    pub const DISTRIBUTION_RELEASE: &str = "distributionRelease";
+    /// The release's `Date` (RFC 3339).
+    pub const DISTRIBUTION_RELEASE_DATE: &str = "distributionReleaseDate";
+    /// The fingerprint of the archive key that signed the release.
+    pub const DISTRIBUTION_SIGNER: &str = "distributionSigner";
+    /// The distribution's patches, in order (a list, empty when none).
+    pub const DISTRIBUTION_PATCHES: &str = "distributionPatches";
+    /// Where the distribution installs the files the build uses.
+    pub const DISTRIBUTION_PATH: &str = "distributionPath";
 }
 
 /// The names of vouch's CycloneDX properties, which are also the keys of
@@ -109,6 +130,26 @@ pub mod property {
     pub const DATABASE: &str = "vouch:database";
     /// `true` when an OS package is a third party's, not the distribution's.
     pub const THIRD_PARTY: &str = "vouch:third-party";
+    /// An unbundled input's distribution source package name (the
+    /// distribution package itself is the CycloneDX component, its purl
+    /// the component's; in SPDX it is a package of its own).
+    pub const DISTRIBUTION_SOURCE_NAME: &str = "vouch:distribution-source-name";
+    /// Its distribution source package version.
+    pub const DISTRIBUTION_SOURCE_VERSION: &str = "vouch:distribution-source-version";
+    /// The `.deb`'s digest, `sha256:<hex>`.
+    pub const DISTRIBUTION_DEB: &str = "vouch:distribution-deb";
+    /// The decompressed `Packages` index's digest, `sha256:<hex>`.
+    pub const DISTRIBUTION_PACKAGES: &str = "vouch:distribution-packages";
+    /// The `InRelease` file's digest, `sha256:<hex>`.
+    pub const DISTRIBUTION_RELEASE: &str = "vouch:distribution-release";
+    /// The release's `Date` (RFC 3339).
+    pub const DISTRIBUTION_RELEASE_DATE: &str = "vouch:distribution-release-date";
+    /// The fingerprint of the archive key that signed the release.
+    pub const DISTRIBUTION_SIGNER: &str = "vouch:distribution-signer";
+    /// One per distribution patch, in order.
+    pub const DISTRIBUTION_PATCH: &str = "vouch:distribution-patch";
+    /// Where the distribution installs the files the build uses.
+    pub const DISTRIBUTION_PATH: &str = "vouch:distribution-path";
 }
 
 /// vouch's ecosystem names for the packages of an image's operating
@@ -176,6 +217,187 @@ pub struct Distribution {
     /// Where the distribution installs the files the build uses
     /// (`/usr/share/cargo/registry/flate2-1.0.25`).
     pub path: String,
+}
+
+impl Distribution {
+    /// The distribution package's name (`librust-flate2-dev`), as its
+    /// purl gives it.
+    pub fn package(&self) -> &str {
+        self.purl.package_url().name()
+    }
+
+    /// The distribution package's version (`1.0.25-1`), as its purl gives
+    /// it (an RPM's without its epoch).
+    pub fn version(&self) -> &str {
+        self.purl.package_url().version().unwrap_or("")
+    }
+
+    /// The reference of one of its patches in its source package
+    /// (`debian/patches/<name>`, as `debian/patches/series` names it): the
+    /// `diff.url` of the CycloneDX patch.
+    pub fn patch_url(name: &str) -> String {
+        format!("{DISTRIBUTION_PATCH_DIR}{name}")
+    }
+}
+
+/// Where a Debian source package keeps its patches, relative to its root;
+/// the prefix of [`Distribution::patch_url`].
+pub const DISTRIBUTION_PATCH_DIR: &str = "debian/patches/";
+
+/// The keys a [`Distribution`] is written under: the annotations of a
+/// resolved dependency, or the properties of a CycloneDX component (whose
+/// own purl is the distribution package's, so it has no purl key).
+struct DistributionKeys {
+    purl: Option<&'static str>,
+    source_name: &'static str,
+    source_version: &'static str,
+    deb: &'static str,
+    packages: &'static str,
+    release: &'static str,
+    release_date: &'static str,
+    signer: &'static str,
+    path: &'static str,
+    patches: &'static str,
+}
+
+impl DistributionKeys {
+    /// The keys of its single texts, in the order written.
+    fn texts(&self) -> [&'static str; 8] {
+        [
+            self.source_name,
+            self.source_version,
+            self.deb,
+            self.packages,
+            self.release,
+            self.release_date,
+            self.signer,
+            self.path,
+        ]
+    }
+}
+
+const DISTRIBUTION_ANNOTATIONS: DistributionKeys = DistributionKeys {
+    purl: Some(annotation::DISTRIBUTION_PURL),
+    source_name: annotation::DISTRIBUTION_SOURCE_NAME,
+    source_version: annotation::DISTRIBUTION_SOURCE_VERSION,
+    deb: annotation::DISTRIBUTION_DEB,
+    packages: annotation::DISTRIBUTION_PACKAGES,
+    release: annotation::DISTRIBUTION_RELEASE,
+    release_date: annotation::DISTRIBUTION_RELEASE_DATE,
+    signer: annotation::DISTRIBUTION_SIGNER,
+    path: annotation::DISTRIBUTION_PATH,
+    patches: annotation::DISTRIBUTION_PATCHES,
+};
+
+const DISTRIBUTION_PROPERTIES: DistributionKeys = DistributionKeys {
+    purl: None,
+    source_name: property::DISTRIBUTION_SOURCE_NAME,
+    source_version: property::DISTRIBUTION_SOURCE_VERSION,
+    deb: property::DISTRIBUTION_DEB,
+    packages: property::DISTRIBUTION_PACKAGES,
+    release: property::DISTRIBUTION_RELEASE,
+    release_date: property::DISTRIBUTION_RELEASE_DATE,
+    signer: property::DISTRIBUTION_SIGNER,
+    path: property::DISTRIBUTION_PATH,
+    patches: property::DISTRIBUTION_PATCH,
+};
+
+/// Reads a [`Distribution`] through `text` under `keys`: `None` when none
+/// of its keys is given; else all of them are required (a record that
+/// names a distribution package but not its chain of custody is refused,
+/// naming the missing key, never read as vendored), each of its type, and
+/// refused on an OS package, which is the distribution's own. `purl` is
+/// the text of its purl key (annotations) or the component's purl
+/// (CycloneDX); `patches` the patch list, `None` when its key is absent.
+fn read_distribution(
+    ecosystem: &str,
+    keys: &DistributionKeys,
+    text: impl Fn(&str) -> Result<Option<String>>,
+    purl: Option<String>,
+    patches: Option<Vec<String>>,
+) -> Result<Option<Distribution>> {
+    let mut given: Vec<&str> = Vec::new();
+    if let (Some(key), Some(_)) = (keys.purl, &purl) {
+        given.push(key);
+    }
+    for key in keys.texts() {
+        if text(key)?.is_some() {
+            given.push(key);
+        }
+    }
+    if patches
+        .as_ref()
+        .is_some_and(|p| keys.purl.is_some() || !p.is_empty())
+    {
+        given.push(keys.patches);
+    }
+    let Some(first) = given.first() else {
+        return Ok(None);
+    };
+    if OS_ECOSYSTEMS.contains(&ecosystem) {
+        return Err(Error::invalid(
+            format!("`{first}`"),
+            format!("is given for a {ecosystem} package, which is the distribution's own"),
+        ));
+    }
+    let missing = |key: &str| {
+        Error::invalid(
+            format!("`{key}`"),
+            "is missing (vouch writes every distribution key of an unbundled input)",
+        )
+    };
+    let required = |key: &str| text(key)?.ok_or_else(|| missing(key));
+    let purl_key = keys.purl.unwrap_or("purl");
+    let purl_text = purl.ok_or_else(|| missing(purl_key))?;
+    let purl: Purl = purl_text.parse()?;
+    if !OS_ECOSYSTEMS.contains(&purl.package_url().ty()) || purl.package_url().version().is_none() {
+        return Err(Error::invalid(
+            format!("`{purl_key}` {purl_text:?}"),
+            "is not a distribution package's purl with a version (pkg:deb, pkg:apk, pkg:rpm)",
+        ));
+    }
+    let digest = |key: &str| {
+        let text = required(key)?;
+        let digest: Digest = text
+            .parse()
+            .map_err(|e: Error| Error::invalid(format!("`{key}`"), e.to_string()))?;
+        if digest.algorithm() != "sha256" {
+            return Err(Error::invalid(
+                format!("`{key}` {text:?}"),
+                "is not a `sha256:<hex>` digest",
+            ));
+        }
+        Ok(digest)
+    };
+    let release_date = required(keys.release_date)?;
+    if release_date.parse::<jiff::Timestamp>().is_err() {
+        return Err(Error::invalid(
+            format!("`{}` {release_date:?}", keys.release_date),
+            "is not an RFC 3339 time",
+        ));
+    }
+    let signer = required(keys.signer)?;
+    if signer.is_empty() || !signer.chars().all(|c| matches!(c, '0'..='9' | 'A'..='F')) {
+        return Err(Error::invalid(
+            format!("`{}` {signer:?}", keys.signer),
+            "is not an uppercase hex key fingerprint",
+        ));
+    }
+    if keys.purl.is_some() && patches.is_none() {
+        return Err(missing(keys.patches));
+    }
+    Ok(Some(Distribution {
+        purl,
+        source_name: required(keys.source_name)?,
+        source_version: required(keys.source_version)?,
+        deb: digest(keys.deb)?,
+        packages: digest(keys.packages)?,
+        release: digest(keys.release)?,
+        release_date,
+        signer,
+        patches: patches.unwrap_or_default(),
+        path: required(keys.path)?,
+    }))
 }
 
 /// The purl of an OS package, after the purl spec's type definitions:
@@ -648,6 +870,27 @@ impl InputRecord {
             a.insert(key::DATABASE.into(), json!(os.database));
             a.insert(key::THIRD_PARTY.into(), json!(os.third_party));
         }
+        if let Some(d) = &self.distribution {
+            a.insert(key::DISTRIBUTION_PURL.into(), json!(d.purl.as_str()));
+            a.insert(key::DISTRIBUTION_SOURCE_NAME.into(), json!(d.source_name));
+            a.insert(
+                key::DISTRIBUTION_SOURCE_VERSION.into(),
+                json!(d.source_version),
+            );
+            a.insert(key::DISTRIBUTION_DEB.into(), json!(d.deb.to_string()));
+            a.insert(
+                key::DISTRIBUTION_PACKAGES.into(),
+                json!(d.packages.to_string()),
+            );
+            a.insert(
+                key::DISTRIBUTION_RELEASE.into(),
+                json!(d.release.to_string()),
+            );
+            a.insert(key::DISTRIBUTION_RELEASE_DATE.into(), json!(d.release_date));
+            a.insert(key::DISTRIBUTION_SIGNER.into(), json!(d.signer));
+            a.insert(key::DISTRIBUTION_PATCHES.into(), json!(d.patches));
+            a.insert(key::DISTRIBUTION_PATH.into(), json!(d.path));
+        }
         let digest = match self.observed.as_slice() {
             [one] => {
                 DigestSet::try_from(BTreeMap::from([(one.algorithm.clone(), one.value.clone())]))
@@ -710,6 +953,23 @@ impl InputRecord {
             facts.push((property::DATABASE, os.database.clone()));
             facts.push((property::THIRD_PARTY, os.third_party.to_string()));
         }
+        if let Some(d) = &self.distribution {
+            let p = &DISTRIBUTION_PROPERTIES;
+            let texts = [
+                d.source_name.clone(),
+                d.source_version.clone(),
+                d.deb.to_string(),
+                d.packages.to_string(),
+                d.release.to_string(),
+                d.release_date.clone(),
+                d.signer.clone(),
+                d.path.clone(),
+            ];
+            facts.extend(p.texts().into_iter().zip(texts));
+            for patch in &d.patches {
+                facts.push((p.patches, patch.clone()));
+            }
+        }
         facts
     }
 
@@ -756,17 +1016,33 @@ impl InputRecord {
             .and_then(external_reference)
             .into_iter()
             .collect();
-        if !self.patches.is_empty() {
-            c.pedigree = Some(Pedigree {
-                patches: self
-                    .patches
+        let patch = |url: String| Patch {
+            kind: PatchType::Unofficial,
+            diff: Diff { url },
+        };
+        let mut patches: Vec<Patch> = self.patches.iter().cloned().map(patch).collect();
+        let mut ancestors = Vec::new();
+        if let Some(d) = &self.distribution {
+            // The component is what the build uses: the distribution's
+            // build, named and identified as its package, derived from the
+            // upstream component (its one ancestor) by its patches, which
+            // are not the upstream maintainers' (`unofficial`).
+            let mut upstream = Component::new(ComponentType::Library, &self.name);
+            upstream.version = c.version.take();
+            upstream.purl = c.purl.take();
+            upstream.external_references = std::mem::take(&mut c.external_references);
+            ancestors.push(upstream);
+            c.name = d.package().to_string();
+            c.version = Some(d.version().to_string());
+            c.purl = Some(d.purl.canonical());
+            patches.extend(
+                d.patches
                     .iter()
-                    .map(|patch| Patch {
-                        kind: PatchType::Unofficial,
-                        diff: Diff { url: patch.clone() },
-                    })
-                    .collect(),
-            });
+                    .map(|name| patch(Distribution::patch_url(name))),
+            );
+        }
+        if !patches.is_empty() || !ancestors.is_empty() {
+            c.pedigree = Some(Pedigree { ancestors, patches });
         }
         c.properties = self
             .facts()
@@ -870,6 +1146,53 @@ impl InputRecord {
             )
             .map_err(what)?
         };
+        // An unbundled input's component is the distribution's build, its
+        // upstream identity the one ancestor (see `to_component`).
+        let distribution = if !vouch {
+            None
+        } else {
+            let patches = all(property::DISTRIBUTION_PATCH);
+            read_distribution(
+                &ecosystem,
+                &DISTRIBUTION_PROPERTIES,
+                |key| Ok(one(key).map(str::to_string)),
+                wire.purl.clone(),
+                (!patches.is_empty()).then_some(patches),
+            )
+            .map_err(what)?
+        };
+        let mut pedigree = wire.pedigree.unwrap_or_default();
+        let (name, version, purl, references) = match &distribution {
+            None => (name.clone(), wire.version, purl, wire.external_references),
+            Some(_) => match pedigree.ancestors.as_mut_slice() {
+                [AncestorWire {
+                    name: Some(upstream),
+                    version,
+                    purl,
+                    external_references,
+                }] => (
+                    upstream.clone(),
+                    version.clone(),
+                    purl.as_deref()
+                        .map(purl_of)
+                        .transpose()
+                        .map_err(what)?
+                        .flatten(),
+                    std::mem::take(external_references),
+                ),
+                _ => {
+                    return Err(what(Error::invalid(
+                        "`pedigree.ancestors`",
+                        "does not name the upstream component, once, with its name \
+                         (vouch writes it for every unbundled input)",
+                    )))
+                }
+            },
+        };
+        let distribution_patches: Vec<String> = distribution
+            .iter()
+            .flat_map(|d| d.patches.iter().map(|p| Distribution::patch_url(p)))
+            .collect();
         let mut observed = Vec::new();
         for hash in &wire.hashes {
             let algorithm = hash.alg.to_lowercase().replace('-', "");
@@ -878,14 +1201,13 @@ impl InputRecord {
         if let Some(dir_hash) = one(property::OBSERVED_DIRHASH) {
             observed.push(Digest::new(DIR_HASH, dir_hash).map_err(what)?);
         }
-        let origin = wire
-            .external_references
+        let origin = references
             .iter()
             .find(|r| matches!(r.kind.as_str(), "distribution" | "vcs"))
             .map(|r| r.url.clone());
         Ok(Some(InputRecord {
             ecosystem,
-            version: wire.version,
+            version,
             purl,
             origin,
             declared: one(property::DECLARED).map(str::to_string),
@@ -898,14 +1220,16 @@ impl InputRecord {
             }),
             cpe: wire.cpe.or(one(property::CPE).map(str::to_string)),
             categories: all(property::CATEGORY),
-            patches: wire
-                .pedigree
-                .map(|p| p.patches.into_iter().filter_map(|p| p.diff?.url).collect())
-                .unwrap_or_default(),
+            patches: pedigree
+                .patches
+                .into_iter()
+                .filter_map(|p| p.diff?.url)
+                .filter(|url| !distribution_patches.contains(url))
+                .collect(),
             critical,
             critical_reasons,
             os,
-            distribution: None,
+            distribution,
             name,
         }))
     }
@@ -971,6 +1295,16 @@ impl TryFrom<&ResourceDescriptor> for InputRecord {
                 key::DATABASE,
                 key::THIRD_PARTY,
             )?;
+            let distribution = read_distribution(
+                &ecosystem,
+                &DISTRIBUTION_ANNOTATIONS,
+                |k| a.text(k),
+                a.text(key::DISTRIBUTION_PURL)?,
+                match d.annotations.get(key::DISTRIBUTION_PATCHES) {
+                    None => None,
+                    Some(_) => Some(a.list(key::DISTRIBUTION_PATCHES)?),
+                },
+            )?;
             Ok(InputRecord {
                 name: name.clone(),
                 ecosystem,
@@ -988,7 +1322,7 @@ impl TryFrom<&ResourceDescriptor> for InputRecord {
                 critical,
                 critical_reasons,
                 os,
-                distribution: None,
+                distribution,
             })
         };
         read().map_err(what)
@@ -1100,10 +1434,27 @@ struct ExternalReferenceWire {
     url: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 struct PedigreeWire {
     #[serde(default)]
+    ancestors: Vec<AncestorWire>,
+    #[serde(default)]
     patches: Vec<PatchWire>,
+}
+
+/// The upstream identity of a distribution's build: its ancestor's name,
+/// version, purl and where upstream publishes it.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct AncestorWire {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    purl: Option<String>,
+    #[serde(default)]
+    external_references: Vec<ExternalReferenceWire>,
 }
 
 #[derive(Deserialize)]

@@ -1,4 +1,5 @@
 use super::*;
+use crate::fixtures;
 
 fn hex(byte: &str) -> String {
     byte.repeat(32)
@@ -393,4 +394,220 @@ fn purls_are_built_with_packageurl_in_vouchs_spelling() {
     // What a type forbids is refused.
     assert!(Purl::build("cargo", Some("ns"), "x", None, &[]).is_err());
     assert!(Purl::build("generic", None, "", None, &[]).is_err());
+}
+
+/// A crate unbundled onto Debian's build, as `vouch attest` records it
+/// once the chain of custody is verified.
+fn flate2() -> InputRecord {
+    let purl = Purl::build("cargo", None, "flate2", Some("1.0.25"), &[]).unwrap();
+    InputRecord {
+        name: "flate2".into(),
+        ecosystem: "cargo".into(),
+        version: Some("1.0.25".into()),
+        origin: Some("registry+https://github.com/rust-lang/crates.io-index".into()),
+        purl: Some(purl),
+        declared: Some(format!("sha256:{}", hex("11"))),
+        observed: vec![Digest::new(DIR_HASH, hex("22")).unwrap()],
+        status: Some(Match::Match),
+        path: None,
+        license: Some("MIT OR Apache-2.0".into()),
+        cpe: None,
+        categories: Vec::new(),
+        patches: Vec::new(),
+        critical: true,
+        critical_reasons: vec!["compression: a parser of untrusted data".into()],
+        os: None,
+        distribution: Some(fixtures::distribution(
+            fixtures::debian_12("librust-flate2-dev", "1.0.25-1"),
+            "rust-flate2",
+            &["disable-miniz-sys.patch", "relax-deps.diff"],
+        )),
+    }
+}
+
+#[test]
+fn an_unbundled_record_round_trips_with_both_identities() {
+    let record = flate2();
+    let descriptor = record.to_resource_descriptor();
+    let a = &descriptor.annotations;
+    assert_eq!(
+        a["distributionPurl"],
+        "pkg:deb/debian/librust-flate2-dev@1.0.25-1?arch=all&distro=debian-12"
+    );
+    assert_eq!(a["distributionSourceName"], "rust-flate2");
+    assert_eq!(a["distributionPatches"][1], "relax-deps.diff");
+    assert_eq!(a["purl"], "pkg:cargo/flate2@1.0.25");
+    let json = serde_json::to_value(&descriptor).unwrap();
+    let back: ResourceDescriptor = serde_json::from_value(json).unwrap();
+    assert_eq!(InputRecord::try_from(&back).unwrap(), record);
+    // With no patches the list is still written: all or nothing.
+    let mut unpatched = flate2();
+    unpatched.distribution.as_mut().unwrap().patches.clear();
+    let d = unpatched.to_resource_descriptor();
+    assert_eq!(d.annotations["distributionPatches"], serde_json::json!([]));
+    assert_eq!(InputRecord::try_from(&d).unwrap(), unpatched);
+
+    // CycloneDX: the component is the distribution's build, its upstream
+    // the one ancestor, the distribution's patches `unofficial`.
+    let component = serde_json::to_value(record.to_component()).unwrap();
+    assert_eq!(component["name"], "librust-flate2-dev");
+    assert_eq!(component["version"], "1.0.25-1");
+    assert_eq!(
+        component["purl"],
+        "pkg:deb/debian/librust-flate2-dev@1.0.25-1?arch=all&distro=debian-12"
+    );
+    let ancestor = &component["pedigree"]["ancestors"][0];
+    assert_eq!(
+        (&ancestor["name"], &ancestor["version"], &ancestor["purl"]),
+        (
+            &serde_json::json!("flate2"),
+            &serde_json::json!("1.0.25"),
+            &serde_json::json!("pkg:cargo/flate2@1.0.25")
+        )
+    );
+    // Where upstream publishes it is the ancestor's, not the build's.
+    assert_eq!(
+        ancestor["externalReferences"][0]["url"],
+        "registry+https://github.com/rust-lang/crates.io-index"
+    );
+    assert!(component.get("externalReferences").is_none());
+    let patches = component["pedigree"]["patches"].as_array().unwrap();
+    assert_eq!(patches.len(), 2);
+    assert_eq!(patches[0]["type"], "unofficial");
+    assert_eq!(
+        patches[0]["diff"]["url"],
+        "debian/patches/disable-miniz-sys.patch"
+    );
+    assert_eq!(
+        InputRecord::from_component(&component).unwrap().unwrap(),
+        record
+    );
+    // A local patch beside the distribution's stays a local patch.
+    let both = InputRecord {
+        patches: vec!["patches/local.patch".into()],
+        ..flate2()
+    };
+    let component = serde_json::to_value(both.to_component()).unwrap();
+    assert_eq!(
+        component["pedigree"]["patches"].as_array().unwrap().len(),
+        3
+    );
+    assert_eq!(
+        InputRecord::from_component(&component).unwrap().unwrap(),
+        both
+    );
+}
+
+#[test]
+fn regression_issue_16_a_distribution_record_missing_a_key_is_refused_naming_it() {
+    let record = flate2();
+    let keys = [
+        annotation::DISTRIBUTION_PURL,
+        annotation::DISTRIBUTION_SOURCE_NAME,
+        annotation::DISTRIBUTION_SOURCE_VERSION,
+        annotation::DISTRIBUTION_DEB,
+        annotation::DISTRIBUTION_PACKAGES,
+        annotation::DISTRIBUTION_RELEASE,
+        annotation::DISTRIBUTION_RELEASE_DATE,
+        annotation::DISTRIBUTION_SIGNER,
+        annotation::DISTRIBUTION_PATCHES,
+        annotation::DISTRIBUTION_PATH,
+    ];
+    for key in keys {
+        let mut d = record.to_resource_descriptor();
+        d.annotations.remove(key);
+        let err = InputRecord::try_from(&d).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("`{key}`: is missing")),
+            "{key}: {err}"
+        );
+    }
+    let component = serde_json::to_value(record.to_component()).unwrap();
+    let properties = [
+        property::DISTRIBUTION_SOURCE_NAME,
+        property::DISTRIBUTION_SOURCE_VERSION,
+        property::DISTRIBUTION_DEB,
+        property::DISTRIBUTION_PACKAGES,
+        property::DISTRIBUTION_RELEASE,
+        property::DISTRIBUTION_RELEASE_DATE,
+        property::DISTRIBUTION_SIGNER,
+        property::DISTRIBUTION_PATH,
+    ];
+    for key in properties {
+        let mut c = component.clone();
+        c["properties"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|p| p["name"] != key);
+        let err = InputRecord::from_component(&c).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("`{key}`: is missing")),
+            "{key}: {err}"
+        );
+    }
+    // Without its upstream ancestor the component names no input.
+    let mut c = component.clone();
+    c["pedigree"].as_object_mut().unwrap().remove("ancestors");
+    let err = InputRecord::from_component(&c).unwrap_err().to_string();
+    assert!(err.contains("pedigree.ancestors"), "{err}");
+}
+
+#[test]
+fn a_distribution_on_an_os_package_or_of_the_wrong_shape_is_refused() {
+    // An OS package is the distribution's own: no second identity.
+    let mut os = zlib1g().to_resource_descriptor();
+    let swapped = flate2().to_resource_descriptor();
+    os.annotations.insert(
+        annotation::DISTRIBUTION_SIGNER.into(),
+        swapped.annotations[annotation::DISTRIBUTION_SIGNER].clone(),
+    );
+    let err = InputRecord::try_from(&os).unwrap_err().to_string();
+    assert!(
+        err.contains("`distributionSigner`: is given for a deb package"),
+        "{err}"
+    );
+    let mut c = serde_json::to_value(zlib1g().to_component()).unwrap();
+    c["properties"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": property::DISTRIBUTION_PATH, "value": "/usr/share/x"}));
+    let err = InputRecord::from_component(&c).unwrap_err().to_string();
+    assert!(err.contains("is given for a deb package"), "{err}");
+    let bad = [
+        (
+            annotation::DISTRIBUTION_PURL,
+            "pkg:cargo/flate2@1.0.25",
+            "distribution package's purl",
+        ),
+        (
+            annotation::DISTRIBUTION_PURL,
+            "pkg:deb/debian/librust-flate2-dev",
+            "with a version",
+        ),
+        (annotation::DISTRIBUTION_DEB, "md5:0123", "distributionDeb"),
+        (
+            annotation::DISTRIBUTION_RELEASE,
+            "sha1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "sha256",
+        ),
+        (annotation::DISTRIBUTION_SIGNER, "b8b80b5b", "uppercase hex"),
+        (
+            annotation::DISTRIBUTION_RELEASE_DATE,
+            "Sat, 28 Jun 2025",
+            "RFC 3339",
+        ),
+    ];
+    for (key, value, needle) in bad {
+        let mut d = swapped.clone();
+        d.annotations.insert(key.into(), serde_json::json!(value));
+        let err = InputRecord::try_from(&d).unwrap_err().to_string();
+        assert!(err.contains(needle), "{key}={value}: {err}");
+    }
+    let mut d = swapped.clone();
+    d.annotations.insert(
+        annotation::DISTRIBUTION_PATCHES.into(),
+        serde_json::json!("one.patch"),
+    );
+    let err = InputRecord::try_from(&d).unwrap_err().to_string();
+    assert!(err.contains("a list of strings"), "{err}");
 }

@@ -37,6 +37,8 @@ pub mod digest;
 pub mod dsse;
 mod encoding;
 mod error;
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 pub mod input;
 pub mod json;
 pub mod keys;

@@ -321,6 +321,10 @@ pub struct Package {
     /// Its purl and CPE.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub external_refs: Vec<ExternalRef>,
+    /// Where it comes from, in words (SPDX 2.3 7.19, "source
+    /// information"): the source package a distribution built it from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_info: Option<String>,
     /// What vouch found about it that SPDX has no field for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<String>,
@@ -345,6 +349,7 @@ impl Package {
             license_comments: None,
             copyright_text: NOASSERTION.into(),
             external_refs: Vec::new(),
+            source_info: None,
             comment: None,
             primary_package_purpose: purpose,
         }
@@ -559,6 +564,10 @@ pub enum RelationshipType {
     Describes,
     /// One package depends on another.
     DependsOn,
+    /// One package is a later package of the same lineage as another
+    /// (SPDX 2.3: "same lineage but postdates"): a distribution's build of
+    /// an upstream package.
+    DescendantOf,
 }
 
 /// A relationship between two elements.

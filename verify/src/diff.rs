@@ -12,6 +12,13 @@
 //! - **A digest that changed while the version stayed the same** is listed
 //!   apart: the same declared release now has other bytes, which is what a
 //!   silent re-tag or a tampered vendor tree looks like.
+//! - **Swaps** (`vouch unbundle`, issue 16): an input of OLD and NEW
+//!   paired as above that went from vendored to a distribution's build
+//!   (`unbundled`), from one distribution package to another or another
+//!   version of it (`distribution-changed`), or back from a distribution's
+//!   build to a vendored copy (`rebundled`, a regression: the build no
+//!   longer uses what the distribution maintains). A swap explains its
+//!   digest change, so a swapped input is not also listed as rehashed.
 //! - **Vulnerabilities** are fixed (in OLD, not in NEW) or introduced, by
 //!   record id and input name.
 //! - **VEX**: a statement answers for the image digest it names, so none of
@@ -116,6 +123,58 @@ pub struct Rehashed {
     pub new: ImageInput,
 }
 
+/// How an input's provider changed between OLD and NEW.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SwapKind {
+    /// Vendored in OLD, provided by a distribution package in NEW.
+    Unbundled,
+    /// Provided by a distribution package in both, but another package,
+    /// version or source version of it in NEW.
+    DistributionChanged,
+    /// Provided by a distribution package in OLD, vendored again in NEW:
+    /// a regression worth flagging.
+    Rebundled,
+}
+
+impl std::fmt::Display for SwapKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SwapKind::Unbundled => "unbundled",
+            SwapKind::DistributionChanged => "distribution-changed",
+            SwapKind::Rebundled => "rebundled",
+        })
+    }
+}
+
+/// An input whose provider changed: vendored, or which distribution
+/// package provides it (see [`SwapKind`]).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Swap {
+    /// The input in OLD.
+    pub old: ImageInput,
+    /// The input in NEW.
+    pub new: ImageInput,
+    /// Which way it moved.
+    pub kind: SwapKind,
+}
+
+/// The swap between two paired inputs, if their providers differ: a
+/// distribution record present on one side only, or naming another
+/// package, version or source version.
+fn swap(old: &ImageInput, new: &ImageInput) -> Option<SwapKind> {
+    match (&old.distribution, &new.distribution) {
+        (None, None) => None,
+        (None, Some(_)) => Some(SwapKind::Unbundled),
+        (Some(_), None) => Some(SwapKind::Rebundled),
+        (Some(a), Some(b)) => (a.purl.package_url() != b.purl.package_url()
+            || a.source_name != b.source_name
+            || a.source_version != b.source_version)
+            .then_some(SwapKind::DistributionChanged),
+    }
+}
+
 /// A change to the critical set.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -169,8 +228,14 @@ pub struct Diff {
     pub removed: Vec<ImageInput>,
     /// Inputs whose version changed.
     pub changed: Vec<VersionChange>,
-    /// Inputs whose digest changed while the version did not.
+    /// Inputs whose digest changed while the version did not (and their
+    /// provider did not: see `swaps`).
     pub rehashed: Vec<Rehashed>,
+    /// Inputs whose provider changed: unbundled onto a distribution's
+    /// build, another distribution package, or vendored again. Left out
+    /// of the JSON when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub swaps: Vec<Swap>,
     /// Changes to the critical set.
     pub critical: Vec<CriticalChange>,
     /// Findings OLD has and NEW does not.
@@ -188,6 +253,7 @@ impl Diff {
             && self.removed.is_empty()
             && self.changed.is_empty()
             && self.rehashed.is_empty()
+            && self.swaps.is_empty()
             && self.critical.is_empty()
             && self.fixed.is_empty()
             && self.introduced.is_empty()
@@ -215,6 +281,7 @@ pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
         removed: Vec::new(),
         changed: Vec::new(),
         rehashed: Vec::new(),
+        swaps: Vec::new(),
         critical: Vec::new(),
         fixed: Vec::new(),
         introduced: Vec::new(),
@@ -256,6 +323,7 @@ pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
         let rest_after = after.split_off(unpaired);
         pairs.extend(before.into_iter().zip(after));
         for (o, n) in pairs {
+            let swapped = swap(&o, &n);
             if o.version != n.version {
                 out.changed.push(VersionChange {
                     bump: bump(
@@ -265,10 +333,21 @@ pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
                     old: o.clone(),
                     new: n.clone(),
                 });
-            } else if !o.digests.is_empty() && !n.digests.is_empty() && o.digests != n.digests {
+            } else if swapped.is_none()
+                && !o.digests.is_empty()
+                && !n.digests.is_empty()
+                && o.digests != n.digests
+            {
                 out.rehashed.push(Rehashed {
                     old: o.clone(),
                     new: n.clone(),
+                });
+            }
+            if let Some(kind) = swapped {
+                out.swaps.push(Swap {
+                    old: o.clone(),
+                    new: n.clone(),
+                    kind,
                 });
             }
             if o.critical != n.critical {
@@ -386,5 +465,91 @@ mod tests {
         assert_eq!(bump("1.3", "1.3.1"), Bump::Patch);
         assert_eq!(bump("1.0.0-rc.1", "1.0.0"), Bump::Other);
         assert_eq!(bump("abc", "1.0"), Bump::Other);
+    }
+
+    /// A cargo input `name` 1.0.0 with observed `digest`, unbundled onto
+    /// Debian's `librust-<name>-dev` `deb_version` when given.
+    fn input(name: &str, digest: &str, deb_version: Option<&str>) -> ImageInput {
+        use vouch_evidence::fixtures;
+        ImageInput {
+            name: name.into(),
+            version: Some("1.0.0".into()),
+            ecosystem: "cargo".into(),
+            purl: Some(format!("pkg:cargo/{name}@1.0.0")),
+            uri: None,
+            critical: true,
+            critical_reasons: vec!["compression: parser".into()],
+            digests: vec![digest.into()],
+            cpe: None,
+            status: None,
+            os: None,
+            distribution: deb_version.map(|v| {
+                fixtures::distribution(
+                    fixtures::debian_12(&format!("librust-{name}-dev"), v),
+                    &format!("rust-{name}"),
+                    &[],
+                )
+            }),
+        }
+    }
+
+    fn verdict(inputs: Vec<ImageInput>) -> Verdict {
+        Verdict {
+            image: "oci:layout:app".into(),
+            digest: "sha256:ab".into(),
+            verdict: crate::evaluate::Decision::Allow,
+            denials: Vec::new(),
+            warnings: Vec::new(),
+            policies: Vec::new(),
+            evidence: Vec::new(),
+            inputs,
+            inputs_from: None,
+            findings: Vec::new(),
+            vex: Vec::new(),
+            provenance: None,
+        }
+    }
+
+    #[test]
+    fn swaps_are_listed_each_way_and_explain_their_digest_change() {
+        let old = verdict(vec![
+            input("flate2", "dirHash:aa", None),
+            input("miniz", "dirHash:cc", Some("1.0.0-1")),
+            input("adler", "dirHash:dd", Some("1.0.0-2")),
+            input("crc32fast", "dirHash:ee", Some("1.0.0-1")),
+        ]);
+        let new = verdict(vec![
+            input("flate2", "dirHash:bb", Some("1.0.0-1")),
+            input("miniz", "dirHash:cc", Some("1.0.0-1+deb12u1")),
+            input("adler", "dirHash:ff", None),
+            input("crc32fast", "dirHash:ee", Some("1.0.0-1")),
+        ]);
+        let d = diff(&old, &new);
+        let swaps: Vec<(&str, SwapKind)> = d
+            .swaps
+            .iter()
+            .map(|s| (s.new.name.as_str(), s.kind))
+            .collect();
+        assert_eq!(
+            swaps,
+            [
+                ("adler", SwapKind::Rebundled),
+                ("flate2", SwapKind::Unbundled),
+                ("miniz", SwapKind::DistributionChanged),
+            ]
+        );
+        assert!(d.rehashed.is_empty(), "{:?}", d.rehashed);
+        assert!(d.changed.is_empty() && !d.is_empty());
+        let json = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["swaps"][0]["kind"], "rebundled");
+        // Control: the same provider with other bytes is still rehashed,
+        // and no swap at all leaves the JSON as it was.
+        let d = diff(
+            &verdict(vec![input("crc32fast", "dirHash:ee", Some("1.0.0-1"))]),
+            &verdict(vec![input("crc32fast", "dirHash:ef", Some("1.0.0-1"))]),
+        );
+        assert!(d.swaps.is_empty());
+        assert_eq!(d.rehashed.len(), 1);
+        assert!(serde_json::to_value(&d).unwrap().get("swaps").is_none());
     }
 }

@@ -2,11 +2,12 @@
 //! their distribution's OSV records: looked up in the ecosystems of the
 //! release their purl's `distro` qualifier names, by the names the
 //! distribution publishes advisories under (the source package for Debian,
-//! Ubuntu and the apk distributions), with that name's version.
+//! Ubuntu and the apk distributions), with that name's version. A project
+//! input unbundled onto a distribution's package (`vouch unbundle`) is
+//! looked up the same way, as that package.
 
 use serde::Serialize;
-use vouch_evidence::input::OsOrigin;
-use vouch_evidence::input::Purl;
+use vouch_evidence::input::{Distribution, OsOrigin, Purl};
 use vouch_evidence::osv::{Found, Lookup, OsRelease};
 
 use crate::vulns::ImageInput;
@@ -77,6 +78,47 @@ pub(crate) fn lookup<'d>(
         .ok_or("it has no purl naming its distribution")?
         .parse()
         .map_err(|e| format!("its purl is malformed: {e}"))?;
+    lookup_package(
+        db,
+        &purl,
+        &input.name,
+        version,
+        &os.source_name,
+        &os.source_version,
+    )
+}
+
+/// The records of `db` that affect the distribution package a project
+/// input was unbundled onto (`vouch unbundle`): the same lookup as an OS
+/// package's, by its purl's release, its source package and the
+/// distribution's version ordering, so that the distribution's backported
+/// fixes count.
+pub(crate) fn lookup_distribution<'d>(
+    db: &'d dyn Lookup,
+    distribution: &Distribution,
+) -> Result<Found<'d>, String> {
+    lookup_package(
+        db,
+        &distribution.purl,
+        distribution.package(),
+        distribution.version(),
+        &distribution.source_name,
+        &distribution.source_version,
+    )
+}
+
+/// The records of `db` that affect the distribution package `name`
+/// `version` with purl `purl`, built from `source_name` `source_version`:
+/// looked up in the OSV ecosystems of the release its `distro` qualifier
+/// names, under the names the distribution publishes advisories by.
+fn lookup_package<'d>(
+    db: &'d dyn Lookup,
+    purl: &Purl,
+    name: &str,
+    version: &str,
+    source_name: &str,
+    source_version: &str,
+) -> Result<Found<'d>, String> {
     let distro = purl
         .package_url()
         .qualifiers()
@@ -87,15 +129,15 @@ pub(crate) fn lookup<'d>(
     let (family, ecosystems) = OsRelease::from_purl_distro(&distro).ecosystems()?;
     let mut found: Found<'d> = Vec::new();
     for ecosystem in &ecosystems {
-        for name in family.names_to_match(&input.name, &os.source_name) {
+        for each in family.names_to_match(name, source_name) {
             // The source name's records are by source version (a binNMU
             // `1.2-3+b1` is source `1.2-3`), the binary's by its own.
-            let version = if name == os.source_name {
-                &os.source_version
+            let version = if each == source_name {
+                source_version
             } else {
                 version
             };
-            for (record, fixes) in db.lookup(ecosystem, name, version)? {
+            for (record, fixes) in db.lookup(ecosystem, each, version)? {
                 if !found.iter().any(|(r, _)| r.id == record.id) {
                     found.push((record, fixes));
                 }
@@ -107,6 +149,7 @@ pub(crate) fn lookup<'d>(
 
 #[cfg(test)]
 mod tests {
+    use vouch_evidence::fixtures;
     use vouch_evidence::input::{os_purl, InputRecord, Match};
     use vouch_evidence::osv::Database;
 
@@ -246,5 +289,84 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("no distro qualifier"));
+    }
+
+    /// flate2 1.0.25 as a critical cargo input: vendored, or unbundled
+    /// onto Debian 12's build from source `rust-flate2` `source_version`.
+    fn flate2(source_version: Option<&str>) -> InputRecord {
+        InputRecord {
+            distribution: source_version.map(|v| {
+                fixtures::distribution(
+                    fixtures::debian_12("librust-flate2-dev", v),
+                    "rust-flate2",
+                    &["fix-cve.patch"],
+                )
+            }),
+            ..fixtures::cargo_input("flate2", "1.0.25")
+        }
+    }
+
+    /// The upstream advisory (crates.io, fixed upstream in 1.0.26) and
+    /// Debian's record of the same CVE against its source package, whose
+    /// fix Debian backported into its revision `1.0.25-2`.
+    fn flate2_db() -> Database {
+        let mut db = Database::new();
+        for (id, ecosystem, name, fixed) in [
+            ("RUSTSEC-2099-0001", "crates.io", "flate2", "1.0.26"),
+            (
+                "DEBIAN-CVE-2099-0001",
+                "Debian:12",
+                "rust-flate2",
+                "1.0.25-2",
+            ),
+        ] {
+            let record = format!(
+                r#"{{"id":"{id}","modified":"2024-01-01T00:00:00Z","aliases":["CVE-2099-0001"],
+                "affected":[{{"package":{{"ecosystem":"{ecosystem}","name":"{name}"}},
+                "ranges":[{{"type":"ECOSYSTEM","events":[{{"introduced":"0"}},{{"fixed":"{fixed}"}}]}}]}}]}}"#
+            );
+            db.add(&format!("{id}.json"), record.as_bytes()).unwrap();
+        }
+        db
+    }
+
+    #[test]
+    fn an_unbundled_input_is_matched_as_its_distribution_source_package() {
+        let found = |record: InputRecord| -> Vec<String> {
+            scan(&flate2_db(), &inputs_from_records(vec![record]))
+                .unwrap()
+                .into_iter()
+                .map(|f| f.id)
+                .collect()
+        };
+        // Vendored, the upstream advisory applies.
+        assert_eq!(found(flate2(None)), ["RUSTSEC-2099-0001"]);
+        // Debian's build with the fix backported: not reported, though
+        // upstream calls 1.0.25 affected; the distribution's verdict counts.
+        assert!(found(flate2(Some("1.0.25-2"))).is_empty());
+        // Debian's build before the fix, in Debian's version ordering.
+        assert_eq!(found(flate2(Some("1.0.25-1"))), ["DEBIAN-CVE-2099-0001"]);
+        assert_eq!(
+            found(flate2(Some("1.0.25-1+deb12u1~bpo"))),
+            ["DEBIAN-CVE-2099-0001"]
+        );
+        // A release vouch has no records for is a finding, not a clean bill.
+        let mut unknown = flate2(Some("1.0.25-2"));
+        unknown.distribution.as_mut().unwrap().purl = os_purl(
+            "deb",
+            "debian",
+            Some("mystery-1"),
+            "librust-flate2-dev",
+            "1.0.25-2",
+            None,
+        )
+        .unwrap();
+        let findings = scan(&flate2_db(), &inputs_from_records(vec![unknown])).unwrap();
+        assert_eq!(findings[0].id, VERSION_UNKNOWN);
+        let why = findings[0].summary.as_deref().unwrap();
+        assert!(
+            why.contains("distribution package of input flate2 1.0.25 (cargo)"),
+            "{why}"
+        );
     }
 }

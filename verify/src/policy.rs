@@ -64,8 +64,13 @@
 //!   `threshold` say, whose predicate passes its `rego` condition (see
 //!   [`rego`]). An attestation of another predicate type never satisfies it.
 //! - **`vendoredInputs`** are rules over the vendored inputs in the SLSA
-//!   provenance of `vouch attest` (see [`vendored`]); a policy with them
-//!   needs that provenance.
+//!   provenance of `vouch attest` (see [`vendored`]): `requireMatch`,
+//!   `critical.approved` (entries by name, ecosystem, version, digest, or
+//!   `distribution: debian` for an input unbundled onto that
+//!   distribution's build), `critical.require: distribution` (every
+//!   critical input unbundled with its chain of custody verified; a
+//!   critical input still vendored is denied, naming it) and `forbidden`;
+//!   a policy with them needs that provenance.
 //! - **`maxAge`** bounds the age of every signature and attestation,
 //!   measured from its verified signing time.
 //! - **`mode: warn`** reports a denial without denying.

@@ -51,7 +51,7 @@ use packageurl::PackageUrl;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use vouch_evidence::digest::Sha256;
-use vouch_evidence::input::{InputRecord, Match, Purl};
+use vouch_evidence::input::{Distribution, InputRecord, Match, Purl};
 use vouch_evidence::osv::{cpe_names_other_version, Ecosystem, Lookup, Severity};
 use vouch_evidence::statement::ResourceDescriptor;
 use vouch_evidence::vex;
@@ -92,6 +92,11 @@ pub struct ImageInput {
     /// `rpm`), with where vouch read it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub os: Option<crate::os::OsInput>,
+    /// The distribution package a project input was unbundled onto
+    /// (`vouch unbundle`), with its verified chain of custody: the input is
+    /// matched as that package ([`crate::os`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<Distribution>,
 }
 
 /// A recorded [`Match`], in the JSON shape of the provenance annotations
@@ -138,6 +143,7 @@ impl From<InputRecord> for ImageInput {
             os: r
                 .os
                 .map(|o| crate::os::OsInput::new(o, crate::os::FROM_EVIDENCE)),
+            distribution: r.distribution,
         }
     }
 }
@@ -153,6 +159,17 @@ impl ImageInput {
         match &self.status {
             Some(Recorded(Match::Mismatch { reason })) => Some(reason),
             _ => None,
+        }
+    }
+
+    /// The version its findings are about: the distribution package's
+    /// (`1.0.25-1`) for an input unbundled onto one, whose records and
+    /// fixed versions are the distribution's; else its own (`?` when not
+    /// recorded).
+    pub fn matched_version(&self) -> &str {
+        match &self.distribution {
+            Some(d) => d.version(),
+            None => self.version.as_deref().unwrap_or("?"),
         }
     }
 
@@ -510,8 +527,20 @@ fn unchecked(input: &ImageInput, what: &str, why: &str) -> Finding {
 pub fn scan(db: &dyn Lookup, inputs: &[ImageInput]) -> std::result::Result<Vec<Finding>, String> {
     let mut findings = Vec::new();
     for input in inputs {
-        let os = input.os.as_ref().map(|os| crate::os::lookup(db, input, os));
-        let version = match os
+        // An OS package, and a project input unbundled onto a
+        // distribution's package, are matched as that distribution package
+        // (its release's records, by source package), never by the
+        // upstream ecosystem's: the distribution's verdict, backported
+        // fixes included, is what counts for the build it ships.
+        let distribution = match (&input.os, &input.distribution) {
+            (Some(os), _) => Some(("OS package", crate::os::lookup(db, input, os))),
+            (None, Some(d)) => Some((
+                "distribution package of input",
+                crate::os::lookup_distribution(db, d),
+            )),
+            (None, None) => None,
+        };
+        let version = match distribution
             .as_ref()
             .map_or_else(|| readable_version(input), |_| Ok(""))
         {
@@ -521,10 +550,10 @@ pub fn scan(db: &dyn Lookup, inputs: &[ImageInput]) -> std::result::Result<Vec<F
                 continue;
             }
         };
-        let matches = match (os, input.osv_ecosystem()) {
-            (Some(Ok(matches)), _) => matches,
-            (Some(Err(why)), _) => {
-                findings.push(unchecked(input, "OS package", &why));
+        let matches = match (distribution, input.osv_ecosystem()) {
+            (Some((_, Ok(matches))), _) => matches,
+            (Some((what, Err(why))), _) => {
+                findings.push(unchecked(input, what, &why));
                 continue;
             }
             (None, Some(ecosystem)) => db
@@ -625,14 +654,19 @@ pub fn names_image(product: &str, image: &Sha256) -> bool {
 /// Whether a subcomponent `@id` names `input`: the same package (type,
 /// namespace and name, as `packageurl` reads them) and the same version,
 /// or any version when the subcomponent names none. Qualifiers and
-/// subpaths are ignored.
+/// subpaths are ignored. An unbundled input is named by either of its
+/// purls: upstream (`pkg:cargo/flate2@1.0.25`) or its distribution
+/// package's (`pkg:deb/debian/librust-flate2-dev@1.0.25-1`).
 fn names_input(sub: &str, input: &ImageInput) -> bool {
-    let (Some(purl), Ok(sub)) = (input.package_url(), sub.parse::<Purl>()) else {
+    let Ok(sub) = sub.parse::<Purl>() else {
         return false;
     };
     let sub = sub.package_url();
-    (sub.ty(), sub.namespace(), sub.name()) == (purl.ty(), purl.namespace(), purl.name())
-        && sub.version().is_none_or(|v| Some(v) == purl.version())
+    let distribution = input.distribution.as_ref().map(|d| d.purl.package_url());
+    input.package_url().iter().chain(distribution).any(|purl| {
+        (sub.ty(), sub.namespace(), sub.name()) == (purl.ty(), purl.namespace(), purl.name())
+            && sub.version().is_none_or(|v| Some(v) == purl.version())
+    })
 }
 
 /// Sets each finding's answer from the statements that apply to it (see
@@ -738,7 +772,9 @@ pub const OS_ECOSYSTEMS: [&str; 3] = ["deb", "apk", "rpm"];
 /// own. A vendor statement applies to a finding when
 /// - it is about one of the finding's [`Finding::ids`];
 /// - the finding's input is an OS package (ecosystem `deb`, `apk` or
-///   `rpm`, with a purl of that type): never a project input;
+///   `rpm`, with a purl of that type), or a project input unbundled onto a
+///   distribution's package (then compared by that package's purl): never
+///   a vendored project input;
 /// - the input's purl matches one of the source's `answersFor` patterns;
 /// - the statement's product names the package: its subcomponents when it
 ///   has some (a CSAF relationship's component), else its id, compared as
@@ -775,11 +811,19 @@ pub fn answer_vendor(findings: &mut [Finding], vendors: &[VendorVex], now: jiff:
     let clears = |s: vex::Status| matches!(s, vex::Status::NotAffected | vex::Status::Fixed);
     let latest = now + crate::evaluate::MAX_CLOCK_SKEW;
     for finding in findings.iter_mut().filter(|f| !f.version_unknown()) {
-        let Some(purl) = finding.input.package_url() else {
-            continue;
+        // An unbundled input is matched as its distribution package, so
+        // the distribution's VEX answers it as that package.
+        let (purl, os_package) = match &finding.input.distribution {
+            Some(d) => (d.purl.package_url().clone(), true),
+            None => {
+                let Some(purl) = finding.input.package_url() else {
+                    continue;
+                };
+                let os_package = OS_ECOSYSTEMS.contains(&finding.input.ecosystem.as_str())
+                    && purl.ty() == finding.input.ecosystem;
+                (purl, os_package)
+            }
         };
-        let os_package = OS_ECOSYSTEMS.contains(&finding.input.ecosystem.as_str())
-            && purl.ty() == finding.input.ecosystem;
         let mut seen: Vec<*const vex::Statement> = Vec::new();
         let mut best: Option<(&VendorVex, &VendorDocument, &vex::Statement)> = None;
         for id in finding.ids() {
@@ -1370,19 +1414,27 @@ pub(crate) mod tests {
         }
     }
 
+    /// Whether a trusted `not_affected` statement about CVE-1 in this
+    /// image, naming the subcomponent `sub`, answers CVE-1 in `input`.
+    fn answered_naming(sub: &str, input: ImageInput) -> bool {
+        let s = source(
+            "CVE-1",
+            PURL,
+            &[sub],
+            vex::Status::NotAffected,
+            "2026-01-01T00:00:00Z",
+            true,
+        );
+        let f = Finding {
+            input,
+            ..finding("CVE-1", &[])
+        };
+        answered_by(&[s], f).answered()
+    }
+
     #[test]
     fn subcomponents_must_name_the_input_and_a_versionless_purl_names_every_version() {
-        let answered = |sub: &str| {
-            let s = source(
-                "CVE-1",
-                PURL,
-                &[sub],
-                vex::Status::NotAffected,
-                "2026-01-01T00:00:00Z",
-                true,
-            );
-            answered_by(&[s], finding("CVE-1", &[])).answered()
-        };
+        let answered = |sub: &str| answered_naming(sub, tinyxml2());
         assert!(answered("pkg:github/leethomason/tinyxml2@10.0.0"));
         assert!(answered("pkg:github/leethomason/tinyxml2"));
         assert!(answered(
@@ -1390,6 +1442,39 @@ pub(crate) mod tests {
         ));
         assert!(!answered("pkg:github/leethomason/tinyxml2@9.0.0"));
         assert!(!answered("pkg:github/other/tinyxml2@10.0.0"));
+    }
+
+    #[test]
+    fn an_unbundled_input_is_answered_by_either_of_its_purls() {
+        use vouch_evidence::fixtures;
+        let flate2 = ImageInput {
+            name: "flate2".into(),
+            version: Some("1.0.25".into()),
+            ecosystem: "cargo".into(),
+            purl: Some("pkg:cargo/flate2@1.0.25".into()),
+            distribution: Some(fixtures::distribution(
+                fixtures::debian_12("librust-flate2-dev", "1.0.25-1"),
+                "rust-flate2",
+                &[],
+            )),
+            ..tinyxml2()
+        };
+        let answered = |sub: &str| answered_naming(sub, flate2.clone());
+        assert!(answered("pkg:cargo/flate2@1.0.25"));
+        assert!(answered("pkg:deb/debian/librust-flate2-dev@1.0.25-1"));
+        assert!(answered("pkg:deb/debian/librust-flate2-dev"));
+        assert!(!answered("pkg:deb/debian/librust-flate2-dev@1.0.25-2"));
+        assert!(!answered("pkg:deb/debian/librust-miniz-oxide-dev@1.0.25-1"));
+        // Control: without the distribution record the deb purl names
+        // nothing of it.
+        let vendored = ImageInput {
+            distribution: None,
+            ..flate2
+        };
+        assert!(!answered_naming(
+            "pkg:deb/debian/librust-flate2-dev@1.0.25-1",
+            vendored
+        ));
     }
 
     #[test]
@@ -1719,6 +1804,7 @@ pub(crate) mod tests {
         let rules = crate::policy::VendoredInputs {
             require_match: true,
             approved_critical: Some(Vec::new()),
+            require_critical: None,
             forbidden: Vec::new(),
         };
         // Control: as written, the gate denies and both rules are broken.
@@ -1835,6 +1921,7 @@ pub(crate) mod tests {
             cpe: None,
             status: None,
             os: None,
+            distribution: None,
         }
     }
 
@@ -1916,6 +2003,36 @@ pub(crate) mod tests {
         );
         assert!(findings[1].answer.is_none());
         assert!(findings[2].answer.is_none());
+    }
+
+    #[test]
+    fn a_vendor_answers_an_input_unbundled_onto_its_package_but_not_a_vendored_one() {
+        let rpm = mingw64_sqlite();
+        let vendored = ImageInput {
+            name: "sqlite".into(),
+            version: Some("3.26.0".into()),
+            ecosystem: "generic".into(),
+            purl: Some("pkg:generic/sqlite@3.26.0".into()),
+            ..rpm.clone()
+        };
+        let unbundled = ImageInput {
+            distribution: Some(vouch_evidence::fixtures::distribution(
+                rpm.purl.as_deref().unwrap().parse().unwrap(),
+                "mingw-sqlite",
+                &[],
+            )),
+            ..vendored.clone()
+        };
+        let mut findings = vec![
+            os_finding("CVE-2025-29087", unbundled),
+            os_finding("CVE-2025-29087", vendored),
+        ];
+        answer_vendor(&mut findings, &[redhat()], now());
+        assert_eq!(
+            findings[0].answer.as_ref().unwrap().vendor.as_deref(),
+            Some("redhat")
+        );
+        assert!(findings[1].answer.is_none());
     }
 
     #[test]

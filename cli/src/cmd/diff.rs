@@ -6,7 +6,7 @@ use std::io::Write;
 
 use anyhow::Result;
 use vouch_evidence::text::escape;
-use vouch_verify::diff::Diff;
+use vouch_verify::diff::{Diff, Swap, SwapKind};
 use vouch_verify::vulns::{Finding, ImageInput};
 
 use crate::args::{OsvArgs, RegistryArgs, TrustArgs, TrustedRootArgs};
@@ -95,13 +95,22 @@ fn code_span(s: &str) -> String {
     format!("{fence}{space}{s}{space}{fence}")
 }
 
+/// Who provides an input: the distribution package it was unbundled onto
+/// (`librust-flate2-dev 1.0.25-1`), or `vendored`.
+fn provider(i: &ImageInput, shown: Shown) -> String {
+    match &i.distribution {
+        Some(d) => format!("{} {}", shown.value(d.package()), shown.value(d.version())),
+        None => "vendored".into(),
+    }
+}
+
 fn finding_line(f: &Finding, shown: Shown) -> String {
     format!(
         "{} ({}) in {} {}{}",
         shown.value(&f.id),
         f.severity.map_or("unknown".into(), |s| s.to_string()),
         shown.value(&f.input.name),
-        shown.value(version(&f.input)),
+        shown.value(f.input.matched_version()),
         if f.input.critical { ", critical" } else { "" }
     )
 }
@@ -155,6 +164,33 @@ pub fn render(d: &Diff, markdown: bool) -> String {
                     v(&r.old.digests.join(", ")),
                     v(&r.new.digests.join(", ")),
                     if r.new.critical { " [critical]" } else { "" }
+                )
+            })
+            .collect(),
+    );
+    // A return to a vendored copy leaves the distribution's maintenance:
+    // listed first, and loud.
+    let mut swaps: Vec<&Swap> = d.swaps.iter().collect();
+    swaps.sort_by_key(|s| s.kind != SwapKind::Rebundled);
+    section(
+        "Distribution swaps",
+        swaps
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}{} {} {} ({}): {} -> {}{}",
+                    match (s.kind, markdown) {
+                        (SwapKind::Rebundled, true) => "**warning** ",
+                        (SwapKind::Rebundled, false) => "WARNING ",
+                        _ => "",
+                    },
+                    s.kind,
+                    v(&s.new.name),
+                    v(version(&s.new)),
+                    v(&s.new.ecosystem),
+                    provider(&s.old, shown),
+                    provider(&s.new, shown),
+                    if s.new.critical { " [critical]" } else { "" }
                 )
             })
             .collect(),
@@ -245,6 +281,70 @@ mod tests {
         assert_eq!(code_span(" a "), "`  a  `");
         assert_eq!(code_span(""), "`  `");
         assert_eq!(code_span("<!-- x"), "`<!-- x`");
+    }
+
+    #[test]
+    fn swaps_are_shown_with_a_return_to_vendored_first_and_loud() {
+        use vouch_evidence::fixtures;
+        let input = |deb: Option<&str>| {
+            ImageInput::from(vouch_evidence::input::InputRecord {
+                distribution: deb.map(|v| {
+                    fixtures::distribution(
+                        fixtures::debian_12("librust-flate2-dev", v),
+                        "rust-flate2",
+                        &[],
+                    )
+                }),
+                ..fixtures::cargo_input("flate2", "1.0.25")
+            })
+        };
+        let swap = |old, new, kind| Swap {
+            old: input(old),
+            new: input(new),
+            kind,
+        };
+        let d = Diff {
+            old: "old".into(),
+            new: "new".into(),
+            added: Vec::new(),
+            removed: Vec::new(),
+            changed: Vec::new(),
+            rehashed: Vec::new(),
+            swaps: vec![
+                swap(None, Some("1.0.25-1"), SwapKind::Unbundled),
+                swap(
+                    Some("1.0.25-1"),
+                    Some("1.0.25-2"),
+                    SwapKind::DistributionChanged,
+                ),
+                swap(Some("1.0.25-2"), None, SwapKind::Rebundled),
+            ],
+            critical: Vec::new(),
+            fixed: Vec::new(),
+            introduced: Vec::new(),
+            stale_vex: Vec::new(),
+        };
+        let text = render(&d, false);
+        let lines: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.starts_with("Distribution swaps (3)"))
+            .skip(1)
+            .take(3)
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "  WARNING rebundled flate2 1.0.25 (cargo): librust-flate2-dev 1.0.25-2 -> vendored [critical]",
+                "  unbundled flate2 1.0.25 (cargo): vendored -> librust-flate2-dev 1.0.25-1 [critical]",
+                "  distribution-changed flate2 1.0.25 (cargo): librust-flate2-dev 1.0.25-1 -> librust-flate2-dev 1.0.25-2 [critical]",
+            ],
+            "{text}"
+        );
+        let markdown = render(&d, true);
+        assert!(
+            markdown.contains("- **warning** rebundled `flate2` `1.0.25` (`cargo`): `librust-flate2-dev` `1.0.25-2` -> vendored"),
+            "{markdown}"
+        );
     }
 
     #[test]

@@ -80,10 +80,12 @@ fn directory_inputs(dir: &Path, discovery: &DiscoveryArgs) -> Result<Vec<ImageIn
 }
 
 /// The INPUT cell: the name, marked `[image]` for an OS package read from
-/// the image's filesystem by this run (not from its attested evidence).
+/// the image's filesystem by this run (not from its attested evidence),
+/// and with the distribution package an unbundled input is matched as.
 fn input_cell(input: &ImageInput) -> String {
-    match &input.os {
-        Some(os) if os.from == FROM_IMAGE => format!("{} [image]", input.name),
+    match (&input.os, &input.distribution) {
+        (Some(os), _) if os.from == FROM_IMAGE => format!("{} [image]", input.name),
+        (_, Some(d)) => format!("{} [{}]", input.name, d.package()),
         _ => input.name.clone(),
     }
 }
@@ -106,7 +108,7 @@ pub fn print_findings(out: &mut impl Write, findings: &[Finding]) -> std::io::Re
             f.severity.map_or("unknown".into(), |s| s.to_string()),
             f.score.map_or("-".into(), |s| format!("{s:.1}")),
             Escaped(input_cell(&f.input)),
-            Escaped(f.input.version.as_deref().unwrap_or("?")),
+            Escaped(f.input.matched_version()),
             if f.input.critical { "yes" } else { "no" },
             if f.fixed.is_empty() {
                 "-".to_string()
@@ -238,4 +240,53 @@ pub async fn run(args: Args) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vouch_evidence::fixtures;
+    use vouch_verify::vulns::Action;
+
+    #[test]
+    fn an_unbundled_input_shows_the_distribution_package_and_version_it_was_matched_as() {
+        let input = ImageInput::from(vouch_evidence::input::InputRecord {
+            distribution: Some(fixtures::distribution(
+                fixtures::debian_12("librust-flate2-dev", "1.0.25-1"),
+                "rust-flate2",
+                &[],
+            )),
+            ..fixtures::cargo_input("flate2", "1.0.25")
+        });
+        let finding = Finding {
+            id: "DEBIAN-CVE-2099-0001".into(),
+            aliases: Vec::new(),
+            upstream: Vec::new(),
+            summary: None,
+            severity: None,
+            score: None,
+            input: input.clone(),
+            fixed: vec!["1.0.25-2".into()],
+            answer: None,
+            ignored_vex: Vec::new(),
+            action: Action::Deny,
+        };
+        let mut out = Vec::new();
+        print_findings(&mut out, &[finding]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        assert!(
+            row.contains("flate2 [librust-flate2-dev] 1.0.25-1"),
+            "{text}"
+        );
+        // A vendored input shows its own version.
+        let vendored = ImageInput {
+            distribution: None,
+            ..input
+        };
+        assert_eq!(
+            (input_cell(&vendored), vendored.matched_version()),
+            ("flate2".to_string(), "1.0.25")
+        );
+    }
 }

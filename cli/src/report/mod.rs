@@ -23,7 +23,7 @@ use base64::Engine as _;
 use vouch_evidence::digest::sha256;
 use vouch_evidence::osv::Severity;
 use vouch_evidence::text;
-use vouch_verify::diff::{Bump, Change, Diff};
+use vouch_verify::diff::{Bump, Change, Diff, SwapKind};
 use vouch_verify::evaluate::{ProvenanceSummary, Verdict};
 use vouch_verify::vulns::{Finding, ImageInput};
 
@@ -154,6 +154,29 @@ fn split_time(s: &str) -> Option<(&str, &str)> {
 /// An input's version, `?` when not recorded.
 fn version(i: &ImageInput) -> &str {
     i.version.as_deref().unwrap_or("?")
+}
+
+/// Who provides an input: the distribution package it was unbundled
+/// onto (`librust-flate2-dev 1.0.25-1`), or `vendored`.
+fn provider(i: &ImageInput) -> String {
+    match &i.distribution {
+        Some(d) => format!("{} {}", d.package(), d.version()),
+        None => "vendored".into(),
+    }
+}
+
+/// How many inputs of the diff went back from a distribution's build to
+/// a vendored copy.
+fn rebundled(d: &Diff) -> usize {
+    d.swaps
+        .iter()
+        .filter(|s| s.kind == SwapKind::Rebundled)
+        .count()
+}
+
+/// How many inputs were unbundled onto a distribution's build.
+fn unbundled_count(v: &Verdict) -> usize {
+    v.inputs.iter().filter(|i| i.distribution.is_some()).count()
 }
 
 /// How many inputs are critical.

@@ -19,6 +19,7 @@ fn input(name: &str, critical: bool) -> ImageInput {
         digests: vec!["sha256:00".into()],
         cpe: None,
         os: None,
+        distribution: None,
         status: Some(Recorded(Match::Match)),
     }
 }
@@ -70,6 +71,7 @@ fn the_diff_puts_rehashed_inputs_first_and_loud() {
             old: input("zlib", true),
             new: rehashed_new,
         }],
+        swaps: Vec::new(),
         critical: Vec::new(),
         fixed: Vec::new(),
         introduced: Vec::new(),
@@ -188,4 +190,82 @@ fn every_value_goes_through_vouchs_escaper_not_askamas() {
     assert!(denial.contains("it&#39;s"), "{denial}");
     // Control: the name is in the page, escaped the same way.
     assert!(page.contains(&format!("<strong>{}</strong>", escape("zlib\u{202e}"))));
+}
+
+/// `input(name)` unbundled onto Debian's build `version`, with a patch
+/// whose name tries to break out of the page.
+fn unbundled(name: &str, version: &str) -> ImageInput {
+    use vouch_evidence::fixtures;
+    ImageInput {
+        distribution: Some(fixtures::distribution(
+            fixtures::debian_12(&format!("librust-{name}-dev"), version),
+            &format!("rust-{name}"),
+            &["<script>x</script>.patch"],
+        )),
+        ..input(name, true)
+    }
+}
+
+#[test]
+fn an_unbundled_input_shows_its_distribution_identity_and_swaps_their_own_table() {
+    let v = verdict_with(vec![unbundled("flate2", "1.0.0-1"), input("zlib", true)]);
+    let page = render(&header(), &v, None);
+    let inputs = &page[page.find("<section id=\"inputs\">").unwrap()..];
+    let inputs = &inputs[..inputs.find("</section>").unwrap()];
+    let shown = &inputs[inputs.find("class=\"small distribution\"").unwrap()..];
+    let shown = &shown[..shown.find("</div>").unwrap()];
+    for part in [
+        "<strong>librust-flate2-dev 1.0.0-1</strong>",
+        "pkg:deb/debian/librust-flate2-dev@1.0.0-1?arch=all&amp;distro=debian-12",
+        "source rust-flate2 1.0.0-1",
+        "2028-01-01T<wbr>00:00:00Z",
+        "<code>B8B80B5B623EAB6AD8775C45B7C5D7D6350947F8</code>",
+        "<code>&lt;script&gt;x&lt;/script&gt;.patch</code>",
+    ] {
+        assert!(shown.contains(part), "{part} not in {shown}");
+    }
+    // Only the unbundled input has one.
+    assert_eq!(inputs.matches("class=\"small distribution\"").count(), 1);
+    assert!(
+        inputs.contains("2 critical, 1 provided by the distribution."),
+        "{inputs}"
+    );
+
+    use vouch_verify::diff::Swap;
+    let d = Diff {
+        old: "oci:layout:old@sha256:aa".into(),
+        new: "oci:layout:app@sha256:ab".into(),
+        added: Vec::new(),
+        removed: Vec::new(),
+        changed: Vec::new(),
+        rehashed: Vec::new(),
+        swaps: vec![Swap {
+            old: unbundled("adler", "1.0.0-2"),
+            new: input("adler", true),
+            kind: SwapKind::Rebundled,
+        }],
+        critical: Vec::new(),
+        fixed: Vec::new(),
+        introduced: Vec::new(),
+        stale_vex: Vec::new(),
+    };
+    let page = render(&header(), &v, Some((&v, &d)));
+    let diff = &page[page.find("<section id=\"diff\">").unwrap()..];
+    assert!(
+        diff.contains("<div class=\"alert\" id=\"diff-swaps\">"),
+        "{diff}"
+    );
+    assert!(diff.contains("<td>librust-adler-dev 1.0.0-2</td><td>vendored</td>"));
+    assert!(diff.contains(">rebundled</span>"));
+    // An unbundling alone is no alarm.
+    let calm = Diff {
+        swaps: vec![Swap {
+            old: input("adler", true),
+            new: unbundled("adler", "1.0.0-2"),
+            kind: SwapKind::Unbundled,
+        }],
+        ..d
+    };
+    let page = render(&header(), &v, Some((&v, &calm)));
+    assert!(page.contains("<div id=\"diff-swaps\">"), "{page}");
 }

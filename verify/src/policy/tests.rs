@@ -773,3 +773,24 @@ fn vendor_vex_names_its_key_and_directory_and_is_built_from_what_was_read() {
         "{e}"
     );
 }
+
+#[test]
+fn require_distribution_and_distribution_approvals_load_and_a_typo_is_refused() {
+    let yaml = edited(
+        "  vendoredInputs: {requireMatch: true}",
+        "  vendoredInputs:\n    critical:\n      require: distribution\n      approved: [{name: flate2, distribution: debian}]",
+    );
+    let set = load_yaml(&yaml).unwrap();
+    let rules = set.policies[0].vendored_inputs.as_ref().unwrap();
+    assert_eq!(
+        rules.require_critical,
+        Some(vendored::Require::Distribution)
+    );
+    let approved = rules.approved_critical.as_ref().unwrap();
+    assert_eq!(approved[0].distribution.as_deref(), Some("debian"));
+    let err = refused(&edited(
+        "  vendoredInputs: {requireMatch: true}",
+        "  vendoredInputs: {critical: {require: distro}}",
+    ));
+    assert!(err.contains("distro"), "{err}");
+}

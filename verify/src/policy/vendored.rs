@@ -5,18 +5,32 @@
 //! vendoredInputs:
 //!   requireMatch: true          # no input may be recorded as `mismatch`
 //!   critical:
+//!     require: distribution     # each critical input is unbundled (below)
 //!     approved:                 # each critical input must match an entry
 //!       - {name: zlib, version: "1.3.1", digest: "sha256:<hex>"}
+//!       - {name: flate2, distribution: debian}
 //!   forbidden:                  # no input may match an entry
 //!     - {name: left-pad}
 //! ```
 //!
 //! An entry matches an input when every field it gives equals the input's:
 //! `name` (required), `ecosystem` and `version` (the `ecosystem` and
-//! `version` annotations), and `digest` (`<key>:<hex>`, one of the input's
+//! `version` annotations), `digest` (`<key>:<hex>`, one of the input's
 //! observed digests as recorded in its `observed` annotation or its
-//! `digest` set). `critical` means the input's `critical` annotation is
-//! `true`. An empty `approved` list admits no critical input at all.
+//! `digest` set), and `distribution` (approved entries only: the input is
+//! unbundled onto a package of that distribution, the namespace of its
+//! `distributionPurl`, `debian` in `pkg:deb/debian/…`, and its chain of
+//! custody holds: `match` is `match`). `critical` means the input's
+//! `critical` annotation is `true`. An empty `approved` list admits no
+//! critical input at all.
+//!
+//! `critical.require: distribution` requires every critical project input
+//! to be unbundled (`vouch unbundle`): recorded with a distribution
+//! package (the `distribution*` annotations, docs/provenance.md) whose
+//! chain of custody `vouch attest` verified (`match` is `match`). A
+//! critical input still vendored is denied, naming it; so is one whose
+//! distribution record says the chain broke (`mismatch`). An image's OS
+//! packages are the distribution's own and outside the rule.
 
 use std::fmt;
 
@@ -40,7 +54,8 @@ pub(super) struct WireVendored {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WireCritical {
-    approved: Vec<WireEntry>,
+    approved: Option<Vec<WireEntry>>,
+    require: Option<Require>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -50,6 +65,17 @@ struct WireEntry {
     ecosystem: Option<String>,
     version: Option<String>,
     digest: Option<String>,
+    distribution: Option<String>,
+}
+
+/// What `critical.require` asks of every critical project input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Require {
+    /// Unbundled onto a distribution's package, with its chain of custody
+    /// verified.
+    Distribution,
 }
 
 /// One entry of an `approved` or `forbidden` list.
@@ -65,6 +91,10 @@ pub struct InputEntry {
     /// An observed digest, `<key>:<hex>`, when the entry names one
     /// (approved entries only).
     pub digest: Option<String>,
+    /// The distribution the input must be unbundled onto (`debian`, the
+    /// namespace of its distribution purl), when the entry names one
+    /// (approved entries only).
+    pub distribution: Option<String>,
 }
 
 impl fmt::Display for InputEntry {
@@ -79,6 +109,9 @@ impl fmt::Display for InputEntry {
         if let Some(digest) = &self.digest {
             write!(f, " {digest}")?;
         }
+        if let Some(distribution) = &self.distribution {
+            write!(f, " from {distribution}")?;
+        }
         Ok(())
     }
 }
@@ -91,6 +124,9 @@ pub struct VendoredInputs {
     pub require_match: bool,
     /// When set, every critical input must match one of these entries.
     pub approved_critical: Option<Vec<InputEntry>>,
+    /// When set, what every critical project input must be
+    /// (`critical.require`).
+    pub require_critical: Option<Require>,
     /// No input may match any of these entries.
     pub forbidden: Vec<InputEntry>,
 }
@@ -98,6 +134,25 @@ pub struct VendoredInputs {
 fn entry(field: &str, wire: WireEntry, digest_allowed: bool) -> Result<InputEntry, String> {
     if wire.name.trim().is_empty() {
         return Err(format!("{field}: an entry needs a `name`"));
+    }
+    if let Some(distribution) = &wire.distribution {
+        if !digest_allowed {
+            return Err(format!(
+                "{field}: {}: `distribution` is for approved entries",
+                wire.name
+            ));
+        }
+        if distribution.is_empty()
+            || !distribution
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(format!(
+                "{field}: {}: distribution {distribution:?} is not a distribution id \
+                 (lowercase, as os-release's ID and the purl namespace: debian)",
+                wire.name
+            ));
+        }
     }
     if let Some(digest) = &wire.digest {
         if !digest_allowed {
@@ -124,6 +179,7 @@ fn entry(field: &str, wire: WireEntry, digest_allowed: bool) -> Result<InputEntr
         ecosystem: wire.ecosystem,
         version: wire.version,
         digest: wire.digest,
+        distribution: wire.distribution,
     })
 }
 
@@ -131,10 +187,21 @@ impl TryFrom<WireVendored> for VendoredInputs {
     type Error = String;
 
     fn try_from(wire: WireVendored) -> Result<Self, String> {
-        let approved_critical = wire
-            .critical
-            .map(|c| {
-                c.approved
+        let (approved, require_critical) = match wire.critical {
+            Some(WireCritical {
+                approved: None,
+                require: None,
+            }) => {
+                return Err(
+                    "spec.vendoredInputs.critical: give `approved`, `require` or both".into(),
+                )
+            }
+            Some(c) => (c.approved, c.require),
+            None => (None, None),
+        };
+        let approved_critical = approved
+            .map(|approved| {
+                approved
                     .into_iter()
                     .map(|e| entry("spec.vendoredInputs.critical.approved", e, true))
                     .collect::<Result<Vec<_>, _>>()
@@ -148,6 +215,7 @@ impl TryFrom<WireVendored> for VendoredInputs {
         Ok(VendoredInputs {
             require_match: wire.require_match,
             approved_critical,
+            require_critical,
             forbidden,
         })
     }
@@ -158,6 +226,12 @@ impl fmt::Display for VendoredInputs {
         let mut parts = Vec::new();
         if self.require_match {
             parts.push("every input matches its lockfile".to_string());
+        }
+        if self.require_critical == Some(Require::Distribution) {
+            parts.push(
+                "every critical input provided by the distribution, chain of custody verified"
+                    .to_string(),
+            );
         }
         if let Some(approved) = &self.approved_critical {
             parts.push(format!(
@@ -203,6 +277,37 @@ impl InputEntry {
                 .digest
                 .as_ref()
                 .is_none_or(|d| input.observed.iter().any(|o| o.to_string() == *d))
+            && self.distribution.as_deref().is_none_or(|want| {
+                input.status == Some(Match::Match)
+                    && input
+                        .distribution
+                        .as_ref()
+                        .is_some_and(|d| d.purl.package_url().namespace() == Some(want))
+            })
+    }
+}
+
+/// Why `input`, a critical project input, does not meet
+/// `require: distribution`; `None` when it does: unbundled onto a
+/// distribution package, with its chain of custody verified (`match`).
+fn not_from_distribution(input: &InputRecord, label: &str) -> Option<String> {
+    match (&input.distribution, &input.status) {
+        (Some(_), Some(Match::Match)) => None,
+        (Some(d), status) => Some(format!(
+            "critical input {label} is provided by {} {} but its chain of custody does not hold: {}",
+            d.package(),
+            d.version(),
+            match status {
+                Some(Match::Mismatch { reason }) => reason.as_str(),
+                _ => "not recorded as verified",
+            }
+        )),
+        (None, Some(Match::NotVendored)) => Some(format!(
+            "critical input {label} is fetched at build time, not provided by the distribution"
+        )),
+        (None, _) => Some(format!(
+            "critical input {label} is vendored, not provided by the distribution"
+        )),
     }
 }
 
@@ -233,6 +338,11 @@ impl VendoredInputs {
                     "input {} does not match its lockfile: {reason}",
                     label()
                 ));
+            }
+            if let (true, true, Some(Require::Distribution)) =
+                (vendored, input.critical, self.require_critical)
+            {
+                reasons.extend(not_from_distribution(input, &label()));
             }
             if let Some(approved) = &self.approved_critical {
                 if vendored && input.critical && !approved.iter().any(|e| e.is(input)) {
@@ -362,8 +472,150 @@ mod tests {
         assert!(reasons[0].contains("resolvedDependencies"), "{reasons:?}");
     }
 
+    /// flate2 as a critical cargo input: vendored (`None`), or unbundled
+    /// onto `distro`'s build with the chain of custody recorded as `status`.
+    fn flate2(distro: Option<&str>, status: Match) -> Value {
+        use vouch_evidence::fixtures;
+        use vouch_evidence::input::os_purl;
+        let record = InputRecord {
+            status: Some(status),
+            path: distro.is_none().then(|| "vendor/flate2".into()),
+            distribution: distro.map(|id| {
+                let purl = os_purl(
+                    "deb",
+                    id,
+                    Some(&format!("{id}-12")),
+                    "librust-flate2-dev",
+                    "1.0.25-1",
+                    Some("all"),
+                );
+                fixtures::distribution(purl.unwrap(), "rust-flate2", &[])
+            }),
+            ..fixtures::cargo_input("flate2", "1.0.25")
+        };
+        serde_json::to_value(record.to_resource_descriptor()).unwrap()
+    }
+
+    fn with(deps: &[Value]) -> Value {
+        json!({"buildDefinition": {"resolvedDependencies": deps}})
+    }
+
+    #[test]
+    fn require_distribution_denies_a_vendored_critical_input_naming_it() {
+        let rules = rules("critical: {require: distribution}");
+        let vendored = flate2(None, Match::Match);
+        assert_eq!(
+            rules.evaluate(&with(&[vendored])),
+            ["critical input flate2 1.0.25 (cargo) is vendored, not provided by the distribution"]
+        );
+        let fetched = flate2(None, Match::NotVendored);
+        assert_eq!(
+            rules.evaluate(&with(&[fetched])),
+            [
+                "critical input flate2 1.0.25 (cargo) is fetched at build time, not provided by \
+              the distribution"
+            ]
+        );
+        // Unbundled with its chain verified: allowed.
+        assert!(rules
+            .evaluate(&with(&[flate2(Some("debian"), Match::Match)]))
+            .is_empty());
+        // A normal input may stay vendored; an image's OS packages are
+        // the distribution's own.
+        let mut normal = flate2(None, Match::Match);
+        normal["annotations"]["critical"] = json!(false);
+        normal["annotations"]
+            .as_object_mut()
+            .unwrap()
+            .remove("criticalReasons");
+        assert!(rules.evaluate(&with(&[normal])).is_empty());
+        let purl = "pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12";
+        let libc = json!({"name": "libc6", "uri": purl,
+            "annotations": {"ecosystem": "deb", "version": "2.36-9", "match": "not-vendored",
+                            "purl": purl, "critical": true,
+                            "criticalReasons": ["system-libraries: libc"],
+                            "sourceName": "glibc", "sourceVersion": "2.36-9",
+                            "layer": "sha256:00", "database": "var/lib/dpkg/status",
+                            "thirdParty": false}});
+        assert!(rules.evaluate(&with(&[libc])).is_empty());
+        assert_eq!(
+            rules.to_string(),
+            "every critical input provided by the distribution, chain of custody verified"
+        );
+    }
+
+    #[test]
+    fn regression_issue_16_require_distribution_denies_a_broken_chain_of_custody() {
+        let rules = rules("critical: {require: distribution}");
+        let broken = flate2(
+            Some("debian"),
+            Match::Mismatch {
+                reason: "/usr/share/cargo/registry/flate2-1.0.25/src/lib.rs differs from the .deb"
+                    .into(),
+            },
+        );
+        assert_eq!(
+            rules.evaluate(&with(&[broken])),
+            [
+                "critical input flate2 1.0.25 (cargo) is provided by librust-flate2-dev 1.0.25-1 \
+              but its chain of custody does not hold: \
+              /usr/share/cargo/registry/flate2-1.0.25/src/lib.rs differs from the .deb"
+            ]
+        );
+        // A record claiming a distribution without its chain is no record.
+        let mut partial = flate2(Some("debian"), Match::Match);
+        partial["annotations"]
+            .as_object_mut()
+            .unwrap()
+            .remove("distributionSigner");
+        let reasons = rules.evaluate(&with(&[partial]));
+        assert!(reasons[0].contains("distributionSigner"), "{reasons:?}");
+    }
+
+    #[test]
+    fn approved_entries_with_a_distribution_match_only_its_verified_builds() {
+        let rules = rules("critical: {approved: [{name: flate2, distribution: debian}]}");
+        assert!(rules
+            .evaluate(&with(&[flate2(Some("debian"), Match::Match)]))
+            .is_empty());
+        for other in [
+            flate2(None, Match::Match),
+            flate2(Some("ubuntu"), Match::Match),
+            flate2(Some("debian"), Match::Mismatch { reason: "x".into() }),
+        ] {
+            let reasons = rules.evaluate(&with(&[other]));
+            assert_eq!(reasons.len(), 1, "{reasons:?}");
+            assert!(
+                reasons[0].contains("critical input flate2 1.0.25 (cargo)"),
+                "{reasons:?}"
+            );
+        }
+        assert_eq!(
+            rules.to_string(),
+            "critical inputs approved: [flate2 from debian]"
+        );
+    }
+
     #[test]
     fn bad_entries_are_refused() {
+        for (yaml, needle) in [
+            ("critical: {}", "give `approved`, `require` or both"),
+            ("critical: {require: vendored}", "unknown variant"),
+            (
+                "forbidden: [{name: z, distribution: debian}]",
+                "approved entries",
+            ),
+            (
+                "critical: {approved: [{name: z, distribution: Debian}]}",
+                "not a distribution id",
+            ),
+        ] {
+            let err = match serde_norway::from_str::<WireVendored>(yaml) {
+                Ok(wire) => VendoredInputs::try_from(wire).unwrap_err(),
+                Err(e) => e.to_string(),
+            };
+            assert!(err.contains(needle), "{yaml}: {err}");
+        }
         let wire: WireVendored =
             serde_norway::from_str("critical: {approved: [{name: z, digest: 'SHA256:AA'}]}")
                 .unwrap();
