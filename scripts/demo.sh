@@ -182,8 +182,9 @@ apt=(--apt-lists "$unbundle/archive/lists" --keyring "$unbundle/archive/keyring.
 step "$vouch" unbundle unbundled --distro debian "${apt[@]}"
 step "$vouch" unbundle unbundled --distro debian "${apt[@]}" --all --write
 # The project builds offline against Debian's crates (their own lints are
-# not the project's to fix).
-RUSTFLAGS="--cap-lints allow" step cargo run --quiet --offline --manifest-path unbundled/Cargo.toml
+# not the project's to fix); from its directory, where Cargo finds its
+# .cargo/config.toml.
+(cd unbundled && RUSTFLAGS="--cap-lints allow" step cargo run --quiet --offline)
 step "$vouch" inputs unbundled "${apt[@]}"
 image unbundled-layout v1 app.tar
 image vendored-layout v1 app.tar
@@ -198,7 +199,7 @@ if "$vouch" verify oci:vendored-layout:v1 --policy unbundle-policy.yaml; then
     echo "demo: an image with a vendored critical input was allowed under require: distribution: this is a bug" >&2
     exit 1
 fi
-step "$vouch" diff oci:vendored-layout:v1 oci:unbundled-layout:v1
+step "$vouch" diff oci:vendored-layout:v1 oci:unbundled-layout:v1 --key ci.pub
 # One byte of Debian's installed crate changes: the chain breaks, named.
 printf '// not what Debian shipped\n' >>distro/usr/share/cargo/registry/miniz_oxide-0.6.2/src/lib.rs
 printf '\n\033[1m$ %s\033[0m   (must fail)\n' "vouch inputs unbundled ${apt[*]}"
