@@ -89,10 +89,18 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     let mismatches = mismatches(&inputs);
-    let vendored = inputs.iter().filter(|i| i.observed.is_some()).count();
+    let provided = inputs.iter().filter(|i| i.distribution.is_some()).count();
+    let vendored = inputs
+        .iter()
+        .filter(|i| i.observed.is_some() && i.distribution.is_none())
+        .count();
     let critical = inputs.iter().filter(|i| i.is_critical()).count();
+    let provided = match provided {
+        0 => String::new(),
+        n => format!(", {n} provided by the distribution (chain of custody verified)"),
+    };
     note!(
-        "{} inputs, {vendored} vendored and checked, {} mismatched, {critical} critical",
+        "{} inputs, {vendored} vendored and checked{provided}, {} mismatched, {critical} critical",
         inputs.len(),
         mismatches.len()
     );
