@@ -567,3 +567,57 @@ fn regression_issue_16_a_project_without_provided_inputs_reads_no_apt_file() {
         "cannot open keyring /nonexistent/keyring.gpg",
     );
 }
+
+#[test]
+fn unbundle_reports_the_swapped_crates_as_provided_with_their_chain() {
+    let run = |project: &Path, extra: &[&str]| {
+        vouch()
+            .arg("unbundle")
+            .arg(project)
+            .args(["--distro", "debian", "--output", "json", "--debs"])
+            .arg(debs())
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(project(), &[]);
+    assert_ok(&out);
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let flate2 = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "flate2")
+        .unwrap_or_else(|| panic!("{plan:#}"));
+    assert_eq!(flate2["action"], "provided", "{flate2:#}");
+    assert_eq!(flate2["package"], "librust-flate2-dev");
+    assert_eq!(flate2["packageVersion"], "1.0.25-1");
+    assert!(
+        flate2["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with("chain of custody verified"),
+        "{flate2:#}"
+    );
+    // An edited installed file: still provided, its chain named broken.
+    let edited = edited_root(|root| flip_byte(&root.join(FLATE2).join("src/lib.rs")));
+    let onto = project_onto(edited.path());
+    let out = run(
+        onto.path(),
+        &["--distro-root", edited.path().to_str().unwrap()],
+    );
+    assert_ok(&out);
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let flate2 = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "flate2")
+        .unwrap();
+    let reason = flate2["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("chain of custody is BROKEN")
+            && reason.contains(&format!("{FLATE2}/src/lib.rs differs")),
+        "{reason}"
+    );
+}

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use serde_json::{json, Value};
-use vouch_attest::Input;
+use vouch_attest::{Input, Match};
 use vouch_evidence::text::Escaped;
 use vouch_unbundle::{Action, Delta, Step};
 
@@ -85,7 +85,9 @@ fn write_ecosystem(ecosystem: &str, dir: &Path, planned: &[Planned]) -> Result<(
 /// Plans, prints, and writes when asked.
 pub fn run(args: Args) -> Result<()> {
     let Distro::Debian = args.distro;
-    let (inputs, _) = discover_classified(&args.dir, &args.discovery)?;
+    let (mut inputs, _) = discover_classified(&args.dir, &args.discovery)?;
+    // Inputs already swapped are reported with their chain of custody.
+    crate::custody::verify(&mut inputs, &args.apt, jiff::Timestamp::now())?;
     let archive = Archive::load(&args.apt, jiff::Timestamp::now())?;
     let selected = inputs.into_iter().filter(|i| args.all || i.is_critical());
     let plans = plan_all(&args.dir, selected, &archive, &args.apt)?;
@@ -132,14 +134,7 @@ fn plan_all(
             .iter()
             .map(|i| Planned {
                 ecosystem,
-                step: step(
-                    i,
-                    Action::Provided,
-                    format!(
-                        "already provided by {}",
-                        i.provided.as_deref().unwrap_or_default()
-                    ),
-                ),
+                step: provided_step(i),
                 target: None,
             })
             .collect();
@@ -154,6 +149,33 @@ fn plan_all(
         plans.push((ecosystem, planned));
     }
     Ok(plans)
+}
+
+/// The step of an input already provided: the package and patches its
+/// verified chain names, and why it is not planned again.
+fn provided_step(input: &Input) -> Step {
+    let mut step = step(input, Action::Provided, provided_reason(input));
+    if let Some(d) = &input.distribution {
+        let purl = d.purl.package_url();
+        step.package = Some(purl.name().to_string());
+        step.package_version = purl.version().map(str::to_string);
+        step.patches = d.patches.clone();
+    }
+    step
+}
+
+/// Why an input already provided by a directory outside the project is
+/// not planned again, with what its chain of custody showed
+/// ([`crate::custody::verify`] ran on it).
+fn provided_reason(input: &Input) -> String {
+    let dir = input.provided.as_deref().unwrap_or_default();
+    match (&input.distribution, &input.status) {
+        (Some(_), _) => format!("already provided by {dir}, chain of custody verified"),
+        (None, Match::Mismatch { reason }) => {
+            format!("already provided by {dir}, but its chain of custody is BROKEN: {reason}")
+        }
+        (None, _) => format!("already provided by {dir}"),
+    }
 }
 
 /// A step with no package: provided already, or no planner.
