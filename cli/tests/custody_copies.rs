@@ -273,47 +273,58 @@ fn regression_issue_16_a_file_only_in_the_vendored_go_copy_is_named() {
     );
 }
 
-/// A real npm project depending on ms 2.1.3 (the version Debian's node-ms
-/// carries), installed from the npm registry with a cache of its own, as
-/// cli/src/swap/npm.rs's tests do; then its `.npmrc` points npm at an
-/// empty cache, and `vouch unbundle --write` swaps ms onto node-ms with
-/// npm offline. Done once for the tests of this module, which each take a
-/// copy.
+/// A real npm project in `tmp/project` with `dependencies` (the JSON
+/// object's members), installed from the npm registry with a cache of its
+/// own, as cli/src/swap/npm.rs's tests do; then its `.npmrc` points npm at
+/// an empty cache, and `vouch unbundle --all --write` swaps what it can
+/// onto Debian's node-* packages with npm offline.
+fn npm_swapped(tmp: &Path, dependencies: &str) -> PathBuf {
+    let dir = tmp.join("project");
+    fs::create_dir(&dir).unwrap();
+    fs::write(
+        dir.join("package.json"),
+        format!(
+            "{{\n  \"name\": \"custody-npm\",\n  \"version\": \"1.0.0\",\n  \"private\": true,\n  \
+             \"dependencies\": {{\n    {dependencies}\n  }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let npmrc = |cache: &str| {
+        fs::write(
+            dir.join(".npmrc"),
+            format!("cache={}\n", tmp.join(cache).display()),
+        )
+        .unwrap()
+    };
+    npmrc("install-cache");
+    let out = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    npmrc("empty-cache");
+    // Before the swap: the registry's packages, plain matches.
+    let out = inputs(&dir);
+    assert_ok(&out);
+    let before: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        before.iter().all(|i| i["provided"].is_null()),
+        "{before:#?}"
+    );
+    unbundle(&dir);
+    dir
+}
+
+/// [`npm_swapped`] with ms 2.1.3 (the version Debian's node-ms carries),
+/// done once for the tests of this module, which each take a copy.
 fn npm_project() -> &'static Path {
     static PROJECT: OnceLock<tempfile::TempDir> = OnceLock::new();
     PROJECT
         .get_or_init(|| {
             installed("node-ms");
             let tmp = tempdir();
-            let dir = tmp.path().join("project");
-            fs::create_dir(&dir).unwrap();
-            fs::write(
-                dir.join("package.json"),
-                "{\n  \"name\": \"custody-npm\",\n  \"version\": \"1.0.0\",\n  \"private\": true,\n  \
-                 \"dependencies\": {\n    \"ms\": \"2.1.3\"\n  }\n}\n",
-            )
-            .unwrap();
-            let npmrc = |cache: &str| {
-                fs::write(
-                    dir.join(".npmrc"),
-                    format!("cache={}\n", tmp.path().join(cache).display()),
-                )
-                .unwrap()
-            };
-            npmrc("install-cache");
-            let out = Command::new("npm")
-                .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
-                .current_dir(&dir)
-                .output()
-                .unwrap();
-            assert_ok(&out);
-            npmrc("empty-cache");
-            // Before the swap: the registry's ms, a plain match.
-            let out = inputs(&dir);
-            assert_ok(&out);
-            let ms = input(&out, "ms");
-            assert!(ms["provided"].is_null(), "{ms:#}");
-            unbundle(&dir);
+            let dir = npm_swapped(tmp.path(), "\"ms\": \"2.1.3\"");
             let lock = common::read_json(&dir.join("package-lock.json"));
             let resolved = lock["packages"]["node_modules/ms"]["resolved"]
                 .as_str()
@@ -386,5 +397,63 @@ fn regression_issue_16_an_installed_npm_copy_edited_after_the_swap_is_named() {
     assert_fails_with(
         &inputs(&dir),
         &format!("node_modules/ms/readme.md is only in the copy: there is no {MS}/readme.md"),
+    );
+}
+
+#[test]
+fn a_swapped_npm_package_with_a_dependency_is_provided_and_the_dependency_kept() {
+    installed("node-once");
+    let tmp = tempdir();
+    // once 1.4.0 depends on wrappy: once is swapped onto node-once, wrappy
+    // kept (npm would misplace its override below a file: package).
+    let dir = npm_swapped(tmp.path(), "\"once\": \"^1.4.0\"");
+    let out = inputs(&dir);
+    assert_ok(&out);
+    let once = input(&out, "once");
+    assert_provided(
+        &once,
+        "node-once",
+        "/usr/share/nodejs/once",
+        "node_modules/once",
+    );
+    let wrappy = input(&out, "wrappy");
+    assert_eq!(wrappy["match"]["status"], "match", "{wrappy:#}");
+    assert!(wrappy["provided"].is_null(), "{wrappy:#}");
+    assert!(wrappy["distribution"].is_null(), "{wrappy:#}");
+}
+
+#[test]
+fn packages_nested_in_an_npm_copy_are_their_own_inputs() {
+    // A package npm nests below the copy is another input, not the copy's:
+    // left out of the comparison when the lockfile lists it...
+    let nest = |lock_it: bool| {
+        npm_copy(|copy| {
+            let nested = copy.join("node_modules/x");
+            fs::create_dir_all(&nested).unwrap();
+            fs::write(
+                nested.join("package.json"),
+                "{\"name\":\"x\",\"version\":\"1.0.0\"}",
+            )
+            .unwrap();
+            if lock_it {
+                let project = copy.parent().unwrap().parent().unwrap();
+                let path = project.join("package-lock.json");
+                let mut lock = common::read_json(&path);
+                lock["packages"]["node_modules/ms/node_modules/x"] =
+                    serde_json::json!({"version": "1.0.0"});
+                fs::write(&path, serde_json::to_string_pretty(&lock).unwrap()).unwrap();
+            }
+        })
+    };
+    let (_tmp, dir) = nest(true);
+    let out = inputs(&dir);
+    assert_ok(&out);
+    assert_eq!(input(&out, "ms")["match"]["status"], "match");
+    assert_eq!(input(&out, "x")["path"], "node_modules/ms/node_modules/x");
+    // ...and named when it lists none.
+    let (_tmp, dir) = nest(false);
+    assert_fails_with(
+        &inputs(&dir),
+        &format!("node_modules/ms/node_modules/x/package.json is only in the copy: there is no {MS}/node_modules/x/package.json"),
     );
 }
