@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use crate::custody::{flip_byte, sha256_of};
 use common::{assert_fails_with, assert_ok, copy_tree, root, tempdir, vouch};
 use serde_json::Value;
 
@@ -76,16 +77,6 @@ fn inputs(dir: &Path) -> Output {
 fn input(out: &Output, name: &str) -> Value {
     let inputs: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     common::by_name(&inputs, name).clone()
-}
-
-fn sha256_of(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap();
-    assert_ok(&out);
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
 }
 
 /// The provided input `name` verified onto `package`'s `.deb` (the oracle:
@@ -154,13 +145,6 @@ fn go_copy(edit: impl FnOnce(&Path)) -> (tempfile::TempDir, PathBuf) {
     copy_tree(&go_project().join("project"), &dir);
     edit(&dir.join(ERRORS_COPY));
     (tmp, dir)
-}
-
-/// Changes one byte of `path`.
-fn flip_byte(path: &Path) {
-    let mut bytes = fs::read(path).unwrap();
-    bytes[0] ^= 0x20;
-    fs::write(path, bytes).unwrap();
 }
 
 #[test]
