@@ -15,7 +15,8 @@
 #   target/oracles/venv  Python venv from tests/oracles/requirements.txt
 #   target/oracles/npm   npm packages from tests/oracles/package{,-lock}.json
 #   librust-flate2-dev   and the librust packages it needs, installed, with
-#                        their .debs in target/oracles/debs
+#                        their .debs (and those of the Go and npm packages
+#                        above) in target/oracles/debs
 #   cargo-fuzz           ~/.cargo/bin, the pinned version, when another or
 #                        none is installed (builds and runs fuzz/)
 #
@@ -123,12 +124,16 @@ fi
 # --debs (apt's own cache, /var/cache/apt/archives, is emptied by
 # `apt-get clean` and never filled by installs in many images). Skipped
 # while the packages are installed and their .debs, at the installed
-# versions, are there.
+# versions, are there. The Go and npm packages the apt section installs
+# (golang-github-pkg-errors-dev, node-once, node-wrappy, node-ms) get their
+# .debs here too: the chain-of-custody tests of swapped Go and npm
+# projects (cli/tests/custody_copies.rs) check them the same way.
 crates=(librust-flate2-dev librust-crc32fast-dev librust-miniz-oxide-dev librust-adler-dev librust-cfg-if-dev)
+deb_pkgs=("${crates[@]}" golang-github-pkg-errors-dev node-once node-wrappy node-ms)
 debs="$ORACLES/debs"
 debs_ok() {
     local pkg fields state version arch
-    for pkg in "${crates[@]}"; do
+    for pkg in "${deb_pkgs[@]}"; do
         fields=$(dpkg-query -W -f='${db:Status-Status} ${Version} ${Architecture}' "$pkg" 2>/dev/null) || return 1
         read -r state version arch <<<"$fields"
         [[ "$state" == installed && -f "$debs/${pkg}_${version//:/%3a}_${arch}.deb" ]] || return 1
@@ -143,7 +148,7 @@ else
     # The installed versions exactly (`name=version`), as the tests check
     # the installed files against these .debs.
     pinned=()
-    for pkg in "${crates[@]}"; do
+    for pkg in "${deb_pkgs[@]}"; do
         pinned+=("$pkg=$(dpkg-query -W -f='${Version}' "$pkg")")
     done
     (cd "$debs" && apt-get download -q "${pinned[@]}" </dev/null)

@@ -38,7 +38,9 @@ use serde::Deserialize;
 
 use crate::input;
 use crate::license::spdx_expression;
-use crate::tree::{dir_hash, excerpt, join_inside, parser_message, toml_message, Listing, Root};
+use crate::tree::{
+    dir_hash, excerpt, join_inside, outside, parser_message, toml_message, Listing, Root,
+};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
 const CHECKSUM_FILE: &str = ".cargo-checksum.json";
@@ -118,29 +120,11 @@ fn provided(root: &Root, config: Option<&toml::Table>) -> Result<BTreeMap<String
             .get("package")
             .and_then(toml::Value::as_str)
             .unwrap_or(key);
-        let dir = normal(&root.canonical().join(path));
-        if !dir.starts_with(root.canonical()) {
-            out.entry(name.to_owned())
-                .or_insert_with(|| dir.display().to_string());
+        if let Some(dir) = outside(root, path) {
+            out.entry(name.to_owned()).or_insert(dir);
         }
     }
     Ok(out)
-}
-
-/// `path` with `.` and `..` resolved lexically (never through the file
-/// system).
-fn normal(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            std::path::Component::CurDir => {}
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 /// One vendored crate's directory, the licence its manifest declares, and

@@ -24,6 +24,15 @@
 //! covers; a vendored module or package whose directory is missing; and a
 //! go.mod requirement that modules.txt does not list.
 //!
+//! A module replaced, consistently in go.mod and modules.txt, by an
+//! absolute directory outside the project (`vouch unbundle --write` onto a
+//! distribution's `/usr/share/gocode/src/<module>`) is an input all the
+//! same, with its upstream identity: not vendored, the directory in
+//! [`Input::provided`] (never read here) and its vendored copy, which the
+//! build reads, as its `path`. The caller proves the directory's chain of
+//! custody and that the copy holds its files. A relative directory, or
+//! one inside the project, stays a local replacement.
+//!
 //! The formats are read as the go command writes them (`go mod vendor`:
 //! `src/cmd/go/internal/modcmd/vendor.go`; `go.sum`:
 //! `src/cmd/go/internal/modfetch/fetch.go`; `go.mod`: the
@@ -35,7 +44,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::input;
-use crate::tree::{dir_hash, excerpt, join_inside, Listing, Root};
+use crate::tree::{dir_hash, excerpt, join_inside, outside, Listing, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
 const GO_MOD: &str = "go.mod";
@@ -561,17 +570,33 @@ fn local_reason(path: &str, dir: &str, file: &str) -> String {
     )
 }
 
-/// The first check a vendored module fails, if any.
+/// The directory outside the project a vendored module is replaced by,
+/// when its replacement is an absolute directory there: a distribution's
+/// installed package (`vouch unbundle --write`), whose files the vendored
+/// copy holds. A relative directory, or one inside the project, is not.
+fn provided_dir(root: &Root, module: &VendoredModule) -> Option<String> {
+    match &module.replacement {
+        Some(Replacement::Dir(dir)) if dir.starts_with('/') => outside(root, dir),
+        _ => None,
+    }
+}
+
+/// The first check a vendored module fails, if any. A module `provided`
+/// from outside the project has its go.mod replacement checked like any
+/// other, and no go.sum hash to have (it is not the upstream zip).
 fn check(
     root: &Path,
     module: &VendoredModule,
     version: &str,
     go_mod: &GoMod,
     declared: bool,
+    provided: bool,
 ) -> Result<Option<String>> {
     let path = &module.path;
     if let Some(Replacement::Dir(dir)) = &module.replacement {
-        return Ok(Some(local_reason(path, dir, MODULES_TXT)));
+        if !provided {
+            return Ok(Some(local_reason(path, dir, MODULES_TXT)));
+        }
     }
     match go_mod.require.iter().find(|r| &r.path == path) {
         Some(r) if r.version != version => {
@@ -602,7 +627,7 @@ fn check(
     if module.packages.is_empty() {
         return Ok(None);
     }
-    if !declared {
+    if !declared && !provided {
         let source = match &module.replacement {
             Some(r) => r.to_string(),
             None => format!("{path} {version}"),
@@ -705,17 +730,35 @@ impl Ecosystem for Go {
         let mut jobs: Vec<(PathBuf, Vec<String>)> = Vec::new();
         let mut hashed_input: Vec<usize> = Vec::new();
         for (module, version) in &modules {
-            let mut input =
-                module_input(&module.path, version, module.replacement.as_ref(), &go_sum)?;
+            let provided = provided_dir(root, module);
+            // A provided module keeps its upstream identity; its go.sum
+            // hash is the upstream zip's, not the distribution's files'.
+            let replacement = module.replacement.as_ref().filter(|_| provided.is_none());
+            let mut input = module_input(&module.path, version, replacement, &go_sum)?;
+            if provided.is_some() {
+                input.declared = None;
+            }
             let mut reason = check(
                 root.path(),
                 module,
                 version,
                 &go_mod,
                 input.declared.is_some(),
+                provided.is_some(),
             )?;
             let dir = join_inside(root.path(), &format!("{VENDOR}/{}", module.path))?;
-            if !module.packages.is_empty() {
+            if let Some(provided) = provided.filter(|_| reason.is_none()) {
+                // The build reads the vendored copy; the caller checks it
+                // file by file against the installed directory.
+                match root.vendored(&dir)? {
+                    Listing::Files(_) => input.path = Some(format!("{VENDOR}/{}", module.path)),
+                    Listing::Refused(refused) => reason = Some(refused),
+                    Listing::Missing => {}
+                }
+                if reason.is_none() {
+                    input.provided = Some(provided);
+                }
+            } else if !module.packages.is_empty() {
                 input.status = Match::Match;
                 match root.vendored(&dir)? {
                     Listing::Files(all) => {
@@ -1154,6 +1197,82 @@ mod tests {
         let inputs = Go.discover(&Root::new(d).unwrap()).unwrap();
         assert_eq!(status_of(&inputs, "a"), &Match::Match);
         assert_eq!(inputs[0].declared.as_deref(), Some("h1:FFFF="));
+    }
+
+    #[test]
+    fn a_module_replaced_by_an_absolute_directory_outside_is_provided() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        project(d);
+        let debian = "/usr/share/gocode/src/a";
+        let txt =
+            format!("# a v1.0.0 => {debian}\n## explicit\na\na/sub\n# b v2.0.0\n## explicit\nb\n");
+        std::fs::write(d.join("vendor/modules.txt"), &txt).unwrap();
+        let go_mod = "module m\nrequire (\n\ta v1.0.0\n\tb v2.0.0\n)\n";
+        // Consistent in go.mod and modules.txt (a version replace, as
+        // `vouch unbundle --write` writes it, and lexically normalised).
+        std::fs::write(
+            d.join("go.mod"),
+            format!("{go_mod}replace a v1.0.0 => /usr/share/gocode/src/x/../a\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            d.join("vendor/modules.txt"),
+            txt.replace(debian, "/usr/share/gocode/src/x/../a"),
+        )
+        .unwrap();
+        let inputs = Go.discover(&Root::new(d).unwrap()).unwrap();
+        let a = &inputs[0];
+        assert_eq!(a.status, Match::NotVendored, "{a:?}");
+        assert_eq!(a.provided.as_deref(), Some(debian));
+        assert_eq!(a.path.as_deref(), Some("vendor/a"));
+        assert_eq!(a.purl, "pkg:golang/a@v1.0.0");
+        assert_eq!(a.uri, "https://proxy.golang.org/a/@v/v1.0.0.zip");
+        // go.sum's h1 is the upstream zip's, not the distribution's files'.
+        assert_eq!((a.declared.as_deref(), a.observed.as_deref()), (None, None));
+        assert_eq!(status_of(&inputs, "b"), &Match::Match);
+
+        // go.mod does not say it: inconsistent, not provided.
+        std::fs::write(d.join("vendor/modules.txt"), &txt).unwrap();
+        std::fs::write(d.join("go.mod"), go_mod).unwrap();
+        let inputs = Go.discover(&Root::new(d).unwrap()).unwrap();
+        assert_eq!(
+            reason_of(&inputs, "a"),
+            format!(
+                "a v1.0.0: vendor/modules.txt replaces it by {debian}, go.mod does not replace it"
+            )
+        );
+        assert_eq!(inputs[0].provided, None);
+
+        // A relative directory, or an absolute one inside the project:
+        // the project's own code, flagged as today.
+        let inside = d.join("third_party/a").display().to_string();
+        for local in ["../a", inside.as_str()] {
+            std::fs::write(d.join("vendor/modules.txt"), txt.replace(debian, local)).unwrap();
+            std::fs::write(d.join("go.mod"), format!("{go_mod}replace a => {local}\n")).unwrap();
+            let inputs = Go.discover(&Root::new(d).unwrap()).unwrap();
+            assert!(
+                reason_of(&inputs, "a")
+                    .contains(&format!("replaced by the local directory {local}")),
+                "{inputs:?}"
+            );
+            assert_eq!(inputs[0].provided, None);
+        }
+
+        // The vendored copy a symbolic link out of the project: refused.
+        std::fs::write(d.join("vendor/modules.txt"), &txt).unwrap();
+        std::fs::write(
+            d.join("go.mod"),
+            format!("{go_mod}replace a v1.0.0 => {debian}\n"),
+        )
+        .unwrap();
+        std::fs::remove_dir_all(d.join("vendor/a")).unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir(outside.path().join("sub")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), d.join("vendor/a")).unwrap();
+        let inputs = Go.discover(&Root::new(d).unwrap()).unwrap();
+        assert!(matches!(status_of(&inputs, "a"), Match::Mismatch { .. }));
+        assert_eq!(inputs[0].provided, None);
     }
 
     #[test]

@@ -26,6 +26,17 @@
 //! them, which is what listing them meant), and only when every type is
 //! an SPDX expression.
 //!
+//! A package the lockfile says is `resolved` from a `file:` directory
+//! outside the project (`vouch unbundle --write` onto a distribution's
+//! `/usr/share/nodejs/<name>`; npm writes the path relative to the
+//! project, `file:../../usr/share/nodejs/ms`) is not vendored: the
+//! directory is its [`Input::provided`] (never read here) and its
+//! installed copy (npm's `install-links=true` copies the directory) its
+//! `path`, whose `package.json` must carry the locked version. The caller
+//! proves the directory's chain of custody and that the copy holds its
+//! files. A `file:` directory inside the project stays an installed
+//! package like any other.
+//!
 //! The dependency graph is the lockfile's: an entry's `dependencies`,
 //! `optionalDependencies` and `peerDependencies`, each resolved as Node
 //! resolves a `require` from the package's directory (its own
@@ -43,7 +54,7 @@ use serde_json::Value;
 
 use crate::input;
 use crate::license::spdx_expression;
-use crate::tree::{dir_hash, excerpt, join_inside, parser_message, Listing, Root};
+use crate::tree::{dir_hash, excerpt, join_inside, outside, parser_message, Listing, Root};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
 const LOCKFILE: &str = "package-lock.json";
@@ -339,14 +350,35 @@ impl Ecosystem for Npm {
         let mut jobs: Vec<(PathBuf, Vec<String>)> = Vec::new();
         for (i, (key, input)) in inputs.iter_mut().enumerate() {
             let dir = join_inside(root.path(), key)?;
+            let provided = input
+                .uri
+                .strip_prefix("file:")
+                .and_then(|from| outside(root, from));
             let all = match root.vendored(&dir)? {
-                Listing::Missing => continue,
+                Listing::Missing => {
+                    input.provided = provided;
+                    continue;
+                }
                 Listing::Refused(reason) => {
                     input.status = Match::Mismatch { reason };
                     continue;
                 }
                 Listing::Files(all) => all,
             };
+            if let Some(provided) = provided {
+                // The installed copy of a directory outside the project:
+                // the caller proves the directory's chain of custody and
+                // that the copy holds its files; here, only that it is the
+                // locked version.
+                let (status, license) = check(root, &dir, key, &input.version)?;
+                input.path = Some(key.clone());
+                input.license = license.or(input.license.take());
+                match status {
+                    Match::Match => input.provided = Some(provided),
+                    mismatch => input.status = mismatch,
+                }
+                continue;
+            }
             checked.push((i, check(root, &dir, key, &input.version)?));
             let own: Vec<String> = all
                 .into_iter()
@@ -453,6 +485,71 @@ mod tests {
         let gone = inputs.iter().find(|i| i.name == "gone").unwrap();
         assert_eq!(gone.status, Match::NotVendored);
         assert_eq!(gone.observed, None);
+    }
+
+    #[test]
+    fn a_package_resolved_from_a_directory_outside_is_provided() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let root = Root::new(d).unwrap();
+        // As npm 11 writes a `file:/usr/share/nodejs/ms` dependency with
+        // install-links=true: relative to the project, no integrity.
+        let up = "../".repeat(root.canonical().components().count() - 1);
+        let lock = format!(
+            r#"{{"lockfileVersion": 3, "packages": {{
+                "": {{"name": "p", "dependencies": {{"ms": "file:/usr/share/nodejs/ms"}}}},
+                "node_modules/ms": {{"version": "2.1.3", "resolved": "file:{up}usr/share/nodejs/ms", "license": "MIT"}},
+                "node_modules/own": {{"version": "1.0.0", "resolved": "file:lib/own"}},
+                "node_modules/gone": {{"version": "3.0.0", "resolved": "file:/usr/share/nodejs/gone"}}
+            }}}}"#
+        );
+        std::fs::write(d.join(LOCKFILE), lock).unwrap();
+        for (name, version) in [("ms", "2.1.3"), ("own", "1.0.0")] {
+            std::fs::create_dir_all(d.join(NODE_MODULES).join(name)).unwrap();
+            std::fs::write(
+                d.join(NODE_MODULES).join(name).join(MANIFEST),
+                format!(r#"{{"version":"{version}"}}"#),
+            )
+            .unwrap();
+        }
+        let inputs = Npm.discover(&root).unwrap();
+        let find = |name: &str| inputs.iter().find(|i| i.name == name).unwrap();
+        let ms = find("ms");
+        assert_eq!(ms.status, Match::NotVendored, "{ms:?}");
+        assert_eq!(ms.provided.as_deref(), Some("/usr/share/nodejs/ms"));
+        assert_eq!(ms.path.as_deref(), Some("node_modules/ms"));
+        assert_eq!(
+            (ms.purl.as_str(), ms.observed.as_deref()),
+            ("pkg:npm/ms@2.1.3", None)
+        );
+        assert_eq!(ms.license.as_deref(), Some("MIT"));
+        // Not installed: provided all the same, with no copy.
+        let gone = find("gone");
+        assert_eq!(gone.provided.as_deref(), Some("/usr/share/nodejs/gone"));
+        assert_eq!(gone.path, None);
+        // A file: directory inside the project: an installed package.
+        let own = find("own");
+        assert_eq!(
+            (&own.status, own.provided.as_deref()),
+            (&Match::Match, None)
+        );
+        // A copy of another version is a mismatch, not provided.
+        std::fs::write(
+            d.join("node_modules/ms").join(MANIFEST),
+            r#"{"version":"2.1.2"}"#,
+        )
+        .unwrap();
+        let inputs = Npm.discover(&root).unwrap();
+        let ms = inputs.iter().find(|i| i.name == "ms").unwrap();
+        assert_eq!(
+            ms.status,
+            Match::Mismatch {
+                reason:
+                    "node_modules/ms/package.json has version 2.1.2, package-lock.json locks 2.1.3"
+                        .into()
+            }
+        );
+        assert_eq!(ms.provided, None);
     }
 
     #[test]

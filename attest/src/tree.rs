@@ -142,6 +142,33 @@ fn shorten(text: &str, max: usize) -> String {
     out
 }
 
+/// `path` with `.` and `..` resolved lexically (never through the file
+/// system).
+fn normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The directory `path` (absolute, or relative to the project's root)
+/// names, absolute and lexically normal, when it lies outside the project:
+/// where a `[patch]`, a `replace` or a `file:` dependency has the build
+/// take an input from (a distribution's installed package). Never
+/// resolved through the file system: discovery does not leave the
+/// project. `None` for a directory inside it, which is the project's own.
+pub(crate) fn outside(root: &Root, path: &str) -> Option<String> {
+    let dir = normal(&root.canonical().join(path));
+    (!dir.starts_with(root.canonical())).then(|| dir.display().to_string())
+}
+
 /// Joins a relative path from a lockfile or metadata file onto `root`,
 /// refusing absolute paths and `..`.
 pub fn join_inside(root: &Path, relative: &str) -> Result<PathBuf> {

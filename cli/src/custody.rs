@@ -10,6 +10,17 @@
 //! an edited file) makes it a mismatch naming the file and the link, so
 //! `vouch inputs` flags it and a policy that requires matches denies it.
 //! A project without provided inputs reads none of these files.
+//!
+//! When the build reads an in-project copy of the directory rather than
+//! the directory itself (Go's `vendor/<module>`, npm's
+//! `node_modules/<name>` installed with `install-links=true`), the input's
+//! `path`, the chain goes one link further: every regular file of the copy
+//! must be byte-identical to the installed file at the same relative path.
+//! The copy may hold fewer files (`go mod vendor` leaves out tests and
+//! unused packages); a file that differs, one only in the copy, or
+//! anything but a regular file or directory breaks the chain, named. The
+//! directories of other inputs nested in the copy (npm's
+//! `node_modules/a/node_modules/b`) are theirs, not the copy's.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -41,11 +52,17 @@ const MAX_INSTALLED_BYTES: u64 = 4 << 30;
 
 /// Verifies the chain of custody of every input with
 /// [`Input::provided`], with the archive and database `apt` names, at
-/// `now`: each one either gets its [`Input::distribution`], matches and is
+/// `now` (and its in-project copy, the input's `path` relative to
+/// `project`, against the installed directory): each one either gets its [`Input::distribution`], matches and is
 /// observed as its `.deb`'s digest, or is a mismatch naming the break.
 /// Nothing is read when no input is provided. A keyring or lists
 /// directory that cannot be read is an error: nothing could be verified.
-pub fn verify(inputs: &mut [Input], apt: &AptArgs, now: jiff::Timestamp) -> Result<()> {
+pub fn verify(
+    inputs: &mut [Input],
+    project: &Path,
+    apt: &AptArgs,
+    now: jiff::Timestamp,
+) -> Result<()> {
     if inputs.iter().all(|i| i.provided.is_none()) {
         return Ok(());
     }
@@ -68,6 +85,7 @@ pub fn verify(inputs: &mut [Input], apt: &AptArgs, now: jiff::Timestamp) -> Resu
             .map(String::as_str)
             .collect::<Vec<_>>(),
     )?;
+    let paths: Vec<String> = inputs.iter().filter_map(|i| i.path.clone()).collect();
     for (input, dir) in inputs.iter_mut().zip(&dirs) {
         let Some(provided) = input.provided.clone() else {
             continue;
@@ -83,7 +101,15 @@ pub fn verify(inputs: &mut [Input], apt: &AptArgs, now: jiff::Timestamp) -> Resu
             continue;
         };
         let owned = owners.get(dir.as_str()).map_or(&[][..], Vec::as_slice);
-        match check(&archive, &dpkg, apt, dir, owned) {
+        let copy = input.path.as_deref().map(|path| InProject {
+            project,
+            path,
+            nested: paths
+                .iter()
+                .filter_map(|p| p.strip_prefix(path)?.strip_prefix('/'))
+                .collect(),
+        });
+        match check(&archive, &dpkg, apt, dir, owned, copy.as_ref()) {
             Ok((distribution, deb_sha256)) => {
                 input.distribution = Some(distribution);
                 input.observed = Some(format!("sha256:{deb_sha256}"));
@@ -181,14 +207,26 @@ impl Dpkg {
     }
 }
 
-/// The chain of the provided directory `dir`: its distribution identity
-/// and the `.deb`'s SHA-256, or why it does not hold.
+/// The in-project copy of a provided directory that the build reads.
+struct InProject<'a> {
+    /// The project's directory.
+    project: &'a Path,
+    /// The copy, relative to it (`vendor/github.com/pkg/errors`).
+    path: &'a str,
+    /// Directories of other inputs inside the copy, relative to it.
+    nested: Vec<&'a str>,
+}
+
+/// The chain of the provided directory `dir` (and of its in-project
+/// `copy`): its distribution identity and the `.deb`'s SHA-256, or why it
+/// does not hold.
 fn check(
     archive: &Archive,
     dpkg: &Dpkg,
     apt: &AptArgs,
     dir: &str,
     owners: &[&str],
+    copy: Option<&InProject>,
 ) -> Result<(vouch_evidence::input::Distribution, String), String> {
     let dir = dir.trim_end_matches('/');
     if !dir.starts_with('/') {
@@ -259,7 +297,54 @@ fn check(
         dpkg_md5sums: &dpkg_md5sums,
     })
     .map_err(|e| e.to_string())?;
+    if let Some(copy) = copy {
+        let installed_by = format!("installed by {package} {version}");
+        check_copy(copy, apt, &on_disk, &installed_by)?;
+    }
     Ok((distribution, deb_sha256))
+}
+
+/// Every regular file of `copy` is byte-identical to the file of the
+/// verified installed directory `on_disk` at the same relative path
+/// (`installed_by` names its package); the copy may hold fewer. Read as
+/// the installed tree is, without following a symbolic link.
+fn check_copy(
+    copy: &InProject,
+    apt: &AptArgs,
+    on_disk: &Installed,
+    installed_by: &str,
+) -> Result<(), String> {
+    let top = copy.project.join(copy.path);
+    let held = walk(&top, copy.path, &copy.nested)?;
+    let installed_top = installed(apt, Path::new(&on_disk.dir));
+    if let Some(other) = held.others.first() {
+        return Err(format!(
+            "{other} is not a regular file or a directory (a symbolic link is not followed)"
+        ));
+    }
+    for (path, file) in &held.files {
+        let relative = path
+            .strip_prefix(copy.path)
+            .unwrap_or(path)
+            .trim_start_matches('/');
+        let theirs = installed_top.join(relative);
+        match on_disk.files.get(&format!("{}/{relative}", on_disk.dir)) {
+            Some(installed) if installed.sha256 == file.sha256 => {}
+            Some(_) => {
+                return Err(format!(
+                    "{path} differs from {}, {installed_by}",
+                    theirs.display()
+                ))
+            }
+            None => {
+                return Err(format!(
+                    "{path} is only in the copy: there is no {}, {installed_by}",
+                    theirs.display()
+                ))
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The `.deb` of `package` `version` under `apt.debs`: apt's archive
@@ -300,8 +385,15 @@ fn read_deb(
 /// without following a symbolic link: its regular files hashed, anything
 /// else listed, the patch series kept. Capped in files and bytes.
 fn read_installed(apt: &AptArgs, relative: &str) -> Result<Installed, String> {
-    let top = installed(apt, Path::new(relative));
-    let meta = fs::symlink_metadata(&top).map_err(|e| format!("{}: {e}", top.display()))?;
+    walk(&installed(apt, Path::new(relative)), relative, &[])
+}
+
+/// The directory `top`, named `relative` in the result, read without
+/// following a symbolic link: its regular files hashed, anything else
+/// listed, the patch series kept, the subdirectories `skip` (relative to
+/// `top`) left out. Capped in files and bytes.
+fn walk(top: &Path, relative: &str, skip: &[&str]) -> Result<Installed, String> {
+    let meta = fs::symlink_metadata(top).map_err(|e| format!("{}: {e}", top.display()))?;
     if !meta.is_dir() {
         return Err(format!(
             "{} is not a directory (a symbolic link is not followed)",
@@ -314,7 +406,8 @@ fn read_installed(apt: &AptArgs, relative: &str) -> Result<Installed, String> {
     };
     let series = format!("{relative}/{SERIES}");
     let (mut budget, mut entries) = (MAX_INSTALLED_BYTES, 0);
-    let mut stack = vec![(top, relative.to_owned())];
+    let skip: Vec<String> = skip.iter().map(|s| format!("{relative}/{s}")).collect();
+    let mut stack = vec![(top.to_path_buf(), relative.to_owned())];
     while let Some((dir, name)) = stack.pop() {
         let unreadable = |e: std::io::Error| format!("{}: {e}", dir.display());
         for entry in fs::read_dir(&dir).map_err(unreadable)? {
@@ -328,7 +421,9 @@ fn read_installed(apt: &AptArgs, relative: &str) -> Result<Installed, String> {
                 return Err(format!("{relative} holds more than {MAX_FILES} entries"));
             }
             if kind.is_dir() {
-                stack.push((path, child));
+                if !skip.contains(&child) {
+                    stack.push((path, child));
+                }
             } else if kind.is_file() {
                 let bytes = read_no_follow(&path, budget)?;
                 budget -= bytes.len() as u64;

@@ -153,7 +153,7 @@ fn inputs_in(project: &Path, extra: &[&str]) -> Output {
     cmd.args(extra).output().unwrap()
 }
 
-fn sha256_of(path: &Path) -> String {
+pub(crate) fn sha256_of(path: &Path) -> String {
     let out = Command::new("sha256sum").arg(path).output().unwrap();
     assert_ok(&out);
     String::from_utf8_lossy(&out.stdout)
@@ -346,7 +346,7 @@ fn edited_root(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
 }
 
 /// Changes one byte of `path`.
-fn flip_byte(path: &Path) {
+pub(crate) fn flip_byte(path: &Path) {
     let mut bytes = fs::read(path).unwrap();
     bytes[0] ^= 0x20;
     fs::write(path, bytes).unwrap();

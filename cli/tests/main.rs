@@ -11,6 +11,7 @@ mod cli;
 mod common;
 mod conformance;
 mod custody;
+mod custody_copies;
 mod deploy;
 mod diff;
 mod golden;

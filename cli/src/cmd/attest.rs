@@ -132,7 +132,7 @@ pub async fn run(args: Args) -> Result<()> {
     let apt = args.apt.clone();
     let mut discovery = tokio::task::spawn_blocking(move || {
         let (mut inputs, rules) = discover_classified(&dir, &tree)?;
-        crate::custody::verify(&mut inputs, &apt, jiff::Timestamp::now())?;
+        crate::custody::verify(&mut inputs, &dir, &apt, jiff::Timestamp::now())?;
         Ok::<_, anyhow::Error>((inputs, rules))
     });
     let discovered = loop {

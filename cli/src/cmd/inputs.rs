@@ -50,7 +50,7 @@ fn short(digest: Option<&str>) -> String {
 /// Discovers, prints, and fails on a mismatch unless allowed.
 pub fn run(args: Args) -> Result<()> {
     let (mut inputs, _) = discover_classified(&args.dir, &args.discovery)?;
-    crate::custody::verify(&mut inputs, &args.apt, jiff::Timestamp::now())?;
+    crate::custody::verify(&mut inputs, &args.dir, &args.apt, jiff::Timestamp::now())?;
     match args.output.output {
         Output::Json => writeln!(
             term::data_stdout(),

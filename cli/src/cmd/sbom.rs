@@ -106,7 +106,7 @@ fn directory(args: &Args, dir: &Path) -> Result<(Subject, Vec<vouch_attest::Inpu
         }
     };
     let (mut inputs, _) = discover_classified(dir, &args.discovery)?;
-    crate::custody::verify(&mut inputs, &args.apt, jiff::Timestamp::now())?;
+    crate::custody::verify(&mut inputs, dir, &args.apt, jiff::Timestamp::now())?;
     let subject = Subject {
         name,
         version: None,

@@ -87,7 +87,7 @@ pub fn run(args: Args) -> Result<()> {
     let Distro::Debian = args.distro;
     let (mut inputs, _) = discover_classified(&args.dir, &args.discovery)?;
     // Inputs already swapped are reported with their chain of custody.
-    crate::custody::verify(&mut inputs, &args.apt, jiff::Timestamp::now())?;
+    crate::custody::verify(&mut inputs, &args.dir, &args.apt, jiff::Timestamp::now())?;
     let archive = Archive::load(&args.apt, jiff::Timestamp::now())?;
     let selected = inputs.into_iter().filter(|i| args.all || i.is_critical());
     let plans = plan_all(&args.dir, selected, &archive, &args.apt)?;
