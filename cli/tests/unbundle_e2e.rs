@@ -51,9 +51,9 @@ fn policy_with(critical: &str, spec: &str) -> String {
     )
 }
 
-/// Two builds of the authored project, attested into a real registry with
-/// `ci.key` and both SBOMs: `vendored` (tinyz vendored) and `unbundled`
-/// (after `vouch unbundle --write` and an offline build).
+/// Two builds of the authored project ([`swapped`]), attested into a real
+/// registry with `ci.key` and both SBOMs: `vendored` (tinyz vendored) and
+/// `unbundled`.
 struct Builds {
     f: Fixture,
     archive: Archive,
@@ -61,45 +61,47 @@ struct Builds {
     unbundled: String,
 }
 
-fn builds() -> Builds {
-    let f = Fixture::new()
-        .with_key("ci")
-        .with_registry(Registry::plain())
-        .with_project_from(|dir| {
-            fs::create_dir_all(dir.join("src")).unwrap();
-            fs::write(
-                dir.join("Cargo.toml"),
-                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-                 [dependencies]\ntinyz = \"1.2\"\n",
-            )
-            .unwrap();
-            fs::write(
-                dir.join("src/main.rs"),
-                "fn main() {\n    println!(\"{}\", tinyz::answer());\n}\n",
-            )
-            .unwrap();
-            fs::write(
-                dir.join("vouch.critical.yaml"),
-                "apiVersion: vouch.dev/v1alpha1\nkind: CriticalityRules\ninputs:\n  \
-                 - name: tinyz\n    reason: decompresses every upload\n",
-            )
-            .unwrap();
-            fs::create_dir_all(dir.join(".cargo")).unwrap();
-            fs::write(
-                dir.join(".cargo/config.toml"),
-                "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n\
-                 [source.vendored-sources]\ndirectory = \"vendor\"\n",
-            )
-            .unwrap();
-            vendor_crate(dir, "tinyz", "1.2.3", "");
-            assert_ok(
-                &cargo()
-                    .args(["generate-lockfile", "--offline"])
-                    .current_dir(dir)
-                    .output()
-                    .unwrap(),
-            );
-        });
+/// The authored project written into `f` (as its project), the hermetic
+/// archive packaging tinyz, a copy of the project as vendored
+/// (`vendored/`), then `vouch unbundle --write` of the project and its
+/// offline build, which runs Debian's tinyz (whose answer is 42, the
+/// vendored one's 1).
+fn swapped(f: Fixture) -> (Fixture, Archive) {
+    let f = f.with_project_from(|dir| {
+        fs::create_dir_all(dir.join("src")).unwrap();
+        fs::write(
+            dir.join("Cargo.toml"),
+            "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
+             [dependencies]\ntinyz = \"1.2\"\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.join("src/main.rs"),
+            "fn main() {\n    println!(\"{}\", tinyz::answer());\n}\n",
+        )
+        .unwrap();
+        fs::write(
+            dir.join("vouch.critical.yaml"),
+            "apiVersion: vouch.dev/v1alpha1\nkind: CriticalityRules\ninputs:\n  \
+             - name: tinyz\n    reason: decompresses every upload\n",
+        )
+        .unwrap();
+        fs::create_dir_all(dir.join(".cargo")).unwrap();
+        fs::write(
+            dir.join(".cargo/config.toml"),
+            "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n\
+             [source.vendored-sources]\ndirectory = \"vendor\"\n",
+        )
+        .unwrap();
+        vendor_crate(dir, "tinyz", "1.2.3", "");
+        assert_ok(
+            &cargo()
+                .args(["generate-lockfile", "--offline"])
+                .current_dir(dir)
+                .output()
+                .unwrap(),
+        );
+    });
     let archive = archive::builder(&f.dir().join("archive"))
         .release(
             "deb.example.org_debian",
@@ -113,36 +115,15 @@ fn builds() -> Builds {
             )],
         )
         .build();
-    let apt = archive.apt_args();
-    let apt: Vec<&str> = apt.iter().map(String::as_str).collect();
-
-    // Before the swap: the project as vendored.
-    let registry = f.registry();
-    registry.push_image("team/app", "vendored");
-    let vendored = registry.reference("team/app", "vendored");
-    let project = s(&f.project).to_string();
-    let attest = |image: &str, dir: &str| {
-        let mut args = vec![
-            "attest",
-            dir,
-            "--image",
-            image,
-            "--key",
-            "ci.key",
-            "--sbom",
-            "cyclonedx,spdx",
-        ];
-        args.extend_from_slice(&apt);
-        let out = f.run(args);
-        assert_ok(&out);
-    };
-    let before = f.dir().join("vendored");
-    common::copy_tree(&f.project, &before);
-    attest(&vendored, s(&before));
-
-    // The swap, the offline build (Debian's answer is 42, the vendored 1).
-    let mut args = vec!["unbundle", &project, "--distro", "debian", "--write"];
-    args.extend_from_slice(&apt);
+    common::copy_tree(&f.project, &f.dir().join("vendored"));
+    let mut args = vec![
+        "unbundle".to_string(),
+        s(&f.project).to_string(),
+        "--distro".into(),
+        "debian".into(),
+        "--write".into(),
+    ];
+    args.extend(archive.apt_args());
     assert_ok(&f.run(args));
     let out = cargo()
         .args(["run", "--offline", "--quiet"])
@@ -152,9 +133,37 @@ fn builds() -> Builds {
         .unwrap();
     assert_ok(&out);
     assert_eq!(stdout(&out), "42\n");
-    registry.push_image("team/app", "unbundled");
-    let unbundled = registry.reference("team/app", "unbundled");
-    attest(&unbundled, &project);
+    (f, archive)
+}
+
+/// [`swapped`] in a fixture with `ci.key` and a registry, both builds
+/// attested with the archive's flags and both SBOMs.
+fn builds() -> Builds {
+    let (f, archive) = swapped(
+        Fixture::new()
+            .with_key("ci")
+            .with_registry(Registry::plain()),
+    );
+    let apt = archive.apt_args();
+    let attest = |tag: &str, dir: &Path| {
+        f.registry().push_image("team/app", tag);
+        let image = f.registry().reference("team/app", tag);
+        let mut args = vec![
+            "attest",
+            s(dir),
+            "--image",
+            &image,
+            "--key",
+            "ci.key",
+            "--sbom",
+            "cyclonedx,spdx",
+        ];
+        args.extend(apt.iter().map(String::as_str));
+        assert_ok(&f.run(args));
+        image
+    };
+    let vendored = attest("vendored", &f.dir().join("vendored"));
+    let unbundled = attest("unbundled", &f.project);
     Builds {
         f,
         archive,
@@ -417,26 +426,61 @@ fn hermetic_the_swap_is_carried_by_provenance_sboms_gate_diff_and_report() {
     }
 }
 
+/// `osv/` in `f`'s directory, holding the records `ids` of
+/// testdata/osv-unbundle (authored): RUSTSEC-0000-0001, upstream's record
+/// affecting tinyz 1.2.3; DEBIAN-CVE-0000-0101, Debian's of the same flaw
+/// in rust-tinyz, fixed in the installed 1.2.3-1; DEBIAN-CVE-0000-0102,
+/// Debian's, not yet fixed.
+fn osv(f: &Fixture, ids: &[&str]) {
+    let dir = f.dir().join("osv");
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir(&dir).unwrap();
+    for id in ids {
+        let file = format!("{id}.json");
+        fs::copy(
+            root().join("testdata/osv-unbundle").join(&file),
+            dir.join(&file),
+        )
+        .unwrap();
+    }
+}
+
+/// `vouch vulns TARGET --output json EXTRA...` in `f`, which must
+/// succeed: the (id, input name) of each finding.
+fn vulns(f: &Fixture, target: &str, extra: &[&str]) -> Vec<(String, String)> {
+    let mut args = vec!["vulns", target, "--output", "json"];
+    args.extend_from_slice(extra);
+    let out = f.run(args);
+    assert_ok(&out);
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["input"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// One finding of `id` in tinyz.
+fn in_tinyz(id: &str) -> Vec<(String, String)> {
+    vec![(id.to_string(), "tinyz".to_string())]
+}
+
+const ALL_RECORDS: [&str; 3] = [
+    "RUSTSEC-0000-0001",
+    "DEBIAN-CVE-0000-0101",
+    "DEBIAN-CVE-0000-0102",
+];
+
 #[test]
 fn hermetic_vulns_judge_the_unbundled_input_by_debians_records_not_upstreams() {
     let b = builds();
     let f = &b.f;
-    // testdata/osv-unbundle (authored): the upstream record affecting
-    // tinyz 1.2.3, Debian's record of the same flaw fixed in the installed
-    // 1.2.3-1, and a Debian record not yet fixed.
-    let osv = |ids: &[&str]| {
-        let dir = f.dir().join("osv");
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir(&dir).unwrap();
-        for id in ids {
-            let file = format!("{id}.json");
-            fs::copy(
-                root().join("testdata/osv-unbundle").join(&file),
-                dir.join(&file),
-            )
-            .unwrap();
-        }
-    };
     fs::write(
         f.dir().join("policy.yaml"),
         policy_with(
@@ -445,41 +489,26 @@ fn hermetic_vulns_judge_the_unbundled_input_by_debians_records_not_upstreams() {
         ),
     )
     .unwrap();
-    let findings = |image: &str| -> Vec<(String, String)> {
-        let out = f.run([
-            "vulns",
-            image,
-            "--policy",
-            "policy.yaml",
-            "--output",
-            "json",
-        ]);
-        let json: Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", common::stderr(&out)));
-        json["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| {
-                (
-                    f["id"].as_str().unwrap().to_string(),
-                    f["input"]["name"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect()
-    };
-    let pair = |id: &str| vec![(id.to_string(), "tinyz".to_string())];
-    osv(&["RUSTSEC-0000-0001", "DEBIAN-CVE-0000-0101"]);
-    assert_eq!(findings(&b.vendored), pair("RUSTSEC-0000-0001"));
-    assert_eq!(findings(&b.unbundled), []);
+    let policy = ["--policy", "policy.yaml"];
+    // Upstream's record and Debian's, fixed in the installed revision: the
+    // vendored build has upstream's, the unbundled one neither.
+    osv(f, &ALL_RECORDS[..2]);
+    assert_eq!(
+        vulns(f, &b.vendored, &policy),
+        in_tinyz("RUSTSEC-0000-0001")
+    );
+    assert_eq!(vulns(f, &b.unbundled, &policy), []);
     assert_ok(&verify_with(f, &b.unbundled).0);
-    osv(&[
-        "RUSTSEC-0000-0001",
-        "DEBIAN-CVE-0000-0101",
-        "DEBIAN-CVE-0000-0102",
-    ]);
-    assert_eq!(findings(&b.unbundled), pair("DEBIAN-CVE-0000-0102"));
-    assert_eq!(findings(&b.vendored), pair("RUSTSEC-0000-0001"));
+    // Debian's record not yet fixed: the unbundled build has it.
+    osv(f, &ALL_RECORDS);
+    assert_eq!(
+        vulns(f, &b.unbundled, &policy),
+        in_tinyz("DEBIAN-CVE-0000-0102")
+    );
+    assert_eq!(
+        vulns(f, &b.vendored, &policy),
+        in_tinyz("RUSTSEC-0000-0001")
+    );
     // The gate denies it: unanswered in a critical input.
     let (out, verdict) = verify_with(f, &b.unbundled);
     assert_eq!(out.status.code(), Some(1), "{verdict:#}");
@@ -489,6 +518,26 @@ fn hermetic_vulns_judge_the_unbundled_input_by_debians_records_not_upstreams() {
             .contains("DEBIAN-CVE-0000-0102"),
         "{verdict:#}"
     );
+}
+
+#[test]
+fn regression_issue_16_vulns_of_an_unbundled_directory_match_it_as_debians_package() {
+    // `vouch vulns DIR` read the inputs without their chain of custody:
+    // an unbundled crate was matched by upstream's records, as if
+    // vendored, while its attested image is matched by Debian's.
+    let (f, archive) = swapped(Fixture::new());
+    let apt = archive.apt_args();
+    let mut extra = vec!["--osv", "osv"];
+    extra.extend(apt.iter().map(String::as_str));
+    let (project, vendored) = (s(&f.project), f.dir().join("vendored"));
+    osv(&f, &ALL_RECORDS[..2]);
+    assert_eq!(
+        vulns(&f, s(&vendored), &extra),
+        in_tinyz("RUSTSEC-0000-0001")
+    );
+    assert_eq!(vulns(&f, project, &extra), []);
+    osv(&f, &ALL_RECORDS);
+    assert_eq!(vulns(&f, project, &extra), in_tinyz("DEBIAN-CVE-0000-0102"));
 }
 
 /// `vouch verify IMAGE --policy policy.yaml --output json` with the
