@@ -407,6 +407,8 @@ fn hermetic_the_swap_is_carried_by_provenance_sboms_gate_diff_and_report() {
         &b.unbundled,
         "--policy",
         "policy.yaml",
+        "--diff",
+        &b.vendored,
         "-o",
         "report.html",
     ]);
@@ -424,6 +426,12 @@ fn hermetic_the_swap_is_carried_by_provenance_sboms_gate_diff_and_report() {
     ] {
         assert!(inputs.contains(&fact), "{fact:?} not in {inputs}");
     }
+    // With --diff from the vendored build: the swap, vendored -> Debian's.
+    let diff = report::text(report::section(&dom, "diff"));
+    assert!(
+        diff.contains("unbundled tinyz 1.2.3 vendored librust-tinyz-dev 1.2.3-1 yes"),
+        "{diff}"
+    );
 }
 
 /// `osv/` in `f`'s directory, holding the records `ids` of
