@@ -598,6 +598,44 @@ fn real_debian_flate2_unbundled_is_allowed_under_require_distribution_and_its_sb
         ],
         "{verdict:#}"
     );
+    // The control: the same project with its crates vendored (the patch
+    // dropped, Cargo re-locking onto the vendored sources) is denied,
+    // naming both critical inputs.
+    let vendored = f.dir().join("vendored");
+    common::copy_tree(project, &vendored);
+    let config = vendored.join(".cargo/config.toml");
+    let text = fs::read_to_string(&config).unwrap();
+    fs::write(&config, &text[..text.find("[patch.crates-io]").unwrap()]).unwrap();
+    assert_ok(
+        &cargo()
+            .args(["generate-lockfile", "--offline", "--quiet"])
+            .current_dir(&vendored)
+            .output()
+            .unwrap(),
+    );
+    let image = f.registry().reference("team/flate2", "vendored");
+    f.registry().push_image("team/flate2", "vendored");
+    assert_ok(&f.run([
+        "attest",
+        s(&vendored),
+        "--image",
+        &image,
+        "--key",
+        "ci.key",
+        "--debs",
+        s(&debs),
+    ]));
+    let (out, verdict) = verify(&f, &image, &policy("{require: distribution}"));
+    assert_eq!(out.status.code(), Some(1), "{verdict:#}");
+    let denials = verdict["images"][0]["denials"].to_string();
+    for name in ["flate2 1.0.25", "miniz_oxide 0.6.2"] {
+        assert!(
+            denials.contains(&format!(
+                "critical input {name} (cargo) is vendored, not provided by the distribution"
+            )),
+            "{denials}"
+        );
+    }
 
     let out = f.run([
         "sbom",
