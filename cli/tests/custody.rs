@@ -153,7 +153,7 @@ fn inputs_in(project: &Path, extra: &[&str]) -> Output {
     cmd.args(extra).output().unwrap()
 }
 
-fn sha256_of(path: &Path) -> String {
+pub(crate) fn sha256_of(path: &Path) -> String {
     let out = Command::new("sha256sum").arg(path).output().unwrap();
     assert_ok(&out);
     String::from_utf8_lossy(&out.stdout)

@@ -12,7 +12,7 @@ use crate::common;
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::archive::{self, Archive, Package, Signer};
 use common::registry::Registry;
@@ -197,9 +197,7 @@ fn statements(f: &Fixture, image: &str, tag: &str) -> Vec<(String, Value)> {
 
 /// `sha256sum FILE`, as `sha256:<hex>`.
 fn sha256sum(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap();
-    assert_ok(&out);
-    format!("sha256:{}", stdout(&out).split_whitespace().next().unwrap())
+    format!("sha256:{}", custody::sha256_of(path))
 }
 
 /// `vouch verify IMAGE --policy policy.yaml --output json` with `yaml` as
@@ -454,24 +452,13 @@ fn osv(f: &Fixture, ids: &[&str]) {
 }
 
 /// `vouch vulns TARGET --output json EXTRA...` in `f`, which must
-/// succeed: the (id, input name) of each finding.
+/// succeed: the (id, input name) of each finding, sorted.
 fn vulns(f: &Fixture, target: &str, extra: &[&str]) -> Vec<(String, String)> {
     let mut args = vec!["vulns", target, "--output", "json"];
     args.extend_from_slice(extra);
     let out = f.run(args);
     assert_ok(&out);
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["id"].as_str().unwrap().to_string(),
-                f["input"]["name"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    common::finding_pairs(&serde_json::from_slice(&out.stdout).unwrap())
 }
 
 /// One finding of `id` in tinyz.
