@@ -494,6 +494,24 @@ fn hermetic_vulns_judge_the_unbundled_input_by_debians_records_not_upstreams() {
     );
     assert_eq!(vulns(f, &b.unbundled, &policy), []);
     assert_ok(&verify_with(f, &b.unbundled).0);
+    // The upgrade to the unbundled build fixes upstream's finding, says
+    // `vouch diff`.
+    let out = f.run([
+        "diff",
+        &b.vendored,
+        &b.unbundled,
+        "--policy",
+        "policy.yaml",
+        "--output",
+        "json",
+    ]);
+    assert_ok(&out);
+    let diff: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        common::finding_pairs(&serde_json::json!({"findings": diff["fixed"]})),
+        in_tinyz("RUSTSEC-0000-0001")
+    );
+    assert_eq!(diff["introduced"], serde_json::json!([]), "{diff:#}");
     // Debian's record not yet fixed: the unbundled build has it.
     osv(f, &ALL_RECORDS);
     assert_eq!(
