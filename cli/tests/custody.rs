@@ -35,7 +35,7 @@ const FLATE2: &str = "usr/share/cargo/registry/flate2-1.0.25";
 const BOOKWORM: &str = "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease";
 
 /// The .debs scripts/install-oracles.sh downloaded.
-fn debs() -> PathBuf {
+pub(crate) fn debs() -> PathBuf {
     let dir = root().join("target/oracles/debs");
     assert!(
         dir.join("librust-flate2-dev_1.0.25-1_amd64.deb").is_file(),
@@ -53,7 +53,7 @@ fn cargo() -> Command {
 /// The project, built once for every test of this module (read only):
 /// vendored from crates.io, then patched onto Debian's crates and built
 /// offline.
-fn project() -> &'static Path {
+pub(crate) fn project() -> &'static Path {
     static PROJECT: OnceLock<tempfile::TempDir> = OnceLock::new();
     PROJECT
         .get_or_init(|| {

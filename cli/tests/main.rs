@@ -40,6 +40,7 @@ mod report;
 mod sbom;
 mod sign_blob;
 mod unbundle;
+mod unbundle_e2e;
 mod usage;
 mod verify;
 mod verify_limits;

@@ -71,7 +71,7 @@ fn report(f: &Fixture, image: &str, out: &str, extra: &[&str]) {
 
 /// The DOM headless Chromium renders for `page`, after its scripts ran.
 /// Each run gets its own profile directory (tests run in parallel).
-fn dump_dom(page: &Path, extra: &[&str]) -> String {
+pub(crate) fn dump_dom(page: &Path, extra: &[&str]) -> String {
     let profile = tempfile::tempdir().unwrap();
     let out = Command::new("chromium")
         .args([
@@ -96,7 +96,7 @@ fn dump_dom(page: &Path, extra: &[&str]) -> String {
 
 /// The text of an HTML fragment: tags dropped, the five escapes decoded,
 /// white space collapsed.
-fn text(html: &str) -> String {
+pub(crate) fn text(html: &str) -> String {
     let mut out = String::new();
     let mut in_tag = false;
     for c in html.chars() {
@@ -120,7 +120,7 @@ fn text(html: &str) -> String {
 }
 
 /// The `<section id="{id}">` of `dom`, whole.
-fn section<'a>(dom: &'a str, id: &str) -> &'a str {
+pub(crate) fn section<'a>(dom: &'a str, id: &str) -> &'a str {
     let start = dom
         .find(&format!("<section id=\"{id}\""))
         .unwrap_or_else(|| panic!("no section #{id} in {dom}"));

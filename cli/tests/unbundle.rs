@@ -14,7 +14,7 @@ use crate::common::{assert_fails_with, assert_ok, stdout, tempdir, vouch};
 const CONFIG: &str = "# vendored by cargo vendor; keep this comment\n[source.crates-io]\n\
     replace-with = \"vendored-sources\"\n\n[source.vendored-sources]\ndirectory = \"vendor\"\n";
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
 }
 
@@ -25,7 +25,7 @@ fn sha256(bytes: &[u8]) -> String {
 /// Vendors crate `name` `version` under `dir/vendor` as `cargo vendor`
 /// does: its files and a `.cargo-checksum.json` listing each with its
 /// SHA-256, and the package checksum the lock will carry.
-fn vendor_crate(dir: &Path, name: &str, version: &str, extra: &str) {
+pub(crate) fn vendor_crate(dir: &Path, name: &str, version: &str, extra: &str) {
     let krate = dir.join("vendor").join(name);
     fs::create_dir_all(krate.join("src")).unwrap();
     let manifest = format!(

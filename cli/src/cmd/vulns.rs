@@ -11,7 +11,7 @@ use vouch_verify::os::FROM_IMAGE;
 use vouch_verify::vulns::{self, Finding, ImageInput};
 
 use crate::args::{
-    DiscoveryArgs, OsvArgs, Output, OutputArgs, PlatformArgs, RegistryArgs, TrustArgs,
+    AptArgs, DiscoveryArgs, OsvArgs, Output, OutputArgs, PlatformArgs, RegistryArgs, TrustArgs,
     TrustedRootArgs,
 };
 use crate::discovery::discover_classified;
@@ -66,12 +66,25 @@ pub struct Args {
     os_packages: bool,
     #[command(flatten)]
     platforms: PlatformArgs,
+    /// A directory's inputs provided by a distribution package (`vouch
+    /// unbundle`) are traced to its signed archive, as `vouch inputs`
+    /// does, and matched as that package.
+    #[command(flatten)]
+    apt: AptArgs,
 }
 
 /// A directory's inputs as the image's evidence would record them: each
-/// discovered input's record, as a provenance would hold it.
-fn directory_inputs(dir: &Path, discovery: &DiscoveryArgs) -> Result<Vec<ImageInput>> {
-    let (inputs, _) = discover_classified(dir, discovery)?;
+/// discovered input's record, as a provenance would hold it, with the
+/// distribution identity of each input whose chain of custody verifies
+/// (as `vouch attest` records it), so that an unbundled input is matched
+/// as the distribution's package here too.
+fn directory_inputs(
+    dir: &Path,
+    discovery: &DiscoveryArgs,
+    apt: &AptArgs,
+) -> Result<Vec<ImageInput>> {
+    let (mut inputs, _) = discover_classified(dir, discovery)?;
+    crate::custody::verify(&mut inputs, apt, jiff::Timestamp::now())?;
     let records = inputs
         .iter()
         .map(vouch_attest::Input::record)
@@ -160,7 +173,7 @@ pub async fn run(args: Args) -> Result<()> {
             .into());
         };
         let db = osv.database;
-        let inputs = directory_inputs(dir, &args.discovery)?;
+        let inputs = directory_inputs(dir, &args.discovery, &args.apt)?;
         let findings = vulns::scan(db.as_ref(), &inputs).map_err(|e| {
             anyhow::anyhow!(
                 "cannot check the inputs of {} for vulnerabilities: {e}",

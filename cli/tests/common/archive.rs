@@ -36,6 +36,8 @@ pub struct Package {
     pub version: String,
     /// `Architecture` (`all`, `amd64`).
     pub arch: String,
+    /// `Source`, when it is not the binary package's name.
+    pub source: Option<String>,
     /// Its data files: paths relative to `/` (`usr/share/...`) and bytes.
     pub files: Vec<(String, Vec<u8>)>,
     /// Whether it is installed under the distribution root.
@@ -49,6 +51,7 @@ impl Package {
             name: name.into(),
             version: version.into(),
             arch: arch.into(),
+            source: None,
             files: Vec::new(),
             installed: true,
         }
@@ -59,11 +62,13 @@ impl Package {
     /// `usr/share/cargo/registry/<crate>-<upstream>/` with `manifest` as
     /// its Cargo.toml, a `src/lib.rs`, the `.cargo-checksum.json` Debian
     /// writes ("Could not get crate checksum", no files) and, when
-    /// `patches` are given, `debian/patches/series` naming them.
+    /// `patches` are given, `debian/patches/series` naming them; built
+    /// from source `rust-<crate>`.
     pub fn rust_crate(krate: &str, upstream: &str, manifest: &str, patches: &[&str]) -> Package {
         let name = format!("librust-{}-dev", krate.replace('_', "-"));
         let dir = format!("usr/share/cargo/registry/{krate}-{upstream}");
         let mut package = Package::new(&name, &format!("{upstream}-1"), "all")
+            .source(&format!("rust-{}", krate.replace('_', "-")))
             .file(&format!("{dir}/Cargo.toml"), manifest.as_bytes())
             .file(
                 &format!("{dir}/src/lib.rs"),
@@ -87,6 +92,19 @@ impl Package {
     pub fn file(mut self, path: &str, bytes: &[u8]) -> Package {
         self.files.push((path.into(), bytes.to_vec()));
         self
+    }
+
+    /// Sets `Source`.
+    pub fn source(mut self, source: &str) -> Package {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// The `Source: ...` line of its stanzas, empty without one.
+    fn source_field(&self) -> String {
+        self.source
+            .as_ref()
+            .map_or_else(String::new, |s| format!("Source: {s}\n"))
     }
 
     /// Leaves it out of the distribution root (in the archive only).
@@ -219,10 +237,11 @@ impl Builder {
                 let deb = build_deb(&work, &debs, package);
                 let bytes = fs::read(&deb).unwrap();
                 index.push_str(&format!(
-                    "Package: {}\nVersion: {}\nArchitecture: {}\nMaintainer: vouch TEST ONLY \
+                    "Package: {}\n{}Version: {}\nArchitecture: {}\nMaintainer: vouch TEST ONLY \
                      <test@vouch.invalid>\nFilename: pool/main/{}\nSize: {}\nSHA256: {}\n\
                      Description: authored test package (TEST ONLY)\n\n",
                     package.name,
+                    package.source_field(),
                     package.version,
                     package.arch,
                     deb.file_name().unwrap().to_string_lossy(),
@@ -317,9 +336,12 @@ fn build_deb(work: &Path, debs: &Path, package: &Package) -> PathBuf {
     fs::write(
         tree.join("DEBIAN/control"),
         format!(
-            "Package: {}\nVersion: {}\nArchitecture: {}\nMaintainer: vouch TEST ONLY \
+            "Package: {}\n{}Version: {}\nArchitecture: {}\nMaintainer: vouch TEST ONLY \
              <test@vouch.invalid>\nDescription: authored test package (TEST ONLY)\n",
-            package.name, package.version, package.arch
+            package.name,
+            package.source_field(),
+            package.version,
+            package.arch
         ),
     )
     .unwrap();
@@ -373,10 +395,11 @@ fn install(work: &Path, root: &Path, deb: &Path, package: &Package) -> String {
     .unwrap();
     let size: usize = package.files.iter().map(|(_, b)| b.len()).sum();
     format!(
-        "Package: {}\nStatus: install ok installed\nPriority: optional\nSection: rust\n\
+        "Package: {}\n{}Status: install ok installed\nPriority: optional\nSection: rust\n\
          Installed-Size: {}\nMaintainer: vouch TEST ONLY <test@vouch.invalid>\n\
          Architecture: {}\nVersion: {}\nDescription: authored test package (TEST ONLY)\n\n",
         package.name,
+        package.source_field(),
         size.div_ceil(1024),
         package.arch,
         package.version

@@ -628,6 +628,12 @@ pub fn vulns_findings(image: &str, osv: &Path) -> (Vec<(String, String)>, serde_
     let out = Fixture::new().run(["vulns", image, "--osv", s(osv), "--output", "json"]);
     assert_ok(&out);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (finding_pairs(&json), json)
+}
+
+/// The (finding id, input name) of each finding of a `vulns --output
+/// json` document, sorted.
+pub fn finding_pairs(json: &serde_json::Value) -> Vec<(String, String)> {
     let mut pairs: Vec<(String, String)> = json["findings"]
         .as_array()
         .unwrap()
@@ -640,5 +646,5 @@ pub fn vulns_findings(image: &str, osv: &Path) -> (Vec<(String, String)>, serde_
         })
         .collect();
     pairs.sort();
-    (pairs, json)
+    pairs
 }
