@@ -421,7 +421,7 @@ mod tests {
         let mut swapped =
             Input::declared("cargo", "flate2", "1.0.25", "pkg:cargo/flate2@1.0.25", "");
         swapped.provided = Some("/usr/share/cargo/registry/flate2-1.0.25".into());
-        let go = Input::declared("go", "golang.org/x/net", "v0.1.0", "", "");
+        let bazel = Input::declared("bazel", "com_github_madler_zlib", "1.3.1", "", "");
         let archive = Archive {
             releases: Vec::new(),
             indexes: Vec::new(),
@@ -435,7 +435,7 @@ mod tests {
         };
         let plans = plan_all(
             Path::new("/nonexistent"),
-            [swapped, go].into_iter(),
+            [swapped, bazel].into_iter(),
             &archive,
             &apt,
         )
@@ -456,16 +456,16 @@ mod tests {
             steps,
             [
                 (
+                    "bazel",
+                    "com_github_madler_zlib",
+                    Action::Keep,
+                    "no planner for bazel yet"
+                ),
+                (
                     "cargo",
                     "flate2",
                     Action::Provided,
                     "already provided by /usr/share/cargo/registry/flate2-1.0.25"
-                ),
-                (
-                    "go",
-                    "golang.org/x/net",
-                    Action::Keep,
-                    "no planner for go yet"
                 ),
             ]
         );

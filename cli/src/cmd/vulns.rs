@@ -84,7 +84,7 @@ fn directory_inputs(
     apt: &AptArgs,
 ) -> Result<Vec<ImageInput>> {
     let (mut inputs, _) = discover_classified(dir, discovery)?;
-    crate::custody::verify(&mut inputs, apt, jiff::Timestamp::now())?;
+    crate::custody::verify(&mut inputs, dir, apt, jiff::Timestamp::now())?;
     let records = inputs
         .iter()
         .map(vouch_attest::Input::record)
