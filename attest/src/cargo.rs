@@ -94,16 +94,18 @@ fn vendor_dir(root: &Root, config: Option<&toml::Table>) -> Result<Option<PathBu
 
 /// The crates `[patch.crates-io]` points at a directory outside the
 /// project, in the cargo configuration and the root `Cargo.toml`: crate
-/// name to the directory, absolute and lexically normal (never resolved:
-/// discovery does not leave the project). Relative paths are the
+/// name to the directories, absolute and lexically normal (never
+/// resolved: discovery does not leave the project). Relative paths are the
 /// project's, as Cargo reads both files at its root. A patch's `package`
-/// key renames it, as in Cargo.
-fn provided(root: &Root, config: Option<&toml::Table>) -> Result<BTreeMap<String, String>> {
+/// key renames it, as in Cargo, so one crate may be patched onto several
+/// directories (one per version); a key patched in both files is the
+/// configuration's, as in Cargo.
+fn provided(root: &Root, config: Option<&toml::Table>) -> Result<BTreeMap<String, Vec<String>>> {
     let manifest = match root.has("Cargo.toml") {
         true => Some(toml_file(root, "Cargo.toml", "Cargo.toml")?),
         false => None,
     };
-    let mut out = BTreeMap::new();
+    let mut by_key = BTreeMap::new();
     let tables = [config, manifest.as_ref()];
     let patches = tables
         .into_iter()
@@ -118,13 +120,56 @@ fn provided(root: &Root, config: Option<&toml::Table>) -> Result<BTreeMap<String
             .get("package")
             .and_then(toml::Value::as_str)
             .unwrap_or(key);
-        let dir = normal(&root.canonical().join(path));
+        by_key
+            .entry(key.clone())
+            .or_insert_with(|| (name.to_owned(), normal(&root.canonical().join(path))));
+    }
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, dir) in by_key.into_values() {
         if !dir.starts_with(root.canonical()) {
-            out.entry(name.to_owned())
-                .or_insert_with(|| dir.display().to_string());
+            let dirs = out.entry(name).or_default();
+            dirs.push(dir.display().to_string());
+            dirs.sort();
+            dirs.dedup();
         }
     }
     Ok(out)
+}
+
+/// The directory of `provided` (a crate's patch directories) that locked
+/// version `version` of crate `name` comes from, or why it cannot be told:
+/// the only one when the crate is locked once from outside the project;
+/// else the one named as the distribution names it (`<name>-<version>`,
+/// `/usr/share/cargo/registry/flate2-1.0.25`). Another version's directory
+/// is never taken for it: its chain would verify while the build reads an
+/// unchecked one.
+fn provided_dir<'d>(
+    name: &str,
+    version: &str,
+    dirs: &'d [String],
+    locked_outside: usize,
+) -> std::result::Result<&'d str, String> {
+    if let ([one], 1) = (dirs, locked_outside) {
+        return Ok(one);
+    }
+    let wanted = format!("{name}-{version}");
+    let named: Vec<&String> = dirs
+        .iter()
+        .filter(|d| Path::new(d.as_str()).file_name() == Some(wanted.as_ref()))
+        .collect();
+    match named[..] {
+        [one] => Ok(one),
+        _ => Err(format!(
+            "crate {name} {version} is patched onto {} outside the project ({}) and none \
+             is named {wanted}: which one the build takes for this version cannot be told",
+            if dirs.len() == 1 {
+                "one directory"
+            } else {
+                "several directories"
+            },
+            dirs.join(", ")
+        )),
+    }
 }
 
 /// `path` with `.` and `..` resolved lexically (never through the file
@@ -259,7 +304,7 @@ fn purl(name: &str, version: &str) -> Result<String> {
 /// project, not workspace members or path crates.
 fn dependencies_of(
     package: &cargo_lock::Package,
-    provided: &BTreeMap<String, String>,
+    provided: &BTreeMap<String, Vec<String>>,
 ) -> Result<Vec<String>> {
     let mut purls: Vec<String> = package
         .dependencies
@@ -409,16 +454,22 @@ impl Ecosystem for Cargo {
         }
         // Crates patched onto a directory outside the project: inputs with
         // their crates.io identity, the directory left to the caller.
-        for package in lockfile.packages.iter().filter(|p| p.source.is_none()) {
-            if let Some(dir) = provided.get(package.name.as_str()) {
-                let mut input = declared(package, &provided)?;
-                input.uri = format!(
-                    "https://crates.io/crates/{}/{}",
-                    package.name, package.version
-                );
-                input.provided = Some(dir.clone());
-                inputs.push(input);
+        let outside: Vec<&cargo_lock::Package> = lockfile
+            .packages
+            .iter()
+            .filter(|p| p.source.is_none() && provided.contains_key(p.name.as_str()))
+            .collect();
+        for package in &outside {
+            let name = package.name.as_str();
+            let version = package.version.to_string();
+            let locked = outside.iter().filter(|p| p.name == package.name).count();
+            let mut input = declared(package, &provided)?;
+            input.uri = format!("https://crates.io/crates/{name}/{version}");
+            match provided_dir(name, &version, &provided[name], locked) {
+                Ok(dir) => input.provided = Some(dir.to_owned()),
+                Err(reason) => input.status = Match::Mismatch { reason },
             }
+            inputs.push(input);
         }
         Ok(inputs)
     }
@@ -527,7 +578,10 @@ fn check_name(package: &cargo_lock::Package) -> std::result::Result<(), String> 
 
 /// A locked package as a not-vendored input: what Cargo.lock alone says
 /// about it (its graph with the crates `provided` from outside).
-fn declared(package: &cargo_lock::Package, provided: &BTreeMap<String, String>) -> Result<Input> {
+fn declared(
+    package: &cargo_lock::Package,
+    provided: &BTreeMap<String, Vec<String>>,
+) -> Result<Input> {
     let (name, version) = (package.name.as_str(), package.version.to_string());
     let mut input = Input::declared(
         "cargo",
@@ -729,6 +783,47 @@ mod tests {
         assert_eq!(
             inputs[3].provided.as_deref(),
             Some(outside.to_str().unwrap())
+        );
+    }
+
+    /// Two `[patch]` entries can give Cargo two versions of one crate
+    /// from two directories (`flate2_0_2 = { path = ..., package =
+    /// "flate2" }`): each locked version must be traced to its own
+    /// directory, never to the other one's (whose chain would verify while
+    /// the build reads an unchecked directory).
+    #[test]
+    fn regression_issue_16_two_patches_of_one_crate_are_not_confused() {
+        let dir = project();
+        let d = dir.path();
+        let lock = std::fs::read_to_string(d.join("Cargo.lock")).unwrap();
+        std::fs::write(
+            d.join("Cargo.lock"),
+            format!("{lock}\n[[package]]\nname = \"b\"\nversion = \"0.2.7\"\n"),
+        )
+        .unwrap();
+        let config = "[source.vendored]\ndirectory = \"vendor\"\n\n\
+                      [patch.crates-io]\nb = { path = \"/usr/share/cargo/registry/b-0.1.0\" }\n\
+                      b_old = { path = \"/tmp/elsewhere/b\", package = \"b\" }\n";
+        std::fs::write(d.join(".cargo/config.toml"), config).unwrap();
+        let inputs = Cargo.discover(&Root::new(d).unwrap()).unwrap();
+        let b: Vec<&Input> = inputs.iter().filter(|i| i.name == "b").collect();
+        assert_eq!(b.len(), 2, "{inputs:?}");
+        let (new, old) = (b[0], b[1]);
+        assert_eq!(new.version, "0.1.0");
+        assert_eq!(
+            new.provided.as_deref(),
+            Some("/usr/share/cargo/registry/b-0.1.0")
+        );
+        assert_eq!(old.version, "0.2.7");
+        assert_ne!(
+            old.provided.as_deref(),
+            Some("/usr/share/cargo/registry/b-0.1.0"),
+            "0.2.7 is not in b-0.1.0"
+        );
+        assert!(
+            matches!(&old.status, Match::Mismatch { reason }
+                if reason.contains("/tmp/elsewhere/b") && reason.contains("b-0.1.0")),
+            "{old:?}"
         );
     }
 
