@@ -126,21 +126,41 @@ fn plan_all(
     }
     let mut plans: Vec<(&'static str, Vec<Planned>)> = Vec::new();
     for (ecosystem, inputs) in by_ecosystem {
-        let (provided, open): (Vec<Input>, Vec<Input>) =
+        let (mut provided, open): (Vec<Input>, Vec<Input>) =
             inputs.into_iter().partition(|i| i.provided.is_some());
+        // Provided only when the directory's chain of custody holds: a
+        // patch onto any other directory is not the distribution's build.
+        crate::custody::verify(&mut provided, apt, jiff::Timestamp::now())?;
         let mut planned: Vec<Planned> = provided
             .iter()
-            .map(|i| Planned {
-                ecosystem,
-                step: step(
-                    i,
-                    Action::Provided,
-                    format!(
-                        "already provided by {}",
-                        i.provided.as_deref().unwrap_or_default()
+            .map(|i| {
+                let dir = i.provided.as_deref().unwrap_or_default();
+                let step = match (&i.status, &i.distribution) {
+                    (vouch_attest::Match::Match, Some(d)) => step(
+                        i,
+                        Action::Provided,
+                        format!(
+                            "already provided by {dir} ({} {})",
+                            d.package(),
+                            d.version()
+                        ),
                     ),
-                ),
-                target: None,
+                    (vouch_attest::Match::Mismatch { reason }, _) => step(
+                        i,
+                        Action::Keep,
+                        format!("patched onto {dir}, which is not provided: {reason}"),
+                    ),
+                    _ => step(
+                        i,
+                        Action::Keep,
+                        format!("patched onto {dir}, whose chain of custody was not verified"),
+                    ),
+                };
+                Planned {
+                    ecosystem,
+                    step,
+                    target: None,
+                }
             })
             .collect();
         match plan_ecosystem(ecosystem, dir, &open, archive, apt) {
