@@ -403,6 +403,41 @@ fn regression_issue_16_a_patch_onto_an_unverified_directory_is_not_provided() {
     assert_eq!(plan["summary"]["provided"], 0, "{plan:#}");
 }
 
+/// The verified index lists Debian's librust-foo-dev 1.2.5-1, but what is
+/// installed is another build of it (1.2.5-1+local, from a repository the
+/// keyring does not verify), in the same directory: the plan must weigh the
+/// installed build, which is what the swap would use, and not swap onto it.
+#[test]
+fn regression_issue_16_cargo_does_not_swap_onto_a_build_no_verified_index_lists() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("project");
+    project(&dir);
+    let mut local = Package::rust_crate("foo", "1.2.5", &manifest("foo", "1.2.5", ""), &[]);
+    local.version = "1.2.5-1+local".into();
+    let archive = archive::builder(&tmp.path().join("archive"))
+        .release(
+            "deb.example.org_debian",
+            "stable",
+            Signer::Archive,
+            vec![
+                Package::rust_crate("foo", "1.2.5", &manifest("foo", "1.2.5", ""), &[])
+                    .not_installed(),
+            ],
+        )
+        .release(
+            "other.example.org_debian",
+            "stable",
+            Signer::Other,
+            vec![local],
+        )
+        .build();
+    let out = unbundle(&dir, &archive, &["--output", "json"]);
+    assert_ok(&out);
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_kept(&plan, "foo", "librust-foo-dev 1.2.5-1+local is installed");
+    assert_eq!(plan["summary"]["swap"], 0, "{plan:#}");
+}
+
 #[test]
 fn a_write_cargo_refuses_leaves_the_config_and_the_lock_byte_identical() {
     let tmp = tempdir();
