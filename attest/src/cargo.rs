@@ -138,20 +138,16 @@ fn provided(root: &Root, config: Option<&toml::Table>) -> Result<BTreeMap<String
 
 /// The directory of `provided` (a crate's patch directories) that locked
 /// version `version` of crate `name` comes from, or why it cannot be told:
-/// the only one when the crate is locked once from outside the project;
-/// else the one named as the distribution names it (`<name>-<version>`,
-/// `/usr/share/cargo/registry/flate2-1.0.25`). Another version's directory
-/// is never taken for it: its chain would verify while the build reads an
-/// unchecked one.
+/// the one named as the distribution names a crate's directory
+/// (`<name>-<version>`, `/usr/share/cargo/registry/flate2-1.0.25`). A
+/// directory of another crate or version is never taken for it: its chain
+/// of custody would verify while the build reads an unchecked directory,
+/// or the record would name another crate's build.
 fn provided_dir<'d>(
     name: &str,
     version: &str,
     dirs: &'d [String],
-    locked_outside: usize,
 ) -> std::result::Result<&'d str, String> {
-    if let ([one], 1) = (dirs, locked_outside) {
-        return Ok(one);
-    }
     let wanted = format!("{name}-{version}");
     let named: Vec<&String> = dirs
         .iter()
@@ -160,12 +156,12 @@ fn provided_dir<'d>(
     match named[..] {
         [one] => Ok(one),
         _ => Err(format!(
-            "crate {name} {version} is patched onto {} outside the project ({}) and none \
-             is named {wanted}: which one the build takes for this version cannot be told",
+            "crate {name} {version} is patched onto {} outside the project ({}), none of them \
+             named {wanted} as a distribution names the crate's directory",
             if dirs.len() == 1 {
-                "one directory"
+                "a directory"
             } else {
-                "several directories"
+                "directories"
             },
             dirs.join(", ")
         )),
@@ -454,18 +450,16 @@ impl Ecosystem for Cargo {
         }
         // Crates patched onto a directory outside the project: inputs with
         // their crates.io identity, the directory left to the caller.
-        let outside: Vec<&cargo_lock::Package> = lockfile
+        let outside = lockfile
             .packages
             .iter()
-            .filter(|p| p.source.is_none() && provided.contains_key(p.name.as_str()))
-            .collect();
-        for package in &outside {
+            .filter(|p| p.source.is_none() && provided.contains_key(p.name.as_str()));
+        for package in outside {
             let name = package.name.as_str();
             let version = package.version.to_string();
-            let locked = outside.iter().filter(|p| p.name == package.name).count();
             let mut input = declared(package, &provided)?;
             input.uri = format!("https://crates.io/crates/{name}/{version}");
-            match provided_dir(name, &version, &provided[name], locked) {
+            match provided_dir(name, &version, &provided[name]) {
                 Ok(dir) => input.provided = Some(dir.to_owned()),
                 Err(reason) => input.status = Match::Mismatch { reason },
             }
@@ -770,7 +764,7 @@ mod tests {
         std::fs::write(
             d.join("Cargo.toml"),
             "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n\
-             [patch.crates-io]\nbee = { path = \"../elsewhere/b\", package = \"b\" }\n",
+             [patch.crates-io]\nbee = { path = \"../elsewhere/b-0.1.0\", package = \"b\" }\n",
         )
         .unwrap();
         let inputs = Cargo.discover(&Root::new(d).unwrap()).unwrap();
@@ -779,7 +773,7 @@ mod tests {
             .unwrap()
             .parent()
             .unwrap()
-            .join("elsewhere/b");
+            .join("elsewhere/b-0.1.0");
         assert_eq!(
             inputs[3].provided.as_deref(),
             Some(outside.to_str().unwrap())
@@ -825,6 +819,18 @@ mod tests {
                 if reason.contains("/tmp/elsewhere/b") && reason.contains("b-0.1.0")),
             "{old:?}"
         );
+        // One patch, onto the directory of another crate: not this one's.
+        let config = "[source.vendored]\ndirectory = \"vendor\"\n\n\
+                      [patch.crates-io]\nb = { path = \"/usr/share/cargo/registry/c-3.0.0\" }\n";
+        std::fs::write(d.join(".cargo/config.toml"), config).unwrap();
+        let inputs = Cargo.discover(&Root::new(d).unwrap()).unwrap();
+        for b in inputs.iter().filter(|i| i.name == "b") {
+            assert_eq!(b.provided, None, "{b:?}");
+            assert!(
+                matches!(&b.status, Match::Mismatch { reason } if reason.contains("c-3.0.0")),
+                "{b:?}"
+            );
+        }
     }
 
     #[test]

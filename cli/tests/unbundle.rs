@@ -361,7 +361,7 @@ fn regression_issue_16_a_patch_onto_an_unverified_directory_is_not_provided() {
     let dir = tmp.path().join("project");
     project(&dir);
     let archive = hermetic(&tmp.path().join("archive"), "");
-    let evil = tmp.path().join("evil/foo");
+    let evil = tmp.path().join("evil/foo-1.2.3");
     fs::create_dir_all(evil.join("src")).unwrap();
     fs::write(evil.join("Cargo.toml"), manifest("foo", "1.2.3", "")).unwrap();
     fs::write(
