@@ -51,8 +51,8 @@ impl Journal {
 
     /// Refuses `path` unless it lies under the project directory with no
     /// `..` and no symbolic link among the directories below the root
-    /// that lead to it.
-    fn check_inside(&self, path: &Path) -> Result<()> {
+    /// that lead to it: what a swap may change or remove.
+    pub fn check_inside(&self, path: &Path) -> Result<()> {
         let relative = path.strip_prefix(&self.root).map_err(|_| {
             anyhow::anyhow!(
                 "refusing to write {}: not under {}",
