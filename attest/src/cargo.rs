@@ -20,8 +20,9 @@
 //! as package URLs. Dependencies on workspace members and path crates (no
 //! `source`) are left out, as they are the project, not inputs.
 //!
-//! A crate that `[patch.crates-io]` (in `.cargo/config.toml` or the root
-//! `Cargo.toml`) points at a path outside the project is an input all the
+//! A crate that a `[patch]` table (`crates-io`, or a source by its URL; in
+//! `.cargo/config.toml` or the root `Cargo.toml`) points at a path outside
+//! the project is an input all the
 //! same: the build takes it from there (`vouch unbundle --write` patches
 //! critical crates onto a distribution's installed packages). Cargo.lock
 //! lists it without a source; it is recorded with its crates.io identity
@@ -92,8 +93,9 @@ fn vendor_dir(root: &Root, config: Option<&toml::Table>) -> Result<Option<PathBu
     Ok(None)
 }
 
-/// The crates `[patch.crates-io]` points at a directory outside the
-/// project, in the cargo configuration and the root `Cargo.toml`: crate
+/// The crates a `[patch]` table (`crates-io`, or any source by its URL)
+/// points at a directory outside the project, in the cargo configuration
+/// and the root `Cargo.toml`: crate
 /// name to the directories, absolute and lexically normal (never
 /// resolved: discovery does not leave the project). Relative paths are the
 /// project's, as Cargo reads both files at its root. A patch's `package`
@@ -107,12 +109,16 @@ fn provided(root: &Root, config: Option<&toml::Table>) -> Result<BTreeMap<String
     };
     let mut by_key = BTreeMap::new();
     let tables = [config, manifest.as_ref()];
+    // Every patched source: Cargo names crates.io `crates-io` or by its
+    // index URL, and a git source or another registry by theirs.
     let patches = tables
         .into_iter()
         .flatten()
-        .filter_map(|t| t.get("patch")?.get("crates-io")?.as_table())
-        .flatten();
-    for (key, patch) in patches {
+        .filter_map(|t| t.get("patch")?.as_table())
+        .flat_map(|sources| sources.iter())
+        .filter_map(|(source, t)| Some((source, t.as_table()?)))
+        .flat_map(|(source, t)| t.iter().map(move |(key, patch)| (source, key, patch)));
+    for (source, key, patch) in patches {
         let Some(path) = patch.get("path").and_then(toml::Value::as_str) else {
             continue;
         };
@@ -121,7 +127,7 @@ fn provided(root: &Root, config: Option<&toml::Table>) -> Result<BTreeMap<String
             .and_then(toml::Value::as_str)
             .unwrap_or(key);
         by_key
-            .entry(key.clone())
+            .entry((source.clone(), key.clone()))
             .or_insert_with(|| (name.to_owned(), normal(&root.canonical().join(path))));
     }
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -829,6 +835,35 @@ mod tests {
             assert!(
                 matches!(&b.status, Match::Mismatch { reason } if reason.contains("c-3.0.0")),
                 "{b:?}"
+            );
+        }
+    }
+
+    /// Cargo takes a `[patch]` table by the URL of the source it patches
+    /// as well as by registry name: crates.io patched as
+    /// `[patch."https://github.com/rust-lang/crates.io-index"]` (or a git
+    /// source patched) onto a directory outside the project is an input
+    /// all the same, never left out as if it were the project.
+    #[test]
+    fn regression_issue_16_a_patch_by_source_url_is_an_input() {
+        let dir = project();
+        let d = dir.path();
+        for table in [
+            "\"https://github.com/rust-lang/crates.io-index\"",
+            "\"https://github.com/example/b\"",
+        ] {
+            let config = format!(
+                "[source.vendored]\ndirectory = \"vendor\"\n\n\
+                 [patch.{table}]\nb = {{ path = \"/usr/share/cargo/registry/b-0.1.0\" }}\n"
+            );
+            std::fs::write(d.join(".cargo/config.toml"), config).unwrap();
+            let inputs = Cargo.discover(&Root::new(d).unwrap()).unwrap();
+            let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+            assert_eq!(names, ["a", "c", "d", "b"], "{table}");
+            assert_eq!(
+                inputs[3].provided.as_deref(),
+                Some("/usr/share/cargo/registry/b-0.1.0"),
+                "{table}"
             );
         }
     }
