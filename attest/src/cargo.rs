@@ -22,8 +22,7 @@
 //!
 //! A crate that a `[patch]` table (`crates-io`, or a source by its URL; in
 //! `.cargo/config.toml` or the root `Cargo.toml`) points at a path outside
-//! the project is an input all the
-//! same: the build takes it from there (`vouch unbundle --write` patches
+//! the project is an input all the same: the build takes it from there (`vouch unbundle --write` patches
 //! critical crates onto a distribution's installed packages). Cargo.lock
 //! lists it without a source; it is recorded with its crates.io identity
 //! and the directory in [`Input::provided`], which discovery never reads
