@@ -419,7 +419,7 @@ mod tests {
         let mut swapped =
             Input::declared("cargo", "flate2", "1.0.25", "pkg:cargo/flate2@1.0.25", "");
         swapped.provided = Some("/usr/share/cargo/registry/flate2-1.0.25".into());
-        let go = Input::declared("go", "golang.org/x/net", "v0.1.0", "", "");
+        let other = Input::declared("generic", "zlib", "1.3", "", "");
         let archive = Archive {
             releases: Vec::new(),
             indexes: Vec::new(),
@@ -433,7 +433,7 @@ mod tests {
         };
         let plans = plan_all(
             Path::new("/nonexistent"),
-            [swapped, go].into_iter(),
+            [other].into_iter(),
             &archive,
             &apt,
         )
@@ -452,20 +452,24 @@ mod tests {
             .collect();
         assert_eq!(
             steps,
-            [
-                (
-                    "cargo",
-                    "flate2",
-                    Action::Provided,
-                    "already provided by /usr/share/cargo/registry/flate2-1.0.25"
-                ),
-                (
-                    "go",
-                    "golang.org/x/net",
-                    Action::Keep,
-                    "no planner for go yet"
-                ),
-            ]
+            [(
+                "generic",
+                "zlib",
+                Action::Keep,
+                "no planner for generic yet"
+            )]
         );
+        // A provided input is "provided" only once its chain of custody is
+        // verified (cli/tests/unbundle.rs): without a keyring to verify it
+        // with, the plan is an error, never an unverified "provided".
+        let err = plan_all(
+            Path::new("/nonexistent"),
+            [swapped].into_iter(),
+            &archive,
+            &apt,
+        )
+        .err()
+        .expect("no keyring: an error");
+        assert!(format!("{err:#}").contains("keyring"), "{err:#}");
     }
 }
