@@ -20,9 +20,9 @@
 //! as package URLs. Dependencies on workspace members and path crates (no
 //! `source`) are left out, as they are the project, not inputs.
 //!
-//! A crate that `[patch.crates-io]` (in `.cargo/config.toml` or the root
-//! `Cargo.toml`) points at a path outside the project is an input all the
-//! same: the build takes it from there (`vouch unbundle --write` patches
+//! A crate that a `[patch]` table (`crates-io`, or a source by its URL; in
+//! `.cargo/config.toml` or the root `Cargo.toml`) points at a path outside
+//! the project is an input all the same: the build takes it from there (`vouch unbundle --write` patches
 //! critical crates onto a distribution's installed packages). Cargo.lock
 //! lists it without a source; it is recorded with its crates.io identity
 //! and the directory in [`Input::provided`], which discovery never reads
@@ -94,25 +94,32 @@ fn vendor_dir(root: &Root, config: Option<&toml::Table>) -> Result<Option<PathBu
     Ok(None)
 }
 
-/// The crates `[patch.crates-io]` points at a directory outside the
-/// project, in the cargo configuration and the root `Cargo.toml`: crate
-/// name to the directory, absolute and lexically normal (never resolved:
-/// discovery does not leave the project). Relative paths are the
+/// The crates a `[patch]` table (`crates-io`, or any source by its URL)
+/// points at a directory outside the project, in the cargo configuration
+/// and the root `Cargo.toml`: crate
+/// name to the directories, absolute and lexically normal (never
+/// resolved: discovery does not leave the project). Relative paths are the
 /// project's, as Cargo reads both files at its root. A patch's `package`
-/// key renames it, as in Cargo.
-fn provided(root: &Root, config: Option<&toml::Table>) -> Result<BTreeMap<String, String>> {
+/// key renames it, as in Cargo, so one crate may be patched onto several
+/// directories (one per version); a key patched in both files is the
+/// configuration's, as in Cargo.
+fn provided(root: &Root, config: Option<&toml::Table>) -> Result<BTreeMap<String, Vec<String>>> {
     let manifest = match root.has("Cargo.toml") {
         true => Some(toml_file(root, "Cargo.toml", "Cargo.toml")?),
         false => None,
     };
-    let mut out = BTreeMap::new();
+    let mut by_key = BTreeMap::new();
     let tables = [config, manifest.as_ref()];
+    // Every patched source: Cargo names crates.io `crates-io` or by its
+    // index URL, and a git source or another registry by theirs.
     let patches = tables
         .into_iter()
         .flatten()
-        .filter_map(|t| t.get("patch")?.get("crates-io")?.as_table())
-        .flatten();
-    for (key, patch) in patches {
+        .filter_map(|t| t.get("patch")?.as_table())
+        .flat_map(|sources| sources.iter())
+        .filter_map(|(source, t)| Some((source, t.as_table()?)))
+        .flat_map(|(source, t)| t.iter().map(move |(key, patch)| (source, key, patch)));
+    for (source, key, patch) in patches {
         let Some(path) = patch.get("path").and_then(toml::Value::as_str) else {
             continue;
         };
@@ -120,11 +127,52 @@ fn provided(root: &Root, config: Option<&toml::Table>) -> Result<BTreeMap<String
             .get("package")
             .and_then(toml::Value::as_str)
             .unwrap_or(key);
-        if let Some(dir) = outside(root, path) {
-            out.entry(name.to_owned()).or_insert(dir);
+        by_key
+            .entry((source.clone(), key.clone()))
+            .or_insert_with(|| (name.to_owned(), outside(root, path)));
+    }
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, dir) in by_key.into_values() {
+        if let Some(dir) = dir {
+            let dirs = out.entry(name).or_default();
+            dirs.push(dir);
+            dirs.sort();
+            dirs.dedup();
         }
     }
     Ok(out)
+}
+
+/// The directory of `provided` (a crate's patch directories) that locked
+/// version `version` of crate `name` comes from, or why it cannot be told:
+/// the one named as the distribution names a crate's directory
+/// (`<name>-<version>`, `/usr/share/cargo/registry/flate2-1.0.25`). A
+/// directory of another crate or version is never taken for it: its chain
+/// of custody would verify while the build reads an unchecked directory,
+/// or the record would name another crate's build.
+fn provided_dir<'d>(
+    name: &str,
+    version: &str,
+    dirs: &'d [String],
+) -> std::result::Result<&'d str, String> {
+    let wanted = format!("{name}-{version}");
+    let named: Vec<&String> = dirs
+        .iter()
+        .filter(|d| Path::new(d.as_str()).file_name() == Some(wanted.as_ref()))
+        .collect();
+    match named[..] {
+        [one] => Ok(one),
+        _ => Err(format!(
+            "crate {name} {version} is patched onto {} outside the project ({}), none of them \
+             named {wanted} as a distribution names the crate's directory",
+            if dirs.len() == 1 {
+                "a directory"
+            } else {
+                "directories"
+            },
+            dirs.join(", ")
+        )),
+    }
 }
 
 /// One vendored crate's directory, the licence its manifest declares, and
@@ -243,7 +291,7 @@ fn purl(name: &str, version: &str) -> Result<String> {
 /// project, not workspace members or path crates.
 fn dependencies_of(
     package: &cargo_lock::Package,
-    provided: &BTreeMap<String, String>,
+    provided: &BTreeMap<String, Vec<String>>,
 ) -> Result<Vec<String>> {
     let mut purls: Vec<String> = package
         .dependencies
@@ -393,16 +441,20 @@ impl Ecosystem for Cargo {
         }
         // Crates patched onto a directory outside the project: inputs with
         // their crates.io identity, the directory left to the caller.
-        for package in lockfile.packages.iter().filter(|p| p.source.is_none()) {
-            if let Some(dir) = provided.get(package.name.as_str()) {
-                let mut input = declared(package, &provided)?;
-                input.uri = format!(
-                    "https://crates.io/crates/{}/{}",
-                    package.name, package.version
-                );
-                input.provided = Some(dir.clone());
-                inputs.push(input);
+        let outside = lockfile
+            .packages
+            .iter()
+            .filter(|p| p.source.is_none() && provided.contains_key(p.name.as_str()));
+        for package in outside {
+            let name = package.name.as_str();
+            let version = package.version.to_string();
+            let mut input = declared(package, &provided)?;
+            input.uri = format!("https://crates.io/crates/{name}/{version}");
+            match provided_dir(name, &version, &provided[name]) {
+                Ok(dir) => input.provided = Some(dir.to_owned()),
+                Err(reason) => input.status = Match::Mismatch { reason },
             }
+            inputs.push(input);
         }
         Ok(inputs)
     }
@@ -511,7 +563,10 @@ fn check_name(package: &cargo_lock::Package) -> std::result::Result<(), String> 
 
 /// A locked package as a not-vendored input: what Cargo.lock alone says
 /// about it (its graph with the crates `provided` from outside).
-fn declared(package: &cargo_lock::Package, provided: &BTreeMap<String, String>) -> Result<Input> {
+fn declared(
+    package: &cargo_lock::Package,
+    provided: &BTreeMap<String, Vec<String>>,
+) -> Result<Input> {
     let (name, version) = (package.name.as_str(), package.version.to_string());
     let mut input = Input::declared(
         "cargo",
@@ -700,7 +755,7 @@ mod tests {
         std::fs::write(
             d.join("Cargo.toml"),
             "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n\
-             [patch.crates-io]\nbee = { path = \"../elsewhere/b\", package = \"b\" }\n",
+             [patch.crates-io]\nbee = { path = \"../elsewhere/b-0.1.0\", package = \"b\" }\n",
         )
         .unwrap();
         let inputs = Cargo.discover(&Root::new(d).unwrap()).unwrap();
@@ -709,11 +764,93 @@ mod tests {
             .unwrap()
             .parent()
             .unwrap()
-            .join("elsewhere/b");
+            .join("elsewhere/b-0.1.0");
         assert_eq!(
             inputs[3].provided.as_deref(),
             Some(outside.to_str().unwrap())
         );
+    }
+
+    /// Two `[patch]` entries can give Cargo two versions of one crate
+    /// from two directories (`flate2_0_2 = { path = ..., package =
+    /// "flate2" }`): each locked version must be traced to its own
+    /// directory, never to the other one's (whose chain would verify while
+    /// the build reads an unchecked directory).
+    #[test]
+    fn regression_issue_16_two_patches_of_one_crate_are_not_confused() {
+        let dir = project();
+        let d = dir.path();
+        let lock = std::fs::read_to_string(d.join("Cargo.lock")).unwrap();
+        std::fs::write(
+            d.join("Cargo.lock"),
+            format!("{lock}\n[[package]]\nname = \"b\"\nversion = \"0.2.7\"\n"),
+        )
+        .unwrap();
+        let config = "[source.vendored]\ndirectory = \"vendor\"\n\n\
+                      [patch.crates-io]\nb = { path = \"/usr/share/cargo/registry/b-0.1.0\" }\n\
+                      b_old = { path = \"/tmp/elsewhere/b\", package = \"b\" }\n";
+        std::fs::write(d.join(".cargo/config.toml"), config).unwrap();
+        let inputs = Cargo.discover(&Root::new(d).unwrap()).unwrap();
+        let b: Vec<&Input> = inputs.iter().filter(|i| i.name == "b").collect();
+        assert_eq!(b.len(), 2, "{inputs:?}");
+        let (new, old) = (b[0], b[1]);
+        assert_eq!(new.version, "0.1.0");
+        assert_eq!(
+            new.provided.as_deref(),
+            Some("/usr/share/cargo/registry/b-0.1.0")
+        );
+        assert_eq!(old.version, "0.2.7");
+        assert_ne!(
+            old.provided.as_deref(),
+            Some("/usr/share/cargo/registry/b-0.1.0"),
+            "0.2.7 is not in b-0.1.0"
+        );
+        assert!(
+            matches!(&old.status, Match::Mismatch { reason }
+                if reason.contains("/tmp/elsewhere/b") && reason.contains("b-0.1.0")),
+            "{old:?}"
+        );
+        // One patch, onto the directory of another crate: not this one's.
+        let config = "[source.vendored]\ndirectory = \"vendor\"\n\n\
+                      [patch.crates-io]\nb = { path = \"/usr/share/cargo/registry/c-3.0.0\" }\n";
+        std::fs::write(d.join(".cargo/config.toml"), config).unwrap();
+        let inputs = Cargo.discover(&Root::new(d).unwrap()).unwrap();
+        for b in inputs.iter().filter(|i| i.name == "b") {
+            assert_eq!(b.provided, None, "{b:?}");
+            assert!(
+                matches!(&b.status, Match::Mismatch { reason } if reason.contains("c-3.0.0")),
+                "{b:?}"
+            );
+        }
+    }
+
+    /// Cargo takes a `[patch]` table by the URL of the source it patches
+    /// as well as by registry name: crates.io patched as
+    /// `[patch."https://github.com/rust-lang/crates.io-index"]` (or a git
+    /// source patched) onto a directory outside the project is an input
+    /// all the same, never left out as if it were the project.
+    #[test]
+    fn regression_issue_16_a_patch_by_source_url_is_an_input() {
+        let dir = project();
+        let d = dir.path();
+        for table in [
+            "\"https://github.com/rust-lang/crates.io-index\"",
+            "\"https://github.com/example/b\"",
+        ] {
+            let config = format!(
+                "[source.vendored]\ndirectory = \"vendor\"\n\n\
+                 [patch.{table}]\nb = {{ path = \"/usr/share/cargo/registry/b-0.1.0\" }}\n"
+            );
+            std::fs::write(d.join(".cargo/config.toml"), config).unwrap();
+            let inputs = Cargo.discover(&Root::new(d).unwrap()).unwrap();
+            let names: Vec<&str> = inputs.iter().map(|i| i.name.as_str()).collect();
+            assert_eq!(names, ["a", "c", "d", "b"], "{table}");
+            assert_eq!(
+                inputs[3].provided.as_deref(),
+                Some("/usr/share/cargo/registry/b-0.1.0"),
+                "{table}"
+            );
+        }
     }
 
     #[test]

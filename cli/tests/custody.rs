@@ -599,7 +599,7 @@ fn unbundle_reports_the_swapped_crates_as_provided_with_their_chain() {
             .ends_with("chain of custody verified"),
         "{flate2:#}"
     );
-    // An edited installed file: still provided, its chain named broken.
+    // An edited installed file: not provided, kept, its chain's break named.
     let edited = edited_root(|root| flip_byte(&root.join(FLATE2).join("src/lib.rs")));
     let onto = project_onto(edited.path());
     let out = run(
@@ -614,9 +614,10 @@ fn unbundle_reports_the_swapped_crates_as_provided_with_their_chain() {
         .iter()
         .find(|s| s["name"] == "flate2")
         .unwrap();
+    assert_eq!(flate2["action"], "keep", "{flate2:#}");
     let reason = flate2["reason"].as_str().unwrap();
     assert!(
-        reason.contains("chain of custody is BROKEN")
+        reason.contains("which is not provided: chain of custody of")
             && reason.contains(&format!("{FLATE2}/src/lib.rs differs")),
         "{reason}"
     );

@@ -338,7 +338,104 @@ fn write_patches_the_config_cargo_locks_debians_crate_and_the_project_builds_off
     assert_ok(&out);
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan["summary"]["swap"], 0, "{plan:#}");
+    // Provided, its chain of custody verified.
+    let foo = step(&plan, "foo");
+    assert_eq!(foo["action"], "provided", "{foo:#}");
+    assert!(
+        foo["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with("(librust-foo-dev 1.2.5-1), chain of custody verified"),
+        "{foo:#}"
+    );
     assert_eq!(fs::read_to_string(dir.join("Cargo.lock")).unwrap(), lock);
+}
+
+/// A crate the project already patches onto a directory outside it is
+/// "already provided" only when that directory's chain of custody holds: a
+/// patch onto any other directory (here a copy the project's author made)
+/// is not the distribution's build, and the plan must not say it is.
+#[test]
+fn regression_issue_16_a_patch_onto_an_unverified_directory_is_not_provided() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("project");
+    project(&dir);
+    let archive = hermetic(&tmp.path().join("archive"), "");
+    let evil = tmp.path().join("evil/foo-1.2.3");
+    fs::create_dir_all(evil.join("src")).unwrap();
+    fs::write(evil.join("Cargo.toml"), manifest("foo", "1.2.3", "")).unwrap();
+    fs::write(
+        evil.join("src/lib.rs"),
+        "pub fn answer() -> u32 {\n    7\n}\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join(".cargo/config.toml"),
+        format!(
+            "{CONFIG}\n[patch.crates-io]\nfoo = {{ path = \"{}\" }}\n",
+            evil.display()
+        ),
+    )
+    .unwrap();
+    assert_ok(
+        &cargo()
+            .args(["generate-lockfile", "--offline"])
+            .current_dir(&dir)
+            .output()
+            .unwrap(),
+    );
+    let lock = fs::read_to_string(dir.join("Cargo.lock")).unwrap();
+    assert_eq!(
+        lock_entry(&lock, "foo"),
+        "[[package]]\nname = \"foo\"\nversion = \"1.2.3\"",
+        "the patch is used"
+    );
+    let out = unbundle(&dir, &archive, &["--output", "json"]);
+    assert_ok(&out);
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let foo = step(&plan, "foo");
+    assert_ne!(foo["action"], "provided", "{foo:#}");
+    let reason = foo["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("chain of custody") && reason.contains("not under the distribution root"),
+        "{foo:#}"
+    );
+    assert_eq!(plan["summary"]["provided"], 0, "{plan:#}");
+}
+
+/// The verified index lists Debian's librust-foo-dev 1.2.5-1, but what is
+/// installed is another build of it (1.2.5-1+local, from a repository the
+/// keyring does not verify), in the same directory: the plan must weigh the
+/// installed build, which is what the swap would use, and not swap onto it.
+#[test]
+fn regression_issue_16_cargo_does_not_swap_onto_a_build_no_verified_index_lists() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("project");
+    project(&dir);
+    let mut local = Package::rust_crate("foo", "1.2.5", &manifest("foo", "1.2.5", ""), &[]);
+    local.version = "1.2.5-1+local".into();
+    let archive = archive::builder(&tmp.path().join("archive"))
+        .release(
+            "deb.example.org_debian",
+            "stable",
+            Signer::Archive,
+            vec![
+                Package::rust_crate("foo", "1.2.5", &manifest("foo", "1.2.5", ""), &[])
+                    .not_installed(),
+            ],
+        )
+        .release(
+            "other.example.org_debian",
+            "stable",
+            Signer::Other,
+            vec![local],
+        )
+        .build();
+    let out = unbundle(&dir, &archive, &["--output", "json"]);
+    assert_ok(&out);
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_kept(&plan, "foo", "librust-foo-dev 1.2.5-1+local is installed");
+    assert_eq!(plan["summary"]["swap"], 0, "{plan:#}");
 }
 
 #[test]

@@ -32,6 +32,12 @@ pub fn debian_12(package: &str, version: &str) -> Purl {
 pub fn distribution(purl: Purl, source_name: &str, patches: &[&str]) -> Distribution {
     let sha = |b: &str| Digest::new("sha256", b.repeat(32)).expect("a SHA-256 hex digest");
     let version = purl.package_url().version().unwrap_or_default().to_string();
+    // Where Debian installs crate `C` `V` from source `rust-C`.
+    let path = format!(
+        "/usr/share/cargo/registry/{}-{}",
+        source_name.strip_prefix("rust-").unwrap_or(source_name),
+        version.split(['-', '~']).next().unwrap_or_default()
+    );
     Distribution {
         source_name: source_name.into(),
         source_version: version,
@@ -41,7 +47,7 @@ pub fn distribution(purl: Purl, source_name: &str, patches: &[&str]) -> Distribu
         release_date: "2028-01-01T00:00:00Z".into(),
         signer: DEBIAN_12_SIGNER.into(),
         patches: patches.iter().map(|p| p.to_string()).collect(),
-        path: format!("/usr/share/cargo/registry/{source_name}"),
+        path,
         purl,
     }
 }

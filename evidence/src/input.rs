@@ -238,6 +238,47 @@ impl Distribution {
     pub fn patch_url(name: &str) -> String {
         format!("{DISTRIBUTION_PATCH_DIR}{name}")
     }
+
+    /// Whether this is Debian's build of crate `name` `version`: its
+    /// package carries the crate ([`carries_crate`]) and the directory the build
+    /// reads is that version's (`/usr/share/cargo/registry/<name>-<version>`,
+    /// where Debian installs it). A record about another crate or another
+    /// version says nothing about this one.
+    pub fn builds_crate(&self, name: &str, version: &str) -> bool {
+        carries_crate(self.package(), name)
+            && std::path::Path::new(&self.path).file_name()
+                == Some(format!("{name}-{version}").as_ref())
+    }
+}
+
+/// The name of the Debian package that carries crate `name`'s default
+/// version (`serde_json` -> `librust-serde-json-dev`).
+pub fn crate_package_name(name: &str) -> String {
+    format!(
+        "librust-{}-dev",
+        name.to_ascii_lowercase().replace('_', "-")
+    )
+}
+
+/// Whether `package` carries crate `name`'s source: `librust-C-dev`, or a
+/// versioned `librust-C-<version>-dev` (`librust-nom-4-dev`), but not a
+/// feature package (`librust-nom+std-dev`) nor another crate whose name
+/// extends this one (`librust-nom-derive-dev`).
+pub fn carries_crate(package: &str, name: &str) -> bool {
+    let base = crate_package_name(name);
+    if package == base {
+        return true;
+    }
+    let stem = &base[..base.len() - "-dev".len()];
+    package
+        .strip_prefix(stem)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .and_then(|rest| rest.strip_suffix("-dev"))
+        .is_some_and(|v| {
+            !v.is_empty()
+                && v.starts_with(|c: char| c.is_ascii_digit())
+                && v.chars().all(|c| c.is_ascii_digit() || c == '.')
+        })
 }
 
 /// Where a Debian source package keeps its patches, relative to its root;

@@ -17,35 +17,7 @@ use semver::{Version, VersionReq};
 
 use crate::{Action, Candidate, Delta, Step};
 
-/// The name of the Debian package that carries crate `name`'s default
-/// version (`serde_json` -> `librust-serde-json-dev`).
-pub fn package_name(name: &str) -> String {
-    format!(
-        "librust-{}-dev",
-        name.to_ascii_lowercase().replace('_', "-")
-    )
-}
-
-/// Whether `package` carries crate `name`'s source: `librust-C-dev`, or a
-/// versioned `librust-C-<version>-dev` (`librust-nom-4-dev`), but not a
-/// feature package (`librust-nom+std-dev`) nor another crate whose name
-/// extends this one (`librust-nom-derive-dev`).
-pub fn carries(package: &str, name: &str) -> bool {
-    let base = package_name(name);
-    if package == base {
-        return true;
-    }
-    let stem = &base[..base.len() - "-dev".len()];
-    package
-        .strip_prefix(stem)
-        .and_then(|rest| rest.strip_prefix('-'))
-        .and_then(|rest| rest.strip_suffix("-dev"))
-        .is_some_and(|v| {
-            !v.is_empty()
-                && v.starts_with(|c: char| c.is_ascii_digit())
-                && v.chars().all(|c| c.is_ascii_digit() || c == '.')
-        })
-}
+pub use vouch_evidence::input::{carries_crate as carries, crate_package_name as package_name};
 
 /// The upstream version a Debian version carries: without its epoch
 /// (`1:`) and Debian revision (`-1`, `-1+b1`), with Debian's `~` for a

@@ -92,11 +92,24 @@ pub(crate) fn lookup<'d>(
 /// input was unbundled onto (`vouch unbundle`): the same lookup as an OS
 /// package's, by its purl's release, its source package and the
 /// distribution's version ordering, so that the distribution's backported
-/// fixes count.
+/// fixes count. A record of another crate or version (see
+/// [`Distribution::builds_crate`]) is not this input's build: an error, so
+/// that the input's own advisories are not dropped for another package's.
 pub(crate) fn lookup_distribution<'d>(
     db: &'d dyn Lookup,
+    input: &ImageInput,
     distribution: &Distribution,
 ) -> Result<Found<'d>, String> {
+    let version = input.version.as_deref().unwrap_or_default();
+    if input.ecosystem == "cargo" && !distribution.builds_crate(&input.name, version) {
+        return Err(format!(
+            "its distribution record ({} {}, {}) is not its build of {} {version}",
+            distribution.package(),
+            distribution.version(),
+            distribution.path,
+            input.name
+        ));
+    }
     lookup_package(
         db,
         &distribution.purl,
@@ -368,5 +381,28 @@ mod tests {
             why.contains("distribution package of input flate2 1.0.25 (cargo)"),
             "{why}"
         );
+    }
+
+    /// A distribution record of another crate (or version) does not stand
+    /// for this input: matching it as that package would drop the input's
+    /// own advisories. It is a finding, never a clean bill.
+    #[test]
+    fn regression_issue_16_a_distribution_record_of_another_crate_drops_no_advisory() {
+        let mut other = flate2(Some("1.0.25-2"));
+        let d = other.distribution.as_mut().unwrap();
+        d.purl = fixtures::debian_12("librust-miniz-oxide-dev", "1.0.25-2");
+        d.path = "/usr/share/cargo/registry/miniz_oxide-1.0.25".into();
+        let findings = scan(&flate2_db(), &inputs_from_records(vec![other])).unwrap();
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].id, VERSION_UNKNOWN);
+        let why = findings[0].summary.as_deref().unwrap();
+        assert!(why.contains("not its build"), "{why}");
+        // Its own build: matched as Debian's (the fix backported).
+        assert!(scan(
+            &flate2_db(),
+            &inputs_from_records(vec![flate2(Some("1.0.25-2"))])
+        )
+        .unwrap()
+        .is_empty());
     }
 }

@@ -536,7 +536,7 @@ pub fn scan(db: &dyn Lookup, inputs: &[ImageInput]) -> std::result::Result<Vec<F
             (Some(os), _) => Some(("OS package", crate::os::lookup(db, input, os))),
             (None, Some(d)) => Some((
                 "distribution package of input",
-                crate::os::lookup_distribution(db, d),
+                crate::os::lookup_distribution(db, input, d),
             )),
             (None, None) => None,
         };

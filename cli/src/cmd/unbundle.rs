@@ -85,9 +85,7 @@ fn write_ecosystem(ecosystem: &str, dir: &Path, planned: &[Planned]) -> Result<(
 /// Plans, prints, and writes when asked.
 pub fn run(args: Args) -> Result<()> {
     let Distro::Debian = args.distro;
-    let (mut inputs, _) = discover_classified(&args.dir, &args.discovery)?;
-    // Inputs already swapped are reported with their chain of custody.
-    crate::custody::verify(&mut inputs, &args.dir, &args.apt, jiff::Timestamp::now())?;
+    let (inputs, _) = discover_classified(&args.dir, &args.discovery)?;
     let archive = Archive::load(&args.apt, jiff::Timestamp::now())?;
     let selected = inputs.into_iter().filter(|i| args.all || i.is_critical());
     let plans = plan_all(&args.dir, selected, &archive, &args.apt)?;
@@ -128,8 +126,11 @@ fn plan_all(
     }
     let mut plans: Vec<(&'static str, Vec<Planned>)> = Vec::new();
     for (ecosystem, inputs) in by_ecosystem {
-        let (provided, open): (Vec<Input>, Vec<Input>) =
+        let (mut provided, open): (Vec<Input>, Vec<Input>) =
             inputs.into_iter().partition(|i| i.provided.is_some());
+        // Provided only when the directory's chain of custody holds: a
+        // patch onto any other directory is not the distribution's build.
+        crate::custody::verify(&mut provided, dir, apt, jiff::Timestamp::now())?;
         let mut planned: Vec<Planned> = provided
             .iter()
             .map(|i| Planned {
@@ -151,30 +152,39 @@ fn plan_all(
     Ok(plans)
 }
 
-/// The step of an input already provided: the package and patches its
-/// verified chain names, and why it is not planned again.
+/// The step of an input patched onto a directory outside the project,
+/// whose chain of custody [`crate::custody::verify`] checked: provided
+/// (with the package, version and patches the chain names) only when the
+/// chain holds; otherwise kept, saying why, since a patch onto any other
+/// directory is not the distribution's build.
 fn provided_step(input: &Input) -> Step {
-    let mut step = step(input, Action::Provided, provided_reason(input));
-    if let Some(d) = &input.distribution {
-        let purl = d.purl.package_url();
-        step.package = Some(purl.name().to_string());
-        step.package_version = purl.version().map(str::to_string);
-        step.patches = d.patches.clone();
-    }
-    step
-}
-
-/// Why an input already provided by a directory outside the project is
-/// not planned again, with what its chain of custody showed
-/// ([`crate::custody::verify`] ran on it).
-fn provided_reason(input: &Input) -> String {
     let dir = input.provided.as_deref().unwrap_or_default();
-    match (&input.distribution, &input.status) {
-        (Some(_), _) => format!("already provided by {dir}, chain of custody verified"),
-        (None, Match::Mismatch { reason }) => {
-            format!("already provided by {dir}, but its chain of custody is BROKEN: {reason}")
+    match (&input.status, &input.distribution) {
+        (Match::Match, Some(d)) => {
+            let mut step = step(
+                input,
+                Action::Provided,
+                format!(
+                    "already provided by {dir} ({} {}), chain of custody verified",
+                    d.package(),
+                    d.version()
+                ),
+            );
+            step.package = Some(d.package().to_string());
+            step.package_version = Some(d.version().to_string());
+            step.patches = d.patches.clone();
+            step
         }
-        (None, _) => format!("already provided by {dir}"),
+        (Match::Mismatch { reason }, _) => step(
+            input,
+            Action::Keep,
+            format!("patched onto {dir}, which is not provided: {reason}"),
+        ),
+        _ => step(
+            input,
+            Action::Keep,
+            format!("patched onto {dir}, whose chain of custody was not verified"),
+        ),
     }
 }
 
@@ -421,7 +431,7 @@ mod tests {
         let mut swapped =
             Input::declared("cargo", "flate2", "1.0.25", "pkg:cargo/flate2@1.0.25", "");
         swapped.provided = Some("/usr/share/cargo/registry/flate2-1.0.25".into());
-        let bazel = Input::declared("bazel", "com_github_madler_zlib", "1.3.1", "", "");
+        let other = Input::declared("generic", "zlib", "1.3", "", "");
         let archive = Archive {
             releases: Vec::new(),
             indexes: Vec::new(),
@@ -435,7 +445,7 @@ mod tests {
         };
         let plans = plan_all(
             Path::new("/nonexistent"),
-            [swapped, bazel].into_iter(),
+            [other].into_iter(),
             &archive,
             &apt,
         )
@@ -454,20 +464,24 @@ mod tests {
             .collect();
         assert_eq!(
             steps,
-            [
-                (
-                    "bazel",
-                    "com_github_madler_zlib",
-                    Action::Keep,
-                    "no planner for bazel yet"
-                ),
-                (
-                    "cargo",
-                    "flate2",
-                    Action::Provided,
-                    "already provided by /usr/share/cargo/registry/flate2-1.0.25"
-                ),
-            ]
+            [(
+                "generic",
+                "zlib",
+                Action::Keep,
+                "no planner for generic yet"
+            )]
         );
+        // A provided input is "provided" only once its chain of custody is
+        // verified (cli/tests/unbundle.rs): without a keyring to verify it
+        // with, the plan is an error, never an unverified "provided".
+        let err = plan_all(
+            Path::new("/nonexistent"),
+            [swapped].into_iter(),
+            &archive,
+            &apt,
+        )
+        .err()
+        .expect("no keyring: an error");
+        assert!(format!("{err:#}").contains("keyring"), "{err:#}");
     }
 }

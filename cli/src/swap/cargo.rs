@@ -69,10 +69,26 @@ pub fn plan(
         .collect();
     candidates.sort_by(|a, b| (&a.package, &a.version).cmp(&(&b.package, &b.version)));
     candidates.dedup();
+    // An installed package is weighed at its installed version: the swap
+    // takes its files, whichever build put them there.
+    let versions = super::pip::installed_versions(apt)?;
     let mut swapped = BTreeSet::new();
     let mut planned = Vec::new();
     for input in inputs {
-        let (step, target) = plan_one(input, &wanted, &candidates, apt, &swapped)?;
+        let mut carriers: Vec<Candidate> = candidates
+            .iter()
+            .filter(|c| vouch_unbundle::cargo::carries(&c.package, &input.name))
+            .cloned()
+            .collect();
+        if let Some(reason) = super::go::unlisted(&mut carriers, &versions) {
+            planned.push(Planned {
+                ecosystem: "cargo",
+                step: keep(input, reason),
+                target: None,
+            });
+            continue;
+        }
+        let (step, target) = plan_one(input, &wanted, &carriers, apt, &swapped)?;
         if step.action == Action::Swap {
             swapped.insert(input.name.clone());
         }

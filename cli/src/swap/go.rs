@@ -536,6 +536,45 @@ mod tests {
         assert_eq!(not_installed.len(), 1);
     }
 
+    /// The project's author controls the vendor tree: a vendored package
+    /// directory that is a symbolic link out of the project must not be
+    /// emptied and written through (the swap would delete and replace the
+    /// files of a directory elsewhere on the machine).
+    #[test]
+    fn regression_issue_16_a_write_does_not_follow_a_symlinked_vendor_directory() {
+        let (tmp, dir) = project();
+        let apt = apt(Path::new("/"));
+        let archive = Archive::load(&apt, jiff::Timestamp::now()).unwrap();
+        let vendored = dir.join("vendor/github.com/pkg/errors");
+        let elsewhere = tmp.path().join("elsewhere");
+        copy_tree(&vendored, &elsewhere).unwrap();
+        fs::write(elsewhere.join("victim.go"), b"package errors\n// mine\n").unwrap();
+        fs::remove_dir_all(&vendored).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &vendored).unwrap();
+        let before: Vec<(PathBuf, Vec<u8>)> = package_files(&elsewhere)
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.clone(), fs::read(&f).unwrap()))
+            .collect();
+        let go_mod = fs::read(dir.join("go.mod")).unwrap();
+        let planned = plan(&dir, &[input("v0.9.1")], &archive, &apt).unwrap();
+        assert_eq!(
+            planned[0].step.action,
+            Action::Swap,
+            "{}",
+            planned[0].step.reason
+        );
+        let err = write(&dir, &planned).unwrap_err();
+        assert!(format!("{err:#}").contains("symbolic link"), "{err:#}");
+        let after: Vec<(PathBuf, Vec<u8>)> = package_files(&elsewhere)
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.clone(), fs::read(&f).unwrap()))
+            .collect();
+        assert_eq!(before, after, "files outside the project were changed");
+        assert_eq!(fs::read(dir.join("go.mod")).unwrap(), go_mod);
+    }
+
     #[test]
     fn a_failed_write_restores_every_file() {
         let (tmp, dir) = project();

@@ -15,8 +15,11 @@ use crate::files::{write_atomic, Overwrite};
 type Before = Option<(Vec<u8>, u32)>;
 
 /// The files changed so far, with what they held before.
-#[derive(Default)]
 pub struct Journal {
+    /// The project directory: every path changed lies under it, reached
+    /// through no symbolic link (the project's author controls its tree,
+    /// and a linked directory would carry a write out of it).
+    root: PathBuf,
     /// Each path touched, first touch first, with its previous bytes and
     /// mode (`None`: it did not exist).
     saved: Vec<(PathBuf, Before)>,
@@ -31,6 +34,7 @@ impl Journal {
         if self.saved.iter().any(|(p, _)| p == path) {
             return Ok(());
         }
+        self.check_inside(path)?;
         let before = match fs::symlink_metadata(path) {
             Ok(meta) if meta.is_file() => {
                 let bytes =
@@ -42,6 +46,43 @@ impl Journal {
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
         self.saved.push((path.to_path_buf(), before));
+        Ok(())
+    }
+
+    /// Refuses `path` unless it lies under the project directory with no
+    /// `..` and no symbolic link among the directories below the root
+    /// that lead to it: what a swap may change or remove.
+    pub fn check_inside(&self, path: &Path) -> Result<()> {
+        let relative = path.strip_prefix(&self.root).map_err(|_| {
+            anyhow::anyhow!(
+                "refusing to write {}: not under {}",
+                path.display(),
+                self.root.display()
+            )
+        })?;
+        let mut dir = self.root.clone();
+        let mut parents = relative.components().peekable();
+        while let Some(component) = parents.next() {
+            let std::path::Component::Normal(name) = component else {
+                anyhow::bail!(
+                    "refusing to write {}: the path climbs out of {}",
+                    path.display(),
+                    self.root.display()
+                );
+            };
+            if parents.peek().is_none() {
+                break;
+            }
+            dir.push(name);
+            if fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+                anyhow::bail!(
+                    "refusing to write {}: {} is a symbolic link, which could lead out of the \
+                     project",
+                    path.display(),
+                    dir.display()
+                );
+            }
+        }
         Ok(())
     }
 
@@ -111,7 +152,11 @@ impl Journal {
 /// the error returned, saying that `dir` is unchanged (or, if undoing
 /// failed too, what to put back by hand).
 pub fn all_or_nothing(dir: &Path, edit: impl FnOnce(&mut Journal) -> Result<()>) -> Result<()> {
-    let mut journal = Journal::default();
+    let mut journal = Journal {
+        root: dir.to_path_buf(),
+        saved: Vec::new(),
+        created: Vec::new(),
+    };
     match edit(&mut journal) {
         Ok(()) => Ok(()),
         Err(err) => match journal.rollback() {

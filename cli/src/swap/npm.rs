@@ -536,6 +536,7 @@ fn edit(
     journal.remove(&dir.join("node_modules/.package-lock.json"))?;
     for key in dropped {
         let installed: PathBuf = dir.join(key);
+        journal.check_inside(&installed)?;
         if installed.exists() {
             fs::remove_dir_all(&installed)
                 .with_context(|| format!("cannot remove {}", installed.display()))?;
@@ -782,6 +783,44 @@ mod tests {
             out.starts_with("1 ") && out.contains("/node_modules/wrappy/"),
             "{out}"
         );
+    }
+
+    /// The lockfile is the project's: a key whose directory lies under a
+    /// symbolic link out of the project (`node_modules/evil` ->
+    /// elsewhere) must not have `--write` delete what the link reaches.
+    #[test]
+    fn regression_issue_16_a_write_removes_nothing_through_a_symlinked_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (dir, inputs) = project(tmp.path(), "^1.4.0");
+        let apt = apt(Path::new("/"));
+        let archive = Archive::load(&apt, jiff::Timestamp::now()).unwrap();
+        let wrappy: Vec<Input> = inputs
+            .iter()
+            .filter(|i| i.name == "wrappy")
+            .cloned()
+            .collect();
+        let planned = plan(&dir, &wrappy, &archive, &apt).unwrap();
+        assert_eq!(
+            planned[0].step.action,
+            Action::Swap,
+            "{}",
+            planned[0].step.reason
+        );
+        let victim = tmp.path().join("elsewhere/node_modules/wrappy/victim.js");
+        fs::create_dir_all(victim.parent().unwrap()).unwrap();
+        fs::write(&victim, b"mine\n").unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("elsewhere"), dir.join("node_modules/evil"))
+            .unwrap();
+        let lock_path = dir.join("package-lock.json");
+        let mut lock = read_json(&lock_path, "package-lock.json").unwrap();
+        let entry = lock["packages"]["node_modules/wrappy"].clone();
+        lock["packages"]["node_modules/evil/node_modules/wrappy"] = entry;
+        let before = serde_json::to_string_pretty(&lock).unwrap();
+        fs::write(&lock_path, &before).unwrap();
+        let err = write(&dir, &planned).unwrap_err();
+        assert!(format!("{err:#}").contains("symbolic link"), "{err:#}");
+        assert_eq!(fs::read(&victim).unwrap(), b"mine\n");
+        assert_eq!(fs::read_to_string(&lock_path).unwrap(), before);
     }
 
     #[test]

@@ -36,7 +36,7 @@ use std::fmt;
 
 use serde::Deserialize;
 use serde_json::Value;
-use vouch_evidence::input::{InputRecord, Match};
+use vouch_evidence::input::{Distribution, InputRecord, Match};
 
 use crate::vulns::{label, records_from_provenance};
 
@@ -279,12 +279,20 @@ impl InputEntry {
                 .is_none_or(|d| input.observed.iter().any(|o| o.to_string() == *d))
             && self.distribution.as_deref().is_none_or(|want| {
                 input.status == Some(Match::Match)
-                    && input
-                        .distribution
-                        .as_ref()
-                        .is_some_and(|d| d.purl.package_url().namespace() == Some(want))
+                    && input.distribution.as_ref().is_some_and(|d| {
+                        d.purl.package_url().namespace() == Some(want) && builds(d, input)
+                    })
             })
     }
+}
+
+/// Whether distribution build `d` is a build of `input` itself, not of
+/// another crate or version (a Cargo input: Debian's package for the
+/// crate, installed in that version's directory; other ecosystems' names
+/// are the record's word).
+fn builds(d: &Distribution, input: &InputRecord) -> bool {
+    input.ecosystem != "cargo"
+        || d.builds_crate(&input.name, input.version.as_deref().unwrap_or_default())
 }
 
 /// Why `input`, a critical project input, does not meet
@@ -292,6 +300,15 @@ impl InputEntry {
 /// distribution package, with its chain of custody verified (`match`).
 fn not_from_distribution(input: &InputRecord, label: &str) -> Option<String> {
     match (&input.distribution, &input.status) {
+        (Some(d), Some(Match::Match)) if !builds(d, input) => Some(format!(
+            "critical input {label} is recorded as provided by {} {} ({}), which is not its \
+             build of {} {}",
+            d.package(),
+            d.version(),
+            d.path,
+            input.name,
+            input.version.as_deref().unwrap_or_default()
+        )),
         (Some(_), Some(Match::Match)) => None,
         (Some(d), status) => Some(format!(
             "critical input {label} is provided by {} {} but its chain of custody does not hold: {}",
@@ -489,7 +506,9 @@ mod tests {
                     "1.0.25-1",
                     Some("all"),
                 );
-                fixtures::distribution(purl.unwrap(), "rust-flate2", &[])
+                let mut d = fixtures::distribution(purl.unwrap(), "rust-flate2", &[]);
+                d.path = "/usr/share/cargo/registry/flate2-1.0.25".into();
+                d
             }),
             ..fixtures::cargo_input("flate2", "1.0.25")
         };
@@ -570,6 +589,71 @@ mod tests {
             .remove("distributionSigner");
         let reasons = rules.evaluate(&with(&[partial]));
         assert!(reasons[0].contains("distributionSigner"), "{reasons:?}");
+    }
+
+    /// A distribution record is about the input it is attached to: Debian's
+    /// build of another crate (its chain verified, but of a directory the
+    /// build does not take this crate from), or of another version, does
+    /// not make this input "provided by the distribution".
+    #[test]
+    fn regression_issue_16_a_distribution_record_of_another_crate_or_version_is_refused() {
+        use vouch_evidence::input::os_purl;
+        let of = |package: &str, version: &str, path: &str| {
+            let mut record = flate2(Some("debian"), Match::Match);
+            let d = record["annotations"].as_object_mut().unwrap();
+            let purl = os_purl(
+                "deb",
+                "debian",
+                Some("debian-12"),
+                package,
+                version,
+                Some("all"),
+            )
+            .unwrap();
+            d.insert("distributionPurl".into(), json!(purl.to_string()));
+            d.insert("distributionPath".into(), json!(path));
+            record
+        };
+        let require = rules("critical: {require: distribution}");
+        let approved = rules("critical: {approved: [{name: flate2, distribution: debian}]}");
+        for other in [
+            of(
+                "librust-miniz-oxide-dev",
+                "0.7.1-1",
+                "/usr/share/cargo/registry/miniz_oxide-0.7.1",
+            ),
+            of(
+                "librust-flate2-dev",
+                "1.0.24-1",
+                "/usr/share/cargo/registry/flate2-1.0.24",
+            ),
+            of(
+                "librust-flate2-dev",
+                "1.0.25-1",
+                "/usr/share/cargo/registry/miniz_oxide-0.7.1",
+            ),
+        ] {
+            let reasons = require.evaluate(&with(std::slice::from_ref(&other)));
+            assert_eq!(reasons.len(), 1, "{other}: {reasons:?}");
+            assert!(
+                reasons[0].contains("critical input flate2 1.0.25 (cargo)")
+                    && reasons[0].contains("not its build of flate2 1.0.25"),
+                "{reasons:?}"
+            );
+            assert_eq!(approved.evaluate(&with(&[other])).len(), 1);
+        }
+        // Debian's own builds of it: the plain and the versioned package.
+        for package in ["librust-flate2-dev", "librust-flate2-1-dev"] {
+            let own = of(
+                package,
+                "1.0.25-1",
+                "/usr/share/cargo/registry/flate2-1.0.25",
+            );
+            assert!(require
+                .evaluate(&with(std::slice::from_ref(&own)))
+                .is_empty());
+            assert!(approved.evaluate(&with(&[own])).is_empty());
+        }
     }
 
     #[test]
