@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::common::archive::{self, Archive, Package, Signer};
-use crate::common::{assert_fails_with, assert_ok, stdout, tempdir, vouch};
+use crate::common::{assert_fails_with, assert_ok, root, stdout, tempdir, vouch};
 
 /// The project's own Cargo config, with a comment `--write` must keep.
 const CONFIG: &str = "# vendored by cargo vendor; keep this comment\n[source.crates-io]\n\
@@ -542,37 +542,7 @@ fn real_debian_flate2_is_unbundled_and_the_project_builds_offline() {
     );
     let tmp = tempdir();
     let dir = tmp.path();
-    fs::create_dir_all(dir.join("src")).unwrap();
-    fs::write(
-        dir.join("Cargo.toml"),
-        "[package]\nname = \"gz\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
-         flate2 = \"1.0.25\"\n",
-    )
-    .unwrap();
-    fs::write(
-        dir.join("src/main.rs"),
-        "use std::io::Write;\n\nfn main() {\n    let mut e = flate2::write::GzEncoder::new(\
-         Vec::new(), flate2::Compression::default());\n    e.write_all(b\"vouch\").unwrap();\n    \
-         println!(\"{}\", e.finish().unwrap().len());\n}\n",
-    )
-    .unwrap();
-    // Locked at Debian bookworm's flate2, vendored from crates.io.
-    let run = |args: &[&str]| {
-        let out = cargo().args(args).current_dir(dir).output().unwrap();
-        assert_ok(&out);
-    };
-    run(&["generate-lockfile", "--quiet"]);
-    run(&[
-        "update",
-        "--quiet",
-        "--package",
-        "flate2",
-        "--precise",
-        "1.0.25",
-    ]);
-    run(&["vendor", "--locked", "--quiet", "vendor"]);
-    fs::create_dir_all(dir.join(".cargo")).unwrap();
-    fs::write(dir.join(".cargo/config.toml"), CONFIG).unwrap();
+    flate2_project(dir, "vendor");
 
     // The critical inputs (the shipped compression rule): flate2 and
     // miniz_oxide, both swapped onto the archive this machine verified.
@@ -646,4 +616,105 @@ fn real_debian_flate2_is_unbundled_and_the_project_builds_offline() {
         compressed > 18,
         "a gzip member is longer than its header and trailer"
     );
+}
+
+/// A project in `dir` depending on flate2 1.0.25 (Debian bookworm's),
+/// locked and vendored from crates.io into `dir/<vendor>`.
+fn flate2_project(dir: &Path, vendor: &str) {
+    fs::create_dir_all(dir.join("src")).unwrap();
+    fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"gz\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[dependencies]\n\
+         flate2 = \"1.0.25\"\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("src/main.rs"),
+        "use std::io::Write;\n\nfn main() {\n    let mut e = flate2::write::GzEncoder::new(\
+         Vec::new(), flate2::Compression::default());\n    e.write_all(b\"vouch\").unwrap();\n    \
+         println!(\"{}\", e.finish().unwrap().len());\n}\n",
+    )
+    .unwrap();
+    // Locked at Debian bookworm's flate2, vendored from crates.io.
+    let run = |args: &[&str]| {
+        let out = cargo().args(args).current_dir(dir).output().unwrap();
+        assert_ok(&out);
+    };
+    run(&["generate-lockfile", "--quiet"]);
+    run(&[
+        "update",
+        "--quiet",
+        "--package",
+        "flate2",
+        "--precise",
+        "1.0.25",
+    ]);
+    run(&["vendor", "--locked", "--quiet", vendor]);
+    fs::create_dir_all(dir.join(".cargo")).unwrap();
+    fs::write(
+        dir.join(".cargo/config.toml"),
+        CONFIG.replace(
+            "directory = \"vendor\"",
+            &format!("directory = \"{vendor}\""),
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn regression_issue_16_write_swaps_one_ecosystem_at_a_time() {
+    // A project with critical-free Go and Cargo inputs both swappable
+    // (--all): the real flate2 crates and Debian's github.com/pkg/errors.
+    let tmp = tempdir();
+    let dir = tmp.path();
+    flate2_project(dir, "crates");
+    let go = root().join("testdata/projects/go-unbundle");
+    let out = Command::new("cp")
+        .arg("-a")
+        .arg(format!("{}/.", go.display()))
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    fs::remove_file(dir.join("SOURCE.md")).unwrap();
+    let files = [
+        "Cargo.lock",
+        ".cargo/config.toml",
+        "go.mod",
+        "vendor/modules.txt",
+    ];
+    let before: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| fs::read(dir.join(f)).unwrap())
+        .collect();
+    let write = |extra: &[&str]| {
+        vouch()
+            .arg("unbundle")
+            .arg(dir)
+            .args(["--distro", "debian", "--all", "--write"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // Both at once: refused before anything is written (a failure in the
+    // second writer would leave the first's swap behind).
+    assert_fails_with(
+        &write(&[]),
+        "the plan swaps inputs of 2 ecosystems (cargo, go); --write swaps one at a time",
+    );
+    let after: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| fs::read(dir.join(f)).unwrap())
+        .collect();
+    assert_eq!(before, after, "nothing was written");
+    // One at a time: each written.
+    assert_ok(&write(&["--ecosystem", "go"]));
+    assert!(fs::read_to_string(dir.join("go.mod"))
+        .unwrap()
+        .contains("=> /usr/share/gocode/src/github.com/pkg/errors"));
+    assert_eq!(fs::read(dir.join("Cargo.lock")).unwrap(), before[0]);
+    assert_ok(&write(&["--ecosystem", "cargo"]));
+    assert!(!fs::read_to_string(dir.join("Cargo.lock"))
+        .unwrap()
+        .contains("source = "));
 }

@@ -43,6 +43,11 @@ pub struct Args {
     /// Plan every input, not only the critical ones.
     #[arg(long)]
     all: bool,
+    /// Plan only the inputs of this ecosystem (`cargo`, `go`, `npm`, `pip`;
+    /// repeatable). `--write` swaps one ecosystem at a time, each all or
+    /// nothing, so a plan that swaps several needs one run for each.
+    #[arg(long, value_name = "ECOSYSTEM")]
+    ecosystem: Vec<String>,
     #[command(flatten)]
     output: OutputArgs,
     /// Apply the swaps with the package manager's own mechanism (Cargo:
@@ -87,7 +92,10 @@ pub fn run(args: Args) -> Result<()> {
     let Distro::Debian = args.distro;
     let (inputs, _) = discover_classified(&args.dir, &args.discovery)?;
     let archive = Archive::load(&args.apt, jiff::Timestamp::now())?;
-    let selected = inputs.into_iter().filter(|i| args.all || i.is_critical());
+    let selected = inputs.into_iter().filter(|i| {
+        (args.all || i.is_critical())
+            && (args.ecosystem.is_empty() || args.ecosystem.iter().any(|e| e == i.ecosystem))
+    });
     let plans = plan_all(&args.dir, selected, &archive, &args.apt)?;
     let all: Vec<&Planned> = plans.iter().flat_map(|(_, p)| p).collect();
     match args.output.output {
@@ -100,6 +108,25 @@ pub fn run(args: Args) -> Result<()> {
     }
     if args.write {
         let swaps = all.iter().filter(|p| p.step.action == Action::Swap).count();
+        // Each writer is all or nothing for its own package manager; a
+        // failure in the second would leave the first's swap written, so
+        // one run swaps one ecosystem.
+        let swapping: Vec<&str> = plans
+            .iter()
+            .filter(|(_, planned)| planned.iter().any(|p| p.step.action == Action::Swap))
+            .map(|(ecosystem, _)| *ecosystem)
+            .collect();
+        if let [_, _, ..] = swapping[..] {
+            anyhow::bail!(
+                "cannot unbundle {}: the plan swaps inputs of {} ecosystems ({}); --write \
+                 swaps one at a time, all or nothing: run it with --ecosystem {} first, \
+                 then each other; nothing was written",
+                args.dir.display(),
+                swapping.len(),
+                swapping.join(", "),
+                swapping[0]
+            );
+        }
         for (ecosystem, planned) in &plans {
             write_ecosystem(ecosystem, &args.dir, planned)?;
         }
