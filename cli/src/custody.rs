@@ -34,7 +34,7 @@ use vouch_unbundle::custody::{custody, Chain, Installed, OnDisk, MAX_FILES, SERI
 
 use crate::args::AptArgs;
 use crate::files::read_capped;
-use crate::swap::{distribution_path, installed, Archive, Index};
+use crate::swap::{distribution_path, home, installed, Archive, Index};
 
 /// Caps on what dpkg's database gives: its status file, one `.list` or
 /// `.md5sums` file, and how many `.list` files are read.
@@ -100,6 +100,20 @@ pub fn verify(
             };
             continue;
         };
+        if let Some(home) = home(input.ecosystem, &input.name, &input.version) {
+            if Path::new(dir) != home {
+                input.status = Match::Mismatch {
+                    reason: format!(
+                        "chain of custody of {dir}: not where Debian installs {} {} ({}), so \
+                         its package does not vouch for this input",
+                        input.name,
+                        input.version,
+                        home.display()
+                    ),
+                };
+                continue;
+            }
+        }
         let owned = owners.get(dir.as_str()).map_or(&[][..], Vec::as_slice);
         let copy = input.path.as_deref().map(|path| InProject {
             project,

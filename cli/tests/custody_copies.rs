@@ -441,3 +441,25 @@ fn packages_nested_in_an_npm_copy_are_their_own_inputs() {
         &format!("node_modules/ms/node_modules/x/package.json is only in the copy: there is no {MS}/node_modules/x/package.json"),
     );
 }
+
+#[test]
+fn regression_issue_16_a_package_resolved_from_another_packages_directory_is_refused() {
+    // The lock says ms comes from Debian's wrappy directory: wrappy's
+    // chain verifies, but it does not vouch for ms.
+    installed("node-wrappy");
+    let (_tmp, dir) = npm_copy(|_| {});
+    let lock_path = dir.join("package-lock.json");
+    let lock = fs::read_to_string(&lock_path).unwrap();
+    let edited = lock.replace("/usr/share/nodejs/ms\"", "/usr/share/nodejs/wrappy\"");
+    assert_ne!(edited, lock);
+    fs::write(&lock_path, edited).unwrap();
+    let out = inputs(&dir);
+    assert_fails_with(
+        &out,
+        &format!(
+            "ms 2.1.3 (npm): chain of custody of /usr/share/nodejs/wrappy: not where Debian \
+             installs ms 2.1.3 ({MS})"
+        ),
+    );
+    assert_eq!(input(&out, "ms")["match"]["status"], "mismatch");
+}

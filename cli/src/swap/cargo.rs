@@ -35,7 +35,7 @@ use crate::args::AptArgs;
 use crate::files::{write_atomic, Overwrite};
 
 /// Where Debian's Rust team installs each crate's source.
-const REGISTRY: &str = "/usr/share/cargo/registry";
+pub(crate) const REGISTRY: &str = "/usr/share/cargo/registry";
 /// The origin discovery gives a crates.io crate: only these can be
 /// replaced through `[patch.crates-io]`.
 const CRATES_IO: &str = "https://crates.io/crates/";

@@ -32,7 +32,7 @@ use crate::args::AptArgs;
 use crate::files::read_text;
 
 /// Where Debian's Go packages install module sources.
-const GOCODE: &str = "/usr/share/gocode/src";
+pub(crate) const GOCODE: &str = "/usr/share/gocode/src";
 /// The largest go.mod or modules.txt read.
 const MAX_MANIFEST: u64 = 16 << 20;
 /// The largest source file copied from the distribution.

@@ -188,6 +188,20 @@ pub fn installed(apt: &AptArgs, path: &Path) -> PathBuf {
     distro_root(apt).join(path.strip_prefix("/").unwrap_or(path))
 }
 
+/// Where Debian installs the build of input `name` `version` of
+/// `ecosystem`, as dpkg lists it: the one directory a swap may point the
+/// build at, so that a chain of custody verified for another package's
+/// directory never vouches for this input. `None` for an ecosystem
+/// Debian does not install this way.
+pub fn home(ecosystem: &str, name: &str, version: &str) -> Option<PathBuf> {
+    match ecosystem {
+        "cargo" => Some(Path::new(cargo::REGISTRY).join(format!("{name}-{version}"))),
+        "go" => Some(Path::new(go::GOCODE).join(name)),
+        "npm" => Some(Path::new(npm::NODEJS).join(name)),
+        _ => None,
+    }
+}
+
 /// The distribution path (`/usr/share/...`, as dpkg lists it) of `dir`,
 /// a directory the build reads under the distribution root
 /// `apt.distro_root`: the inverse of [`installed`]. `None` when `dir` is

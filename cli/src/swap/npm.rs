@@ -40,7 +40,7 @@ use crate::args::AptArgs;
 use crate::files::read_capped;
 
 /// Where Debian's Node packages install.
-const NODEJS: &str = "/usr/share/nodejs";
+pub(crate) const NODEJS: &str = "/usr/share/nodejs";
 /// The largest package.json or package-lock.json read.
 const MAX_MANIFEST: u64 = 64 << 20;
 /// The dependency maps of a lock entry whose ranges bind a package.
