@@ -125,11 +125,7 @@ pub fn plan(
             ))
         };
     };
-    let delta = match upstream.cmp_precedence(&lock) {
-        std::cmp::Ordering::Equal => Delta::Same,
-        std::cmp::Ordering::Greater => Delta::Newer,
-        std::cmp::Ordering::Less => Delta::Older,
-    };
+    let delta = Delta::of(upstream.cmp_precedence(&lock));
     let unmet: Vec<String> = requirements
         .iter()
         .filter(|r| !r.matches(upstream))
@@ -170,17 +166,15 @@ pub fn plan(
             ),
         }
     };
-    Step {
-        name: name.to_string(),
-        version: locked.to_string(),
-        package: Some(candidate.package.clone()),
-        package_version: Some(candidate.version.clone()),
-        upstream_version: Some(upstream.to_string()),
-        delta: Some(delta),
+    Step::weighed(
+        name,
+        locked,
+        candidate,
+        upstream.to_string(),
+        delta,
         action,
         reason,
-        patches: Vec::new(),
-    }
+    )
 }
 
 /// Keeps a swap the distribution's build cannot serve for want of
@@ -207,14 +201,11 @@ pub fn require_features<'a>(
         return step;
     }
     let package = step.package.as_deref().unwrap_or("the package");
-    Step {
-        action: Action::Keep,
-        reason: format!(
-            "feature(s) missing from {package}: {} (enabled by the project's crates)",
-            missing.join(", ")
-        ),
-        ..step
-    }
+    let reason = format!(
+        "feature(s) missing from {package}: {} (enabled by the project's crates)",
+        missing.join(", ")
+    );
+    step.kept(reason)
 }
 
 #[cfg(test)]

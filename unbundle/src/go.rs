@@ -245,11 +245,7 @@ pub fn plan(module: &str, locked: &str, candidates: &[Candidate]) -> Step {
             ))
         };
     };
-    let delta = match upstream.compare(&lock) {
-        Ordering::Equal => Delta::Same,
-        Ordering::Greater => Delta::Newer,
-        Ordering::Less => Delta::Older,
-    };
+    let delta = Delta::of(upstream.compare(&lock));
     let package = &candidate.package;
     let shown = &candidate.version;
     let (action, reason) = match delta {
@@ -271,17 +267,15 @@ pub fn plan(module: &str, locked: &str, candidates: &[Candidate]) -> Step {
             ),
         ),
     };
-    Step {
-        name: module.to_string(),
-        version: locked.to_string(),
-        package: Some(package.clone()),
-        package_version: Some(shown.clone()),
-        upstream_version: Some(upstream.version.to_string()),
-        delta: Some(delta),
+    Step::weighed(
+        module,
+        locked,
+        candidate,
+        upstream.version.to_string(),
+        delta,
         action,
         reason,
-        patches: Vec::new(),
-    }
+    )
 }
 
 #[cfg(test)]

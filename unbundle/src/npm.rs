@@ -90,33 +90,29 @@ pub fn plan(
             .filter(|(_, _, r)| !r.satisfies(newest_version))
             .map(|(d, t, _)| format!("{d} ({t})"))
             .collect();
-        return Step {
-            package: Some(newest.package.clone()),
-            package_version: Some(newest.version.clone()),
-            upstream_version: Some(newest_version.to_string()),
-            delta: Some(Delta::Incompatible),
-            ..keep(format!(
+        return Step::weighed(
+            name,
+            locked,
+            newest,
+            newest_version.to_string(),
+            Delta::Incompatible,
+            Action::Keep,
+            format!(
                 "{} carries {newest_version}, outside the range of {}",
                 newest.package,
                 unmet.join(", ")
-            ))
-        };
+            ),
+        );
     };
-    let delta = match upstream.cmp(&lock) {
-        std::cmp::Ordering::Equal => Delta::Same,
-        std::cmp::Ordering::Greater => Delta::Newer,
-        std::cmp::Ordering::Less => Delta::Older,
-    };
-    Step {
-        name: name.to_string(),
-        version: locked.to_string(),
-        package: Some(candidate.package.clone()),
-        package_version: Some(candidate.version.clone()),
-        upstream_version: Some(upstream.to_string()),
-        delta: Some(delta),
-        patches: Vec::new(),
-        action: Action::Swap,
-        reason: format!(
+    let delta = Delta::of(upstream.cmp(&lock));
+    Step::weighed(
+        name,
+        locked,
+        candidate,
+        upstream.to_string(),
+        delta,
+        Action::Swap,
+        format!(
             "{} carries {upstream}{}, within every dependent's range",
             candidate.package,
             if delta == Delta::Same {
@@ -125,7 +121,7 @@ pub fn plan(
                 ""
             }
         ),
-    }
+    )
 }
 
 #[cfg(test)]
