@@ -22,8 +22,9 @@ use common::{
 };
 use serde_json::Value;
 
-use crate::unbundle::{cargo, vendor_crate};
-use crate::{custody, report};
+use common::unbundle::{cargo, flate2_debs, flate2_project, sha256_of, vendor_crate};
+
+use crate::report;
 
 const PROVENANCE: &str = "https://slsa.dev/provenance/v1";
 const CYCLONEDX: &str = "https://cyclonedx.org/bom/v1.6";
@@ -197,7 +198,7 @@ fn statements(f: &Fixture, image: &str, tag: &str) -> Vec<(String, Value)> {
 
 /// `sha256sum FILE`, as `sha256:<hex>`.
 fn sha256sum(path: &Path) -> String {
-    format!("sha256:{}", custody::sha256_of(path))
+    format!("sha256:{}", sha256_of(path))
 }
 
 /// `vouch verify IMAGE --policy policy.yaml --output json` with `yaml` as
@@ -562,8 +563,8 @@ fn verify_with(f: &Fixture, image: &str) -> (Output, Value) {
 
 #[test]
 fn real_debian_flate2_unbundled_is_allowed_under_require_distribution_and_its_sbom_names_debian() {
-    let project = custody::project();
-    let debs = custody::debs();
+    let project = flate2_project();
+    let debs = flate2_debs();
     let f = Fixture::new()
         .with_key("ci")
         .with_registry(Registry::plain())

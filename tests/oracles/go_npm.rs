@@ -28,7 +28,7 @@ pub fn go(dir: &Path, tmp: &Path, args: &[&str]) -> Output {
 /// own (`tmp/install-cache`); then its `.npmrc` points npm at an empty
 /// cache, so that a swap, which runs npm `--offline`, can use neither the
 /// registry nor a cached package.
-pub fn npm_project(tmp: &Path, dependencies: &str) -> PathBuf {
+pub fn installed_npm_project(tmp: &Path, dependencies: &str) -> PathBuf {
     let dir = tmp.join("project");
     fs::create_dir(&dir).unwrap();
     fs::write(

@@ -574,7 +574,7 @@ mod tests {
     use vouch_unbundle::Delta;
 
     use super::*;
-    use crate::swap::go_npm::npm_project;
+    use crate::swap::go_npm::installed_npm_project;
     use crate::swap::tests::apt;
 
     /// A real npm project: `once` (which depends on `wrappy`) installed
@@ -592,7 +592,7 @@ mod tests {
 
     /// [`project`] with `dependencies` (the JSON object's members).
     fn project_with(tmp: &Path, dependencies: &str) -> (PathBuf, Vec<Input>) {
-        let dir = npm_project(tmp, dependencies);
+        let dir = installed_npm_project(tmp, dependencies);
         // The inputs as discovery finds them.
         let inputs = vouch_attest::npm::Npm
             .discover(&vouch_attest::Root::new(&dir).unwrap())

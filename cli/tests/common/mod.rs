@@ -6,6 +6,7 @@ pub mod archive;
 pub mod debian;
 pub mod registry;
 pub mod stub;
+pub mod unbundle;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
