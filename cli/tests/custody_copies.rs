@@ -22,7 +22,7 @@ use serde_json::Value;
 
 #[path = "../../tests/oracles/go_npm.rs"]
 mod go_npm;
-use go_npm::{go, installed_npm_project};
+use go_npm::{file_names, go, installed_npm_project};
 
 const ERRORS: &str = "/usr/share/gocode/src/github.com/pkg/errors";
 const ERRORS_COPY: &str = "vendor/github.com/pkg/errors";
@@ -318,15 +318,10 @@ fn an_npm_package_swapped_onto_debian_is_provided_with_the_copy_verified() {
     assert_provided(&ms, "node-ms", MS, "node_modules/ms");
     assert_eq!(ms["purl"], "pkg:npm/ms@2.1.3");
     // npm's install-links copy is whole: every installed file.
-    let names = |d: &Path| {
-        let mut n: Vec<String> = fs::read_dir(d)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        n.sort();
-        n
-    };
-    assert_eq!(names(&dir.join("node_modules/ms")), names(Path::new(MS)));
+    assert_eq!(
+        file_names(&dir.join("node_modules/ms")),
+        file_names(Path::new(MS))
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The Go and npm toolchains (golang-go and npm, which
 //! scripts/install-oracles.sh installs) as the unbundling tests run them:
-//! offline, each with caches of its own. Shared by the swaps' unit tests
+//! offline, each with caches of its own; and the listing that compares a
+//! swapped copy with Debian's directory. Shared by the swaps' unit tests
 //! (cli/src/swap/mod.rs) and the CLI's custody tests
 //! (cli/tests/custody_copies.rs), each including this file with `#[path]`.
 
@@ -59,4 +60,15 @@ pub fn installed_npm_project(tmp: &Path, dependencies: &str) -> PathBuf {
     );
     npmrc("empty-cache");
     dir
+}
+
+/// The names of the entries of directory `dir`, sorted: what a swapped
+/// copy and Debian's directory must agree on.
+pub fn file_names(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }

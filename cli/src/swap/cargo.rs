@@ -31,7 +31,7 @@ use vouch_unbundle::cargo::{require_features, upstream_version};
 use vouch_unbundle::{Action, Candidate, Step};
 
 use super::journal::{all_or_nothing, Journal};
-use super::{installed, Archive, Planned, Target};
+use super::{installed, swaps, Archive, Planned, Target};
 use crate::args::AptArgs;
 
 /// Where Debian's Rust team installs each crate's source.
@@ -407,11 +407,7 @@ fn run_cargo(dir: &Path, args: &[&str]) -> Result<()> {
 /// checked. All or nothing: on any error both files get their previous
 /// bytes back.
 pub fn write(dir: &Path, planned: &[Planned]) -> Result<()> {
-    let swaps: Vec<(&Step, &Target)> = planned
-        .iter()
-        .filter(|p| p.step.action == Action::Swap)
-        .filter_map(|p| Some((&p.step, p.target.as_ref()?)))
-        .collect();
+    let swaps = swaps(planned, "cargo");
     if swaps.is_empty() {
         return Ok(());
     }

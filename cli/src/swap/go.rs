@@ -26,7 +26,7 @@ use vouch_attest::Input;
 use vouch_unbundle::{go, Action, Candidate, Step};
 
 use super::journal::all_or_nothing;
-use super::{installed, installed_versions, not_installed, Archive, Planned, Target};
+use super::{installed, installed_versions, not_installed, swaps, Archive, Planned, Target};
 use crate::args::AptArgs;
 use crate::files::read_text;
 
@@ -234,11 +234,7 @@ fn plain_path(path: &str) -> bool {
 /// Debian's files instead. All or nothing: on any error every file gets
 /// its previous bytes back.
 pub fn write(dir: &Path, planned: &[Planned]) -> Result<()> {
-    let swaps: Vec<(&Step, &Target)> = planned
-        .iter()
-        .filter(|p| p.ecosystem == "go" && p.step.action == Action::Swap)
-        .filter_map(|p| Some((&p.step, p.target.as_ref()?)))
-        .collect();
+    let swaps = swaps(planned, "go");
     if swaps.is_empty() {
         return Ok(());
     }
@@ -330,7 +326,7 @@ mod tests {
     use vouch_unbundle::Delta;
 
     use super::*;
-    use crate::swap::go_npm::go;
+    use crate::swap::go_npm::{file_names, go};
     use crate::swap::journal::copy_tree;
     use crate::swap::tests::apt;
 
@@ -403,11 +399,7 @@ mod tests {
             "# github.com/pkg/errors v0.9.1 => /usr/share/gocode/src/github.com/pkg/errors\n\
              ## explicit\ngithub.com/pkg/errors\n"
         );
-        let mut names: Vec<String> = fs::read_dir(&vendored)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
+        let names = file_names(&vendored);
         assert_eq!(names, ["errors.go", "go113.go", "stack.go"]);
         for name in &names {
             assert_eq!(

@@ -19,7 +19,7 @@ use anyhow::{Context, Result};
 use vouch_apt::packages::{self, Entry};
 use vouch_apt::release::{self, Release};
 use vouch_ospkg::Package;
-use vouch_unbundle::Candidate;
+use vouch_unbundle::{Action, Candidate, Step};
 
 use crate::args::AptArgs;
 use crate::files::read_capped;
@@ -192,6 +192,16 @@ pub struct Planned {
     /// With a swap: where the distribution installed the files the build
     /// will use, and the package that installed them.
     pub target: Option<Target>,
+}
+
+/// The swaps among `planned` of `ecosystem`: each step the plan swaps,
+/// with where its files are. What each ecosystem's writer applies.
+fn swaps<'a>(planned: &'a [Planned], ecosystem: &str) -> Vec<(&'a Step, &'a Target)> {
+    planned
+        .iter()
+        .filter(|p| p.ecosystem == ecosystem && p.step.action == Action::Swap)
+        .filter_map(|p| Some((&p.step, p.target.as_ref()?)))
+        .collect()
 }
 
 /// Where a swapped input's files are, and whose they are.

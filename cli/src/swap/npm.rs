@@ -34,7 +34,7 @@ use vouch_attest::Input;
 use vouch_unbundle::{npm, Action, Candidate, Step};
 
 use super::journal::{all_or_nothing, copy_tree, Journal};
-use super::{installed, installed_versions, not_installed, Archive, Planned, Target};
+use super::{installed, installed_versions, not_installed, swaps, Archive, Planned, Target};
 use crate::args::AptArgs;
 use crate::files::read_capped;
 
@@ -389,11 +389,7 @@ fn npmrc_with_install_links(before: &str, path: &Path) -> Result<Option<String>>
 /// `.npmrc` get their previous bytes back and `node_modules` its previous
 /// tree.
 pub fn write(dir: &Path, planned: &[Planned]) -> Result<()> {
-    let swaps: Vec<(&Step, &Target)> = planned
-        .iter()
-        .filter(|p| p.ecosystem == "npm" && p.step.action == Action::Swap)
-        .filter_map(|p| Some((&p.step, p.target.as_ref()?)))
-        .collect();
+    let swaps = swaps(planned, "npm");
     if swaps.is_empty() {
         return Ok(());
     }
@@ -574,7 +570,7 @@ mod tests {
     use vouch_unbundle::Delta;
 
     use super::*;
-    use crate::swap::go_npm::installed_npm_project;
+    use crate::swap::go_npm::{file_names, installed_npm_project};
     use crate::swap::tests::apt;
 
     /// A real npm project: `once` (which depends on `wrappy`) installed
@@ -618,16 +614,8 @@ mod tests {
     }
 
     fn same_files(installed: &Path, debian: &Path) {
-        let names = |d: &Path| {
-            let mut n: Vec<String> = fs::read_dir(d)
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect();
-            n.sort();
-            n
-        };
-        assert_eq!(names(installed), names(debian));
-        for name in names(debian) {
+        assert_eq!(file_names(installed), file_names(debian));
+        for name in file_names(debian) {
             assert_eq!(
                 fs::read(installed.join(&name)).unwrap(),
                 fs::read(debian.join(&name)).unwrap(),
