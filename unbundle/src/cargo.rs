@@ -15,7 +15,7 @@
 
 use semver::{Version, VersionReq};
 
-use crate::{Action, Candidate, Delta, Step};
+use crate::{debian_upstream, Action, Candidate, Delta, Step};
 
 /// The name of the Debian package that carries crate `name`'s default
 /// version (`serde_json` -> `librust-serde-json-dev`).
@@ -52,15 +52,7 @@ pub fn carries(package: &str, name: &str) -> bool {
 /// semver pre-release (`1.0.0~rc.1`) read back as `-`; `+dfsg` and the
 /// like parse as build metadata, which semver ignores in comparisons.
 pub fn upstream_version(debian: &str) -> Option<Version> {
-    let without_epoch = match debian.split_once(':') {
-        Some((epoch, rest)) if epoch.chars().all(|c| c.is_ascii_digit()) => rest,
-        _ => debian,
-    };
-    let upstream = match without_epoch.rsplit_once('-') {
-        Some((upstream, _revision)) => upstream,
-        None => without_epoch,
-    };
-    Version::parse(&upstream.replace('~', "-")).ok()
+    Version::parse(&debian_upstream(debian).replace('~', "-")).ok()
 }
 
 /// The part of a version that semver compatibility keeps fixed.

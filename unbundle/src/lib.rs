@@ -31,6 +31,20 @@ pub struct Candidate {
     pub version: String,
 }
 
+/// The upstream part of a Debian version: without its epoch (`1:`) and
+/// its Debian revision (the last `-` and what follows): `1:2.0.0~rc.1-3`
+/// is `2.0.0~rc.1`. Each ecosystem then reads what is left by its own
+/// rules (`~` for a pre-release, `+` for a repack or a snapshot).
+pub fn debian_upstream(debian: &str) -> &str {
+    let without_epoch = match debian.split_once(':') {
+        Some((epoch, rest)) if epoch.chars().all(|c| c.is_ascii_digit()) => rest,
+        _ => debian,
+    };
+    without_epoch
+        .rsplit_once('-')
+        .map_or(without_epoch, |(upstream, _revision)| upstream)
+}
+
 /// How the distribution's version stands to the locked one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]

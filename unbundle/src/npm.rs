@@ -14,7 +14,7 @@
 
 use nodejs_semver::{Range, Version};
 
-use crate::{Action, Candidate, Delta, Step};
+use crate::{debian_upstream, Action, Candidate, Delta, Step};
 
 /// The Debian package name for npm package `name`.
 pub fn package_name(name: &str) -> String {
@@ -26,13 +26,7 @@ pub fn package_name(name: &str) -> String {
 /// (`1.4.0-7` -> `1.4.0`, `2.1.3+~cs0.7.31-3` -> `2.1.3`, `1:2.0.0~rc.1-1`
 /// -> `2.0.0-rc.1`). A `Provides` version (`0.7.31`) reads the same.
 pub fn upstream_version(debian: &str) -> Option<Version> {
-    let without_epoch = match debian.split_once(':') {
-        Some((epoch, rest)) if epoch.chars().all(|c| c.is_ascii_digit()) => rest,
-        _ => debian,
-    };
-    let upstream = without_epoch
-        .rsplit_once('-')
-        .map_or(without_epoch, |(u, _revision)| u);
+    let upstream = debian_upstream(debian);
     let upstream = upstream.split('+').next().unwrap_or(upstream);
     let version: Version = upstream.replace('~', "-").parse().ok()?;
     Some(version)
