@@ -22,9 +22,8 @@ use common::{
 };
 use serde_json::Value;
 
+use common::report::{dump_dom, section, text};
 use common::unbundle::{cargo, flate2_debs, flate2_project, sha256_of, vendor_crate};
-
-use crate::report;
 
 const PROVENANCE: &str = "https://slsa.dev/provenance/v1";
 const CYCLONEDX: &str = "https://cyclonedx.org/bom/v1.6";
@@ -412,8 +411,8 @@ fn hermetic_the_swap_is_carried_by_provenance_sboms_gate_diff_and_report() {
         "report.html",
     ]);
     assert_ok(&out);
-    let dom = report::dump_dom(&f.dir().join("report.html"), &[]);
-    let inputs = report::text(report::section(&dom, "inputs"));
+    let dom = dump_dom(&f.dir().join("report.html"), &[]);
+    let inputs = text(section(&dom, "inputs"));
     assert!(
         inputs.contains("1 provided by the distribution"),
         "{inputs}"
@@ -426,7 +425,7 @@ fn hermetic_the_swap_is_carried_by_provenance_sboms_gate_diff_and_report() {
         assert!(inputs.contains(&fact), "{fact:?} not in {inputs}");
     }
     // With --diff from the vendored build: the swap, vendored -> Debian's.
-    let diff = report::text(report::section(&dom, "diff"));
+    let diff = text(section(&dom, "diff"));
     assert!(
         diff.contains("unbundled tinyz 1.2.3 vendored librust-tinyz-dev 1.2.3-1 yes"),
         "{diff}"

@@ -5,6 +5,7 @@
 pub mod archive;
 pub mod debian;
 pub mod registry;
+pub mod report;
 pub mod stub;
 pub mod unbundle;
 
