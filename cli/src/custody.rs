@@ -34,11 +34,8 @@ use vouch_unbundle::custody::{custody, Chain, Installed, OnDisk, MAX_FILES, SERI
 
 use crate::args::AptArgs;
 use crate::files::read_capped;
-use crate::swap::{distribution_path, home, installed, Archive, Index};
+use crate::swap::{distribution_path, dpkg_status, home, installed, Archive, Index};
 
-/// Caps on what dpkg's database gives: its status file, one `.list` or
-/// `.md5sums` file, and how many `.list` files are read.
-const MAX_STATUS: u64 = 256 << 20;
 /// The largest `.list` or `.md5sums` file read.
 const MAX_LIST: u64 = 64 << 20;
 /// The most `.list` files read.
@@ -152,10 +149,7 @@ struct Dpkg {
 
 impl Dpkg {
     fn read(apt: &AptArgs) -> Result<Dpkg> {
-        let status_path = installed(apt, Path::new("/var/lib/dpkg/status"));
-        let status = read_capped(&status_path, MAX_STATUS, "dpkg status")?;
-        let packages = vouch_ospkg::dpkg::status(&status_path.display().to_string(), &status)
-            .with_context(|| format!("cannot read {}", status_path.display()))?;
+        let packages = dpkg_status(apt)?;
         let info = installed(apt, Path::new("/var/lib/dpkg/info"));
         let mut lists = Vec::new();
         for entry in

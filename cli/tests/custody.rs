@@ -12,106 +12,16 @@
 use crate::common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use common::registry::Registry;
+use common::unbundle::{flate2_debs, flate2_project, flip_byte, sha256_of, CRATES, REGISTRY};
 use common::{assert_fails_with, assert_ok, root, tempdir, vouch, Fixture};
 use serde_json::Value;
 
-/// The crates Debian provides for the project: crate, upstream version,
-/// Debian package, its version.
-const CRATES: [(&str, &str, &str, &str); 5] = [
-    ("adler", "1.0.2", "librust-adler-dev", "1.0.2-2"),
-    ("cfg-if", "1.0.0", "librust-cfg-if-dev", "1.0.0-1"),
-    ("crc32fast", "1.3.2", "librust-crc32fast-dev", "1.3.2-2"),
-    ("flate2", "1.0.25", "librust-flate2-dev", "1.0.25-1"),
-    ("miniz_oxide", "0.6.2", "librust-miniz-oxide-dev", "0.6.2-1"),
-];
-
-const REGISTRY: &str = "/usr/share/cargo/registry";
 const FLATE2: &str = "usr/share/cargo/registry/flate2-1.0.25";
 const BOOKWORM: &str = "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease";
-
-/// The .debs scripts/install-oracles.sh downloaded.
-pub(crate) fn debs() -> PathBuf {
-    let dir = root().join("target/oracles/debs");
-    assert!(
-        dir.join("librust-flate2-dev_1.0.25-1_amd64.deb").is_file(),
-        "Debian's Rust crates are not installed with their .debs in {}: run \
-         scripts/install-oracles.sh (scripts/test.sh does)",
-        dir.display()
-    );
-    dir
-}
-
-fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
-
-/// The project, built once for every test of this module (read only):
-/// vendored from crates.io, then patched onto Debian's crates and built
-/// offline.
-pub(crate) fn project() -> &'static Path {
-    static PROJECT: OnceLock<tempfile::TempDir> = OnceLock::new();
-    PROJECT
-        .get_or_init(|| {
-            debs();
-            let dir = tempdir();
-            let d = dir.path();
-            fs::create_dir_all(d.join("src")).unwrap();
-            fs::write(
-                d.join("Cargo.toml"),
-                "[package]\nname = \"app\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n\
-                 [dependencies]\nflate2 = \"=1.0.25\"\n\n[workspace]\n",
-            )
-            .unwrap();
-            fs::write(
-                d.join("src/main.rs"),
-                "use std::io::Write;\n\nfn main() {\n    let mut gz = flate2::write::GzEncoder::new(\
-                 Vec::new(), flate2::Compression::default());\n    gz.write_all(b\"vouch\").unwrap();\n    \
-                 println!(\"{}\", gz.finish().unwrap().len());\n}\n",
-            )
-            .unwrap();
-            let run = |cmd: &mut Command| {
-                let out = cmd.current_dir(d).output().unwrap();
-                assert_ok(&out);
-                out
-            };
-            run(cargo().args(["generate-lockfile", "--quiet"]));
-            run(cargo().args(["vendor", "--locked", "--quiet", "vendor"]));
-            let mut config = String::from(
-                "[source.crates-io]\nreplace-with = \"vendored-sources\"\n\n\
-                 [source.vendored-sources]\ndirectory = \"vendor\"\n\n[patch.crates-io]\n",
-            );
-            for (name, version, _, _) in CRATES {
-                config.push_str(&format!(
-                    "{name} = {{ path = \"{REGISTRY}/{name}-{version}\" }}\n"
-                ));
-            }
-            fs::create_dir_all(d.join(".cargo")).unwrap();
-            fs::write(d.join(".cargo/config.toml"), config).unwrap();
-            run(cargo().args(["update", "--offline", "--quiet"]));
-            let lock = fs::read_to_string(d.join("Cargo.lock")).unwrap();
-            for (name, version, _, _) in CRATES {
-                let entry = lock
-                    .split("\n\n")
-                    .find(|e| e.starts_with(&format!("[[package]]\nname = \"{name}\"\n")))
-                    .unwrap_or_else(|| panic!("{name} is not locked: {lock}"));
-                assert!(
-                    entry.contains(&format!("\nversion = \"{version}\"")) && !entry.contains("source"),
-                    "{name} {version} is not locked onto Debian's crate: {entry}"
-                );
-            }
-            // The patched project builds offline, and runs.
-            run(cargo().args(["build", "--offline", "--quiet"]));
-            let out = run(&mut Command::new(d.join("target/debug/app")));
-            assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "25");
-            dir
-        })
-        .path()
-}
 
 /// A copy of the project patched onto the crates under the distribution
 /// root `root` instead of the machine's (what `vouch unbundle --write
@@ -121,7 +31,7 @@ fn project_onto(root: &Path) -> tempfile::TempDir {
     let copy = tempdir();
     let out = Command::new("cp")
         .arg("-a")
-        .arg(format!("{}/.", project().display()))
+        .arg(format!("{}/.", flate2_project().display()))
         .arg(copy.path())
         .output()
         .unwrap();
@@ -140,7 +50,7 @@ fn project_onto(root: &Path) -> tempfile::TempDir {
 /// `vouch inputs PROJECT --output json EXTRA...`, with `--debs DEBS`
 /// unless `extra` names another.
 fn inputs(extra: &[&str]) -> Output {
-    inputs_in(project(), extra)
+    inputs_in(flate2_project(), extra)
 }
 
 /// `vouch inputs` of `project`, as [`inputs`].
@@ -148,19 +58,9 @@ fn inputs_in(project: &Path, extra: &[&str]) -> Output {
     let mut cmd = vouch();
     cmd.arg("inputs").arg(project).args(["--output", "json"]);
     if !extra.contains(&"--debs") {
-        cmd.arg("--debs").arg(debs());
+        cmd.arg("--debs").arg(flate2_debs());
     }
     cmd.args(extra).output().unwrap()
-}
-
-pub(crate) fn sha256_of(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap();
-    assert_ok(&out);
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned()
 }
 
 #[test]
@@ -181,7 +81,7 @@ fn flate2_and_its_dependencies_are_provided_by_debian_with_the_chain_verified() 
             format!("pkg:deb/debian/{package}@{package_version}?arch=amd64&distro=debian-12")
         );
         // The oracle: the .deb's own digest, and the released InRelease's.
-        let deb = debs().join(format!("{package}_{package_version}_amd64.deb"));
+        let deb = flate2_debs().join(format!("{package}_{package_version}_amd64.deb"));
         let deb_sha256 = sha256_of(&deb);
         assert_eq!(d["deb"], format!("sha256:{deb_sha256}"));
         assert_eq!(input["observed"], format!("sha256:{deb_sha256}"));
@@ -230,9 +130,9 @@ fn flate2_and_its_dependencies_are_provided_by_debian_with_the_chain_verified() 
     // The SBOM of the directory reads the same chain.
     let out = vouch()
         .arg("sbom")
-        .arg(project())
+        .arg(flate2_project())
         .args(["--format", "cyclonedx", "--debs"])
-        .arg(debs())
+        .arg(flate2_debs())
         .output()
         .unwrap();
     assert_ok(&out);
@@ -241,12 +141,12 @@ fn flate2_and_its_dependencies_are_provided_by_debian_with_the_chain_verified() 
 /// `vouch attest PROJECT --image IMAGE --key ci.key --debs DEBS EXTRA...`
 /// in `f`.
 fn attest(f: &Fixture, extra: &[&str]) -> Output {
-    attest_in(f, project(), extra)
+    attest_in(f, flate2_project(), extra)
 }
 
 /// `vouch attest` of `project`, as [`attest`].
 fn attest_in(f: &Fixture, project: &Path, extra: &[&str]) -> Output {
-    let debs = debs().display().to_string();
+    let debs = flate2_debs().display().to_string();
     let mut args = vec![
         "attest",
         project.to_str().unwrap(),
@@ -343,13 +243,6 @@ fn edited_root(edit: impl FnOnce(&Path)) -> tempfile::TempDir {
     }
     edit(root);
     dir
-}
-
-/// Changes one byte of `path`.
-pub(crate) fn flip_byte(path: &Path) {
-    let mut bytes = fs::read(path).unwrap();
-    bytes[0] ^= 0x20;
-    fs::write(path, bytes).unwrap();
 }
 
 /// `vouch inputs` of the project patched onto the distribution root
@@ -508,7 +401,11 @@ fn an_in_release_signed_by_another_key_is_refused_naming_it() {
 fn a_deb_whose_bytes_differ_is_named_and_a_missing_one_too() {
     let dir = tempdir();
     let deb = dir.path().join("librust-flate2-dev_1.0.25-1_amd64.deb");
-    fs::copy(debs().join("librust-flate2-dev_1.0.25-1_amd64.deb"), &deb).unwrap();
+    fs::copy(
+        flate2_debs().join("librust-flate2-dev_1.0.25-1_amd64.deb"),
+        &deb,
+    )
+    .unwrap();
     let mut bytes = fs::read(&deb).unwrap();
     let last = bytes.len() - 1;
     bytes[last] ^= 1;
@@ -575,12 +472,12 @@ fn unbundle_reports_the_swapped_crates_as_provided_with_their_chain() {
             .arg("unbundle")
             .arg(project)
             .args(["--distro", "debian", "--output", "json", "--debs"])
-            .arg(debs())
+            .arg(flate2_debs())
             .args(extra)
             .output()
             .unwrap()
     };
-    let out = run(project(), &[]);
+    let out = run(flate2_project(), &[]);
     assert_ok(&out);
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
     let flate2 = plan["steps"]

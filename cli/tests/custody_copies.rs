@@ -16,9 +16,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use crate::custody::{flip_byte, sha256_of};
+use common::unbundle::{flip_byte, sha256_of};
 use common::{assert_fails_with, assert_ok, copy_tree, root, tempdir, vouch};
 use serde_json::Value;
+
+#[path = "../../tests/oracles/go_npm.rs"]
+mod go_npm;
+use go_npm::{file_names, go, installed_npm_project};
 
 const ERRORS: &str = "/usr/share/gocode/src/github.com/pkg/errors";
 const ERRORS_COPY: &str = "vendor/github.com/pkg/errors";
@@ -99,19 +103,6 @@ fn assert_provided(input: &Value, package: &str, dir: &str, copy: &str) {
     );
     assert_eq!(d["deb"], deb_sha256);
     assert_eq!(d["path"], dir);
-}
-
-fn go(dir: &Path, tmp: &Path, args: &[&str]) -> Output {
-    Command::new("go")
-        .args(args)
-        .current_dir(dir)
-        .env("GOFLAGS", "")
-        .env("GOPROXY", "off")
-        .env("GOTOOLCHAIN", "local")
-        .env("GOCACHE", tmp.join("gocache"))
-        .env("GOPATH", tmp.join("gopath"))
-        .output()
-        .expect("go (golang-go, scripts/install-oracles.sh) runs")
 }
 
 /// The authored Go project (testdata/projects/go-unbundle/SOURCE.md),
@@ -259,35 +250,11 @@ fn regression_issue_16_a_file_only_in_the_vendored_go_copy_is_named() {
 
 /// A real npm project in `tmp/project` with `dependencies` (the JSON
 /// object's members), installed from the npm registry with a cache of its
-/// own, as cli/src/swap/npm.rs's tests do; then its `.npmrc` points npm at
-/// an empty cache, and `vouch unbundle --all --write` swaps what it can
-/// onto Debian's node-* packages with npm offline.
+/// own, as cli/src/swap/npm.rs's tests do ([`installed_npm_project`]); then
+/// `vouch unbundle --all --write` swaps what it can onto Debian's node-*
+/// packages with npm offline.
 fn npm_swapped(tmp: &Path, dependencies: &str) -> PathBuf {
-    let dir = tmp.join("project");
-    fs::create_dir(&dir).unwrap();
-    fs::write(
-        dir.join("package.json"),
-        format!(
-            "{{\n  \"name\": \"custody-npm\",\n  \"version\": \"1.0.0\",\n  \"private\": true,\n  \
-             \"dependencies\": {{\n    {dependencies}\n  }}\n}}\n"
-        ),
-    )
-    .unwrap();
-    let npmrc = |cache: &str| {
-        fs::write(
-            dir.join(".npmrc"),
-            format!("cache={}\n", tmp.join(cache).display()),
-        )
-        .unwrap()
-    };
-    npmrc("install-cache");
-    let out = Command::new("npm")
-        .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
-        .current_dir(&dir)
-        .output()
-        .unwrap();
-    assert_ok(&out);
-    npmrc("empty-cache");
+    let dir = installed_npm_project(tmp, dependencies);
     // Before the swap: the registry's packages, plain matches.
     let out = inputs(&dir);
     assert_ok(&out);
@@ -351,15 +318,10 @@ fn an_npm_package_swapped_onto_debian_is_provided_with_the_copy_verified() {
     assert_provided(&ms, "node-ms", MS, "node_modules/ms");
     assert_eq!(ms["purl"], "pkg:npm/ms@2.1.3");
     // npm's install-links copy is whole: every installed file.
-    let names = |d: &Path| {
-        let mut n: Vec<String> = fs::read_dir(d)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        n.sort();
-        n
-    };
-    assert_eq!(names(&dir.join("node_modules/ms")), names(Path::new(MS)));
+    assert_eq!(
+        file_names(&dir.join("node_modules/ms")),
+        file_names(Path::new(MS))
+    );
 }
 
 #[test]

@@ -8,10 +8,9 @@
 use crate::common;
 
 use std::fs;
-use std::path::Path;
-use std::process::Command;
 
 use common::registry::layout_image;
+use common::report::{dump_dom, section, text};
 use common::{
     assert_fails_with, assert_ok, copy_tree, vex_create, vouch_in, Fixture, NOT_AFFECTED,
 };
@@ -67,65 +66,6 @@ fn report(f: &Fixture, image: &str, out: &str, extra: &[&str]) {
     assert_ok(&run);
     let stderr = String::from_utf8_lossy(&run.stderr);
     assert!(stderr.contains(&format!("wrote {out}")), "{stderr}");
-}
-
-/// The DOM headless Chromium renders for `page`, after its scripts ran.
-/// Each run gets its own profile directory (tests run in parallel).
-pub(crate) fn dump_dom(page: &Path, extra: &[&str]) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--no-first-run",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .args(extra)
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .expect("chromium not found: run scripts/install-oracles.sh (Debian's chromium)");
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// The text of an HTML fragment: tags dropped, the five escapes decoded,
-/// white space collapsed.
-pub(crate) fn text(html: &str) -> String {
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => {
-                in_tag = true;
-                out.push(' ');
-            }
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let decoded = out
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&");
-    decoded.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// The `<section id="{id}">` of `dom`, whole.
-pub(crate) fn section<'a>(dom: &'a str, id: &str) -> &'a str {
-    let start = dom
-        .find(&format!("<section id=\"{id}\""))
-        .unwrap_or_else(|| panic!("no section #{id} in {dom}"));
-    let end = start + dom[start..].find("</section>").unwrap();
-    &dom[start..end]
 }
 
 /// One table row: the attributes of its `<tr>` and the text of its cells.

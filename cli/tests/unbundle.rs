@@ -8,38 +8,12 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use crate::common::archive::{self, Archive, Package, Signer};
+use crate::common::unbundle::{cargo, vendor_crate};
 use crate::common::{assert_fails_with, assert_ok, root, stdout, tempdir, vouch};
 
 /// The project's own Cargo config, with a comment `--write` must keep.
 const CONFIG: &str = "# vendored by cargo vendor; keep this comment\n[source.crates-io]\n\
     replace-with = \"vendored-sources\"\n\n[source.vendored-sources]\ndirectory = \"vendor\"\n";
-
-pub(crate) fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    vouch_evidence::digest::sha256(bytes).hex()
-}
-
-/// Vendors crate `name` `version` under `dir/vendor` as `cargo vendor`
-/// does: its files and a `.cargo-checksum.json` listing each with its
-/// SHA-256, and the package checksum the lock will carry.
-pub(crate) fn vendor_crate(dir: &Path, name: &str, version: &str, extra: &str) {
-    let krate = dir.join("vendor").join(name);
-    fs::create_dir_all(krate.join("src")).unwrap();
-    let manifest = format!(
-        "[package]\nname = \"{name}\"\nversion = \"{version}\"\nedition = \"2021\"\n{extra}"
-    );
-    let lib = "pub fn answer() -> u32 {\n    1\n}\n";
-    fs::write(krate.join("Cargo.toml"), &manifest).unwrap();
-    fs::write(krate.join("src/lib.rs"), lib).unwrap();
-    let checksum = serde_json::json!({
-        "files": {"Cargo.toml": sha256(manifest.as_bytes()), "src/lib.rs": sha256(lib.as_bytes())},
-        "package": sha256(format!("{name}-{version}.crate").as_bytes()),
-    });
-    fs::write(krate.join(".cargo-checksum.json"), checksum.to_string()).unwrap();
-}
 
 /// The authored project: an application depending on five vendored
 /// crates, locked by Cargo itself (offline, from the vendor directory).
@@ -542,7 +516,7 @@ fn real_debian_flate2_is_unbundled_and_the_project_builds_offline() {
     );
     let tmp = tempdir();
     let dir = tmp.path();
-    flate2_project(dir, "vendor");
+    vendored_flate2_project(dir, "vendor");
 
     // The critical inputs (the shipped compression rule): flate2 and
     // miniz_oxide, both swapped onto the archive this machine verified.
@@ -620,7 +594,7 @@ fn real_debian_flate2_is_unbundled_and_the_project_builds_offline() {
 
 /// A project in `dir` depending on flate2 1.0.25 (Debian bookworm's),
 /// locked and vendored from crates.io into `dir/<vendor>`.
-fn flate2_project(dir: &Path, vendor: &str) {
+fn vendored_flate2_project(dir: &Path, vendor: &str) {
     fs::create_dir_all(dir.join("src")).unwrap();
     fs::write(
         dir.join("Cargo.toml"),
@@ -667,7 +641,7 @@ fn regression_issue_16_write_swaps_one_ecosystem_at_a_time() {
     // (--all): the real flate2 crates and Debian's github.com/pkg/errors.
     let tmp = tempdir();
     let dir = tmp.path();
-    flate2_project(dir, "crates");
+    vendored_flate2_project(dir, "crates");
     let go = root().join("testdata/projects/go-unbundle");
     let out = Command::new("cp")
         .arg("-a")

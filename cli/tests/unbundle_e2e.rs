@@ -22,8 +22,8 @@ use common::{
 };
 use serde_json::Value;
 
-use crate::unbundle::{cargo, vendor_crate};
-use crate::{custody, report};
+use common::report::{dump_dom, section, text};
+use common::unbundle::{cargo, flate2_debs, flate2_project, sha256_of, vendor_crate};
 
 const PROVENANCE: &str = "https://slsa.dev/provenance/v1";
 const CYCLONEDX: &str = "https://cyclonedx.org/bom/v1.6";
@@ -197,7 +197,7 @@ fn statements(f: &Fixture, image: &str, tag: &str) -> Vec<(String, Value)> {
 
 /// `sha256sum FILE`, as `sha256:<hex>`.
 fn sha256sum(path: &Path) -> String {
-    format!("sha256:{}", custody::sha256_of(path))
+    format!("sha256:{}", sha256_of(path))
 }
 
 /// `vouch verify IMAGE --policy policy.yaml --output json` with `yaml` as
@@ -411,8 +411,8 @@ fn hermetic_the_swap_is_carried_by_provenance_sboms_gate_diff_and_report() {
         "report.html",
     ]);
     assert_ok(&out);
-    let dom = report::dump_dom(&f.dir().join("report.html"), &[]);
-    let inputs = report::text(report::section(&dom, "inputs"));
+    let dom = dump_dom(&f.dir().join("report.html"), &[]);
+    let inputs = text(section(&dom, "inputs"));
     assert!(
         inputs.contains("1 provided by the distribution"),
         "{inputs}"
@@ -425,7 +425,7 @@ fn hermetic_the_swap_is_carried_by_provenance_sboms_gate_diff_and_report() {
         assert!(inputs.contains(&fact), "{fact:?} not in {inputs}");
     }
     // With --diff from the vendored build: the swap, vendored -> Debian's.
-    let diff = report::text(report::section(&dom, "diff"));
+    let diff = text(section(&dom, "diff"));
     assert!(
         diff.contains("unbundled tinyz 1.2.3 vendored librust-tinyz-dev 1.2.3-1 yes"),
         "{diff}"
@@ -562,8 +562,8 @@ fn verify_with(f: &Fixture, image: &str) -> (Output, Value) {
 
 #[test]
 fn real_debian_flate2_unbundled_is_allowed_under_require_distribution_and_its_sbom_names_debian() {
-    let project = custody::project();
-    let debs = custody::debs();
+    let project = flate2_project();
+    let debs = flate2_debs();
     let f = Fixture::new()
         .with_key("ci")
         .with_registry(Registry::plain())

@@ -399,29 +399,16 @@ fn purls_are_built_with_packageurl_in_vouchs_spelling() {
 /// A crate unbundled onto Debian's build, as `vouch attest` records it
 /// once the chain of custody is verified.
 fn flate2() -> InputRecord {
-    let purl = Purl::build("cargo", None, "flate2", Some("1.0.25"), &[]).unwrap();
     InputRecord {
-        name: "flate2".into(),
-        ecosystem: "cargo".into(),
-        version: Some("1.0.25".into()),
-        origin: Some("registry+https://github.com/rust-lang/crates.io-index".into()),
-        purl: Some(purl),
         declared: Some(format!("sha256:{}", hex("11"))),
         observed: vec![Digest::new(DIR_HASH, hex("22")).unwrap()],
-        status: Some(Match::Match),
-        path: None,
         license: Some("MIT OR Apache-2.0".into()),
-        cpe: None,
-        categories: Vec::new(),
-        patches: Vec::new(),
-        critical: true,
-        critical_reasons: vec!["compression: a parser of untrusted data".into()],
-        os: None,
         distribution: Some(fixtures::distribution(
             fixtures::debian_12("librust-flate2-dev", "1.0.25-1"),
             "rust-flate2",
             &["disable-miniz-sys.patch", "relax-deps.diff"],
         )),
+        ..fixtures::cargo_input("flate2", "1.0.25")
     }
 }
 

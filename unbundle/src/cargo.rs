@@ -15,7 +15,7 @@
 
 use semver::{Version, VersionReq};
 
-use crate::{Action, Candidate, Delta, Step};
+use crate::{debian_upstream, Action, Candidate, Delta, Step};
 
 pub use vouch_evidence::input::{carries_crate as carries, crate_package_name as package_name};
 
@@ -24,15 +24,7 @@ pub use vouch_evidence::input::{carries_crate as carries, crate_package_name as 
 /// semver pre-release (`1.0.0~rc.1`) read back as `-`; `+dfsg` and the
 /// like parse as build metadata, which semver ignores in comparisons.
 pub fn upstream_version(debian: &str) -> Option<Version> {
-    let without_epoch = match debian.split_once(':') {
-        Some((epoch, rest)) if epoch.chars().all(|c| c.is_ascii_digit()) => rest,
-        _ => debian,
-    };
-    let upstream = match without_epoch.rsplit_once('-') {
-        Some((upstream, _revision)) => upstream,
-        None => without_epoch,
-    };
-    Version::parse(&upstream.replace('~', "-")).ok()
+    Version::parse(&debian_upstream(debian).replace('~', "-")).ok()
 }
 
 /// The part of a version that semver compatibility keeps fixed.
@@ -97,11 +89,7 @@ pub fn plan(
             ))
         };
     };
-    let delta = match upstream.cmp_precedence(&lock) {
-        std::cmp::Ordering::Equal => Delta::Same,
-        std::cmp::Ordering::Greater => Delta::Newer,
-        std::cmp::Ordering::Less => Delta::Older,
-    };
+    let delta = Delta::of(upstream.cmp_precedence(&lock));
     let unmet: Vec<String> = requirements
         .iter()
         .filter(|r| !r.matches(upstream))
@@ -142,17 +130,15 @@ pub fn plan(
             ),
         }
     };
-    Step {
-        name: name.to_string(),
-        version: locked.to_string(),
-        package: Some(candidate.package.clone()),
-        package_version: Some(candidate.version.clone()),
-        upstream_version: Some(upstream.to_string()),
-        delta: Some(delta),
+    Step::weighed(
+        name,
+        locked,
+        candidate,
+        upstream.to_string(),
+        delta,
         action,
         reason,
-        patches: Vec::new(),
-    }
+    )
 }
 
 /// Keeps a swap the distribution's build cannot serve for want of
@@ -179,14 +165,11 @@ pub fn require_features<'a>(
         return step;
     }
     let package = step.package.as_deref().unwrap_or("the package");
-    Step {
-        action: Action::Keep,
-        reason: format!(
-            "feature(s) missing from {package}: {} (enabled by the project's crates)",
-            missing.join(", ")
-        ),
-        ..step
-    }
+    let reason = format!(
+        "feature(s) missing from {package}: {} (enabled by the project's crates)",
+        missing.join(", ")
+    );
+    step.kept(reason)
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use std::cmp::Ordering;
 
 use semver::{Prerelease, Version};
 
-use crate::{Action, Candidate, Delta, Step};
+use crate::{debian_upstream, Action, Candidate, Delta, Step};
 
 /// The Debian package name dh-make-golang gives module `module`'s library
 /// package: the host abbreviated (`github.com` -> `github`, `golang.org`
@@ -149,13 +149,7 @@ pub fn module_version(v: &str) -> Option<GoVersion> {
 /// Go writes a pseudo-version (before X; after X, before X's next patch),
 /// with its commit; `~rc1` as a pre-release.
 pub fn upstream_version(debian: &str) -> Option<GoVersion> {
-    let without_epoch = match debian.split_once(':') {
-        Some((epoch, rest)) if epoch.chars().all(|c| c.is_ascii_digit()) => rest,
-        _ => debian,
-    };
-    let upstream = without_epoch
-        .rsplit_once('-')
-        .map_or(without_epoch, |(u, _revision)| u);
+    let upstream = debian_upstream(debian);
     let (base, snapshot, after) = if let Some((base, snap)) = upstream.split_once("~git") {
         (base, Some(snap), false)
     } else if let Some((base, snap)) = upstream.split_once("+git") {
@@ -245,11 +239,7 @@ pub fn plan(module: &str, locked: &str, candidates: &[Candidate]) -> Step {
             ))
         };
     };
-    let delta = match upstream.compare(&lock) {
-        Ordering::Equal => Delta::Same,
-        Ordering::Greater => Delta::Newer,
-        Ordering::Less => Delta::Older,
-    };
+    let delta = Delta::of(upstream.compare(&lock));
     let package = &candidate.package;
     let shown = &candidate.version;
     let (action, reason) = match delta {
@@ -271,17 +261,15 @@ pub fn plan(module: &str, locked: &str, candidates: &[Candidate]) -> Step {
             ),
         ),
     };
-    Step {
-        name: module.to_string(),
-        version: locked.to_string(),
-        package: Some(package.clone()),
-        package_version: Some(shown.clone()),
-        upstream_version: Some(upstream.version.to_string()),
-        delta: Some(delta),
+    Step::weighed(
+        module,
+        locked,
+        candidate,
+        upstream.version.to_string(),
+        delta,
         action,
         reason,
-        patches: Vec::new(),
-    }
+    )
 }
 
 #[cfg(test)]

@@ -10,6 +10,8 @@
 //! (read from the distribution's verified package index), and gets a plan.
 #![forbid(unsafe_code)]
 
+use std::cmp::Ordering;
+
 use serde::Serialize;
 
 pub mod cargo;
@@ -29,6 +31,20 @@ pub struct Candidate {
     pub version: String,
 }
 
+/// The upstream part of a Debian version: without its epoch (`1:`) and
+/// its Debian revision (the last `-` and what follows): `1:2.0.0~rc.1-3`
+/// is `2.0.0~rc.1`. Each ecosystem then reads what is left by its own
+/// rules (`~` for a pre-release, `+` for a repack or a snapshot).
+pub fn debian_upstream(debian: &str) -> &str {
+    let without_epoch = match debian.split_once(':') {
+        Some((epoch, rest)) if epoch.chars().all(|c| c.is_ascii_digit()) => rest,
+        _ => debian,
+    };
+    without_epoch
+        .rsplit_once('-')
+        .map_or(without_epoch, |(upstream, _revision)| upstream)
+}
+
 /// How the distribution's version stands to the locked one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -43,6 +59,19 @@ pub enum Delta {
     /// Outside the compatible range (another major version, or another
     /// `0.x` minor).
     Incompatible,
+}
+
+impl Delta {
+    /// The delta of a packaged version that compares to the locked one as
+    /// `ordering`, once it is known to lie in the compatible range (each
+    /// ecosystem decides [`Delta::Incompatible`] by its own rule first).
+    pub fn of(ordering: Ordering) -> Delta {
+        match ordering {
+            Ordering::Equal => Delta::Same,
+            Ordering::Greater => Delta::Newer,
+            Ordering::Less => Delta::Older,
+        }
+    }
 }
 
 /// What the plan does with one input.
@@ -103,6 +132,44 @@ impl Step {
             action: Action::Keep,
             reason,
             patches: Vec::new(),
+        }
+    }
+
+    /// A step for input `name` locked at `version` that weighed
+    /// `candidate`, which carries upstream version `upstream`, standing to
+    /// the lock as `delta`: what every planner says once it has chosen a
+    /// package, swapping or keeping it (`action`) and why. No patches: the
+    /// caller reads those from the installed package.
+    pub fn weighed(
+        name: &str,
+        version: &str,
+        candidate: &Candidate,
+        upstream: String,
+        delta: Delta,
+        action: Action,
+        reason: String,
+    ) -> Step {
+        Step {
+            name: name.to_string(),
+            version: version.to_string(),
+            package: Some(candidate.package.clone()),
+            package_version: Some(candidate.version.clone()),
+            upstream_version: Some(upstream),
+            delta: Some(delta),
+            action,
+            reason,
+            patches: Vec::new(),
+        }
+    }
+
+    /// This step kept instead, saying why: the package it weighed stays
+    /// named, so that the plan shows what was refused (a check after the
+    /// version rule failed: not installed, a feature missing, ...).
+    pub fn kept(self, reason: String) -> Step {
+        Step {
+            action: Action::Keep,
+            reason,
+            ..self
         }
     }
 }

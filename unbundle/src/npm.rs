@@ -14,7 +14,7 @@
 
 use nodejs_semver::{Range, Version};
 
-use crate::{Action, Candidate, Delta, Step};
+use crate::{debian_upstream, Action, Candidate, Delta, Step};
 
 /// The Debian package name for npm package `name`.
 pub fn package_name(name: &str) -> String {
@@ -26,13 +26,7 @@ pub fn package_name(name: &str) -> String {
 /// (`1.4.0-7` -> `1.4.0`, `2.1.3+~cs0.7.31-3` -> `2.1.3`, `1:2.0.0~rc.1-1`
 /// -> `2.0.0-rc.1`). A `Provides` version (`0.7.31`) reads the same.
 pub fn upstream_version(debian: &str) -> Option<Version> {
-    let without_epoch = match debian.split_once(':') {
-        Some((epoch, rest)) if epoch.chars().all(|c| c.is_ascii_digit()) => rest,
-        _ => debian,
-    };
-    let upstream = without_epoch
-        .rsplit_once('-')
-        .map_or(without_epoch, |(u, _revision)| u);
+    let upstream = debian_upstream(debian);
     let upstream = upstream.split('+').next().unwrap_or(upstream);
     let version: Version = upstream.replace('~', "-").parse().ok()?;
     Some(version)
@@ -90,33 +84,29 @@ pub fn plan(
             .filter(|(_, _, r)| !r.satisfies(newest_version))
             .map(|(d, t, _)| format!("{d} ({t})"))
             .collect();
-        return Step {
-            package: Some(newest.package.clone()),
-            package_version: Some(newest.version.clone()),
-            upstream_version: Some(newest_version.to_string()),
-            delta: Some(Delta::Incompatible),
-            ..keep(format!(
+        return Step::weighed(
+            name,
+            locked,
+            newest,
+            newest_version.to_string(),
+            Delta::Incompatible,
+            Action::Keep,
+            format!(
                 "{} carries {newest_version}, outside the range of {}",
                 newest.package,
                 unmet.join(", ")
-            ))
-        };
+            ),
+        );
     };
-    let delta = match upstream.cmp(&lock) {
-        std::cmp::Ordering::Equal => Delta::Same,
-        std::cmp::Ordering::Greater => Delta::Newer,
-        std::cmp::Ordering::Less => Delta::Older,
-    };
-    Step {
-        name: name.to_string(),
-        version: locked.to_string(),
-        package: Some(candidate.package.clone()),
-        package_version: Some(candidate.version.clone()),
-        upstream_version: Some(upstream.to_string()),
-        delta: Some(delta),
-        patches: Vec::new(),
-        action: Action::Swap,
-        reason: format!(
+    let delta = Delta::of(upstream.cmp(&lock));
+    Step::weighed(
+        name,
+        locked,
+        candidate,
+        upstream.to_string(),
+        delta,
+        Action::Swap,
+        format!(
             "{} carries {upstream}{}, within every dependent's range",
             candidate.package,
             if delta == Delta::Same {
@@ -125,7 +115,7 @@ pub fn plan(
                 ""
             }
         ),
-    }
+    )
 }
 
 #[cfg(test)]

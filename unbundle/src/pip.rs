@@ -84,23 +84,17 @@ pub fn plan(name: &str, locked: &str, candidates: &[(Candidate, String)]) -> Ste
     let delta = if upstream.release().first() != lock.release().first() {
         Delta::Incompatible
     } else {
-        match upstream.cmp(&lock) {
-            std::cmp::Ordering::Equal => Delta::Same,
-            std::cmp::Ordering::Greater => Delta::Newer,
-            std::cmp::Ordering::Less => Delta::Older,
-        }
+        Delta::of(upstream.cmp(&lock))
     };
-    Step {
-        name: name.to_string(),
-        version: locked.to_string(),
-        package: Some(candidate.package.clone()),
-        package_version: Some(candidate.version.clone()),
-        upstream_version: Some(upstream.to_string()),
-        delta: Some(delta),
-        patches: Vec::new(),
-        action: Action::Keep,
-        reason: format!("{} carries {upstream}; {NO_MECHANISM}", candidate.package),
-    }
+    Step::weighed(
+        name,
+        locked,
+        candidate,
+        upstream.to_string(),
+        delta,
+        Action::Keep,
+        format!("{} carries {upstream}; {NO_MECHANISM}", candidate.package),
+    )
 }
 
 #[cfg(test)]

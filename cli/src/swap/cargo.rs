@@ -30,9 +30,9 @@ use vouch_attest::{Input, Root};
 use vouch_unbundle::cargo::{require_features, upstream_version};
 use vouch_unbundle::{Action, Candidate, Step};
 
-use super::{installed, Archive, Planned, Target};
+use super::journal::{all_or_nothing, Journal};
+use super::{installed, swaps, Archive, Planned, Target};
 use crate::args::AptArgs;
-use crate::files::{write_atomic, Overwrite};
 
 /// Where Debian's Rust team installs each crate's source.
 pub(crate) const REGISTRY: &str = "/usr/share/cargo/registry";
@@ -60,18 +60,10 @@ pub fn plan(
     }
     let root = Root::new(dir).with_context(|| format!("cannot read {}", dir.display()))?;
     let wanted = requirements(dir, &root)?;
-    let mut candidates: Vec<Candidate> = archive
-        .packages()
-        .map(|(_, e)| Candidate {
-            package: e.package.clone(),
-            version: e.version.clone(),
-        })
-        .collect();
-    candidates.sort_by(|a, b| (&a.package, &a.version).cmp(&(&b.package, &b.version)));
-    candidates.dedup();
+    let candidates = archive.candidates(|_| true);
     // An installed package is weighed at its installed version: the swap
     // takes its files, whichever build put them there.
-    let versions = super::pip::installed_versions(apt)?;
+    let versions = super::installed_versions(apt)?;
     let mut swapped = BTreeSet::new();
     let mut planned = Vec::new();
     for input in inputs {
@@ -168,14 +160,8 @@ fn plan_one(
         &Path::new(REGISTRY).join(format!("{}-{bare}", input.name)),
     );
     let not_installed = |why: String| {
-        Ok((
-            Step {
-                action: Action::Keep,
-                reason: format!("not installed: apt-get install {package} ({why})"),
-                ..step.clone()
-            },
-            None,
-        ))
+        let reason = format!("not installed: apt-get install {package} ({why})");
+        Ok((step.clone().kept(reason), None))
     };
     let manifest = dir.join("Cargo.toml");
     if !manifest.is_file() {
@@ -432,54 +418,12 @@ fn run_cargo(dir: &Path, args: &[&str]) -> Result<()> {
     Ok(())
 }
 
-/// A file as it was before `--write`, to put back on failure.
-struct Saved {
-    path: PathBuf,
-    bytes: Vec<u8>,
-    mode: u32,
-}
-
-impl Saved {
-    fn read(path: &Path, what: &str) -> Result<Saved> {
-        let bytes =
-            fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))?;
-        let meta = fs::metadata(path).with_context(|| format!("cannot stat {}", path.display()))?;
-        Ok(Saved {
-            path: path.to_path_buf(),
-            bytes,
-            mode: mode(&meta),
-        })
-    }
-
-    fn restore(&self) -> Result<()> {
-        if fs::read(&self.path).is_ok_and(|now| now == self.bytes) {
-            return Ok(());
-        }
-        write_atomic(&self.path, &self.bytes, self.mode, Overwrite::Yes)
-    }
-}
-
-#[cfg(unix)]
-fn mode(meta: &fs::Metadata) -> u32 {
-    use std::os::unix::fs::PermissionsExt;
-    meta.permissions().mode() & 0o7777
-}
-
-#[cfg(not(unix))]
-fn mode(_meta: &fs::Metadata) -> u32 {
-    0o644
-}
-
 /// Applies the swaps of `planned` to the project in `dir`: the patches in
 /// its Cargo config, then the lockfile updated by Cargo, offline, and
 /// checked. All or nothing: on any error both files get their previous
 /// bytes back.
 pub fn write(dir: &Path, planned: &[Planned]) -> Result<()> {
-    let swaps: Vec<(&Step, &Target)> = planned
-        .iter()
-        .filter(|p| p.step.action == Action::Swap)
-        .filter_map(|p| Some((&p.step, p.target.as_ref()?)))
-        .collect();
+    let swaps = swaps(planned, "cargo");
     if swaps.is_empty() {
         return Ok(());
     }
@@ -499,32 +443,24 @@ pub fn write(dir: &Path, planned: &[Planned]) -> Result<()> {
             dir.display()
         );
     };
-    let saved = [
-        Saved::read(&config, "cargo config")?,
-        Saved::read(&lock, "Cargo.lock")?,
-    ];
-    let result = apply(dir, &config, &saved[0].bytes, &swaps);
-    if let Err(err) = result {
-        for file in &saved {
-            file.restore().with_context(|| {
-                format!(
-                    "{err:#}; and restoring {} failed, put it back by hand",
-                    file.path.display()
-                )
-            })?;
-        }
-        return Err(err.context(format!(
-            "cannot unbundle {}; {} and Cargo.lock are unchanged",
-            dir.display(),
-            config.display()
-        )));
-    }
-    Ok(())
+    let files = format!("{} and Cargo.lock", config.display());
+    all_or_nothing(dir, &files, |journal| {
+        // Cargo rewrites the lock itself: saved before it runs.
+        journal.save(&lock)?;
+        apply(dir, journal, &config, &swaps)
+    })
 }
 
-/// The write itself, without the restoring.
-fn apply(dir: &Path, config: &Path, before: &[u8], swaps: &[(&Step, &Target)]) -> Result<()> {
-    let text = std::str::from_utf8(before)
+/// The write itself; `journal` puts the files back on error.
+fn apply(
+    dir: &Path,
+    journal: &mut Journal,
+    config: &Path,
+    swaps: &[(&Step, &Target)],
+) -> Result<()> {
+    let before = fs::read(config)
+        .with_context(|| format!("cannot read cargo config {}", config.display()))?;
+    let text = std::str::from_utf8(&before)
         .map_err(|_| anyhow!("{} is not UTF-8 text", config.display()))?;
     let mut doc: toml_edit::DocumentMut = text
         .parse()
@@ -583,12 +519,7 @@ fn apply(dir: &Path, config: &Path, before: &[u8], swaps: &[(&Step, &Target)]) -
             .to_string();
         versions.push((step, version));
     }
-    write_atomic(
-        config,
-        doc.to_string().as_bytes(),
-        fs::metadata(config).map(|m| mode(&m)).unwrap_or(0o644),
-        Overwrite::Yes,
-    )?;
+    journal.write(config, doc.to_string().as_bytes())?;
     // Cargo re-resolves a patch of the locked version by itself; another
     // version needs the locked one named and the new one given.
     let names: Vec<&str> = swaps.iter().map(|(s, _)| s.name.as_str()).collect();

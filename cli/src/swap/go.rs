@@ -26,8 +26,7 @@ use vouch_attest::Input;
 use vouch_unbundle::{go, Action, Candidate, Step};
 
 use super::journal::all_or_nothing;
-use super::pip::installed_versions;
-use super::{installed, Archive, Planned, Target};
+use super::{installed, installed_versions, not_installed, swaps, Archive, Planned, Target};
 use crate::args::AptArgs;
 use crate::files::read_text;
 
@@ -37,15 +36,6 @@ pub(crate) const GOCODE: &str = "/usr/share/gocode/src";
 const MAX_MANIFEST: u64 = 16 << 20;
 /// The largest source file copied from the distribution.
 const MAX_SOURCE: u64 = 64 << 20;
-
-/// The step kept instead, with `reason`.
-fn keep(step: Step, reason: String) -> Step {
-    Step {
-        action: Action::Keep,
-        reason,
-        ..step
-    }
-}
 
 /// A project's go.mod (text and parsed) and, when it vendors,
 /// `vendor/modules.txt` (text and parsed).
@@ -129,21 +119,13 @@ pub fn plan(
     let mut planned = Vec::new();
     for input in inputs {
         let (module, version) = (input.name.as_str(), input.version.as_str());
-        let mut candidates: Vec<Candidate> = archive
-            .packages()
-            .filter(|(_, e)| go::carries(&e.package, e.homepage.as_deref(), module))
-            .map(|(_, e)| Candidate {
-                package: e.package.clone(),
-                version: e.version.clone(),
-            })
-            .collect();
-        candidates.sort_by(|a, b| (&a.package, &a.version).cmp(&(&b.package, &b.version)));
-        candidates.dedup();
+        let mut candidates =
+            archive.candidates(|e| go::carries(&e.package, e.homepage.as_deref(), module));
         // An installed package is weighed at its installed version.
         let unlisted = unlisted(&mut candidates, &versions);
         let step = go::plan(module, version, &candidates);
         let (step, target) = match (step.action, unlisted) {
-            (Action::Keep, Some(reason)) if step.package.is_none() => (keep(step, reason), None),
+            (Action::Keep, Some(reason)) if step.package.is_none() => (step.kept(reason), None),
             (Action::Swap, _) => confirm(step, &go_mod, modules.as_ref().map(|m| &m.1), apt),
             _ => (step, None),
         };
@@ -192,21 +174,18 @@ fn confirm(
     let package = step.package.clone().unwrap_or_default();
     if let Some(with) = go_mod.replacement(&module, &step.version) {
         let reason = format!("go.mod already replaces it by {with}");
-        return (keep(step, reason), None);
+        return (step.kept(reason), None);
     }
     let Some(packages) = modules.and_then(|m| vendored_packages(m, &module, &step.version)) else {
         let reason = "it is not vendored (vendor/modules.txt does not list it): the swap \
                       rewrites the vendor tree `go mod vendor` made"
             .to_string();
-        return (keep(step, reason), None);
+        return (step.kept(reason), None);
     };
     let dir = installed(apt, &Path::new(GOCODE).join(&module));
     if !dir.is_dir() {
-        let reason = format!(
-            "{package} is not installed: {} does not exist (apt-get install {package})",
-            dir.display()
-        );
-        return (keep(step, reason), None);
+        let reason = not_installed(&package, &dir);
+        return (step.kept(reason), None);
     }
     for p in packages {
         let rel = p
@@ -226,7 +205,7 @@ fn confirm(
                 "the build uses package {p}, which {package} does not install ({} has no Go file)",
                 from.display()
             );
-            return (keep(step, reason), None);
+            return (step.kept(reason), None);
         }
     }
     let target = Target {
@@ -255,11 +234,7 @@ fn plain_path(path: &str) -> bool {
 /// Debian's files instead. All or nothing: on any error every file gets
 /// its previous bytes back.
 pub fn write(dir: &Path, planned: &[Planned]) -> Result<()> {
-    let swaps: Vec<(&Step, &Target)> = planned
-        .iter()
-        .filter(|p| p.ecosystem == "go" && p.step.action == Action::Swap)
-        .filter_map(|p| Some((&p.step, p.target.as_ref()?)))
-        .collect();
+    let swaps = swaps(planned, "go");
     if swaps.is_empty() {
         return Ok(());
     }
@@ -328,7 +303,7 @@ pub fn write(dir: &Path, planned: &[Planned]) -> Result<()> {
             _ => new_modules.push_str(line),
         }
     }
-    all_or_nothing(dir, |journal| {
+    all_or_nothing(dir, "its files", |journal| {
         journal.write(&dir.join("go.mod"), new_go_mod.as_bytes())?;
         journal.write(&dir.join("vendor/modules.txt"), new_modules.as_bytes())?;
         for (to, files) in &copies {
@@ -351,19 +326,9 @@ mod tests {
     use vouch_unbundle::Delta;
 
     use super::*;
+    use crate::swap::go_npm::{file_names, go};
     use crate::swap::journal::copy_tree;
-
-    /// This machine's apt lists and Debian's keyring, where
-    /// scripts/install-oracles.sh installed golang-go and
-    /// golang-github-pkg-errors-dev.
-    fn apt(distro_root: &Path) -> AptArgs {
-        AptArgs {
-            apt_lists: "/var/lib/apt/lists".into(),
-            keyring: "/usr/share/keyrings/debian-archive-keyring.gpg".into(),
-            debs: "/var/cache/apt/archives".into(),
-            distro_root: distro_root.into(),
-        }
-    }
+    use crate::swap::tests::apt;
 
     /// The authored project (testdata/projects/go-unbundle/SOURCE.md),
     /// copied to a temporary directory.
@@ -379,19 +344,6 @@ mod tests {
         let mut input = Input::declared("go", "github.com/pkg/errors", version, "", "");
         input.path = Some("vendor/github.com/pkg/errors".into());
         input
-    }
-
-    fn go(dir: &Path, tmp: &Path, args: &[&str]) -> std::process::Output {
-        Command::new("go")
-            .args(args)
-            .current_dir(dir)
-            .env("GOFLAGS", "")
-            .env("GOPROXY", "off")
-            .env("GOTOOLCHAIN", "local")
-            .env("GOCACHE", tmp.join("gocache"))
-            .env("GOPATH", tmp.join("gopath"))
-            .output()
-            .expect("go (golang-go, scripts/install-oracles.sh) runs")
     }
 
     #[test]
@@ -447,11 +399,7 @@ mod tests {
             "# github.com/pkg/errors v0.9.1 => /usr/share/gocode/src/github.com/pkg/errors\n\
              ## explicit\ngithub.com/pkg/errors\n"
         );
-        let mut names: Vec<String> = fs::read_dir(&vendored)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
+        let names = file_names(&vendored);
         assert_eq!(names, ["errors.go", "go113.go", "stack.go"]);
         for name in &names {
             assert_eq!(

@@ -149,9 +149,14 @@ impl Journal {
 }
 
 /// Runs `edit` with a fresh journal: on error every change is undone and
-/// the error returned, saying that `dir` is unchanged (or, if undoing
-/// failed too, what to put back by hand).
-pub fn all_or_nothing(dir: &Path, edit: impl FnOnce(&mut Journal) -> Result<()>) -> Result<()> {
+/// the error returned, saying that `files` of the project in `dir` are
+/// unchanged (`its files`, `<config> and Cargo.lock`), or, if undoing
+/// failed too, what to do.
+pub fn all_or_nothing(
+    dir: &Path,
+    files: &str,
+    edit: impl FnOnce(&mut Journal) -> Result<()>,
+) -> Result<()> {
     let mut journal = Journal {
         root: dir.to_path_buf(),
         saved: Vec::new(),
@@ -161,7 +166,7 @@ pub fn all_or_nothing(dir: &Path, edit: impl FnOnce(&mut Journal) -> Result<()>)
         Ok(()) => Ok(()),
         Err(err) => match journal.rollback() {
             Ok(()) => Err(err.context(format!(
-                "cannot unbundle {}; its files are unchanged",
+                "cannot unbundle {}; {files} are unchanged",
                 dir.display()
             ))),
             Err(undo) => Err(err.context(format!(

@@ -11,18 +11,23 @@ pub mod journal;
 pub mod npm;
 pub mod pip;
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use vouch_apt::packages::{self, Entry};
 use vouch_apt::release::{self, Release};
+use vouch_ospkg::Package;
+use vouch_unbundle::{Action, Candidate, Step};
 
 use crate::args::AptArgs;
 use crate::files::read_capped;
 
 /// The suffix of the release files apt keeps in its lists directory.
 const IN_RELEASE: &str = "InRelease";
+/// The largest dpkg status read.
+const MAX_DPKG_STATUS: u64 = 256 << 20;
 
 /// A release whose `InRelease` verified against the keyring.
 pub struct VerifiedRelease {
@@ -142,6 +147,23 @@ impl Archive {
             .iter()
             .flat_map(|index| index.entries.iter().map(move |e| (index, e)))
     }
+
+    /// The packages `carries` accepts, as the plan's candidates (each by
+    /// its own name and version), sorted and without repeats (an index
+    /// listed by two releases lists a package twice).
+    pub fn candidates(&self, carries: impl Fn(&Entry) -> bool) -> Vec<Candidate> {
+        let mut candidates: Vec<Candidate> = self
+            .packages()
+            .filter(|(_, e)| carries(e))
+            .map(|(_, e)| Candidate {
+                package: e.package.clone(),
+                version: e.version.clone(),
+            })
+            .collect();
+        candidates.sort_by(|a, b| (&a.package, &a.version).cmp(&(&b.package, &b.version)));
+        candidates.dedup();
+        candidates
+    }
 }
 
 /// The release-relative path of a lists file's tail
@@ -170,6 +192,16 @@ pub struct Planned {
     /// With a swap: where the distribution installed the files the build
     /// will use, and the package that installed them.
     pub target: Option<Target>,
+}
+
+/// The swaps among `planned` of `ecosystem`: each step the plan swaps,
+/// with where its files are. What each ecosystem's writer applies.
+fn swaps<'a>(planned: &'a [Planned], ecosystem: &str) -> Vec<(&'a Step, &'a Target)> {
+    planned
+        .iter()
+        .filter(|p| p.ecosystem == ecosystem && p.step.action == Action::Swap)
+        .filter_map(|p| Some((&p.step, p.target.as_ref()?)))
+        .collect()
 }
 
 /// Where a swapped input's files are, and whose they are.
@@ -217,4 +249,62 @@ pub fn distribution_path(apt: &AptArgs, dir: &Path) -> Option<PathBuf> {
 /// not depend on where the build runs).
 fn distro_root(apt: &AptArgs) -> PathBuf {
     std::path::absolute(&apt.distro_root).unwrap_or_else(|_| apt.distro_root.clone())
+}
+
+/// dpkg's status under the distribution root `apt.distro_root`: the
+/// installed packages (an error when the root has no dpkg database).
+pub fn dpkg_status(apt: &AptArgs) -> Result<Vec<Package>> {
+    let status_path = installed(apt, Path::new("/var/lib/dpkg/status"));
+    let status = read_capped(&status_path, MAX_DPKG_STATUS, "dpkg status")?;
+    vouch_ospkg::dpkg::status(&status_path.display().to_string(), &status)
+        .with_context(|| format!("cannot read {}", status_path.display()))
+}
+
+/// The packages installed under the distribution root, name to version,
+/// from dpkg's status; none when the root has no dpkg database. The plan
+/// weighs the installed build, which is what the swap will use.
+pub(crate) fn installed_versions(apt: &AptArgs) -> Result<BTreeMap<String, String>> {
+    if !installed(apt, Path::new("/var/lib/dpkg/status")).exists() {
+        return Ok(BTreeMap::new());
+    }
+    Ok(dpkg_status(apt)?
+        .into_iter()
+        .map(|p| (p.name, p.version))
+        .collect())
+}
+
+/// The reason a swap is kept when `package` is not installed: `path`, which
+/// it installs, does not exist under the distribution root.
+fn not_installed(package: &str, path: &Path) -> String {
+    format!(
+        "{package} is not installed: {} does not exist (apt-get install {package})",
+        path.display()
+    )
+}
+
+/// The real tools the swaps' tests prove them with, shared with the CLI's
+/// integration tests.
+#[cfg(test)]
+#[path = "../../../tests/oracles/go_npm.rs"]
+mod go_npm;
+
+/// The swaps' tests' shared setup.
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::path::Path;
+
+    use crate::args::AptArgs;
+
+    /// This machine's apt lists and Debian's keyring, with the
+    /// distribution installed under `distro_root` (`/`: the packages
+    /// scripts/install-oracles.sh installed, golang-github-pkg-errors-dev,
+    /// node-once, node-wrappy, node-ms and python3-six among them).
+    pub(crate) fn apt(distro_root: &Path) -> AptArgs {
+        AptArgs {
+            apt_lists: "/var/lib/apt/lists".into(),
+            keyring: "/usr/share/keyrings/debian-archive-keyring.gpg".into(),
+            debs: "/var/cache/apt/archives".into(),
+            distro_root: distro_root.into(),
+        }
+    }
 }

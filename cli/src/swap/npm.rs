@@ -34,8 +34,7 @@ use vouch_attest::Input;
 use vouch_unbundle::{npm, Action, Candidate, Step};
 
 use super::journal::{all_or_nothing, copy_tree, Journal};
-use super::pip::installed_versions;
-use super::{installed, Archive, Planned, Target};
+use super::{installed, installed_versions, not_installed, swaps, Archive, Planned, Target};
 use crate::args::AptArgs;
 use crate::files::read_capped;
 
@@ -55,15 +54,6 @@ const ROOT_RANGES: &[&str] = &[
 /// Where npm's `install --offline` leaves the project's previous
 /// `node_modules` while it runs, to put it back on error.
 const BACKUP: &str = ".vouch-unbundle-node_modules";
-
-/// The step kept instead, with `reason`.
-fn keep(step: Step, reason: String) -> Step {
-    Step {
-        action: Action::Keep,
-        reason,
-        ..step
-    }
-}
 
 /// A JSON file of the project.
 fn read_json(path: &Path, what: &str) -> Result<Value> {
@@ -241,7 +231,7 @@ pub fn plan(
             .and_then(Value::as_str);
         let (step, target) = if let Some(from) = resolved.filter(|r| r.starts_with("file:")) {
             (
-                keep(step, format!("it is already installed from {from}")),
+                step.kept(format!("it is already installed from {from}")),
                 None,
             )
         } else if root_declares(name) && !direct {
@@ -249,14 +239,14 @@ pub fn plan(
                           an override of a direct dependency, and a file: dependency replaces \
                           only the top-level copy"
                 .to_string();
-            (keep(step, reason), None)
+            (step.kept(reason), None)
         } else if input.path.is_none() {
             let reason = "it is not installed in node_modules: the swap has npm update the \
                           tree it installed"
                 .to_string();
-            (keep(step, reason), None)
+            (step.kept(reason), None)
         } else if let Some(reason) = unlisted {
-            (keep(step, reason), None)
+            (step.kept(reason), None)
         } else if step.action == Action::Swap {
             confirm(step, apt)?
         } else {
@@ -288,13 +278,10 @@ pub fn plan(
                 .map(|(from, _, _)| from)
                 .collect();
             if let Some(parent) = below.first() {
-                p.step = keep(
-                    p.step,
-                    format!(
-                        "its dependent {parent} is swapped too, and npm installs an override \
-                         below a file: package from that package's directory"
-                    ),
-                );
+                p.step = p.step.kept(format!(
+                    "its dependent {parent} is swapped too, and npm installs an override below \
+                     a file: package from that package's directory"
+                ));
                 p.target = None;
             }
         }
@@ -309,11 +296,8 @@ fn confirm(step: Step, apt: &AptArgs) -> Result<(Step, Option<Target>)> {
     let dir = installed(apt, &Path::new(NODEJS).join(&step.name));
     let manifest = dir.join("package.json");
     if !manifest.is_file() {
-        let reason = format!(
-            "{package} is not installed: {} does not exist (apt-get install {package})",
-            manifest.display()
-        );
-        return Ok((keep(step, reason), None));
+        let reason = not_installed(&package, &manifest);
+        return Ok((step.kept(reason), None));
     }
     let json = read_json(&manifest, "package.json")?;
     let field = |f: &str| {
@@ -330,7 +314,7 @@ fn confirm(step: Step, apt: &AptArgs) -> Result<(Step, Option<Target>)> {
             step.name,
             step.upstream_version.as_deref().unwrap_or("")
         );
-        return Ok((keep(step, reason), None));
+        return Ok((step.kept(reason), None));
     }
     let target = Target {
         dir,
@@ -405,11 +389,7 @@ fn npmrc_with_install_links(before: &str, path: &Path) -> Result<Option<String>>
 /// `.npmrc` get their previous bytes back and `node_modules` its previous
 /// tree.
 pub fn write(dir: &Path, planned: &[Planned]) -> Result<()> {
-    let swaps: Vec<(&Step, &Target)> = planned
-        .iter()
-        .filter(|p| p.ecosystem == "npm" && p.step.action == Action::Swap)
-        .filter_map(|p| Some((&p.step, p.target.as_ref()?)))
-        .collect();
+    let swaps = swaps(planned, "npm");
     if swaps.is_empty() {
         return Ok(());
     }
@@ -465,7 +445,7 @@ pub fn write(dir: &Path, planned: &[Planned]) -> Result<()> {
             return Err(e);
         }
     }
-    let result = all_or_nothing(dir, |journal| {
+    let result = all_or_nothing(dir, "its files", |journal| {
         edit(dir, journal, &sets, &mut lock, &dropped)?;
         npm_run(
             dir,
@@ -591,18 +571,8 @@ mod tests {
     use vouch_unbundle::Delta;
 
     use super::*;
-
-    /// This machine's apt lists and Debian's keyring, where
-    /// scripts/install-oracles.sh installed node-once and node-wrappy
-    /// (Debian 12: once 1.4.0, wrappy 1.0.2, the versions npm publishes).
-    fn apt(distro_root: &Path) -> AptArgs {
-        AptArgs {
-            apt_lists: "/var/lib/apt/lists".into(),
-            keyring: "/usr/share/keyrings/debian-archive-keyring.gpg".into(),
-            debs: "/var/cache/apt/archives".into(),
-            distro_root: distro_root.into(),
-        }
-    }
+    use crate::swap::go_npm::{file_names, installed_npm_project};
+    use crate::swap::tests::apt;
 
     /// A real npm project: `once` (which depends on `wrappy`) installed
     /// from the npm registry with a cache of its own; then the project's
@@ -612,36 +582,14 @@ mod tests {
         project_with(tmp, &format!("\"once\": \"{range}\""))
     }
 
+    /// The inputs named `name`.
+    fn named(inputs: &[Input], name: &str) -> Vec<Input> {
+        inputs.iter().filter(|i| i.name == name).cloned().collect()
+    }
+
     /// [`project`] with `dependencies` (the JSON object's members).
     fn project_with(tmp: &Path, dependencies: &str) -> (PathBuf, Vec<Input>) {
-        let dir = tmp.join("project");
-        fs::create_dir(&dir).unwrap();
-        fs::write(
-            dir.join("package.json"),
-            format!(
-                "{{\n  \"name\": \"unbundle-npm\",\n  \"version\": \"1.0.0\",\n  \"private\": true,\n  \
-                 \"dependencies\": {{\n    {dependencies}\n  }}\n}}\n"
-            ),
-        )
-        .unwrap();
-        let npmrc = |cache: &str| {
-            fs::write(
-                dir.join(".npmrc"),
-                format!("cache={}\n", tmp.join(cache).display()),
-            )
-        };
-        npmrc("install-cache").unwrap();
-        let out = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--ignore-scripts"])
-            .current_dir(&dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        npmrc("empty-cache").unwrap();
+        let dir = installed_npm_project(tmp, dependencies);
         // The inputs as discovery finds them.
         let inputs = vouch_attest::npm::Npm
             .discover(&vouch_attest::Root::new(&dir).unwrap())
@@ -667,16 +615,8 @@ mod tests {
     }
 
     fn same_files(installed: &Path, debian: &Path) {
-        let names = |d: &Path| {
-            let mut n: Vec<String> = fs::read_dir(d)
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .collect();
-            n.sort();
-            n
-        };
-        assert_eq!(names(installed), names(debian));
-        for name in names(debian) {
+        assert_eq!(file_names(installed), file_names(debian));
+        for name in file_names(debian) {
             assert_eq!(
                 fs::read(installed.join(&name)).unwrap(),
                 fs::read(debian.join(&name)).unwrap(),
@@ -754,11 +694,7 @@ mod tests {
         let (dir, inputs) = project(tmp.path(), "^1.4.0");
         let apt = apt(Path::new("/"));
         let archive = Archive::load(&apt, jiff::Timestamp::now()).unwrap();
-        let wrappy: Vec<Input> = inputs
-            .iter()
-            .filter(|i| i.name == "wrappy")
-            .cloned()
-            .collect();
+        let wrappy = named(&inputs, "wrappy");
         let planned = plan(&dir, &wrappy, &archive, &apt).unwrap();
         assert_eq!(
             planned[0].step.action,
@@ -827,11 +763,7 @@ mod tests {
     fn a_range_that_excludes_debian_or_a_package_not_installed_is_kept() {
         let tmp = tempfile::tempdir().unwrap();
         let (dir, inputs) = project(tmp.path(), "~1.3.0");
-        let refs: Vec<Input> = inputs
-            .iter()
-            .filter(|i| i.name == "once")
-            .cloned()
-            .collect();
+        let refs = named(&inputs, "once");
         assert_eq!(refs[0].version, "1.3.3");
         let apt_here = apt(Path::new("/"));
         let archive = Archive::load(&apt_here, jiff::Timestamp::now()).unwrap();
@@ -848,11 +780,7 @@ mod tests {
         let second = tmp.path().join("second");
         fs::create_dir(&second).unwrap();
         let (dir2, inputs2) = project(&second, "^1.4.0");
-        let refs2: Vec<Input> = inputs2
-            .iter()
-            .filter(|i| i.name == "once")
-            .cloned()
-            .collect();
+        let refs2 = named(&inputs2, "once");
         let absent = plan(&dir2, &refs2, &archive, &apt(empty.path())).unwrap();
         assert_eq!(absent[0].step.action, Action::Keep);
         assert!(
@@ -888,7 +816,7 @@ mod tests {
     fn a_nested_copy_of_a_direct_dependency_is_kept() {
         let tmp = tempfile::tempdir().unwrap();
         let (dir, inputs) = project_with(tmp.path(), "\"debug\": \"2.6.9\", \"ms\": \"2.1.3\"");
-        let ms: Vec<Input> = inputs.iter().filter(|i| i.name == "ms").cloned().collect();
+        let ms = named(&inputs, "ms");
         assert_eq!(ms.len(), 2);
         let apt = apt(Path::new("/"));
         let archive = Archive::load(&apt, jiff::Timestamp::now()).unwrap();
@@ -929,11 +857,7 @@ mod tests {
         let (dir, inputs) = project(tmp.path(), "^1.4.0");
         let apt = apt(Path::new("/"));
         let archive = Archive::load(&apt, jiff::Timestamp::now()).unwrap();
-        let once: Vec<Input> = inputs
-            .iter()
-            .filter(|i| i.name == "once")
-            .cloned()
-            .collect();
+        let once = named(&inputs, "once");
         let mut planned = plan(&dir, &once, &archive, &apt).unwrap();
         assert_eq!(planned[0].step.action, Action::Swap);
         // A directory that is not what the plan checked: npm installs it,

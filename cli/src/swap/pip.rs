@@ -15,13 +15,13 @@ use anyhow::{bail, Context, Result};
 use vouch_attest::Input;
 use vouch_unbundle::{pip, Action, Candidate, Step};
 
-use super::{installed, Archive, Planned};
+use super::{installed, installed_versions, Archive, Planned};
 use crate::args::AptArgs;
 use crate::files::read_capped;
 
 /// Where Debian's Python 3 packages install distributions.
 const DIST_PACKAGES: &str = "/usr/lib/python3/dist-packages";
-/// The largest dpkg status or file list read.
+/// The largest dpkg file list read.
 const MAX_DPKG_FILE: u64 = 256 << 20;
 
 /// Per normalised distribution name: the metadata directory's name and
@@ -72,20 +72,6 @@ fn owner(apt: &AptArgs, metadata: &str) -> Result<Option<(String, String)>> {
     Ok(installed_versions(apt)?
         .remove(&package)
         .map(|version| (package, version)))
-}
-
-/// The packages installed under the distribution root, name to version,
-/// from dpkg's status; none when the root has no dpkg database. The plan
-/// weighs the installed build, which is what the swap will use.
-pub(super) fn installed_versions(apt: &AptArgs) -> Result<BTreeMap<String, String>> {
-    let status_path = installed(apt, Path::new("/var/lib/dpkg/status"));
-    if !status_path.exists() {
-        return Ok(BTreeMap::new());
-    }
-    let status = read_capped(&status_path, MAX_DPKG_FILE, "dpkg status")?;
-    let packages = vouch_ospkg::dpkg::status(&status_path.display().to_string(), &status)
-        .with_context(|| format!("cannot read {}", status_path.display()))?;
-    Ok(packages.into_iter().map(|p| (p.name, p.version)).collect())
 }
 
 /// Plans the pip inputs among `inputs` (the project's directory is not
@@ -158,15 +144,7 @@ mod tests {
     use vouch_unbundle::Delta;
 
     use super::*;
-
-    fn apt(distro_root: &Path) -> AptArgs {
-        AptArgs {
-            apt_lists: "/var/lib/apt/lists".into(),
-            keyring: "/usr/share/keyrings/debian-archive-keyring.gpg".into(),
-            debs: "/var/cache/apt/archives".into(),
-            distro_root: distro_root.into(),
-        }
-    }
+    use crate::swap::tests::apt;
 
     /// python3-six is installed on this machine (Debian 12's 1.16.0-4,
     /// `six-1.16.0.egg-info`; scripts/install-oracles.sh installs it).

@@ -5,7 +5,9 @@
 pub mod archive;
 pub mod debian;
 pub mod registry;
+pub mod report;
 pub mod stub;
+pub mod unbundle;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
