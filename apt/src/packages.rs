@@ -106,6 +106,15 @@ pub struct Entry {
 /// `Filename`, `Size` and a well-formed `SHA256`, since without them the
 /// `.deb` cannot be checked.
 pub fn parse(path: &str, bytes: &[u8]) -> Result<Vec<Entry>> {
+    parse_where(path, bytes, |_| true)
+}
+
+/// [`parse`], of the stanzas whose `Package` `keep` accepts: the others are
+/// only split off and skipped, never parsed, so that a caller that needs a
+/// few packages of an index of 64,000 (a chain of custody) does not pay for
+/// every field of every one. The index's digest is checked whole by
+/// [`check_index`] before, so a skipped stanza is still vouched for.
+pub fn parse_where(path: &str, bytes: &[u8], keep: impl Fn(&str) -> bool) -> Result<Vec<Entry>> {
     let malformed = |why: String| Error::Malformed {
         what: "Packages",
         path: path.to_owned(),
@@ -119,59 +128,108 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Vec<Entry>> {
         });
     }
     let text = std::str::from_utf8(bytes).map_err(|e| malformed(format!("not UTF-8: {e}")))?;
-    let stanzas = stanzas("Packages", path, text)?;
-    if stanzas.len() > MAX_STANZAS {
-        return Err(Error::TooLarge {
-            what: "stanzas",
-            path: path.to_owned(),
-            limit: MAX_STANZAS as u64,
-        });
-    }
-    let mut out = Vec::with_capacity(stanzas.len());
-    for stanza in &stanzas {
-        let fields = &stanza.fields;
-        let need = |name: &str| {
-            field(fields, name)
-                .map(str::to_owned)
-                .ok_or_else(|| malformed(format!("line {}: the stanza has no {name}", stanza.line)))
-        };
-        let package = need("Package")?;
-        let bad = |name: &str| {
-            malformed(format!(
-                "line {}: package {package}: bad {name}",
-                stanza.line
-            ))
-        };
-        let sha256 = need("SHA256")?.to_ascii_lowercase();
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(bad("SHA256"));
+    let mut out = Vec::new();
+    let mut count = 0;
+    for (first_line, chunk) in chunks(text) {
+        count += 1;
+        if count > MAX_STANZAS {
+            return Err(Error::TooLarge {
+                what: "stanzas",
+                path: path.to_owned(),
+                limit: MAX_STANZAS as u64,
+            });
         }
-        let source = field(fields, "Source")
-            .map(|s| name_and_version(s).ok_or_else(|| bad("Source")))
-            .transpose()?;
-        let provides = field(fields, "Provides")
-            .map(|p| {
-                p.split(',')
-                    .map(|one| name_and_version(one).ok_or_else(|| bad("Provides")))
-                    .collect::<Result<Vec<_>>>()
-            })
-            .transpose()?
-            .unwrap_or_default();
-        out.push(Entry {
-            version: need("Version")?,
-            architecture: need("Architecture")?,
-            source,
-            provides,
-            filename: need("Filename")?,
-            size: need("Size")?.parse().map_err(|_| bad("Size"))?,
-            sha256,
-            multi_arch: field(fields, "Multi-Arch").map(str::to_owned),
-            maintainer: field(fields, "Maintainer").map(str::to_owned),
-            homepage: field(fields, "Homepage").map(str::to_owned),
-            package,
-        });
+        // The name as the stanza's `Package` line gives it; a stanza
+        // without one is parsed, and refused below.
+        let name = chunk
+            .lines()
+            .find_map(|l| l.strip_prefix("Package:"))
+            .map(str::trim);
+        if name.is_some_and(|n| !keep(n)) {
+            continue;
+        }
+        for mut stanza in stanzas("Packages", path, chunk)? {
+            stanza.line += first_line - 1;
+            out.push(entry(path, &stanza)?);
+        }
     }
     Ok(out)
+}
+
+/// The stanzas of `text` as (first line number, text) pairs, split at the
+/// empty lines that end them (as [`stanzas`] splits them), without
+/// reading their fields.
+fn chunks(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut offset = 0;
+    let mut start: Option<(usize, usize)> = None;
+    let mut lines = text.split_inclusive('\n').enumerate();
+    std::iter::from_fn(move || loop {
+        match lines.next() {
+            Some((n, raw)) => {
+                let at = offset;
+                offset += raw.len();
+                if raw.trim_end_matches(['\n', '\r']).is_empty() {
+                    if let Some((line, from)) = start.take() {
+                        return Some((line, &text[from..at]));
+                    }
+                } else if start.is_none() {
+                    start = Some((n + 1, at));
+                }
+            }
+            None => return start.take().map(|(line, from)| (line, &text[from..])),
+        }
+    })
+}
+
+/// The [`Entry`] of one parsed stanza, naming its line on a missing or
+/// malformed field.
+fn entry(path: &str, stanza: &vouch_ospkg::dpkg::Stanza<'_>) -> Result<Entry> {
+    let malformed = |why: String| Error::Malformed {
+        what: "Packages",
+        path: path.to_owned(),
+        why,
+    };
+    let fields = &stanza.fields;
+    let need = |name: &str| {
+        field(fields, name)
+            .map(str::to_owned)
+            .ok_or_else(|| malformed(format!("line {}: the stanza has no {name}", stanza.line)))
+    };
+    let package = need("Package")?;
+    let bad = |name: &str| {
+        malformed(format!(
+            "line {}: package {package}: bad {name}",
+            stanza.line
+        ))
+    };
+    let sha256 = need("SHA256")?.to_ascii_lowercase();
+    if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad("SHA256"));
+    }
+    let source = field(fields, "Source")
+        .map(|s| name_and_version(s).ok_or_else(|| bad("Source")))
+        .transpose()?;
+    let provides = field(fields, "Provides")
+        .map(|p| {
+            p.split(',')
+                .map(|one| name_and_version(one).ok_or_else(|| bad("Provides")))
+                .collect::<Result<Vec<_>>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
+    Ok(Entry {
+        version: need("Version")?,
+        architecture: need("Architecture")?,
+        source,
+        provides,
+        filename: need("Filename")?,
+        size: need("Size")?.parse().map_err(|_| bad("Size"))?,
+        sha256,
+        multi_arch: field(fields, "Multi-Arch").map(str::to_owned),
+        maintainer: field(fields, "Maintainer").map(str::to_owned),
+        homepage: field(fields, "Homepage").map(str::to_owned),
+        package,
+    })
 }
 
 /// `name` or `name (version)` (`Source`), `name (= version)` (`Provides`):

@@ -186,6 +186,27 @@ fn the_package_fields_are_read() {
             .contains("line 16: the stanza has no SHA256"),
         "{err}"
     );
+    // Only the stanzas asked for are parsed: the broken one is skipped
+    // when another is wanted, and refused, at its line, when it is.
+    let all = packages::parse(INDEX, text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+    let broken = all[1].package.clone();
+    let others = packages::parse_where(INDEX, cut.as_bytes(), |n| n != broken)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        others,
+        all.iter()
+            .filter(|e| e.package != broken)
+            .cloned()
+            .collect::<Vec<_>>()
+    );
+    let err = packages::parse_where(INDEX, cut.as_bytes(), |n| n == broken)
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("line 16: the stanza has no SHA256"),
+        "{err}"
+    );
 }
 
 #[test]

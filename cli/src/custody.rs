@@ -63,7 +63,6 @@ pub fn verify(
     if inputs.iter().all(|i| i.provided.is_none()) {
         return Ok(());
     }
-    let archive = Archive::load(apt, now)?;
     let dpkg = Dpkg::read(apt)?;
     // Each provided directory as the distribution installs it: the build
     // reads it under the distribution root, and the chain is checked for
@@ -82,6 +81,14 @@ pub fn verify(
             .map(String::as_str)
             .collect::<Vec<_>>(),
     )?;
+    // Only the packages that own a provided directory are read from the
+    // indexes (every index is still verified whole).
+    let wanted: std::collections::BTreeSet<&str> = owners
+        .values()
+        .flatten()
+        .map(|stem| stem.split_once(':').map_or(*stem, |(name, _)| name))
+        .collect();
+    let archive = Archive::load_where(apt, now, &|name| wanted.contains(name))?;
     let paths: Vec<String> = inputs.iter().filter_map(|i| i.path.clone()).collect();
     for (input, dir) in inputs.iter_mut().zip(&dirs) {
         let Some(provided) = input.provided.clone() else {
