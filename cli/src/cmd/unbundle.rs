@@ -499,8 +499,9 @@ mod tests {
             )]
         );
         // A provided input is "provided" only once its chain of custody is
-        // verified (cli/tests/unbundle.rs): without a keyring to verify it
-        // with, the plan is an error, never an unverified "provided".
+        // verified (cli/tests/unbundle.rs): without dpkg's database and a
+        // keyring to verify it with, the plan is an error, never an
+        // unverified "provided".
         let err = plan_all(
             Path::new("/nonexistent"),
             [swapped].into_iter(),
@@ -508,7 +509,10 @@ mod tests {
             &apt,
         )
         .err()
-        .expect("no keyring: an error");
-        assert!(format!("{err:#}").contains("keyring"), "{err:#}");
+        .expect("nothing to verify with: an error");
+        assert!(
+            format!("{err:#}").contains("cannot open dpkg status /nonexistent/"),
+            "{err:#}"
+        );
     }
 }
