@@ -12,16 +12,16 @@ mod registry;
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use vouch_evidence::keys::PrivateKey;
 use vouch_load::Source;
 use vouch_verify::bundle::TrustedRoot;
 use vouch_verify::policy::{GivenOsv, PolicySet};
 
 pub use registry::RegistryArgs;
 
-use crate::files::{load_private_key, load_public_key, read_capped, MAX_DOCUMENT_BYTES};
+use crate::files::{load_public_key, read_capped, MAX_DOCUMENT_BYTES};
 use crate::judge::warn_ignored;
 use crate::outcome::Misconfigured;
+use crate::signer::{open_key, KeyOptions, KeyRef, Keyed, Signer};
 
 /// `--policy`: the admission policies. Required by `verify` and `webhook`
 /// (unless a subcommand is given); [`TrustArgs`] makes it optional, for
@@ -183,18 +183,37 @@ impl TrustedRootArgs {
     }
 }
 
-/// `--key` of the commands that sign.
+/// `--key` or `--keyless` of the commands that sign.
 #[derive(clap::Args)]
-pub struct SigningKeyArgs {
-    /// Private key to sign with (PKCS#8 PEM, as written by `vouch keygen`).
-    #[arg(long, value_name = "KEY")]
-    key: PathBuf,
+pub struct SigningArgs {
+    /// The key to sign with: a PEM private key file (PKCS#8 as written by
+    /// `vouch keygen`, or cosign's encrypted format), a PKCS#11 key
+    /// (`pkcs11:token=T;object=LABEL?module-path=/usr/lib/softhsm/libsofthsm2.so`)
+    /// or an AWS KMS key (`awskms:///ARN` or `awskms:///alias/NAME`).
+    #[arg(long, value_name = "KEY", required_unless_present = "keyless")]
+    key: Option<String>,
+    /// Sign keylessly instead: an ephemeral key, a short-lived Sigstore
+    /// certificate for the CI's OIDC identity, a transparency-log entry.
+    #[arg(long, conflicts_with = "key")]
+    keyless: bool,
+    /// The PKCS#11 user PIN, in this file (else the environment variable
+    /// VOUCH_PKCS11_PIN).
+    #[arg(long, value_name = "FILE")]
+    pin_file: Option<PathBuf>,
 }
 
-impl SigningKeyArgs {
-    /// Loads the key, naming the file on error.
-    pub fn load(&self) -> Result<PrivateKey> {
-        load_private_key(&self.key)
+impl SigningArgs {
+    /// The signer the flags name: the key opened in its store, or a
+    /// keyless signer with its services and identity.
+    pub async fn signer(&self) -> Result<Box<dyn Signer>> {
+        let Some(key) = &self.key else {
+            anyhow::bail!("--keyless: not supported yet");
+        };
+        let key = KeyRef::parse(key)?;
+        let options = KeyOptions {
+            pin_file: self.pin_file.clone(),
+        };
+        Ok(Box::new(Keyed::new(open_key(&key, &options)?)))
     }
 }
 

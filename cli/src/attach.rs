@@ -5,14 +5,14 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use vouch_evidence::bundle::Bundle;
 use vouch_evidence::digest::DigestSet;
 use vouch_evidence::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
-use vouch_evidence::keys::PrivateKey;
 use vouch_evidence::statement::{ResourceDescriptor, Statement};
 use vouch_registry::attach::{self, COSIGN_SIGN_PREDICATE_TYPE};
 use vouch_registry::oci::Descriptor;
 use vouch_registry::Repository;
+
+use crate::signer::Signer;
 
 /// How the signature is stored.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub enum Format {
 pub async fn attach_statement(
     repo: &Repository,
     target: &Descriptor,
-    key: &PrivateKey,
+    signer: &dyn Signer,
     format: Format,
     created: &str,
     predicate_type: &str,
@@ -38,12 +38,13 @@ pub async fn attach_statement(
 ) -> Result<Option<String>> {
     match format {
         Format::Bundle => {
-            let bundle = Bundle::sign_dsse(key, IN_TOTO_PAYLOAD_TYPE, statement)?;
+            let bundle = signer.sign_dsse(IN_TOTO_PAYLOAD_TYPE, statement).await?;
             let stored =
                 attach::attach_bundle(repo, target, &bundle, created, &BTreeMap::new()).await?;
             Ok(Some(stored.digest.to_string()))
         }
         Format::Legacy => {
+            let key = legacy_key(signer)?;
             let envelope = Envelope::sign(IN_TOTO_PAYLOAD_TYPE, statement, &[key])?;
             attach::attach_legacy_attestation(repo, &target.digest, &envelope, predicate_type)
                 .await?;
@@ -59,7 +60,7 @@ pub async fn attach_statement(
 pub async fn attach_signature(
     repo: &Repository,
     target: &Descriptor,
-    key: &PrivateKey,
+    signer: &dyn Signer,
     annotations: &BTreeMap<String, String>,
     created: &str,
 ) -> Result<Descriptor> {
@@ -80,6 +81,20 @@ pub async fn attach_signature(
         COSIGN_SIGN_PREDICATE_TYPE,
         serde_json::json!({}),
     )?;
-    let bundle = Bundle::sign_dsse(key, IN_TOTO_PAYLOAD_TYPE, &statement.to_json())?;
+    let bundle = signer
+        .sign_dsse(IN_TOTO_PAYLOAD_TYPE, &statement.to_json())
+        .await?;
     Ok(attach::attach_bundle(repo, target, &bundle, created, &BTreeMap::new()).await?)
+}
+
+/// The long-lived key a legacy cosign layer is signed with: a legacy layer
+/// has no place for a keyless signer's certificate and log entry as vouch
+/// writes them, so keyless evidence is stored as bundles only.
+pub fn legacy_key(signer: &dyn Signer) -> Result<&dyn vouch_evidence::keys::Signer> {
+    signer.key().ok_or_else(|| {
+        anyhow::anyhow!(
+            "--format legacy needs a key (--key): keyless signatures are stored as Sigstore \
+             bundles (--format bundle)"
+        )
+    })
 }

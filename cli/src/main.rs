@@ -19,6 +19,7 @@ mod judge;
 mod os;
 mod outcome;
 mod report;
+mod signer;
 mod swap;
 mod term;
 
@@ -80,6 +81,8 @@ struct Cli {
 enum Command {
     /// Generate a key pair for signing (like `cosign generate-key-pair`).
     Keygen(cmd::keygen::Args),
+    /// Print the public key of a signing key: a file, a PKCS#11 key or a KMS key.
+    PublicKey(cmd::public_key::Args),
     /// Sign a file, or an in-toto statement, into a Sigstore bundle.
     SignBlob(cmd::sign_blob::Args),
     /// Verify a Sigstore bundle against a file or a digest.
@@ -148,8 +151,10 @@ fn run(cli: Cli, name: &str) -> anyhow::Result<Outcome> {
 fn dispatch(command: Command, deadline: Option<&Deadline>) -> anyhow::Result<Outcome> {
     let done = |result: anyhow::Result<()>| result.map(|()| Outcome::Allowed);
     match command {
-        Command::Keygen(args) => done(cmd::keygen::run(args)),
-        Command::SignBlob(args) => done(cmd::sign_blob::run(args)),
+        // On a runtime: a key store's client (AWS KMS) is asynchronous.
+        Command::Keygen(args) => done(block_on(async { cmd::keygen::run(args) }, deadline)),
+        Command::PublicKey(args) => done(block_on(async { cmd::public_key::run(args) }, deadline)),
+        Command::SignBlob(args) => done(block_on(cmd::sign_blob::run(args), deadline)),
         Command::VerifyBundle(args) => done(cmd::verify_bundle::run(args)),
         Command::Sign(args) => done(block_on(cmd::sign::run(args), deadline)),
         Command::Tree(args) => done(block_on(cmd::tree::run(args), deadline)),

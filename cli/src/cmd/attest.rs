@@ -8,11 +8,10 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use vouch_attest::assemble::{self, assemble, Identity, Links, Request};
 use vouch_attest::Input;
-use vouch_evidence::keys::Signer;
 use vouch_evidence::text::Escaped;
 
-use crate::args::{AptArgs, DiscoveryArgs, PlatformArgs, RegistryArgs, SigningKeyArgs};
-use crate::attach::{attach_statement, Format};
+use crate::args::{AptArgs, DiscoveryArgs, PlatformArgs, RegistryArgs, SigningArgs};
+use crate::attach::{attach_statement, legacy_key, Format};
 use crate::clock::now_rfc3339;
 use crate::discovery::{classify_os, discover_classified, mismatches};
 use crate::files::{write_atomic, Overwrite};
@@ -47,7 +46,7 @@ pub struct Args {
     #[arg(long, value_name = "IMAGE")]
     image: String,
     #[command(flatten)]
-    key: SigningKeyArgs,
+    key: SigningArgs,
     /// SBOM formats to attest besides the provenance (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "cyclonedx")]
     sbom: Vec<SbomFormat>,
@@ -121,7 +120,20 @@ fn count_by_ecosystem(inputs: &[Input]) -> String {
 /// Discovers, builds, signs and attaches; prints a one-screen summary.
 pub async fn run(args: Args) -> Result<()> {
     let started_on = now_rfc3339();
-    let key = args.key.load()?;
+    let signer = args.key.signer().await?;
+    // What only a long-lived key can sign is refused before any work.
+    let link_key = match &args.links {
+        Some(_) => Some(signer.key().ok_or_else(|| {
+            anyhow::anyhow!(
+                "--links needs a key (--key): in-toto links are checked against a layout's \
+                 public keys, and a keyless signer has none"
+            )
+        })?),
+        None => None,
+    };
+    if args.format == Format::Legacy {
+        legacy_key(&*signer)?;
+    }
     let image = parse_image(&args.image)?;
     let repo = args.registry.open(&image, false)?;
     let target = repo.resolve(&image).await?;
@@ -216,7 +228,10 @@ pub async fn run(args: Args) -> Result<()> {
         ci: Identity::from_ci(|name| std::env::var(name).ok()),
         source: assemble::git_source(&args.dir),
         sboms: &sboms,
-        links: root.as_ref().map(|root| Links { root, signer: &key }),
+        links: root
+            .as_ref()
+            .zip(link_key)
+            .map(|(root, signer)| Links { root, signer }),
     })?;
     let links = evidence.links;
 
@@ -227,7 +242,7 @@ pub async fn run(args: Args) -> Result<()> {
             let digest = attach_statement(
                 &repo,
                 &target,
-                &key,
+                &*signer,
                 args.format,
                 &created,
                 unsigned.predicate_type,
@@ -254,10 +269,10 @@ pub async fn run(args: Args) -> Result<()> {
     let critical: Vec<&Input> = inputs.iter().filter(|i| i.is_critical()).collect();
     let vendored = inputs.iter().filter(|i| i.observed.is_some()).count();
     let mut out = format!(
-        "{verb} {}@{} with key {}\n  inputs      {} ({}); {vendored} vendored, {} mismatched\n  critical    {}",
+        "{verb} {}@{} with {}\n  inputs      {} ({}); {vendored} vendored, {} mismatched\n  critical    {}",
         image.location,
         target.digest,
-        key.public_key().key_id(),
+        signer.label(),
         inputs.len(),
         count_by_ecosystem(&inputs),
         mismatched.len(),

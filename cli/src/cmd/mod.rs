@@ -13,6 +13,7 @@ pub mod layout;
 pub mod man;
 pub mod osv;
 pub mod policy;
+pub mod public_key;
 pub mod report;
 pub mod sbom;
 pub mod sign;

@@ -19,7 +19,7 @@ use vouch_verify::evaluate::{evaluate, Context as EvalContext};
 use vouch_verify::image::verify_signature;
 use vouch_verify::policy::NoMatch;
 
-use crate::args::{RegistryArgs, SigningKeyArgs, TrustedRootArgs};
+use crate::args::{RegistryArgs, SigningArgs, TrustedRootArgs};
 use crate::attach::attach_signature;
 use crate::clock::now_rfc3339;
 use crate::files::{load_public_key, set_mode};
@@ -84,7 +84,7 @@ pub struct PushArgs {
     #[arg(value_name = "REF")]
     reference: String,
     #[command(flatten)]
-    key: SigningKeyArgs,
+    key: SigningArgs,
     #[command(flatten)]
     registry: RegistryArgs,
 }
@@ -147,7 +147,7 @@ fn build(args: &IndexArgs) -> Result<()> {
 }
 
 async fn push(args: PushArgs) -> Result<()> {
-    let key = args.key.load()?;
+    let signer = args.key.signer().await?;
     let opened = Index::open(&args.index)?;
     let header = opened.header().clone();
     drop(opened);
@@ -192,14 +192,14 @@ async fn push(args: PushArgs) -> Result<()> {
     let target = repo
         .put_manifest(&Manifest::Image(manifest), Some(&tag))
         .await?;
-    attach_signature(&repo, &target, &key, &BTreeMap::new(), &created).await?;
+    attach_signature(&repo, &target, &*signer, &BTreeMap::new(), &created).await?;
     note!(
-        "Pushed and signed the OSV index {} ({} records) as {}@{} (key {})",
+        "Pushed and signed the OSV index {} ({} records) as {}@{} ({})",
         args.index.display(),
         header.records,
         image.location,
         target.digest,
-        vouch_evidence::keys::Signer::public_key(&key).key_id()
+        signer.label()
     );
     writeln!(
         crate::term::text_stdout(),

@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
-use vouch_evidence::keys::Signer;
 use vouch_registry::attach;
 use vouch_registry::oci::{Descriptor, Manifest};
 
-use crate::args::{RegistryArgs, SigningKeyArgs};
-use crate::attach::{attach_signature, Format};
+use crate::args::{RegistryArgs, SigningArgs};
+use crate::attach::{attach_signature, legacy_key, Format};
 use crate::clock::now_rfc3339;
 use crate::image::parse_image;
 use crate::term::note;
@@ -26,7 +25,7 @@ pub struct Args {
     #[arg(value_name = "IMAGE")]
     image: String,
     #[command(flatten)]
-    key: SigningKeyArgs,
+    key: SigningArgs,
     /// Storage format.
     #[arg(long, value_enum, default_value_t = Format::Bundle)]
     format: Format,
@@ -75,7 +74,10 @@ fn simple_signing_payload(
 
 /// Signs the image (and with --recursive its platform manifests).
 pub async fn run(args: Args) -> Result<()> {
-    let key = args.key.load()?;
+    let signer = args.key.signer().await?;
+    if args.format == Format::Legacy {
+        legacy_key(&*signer)?;
+    }
     let annotations = parse_annotations(&args.annotations)?;
     let image = parse_image(&args.image)?;
     let repo = args.registry.open(&image, false)?;
@@ -93,25 +95,25 @@ pub async fn run(args: Args) -> Result<()> {
     for target in &targets {
         match args.format {
             Format::Bundle => {
-                attach_signature(&repo, target, &key, &annotations, &created).await?;
+                attach_signature(&repo, target, &*signer, &annotations, &created).await?;
             }
             Format::Legacy => {
                 let payload =
                     simple_signing_payload(&image.location.to_string(), target, &annotations);
-                let signature = key.sign(&payload)?;
+                let signature = legacy_key(&*signer)?.sign(&payload)?;
                 attach::attach_legacy_signature(&repo, &target.digest, &payload, &signature)
                     .await?;
             }
         }
         note!(
-            "Signed {}@{} ({}, key {})",
+            "Signed {}@{} ({}, {})",
             image.location,
             target.digest,
             match args.format {
                 Format::Bundle => "bundle",
                 Format::Legacy => "legacy",
             },
-            key.public_key().key_id()
+            signer.label()
         );
     }
     Ok(())

@@ -3,14 +3,12 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use vouch_evidence::bundle::Bundle;
 use vouch_evidence::digest::sha256;
 use vouch_evidence::dsse::IN_TOTO_PAYLOAD_TYPE;
-use vouch_evidence::keys::Signer;
 use vouch_evidence::statement::Statement;
 use vouch_verify::image::signed_evidence_kind;
 
-use crate::args::SigningKeyArgs;
+use crate::args::SigningArgs;
 use crate::files::{read_artifact, read_capped, write_atomic, Overwrite, MAX_DOCUMENT_BYTES};
 use crate::term::note;
 
@@ -21,7 +19,7 @@ use crate::term::note;
     vouch sign-blob --in-toto --key ci.key --bundle prov.sigstore.json statement.json")]
 pub struct Args {
     #[command(flatten)]
-    key: SigningKeyArgs,
+    key: SigningArgs,
     /// Where to write the Sigstore bundle (v0.3 JSON).
     #[arg(long, value_name = "OUT")]
     bundle: PathBuf,
@@ -35,15 +33,15 @@ pub struct Args {
 }
 
 /// Signs and writes the bundle.
-pub fn run(args: Args) -> Result<()> {
-    let key = args.key.load()?;
+pub async fn run(args: Args) -> Result<()> {
+    let signer = args.key.signer().await?;
     let bundle = if args.in_toto {
         let bytes = read_capped(&args.file, MAX_DOCUMENT_BYTES, "in-toto statement")?;
         // Validate, then sign the exact bytes given: what is verified later is
         // byte for byte what the user wrote.
         Statement::from_json(&bytes)
             .with_context(|| format!("bad in-toto statement in {}", args.file.display()))?;
-        Bundle::sign_dsse(&key, IN_TOTO_PAYLOAD_TYPE, &bytes)?
+        signer.sign_dsse(IN_TOTO_PAYLOAD_TYPE, &bytes).await?
     } else {
         let bytes = read_artifact(&args.file)?;
         if let Some(kind) = signed_evidence_kind(&bytes) {
@@ -55,13 +53,13 @@ pub fn run(args: Args) -> Result<()> {
             );
         }
         note!("Signing {} ({})", args.file.display(), sha256(&bytes));
-        Bundle::sign_message(&key, &bytes)?
+        signer.sign_message(&bytes).await?
     };
     write_atomic(&args.bundle, &bundle.to_json(), 0o644, Overwrite::Yes)?;
     note!(
-        "Wrote bundle to {} (key {})",
+        "Wrote bundle to {} ({})",
         args.bundle.display(),
-        key.public_key().key_id()
+        signer.label()
     );
     Ok(())
 }

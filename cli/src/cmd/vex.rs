@@ -5,12 +5,11 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use vouch_evidence::digest::DigestSet;
-use vouch_evidence::keys::Signer;
 use vouch_evidence::statement::{ResourceDescriptor, Statement};
 use vouch_evidence::vex::{self, Document, Justification, Product, Status, OPENVEX_PREDICATE_TYPE};
 use vouch_verify::vulns::names_image;
 
-use crate::args::{RegistryArgs, SigningKeyArgs};
+use crate::args::{RegistryArgs, SigningArgs};
 use crate::attach::{attach_statement, Format};
 use crate::clock::now_rfc3339;
 use crate::files::{read_capped, write_atomic, Overwrite, MAX_DOCUMENT_BYTES};
@@ -100,7 +99,7 @@ pub struct AttachArgs {
     #[arg(value_name = "VEX.json")]
     document: PathBuf,
     #[command(flatten)]
-    key: SigningKeyArgs,
+    key: SigningArgs,
     /// bundle: a Sigstore bundle as an OCI 1.1 referrer (default); legacy:
     /// a cosign DSSE layer under the `.att` tag.
     #[arg(long, value_enum, default_value_t = Format::Bundle)]
@@ -203,7 +202,7 @@ async fn attach(args: AttachArgs) -> Result<()> {
     let bytes = read_capped(&args.document, MAX_DOCUMENT_BYTES, "VEX document")?;
     let document = Document::from_json(&bytes)
         .map_err(|e| anyhow::anyhow!("invalid VEX document in {}: {e}", args.document.display()))?;
-    let key = args.key.load()?;
+    let signer = args.key.signer().await?;
     let image = parse_image(&args.image)?;
     let repo = args.registry.open(&image, false)?;
     let target = repo.resolve(&image).await?;
@@ -235,7 +234,7 @@ async fn attach(args: AttachArgs) -> Result<()> {
     let stored = attach_statement(
         &repo,
         &target,
-        &key,
+        &*signer,
         args.format,
         &now_rfc3339(),
         OPENVEX_PREDICATE_TYPE,
@@ -243,12 +242,12 @@ async fn attach(args: AttachArgs) -> Result<()> {
     )
     .await?;
     note!(
-        "Attached VEX {} ({} statement(s)) to {}@{} with key {}{}",
+        "Attached VEX {} ({} statement(s)) to {}@{} with {}{}",
         document.id,
         document.statements.len(),
         image.location,
         target.digest,
-        key.public_key().key_id(),
+        signer.label(),
         stored.map_or(" -> .att tag".into(), |d| format!(" -> referrer {d}"))
     );
     Ok(())
