@@ -517,35 +517,41 @@ fn ci_example(name: &str) -> (Value, String) {
     (document(&text).unwrap(), text)
 }
 
-/// The steps every CI example takes: the key from a secret into a file
-/// only its owner reads, attest with both SBOM formats, verify.
+/// The steps every CI example takes: attest keylessly with both SBOM
+/// formats, verify; and no long-lived key anywhere.
 fn assert_signs_and_verifies(text: &str) {
     for step in [
-        "umask 077",
-        "chmod 600 ci.key",
-        r#"vouch attest . --image "$IMAGE" --key ci.key --sbom cyclonedx,spdx"#,
+        r#"vouch attest . --image "$IMAGE" --keyless --sbom cyclonedx,spdx"#,
         r#"vouch verify "$IMAGE" --policy policies/"#,
-        "rm -f ci.key",
     ] {
         assert!(text.contains(step), "missing {step:?}");
     }
+    assert!(
+        !text.contains("--key ci.key"),
+        "a key file in a keyless example"
+    );
 }
 
 #[test]
-fn ci_examples_parse_and_attest() {
+fn ci_examples_parse_and_attest_keylessly() {
     let (github, text) = ci_example("github-actions.yml");
     assert_signs_and_verifies(&text);
     let job = &github["jobs"]["build-attest"];
     assert_eq!(job["runs-on"], "ubuntu-latest");
     assert!(job["steps"].as_array().unwrap().len() >= 4);
-    assert!(text.contains("secrets.VOUCH_SIGNING_KEY"));
+    // GitHub gives a job an OIDC token only with this permission.
+    assert_eq!(github["permissions"]["id-token"], "write");
 
     let (gitlab, text) = ci_example("gitlab-ci.yml");
     assert_signs_and_verifies(&text);
     assert_eq!(gitlab["stages"], json!(["build", "attest"]));
     assert_eq!(gitlab["attest"]["stage"], "attest");
-    assert!(gitlab["attest"]["script"].as_array().unwrap().len() >= 3);
-    assert!(text.contains("VOUCH_SIGNING_KEY"));
+    assert!(gitlab["attest"]["script"].as_array().unwrap().len() >= 2);
+    // GitLab puts the token where `--keyless` looks for it, for Fulcio.
+    assert_eq!(
+        gitlab["attest"]["id_tokens"]["SIGSTORE_ID_TOKEN"]["aud"],
+        "sigstore"
+    );
 
     // Negative controls: broken YAML does not parse, and a workflow that
     // skips the verify step is caught.
