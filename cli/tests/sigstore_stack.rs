@@ -584,3 +584,74 @@ fn a_real_client_fails_on_a_failing_log() {
         stack.log()
     );
 }
+
+#[test]
+fn trust_files_name_the_stacks_services() {
+    let stack = Stack::start(Options::default());
+    let root = read_json(&stack.trusted_root());
+    assert_eq!(
+        root["mediaType"],
+        "application/vnd.dev.sigstore.trustedroot+json;version=0.1"
+    );
+    let logs: Vec<_> = root["tlogs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["baseUrl"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        logs,
+        [stack.url(Service::Rekor), stack.url(Service::Rekor2)]
+    );
+    assert_eq!(
+        root["certificateAuthorities"][0]["uri"],
+        stack.url(Service::Fulcio).as_str()
+    );
+    assert_eq!(
+        root["timestampAuthorities"][0]["certChain"]["certificates"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(root["ctlogs"].as_array().unwrap().len(), 1);
+
+    for (path, rekor, major) in [
+        (stack.signing_config(), Service::Rekor, 1),
+        (stack.signing_config_v2(), Service::Rekor2, 2),
+    ] {
+        let config = read_json(&path);
+        assert_eq!(
+            config["mediaType"],
+            "application/vnd.dev.sigstore.signingconfig.v0.2+json"
+        );
+        assert_eq!(config["rekorTlogUrls"].as_array().unwrap().len(), 1);
+        assert_eq!(config["rekorTlogUrls"][0]["url"], stack.url(rekor).as_str());
+        assert_eq!(config["rekorTlogUrls"][0]["majorApiVersion"], major);
+        assert_eq!(
+            config["caUrls"][0]["url"],
+            stack.url(Service::Fulcio).as_str()
+        );
+        assert_eq!(config["oidcUrls"][0]["url"], stack.oidc_issuer().as_str());
+        assert_eq!(
+            config["tsaUrls"][0]["url"],
+            format!("{}/api/v1/timestamp", stack.url(Service::Tsa)).as_str()
+        );
+    }
+
+    // The issuer publishes its discovery document and keys.
+    let discovery = format!(
+        "{}/.well-known/openid-configuration",
+        stack.url(Service::Oidc)
+    );
+    let (status, body) = http("GET", &discovery, &[], b"").unwrap();
+    assert_eq!(status, 200);
+    let doc: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(doc["issuer"], stack.oidc_issuer().as_str());
+    let (status, body) = http("GET", doc["jwks_uri"].as_str().unwrap(), &[], b"").unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&body).unwrap()["keys"][0]["crv"],
+        "P-256"
+    );
+}

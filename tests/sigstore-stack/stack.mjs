@@ -540,7 +540,8 @@ function rekorV2Routes(log) {
       logIndex: `${index}`,
       logId: { keyId: b64(log.logId) },
       kindVersion: { kind: entry.kind, version: '0.0.2' },
-      integratedTime: '0',
+      // No integratedTime (zero, omitted as protobuf JSON omits it): a
+      // Rekor v2 entry's time comes from a TSA timestamp.
       inclusionProof: {
         logIndex: `${index}`, rootHash: b64(p.rootHash), treeSize: `${p.treeSize}`,
         hashes: p.hashes.map(b64), checkpoint: { envelope: p.checkpoint },
