@@ -212,6 +212,27 @@ fn keygen_sign_blob_verify(alg: &str, label: &str) {
     assert_ok(&shown);
     assert_eq!(stdout(&shown), ci_pub);
 
+    // The URI's own PIN forms (cosign's), and --pin-file before a wrong
+    // VOUCH_PKCS11_PIN.
+    let pin_file = t.dir().join("pin");
+    for with_pin in [
+        format!("{key}&pin-value={PIN}"),
+        format!("{key}&pin-source=file:{}", pin_file.display()),
+    ] {
+        let shown = t.vouch(&["public-key", "--key", &with_pin]);
+        assert_ok(&shown);
+        assert_eq!(stdout(&shown), ci_pub);
+    }
+    let mut cmd =
+        t.f.command(["public-key", "--key", &key, "--pin-file", "pin"]);
+    let shown = cmd
+        .env("SOFTHSM2_CONF", &t.conf)
+        .env("VOUCH_PKCS11_PIN", "not-the-pin")
+        .output()
+        .unwrap();
+    assert_ok(&shown);
+    assert_eq!(stdout(&shown), ci_pub);
+
     // The token's own view (pkcs11-tool) agrees on the curve and label.
     let objects = t.objects("ci");
     let key_type = if alg == "ed25519" { "EC_EDWARDS" } else { "EC" };
@@ -348,7 +369,7 @@ fn the_private_key_is_sensitive_and_never_extractable() {
 }
 
 #[test]
-fn a_label_in_use_is_not_replaced() {
+fn regression_issue_17_keygen_does_not_shadow_a_key_already_on_the_token() {
     let t = Tokens::new();
     let key = uri("ci", "taken");
     assert_ok(&t.vouch(&[
@@ -378,7 +399,8 @@ fn a_label_in_use_is_not_replaced() {
 }
 
 #[test]
-fn a_wrong_pin_an_unknown_label_or_another_tokens_key_fail_clearly_and_write_nothing() {
+fn regression_issue_17_a_wrong_pin_an_unknown_label_or_another_tokens_key_fail_clearly_and_write_nothing(
+) {
     let t = Tokens::new();
     t.init_token("other", PIN);
     assert_ok(&t.vouch(&[
@@ -470,7 +492,7 @@ fn a_wrong_pin_an_unknown_label_or_another_tokens_key_fail_clearly_and_write_not
 }
 
 #[test]
-fn two_keys_with_one_label_or_a_key_of_another_kind_are_refused() {
+fn regression_issue_17_two_keys_under_one_label_are_refused_not_the_first_one_taken() {
     let t = Tokens::new();
     let tool = |args: &[&str]| {
         let mut all = vec!["--login", "--pin", PIN, "--keypairgen"];
