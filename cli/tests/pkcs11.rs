@@ -464,10 +464,14 @@ fn regression_issue_17_a_wrong_pin_an_unknown_label_or_another_tokens_key_fail_c
         &sign(&uri("ci", "theirs"), "pin"),
         "token \"ci\": no private key labelled \"theirs\"",
     );
+    let no_token = sign(&uri("nosuch", "ours"), "pin");
     assert_fails_with(
-        &sign(&uri("nosuch", "ours"), "pin"),
-        "no token labelled \"nosuch\" in PKCS#11 module",
+        &no_token,
+        "no token labelled \"nosuch\" in PKCS#11 module /usr/lib/softhsm/libsofthsm2.so \
+         (its tokens: ",
     );
+    // The tokens there are listed (in the module's order).
+    assert!(stderr(&no_token).contains("\"ci\"") && stderr(&no_token).contains("\"other\""));
     // A module that is not there, or not a PKCS#11 module.
     let missing = uri("ci", "ours").replace(MODULE, "/nonexistent/libp11.so");
     assert_fails_with(

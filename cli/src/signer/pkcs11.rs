@@ -346,8 +346,9 @@ fn load_module(uri: &Pkcs11Uri) -> Result<Pkcs11> {
 /// The one slot whose token the URI names.
 fn find_slot(context: &Pkcs11, uri: &Pkcs11Uri) -> Result<(Slot, String)> {
     let module = uri.module_path.display();
+    // Initialized tokens only: SoftHSM2 always offers an empty one.
     let slots = context
-        .get_slots_with_token()
+        .get_slots_with_initialized_token()
         .with_context(|| format!("PKCS#11 module {module}: cannot list its slots"))?;
     let mut labels = Vec::new();
     let mut matching = Vec::new();
