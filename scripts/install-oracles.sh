@@ -6,9 +6,9 @@
 #   apt packages         docker-registry skopeo apache2-utils openssl
 #                        kubernetes-client curl chromium strace cmark-gfm
 #                        zsh fish groff-base man-db rpm mmdebstrap umoci
-#                        zstd jq lz4 gpg golang-go,
+#                        zstd jq lz4 gpg golang-go softhsm2 opensc,
 #                        each when its binary is missing;
-#                        golang-github-pkg-errors-dev node-once
+#                        libsofthsm2 golang-github-pkg-errors-dev node-once
 #                        node-wrappy node-ms python3-six, each when a
 #                        file it installs is missing
 #                        (uses sudo -n when not root)
@@ -73,15 +73,19 @@ apt_install() {
 # node-once, node-wrappy and node-ms are the Debian builds the npm swap
 # installs (cli/src/swap/npm.rs; the versions npm publishes); python3-six is the
 # python3-* package the pip plan finds by its .egg-info (cli/src/swap/pip.rs).
+# softhsm2 is the real PKCS#11 token the `--key pkcs11:` tests make keys on
+# (cli/tests/pkcs11.rs; module /usr/lib/softhsm/libsofthsm2.so, tokens in
+# each test's temp dir), and opensc's pkcs11-tool the independent control
+# that lists the keys' attributes and makes keys vouch must refuse.
 # Library packages have no binary: each is checked by a file it installs.
 # Only the packages of missing binaries are installed (a second kubectl
 # package would conflict with the first); `apt-get update` only then too.
 apt_bins=(docker-registry skopeo htpasswd openssl kubectl curl chromium strace cmark-gfm zsh fish groff man rpm mmdebstrap umoci zstd jq lz4 gpg)
 apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client curl chromium strace cmark-gfm zsh fish groff-base man-db rpm mmdebstrap umoci zstd jq lz4 gpg)
-apt_bins+=(go)
-apt_pkgs+=(golang-go)
-apt_files=(/usr/share/gocode/src/github.com/pkg/errors/errors.go /usr/share/nodejs/once/package.json /usr/share/nodejs/wrappy/package.json /usr/share/nodejs/ms/package.json /usr/lib/python3/dist-packages/six.py)
-apt_file_pkgs=(golang-github-pkg-errors-dev node-once node-wrappy node-ms python3-six)
+apt_bins+=(go softhsm2-util pkcs11-tool)
+apt_pkgs+=(golang-go softhsm2 opensc)
+apt_files=(/usr/lib/softhsm/libsofthsm2.so /usr/share/gocode/src/github.com/pkg/errors/errors.go /usr/share/nodejs/once/package.json /usr/share/nodejs/wrappy/package.json /usr/share/nodejs/ms/package.json /usr/lib/python3/dist-packages/six.py)
+apt_file_pkgs=(libsofthsm2 golang-github-pkg-errors-dev node-once node-wrappy node-ms python3-six)
 apt_missing=()
 apt_needed=()
 for i in "${!apt_bins[@]}"; do      # `command -v a b` succeeds if any is found

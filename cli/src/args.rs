@@ -196,8 +196,10 @@ pub struct SigningArgs {
     /// certificate for the CI's OIDC identity, a transparency-log entry.
     #[arg(long, conflicts_with = "key")]
     keyless: bool,
-    /// The PKCS#11 user PIN, in this file (else the environment variable
-    /// VOUCH_PKCS11_PIN).
+    /// The PKCS#11 user PIN, in this file (a trailing newline is
+    /// dropped). Else the environment variable VOUCH_PKCS11_PIN, else the
+    /// URI's `pin-source` file or `pin-value` (cosign's form; a PIN in
+    /// the URI shows in process lists and shell history).
     #[arg(long, value_name = "FILE")]
     pin_file: Option<PathBuf>,
 }

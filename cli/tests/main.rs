@@ -31,6 +31,7 @@ mod os_fixtures;
 mod os_image;
 mod osv_index;
 mod output;
+mod pkcs11;
 mod policy;
 mod registry_conformance;
 mod registry_e2e;

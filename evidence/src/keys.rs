@@ -160,7 +160,11 @@ impl PublicKey {
         })
     }
 
-    fn from_raw(algorithm: Algorithm, raw: &[u8]) -> Result<Self> {
+    /// Builds the key from its raw form: an uncompressed SEC1 point (65
+    /// bytes, `0x04 || x || y`) for P-256, the 32 key bytes for Ed25519.
+    /// Key stores that hand out only the raw key (a PKCS#11 token's
+    /// `CKA_EC_POINT`) use this; the point is checked as a key file's is.
+    pub fn from_raw(algorithm: Algorithm, raw: &[u8]) -> Result<Self> {
         let (oid, params) = match algorithm {
             Algorithm::EcdsaP256Sha256 => (ID_EC_PUBLIC_KEY, Some(AnyRef::from(&SECP256R1))),
             Algorithm::Ed25519 => (ID_ED25519, None),

@@ -25,7 +25,10 @@ pub struct Args {
     /// public key is written to PREFIX.pub, or printed without --out.
     #[arg(long, value_name = "URI")]
     kms: Option<String>,
-    /// The PKCS#11 user PIN, in this file (else VOUCH_PKCS11_PIN).
+    /// The PKCS#11 user PIN, in this file (a trailing newline is
+    /// dropped). Else the environment variable VOUCH_PKCS11_PIN, else the
+    /// URI's `pin-source` file or `pin-value` (cosign's form; a PIN in
+    /// the URI shows in process lists and shell history).
     #[arg(long, value_name = "FILE", requires = "kms")]
     pin_file: Option<PathBuf>,
     /// Signature algorithm of the new key.
@@ -102,7 +105,10 @@ fn in_store(args: &Args, uri: &str, algorithm: Algorithm, overwrite: Overwrite) 
             write_atomic(path, public.to_pem().as_bytes(), 0o644, overwrite)?;
             note!("Public key written to {}", path.display());
         }
-        None => print!("{}", public.to_pem()),
+        None => {
+            use std::io::Write as _;
+            crate::term::data_stdout().write_all(public.to_pem().as_bytes())?;
+        }
     }
     note!("Key id: {} ({algorithm}), in {key}", public.key_id());
     Ok(())

@@ -19,7 +19,10 @@ pub struct Args {
     /// format), a `pkcs11:` URI or an `awskms://` URI.
     #[arg(long, value_name = "KEY")]
     key: String,
-    /// The PKCS#11 user PIN, in this file (else VOUCH_PKCS11_PIN).
+    /// The PKCS#11 user PIN, in this file (a trailing newline is
+    /// dropped). Else the environment variable VOUCH_PKCS11_PIN, else the
+    /// URI's `pin-source` file or `pin-value` (cosign's form; a PIN in
+    /// the URI shows in process lists and shell history).
     #[arg(long, value_name = "FILE")]
     pin_file: Option<PathBuf>,
 }
@@ -31,6 +34,6 @@ pub fn run(args: Args) -> Result<()> {
         pin_file: args.pin_file,
     };
     let signer = open_key(&key, &options)?;
-    std::io::stdout().write_all(signer.public_key().to_pem().as_bytes())?;
+    crate::term::data_stdout().write_all(signer.public_key().to_pem().as_bytes())?;
     Ok(())
 }

@@ -21,6 +21,8 @@ use vouch_evidence::keys::{PublicKey, Signer as KeySigner};
 
 use crate::files::load_private_key;
 
+pub mod pkcs11;
+
 /// Signs evidence into Sigstore bundles; see the module documentation.
 #[async_trait]
 pub trait Signer: Send + Sync {
@@ -84,7 +86,9 @@ impl fmt::Display for KeyRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KeyRef::File(path) => write!(f, "{}", path.display()),
-            KeyRef::Pkcs11(uri) | KeyRef::AwsKms(uri) => f.write_str(uri),
+            // A `pin-value` never reaches a message.
+            KeyRef::Pkcs11(uri) => f.write_str(&pkcs11::redact(uri)),
+            KeyRef::AwsKms(uri) => f.write_str(uri),
         }
     }
 }
@@ -97,10 +101,11 @@ pub struct KeyOptions {
 }
 
 /// Opens the long-lived key `key` names.
-pub fn open_key(key: &KeyRef, _options: &KeyOptions) -> Result<Box<dyn KeySigner>> {
+pub fn open_key(key: &KeyRef, options: &KeyOptions) -> Result<Box<dyn KeySigner>> {
     match key {
         KeyRef::File(path) => Ok(Box::new(load_private_key(path)?)),
-        KeyRef::Pkcs11(_) | KeyRef::AwsKms(_) => bail!("--key {key}: not supported yet"),
+        KeyRef::Pkcs11(uri) => Ok(Box::new(pkcs11::open(uri, options)?)),
+        KeyRef::AwsKms(_) => bail!("--key {key}: not supported yet"),
     }
 }
 
@@ -108,15 +113,16 @@ pub fn open_key(key: &KeyRef, _options: &KeyOptions) -> Result<Box<dyn KeySigner
 /// its public half (`vouch keygen --kms`).
 pub fn generate_in_store(
     key: &KeyRef,
-    _algorithm: vouch_evidence::keys::Algorithm,
-    _options: &KeyOptions,
+    algorithm: vouch_evidence::keys::Algorithm,
+    options: &KeyOptions,
 ) -> Result<PublicKey> {
     match key {
         KeyRef::File(_) => bail!(
             "--kms {key}: not a key store URI (pkcs11: or awskms://); \
              use --out PREFIX for a key file"
         ),
-        KeyRef::Pkcs11(_) | KeyRef::AwsKms(_) => bail!("--kms {key}: not supported yet"),
+        KeyRef::Pkcs11(uri) => pkcs11::generate(uri, algorithm, options),
+        KeyRef::AwsKms(_) => bail!("--kms {key}: not supported yet"),
     }
 }
 
