@@ -24,7 +24,7 @@
 //! go-securesystemslib writes (N = 2^15, 2^16 or 2^17 with r = 8, p = 1).
 
 use serde::{Deserialize, Serialize};
-use zeroize::{Zeroize as _, Zeroizing};
+use zeroize::Zeroizing;
 
 use crypto_secretbox::aead::{Aead as _, KeyInit as _};
 use crypto_secretbox::XSalsa20Poly1305;
@@ -268,10 +268,8 @@ fn derive(
     params: &scrypt::Params,
 ) -> Result<Zeroizing<[u8; KEY_LEN]>> {
     let mut key = Zeroizing::new([0u8; KEY_LEN]);
-    scrypt::scrypt(password, salt, params, &mut key[..]).map_err(|e| {
-        key[..].zeroize();
-        key_err(WHAT, format!("scrypt failed: {e}"))
-    })?;
+    scrypt::scrypt(password, salt, params, &mut key[..])
+        .map_err(|e| key_err(WHAT, format!("scrypt failed: {e}")))?;
     Ok(key)
 }
 
