@@ -127,7 +127,7 @@ fn a_key_encrypted_by_an_independent_implementation_signs_and_verifies() {
         );
         assert_ok(&out);
         let pub_file = format!("{file}.pub");
-        let verify = [
+        let verify: [&str; 6] = [
             "verify-bundle",
             "--bundle",
             &bundle,
@@ -141,7 +141,7 @@ fn a_key_encrypted_by_an_independent_implementation_signs_and_verifies() {
         assert_eq!(String::from_utf8(out.stdout).unwrap(), public);
     }
     // Negative control: the bundle does not verify with another key.
-    let verify = [
+    let verify: [&str; 6] = [
         "verify-bundle",
         "--bundle",
         "py.sig.json",
@@ -158,7 +158,7 @@ fn vouch_password_comes_first_and_a_wrong_one_is_an_error_saying_so() {
     let dir = tmp.path();
     fs::write(dir.join("a.txt"), b"artifact\n").unwrap();
     python(dir, "right", &["encrypt", "k.key"]);
-    let sign = [
+    let sign: [&str; 6] = [
         "sign-blob",
         "--key",
         "k.key",
@@ -230,9 +230,9 @@ fn cosigns_own_test_keys_sign_and_verify() {
         );
         assert_ok(&out);
         fs::write(dir.join("v.pub"), &out.stdout).unwrap();
-        let sign = ["sign-blob", "--key", key, "--bundle", "v.sig.json", "a.txt"];
+        let sign: [&str; 6] = ["sign-blob", "--key", key, "--bundle", "v.sig.json", "a.txt"];
         assert_ok(&vouch_env(dir, &[("COSIGN_PASSWORD", "hello")], &sign));
-        let verify = [
+        let verify: [&str; 6] = [
             "verify-bundle",
             "--bundle",
             "v.sig.json",
