@@ -124,7 +124,10 @@ fn in_store(args: &Args, uri: &str, algorithm: Algorithm, overwrite: Overwrite) 
             write_atomic(path, public.to_pem().as_bytes(), 0o644, overwrite)?;
             note!("Public key written to {}", path.display());
         }
-        None => print!("{}", public.to_pem()),
+        None => {
+            use std::io::Write as _;
+            crate::term::data_stdout().write_all(public.to_pem().as_bytes())?;
+        }
     }
     note!("Key id: {} ({algorithm}), in {key}", public.key_id());
     Ok(())

@@ -31,6 +31,6 @@ pub fn run(args: Args) -> Result<()> {
         pin_file: args.pin_file,
     };
     let signer = open_key(&key, &options)?;
-    std::io::stdout().write_all(signer.public_key().to_pem().as_bytes())?;
+    crate::term::data_stdout().write_all(signer.public_key().to_pem().as_bytes())?;
     Ok(())
 }

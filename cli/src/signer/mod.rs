@@ -93,6 +93,7 @@ impl fmt::Display for KeyRef {
 #[derive(Debug, Clone, Default)]
 pub struct KeyOptions {
     /// `--pin-file`: the PKCS#11 user PIN.
+    #[allow(dead_code)] // read once the PKCS#11 key store lands
     pub pin_file: Option<PathBuf>,
 }
 
