@@ -306,3 +306,54 @@ fn base64_encode(bytes: &[u8]) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// `vouch ARGS` in `dir` on a pseudo-terminal, typing `lines`, without
+/// either password variable: returns the exit status and what it showed.
+fn vouch_on_tty(dir: &Path, lines: &[&str], args: &[&str]) -> (bool, String) {
+    let out = oracle_script("on_tty.py")
+        .current_dir(dir)
+        .env_remove("VOUCH_PASSWORD")
+        .env_remove("COSIGN_PASSWORD")
+        .args(lines)
+        .arg("--")
+        .arg(env!("CARGO_BIN_EXE_vouch"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        // A terminal shows each line break as CR LF.
+        String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
+    )
+}
+
+#[test]
+fn on_a_terminal_the_password_is_asked_for_twice_and_never_echoed() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    let (ok, shown) = vouch_on_tty(
+        dir,
+        &["tty-pw", "tty-pw"],
+        &["keygen", "--encrypt", "--out", "t"],
+    );
+    assert!(ok, "{shown}");
+    assert!(shown.contains("Password for the new key t.key"), "{shown}");
+    assert!(shown.contains("The same password again"), "{shown}");
+    assert!(!shown.contains("tty-pw"), "echoed: {shown}");
+    // The key opens with that password, on the terminal and in the oracle.
+    let (ok, shown) = vouch_on_tty(dir, &["tty-pw"], &["public-key", "--key", "t.key"]);
+    assert!(ok, "{shown}");
+    let public = fs::read_to_string(dir.join("t.pub")).unwrap();
+    assert!(shown.contains(public.trim()), "{shown}");
+    assert_eq!(python(dir, "tty-pw", &["decrypt", "t.key"]), public);
+    // Two different passwords: nothing is written.
+    let (ok, shown) = vouch_on_tty(dir, &["one", "two"], &["keygen", "--encrypt", "--out", "u"]);
+    assert!(!ok && shown.contains("the two passwords differ"), "{shown}");
+    assert!(!dir.join("u.key").exists() && !dir.join("u.pub").exists());
+    // A wrong password typed at the prompt is an error saying so.
+    let (ok, shown) = vouch_on_tty(dir, &["nope"], &["public-key", "--key", "t.key"]);
+    assert!(
+        !ok && shown.contains("wrong password or corrupted key"),
+        "{shown}"
+    );
+}
