@@ -6,7 +6,8 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
-use vouch_evidence::keys::{PrivateKey, PublicKey};
+use vouch_evidence::keys::{cosign, PrivateKey, PublicKey};
+use zeroize::Zeroizing;
 
 /// The largest key file read (a PEM key is well under 1 KiB).
 pub const MAX_KEY_BYTES: u64 = 64 * 1024;
@@ -96,9 +97,16 @@ pub(crate) fn set_mode(_file: &File, _mode: u32) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Loads a PKCS#8 PEM private key, naming the file on error.
+/// Loads a private key, naming the file on error: a PKCS#8 PEM key, or
+/// cosign's encrypted format, whose password comes from `VOUCH_PASSWORD`,
+/// `COSIGN_PASSWORD` or the terminal ([`crate::password`]).
 pub fn load_private_key(path: &Path) -> Result<PrivateKey> {
-    let pem = read_text(path, MAX_KEY_BYTES, "private key")?;
+    let pem = Zeroizing::new(read_text(path, MAX_KEY_BYTES, "private key")?);
+    if cosign::is_encrypted(&pem) {
+        let password = crate::password::to_read(path)?;
+        return cosign::decrypt(&pem, &password)
+            .with_context(|| format!("bad private key in {}", path.display()));
+    }
     PrivateKey::from_pkcs8_pem(&pem)
         .with_context(|| format!("bad private key in {}", path.display()))
 }

@@ -18,6 +18,7 @@ mod image;
 mod judge;
 mod os;
 mod outcome;
+mod password;
 mod report;
 mod signer;
 mod swap;

@@ -10,6 +10,7 @@ mod attest;
 mod cli;
 mod common;
 mod conformance;
+mod cosign_keys;
 mod custody;
 mod custody_copies;
 mod deploy;

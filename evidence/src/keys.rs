@@ -2,7 +2,8 @@
 //!
 //! Private keys are read and written as PKCS#8 PEM (`PRIVATE KEY`), public
 //! keys as SPKI PEM (`PUBLIC KEY`): the forms cosign, OpenSSL, the Python
-//! `cryptography` package and Node's `crypto` all read.
+//! `cryptography` package and Node's `crypto` all read. cosign's
+//! password-encrypted private keys are read and written by [`cosign`].
 //!
 //! A key's id is the lowercase hex SHA-256 of its SPKI DER encoding. Its
 //! base64 form is the Sigstore bundle's `publicKey.hint`, as cosign and
@@ -21,6 +22,8 @@ use spki::{AlgorithmIdentifierRef, SubjectPublicKeyInfoRef};
 use crate::digest::{sha256, Sha256};
 use crate::encoding::encode_b64;
 use crate::{Error, Result};
+
+pub mod cosign;
 
 const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 const SECP256R1: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
@@ -281,6 +284,14 @@ pub struct PrivateKey {
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "PrivateKey({:?})", self.public)
+    }
+}
+
+impl Drop for PrivateKey {
+    /// Wipes the PKCS#8 copy of the key (ring keeps its own, which it does
+    /// not expose).
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.pkcs8);
     }
 }
 

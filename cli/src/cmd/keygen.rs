@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
-use vouch_evidence::keys::{Algorithm, PrivateKey, Signer};
+use vouch_evidence::keys::{cosign, Algorithm, PrivateKey, Signer};
+use zeroize::Zeroizing;
 
 use crate::files::{write_atomic, Overwrite};
 use crate::signer::{generate_in_store, KeyOptions, KeyRef};
@@ -13,11 +14,13 @@ use crate::term::note;
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
     vouch keygen --out ci          # writes ci.key (mode 0600) and ci.pub\n  \
+    VOUCH_PASSWORD=... vouch keygen --encrypt --out ci   # ci.key encrypted as cosign does\n  \
     vouch keygen --kms 'pkcs11:token=ci;object=signer?module-path=/usr/lib/softhsm/libsofthsm2.so' --pin-file pin --out ci   # ci.pub only\n  \
     vouch keygen --kms awskms:///alias/ci-signer   # prints the public key")]
 pub struct Args {
-    /// Write PREFIX.key (PKCS#8 PEM private key, mode 0600) and PREFIX.pub
-    /// (SPKI PEM public key); with --kms, PREFIX.pub only.
+    /// Write PREFIX.key (PKCS#8 PEM private key, mode 0600; with --encrypt,
+    /// cosign's encrypted format) and PREFIX.pub (SPKI PEM public key); with
+    /// --kms, PREFIX.pub only.
     #[arg(long, value_name = "PREFIX", required_unless_present = "kms")]
     out: Option<PathBuf>,
     /// Create the key in this store instead (a `pkcs11:` or `awskms://`
@@ -31,6 +34,12 @@ pub struct Args {
     /// the URI shows in process lists and shell history).
     #[arg(long, value_name = "FILE", requires = "kms")]
     pin_file: Option<PathBuf>,
+    /// Encrypt PREFIX.key with a password, in cosign's format (PEM
+    /// `ENCRYPTED SIGSTORE PRIVATE KEY`, scrypt and NaCl secretbox), which
+    /// cosign reads too. The password comes from VOUCH_PASSWORD, else
+    /// COSIGN_PASSWORD, else is asked for twice on the terminal.
+    #[arg(long, conflicts_with = "kms")]
+    encrypt: bool,
     /// Signature algorithm of the new key.
     #[arg(long, value_name = "ALG", default_value = "ecdsa-p256", value_parser = ["ecdsa-p256", "ed25519"])]
     algorithm: String,
@@ -66,7 +75,13 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     let key = PrivateKey::generate(algorithm)?;
-    write_atomic(&key_path, key.to_pkcs8_pem().as_bytes(), 0o600, overwrite)?;
+    let pem = Zeroizing::new(if args.encrypt {
+        let password = crate::password::to_write(&key_path)?;
+        cosign::encrypt(&key, &password)?
+    } else {
+        key.to_pkcs8_pem()
+    });
+    write_atomic(&key_path, pem.as_bytes(), 0o600, overwrite)?;
     if let Err(err) = write_atomic(
         &pub_path,
         key.public_key().to_pem().as_bytes(),
@@ -77,7 +92,14 @@ pub fn run(args: Args) -> Result<()> {
         let _ = std::fs::remove_file(&key_path);
         return Err(err);
     }
-    note!("Private key written to {}", key_path.display());
+    if args.encrypt {
+        note!(
+            "Private key written to {} (encrypted, cosign's format)",
+            key_path.display()
+        );
+    } else {
+        note!("Private key written to {}", key_path.display());
+    }
     note!("Public key written to {}", pub_path.display());
     note!("Key id: {} ({algorithm})", key.public_key().key_id());
     Ok(())
