@@ -39,6 +39,7 @@ mod registry_peers;
 mod report;
 mod sbom;
 mod sign_blob;
+mod sigstore_stack;
 mod unbundle;
 mod unbundle_e2e;
 mod usage;

@@ -6,6 +6,7 @@ pub mod archive;
 pub mod debian;
 pub mod registry;
 pub mod report;
+pub mod sigstore;
 pub mod stub;
 pub mod unbundle;
 
