@@ -21,6 +21,8 @@ use vouch_evidence::keys::{PublicKey, Signer as KeySigner};
 
 use crate::files::load_private_key;
 
+pub mod keyless;
+
 /// Signs evidence into Sigstore bundles; see the module documentation.
 #[async_trait]
 pub trait Signer: Send + Sync {
