@@ -205,17 +205,17 @@ pub struct SigningArgs {
     /// GitHub Actions' token (ACTIONS_ID_TOKEN_REQUEST_URL and
     /// ACTIONS_ID_TOKEN_REQUEST_TOKEN, with `permissions: id-token:
     /// write`), else GitLab CI's SIGSTORE_ID_TOKEN.
-    #[arg(long, value_name = "TOKEN|@FILE", requires = "keyless")]
+    #[arg(long, value_name = "TOKEN|@FILE", conflicts_with = "key")]
     identity_token: Option<String>,
     /// Keyless: the Sigstore signing config (signing_config.json) naming
     /// Fulcio, Rekor and the timestamp authority; defaults to the embedded
     /// Sigstore public-good config.
-    #[arg(long, value_name = "FILE", requires = "keyless")]
+    #[arg(long, value_name = "FILE", conflicts_with = "key")]
     signing_config: Option<PathBuf>,
     /// Keyless: the trusted root (trusted_root.json) the new bundle must
     /// verify against before it is used; defaults to the embedded Sigstore
     /// public-good root.
-    #[arg(long, value_name = "FILE", requires = "keyless")]
+    #[arg(long, value_name = "FILE", conflicts_with = "key")]
     trusted_root: Option<PathBuf>,
     /// The PKCS#11 user PIN, in this file (else the environment variable
     /// VOUCH_PKCS11_PIN).

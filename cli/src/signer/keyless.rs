@@ -555,6 +555,19 @@ impl Signer for Keyless {
                  not DSSE payloads of type {payload_type:?}"
             );
         }
+        // sigstore-sign 0.15.1 logs a DSSE envelope in Rekor v2 as a
+        // `hashedrekord` of its PAE, not the `dsse` 0.0.2 entry other
+        // verifiers expect (@sigstore/verify refuses it): refused before
+        // anything is asked.
+        if self.services.rekor_api_version() != RekorApiVersion::V1 {
+            bail!(
+                "keyless signing of in-toto statements needs a Rekor v1 log, and the signing \
+                 config selects Rekor v{} at {}: DSSE entries in Rekor v2 are not supported yet \
+                 (give a --signing-config naming a Rekor v1 log)",
+                self.services.rekor_api_version().major(),
+                self.services.rekor_url()
+            );
+        }
         let subject = statement_subject(payload)?;
         let signed = self.run(self.signer.sign_raw_statement(payload)).await?;
         self.check(
