@@ -556,9 +556,8 @@ impl Signer for Keyless {
             );
         }
         // sigstore-sign 0.15.1 logs a DSSE envelope in Rekor v2 as a
-        // `hashedrekord` of its PAE, not the `dsse` 0.0.2 entry other
-        // verifiers expect (@sigstore/verify refuses it): refused before
-        // anything is asked.
+        // `hashedrekord` over its PAE, a pairing @sigstore/verify refuses
+        // (docs/decisions.md): refused before anything is asked.
         if self.services.rekor_api_version() != RekorApiVersion::V1 {
             bail!(
                 "keyless signing of in-toto statements needs a Rekor v1 log, and the signing \
