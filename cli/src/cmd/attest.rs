@@ -36,7 +36,8 @@ pub enum SbomFormat {
     vouch attest . --image oci:build/layout:app --key ci.key\n  \
     vouch attest . --image registry.example.com/team/app:v1 --key ci.key --sbom cyclonedx,spdx --links links/\n  \
     vouch attest . --image oci:build/layout:app --key ci.key --dry-run\n  \
-    vouch attest . --image oci:build/layout:app --key ci.key --os-packages --all-platforms")]
+    vouch attest . --image oci:build/layout:app --key ci.key --os-packages --all-platforms\n  \
+    vouch attest . --image registry.example.com/team/app:v1 --keyless   # in GitHub Actions or GitLab CI")]
 pub struct Args {
     /// The project directory: its lockfiles and vendored trees are read.
     #[arg(value_name = "DIR")]

@@ -18,7 +18,8 @@ use crate::term::note;
 #[command(after_help = "Examples:\n  \
     vouch sign oci:build/layout:v1 --key ci.key\n  \
     vouch sign registry.example.com/team/app:v1 --key ci.key --format legacy -a build=42\n  \
-    vouch sign registry.example.com/team/app:v1 --key ci.key --recursive   # index and each platform")]
+    vouch sign registry.example.com/team/app:v1 --key ci.key --recursive   # index and each platform\n  \
+    vouch sign registry.example.com/team/app:v1 --keyless   # in GitHub Actions or GitLab CI")]
 pub struct Args {
     /// The image: `oci:PATH[:TAG]` or a registry reference. A tag is resolved
     /// once; the signature is over the manifest digest.
