@@ -11,7 +11,7 @@ mod registry;
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use vouch_load::Source;
 use vouch_verify::bundle::TrustedRoot;
 use vouch_verify::policy::{GivenOsv, PolicySet};
@@ -21,6 +21,7 @@ pub use registry::RegistryArgs;
 use crate::files::{load_public_key, read_capped, MAX_DOCUMENT_BYTES};
 use crate::judge::warn_ignored;
 use crate::outcome::Misconfigured;
+use crate::signer::keyless::{load_signing_config, select_services, Keyless};
 use crate::signer::{open_key, KeyOptions, KeyRef, Keyed, Signer};
 
 /// `--policy`: the admission policies. Required by `verify` and `webhook`
@@ -193,9 +194,29 @@ pub struct SigningArgs {
     #[arg(long, value_name = "KEY", required_unless_present = "keyless")]
     key: Option<String>,
     /// Sign keylessly instead: an ephemeral key, a short-lived Sigstore
-    /// certificate for the CI's OIDC identity, a transparency-log entry.
+    /// certificate for the CI's OIDC identity (Fulcio), a transparency-log
+    /// entry (Rekor) and an RFC 3161 timestamp, from the services of
+    /// --signing-config. The bundle is verified against --trusted-root
+    /// before anything is written.
     #[arg(long, conflicts_with = "key")]
     keyless: bool,
+    /// Keyless: the OIDC identity token, or @FILE to read it from a file
+    /// (better: a command line is visible to other users). Without it,
+    /// GitHub Actions' token (ACTIONS_ID_TOKEN_REQUEST_URL and
+    /// ACTIONS_ID_TOKEN_REQUEST_TOKEN, with `permissions: id-token:
+    /// write`), else GitLab CI's SIGSTORE_ID_TOKEN.
+    #[arg(long, value_name = "TOKEN|@FILE", conflicts_with = "key")]
+    identity_token: Option<String>,
+    /// Keyless: the Sigstore signing config (signing_config.json) naming
+    /// Fulcio, Rekor and the timestamp authority; defaults to the embedded
+    /// Sigstore public-good config.
+    #[arg(long, value_name = "FILE", conflicts_with = "key")]
+    signing_config: Option<PathBuf>,
+    /// Keyless: the trusted root (trusted_root.json) the new bundle must
+    /// verify against before it is used; defaults to the embedded Sigstore
+    /// public-good root.
+    #[arg(long, value_name = "FILE", conflicts_with = "key")]
+    trusted_root: Option<PathBuf>,
     /// The PKCS#11 user PIN, in this file (a trailing newline is
     /// dropped). Else the environment variable VOUCH_PKCS11_PIN, else the
     /// URI's `pin-source` file or `pin-value` (cosign's form; a PIN in
@@ -209,13 +230,38 @@ impl SigningArgs {
     /// keyless signer with its services and identity.
     pub async fn signer(&self) -> Result<Box<dyn Signer>> {
         let Some(key) = &self.key else {
-            anyhow::bail!("--keyless: not supported yet");
+            return Ok(Box::new(self.keyless().await?));
         };
         let key = KeyRef::parse(key)?;
         let options = KeyOptions {
             pin_file: self.pin_file.clone(),
         };
         Ok(Box::new(Keyed::new(open_key(&key, &options)?)))
+    }
+
+    /// The keyless signer: the trusted root and signing config given (an
+    /// unusable file, or a config naming no usable services, is
+    /// [`Misconfigured`]), the identity token found.
+    async fn keyless(&self) -> Result<Keyless> {
+        let root = TrustedRootArgs {
+            trusted_root: self.trusted_root.clone(),
+        }
+        .load()?;
+        let path = self.signing_config.as_deref();
+        let services = load_signing_config(path)
+            .and_then(|config| {
+                select_services(&config).with_context(|| {
+                    format!(
+                        "cannot sign keylessly with the signing config {}",
+                        path.map_or("(embedded public-good)".into(), |p| p.display().to_string())
+                    )
+                })
+            })
+            .map_err(Misconfigured::invalid)?;
+        Keyless::new(services, root, self.identity_token.as_deref(), &|name| {
+            std::env::var(name).ok()
+        })
+        .await
     }
 }
 

@@ -26,6 +26,7 @@ mod inputs_pip;
 mod inputs_tree;
 mod interop_intoto;
 mod interop_sigstore_js;
+mod keyless;
 mod links_intoto;
 mod os_demo;
 mod os_fixtures;

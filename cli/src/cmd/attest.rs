@@ -11,7 +11,7 @@ use vouch_attest::Input;
 use vouch_evidence::text::Escaped;
 
 use crate::args::{AptArgs, DiscoveryArgs, PlatformArgs, RegistryArgs, SigningArgs};
-use crate::attach::{attach_statement, legacy_key, Format};
+use crate::attach::{attach_signed, legacy_key, sign_statement, Format};
 use crate::clock::now_rfc3339;
 use crate::discovery::{classify_os, discover_classified, mismatches};
 use crate::files::{write_atomic, Overwrite};
@@ -36,7 +36,8 @@ pub enum SbomFormat {
     vouch attest . --image oci:build/layout:app --key ci.key\n  \
     vouch attest . --image registry.example.com/team/app:v1 --key ci.key --sbom cyclonedx,spdx --links links/\n  \
     vouch attest . --image oci:build/layout:app --key ci.key --dry-run\n  \
-    vouch attest . --image oci:build/layout:app --key ci.key --os-packages --all-platforms")]
+    vouch attest . --image oci:build/layout:app --key ci.key --os-packages --all-platforms\n  \
+    vouch attest . --image registry.example.com/team/app:v1 --keyless   # in GitHub Actions or GitLab CI")]
 pub struct Args {
     /// The project directory: its lockfiles and vendored trees are read.
     #[arg(value_name = "DIR")]
@@ -237,19 +238,23 @@ pub async fn run(args: Args) -> Result<()> {
 
     let mut stored = Vec::new();
     if !args.dry_run {
-        let created = now_rfc3339();
+        // Every statement is signed before any is attached: a signer that
+        // fails part-way (a keyless service down) leaves the image as it was.
+        let mut signed = Vec::with_capacity(evidence.statements.len());
         for unsigned in &evidence.statements {
-            let digest = attach_statement(
-                &repo,
-                &target,
-                &*signer,
-                args.format,
-                &created,
-                unsigned.predicate_type,
-                &unsigned.statement,
-            )
-            .await?;
-            stored.push(digest);
+            signed.push(
+                sign_statement(
+                    &*signer,
+                    args.format,
+                    unsigned.predicate_type,
+                    &unsigned.statement,
+                )
+                .await?,
+            );
+        }
+        let created = now_rfc3339();
+        for statement in &signed {
+            stored.push(attach_signed(&repo, &target, statement, &created).await?);
         }
         if let Some(dir) = &args.links {
             std::fs::create_dir_all(dir)

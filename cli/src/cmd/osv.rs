@@ -12,7 +12,8 @@ use vouch_evidence::digest::Sha256;
 use vouch_load::index::{self, Index};
 use vouch_registry::attach::{self, Kind};
 use vouch_registry::oci::{
-    ImageManifest, Manifest, ANNOTATION_CREATED, EMPTY_JSON, EMPTY_JSON_CONTENT, OCI_MANIFEST,
+    self, Descriptor, ImageManifest, Manifest, ANNOTATION_CREATED, EMPTY_JSON, EMPTY_JSON_CONTENT,
+    OCI_MANIFEST,
 };
 use vouch_registry::reference::ImageRef;
 use vouch_verify::evaluate::{evaluate, Context as EvalContext};
@@ -20,7 +21,7 @@ use vouch_verify::image::verify_signature;
 use vouch_verify::policy::NoMatch;
 
 use crate::args::{RegistryArgs, SigningArgs, TrustedRootArgs};
-use crate::attach::attach_signature;
+use crate::attach::sign_image;
 use crate::clock::now_rfc3339;
 use crate::files::{load_public_key, set_mode};
 use crate::image::parse_image;
@@ -166,8 +167,11 @@ async fn push(args: PushArgs) -> Result<()> {
         bail!("{} changed while it was read", args.index.display());
     }
     let repo = args.registry.open(&image, true)?;
-    let config = repo.put_blob(EMPTY_JSON, EMPTY_JSON_CONTENT).await?;
-    let layer = repo.put_blob(LAYER_MEDIA_TYPE, &bytes).await?;
+    // The manifest is built and signed before anything is pushed (its
+    // digest is that of its bytes): a signer that fails leaves the
+    // repository as it was.
+    let config = Descriptor::of(EMPTY_JSON, EMPTY_JSON_CONTENT);
+    let layer = Descriptor::of(LAYER_MEDIA_TYPE, &bytes);
     let created = now_rfc3339();
     let mut annotations = BTreeMap::from([
         (ANNOTATION_CREATED.to_owned(), created.clone()),
@@ -189,10 +193,19 @@ async fn push(args: PushArgs) -> Result<()> {
         subject: None,
         annotations,
     };
+    let manifest_bytes = oci::to_json(&manifest);
+    let bundle = sign_image(
+        &*signer,
+        &Descriptor::of(OCI_MANIFEST, &manifest_bytes).digest,
+        &BTreeMap::new(),
+    )
+    .await?;
+    repo.put_blob(EMPTY_JSON, EMPTY_JSON_CONTENT).await?;
+    repo.put_blob(LAYER_MEDIA_TYPE, &bytes).await?;
     let target = repo
-        .put_manifest(&Manifest::Image(manifest), Some(&tag))
+        .put_manifest_bytes(&manifest_bytes, OCI_MANIFEST, Some(&tag))
         .await?;
-    attach_signature(&repo, &target, &*signer, &BTreeMap::new(), &created).await?;
+    attach::attach_bundle(&repo, &target, &bundle, &created, &BTreeMap::new()).await?;
     note!(
         "Pushed and signed the OSV index {} ({} records) as {}@{} ({})",
         args.index.display(),

@@ -8,7 +8,7 @@ use vouch_registry::attach;
 use vouch_registry::oci::{Descriptor, Manifest};
 
 use crate::args::{RegistryArgs, SigningArgs};
-use crate::attach::{attach_signature, legacy_key, Format};
+use crate::attach::{legacy_key, sign_image, Format};
 use crate::clock::now_rfc3339;
 use crate::image::parse_image;
 use crate::term::note;
@@ -18,7 +18,8 @@ use crate::term::note;
 #[command(after_help = "Examples:\n  \
     vouch sign oci:build/layout:v1 --key ci.key\n  \
     vouch sign registry.example.com/team/app:v1 --key ci.key --format legacy -a build=42\n  \
-    vouch sign registry.example.com/team/app:v1 --key ci.key --recursive   # index and each platform")]
+    vouch sign registry.example.com/team/app:v1 --key ci.key --recursive   # index and each platform\n  \
+    vouch sign registry.example.com/team/app:v1 --keyless   # in GitHub Actions or GitLab CI")]
 pub struct Args {
     /// The image: `oci:PATH[:TAG]` or a registry reference. A tag is resolved
     /// once; the signature is over the manifest digest.
@@ -72,6 +73,14 @@ fn simple_signing_payload(
     serde_json::to_vec(&payload).unwrap_or_default()
 }
 
+/// A target's signature, made before anything is attached.
+enum Signature {
+    /// A bundle, for a referrer.
+    Bundle(vouch_evidence::bundle::Bundle),
+    /// A simple-signing payload and its signature, for a legacy layer.
+    Legacy(Vec<u8>, Vec<u8>),
+}
+
 /// Signs the image (and with --recursive its platform manifests).
 pub async fn run(args: Args) -> Result<()> {
     let signer = args.key.signer().await?;
@@ -91,18 +100,30 @@ pub async fn run(args: Args) -> Result<()> {
             Manifest::Image(_) => bail!("--recursive: {image} is a single image, not an index"),
         }
     }
-    let created = now_rfc3339();
+    // Every target is signed before anything is attached: a signer that
+    // fails part-way leaves the image as it was.
+    let mut signed = Vec::with_capacity(targets.len());
     for target in &targets {
-        match args.format {
+        signed.push(match args.format {
             Format::Bundle => {
-                attach_signature(&repo, target, &*signer, &annotations, &created).await?;
+                Signature::Bundle(sign_image(&*signer, &target.digest, &annotations).await?)
             }
             Format::Legacy => {
                 let payload =
                     simple_signing_payload(&image.location.to_string(), target, &annotations);
                 let signature = legacy_key(&*signer)?.sign(&payload)?;
-                attach::attach_legacy_signature(&repo, &target.digest, &payload, &signature)
-                    .await?;
+                Signature::Legacy(payload, signature)
+            }
+        });
+    }
+    let created = now_rfc3339();
+    for (target, signature) in targets.iter().zip(&signed) {
+        match signature {
+            Signature::Bundle(bundle) => {
+                attach::attach_bundle(&repo, target, bundle, &created, &BTreeMap::new()).await?;
+            }
+            Signature::Legacy(payload, signature) => {
+                attach::attach_legacy_signature(&repo, &target.digest, payload, signature).await?;
             }
         }
         note!(

@@ -16,7 +16,8 @@ use crate::term::note;
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
     vouch sign-blob --key ci.key --bundle app.tar.sigstore.json app.tar\n  \
-    vouch sign-blob --in-toto --key ci.key --bundle prov.sigstore.json statement.json")]
+    vouch sign-blob --in-toto --key ci.key --bundle prov.sigstore.json statement.json\n  \
+    vouch sign-blob --keyless --identity-token @token.jwt --bundle app.tar.sigstore.json app.tar")]
 pub struct Args {
     #[command(flatten)]
     key: SigningArgs,

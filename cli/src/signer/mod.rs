@@ -21,6 +21,7 @@ use vouch_evidence::keys::{PublicKey, Signer as KeySigner};
 
 use crate::files::load_private_key;
 
+pub mod keyless;
 pub mod pkcs11;
 
 /// Signs evidence into Sigstore bundles; see the module documentation.
