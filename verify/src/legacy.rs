@@ -461,6 +461,14 @@ mod tests {
                 verify_keyless_layer(&a, &image(), &public_good(), &google(SUBJECT)).unwrap_err();
             assert!(matches!(err, Error::LegacyKeyless(_)), "{bad}: {err}");
         }
+        // A timestamp annotation is verified too, never skipped: a
+        // malformed one is refused, and so is one that is no timestamp.
+        let mut a = real();
+        keyless(&mut a).rfc3161_timestamp = Some("{}".into());
+        let err = verify_keyless_layer(&a, &image(), &public_good(), &google(SUBJECT)).unwrap_err();
+        assert!(matches!(err, Error::LegacyKeyless(_)), "{err}");
+        keyless(&mut a).rfc3161_timestamp = Some(r#"{"SignedRFC3161Timestamp":"AAAA"}"#.into());
+        assert!(verify_keyless_layer(&a, &image(), &public_good(), &google(SUBJECT)).is_err());
     }
 
     const CI: &str = "https://github.com/org/repo/.github/workflows/release.yml@refs/heads/main";
