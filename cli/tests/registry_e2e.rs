@@ -15,8 +15,10 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use serde_json::{json, Value};
+use vouch_evidence::attachment::LegacyKeyless;
 use vouch_evidence::digest::sha256;
 use vouch_evidence::dsse::{Envelope, IN_TOTO_PAYLOAD_TYPE};
+use vouch_evidence::fixtures::sigstore::{AttestationEntry, TestSigstore};
 use vouch_evidence::keys::{PrivateKey, Signer};
 
 use common::registry::{Registry, OCI_CONFIG, OCI_INDEX, OCI_MANIFEST, PASSWORD, USERNAME};
@@ -689,6 +691,188 @@ fn reads_legacy_cosign_signatures_and_attestations() {
     push_cosign_signature(&registry, &env, repo, &other, &digest, &key);
     let out = verify_image(&env, &registry.reference(repo, "v2"), &public, &[]);
     assert_fails_with(&out, &format!("is for {digest}"));
+}
+
+// ---------------------------------------------------------------------------
+// Legacy keyless cosign layers (before Sigstore bundles)
+// ---------------------------------------------------------------------------
+
+const RELEASE: &str = "https://github.com/org/app/.github/workflows/release.yml@refs/heads/main";
+const GITHUB: &str = "https://token.actions.githubusercontent.com";
+
+/// A policy whose one keyless authority admits `subject` from GitHub
+/// Actions, under the test Sigstore's root (root.json), for the image
+/// signature and the provenance.
+fn legacy_keyless_policy(subject: &str) -> String {
+    format!(
+        r#"apiVersion: vouch.dev/v1alpha1
+kind: ImagePolicy
+metadata: {{name: legacy-keyless}}
+spec:
+  images: [{{glob: "oci:**"}}]
+  authorities:
+    - name: release
+      keyless:
+        trustedRoot: root.json
+        identities:
+          - issuer: {GITHUB}
+            subject: {subject}
+  signatures: {{authorities: [release]}}
+  attestations:
+    - name: provenance
+      predicateType: {SLSA_PROVENANCE_V1}
+      authorities: [release]
+"#
+    )
+}
+
+/// The annotations cosign writes on a keyless layer.
+fn keyless_annotations(signature: &[u8], keyless: &LegacyKeyless) -> Value {
+    let mut annotations = json!({
+        SIGNATURE_ANNOTATION: base64::engine::general_purpose::STANDARD.encode(signature),
+        "dev.sigstore.cosign/certificate": keyless.certificate,
+        "dev.sigstore.cosign/chain": keyless.chain,
+    });
+    if let Some(bundle) = &keyless.rekor_bundle {
+        annotations["dev.sigstore.cosign/bundle"] = bundle.as_str().into();
+    }
+    annotations
+}
+
+/// An `oci:` layout with one image, tagged `v1`, whose `.sig` and `.att`
+/// tags hold keyless layers signed by `subject` through `sigstore`, as
+/// cosign wrote them before bundles (`bundle_annotation` false drops the
+/// Rekor bundle from both). Returns the layout.
+fn legacy_keyless_image(
+    env: &Fixture,
+    sigstore: &TestSigstore,
+    subject: &str,
+    bundle_annotation: bool,
+) -> Layout {
+    let layout = Layout::create(env.dir().join(format!("layout-{bundle_annotation}")));
+    let image = layout.small_image();
+    let digest = image["digest"].as_str().unwrap().to_string();
+    let payload = simple_signing_payload("registry.test/app", &digest);
+    let (signature, mut sig_keyless) = sigstore.sign_legacy(subject, GITHUB, &payload);
+    let statement = json!({
+        "_type": "https://in-toto.io/Statement/v0.1",
+        "predicateType": SLSA_PROVENANCE_V1,
+        "subject": [{"name": "registry.test/app", "digest": {"sha256": &digest[7..]}}],
+        "predicate": {"buildDefinition": {"buildType": "https://example.com/build/v1"}},
+    });
+    let (envelope, mut att_keyless) = sigstore.attest_legacy(
+        subject,
+        GITHUB,
+        AttestationEntry::IntotoV002,
+        IN_TOTO_PAYLOAD_TYPE,
+        &serde_json::to_vec(&statement).unwrap(),
+    );
+    if !bundle_annotation {
+        sig_keyless.rekor_bundle = None;
+        att_keyless.rekor_bundle = None;
+    }
+    let sig = layout.cosign_image(
+        SIMPLE_SIGNING,
+        &payload,
+        &keyless_annotations(&signature, &sig_keyless),
+    );
+    let mut annotations = keyless_annotations(b"", &att_keyless);
+    annotations["predicateType"] = SLSA_PROVENANCE_V1.into();
+    let att = layout.cosign_image(DSSE_LAYER, &envelope.to_json(), &annotations);
+    let (sig_tag, att_tag) = (cosign_tag(&digest, "sig"), cosign_tag(&digest, "att"));
+    layout.set_tags(&[(&image, "v1"), (&sig, &sig_tag), (&att, &att_tag)]);
+    layout
+}
+
+fn verify_with(env: &Fixture, layout: &Layout, policy: &str) -> (Output, Value) {
+    fs::write(env.dir().join("policy.yaml"), policy).unwrap();
+    let out = env.run([
+        "verify",
+        &layout.oci("v1"),
+        "--policy",
+        "policy.yaml",
+        "--output",
+        "json",
+    ]);
+    let verdict = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out, verdict)
+}
+
+/// Every reason an attachment was not used, under any policy.
+fn ignored(verdict: &Value) -> String {
+    verdict["images"][0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|e| e["ignored"].as_array().unwrap().iter())
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn legacy_keyless_cosign_layers_verify_under_a_keyless_authority() {
+    let env = Fixture::new();
+    let sigstore = TestSigstore::new();
+    fs::write(env.dir().join("root.json"), sigstore.trusted_root()).unwrap();
+    let layout = legacy_keyless_image(&env, &sigstore, RELEASE, true);
+
+    let (out, verdict) = verify_with(&env, &layout, &legacy_keyless_policy(RELEASE));
+    assert_ok(&out);
+    assert_eq!(verdict["images"][0]["verdict"], "allow", "{verdict:#}");
+    let requirements = verdict["images"][0]["policies"][0]["requirements"]
+        .as_array()
+        .unwrap();
+    assert_eq!(requirements.len(), 2, "{verdict:#}");
+    for r in requirements {
+        assert_eq!(r["passed"], true, "{r}");
+        let by = r["satisfiedBy"][0].as_str().unwrap();
+        assert!(by.starts_with("release: ") && by.contains(RELEASE), "{r}");
+    }
+    let formats: Vec<&str> = verdict["images"][0]["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["format"].as_str().unwrap())
+        .collect();
+    assert_eq!(formats, ["legacy", "legacy"], "{verdict:#}");
+
+    // Another identity: the same layers verify, but the signer is refused.
+    let other = RELEASE.replace("release.yml", "nightly.yml");
+    let (out, verdict) = verify_with(&env, &layout, &legacy_keyless_policy(&other));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(verdict["images"][0]["verdict"], "deny", "{verdict:#}");
+    assert!(
+        ignored(&verdict).contains("certificate identity mismatch"),
+        "{verdict:#}"
+    );
+}
+
+#[test]
+fn regression_issue_17_legacy_keyless_layers_need_their_rekor_bundle_and_root() {
+    let env = Fixture::new();
+    let sigstore = TestSigstore::new();
+    // Without the Rekor bundle annotation: refused by name, nothing weaker.
+    fs::write(env.dir().join("root.json"), sigstore.trusted_root()).unwrap();
+    let layout = legacy_keyless_image(&env, &sigstore, RELEASE, false);
+    let (out, verdict) = verify_with(&env, &layout, &legacy_keyless_policy(RELEASE));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(verdict["images"][0]["verdict"], "deny", "{verdict:#}");
+    assert!(
+        ignored(&verdict).contains("no dev.sigstore.cosign/bundle annotation"),
+        "{verdict:#}"
+    );
+    // Under another Sigstore's root (another CA, another log): refused.
+    let layout = legacy_keyless_image(&env, &sigstore, RELEASE, true);
+    fs::write(
+        env.dir().join("root.json"),
+        TestSigstore::new().trusted_root(),
+    )
+    .unwrap();
+    let (out, verdict) = verify_with(&env, &layout, &legacy_keyless_policy(RELEASE));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(verdict["images"][0]["verdict"], "deny", "{verdict:#}");
+    assert!(ignored(&verdict).contains("does not verify"), "{verdict:#}");
 }
 
 // ---------------------------------------------------------------------------

@@ -23,6 +23,17 @@ pub const COSIGN_SIGNATURE_ANNOTATION: &str = "dev.cosignproject.cosign/signatur
 pub const DSSE_LAYER: &str = "application/vnd.dsse.envelope.v1+json";
 /// Legacy cosign attestation layer annotation.
 pub const PREDICATE_TYPE_ANNOTATION: &str = "predicateType";
+/// Legacy cosign layer annotation: the Fulcio signing certificate (PEM) of
+/// a keyless signature or attestation.
+pub const COSIGN_CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
+/// Legacy cosign layer annotation: the certificate's chain (PEM), as the
+/// signer's Fulcio returned it.
+pub const COSIGN_CHAIN_ANNOTATION: &str = "dev.sigstore.cosign/chain";
+/// Legacy cosign layer annotation: the Rekor "bundle" (signed entry
+/// timestamp, entry body, integrated time, log index and log id), JSON.
+pub const COSIGN_BUNDLE_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
+/// Legacy cosign layer annotation: an RFC 3161 timestamp, JSON.
+pub const COSIGN_RFC3161_ANNOTATION: &str = "dev.sigstore.cosign/rfc3161timestamp";
 /// The predicate type cosign v3 uses for an image signature as a statement.
 pub const COSIGN_SIGN_PREDICATE_TYPE: &str = "https://sigstore.dev/cosign/sign/v1";
 
@@ -80,6 +91,25 @@ pub enum Evidence {
     Dsse(Envelope),
 }
 
+/// The keyless evidence a legacy cosign layer carries in its annotations,
+/// as read (capped in size by the registry crate), unparsed and unverified:
+/// older cosign versions wrote keyless signatures and attestations this
+/// way, before Sigstore bundles. `verify` turns it into a bundle and checks
+/// it as one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegacyKeyless {
+    /// [`COSIGN_CERTIFICATE_ANNOTATION`]: the Fulcio leaf, PEM.
+    pub certificate: String,
+    /// [`COSIGN_CHAIN_ANNOTATION`], if present (never trusted: the chain
+    /// is built from the trusted root).
+    pub chain: Option<String>,
+    /// [`COSIGN_BUNDLE_ANNOTATION`], if present: without it the layer has
+    /// no log entry and cannot verify keyless.
+    pub rekor_bundle: Option<String>,
+    /// [`COSIGN_RFC3161_ANNOTATION`], if present.
+    pub rfc3161_timestamp: Option<String>,
+}
+
 /// One signature or attestation found next to an image.
 #[derive(Debug, Clone)]
 pub struct Attachment {
@@ -95,6 +125,9 @@ pub struct Attachment {
     pub digest: Sha256,
     /// The evidence itself.
     pub evidence: Evidence,
+    /// For a legacy layer signed keyless, what its annotations carry
+    /// besides the signature: certificate, chain, Rekor bundle, timestamp.
+    pub keyless: Option<LegacyKeyless>,
 }
 
 /// An entry next to an image that could not be read as evidence: a

@@ -3,6 +3,9 @@
 //! knows how to make a record, so that a test says only what it is about.
 #![allow(clippy::expect_used)] // test fixtures: a bad constant is a test bug
 
+#[cfg(feature = "fixtures")]
+pub mod sigstore;
+
 use crate::input::{os_purl, Digest, Distribution, InputRecord, Match, Purl};
 
 /// The fingerprint of Debian 12's archive signing key, as a release's

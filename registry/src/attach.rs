@@ -44,10 +44,17 @@ use crate::repository::FetchedManifest;
 use crate::{Error, Repository, Result};
 
 pub use vouch_evidence::attachment::{
-    Attachment, Evidence, Format, Ignored, Kind, ANNOTATION_BUNDLE_CONTENT,
-    ANNOTATION_BUNDLE_PREDICATE_TYPE, BUNDLE_ARTIFACT_TYPE, COSIGN_SIGNATURE_ANNOTATION,
-    COSIGN_SIGN_PREDICATE_TYPE, COSIGN_SIMPLE_SIGNING, DSSE_LAYER, PREDICATE_TYPE_ANNOTATION,
+    Attachment, Evidence, Format, Ignored, Kind, LegacyKeyless, ANNOTATION_BUNDLE_CONTENT,
+    ANNOTATION_BUNDLE_PREDICATE_TYPE, BUNDLE_ARTIFACT_TYPE, COSIGN_BUNDLE_ANNOTATION,
+    COSIGN_CERTIFICATE_ANNOTATION, COSIGN_CHAIN_ANNOTATION, COSIGN_RFC3161_ANNOTATION,
+    COSIGN_SIGNATURE_ANNOTATION, COSIGN_SIGN_PREDICATE_TYPE, COSIGN_SIMPLE_SIGNING, DSSE_LAYER,
+    PREDICATE_TYPE_ANNOTATION,
 };
+
+/// The largest keyless annotation of a legacy layer that is read: a Fulcio
+/// leaf is about 3 KiB, a chain 2 KiB, a Rekor bundle (whose body holds the
+/// certificate again, base64 twice) 8 KiB, an RFC 3161 timestamp 4 KiB.
+pub const MAX_KEYLESS_ANNOTATION: usize = 64 * 1024;
 
 /// How many read-merge-write rounds a tagged index update tries.
 const MAX_UPDATE_ATTEMPTS: usize = 12;
@@ -666,6 +673,7 @@ async fn read_bundle(repo: &Repository, subject: &Sha256, d: &Descriptor) -> Res
         created: m.annotations.get(crate::oci::ANNOTATION_CREATED).cloned(),
         digest: d.digest,
         evidence: Evidence::Bundle(bundle),
+        keyless: None,
     })
 }
 
@@ -705,7 +713,7 @@ async fn read_legacy(
         }
         Kind::Attestation => Evidence::Dsse(
             Envelope::from_json(&repo.blob(layer).await?)
-                .map_err(|e| invalid(repo, what, e.to_string()))?,
+                .map_err(|e| invalid(repo, what.clone(), e.to_string()))?,
         ),
     };
     Ok(Attachment {
@@ -715,7 +723,39 @@ async fn read_legacy(
         created: None,
         digest: layer.digest,
         evidence,
+        keyless: legacy_keyless(repo, &what, layer)?,
     })
+}
+
+/// The keyless annotations of a legacy layer, each capped at
+/// [`MAX_KEYLESS_ANNOTATION`]; `None` for a layer with no certificate (a
+/// keyed signature). Nothing is parsed here: `verify` reads them.
+fn legacy_keyless(
+    repo: &Repository,
+    what: &str,
+    layer: &Descriptor,
+) -> Result<Option<LegacyKeyless>> {
+    let read = |name: &str| -> Result<Option<String>> {
+        match layer.annotations.get(name) {
+            Some(value) if value.len() > MAX_KEYLESS_ANNOTATION => Err(Error::TooLarge {
+                what: format!("annotation {name} of {what}"),
+                location: repo.location(),
+                size: value.len() as u64,
+                limit: MAX_KEYLESS_ANNOTATION as u64,
+            }),
+            Some(value) => Ok(Some(value.clone())),
+            None => Ok(None),
+        }
+    };
+    let Some(certificate) = read(COSIGN_CERTIFICATE_ANNOTATION)? else {
+        return Ok(None);
+    };
+    Ok(Some(LegacyKeyless {
+        certificate,
+        chain: read(COSIGN_CHAIN_ANNOTATION)?,
+        rekor_bundle: read(COSIGN_BUNDLE_ANNOTATION)?,
+        rfc3161_timestamp: read(COSIGN_RFC3161_ANNOTATION)?,
+    }))
 }
 
 #[cfg(test)]
@@ -766,6 +806,69 @@ mod tests {
         let mut d = Descriptor::of(OCI_MANIFEST, name.as_bytes());
         d.artifact_type = Some(BUNDLE_ARTIFACT_TYPE.into());
         d
+    }
+
+    /// A legacy `.sig` layer of `subject` with `annotations` besides its
+    /// signature, in a memory store.
+    async fn legacy_layer(annotations: &[(&str, String)]) -> (Repository, Sha256) {
+        let repo = Repository::new(Arc::new(MemoryStore::new()), "app", Limits::default());
+        let subject = vouch_evidence::digest::sha256(b"the image");
+        let mut layer = repo
+            .put_blob(COSIGN_SIMPLE_SIGNING, b"payload")
+            .await
+            .unwrap();
+        layer
+            .annotations
+            .insert(COSIGN_SIGNATURE_ANNOTATION.into(), "c2ln".into());
+        for (name, value) in annotations {
+            layer.annotations.insert((*name).into(), value.clone());
+        }
+        append_legacy_layers(&repo, &legacy_signature_tag(&subject), &[layer])
+            .await
+            .unwrap();
+        (repo, subject)
+    }
+
+    #[tokio::test]
+    async fn a_legacy_layer_keeps_its_keyless_annotations() {
+        let (repo, subject) = legacy_layer(&[
+            (COSIGN_CERTIFICATE_ANNOTATION, "leaf".into()),
+            (COSIGN_CHAIN_ANNOTATION, "chain".into()),
+            (COSIGN_BUNDLE_ANNOTATION, "rekor".into()),
+            (COSIGN_RFC3161_ANNOTATION, "tsa".into()),
+        ])
+        .await;
+        let listing = list(&repo, &subject, None).await.unwrap();
+        assert_eq!(
+            listing.attachments[0].keyless,
+            Some(LegacyKeyless {
+                certificate: "leaf".into(),
+                chain: Some("chain".into()),
+                rekor_bundle: Some("rekor".into()),
+                rfc3161_timestamp: Some("tsa".into()),
+            })
+        );
+        // A keyed layer (no certificate) carries none, even with a bundle.
+        let (repo, subject) = legacy_layer(&[(COSIGN_BUNDLE_ANNOTATION, "rekor".into())]).await;
+        let listing = list(&repo, &subject, None).await.unwrap();
+        assert_eq!(listing.attachments[0].keyless, None);
+    }
+
+    #[tokio::test]
+    async fn regression_issue_17_an_oversized_keyless_annotation_is_skipped() {
+        let huge = "A".repeat(MAX_KEYLESS_ANNOTATION + 1);
+        let (repo, subject) = legacy_layer(&[
+            (COSIGN_CERTIFICATE_ANNOTATION, "leaf".into()),
+            (COSIGN_BUNDLE_ANNOTATION, huge),
+        ])
+        .await;
+        let listing = list(&repo, &subject, None).await.unwrap();
+        assert!(listing.attachments.is_empty());
+        assert!(
+            listing.ignored[0].reason.contains(COSIGN_BUNDLE_ANNOTATION),
+            "{}",
+            listing.ignored[0].reason
+        );
     }
 
     #[tokio::test]

@@ -120,6 +120,7 @@ mod tests {
             created: None,
             digest: sha256(b"layer"),
             evidence,
+            keyless: None,
         }
     }
 

@@ -58,6 +58,12 @@ pub enum Error {
         /// regorus's message.
         reason: String,
     },
+    /// A legacy cosign layer signed keyless cannot be turned into the
+    /// bundle it stands for: a missing or malformed annotation (the Rekor
+    /// bundle above all, without which there is no log entry), or a Rekor
+    /// entry kind that is not verified. Nothing weaker is tried instead.
+    #[error("legacy keyless layer: {0}")]
+    LegacyKeyless(String),
     /// The Sigstore verifier rejected the bundle (signature, transparency
     /// log entry, timestamps, artifact binding).
     ///

@@ -53,6 +53,7 @@ use vouch_evidence::vex;
 use crate::attestation::{statement_about, verify_attestation};
 use crate::bundle::{verify_keyless, Artifact, TrustedRoot};
 use crate::image::verify_signature;
+use crate::legacy;
 use crate::policy::{
     is_cyclonedx, is_provenance, AttestationRequirement, AuthorityKind, ImagePolicy, Mode, NoMatch,
     PolicySet, Signers, StaticAction, VendoredInputs, Vulnerabilities,
@@ -334,15 +335,20 @@ fn verify_one(
             }
         }
         AuthorityKind::Keyless(k) => {
-            let Evidence::Bundle(bundle) = &attachment.evidence else {
-                return Err(Error::WrongMaterial(
-                    "keyless verification reads Sigstore bundles; this is a legacy layer",
-                ));
-            };
             let root = k
                 .trusted_root
                 .as_ref()
                 .map_or(default_root, |r| r.root.as_ref());
+            let Evidence::Bundle(bundle) = &attachment.evidence else {
+                // A legacy `.sig` or `.att` layer, verified as the bundle
+                // its keyless annotations stand for.
+                let legacy = legacy::verify_keyless_layer(attachment, digest, root, &k.identities)?;
+                return Ok(Some((
+                    legacy.verification.identity.to_string(),
+                    legacy.statement,
+                    legacy.verification.signing_times,
+                )));
+            };
             let verified = verify_keyless(bundle, Artifact::Digest(*digest), root, &k.identities)?;
             let payload = verified.payload.ok_or(Error::WrongMaterial(
                 "a message-signature bundle does not say which image it signs",
@@ -1237,6 +1243,7 @@ mod tests {
             created: None,
             digest: sha256(b"attachment"),
             evidence,
+            keyless: None,
         }
     }
 
@@ -1489,6 +1496,7 @@ mod tests {
             created: None,
             digest: sha256(bytes),
             evidence: Evidence::Dsse(Envelope::sign(IN_TOTO_PAYLOAD_TYPE, bytes, &[&ci]).unwrap()),
+            keyless: None,
         };
         let now = "2026-01-02T00:00:00Z";
         let alone = [signed(&provenance, SLSA_PROVENANCE_V1)];
@@ -1589,6 +1597,7 @@ mod tests {
             created: None,
             digest: sha256(bytes),
             evidence: Evidence::Dsse(Envelope::sign(IN_TOTO_PAYLOAD_TYPE, bytes, keys).unwrap()),
+            keyless: None,
         }
     }
 

@@ -91,29 +91,37 @@ pub fn verify_signature(
         }
         Evidence::SimpleSigning { payload, signature } => {
             key.verify(payload, signature)?;
-            let parsed: SimpleSigning = serde_json::from_slice(payload).map_err(|e| {
-                Error::ArtifactMismatch(format!(
-                    "signed payload is not a simple-signing document: {e}"
-                ))
-            })?;
-            if parsed.critical.type_ != SIMPLE_SIGNING_TYPE {
-                return Err(Error::ArtifactMismatch(format!(
-                    "signed payload is of type {:?}",
-                    parsed.critical.type_
-                )));
-            }
-            if parsed.critical.image.docker_manifest_digest != image.to_string() {
-                return Err(Error::ArtifactMismatch(format!(
-                    "signature is for {}, not {image}",
-                    parsed.critical.image.docker_manifest_digest
-                )));
-            }
-            Ok(())
+            check_simple_signing(payload, image)
         }
         Evidence::Dsse(_) => Err(Error::WrongMaterial(
             "a DSSE layer is an attestation, not a signature",
         )),
     }
+}
+
+/// Checks that verified simple-signing bytes are an image signature of
+/// `image`: of type `cosign container image signature`, naming `image` as
+/// its `docker-manifest-digest`. The one reading of a legacy `.sig`
+/// payload, keyed or keyless.
+pub(crate) fn check_simple_signing(payload: &[u8], image: &Sha256) -> Result<()> {
+    let parsed: SimpleSigning = serde_json::from_slice(payload).map_err(|e| {
+        Error::ArtifactMismatch(format!(
+            "signed payload is not a simple-signing document: {e}"
+        ))
+    })?;
+    if parsed.critical.type_ != SIMPLE_SIGNING_TYPE {
+        return Err(Error::ArtifactMismatch(format!(
+            "signed payload is of type {:?}",
+            parsed.critical.type_
+        )));
+    }
+    if parsed.critical.image.docker_manifest_digest != image.to_string() {
+        return Err(Error::ArtifactMismatch(format!(
+            "signature is for {}, not {image}",
+            parsed.critical.image.docker_manifest_digest
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

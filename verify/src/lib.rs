@@ -17,6 +17,7 @@ mod error;
 pub mod evaluate;
 pub mod identity;
 pub mod image;
+pub mod legacy;
 pub mod openpgp;
 pub mod os;
 pub mod policy;
