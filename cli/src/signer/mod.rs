@@ -21,6 +21,8 @@ use vouch_evidence::keys::{PublicKey, Signer as KeySigner};
 
 use crate::files::load_private_key;
 
+pub mod kms;
+
 /// Signs evidence into Sigstore bundles; see the module documentation.
 #[async_trait]
 pub trait Signer: Send + Sync {
@@ -100,7 +102,8 @@ pub struct KeyOptions {
 pub fn open_key(key: &KeyRef, _options: &KeyOptions) -> Result<Box<dyn KeySigner>> {
     match key {
         KeyRef::File(path) => Ok(Box::new(load_private_key(path)?)),
-        KeyRef::Pkcs11(_) | KeyRef::AwsKms(_) => bail!("--key {key}: not supported yet"),
+        KeyRef::AwsKms(uri) => Ok(Box::new(kms::open(uri)?)),
+        KeyRef::Pkcs11(_) => bail!("--key {key}: not supported yet"),
     }
 }
 
@@ -108,7 +111,7 @@ pub fn open_key(key: &KeyRef, _options: &KeyOptions) -> Result<Box<dyn KeySigner
 /// its public half (`vouch keygen --kms`).
 pub fn generate_in_store(
     key: &KeyRef,
-    _algorithm: vouch_evidence::keys::Algorithm,
+    algorithm: vouch_evidence::keys::Algorithm,
     _options: &KeyOptions,
 ) -> Result<PublicKey> {
     match key {
@@ -116,7 +119,8 @@ pub fn generate_in_store(
             "--kms {key}: not a key store URI (pkcs11: or awskms://); \
              use --out PREFIX for a key file"
         ),
-        KeyRef::Pkcs11(_) | KeyRef::AwsKms(_) => bail!("--kms {key}: not supported yet"),
+        KeyRef::AwsKms(uri) => kms::generate(uri, algorithm),
+        KeyRef::Pkcs11(_) => bail!("--kms {key}: not supported yet"),
     }
 }
 
