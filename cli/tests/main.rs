@@ -25,6 +25,7 @@ mod inputs_pip;
 mod inputs_tree;
 mod interop_intoto;
 mod interop_sigstore_js;
+mod kms;
 mod links_intoto;
 mod os_demo;
 mod os_fixtures;
