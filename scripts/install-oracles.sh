@@ -13,6 +13,7 @@
 #                        file it installs is missing
 #                        (uses sudo -n when not root)
 #   target/oracles/venv  Python venv from tests/oracles/requirements.txt
+#                        (moto, the AWS KMS emulator, among them)
 #   target/oracles/npm   npm packages from tests/oracles/package{,-lock}.json
 #   librust-flate2-dev   and the librust packages it needs, installed, with
 #                        their .debs (and those of the Go and npm packages

@@ -27,6 +27,7 @@ mod inputs_tree;
 mod interop_intoto;
 mod interop_sigstore_js;
 mod keyless;
+mod kms;
 mod links_intoto;
 mod os_demo;
 mod os_fixtures;

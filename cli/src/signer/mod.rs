@@ -22,6 +22,7 @@ use vouch_evidence::keys::{PublicKey, Signer as KeySigner};
 use crate::files::load_private_key;
 
 pub mod keyless;
+pub mod kms;
 pub mod pkcs11;
 
 /// Signs evidence into Sigstore bundles; see the module documentation.
@@ -106,7 +107,7 @@ pub fn open_key(key: &KeyRef, options: &KeyOptions) -> Result<Box<dyn KeySigner>
     match key {
         KeyRef::File(path) => Ok(Box::new(load_private_key(path)?)),
         KeyRef::Pkcs11(uri) => Ok(Box::new(pkcs11::open(uri, options)?)),
-        KeyRef::AwsKms(_) => bail!("--key {key}: not supported yet"),
+        KeyRef::AwsKms(uri) => Ok(Box::new(kms::open(uri)?)),
     }
 }
 
@@ -123,7 +124,7 @@ pub fn generate_in_store(
              use --out PREFIX for a key file"
         ),
         KeyRef::Pkcs11(uri) => pkcs11::generate(uri, algorithm, options),
-        KeyRef::AwsKms(_) => bail!("--kms {key}: not supported yet"),
+        KeyRef::AwsKms(uri) => kms::generate(uri, algorithm),
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod debian;
+pub mod kms;
 pub mod registry;
 pub mod report;
 pub mod sigstore;
