@@ -726,12 +726,13 @@ spec:
     )
 }
 
-/// The annotations cosign writes on a keyless layer.
-fn keyless_annotations(signature: &[u8], keyless: &LegacyKeyless) -> Value {
+/// The annotations cosign writes on a keyless layer (`chain` included,
+/// though vouch builds the chain from the trusted root).
+fn keyless_annotations(signature: &[u8], keyless: &LegacyKeyless, chain: &str) -> Value {
     let mut annotations = json!({
         SIGNATURE_ANNOTATION: base64::engine::general_purpose::STANDARD.encode(signature),
         "dev.sigstore.cosign/certificate": keyless.certificate,
-        "dev.sigstore.cosign/chain": keyless.chain,
+        "dev.sigstore.cosign/chain": chain,
     });
     if let Some(bundle) = &keyless.rekor_bundle {
         annotations["dev.sigstore.cosign/bundle"] = bundle.as_str().into();
@@ -774,9 +775,9 @@ fn legacy_keyless_image(
     let sig = layout.cosign_image(
         SIMPLE_SIGNING,
         &payload,
-        &keyless_annotations(&signature, &sig_keyless),
+        &keyless_annotations(&signature, &sig_keyless, &sigstore.chain_pem()),
     );
-    let mut annotations = keyless_annotations(b"", &att_keyless);
+    let mut annotations = keyless_annotations(b"", &att_keyless, &sigstore.chain_pem());
     annotations["predicateType"] = SLSA_PROVENANCE_V1.into();
     let att = layout.cosign_image(DSSE_LAYER, &envelope.to_json(), &annotations);
     let (sig_tag, att_tag) = (cosign_tag(&digest, "sig"), cosign_tag(&digest, "att"));

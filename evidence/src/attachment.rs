@@ -26,9 +26,6 @@ pub const PREDICATE_TYPE_ANNOTATION: &str = "predicateType";
 /// Legacy cosign layer annotation: the Fulcio signing certificate (PEM) of
 /// a keyless signature or attestation.
 pub const COSIGN_CERTIFICATE_ANNOTATION: &str = "dev.sigstore.cosign/certificate";
-/// Legacy cosign layer annotation: the certificate's chain (PEM), as the
-/// signer's Fulcio returned it.
-pub const COSIGN_CHAIN_ANNOTATION: &str = "dev.sigstore.cosign/chain";
 /// Legacy cosign layer annotation: the Rekor "bundle" (signed entry
 /// timestamp, entry body, integrated time, log index and log id), JSON.
 pub const COSIGN_BUNDLE_ANNOTATION: &str = "dev.sigstore.cosign/bundle";
@@ -92,7 +89,9 @@ pub enum Evidence {
 }
 
 /// The keyless evidence a legacy cosign layer carries in its annotations,
-/// as read (capped in size by the registry crate), unparsed and unverified:
+/// as read (capped in size by the registry crate), unparsed and unverified
+/// (its `dev.sigstore.cosign/chain` annotation is not read: the chain is
+/// built from the trusted root alone):
 /// older cosign versions wrote keyless signatures and attestations this
 /// way, before Sigstore bundles. `verify` turns it into a bundle and checks
 /// it as one.
@@ -100,9 +99,6 @@ pub enum Evidence {
 pub struct LegacyKeyless {
     /// [`COSIGN_CERTIFICATE_ANNOTATION`]: the Fulcio leaf, PEM.
     pub certificate: String,
-    /// [`COSIGN_CHAIN_ANNOTATION`], if present (never trusted: the chain
-    /// is built from the trusted root).
-    pub chain: Option<String>,
     /// [`COSIGN_BUNDLE_ANNOTATION`], if present: without it the layer has
     /// no log entry and cannot verify keyless.
     pub rekor_bundle: Option<String>,

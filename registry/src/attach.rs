@@ -46,13 +46,12 @@ use crate::{Error, Repository, Result};
 pub use vouch_evidence::attachment::{
     Attachment, Evidence, Format, Ignored, Kind, LegacyKeyless, ANNOTATION_BUNDLE_CONTENT,
     ANNOTATION_BUNDLE_PREDICATE_TYPE, BUNDLE_ARTIFACT_TYPE, COSIGN_BUNDLE_ANNOTATION,
-    COSIGN_CERTIFICATE_ANNOTATION, COSIGN_CHAIN_ANNOTATION, COSIGN_RFC3161_ANNOTATION,
-    COSIGN_SIGNATURE_ANNOTATION, COSIGN_SIGN_PREDICATE_TYPE, COSIGN_SIMPLE_SIGNING, DSSE_LAYER,
-    PREDICATE_TYPE_ANNOTATION,
+    COSIGN_CERTIFICATE_ANNOTATION, COSIGN_RFC3161_ANNOTATION, COSIGN_SIGNATURE_ANNOTATION,
+    COSIGN_SIGN_PREDICATE_TYPE, COSIGN_SIMPLE_SIGNING, DSSE_LAYER, PREDICATE_TYPE_ANNOTATION,
 };
 
 /// The largest keyless annotation of a legacy layer that is read: a Fulcio
-/// leaf is about 3 KiB, a chain 2 KiB, a Rekor bundle (whose body holds the
+/// leaf is about 3 KiB, a Rekor bundle (whose body holds the
 /// certificate again, base64 twice) 8 KiB, an RFC 3161 timestamp 4 KiB.
 pub const MAX_KEYLESS_ANNOTATION: usize = 64 * 1024;
 
@@ -752,7 +751,6 @@ fn legacy_keyless(
     };
     Ok(Some(LegacyKeyless {
         certificate,
-        chain: read(COSIGN_CHAIN_ANNOTATION)?,
         rekor_bundle: read(COSIGN_BUNDLE_ANNOTATION)?,
         rfc3161_timestamp: read(COSIGN_RFC3161_ANNOTATION)?,
     }))
@@ -833,7 +831,8 @@ mod tests {
     async fn a_legacy_layer_keeps_its_keyless_annotations() {
         let (repo, subject) = legacy_layer(&[
             (COSIGN_CERTIFICATE_ANNOTATION, "leaf".into()),
-            (COSIGN_CHAIN_ANNOTATION, "chain".into()),
+            // Not read: the chain is built from the trusted root.
+            ("dev.sigstore.cosign/chain", "chain".into()),
             (COSIGN_BUNDLE_ANNOTATION, "rekor".into()),
             (COSIGN_RFC3161_ANNOTATION, "tsa".into()),
         ])
@@ -843,7 +842,6 @@ mod tests {
             listing.attachments[0].keyless,
             Some(LegacyKeyless {
                 certificate: "leaf".into(),
-                chain: Some("chain".into()),
                 rekor_bundle: Some("rekor".into()),
                 rfc3161_timestamp: Some("tsa".into()),
             })

@@ -312,7 +312,6 @@ mod tests {
             keyless: annotation("dev.sigstore.cosign/certificate").map(|certificate| {
                 LegacyKeyless {
                     certificate,
-                    chain: annotation("dev.sigstore.cosign/chain"),
                     rekor_bundle: annotation("dev.sigstore.cosign/bundle"),
                     rfc3161_timestamp: None,
                 }
