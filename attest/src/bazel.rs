@@ -58,7 +58,12 @@
 //! `urls` that are not literals when no repository cache holds the
 //! archive.
 
+mod bzlmod;
+mod lockfile;
+mod module;
 mod starlark;
+
+pub use bzlmod::{BCR, MIRROR_DIR};
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};
@@ -175,11 +180,32 @@ impl Ecosystem for Bazel {
 
     fn discover(&self, root: &Root) -> Result<Vec<Input>> {
         let stores = stores(root)?;
+        let registries = registry_flags(root)?;
+        let modules = bzlmod::discover(root, &stores, &registries)?;
+        let mut files = starlark_files(root.path(), &stores)?;
+        for (relative, full) in modules.included {
+            if !files.iter().any(|(r, _)| *r == relative) {
+                files.push((relative, full));
+            }
+        }
         let mut pins = Vec::new();
-        for (relative, full) in starlark_files(root.path(), &stores)? {
+        for (relative, full) in files {
             let text = root.read_metadata(&full, "Starlark file")?;
             pins.extend(read_pins(&text, &relative, &full)?);
         }
+        // A pin of the same archive as a module (the same digest) is that
+        // module, fetched the WORKSPACE way: listed once, as the module.
+        let module_digests: Vec<Expected> = modules
+            .inputs
+            .iter()
+            .filter(|i| i.ecosystem == "bazel")
+            .filter_map(|i| i.declared.as_deref().and_then(|d| sri_digest(d).ok()))
+            .collect();
+        pins.retain(|p| {
+            p.expected
+                .as_ref()
+                .map_or(true, |e| !module_digests.contains(e))
+        });
         let mut seen = HashSet::new();
         pins.retain(|p| {
             seen.insert((
@@ -209,12 +235,58 @@ impl Ecosystem for Bazel {
             })
             .collect::<Result<_>>()?;
 
-        pins.into_iter()
+        let mut inputs: Vec<Input> = pins
+            .into_iter()
             .zip(found)
             .zip(observed)
             .map(|((pin, found), observed)| input(pin, found, observed))
-            .collect()
+            .collect::<Result<_>>()?;
+        // Envoy's categories (and licence, CPE) of a repository that is
+        // also a module of the same name.
+        let mut modules = modules.inputs;
+        for module in modules.iter_mut().filter(|m| m.ecosystem == "bazel") {
+            if let Some(spec) = inputs
+                .iter()
+                .find(|i| i.name == module.name && !i.categories.is_empty())
+            {
+                module.categories = spec.categories.clone();
+                module.license = module.license.take().or_else(|| spec.license.clone());
+                module.cpe = module.cpe.take().or_else(|| spec.cpe.clone());
+            }
+        }
+        inputs.extend(modules);
+        Ok(inputs)
     }
+}
+
+/// The `--registry` values of the project's `.bazelrc`, in order (any
+/// command or config).
+fn registry_flags(root: &Root) -> Result<Vec<String>> {
+    if !root.has(BAZELRC) {
+        return Ok(Vec::new());
+    }
+    let text = root.read_metadata(&root.path().join(BAZELRC), "bazelrc")?;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let tokens: Vec<&str> = line
+            .split_whitespace()
+            .take_while(|t| !t.starts_with('#'))
+            .collect();
+        let mut options = tokens.iter().skip(1);
+        while let Some(option) = options.next() {
+            let value = match option.split_once('=') {
+                Some(("--registry", value)) => Some(value),
+                None if *option == "--registry" => options.next().copied(),
+                _ => None,
+            };
+            if let Some(value) = value.map(|v| v.trim_matches(|c| c == '"' || c == '\'')) {
+                if !value.is_empty() && !out.iter().any(|r: &String| r == value) {
+                    out.push(value.to_string());
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The input a pin gives, with what was found on disk.
@@ -462,6 +534,7 @@ fn starlark_files(root: &Path, stores: &[Store]) -> Result<Vec<(String, PathBuf)
             !(name.starts_with('.')
                 || name.starts_with("bazel-")
                 || SKIPPED_DIRS.contains(&name.as_ref())
+                || (entry.depth() == 1 && name == MIRROR_DIR)
                 || skipped.iter().any(|s| s.as_path() == entry.path()))
         });
     for entry in walk {

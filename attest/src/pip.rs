@@ -443,6 +443,40 @@ pub fn parse_requirements(text: &str, path: &Path) -> Result<RequirementsFile> {
     })
 }
 
+/// The inputs a requirements lock declares (`text`; `path` names it in
+/// errors, `source` is its root-relative path for reasons), as not
+/// vendored, with the same checks as [`Pip`] (unpinned and unhashed
+/// requirements are mismatches): for readers that find a lock elsewhere
+/// than `requirements.txt`, such as a Bazel `pip.parse` extension. Its `-r`
+/// and `--find-links` options are not followed.
+pub fn locked_inputs(text: &str, path: &Path, source: &str) -> Result<Vec<Input>> {
+    let parsed = parse_requirements(text, path)?;
+    let mut inputs = Vec::new();
+    for requirement in &parsed.requirements {
+        let Pin::Exact(version) = &requirement.pin else {
+            inputs.extend(unpinned(requirement, source)?);
+            continue;
+        };
+        let status = match check(requirement, source, &[]) {
+            Match::Match => Match::NotVendored,
+            unhashed => unhashed,
+        };
+        let name = &requirement.name;
+        inputs.push(Input {
+            declared: joined(&requirement.hashes),
+            status,
+            ..Input::declared(
+                "pip",
+                name.clone(),
+                version.clone(),
+                input::purl("pypi", None, name, Some(version), &[])?,
+                format!("https://pypi.org/project/{name}/{version}/"),
+            )
+        });
+    }
+    Ok(inputs)
+}
+
 /// Whether a `-r` or `--find-links` value is a URL rather than a path.
 fn is_url(value: &str) -> bool {
     value.contains("://") || value.starts_with("file:")

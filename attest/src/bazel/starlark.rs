@@ -277,6 +277,137 @@ pub(crate) fn parse(text: &str, rules: &[&str]) -> Result<Module, SyntaxError> {
     Ok(module)
 }
 
+/// One top-level statement of a `MODULE.bazel` file: a call of a (dotted)
+/// name, possibly assigned (`go_deps = use_extension(...)`,
+/// `go_deps.module(...)`, `bazel_dep(...)`).
+#[derive(Debug)]
+pub(crate) struct Statement {
+    /// The line it starts on.
+    pub line: usize,
+    /// The name it is assigned to, if any.
+    pub assigned: Option<String>,
+    /// The callee, split at dots: `["go_deps", "module"]`.
+    pub callee: Vec<String>,
+    /// Its positional arguments.
+    pub positional: Vec<Value>,
+    /// Its keyword arguments, in order.
+    pub kwargs: Vec<(String, Value)>,
+    /// Why some arguments cannot be known (`*args`, `**kwargs`).
+    pub splat: Option<String>,
+}
+
+/// Reads a `MODULE.bazel` file (or a file it `include`s): Bazel allows
+/// there only top-level calls and assignments (no `def`, `load`, `if` or
+/// `for`), so every logical line must be `[NAME =] a.b.c(args)` or
+/// `NAME = expression`; anything else is an error naming its line, as
+/// Bazel refuses it. Assignments of literals are visible to later
+/// arguments, as in [`parse`].
+pub(crate) fn statements(text: &str) -> Result<Vec<Statement>, SyntaxError> {
+    let lines = lex(text)?;
+    let mut budget = BUDGET;
+    let mut globals: HashMap<String, (Value, usize)> = HashMap::new();
+    let aliases = HashMap::new();
+    let no_params = HashSet::new();
+    let mut out = Vec::new();
+    for line in &lines {
+        let t = &line.tokens;
+        let first = t.first().map_or(1, |x| x.line);
+        if !line.top_level {
+            return error(first, "unexpected indentation");
+        }
+        let (assigned, rest) = match (t.first().map(|x| &x.tok), t.get(1).map(|x| &x.tok)) {
+            (Some(Tok::Ident(name)), Some(Tok::Op("="))) => (Some(name.clone()), &t[2..]),
+            _ => (None, &t[..]),
+        };
+        // A dotted name followed by `(`.
+        let mut callee = Vec::new();
+        let mut i = 0;
+        while let Some(Token {
+            tok: Tok::Ident(word),
+            ..
+        }) = rest.get(i)
+        {
+            callee.push(word.clone());
+            match rest.get(i + 1).map(|x| &x.tok) {
+                Some(Tok::Op(".")) => i += 2,
+                _ => break,
+            }
+        }
+        let is_call = !callee.is_empty()
+            && matches!(rest.get(i + 1).map(|x| &x.tok), Some(Tok::Op("(")))
+            && !callee.iter().any(|w| {
+                matches!(
+                    w.as_str(),
+                    "def" | "load" | "if" | "for" | "while" | "return" | "lambda"
+                )
+            });
+        let env = Env {
+            globals: &globals,
+            params: &no_params,
+            aliases: &aliases,
+        };
+        if is_call {
+            let mut parser = Parser::new(&rest[i + 2..], first, &env, &mut budget);
+            let args = parser.arguments()?;
+            parser.finish()?;
+            if let Some(name) = &assigned {
+                let value = unknown(format!("a call to `{}`", callee.join(".")));
+                globals.insert(name.clone(), (value, 1));
+            }
+            out.push(Statement {
+                line: first,
+                assigned,
+                callee,
+                positional: args.positional,
+                kwargs: args.named,
+                splat: args.splat,
+            });
+            continue;
+        }
+        match (assigned, t.first().map(|x| &x.tok)) {
+            (Some(name), _) => {
+                let mut parser = Parser::new(rest, first, &env, &mut budget);
+                let value = parser.expression()?;
+                parser.finish()?;
+                let weight = value.weight();
+                globals.insert(name, (value, weight));
+            }
+            (None, Some(Tok::Ident(word)))
+                if matches!(
+                    word.as_str(),
+                    "def"
+                        | "load"
+                        | "if"
+                        | "for"
+                        | "while"
+                        | "return"
+                        | "class"
+                        | "import"
+                        | "pass"
+                        | "break"
+                        | "continue"
+                ) =>
+            {
+                return error(
+                    first,
+                    format!(
+                        "`{word}` is not allowed here: a MODULE.bazel file holds only calls, \
+                         assignments and expressions"
+                    ),
+                )
+            }
+            // Any other expression (a docstring, a comprehension of calls):
+            // read for its syntax, its value unused.
+            (None, _) => {
+                let mut parser = Parser::new(rest, first, &env, &mut budget);
+                parser.expression()?;
+                parser.finish()?;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Augmented assignment operators.
 const AUGMENTED: [&str; 11] = [
     "+=", "-=", "*=", "/=", "//=", "%=", "&=", "|=", "^=", "<<=", ">>=",

@@ -1,0 +1,1133 @@
+//! Bazel modules (Bzlmod): the resolved module graph of `MODULE.bazel` and
+//! `MODULE.bazel.lock`, each module's archive from its registry's
+//! `source.json`, and the Go, Cargo and pip pins of module extensions.
+//!
+//! **The graph, as Bazel resolves it.** The root module is the project's
+//! `MODULE.bazel` with every file it `include`s. Bazel's resolution is
+//! minimal version selection: starting from the root, every `bazel_dep` is
+//! followed to that module version's `MODULE.bazel` in its registry
+//! (dev dependencies only for the root; a `single_version_override` with a
+//! version rewrites every dependency on the module to it); then, per
+//! module name, the highest version asked for anywhere is selected (with a
+//! `multiple_version_override`, each dependency goes to the lowest allowed
+//! version at least as high as it asks, and those versions coexist); then
+//! the graph is walked again from the root through the selected versions
+//! only, and what is not reached is dropped. Compatibility levels, which
+//! only make Bazel fail, are not checked. vouch does exactly that, reading
+//! each `MODULE.bazel` from a local copy of the registry (below), when
+//! every module version reached has its file there. When one is missing,
+//! the lockfile is the graph: Bazel records in `registryFileHashes` the
+//! `source.json` of each module it selected, and nothing else, so those
+//! are the modules (an old lockfile's `moduleDepGraph` is the graph
+//! itself).
+//!
+//! **Registry files are trusted only when the lockfile vouches for them.**
+//! Bazel records the SHA-256 of every registry file it read
+//! (`registryFileHashes`); vouch never fetches, and reads a registry file
+//! only from inside the project: from `registry-mirror/<host>/<path>/`
+//! (the registry URL without its scheme: `registry-mirror/bcr.bazel.build/
+//! modules/zlib/1.3.1/source.json`), or from the registry's own directory
+//! when `.bazelrc` names a `--registry=file://%workspace%/<dir>`. A file
+//! whose SHA-256 differs from the lockfile's is not used: a `MODULE.bazel`
+//! so changed stops discovery (the graph itself cannot be trusted), a
+//! `source.json` so changed makes its module a mismatch naming the file. A
+//! registry file in the project that the lockfile does not record (a
+//! workspace registry, or a lockfile that predates source.json hashes) is
+//! project content and is read as such. Where a module's `source.json`
+//! cannot be read, its module is still an input, with no declared digest
+//! and not vendored, its `uri` the registry file's URL.
+//!
+//! **What each module records.** `name` and `version`; `purl`
+//! `pkg:bazel/<name>@<version>` (the purl spec's `bazel` type), with
+//! `repository_url=<registry>` when the registry is not the BCR, and for a
+//! non-registry override the archive's `download_url` or the git
+//! `vcs_url`; `uri` the archive's first URL; `declared` the SRI
+//! `integrity` of `source.json` (or of `archive_override`); `patches` the
+//! registry's patches and overlay files (as paths in the mirror when they
+//! are there, each checked against its integrity, else as URLs) and the
+//! root's `single_version_override`/`archive_override` patches (as paths
+//! from the root). The archive is looked up as WORKSPACE pins are: in the
+//! repository caches and distdirs `.bazelrc` names inside the project, and
+//! hashed with the integrity's algorithm; a different digest is a mismatch
+//! naming the archive. A `git_override` is a module at a commit with no
+//! archive digest; without a commit it is a mismatch (Bazel follows a
+//! branch or tag); a `local_path_override` inside the project is the
+//! project's own code and not an input, outside it a mismatch. A version
+//! the lockfile lists in `selectedYankedVersions` is a mismatch that says
+//! it was yanked and why.
+//!
+//! **Extensions.** Tags of `use_extension` proxies in the root module (and
+//! its includes), by extension name: `go_deps.module(path, version, sum)`
+//! and `go_deps.from_file(go_mod)` (the `go.sum` beside it) give `go`
+//! inputs as the Go reader does; `crate.from_cargo(cargo_lockfile |
+//! cargo_lock)` the crates of that `Cargo.lock` (`cargo` inputs);
+//! `pip.parse(requirements_lock | requirements_by_platform |
+//! requirements_linux | requirements_darwin | requirements_windows)` the
+//! requirements of those files (`pip` inputs). Labels of other
+//! repositories are not in the project and are not read; a label leaving
+//! the project is refused.
+//!
+//! **Counted once.** A lockfile an extension names that vouch's own reader
+//! of that ecosystem already reads (the root `go.mod`, `Cargo.lock` or
+//! `requirements.txt`) is left to it, and the same extension pin named
+//! twice is listed once. A WORKSPACE-era pin (`http_archive` in WORKSPACE,
+//! a `.bzl` file, or through `use_repo_rule`) whose declared digest is a
+//! module's archive digest is the same bytes and is dropped in favour of
+//! the module, which carries the registry's identity; pins with other
+//! digests are other archives and stay, so a project that takes one
+//! library both ways lists both versions it fetches.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::lockfile::{self, Lockfile};
+use super::module::{self, compare_versions, ModuleFile, Override, Tag, MODULE_FILE};
+use super::starlark::Value;
+use super::{hash, locate, patch_path, sri_digest, Algorithm, Pin, Store};
+use crate::input;
+use crate::tree::{join_inside, Root};
+use crate::{Error, Input, Match, Result};
+
+/// The lockfile beside `MODULE.bazel`.
+pub(crate) const LOCKFILE: &str = "MODULE.bazel.lock";
+/// The directory a registry's files are mirrored in, by URL without the
+/// scheme.
+pub const MIRROR_DIR: &str = "registry-mirror";
+/// The default registry.
+pub const BCR: &str = "https://bcr.bazel.build";
+/// The most `include`d files, and the most module files read for the
+/// graph.
+const MAX_INCLUDES: usize = 256;
+const MAX_MODULES: usize = 20_000;
+
+/// A module of the graph: its name and version.
+type Key = (String, String);
+
+/// A registry's `source.json`.
+#[derive(Debug, Default, Deserialize)]
+struct Source {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    mirror_urls: Vec<String>,
+    #[serde(default)]
+    integrity: Option<String>,
+    #[serde(default)]
+    patches: BTreeMap<String, String>,
+    #[serde(default)]
+    overlay: BTreeMap<String, String>,
+    #[serde(default)]
+    remote: Option<String>,
+    #[serde(default)]
+    commit: Option<String>,
+    #[serde(default)]
+    path: Option<String>,
+}
+
+/// Where registry files are read from.
+struct Registries<'a> {
+    root: &'a Root,
+    lock: &'a Lockfile,
+    /// The registries in the order Bazel asks them.
+    order: Vec<String>,
+    /// `file://%workspace%/<dir>` registries: URL to root-relative dir.
+    workspace: BTreeMap<String, String>,
+}
+
+/// A registry file as read: its content, or why it is not used.
+enum Fetched {
+    /// Read and, where the lockfile records it, matching its hash.
+    Trusted(String),
+    /// Not in the project.
+    Absent,
+    /// Its SHA-256 is not the lockfile's.
+    Tampered(String),
+}
+
+impl Registries<'_> {
+    /// The project-relative path a registry file is mirrored at.
+    fn local(&self, registry: &str, rest: &str) -> Option<String> {
+        if let Some(dir) = self.workspace.get(registry) {
+            return Some(if dir.is_empty() {
+                rest.to_string()
+            } else {
+                format!("{dir}/{rest}")
+            });
+        }
+        let bare = registry
+            .strip_prefix("https://")
+            .or_else(|| registry.strip_prefix("http://"))?;
+        Some(format!(
+            "{MIRROR_DIR}/{}/{rest}",
+            bare.trim_end_matches('/')
+        ))
+    }
+
+    /// Reads `<registry>/<rest>` from the project, checked against the
+    /// lockfile's hash when it records one.
+    fn fetch(&self, registry: &str, rest: &str) -> Result<(Fetched, Option<String>)> {
+        let url = format!("{registry}/{rest}");
+        let Some(local) = self.local(registry, rest) else {
+            return Ok((Fetched::Absent, None));
+        };
+        let full = join_inside(self.root.path(), &local)?;
+        if self.root.resolve(&full)?.is_none() {
+            return Ok((Fetched::Absent, Some(local)));
+        }
+        let text = self.root.read_metadata(&full, "registry file")?;
+        let recorded = self.lock.registry_file_hashes.get(&url);
+        if let Some(Some(expected)) = recorded {
+            let got = vouch_evidence::digest::sha256(text.as_bytes()).hex();
+            if &got != expected {
+                return Ok((
+                    Fetched::Tampered(format!(
+                        "registry file {local} has sha256 {got}, but {LOCKFILE} records {expected} \
+                         for {url}: vouch does not trust it"
+                    )),
+                    Some(local),
+                ));
+            }
+        }
+        Ok((Fetched::Trusted(text), Some(local)))
+    }
+
+    /// The registry a module version comes from: the first (in Bazel's
+    /// order) whose `MODULE.bazel` the lockfile records, else the first.
+    fn of(&self, name: &str, version: &str, preferred: Option<&str>) -> String {
+        if let Some(registry) = preferred {
+            return registry.trim_end_matches('/').to_string();
+        }
+        let rest = format!("modules/{name}/{version}/{MODULE_FILE}");
+        self.order
+            .iter()
+            .find(|r| {
+                matches!(
+                    self.lock.registry_file_hashes.get(&format!("{r}/{rest}")),
+                    Some(Some(_))
+                )
+            })
+            .or_else(|| self.order.first())
+            .cloned()
+            .unwrap_or_else(|| BCR.to_string())
+    }
+}
+
+/// What the Bzlmod reader found: inputs, and the files it read that may
+/// hold WORKSPACE-style pins (included module files).
+pub(crate) struct Found {
+    /// The modules and extension pins.
+    pub inputs: Vec<Input>,
+    /// Included files, as (relative, full) paths.
+    pub included: Vec<(String, PathBuf)>,
+}
+
+/// Reads the project's module graph and extension pins. `registries` are
+/// the `--registry` values of `.bazelrc`, in order.
+pub(crate) fn discover(root: &Root, stores: &[Store], registries: &[String]) -> Result<Found> {
+    if !root.has(MODULE_FILE) {
+        return Ok(Found {
+            inputs: Vec::new(),
+            included: Vec::new(),
+        });
+    }
+    let (root_module, included) = read_root(root)?;
+    let lock = if root.has(LOCKFILE) {
+        let full = root.path().join(LOCKFILE);
+        lockfile::parse(&root.read_metadata(&full, "lockfile")?, LOCKFILE)?
+    } else {
+        Lockfile::default()
+    };
+    let has_lock = root.has(LOCKFILE);
+
+    let mut order: Vec<String> = registries
+        .iter()
+        .map(|r| r.trim_end_matches('/').to_string())
+        .collect();
+    if order.is_empty() {
+        order.push(BCR.to_string());
+    }
+    for recorded in lock.registries() {
+        if !order.contains(&recorded) {
+            order.push(recorded);
+        }
+    }
+    let workspace: BTreeMap<String, String> = order
+        .iter()
+        .filter_map(|r| {
+            let dir = r.strip_prefix("file://%workspace%")?;
+            Some((r.clone(), dir.trim_matches('/').to_string()))
+        })
+        .collect();
+    let regs = Registries {
+        root,
+        lock: &lock,
+        order,
+        workspace,
+    };
+
+    let selected = if !lock.dep_graph.is_empty() {
+        lock.dep_graph
+            .values()
+            .map(|m| (m.name.clone(), m.version.clone()))
+            .collect()
+    } else {
+        resolve(&regs, &root_module, has_lock)?
+    };
+
+    let mut inputs = Vec::new();
+    let mut pins: Vec<(Pin, Option<ModuleExtra>)> = Vec::new();
+    for (name, version) in &selected {
+        let old_spec = lock
+            .dep_graph
+            .get(&format!("{name}@{version}"))
+            .and_then(|m| m.repo_spec.as_ref());
+        if let Some(spec) = old_spec {
+            pins.push(graph_pin(name, version, spec)?);
+            continue;
+        }
+        if let Some((over, at)) = root_module.overrides.get(name) {
+            if !over.is_registry() {
+                if let Some(pin) = override_pin(root, name, version, over, at)? {
+                    pins.push(pin);
+                }
+                continue;
+            }
+        }
+        pins.push(module_pin(&regs, &root_module, name, version)?);
+    }
+    for (pin, extra) in pins {
+        inputs.push(finish(root, stores, pin, extra, &lock)?);
+    }
+    inputs.extend(extension_inputs(root, &root_module.tags, &lock)?);
+    Ok(Found { inputs, included })
+}
+
+/// Reads the root `MODULE.bazel` and every file it includes (refusing
+/// includes that leave the project, cycles and too many files).
+fn read_root(root: &Root) -> Result<(ModuleFile, Vec<(String, PathBuf)>)> {
+    let mut module = ModuleFile::default();
+    let text = root.read_metadata(&root.path().join(MODULE_FILE), "MODULE.bazel")?;
+    module::read(&text, MODULE_FILE, true, &mut module)?;
+    let mut read: BTreeSet<String> = BTreeSet::new();
+    let mut included = Vec::new();
+    let mut next = 0;
+    while next < module.includes.len() {
+        let (relative, at) = module.includes[next].clone();
+        next += 1;
+        if !read.insert(relative.clone()) {
+            continue; // Bazel refuses a file included twice; reading it once is enough
+        }
+        if read.len() > MAX_INCLUDES {
+            return Err(Error::Invalid {
+                what: "MODULE.bazel",
+                path: at,
+                reason: format!("more than {MAX_INCLUDES} included files"),
+            });
+        }
+        let full = join_inside(root.path(), &relative)?;
+        if root.resolve(&full)?.is_none() {
+            return Err(Error::Invalid {
+                what: "MODULE.bazel",
+                path: at,
+                reason: format!("the included file {relative} does not exist"),
+            });
+        }
+        let text = root.read_metadata(&full, "MODULE.bazel")?;
+        module::read(&text, &relative, true, &mut module)?;
+        included.push((relative, full));
+    }
+    Ok((module, included))
+}
+
+/// The dependencies of one module file as Bazel follows them: dev
+/// dependencies only for the root, each version rewritten by the root's
+/// `single_version_override` (or emptied by a non-registry override).
+fn edges(file: &ModuleFile, is_root: bool, overrides: &ModuleFile) -> Vec<Key> {
+    file.deps
+        .iter()
+        .filter(|d| is_root || !d.dev)
+        .map(|d| {
+            let version = match overrides.overrides.get(&d.name) {
+                Some((Override::SingleVersion { version, .. }, _)) if !version.is_empty() => {
+                    version.clone()
+                }
+                Some((over, _)) if !over.is_registry() => String::new(),
+                _ => d.version.clone(),
+            };
+            (d.name.clone(), version)
+        })
+        .collect()
+}
+
+/// Minimal version selection over the registry's module files (see the
+/// module doc); the lockfile's selected `source.json` files when a module
+/// file is not in the project.
+fn resolve(regs: &Registries, root_module: &ModuleFile, has_lock: bool) -> Result<Vec<Key>> {
+    // Discovery: every module version reachable through any version.
+    let mut deps: BTreeMap<Key, Vec<Key>> = BTreeMap::new();
+    let root_key: Key = (String::new(), String::new());
+    let mut queue: Vec<Key> = edges(root_module, true, root_module);
+    deps.insert(root_key.clone(), queue.clone());
+    let mut complete = true;
+    // Module files Bazel read that no module file vouch reads asks for were
+    // asked for by Bazel's own built-in modules (`bazel_tools` depends on
+    // `rules_java`, `zlib`, `buildozer`, ..., by Bazel release): they are
+    // dependencies of the root as far as vouch can see.
+    let recorded: Vec<Key> = regs
+        .lock
+        .recorded(MODULE_FILE)
+        .into_iter()
+        .map(|(_, name, version)| (name, version))
+        .collect();
+    loop {
+        while let Some(key) = queue.pop() {
+            if deps.contains_key(&key) {
+                continue;
+            }
+            if deps.len() > MAX_MODULES {
+                return Err(Error::Invalid {
+                    what: "Bazel module graph",
+                    path: MODULE_FILE.into(),
+                    reason: format!("more than {MAX_MODULES} module versions"),
+                });
+            }
+            let (name, version) = &key;
+            let non_registry = root_module
+                .overrides
+                .get(name)
+                .is_some_and(|(o, _)| !o.is_registry());
+            if non_registry || version.is_empty() {
+                deps.insert(key, Vec::new()); // its module file is not in a registry
+                continue;
+            }
+            let preferred = match root_module.overrides.get(name) {
+                Some((Override::SingleVersion { registry, .. }, _)) => registry.as_deref(),
+                _ => None,
+            };
+            let registry = regs.of(name, version, preferred);
+            let rest = format!("modules/{name}/{version}/{MODULE_FILE}");
+            let file = match regs.fetch(&registry, &rest)?.0 {
+                Fetched::Trusted(text) => {
+                    let mut file = ModuleFile::default();
+                    module::read(&text, &format!("{registry}/{rest}"), false, &mut file)?;
+                    edges(&file, false, root_module)
+                }
+                Fetched::Tampered(why) => {
+                    return Err(Error::Invalid {
+                        what: "Bazel registry file",
+                        path: format!("{registry}/{rest}"),
+                        reason: why,
+                    })
+                }
+                Fetched::Absent => {
+                    complete = false;
+                    Vec::new()
+                }
+            };
+            queue.extend(file.iter().cloned());
+            deps.insert(key, file);
+        }
+        let asked: BTreeSet<&Key> = deps.values().flatten().collect();
+        let unasked: Vec<Key> = recorded
+            .iter()
+            .filter(|k| !asked.contains(k))
+            .cloned()
+            .collect();
+        if unasked.is_empty() {
+            break;
+        }
+        if let Some(root_deps) = deps.get_mut(&root_key) {
+            root_deps.extend(unasked.iter().cloned());
+        }
+        queue.extend(unasked);
+    }
+
+    if !complete && has_lock {
+        // The lockfile records the source.json of each selected module.
+        let mut selected: Vec<Key> = regs
+            .lock
+            .recorded("source.json")
+            .into_iter()
+            .map(|(_, name, version)| (name, version))
+            .collect();
+        for (name, (over, _)) in &root_module.overrides {
+            if !over.is_registry() && root_module.deps.iter().any(|d| &d.name == name) {
+                selected.push((name.clone(), String::new()));
+            }
+        }
+        selected.sort();
+        selected.dedup();
+        return Ok(selected);
+    }
+
+    // Selection: the highest version per name, or per allowed version.
+    let mut highest: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, version) in deps.keys().filter(|k| **k != root_key) {
+        let entry = highest.entry(name).or_insert(version);
+        if compare_versions(version, entry).is_gt() {
+            *entry = version;
+        }
+    }
+    let select = |(name, version): &Key| -> Key {
+        if let Some((Override::MultipleVersion { versions }, _)) = root_module.overrides.get(name) {
+            let mut allowed: Vec<&String> = versions.iter().collect();
+            allowed.sort_by(|a, b| compare_versions(a, b));
+            if let Some(v) = allowed
+                .into_iter()
+                .find(|v| compare_versions(v, version).is_ge())
+            {
+                return (name.clone(), v.clone());
+            }
+        }
+        let version = highest.get(name.as_str()).copied().unwrap_or(version);
+        (name.clone(), version.to_string())
+    };
+    // Pruning: only what the root reaches through selected versions.
+    let mut reached: BTreeSet<Key> = BTreeSet::new();
+    let mut stack: Vec<Key> = deps[&root_key].iter().map(select).collect();
+    while let Some(key) = stack.pop() {
+        if !reached.insert(key.clone()) {
+            continue;
+        }
+        if let Some(next) = deps.get(&key) {
+            stack.extend(next.iter().map(select));
+        }
+    }
+    Ok(reached.into_iter().collect())
+}
+
+/// What a module input carries besides its pin.
+struct ModuleExtra {
+    purl: String,
+    uri: String,
+    /// Why the module is a mismatch whatever is on disk.
+    broken: Option<String>,
+}
+
+/// The pin of a module taken from a registry.
+fn module_pin(
+    regs: &Registries,
+    root_module: &ModuleFile,
+    name: &str,
+    version: &str,
+) -> Result<(Pin, Option<ModuleExtra>)> {
+    let override_entry = root_module.overrides.get(name);
+    let preferred = match override_entry {
+        Some((Override::SingleVersion { registry, .. }, _)) => registry.as_deref(),
+        _ => None,
+    };
+    let registry = regs.of(name, version, preferred);
+    let rest = format!("modules/{name}/{version}/source.json");
+    let url = format!("{registry}/{rest}");
+    let qualifiers: Vec<(&str, &str)> = if registry == BCR {
+        Vec::new()
+    } else {
+        vec![("repository_url", registry.as_str())]
+    };
+    let purl = input::purl("bazel", None, name, Some(version), &qualifiers)?;
+    let mut root_patches: Vec<String> = match override_entry {
+        Some((Override::SingleVersion { patches, .. }, _)) => {
+            patches.iter().map(|p| patch_path(p)).collect()
+        }
+        _ => Vec::new(),
+    };
+    let (fetched, local) = regs.fetch(&registry, &rest)?;
+    let at = format!("registry file {}", local.as_deref().unwrap_or(&url));
+    let mut pin = Pin {
+        at: at.clone(),
+        name: name.to_string(),
+        version: version.to_string(),
+        urls: Ok(Vec::new()),
+        declared: None,
+        expected: Err(String::new()),
+        broken: None,
+        license: None,
+        cpe: None,
+        categories: Vec::new(),
+        patches: Vec::new(),
+    };
+    let mut extra = ModuleExtra {
+        purl,
+        uri: url.clone(),
+        broken: None,
+    };
+    let text = match fetched {
+        Fetched::Trusted(text) => text,
+        Fetched::Tampered(why) => {
+            extra.broken = Some(why);
+            pin.patches = root_patches;
+            return Ok((pin, Some(extra)));
+        }
+        Fetched::Absent => {
+            pin.patches = root_patches;
+            return Ok((pin, Some(extra)));
+        }
+    };
+    let source: Source = serde_json::from_str(&text).map_err(|e| Error::Invalid {
+        what: "source.json",
+        path: local.clone().unwrap_or(url.clone()),
+        reason: e.to_string(),
+    })?;
+    match source.kind.as_deref().unwrap_or("archive") {
+        "archive" => {
+            let mut urls: Vec<String> = source.url.into_iter().collect();
+            urls.extend(source.mirror_urls);
+            if let Some(first) = urls.first() {
+                extra.uri = first.clone();
+            }
+            pin.urls = Ok(urls);
+            match source.integrity {
+                Some(sri) => {
+                    pin.expected = sri_digest(&sri);
+                    pin.declared = Some(sri);
+                }
+                None => {
+                    pin.expected =
+                        Err("declares no `integrity`: Bazel accepts whatever the URL serves".into())
+                }
+            }
+        }
+        "git_repository" => {
+            let remote = source.remote.unwrap_or_default();
+            let commit = source.commit.unwrap_or_default();
+            extra.uri = remote.clone();
+            if commit.is_empty() {
+                extra.broken = Some(format!(
+                    "{at} names no `commit`: Bazel follows a tag or branch of {remote}"
+                ));
+            }
+        }
+        "local_path" => {
+            extra.broken = Some(format!(
+                "{at} is a `local_path` module ({}), which no digest pins",
+                source.path.unwrap_or_default()
+            ));
+        }
+        other => {
+            extra.broken = Some(format!("{at} has type {other:?}, which vouch cannot check"));
+        }
+    }
+    // Registry patches and overlay files: checked where mirrored.
+    let base = format!("modules/{name}/{version}");
+    let mut bad: Option<String> = None;
+    for (dir, files) in [("patches", &source.patches), ("overlay", &source.overlay)] {
+        for (file, integrity) in files {
+            let rest = format!("{base}/{dir}/{file}");
+            let local = regs.local(&registry, &rest);
+            let full = match &local {
+                Some(l) => Some(join_inside(regs.root.path(), l)?),
+                None => None,
+            };
+            let present = match &full {
+                Some(f) => regs.root.resolve(f)?.is_some(),
+                None => false,
+            };
+            match (local, full) {
+                (Some(local), Some(full)) if present => {
+                    if let Ok(expected) = sri_digest(integrity) {
+                        let got = hash(regs.root, &full, expected.algorithm)?;
+                        if got != expected.hex && bad.is_none() {
+                            bad = Some(format!(
+                                "{dir} file {local} has {} {got}, {at} declares {integrity}",
+                                expected.algorithm.key()
+                            ));
+                        }
+                    }
+                    pin.patches.push(local);
+                }
+                _ => pin.patches.push(format!("{registry}/{rest}")),
+            }
+        }
+    }
+    if extra.broken.is_none() {
+        extra.broken = bad;
+    }
+    pin.patches.append(&mut root_patches);
+    Ok((pin, Some(extra)))
+}
+
+/// The pin of a module from an old lockfile's `moduleDepGraph`: its
+/// repository spec's `urls`, `integrity` and `remote_patches` (URL to
+/// integrity), which Bazel fetches as they are.
+fn graph_pin(
+    name: &str,
+    version: &str,
+    spec: &lockfile::RepoSpec,
+) -> Result<(Pin, Option<ModuleExtra>)> {
+    let at = format!("{LOCKFILE} (moduleDepGraph[\"{name}@{version}\"])");
+    let a = &spec.attributes;
+    let urls: Vec<String> = match a.get("urls") {
+        Some(serde_json::Value::Array(items)) => items
+            .iter()
+            .filter_map(|u| u.as_str().map(str::to_string))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let patches: Vec<String> = match a.get("remote_patches") {
+        Some(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    };
+    let integrity = a
+        .get("integrity")
+        .and_then(|v| v.as_str())
+        .filter(|s| !s.is_empty());
+    let (declared, expected) = match integrity {
+        Some(sri) => (Some(sri.to_string()), sri_digest(sri)),
+        None if spec.rule_class_name.ends_with("http_archive") => (
+            None,
+            Err("declares no `integrity`: Bazel accepts whatever the URL serves".to_string()),
+        ),
+        None => (None, Err(String::new())),
+    };
+    let pin = Pin {
+        at,
+        name: name.to_string(),
+        version: version.to_string(),
+        urls: Ok(urls.clone()),
+        declared,
+        expected,
+        broken: None,
+        license: None,
+        cpe: None,
+        categories: Vec::new(),
+        patches,
+    };
+    let extra = ModuleExtra {
+        purl: input::purl(
+            "bazel",
+            None,
+            name,
+            (!version.is_empty()).then_some(version),
+            &[],
+        )?,
+        uri: urls.first().cloned().unwrap_or_default(),
+        broken: None,
+    };
+    Ok((pin, Some(extra)))
+}
+
+/// The pin of a module the root takes from elsewhere than a registry;
+/// `None` for a local path inside the project (the project's own code).
+fn override_pin(
+    root: &Root,
+    name: &str,
+    version: &str,
+    over: &Override,
+    at: &str,
+) -> Result<Option<(Pin, Option<ModuleExtra>)>> {
+    let mut pin = Pin {
+        at: at.to_string(),
+        name: name.to_string(),
+        version: version.to_string(),
+        urls: Ok(Vec::new()),
+        declared: None,
+        expected: Err(String::new()),
+        broken: None,
+        license: None,
+        cpe: None,
+        categories: Vec::new(),
+        patches: Vec::new(),
+    };
+    let version = (!version.is_empty()).then_some(version);
+    let extra = match over {
+        Override::Archive {
+            urls,
+            integrity,
+            patches,
+            ..
+        } => {
+            let first = urls.first().cloned().unwrap_or_default();
+            let q: Vec<(&str, &str)> = if first.is_empty() {
+                Vec::new()
+            } else {
+                vec![("download_url", first.as_str())]
+            };
+            pin.urls = Ok(urls.clone());
+            pin.patches = patches.iter().map(|p| patch_path(p)).collect();
+            match integrity {
+                Some(sri) => {
+                    pin.expected = sri_digest(sri);
+                    pin.declared = Some(sri.clone());
+                }
+                None => {
+                    pin.expected = Err(
+                        "`archive_override` declares no `integrity`: Bazel accepts whatever \
+                         the URL serves"
+                            .into(),
+                    )
+                }
+            }
+            ModuleExtra {
+                purl: input::purl("bazel", None, name, version, &q)?,
+                uri: first,
+                broken: None,
+            }
+        }
+        Override::Git { remote, commit } => {
+            let vcs = format!("git+{remote}@{commit}");
+            ModuleExtra {
+                purl: input::purl("bazel", None, name, version, &[("vcs_url", vcs.as_str())])?,
+                uri: remote.clone(),
+                broken: commit.is_empty().then(|| {
+                    format!("{at}: `git_override` names no `commit`: Bazel follows a tag or branch")
+                }),
+            }
+        }
+        Override::LocalPath { path } => {
+            if crate::tree::outside(root, path).is_none() {
+                return Ok(None);
+            }
+            ModuleExtra {
+                purl: input::purl("bazel", None, name, version, &[])?,
+                uri: String::new(),
+                broken: Some(format!(
+                    "{at}: `local_path_override` takes {path}, outside the project, which no \
+                     digest pins"
+                )),
+            }
+        }
+        Override::SingleVersion { .. } | Override::MultipleVersion { .. } => return Ok(None),
+    };
+    Ok(Some((pin, Some(extra))))
+}
+
+/// A module's input: its pin checked against the stores as WORKSPACE pins
+/// are, with its own identity. A pin whose `expected` is an empty error
+/// declares nothing (its `source.json` is not in the project, or it is a
+/// git module): not vendored, nothing looked up.
+fn finish(
+    root: &Root,
+    stores: &[Store],
+    pin: Pin,
+    extra: Option<ModuleExtra>,
+    lock: &Lockfile,
+) -> Result<Input> {
+    let key = format!("{}@{}", pin.name, pin.version);
+    let mut input = if matches!(&pin.expected, Err(e) if e.is_empty()) {
+        Input {
+            patches: pin.patches,
+            ..Input::declared("bazel", pin.name, pin.version, "", "")
+        }
+    } else {
+        let found = locate(root, &pin, stores)?;
+        let observed = match found.as_ref().filter(|f| f.full.is_file()) {
+            Some(f) => {
+                let algorithm = pin
+                    .expected
+                    .as_ref()
+                    .map_or(Algorithm::Sha256, |e| e.algorithm);
+                Some((algorithm, hash(root, &f.full, algorithm)?))
+            }
+            None => None,
+        };
+        super::input(pin, found, observed)?
+    };
+    if let Some(extra) = extra {
+        input.purl = extra.purl;
+        input.uri = extra.uri;
+        if let Some(reason) = extra.broken {
+            input.status = Match::Mismatch { reason };
+        }
+    }
+    if let Some(why) = lock.selected_yanked.get(&key) {
+        input.status = Match::Mismatch {
+            reason: format!("{key} is yanked ({why}); {LOCKFILE} allows it"),
+        };
+    }
+    Ok(input)
+}
+
+// ---------------------------------------------------------- extensions --
+
+/// Which extension a tag is of, by the extension's name and the `.bzl`
+/// file it is loaded from (so that a project's own extension named `pip`
+/// is not read as rules_python's).
+fn extension_of(tag: &Tag) -> &'static str {
+    let bzl = tag.bzl.as_str();
+    match tag.extension.as_str() {
+        "go_deps" if bzl.contains("gazelle") => "go_deps",
+        "crate"
+            if ["rules_rust", "rules_rs", "crate_universe"]
+                .iter()
+                .any(|r| bzl.contains(r)) =>
+        {
+            "crate"
+        }
+        "pip" if bzl.contains("rules_python") => "pip",
+        _ => "",
+    }
+}
+
+/// The Go modules a lockfile's `moduleExtensions` records for gazelle's
+/// `go_deps` (`go_repository` specs with `importpath`, `version` and
+/// `sum`), as Bazel fetches them.
+fn locked_go_repositories(lock: &Lockfile) -> Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    for (id, extension) in &lock.module_extensions {
+        if !id.contains("gazelle") || !id.ends_with("%go_deps") {
+            continue;
+        }
+        let specs = extension
+            .as_object()
+            .into_iter()
+            .flat_map(|per_os| per_os.values())
+            .filter_map(|v| v.get("generatedRepoSpecs").and_then(|g| g.as_object()))
+            .flat_map(|g| g.values());
+        for spec in specs {
+            let rule = spec
+                .get("repoRuleId")
+                .or_else(|| spec.get("ruleClassName"))
+                .and_then(|r| r.as_str())
+                .unwrap_or_default();
+            if !rule.ends_with("go_repository") {
+                continue;
+            }
+            let Some(attributes) = spec.get("attributes") else {
+                continue;
+            };
+            let text = |k: &str| {
+                attributes
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+            };
+            let (path, version, sum) = (text("importpath"), text("version"), text("sum"));
+            if path.is_empty() || version.is_empty() {
+                continue; // a repository from a local path or a VCS, not a module
+            }
+            let mut input = Input::declared(
+                "go",
+                path,
+                version,
+                crate::go::purl(path, version)?,
+                crate::go::proxy_uri(path, version),
+            );
+            if sum.is_empty() {
+                input.status = Match::Mismatch {
+                    reason: format!(
+                        "{LOCKFILE} records the go_deps repository {path} {version} with no `sum`"
+                    ),
+                };
+            } else {
+                input.declared = Some(sum.to_string());
+            }
+            inputs.push(input);
+        }
+    }
+    Ok(inputs)
+}
+
+/// The Go, Cargo and pip inputs the root module's extension tags pin, and
+/// the Go modules the lockfile records for `go_deps`.
+fn extension_inputs(root: &Root, tags: &[Tag], lock: &Lockfile) -> Result<Vec<Input>> {
+    let mut inputs: Vec<Input> = Vec::new();
+    let mut files_read: BTreeSet<String> = BTreeSet::new();
+    for tag in tags {
+        let label = |keys: &[&str]| -> Vec<(String, String)> {
+            keys.iter()
+                .filter_map(|k| {
+                    tag.kwargs
+                        .iter()
+                        .rev()
+                        .find(|(key, _)| key == k)
+                        .map(|(_, v)| ((*k).to_string(), v.clone()))
+                })
+                .flat_map(|(k, v)| match v {
+                    Value::Str(s) => vec![(k, s)],
+                    // requirements_by_platform = {label: platforms}
+                    Value::Dict(entries) => {
+                        entries.into_iter().map(|(l, _)| (k.clone(), l)).collect()
+                    }
+                    _ => Vec::new(),
+                })
+                .collect()
+        };
+        let string = |key: &str| match tag.kwargs.iter().rev().find(|(k, _)| k == key) {
+            Some((_, Value::Str(s))) => Some(s.clone()),
+            _ => None,
+        };
+        match (extension_of(tag), tag.tag.as_str()) {
+            ("go_deps", "module") => {
+                let (Some(path), Some(version)) = (string("path"), string("version")) else {
+                    return Err(tag_error(
+                        tag,
+                        "`go_deps.module` needs literal `path` and `version`",
+                    ));
+                };
+                let mut input = Input::declared(
+                    "go",
+                    path.clone(),
+                    version.clone(),
+                    crate::go::purl(&path, &version)?,
+                    crate::go::proxy_uri(&path, &version),
+                );
+                match string("sum") {
+                    Some(sum) => input.declared = Some(sum),
+                    None => {
+                        input.status = Match::Mismatch {
+                            reason: format!(
+                                "{}: `go_deps.module` of {path} declares no `sum`",
+                                tag.at
+                            ),
+                        }
+                    }
+                }
+                inputs.push(input);
+            }
+            ("go_deps", "from_file") => {
+                for (_, l) in label(&["go_mod"]) {
+                    let Some(path) = file(tag, &l)? else { continue };
+                    if path == "go.mod" && crate::Ecosystem::detect(&crate::go::Go, root)
+                        || !files_read.insert(path.clone())
+                    {
+                        continue; // the Go reader lists them
+                    }
+                    inputs.extend(go_inputs(root, &path)?);
+                }
+            }
+            ("crate", "from_cargo") => {
+                for (_, l) in label(&["cargo_lockfile", "cargo_lock"]) {
+                    let Some(path) = file(tag, &l)? else { continue };
+                    if path == "Cargo.lock" && crate::Ecosystem::detect(&crate::cargo::Cargo, root)
+                        || !files_read.insert(path.clone())
+                    {
+                        continue;
+                    }
+                    let full = join_inside(root.path(), &path)?;
+                    let text = root.read_metadata(&full, "Cargo.lock")?;
+                    inputs.extend(crate::cargo::locked_inputs(&text, &full)?);
+                }
+            }
+            ("pip", "parse") => {
+                let keys = [
+                    "requirements_lock",
+                    "requirements_by_platform",
+                    "requirements_linux",
+                    "requirements_darwin",
+                    "requirements_windows",
+                ];
+                for (_, l) in label(&keys) {
+                    let Some(path) = file(tag, &l)? else { continue };
+                    if path == "requirements.txt"
+                        && crate::Ecosystem::detect(&crate::pip::Pip, root)
+                        || !files_read.insert(path.clone())
+                    {
+                        continue;
+                    }
+                    let full = join_inside(root.path(), &path)?;
+                    let text = root.read_metadata(&full, "requirements file")?;
+                    inputs.extend(crate::pip::locked_inputs(&text, &full, &path)?);
+                }
+            }
+            _ => {}
+        }
+    }
+    // Go modules the lockfile records that the Go reader lists from the
+    // root go.mod already.
+    let root_go: BTreeSet<(String, String)> = if crate::Ecosystem::detect(&crate::go::Go, root) {
+        go_inputs(root, "go.mod")?
+            .into_iter()
+            .map(|i| (i.name, i.version))
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    inputs.extend(
+        locked_go_repositories(lock)?
+            .into_iter()
+            .filter(|i| !root_go.contains(&(i.name.clone(), i.version.clone()))),
+    );
+    let mut seen = HashMap::new();
+    inputs.retain(|i| {
+        seen.insert(
+            (
+                i.ecosystem,
+                i.name.clone(),
+                i.version.clone(),
+                i.declared.clone(),
+            ),
+            (),
+        )
+        .is_none()
+    });
+    Ok(inputs)
+}
+
+/// The error of a tag.
+fn tag_error(tag: &Tag, reason: &str) -> Error {
+    Error::Invalid {
+        what: "MODULE.bazel",
+        path: tag.at.clone(),
+        reason: reason.to_string(),
+    }
+}
+
+/// The root-relative path of a file label in a tag; `None` for another
+/// repository's.
+fn file(tag: &Tag, label: &str) -> Result<Option<String>> {
+    module::file_label(label).map_err(|reason| Error::OutsideTree {
+        path: format!("{} ({}.{})", tag.at, tag.extension, tag.tag),
+        reason,
+    })
+}
+
+/// The modules a `go.mod` (and the `go.sum` beside it) requires, as the Go
+/// reader lists them without a vendor directory.
+fn go_inputs(root: &Root, go_mod: &str) -> Result<Vec<Input>> {
+    let full = join_inside(root.path(), go_mod)?;
+    let parsed = crate::go::parse_go_mod(&root.read_metadata(&full, "go.mod")?, &full)?;
+    let sum_rel = match go_mod.rsplit_once('/') {
+        Some((dir, _)) => format!("{dir}/go.sum"),
+        None => "go.sum".to_string(),
+    };
+    let sum_full = join_inside(root.path(), &sum_rel)?;
+    let sums = if root.has(&sum_rel) {
+        crate::go::parse_go_sum(&root.read_metadata(&sum_full, "go.sum")?, &sum_full)?
+    } else {
+        BTreeMap::new()
+    };
+    parsed
+        .require
+        .iter()
+        .map(|r| {
+            let replacement = parsed.replacement(&r.path, &r.version);
+            let (path, version) = match replacement {
+                Some(crate::go::Replacement::Module { path, version }) => (path.as_str(), version.as_str()),
+                _ => (r.path.as_str(), r.version.as_str()),
+            };
+            let mut input = Input::declared(
+                "go",
+                r.path.clone(),
+                r.version.clone(),
+                crate::go::purl(path, version)?,
+                crate::go::proxy_uri(path, version),
+            );
+            match replacement {
+                Some(crate::go::Replacement::Dir(dir)) => {
+                    input.uri = String::new();
+                    input.status = Match::Mismatch {
+                        reason: format!(
+                            "{go_mod} replaces {} by the directory {dir}, which no go.sum hash covers",
+                            r.path
+                        ),
+                    };
+                }
+                _ => {
+                    input.declared = sums
+                        .get(&(path.to_string(), version.to_string()))
+                        .map(|h| h.join(","));
+                    if input.declared.is_none() {
+                        input.status = Match::Mismatch {
+                            reason: format!("{sum_rel} has no h1: hash of {path} {version}"),
+                        };
+                    }
+                }
+            }
+            Ok(input)
+        })
+        .collect()
+}
