@@ -291,6 +291,12 @@ pub(crate) fn discover(root: &Root, stores: &[Store], registries: &[String]) -> 
         }
         if let Some((over, at)) = root_module.overrides.get(name) {
             if !over.is_registry() {
+                // Its version is in its own MODULE.bazel, which is not in
+                // the project: the root's `bazel_dep` says which it wants.
+                let version = match root_module.deps.iter().find(|d| &d.name == name) {
+                    Some(dep) if version.is_empty() => dep.version.as_str(),
+                    _ => version.as_str(),
+                };
                 if let Some(pin) = override_pin(root, name, version, over, at)? {
                     pins.push(pin);
                 }
