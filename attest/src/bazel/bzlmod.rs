@@ -356,17 +356,22 @@ fn edges(file: &ModuleFile, is_root: bool, overrides: &ModuleFile) -> Vec<Key> {
     file.deps
         .iter()
         .filter(|d| is_root || !d.dev)
-        .map(|d| {
-            let version = match overrides.overrides.get(&d.name) {
-                Some((Override::SingleVersion { version, .. }, _)) if !version.is_empty() => {
-                    version.clone()
-                }
-                Some((over, _)) if !over.is_registry() => String::new(),
-                _ => d.version.clone(),
-            };
-            (d.name.clone(), version)
-        })
+        .map(|d| rewritten(&d.name, &d.version, overrides))
         .collect()
+}
+
+/// A dependency on `name` at `version`, as the root's overrides rewrite
+/// it: to a `single_version_override`'s version, or to the empty version
+/// of a non-registry override.
+fn rewritten(name: &str, version: &str, overrides: &ModuleFile) -> Key {
+    let version = match overrides.overrides.get(name) {
+        Some((Override::SingleVersion { version, .. }, _)) if !version.is_empty() => {
+            version.clone()
+        }
+        Some((over, _)) if !over.is_registry() => String::new(),
+        _ => version.to_string(),
+    };
+    (name.to_string(), version)
 }
 
 /// Minimal version selection over the registry's module files (see the
@@ -440,8 +445,8 @@ fn resolve(regs: &Registries, root_module: &ModuleFile, has_lock: bool) -> Resul
         let asked: BTreeSet<&Key> = deps.values().flatten().collect();
         let unasked: Vec<Key> = recorded
             .iter()
-            .filter(|k| !asked.contains(k))
-            .cloned()
+            .map(|(name, version)| rewritten(name, version, root_module))
+            .filter(|k| !asked.contains(k) && !deps.contains_key(k))
             .collect();
         if unasked.is_empty() {
             break;
@@ -1136,4 +1141,494 @@ fn go_inputs(root: &Root, go_mod: &str) -> Result<Vec<Input>> {
             Ok(input)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Ecosystem;
+    use std::path::Path;
+
+    fn write(root: &Path, path: &str, text: &[u8]) {
+        let full = root.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+
+    fn sri(bytes: &[u8]) -> String {
+        use base64::Engine;
+        format!(
+            "sha256-{}",
+            base64::engine::general_purpose::STANDARD
+                .encode(ring::digest::digest(&ring::digest::SHA256, bytes))
+        )
+    }
+
+    /// A project: a root MODULE.bazel, and registry modules
+    /// `(name, version, MODULE.bazel text)`, each with a source.json of a
+    /// made-up archive, mirrored and recorded in the lockfile.
+    fn project(root_module: &str, modules: &[(&str, &str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write(d, "MODULE.bazel", root_module.as_bytes());
+        let mut hashes = serde_json::Map::new();
+        for (name, version, text) in modules {
+            let module_file = format!("{}\n", text);
+            let source = format!(
+                "{{\"url\": \"https://e.com/{name}-{version}.tar.gz\", \"integrity\": \"{}\"}}",
+                sri(format!("{name}-{version}").as_bytes())
+            );
+            for (file, content) in [("MODULE.bazel", module_file), ("source.json", source)] {
+                let rest = format!("modules/{name}/{version}/{file}");
+                write(
+                    d,
+                    &format!("{MIRROR_DIR}/bcr.bazel.build/{rest}"),
+                    content.as_bytes(),
+                );
+                hashes.insert(
+                    format!("{BCR}/{rest}"),
+                    vouch_evidence::digest::sha256(content.as_bytes())
+                        .hex()
+                        .into(),
+                );
+            }
+        }
+        let lock = serde_json::json!({"lockFileVersion": 13, "registryFileHashes": hashes});
+        write(d, LOCKFILE, lock.to_string().as_bytes());
+        dir
+    }
+
+    /// [`project`], with a lockfile that records only the registry files
+    /// of `read` (name, version): those Bazel read.
+    fn project_reading(
+        root_module: &str,
+        modules: &[(&str, &str, &str)],
+        read: &[(&str, &str)],
+    ) -> tempfile::TempDir {
+        let dir = project(root_module, modules);
+        let lock = dir.path().join(LOCKFILE);
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&lock).unwrap()).unwrap();
+        json["registryFileHashes"]
+            .as_object_mut()
+            .unwrap()
+            .retain(|k, _| {
+                read.iter()
+                    .any(|(n, v)| k.contains(&format!("/modules/{n}/{v}/")))
+            });
+        std::fs::write(&lock, json.to_string()).unwrap();
+        dir
+    }
+
+    fn inputs(dir: &tempfile::TempDir) -> Vec<Input> {
+        super::super::Bazel
+            .discover(&Root::new(dir.path()).unwrap())
+            .unwrap()
+    }
+
+    fn versions(inputs: &[Input]) -> Vec<String> {
+        let mut v: Vec<String> = inputs
+            .iter()
+            .filter(|i| i.purl.starts_with("pkg:bazel/"))
+            .map(|i| format!("{}@{}", i.name, i.version))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn by_name<'i>(inputs: &'i [Input], name: &str) -> &'i Input {
+        inputs
+            .iter()
+            .find(|i| i.name == name)
+            .unwrap_or_else(|| panic!("no {name} in {inputs:#?}"))
+    }
+
+    fn reason(input: &Input) -> &str {
+        match &input.status {
+            Match::Mismatch { reason } => reason,
+            other => panic!("{}: {other:?}", input.name),
+        }
+    }
+
+    /// a@1 -> c@1 -> e@1; b@1 -> c@2, d@1; c@2 -> nothing.
+    const GRAPH: [(&str, &str, &str); 6] = [
+        ("a", "1.0", "module(name = \"a\", version = \"1.0\")\nbazel_dep(name = \"c\", version = \"1.0\")"),
+        ("b", "1.0", "bazel_dep(name = \"c\", version = \"2.0\")\nbazel_dep(name = \"d\", version = \"1.0\")\nbazel_dep(name = \"x\", version = \"9\", dev_dependency = True)"),
+        ("c", "1.0", "bazel_dep(name = \"e\", version = \"1.0\")"),
+        ("c", "2.0", ""),
+        ("d", "1.0", ""),
+        ("e", "1.0", ""),
+    ];
+    const ROOT: &str =
+        "bazel_dep(name = \"a\", version = \"1.0\")\nbazel_dep(name = \"b\", version = \"1.0\")\n";
+
+    #[test]
+    fn minimal_version_selection_prunes_what_the_selected_versions_leave() {
+        let dir = project(ROOT, &GRAPH);
+        let found = inputs(&dir);
+        // c@2 wins; e, reached only through c@1, is dropped; b's dev
+        // dependency x is not followed.
+        assert_eq!(versions(&found), ["a@1.0", "b@1.0", "c@2.0", "d@1.0"]);
+        let c = by_name(&found, "c");
+        assert_eq!(c.declared, Some(sri(b"c-2.0")));
+        assert_eq!(c.uri, "https://e.com/c-2.0.tar.gz");
+        assert_eq!(c.purl, "pkg:bazel/c@2.0");
+        assert_eq!(c.status, Match::NotVendored);
+    }
+
+    #[test]
+    fn overrides_change_the_selection_as_bazel_does() {
+        // single_version_override pins c to 1.0 everywhere: e comes back.
+        let dir = project(
+            &format!(
+                "{ROOT}single_version_override(module_name = \"c\", version = \"1.0\", patches = [\"//p:c.patch\"])\n"
+            ),
+            &GRAPH,
+        );
+        let found = inputs(&dir);
+        assert_eq!(
+            versions(&found),
+            ["a@1.0", "b@1.0", "c@1.0", "d@1.0", "e@1.0"]
+        );
+        assert_eq!(by_name(&found, "c").patches, ["p/c.patch"]);
+
+        // multiple_version_override: c@1 and c@2 coexist.
+        let dir = project(
+            &format!("{ROOT}multiple_version_override(module_name = \"c\", versions = [\"1.0\", \"2.0\"])\n"),
+            &GRAPH,
+        );
+        assert_eq!(
+            versions(&inputs(&dir)),
+            ["a@1.0", "b@1.0", "c@1.0", "c@2.0", "d@1.0", "e@1.0"]
+        );
+
+        // Non-registry overrides: the module is not taken from the
+        // registry, and what only its registry version asked for is gone
+        // (Bazel read none of their registry files, nor recorded them).
+        let dir = project_reading(
+            &format!(
+                "{ROOT}git_override(module_name = \"b\", remote = \"https://e.com/b.git\")\n\
+                 local_path_override(module_name = \"a\", path = \"third_party/a\")\n"
+            ),
+            &GRAPH,
+            &[],
+        );
+        let found = inputs(&dir);
+        assert_eq!(versions(&found), ["b@1.0"], "{found:#?}");
+        let b = by_name(&found, "b");
+        assert_eq!(
+            b.purl,
+            "pkg:bazel/b@1.0?vcs_url=git%2Bhttps://e.com/b.git%40"
+        );
+        assert!(
+            reason(b).contains("`git_override` names no `commit`"),
+            "{b:?}"
+        );
+        let dir = project(
+            &format!("{ROOT}local_path_override(module_name = \"a\", path = \"/opt/a\")\n"),
+            &GRAPH,
+        );
+        let a = inputs(&dir);
+        assert!(reason(by_name(&a, "a")).contains("/opt/a, outside the project"));
+    }
+
+    #[test]
+    fn registry_files_are_trusted_only_as_the_lockfile_records_them_issue_18() {
+        let dir = project(ROOT, &GRAPH);
+        let d = dir.path();
+        // A changed source.json: its module is a mismatch naming the file.
+        let source = format!("{MIRROR_DIR}/bcr.bazel.build/modules/d/1.0/source.json");
+        let forged = format!(
+            "{{\"url\": \"https://evil.example/d.tgz\", \"integrity\": \"{}\"}}",
+            sri(b"evil")
+        );
+        write(d, &source, forged.as_bytes());
+        let found = inputs(&dir);
+        let d_input = by_name(&found, "d");
+        assert!(
+            reason(d_input).starts_with(&format!("registry file {source} has sha256 ")),
+            "{d_input:?}"
+        );
+        assert_eq!(d_input.declared, None);
+        assert_eq!(d_input.uri, format!("{BCR}/modules/d/1.0/source.json"));
+
+        // A changed MODULE.bazel: the graph cannot be trusted.
+        write(
+            d,
+            &format!("{MIRROR_DIR}/bcr.bazel.build/modules/b/1.0/MODULE.bazel"),
+            b"",
+        );
+        let e = super::super::Bazel
+            .discover(&Root::new(d).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("modules/b/1.0/MODULE.bazel has sha256"), "{e}");
+
+        // A registry file that is not mirrored: listed, nothing declared.
+        let dir = project(ROOT, &GRAPH);
+        std::fs::remove_file(dir.path().join(format!(
+            "{MIRROR_DIR}/bcr.bazel.build/modules/d/1.0/source.json"
+        )))
+        .unwrap();
+        let found = inputs(&dir);
+        let d_input = by_name(&found, "d");
+        assert_eq!(d_input.status, Match::NotVendored);
+        assert_eq!(d_input.declared, None);
+        assert_eq!(d_input.uri, format!("{BCR}/modules/d/1.0/source.json"));
+    }
+
+    #[test]
+    fn without_the_module_files_the_lockfile_is_the_graph() {
+        let dir = project(ROOT, &GRAPH);
+        // Bazel records the source.json of the selected modules only.
+        let lock = dir.path().join(LOCKFILE);
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&lock).unwrap()).unwrap();
+        let hashes = json["registryFileHashes"].as_object_mut().unwrap();
+        hashes.retain(|k, _| {
+            !k.ends_with("/c/1.0/source.json") && !k.ends_with("/e/1.0/source.json")
+        });
+        std::fs::write(&lock, json.to_string()).unwrap();
+        std::fs::remove_dir_all(dir.path().join(MIRROR_DIR)).unwrap();
+        assert_eq!(
+            versions(&inputs(&dir)),
+            ["a@1.0", "b@1.0", "c@2.0", "d@1.0"]
+        );
+    }
+
+    #[test]
+    fn yanked_versions_and_old_lockfiles() {
+        let dir = project(ROOT, &GRAPH);
+        let lock = dir.path().join(LOCKFILE);
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&lock).unwrap()).unwrap();
+        json["selectedYankedVersions"] = serde_json::json!({"d@1.0": "CVE-2099-1"});
+        std::fs::write(&lock, json.to_string()).unwrap();
+        let found = inputs(&dir);
+        assert!(reason(by_name(&found, "d")).contains("d@1.0 is yanked (CVE-2099-1)"));
+
+        // lockFileVersion 3: the graph with its repository specs.
+        let old = serde_json::json!({"lockFileVersion": 3, "moduleDepGraph": {
+            "<root>": {"name": "", "version": ""},
+            "zlib@1.3": {"name": "zlib", "version": "1.3", "repoSpec": {
+                "ruleClassName": "http_archive",
+                "attributes": {"urls": ["https://e.com/zlib-1.3.tgz"], "integrity": sri(b"z"),
+                               "remote_patches": {"https://bcr.bazel.build/p.patch": "sha256-x"}}}}}});
+        std::fs::write(&lock, old.to_string()).unwrap();
+        std::fs::remove_dir_all(dir.path().join(MIRROR_DIR)).unwrap();
+        let found = inputs(&dir);
+        assert_eq!(versions(&found), ["zlib@1.3"]);
+        let zlib = by_name(&found, "zlib");
+        assert_eq!(zlib.declared, Some(sri(b"z")));
+        assert_eq!(zlib.patches, ["https://bcr.bazel.build/p.patch"]);
+    }
+
+    #[test]
+    fn extensions_pin_go_cargo_and_pip_inputs_once() {
+        const SUM: &str = "h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+        const CHECKSUM: &str = "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824";
+        let dir = project(
+            "go_deps = use_extension(\"@gazelle//:extensions.bzl\", \"go_deps\")\n\
+             go_deps.module(path = \"example.com/pinned\", version = \"v1.2.0\", sum = \"h1:pinned=\")\n\
+             go_deps.module(path = \"example.com/nosum\", version = \"v1.0.0\")\n\
+             go_deps.from_file(go_mod = \"//tools:go.mod\")\n\
+             crate = use_extension(\"@rules_rust//crate_universe:extensions.bzl\", \"crate\")\n\
+             crate.from_cargo(name = \"crates\", cargo_lockfile = \"//rust:Cargo.lock\", manifests = [\"//rust:Cargo.toml\"])\n\
+             pip = use_extension(\"@rules_python//python/extensions:pip.bzl\", \"pip\")\n\
+             pip.parse(hub_name = \"pip\", requirements_lock = \"//py:requirements_lock.txt\")\n\
+             pip.parse(hub_name = \"pip2\", requirements_by_platform = {\"//py:requirements_lock.txt\": \"*\"})\n\
+             mine = use_extension(\"//:mine.bzl\", \"pip\")\n\
+             mine.parse(requirements_lock = \"//py:other.txt\")\n",
+            &[],
+        );
+        let d = dir.path();
+        write(
+            d,
+            "tools/go.mod",
+            b"module example.com/tools\n\ngo 1.22\n\nrequire example.com/dep v0.1.0\n",
+        );
+        write(
+            d,
+            "tools/go.sum",
+            format!("example.com/dep v0.1.0 {SUM}\nexample.com/dep v0.1.0/go.mod h1:x=\n")
+                .as_bytes(),
+        );
+        write(
+            d,
+            "rust/Cargo.lock",
+            format!(
+                "version = 3\n\n[[package]]\nname = \"itoa\"\nversion = \"1.0.11\"\n\
+                 source = \"registry+https://github.com/rust-lang/crates.io-index\"\n\
+                 checksum = \"{CHECKSUM}\"\n\n[[package]]\nname = \"mine\"\nversion = \"0.1.0\"\n"
+            )
+            .as_bytes(),
+        );
+        write(
+            d,
+            "py/requirements_lock.txt",
+            format!("idna==3.7 --hash=sha256:{CHECKSUM}\nloose>=1\n").as_bytes(),
+        );
+        let found = inputs(&dir);
+        let pinned = by_name(&found, "example.com/pinned");
+        assert_eq!(
+            (pinned.ecosystem, pinned.declared.as_deref()),
+            ("go", Some("h1:pinned="))
+        );
+        assert_eq!(pinned.purl, "pkg:golang/example.com/pinned@v1.2.0");
+        assert!(reason(by_name(&found, "example.com/nosum")).contains("declares no `sum`"));
+        let dep = by_name(&found, "example.com/dep");
+        assert_eq!(dep.declared.as_deref(), Some(SUM));
+        assert_eq!(dep.status, Match::NotVendored);
+        let itoa = by_name(&found, "itoa");
+        assert_eq!(itoa.ecosystem, "cargo");
+        assert_eq!(itoa.declared, Some(format!("sha256:{CHECKSUM}")));
+        assert!(found.iter().all(|i| i.name != "mine"));
+        // The lock named twice is read once; an unpinned requirement is a
+        // mismatch as pip's reader makes it; the project's own `pip`
+        // extension is not rules_python's.
+        assert_eq!(found.iter().filter(|i| i.name == "idna").count(), 1);
+        assert_eq!(
+            by_name(&found, "idna").declared,
+            Some(format!("sha256:{CHECKSUM}"))
+        );
+        assert!(reason(by_name(&found, "loose")).contains("not pinned"));
+        assert_eq!(found.len(), 6, "{found:#?}");
+
+        // The root go.mod is the Go reader's: not listed twice.
+        write(
+            d,
+            "MODULE.bazel",
+            b"go_deps = use_extension(\"@gazelle//:extensions.bzl\", \"go_deps\")\n\
+              go_deps.from_file(go_mod = \"//:go.mod\")\n",
+        );
+        write(
+            d,
+            "go.mod",
+            b"module example.com/x\n\ngo 1.22\n\nrequire example.com/dep v0.1.0\n",
+        );
+        assert!(inputs(&dir).iter().all(|i| i.ecosystem != "go"));
+        let all = crate::discover(&Root::new(d).unwrap()).unwrap();
+        assert_eq!(
+            all.iter().filter(|i| i.name == "example.com/dep").count(),
+            1
+        );
+
+        // A label leaving the project is refused.
+        write(
+            d,
+            "MODULE.bazel",
+            b"pip = use_extension(\"@rules_python//python/extensions:pip.bzl\", \"pip\")\n\
+              pip.parse(requirements_lock = \"//../..:etc/passwd\")\n",
+        );
+        let e = super::super::Bazel
+            .discover(&Root::new(d).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("MODULE.bazel:2 (pip.parse)") && e.contains("leaves the project"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn lockfile_go_repositories_and_workspace_pins_are_counted_once() {
+        let zlib_digest = sri(b"zlib-1.3");
+        let dir = project(
+            "bazel_dep(name = \"zlib\", version = \"1.3\")\n",
+            &[("zlib", "1.3", "")],
+        );
+        let d = dir.path();
+        // The same archive through WORKSPACE (by its hex SHA-256), and
+        // another archive.
+        let hex = vouch_evidence::digest::sha256(b"zlib-1.3").hex();
+        write(
+            d,
+            "WORKSPACE",
+            format!(
+                "http_archive(name = \"net_zlib\", urls = [\"https://zlib.net/zlib-1.3.tar.gz\"], sha256 = \"{hex}\")\n\
+                 http_archive(name = \"other\", urls = [\"https://e.com/o-1.0.tgz\"], integrity = \"{}\")\n",
+                sri(b"other")
+            )
+            .as_bytes(),
+        );
+        // Envoy's categories beside MODULE.bazel fill the module's.
+        write(
+            d,
+            "bazel/repository_locations.bzl",
+            format!(
+                "REPOSITORY_LOCATIONS_SPEC = dict(zlib = dict(version = \"1.2\", sha256 = \"{}\", \
+                 urls = [\"https://zlib.net/zlib-{{version}}.tar.gz\"], use_category = [\"dataplane_core\"]))\n",
+                "a".repeat(64)
+            )
+            .as_bytes(),
+        );
+        let lock = d.join(LOCKFILE);
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&lock).unwrap()).unwrap();
+        json["moduleExtensions"] = serde_json::json!({
+            "@@gazelle+//:extensions.bzl%go_deps": {"general": {"generatedRepoSpecs": {
+                "com_example_m": {"repoRuleId": "@@gazelle+//internal:go_repository.bzl%go_repository",
+                    "attributes": {"importpath": "example.com/m", "version": "v1.0.0", "sum": "h1:m="}},
+                "local": {"repoRuleId": "@@gazelle+//internal:go_repository.bzl%go_repository",
+                    "attributes": {"importpath": "example.com/local", "path": "/src"}}
+            }}}
+        });
+        std::fs::write(&lock, json.to_string()).unwrap();
+        let found = inputs(&dir);
+        assert!(found.iter().all(|i| i.name != "net_zlib"), "{found:#?}");
+        assert_eq!(by_name(&found, "other").declared, Some(sri(b"other")));
+        let module = found
+            .iter()
+            .find(|i| i.purl == "pkg:bazel/zlib@1.3")
+            .unwrap();
+        assert_eq!(module.declared, Some(zlib_digest));
+        assert_eq!(module.categories, ["dataplane_core"]);
+        let m = by_name(&found, "example.com/m");
+        assert_eq!((m.ecosystem, m.declared.as_deref()), ("go", Some("h1:m=")));
+        assert!(found.iter().all(|i| i.name != "example.com/local"));
+    }
+
+    #[test]
+    fn a_workspace_registry_and_a_distdir_are_read_from_the_tree() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let archive = b"my archive";
+        write(
+            d,
+            "MODULE.bazel",
+            b"bazel_dep(name = \"m\", version = \"1.0\")\n",
+        );
+        write(d, ".bazelrc", b"common --registry=file://%workspace%/registry\ncommon --registry=https://bcr.bazel.build\n");
+        write(
+            d,
+            "registry/modules/m/1.0/MODULE.bazel",
+            b"module(name = \"m\", version = \"1.0\")\n",
+        );
+        write(
+            d,
+            "registry/modules/m/1.0/source.json",
+            format!(
+                "{{\"url\": \"https://e.com/m-1.0.tar.gz\", \"integrity\": \"{}\", \"patches\": {{\"fix.patch\": \"{}\"}}}}",
+                sri(archive),
+                sri(b"patch")
+            )
+            .as_bytes(),
+        );
+        write(d, "registry/modules/m/1.0/patches/fix.patch", b"patch");
+        write(d, "distdir/m-1.0.tar.gz", archive);
+        let found = inputs(&dir);
+        let m = by_name(&found, "m");
+        assert_eq!(m.status, Match::Match, "{m:?}");
+        assert_eq!(m.path.as_deref(), Some("distdir/m-1.0.tar.gz"));
+        assert_eq!(m.patches, ["registry/modules/m/1.0/patches/fix.patch"]);
+        assert_eq!(
+            m.purl,
+            "pkg:bazel/m@1.0?repository_url=file://%25workspace%25/registry"
+        );
+        // A patch that is not what source.json declares.
+        write(d, "registry/modules/m/1.0/patches/fix.patch", b"evil");
+        let m = inputs(&dir);
+        assert!(reason(by_name(&m, "m"))
+            .starts_with("patches file registry/modules/m/1.0/patches/fix.patch has sha256"));
+    }
 }
