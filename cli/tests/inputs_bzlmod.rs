@@ -388,3 +388,64 @@ fn sboms_of_the_bzlmod_project_validate() {
         1 + 43 + 1 + 7 + 12
     );
 }
+
+#[test]
+fn a_large_recent_lockfile_with_overrides_and_repository_rules() {
+    let dir = tempdir();
+    let d = dir.path().join("p");
+    copy_tree(&root().join("testdata/projects/bzlmod-engflow"), &d);
+    for (url, hash) in registry_hashes(&d) {
+        let path = d
+            .join(MIRROR)
+            .join(url.strip_prefix("https://bcr.bazel.build/").unwrap());
+        assert_eq!(sha256(&fs::read(&path).unwrap()).hex(), hash, "{url}");
+    }
+    assert_eq!(
+        read_json(&d.join("MODULE.bazel.lock"))["lockFileVersion"],
+        26
+    );
+
+    let inputs = inputs_json(&d);
+    let expected = selected(&d);
+    assert_eq!(expected.len(), 81);
+    let listed = modules(&inputs);
+    assert_eq!(listed.len(), expected.len());
+    for module in &listed {
+        let name = module["name"].as_str().unwrap();
+        let (version, integrity) = &expected[name];
+        assert_eq!(module["version"], *version, "{name}");
+        assert_eq!(module["declared"], *integrity, "{name}");
+    }
+    // single_version_override(module_name = "googleapis", patches = [...]):
+    // the root's patch after the registry's.
+    let googleapis = by_name(&inputs, "googleapis");
+    let patches = googleapis["patches"].as_array().unwrap();
+    assert_eq!(patches.last().unwrap(), "googleapis-loads.patch");
+    assert!(patches.contains(&Value::String(format!(
+        "{MIRROR}/modules/googleapis/0.0.0-20260525-ef19b7b7/patches/module_dot_bazel.patch"
+    ))));
+    // http_file through use_repo_rule is a pin as before.
+    let emacs = by_name(&inputs, "emacs");
+    assert_eq!(
+        emacs["declared"],
+        "sha256:1439bf7f24e5769f35601dbf332e74dfc07634da6b1e9500af67188a92340a28"
+    );
+    // The http_archive of abseil-py 2.1.0 is the abseil-py module's archive
+    // (the same SHA-256): listed once, as the module.
+    assert!(inputs.iter().all(|i| i["name"] != "io_abseil_py"));
+    let abseil_py = by_name(&inputs, "abseil-py");
+    let hex = "8a3d0830e4eb4f66c4fa907c06edf6ce1c719ced811a12e26d9d3162f8471758";
+    let declared = abseil_py["declared"].as_str().unwrap();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(declared.strip_prefix("sha256-").unwrap())
+        .unwrap();
+    let declared_hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    assert_eq!(declared_hex, hex);
+    // go_deps.from_file(go_mod = "//:go.mod") is the root go.mod: one input.
+    let go_cmp: Vec<&Value> = inputs
+        .iter()
+        .filter(|i| i["name"] == "github.com/google/go-cmp")
+        .collect();
+    assert_eq!(go_cmp.len(), 1);
+    assert!(mismatched(&inputs).is_empty(), "{:#?}", mismatched(&inputs));
+}

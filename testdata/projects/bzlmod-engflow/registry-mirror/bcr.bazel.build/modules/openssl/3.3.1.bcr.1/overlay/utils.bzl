@@ -1,0 +1,2 @@
+def get_repo_name():
+    return Label("//:BUILD.bazel").workspace_name
