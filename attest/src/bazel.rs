@@ -1,11 +1,16 @@
 //! Bazel: archives pinned by `http_archive` / `http_file` and by Envoy-style
-//! `repository_locations.bzl` dicts, against a distdir or repository cache.
+//! `repository_locations.bzl` dicts, and the modules of a Bzlmod project
+//! (`MODULE.bazel`, `MODULE.bazel.lock` and its registry's `source.json`
+//! files, with the Go, Cargo and pip pins of its module extensions: see
+//! `bazel/bzlmod.rs`), against a distdir or repository cache.
 //!
 //! **Where pins are read.** `WORKSPACE`, `WORKSPACE.bazel`,
 //! `WORKSPACE.bzlmod` and `MODULE.bazel` at the root, and every `*.bzl`
 //! file under it, except inside hidden directories, `bazel-*` (Bazel's
 //! output symlinks), `node_modules`, `vendor` and the archive stores below;
-//! symlinked files are not followed. At most [`MAX_STARLARK_FILES`] files
+//! symlinked files are not followed, and `registry-mirror/` (a copy of
+//! registry files, see [`MIRROR_DIR`]) is not searched; files a root
+//! `MODULE.bazel` `include`s are read too. At most [`MAX_STARLARK_FILES`] files
 //! of at most [`MAX_STARLARK_BYTES`] each are read. Files are read by a
 //! literal-only Starlark reader (see `starlark.rs`): nothing is executed.
 //!

@@ -13,7 +13,12 @@
 //! version at least as high as it asks, and those versions coexist); then
 //! the graph is walked again from the root through the selected versions
 //! only, and what is not reached is dropped. Compatibility levels, which
-//! only make Bazel fail, are not checked. vouch does exactly that, reading
+//! only make Bazel fail, are not checked. Bazel's built-in modules
+//! (`bazel_tools`) add dependencies of their own, which differ by Bazel
+//! release and are written nowhere in the project: a module file the
+//! lockfile records that no module file vouch reads asks for was asked for
+//! by them, and is taken as a dependency of the root (after the root's
+//! overrides). vouch does exactly that, reading
 //! each `MODULE.bazel` from a local copy of the registry (below), when
 //! every module version reached has its file there. When one is missing,
 //! the lockfile is the graph: Bazel records in `registryFileHashes` the
@@ -65,7 +70,12 @@
 //! requirements_linux | requirements_darwin | requirements_windows)` the
 //! requirements of those files (`pip` inputs). Labels of other
 //! repositories are not in the project and are not read; a label leaving
-//! the project is refused.
+//! the project is refused. Extensions whose resolution Bazel writes into
+//! the lockfile's `moduleExtensions` are read there too: gazelle's
+//! `go_deps` (`go_repository` specs: `importpath`, `version`, `sum`) and
+//! rules_rust's `crate` (`http_archive` specs of crates.io crates with
+//! their `sha256`, which is all a `crate.spec`/`from_specs` project pins).
+//! Other extensions (maven, npm, toolchains) are not read.
 //!
 //! **Counted once.** A lockfile an extension names that vouch's own reader
 //! of that ecosystem already reads (the root `go.mod`, `Cargo.lock` or
@@ -932,8 +942,79 @@ fn locked_go_repositories(lock: &Lockfile) -> Result<Vec<Input>> {
     Ok(inputs)
 }
 
+/// The crates a lockfile's `moduleExtensions` records for rules_rust's
+/// `crate` extension (crate_universe, whose `crate.spec`/`from_specs`
+/// resolution is written nowhere else): each `http_archive` spec of a
+/// crates.io crate (`https://static.crates.io/crates/<name>/<version>/download`
+/// or the `crates.io/api/v1` form) with its `sha256`, as the Cargo reader
+/// lists a locked crate.
+fn locked_crates(lock: &Lockfile) -> Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    for (id, extension) in &lock.module_extensions {
+        if !id.contains("crate_universe") || !id.contains("%crate") {
+            continue;
+        }
+        let specs = extension
+            .as_object()
+            .into_iter()
+            .flat_map(|per_os| per_os.values())
+            .filter_map(|v| v.get("generatedRepoSpecs").and_then(|g| g.as_object()))
+            .flat_map(|g| g.values());
+        for spec in specs {
+            let rule = spec
+                .get("repoRuleId")
+                .or_else(|| spec.get("ruleClassName"))
+                .and_then(|r| r.as_str())
+                .unwrap_or_default();
+            if !rule.ends_with("http_archive") {
+                continue;
+            }
+            let Some(attributes) = spec.get("attributes") else {
+                continue;
+            };
+            let url = attributes
+                .get("urls")
+                .and_then(|u| u.as_array())
+                .and_then(|u| u.first())
+                .and_then(|u| u.as_str())
+                .unwrap_or_default();
+            let crate_path = url
+                .strip_prefix("https://static.crates.io/crates/")
+                .or_else(|| url.strip_prefix("https://crates.io/api/v1/crates/"));
+            let Some((name, version)) = crate_path.and_then(|p| {
+                let mut parts = p.split('/');
+                let (name, version, download) = (parts.next()?, parts.next()?, parts.next()?);
+                (download == "download" && parts.next().is_none()).then_some((name, version))
+            }) else {
+                continue;
+            };
+            let mut input = Input::declared(
+                "cargo",
+                name,
+                version,
+                input::purl("cargo", None, name, Some(version), &[])?,
+                format!("https://crates.io/crates/{name}/{version}"),
+            );
+            match attributes.get("sha256").and_then(|s| s.as_str()) {
+                Some(hex) if !hex.is_empty() => input.declared = Some(format!("sha256:{hex}")),
+                _ => {
+                    input.status = Match::Mismatch {
+                        reason: format!(
+                            "{LOCKFILE} records the crate {name} {version} with no `sha256`: \
+                             Bazel accepts whatever the URL serves"
+                        ),
+                    }
+                }
+            }
+            inputs.push(input);
+        }
+    }
+    Ok(inputs)
+}
+
 /// The Go, Cargo and pip inputs the root module's extension tags pin, and
-/// the Go modules the lockfile records for `go_deps`.
+/// the Go modules and crates the lockfile records for `go_deps` and
+/// `crate`.
 fn extension_inputs(root: &Root, tags: &[Tag], lock: &Lockfile) -> Result<Vec<Input>> {
     let mut inputs: Vec<Input> = Vec::new();
     let mut files_read: BTreeSet<String> = BTreeSet::new();
@@ -1051,6 +1132,22 @@ fn extension_inputs(root: &Root, tags: &[Tag], lock: &Lockfile) -> Result<Vec<In
         locked_go_repositories(lock)?
             .into_iter()
             .filter(|i| !root_go.contains(&(i.name.clone(), i.version.clone()))),
+    );
+    // Likewise crates of the root Cargo.lock.
+    let root_crates: BTreeSet<(String, String)> =
+        if crate::Ecosystem::detect(&crate::cargo::Cargo, root) {
+            let full = root.path().join("Cargo.lock");
+            crate::cargo::locked_inputs(&root.read_metadata(&full, "Cargo.lock")?, &full)?
+                .into_iter()
+                .map(|i| (i.name, i.version))
+                .collect()
+        } else {
+            BTreeSet::new()
+        };
+    inputs.extend(
+        locked_crates(lock)?
+            .into_iter()
+            .filter(|i| !root_crates.contains(&(i.name.clone(), i.version.clone()))),
     );
     let mut seen = HashMap::new();
     inputs.retain(|i| {
@@ -1571,6 +1668,14 @@ mod tests {
                     "attributes": {"importpath": "example.com/m", "version": "v1.0.0", "sum": "h1:m="}},
                 "local": {"repoRuleId": "@@gazelle+//internal:go_repository.bzl%go_repository",
                     "attributes": {"importpath": "example.com/local", "path": "/src"}}
+            }}},
+            "@@rules_rust~//crate_universe:extension.bzl%crate%<root>~crate": {"general": {"generatedRepoSpecs": {
+                "crates": {"ruleClassName": "_generate_repo", "attributes": {}},
+                "crates__libc-0.2.169": {"ruleClassName": "http_archive", "attributes": {
+                    "sha256": "b5aba8db14291edd000dfcc4d620c7ebfb122c613afb886ca8803fa4e128a20a",
+                    "urls": ["https://static.crates.io/crates/libc/0.2.169/download"]}},
+                "crates__nosum-1.0.0": {"ruleClassName": "http_archive", "attributes": {
+                    "urls": ["https://static.crates.io/crates/nosum/1.0.0/download"]}}
             }}}
         });
         std::fs::write(&lock, json.to_string()).unwrap();
@@ -1586,6 +1691,15 @@ mod tests {
         let m = by_name(&found, "example.com/m");
         assert_eq!((m.ecosystem, m.declared.as_deref()), ("go", Some("h1:m=")));
         assert!(found.iter().all(|i| i.name != "example.com/local"));
+        let libc = by_name(&found, "libc");
+        assert_eq!(libc.ecosystem, "cargo");
+        assert_eq!(libc.purl, "pkg:cargo/libc@0.2.169");
+        assert_eq!(
+            libc.declared.as_deref(),
+            Some("sha256:b5aba8db14291edd000dfcc4d620c7ebfb122c613afb886ca8803fa4e128a20a")
+        );
+        assert!(reason(by_name(&found, "nosum")).contains("with no `sha256`"));
+        assert!(found.iter().all(|i| i.name != "crates"));
     }
 
     #[test]
