@@ -146,6 +146,8 @@ struct Registries<'a> {
     order: Vec<String>,
     /// `file://%workspace%/<dir>` registries: URL to root-relative dir.
     workspace: BTreeMap<String, String>,
+    /// Whether the project has a lockfile.
+    locked: bool,
 }
 
 /// A registry file as read: its content, or why it is not used.
@@ -277,6 +279,7 @@ pub(crate) fn discover(root: &Root, stores: &[Store], registries: &[String]) -> 
         lock: &lock,
         order,
         workspace,
+        locked: has_lock,
     };
 
     let selected = if !lock.dep_graph.is_empty() {
@@ -585,6 +588,12 @@ fn module_pin(
         }
         Fetched::Absent => {
             pin.patches = root_patches;
+            if !regs.locked && !regs.workspace.contains_key(&registry) {
+                extra.broken = Some(format!(
+                    "no {LOCKFILE} records the registry files: Bazel resolves {name} against \
+                     {registry} at build time, and nothing pins what it serves"
+                ));
+            }
             return Ok((pin, Some(extra)));
         }
     };
@@ -666,6 +675,12 @@ fn module_pin(
     }
     if extra.broken.is_none() {
         extra.broken = bad;
+    }
+    if !regs.locked && !regs.workspace.contains_key(&registry) && extra.broken.is_none() {
+        extra.broken = Some(format!(
+            "no {LOCKFILE} records the registry files: Bazel resolves {name} against \
+             {registry} at build time, and nothing pins what it serves"
+        ));
     }
     pin.patches.append(&mut root_patches);
     Ok((pin, Some(extra)))
@@ -1491,6 +1506,24 @@ mod tests {
             versions(&inputs(&dir)),
             ["a@1.0", "b@1.0", "c@2.0", "d@1.0"]
         );
+    }
+
+    #[test]
+    fn without_a_lockfile_nothing_pins_the_registry_modules() {
+        let dir = project(ROOT, &GRAPH);
+        std::fs::remove_file(dir.path().join(LOCKFILE)).unwrap();
+        let found = inputs(&dir);
+        assert_eq!(versions(&found), ["a@1.0", "b@1.0", "c@2.0", "d@1.0"]);
+        for module in &found {
+            assert!(
+                reason(module).starts_with("no MODULE.bazel.lock records the registry files"),
+                "{module:?}"
+            );
+        }
+        std::fs::remove_dir_all(dir.path().join(MIRROR_DIR)).unwrap();
+        let found = inputs(&dir);
+        assert_eq!(versions(&found), ["a@1.0", "b@1.0"]);
+        assert!(reason(by_name(&found, "a")).contains("nothing pins what it serves"));
     }
 
     #[test]
