@@ -587,6 +587,48 @@ mod tests {
     }
 
     #[test]
+    fn expression_statements_are_read_for_their_syntax() {
+        // rules_java's registry MODULE.bazel registers toolchains in a
+        // comprehension; Bazel accepts it.
+        let m = parse(
+            "JDKS = [\"11\", \"17\"]\n\
+             [register_toolchains(\"@remotejdk\" + v + \"//:all\") for v in JDKS]\n\
+             bazel_dep(name = \"a\", version = \"1\")\n",
+        )
+        .unwrap();
+        assert_eq!(m.deps.len(), 1);
+        let e = parse("[x for x in]\n").unwrap_err().to_string();
+        assert!(e.contains("line 1: expected an expression"), "{e}");
+    }
+
+    #[test]
+    fn no_truncation_of_real_files_panics() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/projects");
+        for file in [
+            "bzlmod-engflow/MODULE.bazel",
+            "bzlmod-examples/MODULE.bazel",
+            "bzlmod-examples/registry-mirror/bcr.bazel.build/modules/rules_java/7.1.0/MODULE.bazel",
+        ] {
+            let text = std::fs::read_to_string(dir.join(file)).unwrap();
+            assert!(parse(&text).is_ok(), "{file}");
+            for end in (0..text.len())
+                .step_by(5)
+                .filter(|i| text.is_char_boundary(*i))
+            {
+                let _ = parse(&text[..end]);
+            }
+        }
+        let lock = std::fs::read_to_string(dir.join("bzlmod-examples/MODULE.bazel.lock")).unwrap();
+        for end in (0..lock.len())
+            .step_by(97)
+            .filter(|i| lock.is_char_boundary(*i))
+        {
+            assert!(super::super::lockfile::parse(&lock[..end], "lock").is_err());
+        }
+        assert!(super::super::lockfile::parse(&lock, "lock").is_ok());
+    }
+
+    #[test]
     fn labels_are_paths_inside_the_project() {
         assert_eq!(file_label("//:go.mod").unwrap().as_deref(), Some("go.mod"));
         assert_eq!(
