@@ -449,3 +449,85 @@ fn a_large_recent_lockfile_with_overrides_and_repository_rules() {
     assert_eq!(go_cmp.len(), 1);
     assert!(mismatched(&inputs).is_empty(), "{:#?}", mismatched(&inputs));
 }
+
+#[test]
+fn crates_pinned_by_the_crate_extension_are_listed_once() {
+    let dir = tempdir();
+    let d = dir.path().join("p");
+    copy_tree(&root().join("testdata/projects/bzlmod-rules-rust"), &d);
+    for (url, hash) in registry_hashes(&d) {
+        let path = d
+            .join(MIRROR)
+            .join(url.strip_prefix("https://bcr.bazel.build/").unwrap());
+        assert_eq!(sha256(&fs::read(&path).unwrap()).hex(), hash, "{url}");
+    }
+    let inputs = inputs_json(&d);
+    let expected = selected(&d);
+    assert_eq!(expected.len(), 24);
+    let registry: Vec<&Value> = modules(&inputs)
+        .into_iter()
+        .filter(|m| m["name"] != "rules_rust")
+        .collect();
+    assert_eq!(registry.len(), expected.len());
+    for module in &registry {
+        let name = module["name"].as_str().unwrap();
+        assert_eq!(module["version"], expected[name].0, "{name}");
+        assert_eq!(module["declared"], expected[name].1, "{name}");
+    }
+    // rules_rust comes from `local_path_override(path = "../..")`: outside
+    // the project, pinned by nothing.
+    let rules_rust = by_name(&inputs, "rules_rust");
+    assert!(rules_rust["match"]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("`local_path_override` takes ../.., outside the project"));
+    assert_eq!(mismatched(&inputs).len(), 1);
+
+    // The crates: Cargo.lock's registry crates, which the lockfile's crate
+    // extension also records (with the same sha256): each listed once.
+    let cargo_lock = fs::read_to_string(d.join("Cargo.lock")).unwrap();
+    let locked: BTreeSet<(String, String, String)> = cargo_lock
+        .split("[[package]]")
+        .filter(|p| p.contains("source = \"registry+"))
+        .map(|p| {
+            let field = |k: &str| {
+                p.lines()
+                    .find_map(|l| l.strip_prefix(&format!("{k} = \"")))
+                    .unwrap()
+                    .trim_end_matches('"')
+                    .to_string()
+            };
+            (field("name"), field("version"), field("checksum"))
+        })
+        .collect();
+    let lock = read_json(&d.join("MODULE.bazel.lock"));
+    let recorded = lock["moduleExtensions"]["@@rules_rust+//crate_universe:extensions.bzl%crate"]
+        ["general"]["generatedRepoSpecs"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|s| s["attributes"]["sha256"].as_str())
+        .count();
+    assert_eq!(recorded, locked.len());
+    let crates: BTreeSet<(String, String, String)> = inputs
+        .iter()
+        .filter(|i| i["ecosystem"] == "cargo")
+        .map(|i| {
+            (
+                i["name"].as_str().unwrap().to_string(),
+                i["version"].as_str().unwrap().to_string(),
+                i["declared"]
+                    .as_str()
+                    .unwrap()
+                    .strip_prefix("sha256:")
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(crates, locked);
+    assert_eq!(
+        inputs.iter().filter(|i| i["ecosystem"] == "cargo").count(),
+        locked.len()
+    );
+}

@@ -2,12 +2,12 @@
 //! resolving the module graph, and, in the old format, the graph itself.
 //!
 //! Read from every version that has them: `lockFileVersion` (an integer),
-//! `registryFileHashes` (lockfile 7 and later, Bazel 7.2+: registry file
-//! URL to the SHA-256 hex of its content, or `null`/`"not found"` for a
-//! file Bazel looked for and did not find), `selectedYankedVersions`
-//! (`name@version` to the yank reason, for versions the user allowed), and
-//! `moduleDepGraph` (lockfile 3 to 6, Bazel 6.x and 7.0/7.1: every module
-//! of the resolved graph with the repository spec Bazel fetches it by).
+//! `registryFileHashes` (Bazel 7.2 and later: registry file URL to the
+//! SHA-256 hex of its content, or `null`/`"not found"` for a file Bazel
+//! looked for and did not find), `selectedYankedVersions` (`name@version`
+//! to the yank reason, for versions the user allowed), and `moduleDepGraph`
+//! (the older format of Bazel 6 and early 7: every module of the resolved
+//! graph with the repository spec Bazel fetches it by).
 //! `moduleExtensions` is kept as JSON for the extension readers. Every
 //! other field is ignored; a file that is not a JSON object, or a known
 //! field of the wrong shape, is refused naming the file.
