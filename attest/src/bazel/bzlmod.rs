@@ -192,6 +192,15 @@ impl Registries<'_> {
         }
         let text = self.root.read_metadata(&full, "registry file")?;
         let recorded = self.lock.registry_file_hashes.get(&url);
+        if let Some(None) = recorded {
+            return Ok((
+                Fetched::Tampered(format!(
+                    "registry file {local} is in the project, but {LOCKFILE} records that \
+                     {url} does not exist: vouch does not trust it"
+                )),
+                Some(local),
+            ));
+        }
         if let Some(Some(expected)) = recorded {
             let got = vouch_evidence::digest::sha256(text.as_bytes()).hex();
             if &got != expected {
@@ -1475,6 +1484,20 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("modules/b/1.0/MODULE.bazel has sha256"), "{e}");
+
+        // A registry file the lockfile records as absent is not trusted.
+        let dir2 = project(ROOT, &GRAPH);
+        let lock = dir2.path().join(LOCKFILE);
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&lock).unwrap()).unwrap();
+        json["registryFileHashes"][format!("{BCR}/modules/d/1.0/source.json")] =
+            serde_json::Value::Null;
+        std::fs::write(&lock, json.to_string()).unwrap();
+        let found = inputs(&dir2);
+        assert!(
+            reason(by_name(&found, "d")).contains("records that"),
+            "{found:#?}"
+        );
 
         // A registry file that is not mirrored: listed, nothing declared.
         let dir = project(ROOT, &GRAPH);

@@ -249,10 +249,11 @@ pub(crate) fn read(text: &str, file: &str, root_module: bool, into: &mut ModuleF
                         versions: strings("versions")?,
                     },
                     "archive_override" => {
-                        let mut urls = strings("urls")?;
-                        if let Some(Value::Str(url)) = kwarg(s, "urls") {
-                            urls.push(url.clone()); // `urls` may be one string
-                        }
+                        let mut urls = match kwarg(s, "urls") {
+                            // `urls` may be one string.
+                            Some(Value::Str(url)) => vec![url.clone()],
+                            _ => strings("urls")?,
+                        };
                         urls.extend(string("url", false)?);
                         Override::Archive {
                             urls,
@@ -584,6 +585,18 @@ mod tests {
         )
         .unwrap();
         assert!(m.overrides.is_empty());
+    }
+
+    #[test]
+    fn archive_override_urls_may_be_one_string() {
+        let m = parse(
+            "archive_override(module_name = \"b\", urls = \"https://e.com/b.tgz\", url = \"https://m.com/b.tgz\")\n",
+        )
+        .unwrap();
+        assert!(
+            matches!(&m.overrides["b"].0, Override::Archive { urls, integrity: None, .. }
+            if urls == &["https://e.com/b.tgz", "https://m.com/b.tgz"])
+        );
     }
 
     #[test]
