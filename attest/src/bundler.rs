@@ -388,16 +388,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Lockfile> {
                 lock.dependencies.push((name.to_owned(), pinned));
             }
             Section::Ruby => {
-                let version = line
-                    .strip_prefix("   ")
+                // Indented as Bundler writes it (three spaces before
+                // Bundler 4, two since); Bundler strips it.
+                let version = Some(line.trim_start())
                     .filter(|v| v.starts_with("ruby ") && !v.contains(char::is_control))
                     .ok_or_else(|| invalid("not a Ruby version `ruby X.Y.Z`".into()))?;
                 lock.ruby_version = Some(version.to_owned());
             }
             Section::Bundled => {
-                let version = line
-                    .strip_prefix("   ")
-                    .ok_or_else(|| invalid("not a Bundler version".into()))?;
+                let version = line.trim_start();
                 rubygems.check_version(version).map_err(&invalid)?;
                 lock.bundled_with = Some(version.to_owned());
             }
@@ -1446,6 +1445,12 @@ BUNDLED WITH
             ),
             ("CHECKSUMS\n  a (1.0) sha256\n", 2, "algorithm=digest"),
             ("BUNDLED WITH\n   two\n", 2, "not a valid RubyGems version"),
+            (
+                "BUNDLED WITH\n  2.5.3 x\n",
+                2,
+                "not a valid RubyGems version",
+            ),
+            ("RUBY VERSION\n   3.2\n", 2, "not a Ruby version"),
             ("GEM\n<<<<<<< HEAD\n", 2, "merge conflict"),
         ] {
             let err = parse(lock, Path::new("Gemfile.lock"))

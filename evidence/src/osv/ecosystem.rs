@@ -196,6 +196,18 @@ impl Ecosystem {
         Query::new(self, version).map(|_| ())
     }
 
+    /// Compares two versions in this ecosystem's order (RubyGems'
+    /// `Gem::Version` for `RubyGems`, PEP 440 for PyPI, ...), for callers
+    /// that weigh one version against another outside a record (`vouch
+    /// unbundle`'s plan); the error says which does not parse, or that
+    /// vouch does not order this ecosystem.
+    pub fn compare(&self, a: &str, b: &str) -> std::result::Result<std::cmp::Ordering, String> {
+        let scheme = self
+            .scheme()
+            .ok_or_else(|| format!("vouch does not order {} versions", self.as_str()))?;
+        Ok(scheme.parse_why(a)?.cmp(&scheme.parse_why(b)?))
+    }
+
     /// The version order of `ECOSYSTEM` ranges of this ecosystem, if vouch
     /// implements it.
     pub(super) fn scheme(&self) -> Option<Scheme> {

@@ -232,6 +232,16 @@ fn rubygems_order_in_ecosystem_ranges() {
     // Trailing zeros do not count: 1.16.2.0 is 1.16.2.
     assert_eq!(affected(&r, &gem, "nokogiri", "1.16.2.0"), None);
     assert_eq!(affected(&r, &gem, "nokogiri", "1.16.10"), None);
+    assert_eq!(
+        gem.compare("1.16.2.rc1", "1.16.2"),
+        Ok(std::cmp::Ordering::Less)
+    );
+    assert_eq!(gem.compare("1.0.0", "1"), Ok(std::cmp::Ordering::Equal));
+    assert!(gem.compare("1.0", "x").is_err());
+    assert!(Ecosystem::parse("Maven")
+        .unwrap()
+        .compare("1", "2")
+        .is_err());
     // versions[] compares in the gem order: "0.9.0" is "0.9".
     assert_eq!(affected(&r, &gem, "nokogiri", "0.9.0"), fix);
     // Gem names are compared exactly.
