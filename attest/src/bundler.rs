@@ -145,6 +145,10 @@ impl Spec {
     }
 }
 
+/// A gem's name, version and platform (`None` for `ruby`): what a
+/// `CHECKSUMS` entry is for.
+pub type GemKey = (String, String, Option<String>);
+
 /// A parsed `Gemfile.lock`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lockfile {
@@ -164,7 +168,7 @@ pub struct Lockfile {
     /// `CHECKSUMS`: the SHA-256 (hex) of each `(name, version, platform)`,
     /// `None` for an entry without one. `None` means the lock has no
     /// `CHECKSUMS` section.
-    pub checksums: Option<BTreeMap<(String, String, Option<String>), Option<String>>>,
+    pub checksums: Option<BTreeMap<GemKey, Option<String>>>,
 }
 
 /// Whether `text` is a gem name or platform RubyGems accepts: letters,

@@ -671,3 +671,57 @@ fn vulns_match_gems_in_rubygems_order() {
     assert_eq!(findings("3.0.9.1"), Vec::new());
     assert_eq!(findings("3.0.10"), Vec::new());
 }
+
+/// `vouch unbundle` names Debian's `ruby-<name>` package for each gem,
+/// found in the archive this machine verified, keeps every gem (the swap
+/// is not implemented for gems), and `--write` changes nothing.
+#[test]
+fn unbundle_names_the_ruby_package_and_writes_nothing() {
+    let dir = tempdir();
+    let lock = "GEM\n  remote: https://rubygems.org/\n  specs:\n    net_http_unknown_gem_xyz (1.0.0)\n    rack (2.2.4)\n\n\
+                PLATFORMS\n  ruby\n\nDEPENDENCIES\n  rack\n\nBUNDLED WITH\n   2.5.3\n";
+    fs::write(dir.path().join("Gemfile.lock"), lock).unwrap();
+    let out = vouch_in(
+        dir.path(),
+        &[
+            "unbundle", ".", "--distro", "debian", "--all", "--output", "json",
+        ],
+    );
+    assert_ok(&out);
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps = plan["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 2, "{plan:#}");
+    let rack = steps.iter().find(|s| s["name"] == "rack").unwrap();
+    assert_eq!(rack["ecosystem"], "gem", "{rack:#}");
+    assert_eq!(rack["action"], "keep", "{rack:#}");
+    assert_eq!(rack["package"], "ruby-rack", "{rack:#}");
+    // Debian 12 packages rack 2.2.x, newer than 2.2.4.
+    assert_eq!(rack["delta"], "newer", "{rack:#}");
+    assert!(
+        rack["reason"]
+            .as_str()
+            .unwrap()
+            .contains("the swap itself is not implemented for gems"),
+        "{rack:#}"
+    );
+    let unknown = steps.iter().find(|s| s["name"] != "rack").unwrap();
+    assert!(unknown["package"].is_null(), "{unknown:#}");
+    assert!(
+        unknown["reason"]
+            .as_str()
+            .unwrap()
+            .contains("ruby-net-http-unknown-gem-xyz"),
+        "{unknown:#}"
+    );
+    let out = vouch_in(
+        dir.path(),
+        &["unbundle", ".", "--distro", "debian", "--all", "--write"],
+    );
+    assert_ok(&out);
+    assert_eq!(
+        fs::read_to_string(dir.path().join("Gemfile.lock")).unwrap(),
+        lock
+    );
+    let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "--write wrote nothing: {left:?}");
+}
