@@ -557,6 +557,7 @@ fn sboms_of_a_bundler_project_pass_both_validators() {
 fn real_lockfiles_parse_with_the_counts_bundler_reads() {
     let dir = root().join("testdata/gemfile-locks");
     let mut seen = 0;
+    let mut nokogiri = 0;
     for entry in fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|e| e != "lock") {
@@ -600,6 +601,22 @@ fn real_lockfiles_parse_with_the_counts_bundler_reads() {
         let want: Vec<(String, String, String, String)> =
             specs.into_iter().filter(|s| s.3 != "Path").collect();
         assert_eq!(listed, want, "{}", path.display());
+        // The shipped criticality rules mark nokogiri (it bundles libxml2),
+        // in each of its platform builds, and not its neighbours.
+        for input in &inputs {
+            let critical = input["critical"].as_array().unwrap();
+            if input["name"] == "nokogiri" {
+                nokogiri += 1;
+                assert!(
+                    critical
+                        .iter()
+                        .any(|r| r.as_str().unwrap().starts_with("data-format-parsers:")),
+                    "{input}"
+                );
+            } else if input["name"] == "racc" || input["name"] == "rake" {
+                assert!(critical.is_empty(), "{input}");
+            }
+        }
         // Each GEM input declares the digest of its own line of CHECKSUMS.
         let text = fs::read_to_string(&path).unwrap();
         for input in &inputs {
@@ -623,6 +640,8 @@ fn real_lockfiles_parse_with_the_counts_bundler_reads() {
         }
     }
     assert_eq!(seen, 4);
+    // rails' five builds of nokogiri and dev_gems' eight.
+    assert!(nokogiri >= 10, "{nokogiri}");
 }
 
 /// The real rack advisory (testdata/osv-rubygems) matches rack pinned at
