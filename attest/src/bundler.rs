@@ -56,6 +56,9 @@
 //!   (without `.git/`): its directory hash. When both are there they must
 //!   hold the same files.
 //!
+//! A `BUNDLE_PATH` outside the project is not read: gems installed there
+//! are not checked (their cached `.gem` files still are).
+//!
 //! Not checked: a `.gem` that is not cached has no digest to compare with
 //! the declared one (Bundler checks it when it downloads); the installed
 //! `.gemspec` is Ruby code RubyGems runs, of which only the stub line is
@@ -1027,6 +1030,10 @@ fn bundle_path(root: &Root) -> Result<Option<String>> {
 /// Every `<bundle path>/ruby/<abi>` directory, sorted.
 fn abi_dirs(root: &Root, bundle: &str) -> Result<Vec<String>> {
     let ruby = join_inside(root.path(), &format!("{bundle}/ruby"))?;
+    // Resolved inside the project before its names are listed.
+    let Some(ruby) = root.resolve(&ruby)? else {
+        return Ok(Vec::new());
+    };
     let Ok(entries) = std::fs::read_dir(&ruby) else {
         return Ok(Vec::new());
     };
@@ -1482,6 +1489,33 @@ BUNDLED WITH
             "1.2.0",
             "x86_64-linux"
         ));
+    }
+
+    /// An installation directory that is a symlink out of the project is
+    /// refused before anything in it is listed.
+    #[test]
+    fn an_installation_leaving_the_project_is_refused_issue_18() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(outside.path().join("3.1.0/gems/beta-2.1.0")).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join(LOCKFILE),
+            "GEM\n  remote: https://rubygems.org/\n  specs:\n    beta (2.1.0)\n",
+        )
+        .unwrap();
+        std::fs::create_dir_all(d.join("vendor/bundle")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), d.join("vendor/bundle/ruby")).unwrap();
+        let err = Bundler
+            .discover(&Root::new(d).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("resolves outside the project"), "{err}");
+        // Without the symlink: not installed, not vendored.
+        std::fs::remove_file(d.join("vendor/bundle/ruby")).unwrap();
+        let inputs = Bundler.discover(&Root::new(d).unwrap()).unwrap();
+        assert_eq!(inputs[0].status, Match::NotVendored);
+        assert_eq!(inputs[0].uri, "https://rubygems.org/gems/beta-2.1.0.gem");
     }
 
     #[test]
