@@ -477,6 +477,51 @@ fn a_gem_whose_metadata_names_another_gem_is_caught_issue_18() {
     assert!(why.starts_with("vendor/cache/beta-2.1.0.gem"), "{why}");
 }
 
+/// A .gem repacked with an altered file (valid archives, with GNU tar and
+/// gzip) but the checksums.yaml.gz it came with: its data.tar.gz is not
+/// the one the gem's own checksums name.
+#[test]
+fn a_repacked_gem_is_caught_by_its_own_checksums_issue_18() {
+    let (dir, proj) = project();
+    let work = dir.path().join("repack");
+    fs::create_dir_all(work.join("data")).unwrap();
+    let gem = proj.join("vendor/cache/beta-2.1.0.gem");
+    let sh = |script: &str| {
+        let out = Command::new("sh")
+            .args(["-ec", script])
+            .current_dir(&work)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+    };
+    sh(&format!(
+        "tar xf '{}' && tar xzf data.tar.gz -C data && echo 'system(\"id\")' >> data/lib/beta.rb \
+         && (cd data && tar czf ../data.tar.gz lib) \
+         && tar cf beta.gem metadata.gz data.tar.gz checksums.yaml.gz",
+        gem.display()
+    ));
+    fs::copy(work.join("beta.gem"), &gem).unwrap();
+    let inputs = inputs_json(&proj);
+    assert_eq!(
+        reason(by_name(&inputs, "beta")),
+        "vendor/cache/beta-2.1.0.gem: the SHA-256 of its data.tar.gz is not the one its \
+         checksums.yaml.gz gives"
+    );
+    // A member whose path leaves the gem's directory (GNU tar keeps `..`
+    // with -P): refused before anything else is read of it.
+    sh(
+        "echo 'x' > evil.rb && cd data && tar czPf ../data.tar.gz ../evil.rb lib \
+        && cd .. && tar cf beta.gem metadata.gz data.tar.gz checksums.yaml.gz",
+    );
+    fs::copy(work.join("beta.gem"), &gem).unwrap();
+    let inputs = inputs_json(&proj);
+    assert_eq!(
+        reason(by_name(&inputs, "beta")),
+        "vendor/cache/beta-2.1.0.gem is not a readable .gem: a member path leaves the gem: \
+         ../evil.rb"
+    );
+}
+
 /// Where `needle` first occurs in `haystack`.
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
