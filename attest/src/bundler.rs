@@ -56,6 +56,9 @@
 //!   (without `.git/`): its directory hash. When both are there they must
 //!   hold the same files.
 //!
+//! A `.gem` or installed gem that no spec names is not an input and is not
+//! reported (Bundler loads only what the lockfile locks).
+//!
 //! A `BUNDLE_PATH` outside the project is not read: gems installed there
 //! are not checked (their cached `.gem` files still are).
 //!
