@@ -6,7 +6,8 @@
 #   apt packages         docker-registry skopeo apache2-utils openssl
 #                        kubernetes-client curl chromium strace cmark-gfm
 #                        zsh fish groff-base man-db rpm mmdebstrap umoci
-#                        zstd jq lz4 gpg golang-go softhsm2 opensc,
+#                        zstd jq lz4 gpg golang-go softhsm2 opensc
+#                        ruby bundler,
 #                        each when its binary is missing;
 #                        libsofthsm2 golang-github-pkg-errors-dev node-once
 #                        node-wrappy node-ms python3-six, each when a
@@ -78,6 +79,11 @@ apt_install() {
 # (cli/tests/pkcs11.rs; module /usr/lib/softhsm/libsofthsm2.so, tokens in
 # each test's temp dir), and opensc's pkcs11-tool the independent control
 # that lists the keys' attributes and makes keys vouch must refuse.
+# ruby is the oracle of RubyGems' version order (`Gem::Version#<=>` and
+# `.correct?`, evidence/src/osv/gem.rs) and of Bundler's lockfile parser
+# (`Bundler::LockfileParser`, cli/tests/inputs_bundler.rs); bundler is the
+# real Bundler that builds the test project's Gemfile.lock, vendor/cache and
+# vendor/bundle at test time (with `gem build` of ruby, from local gems only).
 # Library packages have no binary: each is checked by a file it installs.
 # Only the packages of missing binaries are installed (a second kubectl
 # package would conflict with the first); `apt-get update` only then too.
@@ -85,6 +91,8 @@ apt_bins=(docker-registry skopeo htpasswd openssl kubectl curl chromium strace c
 apt_pkgs=(docker-registry skopeo apache2-utils openssl kubernetes-client curl chromium strace cmark-gfm zsh fish groff-base man-db rpm mmdebstrap umoci zstd jq lz4 gpg)
 apt_bins+=(go softhsm2-util pkcs11-tool)
 apt_pkgs+=(golang-go softhsm2 opensc)
+apt_bins+=(ruby bundle)
+apt_pkgs+=(ruby bundler)
 apt_files=(/usr/lib/softhsm/libsofthsm2.so /usr/share/gocode/src/github.com/pkg/errors/errors.go /usr/share/nodejs/once/package.json /usr/share/nodejs/wrappy/package.json /usr/share/nodejs/ms/package.json /usr/lib/python3/dist-packages/six.py)
 apt_file_pkgs=(libsofthsm2 golang-github-pkg-errors-dev node-once node-wrappy node-ms python3-six)
 apt_missing=()

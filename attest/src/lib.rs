@@ -9,6 +9,7 @@
 
 pub mod assemble;
 pub mod bazel;
+pub mod bundler;
 pub mod cargo;
 pub mod critical;
 mod error;
@@ -47,6 +48,7 @@ pub trait Ecosystem: Send + Sync {
 pub fn ecosystems() -> Vec<Box<dyn Ecosystem>> {
     vec![
         Box::new(bazel::Bazel),
+        Box::new(bundler::Bundler),
         Box::new(cargo::Cargo),
         Box::new(generic::Generic),
         Box::new(go::Go),

@@ -369,6 +369,35 @@ impl Root {
         }
     }
 
+    /// The largest vendored file this root hashes or reads
+    /// ([`Root::with_max_file_bytes`]): also the bound on what an archive
+    /// read through [`Root::open_vendored`] may decompress to.
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_bytes
+    }
+
+    /// Opens the vendored file `full` to read it whole (an archive whose
+    /// members are checked, such as a `.gem`): resolved inside the project
+    /// first, a regular file, and no larger than the root's file size
+    /// limit by its `fstat` size. The caller counts what it reads against
+    /// [`Root::max_file_bytes`], as a file may grow after the check.
+    pub fn open_vendored(&self, full: &Path) -> Result<File> {
+        let Some(resolved) = self.resolve(full)? else {
+            return Err(io("open", full)(ErrorKind::NotFound.into()));
+        };
+        let shown = PathBuf::from(self.shown(full));
+        let file = open_regular(&resolved, &shown, "vendored file", true)?;
+        let size = file.metadata().map_err(io("stat", &shown))?.len();
+        if size > self.max_file_bytes {
+            return Err(Error::TooLarge {
+                path: shown.display().to_string(),
+                size: format!("{size} bytes"),
+                max: self.max_file_bytes,
+            });
+        }
+        Ok(file)
+    }
+
     /// The SHA-256 (hex) of the vendored file `full`, resolved inside the
     /// project first, and refused over the root's file size limit.
     pub fn hash_file(&self, full: &Path) -> Result<String> {

@@ -18,6 +18,7 @@ mod diff;
 mod golden;
 mod image_layers;
 mod inputs_bazel;
+mod inputs_bundler;
 mod inputs_bzlmod;
 mod inputs_cargo;
 mod inputs_generic;

@@ -16,6 +16,7 @@ use serde::Serialize;
 
 pub mod cargo;
 pub mod custody;
+pub mod gem;
 pub mod go;
 pub mod npm;
 pub mod pip;

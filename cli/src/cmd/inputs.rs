@@ -17,8 +17,9 @@ use crate::term::{self, note};
 #[command(after_help = "Examples:\n  vouch inputs .\n  vouch inputs path/to/project --output json")]
 pub struct Args {
     /// The project directory: its Cargo.lock, go.mod/go.sum/vendor/modules.txt,
-    /// package-lock.json, requirements.txt, Bazel WORKSPACE/MODULE.bazel/.bzl
-    /// files and vouch.inputs.yaml are read, with what they vendor.
+    /// package-lock.json, requirements.txt, Gemfile.lock (with vendor/cache
+    /// and vendor/bundle), Bazel WORKSPACE/MODULE.bazel/.bzl files and
+    /// vouch.inputs.yaml are read, with what they vendor.
     #[arg(value_name = "DIR")]
     dir: PathBuf,
     #[command(flatten)]

@@ -43,7 +43,7 @@ pub struct Args {
     /// Plan every input, not only the critical ones.
     #[arg(long)]
     all: bool,
-    /// Plan only the inputs of this ecosystem (`cargo`, `go`, `npm`, `pip`;
+    /// Plan only the inputs of this ecosystem (`cargo`, `gem`, `go`, `npm`, `pip`;
     /// repeatable). `--write` swaps one ecosystem at a time, each all or
     /// nothing, so a plan that swaps several needs one run for each.
     #[arg(long, value_name = "ECOSYSTEM")]
@@ -70,6 +70,7 @@ fn plan_ecosystem(
     match ecosystem {
         "cargo" => Some(swap::cargo::plan(dir, inputs, archive, apt)),
         "go" => Some(swap::go::plan(dir, inputs, archive, apt)),
+        "gem" => Some(swap::gem::plan(dir, inputs, archive, apt)),
         "npm" => Some(swap::npm::plan(dir, inputs, archive, apt)),
         "pip" => Some(swap::pip::plan(dir, inputs, archive, apt)),
         _ => None,
@@ -81,6 +82,7 @@ fn write_ecosystem(ecosystem: &str, dir: &Path, planned: &[Planned]) -> Result<(
     match ecosystem {
         "cargo" => swap::cargo::write(dir, planned),
         "go" => swap::go::write(dir, planned),
+        "gem" => swap::gem::write(dir, planned),
         "npm" => swap::npm::write(dir, planned),
         "pip" => swap::pip::write(dir, planned),
         _ => Ok(()),

@@ -6,6 +6,7 @@
 //! `vouch_unbundle`'s, which does no I/O.
 
 pub mod cargo;
+pub mod gem;
 pub mod go;
 pub mod journal;
 pub mod npm;

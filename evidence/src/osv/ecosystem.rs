@@ -67,7 +67,7 @@ const OSV_ECOSYSTEMS: &[&str] = &[
 /// `:suffix` ("Debian:12", "Ubuntu:22.04:LTS", "Alpine:v3.19"): a record
 /// naming an ecosystem no database uses ("cargo", "crates-io", "pip") could
 /// never match anything, so it is refused rather than silently ignored. The
-/// four language ecosystems whose version order vouch implements have their
+/// five language ecosystems whose version order vouch implements have their
 /// own variants, the distributions whose order it implements share
 /// [`Ecosystem::Distro`]; every other valid name is kept verbatim in
 /// [`Ecosystem::Other`].
@@ -81,6 +81,8 @@ pub enum Ecosystem {
     PyPI,
     /// `Go`: Go modules, SemVer order with a leading `v`.
     Go,
+    /// `RubyGems`: Ruby gems, `Gem::Version` order.
+    RubyGems,
     /// A distribution's packages, named with the distribution's release as
     /// OSV spells it ("Debian:12", "Ubuntu:22.04:LTS", "Alpine:v3.19",
     /// "Red Hat:enterprise_linux:9::appstream", "Wolfi"): the whole name is
@@ -102,6 +104,7 @@ impl Ecosystem {
             "npm" => return Ok(Ecosystem::Npm),
             "PyPI" => return Ok(Ecosystem::PyPI),
             "Go" => return Ok(Ecosystem::Go),
+            "RubyGems" => return Ok(Ecosystem::RubyGems),
             _ => {}
         }
         let (base, suffix) = match name.split_once(':') {
@@ -119,7 +122,7 @@ impl Ecosystem {
         }
     }
 
-    /// The name as OSV spells it: "crates.io", "npm", "PyPI", "Go", or the
+    /// The name as OSV spells it: "crates.io", "npm", "PyPI", "Go", "RubyGems", or the
     /// other name with its suffix.
     pub fn as_str(&self) -> &str {
         match self {
@@ -127,12 +130,13 @@ impl Ecosystem {
             Ecosystem::Npm => "npm",
             Ecosystem::PyPI => "PyPI",
             Ecosystem::Go => "Go",
+            Ecosystem::RubyGems => "RubyGems",
             Ecosystem::Distro(_, name) | Ecosystem::Other(name) => name,
         }
     }
 
     /// From vouch's own ecosystem names as recorded in inputs ("cargo",
-    /// "npm", "pip", "go"), so that attested inputs can be looked up; None
+    /// "npm", "pip", "go", "gem"), so that attested inputs can be looked up; None
     /// for "bazel", "generic" and anything unknown, which have no OSV
     /// package ecosystem (see [`Record::affects_repo`]).
     pub fn from_vouch(name: &str) -> Option<Ecosystem> {
@@ -141,11 +145,12 @@ impl Ecosystem {
             "npm" => Some(Ecosystem::Npm),
             "pip" => Some(Ecosystem::PyPI),
             "go" => Some(Ecosystem::Go),
+            "gem" => Some(Ecosystem::RubyGems),
             _ => None,
         }
     }
 
-    /// From a purl type ("cargo", "npm", "pypi", "golang"), so that inputs
+    /// From a purl type ("cargo", "npm", "pypi", "golang", "gem"), so that inputs
     /// known only by their purl (SBOM components) can be looked up; None
     /// for other types.
     pub fn from_purl_type(t: &str) -> Option<Ecosystem> {
@@ -154,6 +159,7 @@ impl Ecosystem {
             "npm" => Some(Ecosystem::Npm),
             "pypi" => Some(Ecosystem::PyPI),
             "golang" => Some(Ecosystem::Go),
+            "gem" => Some(Ecosystem::RubyGems),
             _ => None,
         }
     }
@@ -190,12 +196,25 @@ impl Ecosystem {
         Query::new(self, version).map(|_| ())
     }
 
+    /// Compares two versions in this ecosystem's order (RubyGems'
+    /// `Gem::Version` for `RubyGems`, PEP 440 for PyPI, ...), for callers
+    /// that weigh one version against another outside a record (`vouch
+    /// unbundle`'s plan); the error says which does not parse, or that
+    /// vouch does not order this ecosystem.
+    pub fn compare(&self, a: &str, b: &str) -> std::result::Result<std::cmp::Ordering, String> {
+        let scheme = self
+            .scheme()
+            .ok_or_else(|| format!("vouch does not order {} versions", self.as_str()))?;
+        Ok(scheme.parse_why(a)?.cmp(&scheme.parse_why(b)?))
+    }
+
     /// The version order of `ECOSYSTEM` ranges of this ecosystem, if vouch
     /// implements it.
     pub(super) fn scheme(&self) -> Option<Scheme> {
         match self {
             Ecosystem::CratesIo | Ecosystem::Npm | Ecosystem::Go => Some(Scheme::SemVer),
             Ecosystem::PyPI => Some(Scheme::Pep440),
+            Ecosystem::RubyGems => Some(Scheme::RubyGems),
             Ecosystem::Distro(distro, _) => Some(distro.scheme()),
             Ecosystem::Other(_) => None,
         }

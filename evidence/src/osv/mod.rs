@@ -16,7 +16,8 @@
 //!   ignored; a leading `v` tolerated, as Go writes versions);
 //! - `ECOSYSTEM` ranges compare in the package's ecosystem order: SemVer for
 //!   crates.io, npm and Go (Go pseudo-versions are SemVer prereleases and
-//!   order correctly), PEP 440 for PyPI, dpkg's for Debian and Ubuntu,
+//!   order correctly), PEP 440 for PyPI, `Gem::Version`'s for RubyGems
+//!   (checked against Ruby's own), dpkg's for Debian and Ubuntu,
 //!   RPM's for Red Hat, SUSE, openSUSE, Rocky Linux, AlmaLinux (and Azure
 //!   Linux, Mageia, openEuler), apk's for Alpine, Wolfi and Chainguard
 //!   ([`Distro`]; each checked against the distribution's own tool). Other
@@ -68,6 +69,7 @@ mod database;
 mod distro;
 mod dpkg;
 mod ecosystem;
+mod gem;
 mod lookup;
 mod names;
 mod record;

@@ -214,6 +214,45 @@ fn pep440_order_and_pep503_names() {
 }
 
 #[test]
+fn rubygems_order_in_ecosystem_ranges() {
+    // As GitHub's advisory for nokogiri writes its ranges.
+    let r = parse(&record(
+        r#"{"package":{"ecosystem":"RubyGems","name":"nokogiri"},
+            "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.16.2"}]}],
+            "versions":["0.9"]}"#,
+    ));
+    let gem = Ecosystem::RubyGems;
+    let fix = Some(vec!["1.16.2".to_owned()]);
+    assert_eq!(affected(&r, &gem, "nokogiri", "1.16.0"), fix);
+    // A pre-release of the fix is below it (SemVer would agree), and so is
+    // `1.16.2.rc1`, which is not SemVer at all.
+    assert_eq!(affected(&r, &gem, "nokogiri", "1.16.2.rc1"), fix);
+    assert_eq!(affected(&r, &gem, "nokogiri", "1.16.2-rc1"), fix);
+    assert_eq!(affected(&r, &gem, "nokogiri", "1.16.2"), None);
+    // Trailing zeros do not count: 1.16.2.0 is 1.16.2.
+    assert_eq!(affected(&r, &gem, "nokogiri", "1.16.2.0"), None);
+    assert_eq!(affected(&r, &gem, "nokogiri", "1.16.10"), None);
+    assert_eq!(
+        gem.compare("1.16.2.rc1", "1.16.2"),
+        Ok(std::cmp::Ordering::Less)
+    );
+    assert_eq!(gem.compare("1.0.0", "1"), Ok(std::cmp::Ordering::Equal));
+    assert!(gem.compare("1.0", "x").is_err());
+    assert!(Ecosystem::parse("Maven")
+        .unwrap()
+        .compare("1", "2")
+        .is_err());
+    // versions[] compares in the gem order: "0.9.0" is "0.9".
+    assert_eq!(affected(&r, &gem, "nokogiri", "0.9.0"), fix);
+    // Gem names are compared exactly.
+    assert_eq!(affected(&r, &gem, "Nokogiri", "1.16.0"), None);
+    assert_eq!(
+        r.affects(&gem, "nokogiri", "v1.0").unwrap_err(),
+        r#""v1.0" is not a valid RubyGems version"#
+    );
+}
+
+#[test]
 fn go_v_prefix_and_pseudo_versions() {
     let r = parse(&record(
         r#"{"package":{"ecosystem":"Go","name":"golang.org/x/text"},
@@ -401,6 +440,7 @@ fn ecosystem_names() {
         ("npm", Ecosystem::Npm),
         ("PyPI", Ecosystem::PyPI),
         ("Go", Ecosystem::Go),
+        ("RubyGems", Ecosystem::RubyGems),
         (
             "Debian:12",
             Ecosystem::Distro(Distro::Debian, "Debian:12".into()),
@@ -432,6 +472,8 @@ fn ecosystem_names() {
     assert_eq!(Ecosystem::from_vouch("pip"), Some(Ecosystem::PyPI));
     assert_eq!(Ecosystem::from_vouch("go"), Some(Ecosystem::Go));
     assert_eq!(Ecosystem::from_vouch("npm"), Some(Ecosystem::Npm));
+    assert_eq!(Ecosystem::from_vouch("gem"), Some(Ecosystem::RubyGems));
+    assert_eq!(Ecosystem::from_purl_type("gem"), Some(Ecosystem::RubyGems));
     assert_eq!(Ecosystem::from_vouch("bazel"), None);
     assert_eq!(Ecosystem::from_vouch("generic"), None);
     assert_eq!(Ecosystem::from_purl_type("golang"), Some(Ecosystem::Go));

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use super::ecosystem::Ecosystem;
 use super::record::{Event, RangeKind};
-use super::{apk, dpkg, rpm};
+use super::{apk, dpkg, gem, rpm};
 
 /// A version order vouch implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +18,8 @@ pub(super) enum Scheme {
     Rpm,
     /// apk-tools', for Alpine, Wolfi and Chainguard.
     Apk,
+    /// RubyGems' (`Gem::Version`).
+    RubyGems,
 }
 
 impl Scheme {
@@ -28,6 +30,7 @@ impl Scheme {
             Scheme::Dpkg => "Debian",
             Scheme::Rpm => "RPM",
             Scheme::Apk => "apk",
+            Scheme::RubyGems => "RubyGems",
         }
     }
 
@@ -51,6 +54,7 @@ impl Scheme {
             Scheme::Dpkg => dpkg::Version::parse(version).map(Version::Dpkg),
             Scheme::Rpm => rpm::Version::parse(version).map(Version::Rpm),
             Scheme::Apk => apk::Version::parse(version).map(Version::Apk),
+            Scheme::RubyGems => gem::Version::parse(version).map(Version::Gem),
         }
     }
 }
@@ -69,6 +73,7 @@ pub(super) enum Version {
     Dpkg(dpkg::Version),
     Rpm(rpm::Version),
     Apk(apk::Version),
+    Gem(gem::Version),
 }
 
 impl Version {
@@ -80,6 +85,7 @@ impl Version {
             Version::Dpkg(_) => 2,
             Version::Rpm(_) => 3,
             Version::Apk(_) => 4,
+            Version::Gem(_) => 5,
         }
     }
 }
@@ -93,6 +99,7 @@ impl Ord for Version {
             (Version::Dpkg(a), Version::Dpkg(b)) => a.cmp(b),
             (Version::Rpm(a), Version::Rpm(b)) => a.cmp(b),
             (Version::Apk(a), Version::Apk(b)) => a.cmp(b),
+            (Version::Gem(a), Version::Gem(b)) => a.cmp(b),
             _ => self.rank().cmp(&other.rank()),
         }
     }
@@ -149,7 +156,7 @@ pub(super) struct Query<'a> {
     /// crates.io, npm and Go).
     semver: Option<Version>,
     /// The version in the ecosystem's own order when that is not SemVer
-    /// (PEP 440, Debian, RPM, apk), for its ECOSYSTEM ranges.
+    /// (PEP 440, RubyGems, Debian, RPM, apk), for its ECOSYSTEM ranges.
     native: Option<Version>,
 }
 
