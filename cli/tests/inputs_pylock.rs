@@ -357,3 +357,100 @@ fn regression_issue_18_a_second_lockfile_does_not_hide_a_tampered_tree() {
         .iter()
         .any(|(n, r)| *n == "six" && r.contains(&format!("{site}/six.py has sha256"))));
 }
+
+#[test]
+fn a_uv_projects_sbom_validates_in_both_formats_with_its_graph() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("project");
+    fs::create_dir_all(&dir).unwrap();
+    uv_project(&dir, &tmp.path().join("state"));
+    let (_d, cdx, spdx) = common::sboms(dir.to_str().unwrap());
+    let bom = common::read_json(&cdx);
+    let purls: Vec<&str> = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["purl"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        purls,
+        [
+            "pkg:pypi/idna@3.7",
+            "pkg:pypi/python-dateutil@2.9.0.post0",
+            "pkg:pypi/six@1.16.0"
+        ]
+    );
+    let dateutil = bom["dependencies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ref"] == "pkg:pypi/python-dateutil@2.9.0.post0")
+        .unwrap();
+    assert_eq!(
+        dateutil["dependsOn"],
+        serde_json::json!(["pkg:pypi/six@1.16.0"])
+    );
+    let spdx = common::read_json(&spdx);
+    assert!(spdx["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["name"] == "six" && p["versionInfo"] == "1.16.0"));
+}
+
+#[test]
+fn unbundle_names_debians_package_for_a_uv_project_and_write_leaves_it_untouched() {
+    // python3-six (Debian 12's 1.16.0) is installed by
+    // scripts/install-oracles.sh; the plan is read from this machine's apt
+    // lists, verified against Debian's keyring.
+    let tmp = tempdir();
+    let dir = tmp.path().join("project");
+    fs::create_dir_all(&dir).unwrap();
+    uv_project(&dir, &tmp.path().join("state"));
+    let unbundle = |extra: &[&str]| {
+        common::vouch()
+            .arg("unbundle")
+            .arg(&dir)
+            .args(["--distro", "debian", "--all", "--ecosystem", "pip"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = unbundle(&["--output", "json"]);
+    assert_ok(&out);
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let steps = plan["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), PACKAGES.len(), "{plan:#}");
+    let six = steps.iter().find(|s| s["name"] == "six").unwrap();
+    assert_eq!(six["package"], "python3-six", "{six:#}");
+    assert_eq!(six["action"], "keep", "{six:#}");
+    assert!(
+        six["reason"]
+            .as_str()
+            .unwrap()
+            .ends_with("so no swap is written"),
+        "{six:#}"
+    );
+    assert!(steps.iter().all(|s| s["action"] == "keep"), "{plan:#}");
+    // --write swaps nothing, and writes nothing: the lock, the project and
+    // the environment keep their bytes.
+    let snapshot = || {
+        let site = site_packages(&dir);
+        [
+            "uv.lock",
+            "pyproject.toml",
+            &format!("{site}/six-1.16.0.dist-info/RECORD"),
+        ]
+        .map(|f| fs::read(dir.join(f)).unwrap())
+    };
+    let before = snapshot();
+    let out = unbundle(&["--write"]);
+    assert_ok(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("0 input(s) swapped"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(before, snapshot());
+    assert_ok(&run_vouch(&dir, "inputs ."));
+}
