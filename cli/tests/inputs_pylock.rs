@@ -218,6 +218,17 @@ fn listed_matched_then_tampered(dir: &Path, lockfile: &str, graph: bool) {
     );
     fs::write(&wheel, kept).unwrap();
     assert_ok(&run_vouch(dir, "inputs ."));
+
+    // A .pth file dropped into the environment (Python runs it at every
+    // start): no RECORD lists it, and every input says so.
+    let pth = dir.join(&site).join("zz-evil.pth");
+    fs::write(&pth, "import os\n").unwrap();
+    assert_fails_with(
+        &run_vouch(dir, "inputs ."),
+        &format!("six 1.16.0 (pip): {site} holds files no installed distribution's RECORD lists: zz-evil.pth"),
+    );
+    fs::remove_file(&pth).unwrap();
+    assert_ok(&run_vouch(dir, "inputs ."));
 }
 
 /// A uv project locked (`uv lock`), synced into `.venv` (`uv sync`) and

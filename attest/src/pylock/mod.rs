@@ -65,11 +65,20 @@
 //!    consistent `RECORD`, at the locked name and version, passes, and its
 //!    new `RECORD` digest is what the evidence records (and `vouch diff`
 //!    shows). Files `RECORD` lists without a hash (the `RECORD` itself,
-//!    and the `__pycache__/*.pyc` pip compiles) are not checked, and files
-//!    no `RECORD` lists are not looked at: a tampered `.pyc`, or a `.pth`
-//!    file added to `site-packages`, is not seen. `INSTALLER` is checked
-//!    as any other file `RECORD` hashes; which installer it names is not
-//!    judged. The licence is read from the wheelhouse archive's metadata as
+//!    and the `__pycache__/*.pyc` pip compiles) are not checked: a
+//!    tampered `.pyc` is not seen. `INSTALLER` is checked as any other
+//!    file `RECORD` hashes; which installer it names is not judged.
+//!
+//! 3. **The whole environment**: every file under `site-packages` must be
+//!    listed by some installed distribution's `RECORD` (a `.pth` file
+//!    dropped in runs at every interpreter start), but `__pycache__/*.pyc`,
+//!    which Python writes at run time; and a distribution installed there
+//!    that the lock does not pin at its version (the pip and setuptools a
+//!    venv is seeded with, the project itself) is not an input, but every
+//!    file its `RECORD` hashes must hash so. Either failure is a finding
+//!    on every input of the lockfile, since it is about the environment
+//!    they run in. A whole extra distribution with a consistent `RECORD`
+//!    is not judged: the lock does not say what else may be installed. The licence is read from the wheelhouse archive's metadata as
 //!    [`crate::pip`] reads it, else from the installed `METADATA`.
 //!
 //! Paths in `RECORD` are relative to `site-packages` and may climb out of
@@ -105,7 +114,7 @@ pub use uv::Uv;
 
 use crate::input;
 use crate::pip::{self, normalise};
-use crate::tree::{excerpt, join_inside, Root};
+use crate::tree::{excerpt, join_inside, Listing, Root};
 use crate::{Error, Input, Match, Result};
 
 /// The virtual environment inside the project the tools make.
@@ -697,6 +706,89 @@ fn direct_url(file: &str, text: &str, locked: &Locked) -> Option<String> {
     None
 }
 
+/// The most files an environment finding names before it counts the rest.
+const MAX_NAMED: usize = 5;
+
+/// What holds for the whole environment `site`, whatever the package:
+/// the files of `site-packages` that no `.dist-info/RECORD` lists
+/// (Python's own `__pycache__/*.pyc`, written at run time, aside), and,
+/// for each distribution installed there that the lock does not pin at
+/// its version (the installer's pip and setuptools, the project itself),
+/// the files its `RECORD` hashes that do not hash so.
+fn environment(
+    root: &Root,
+    site: &Site,
+    lockfile: &str,
+    locked: &BTreeSet<(&str, &str)>,
+) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let mut claimed: BTreeSet<String> = BTreeSet::new();
+    for (name, installed) in &site.dists {
+        for (dist_info, version) in installed {
+            let full = site.path.join(dist_info).join("RECORD");
+            if !root.has(&format!("{}/{dist_info}/RECORD", site.relative)) {
+                continue; // its files are unclaimed, and said so below
+            }
+            let record_file = format!("{}/{dist_info}/RECORD", site.relative);
+            let text = root.read_metadata(&full, "installed RECORD")?;
+            let Ok(rows) = parse_record(&text) else {
+                problems.push(format!("{record_file} is not a RECORD"));
+                continue;
+            };
+            let is_locked = locked.contains(&(name.as_str(), version.as_str()));
+            let mut unlocked: Vec<(&str, Option<&(String, String)>)> = Vec::new();
+            for row in &rows {
+                if let Some(path) = record_path(&site.relative, &row.path) {
+                    claimed.insert(path);
+                }
+                if !is_locked {
+                    unlocked.push((row.path.as_str(), row.hash.as_ref()));
+                }
+            }
+            // The lock's packages are checked as inputs; the others here.
+            let found: Vec<Option<String>> = unlocked
+                .par_iter()
+                .map(|(path, hash)| check_file(root, site, &record_file, path, *hash))
+                .collect::<Result<_>>()?;
+            problems.extend(
+                found
+                    .into_iter()
+                    .flatten()
+                    .map(|p| format!("{p} (a distribution {lockfile} does not pin)")),
+            );
+        }
+    }
+    let files = match root.vendored(&site.path)? {
+        Listing::Files(files) => files,
+        Listing::Missing => Vec::new(),
+        // A symlink out of the environment, a name no listing can carry.
+        Listing::Refused(reason) => {
+            problems.push(reason);
+            Vec::new()
+        }
+    };
+    let unclaimed: Vec<String> = files
+        .into_iter()
+        .filter(|f| {
+            let bytecode = f.ends_with(".pyc") && f.split('/').any(|c| c == "__pycache__");
+            !bytecode && !claimed.contains(&format!("{}/{f}", site.relative))
+        })
+        .collect();
+    if !unclaimed.is_empty() {
+        let named: Vec<String> = unclaimed.iter().take(MAX_NAMED).map(|f| shown(f)).collect();
+        let more = match unclaimed.len().saturating_sub(MAX_NAMED) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        problems.push(format!(
+            "{} holds files no installed distribution's RECORD lists: {}{more}",
+            site.relative,
+            named.join(", ")
+        ));
+    }
+    Ok(problems)
+}
+
 /// The inputs of `locked` (read from `lockfile`, root-relative), checked
 /// against the wheelhouse and the installed environments; `stale` is a
 /// finding that holds for every input (Pipfile.lock older than its
@@ -741,9 +833,17 @@ pub(crate) fn discover(
             input::purl("pypi", None, &l.name, Some(&l.version), &[])?,
         ));
     }
+    let pinned: BTreeSet<(&str, &str)> = locked
+        .iter()
+        .map(|l| (l.name.as_str(), l.version.as_str()))
+        .collect();
+    let mut everywhere: Vec<String> = stale.into_iter().collect();
+    for site in &sites {
+        everywhere.extend(environment(root, site, lockfile, &pinned)?);
+    }
     let mut inputs = Vec::new();
     for (l, files) in locked.iter().zip(&files) {
-        let mut problems: Vec<String> = stale.iter().cloned().collect();
+        let mut problems: Vec<String> = everywhere.clone();
         if l.hashes.is_empty() {
             problems.push(format!(
                 "not hashed: {lockfile} gives {} {} no archive hash ({}), so the installer cannot check what it fetches",

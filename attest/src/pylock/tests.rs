@@ -491,14 +491,19 @@ fn regression_issue_18_direct_url_must_agree_with_the_lock() {
         ),
     )
     .unwrap();
-    install(d, "tool", "2.0", &[("tool.py", "")]);
-    let direct = d.join(SITE).join("tool-2.0.dist-info/direct_url.json");
     let other = "d".repeat(40);
-    fs::write(
-        &direct,
-        format!("{{\"url\": \"https://example.com/tool.git\", \"vcs_info\": {{\"vcs\": \"git\", \"commit_id\": \"{other}\"}}}}"),
-    )
-    .unwrap();
+    let direct = format!(
+        "{{\"url\": \"https://example.com/tool.git\", \"vcs_info\": {{\"vcs\": \"git\", \"commit_id\": \"{other}\"}}}}"
+    );
+    install(
+        d,
+        "tool",
+        "2.0",
+        &[
+            ("tool.py", ""),
+            ("tool-2.0.dist-info/direct_url.json", &direct),
+        ],
+    );
     let inputs = Uv.discover(&root(d)).unwrap();
     let why = reason(by_name(&inputs)["tool"]);
     // Not hashed (a git source), and the installed commit is not the lock's.
@@ -600,5 +605,49 @@ fn a_wheelhouse_file_outside_the_declared_hashes_is_a_mismatch() {
             "wheelhouse/six-1.16.0-py2.py3-none-any.whl has sha256 {digest}, not one of the 1 hashes \
              poetry.lock gives six 1.16.0"
         )
+    );
+}
+
+#[test]
+fn regression_issue_18_files_no_record_lists_and_tampered_unlocked_dists_are_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("poetry.lock"),
+        format!(
+            "[[package]]\nname = \"six\"\nversion = \"1.16.0\"\nfiles = [{{file = \"six-1.16.0.tar.gz\", hash = \"sha256:{A}\"}}]\n"
+        ),
+    )
+    .unwrap();
+    install(d, "six", "1.16.0", &[("six.py", "six")]);
+    // The installer's own pip, which the lock does not pin.
+    install(d, "pip", "24.0", &[("pip/__init__.py", "pip")]);
+    // Bytecode Python writes at run time is not judged.
+    fs::create_dir_all(d.join(SITE).join("__pycache__")).unwrap();
+    fs::write(d.join(SITE).join("__pycache__/six.cpython-311.pyc"), "b").unwrap();
+    let inputs = Poetry.discover(&root(d)).unwrap();
+    assert_eq!(by_name(&inputs)["six"].status, Match::Match);
+    assert_eq!(inputs.len(), 1, "pip is not an input");
+
+    // A .pth file (run at every interpreter start) dropped in.
+    fs::write(d.join(SITE).join("zz-evil.pth"), "import os\n").unwrap();
+    let inputs = Poetry.discover(&root(d)).unwrap();
+    assert_eq!(
+        reason(by_name(&inputs)["six"]),
+        format!("{SITE} holds files no installed distribution's RECORD lists: zz-evil.pth")
+    );
+    fs::remove_file(d.join(SITE).join("zz-evil.pth")).unwrap();
+
+    // pip's installed file changed.
+    fs::write(d.join(SITE).join("pip/__init__.py"), "owned").unwrap();
+    let inputs = Poetry.discover(&root(d)).unwrap();
+    let why = reason(by_name(&inputs)["six"]);
+    assert!(
+        why.starts_with(&format!("{SITE}/pip/__init__.py has sha256 ")),
+        "{why}"
+    );
+    assert!(
+        why.ends_with("(a distribution poetry.lock does not pin)"),
+        "{why}"
     );
 }
