@@ -235,11 +235,14 @@ fn shown(path: &str) -> String {
     out
 }
 
-/// One row of a `RECORD`: path, hash (algorithm and URL-safe base64).
+/// One row of an installed distribution's `RECORD`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Row {
-    path: String,
-    hash: Option<(String, String)>,
+pub struct Row {
+    /// The file, relative to `site-packages` (it may climb out with `..`).
+    pub path: String,
+    /// Its hash: algorithm (lower case) and URL-safe base64 digest, as
+    /// written; `None` for a file listed without one.
+    pub hash: Option<(String, String)>,
 }
 
 /// The CSV fields of one `RECORD` line (quoted fields with `""` for a
@@ -282,8 +285,9 @@ fn csv_fields(line: &str) -> std::result::Result<Vec<String>, String> {
 }
 
 /// Parses a `RECORD` (PEP 376: `path,algorithm=digest,size` per line, the
-/// hash and size empty for files not hashed); errors name the line.
-pub(crate) fn parse_record(text: &str) -> std::result::Result<Vec<Row>, String> {
+/// hash and size empty for files not hashed); errors name the line. Public
+/// for fuzzing: discovery reads every `RECORD` of the environment with it.
+pub fn parse_record(text: &str) -> std::result::Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -439,7 +443,8 @@ fn sites(root: &Root) -> Result<Vec<Site>> {
 /// to the project root, resolved lexically; `None` when it is absolute or
 /// climbs out of the project.
 fn record_path(site: &str, relative: &str) -> Option<String> {
-    if relative.starts_with('/') || relative.starts_with('\\') || relative.contains(':') {
+    // Absolute: `/x`, `\\x`, or a drive (`C:`).
+    if relative.starts_with('/') || relative.starts_with('\\') || relative.get(1..2) == Some(":") {
         return None;
     }
     let mut parts: Vec<&str> = site.split('/').filter(|p| !p.is_empty()).collect();

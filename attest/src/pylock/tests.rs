@@ -94,6 +94,11 @@ fn record_paths_resolve_against_site_packages_and_never_leave_the_project() {
     );
     assert_eq!(record_path(SITE, "../../../../../etc/passwd"), None);
     assert_eq!(record_path(SITE, "/etc/passwd"), None);
+    assert_eq!(record_path(SITE, "C:/Windows/x"), None);
+    assert_eq!(
+        record_path("site-packages", "ab:c.py").as_deref(),
+        Some("site-packages/ab:c.py")
+    );
     assert_eq!(record_path("site-packages", "../x").as_deref(), Some("x"));
     assert_eq!(record_path("site-packages", "../../x"), None);
 }
