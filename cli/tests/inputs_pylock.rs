@@ -465,3 +465,34 @@ fn unbundle_names_debians_package_for_a_uv_project_and_write_leaves_it_untouched
     assert_eq!(before, snapshot());
     assert_ok(&run_vouch(&dir, "inputs ."));
 }
+
+#[test]
+fn a_uv_projects_in_toto_links_carry_each_packages_record_and_wheel() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("project");
+    fs::create_dir_all(&dir).unwrap();
+    uv_project(&dir, &tmp.path().join("state"));
+    let (key, _) = common::keygen(tmp.path(), "functionary");
+    let key = vouch_evidence::keys::PrivateKey::from_pkcs8_pem(&fs::read_to_string(key).unwrap())
+        .unwrap();
+    let root = vouch_attest::Root::new(&dir).unwrap();
+    let inputs = vouch_attest::discover(&root).unwrap();
+    let links = vouch_attest::links::links(&root, &inputs, &key).unwrap();
+    assert_eq!(links.len(), PACKAGES.len());
+    let site = site_packages(&dir);
+    let (_, six) = links
+        .iter()
+        .find(|(name, _)| name.starts_with("vendor-six."))
+        .unwrap();
+    let envelope: serde_json::Value = serde_json::from_slice(six).unwrap();
+    // The payload is the link itself (`_type: link`).
+    let link = common::statement_of(&serde_json::json!({ "dsseEnvelope": envelope }));
+    let products: Vec<&String> = link["products"].as_object().unwrap().keys().collect();
+    assert_eq!(
+        products,
+        [
+            &format!("{site}/six-1.16.0.dist-info/RECORD"),
+            &"wheelhouse/six-1.16.0-py2.py3-none-any.whl".to_string()
+        ]
+    );
+}
