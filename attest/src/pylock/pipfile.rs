@@ -45,6 +45,8 @@ pub struct Pipenv;
 #[derive(Deserialize)]
 struct Meta {
     hash: Hash,
+    #[serde(rename = "pipfile-spec")]
+    spec: Option<u64>,
     #[serde(default)]
     sources: Vec<IndexSource>,
 }
@@ -96,6 +98,12 @@ pub fn parse(text: &str, path: &Path, root: &Root) -> Result<Parsed> {
         .ok_or_else(|| bad("no `_meta`".into()))?;
     let meta =
         Meta::deserialize(meta).map_err(|e| bad(format!("_meta: {}", parser_message(&e))))?;
+    if meta.spec.is_some_and(|spec| spec != 6) {
+        return Err(bad(format!(
+            "_meta.pipfile-spec {} is not the one vouch reads (6)",
+            meta.spec.unwrap_or_default()
+        )));
+    }
     let indexes: BTreeMap<&str, &str> = meta
         .sources
         .iter()

@@ -304,6 +304,10 @@ fn pipfile_locks_merge_sections_and_refuse_loose_pins() {
     );
     for (text, needle) in [
         ("{\"_meta\": {}}", "_meta: missing field `hash`"),
+        (
+            "{\"_meta\": {\"hash\": {\"sha256\": \"x\"}, \"pipfile-spec\": 7}}",
+            "_meta.pipfile-spec 7 is not the one vouch reads (6)",
+        ),
         ("{\n\"_meta\": \n", "at line 3"),
         (
             "{\"_meta\": {\"hash\": {\"sha256\": \"x\"}}, \"default\": {\"six\": {\"version\": \">=1\"}}}",
