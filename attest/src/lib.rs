@@ -22,6 +22,7 @@ pub mod npm;
 pub mod os;
 pub mod pip;
 pub mod provenance;
+pub mod pylock;
 pub mod sbom;
 pub mod tree;
 
@@ -54,6 +55,9 @@ pub fn ecosystems() -> Vec<Box<dyn Ecosystem>> {
         Box::new(go::Go),
         Box::new(npm::Npm),
         Box::new(pip::Pip),
+        Box::new(pylock::Pipenv),
+        Box::new(pylock::Poetry),
+        Box::new(pylock::Uv),
     ]
 }
 

@@ -64,7 +64,7 @@ use crate::{Ecosystem, Error, Input, Match, Result};
 /// The requirements file at the project root.
 const REQUIREMENTS: &str = "requirements.txt";
 /// The wheelhouse when no `--find-links` names one.
-const WHEELHOUSE: &str = "wheelhouse";
+pub(crate) const WHEELHOUSE: &str = "wheelhouse";
 /// The most requirements files followed through `-r`.
 const MAX_REQUIREMENT_FILES: usize = 256;
 /// The hash algorithms pip accepts in `--hash`, with their hex lengths.
@@ -190,7 +190,7 @@ enum Pin {
 }
 
 /// PEP 503 normalisation: lower case, each run of `-`, `_`, `.` one `-`.
-fn normalise(name: &str) -> String {
+pub(crate) fn normalise(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     let mut separator = false;
     for c in name.chars() {
@@ -275,8 +275,9 @@ fn split_option(line: &str) -> (&str, Option<&str>) {
     (option, value.filter(|v| !v.is_empty()))
 }
 
-/// One `--hash` value, checked and lower-cased.
-fn hash(value: &str) -> Result<String, String> {
+/// One `--hash` value, checked and lower-cased (also a lockfile's
+/// `sha256:<hex>` hash: Poetry, uv and Pipfile.lock write them so).
+pub(crate) fn hash(value: &str) -> Result<String, String> {
     let invalid = || {
         format!(
             "`--hash={}` is not `<algorithm>:<hex>` with sha256, sha384 or sha512",
@@ -547,10 +548,34 @@ fn read_requirements(root: &Root) -> Result<Vec<(String, RequirementsFile)>> {
 
 /// One wheelhouse directory: its root-relative path, its path, and the
 /// names of the files at its top level.
-struct Wheelhouse {
-    relative: String,
-    path: PathBuf,
-    names: Vec<String>,
+pub(crate) struct Wheelhouse {
+    /// Its path relative to the project root, `/`-separated.
+    pub(crate) relative: String,
+    /// Its path under the root.
+    pub(crate) path: PathBuf,
+    /// The names of the files at its top level.
+    pub(crate) names: Vec<String>,
+}
+
+/// The wheelhouse at `relative` (root-relative): `None` when nothing is
+/// there or it is not a directory (as pip skips a missing `--find-links`
+/// directory); refused when it resolves outside the project, since it
+/// holds many inputs. Only its top level is listed, as pip reads it.
+pub(crate) fn wheelhouse(root: &Root, relative: &str) -> Result<Option<Wheelhouse>> {
+    let path = join_inside(root.path(), relative)?;
+    if !path.is_dir() {
+        return Ok(None);
+    }
+    let names = root
+        .files(&path)?
+        .into_iter()
+        .filter(|f| !f.contains('/'))
+        .collect();
+    Ok(Some(Wheelhouse {
+        relative: relative.to_string(),
+        path,
+        names,
+    }))
 }
 
 /// Lists the wheelhouse directories: the local `--find-links` ones, else
@@ -572,28 +597,15 @@ fn wheelhouses(root: &Root, read: &[(String, RequirementsFile)]) -> Result<Vec<W
     }
     let mut found = Vec::new();
     for relative in dirs {
-        let path = join_inside(root.path(), &relative)?;
-        if !path.is_dir() {
-            continue;
-        }
         // A wheelhouse holds many inputs: one that leaves the project is
         // an error, not one input's mismatch.
-        let names = root
-            .files(&path)?
-            .into_iter()
-            .filter(|f| !f.contains('/'))
-            .collect();
-        found.push(Wheelhouse {
-            relative,
-            path,
-            names,
-        });
+        found.extend(wheelhouse(root, &relative)?);
     }
     Ok(found)
 }
 
 /// Whether `file` is a distribution of `name` (normalised) at `version`.
-fn is_distribution(file: &str, name: &str, version: &str) -> bool {
+pub(crate) fn is_distribution(file: &str, name: &str, version: &str) -> bool {
     let same_version = |v: &str| v.eq_ignore_ascii_case(version);
     if let Some(stem) = file.strip_suffix(".whl") {
         let fields: Vec<&str> = stem.split('-').collect();
@@ -690,7 +702,7 @@ fn unpinned(requirement: &Requirement, source: &str) -> Result<Option<Input>> {
 }
 
 /// Items joined with `,`, or `None` when there are none.
-fn joined<S: AsRef<str>>(items: &[S]) -> Option<String> {
+pub(crate) fn joined<S: AsRef<str>>(items: &[S]) -> Option<String> {
     (!items.is_empty()).then(|| {
         items
             .iter()
@@ -704,7 +716,7 @@ fn joined<S: AsRef<str>>(items: &[S]) -> Option<String> {
 /// SPDX expression: `License-Expression`, else the single unambiguous
 /// `License ::` classifier, else a `License` field that is an SPDX
 /// expression. Only the header is read, up to the first blank line.
-fn metadata_license(text: &str) -> Option<String> {
+pub(crate) fn metadata_license(text: &str) -> Option<String> {
     // RFC 822 style: `Name: value`, continued on lines that start with
     // white space (metadata 1.x writes a multi-line `Description` so, its
     // blank lines as white space); an empty line ends the header.
@@ -783,7 +795,7 @@ fn is_top_level(member: &str, suffix: &str, file: &str) -> bool {
 /// The core metadata of the distribution at `path`: a wheel's
 /// `*.dist-info/METADATA`, an sdist's top-level `PKG-INFO`. `None` when
 /// the file is not a readable archive or has none.
-fn distribution_metadata(path: &Path) -> Option<String> {
+pub(crate) fn distribution_metadata(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
     let file = File::open(path).ok()?;
     if name.ends_with(".whl") || name.ends_with(".zip") {
@@ -816,6 +828,22 @@ fn distribution_metadata(path: &Path) -> Option<String> {
         }
     }
     None
+}
+
+/// The `RECORD` of the wheel at `path` (its top-level
+/// `*.dist-info/RECORD`), read as [`distribution_metadata`] reads
+/// `METADATA`: `None` when the file is not a readable wheel or has none.
+/// An installed distribution's `RECORD` is compared with it (see
+/// [`crate::pylock`]).
+pub(crate) fn wheel_record(path: &Path) -> Option<String> {
+    let file = File::open(path).ok()?;
+    let mut archive = zip::ZipArchive::new(file).ok()?;
+    let index = archive.file_names_raw().position(|raw| {
+        std::str::from_utf8(raw).is_ok_and(|m| is_top_level(m, ".dist-info", "RECORD"))
+    })?;
+    let member = archive.by_index(index).ok()?;
+    let size = member.size();
+    read_member(member, size)
 }
 
 impl Ecosystem for Pip {

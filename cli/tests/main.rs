@@ -25,6 +25,7 @@ mod inputs_generic;
 mod inputs_go;
 mod inputs_npm;
 mod inputs_pip;
+mod inputs_pylock;
 mod inputs_tree;
 mod interop_intoto;
 mod interop_sigstore_js;

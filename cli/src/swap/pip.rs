@@ -5,7 +5,9 @@
 //! (dpkg's file lists say which package installed it, dpkg's status which
 //! version), and [`vouch_unbundle::pip`] says how its version stands to
 //! the pin and why no swap is written: pip has no sound mechanism for it
-//! (see that module and docs/decisions.md).
+//! (see that module and docs/decisions.md). The inputs of `poetry.lock`,
+//! `uv.lock` and `Pipfile.lock` are ecosystem `pip` too, planned the same
+//! way, and never written either: no lockfile is edited.
 
 use std::collections::BTreeMap;
 use std::fs;
