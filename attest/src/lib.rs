@@ -20,9 +20,11 @@ pub mod links;
 pub mod npm;
 pub mod os;
 pub mod pip;
+pub mod pnpm;
 pub mod provenance;
 pub mod sbom;
 pub mod tree;
+pub mod yarn;
 
 pub use error::Error;
 pub use input::{Input, Match};
@@ -52,6 +54,8 @@ pub fn ecosystems() -> Vec<Box<dyn Ecosystem>> {
         Box::new(go::Go),
         Box::new(npm::Npm),
         Box::new(pip::Pip),
+        Box::new(pnpm::Pnpm),
+        Box::new(yarn::Yarn),
     ]
 }
 
