@@ -112,7 +112,12 @@ fn berry_install(dir: &Path, home: &Path, linker: &str) {
 /// `pnpm install` with pnpm 10 (`pnpm/bin/pnpm.cjs`, lockfile 9.0) or 8
 /// (`pnpm8/bin/pnpm.cjs`, lockfile 6.0).
 fn pnpm_install(dir: &Path, home: &Path, pnpm: &str) {
-    fs::write(dir.join("package.json"), PACKAGE_JSON).unwrap();
+    pnpm_install_manifest(dir, home, pnpm, PACKAGE_JSON);
+}
+
+/// [`pnpm_install`] of the project `package_json`.
+fn pnpm_install_manifest(dir: &Path, home: &Path, pnpm: &str, package_json: &str) {
+    fs::write(dir.join("package.json"), package_json).unwrap();
     let store = home.join("pnpm-store");
     node(
         dir,
@@ -562,4 +567,58 @@ fn sbom_of_a_pnpm_project_passes_both_validators() {
         .output()
         .unwrap();
     assert_ok(&out);
+}
+
+#[test]
+fn unbundle_of_a_pnpm_project_names_debians_package_but_write_refuses_issue_18() {
+    // ms 2.1.3 is what Debian's node-ms carries (installed by
+    // scripts/install-oracles.sh). The plan names it; --write, whose swap
+    // is npm's own (package.json, package-lock.json), must not half-write
+    // a pnpm project: it refuses, and nothing changes.
+    let (dir, home) = (tempdir(), tempdir());
+    let d = dir.path();
+    pnpm_install_manifest(
+        d,
+        home.path(),
+        "pnpm/bin/pnpm.cjs",
+        r#"{"name": "p", "version": "1.0.0", "private": true, "dependencies": {"ms": "2.1.3"}}"#,
+    );
+    let debs = oracles().join("debs");
+    let unbundle = |extra: &[&str]| {
+        common::vouch()
+            .arg("unbundle")
+            .arg(d)
+            .args(["--distro", "debian", "--all", "--debs"])
+            .arg(&debs)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = unbundle(&["--output", "json"]);
+    assert_ok(&out);
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = plan.to_string();
+    assert!(text.contains("node-ms"), "{plan:#}");
+    assert!(
+        text.contains("the project is locked by pnpm-lock.yaml"),
+        "{plan:#}"
+    );
+    let before = (
+        fs::read(d.join("package.json")).unwrap(),
+        fs::read(d.join("pnpm-lock.yaml")).unwrap(),
+        inputs_json(d),
+    );
+    let out = unbundle(&["--write"]);
+    assert_fails_with(
+        &out,
+        "the project is locked by pnpm-lock.yaml, and --write swaps npm packages through npm",
+    );
+    assert!(!d.join("package-lock.json").exists());
+    assert!(!d.join(".npmrc").exists());
+    let after = (
+        fs::read(d.join("package.json")).unwrap(),
+        fs::read(d.join("pnpm-lock.yaml")).unwrap(),
+        inputs_json(d),
+    );
+    assert!(before == after, "the project changed");
 }
