@@ -102,10 +102,12 @@ struct LockedPackage {
 /// An installed package's `package.json`: what is checked of it.
 #[derive(Deserialize)]
 pub(crate) struct Manifest {
-    version: Option<String>,
+    /// The installed version.
+    pub(crate) version: Option<String>,
     /// Any JSON: a malformed licence must not make the manifest unreadable.
-    license: Option<Value>,
-    licenses: Option<Value>,
+    pub(crate) license: Option<Value>,
+    /// The deprecated list form.
+    pub(crate) licenses: Option<Value>,
 }
 
 /// The licence a `license` (string, or the deprecated `{"type": …}`) or

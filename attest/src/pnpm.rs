@@ -23,6 +23,15 @@
 //! hash of the installed files. The top-level `node_modules/<name>`
 //! entries are pnpm's symlinks into the store, not packages of their own.
 //!
+//! Node loads a package through pnpm's links, not from the store
+//! directory by name: the project's `node_modules/<name>` (each importer's
+//! direct dependencies) and, in a package's store entry,
+//! `node_modules/.pnpm/<dir>/node_modules/<dependency>`. Each link present
+//! must resolve to the store directory of the package the lock names for
+//! it; one that leads elsewhere (another version's directory, a directory
+//! put in its place, out of the project) makes that package a mismatch
+//! naming the link, for the package checked would not be the one that runs.
+//!
 //! The importers (the project and its workspace packages) are the project,
 //! not inputs; a `link:` dependency is a workspace package. A package
 //! whose `resolution` is a `directory` outside the project is
@@ -38,7 +47,7 @@ use serde::Deserialize;
 
 use crate::npm::{installed, purl, single_lockfile, DEFAULT_REGISTRY, NODE_MODULES};
 use crate::tree::{excerpt, join_inside, parser_message, Root};
-use crate::{Ecosystem, Error, Input, Result};
+use crate::{Ecosystem, Error, Input, Match, Result};
 
 const LOCKFILE: &str = "pnpm-lock.yaml";
 /// pnpm's record of how it laid out `node_modules`.
@@ -60,6 +69,30 @@ struct Lockfile {
     packages: BTreeMap<String, Package>,
     #[serde(default)]
     snapshots: BTreeMap<String, Snapshot>,
+    /// The projects of the workspace (`.` the root), by directory.
+    #[serde(default)]
+    importers: BTreeMap<String, Importer>,
+    /// A v6 lock of a single project: the root's own dependencies.
+    #[serde(flatten)]
+    root: Importer,
+}
+
+/// A project's direct dependencies, by name.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Importer {
+    #[serde(default)]
+    dependencies: BTreeMap<String, Direct>,
+    #[serde(default)]
+    dev_dependencies: BTreeMap<String, Direct>,
+    #[serde(default)]
+    optional_dependencies: BTreeMap<String, Direct>,
+}
+
+/// A direct dependency: the version (with its peers) it resolved to.
+#[derive(Deserialize)]
+struct Direct {
+    version: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -204,18 +237,58 @@ fn store_dir(root: &Root, dep_path: &str, name: &str, max: usize) -> Result<Opti
 /// A package's dependencies by name, as the lock writes them.
 type Deps = BTreeMap<String, String>;
 
+/// Why the link `link` (relative to the project) does not lead to the
+/// store directory `expected`, if it does not; nothing when no link is
+/// there (an optional package not installed).
+fn astray(root: &Root, link: &str, expected: &str) -> Result<Option<String>> {
+    let Ok(link_full) = join_inside(root.path(), link) else {
+        return Ok(None); // a workspace outside the project's tree
+    };
+    let found = match root.resolve(&link_full) {
+        // Nothing there, or a dangling link: nothing to load, the package
+        // itself is then not vendored.
+        Ok(None) | Err(Error::Io { .. }) => return Ok(None),
+        Ok(Some(found)) => found,
+        Err(e @ Error::OutsideTree { .. }) => return Ok(Some(e.to_string())),
+        Err(e) => return Err(e),
+    };
+    let wanted = match root.resolve(&join_inside(root.path(), expected)?) {
+        Ok(Some(wanted)) => Some(wanted),
+        Ok(None) | Err(Error::OutsideTree { .. }) => None,
+        Err(e) => return Err(e),
+    };
+    if wanted.as_ref() == Some(&found) {
+        return Ok(None);
+    }
+    let shown = found
+        .strip_prefix(root.canonical())
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    Ok(Some(format!(
+        "{link} leads to {}, not to {expected}, which {LOCKFILE} locks",
+        excerpt(&shown)
+    )))
+}
+
 /// One package of the lock, before it is looked for on disk.
 struct Locked {
     dep_path: String,
     name: String,
     input: Input,
+    /// Its dependencies: each name and the dependency path it links to.
+    links: Vec<(String, String)>,
 }
+
+/// A link pnpm makes to an installed package: the directory it is made in
+/// (a project, or a package's directory of the store), the name, and the
+/// dependency path it must lead to.
+type Link = (String, String, String);
 
 /// The packages a `pnpm-lock.yaml` declares (`text`; `path` names it in
 /// errors), each with its dependency path, in key order, with its purl,
 /// where it comes from, its integrity and its dependencies resolved within
 /// the lock. Nothing on disk is looked at.
-fn locked(text: &str, path: &Path) -> Result<Vec<Locked>> {
+fn locked(text: &str, path: &Path) -> Result<(Vec<Locked>, Vec<Link>)> {
     let invalid = |reason: String| Error::Invalid {
         what: LOCKFILE,
         path: path.display().to_string(),
@@ -292,16 +365,18 @@ fn locked(text: &str, path: &Path) -> Result<Vec<Locked>> {
         };
         let mut input = Input::declared("npm", key_name, version, purl(name, version)?, uri);
         input.declared = integrity;
-        let deps: Vec<String> = dependencies
+        let links: Vec<(String, String)> = dependencies
             .iter()
             .chain(optional)
-            .filter_map(|(n, v)| dep_path(n, v, v6))
+            .filter_map(|(n, v)| Some((n.clone(), dep_path(n, v, v6)?)))
             .collect();
+        let deps: Vec<String> = links.iter().map(|(_, d)| d.clone()).collect();
         out.push((
             Locked {
                 dep_path: key.clone(),
                 name: key_name.to_string(),
                 input,
+                links,
             },
             deps,
         ));
@@ -310,7 +385,7 @@ fn locked(text: &str, path: &Path) -> Result<Vec<Locked>> {
         .iter()
         .map(|(l, _)| (l.dep_path.clone(), l.input.purl.clone()))
         .collect();
-    Ok(out
+    let packages = out
         .into_iter()
         .map(|(mut locked, deps)| {
             let mut dependencies: Vec<String> =
@@ -320,14 +395,38 @@ fn locked(text: &str, path: &Path) -> Result<Vec<Locked>> {
             locked.input.dependencies = dependencies;
             locked
         })
-        .collect())
+        .collect();
+    let mut importers: Vec<(&String, &Importer)> = lockfile.importers.iter().collect();
+    let dot = ".".to_string();
+    if importers.is_empty() {
+        importers.push((&dot, &lockfile.root));
+    }
+    let mut links = Vec::new();
+    for (dir, importer) in importers {
+        for (name, direct) in importer
+            .dependencies
+            .iter()
+            .chain(&importer.dev_dependencies)
+            .chain(&importer.optional_dependencies)
+        {
+            if let Some(target) = dep_path(name, &direct.version, v6) {
+                let from = if dir == "." {
+                    String::new()
+                } else {
+                    dir.clone()
+                };
+                links.push((from, name.clone(), target));
+            }
+        }
+    }
+    Ok((packages, links))
 }
 
 /// The packages a `pnpm-lock.yaml` declares, as inputs none of which is
 /// vendored yet: for fuzzing and for callers that hold the lockfile's
 /// bytes.
 pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<Input>> {
-    Ok(locked(text, path)?.into_iter().map(|l| l.input).collect())
+    Ok(locked(text, path)?.0.into_iter().map(|l| l.input).collect())
 }
 
 impl Ecosystem for Pnpm {
@@ -342,7 +441,7 @@ impl Ecosystem for Pnpm {
     fn discover(&self, root: &Root) -> Result<Vec<Input>> {
         single_lockfile(root)?;
         let lock_path = root.path().join(LOCKFILE);
-        let packages = locked(&root.read_metadata(&lock_path, LOCKFILE)?, &lock_path)?;
+        let (packages, mut links) = locked(&root.read_metadata(&lock_path, LOCKFILE)?, &lock_path)?;
         let modules = root.path().join(MODULES_YAML);
         let max = if root.has(MODULES_YAML) {
             // JSON (pnpm 10) or YAML (pnpm 8 and 9): YAML reads both.
@@ -360,11 +459,40 @@ impl Ecosystem for Pnpm {
             DEFAULT_MAX_LENGTH
         };
         let mut inputs = Vec::with_capacity(packages.len());
-        for locked in packages {
+        let mut dirs: HashMap<String, (usize, Option<String>)> = HashMap::new();
+        for (i, locked) in packages.into_iter().enumerate() {
             let dir = store_dir(root, &locked.dep_path, &locked.name, max)?;
+            // The links pnpm made beside the package, in its store entry.
+            if let Some(base) = dir
+                .as_deref()
+                .and_then(|d| d.strip_suffix(&format!("/{}", locked.name)))
+                .and_then(|d| d.strip_suffix(&format!("/{NODE_MODULES}")))
+            {
+                for (name, target) in &locked.links {
+                    links.push((base.to_string(), name.clone(), target.clone()));
+                }
+            }
+            dirs.insert(locked.dep_path.clone(), (i, dir.clone()));
             inputs.push((dir, locked.input));
         }
-        installed(root, inputs, LOCKFILE)
+        let mut inputs = installed(root, inputs, LOCKFILE)?;
+        // Node loads what the links lead to: each must lead to the store
+        // directory checked here, or the package checked is not the one
+        // that runs.
+        for (from, name, target) in links {
+            let Some((i, Some(expected))) = dirs.get(&target) else {
+                continue;
+            };
+            let link = if from.is_empty() {
+                format!("{NODE_MODULES}/{name}")
+            } else {
+                format!("{from}/{NODE_MODULES}/{name}")
+            };
+            if let Some(reason) = astray(root, &link, expected)? {
+                inputs[*i].status = Match::Mismatch { reason };
+            }
+        }
+        Ok(inputs)
     }
 }
 

@@ -68,8 +68,10 @@ use rayon::prelude::*;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::npm::{installed, purl, single_lockfile, DEFAULT_REGISTRY, MANIFEST, NODE_MODULES};
-use crate::tree::{excerpt, join_inside, outside, parser_message, Root};
+use crate::npm::{
+    installed, license, purl, single_lockfile, Manifest, DEFAULT_REGISTRY, MANIFEST, NODE_MODULES,
+};
+use crate::tree::{excerpt, join_inside, outside, parser_message, Root, MAX_METADATA_BYTES};
 use crate::{Ecosystem, Error, Input, Match, Result};
 
 const LOCKFILE: &str = "yarn.lock";
@@ -747,6 +749,31 @@ fn unvirtual(location: &str) -> String {
     base.join("/")
 }
 
+/// The licence the `package.json` inside a cache zip (at
+/// `node_modules/<name>/package.json`, where Yarn puts it) declares; read
+/// only from a zip whose SHA-512 matched the lock, and bounded as any
+/// metadata file. `None` when there is none or it cannot be read: a
+/// licence is recorded, not checked.
+fn zip_license(root: &Root, zip: &str, name: &str) -> Option<String> {
+    let full = join_inside(root.path(), zip).ok()?;
+    let resolved = root.resolve(&full).ok()??;
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(resolved).ok()?).ok()?;
+    let member = archive
+        .by_name(&format!("{NODE_MODULES}/{name}/{MANIFEST}"))
+        .ok()?;
+    if member.size() > MAX_METADATA_BYTES {
+        return None;
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut std::io::Read::take(member, MAX_METADATA_BYTES),
+        &mut text,
+    )
+    .ok()?;
+    let manifest: Manifest = serde_json::from_str(&text).ok()?;
+    license(manifest.license.as_ref(), manifest.licenses.as_ref())
+}
+
 /// Yarn Berry.
 fn discover_berry(root: &Root, text: &str, path: &Path) -> Result<Vec<Input>> {
     let rc: Yarnrc = if root.has(YARNRC) {
@@ -956,6 +983,12 @@ fn discover_berry(root: &Root, text: &str, path: &Path) -> Result<Vec<Input>> {
             input.status = zip_status;
             input.observed = zip_observed;
             input.path = zip.filter(|_| input.observed.is_some());
+            if input.status == Match::Match {
+                if let Some(at) = &input.path {
+                    let real = split_spec(&package.locator).map_or("", |(n, _)| n);
+                    input.license = zip_license(root, at, real);
+                }
+            }
             if let Some(reason) = pnp_mismatch {
                 input.status = Match::Mismatch { reason };
             }

@@ -309,6 +309,13 @@ fn berry_pnp_cache_zips_are_hashed_against_the_lock_and_a_flipped_byte_is_named(
         assert_eq!(input["observed"], format!("sha512:{hex}"), "{input}");
     }
 
+    // The licence is the package.json's inside the zip.
+    assert_eq!(find(&inputs, "ms", "2.1.3")["license"], "MIT");
+    assert_eq!(
+        find(&inputs, "@sigstore/protobuf-specs", "0.5.2")["license"],
+        "Apache-2.0"
+    );
+
     // A flipped byte in a cached zip: that package is a mismatch naming
     // its zip.
     let ms = find(&inputs, "ms", "2.1.3")["path"]
@@ -498,6 +505,52 @@ fn pnpm_checks(pnpm: &str, lockfile_version: &str) {
     );
     bump_version(&d.join(store), "7.0.1", "7.0.0");
 
+    // Node loads what pnpm's links lead to: the project's node_modules/ms
+    // sent to the store's ms 2.0.0, or debug's ms to 2.1.3, is caught on
+    // the package the lock wanted there (issue 18: every store directory
+    // matching, yet another package running).
+    let link = d.join("node_modules/ms");
+    let original = fs::read_link(&link).unwrap();
+    fs::remove_file(&link).unwrap();
+    std::os::unix::fs::symlink(".pnpm/ms@2.0.0/node_modules/ms", &link).unwrap();
+    let (which, reason) = only_mismatch(&inputs_json(d));
+    assert_eq!(which, "ms@2.1.3");
+    assert!(
+        reason.starts_with("node_modules/ms leads to node_modules/.pnpm/ms@2.0.0/"),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with(
+            ", not to node_modules/.pnpm/ms@2.1.3/node_modules/ms, which pnpm-lock.yaml locks"
+        ),
+        "{reason}"
+    );
+    // A real directory in place of the link, claiming the locked version.
+    fs::remove_file(&link).unwrap();
+    fs::create_dir(&link).unwrap();
+    fs::write(link.join("package.json"), r#"{"version": "2.1.3"}"#).unwrap();
+    let (which, reason) = only_mismatch(&inputs_json(d));
+    assert_eq!(which, "ms@2.1.3");
+    assert!(
+        reason.starts_with("node_modules/ms leads to node_modules/ms,"),
+        "{reason}"
+    );
+    fs::remove_dir_all(&link).unwrap();
+    std::os::unix::fs::symlink(&original, &link).unwrap();
+    let nested = d.join("node_modules/.pnpm/debug@2.6.9/node_modules/ms");
+    let original = fs::read_link(&nested).unwrap();
+    fs::remove_file(&nested).unwrap();
+    std::os::unix::fs::symlink("../../ms@2.1.3/node_modules/ms", &nested).unwrap();
+    let (which, reason) = only_mismatch(&inputs_json(d));
+    assert_eq!(which, "ms@2.0.0");
+    assert!(
+        reason.starts_with("node_modules/.pnpm/debug@2.6.9/node_modules/ms leads to "),
+        "{reason}"
+    );
+    fs::remove_file(&nested).unwrap();
+    std::os::unix::fs::symlink(&original, &nested).unwrap();
+    assert!(mismatched(&inputs_json(d)).is_empty());
+
     fs::remove_dir_all(d.join("node_modules/.pnpm/left-pad@1.3.0")).unwrap();
     let inputs = inputs_json(d);
     assert_eq!(
@@ -508,12 +561,12 @@ fn pnpm_checks(pnpm: &str, lockfile_version: &str) {
 }
 
 #[test]
-fn pnpm_10_lockfile_9_every_package_in_the_store_is_listed_and_checked() {
+fn pnpm_10_lockfile_9_every_package_in_the_store_is_listed_and_checked_issue_18() {
     pnpm_checks("pnpm/bin/pnpm.cjs", "9.0");
 }
 
 #[test]
-fn pnpm_8_lockfile_6_every_package_in_the_store_is_listed_and_checked() {
+fn pnpm_8_lockfile_6_every_package_in_the_store_is_listed_and_checked_issue_18() {
     pnpm_checks("pnpm8/bin/pnpm.cjs", "6.0");
 }
 
