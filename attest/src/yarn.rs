@@ -21,8 +21,10 @@
 //! SHA-1 of the `resolved` URL's fragment, for old entries) is the
 //! tarball's and cannot be recomputed, so the installed `package.json`
 //! must carry the locked version and the directory hash is observed. An
-//! entry found nowhere is listed, not vendored. Workspace members'
-//! dependencies are reached only through the root's.
+//! entry found nowhere is listed, not vendored. The members of Yarn
+//! workspaces (`"workspaces": ["packages/*"]`, a directory or every
+//! directory of one) are the project: their dependencies are resolved
+//! from their own directories as the root's are.
 //!
 //! # Yarn Berry
 //!
@@ -302,13 +304,20 @@ fn v1_inputs(text: &str, path: &Path) -> Result<V1Lock> {
     Ok((entries, inputs, index))
 }
 
-/// The project's `package.json` dependencies (also dev and optional), as
-/// `(name, range)`.
-fn root_dependencies(root: &Root) -> Result<Vec<(String, String)>> {
-    let path = root.path().join(MANIFEST);
-    if !root.has(MANIFEST) {
-        return Ok(Vec::new());
+/// The dependencies (also dev and optional) of the `package.json` in
+/// `dir` (relative to the project; `""` its root), as `(name, range)`, and
+/// its Yarn workspace patterns (`"workspaces": [...]` or `{"packages":
+/// [...]}`).
+fn manifest_dependencies(root: &Root, dir: &str) -> Result<(Vec<(String, String)>, Vec<String>)> {
+    let relative = if dir.is_empty() {
+        MANIFEST.to_string()
+    } else {
+        format!("{dir}/{MANIFEST}")
+    };
+    if !root.has(&relative) {
+        return Ok((Vec::new(), Vec::new()));
     }
+    let path = join_inside(root.path(), &relative)?;
     let manifest: Value =
         serde_json::from_str(&root.read_metadata(&path, MANIFEST)?).map_err(|e| {
             Error::Invalid {
@@ -327,7 +336,59 @@ fn root_dependencies(root: &Root) -> Result<Vec<(String, String)>> {
             }
         }
     }
-    Ok(out)
+    let workspaces = manifest.get("workspaces");
+    let patterns = workspaces
+        .and_then(Value::as_array)
+        .or_else(|| {
+            workspaces
+                .and_then(|w| w.get("packages"))
+                .and_then(Value::as_array)
+        })
+        .map(|list| {
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((out, patterns))
+}
+
+/// The workspace members `patterns` name: a directory (`packages/a`), or
+/// every directory of one (`packages/*`), inside the project. Other glob
+/// forms are not expanded: their members' own dependencies are found
+/// only through the root's.
+fn workspace_members(root: &Root, patterns: &[String]) -> Vec<String> {
+    let mut members = Vec::new();
+    for pattern in patterns {
+        let pattern = pattern.trim_start_matches("./").trim_end_matches('/');
+        if let Some(parent) = pattern.strip_suffix("/*") {
+            if parent.contains(['*', '?', '[', '{']) {
+                continue;
+            }
+            let Ok(full) = join_inside(root.path(), parent) else {
+                continue;
+            };
+            let Ok(Some(resolved)) = root.resolve(&full) else {
+                continue;
+            };
+            let Ok(entries) = std::fs::read_dir(resolved) else {
+                continue;
+            };
+            let mut found: Vec<String> = entries
+                .flatten()
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .filter_map(|e| e.file_name().to_str().map(|n| format!("{parent}/{n}")))
+                .collect();
+            found.sort();
+            members.extend(found);
+        } else if !pattern.contains(['*', '?', '[', '{'])
+            && join_inside(root.path(), pattern).is_ok()
+        {
+            members.push(pattern.to_string());
+        }
+    }
+    members
 }
 
 /// Where Node finds `name` required from the package installed at `from`
@@ -356,10 +417,17 @@ fn find_installed(root: &Root, from: &str, name: &str) -> Option<String> {
 fn discover_v1(root: &Root, text: &str, path: &Path) -> Result<Vec<Input>> {
     let (entries, inputs, index) = v1_inputs(text, path)?;
     let mut found: BTreeSet<(String, usize)> = BTreeSet::new();
-    let mut queue: VecDeque<(String, String, String)> = root_dependencies(root)?
+    // The project's dependencies, then each workspace member's, required
+    // from its own directory.
+    let (own, patterns) = manifest_dependencies(root, "")?;
+    let mut queue: VecDeque<(String, String, String)> = own
         .into_iter()
         .map(|(n, r)| (String::new(), n, r))
         .collect();
+    for member in workspace_members(root, &patterns) {
+        let (deps, _) = manifest_dependencies(root, &member)?;
+        queue.extend(deps.into_iter().map(|(n, r)| (member.clone(), n, r)));
+    }
     while let Some((from, name, range)) = queue.pop_front() {
         let Some(&entry) = index.get(&format!("{name}@{range}")) else {
             continue; // not locked: not an input of this lock
@@ -1175,6 +1243,43 @@ b@^2.0.0:
         let ext = inputs.iter().find(|i| i.name == "ext").unwrap();
         assert_eq!(ext.status, Match::NotVendored);
         assert!(ext.provided.as_deref().unwrap().ends_with("/outside/ext"));
+    }
+
+    #[test]
+    fn yarn1_workspace_members_dependencies_are_resolved_from_their_directories() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        std::fs::write(
+            d.join(LOCKFILE),
+            "b@^2.0.0:\n  version \"2.0.1\"\n\nb@^1.0.0:\n  version \"1.0.0\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            d.join(MANIFEST),
+            r#"{"workspaces": {"packages": ["packages/*"]}}"#,
+        )
+        .unwrap();
+        for (at, text) in [
+            ("packages/one", r#"{"dependencies": {"b": "^2.0.0"}}"#),
+            ("packages/two", r#"{"devDependencies": {"b": "^1.0.0"}}"#),
+            ("node_modules/b", r#"{"version": "2.0.1"}"#),
+            ("packages/two/node_modules/b", r#"{"version": "1.0.0"}"#),
+        ] {
+            std::fs::create_dir_all(d.join(at)).unwrap();
+            std::fs::write(d.join(at).join(MANIFEST), text).unwrap();
+        }
+        let inputs = Yarn.discover(&Root::new(d).unwrap()).unwrap();
+        let found: Vec<(Option<&str>, &str, &Match)> = inputs
+            .iter()
+            .map(|i| (i.path.as_deref(), i.version.as_str(), &i.status))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Some("node_modules/b"), "2.0.1", &Match::Match),
+                (Some("packages/two/node_modules/b"), "1.0.0", &Match::Match),
+            ]
+        );
     }
 
     #[test]
