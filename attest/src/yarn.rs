@@ -304,11 +304,14 @@ fn v1_inputs(text: &str, path: &Path) -> Result<V1Lock> {
     Ok((entries, inputs, index))
 }
 
+/// A manifest's or lock entry's dependencies, as `(name, range)`.
+type Requirements = Vec<(String, String)>;
+
 /// The dependencies (also dev and optional) of the `package.json` in
 /// `dir` (relative to the project; `""` its root), as `(name, range)`, and
 /// its Yarn workspace patterns (`"workspaces": [...]` or `{"packages":
 /// [...]}`).
-fn manifest_dependencies(root: &Root, dir: &str) -> Result<(Vec<(String, String)>, Vec<String>)> {
+fn manifest_dependencies(root: &Root, dir: &str) -> Result<(Requirements, Vec<String>)> {
     let relative = if dir.is_empty() {
         MANIFEST.to_string()
     } else {
