@@ -45,9 +45,10 @@
 //! With Plug'n'Play (the default linker), the packages are read from the
 //! zips through `.pnp.cjs` (or `.pnp.data.json`): its
 //! `packageRegistryData` must map each locator to the zip checked here
-//! (or to an unpacked directory inside the project, Yarn's `unplugged`,
-//! then checked as an installed package); a locator mapped anywhere else,
-//! or mapped but not locked, is a mismatch. With `nodeLinker:
+//! (or to a directory in Yarn's unplugged folder, `.yarn/unplugged` unless
+//! `pnpUnpluggedFolder` says otherwise, then checked as an installed
+//! package); a locator mapped anywhere else, or mapped but not locked, is
+//! a mismatch. With `nodeLinker:
 //! node-modules`, the packages are installed as npm's are, at the
 //! locations Yarn records in `node_modules/.yarn-state.yml`, each checked
 //! as npm's (its observed digest then carries both, the zip's SHA-512 and
@@ -497,6 +498,7 @@ struct BerryEntry {
 struct Yarnrc {
     node_linker: Option<String>,
     cache_folder: Option<String>,
+    pnp_unplugged_folder: Option<String>,
     npm_registry_server: Option<String>,
 }
 
@@ -873,6 +875,13 @@ fn discover_berry(root: &Root, text: &str, path: &Path) -> Result<Vec<Input>> {
         .trim_start_matches("./")
         .trim_end_matches('/')
         .to_string();
+    let unplugged = rc
+        .pnp_unplugged_folder
+        .as_deref()
+        .unwrap_or("./.yarn/unplugged")
+        .trim_start_matches("./")
+        .trim_end_matches('/')
+        .to_string();
     // A cache outside the project is not vendored.
     let cache = outside(root, &cache).is_none().then_some(cache);
 
@@ -971,7 +980,8 @@ fn discover_berry(root: &Root, text: &str, path: &Path) -> Result<Vec<Input>> {
                                 continue;
                             }
                             let (name, reference) = split_spec(&locator).unwrap_or((&locator, ""));
-                            let mut input = Input::declared("npm", name, reference, "", "");
+                            let version = reference.strip_prefix("npm:").unwrap_or(reference);
+                            let mut input = Input::declared("npm", name, version, "", "");
                             input.path = Some(at.clone());
                             input.status = Match::Mismatch {
                                 reason: format!(
@@ -1044,7 +1054,19 @@ fn discover_berry(root: &Root, text: &str, path: &Path) -> Result<Vec<Input>> {
                     {
                         continue
                     }
-                    None => {}
+                    // Unpacked by Yarn (a package with build scripts):
+                    // checked as an installed package.
+                    None if at.starts_with(&format!("{unplugged}/")) => {}
+                    None => {
+                        pnp_mismatch = Some(format!(
+                            "{file} maps {} to {}, neither its cache zip {} nor Yarn's \
+                             unplugged folder {unplugged}",
+                            excerpt(&package.locator),
+                            excerpt(&at),
+                            zip.as_deref().unwrap_or("(none)")
+                        ));
+                        continue;
+                    }
                 }
             }
             dirs.push((Some(at), package.input.clone()));
@@ -1345,6 +1367,15 @@ b@^2.0.0:
         );
     }
 
+    /// The status of the unpatched input `name`.
+    fn status_of(inputs: &[Input], name: &str) -> Match {
+        inputs
+            .iter()
+            .find(|i| i.name == name && i.patches.is_empty())
+            .map(|i| i.status.clone())
+            .unwrap()
+    }
+
     #[test]
     fn berry_protocols_workspaces_links_portals_and_patches() {
         let dir = tempfile::tempdir().unwrap();
@@ -1439,6 +1470,78 @@ b@^2.0.0:
             reason.starts_with(&format!(".yarn/cache/{name} has SHA-512 ")),
             "{reason}"
         );
+
+        std::fs::write(d.join(".yarn/cache").join(&name), zip).unwrap();
+
+        // The Plug'n'Play map: ms to its zip is fine; ms to a directory of
+        // the project (not Yarn's unplugged folder), or a package the lock
+        // does not name, is a mismatch.
+        let pnp = |ms_at: &str| {
+            format!(
+                r#"{{"packageRegistryData": [
+                    [null, [[null, {{"packageLocation": "./", "linkType": "SOFT"}}]]],
+                    ["ms", [["npm:2.1.3", {{"packageLocation": "{ms_at}", "linkType": "HARD"}}]]],
+                    ["evil", [["npm:6.6.6", {{"packageLocation": "./.yarn/cache/evil.zip/node_modules/evil/", "linkType": "HARD"}}]]]
+                ]}}"#
+            )
+        };
+        std::fs::write(
+            d.join(PNP_DATA),
+            pnp(&format!("./.yarn/cache/{name}/node_modules/ms/")),
+        )
+        .unwrap();
+        let inputs = Yarn.discover(&root).unwrap();
+        let status = |name: &str| {
+            inputs
+                .iter()
+                .find(|i| i.name == name && i.patches.is_empty())
+                .map(|i| i.status.clone())
+                .unwrap()
+        };
+        assert_eq!(status("ms"), Match::Match);
+        let Match::Mismatch { reason } = status("evil") else {
+            panic!("{inputs:?}");
+        };
+        assert!(reason.contains("evil@npm:6.6.6"), "{reason}");
+        assert!(
+            reason.ends_with("which yarn.lock does not lock"),
+            "{reason}"
+        );
+        std::fs::create_dir_all(d.join("lib/ms")).unwrap();
+        std::fs::write(d.join("lib/ms").join(MANIFEST), r#"{"version": "2.1.3"}"#).unwrap();
+        std::fs::write(d.join(PNP_DATA), pnp("./lib/ms/")).unwrap();
+        let inputs = Yarn.discover(&root).unwrap();
+        let Match::Mismatch { reason } = status_of(&inputs, "ms") else {
+            panic!("{inputs:?}");
+        };
+        assert_eq!(
+            reason,
+            format!(
+                ".pnp.data.json maps ms@npm:2.1.3 to lib/ms, neither its cache zip \
+                 .yarn/cache/{name} nor Yarn's unplugged folder .yarn/unplugged"
+            )
+        );
+        // In the unplugged folder: checked as an installed package.
+        std::fs::create_dir_all(d.join(".yarn/unplugged/ms/node_modules/ms")).unwrap();
+        std::fs::write(
+            d.join(".yarn/unplugged/ms/node_modules/ms").join(MANIFEST),
+            r#"{"version": "2.1.4"}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            d.join(PNP_DATA),
+            pnp("./.yarn/unplugged/ms/node_modules/ms/"),
+        )
+        .unwrap();
+        let inputs = Yarn.discover(&root).unwrap();
+        let Match::Mismatch { reason } = status_of(&inputs, "ms") else {
+            panic!("{inputs:?}");
+        };
+        assert_eq!(
+            reason,
+            ".yarn/unplugged/ms/node_modules/ms/package.json has version 2.1.4, yarn.lock locks 2.1.3"
+        );
+        std::fs::remove_file(d.join(PNP_DATA)).unwrap();
 
         // A checksum that is no SHA-512 is refused.
         let bad = std::fs::read_to_string(d.join(LOCKFILE))
