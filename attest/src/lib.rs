@@ -21,10 +21,12 @@ pub mod links;
 pub mod npm;
 pub mod os;
 pub mod pip;
+pub mod pnpm;
 pub mod provenance;
 pub mod pylock;
 pub mod sbom;
 pub mod tree;
+pub mod yarn;
 
 pub use error::Error;
 pub use input::{Input, Match};
@@ -55,9 +57,11 @@ pub fn ecosystems() -> Vec<Box<dyn Ecosystem>> {
         Box::new(go::Go),
         Box::new(npm::Npm),
         Box::new(pip::Pip),
+        Box::new(pnpm::Pnpm),
         Box::new(pylock::Pipenv),
         Box::new(pylock::Poetry),
         Box::new(pylock::Uv),
+        Box::new(yarn::Yarn),
     ]
 }
 

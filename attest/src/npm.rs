@@ -58,11 +58,14 @@ use crate::tree::{dir_hash, excerpt, join_inside, outside, parser_message, Listi
 use crate::{Ecosystem, Error, Input, Match, Result};
 
 const LOCKFILE: &str = "package-lock.json";
-const MANIFEST: &str = "package.json";
-const NODE_MODULES: &str = "node_modules";
+pub(crate) const MANIFEST: &str = "package.json";
+pub(crate) const NODE_MODULES: &str = "node_modules";
+/// Every JavaScript lockfile vouch reads, each by its own ecosystem module
+/// over the same `node_modules`: npm's, Yarn's (1 and Berry) and pnpm's.
+pub(crate) const JS_LOCKFILES: [&str; 3] = [LOCKFILE, "yarn.lock", "pnpm-lock.yaml"];
 /// The registry npm uses when the lockfile omits `resolved`
 /// (`omit-lockfile-registry-resolved`).
-const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org";
+pub(crate) const DEFAULT_REGISTRY: &str = "https://registry.npmjs.org";
 
 /// The npm ecosystem.
 pub struct Npm;
@@ -96,17 +99,20 @@ struct LockedPackage {
     peer_dependencies: BTreeMap<String, IgnoredAny>,
 }
 
+/// An installed package's `package.json`: what is checked of it.
 #[derive(Deserialize)]
-struct Manifest {
-    version: Option<String>,
+pub(crate) struct Manifest {
+    /// The installed version.
+    pub(crate) version: Option<String>,
     /// Any JSON: a malformed licence must not make the manifest unreadable.
-    license: Option<Value>,
-    licenses: Option<Value>,
+    pub(crate) license: Option<Value>,
+    /// The deprecated list form.
+    pub(crate) licenses: Option<Value>,
 }
 
 /// The licence a `license` (string, or the deprecated `{"type": …}`) or
 /// deprecated `licenses` array field gives, as an SPDX expression.
-fn license(license: Option<&Value>, licenses: Option<&Value>) -> Option<String> {
+pub(crate) fn license(license: Option<&Value>, licenses: Option<&Value>) -> Option<String> {
     let kind = |value: &Value| match value {
         Value::String(text) => spdx_expression(text),
         Value::Object(object) => object
@@ -211,9 +217,15 @@ fn uri_of(package: &LockedPackage, name: &str, version: &str) -> String {
     format!("{DEFAULT_REGISTRY}/{name}/-/{bare}-{version}.tgz")
 }
 
-/// Compares the installed `package.json` with the locked version; also
-/// returns the licence it declares.
-fn check(root: &Root, dir: &Path, key: &str, locked: &str) -> Result<(Match, Option<String>)> {
+/// Compares the installed `package.json` with the version `lockfile`
+/// locks; also returns the licence it declares.
+pub(crate) fn check(
+    root: &Root,
+    dir: &Path,
+    key: &str,
+    locked: &str,
+    lockfile: &str,
+) -> Result<(Match, Option<String>)> {
     let path = dir.join(MANIFEST);
     if std::fs::symlink_metadata(&path).is_err() {
         let reason = format!("{key}/{MANIFEST} is missing");
@@ -230,10 +242,10 @@ fn check(root: &Root, dir: &Path, key: &str, locked: &str) -> Result<(Match, Opt
     let status = match manifest.version {
         Some(found) if found == locked => Match::Match,
         Some(found) => Match::Mismatch {
-            reason: format!("{key}/{MANIFEST} has version {found}, {LOCKFILE} locks {locked}"),
+            reason: format!("{key}/{MANIFEST} has version {found}, {lockfile} locks {locked}"),
         },
         None => Match::Mismatch {
-            reason: format!("{key}/{MANIFEST} has no version, {LOCKFILE} locks {locked}"),
+            reason: format!("{key}/{MANIFEST} has no version, {lockfile} locks {locked}"),
         },
     };
     let license = license(manifest.license.as_ref(), manifest.licenses.as_ref());
@@ -343,62 +355,114 @@ impl Ecosystem for Npm {
     }
 
     fn discover(&self, root: &Root) -> Result<Vec<Input>> {
+        single_lockfile(root)?;
         let lock_path = root.path().join(LOCKFILE);
-        let mut inputs = locked_inputs(&root.read_metadata(&lock_path, LOCKFILE)?, &lock_path)?;
-        let nested = format!("{NODE_MODULES}/");
-        let mut checked: Vec<(usize, (Match, Option<String>))> = Vec::new();
-        let mut jobs: Vec<(PathBuf, Vec<String>)> = Vec::new();
-        for (i, (key, input)) in inputs.iter_mut().enumerate() {
-            let dir = join_inside(root.path(), key)?;
-            let provided = input
-                .uri
-                .strip_prefix("file:")
-                .and_then(|from| outside(root, from));
-            let all = match root.vendored(&dir)? {
-                Listing::Missing => {
-                    input.provided = provided;
-                    continue;
-                }
-                Listing::Refused(reason) => {
-                    input.status = Match::Mismatch { reason };
-                    continue;
-                }
-                Listing::Files(all) => all,
-            };
-            if let Some(provided) = provided {
-                // The installed copy of a directory outside the project:
-                // the caller proves the directory's chain of custody and
-                // that the copy holds its files; here, only that it is the
-                // locked version.
-                let (status, license) = check(root, &dir, key, &input.version)?;
-                input.path = Some(key.clone());
-                input.license = license.or(input.license.take());
-                match status {
-                    Match::Match => input.provided = Some(provided),
-                    mismatch => input.status = mismatch,
-                }
+        let inputs = locked_inputs(&root.read_metadata(&lock_path, LOCKFILE)?, &lock_path)?;
+        installed(
+            root,
+            inputs.into_iter().map(|(k, i)| (Some(k), i)).collect(),
+            LOCKFILE,
+        )
+    }
+}
+
+/// Refuses a project with more than one JavaScript lockfile
+/// ([`JS_LOCKFILES`]): each would be checked against the one
+/// `node_modules`, and which of them the build installed from is not
+/// written anywhere. Reporting each would let a second, stale lockfile
+/// vouch for a tree another package manager laid out (or the reverse);
+/// picking one would let the other hide what the build really used. The
+/// user removes the one the build does not use.
+pub(crate) fn single_lockfile(root: &Root) -> Result<()> {
+    let found: Vec<&str> = JS_LOCKFILES
+        .into_iter()
+        .filter(|name| root.has(name))
+        .collect();
+    if found.len() > 1 {
+        return Err(Error::Invalid {
+            what: "JavaScript lockfiles",
+            path: root.path().display().to_string(),
+            reason: format!(
+                "several lockfiles ({}): which one the build installed \
+                 `node_modules` from is ambiguous; remove the ones it does not use",
+                found.join(", ")
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Checks each locked input against its installed directory, `key` (the
+/// directory relative to the project root; `None`: installed nowhere, not
+/// vendored): its `package.json` must carry the version `lockfile` locks,
+/// and the directory hash of its files, excluding any nested
+/// `node_modules/` (packages of their own), is its observed digest. A
+/// package resolved from a `file:` directory outside the project is
+/// [`Input::provided`] (see the module documentation). Shared by npm,
+/// Yarn and pnpm, which lay out `node_modules` each its own way but
+/// install the same unpacked packages.
+pub(crate) fn installed(
+    root: &Root,
+    mut inputs: Vec<(Option<String>, Input)>,
+    lockfile: &str,
+) -> Result<Vec<Input>> {
+    let nested = format!("{NODE_MODULES}/");
+    let mut checked: Vec<(usize, (Match, Option<String>))> = Vec::new();
+    let mut jobs: Vec<(PathBuf, Vec<String>)> = Vec::new();
+    for (i, (key, input)) in inputs.iter_mut().enumerate() {
+        let provided = input
+            .uri
+            .strip_prefix("file:")
+            .and_then(|from| outside(root, from));
+        let Some(key) = key else {
+            input.provided = provided;
+            continue;
+        };
+        let dir = join_inside(root.path(), key)?;
+        let all = match root.vendored(&dir)? {
+            Listing::Missing => {
+                input.provided = provided;
                 continue;
             }
-            checked.push((i, check(root, &dir, key, &input.version)?));
-            let own: Vec<String> = all
-                .into_iter()
-                .filter(|f| !f.starts_with(&nested))
-                .collect();
-            jobs.push((dir, own));
-        }
-        let hashed = root.hash_dirs(&jobs)?;
-        for ((i, (status, license)), on_disk) in checked.into_iter().zip(&hashed) {
-            let (key, input) = &mut inputs[i];
-            input.observed = Some(format!("dirHash:{}", dir_hash(on_disk)));
-            input.status = status;
-            input.path = Some(key.clone());
-            // The installed package.json's licence wins over the lock's copy.
-            if license.is_some() {
-                input.license = license;
+            Listing::Refused(reason) => {
+                input.status = Match::Mismatch { reason };
+                continue;
             }
+            Listing::Files(all) => all,
+        };
+        if let Some(provided) = provided {
+            // The installed copy of a directory outside the project:
+            // the caller proves the directory's chain of custody and
+            // that the copy holds its files; here, only that it is the
+            // locked version.
+            let (status, license) = check(root, &dir, key, &input.version, lockfile)?;
+            input.path = Some(key.clone());
+            input.license = license.or(input.license.take());
+            match status {
+                Match::Match => input.provided = Some(provided),
+                mismatch => input.status = mismatch,
+            }
+            continue;
         }
-        Ok(inputs.into_iter().map(|(_, input)| input).collect())
+        checked.push((i, check(root, &dir, key, &input.version, lockfile)?));
+        let own: Vec<String> = all
+            .into_iter()
+            .filter(|f| !f.starts_with(&nested))
+            .collect();
+        jobs.push((dir, own));
     }
+    let hashed = root.hash_dirs(&jobs)?;
+    for ((i, (status, license)), on_disk) in checked.into_iter().zip(&hashed) {
+        let (key, input) = &mut inputs[i];
+        input.observed = Some(format!("dirHash:{}", dir_hash(on_disk)));
+        input.status = status;
+        input.path = key.clone();
+        // The installed package.json's licence wins over the lock's copy.
+        if license.is_some() {
+            input.license = license;
+        }
+    }
+    Ok(inputs.into_iter().map(|(_, input)| input).collect())
 }
 
 #[cfg(test)]

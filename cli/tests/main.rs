@@ -27,6 +27,7 @@ mod inputs_npm;
 mod inputs_pip;
 mod inputs_pylock;
 mod inputs_tree;
+mod inputs_yarn_pnpm;
 mod interop_intoto;
 mod interop_sigstore_js;
 mod keyless;

@@ -109,6 +109,7 @@ pub fn run(args: Args) -> Result<()> {
         Output::Table => table(&archive, &all)?,
     }
     if args.write {
+        swap::npm::refuse_foreign(&args.dir, &all)?;
         let swaps = all.iter().filter(|p| p.step.action == Action::Swap).count();
         // Each writer is all or nothing for its own package manager; a
         // failure in the second would leave the first's swap written, so

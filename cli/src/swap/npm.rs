@@ -181,6 +181,9 @@ pub fn plan(
     if inputs.is_empty() {
         return Ok(Vec::new());
     }
+    if let Some(other) = foreign_lockfile(dir) {
+        return plan_foreign(&inputs, archive, apt, other);
+    }
     let lock_path = dir.join("package-lock.json");
     let packages = lock_packages(&read_json(&lock_path, "package-lock.json")?, &lock_path)?;
     let edges = edges(&packages);
@@ -288,6 +291,72 @@ pub fn plan(
         out.push(p);
     }
     Ok(out)
+}
+
+/// The lockfile of another package manager (Yarn's or pnpm's) that locks
+/// the project in `dir` instead of npm's `package-lock.json`, if any.
+fn foreign_lockfile(dir: &Path) -> Option<&'static str> {
+    if dir.join("package-lock.json").exists() {
+        return None;
+    }
+    ["yarn.lock", "pnpm-lock.yaml"]
+        .into_iter()
+        .find(|name| dir.join(name).exists())
+}
+
+/// The plan of a project Yarn or pnpm locks (`lockfile`): each package
+/// still names the Debian package that carries it (weighed against any
+/// range: the other manager's ranges are not read), but is kept. The swap
+/// is npm's own mechanisms and lockfile; run on a Yarn or pnpm project it
+/// would leave `package.json` edited for npm and the other lockfile and
+/// `node_modules` out of step: a half-written project.
+fn plan_foreign(
+    inputs: &[&Input],
+    archive: &Archive,
+    apt: &AptArgs,
+    lockfile: &str,
+) -> Result<Vec<Planned>> {
+    let versions = installed_versions(apt)?;
+    let any = [(lockfile.to_string(), "*".to_string())];
+    Ok(inputs
+        .iter()
+        .map(|input| {
+            let (carriers, _) = candidates(archive, &input.name, &versions);
+            let step = npm::plan(&input.name, &input.version, &any, &carriers).kept(format!(
+                "the project is locked by {lockfile}: --write swaps npm packages through npm \
+                 and package-lock.json only"
+            ));
+            Planned {
+                ecosystem: "npm",
+                step,
+                target: None,
+            }
+        })
+        .collect())
+}
+
+/// Refuses `--write` on a project Yarn or pnpm locks when the plan names a
+/// Debian package for one of its npm inputs, before anything is written
+/// (the writers of the other ecosystems included): the swap is npm's and
+/// would half-write the project.
+pub fn refuse_foreign(dir: &Path, planned: &[&Planned]) -> Result<()> {
+    let Some(lockfile) = foreign_lockfile(dir) else {
+        return Ok(());
+    };
+    let named: Vec<&str> = planned
+        .iter()
+        .filter(|p| p.ecosystem == "npm" && p.step.package.is_some())
+        .map(|p| p.step.name.as_str())
+        .collect();
+    if !named.is_empty() {
+        bail!(
+            "cannot unbundle {} in {}: the project is locked by {lockfile}, and --write swaps \
+             npm packages through npm and package-lock.json only; nothing was written",
+            named.join(", "),
+            dir.display()
+        );
+    }
+    Ok(())
 }
 
 /// A swap the plan chose, checked against the installed tree.
