@@ -78,7 +78,8 @@
 //!    file its `RECORD` hashes must hash so. Either failure is a finding
 //!    on every input of the lockfile, since it is about the environment
 //!    they run in. A whole extra distribution with a consistent `RECORD`
-//!    is not judged: the lock does not say what else may be installed. The licence is read from the wheelhouse archive's metadata as
+//!    is not judged: the lock does not say what else may be installed.
+//!    The licence is read from the wheelhouse archive's metadata as
 //!    [`crate::pip`] reads it, else from the installed `METADATA`.
 //!
 //! Paths in `RECORD` are relative to `site-packages` and may climb out of
