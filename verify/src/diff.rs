@@ -8,7 +8,12 @@
 //!   rest in version order; what is left is added or removed.
 //! - **A version change** is a major, minor or patch bump by the first
 //!   release component that differs (`1.2.3` → `1.3.0` is minor), or a
-//!   downgrade; versions whose release is not numeric are `other`.
+//!   downgrade; versions whose release is not numeric are `other`. Where
+//!   vouch orders the input's ecosystem (SemVer for Cargo, npm and Go,
+//!   PEP 440 for pip, `Gem::Version` for gems), that order decides which
+//!   way it moved: `1.0.0` → `1.0.0-rc.1` (npm) or `2.2.8` → `2.2.8.rc1`
+//!   (a gem) is a downgrade to a pre-release, not `other`, and a numeric
+//!   reading never calls an upgrade in the ecosystem's order a downgrade.
 //! - **A digest that changed while the version stayed the same** is listed
 //!   apart: the same declared release now has other bytes, which is what a
 //!   silent re-tag or a tampered vendor tree looks like.
@@ -29,6 +34,8 @@
 use std::cmp::Ordering;
 
 use serde::Serialize;
+
+use vouch_evidence::osv::Ecosystem;
 
 use crate::evaluate::Verdict;
 use crate::vulns::{Action, Finding, ImageInput};
@@ -75,8 +82,20 @@ fn release(version: &str) -> Option<Vec<u64>> {
     parts.filter(|p| !p.is_empty())
 }
 
-/// Classifies the move from `old` to `new`.
-pub fn bump(old: &str, new: &str) -> Bump {
+/// Classifies the move from `old` to `new` of an input of `ecosystem`:
+/// the direction by the ecosystem's own order where vouch has one and both
+/// versions parse in it, the size by the numeric release.
+pub fn bump(ecosystem: Option<&Ecosystem>, old: &str, new: &str) -> Bump {
+    let ordered = ecosystem.and_then(|e| e.compare(old, new).ok());
+    match (ordered, numeric_bump(old, new)) {
+        (Some(Ordering::Greater), _) => Bump::Downgrade,
+        (Some(Ordering::Less), Bump::Downgrade) | (Some(Ordering::Equal), _) => Bump::Other,
+        (_, numeric) => numeric,
+    }
+}
+
+/// Classifies the move from `old` to `new` by their numeric releases alone.
+fn numeric_bump(old: &str, new: &str) -> Bump {
     let (Some(a), Some(b)) = (release(old), release(new)) else {
         return Bump::Other;
     };
@@ -261,11 +280,16 @@ impl Diff {
     }
 }
 
-fn version_order(a: &ImageInput, b: &ImageInput) -> Ordering {
+/// Orders two versions of one input: in its ecosystem's order where both
+/// parse in it, else by numeric release, else as text.
+fn version_order(ecosystem: Option<&Ecosystem>, a: &ImageInput, b: &ImageInput) -> Ordering {
     let (va, vb) = (
         a.version.as_deref().unwrap_or(""),
         b.version.as_deref().unwrap_or(""),
     );
+    if let Some(order) = ecosystem.and_then(|e| e.compare(va, vb).ok()) {
+        return order.then_with(|| va.cmp(vb));
+    }
     match (release(va), release(vb)) {
         (Some(x), Some(y)) => x.cmp(&y).then_with(|| va.cmp(vb)),
         _ => va.cmp(vb),
@@ -303,7 +327,7 @@ pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
                 .filter(|i| i.ecosystem == ecosystem && i.name == name)
                 .cloned()
                 .collect();
-            list.sort_by(version_order);
+            list.sort_by(|a, b| version_order(a.osv_ecosystem().as_ref(), a, b));
             list
         };
         let (mut before, mut after) = (of(old), of(new));
@@ -327,6 +351,7 @@ pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
             if o.version != n.version {
                 out.changed.push(VersionChange {
                     bump: bump(
+                        o.osv_ecosystem().as_ref(),
                         o.version.as_deref().unwrap_or(""),
                         n.version.as_deref().unwrap_or(""),
                     ),
@@ -457,6 +482,7 @@ mod tests {
 
     #[test]
     fn bumps_are_classified_by_the_first_differing_release_component() {
+        let bump = |a, b| bump(None, a, b);
         assert_eq!(bump("1.2.3", "2.0.0"), Bump::Major);
         assert_eq!(bump("1.2.3", "1.3.0"), Bump::Minor);
         assert_eq!(bump("1.2.3", "1.2.4"), Bump::Patch);
@@ -465,6 +491,37 @@ mod tests {
         assert_eq!(bump("1.3", "1.3.1"), Bump::Patch);
         assert_eq!(bump("1.0.0-rc.1", "1.0.0"), Bump::Other);
         assert_eq!(bump("abc", "1.0"), Bump::Other);
+    }
+
+    #[test]
+    fn a_downgrade_to_a_pre_release_is_a_downgrade_in_the_ecosystems_order_issue_18() {
+        let eco = |name: &str| Ecosystem::from_vouch(name);
+        // Numerically these look like no move at all ("other"); in each
+        // ecosystem's order the new version is older.
+        for (ecosystem, old, new) in [
+            ("npm", "1.0.0", "1.0.0-rc.1"),
+            ("cargo", "0.9.1", "0.9.1-alpha"),
+            ("gem", "2.2.8", "2.2.8.rc1"),
+            ("gem", "1.0", "1.0.a"),
+            ("pip", "1.0", "1.0rc1"),
+            ("pip", "1.0.post1", "1.0"),
+        ] {
+            assert_eq!(bump(None, old, new), Bump::Other, "{old} -> {new}");
+            assert_eq!(
+                bump(eco(ecosystem).as_ref(), old, new),
+                Bump::Downgrade,
+                "{ecosystem}: {old} -> {new}"
+            );
+        }
+        // The size of an upgrade is still the numeric one.
+        assert_eq!(bump(eco("gem").as_ref(), "2.2.8", "3.0.9"), Bump::Major);
+        assert_eq!(bump(eco("pip").as_ref(), "1.0rc1", "1.0"), Bump::Other);
+        // A version the ecosystem does not parse falls back to numbers.
+        assert_eq!(bump(eco("npm").as_ref(), "2.32", "2.31"), Bump::Downgrade);
+        // An upgrade in the ecosystem's order is never a downgrade: PEP 440
+        // epochs outrank the release.
+        assert_eq!(bump(eco("pip").as_ref(), "2.0", "1!1.0"), Bump::Other);
+        assert_eq!(bump(None, "2.0", "1!1.0"), Bump::Downgrade);
     }
 
     /// A cargo input `name` 1.0.0 with observed `digest`, unbundled onto

@@ -185,7 +185,7 @@ impl ImageInput {
     }
 
     /// The OSV ecosystem it is looked up in, if any.
-    fn osv_ecosystem(&self) -> Option<Ecosystem> {
+    pub(crate) fn osv_ecosystem(&self) -> Option<Ecosystem> {
         Ecosystem::from_vouch(&self.ecosystem)
             .or_else(|| Ecosystem::from_purl_type(self.package_url()?.ty()))
     }
