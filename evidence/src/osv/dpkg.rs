@@ -129,7 +129,6 @@ order_is_equality!(Version);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
     use std::process::{Command, Stdio};
 
     /// Real-world-shaped Debian and Ubuntu versions: epochs, `~` (before
@@ -250,18 +249,11 @@ mod tests {
         for (a, b) in pairs {
             script.push_str(&format!("c '{a}' '{b}'\n"));
         }
-        let mut child = Command::new("sh")
-            .arg("-s")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the dpkg oracle needs sh and dpkg (Debian's dpkg)");
-        let mut stdin = child.stdin.take().unwrap();
-        let writer = std::thread::spawn(move || stdin.write_all(script.as_bytes()));
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap().unwrap();
-        assert!(out.status.success(), "the dpkg oracle failed: {out:?}");
-        let text = String::from_utf8(out.stdout).unwrap();
+        let text = super::super::oracle::stdout_of(
+            Command::new("sh").arg("-s"),
+            script,
+            "dpkg (sh and Debian's dpkg)",
+        );
         let orders: Vec<Ordering> = text
             .lines()
             .map(|l| match l {

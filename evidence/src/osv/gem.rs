@@ -159,8 +159,7 @@ order_is_equality!(Version);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-    use std::process::{Command, Stdio};
+    use std::process::Command;
 
     /// Real gem versions (rack, rails, nokogiri, grpc, sorbet, bundler
     /// itself...) and the edge cases of Gem::Version's rules.
@@ -248,23 +247,10 @@ mod tests {
     /// Asks Ruby's `Gem::Version#<=>` for the order of every pair, in one
     /// `ruby` process; pairs come on stdin, one per line.
     fn ruby_orders(pairs: &[(&str, &str)]) -> Vec<Ordering> {
-        let mut child = Command::new("ruby")
-            .args([
-                "-e",
-                "STDIN.each_line { |l| a, b = l.split; \
-                 puts(Gem::Version.new(a) <=> Gem::Version.new(b)) }",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the RubyGems oracle needs ruby (Debian's ruby)");
-        let mut stdin = child.stdin.take().unwrap();
-        let input: String = pairs.iter().map(|(a, b)| format!("{a} {b}\n")).collect();
-        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap().unwrap();
-        assert!(out.status.success(), "the ruby oracle failed: {out:?}");
-        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<String> = pairs.iter().map(|(a, b)| format!("{a} {b}")).collect();
+        let script = "STDIN.each_line { |l| a, b = l.split; \
+                      puts(Gem::Version.new(a) <=> Gem::Version.new(b)) }";
+        let text = ruby_stdin(script, &lines);
         let orders: Vec<Ordering> = text
             .lines()
             .map(|l| match l {
@@ -312,20 +298,13 @@ mod tests {
     }
 
     /// Runs `script` with `lines` on stdin, returning its stdout.
-    fn ruby_stdin(script: &str, lines: &[&str]) -> String {
-        let mut child = Command::new("ruby")
-            .args(["-e", script])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the RubyGems oracle needs ruby (Debian's ruby)");
-        let mut stdin = child.stdin.take().unwrap();
-        let input: String = lines.iter().map(|l| format!("{l}\n")).collect();
-        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap().unwrap();
-        assert!(out.status.success(), "the ruby oracle failed: {out:?}");
-        String::from_utf8(out.stdout).unwrap()
+    fn ruby_stdin<S: AsRef<str>>(script: &str, lines: &[S]) -> String {
+        let input: String = lines.iter().map(|l| format!("{}\n", l.as_ref())).collect();
+        super::super::oracle::stdout_of(
+            Command::new("ruby").args(["-e", script]),
+            input,
+            "RubyGems (Debian's ruby)",
+        )
     }
 
     /// `Gem::Version.correct?` on valid and invalid strings (given to

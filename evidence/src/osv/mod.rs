@@ -92,4 +92,6 @@ pub use severity::Severity;
 #[cfg(test)]
 mod distro_tests;
 #[cfg(test)]
+mod oracle;
+#[cfg(test)]
 mod tests;

@@ -159,8 +159,7 @@ order_is_equality!(Version);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
-    use std::process::{Command, Stdio};
+    use std::process::Command;
 
     /// Real-world-shaped RPM EVRs of Red Hat, Rocky, Alma, SUSE, openSUSE
     /// and Fedora: epochs, `~` and `^`, `.elN_M` releases, module builds,
@@ -261,25 +260,15 @@ for line in io.lines() do
   print(evr .. "\n")
 end
 }"#;
-        let mut child = Command::new("rpm")
-            .args(["--eval", lua])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the rpm oracle needs rpm (Debian's rpm; scripts/install-oracles.sh)");
         let mut input = String::new();
         for (a, b) in pairs {
             input.push_str(&format!("{a} {b}\n"));
         }
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "the rpm oracle failed: {out:?}");
-        let text = String::from_utf8(out.stdout).unwrap();
+        let text = super::super::oracle::stdout_of(
+            Command::new("rpm").args(["--eval", lua]),
+            input,
+            "rpm (Debian's rpm; scripts/install-oracles.sh)",
+        );
         let answers: Vec<i32> = text
             .lines()
             .filter(|l| !l.is_empty())
