@@ -907,61 +907,65 @@ fn extension_of(tag: &Tag) -> &'static str {
     }
 }
 
+/// The attributes of each repository the lockfile records an extension
+/// generating (`moduleExtensions.<id>.<os>.generatedRepoSpecs`), for the
+/// extensions whose id `extension` accepts and the repository rules whose
+/// id or class ends with `rule`.
+fn generated_repositories<'a>(
+    lock: &'a Lockfile,
+    extension: impl Fn(&str) -> bool + 'a,
+    rule: &'a str,
+) -> impl Iterator<Item = &'a serde_json::Value> + 'a {
+    lock.module_extensions
+        .iter()
+        .filter(move |(id, _)| extension(id))
+        .filter_map(|(_, e)| e.as_object())
+        .flat_map(|per_os| per_os.values())
+        .filter_map(|v| v.get("generatedRepoSpecs").and_then(|g| g.as_object()))
+        .flat_map(|g| g.values())
+        .filter(move |spec| {
+            spec.get("repoRuleId")
+                .or_else(|| spec.get("ruleClassName"))
+                .and_then(|r| r.as_str())
+                .is_some_and(|r| r.ends_with(rule))
+        })
+        .filter_map(|spec| spec.get("attributes"))
+}
+
 /// The Go modules a lockfile's `moduleExtensions` records for gazelle's
 /// `go_deps` (`go_repository` specs with `importpath`, `version` and
 /// `sum`), as Bazel fetches them.
 fn locked_go_repositories(lock: &Lockfile) -> Result<Vec<Input>> {
     let mut inputs = Vec::new();
-    for (id, extension) in &lock.module_extensions {
-        if !id.contains("gazelle") || !id.ends_with("%go_deps") {
-            continue;
+    let go_deps = |id: &str| id.contains("gazelle") && id.ends_with("%go_deps");
+    for attributes in generated_repositories(lock, go_deps, "go_repository") {
+        let text = |k: &str| {
+            attributes
+                .get(k)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+        };
+        let (path, version, sum) = (text("importpath"), text("version"), text("sum"));
+        if path.is_empty() || version.is_empty() {
+            continue; // a repository from a local path or a VCS, not a module
         }
-        let specs = extension
-            .as_object()
-            .into_iter()
-            .flat_map(|per_os| per_os.values())
-            .filter_map(|v| v.get("generatedRepoSpecs").and_then(|g| g.as_object()))
-            .flat_map(|g| g.values());
-        for spec in specs {
-            let rule = spec
-                .get("repoRuleId")
-                .or_else(|| spec.get("ruleClassName"))
-                .and_then(|r| r.as_str())
-                .unwrap_or_default();
-            if !rule.ends_with("go_repository") {
-                continue;
-            }
-            let Some(attributes) = spec.get("attributes") else {
-                continue;
+        let mut input = Input::declared(
+            "go",
+            path,
+            version,
+            crate::go::purl(path, version)?,
+            crate::go::proxy_uri(path, version),
+        );
+        if sum.is_empty() {
+            input.status = Match::Mismatch {
+                reason: format!(
+                    "{LOCKFILE} records the go_deps repository {path} {version} with no `sum`"
+                ),
             };
-            let text = |k: &str| {
-                attributes
-                    .get(k)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-            };
-            let (path, version, sum) = (text("importpath"), text("version"), text("sum"));
-            if path.is_empty() || version.is_empty() {
-                continue; // a repository from a local path or a VCS, not a module
-            }
-            let mut input = Input::declared(
-                "go",
-                path,
-                version,
-                crate::go::purl(path, version)?,
-                crate::go::proxy_uri(path, version),
-            );
-            if sum.is_empty() {
-                input.status = Match::Mismatch {
-                    reason: format!(
-                        "{LOCKFILE} records the go_deps repository {path} {version} with no `sum`"
-                    ),
-                };
-            } else {
-                input.declared = Some(sum.to_string());
-            }
-            inputs.push(input);
+        } else {
+            input.declared = Some(sum.to_string());
         }
+        inputs.push(input);
     }
     Ok(inputs)
 }
@@ -974,64 +978,43 @@ fn locked_go_repositories(lock: &Lockfile) -> Result<Vec<Input>> {
 /// lists a locked crate.
 fn locked_crates(lock: &Lockfile) -> Result<Vec<Input>> {
     let mut inputs = Vec::new();
-    for (id, extension) in &lock.module_extensions {
-        if !id.contains("crate_universe") || !id.contains("%crate") {
+    let crate_universe = |id: &str| id.contains("crate_universe") && id.contains("%crate");
+    for attributes in generated_repositories(lock, crate_universe, "http_archive") {
+        let url = attributes
+            .get("urls")
+            .and_then(|u| u.as_array())
+            .and_then(|u| u.first())
+            .and_then(|u| u.as_str())
+            .unwrap_or_default();
+        let crate_path = url
+            .strip_prefix("https://static.crates.io/crates/")
+            .or_else(|| url.strip_prefix("https://crates.io/api/v1/crates/"));
+        let Some((name, version)) = crate_path.and_then(|p| {
+            let mut parts = p.split('/');
+            let (name, version, download) = (parts.next()?, parts.next()?, parts.next()?);
+            (download == "download" && parts.next().is_none()).then_some((name, version))
+        }) else {
             continue;
-        }
-        let specs = extension
-            .as_object()
-            .into_iter()
-            .flat_map(|per_os| per_os.values())
-            .filter_map(|v| v.get("generatedRepoSpecs").and_then(|g| g.as_object()))
-            .flat_map(|g| g.values());
-        for spec in specs {
-            let rule = spec
-                .get("repoRuleId")
-                .or_else(|| spec.get("ruleClassName"))
-                .and_then(|r| r.as_str())
-                .unwrap_or_default();
-            if !rule.ends_with("http_archive") {
-                continue;
-            }
-            let Some(attributes) = spec.get("attributes") else {
-                continue;
-            };
-            let url = attributes
-                .get("urls")
-                .and_then(|u| u.as_array())
-                .and_then(|u| u.first())
-                .and_then(|u| u.as_str())
-                .unwrap_or_default();
-            let crate_path = url
-                .strip_prefix("https://static.crates.io/crates/")
-                .or_else(|| url.strip_prefix("https://crates.io/api/v1/crates/"));
-            let Some((name, version)) = crate_path.and_then(|p| {
-                let mut parts = p.split('/');
-                let (name, version, download) = (parts.next()?, parts.next()?, parts.next()?);
-                (download == "download" && parts.next().is_none()).then_some((name, version))
-            }) else {
-                continue;
-            };
-            let mut input = Input::declared(
-                "cargo",
-                name,
-                version,
-                input::purl("cargo", None, name, Some(version), &[])?,
-                format!("https://crates.io/crates/{name}/{version}"),
-            );
-            match attributes.get("sha256").and_then(|s| s.as_str()) {
-                Some(hex) if !hex.is_empty() => input.declared = Some(format!("sha256:{hex}")),
-                _ => {
-                    input.status = Match::Mismatch {
-                        reason: format!(
-                            "{LOCKFILE} records the crate {name} {version} with no `sha256`: \
+        };
+        let mut input = Input::declared(
+            "cargo",
+            name,
+            version,
+            input::purl("cargo", None, name, Some(version), &[])?,
+            format!("https://crates.io/crates/{name}/{version}"),
+        );
+        match attributes.get("sha256").and_then(|s| s.as_str()) {
+            Some(hex) if !hex.is_empty() => input.declared = Some(format!("sha256:{hex}")),
+            _ => {
+                input.status = Match::Mismatch {
+                    reason: format!(
+                        "{LOCKFILE} records the crate {name} {version} with no `sha256`: \
                              Bazel accepts whatever the URL serves"
-                        ),
-                    }
+                    ),
                 }
             }
-            inputs.push(input);
         }
+        inputs.push(input);
     }
     Ok(inputs)
 }
