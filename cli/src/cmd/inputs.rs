@@ -17,9 +17,12 @@ use crate::term::{self, note};
 #[command(after_help = "Examples:\n  vouch inputs .\n  vouch inputs path/to/project --output json")]
 pub struct Args {
     /// The project directory: its Cargo.lock, go.mod/go.sum/vendor/modules.txt,
-    /// package-lock.json, requirements.txt, Gemfile.lock (with vendor/cache
-    /// and vendor/bundle), Bazel WORKSPACE/MODULE.bazel/.bzl files and
-    /// vouch.inputs.yaml are read, with what they vendor.
+    /// package-lock.json, yarn.lock (with .yarn/cache), pnpm-lock.yaml,
+    /// requirements.txt, poetry.lock, uv.lock, Pipfile.lock (with a
+    /// wheelhouse and .venv), Gemfile.lock (with vendor/cache and
+    /// vendor/bundle), Bazel WORKSPACE/.bzl files, MODULE.bazel and
+    /// MODULE.bazel.lock (with registry-mirror/), and vouch.inputs.yaml are
+    /// read, with what they vendor or install.
     #[arg(value_name = "DIR")]
     dir: PathBuf,
     #[command(flatten)]
