@@ -5,6 +5,7 @@
 //! unchanged, so `vouch attest` accepts it). Both are attested by `ci`
 //! and compared under a copy of testdata/policies/demo-vulns.yaml, with
 //! the real OSV records of testdata/osv and the security team's VEX.
+//! Then a Bundler project's builds, compared in RubyGems' order.
 
 use crate::common;
 
@@ -14,7 +15,7 @@ use std::process::Output;
 
 use common::registry::layout_image;
 use common::{
-    assert_fails_with, assert_ok, copy_tree, edit, inputs_json, stdout, vex_create, vouch_in,
+    assert_fails_with, assert_ok, copy_tree, edit, inputs_json, s, stdout, vex_create, vouch_in,
     Fixture, NOT_AFFECTED,
 };
 use serde_json::{json, Value};
@@ -440,4 +441,82 @@ fn an_image_without_attestations_is_refused_naming_it() {
         ],
     );
     assert_ok(&out);
+}
+
+/// A Gemfile.lock pinning `rack` at `version`, as Bundler 2.5 writes one.
+fn rack_lockfile(version: &str) -> String {
+    format!(
+        "GEM\n  remote: https://rubygems.org/\n  specs:\n    rack ({version})\n\n\
+         PLATFORMS\n  ruby\n\nDEPENDENCIES\n  rack\n\nBUNDLED WITH\n   2.5.3\n"
+    )
+}
+
+/// Gems flow through `attest`, `verify` and `diff` like any input, and
+/// the diff weighs their versions in RubyGems' order: three builds of a
+/// Bundler project, each attested onto its own layout image, with the
+/// real rack advisory GHSA-22f2-v57c-j9cx (fixed in 2.2.8.1) as the OSV
+/// records. A move to a pre-release of the same release, which no numeric
+/// reading orders, is a downgrade.
+#[test]
+fn gems_are_diffed_in_rubygems_order_with_their_advisories_issue_18() {
+    let f = Fixture::new().with_key("ci").with_vulns();
+    let osv = f.dir().join("osv");
+    fs::remove_dir_all(&osv).unwrap();
+    copy_tree(&common::root().join("testdata/osv-rubygems"), &osv);
+    for (build, rack) in [("v1", "2.2.9"), ("v2", "2.2.8"), ("v3", "2.2.9.rc1")] {
+        let project = f.dir().join(format!("project-{build}"));
+        fs::create_dir(&project).unwrap();
+        fs::write(project.join("Gemfile.lock"), rack_lockfile(rack)).unwrap();
+        layout_image(&f.dir().join(build), "app");
+        let image = format!("oci:{build}:app");
+        let out = vouch_in(
+            f.dir(),
+            &["attest", s(&project), "--image", &image, "--key", "ci.key"],
+        );
+        assert_ok(&out);
+    }
+    let diff = |old: &str, new: &str| -> Value {
+        let out = vouch_in(
+            f.dir(),
+            &[
+                "diff",
+                old,
+                new,
+                "--policy",
+                "policy.yaml",
+                "--output",
+                "json",
+            ],
+        );
+        assert_ok(&out);
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+
+    // 2.2.9 -> 2.2.8: a downgrade into the advisory's range.
+    let d = diff("oci:v1:app", "oci:v2:app");
+    let changed = d["changed"].as_array().unwrap();
+    assert_eq!(changed.len(), 1, "{d}");
+    assert_eq!(changed[0]["old"]["ecosystem"], "gem", "{d}");
+    assert_eq!(changed[0]["new"]["version"], "2.2.8", "{d}");
+    assert_eq!(changed[0]["new"]["purl"], "pkg:gem/rack@2.2.8", "{d}");
+    assert_eq!(changed[0]["bump"], "downgrade", "{d}");
+    let introduced: Vec<&str> = d["introduced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(introduced, ["GHSA-22f2-v57c-j9cx"], "{d}");
+    // And back: an upgrade out of it.
+    let back = diff("oci:v2:app", "oci:v1:app");
+    assert_eq!(back["changed"][0]["bump"], "patch", "{back}");
+    assert_eq!(back["fixed"].as_array().unwrap().len(), 1, "{back}");
+
+    // 2.2.9 -> 2.2.9.rc1: the same release, then a pre-release of it;
+    // RubyGems orders the pre-release first, so it is a downgrade, not
+    // "other" (and 2.2.9.rc1 is above 2.2.8.1: no finding).
+    let d = diff("oci:v1:app", "oci:v3:app");
+    assert_eq!(d["changed"][0]["new"]["version"], "2.2.9.rc1", "{d}");
+    assert_eq!(d["changed"][0]["bump"], "downgrade", "{d}");
+    assert_empty(&d, &["introduced", "fixed", "added", "removed"]);
 }
