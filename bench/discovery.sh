@@ -60,7 +60,8 @@ bzl="$root/testdata/projects/bzlmod-engflow"
 count() { python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$1"; }
 packages="$(count "$work/pnpm.json")" modules="$(count "$work/bzl.json")"
 files="$(find "$work/pnpm/node_modules/.pnpm" -type f | wc -l)"
-echo "bench: pnpm tree: $packages inputs, $files files; bzlmod: $modules inputs"
+bytes="$(find "$work/pnpm/node_modules/.pnpm" -type f -printf '%s\n' | awk '{s += $1} END {print s}')"
+echo "bench: pnpm tree: $packages inputs, $files files, $bytes bytes; bzlmod: $modules inputs"
 export FETCH_LICENSE=false
 "$cdxgen" -t pnpm --no-install-deps --no-recurse -o "$work/bom.json" "$work/pnpm" >/dev/null 2>&1
 (cd "$work/pnpm" && "$pnpm" list --depth Infinity --json >/dev/null)
@@ -74,7 +75,7 @@ hyperfine --warmup 2 --runs "$runs" --style basic --export-json "$out/discovery.
     -n "vouch inputs (bzlmod)" "$vouch inputs $bzl --output json"
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$out/discovery.json" "$load_before" "$load_after" <<'PY' | tee "$out/discovery.md"
+python3 - "$out/discovery.json" "$load_before" "$load_after" "$packages inputs, $files files, $bytes bytes" "$modules inputs" <<'PY' | tee "$out/discovery.md"
 import json, statistics, sys
 results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 med = {name: statistics.median(r["times"]) for name, r in results.items()}
@@ -85,5 +86,6 @@ for name, r in results.items():
     ratio = f"{med[name] / med[base[name]]:.1f}x" if name in base else ""
     print(f"| {name} | {med[name]:.3f} | {min(r['times']):.3f} | {max(r['times']):.3f} | {ratio} |")
 print(f"\nload average before {sys.argv[2]}, after {sys.argv[3]}")
+print(f"pnpm tree: {sys.argv[4]}; bzlmod project: {sys.argv[5]}")
 PY
 echo "bench: done in $((SECONDS - started)) s"
