@@ -68,7 +68,7 @@ mod lockfile;
 mod module;
 mod starlark;
 
-pub use bzlmod::{BCR, MIRROR_DIR};
+pub use bzlmod::{lockfile_pins, module_dependencies, RegistryFileHashes, BCR, MIRROR_DIR};
 
 use std::collections::HashSet;
 use std::path::{Component, Path, PathBuf};

@@ -907,6 +907,35 @@ fn extension_of(tag: &Tag) -> &'static str {
     }
 }
 
+/// A root module's `MODULE.bazel` `text` read as discovery reads it, with
+/// its includes left unread: each `bazel_dep` as `(name, version)`, every
+/// override and extension tag checked. For fuzzing and for callers that
+/// hold the bytes; an error names the line.
+pub fn module_dependencies(text: &str) -> Result<Vec<(String, String)>> {
+    let mut module = ModuleFile::default();
+    module::read(text, MODULE_FILE, true, &mut module)?;
+    Ok(module
+        .deps
+        .into_iter()
+        .map(|d| (d.name, d.version))
+        .collect())
+}
+
+/// A lockfile's `registryFileHashes`: each registry file's URL to the
+/// SHA-256 hex of its content, `None` for one Bazel recorded as absent.
+pub type RegistryFileHashes = BTreeMap<String, Option<String>>;
+
+/// A `MODULE.bazel.lock`'s `text` read as discovery reads it: the registry
+/// files it records (URL to SHA-256 hex, `None` for one recorded as
+/// absent), and the Go modules and crates its `go_deps` and `crate`
+/// extensions pin. For fuzzing and for callers that hold the bytes.
+pub fn lockfile_pins(text: &str) -> Result<(RegistryFileHashes, Vec<Input>)> {
+    let lock = lockfile::parse(text, LOCKFILE)?;
+    let mut pins = locked_go_repositories(&lock)?;
+    pins.extend(locked_crates(&lock)?);
+    Ok((lock.registry_file_hashes, pins))
+}
+
 /// The attributes of each repository the lockfile records an extension
 /// generating (`moduleExtensions.<id>.<os>.generatedRepoSpecs`), for the
 /// extensions whose id `extension` accepts and the repository rules whose
@@ -1266,6 +1295,37 @@ mod tests {
             base64::engine::general_purpose::STANDARD
                 .encode(ring::digest::digest(&ring::digest::SHA256, bytes))
         )
+    }
+
+    /// The readers of bytes (fuzzing's entry points) agree with the real
+    /// rules_rust example: its four `bazel_dep`s, and the one crate and the
+    /// registry files its lockfile records.
+    #[test]
+    fn the_byte_readers_read_the_real_rules_rust_example() {
+        let dir =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/projects/bzlmod-rules-rust");
+        let module = std::fs::read_to_string(dir.join("MODULE.bazel")).unwrap();
+        let deps = module_dependencies(&module).unwrap();
+        let names: Vec<&str> = deps.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            ["platforms", "bazel_skylib", "rules_shell", "rules_rust"]
+        );
+        let lock = std::fs::read_to_string(dir.join("MODULE.bazel.lock")).unwrap();
+        let (hashes, pins) = lockfile_pins(&lock).unwrap();
+        assert!(hashes.len() > 20, "{}", hashes.len());
+        assert!(hashes.values().flatten().all(|h| h.len() == 64));
+        assert_eq!(pins.len(), 1, "{pins:?}");
+        assert_eq!(pins[0].ecosystem, "cargo");
+        assert!(pins[0]
+            .declared
+            .as_deref()
+            .is_some_and(|d| d.starts_with("sha256:")));
+        let err = module_dependencies("bazel_dep(name = x)\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 1"), "{err}");
+        assert!(lockfile_pins("[]").is_err());
     }
 
     /// A project: a root MODULE.bazel, and registry modules
