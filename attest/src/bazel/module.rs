@@ -133,6 +133,50 @@ pub(crate) struct ModuleFile {
     pub includes: Vec<(String, String)>,
 }
 
+/// Whether `name` is a module name Bazel accepts:
+/// `[a-z]([a-z0-9._-]*[a-z0-9])?`.
+fn valid_module_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    matches!(bytes.first(), Some(b'a'..=b'z'))
+        && matches!(bytes.last(), Some(b'a'..=b'z' | b'0'..=b'9'))
+        && bytes
+            .iter()
+            .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'.' | b'_' | b'-'))
+}
+
+/// Checks a module version as Bazel spells them (empty, or
+/// `RELEASE[-PRERELEASE][+BUILD]` of letters, digits, `_` and
+/// `.`-separated non-empty identifiers); the error says why not.
+fn check_version(version: &str) -> std::result::Result<(), &'static str> {
+    if version.is_empty() {
+        return Ok(());
+    }
+    let (rest, build) = match version.split_once('+') {
+        Some((rest, build)) => (rest, Some(build)),
+        None => (version, None),
+    };
+    let (release, prerelease) = match rest.split_once('-') {
+        Some((release, pre)) => (release, Some(pre)),
+        None => (rest, None),
+    };
+    let identifiers_ok = |part: &str, dash: bool| {
+        part.split('.').all(|id| {
+            !id.is_empty()
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || (dash && b == b'-'))
+        })
+    };
+    if identifiers_ok(release, false)
+        && prerelease.is_none_or(|p| identifiers_ok(p, true))
+        && build.is_none_or(|b| identifiers_ok(b, true))
+    {
+        Ok(())
+    } else {
+        Err("is not a Bazel module version (letters, digits and `_` in `.`-separated identifiers, `-` and `+` parts)")
+    }
+}
+
 /// The error for `file` at `line`.
 fn invalid(file: &str, line: usize, reason: impl Into<String>) -> Error {
     Error::Invalid {
@@ -204,14 +248,31 @@ pub(crate) fn read(text: &str, file: &str, root_module: bool, into: &mut ModuleF
                 ))),
             }
         };
+        // Names and versions become registry paths
+        // (`modules/<name>/<version>/source.json`): only what Bazel itself
+        // accepts gets that far.
+        let name = |key: &str, required: bool| -> Result<Option<String>> {
+            let value = string(key, required)?;
+            match value.as_deref() {
+                Some(v) if (required || !v.is_empty()) && !valid_module_name(v) => Err(err(
+                    format!("`{key}` {v:?} is not a Bazel module name ([a-z][a-z0-9._-]*)"),
+                )),
+                _ => Ok(value),
+            }
+        };
+        let version = |key: &str| -> Result<String> {
+            let v = string(key, false)?.unwrap_or_default();
+            check_version(&v).map_err(|why| err(format!("`{key}` {v:?} {why}")))?;
+            Ok(v)
+        };
         let callee: Vec<&str> = s.callee.iter().map(String::as_str).collect();
         match callee.as_slice() {
             ["module"] => {
                 if into.name.is_some() {
                     return Err(err("a second `module()`".into()));
                 }
-                into.name = Some(string("name", false)?.unwrap_or_default());
-                into.version = string("version", false)?.unwrap_or_default();
+                into.name = Some(name("name", false)?.unwrap_or_default());
+                into.version = version("version")?;
                 into.compatibility_level = match kwarg(s, "compatibility_level") {
                     None => 0,
                     Some(Value::Int(level)) => *level,
@@ -224,8 +285,8 @@ pub(crate) fn read(text: &str, file: &str, root_module: bool, into: &mut ModuleF
                 };
             }
             ["bazel_dep"] => into.deps.push(Dep {
-                name: string("name", true)?.unwrap_or_default(),
-                version: string("version", false)?.unwrap_or_default(),
+                name: name("name", true)?.unwrap_or_default(),
+                version: version("version")?,
                 repo_name: string("repo_name", false)?,
                 dev: boolean("dev_dependency")?,
                 at,
@@ -238,16 +299,21 @@ pub(crate) fn read(text: &str, file: &str, root_module: bool, into: &mut ModuleF
                 if !root_module {
                     continue; // Bazel ignores overrides of non-root modules
                 }
-                let name = string("module_name", true)?.unwrap_or_default();
+                let name = name("module_name", true)?.unwrap_or_default();
                 let value = match *kind {
                     "single_version_override" => Override::SingleVersion {
-                        version: string("version", false)?.unwrap_or_default(),
+                        version: version("version")?,
                         registry: string("registry", false)?,
                         patches: strings("patches")?,
                     },
-                    "multiple_version_override" => Override::MultipleVersion {
-                        versions: strings("versions")?,
-                    },
+                    "multiple_version_override" => {
+                        let versions = strings("versions")?;
+                        for v in &versions {
+                            check_version(v)
+                                .map_err(|why| err(format!("`versions` {v:?} {why}")))?;
+                        }
+                        Override::MultipleVersion { versions }
+                    }
                     "archive_override" => {
                         let mut urls = match kwarg(s, "urls") {
                             // `urls` may be one string.
@@ -612,6 +678,40 @@ mod tests {
         assert_eq!(m.deps.len(), 1);
         let e = parse("[x for x in]\n").unwrap_err().to_string();
         assert!(e.contains("line 1: expected an expression"), "{e}");
+    }
+
+    /// Names and versions become registry paths: an empty name (found by
+    /// the `bzlmod` fuzz target) or one that climbs out of the registry
+    /// is refused with its line, as Bazel refuses it.
+    #[test]
+    fn module_names_and_versions_are_bazels_issue_18() {
+        for bad in [
+            "bazel_dep(name = \"\")\n",
+            "bazel_dep(name = \"../../etc\", version = \"1\")\n",
+            "bazel_dep(name = \"Zlib\", version = \"1\")\n",
+            "bazel_dep(name = \"zlib\", version = \"../1\")\n",
+            "bazel_dep(name = \"zlib\", version = \"1..2\")\n",
+            "bazel_dep(name = \"zlib\", version = \"1/2\")\n",
+            "single_version_override(module_name = \"a/b\", version = \"1\")\n",
+            "multiple_version_override(module_name = \"a\", versions = [\"1\", \"..\"])\n",
+            "module(name = \"x/y\")\n",
+        ] {
+            let e = parse(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("line 1") && e.contains("Bazel module"),
+                "{bad}: {e}"
+            );
+        }
+        for good in [
+            "module(name = \"\")\n",
+            "bazel_dep(name = \"abseil-cpp\", version = \"20240116.1\")\n",
+            "bazel_dep(name = \"zlib\", version = \"1.3.1.bcr.5\")\n",
+            "bazel_dep(name = \"boringssl\", version = \"0.0.0-20240530-2db0eb3\")\n",
+            "bazel_dep(name = \"protobuf\", version = \"29.0-rc2+build.1\")\n",
+            "bazel_dep(name = \"rules_rust\")\n",
+        ] {
+            assert!(parse(good).is_ok(), "{good}");
+        }
     }
 
     #[test]
