@@ -280,8 +280,12 @@ impl Diff {
     }
 }
 
-/// Orders two versions of one input: in its ecosystem's order where both
-/// parse in it, else by numeric release, else as text.
+/// Orders two versions of one input: in `ecosystem`'s order when it is
+/// given (the caller gives it only when every version of the input parses
+/// in it), else by the total key (has a numeric release, the release, the
+/// text). Either is a total order, as sorting needs: mixing the two per
+/// pair could make a cycle (`2` < `10` by number, `10` < `1z.` < `2` as
+/// text).
 fn version_order(ecosystem: Option<&Ecosystem>, a: &ImageInput, b: &ImageInput) -> Ordering {
     let (va, vb) = (
         a.version.as_deref().unwrap_or(""),
@@ -290,10 +294,11 @@ fn version_order(ecosystem: Option<&Ecosystem>, a: &ImageInput, b: &ImageInput) 
     if let Some(order) = ecosystem.and_then(|e| e.compare(va, vb).ok()) {
         return order.then_with(|| va.cmp(vb));
     }
-    match (release(va), release(vb)) {
-        (Some(x), Some(y)) => x.cmp(&y).then_with(|| va.cmp(vb)),
-        _ => va.cmp(vb),
-    }
+    let key = |v| {
+        let release = release(v);
+        (release.is_some(), release, v)
+    };
+    key(va).cmp(&key(vb))
 }
 
 /// The changes between `old` and `new`.
@@ -321,16 +326,26 @@ pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
     names.dedup();
     for (ecosystem, name) in names {
         let of = |v: &'_ Verdict| -> Vec<ImageInput> {
-            let mut list: Vec<ImageInput> = v
-                .inputs
+            v.inputs
                 .iter()
                 .filter(|i| i.ecosystem == ecosystem && i.name == name)
                 .cloned()
-                .collect();
-            list.sort_by(|a, b| version_order(a.osv_ecosystem().as_ref(), a, b));
-            list
+                .collect()
         };
         let (mut before, mut after) = (of(old), of(new));
+        // The ecosystem's order, when every version on both sides parses
+        // in it; else the fallback for all of them.
+        let order = before
+            .first()
+            .and_then(ImageInput::osv_ecosystem)
+            .filter(|e| {
+                before
+                    .iter()
+                    .chain(&after)
+                    .all(|i| e.check_version(i.version.as_deref().unwrap_or("")).is_ok())
+            });
+        before.sort_by(|a, b| version_order(order.as_ref(), a, b));
+        after.sort_by(|a, b| version_order(order.as_ref(), a, b));
         // Equal versions pair first.
         let mut pairs = Vec::new();
         before.retain(
@@ -351,7 +366,7 @@ pub fn diff(old: &Verdict, new: &Verdict) -> Diff {
             if o.version != n.version {
                 out.changed.push(VersionChange {
                     bump: bump(
-                        o.osv_ecosystem().as_ref(),
+                        order.as_ref(),
                         o.version.as_deref().unwrap_or(""),
                         n.version.as_deref().unwrap_or(""),
                     ),
@@ -526,6 +541,50 @@ mod tests {
 
     /// A cargo input `name` 1.0.0 with observed `digest`, unbundled onto
     /// Debian's `librust-<name>-dev` `deb_version` when given.
+    /// Sorting needs a total order, whatever versions a verdict holds: the
+    /// fallback order is transitive over numeric, non-numeric and mixed
+    /// versions (`2` < `10` by number, while `10` < `1z.` < `2` as text),
+    /// and so is the ecosystem's order over versions that all parse.
+    #[test]
+    fn version_orders_are_total_issue_18() {
+        let at = |v: &str| ImageInput {
+            version: Some(v.into()),
+            ..input("x", "sha256:00", None)
+        };
+        let check = |ecosystem: Option<&Ecosystem>, versions: &[&str]| {
+            let all: Vec<ImageInput> = versions.iter().map(|v| at(v)).collect();
+            for a in &all {
+                for b in &all {
+                    for c in &all {
+                        let (ab, bc) = (
+                            version_order(ecosystem, a, b),
+                            version_order(ecosystem, b, c),
+                        );
+                        if ab == Ordering::Less && bc == Ordering::Less {
+                            assert_eq!(
+                                version_order(ecosystem, a, c),
+                                Ordering::Less,
+                                "{:?} {:?} {:?}",
+                                a.version,
+                                b.version,
+                                c.version
+                            );
+                        }
+                    }
+                }
+            }
+        };
+        check(
+            None,
+            &["2", "10", "1z.", "abc", "", "1.0.0-rc.1", "v0.3.7", "1!1.0"],
+        );
+        let pip = Ecosystem::from_vouch("pip");
+        check(
+            pip.as_ref(),
+            &["2.0", "1!1.0", "1.0rc1", "1.0", "1.0.post1", "10"],
+        );
+    }
+
     fn input(name: &str, digest: &str, deb_version: Option<&str>) -> ImageInput {
         use vouch_evidence::fixtures;
         ImageInput {
