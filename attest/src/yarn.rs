@@ -801,7 +801,9 @@ fn pnp_locations(root: &Root) -> Result<Option<PnpMap>> {
 
 /// `location` (`./…`, relative to the project), with Yarn's virtual
 /// folders (`<dir>/__virtual__/<name>/<depth>/<rest>`: `<rest>` from
-/// `<depth>` levels above `<dir>`) resolved, lexically.
+/// `<depth>` levels above `<dir>`) resolved, lexically. A depth that climbs
+/// above the project keeps its `../` segments, so that the location is
+/// still seen as outside it.
 fn unvirtual(location: &str) -> String {
     let location = location.strip_prefix("./").unwrap_or(location);
     let Some((dir, rest)) = location.split_once("__virtual__/") else {
@@ -815,11 +817,13 @@ fn unvirtual(location: &str) -> String {
         .split('/')
         .filter(|s| !s.is_empty())
         .collect();
-    for _ in 0..depth {
-        base.pop();
-    }
-    base.push(rest);
-    base.join("/")
+    let kept = base.len().saturating_sub(depth);
+    let above = depth.saturating_sub(base.len()).min(rest.len() + 1);
+    base.truncate(kept);
+    let mut out: Vec<&str> = vec![".."; above];
+    out.extend(base);
+    out.push(rest);
+    out.join("/")
 }
 
 /// The licence the `package.json` inside a cache zip (at
@@ -829,8 +833,7 @@ fn unvirtual(location: &str) -> String {
 /// licence is recorded, not checked.
 fn zip_license(root: &Root, zip: &str, name: &str) -> Option<String> {
     let full = join_inside(root.path(), zip).ok()?;
-    let resolved = root.resolve(&full).ok()??;
-    let mut archive = zip::ZipArchive::new(std::fs::File::open(resolved).ok()?).ok()?;
+    let mut archive = zip::ZipArchive::new(root.open_vendored(&full).ok()?).ok()?;
     let member = archive
         .by_name(&format!("{NODE_MODULES}/{name}/{MANIFEST}"))
         .ok()?;
@@ -862,7 +865,7 @@ fn discover_berry(root: &Root, text: &str, path: &Path) -> Result<Vec<Input>> {
         Yarnrc::default()
     };
     let registry = rc.npm_registry_server.as_deref().unwrap_or(YARN_REGISTRY);
-    let registry = if registry.contains("registry.npmjs.org") {
+    let registry = if registry.trim_end_matches('/') == DEFAULT_REGISTRY {
         DEFAULT_REGISTRY
     } else {
         registry
@@ -1352,9 +1355,16 @@ b@^2.0.0:
             ".yarn/cache/debug.zip/node_modules/debug/"
         );
         assert_eq!(
-            unvirtual("./.yarn/__virtual__/x-virtual-1/2/up/x.zip/"),
+            unvirtual("./.yarn/__virtual__/x-virtual-1/1/up/x.zip/"),
             "up/x.zip/"
         );
+        // A depth past the project root stays outside it, and a huge one
+        // costs nothing (it comes from `.pnp.cjs`, which the tree controls).
+        assert_eq!(
+            unvirtual("./.yarn/__virtual__/x-virtual-1/4/etc/x.zip/"),
+            "../../../etc/x.zip/"
+        );
+        assert!(unvirtual("./a/__virtual__/x/18446744073709551615/b").starts_with("../"));
         assert_eq!(
             devirtualize("debug@virtual:a0712d#npm:2.6.9"),
             "debug@npm:2.6.9"
