@@ -611,17 +611,17 @@ pub fn locked_inputs(text: &str, path: &Path) -> Result<Vec<Locked>> {
             dir,
         });
     }
+    // Each name's purls (a gem locked for several platforms has several).
+    let mut by_name: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+    for (spec, purl) in lock.specs.iter().zip(&purls) {
+        by_name.entry(spec.name.as_str()).or_default().push(purl);
+    }
     for (spec, locked) in lock.specs.iter().zip(out.iter_mut()) {
         let mut dependencies: Vec<String> = spec
             .dependencies
             .iter()
-            .flat_map(|name| {
-                lock.specs
-                    .iter()
-                    .zip(&purls)
-                    .filter(move |(other, _)| &other.name == name)
-                    .map(|(_, purl)| purl.clone())
-            })
+            .flat_map(|name| by_name.get(name.as_str()).into_iter().flatten())
+            .map(|purl| (*purl).clone())
             .collect();
         dependencies.sort();
         dependencies.dedup();
@@ -832,7 +832,13 @@ fn read_data(
     {
         let decoder = Hashing::new(GzDecoder::new(&mut hashing), max);
         let mut archive = tar::Archive::new(decoder);
-        let entries = archive.entries().map_err(|e| e.to_string())?;
+        let entries = archive
+            .entries()
+            .map_err(|e| e.to_string())?
+            // RubyGems writes plain ustar names; GNU long names and PAX
+            // headers (which the tar crate would read whole into memory)
+            // come through as members that are not files, and are refused.
+            .raw(true);
         for (count, entry) in entries.enumerate() {
             if count >= MAX_DATA_ENTRIES {
                 return Err(format!("more than {MAX_DATA_ENTRIES} members"));
@@ -923,7 +929,14 @@ fn read_gem(root: &Root, full: &Path, shown: &str, spec: &Locked) -> Result<GemF
     let broken = {
         let mut archive = tar::Archive::new(&mut outer);
         let mut walk = || -> std::result::Result<(), String> {
-            for entry in archive.entries().map_err(|e| e.to_string())? {
+            for entry in archive
+                .entries()
+                .map_err(|e| e.to_string())?
+                // RubyGems writes plain ustar names; GNU long names and PAX
+                // headers (which the tar crate would read whole into memory)
+                // come through as members that are not files, and are refused.
+                .raw(true)
+            {
                 let entry = entry.map_err(|e| e.to_string())?;
                 let name = entry
                     .path()
