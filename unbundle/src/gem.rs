@@ -32,10 +32,15 @@ pub fn debian_name(name: &str) -> String {
 
 /// The gem version a Debian version packages: the upstream part, without
 /// a repack suffix (`1.13.10+dfsg-2` is `1.13.10`, `2.2.6.4-1+deb12u1` is
-/// `2.2.6.4`).
-pub fn upstream(debian: &str) -> &str {
+/// `2.2.6.4`), Debian's pre-release `~` read as RubyGems' `.`
+/// (`7.1.0~rc2-1` is `7.1.0.rc2`, below `7.1.0` in both orders).
+pub fn upstream(debian: &str) -> String {
     let upstream = debian_upstream(debian);
-    upstream.split(['+', '~']).next().unwrap_or(upstream)
+    upstream
+        .split('+')
+        .next()
+        .unwrap_or(upstream)
+        .replace('~', ".")
 }
 
 /// The plan for gem `name` pinned at `locked`, given the packages named
@@ -52,9 +57,9 @@ pub fn plan(name: &str, locked: &str, candidates: &[Candidate]) -> Step {
     }
     let best = candidates
         .iter()
-        .filter(|c| gems.check_version(upstream(&c.version)).is_ok())
+        .filter(|c| gems.check_version(&upstream(&c.version)).is_ok())
         .max_by(|a, b| {
-            gems.compare(upstream(&a.version), upstream(&b.version))
+            gems.compare(&upstream(&a.version), &upstream(&b.version))
                 .unwrap_or(Ordering::Equal)
         });
     let Some(candidate) = best else {
@@ -65,16 +70,16 @@ pub fn plan(name: &str, locked: &str, candidates: &[Candidate]) -> Step {
     };
     let packaged = upstream(&candidate.version);
     let major = |v: &str| v.split('.').next().unwrap_or(v).to_string();
-    let delta = if major(packaged) != major(locked) {
+    let delta = if major(&packaged) != major(locked) {
         Delta::Incompatible
     } else {
-        Delta::of(gems.compare(packaged, locked).unwrap_or(Ordering::Equal))
+        Delta::of(gems.compare(&packaged, locked).unwrap_or(Ordering::Equal))
     };
     Step::weighed(
         name,
         locked,
         candidate,
-        packaged.to_string(),
+        packaged.clone(),
         delta,
         Action::Keep,
         format!("{} carries {packaged}; {NO_MECHANISM}", candidate.package),
@@ -96,6 +101,7 @@ mod tests {
         assert_eq!(upstream("2.2.6.4-1+deb12u1"), "2.2.6.4");
         assert_eq!(upstream("1.13.10+dfsg-2"), "1.13.10");
         assert_eq!(upstream("1:3.1.0-1"), "3.1.0");
+        assert_eq!(upstream("7.1.0~rc2-1"), "7.1.0.rc2");
     }
 
     #[test]
