@@ -804,13 +804,7 @@ pub(crate) fn distribution_metadata(path: &Path) -> Option<String> {
         } else {
             ("", "PKG-INFO")
         };
-        let mut archive = zip::ZipArchive::new(file).ok()?;
-        let index = archive.file_names_raw().position(|raw| {
-            std::str::from_utf8(raw).is_ok_and(|m| is_top_level(m, suffix, wanted))
-        })?;
-        let member = archive.by_index(index).ok()?;
-        let size = member.size();
-        return read_member(member, size);
+        return zip_member(file, suffix, wanted);
     }
     // A .tar.gz sdist: tar has no index, so read until PKG-INFO, capped.
     let stream = flate2::read::GzDecoder::new(file).take(MAX_SDIST_SCAN);
@@ -836,11 +830,16 @@ pub(crate) fn distribution_metadata(path: &Path) -> Option<String> {
 /// An installed distribution's `RECORD` is compared with it (see
 /// [`crate::pylock`]).
 pub(crate) fn wheel_record(path: &Path) -> Option<String> {
-    let file = File::open(path).ok()?;
+    zip_member(File::open(path).ok()?, ".dist-info", "RECORD")
+}
+
+/// The top-level `<dir ending in suffix>/<wanted>` member of the zip
+/// archive `file`, read capped; `None` when it is not a zip or has none.
+fn zip_member(file: File, suffix: &str, wanted: &str) -> Option<String> {
     let mut archive = zip::ZipArchive::new(file).ok()?;
-    let index = archive.file_names_raw().position(|raw| {
-        std::str::from_utf8(raw).is_ok_and(|m| is_top_level(m, ".dist-info", "RECORD"))
-    })?;
+    let index = archive
+        .file_names_raw()
+        .position(|raw| std::str::from_utf8(raw).is_ok_and(|m| is_top_level(m, suffix, wanted)))?;
     let member = archive.by_index(index).ok()?;
     let size = member.size();
     read_member(member, size)

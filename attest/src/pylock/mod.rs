@@ -715,6 +715,22 @@ fn direct_url(file: &str, text: &str, locked: &Locked) -> Option<String> {
 /// The most files an environment finding names before it counts the rest.
 const MAX_NAMED: usize = 5;
 
+/// The first [`MAX_NAMED`] of `items` joined with `sep`, and how many more:
+/// a hostile environment (a RECORD listing a million missing files) makes
+/// a message of bounded size, copied into every input it concerns.
+fn named_with(items: &[String], sep: &str) -> String {
+    let mut text = items
+        .iter()
+        .take(MAX_NAMED)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(sep);
+    if let Some(n) = items.len().checked_sub(MAX_NAMED).filter(|n| *n > 0) {
+        text.push_str(&format!(" and {n} more"));
+    }
+    text
+}
+
 /// What holds for the whole environment `site`, whatever the package:
 /// the files of `site-packages` that no `.dist-info/RECORD` lists
 /// (Python's own `__pycache__/*.pyc`, written at run time, aside), and,
@@ -781,15 +797,11 @@ fn environment(
         })
         .collect();
     if !unclaimed.is_empty() {
-        let named: Vec<String> = unclaimed.iter().take(MAX_NAMED).map(|f| shown(f)).collect();
-        let more = match unclaimed.len().saturating_sub(MAX_NAMED) {
-            0 => String::new(),
-            n => format!(" and {n} more"),
-        };
+        let shown: Vec<String> = unclaimed.iter().map(|f| shown(f)).collect();
         problems.push(format!(
-            "{} holds files no installed distribution's RECORD lists: {}{more}",
+            "{} holds files no installed distribution's RECORD lists: {}",
             site.relative,
-            named.join(", ")
+            named_with(&shown, ", ")
         ));
     }
     Ok(problems)
@@ -846,6 +858,10 @@ pub(crate) fn discover(
     let mut everywhere: Vec<String> = stale.into_iter().collect();
     for site in &sites {
         everywhere.extend(environment(root, site, lockfile, &pinned)?);
+    }
+    if everywhere.len() > MAX_NAMED {
+        // Copied into every input below: one bounded message.
+        everywhere = vec![named_with(&everywhere, "; ")];
     }
     let mut inputs = Vec::new();
     for (l, files) in locked.iter().zip(&files) {
@@ -913,7 +929,7 @@ pub(crate) fn discover(
         observed.sort();
         let status = match problems.first() {
             Some(_) => Match::Mismatch {
-                reason: problems.join("; "),
+                reason: named_with(&problems, "; "),
             },
             None if observed.is_empty() => Match::NotVendored,
             None => Match::Match,
