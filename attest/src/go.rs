@@ -563,6 +563,31 @@ fn module_input(
     Ok(input)
 }
 
+/// The modules `go_mod` requires, as inputs with no vendor directory:
+/// each with its go.sum `h1:` hashes as declared, a replacement by a local
+/// directory a mismatch naming `file` (the go.mod, as the project names
+/// it). Also what a Bazel `go_deps.from_file` pins.
+pub(crate) fn required_inputs(
+    go_mod: &GoMod,
+    go_sum: &BTreeMap<(String, String), Vec<String>>,
+    file: &str,
+) -> Result<Vec<Input>> {
+    go_mod
+        .require
+        .iter()
+        .map(|r| {
+            let replacement = go_mod.replacement(&r.path, &r.version);
+            let mut input = module_input(&r.path, &r.version, replacement, go_sum)?;
+            if let Some(Replacement::Dir(dir)) = replacement {
+                input.status = Match::Mismatch {
+                    reason: local_reason(&r.path, dir, file),
+                };
+            }
+            Ok(input)
+        })
+        .collect()
+}
+
 fn local_reason(path: &str, dir: &str, file: &str) -> String {
     format!(
         "{path} is replaced by the local directory {dir} in {file}: \
@@ -684,20 +709,7 @@ impl Ecosystem for Go {
         };
 
         if !root.path().join(VENDOR).is_dir() {
-            return go_mod
-                .require
-                .iter()
-                .map(|r| {
-                    let replacement = go_mod.replacement(&r.path, &r.version);
-                    let mut input = module_input(&r.path, &r.version, replacement, &go_sum)?;
-                    if let Some(Replacement::Dir(dir)) = replacement {
-                        input.status = Match::Mismatch {
-                            reason: local_reason(&r.path, dir, GO_MOD),
-                        };
-                    }
-                    Ok(input)
-                })
-                .collect();
+            return required_inputs(&go_mod, &go_sum, GO_MOD);
         }
 
         let txt_path = root.path().join(MODULES_TXT);

@@ -301,7 +301,7 @@ pub(crate) fn discover(root: &Root, stores: &[Store], registries: &[String]) -> 
     };
 
     let mut inputs = Vec::new();
-    let mut pins: Vec<(Pin, Option<ModuleExtra>)> = Vec::new();
+    let mut pins: Vec<(Pin, ModuleExtra)> = Vec::new();
     for (name, version) in &selected {
         let old_spec = lock
             .dep_graph
@@ -547,7 +547,7 @@ fn module_pin(
     root_module: &ModuleFile,
     name: &str,
     version: &str,
-) -> Result<(Pin, Option<ModuleExtra>)> {
+) -> Result<(Pin, ModuleExtra)> {
     let override_entry = root_module.overrides.get(name);
     let preferred = match override_entry {
         Some((Override::SingleVersion { registry, .. }, _)) => registry.as_deref(),
@@ -593,7 +593,7 @@ fn module_pin(
         Fetched::Tampered(why) => {
             extra.broken = Some(why);
             pin.patches = root_patches;
-            return Ok((pin, Some(extra)));
+            return Ok((pin, extra));
         }
         Fetched::Absent => {
             pin.patches = root_patches;
@@ -603,7 +603,7 @@ fn module_pin(
                      {registry} at build time, and nothing pins what it serves"
                 ));
             }
-            return Ok((pin, Some(extra)));
+            return Ok((pin, extra));
         }
     };
     let source: Source = serde_json::from_str(&text).map_err(|e| Error::Invalid {
@@ -692,17 +692,13 @@ fn module_pin(
         ));
     }
     pin.patches.append(&mut root_patches);
-    Ok((pin, Some(extra)))
+    Ok((pin, extra))
 }
 
 /// The pin of a module from an old lockfile's `moduleDepGraph`: its
 /// repository spec's `urls`, `integrity` and `remote_patches` (URL to
 /// integrity), which Bazel fetches as they are.
-fn graph_pin(
-    name: &str,
-    version: &str,
-    spec: &lockfile::RepoSpec,
-) -> Result<(Pin, Option<ModuleExtra>)> {
+fn graph_pin(name: &str, version: &str, spec: &lockfile::RepoSpec) -> Result<(Pin, ModuleExtra)> {
     let at = format!("{LOCKFILE} (moduleDepGraph[\"{name}@{version}\"])");
     let a = &spec.attributes;
     let urls: Vec<String> = match a.get("urls") {
@@ -752,7 +748,7 @@ fn graph_pin(
         uri: urls.first().cloned().unwrap_or_default(),
         broken: None,
     };
-    Ok((pin, Some(extra)))
+    Ok((pin, extra))
 }
 
 /// The pin of a module the root takes from elsewhere than a registry;
@@ -763,7 +759,7 @@ fn override_pin(
     version: &str,
     over: &Override,
     at: &str,
-) -> Result<Option<(Pin, Option<ModuleExtra>)>> {
+) -> Result<Option<(Pin, ModuleExtra)>> {
     let mut pin = Pin {
         at: at.to_string(),
         name: name.to_string(),
@@ -837,7 +833,7 @@ fn override_pin(
         }
         Override::SingleVersion { .. } | Override::MultipleVersion { .. } => return Ok(None),
     };
-    Ok(Some((pin, Some(extra))))
+    Ok(Some((pin, extra)))
 }
 
 /// A module's input: its pin checked against the stores as WORKSPACE pins
@@ -848,7 +844,7 @@ fn finish(
     root: &Root,
     stores: &[Store],
     pin: Pin,
-    extra: Option<ModuleExtra>,
+    extra: ModuleExtra,
     lock: &Lockfile,
 ) -> Result<Input> {
     let key = format!("{}@{}", pin.name, pin.version);
@@ -871,12 +867,10 @@ fn finish(
         };
         super::input(pin, found, observed)?
     };
-    if let Some(extra) = extra {
-        input.purl = extra.purl;
-        input.uri = extra.uri;
-        if let Some(reason) = extra.broken {
-            input.status = Match::Mismatch { reason };
-        }
+    input.purl = extra.purl;
+    input.uri = extra.uri;
+    if let Some(reason) = extra.broken {
+        input.status = Match::Mismatch { reason };
     }
     if let Some(why) = lock.selected_yanked.get(&key) {
         input.status = Match::Mismatch {
@@ -1234,46 +1228,19 @@ fn go_inputs(root: &Root, go_mod: &str) -> Result<Vec<Input>> {
     } else {
         BTreeMap::new()
     };
-    parsed
-        .require
-        .iter()
-        .map(|r| {
-            let replacement = parsed.replacement(&r.path, &r.version);
-            let (path, version) = match replacement {
-                Some(crate::go::Replacement::Module { path, version }) => (path.as_str(), version.as_str()),
-                _ => (r.path.as_str(), r.version.as_str()),
+    let mut inputs = crate::go::required_inputs(&parsed, &sums, go_mod)?;
+    // gazelle's go_deps refuses a module go.sum has no hash of.
+    for input in &mut inputs {
+        if input.declared.is_none() && input.status == Match::NotVendored {
+            input.status = Match::Mismatch {
+                reason: format!(
+                    "{sum_rel} has no h1: hash of {} {}",
+                    input.name, input.version
+                ),
             };
-            let mut input = Input::declared(
-                "go",
-                r.path.clone(),
-                r.version.clone(),
-                crate::go::purl(path, version)?,
-                crate::go::proxy_uri(path, version),
-            );
-            match replacement {
-                Some(crate::go::Replacement::Dir(dir)) => {
-                    input.uri = String::new();
-                    input.status = Match::Mismatch {
-                        reason: format!(
-                            "{go_mod} replaces {} by the directory {dir}, which no go.sum hash covers",
-                            r.path
-                        ),
-                    };
-                }
-                _ => {
-                    input.declared = sums
-                        .get(&(path.to_string(), version.to_string()))
-                        .map(|h| h.join(","));
-                    if input.declared.is_none() {
-                        input.status = Match::Mismatch {
-                            reason: format!("{sum_rel} has no h1: hash of {path} {version}"),
-                        };
-                    }
-                }
-            }
-            Ok(input)
-        })
-        .collect()
+        }
+    }
+    Ok(inputs)
 }
 
 #[cfg(test)]

@@ -38,8 +38,6 @@ pub(crate) struct Dep {
     pub name: String,
     /// The version asked for; empty when not given (an override must say).
     pub version: String,
-    /// The name the depending module sees it by.
-    pub repo_name: Option<String>,
     /// `dev_dependency = True`: ignored unless this is the root module.
     pub dev: bool,
     /// `file:line`.
@@ -70,8 +68,6 @@ pub(crate) enum Override {
         urls: Vec<String>,
         /// Its SRI `integrity`, if given.
         integrity: Option<String>,
-        /// `strip_prefix`.
-        strip_prefix: Option<String>,
         /// Patch labels, as written.
         patches: Vec<String>,
     },
@@ -121,8 +117,6 @@ pub(crate) struct ModuleFile {
     pub name: Option<String>,
     /// `module(version = ...)`.
     pub version: String,
-    /// `module(compatibility_level = ...)`.
-    pub compatibility_level: i64,
     /// Every `bazel_dep`, in order.
     pub deps: Vec<Dep>,
     /// Overrides by module name, with where each is declared.
@@ -273,24 +267,26 @@ pub(crate) fn read(text: &str, file: &str, root_module: bool, into: &mut ModuleF
                 }
                 into.name = Some(name("name", false)?.unwrap_or_default());
                 into.version = version("version")?;
-                into.compatibility_level = match kwarg(s, "compatibility_level") {
-                    None => 0,
-                    Some(Value::Int(level)) => *level,
-                    Some(other) => {
-                        return Err(err(format!(
-                            "`compatibility_level` is {}, not an integer",
-                            other.describe()
-                        )))
-                    }
-                };
+                // Read for its shape only: vouch does not check
+                // compatibility levels.
+                if let Some(other) =
+                    kwarg(s, "compatibility_level").filter(|level| !matches!(level, Value::Int(_)))
+                {
+                    return Err(err(format!(
+                        "`compatibility_level` is {}, not an integer",
+                        other.describe()
+                    )));
+                }
             }
-            ["bazel_dep"] => into.deps.push(Dep {
-                name: name("name", true)?.unwrap_or_default(),
-                version: version("version")?,
-                repo_name: string("repo_name", false)?,
-                dev: boolean("dev_dependency")?,
-                at,
-            }),
+            ["bazel_dep"] => {
+                string("repo_name", false)?; // its shape only
+                into.deps.push(Dep {
+                    name: name("name", true)?.unwrap_or_default(),
+                    version: version("version")?,
+                    dev: boolean("dev_dependency")?,
+                    at,
+                })
+            }
             [kind @ ("single_version_override"
             | "multiple_version_override"
             | "archive_override"
@@ -321,10 +317,10 @@ pub(crate) fn read(text: &str, file: &str, root_module: bool, into: &mut ModuleF
                             _ => strings("urls")?,
                         };
                         urls.extend(string("url", false)?);
+                        string("strip_prefix", false)?; // its shape only
                         Override::Archive {
                             urls,
                             integrity: string("integrity", false)?,
-                            strip_prefix: string("strip_prefix", false)?,
                             patches: strings("patches")?,
                         }
                     }
@@ -568,11 +564,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(m.name.as_deref(), Some("root"));
-        assert_eq!(m.compatibility_level, 2);
         assert_eq!(m.deps.len(), 3);
         assert_eq!(m.deps[0].version, "1.3.1");
         assert_eq!(m.deps[0].at, "MODULE.bazel:4");
-        assert_eq!(m.deps[1].repo_name.as_deref(), Some("io_bazel_rules_go"));
         assert!(m.deps[2].dev && !m.deps[1].dev);
         assert_eq!(
             m.overrides["zlib"].0,
@@ -590,7 +584,6 @@ mod tests {
             Override::Archive {
                 urls: vec!["https://e.com/a.tgz".into()],
                 integrity: Some("sha256-x".into()),
-                strip_prefix: Some("a-1".into()),
                 patches: vec![":p.patch".into()]
             }
         );
