@@ -1295,6 +1295,34 @@ fn check_git(root: &Root, spec: &Locked, abis: &[String], input: &mut Input) -> 
 mod tests {
     use super::*;
 
+    /// A gzipped tar of one file at `name`, as `tar` writes it (a GNU
+    /// long-name header first when `name` is over 100 bytes).
+    fn data_tar_gz(name: &str, body: &[u8]) -> Vec<u8> {
+        let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+            Vec::new(),
+            flate2::Compression::fast(),
+        ));
+        let mut header = tar::Header::new_gnu();
+        header.set_size(body.len() as u64);
+        header.set_mode(0o644);
+        builder.append_data(&mut header, name, body).unwrap();
+        builder.into_inner().unwrap().finish().unwrap()
+    }
+
+    /// RubyGems writes plain ustar names: a GNU long-name member (whose
+    /// name the tar crate would otherwise read whole into memory, however
+    /// large) is refused as a member that is not a file.
+    #[test]
+    fn a_long_name_header_in_data_tar_gz_is_refused_issue_18() {
+        let mut data = BTreeMap::new();
+        let short = data_tar_gz("lib/a.rb", b"puts 1\n");
+        assert!(read_data(short.as_slice(), 1 << 20, &mut data).is_ok());
+        assert!(data.contains_key("lib/a.rb"), "{data:?}");
+        let long = data_tar_gz(&format!("lib/{}.rb", "a".repeat(120)), b"puts 1\n");
+        let err = read_data(long.as_slice(), 1 << 20, &mut BTreeMap::new()).unwrap_err();
+        assert!(err.contains("not a file"), "{err}");
+    }
+
     const LOCK: &str = "GIT
   remote: https://github.com/o/gamma.git
   revision: 220d5c7f4dc5cf3383f2eef59577aab9906b627d
