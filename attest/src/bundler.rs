@@ -784,23 +784,7 @@ fn read_metadata(yaml: &str, spec: &Locked, shown: &str, gem: &mut GemFile) {
     gem.license = licenses.and_then(|licenses| {
         let expressions: Option<Vec<String>> =
             licenses.iter().map(|l| spdx_expression(l)).collect();
-        match expressions?.as_slice() {
-            [] => None,
-            [one] => Some(one.clone()),
-            several => Some(
-                several
-                    .iter()
-                    .map(|e| {
-                        if e.contains(' ') {
-                            format!("({e})")
-                        } else {
-                            e.clone()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" OR "),
-            ),
-        }
+        crate::license::any_of(&expressions?)
     });
 }
 

@@ -25,6 +25,29 @@ const MODE: ParseMode = ParseMode {
     allow_unknown: false,
 };
 
+/// Several licences a package may be used under (npm's deprecated
+/// `licenses` list, a gemspec's `licenses`), each an SPDX expression, as
+/// one: joined with `OR`, compound ones in parentheses. `None` for none.
+pub(crate) fn any_of(expressions: &[String]) -> Option<String> {
+    match expressions {
+        [] => None,
+        [one] => Some(one.clone()),
+        several => Some(
+            several
+                .iter()
+                .map(|e| {
+                    if e.contains(' ') {
+                        format!("({e})")
+                    } else {
+                        e.clone()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" OR "),
+        ),
+    }
+}
+
 /// `text` as a canonical SPDX expression (identifiers as the licence list
 /// spells them, `AND`/`OR`/`WITH` upper case, single spaces, `/` written
 /// as `OR`), or `None` when it is not one: free text, an unknown

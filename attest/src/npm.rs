@@ -129,23 +129,7 @@ pub(crate) fn license(license: Option<&Value>, licenses: Option<&Value>) -> Opti
         .iter()
         .map(kind)
         .collect::<Option<Vec<String>>>()?;
-    match kinds.as_slice() {
-        [] => None,
-        [one] => Some(one.clone()),
-        several => Some(
-            several
-                .iter()
-                .map(|k| {
-                    if k.contains(' ') {
-                        format!("({k})")
-                    } else {
-                        k.clone()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(" OR "),
-        ),
-    }
+    crate::license::any_of(&kinds)
 }
 
 /// The `packages` key of the entry a package at `key` gets for `name`: as

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 use vouch_attest::Input;
-use vouch_unbundle::{gem, Action, Candidate};
+use vouch_unbundle::{gem, Action};
 
 use super::{Archive, Planned};
 use crate::args::AptArgs;
@@ -26,16 +26,7 @@ pub fn plan(
     let mut planned = Vec::new();
     for input in inputs.iter().filter(|i| i.ecosystem == "gem") {
         let package = gem::debian_name(&input.name);
-        let mut candidates: Vec<Candidate> = archive
-            .packages()
-            .filter(|(_, e)| e.package == package)
-            .map(|(_, e)| Candidate {
-                package: e.package.clone(),
-                version: e.version.clone(),
-            })
-            .collect();
-        candidates.sort_by(|a, b| a.version.cmp(&b.version));
-        candidates.dedup();
+        let candidates = archive.candidates(|e| e.package == package);
         planned.push(Planned {
             ecosystem: "gem",
             step: gem::plan(&input.name, &input.version, &candidates),
