@@ -19,6 +19,10 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 bash bench/fuzz.sh --seeds
 
+# The release binary: the release tests pack it into vouch's own image and
+# Debian package, and attest it (scripts/image.sh, package-deb.sh, release.sh).
+cargo build --release --locked -p vouch-cli
+
 # Run the tests, then close on one summary line over every test binary.
 mkdir -p target
 log=target/test-output.log

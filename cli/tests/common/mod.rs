@@ -31,6 +31,23 @@ pub fn vouch() -> Command {
     cmd
 }
 
+/// The release build of `vouch` (`target/release/vouch`), which
+/// scripts/test.sh builds before the tests: the release tests
+/// (`scripts/image.sh`, `scripts/package-deb.sh`, `scripts/release.sh`)
+/// pack and attest the binary vouch ships, not the test build.
+pub fn release_vouch() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let binary = target.join("release").join("vouch");
+    assert!(
+        binary.is_file(),
+        "{} is missing: run `cargo build --release --locked -p vouch-cli` (scripts/test.sh does)",
+        binary.display()
+    );
+    binary
+}
+
 /// `vouch webhook` on a free loopback port, with the policies in
 /// `policies/` and the certificates in `certs/` of its directory.
 pub const WEBHOOK_ARGS: [&str; 9] = [
