@@ -16,6 +16,7 @@ mod custody_copies;
 mod deploy;
 mod diff;
 mod golden;
+mod image;
 mod image_layers;
 mod inputs_bazel;
 mod inputs_bundler;
