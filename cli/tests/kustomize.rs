@@ -485,16 +485,26 @@ fn example_overlay_sets_the_ca_bundle_of_both_webhooks() {
     let patch: Value =
         serde_norway::from_str(&std::fs::read_to_string(overlay().join("ca-bundle.yaml")).unwrap())
             .unwrap();
-    let value = patch[0]["value"].as_str().unwrap();
-    // The README's step: replace the value in place with sed.
+    assert_eq!(patch.as_array().map(Vec::len), Some(1));
+    // The README's step 4, run as it is written: sed on the overlay's patch.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let sed = readme
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("sed -i") && l.contains("ca-bundle.yaml"))
+        .expect("the README's caBundle step");
     let tmp = tempdir();
     let copy = overlay_copy(&tmp);
     let ca = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==";
-    edit(
-        &copy.join("ca-bundle.yaml"),
-        &format!("  value: {value}"),
-        &format!("  value: {ca}"),
-    );
+    let out = std::process::Command::new("bash")
+        .args(["-euc", sed])
+        .env("OVERLAY", &copy)
+        .env("CA_BUNDLE", ca)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let text = std::fs::read_to_string(copy.join("ca-bundle.yaml")).unwrap();
+    assert_eq!(text.matches(ca).count(), 1, "{text}");
     let docs = documents(&render(&copy));
     for kind in [
         "ValidatingWebhookConfiguration",
