@@ -280,6 +280,17 @@ fn example_overlay_pins_every_image_by_digest_issue_19_tag_only() {
     let expected = overlay_image(&kustomization(&overlay()));
     let docs = documents(&render(&overlay()));
     assert_eq!(image_violations(&docs, &expected), Vec::<String>::new());
+    // The README's step 1 shows the overlay's own `images:` entry.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let (name, digest) = expected.split_once('@').unwrap();
+    assert!(
+        readme.contains(&format!("newName: {name}\n")),
+        "README image"
+    );
+    assert!(
+        readme.contains(&format!("digest: {digest}\n")),
+        "README digest"
+    );
     // Exactly one container image, and it is the overlay's.
     let images = container_images(&docs);
     assert_eq!(images.len(), 1, "{images:?}");
