@@ -33,6 +33,7 @@ mod interop_intoto;
 mod interop_sigstore_js;
 mod keyless;
 mod kms;
+mod kustomize;
 mod links_intoto;
 mod os_demo;
 mod os_fixtures;
