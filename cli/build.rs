@@ -16,7 +16,7 @@ use std::process::Command;
 #[path = "src/version.rs"]
 mod version;
 
-use version::{parse_commit, Origin, COMMIT_VARIABLE};
+use version::{parse_commit, resolve, Origin, COMMIT_VARIABLE};
 
 fn main() {
     if let Err(error) = run() {
@@ -42,19 +42,7 @@ fn run() -> Result<(), String> {
     let workspace = manifest_dir
         .parent()
         .ok_or("the crate directory has no parent")?;
-    let origin = match checkout(workspace)? {
-        Some(Origin::Checkout { commit, modified }) => {
-            // A checkout is its own evidence: a supplied commit may only
-            // agree with it, never replace it.
-            if let Some(supplied) = supplied.filter(|supplied| *supplied != commit) {
-                return Err(format!(
-                    "{COMMIT_VARIABLE} names {supplied}, but the checkout being built is at {commit}"
-                ));
-            }
-            Origin::Checkout { commit, modified }
-        }
-        _ => supplied.map_or(Origin::Unknown, Origin::Supplied),
-    };
+    let origin = resolve(checkout(workspace)?, supplied)?;
     println!(
         "cargo:rustc-env=VOUCH_LONG_VERSION={} {}",
         env("CARGO_PKG_VERSION")?,

@@ -49,6 +49,24 @@ impl Origin {
     }
 }
 
+/// What the build says, from what git found (`checkout`: an
+/// [`Origin::Checkout`], or `None` outside a checkout of the workspace) and
+/// what [`COMMIT_VARIABLE`] supplied. A checkout is its own evidence: a
+/// supplied commit may only agree with it, never replace it (a pipeline
+/// that names the wrong commit fails the build instead of mislabelling it).
+pub fn resolve(checkout: Option<Origin>, supplied: Option<String>) -> Result<Origin, String> {
+    match (checkout, supplied) {
+        (Some(Origin::Checkout { commit, .. }), Some(supplied)) if supplied != commit => {
+            Err(format!(
+                "{COMMIT_VARIABLE} names {supplied}, but the checkout being built is at {commit}"
+            ))
+        }
+        (Some(found), _) => Ok(found),
+        (None, Some(supplied)) => Ok(Origin::Supplied(supplied)),
+        (None, None) => Ok(Origin::Unknown),
+    }
+}
+
 /// Checks a commit id, from git or from [`COMMIT_VARIABLE`]: the full hex
 /// object name (40 digits, or 64 in a SHA-256 repository), lower case as git
 /// prints it. Surrounding whitespace (a trailing newline) is dropped; any
@@ -97,6 +115,27 @@ mod tests {
             let error = parse_commit(bad).expect_err(bad);
             assert!(error.contains("not a full commit id"), "{error}");
         }
+    }
+
+    #[test]
+    fn a_checkout_wins_and_a_supplied_commit_may_only_agree_with_it() {
+        let other = "f".repeat(40);
+        let checkout = |modified| Origin::Checkout {
+            commit: COMMIT.to_owned(),
+            modified,
+        };
+        assert_eq!(resolve(Some(checkout(true)), None), Ok(checkout(true)));
+        assert_eq!(
+            resolve(Some(checkout(false)), Some(COMMIT.to_owned())),
+            Ok(checkout(false))
+        );
+        let error = resolve(Some(checkout(false)), Some(other.clone())).unwrap_err();
+        assert!(error.contains(&other) && error.contains(COMMIT), "{error}");
+        assert_eq!(
+            resolve(None, Some(other.clone())),
+            Ok(Origin::Supplied(other))
+        );
+        assert_eq!(resolve(None, None), Ok(Origin::Unknown));
     }
 
     #[test]
