@@ -103,7 +103,8 @@ fn fields(deb: &Path) -> BTreeMap<String, String> {
     let text = run(Command::new("dpkg-deb").arg("--field").arg(deb));
     let mut fields = BTreeMap::new();
     let mut last = String::new();
-    for line in text.lines() {
+    // One stanza, closed by an empty line.
+    for line in text.lines().take_while(|line| !line.is_empty()) {
         if line.starts_with(' ') {
             let value: &mut String = fields.get_mut(&last).unwrap();
             value.push('\n');
@@ -373,7 +374,7 @@ fn package_deb_installs_with_dpkg_runs_and_removes() {
     );
 
     // The installed binary runs and names the commit of this checkout.
-    let version = run(&mut Command::new(bin).arg("--version"));
+    let version = run(Command::new(bin).arg("--version"));
     assert_eq!(version.trim_end(), expected_long_version());
     // Its manual page is where man looks, and renders.
     let found = run(Command::new("man").args(["-w", "vouch"]));
