@@ -133,7 +133,9 @@ if [[ -n "$lock_in" ]]; then
 fi
 
 # Each package recorded as distroless images do: its control stanza (no
-# Status field: installed) and the md5sums of its files.
+# Status field: installed) and the md5sums of its files. A package that
+# ships no md5sums (cargo-deb writes none, so vouch's own) gets them made
+# from its regular files as unpacked, the digests dpkg would have kept.
 mkdir -p "$rootfs/var/lib/dpkg/status.d"
 for f in "$debs"/*.deb; do
     name=$(dpkg-deb -f "$f" Package)
@@ -141,6 +143,10 @@ for f in "$debs"/*.deb; do
     members=$(dpkg-deb --ctrl-tarfile "$f" | tar -t)
     if grep -qx './md5sums' <<<"$members"; then
         dpkg-deb --ctrl-tarfile "$f" | tar -xO ./md5sums >"$rootfs/var/lib/dpkg/status.d/$name.md5sums"
+    else
+        files=$(dpkg-deb --fsys-tarfile "$f" | tar -tv | awk '$1 ~ /^-/ { sub(/^\.\//, "", $6); print $6 }')
+        [[ -n "$files" ]] || die "$f holds no file"
+        (cd "$rootfs" && xargs -d '\n' md5sum <<<"$files") >"$rootfs/var/lib/dpkg/status.d/$name.md5sums"
     fi
 done
 
