@@ -102,9 +102,10 @@ impl Identity {
     }
 }
 
-/// The project's git source, when `dir` is a checkout and git is
-/// installed: the `origin` remote (else the directory), the commit and
-/// the branch.
+/// The project's git source, when `dir` is in a checkout and git is
+/// installed: the `origin` remote (else the work tree's top directory, the
+/// repository the commit is of, which a project staged in a subdirectory
+/// such as `target/` is not; else `dir`), the commit and the branch.
 pub fn git_source(dir: &Path) -> Option<Source> {
     let git = |args: &[&str]| -> Option<String> {
         let out = Command::new("git")
@@ -124,7 +125,9 @@ pub fn git_source(dir: &Path) -> Option<Source> {
     Some(Source {
         uri: format!(
             "git+{}",
-            remote.unwrap_or_else(|| dir.display().to_string())
+            remote
+                .or_else(|| git(&["rev-parse", "--show-toplevel"]))
+                .unwrap_or_else(|| dir.display().to_string())
         ),
         commit,
         reference: git(&["symbolic-ref", "-q", "HEAD"]),

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# vouch vouches for itself: attests and signs vouch's own release image with
+# the release build of vouch.
+#
+#   scripts/release.sh --key FILE [--image REF] [options] [signing flags]
+#
+# What it does, in this order (nothing is attached unless every check passed):
+#   1. Resolves the image (default `oci:target/image:<version>`, the layout
+#      scripts/image.sh writes, version from the workspace Cargo.toml) to its
+#      digest once; every later step names that digest, so a tag moved
+#      meanwhile cannot split the evidence over two images.
+#   2. Stages the workspace's inputs from scratch under target/ (--stage):
+#      its Cargo.lock, `cargo vendor --locked --versioned-dirs` of it, and a
+#      .cargo/config.toml naming the vendored directory, which is where
+#      `vouch attest` finds Cargo's vendored crates (attest/src/cargo.rs).
+#      The repository root itself is never attested: its testdata/ holds
+#      other projects' lockfiles, which are not vouch's inputs.
+#   3. Checks the staged tree with `vouch inputs`: every locked crate must be
+#      vendored, and a mismatched one refuses unless --allow-mismatch.
+#   4. `vouch attest` of the staged project (the shipped criticality rules,
+#      policies/critical.yaml, apply), with SLSA provenance, CycloneDX and
+#      SPDX SBOMs and the image's OS packages (--os-packages). The staging
+#      directory is inside this git work tree, so the provenance's source
+#      names the repository's HEAD commit; builder.id is --builder-id, else
+#      the CI identity vouch detects (GitHub Actions, GitLab CI), else this
+#      script on this host (`file://HOST/PATH/scripts/release.sh`).
+#   5. `vouch sign` of the image digest, last: an image carrying the release
+#      signature always carries its evidence.
+#
+# Options:
+#   --image REF        the image (`oci:PATH:TAG` or a registry reference)
+#   --vouch PATH       the vouch binary (default target/release/vouch, built by
+#                      `cargo build --release --locked -p vouch-cli`)
+#   --stage DIR        the staging project, inside this checkout (default
+#                      target/release-stage); removed and rebuilt every run
+#   --vendor DIR       stage this `cargo vendor --locked --versioned-dirs` tree
+#                      of the workspace's Cargo.lock (hard-linked, else copied)
+#                      instead of vendoring again (CI caches it; the tests share
+#                      one): it is checked against Cargo.lock like any other
+#   --builder-id URI   builder.id of the provenance
+#   --allow-mismatch   attest even with a mismatched vendored crate; the
+#                      mismatch is recorded and release policies deny it
+#   --allow-dirty      release from a work tree with uncommitted changes (the
+#                      provenance's commit then does not describe the tree)
+# The signing options go to `vouch attest` and `vouch sign`: --key FILE,
+# --keyless, --identity-token @FILE, --signing-config FILE, --trusted-root
+# FILE, --pin-file FILE; the registry options (--registry-*,
+# --allow-http-registry, --timeout) to every vouch command that reads the
+# image. Anything else is refused.
+set -euo pipefail
+
+die() {
+    echo "release.sh: error: $*" >&2
+    exit 1
+}
+
+self="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/$(basename "${BASH_SOURCE[0]}")"
+root="$(cd "$(dirname "$self")/.." && pwd)"
+
+version="$(sed -n '/^\[workspace\.package\]/,/^\[/ s/^version *= *"\([^"]*\)".*/\1/p' "$root/Cargo.toml")"
+[[ -n "$version" ]] || die "no version in [workspace.package] of $root/Cargo.toml"
+
+image="oci:$root/target/image:$version"
+vouch="$root/target/release/vouch"
+stage="$root/target/release-stage"
+vendor=""
+builder_id=""
+allow_mismatch=0
+allow_dirty=0
+signing=()
+registry=()
+have_signer=0
+
+need_value() {
+    [[ $# -ge 2 && -n "$2" ]] || die "$1 needs a value"
+}
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --image) need_value "$@"; image="$2"; shift 2 ;;
+        --vouch) need_value "$@"; vouch="$2"; shift 2 ;;
+        --stage) need_value "$@"; stage="$2"; shift 2 ;;
+        --vendor) need_value "$@"; vendor="$2"; shift 2 ;;
+        --builder-id) need_value "$@"; builder_id="$2"; shift 2 ;;
+        --allow-mismatch) allow_mismatch=1; shift ;;
+        --allow-dirty) allow_dirty=1; shift ;;
+        --key | --identity-token | --signing-config | --trusted-root | --pin-file)
+            need_value "$@"
+            [[ "$1" == --key ]] && have_signer=1
+            signing+=("$1" "$2")
+            shift 2
+            ;;
+        --keyless) have_signer=1; signing+=("$1"); shift ;;
+        --registry-ca | --registry-username | --registry-password | \
+            --registry-credentials | --registry-token-host | --registry-timeout | --timeout)
+            need_value "$@"
+            registry+=("$1" "$2")
+            shift 2
+            ;;
+        --allow-http-registry) registry+=("$1"); shift ;;
+        -h | --help) sed -n '2,/^set -euo/p' "$self" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown option $1 (see scripts/release.sh --help)" ;;
+    esac
+done
+
+[[ $have_signer -eq 1 ]] || die "no signer: give --key FILE or --keyless"
+[[ -x "$vouch" ]] || die "$vouch is not an executable vouch: build it with \`cargo build --release --locked -p vouch-cli\` or name one with --vouch"
+command -v jq >/dev/null || die "jq is missing (apt-get install jq)"
+
+# The staging project must be inside this work tree (its git source is the
+# repository's), and is deleted and rebuilt: refuse anything else.
+mkdir -p "$(dirname "$stage")"
+stage="$(cd "$(dirname "$stage")" && pwd)/$(basename "$stage")"
+case "$stage/" in
+    "$root/target/"?*) ;;
+    *) die "--stage $stage is not under $root/target/ (it is deleted and rebuilt every run)" ;;
+esac
+
+commit="$(git -C "$root" rev-parse --verify HEAD 2>/dev/null)" ||
+    die "$root is not a git checkout: the provenance must name the commit"
+if [[ $allow_dirty -eq 0 && -n "$(git -C "$root" status --porcelain)" ]]; then
+    die "the work tree $root has uncommitted changes: commit $commit does not describe it (--allow-dirty to release anyway)"
+fi
+
+if [[ -z "$builder_id" && -z "${GITHUB_ACTIONS:-}" && -z "${GITLAB_CI:-}" ]]; then
+    builder_id="file://$(hostname -f 2>/dev/null || hostname)$self"
+fi
+
+# 1. The image, resolved once.
+tree_json="$("$vouch" tree "$image" --output json ${registry[@]+"${registry[@]}"} 2>&1)" ||
+    die "cannot read the image $image: $tree_json"
+digest="$(jq -er '.digest' <<<"$tree_json" 2>/dev/null)" ||
+    die "vouch tree gave no digest for $image"
+case "$image" in
+    *@sha256:*) pinned="${image%@*}@$digest" ;;
+    oci:*) pinned="${image%:*}@$digest"
+        # `oci:PATH` without a tag: the whole reference is the path.
+        [[ "${image#oci:}" == *:* ]] || pinned="$image@$digest" ;;
+    *) pinned="$image@$digest"
+        # A registry reference with a tag (a colon after the last slash).
+        [[ "${image##*/}" == *:* ]] && pinned="${image%:*}@$digest" ;;
+esac
+echo "release.sh: image $image is $digest" >&2
+
+# 2. The staging project, from scratch.
+rm -rf "$stage"
+mkdir -p "$stage/.cargo"
+cp "$root/Cargo.lock" "$stage/Cargo.lock"
+if [[ -n "$vendor" ]]; then
+    [[ -d "$vendor" ]] || die "--vendor $vendor is not a directory"
+    # Hard links where the file system allows (nothing here writes to the
+    # staged tree, and `rm -rf` of the stage leaves DIR alone), else a copy.
+    if ! cp -al "$vendor/." "$stage/vendor" 2>/dev/null; then
+        rm -rf "$stage/vendor"
+        cp -a "$vendor/." "$stage/vendor" || die "cannot copy --vendor $vendor into $stage/vendor"
+    fi
+else
+    command -v cargo >/dev/null || die "cargo is missing (or give --vendor DIR)"
+    log="$stage.vendor.log"
+    if ! cargo vendor --locked --versioned-dirs --manifest-path "$root/Cargo.toml" \
+        "$stage/vendor" >/dev/null 2>"$log"; then
+        tail -n 20 "$log" >&2
+        rm -rf "$stage"
+        die "cargo vendor --locked of $root/Cargo.lock failed (log: $log)"
+    fi
+fi
+cat >"$stage/.cargo/config.toml" <<'EOF'
+# Written by scripts/release.sh: the workspace's Cargo.lock, vendored.
+[source.crates-io]
+replace-with = "vendored-sources"
+
+[source.vendored-sources]
+directory = "vendor"
+EOF
+
+# 3. Every locked crate vendored; mismatches refused unless allowed.
+inputs="$("$vouch" inputs "$stage" --output json --allow-mismatch)" ||
+    die "vouch inputs failed on the staged project $stage"
+missing="$(jq -r '[.[] | select(.match.status == "not-vendored") | "\(.name) \(.version)"] | join(", ")' <<<"$inputs")"
+[[ -z "$missing" ]] || die "crates of Cargo.lock are not vendored in $stage/vendor: $missing"
+mismatched="$(jq -r '[.[] | select(.match.status == "mismatch") | "\(.name) \(.version) (\(.match.reason // "mismatch"))"] | join(", ")' <<<"$inputs")"
+if [[ -n "$mismatched" && $allow_mismatch -eq 0 ]]; then
+    die "vendored crates do not match Cargo.lock: $mismatched (nothing attached; --allow-mismatch to record them anyway)"
+fi
+count="$(jq 'length' <<<"$inputs")"
+echo "release.sh: $count vendored crates checked in $stage" >&2
+
+# 4. The evidence.
+attest=(attest "$stage" --image "$pinned" --sbom cyclonedx,spdx --os-packages)
+[[ -n "$builder_id" ]] && attest+=(--builder-id "$builder_id")
+[[ $allow_mismatch -eq 1 ]] && attest+=(--allow-mismatch)
+"$vouch" "${attest[@]}" "${signing[@]}" ${registry[@]+"${registry[@]}"} >&2 ||
+    die "vouch attest of $pinned failed (nothing attached)"
+
+# 5. The signature.
+"$vouch" sign "$pinned" "${signing[@]}" ${registry[@]+"${registry[@]}"} >&2 ||
+    die "vouch sign of $pinned failed: its attestations are attached, but without the release signature no release policy admits it; run again"
+
+echo "release.sh: $pinned attested (commit $commit) and signed" >&2
+echo "$pinned"
