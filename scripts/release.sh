@@ -15,8 +15,9 @@
 #      `vouch attest` finds Cargo's vendored crates (attest/src/cargo.rs).
 #      The repository root itself is never attested: its testdata/ holds
 #      other projects' lockfiles, which are not vouch's inputs.
-#   3. Checks the staged tree with `vouch inputs`: every locked crate must be
-#      vendored, and a mismatched one refuses unless --allow-mismatch.
+#   3. Checks that every crate of Cargo.lock is vendored; what each holds is
+#      checked by `vouch attest`, which refuses a mismatched crate (before
+#      attaching anything) unless --allow-mismatch.
 #   4. `vouch attest` of the staged project (the shipped criticality rules,
 #      policies/critical.yaml, apply), with SLSA provenance, CycloneDX and
 #      SPDX SBOMs and the image's OS packages (--os-packages). The staging
@@ -106,6 +107,7 @@ done
 [[ $have_signer -eq 1 ]] || die "no signer: give --key FILE or --keyless"
 [[ -x "$vouch" ]] || die "$vouch is not an executable vouch: build it with \`cargo build --release --locked -p vouch-cli\` or name one with --vouch"
 command -v jq >/dev/null || die "jq is missing (apt-get install jq)"
+mismatch_hint=""
 
 # The staging project must be inside this work tree (its git source is the
 # repository's), and is deleted and rebuilt: refuse anything else.
@@ -173,24 +175,32 @@ replace-with = "vendored-sources"
 directory = "vendor"
 EOF
 
-# 3. Every locked crate vendored; mismatches refused unless allowed.
-inputs="$("$vouch" inputs "$stage" --output json --allow-mismatch)" ||
-    die "vouch inputs failed on the staged project $stage"
-missing="$(jq -r '[.[] | select(.match.status == "not-vendored") | "\(.name) \(.version)"] | join(", ")' <<<"$inputs")"
-[[ -z "$missing" ]] || die "crates of Cargo.lock are not vendored in $stage/vendor: $missing"
-mismatched="$(jq -r '[.[] | select(.match.status == "mismatch") | "\(.name) \(.version) (\(.match.reason // "mismatch"))"] | join(", ")' <<<"$inputs")"
-if [[ -n "$mismatched" && $allow_mismatch -eq 0 ]]; then
-    die "vendored crates do not match Cargo.lock: $mismatched (nothing attached; --allow-mismatch to record them anyway)"
-fi
-count="$(jq 'length' <<<"$inputs")"
-echo "release.sh: $count vendored crates checked in $stage" >&2
+# 3. Every crate of Cargo.lock with a source has its vendored directory
+# (`--versioned-dirs`: NAME-VERSION). A missing one would be recorded as
+# `not-vendored`, which no mismatch rule catches; what each directory holds
+# is checked by `vouch attest` itself, which refuses a mismatch before it
+# attaches anything (unless --allow-mismatch).
+missing="$(awk '
+    /^\[\[package\]\]/ { if (name != "" && source) print name "-" version; name = ""; version = ""; source = 0 }
+    /^name = / { name = $3; gsub(/"/, "", name) }
+    /^version = / { version = $3; gsub(/"/, "", version) }
+    /^source = / { source = 1 }
+    END { if (name != "" && source) print name "-" version }
+' "$stage/Cargo.lock" | while read -r dir; do
+    [[ -d "$stage/vendor/$dir" ]] || printf '%s ' "$dir"
+done)"
+[[ -z "$missing" ]] || die "crates of Cargo.lock are not vendored in $stage/vendor: ${missing% }"
+count="$(find "$stage/vendor" -mindepth 1 -maxdepth 1 -type d | wc -l)"
+echo "release.sh: $count vendored crates staged in $stage" >&2
 
 # 4. The evidence.
 attest=(attest "$stage" --image "$pinned" --sbom cyclonedx,spdx --os-packages)
 [[ -n "$builder_id" ]] && attest+=(--builder-id "$builder_id")
 [[ $allow_mismatch -eq 1 ]] && attest+=(--allow-mismatch)
-"$vouch" "${attest[@]}" "${signing[@]}" ${registry[@]+"${registry[@]}"} >&2 ||
-    die "vouch attest of $pinned failed (nothing attached)"
+if ! "$vouch" "${attest[@]}" "${signing[@]}" ${registry[@]+"${registry[@]}"} >&2; then
+    [[ $allow_mismatch -eq 1 ]] || mismatch_hint=" (if vouch named mismatched vendored crates above: --allow-mismatch records them anyway)"
+    die "vouch attest of $pinned failed: nothing attached${mismatch_hint:-}"
+fi
 
 # 5. The signature.
 "$vouch" sign "$pinned" "${signing[@]}" ${registry[@]+"${registry[@]}"} >&2 ||
