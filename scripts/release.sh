@@ -124,7 +124,11 @@ if [[ $allow_dirty -eq 0 && -n "$(git -C "$root" status --porcelain)" ]]; then
     die "the work tree $root has uncommitted changes: commit $commit does not describe it (--allow-dirty to release anyway)"
 fi
 
-if [[ -z "$builder_id" && -z "${GITHUB_ACTIONS:-}" && -z "${GITLAB_CI:-}" ]]; then
+# The CI identity vouch detects (attest/src/assemble.rs, Identity::from_ci),
+# else this script on this host.
+if [[ -z "$builder_id" ]] &&
+    ! [[ "${GITHUB_ACTIONS:-}" == true && -n "${GITHUB_WORKFLOW_REF:-}" ]] &&
+    ! [[ "${GITLAB_CI:-}" == true && -n "${CI_SERVER_URL:-}" && -n "${CI_PROJECT_PATH:-}" ]]; then
     builder_id="file://$(hostname -f 2>/dev/null || hostname)$self"
 fi
 

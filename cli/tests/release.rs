@@ -21,6 +21,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 use common::registry::Registry;
+use common::sigstore::{Options, Stack};
 use common::{assert_ok, release_vouch, root, stderr, stdout, Fixture};
 use serde_json::Value;
 
@@ -138,7 +139,31 @@ fn scratch(prefix: &str) -> tempfile::TempDir {
 /// `--allow-dirty`: a developer runs the tests with uncommitted changes;
 /// CI's checkout is clean either way.
 fn release_sh(f: &Fixture, stage: &Path, args: &[&str]) -> Output {
+    release_sh_with(f, stage, args, &[])
+}
+
+/// The CI environment vouch reads (the builder identity, identity tokens):
+/// cleared, so that a test run in CI is not signed or named as CI.
+const CI_VARS: [&str; 10] = [
+    "GITHUB_ACTIONS",
+    "GITHUB_WORKFLOW_REF",
+    "GITHUB_SERVER_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_URL",
+    "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+    "GITLAB_CI",
+    "CI_SERVER_URL",
+    "CI_PROJECT_PATH",
+    "CI_JOB_URL",
+    "SIGSTORE_ID_TOKEN",
+];
+
+/// [`release_sh`] with `env` set (after the CI variables are cleared).
+fn release_sh_with(f: &Fixture, stage: &Path, args: &[&str], env: &[(String, String)]) -> Output {
     let mut cmd = Command::new("bash");
+    for var in CI_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     f.isolate(&mut cmd)
         .arg(root().join("scripts/release.sh"))
         .arg("--vouch")
@@ -499,4 +524,127 @@ fn release_sh_refuses_bad_invocations_with_clear_errors() {
     let out = release_sh(&f, &outside, &["--key", "k"]);
     assert!(stderr(&out).contains("is not under"), "{}", stderr(&out));
     assert!(outside.join("keep").exists());
+}
+
+/// policies/vouch-release.yaml with its keyless authority pointed at the
+/// local Sigstore stack: its trusted root and GitHub issuer, and
+/// `subject` (a regular expression) for the release workflow; as
+/// `policy.yaml` in the fixture.
+fn keyless_release_policy(f: &Fixture, stack: &Stack, subject: &str) {
+    let shipped = fs::read_to_string(root().join("policies/vouch-release.yaml")).unwrap();
+    let keyless = "      keyless:\n        identities:\n";
+    let issuer = "- issuer: \"https://token.actions.githubusercontent.com\"";
+    let shipped_subject = shipped
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("subjectRegExp: "))
+        .unwrap()
+        .to_string();
+    for needle in [keyless, issuer] {
+        assert!(shipped.contains(needle), "{needle} not in {shipped}");
+    }
+    // The placeholder release key stays (by its absolute path): it admits
+    // nothing.
+    let placeholder = "key: {path: keys/vouch-release.pub}";
+    assert!(shipped.contains(placeholder), "{shipped}");
+    let policy = shipped
+        .replace(
+            placeholder,
+            &format!(
+                "key: {{path: {}}}",
+                root().join("policies/keys/vouch-release.pub").display()
+            ),
+        )
+        .replace(
+            keyless,
+            &format!(
+                "      keyless:\n        trustedRoot: \"{}\"\n        identities:\n",
+                stack.trusted_root().display()
+            ),
+        )
+        .replace(issuer, &format!("- issuer: \"{}\"", stack.github_issuer()))
+        .replace(
+            &shipped_subject,
+            &format!("\"{}\"", subject.replace('\\', "\\\\")),
+        );
+    fs::write(f.dir().join("policy.yaml"), policy).unwrap();
+    assert_ok(&release_bin(f, &["policy", "check", "policy.yaml"]));
+}
+
+/// The keyless identity of policies/vouch-release.yaml (a regular
+/// expression), as written there (a YAML double-quoted string).
+fn shipped_subject() -> String {
+    let shipped = fs::read_to_string(root().join("policies/vouch-release.yaml")).unwrap();
+    let quoted = shipped
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("subjectRegExp: "))
+        .unwrap();
+    quoted.trim_matches('"').replace("\\\\", "\\")
+}
+
+/// Regular-expression escapes of `text`'s dots.
+fn escaped(text: &str) -> String {
+    text.replace('.', "\\.")
+}
+
+#[test]
+fn release_sh_signs_keylessly_and_the_release_workflow_identity_is_pinned_to_tags() {
+    let stack = Stack::start(Options::default());
+    let (f, image, digest, _layout) = world();
+    let stage = stage();
+
+    // As GitHub Actions runs it: the job's OIDC token, the workflow as
+    // builder.id.
+    let identity = stack.github_identity();
+    let workflow = identity.strip_prefix("https://github.com/").unwrap();
+    let mut env = stack.github_env().to_vec();
+    env.push(("GITHUB_SERVER_URL".into(), "https://github.com".into()));
+    env.push(("GITHUB_WORKFLOW_REF".into(), workflow.into()));
+    let signing_config = stack.signing_config();
+    let trusted_root = stack.trusted_root();
+    let out = release_sh_with(
+        &f,
+        stage.path(),
+        &[
+            "--keyless",
+            "--signing-config",
+            signing_config.to_str().unwrap(),
+            "--trusted-root",
+            trusted_root.to_str().unwrap(),
+            "--image",
+            &image,
+        ],
+        &env,
+    );
+    assert_ok(&out);
+    let statement = statement(&f, &image, "https://slsa.dev/provenance/v1");
+    assert_eq!(
+        statement["predicate"]["runDetails"]["builder"]["id"],
+        identity.as_str()
+    );
+    assert_eq!(
+        statement["predicate"]["buildDefinition"]["externalParameters"]["source"]["digest"]
+            ["gitCommit"],
+        head().as_str()
+    );
+
+    // The release policy's keyless authority, pinned to that workflow
+    // file: admitted.
+    keyless_release_policy(&f, &stack, &escaped(&identity));
+    let (out, json) = verify(&f, &image);
+    assert_ok(&out);
+    assert_eq!(json["images"][0]["verdict"], "allow", "{json}");
+    assert_eq!(json["images"][0]["digest"], digest.as_str());
+
+    // The shipped pin (the workflow at a version tag, with the test
+    // repository in place of OWNER/vouch): this run was on a branch
+    // (`refs/heads/main`), so it is denied.
+    let (repo, _) = workflow.split_once("/.github/").unwrap();
+    assert!(identity.contains("@refs/heads/"), "{identity}");
+    let shipped = shipped_subject();
+    assert!(shipped.contains("/OWNER/vouch/"), "{shipped}");
+    let shipped = shipped.replace("OWNER/vouch", &escaped(repo));
+    keyless_release_policy(&f, &stack, &shipped);
+    let (out, json) = verify(&f, &image);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(json["images"][0]["verdict"], "deny", "{json}");
 }
