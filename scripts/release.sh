@@ -133,8 +133,11 @@ if [[ -z "$builder_id" ]] &&
 fi
 
 # 1. The image, resolved once.
-tree_json="$("$vouch" tree "$image" --output json ${registry[@]+"${registry[@]}"} 2>&1)" ||
+default_image="oci:$root/target/image:$version"
+if ! tree_json="$("$vouch" tree "$image" --output json ${registry[@]+"${registry[@]}"} 2>&1)"; then
+    [[ "$image" != "$default_image" ]] || tree_json+=" (build it with scripts/image.sh, or name one with --image)"
     die "cannot read the image $image: $tree_json"
+fi
 digest="$(jq -er '.digest' <<<"$tree_json" 2>/dev/null)" ||
     die "vouch tree gave no digest for $image"
 case "$image" in
