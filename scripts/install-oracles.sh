@@ -53,8 +53,11 @@ apt_install() {
 # The OCI registry tests run a real Distribution registry (docker-registry)
 # and push images with skopeo; the secure registry needs htpasswd (bcrypt,
 # from apache2-utils) and openssl for its CA and server certificate.
-# kubectl checks deploy/ (`kubectl apply --dry-run=client`); any kubectl
-# will do (the machine image may ship one), else Debian's kubernetes-client.
+# kubectl checks deploy/ (`kubectl apply --dry-run=client`) and renders the
+# kustomize base and overlay (`kubectl kustomize`, cli/tests/kustomize.rs):
+# the machine image's kubectl, else Debian's kubernetes-client. Rendering
+# needs the kustomize of kubectl 1.21 or later (v4+); Debian 12's is 1.20
+# (kustomize v2.0.3), which is reported below.
 # curl posts AdmissionReviews to the webhook under test, over TLS.
 # chromium (headless, --dump-dom) renders the `vouch report` HTML page in
 # the report tests, which check the DOM it builds.
@@ -122,6 +125,11 @@ else
         "${sudo[@]}" systemctl disable --now docker-registry.service || true
     fi
     echo "oracles: apt packages installed"
+fi
+kustomize_version=$(kubectl version --client 2>/dev/null | sed -n 's/^Kustomize Version: v\([0-9]*\).*/\1/p')
+if [[ -z "$kustomize_version" || "$kustomize_version" -lt 4 ]]; then
+    echo "oracles: warning: kubectl's kustomize is older than v4 (kubectl 1.21);" \
+        "the kustomize tests (cli/tests/deploy.rs, kustomize.rs) will fail" >&2
 fi
 
 # --- Debian's Rust crates and their .debs (issue 16) -------------------------

@@ -1,12 +1,14 @@
-//! deploy/: the admission webhook's manifests and the CI examples.
+//! deploy/: the admission webhook's kustomize base and the CI examples.
 //!
 //! No kube-apiserver is installable here, so the manifests are checked by:
-//! real `kubectl apply --dry-run=client` (kind mapping, parsing, object
-//! names) against [`stub::KubeDiscovery`], the discovery documents of an
-//! apiserver; `kubernetes-validate --strict`, the Kubernetes OpenAPI
+//! real `kubectl kustomize` (kustomize as kubectl embeds it) rendering the
+//! base; real `kubectl apply --dry-run=client` (kind mapping, parsing,
+//! object names) against [`stub::KubeDiscovery`], the discovery documents
+//! of an apiserver; `kubernetes-validate --strict`, the Kubernetes OpenAPI
 //! schemas (types, required and unknown fields); and the structural rules
-//! of issue 6 asserted here on the parsed documents. Each check has a
-//! negative control: a broken copy that it rejects.
+//! of issue 6 asserted here on the rendered documents. Each check has a
+//! negative control: a broken copy that it rejects. The example overlay is
+//! checked in `kustomize.rs`, with the helpers here.
 
 use crate::common;
 
@@ -16,13 +18,14 @@ use std::process::{Command, Output};
 use common::{assert_ok, edit, root, stub, tempdir, venv_bin, vouch_in};
 use serde_json::{json, Value};
 
-/// The manifests of deploy/ (not ci/): `*.yaml`, sorted, as `kubectl -f
-/// deploy/` reads them.
+/// The manifests of deploy/ (not ci/, nor the kustomization itself):
+/// `*.yaml`, sorted.
 fn manifest_files(dir: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .filter(|p| p.file_name().is_some_and(|n| n != "kustomization.yaml"))
         .collect();
     files.sort();
     files
@@ -33,34 +36,97 @@ fn document(text: &str) -> Result<Value, String> {
     serde_norway::from_str(text).map_err(|e| e.to_string())
 }
 
-/// Every manifest of deploy/.
-fn manifests() -> Vec<Value> {
-    manifest_files(&root().join("deploy"))
-        .iter()
-        .map(|f| document(&std::fs::read_to_string(f).unwrap()).unwrap())
+/// Every YAML document of `text` (`---`-separated, as `kubectl kustomize`
+/// prints them), as JSON.
+pub(crate) fn documents(text: &str) -> Vec<Value> {
+    text.split("\n---\n")
+        .filter(|d| !d.trim().is_empty())
+        .map(|d| document(d).unwrap())
         .collect()
 }
 
-fn find<'a>(docs: &'a [Value], kind: &str) -> &'a Value {
+/// `kubectl kustomize DIR`: the objects a `kubectl apply -k DIR` would
+/// send, rendered by the kustomize kubectl embeds.
+pub(crate) fn kustomize(dir: &Path) -> Output {
+    let scratch = tempdir();
+    Command::new("kubectl")
+        .env("KUBECONFIG", scratch.path().join("none"))
+        .env("HOME", scratch.path())
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .expect("kubectl is not installed: run scripts/install-oracles.sh")
+}
+
+/// The rendering of `dir`, which must succeed. The kustomizations need
+/// kustomize v4 or later (kubectl 1.21): an older kubectl is named in the
+/// failure.
+pub(crate) fn render(dir: &Path) -> String {
+    let out = kustomize(dir);
+    if !out.status.success() {
+        let version = Command::new("kubectl")
+            .args(["version", "--client"])
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default();
+        panic!(
+            "kubectl kustomize {} failed ({version}):\n{}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Every object of the base as `kubectl apply -k deploy/` sends it.
+fn manifests() -> Vec<Value> {
+    documents(&render(&root().join("deploy")))
+}
+
+pub(crate) fn find<'a>(docs: &'a [Value], kind: &str) -> &'a Value {
     let found: Vec<&Value> = docs.iter().filter(|d| d["kind"] == kind).collect();
     assert_eq!(found.len(), 1, "one {kind} expected");
     found[0]
 }
 
-/// A copy of deploy/'s manifests in a fresh directory.
+/// Copies the directory `from` into `to`, recursively.
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let dest = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &dest);
+        } else {
+            std::fs::copy(&path, &dest).unwrap();
+        }
+    }
+}
+
+/// A copy of deploy/ (the base, its policies, not ci/) in a fresh directory.
 fn deploy_copy() -> tempfile::TempDir {
     let tmp = tempdir();
     for file in manifest_files(&root().join("deploy")) {
         std::fs::copy(&file, tmp.path().join(file.file_name().unwrap())).unwrap();
     }
+    std::fs::copy(
+        root().join("deploy/kustomization.yaml"),
+        tmp.path().join("kustomization.yaml"),
+    )
+    .unwrap();
+    copy_tree(
+        &root().join("deploy/policies"),
+        &tmp.path().join("policies"),
+    );
     tmp
 }
 
-/// `kubectl apply --dry-run=client -f DIR -o name` against `api`, with no
-/// kubeconfig and a private discovery cache. `--validate=false`: client
-/// validation downloads the OpenAPI schema from the server, which the stub
-/// does not have (kubernetes-validate checks the schemas instead).
-fn kubectl_apply(api: &stub::KubeDiscovery, dir: &Path) -> Output {
+/// `kubectl apply --dry-run=client ARGS -o name` against `api`, with no
+/// kubeconfig and a private discovery cache (ARGS: `-k DIR`, `-f FILE`).
+/// `--validate=false`: client validation downloads the OpenAPI schema from
+/// the server, which the stub does not have (kubernetes-validate checks the
+/// schemas instead).
+pub(crate) fn kubectl_apply(api: &stub::KubeDiscovery, source: &[&std::ffi::OsStr]) -> Output {
     let scratch = tempdir();
     Command::new("kubectl")
         .env("KUBECONFIG", scratch.path().join("none"))
@@ -74,27 +140,43 @@ fn kubectl_apply(api: &stub::KubeDiscovery, dir: &Path) -> Output {
             "-o",
             "name",
         ])
-        .arg("-f")
-        .arg(dir)
+        .args(source)
         .output()
         .expect("kubectl is not installed: run scripts/install-oracles.sh")
+}
+
+/// `kubectl apply --dry-run=client -k DIR` against `api`.
+fn kubectl_apply_k(api: &stub::KubeDiscovery, dir: &Path) -> Output {
+    kubectl_apply(api, &["-k".as_ref(), dir.as_os_str()])
+}
+
+/// The names `kubectl apply -o name` printed, sorted.
+pub(crate) fn applied_names(out: &Output) -> Vec<String> {
+    let mut names: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]
 fn kubectl_dry_run_accepts_every_manifest() {
     let api = stub::KubeDiscovery::start();
-    let out = kubectl_apply(&api, &root().join("deploy"));
+    let out = kubectl_apply_k(&api, &root().join("deploy"));
     assert_ok(&out);
-    let mut names: Vec<String> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(str::to_string)
-        .collect();
-    names.sort();
+    let mut names = applied_names(&out);
+    // The policies ConfigMap is generated, its name suffixed with the hash
+    // of its contents (the Deployment mounts that name: see below).
+    let policies = names
+        .iter()
+        .position(|n| n.starts_with("configmap/vouch-policies-"))
+        .unwrap_or_else(|| panic!("no generated policies ConfigMap in {names:?}"));
+    names[policies] = "configmap/vouch-policies-HASH".into();
     assert_eq!(
         names,
         [
-            "configmap/vouch-policies",
+            "configmap/vouch-policies-HASH",
             "deployment.apps/vouch-webhook",
             "mutatingwebhookconfiguration.admissionregistration.k8s.io/vouch-webhook",
             "namespace/vouch-system",
@@ -118,7 +200,7 @@ fn kubectl_dry_run_accepts_every_manifest() {
         "kind: Deployment",
         "kind: Deploymnet",
     );
-    let out = kubectl_apply(&api, broken.path());
+    let out = kubectl_apply_k(&api, broken.path());
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -131,16 +213,51 @@ fn kubectl_dry_run_accepts_every_manifest() {
         "  minAvailable: 1",
         "  minAvailable: [1",
     );
-    let out = kubectl_apply(&api, broken.path());
+    let out = kubectl_apply_k(&api, broken.path());
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("50-poddisruptionbudget.yaml"), "{stderr}");
+    // A kustomization naming a manifest that is not there.
+    let broken = deploy_copy();
+    std::fs::remove_file(broken.path().join("40-service.yaml")).unwrap();
+    let out = kubectl_apply_k(&api, broken.path());
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("40-service.yaml"), "{stderr}");
 }
 
-fn kubernetes_validate(dir: &Path) -> Output {
+/// The kustomization lists every manifest of deploy/, so that none is
+/// left out of `kubectl apply -k deploy/`.
+#[test]
+fn kustomization_lists_every_manifest() {
+    let text = std::fs::read_to_string(root().join("deploy/kustomization.yaml")).unwrap();
+    let kustomization = document(&text).unwrap();
+    let listed: Vec<&str> = kustomization["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    let files: Vec<String> = manifest_files(&root().join("deploy"))
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(listed, files);
+    // Every rendered object is labelled as part of vouch.
+    for doc in manifests() {
+        let labels = &doc["metadata"]["labels"];
+        assert_eq!(labels["app.kubernetes.io/part-of"], "vouch", "{doc}");
+    }
+}
+
+/// `kubernetes-validate --strict` of the kustomization `dir` as rendered.
+pub(crate) fn kubernetes_validate(dir: &Path) -> Output {
+    let scratch = tempdir();
+    let rendered = scratch.path().join("rendered.yaml");
+    std::fs::write(&rendered, render(dir)).unwrap();
     venv_bin("kubernetes-validate")
         .args(["--strict", "--quiet"])
-        .args(manifest_files(dir))
+        .arg(&rendered)
         .output()
         .unwrap()
 }
@@ -398,7 +515,9 @@ fn deployment_violations(deployment: &Value) -> Vec<String> {
         "tls volume",
     );
     check(
-        volume("policies")["configMap"]["name"] == "vouch-policies",
+        volume("policies")["configMap"]["name"]
+            .as_str()
+            .is_some_and(|n| n.starts_with("vouch-policies-")),
         "policies volume",
     );
     check(
@@ -425,6 +544,15 @@ fn deployment_is_replicated_probed_and_hardened() {
     );
     assert_eq!(service["spec"]["ports"][0]["port"], 443);
     assert_eq!(service["spec"]["ports"][0]["targetPort"], "https");
+    // The generated (hashed) policies ConfigMap is the one mounted.
+    let volumes = deployment["spec"]["template"]["spec"]["volumes"]
+        .as_array()
+        .unwrap();
+    let policies = volumes.iter().find(|v| v["name"] == "policies").unwrap();
+    assert_eq!(
+        policies["configMap"]["name"],
+        find(&docs, "ConfigMap")["metadata"]["name"]
+    );
     let pdb = find(&docs, "PodDisruptionBudget");
     assert_eq!(pdb["spec"]["minAvailable"], 1);
     let selector = &pdb["spec"]["selector"]["matchLabels"];

@@ -6,6 +6,7 @@ pub mod archive;
 pub mod debian;
 pub mod kms;
 pub mod registry;
+pub mod release;
 pub mod report;
 pub mod sigstore;
 pub mod stub;
