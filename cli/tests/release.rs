@@ -4,7 +4,8 @@
 //! (with the TEST ONLY key of testdata/release/ in place of the
 //! placeholder release key) admits it, in `vouch verify` and in the release
 //! binary's own webhook; a rebuilt image with one changed vendored file,
-//! and an image signed by another key, are denied.
+//! and an image signed by another key, are denied. The image is
+//! scripts/image.sh's (`common::release::image`, built once per run).
 //!
 //! The workspace's Cargo.lock is vendored once per test run (`cargo vendor
 //! --locked --versioned-dirs`, from crates.io), cached under
@@ -66,14 +67,12 @@ fn vendored() -> &'static Path {
     })
 }
 
-/// The release image as an OCI layout at `dir`, tagged [`VERSION`]: for now
-/// the Debian test image (a Debian bookworm root filesystem packed by umoci,
-/// as scripts/image.sh packs vouch's), copied with `vouch copy`.
-fn image_layout(dir: &Path) -> String {
-    let image = common::debian::image();
-    let layout = format!("oci:{}:{VERSION}", dir.display());
-    assert_ok(&Fixture::new().run(["copy", &image.reference(common::debian::TAG), &layout]));
-    layout
+/// vouch's release image (scripts/image.sh of the release binary, built
+/// once per test run: `common::release::image`), as `oci:LAYOUT:VERSION`.
+fn image_layout() -> String {
+    let image = common::release::image();
+    assert_eq!(image.tag, VERSION);
+    image.reference()
 }
 
 /// `image` with a changed config (a label), so a new digest over the same
@@ -244,10 +243,11 @@ fn head() -> String {
 /// (fixture, registry reference, its digest, the layout it came from).
 fn world() -> (Fixture, String, String, String) {
     let f = Fixture::new().with_registry(Registry::plain());
-    let layout = image_layout(&f.dir().join("image"));
-    let image = f.registry().reference("vouch", VERSION);
-    assert_ok(&f.run(["copy", &layout, &image]));
+    let layout = image_layout();
+    let image = common::release::image().push(f.registry());
+    assert_eq!(image, f.registry().reference("vouch", VERSION));
     let digest = digest_of(&f, &image);
+    assert_eq!(digest, common::release::image().digest);
     (f, image, digest, layout)
 }
 
