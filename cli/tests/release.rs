@@ -517,6 +517,50 @@ fn release_sh_refuses_bad_invocations_with_clear_errors() {
         assert!(err.contains("release.sh: error: "), "{args:?}: {err}");
         assert!(err.contains(needle), "{args:?}: {err}");
     }
+    // A modified work tree: the provenance would name a commit that does
+    // not describe it. (A checkout of its own holding the script, so that
+    // this one is left alone.)
+    let repo = f.dir().join("repo");
+    fs::create_dir_all(repo.join("scripts")).unwrap();
+    fs::copy(
+        root().join("scripts/release.sh"),
+        repo.join("scripts/release.sh"),
+    )
+    .unwrap();
+    fs::copy(root().join("Cargo.toml"), repo.join("Cargo.toml")).unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.test"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "x"]);
+    fs::write(repo.join("uncommitted.rs"), "fn main() {}\n").unwrap();
+    let mut cmd = Command::new("bash");
+    let out = f
+        .isolate(&mut cmd)
+        .arg(repo.join("scripts/release.sh"))
+        .arg("--vouch")
+        .arg(release_vouch())
+        .args(["--key", "k"])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "release.sh: error: the work tree {} has uncommitted changes",
+            repo.display()
+        )),
+        "{err}"
+    );
+
     // A stage outside target/ is refused before anything is deleted.
     let outside = f.dir().join("precious");
     fs::create_dir(&outside).unwrap();
