@@ -129,7 +129,7 @@ fi
 if [[ -z "$builder_id" ]] &&
     ! [[ "${GITHUB_ACTIONS:-}" == true && -n "${GITHUB_WORKFLOW_REF:-}" ]] &&
     ! [[ "${GITLAB_CI:-}" == true && -n "${CI_SERVER_URL:-}" && -n "${CI_PROJECT_PATH:-}" ]]; then
-    builder_id="file://$(hostname -f 2>/dev/null || hostname)$self"
+    builder_id="file://$(hostname -f 2>/dev/null || hostname 2>/dev/null || echo "${HOSTNAME:-localhost}")$self"
 fi
 
 # 1. The image, resolved once.
