@@ -239,6 +239,34 @@ fn head() -> String {
     stdout(&out).trim().to_string()
 }
 
+/// The release binary's `vouch webhook`, with certificates for its Service
+/// and the fixture's `policy.yaml` as its one policy.
+fn webhook(f: &Fixture) -> Webhook {
+    assert_ok(&release_bin(
+        f,
+        &[
+            "webhook",
+            "certs",
+            "--service",
+            SERVICE,
+            "--namespace",
+            NAMESPACE,
+            "--out",
+            "certs",
+        ],
+    ));
+    let policies = f.dir().join("policies");
+    fs::create_dir(&policies).unwrap();
+    fs::copy(
+        f.dir().join("policy.yaml"),
+        policies.join("vouch-release.yaml"),
+    )
+    .unwrap();
+    let mut command = Command::new(release_vouch());
+    f.isolate(&mut command);
+    Webhook::start_in(command, f.dir(), &[])
+}
+
 /// A fixture with a registry holding the release image as `vouch:VERSION`;
 /// (fixture, registry reference, its digest, the layout it came from).
 fn world() -> (Fixture, String, String, String) {
@@ -356,29 +384,7 @@ fn release_sh_attests_vouch_and_the_release_policy_admits_it_in_verify_and_the_w
 
     // The release binary's webhook admits its own image under the release
     // policy, and denies the one signed by another key.
-    assert_ok(&release_bin(
-        &f,
-        &[
-            "webhook",
-            "certs",
-            "--service",
-            SERVICE,
-            "--namespace",
-            NAMESPACE,
-            "--out",
-            "certs",
-        ],
-    ));
-    let policies = f.dir().join("policies");
-    fs::create_dir(&policies).unwrap();
-    fs::copy(
-        f.dir().join("policy.yaml"),
-        policies.join("vouch-release.yaml"),
-    )
-    .unwrap();
-    let mut command = Command::new(release_vouch());
-    f.isolate(&mut command);
-    let webhook = Webhook::start_in(command, f.dir(), &[]);
+    let webhook = webhook(&f);
     let allowed = webhook.review("/validate?timeout=30s", &pod("vouch-system", &[&image]));
     assert_eq!(allowed["allowed"], true, "{allowed}\n{}", webhook.log());
     let denied = webhook.review("/validate?timeout=30s", &pod("vouch-system", &[&other]));
@@ -492,6 +498,13 @@ fn regression_issue_19_a_rebuilt_vouch_with_one_changed_vendored_file_is_denied(
     let version = name.trim_start_matches("flate2-");
     assert!(denials.contains("flate2"), "{denials}");
     assert!(denials.contains(version), "{denials}");
+
+    // The release binary's webhook denies it too, naming the crate.
+    let webhook = webhook(&f);
+    let denied = webhook.review("/validate?timeout=30s", &pod("vouch-system", &[&image]));
+    assert_eq!(denied["allowed"], false, "{denied}");
+    let why = message(&denied);
+    assert!(why.contains("flate2"), "{why}");
 }
 
 #[test]
