@@ -114,6 +114,7 @@ mismatch_hint=""
 mkdir -p "$(dirname "$stage")"
 stage="$(cd "$(dirname "$stage")" && pwd)/$(basename "$stage")"
 case "$stage/" in
+    "$root/target/debug/" | "$root/target/release/" | "$root/target/image/") die "--stage $stage is cargo's or scripts/image.sh's output (it is deleted and rebuilt every run)" ;;
     "$root/target/"?*) ;;
     *) die "--stage $stage is not under $root/target/ (it is deleted and rebuilt every run)" ;;
 esac
@@ -205,8 +206,8 @@ attest=(attest "$stage" --image "$pinned" --sbom cyclonedx,spdx --os-packages)
 [[ -n "$builder_id" ]] && attest+=(--builder-id "$builder_id")
 [[ $allow_mismatch -eq 1 ]] && attest+=(--allow-mismatch)
 if ! "$vouch" "${attest[@]}" "${signing[@]}" ${registry[@]+"${registry[@]}"} >&2; then
-    [[ $allow_mismatch -eq 1 ]] || mismatch_hint=" (if vouch named mismatched vendored crates above: --allow-mismatch records them anyway)"
-    die "vouch attest of $pinned failed: nothing attached${mismatch_hint:-}"
+    [[ $allow_mismatch -eq 1 ]] || mismatch_hint=" (a refusal of mismatched vendored crates, named above, attaches nothing; --allow-mismatch records them instead)"
+    die "vouch attest of $pinned failed, and the image is not signed${mismatch_hint:-}"
 fi
 
 # 5. The signature.

@@ -454,7 +454,7 @@ fn regression_issue_19_a_rebuilt_vouch_with_one_changed_vendored_file_is_denied(
     assert!(err.contains("vouch: error: refusing to attest"), "{err}");
     assert!(err.contains("flate2"), "{err}");
     assert!(err.contains("release.sh: error: vouch attest of"), "{err}");
-    assert!(err.contains("nothing attached"), "{err}");
+    assert!(err.contains("the image is not signed"), "{err}");
     let tree = self::tree(&f, &image);
     assert_eq!(tree["attachments"], Value::Array(vec![]), "{tree}");
 
@@ -573,6 +573,12 @@ fn release_sh_refuses_bad_invocations_with_clear_errors() {
         )),
         "{err}"
     );
+
+    // Cargo's own output is never a stage.
+    let cargo_out = root().join("target/release");
+    let out = release_sh(&f, &cargo_out, &["--key", "k"]);
+    assert!(stderr(&out).contains("is cargo's"), "{}", stderr(&out));
+    assert!(release_vouch().exists());
 
     // A stage outside target/ is refused before anything is deleted.
     let outside = f.dir().join("precious");
