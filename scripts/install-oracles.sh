@@ -7,7 +7,7 @@
 #                        kubernetes-client curl chromium strace cmark-gfm
 #                        zsh fish groff-base man-db rpm mmdebstrap umoci
 #                        zstd jq lz4 gpg golang-go softhsm2 opensc
-#                        ruby bundler,
+#                        ruby bundler dpkg-dev,
 #                        each when its binary is missing;
 #                        libsofthsm2 golang-github-pkg-errors-dev node-once
 #                        node-wrappy node-ms python3-six, each when a
@@ -21,6 +21,8 @@
 #                        above) in target/oracles/debs
 #   cargo-fuzz           ~/.cargo/bin, the pinned version, when another or
 #                        none is installed (builds and runs fuzz/)
+#   cargo-deb            ~/.cargo/bin, the pinned version, when another or
+#                        none is installed (scripts/package-deb.sh)
 #
 # Safe for CI (root, CI=true, no stdin): nothing here prompts.
 set -euo pipefail
@@ -87,6 +89,9 @@ apt_install() {
 # (`Bundler::LockfileParser`, cli/tests/inputs_bundler.rs); bundler is the
 # real Bundler that builds the test project's Gemfile.lock, vendor/cache and
 # vendor/bundle at test time (with `gem build` of ruby, from local gems only).
+# dpkg-dev's dpkg-shlibdeps computes the Depends of vouch's own Debian
+# package (scripts/package-deb.sh, through cargo-deb), which the package
+# tests install with dpkg and run.
 # Library packages have no binary: each is checked by a file it installs.
 # Only the packages of missing binaries are installed (a second kubectl
 # package would conflict with the first); `apt-get update` only then too.
@@ -96,6 +101,8 @@ apt_bins+=(go softhsm2-util pkcs11-tool)
 apt_pkgs+=(golang-go softhsm2 opensc)
 apt_bins+=(ruby bundle)
 apt_pkgs+=(ruby bundler)
+apt_bins+=(dpkg-shlibdeps)
+apt_pkgs+=(dpkg-dev)
 apt_files=(/usr/lib/softhsm/libsofthsm2.so /usr/share/gocode/src/github.com/pkg/errors/errors.go /usr/share/nodejs/once/package.json /usr/share/nodejs/wrappy/package.json /usr/share/nodejs/ms/package.json /usr/lib/python3/dist-packages/six.py)
 apt_file_pkgs=(libsofthsm2 golang-github-pkg-errors-dev node-once node-wrappy node-ms python3-six)
 apt_missing=()
@@ -217,4 +224,17 @@ else
     echo "oracles: installing cargo-fuzz $cargo_fuzz"
     cargo install cargo-fuzz --version "$cargo_fuzz" --locked --debug --quiet </dev/null
     echo "oracles: cargo-fuzz installed"
+fi
+
+# --- cargo-deb -----------------------------------------------------------------
+# scripts/package-deb.sh makes vouch's Debian package with it (from the
+# release binary, `--no-build`); the package tests run the script. Its binary
+# says its version: no stamp needed. A debug build, as cargo-fuzz's.
+cargo_deb=3.8.0
+if [[ "$(cargo deb --version 2>/dev/null)" == "cargo-deb $cargo_deb" ]]; then
+    echo "oracles: cargo-deb up to date"
+else
+    echo "oracles: installing cargo-deb $cargo_deb"
+    cargo install cargo-deb --version "$cargo_deb" --locked --debug --quiet </dev/null
+    echo "oracles: cargo-deb installed"
 fi

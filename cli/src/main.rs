@@ -23,6 +23,8 @@ mod report;
 mod signer;
 mod swap;
 mod term;
+#[cfg(test)]
+mod version;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -56,7 +58,9 @@ use outcome::{Listed, Misconfigured, Outcome};
 /// usage error, an invalid policy or trusted root), 3 written but unconfirmed
 /// (see `vouch sign --help`).
 #[derive(Parser)]
-#[command(name = "vouch", version)]
+// `-V` prints the version alone; `--version` adds the commit and the state
+// of the tree it was built from (cli/build.rs, src/version.rs).
+#[command(name = "vouch", version, long_version = env!("VOUCH_LONG_VERSION"))]
 #[command(propagate_version = true, max_term_width = 100)]
 #[command(
     after_help = "Where to start: `bash scripts/demo.sh` in the source tree runs every \
