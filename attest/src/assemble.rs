@@ -102,9 +102,10 @@ impl Identity {
     }
 }
 
-/// The project's git source, when `dir` is a checkout and git is
-/// installed: the `origin` remote (else the directory), the commit and
-/// the branch.
+/// The project's git source, when `dir` is in a checkout and git is
+/// installed: the `origin` remote (else the work tree's top directory, the
+/// repository the commit is of, which a project staged in a subdirectory
+/// such as `target/` is not; else `dir`), the commit and the branch.
 pub fn git_source(dir: &Path) -> Option<Source> {
     let git = |args: &[&str]| -> Option<String> {
         let out = Command::new("git")
@@ -124,7 +125,9 @@ pub fn git_source(dir: &Path) -> Option<Source> {
     Some(Source {
         uri: format!(
             "git+{}",
-            remote.unwrap_or_else(|| dir.display().to_string())
+            remote
+                .or_else(|| git(&["rev-parse", "--show-toplevel"]))
+                .unwrap_or_else(|| dir.display().to_string())
         ),
         commit,
         reference: git(&["symbolic-ref", "-q", "HEAD"]),
@@ -512,5 +515,58 @@ mod tests {
         assert_eq!(err.to_string(), "cannot build the in-toto links");
         let cause = std::error::Error::source(&err).unwrap().to_string();
         assert!(cause.starts_with("cannot make in-toto links"), "{cause}");
+    }
+
+    /// `git` in `dir`, which must succeed.
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.test"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[test]
+    fn a_project_inside_a_checkout_names_the_repository_and_its_head() {
+        let repo = tempfile::tempdir().unwrap();
+        git(repo.path(), &["init", "-q", "-b", "main"]);
+        git(repo.path(), &["commit", "-q", "--allow-empty", "-m", "x"]);
+        let head = Command::new("git")
+            .arg("-C")
+            .arg(repo.path())
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .unwrap();
+        let head = String::from_utf8(head.stdout).unwrap().trim().to_string();
+        let top = std::fs::canonicalize(repo.path()).unwrap();
+
+        // A staged project under target/ (scripts/release.sh): the commit
+        // is the repository's, and so is the URI (no origin: its top
+        // directory, never the staged one).
+        let staged = repo.path().join("target/stage");
+        std::fs::create_dir_all(&staged).unwrap();
+        let source = git_source(&staged).unwrap();
+        assert_eq!(source.commit.as_deref(), Some(head.as_str()));
+        assert_eq!(source.uri, format!("git+{}", top.display()));
+        assert_eq!(source.reference.as_deref(), Some("refs/heads/main"));
+
+        // With an origin, the origin.
+        git(
+            repo.path(),
+            &["remote", "add", "origin", "https://example.test/vouch.git"],
+        );
+        let source = git_source(&staged).unwrap();
+        assert_eq!(source.uri, "git+https://example.test/vouch.git");
+
+        // Outside any checkout: none.
+        let elsewhere = tempfile::tempdir().unwrap();
+        assert!(git_source(elsewhere.path()).is_none());
     }
 }

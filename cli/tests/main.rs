@@ -47,6 +47,7 @@ mod registry_conformance;
 mod registry_e2e;
 mod registry_harness;
 mod registry_peers;
+mod release;
 mod report;
 mod sbom;
 mod sign_blob;

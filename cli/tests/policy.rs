@@ -21,16 +21,17 @@ fn check(dir: &Path, paths: &[&Path]) -> std::process::Output {
 #[test]
 fn shipped_policies_are_valid_and_say_what_they_require() {
     let policies = root().join("policies");
-    for file in ["production.yaml", "audit-warn.yaml"] {
+    for file in ["production.yaml", "audit-warn.yaml", "vouch-release.yaml"] {
         let out = check(&policies, &[Path::new(file)]);
         assert_ok(&out);
     }
-    // The whole directory: both policies, criticality rules skipped.
+    // The whole directory: every policy, criticality rules skipped.
     let out = check(&root(), &[Path::new("policies")]);
     assert_ok(&out);
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("production (enforce"), "{stdout}");
     assert!(stdout.contains("audit-warn (warn"), "{stdout}");
+    assert!(stdout.contains("vouch-release (enforce"), "{stdout}");
     assert!(
         stdout.contains("requires attestation provenance: https://slsa.dev/provenance/v1"),
         "{stdout}"
@@ -160,6 +161,7 @@ fn every_path_is_checked_and_each_error_reported() {
     // The valid one was still checked and shown.
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("audit-warn (warn"), "{stdout}");
+    assert!(stdout.contains("vouch-release (enforce"), "{stdout}");
 }
 
 #[test]

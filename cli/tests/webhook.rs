@@ -20,8 +20,8 @@ use common::{
 };
 use serde_json::{json, Value};
 
-const SERVICE: &str = "vouch-webhook";
-const NAMESPACE: &str = "vouch-system";
+pub(crate) const SERVICE: &str = "vouch-webhook";
+pub(crate) const NAMESPACE: &str = "vouch-system";
 
 /// The Service name the certificate is issued for.
 fn host() -> String {
@@ -95,8 +95,9 @@ fn warned_image(world: &Fixture) -> String {
     world.registry().reference("warned/app", "v1")
 }
 
-/// A running `vouch webhook`; killed on drop.
-struct Webhook {
+/// A running `vouch webhook`; killed on drop (cli/tests/release.rs runs
+/// the release binary's).
+pub(crate) struct Webhook {
     child: Child,
     port: u16,
     ca: PathBuf,
@@ -120,7 +121,7 @@ impl Webhook {
 
     /// `command` (`vouch`, or a wrapper running it) with the webhook's
     /// arguments.
-    fn start_in(mut command: Command, dir: &Path, extra: &[&str]) -> Webhook {
+    pub(crate) fn start_in(mut command: Command, dir: &Path, extra: &[&str]) -> Webhook {
         let mut child = command
             .current_dir(dir)
             .args(common::WEBHOOK_ARGS)
@@ -160,7 +161,7 @@ impl Webhook {
         }
     }
 
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
 
@@ -205,7 +206,7 @@ impl Webhook {
     }
 
     /// POSTs `review` to `path` and returns its `response`.
-    fn review(&self, path: &str, review: &Value) -> Value {
+    pub(crate) fn review(&self, path: &str, review: &Value) -> Value {
         let (code, body) = self.call("POST", path, Some(review.to_string().as_bytes()));
         assert_eq!(code, 200, "{}", String::from_utf8_lossy(&body));
         let answer: Value = serde_json::from_slice(&body).unwrap();
@@ -238,7 +239,7 @@ fn recorded(name: &str) -> Value {
 }
 
 /// The recorded Pod CREATE with only these containers, in `namespace`.
-fn pod(namespace: &str, images: &[&str]) -> Value {
+pub(crate) fn pod(namespace: &str, images: &[&str]) -> Value {
     let mut review = recorded("pod-create");
     review["request"]["namespace"] = json!(namespace);
     let spec = review["request"]["object"]["spec"].as_object_mut().unwrap();
@@ -270,7 +271,7 @@ fn deployment(image: &str) -> Value {
     review
 }
 
-fn message(response: &Value) -> String {
+pub(crate) fn message(response: &Value) -> String {
     response["status"]["message"]
         .as_str()
         .unwrap_or_default()
