@@ -213,28 +213,24 @@ else
     echo "oracles: npm packages installed"
 fi
 
-# --- cargo-fuzz ----------------------------------------------------------------
-# bench/fuzz.sh builds the fuzz targets (fuzz/) with it, and scripts/test.sh
-# runs them over their seeds. Its binary says its version: no stamp needed.
-# A debug build: it only drives cargo, and installs in half the time.
-cargo_fuzz=0.13.2
-if [[ "$(cargo fuzz --version 2>/dev/null)" == "cargo-fuzz $cargo_fuzz" ]]; then
-    echo "oracles: cargo-fuzz up to date"
-else
-    echo "oracles: installing cargo-fuzz $cargo_fuzz"
-    cargo install cargo-fuzz --version "$cargo_fuzz" --locked --debug --quiet </dev/null
-    echo "oracles: cargo-fuzz installed"
-fi
-
-# --- cargo-deb -----------------------------------------------------------------
-# scripts/package-deb.sh makes vouch's Debian package with it (from the
-# release binary, `--no-build`); the package tests run the script. Its binary
-# says its version: no stamp needed. A debug build, as cargo-fuzz's.
-cargo_deb=3.8.0
-if [[ "$(cargo deb --version 2>/dev/null)" == "cargo-deb $cargo_deb" ]]; then
-    echo "oracles: cargo-deb up to date"
-else
-    echo "oracles: installing cargo-deb $cargo_deb"
-    cargo install cargo-deb --version "$cargo_deb" --locked --debug --quiet </dev/null
-    echo "oracles: cargo-deb installed"
-fi
+# --- cargo tools ----------------------------------------------------------------
+# cargo_tool NAME VERSION: `cargo install NAME --version VERSION`, unless
+# `cargo SUB --version` (SUB: NAME without `cargo-`) already says that version.
+# Each binary says its version: no stamp needed. Debug builds: they only drive
+# cargo or pack files, and install in half the time.
+cargo_tool() {
+    local name=$1 version=$2
+    if [[ "$(cargo "${name#cargo-}" --version 2>/dev/null)" == "$name $version" ]]; then
+        echo "oracles: $name up to date"
+    else
+        echo "oracles: installing $name $version"
+        cargo install "$name" --version "$version" --locked --debug --quiet </dev/null
+        echo "oracles: $name installed"
+    fi
+}
+# bench/fuzz.sh builds the fuzz targets (fuzz/) with cargo-fuzz, and
+# scripts/test.sh runs them over their seeds.
+cargo_tool cargo-fuzz 0.13.2
+# scripts/package-deb.sh makes vouch's Debian package with cargo-deb (from the
+# release binary, `--no-build`); the package and image tests run the script.
+cargo_tool cargo-deb 3.8.0
