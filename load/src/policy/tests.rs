@@ -391,9 +391,14 @@ fn regression_issue_8_shipped_rego_denies_a_provenance_missing_what_it_inspects(
                 ["unexpected build type (none)"]
             );
         }
-        // Control: a complete provenance with every input matching passes.
-        let complete =
-            dep(serde_json::json!({"critical": true, "match": "match", "version": "1.3.1"}));
+        // Control: a complete provenance with every input matching passes
+        // (the release policy also asks for the commit, a builder and a
+        // vendored crate).
+        let mut complete = dep(serde_json::json!({"critical": true, "match": "match",
+            "version": "1.3.1", "ecosystem": "cargo"}));
+        complete["buildDefinition"]["externalParameters"] = serde_json::json!({"source": {"digest": {"gitCommit": "0123456789abcdef0123456789abcdef01234567"}}});
+        complete["runDetails"] =
+            serde_json::json!({"builder": {"id": "https://ci.example/release"}});
         assert_eq!(
             condition.evaluate_rego(&complete).unwrap(),
             Vec::<String>::new(),
