@@ -44,16 +44,6 @@ fn locked(lock: &Path) -> BTreeSet<(String, String)> {
         .collect()
 }
 
-fn head_commit() -> String {
-    let out = Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(root())
-        .output()
-        .unwrap();
-    assert_ok(&out);
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
-
 /// The image's one layer, unpacked into a fresh directory (GNU tar, as
 /// root: owners and modes as the layer says).
 fn unpack(layout: &Path, manifest: &Value) -> tempfile::TempDir {
@@ -129,7 +119,7 @@ fn image_holds_its_lock_runs_as_non_root_and_names_its_commit() {
     );
     assert_eq!(entries[0]["digest"], image.digest.as_str());
     let manifest = json_blob(&layout, &image.digest);
-    let commit = head_commit();
+    let commit = common::git_head();
     assert_eq!(
         manifest["annotations"]["org.opencontainers.image.revision"],
         commit.as_str()

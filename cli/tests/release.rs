@@ -227,18 +227,6 @@ fn statement(f: &Fixture, image: &str, predicate_type: &str) -> Value {
     common::statement_of(&bundle)
 }
 
-/// The git HEAD of this checkout.
-fn head() -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(root())
-        .args(["rev-parse", "HEAD"])
-        .output()
-        .unwrap();
-    assert_ok(&out);
-    stdout(&out).trim().to_string()
-}
-
 /// The release binary's `vouch webhook`, with certificates for its Service
 /// and the fixture's `policy.yaml` as its one policy.
 fn webhook(f: &Fixture) -> Webhook {
@@ -317,7 +305,11 @@ fn release_sh_attests_vouch_and_the_release_policy_admits_it_in_verify_and_the_w
     let statement = statement(&f, &image, "https://slsa.dev/provenance/v1");
     let predicate = &statement["predicate"];
     let source = &predicate["buildDefinition"]["externalParameters"]["source"];
-    assert_eq!(source["digest"]["gitCommit"], head().as_str(), "{source}");
+    assert_eq!(
+        source["digest"]["gitCommit"],
+        common::git_head().as_str(),
+        "{source}"
+    );
     // The repository: its origin when it has one, else its work tree;
     // never the staging directory.
     let git = |args: &[&str]| {
@@ -687,7 +679,7 @@ fn release_sh_signs_keylessly_and_the_release_workflow_identity_is_pinned_to_tag
     assert_eq!(
         statement["predicate"]["buildDefinition"]["externalParameters"]["source"]["digest"]
             ["gitCommit"],
-        head().as_str()
+        common::git_head().as_str()
     );
 
     // The release policy's keyless authority, pinned to that workflow

@@ -49,6 +49,19 @@ pub fn release_vouch() -> PathBuf {
     binary
 }
 
+/// `git rev-parse HEAD` of this checkout: the commit the release binary,
+/// its image and its provenance must name.
+pub fn git_head() -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(root())
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 /// `vouch webhook` on a free loopback port, with the policies in
 /// `policies/` and the certificates in `certs/` of its directory.
 pub const WEBHOOK_ARGS: [&str; 9] = [
